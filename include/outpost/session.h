@@ -1,0 +1,68 @@
+// Session: a model loaded, checked, planned and ready to run. The main entry point of
+// liboutpost.
+//
+//   auto session = outpost::Session::open("model.tflite");
+//   if (!session.is_ok()) { report(session.status()); }
+//   std::memcpy((*session)->input(0).data(), pixels, (*session)->input(0).byte_size());
+//   outpost::Status s = (*session)->run();
+//   const outpost::Tensor& scores = (*session)->output(0);
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "outpost/status.h"
+#include "outpost/tensor.h"
+
+namespace outpost {
+
+struct SessionOptions {
+  int threads = 0;                 // 0: all cores. The reference backend runs on one.
+  std::string backend = "auto";    // auto | ref
+};
+
+// Facts about a loaded model, for `outpost inspect` and reports.
+struct ModelStats {
+  std::string format;                    // "tflite"
+  std::map<std::string, int> op_counts;  // IR op name -> nodes, as imported
+  int64_t parameters = 0;                // elements of all constant tensors, as imported
+  int64_t macs = 0;                      // multiply-accumulates of one inference
+  size_t arena_bytes = 0;                // the planned activation arena
+  size_t folded_constant_bytes = 0;      // constants made at load (dequantized, densified)
+  int nodes_executed = 0;                // nodes left after constant folding
+};
+
+class Session {
+ public:
+  static Result<std::unique_ptr<Session>> open(const std::string& path, const SessionOptions& options = {});
+  // Loads a model held in memory (e.g. decrypted from a bundle); `keep_alive` owns `data`.
+  static Result<std::unique_ptr<Session>> open_buffer(const uint8_t* data, size_t size, std::shared_ptr<const void> keep_alive,
+                                                      const std::string& name, const SessionOptions& options = {});
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  size_t num_inputs() const;
+  size_t num_outputs() const;
+  // Input tensors view the session's arena: write the input data there before run().
+  Tensor& input(size_t i);
+  const Tensor& output(size_t i) const;
+  // Copies `tensor` into input i after checking its dtype and shape (kShapeMismatch if they differ).
+  Status set_input(size_t i, const Tensor& tensor);
+  // Index of the input or output called `name`, or -1.
+  int input_index(const std::string& name) const;
+
+  Status run();
+  const ModelStats& stats() const;
+
+  struct Impl;
+
+ private:
+  explicit Session(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace outpost

@@ -1,0 +1,20 @@
+#include "core/arena.h"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace outpost {
+
+void Arena::FreeDeleter::operator()(uint8_t* p) const { std::free(p); }
+
+Status Arena::reserve(size_t bytes) {
+  size_t rounded = align_up(bytes == 0 ? kArenaAlignment : bytes, kArenaAlignment);
+  auto* p = static_cast<uint8_t*>(std::aligned_alloc(kArenaAlignment, rounded));
+  if (!p) return internal_error("out of memory: cannot reserve an arena of " + std::to_string(bytes) + " bytes");
+  std::memset(p, 0, rounded);
+  data_.reset(p);
+  size_ = bytes;
+  return Status::ok();
+}
+
+}  // namespace outpost

@@ -1,0 +1,115 @@
+#include "core/npy.h"
+
+#include <cstring>
+#include <fstream>
+#include <regex>
+#include <vector>
+
+#include "core/mapped_file.h"
+
+namespace outpost {
+namespace {
+
+struct DescrEntry {
+  const char* descr;
+  DType dtype;
+};
+constexpr DescrEntry kDescrs[] = {
+    {"<f4", DType::kFloat32}, {"<f2", DType::kFloat16}, {"<i4", DType::kInt32},
+    {"<i8", DType::kInt64},   {"|u1", DType::kUInt8},   {"|i1", DType::kInt8},
+    {"<i2", DType::kInt16},   {"|b1", DType::kBool},    {"<u1", DType::kUInt8},
+    {"<i1", DType::kInt8},
+};
+
+const char* descr_of(DType dtype) {
+  for (const auto& e : kDescrs)
+    if (e.dtype == dtype) return e.descr;
+  return "<f4";
+}
+
+}  // namespace
+
+Result<Tensor> parse_npy(const uint8_t* data, size_t size, const std::string& what) {
+  auto bad = [&](const std::string& why) {
+    return Status(StatusCode::kIoError, what + ": not a valid .npy file: " + why);
+  };
+  if (size < 10 || std::memcmp(data, "\x93NUMPY", 6) != 0) return bad("missing \\x93NUMPY magic");
+  const uint8_t major = data[6];
+  size_t header_len, header_start;
+  if (major == 1) {
+    header_len = data[8] | (data[9] << 8);
+    header_start = 10;
+  } else if (major == 2 || major == 3) {
+    if (size < 12) return bad("truncated header");
+    header_len = data[8] | (data[9] << 8) | (data[10] << 16) | (static_cast<size_t>(data[11]) << 24);
+    header_start = 12;
+  } else {
+    return bad("unknown format version " + std::to_string(major));
+  }
+  if (header_len > size - header_start) return bad("header runs past the end of the file");
+  std::string header(reinterpret_cast<const char*>(data + header_start), header_len);
+
+  std::smatch m;
+  if (!std::regex_search(header, m, std::regex("'descr'\\s*:\\s*'([^']*)'"))) return bad("no 'descr'");
+  std::string descr = m[1];
+  DType dtype{};
+  bool found = false;
+  for (const auto& e : kDescrs)
+    if (descr == e.descr) dtype = e.dtype, found = true;
+  if (!found) return bad("unsupported dtype '" + descr + "' (use float32, float16, int8/16/32/64, uint8, bool)");
+  if (std::regex_search(header, m, std::regex("'fortran_order'\\s*:\\s*True")))
+    return bad("Fortran order is not supported; save with np.ascontiguousarray");
+  if (!std::regex_search(header, m, std::regex("'shape'\\s*:\\s*\\(([^)]*)\\)"))) return bad("no 'shape'");
+  std::vector<int64_t> dims;
+  std::string dims_text = m[1];
+  std::regex num("\\d+");
+  for (auto it = std::sregex_iterator(dims_text.begin(), dims_text.end(), num); it != std::sregex_iterator(); ++it) {
+    if (it->str().size() > 12) return bad("dimension too large");
+    dims.push_back(std::stoll(it->str()));
+  }
+  Shape shape(dims);
+  auto n = shape.num_elements();
+  if (!n) return bad("shape " + shape.to_string() + " is too large");
+  const size_t payload = size - header_start - header_len;
+  const uint64_t need = static_cast<uint64_t>(*n) * dtype_size(dtype);
+  if (*n > static_cast<int64_t>(size) || need > payload)
+    return bad("data is truncated: shape " + shape.to_string() + " needs " + std::to_string(need) +
+               " bytes, file has " + std::to_string(payload));
+  OUTPOST_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(dtype, shape));
+  if (need) std::memcpy(t.data(), data + header_start + header_len, need);
+  return t;
+}
+
+Result<Tensor> load_npy(const std::string& path) {
+  OUTPOST_ASSIGN_OR_RETURN(auto file, MappedFile::open(path));
+  return parse_npy(file->data(), file->size(), "'" + path + "'");
+}
+
+Status save_npy(const std::string& path, const Tensor& tensor) {
+  std::string shape = "(";
+  for (size_t i = 0; i < tensor.shape().rank(); ++i) {
+    shape += std::to_string(tensor.shape()[i]);
+    if (tensor.shape().rank() == 1 || i + 1 < tensor.shape().rank()) shape += ",";
+    if (i + 1 < tensor.shape().rank()) shape += " ";
+  }
+  shape += ")";
+  std::string header = std::string("{'descr': '") + descr_of(tensor.dtype()) +
+                       "', 'fortran_order': False, 'shape': " + shape + ", }";
+  // Pad so that the data starts on a 64-byte boundary, ending the header with '\n'.
+  size_t unpadded = 10 + header.size() + 1;
+  header.append((64 - unpadded % 64) % 64, ' ');
+  header += '\n';
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) return io_error("cannot write '" + path + "'");
+  const char magic[8] = {'\x93', 'N', 'U', 'M', 'P', 'Y', 1, 0};
+  out.write(magic, 8);
+  const uint16_t len = static_cast<uint16_t>(header.size());
+  const char len_bytes[2] = {static_cast<char>(len & 0xff), static_cast<char>(len >> 8)};
+  out.write(len_bytes, 2);
+  out << header;
+  out.write(static_cast<const char*>(tensor.data()), static_cast<std::streamsize>(tensor.byte_size()));
+  if (!out) return io_error("failed writing '" + path + "'");
+  return Status::ok();
+}
+
+}  // namespace outpost

@@ -1,0 +1,81 @@
+// The IR: a Graph of Nodes over Values. Both importers emit it; passes, the planner and the
+// backends consume it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ir/attributes.h"
+#include "ir/op_kind.h"
+#include "ir/sparsity.h"
+#include "outpost/dtype.h"
+#include "outpost/quant_params.h"
+#include "outpost/shape.h"
+#include "outpost/status.h"
+
+namespace outpost {
+
+constexpr int kNoValue = -1;  // an absent optional input
+
+// Bytes of a constant: a view into the mapped model file or into storage the graph owns.
+struct ConstantData {
+  const uint8_t* bytes = nullptr;
+  size_t size = 0;
+  std::shared_ptr<const void> keep_alive;  // owns `bytes` (or the file they live in)
+
+  bool present() const { return bytes != nullptr || keep_alive != nullptr; }
+};
+
+struct Value {
+  int id = 0;
+  std::string name;
+  DType dtype = DType::kFloat32;
+  Shape shape;
+  QuantParams quant;
+  ConstantData constant;                      // set for weights and other constants
+  std::shared_ptr<const Sparsity> sparsity;  // set for sparse constants (input of Densify)
+  int producer = -1;                          // index of the producing node, -1 if none
+
+  bool is_constant() const { return constant.present(); }
+  template <typename T>
+  const T* constant_as() const {
+    return reinterpret_cast<const T*>(constant.bytes);
+  }
+};
+
+struct Node {
+  OpKind op = OpKind::kAdd;
+  std::string name;         // from the model, for messages
+  int source_index = 0;     // operator index in the source model, for messages
+  std::vector<int> inputs;  // value ids; kNoValue for an absent optional input
+  std::vector<int> outputs;
+  Attributes attrs;
+
+  // "node 12 (Conv2D 'conv1')" for error messages.
+  std::string describe() const;
+};
+
+class Graph {
+ public:
+  std::vector<Value> values;
+  std::vector<Node> nodes;  // in a valid execution order
+  std::vector<int> inputs;
+  std::vector<int> outputs;
+  std::string source;  // model path or name, for messages
+
+  int add_value(Value v);
+  const Value& value(int id) const { return values[static_cast<size_t>(id)]; }
+  Value& value(int id) { return values[static_cast<size_t>(id)]; }
+  const Value* input_value(const Node& node, size_t i) const;  // nullptr if absent
+
+  // Checks structure: ids in range, each value produced once, nodes in execution order,
+  // graph outputs produced. Importers call it before returning.
+  Status validate() const;
+};
+
+// Stores `bytes` in memory owned by the value (64-byte aligned).
+void set_owned_constant(Value& value, std::vector<uint8_t> bytes);
+
+}  // namespace outpost

@@ -1,0 +1,159 @@
+#include "outpost/session.h"
+
+#include <cstring>
+
+#include "backends/ref/registry.h"
+#include "core/arena.h"
+#include "core/mapped_file.h"
+#include "ir/op_schema.h"
+#include "runtime/constant_folding.h"
+#include "runtime/memory_planner.h"
+#include "runtime/model_loader.h"
+#include "runtime/model_stats.h"
+
+namespace outpost {
+
+struct Step {
+  std::unique_ptr<Kernel> kernel;
+  std::vector<TensorView> inputs;
+  std::vector<TensorView> outputs;
+};
+
+struct Session::Impl {
+  Graph graph;
+  ModelStats stats;
+  Arena arena;
+  std::vector<Step> steps;
+  std::vector<Tensor> inputs, outputs;
+
+  Status prepare(const KernelRegistry& kernels);
+  Status plan();
+};
+
+namespace {
+
+Tensor tensor_for(const Value& v, void* data) {
+  Tensor t = Tensor::view(v.dtype, v.shape, data);
+  t.name = v.name;
+  t.quant = v.quant;
+  return t;
+}
+
+}  // namespace
+
+Status Session::Impl::prepare(const KernelRegistry& kernels) {
+  for (int id : graph.inputs)
+    if (graph.value(id).is_constant())
+      return invalid_model(graph.source + ": graph input '" + graph.value(id).name + "' is a constant");
+  OUTPOST_RETURN_IF_ERROR(infer_shapes(graph));
+  // Every node gets a kernel before folding, so that an unsupported op is reported at load
+  // even when folding would have run it.
+  for (const Node& node : graph.nodes) {
+    auto kernel = kernels.make(node, graph);
+    if (!kernel.is_ok()) return kernel.status();
+  }
+  count_graph(graph, stats);
+  OUTPOST_ASSIGN_OR_RETURN(stats.folded_constant_bytes, fold_constants(graph, kernels));
+  stats.nodes_executed = static_cast<int>(graph.nodes.size());
+  for (const Node& node : graph.nodes) {
+    OUTPOST_ASSIGN_OR_RETURN(auto kernel, kernels.make(node, graph));
+    steps.push_back(Step{std::move(kernel), {}, {}});
+  }
+  return plan();
+}
+
+Status Session::Impl::plan() {
+  // Every value that is not a constant lives in the arena, from the step that writes it (or
+  // the start, for graph inputs) to the last step that reads it (or the end, for outputs).
+  const int end = static_cast<int>(graph.nodes.size());
+  std::vector<int> request_of(graph.values.size(), -1);
+  std::vector<BufferRequest> requests;
+  auto request = [&](int id, int step) {
+    if (id == kNoValue || graph.value(id).is_constant()) return;
+    if (request_of[static_cast<size_t>(id)] < 0) {
+      const Value& v = graph.value(id);
+      request_of[static_cast<size_t>(id)] = static_cast<int>(requests.size());
+      requests.push_back({static_cast<size_t>(v.shape.num_elements().value_or(0)) * dtype_size(v.dtype), step, step});
+    }
+    auto& r = requests[static_cast<size_t>(request_of[static_cast<size_t>(id)])];
+    r.last_step = std::max(r.last_step, step);
+  };
+  for (int id : graph.inputs) request(id, 0);
+  for (int s = 0; s < end; ++s) {
+    for (int id : graph.nodes[static_cast<size_t>(s)].outputs) request(id, s);
+    for (int id : graph.nodes[static_cast<size_t>(s)].inputs) request(id, s);
+  }
+  for (int id : graph.outputs) request(id, end);
+  MemoryPlan plan = plan_memory(requests);
+  OUTPOST_RETURN_IF_ERROR(arena.reserve(plan.total));
+  stats.arena_bytes = plan.total;
+
+  auto data_of = [&](int id) -> void* {
+    const Value& v = graph.value(id);
+    if (v.is_constant()) return const_cast<uint8_t*>(v.constant.bytes);
+    return arena.base() + plan.offsets[static_cast<size_t>(request_of[static_cast<size_t>(id)])];
+  };
+  auto view_of = [&](int id) -> TensorView {
+    if (id == kNoValue) return TensorView{};
+    const Value& v = graph.value(id);
+    return {v.dtype, &v.shape, data_of(id), &v.quant};
+  };
+  for (size_t s = 0; s < graph.nodes.size(); ++s) {
+    Step& step = steps[s];
+    for (int id : graph.nodes[s].inputs) step.inputs.push_back(view_of(id));
+    for (int id : graph.nodes[s].outputs) step.outputs.push_back(view_of(id));
+  }
+  for (int id : graph.inputs) inputs.push_back(tensor_for(graph.value(id), data_of(id)));
+  for (int id : graph.outputs) outputs.push_back(tensor_for(graph.value(id), data_of(id)));
+  return Status::ok();
+}
+
+Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Session::~Session() = default;
+
+Result<std::unique_ptr<Session>> Session::open(const std::string& path, const SessionOptions& options) {
+  OUTPOST_ASSIGN_OR_RETURN(auto file, MappedFile::open(path));
+  const uint8_t* data = file->data();
+  const size_t size = file->size();
+  return open_buffer(data, size, std::move(file), path, options);
+}
+
+Result<std::unique_ptr<Session>> Session::open_buffer(const uint8_t* data, size_t size, std::shared_ptr<const void> keep_alive,
+                                                      const std::string& name, const SessionOptions& options) {
+  if (options.backend != "auto" && options.backend != "ref")
+    return usage_error("backend '" + options.backend + "' is not built in; use auto or ref");
+  if (options.threads < 0) return usage_error("--threads must be 0 (all cores) or positive");
+  auto impl = std::make_unique<Impl>();
+  OUTPOST_ASSIGN_OR_RETURN(impl->graph, import_model(data, size, std::move(keep_alive), name, &impl->stats.format));
+  OUTPOST_RETURN_IF_ERROR(impl->prepare(reference_kernels()));
+  return std::unique_ptr<Session>(new Session(std::move(impl)));
+}
+
+size_t Session::num_inputs() const { return impl_->inputs.size(); }
+size_t Session::num_outputs() const { return impl_->outputs.size(); }
+Tensor& Session::input(size_t i) { return impl_->inputs[i]; }
+const Tensor& Session::output(size_t i) const { return impl_->outputs[i]; }
+const ModelStats& Session::stats() const { return impl_->stats; }
+
+int Session::input_index(const std::string& name) const {
+  for (size_t i = 0; i < impl_->inputs.size(); ++i)
+    if (impl_->inputs[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+Status Session::set_input(size_t i, const Tensor& tensor) {
+  if (i >= impl_->inputs.size()) return usage_error("input index " + std::to_string(i) + " is out of range");
+  Tensor& dst = impl_->inputs[i];
+  if (tensor.dtype() != dst.dtype() || tensor.shape() != dst.shape())
+    return shape_mismatch("input '" + dst.name + "' expects " + dtype_name(dst.dtype()) + " " + dst.shape().to_string() +
+                          ", got " + dtype_name(tensor.dtype()) + " " + tensor.shape().to_string());
+  std::memcpy(dst.data(), tensor.data(), dst.byte_size());
+  return Status::ok();
+}
+
+Status Session::run() {
+  for (Step& step : impl_->steps) step.kernel->run(step.inputs, step.outputs);
+  return Status::ok();
+}
+
+}  // namespace outpost
