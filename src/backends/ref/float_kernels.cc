@@ -1,8 +1,33 @@
-// Registration of the reference backend's float kernels (one file per op beside this one).
+// Registration of the reference backend's float kernels (one file per op beside this one),
+// plus the layout-only kernels (concat, reshape, depth_to_space, pad) that serve every dtype
+// by copying bytes.
+#include "backends/ref/float_kernel_factories.h"
 #include "backends/ref/registry.h"
 
 namespace outpost {
 
-void register_float_kernels(KernelRegistry& registry) { (void)registry; }
+void register_float_kernels(KernelRegistry& registry) {
+  for (OpKind op : {OpKind::kAdd, OpKind::kSub, OpKind::kMul, OpKind::kDiv})
+    registry.add(op, make_binary_float);
+  registry.add(OpKind::kAveragePool2D, make_pool2d_float);
+  registry.add(OpKind::kMaxPool2D, make_pool2d_float);
+  registry.add(OpKind::kConcat, make_concat);
+  registry.add(OpKind::kConv2D, make_conv2d_float);
+  registry.add(OpKind::kDepthwiseConv2D, make_depthwise_conv2d_float);
+  registry.add(OpKind::kTransposeConv2D, make_transpose_conv2d_float);
+  registry.add(OpKind::kFullyConnected, make_fully_connected_float);
+  registry.add(OpKind::kDepthToSpace, make_depth_to_space);
+  registry.add(OpKind::kDequantize, make_dequantize);
+  registry.add(OpKind::kDensify, make_densify);
+  for (OpKind op : {OpKind::kLogistic, OpKind::kRelu, OpKind::kRelu6, OpKind::kTanh,
+                    OpKind::kHardSwish})
+    registry.add(op, make_activation_float);
+  registry.add(OpKind::kReshape, make_reshape);
+  registry.add(OpKind::kResizeBilinear, make_resize_bilinear_float);
+  registry.add(OpKind::kPad, make_pad_float);
+  registry.add(OpKind::kPad, make_pad_quantized_bytes);
+  registry.add(OpKind::kMean, make_mean_float);
+  registry.add(OpKind::kSoftmax, make_softmax_float);
+}
 
 }  // namespace outpost

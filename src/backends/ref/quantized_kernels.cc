@@ -1,9 +1,20 @@
 // Registration of the reference backend's quantized kernels (uint8 asymmetric, int8
-// per-channel), following TFLite's built-in kernel arithmetic exactly.
+// per-channel), following TFLite's built-in kernel arithmetic exactly. They are registered before
+// the float kernels; each returns kUnsupported for dtypes it does not handle.
+#include "backends/ref/quantized_kernel_factories.h"
 #include "backends/ref/registry.h"
 
 namespace outpost {
 
-void register_quantized_kernels(KernelRegistry& registry) { (void)registry; }
+void register_quantized_kernels(KernelRegistry& registry) {
+  registry.add(OpKind::kConv2D, make_conv2d_quantized);
+  registry.add(OpKind::kDepthwiseConv2D, make_depthwise_conv2d_quantized);
+  registry.add(OpKind::kAdd, make_add_quantized);
+  registry.add(OpKind::kAveragePool2D, make_average_pool2d_quantized);
+  registry.add(OpKind::kMaxPool2D, make_max_pool2d_quantized);
+  registry.add(OpKind::kSoftmax, make_softmax_quantized);
+  registry.add(OpKind::kMean, make_mean_quantized);
+  registry.add(OpKind::kQuantize, make_quantize_quantized);
+}
 
 }  // namespace outpost

@@ -1,9 +1,342 @@
 #include "formats/tflite/tflite_importer.h"
 
-namespace outpost {
+#include <cmath>
+#include <cstring>
 
-Result<Graph> import_tflite(const uint8_t*, size_t, std::shared_ptr<const void>, const std::string& source) {
-  return unsupported(source + ": TFLite import is being written");
+#include "formats/tflite/tflite_ops.h"
+#include "formats/tflite/tflite_schema.h"
+
+namespace outpost {
+namespace {
+
+using namespace outpost::tflite;  // NOLINT: the accessors of this format
+
+Result<DType> convert_type(int8_t type, const std::string& where) {
+  switch (type) {
+    case kTfFloat32: return DType::kFloat32;
+    case kTfFloat16: return DType::kFloat16;
+    case kTfInt32: return DType::kInt32;
+    case kTfUInt8: return DType::kUInt8;
+    case kTfInt64: return DType::kInt64;
+    case kTfBool: return DType::kBool;
+    case kTfInt16: return DType::kInt16;
+    case kTfInt8: return DType::kInt8;
+    default: return unsupported(where + ": tensor type " + std::to_string(type) + " is not supported");
+  }
+}
+
+class Importer {
+ public:
+  Importer(const uint8_t* data, size_t size, std::shared_ptr<const void> keep_alive, std::string source)
+      : data_(data), size_(size), keep_alive_(std::move(keep_alive)), source_(std::move(source)) {}
+
+  Result<Graph> run();
+
+ private:
+  Status import_tensor(const SubGraph& sg, uint32_t index);
+  Status read_buffer(const Tensor& t, Value& v, const std::string& where);
+  Status read_quantization(const Tensor& t, Value& v, const std::string& where);
+  Status read_sparsity(const Tensor& t, Value& v, size_t value_bytes, const std::string& where);
+  Status import_operator(const SubGraph& sg, uint32_t index);
+  Result<int> tensor_ref(int32_t index, const std::string& where) const;
+
+  const uint8_t* data_;
+  size_t size_;
+  std::shared_ptr<const void> keep_alive_;
+  std::string source_;
+  const Model* model_ = nullptr;
+  Graph graph_;
+};
+
+Result<Graph> Importer::run() {
+  graph_.source = source_;
+  if (size_ < 8) return invalid_model(source_ + ": file is too short to be a TFLite model");
+  if (size_ >= FLATBUFFERS_MAX_BUFFER_SIZE)
+    return invalid_model(source_ + ": file is larger than 2 GiB, which a TFLite flatbuffer cannot address");
+  Verifier::Options options;
+  options.max_depth = 16;
+  options.max_tables = 10'000'000;
+  Verifier verifier(data_, size_, options);
+  if (!verifier.VerifyBuffer<Model>("TFL3"))
+    return invalid_model(source_ + ": the TFLite flatbuffer is truncated or corrupt (its structure fails verification)");
+  model_ = flatbuffers::GetRoot<Model>(data_);
+  if (model_->version() != 3)
+    return invalid_model(source_ + ": TFLite schema version " + std::to_string(model_->version()) + " is not supported (expected 3)");
+  const auto* subgraphs = model_->subgraphs();
+  if (!subgraphs || subgraphs->size() == 0) return invalid_model(source_ + ": the model has no subgraph");
+  const SubGraph* sg = subgraphs->Get(0);
+  if (!sg->tensors()) return invalid_model(source_ + ": subgraph 0 has no tensors");
+  for (uint32_t i = 0; i < sg->tensors()->size(); ++i) OUTPOST_RETURN_IF_ERROR(import_tensor(*sg, i));
+  if (!sg->inputs() || !sg->outputs() || sg->outputs()->size() == 0)
+    return invalid_model(source_ + ": subgraph 0 lacks inputs or outputs");
+  for (int32_t t : *sg->inputs()) {
+    OUTPOST_ASSIGN_OR_RETURN(int id, tensor_ref(t, "graph inputs"));
+    if (id == kNoValue) return invalid_model(source_ + ": graph input index -1");
+    graph_.inputs.push_back(id);
+  }
+  for (int32_t t : *sg->outputs()) {
+    OUTPOST_ASSIGN_OR_RETURN(int id, tensor_ref(t, "graph outputs"));
+    if (id == kNoValue) return invalid_model(source_ + ": graph output index -1");
+    graph_.outputs.push_back(id);
+  }
+  if (sg->operators())
+    for (uint32_t i = 0; i < sg->operators()->size(); ++i) OUTPOST_RETURN_IF_ERROR(import_operator(*sg, i));
+  OUTPOST_RETURN_IF_ERROR(graph_.validate());
+  return std::move(graph_);
+}
+
+Result<int> Importer::tensor_ref(int32_t index, const std::string& where) const {
+  if (index == -1) return kNoValue;
+  if (index < 0 || static_cast<size_t>(index) >= graph_.values.size())
+    return invalid_model(source_ + ": " + where + " refers to tensor " + std::to_string(index) + ", but the model has " +
+                         std::to_string(graph_.values.size()) + " tensors");
+  return index;
+}
+
+Status Importer::import_tensor(const SubGraph& sg, uint32_t index) {
+  const Tensor& t = *sg.tensors()->Get(index);
+  Value v;
+  v.name = t.name() ? t.name()->str() : "tensor_" + std::to_string(index);
+  const std::string where = source_ + ": tensor " + std::to_string(index) + " ('" + v.name + "')";
+  OUTPOST_ASSIGN_OR_RETURN(v.dtype, convert_type(t.type(), where));
+  if (t.is_variable()) return unsupported(where + ": variable (stateful) tensors are not supported");
+  std::vector<int64_t> dims;
+  if (t.shape()) {
+    if (t.shape()->size() > 8) return unsupported(where + ": rank " + std::to_string(t.shape()->size()) + " exceeds 8");
+    for (int32_t d : *t.shape()) {
+      if (d < 0) return invalid_model(where + ": negative dimension " + std::to_string(d) + " in its shape");
+      dims.push_back(d);
+    }
+  }
+  v.shape = Shape(dims);
+  if (!v.shape.num_elements() || *v.shape.num_elements() > (int64_t{1} << 34))
+    return invalid_model(where + ": shape " + v.shape.to_string() + " is absurdly large");
+  OUTPOST_RETURN_IF_ERROR(read_quantization(t, v, where));
+  OUTPOST_RETURN_IF_ERROR(read_buffer(t, v, where));
+  graph_.add_value(std::move(v));
+  return Status::ok();
+}
+
+Status Importer::read_quantization(const Tensor& t, Value& v, const std::string& where) {
+  const QuantizationParameters* q = t.quantization();
+  if (!q || !q->scale() || q->scale()->size() == 0) {
+    if (v.dtype == DType::kUInt8 || v.dtype == DType::kInt8) {
+      // Integer tensors without scale are plain integers (e.g. indices); kernels that need
+      // quantization parameters reject them with a clear message.
+    }
+    return Status::ok();
+  }
+  if (v.dtype == DType::kFloat32 || v.dtype == DType::kFloat16) return Status::ok();
+  if (q->details_type() != 0) return unsupported(where + ": custom quantization details are not supported");
+  const size_t n = q->scale()->size();
+  if (!q->zero_point() || q->zero_point()->size() != n)
+    return invalid_model(where + ": quantization has " + std::to_string(n) + " scales but " +
+                         std::to_string(q->zero_point() ? q->zero_point()->size() : 0) + " zero points");
+  const int32_t axis = q->quantized_dimension();
+  if (n > 1) {
+    if (axis < 0 || static_cast<size_t>(axis) >= v.shape.rank() || v.shape[static_cast<size_t>(axis)] != static_cast<int64_t>(n))
+      return invalid_model(where + ": " + std::to_string(n) + " per-channel scales do not match dimension " +
+                           std::to_string(axis) + " of shape " + v.shape.to_string());
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const float s = q->scale()->Get(static_cast<flatbuffers::uoffset_t>(i));
+    const int64_t zp = q->zero_point()->Get(static_cast<flatbuffers::uoffset_t>(i));
+    if (!std::isfinite(s) || s <= 0.0f) return invalid_model(where + ": quantization scale " + std::to_string(s) + " is not a positive number");
+    if (zp < -2147483648LL || zp > 2147483647LL) return invalid_model(where + ": zero point out of range");
+    v.quant.scale.push_back(s);
+    v.quant.zero_point.push_back(zp);
+  }
+  v.quant.axis = axis;
+  return Status::ok();
+}
+
+Status Importer::read_buffer(const Tensor& t, Value& v, const std::string& where) {
+  const uint32_t index = t.buffer();
+  const auto* buffers = model_->buffers();
+  if (index == 0) {
+    if (t.sparsity()) return invalid_model(where + ": sparse tensor without data");
+    return Status::ok();
+  }
+  if (!buffers || index >= buffers->size())
+    return invalid_model(where + ": refers to buffer " + std::to_string(index) + ", but the model has " +
+                         std::to_string(buffers ? buffers->size() : 0) + " buffers");
+  const Buffer& b = *buffers->Get(index);
+  const uint8_t* bytes = nullptr;
+  size_t n = 0;
+  if (b.data() && b.data()->size() > 0) {
+    bytes = b.data()->data();
+    n = b.data()->size();
+  } else if (b.offset() > 1) {  // data stored after the flatbuffer (models over 2 GiB)
+    if (b.offset() > size_ || b.size() > size_ - b.offset())
+      return invalid_model(where + ": buffer " + std::to_string(index) + " lies outside the file (offset " +
+                           std::to_string(b.offset()) + ", size " + std::to_string(b.size()) + ")");
+    bytes = data_ + b.offset();
+    n = static_cast<size_t>(b.size());
+  } else {
+    if (t.sparsity()) return invalid_model(where + ": sparse tensor without data");
+    return Status::ok();  // an empty buffer: not a constant
+  }
+  const size_t elem = dtype_size(v.dtype);
+  if (t.sparsity()) {
+    OUTPOST_RETURN_IF_ERROR(read_sparsity(t, v, n, where));
+  } else {
+    const uint64_t expected = static_cast<uint64_t>(*v.shape.num_elements()) * elem;
+    if (n != expected)
+      return invalid_model(where + ": buffer holds " + std::to_string(n) + " bytes, but " + dtype_name(v.dtype) + " " +
+                           v.shape.to_string() + " needs " + std::to_string(expected));
+  }
+  if (reinterpret_cast<uintptr_t>(bytes) % elem != 0) {
+    // Kernels read typed data in place; an odd offset in a hand-made file gets its own copy.
+    set_owned_constant(v, std::vector<uint8_t>(bytes, bytes + n));
+  } else {
+    v.constant = ConstantData{bytes, n, keep_alive_};
+  }
+  return Status::ok();
+}
+
+// Reads an index vector of a sparse dimension (int32, uint16 or uint8 values).
+Result<std::vector<int32_t>> index_vector(uint8_t type, const void* table, const std::string& where) {
+  std::vector<int32_t> out;
+  if (!table) return invalid_model(where + ": a sparse dimension lacks its segments or indices");
+  switch (type) {
+    case kSparseInt32: {
+      const auto* v = static_cast<const ValuesTable<int32_t>*>(table)->values();
+      if (v) out.assign(v->begin(), v->end());
+      break;
+    }
+    case kSparseUint16: {
+      const auto* v = static_cast<const ValuesTable<uint16_t>*>(table)->values();
+      if (v) out.assign(v->begin(), v->end());
+      break;
+    }
+    case kSparseUint8: {
+      const auto* v = static_cast<const ValuesTable<uint8_t>*>(table)->values();
+      if (v) out.assign(v->begin(), v->end());
+      break;
+    }
+    default: return invalid_model(where + ": unknown sparse index vector type " + std::to_string(type));
+  }
+  return out;
+}
+
+Status Importer::read_sparsity(const Tensor& t, Value& v, size_t value_bytes, const std::string& where) {
+  const SparsityParameters& sp = *t.sparsity();
+  auto s = std::make_shared<Sparsity>();
+  const size_t rank = v.shape.rank();
+  if (!sp.traversal_order() || !sp.dim_metadata() || sp.traversal_order()->size() != sp.dim_metadata()->size())
+    return invalid_model(where + ": sparsity needs a traversal order and one dimension entry per traversed dimension");
+  s->traversal_order.assign(sp.traversal_order()->begin(), sp.traversal_order()->end());
+  if (sp.block_map()) s->block_map.assign(sp.block_map()->begin(), sp.block_map()->end());
+  const size_t n = s->traversal_order.size();
+  if (n != rank + s->block_map.size()) return invalid_model(where + ": traversal order length does not match rank + block dimensions");
+  std::vector<bool> seen(n, false);
+  for (int32_t d : s->traversal_order) {
+    if (d < 0 || static_cast<size_t>(d) >= n || seen[static_cast<size_t>(d)])
+      return invalid_model(where + ": traversal order is not a permutation");
+    seen[static_cast<size_t>(d)] = true;
+  }
+  for (int32_t m : s->block_map)
+    if (m < 0 || static_cast<size_t>(m) >= rank) return invalid_model(where + ": block map refers to dimension " + std::to_string(m));
+
+  // Size of each dimension in traversal order; blocked dimensions are split into an outer
+  // dimension (size / block) and a block dimension.
+  std::vector<int64_t> block_size_of(rank, 1);
+  for (size_t k = 0; k < s->block_map.size(); ++k) {
+    for (size_t i = 0; i < n; ++i)
+      if (static_cast<size_t>(s->traversal_order[i]) == rank + k) {
+        const int32_t bs = sp.dim_metadata()->Get(static_cast<flatbuffers::uoffset_t>(i))->dense_size();
+        if (bs <= 0 || v.shape[static_cast<size_t>(s->block_map[k])] % bs != 0)
+          return invalid_model(where + ": block size " + std::to_string(bs) + " does not divide its dimension");
+        block_size_of[static_cast<size_t>(s->block_map[k])] = bs;
+      }
+  }
+  int64_t count = 1;  // entries at the current level of the traversal
+  for (size_t i = 0; i < n; ++i) {
+    const DimensionMetadata& m = *sp.dim_metadata()->Get(static_cast<flatbuffers::uoffset_t>(i));
+    const size_t d = static_cast<size_t>(s->traversal_order[i]);
+    const int64_t size = d < rank ? v.shape[d] / block_size_of[d] : m.dense_size();
+    SparseDimension dim;
+    dim.sparse = m.format() == 1;
+    dim.dense_size = static_cast<int32_t>(size);
+    if (!dim.sparse) {
+      if (m.format() != 0) return invalid_model(where + ": unknown dimension format " + std::to_string(m.format()));
+      count *= size;
+    } else {
+      OUTPOST_ASSIGN_OR_RETURN(dim.segments, index_vector(m.segments_type(), m.segments(), where));
+      OUTPOST_ASSIGN_OR_RETURN(dim.indices, index_vector(m.indices_type(), m.indices(), where));
+      if (static_cast<int64_t>(dim.segments.size()) != count + 1 || dim.segments.front() != 0)
+        return invalid_model(where + ": sparse dimension " + std::to_string(i) + " has " + std::to_string(dim.segments.size()) +
+                             " segments, expected " + std::to_string(count + 1));
+      for (size_t k = 1; k < dim.segments.size(); ++k)
+        if (dim.segments[k] < dim.segments[k - 1]) return invalid_model(where + ": sparse segments are not ascending");
+      if (static_cast<size_t>(dim.segments.back()) != dim.indices.size())
+        return invalid_model(where + ": sparse segments end at " + std::to_string(dim.segments.back()) + " but there are " +
+                             std::to_string(dim.indices.size()) + " indices");
+      for (int32_t idx : dim.indices)
+        if (idx < 0 || idx >= size) return invalid_model(where + ": sparse index " + std::to_string(idx) + " is out of range");
+      count = static_cast<int64_t>(dim.indices.size());
+    }
+    if (count > (int64_t{1} << 34)) return invalid_model(where + ": sparse structure is absurdly large");
+    s->dims.push_back(std::move(dim));
+  }
+  const uint64_t expected = static_cast<uint64_t>(count) * dtype_size(v.dtype);
+  if (value_bytes != expected)
+    return invalid_model(where + ": sparse buffer holds " + std::to_string(value_bytes) + " bytes, its structure needs " +
+                         std::to_string(expected));
+  v.sparsity = std::move(s);
+  return Status::ok();
+}
+
+Status Importer::import_operator(const SubGraph& sg, uint32_t index) {
+  const Operator& op = *sg.operators()->Get(index);
+  std::string where = source_ + ": operator " + std::to_string(index);
+  const auto* codes = model_->operator_codes();
+  if (!codes || op.opcode_index() >= codes->size())
+    return invalid_model(where + ": opcode index " + std::to_string(op.opcode_index()) + " is out of range");
+  const OperatorCode& oc = *codes->Get(op.opcode_index());
+  // Files from before schema 3a keep the code in deprecated_builtin_code only; newer ones put
+  // 127 (PLACEHOLDER_FOR_GREATER_OP_CODES) there and the real code in builtin_code.
+  const int32_t code = std::max<int32_t>(oc.builtin_code(), oc.deprecated_builtin_code());
+  const std::string custom = oc.custom_code() ? oc.custom_code()->str() : "";
+  where += " (" + (code == 32 ? "custom '" + custom + "'" : builtin_name(code)) + ")";
+  if (!verify_options(op, code, data_, size_)) return invalid_model(where + ": its options table is corrupt");
+
+  Node node;
+  node.source_index = static_cast<int>(index);
+  OUTPOST_RETURN_IF_ERROR(translate_operator(op, code, custom, node, where));
+  if (op.inputs())
+    for (int32_t t : *op.inputs()) {
+      OUTPOST_ASSIGN_OR_RETURN(int id, tensor_ref(t, where + " input"));
+      node.inputs.push_back(id);
+    }
+  if (op.outputs())
+    for (int32_t t : *op.outputs()) {
+      OUTPOST_ASSIGN_OR_RETURN(int id, tensor_ref(t, where + " output"));
+      if (id == kNoValue) return invalid_model(where + ": output index -1");
+      node.outputs.push_back(id);
+    }
+  if (node.outputs.empty()) return invalid_model(where + ": operator has no outputs");
+  node.name = graph_.value(node.outputs[0]).name;
+  // A RESHAPE whose shape input is computed at run time: the declared output shape is final.
+  if (node.op == OpKind::kReshape && node.inputs.size() > 1 && node.inputs[1] != kNoValue &&
+      !graph_.value(node.inputs[1]).is_constant()) {
+    node.inputs.resize(1);
+    node.attrs.set("new_shape", graph_.value(node.outputs[0]).shape.dims());
+  }
+  if (node.op == OpKind::kReshape && node.inputs.size() == 1 && !node.attrs.has("new_shape"))
+    node.attrs.set("new_shape", graph_.value(node.outputs[0]).shape.dims());
+  for (int id : node.outputs)
+    if (graph_.value(id).producer >= 0) return invalid_model(where + ": tensor '" + graph_.value(id).name + "' is written twice");
+  for (int id : node.outputs) graph_.value(id).producer = static_cast<int>(graph_.nodes.size());
+  graph_.nodes.push_back(std::move(node));
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<Graph> import_tflite(const uint8_t* data, size_t size, std::shared_ptr<const void> keep_alive,
+                            const std::string& source) {
+  return Importer(data, size, std::move(keep_alive), source).run();
 }
 
 }  // namespace outpost

@@ -1,0 +1,42 @@
+# The two commands a new user needs: `make demo` (set up + main job) and `make test`
+# (set up + everything CI checks). Both install what is missing first (scripts/setup).
+# -j2 everywhere: CI has 2 cores, and oversubscribing them only slows the build.
+
+CMAKE ?= cmake
+JOBS ?= 2
+FACE_MODEL := .cache/npm/@mediapipe/face_detection@0.4.1657300184/face_detection_short_range.tflite
+ASTRONAUT := .cache/debian/python3-skimage/astronaut.png
+# Tests whose names say they feed corrupt or hostile input: worth the slower sanitizer build.
+SANITIZED_TESTS := Corrupt|Robust|Npy|Image
+
+.PHONY: all setup build demo test test-build test-asan clean
+
+all: build
+
+setup:
+	scripts/setup
+
+build:
+	$(CMAKE) -S . -B build -DCMAKE_BUILD_TYPE=Release
+	$(CMAKE) --build build -j$(JOBS)
+
+demo: setup build
+	mkdir -p out
+	build/outpost detect $(FACE_MODEL) $(ASTRONAUT) -o out/astronaut.faces.png
+
+test: setup
+	$(MAKE) test-build
+	$(MAKE) test-asan
+
+test-build:
+	$(CMAKE) -S . -B build-test -DCMAKE_BUILD_TYPE=Release -DOUTPOST_WERROR=ON
+	$(CMAKE) --build build-test -j$(JOBS)
+	cd build-test && ctest --output-on-failure -j$(JOBS)
+
+test-asan:
+	$(CMAKE) -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOUTPOST_SANITIZE=ON
+	$(CMAKE) --build build-asan -j$(JOBS)
+	cd build-asan && ctest --output-on-failure -j$(JOBS) -R '$(SANITIZED_TESTS)'
+
+clean:
+	rm -rf build build-test build-asan out

@@ -1,0 +1,65 @@
+// Fused activations ("activation" attribute of Add, Conv2D, FullyConnected, pools, ...), shared
+// by the float kernels. TFLite's fused activation set: none, relu, relu6, relu_n1_to_1, tanh.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+#include "backends/ref/kernel.h"
+
+namespace outpost {
+
+enum class FusedActivation : uint8_t { kNone, kRelu, kRelu6, kReluN1To1, kTanh };
+
+// Parses the node's "activation" attribute (absent means none); an unknown name is
+// kUnsupported, since a newer converter may emit activations this runtime does not know.
+inline Result<FusedActivation> parse_activation(const Node& node, const Graph& graph) {
+  const std::string name = node.attrs.get_string("activation", "none");
+  if (name == "none" || name.empty()) return FusedActivation::kNone;
+  if (name == "relu") return FusedActivation::kRelu;
+  if (name == "relu6") return FusedActivation::kRelu6;
+  if (name == "relu_n1_to_1") return FusedActivation::kReluN1To1;
+  if (name == "tanh") return FusedActivation::kTanh;
+  return not_handled(graph, node, "unknown fused activation '" + name + "'");
+}
+
+inline float apply_activation(FusedActivation act, float x) {
+  switch (act) {
+    case FusedActivation::kNone:
+      return x;
+    case FusedActivation::kRelu:
+      return std::max(x, 0.0f);
+    case FusedActivation::kRelu6:
+      return std::min(std::max(x, 0.0f), 6.0f);
+    case FusedActivation::kReluN1To1:
+      return std::min(std::max(x, -1.0f), 1.0f);
+    case FusedActivation::kTanh:
+      return std::tanh(x);
+  }
+  return x;
+}
+
+// Applies `act` to a contiguous run of values; the switch is outside the loop so each case
+// stays a tight, vectorizable loop.
+inline void apply_activation(FusedActivation act, float* data, int64_t n) {
+  switch (act) {
+    case FusedActivation::kNone:
+      return;
+    case FusedActivation::kRelu:
+      for (int64_t i = 0; i < n; ++i) data[i] = std::max(data[i], 0.0f);
+      return;
+    case FusedActivation::kRelu6:
+      for (int64_t i = 0; i < n; ++i) data[i] = std::min(std::max(data[i], 0.0f), 6.0f);
+      return;
+    case FusedActivation::kReluN1To1:
+      for (int64_t i = 0; i < n; ++i) data[i] = std::min(std::max(data[i], -1.0f), 1.0f);
+      return;
+    case FusedActivation::kTanh:
+      for (int64_t i = 0; i < n; ++i) data[i] = std::tanh(data[i]);
+      return;
+  }
+}
+
+}  // namespace outpost

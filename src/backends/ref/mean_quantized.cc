@@ -1,0 +1,158 @@
+// Quantized Mean (uint8, int8) over constant axes. TFLite's built-in kernel has two paths and we
+// follow both, since they round differently:
+// - 4-D input, keep_dims, axes {1, 2} (global average pooling): the raw values are summed, the
+//   sum is scaled by input_scale / (count * output_scale) (quantized from a float), and a bias
+//   output_zp - round(input_zp * input_scale / output_scale), computed in float, is added;
+// - anything else: the zero-point-corrected sum is scaled by input_scale / output_scale with the
+//   1/count folded into the multiplier by an integer division (keeping up to 32 extra bits).
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <vector>
+
+#include "backends/ref/quantized_common.h"
+#include "backends/ref/quantized_kernel_factories.h"
+
+namespace outpost {
+namespace {
+
+using quant::QuantizedMultiplier;
+
+struct MeanPlan {
+  std::vector<int64_t> in_dims;
+  std::vector<int64_t> out_stride;  // per input dimension; 0 for reduced ones
+  int64_t num_outputs = 0;
+  int64_t count = 0;  // elements reduced into each output
+  QuantizedMultiplier multiplier;
+  int32_t input_zero_point = 0;  // subtracted from the sum (general path only)
+  int32_t bias = 0;              // added after scaling (output zero point, or the 4-D path's bias)
+};
+
+template <typename T>
+class MeanQuantized final : public Kernel {
+ public:
+  explicit MeanQuantized(MeanPlan plan)
+      : plan_(std::move(plan)),
+        sums_(static_cast<size_t>(plan_.num_outputs)),
+        index_(plan_.in_dims.size()) {}
+
+  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+    const T* x = inputs[0].as<const T>();
+    T* y = outputs[0].as<T>();
+    std::fill(sums_.begin(), sums_.end(), 0);
+    const size_t rank = plan_.in_dims.size();
+    std::vector<int64_t>& idx = index_;
+    std::fill(idx.begin(), idx.end(), 0);
+    int64_t total = 1;
+    for (int64_t d : plan_.in_dims) total *= d;
+    int64_t o = 0;
+    for (int64_t i = 0; i < total; ++i) {
+      sums_[static_cast<size_t>(o)] += x[i];
+      for (size_t k = rank; k-- > 0;) {
+        ++idx[k];
+        o += plan_.out_stride[k];
+        if (idx[k] < plan_.in_dims[k]) break;
+        o -= plan_.out_stride[k] * idx[k];
+        idx[k] = 0;
+      }
+    }
+    for (int64_t j = 0; j < plan_.num_outputs; ++j) {
+      const int32_t shifted =
+          sums_[static_cast<size_t>(j)] - plan_.input_zero_point * static_cast<int32_t>(plan_.count);
+      const int32_t v =
+          quant::multiply_by_quantized_multiplier(shifted, plan_.multiplier) + plan_.bias;
+      y[j] = quant::clamp_to<T>(v, quant::qmin<T>(), quant::qmax<T>());
+    }
+  }
+
+ private:
+  MeanPlan plan_;
+  // Scratch made at creation; run() only reuses it.
+  std::vector<int32_t> sums_;
+  std::vector<int64_t> index_;
+};
+
+Result<std::vector<int64_t>> constant_axes(const Graph& g, const Node& n) {
+  const Value& a = input_of(g, n, 1);
+  if (!a.is_constant()) return not_handled(g, n, "the axes must be a constant");
+  if (a.dtype != DType::kInt32 && a.dtype != DType::kInt64)
+    return not_handled(g, n, "the axes must be int32 or int64");
+  const size_t elem = a.dtype == DType::kInt32 ? 4 : 8;
+  std::vector<int64_t> axes(a.constant.size / elem);
+  for (size_t k = 0; k < axes.size(); ++k) {
+    if (elem == 4) {
+      int32_t v;
+      std::memcpy(&v, a.constant.bytes + 4 * k, 4);
+      axes[k] = v;
+    } else {
+      std::memcpy(&axes[k], a.constant.bytes + 8 * k, 8);
+    }
+  }
+  return axes;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Kernel>> make_mean_quantized(const Node& n, const Graph& g) {
+  const Value& x = input_of(g, n, 0);
+  const Value& y = output_of(g, n);
+  if (!quant::is_quantized_8bit(x.dtype)) return not_handled(g, n, "input is not uint8/int8");
+  if (y.dtype != x.dtype) return not_handled(g, n, "quantized Mean keeps the input's dtype");
+  OUTPOST_ASSIGN_OR_RETURN(auto xq, quant::per_tensor_quant(g, n, x, "input"));
+  OUTPOST_ASSIGN_OR_RETURN(auto yq, quant::per_tensor_quant(g, n, y, "output"));
+  OUTPOST_ASSIGN_OR_RETURN(auto axes, constant_axes(g, n));
+
+  const int64_t rank = static_cast<int64_t>(x.shape.rank());
+  std::vector<bool> reduced(x.shape.rank(), false);
+  for (int64_t a : axes) {
+    if (a < 0) a += rank;
+    if (a < 0 || a >= rank) return not_handled(g, n, "axis out of range");
+    reduced[static_cast<size_t>(a)] = true;
+  }
+  MeanPlan plan;
+  plan.in_dims = x.shape.dims();
+  plan.out_stride.assign(x.shape.rank(), 0);
+  plan.count = 1;
+  plan.num_outputs = 1;
+  for (size_t k = x.shape.rank(); k-- > 0;) {
+    if (reduced[k]) {
+      plan.count *= x.shape[k];
+    } else {
+      plan.out_stride[k] = plan.num_outputs;
+      plan.num_outputs *= x.shape[k];
+    }
+  }
+  if (plan.count <= 0) return not_handled(g, n, "cannot average over an empty axis");
+
+  const bool keep_dims = n.attrs.get_int("keep_dims", 0) != 0;
+  const bool global_pool = keep_dims && rank == 4 && reduced[1] && reduced[2] && !reduced[0] &&
+                           !reduced[3] && axes.size() == 2;
+  if (global_pool) {
+    // All float, in TFLite's order of operations.
+    const float count = static_cast<float>(plan.count);
+    float zp_term = static_cast<float>(xq.zero_point) * xq.scale / yq.scale;
+    zp_term = zp_term > 0 ? zp_term + 0.5f : zp_term - 0.5f;
+    plan.bias = yq.zero_point - static_cast<int32_t>(zp_term);
+    const float real = xq.scale / (count * yq.scale);
+    plan.multiplier = quant::quantize_multiplier(real);
+    plan.input_zero_point = 0;
+  } else {
+    QuantizedMultiplier m = quant::quantize_multiplier(static_cast<double>(xq.scale) /
+                                                       static_cast<double>(yq.scale));
+    // Fold 1/count into the multiplier: scale it up by 2^shift (shift = floor(log2(count)), at
+    // most 32 and at most 31 + m.shift) and divide by count in 64-bit integers.
+    int shift = 63 - std::countl_zero(static_cast<uint64_t>(plan.count));
+    shift = std::min(shift, 32);
+    shift = std::min(shift, 31 + m.shift);
+    m.multiplier = static_cast<int32_t>((static_cast<int64_t>(m.multiplier) << shift) / plan.count);
+    m.shift -= shift;
+    plan.multiplier = m;
+    plan.input_zero_point = xq.zero_point;
+    plan.bias = yq.zero_point;
+  }
+  if (x.dtype == DType::kUInt8)
+    return std::unique_ptr<Kernel>(std::make_unique<MeanQuantized<uint8_t>>(std::move(plan)));
+  return std::unique_ptr<Kernel>(std::make_unique<MeanQuantized<int8_t>>(std::move(plan)));
+}
+
+}  // namespace outpost

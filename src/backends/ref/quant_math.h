@@ -1,0 +1,91 @@
+// Fixed-point arithmetic of TFLite's built-in quantized kernels (the default path, without
+// TFLITE_SINGLE_ROUNDING): a real multiplier is held as a Q0.31 significand and a power-of-two
+// exponent, applied with a saturating rounding doubling high multiply followed by a rounding
+// right shift. Every quantized kernel of the reference backend goes through these functions, so
+// that its outputs equal TFLite's bit for bit.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "outpost/dtype.h"
+#include "outpost/status.h"
+
+namespace outpost::quant {
+
+// real ~= multiplier * 2^(shift - 31), multiplier in [2^30, 2^31) (or 0). shift > 0 is a left
+// shift. This is TFLite's (quantized_multiplier, shift) pair with its sign convention.
+struct QuantizedMultiplier {
+  int32_t multiplier = 0;
+  int shift = 0;
+};
+
+// frexp-based quantization of a real multiplier: the significand is rounded half away from zero
+// to 31 bits; a significand that rounds up to 2^31 is halved; exponents below -31 flush to zero.
+QuantizedMultiplier quantize_multiplier(double real);
+
+// (a * b * 2 + 2^31) >> 32 with round-half-away-from-zero on the doubled product; the single
+// overflowing case (INT32_MIN * INT32_MIN) saturates to INT32_MAX.
+inline int32_t saturating_rounding_doubling_high_mul(int32_t a, int32_t b) {
+  if (a == b && a == std::numeric_limits<int32_t>::min()) return std::numeric_limits<int32_t>::max();
+  const int64_t ab = static_cast<int64_t>(a) * static_cast<int64_t>(b);
+  const int64_t nudge = ab >= 0 ? (int64_t{1} << 30) : (1 - (int64_t{1} << 30));
+  // Division truncates toward zero, which together with the signed nudge rounds half away.
+  return static_cast<int32_t>((ab + nudge) / (int64_t{1} << 31));
+}
+
+// x / 2^exponent rounded to nearest, ties away from zero. exponent in [0, 31].
+inline int32_t rounding_divide_by_pot(int32_t x, int exponent) {
+  const int32_t mask = static_cast<int32_t>((int64_t{1} << exponent) - 1);
+  const int32_t remainder = x & mask;
+  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+// x * real, the two-rounding way: a left shift (when shift > 0) before the high multiply, a
+// rounding right shift (when shift < 0) after it.
+inline int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift) {
+  const int left = shift > 0 ? shift : 0;
+  const int right = shift > 0 ? 0 : -shift;
+  // The left shift wraps like TFLite's `x * (1 << left)` on two's complement; callers keep
+  // x small enough (accumulators of 8-bit products) that it never does.
+  const int32_t shifted = static_cast<int32_t>(static_cast<uint32_t>(x) << left);
+  return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(shifted, multiplier), right);
+}
+inline int32_t multiply_by_quantized_multiplier(int32_t x, QuantizedMultiplier m) {
+  return multiply_by_quantized_multiplier(x, m.multiplier, m.shift);
+}
+
+// std::round on a float: half away from zero (TfLiteRound).
+inline int32_t round_half_away(float x) { return static_cast<int32_t>(std::round(x)); }
+
+template <typename T>
+constexpr int32_t qmin() {
+  return std::numeric_limits<T>::min();
+}
+template <typename T>
+constexpr int32_t qmax() {
+  return std::numeric_limits<T>::max();
+}
+int32_t qmin(DType dtype);
+int32_t qmax(DType dtype);
+
+template <typename T>
+inline T clamp_to(int32_t v, int32_t lo, int32_t hi) {
+  return static_cast<T>(std::clamp(v, lo, hi));
+}
+
+// The output range a fused activation leaves in the quantized domain, as TFLite computes it:
+// each bound is zero_point + round(bound / scale) in float, intersected with the dtype's range.
+struct ActivationRange {
+  int32_t min = 0;
+  int32_t max = 0;
+};
+// activation is "none" | "relu" | "relu6" | "relu_n1_to_1"; anything else is kUnsupported.
+Result<ActivationRange> activation_range(const std::string& activation, DType dtype, float scale,
+                                         int32_t zero_point);
+
+}  // namespace outpost::quant

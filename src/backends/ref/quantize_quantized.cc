@@ -1,0 +1,90 @@
+// Quantize: float32 -> uint8/int8 (q = zero_point + round(x / scale), the division in float and
+// the rounding half away from zero, then saturated), and requantization between 8-bit types
+// (q' = zp' + (q - zp) * scale / scale', through a fixed-point multiplier, then saturated), as
+// TFLite's QUANTIZE does. The uint8 <-> int8 conversions at the edges of int8 models are the
+// latter with the same scale: a shift of the zero point by 128.
+#include <cmath>
+
+#include "backends/ref/quantized_common.h"
+#include "backends/ref/quantized_kernel_factories.h"
+
+namespace outpost {
+namespace {
+
+template <typename Out>
+class QuantizeFloat final : public Kernel {
+ public:
+  QuantizeFloat(float scale, int32_t zero_point) : scale_(scale), zero_point_(zero_point) {}
+
+  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+    const float* x = inputs[0].as<const float>();
+    Out* y = outputs[0].as<Out>();
+    const int64_t count = outputs[0].num_elements();
+    for (int64_t i = 0; i < count; ++i) {
+      // Saturate in float first: a huge or infinite input must not overflow the int conversion.
+      const float r = std::round(x[i] / scale_);
+      const float lo = static_cast<float>(quant::qmin<Out>() - zero_point_);
+      const float hi = static_cast<float>(quant::qmax<Out>() - zero_point_);
+      const float c = std::isnan(r) ? 0.0f : std::clamp(r, lo, hi);
+      y[i] = static_cast<Out>(static_cast<int32_t>(c) + zero_point_);
+    }
+  }
+
+ private:
+  float scale_;
+  int32_t zero_point_;
+};
+
+template <typename In, typename Out>
+class Requantize final : public Kernel {
+ public:
+  Requantize(quant::QuantizedMultiplier m, int32_t in_zp, int32_t out_zp)
+      : m_(m), in_zp_(in_zp), out_zp_(out_zp) {}
+
+  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+    const In* x = inputs[0].as<const In>();
+    Out* y = outputs[0].as<Out>();
+    const int64_t count = outputs[0].num_elements();
+    for (int64_t i = 0; i < count; ++i) {
+      const int32_t v =
+          quant::multiply_by_quantized_multiplier(static_cast<int32_t>(x[i]) - in_zp_, m_) +
+          out_zp_;
+      y[i] = quant::clamp_to<Out>(v, quant::qmin<Out>(), quant::qmax<Out>());
+    }
+  }
+
+ private:
+  quant::QuantizedMultiplier m_;
+  int32_t in_zp_, out_zp_;
+};
+
+template <typename In>
+std::unique_ptr<Kernel> make_requantize(DType out, quant::QuantizedMultiplier m, int32_t in_zp,
+                                        int32_t out_zp) {
+  if (out == DType::kUInt8) return std::make_unique<Requantize<In, uint8_t>>(m, in_zp, out_zp);
+  return std::make_unique<Requantize<In, int8_t>>(m, in_zp, out_zp);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Kernel>> make_quantize_quantized(const Node& n, const Graph& g) {
+  const Value& x = input_of(g, n, 0);
+  const Value& y = output_of(g, n);
+  if (!quant::is_quantized_8bit(y.dtype)) return not_handled(g, n, "output is not uint8/int8");
+  OUTPOST_ASSIGN_OR_RETURN(auto yq, quant::per_tensor_quant(g, n, y, "output"));
+  if (x.dtype == DType::kFloat32) {
+    if (y.dtype == DType::kUInt8)
+      return std::unique_ptr<Kernel>(std::make_unique<QuantizeFloat<uint8_t>>(yq.scale, yq.zero_point));
+    return std::unique_ptr<Kernel>(std::make_unique<QuantizeFloat<int8_t>>(yq.scale, yq.zero_point));
+  }
+  if (!quant::is_quantized_8bit(x.dtype))
+    return not_handled(g, n, "Quantize takes float32, uint8 or int8 inputs");
+  OUTPOST_ASSIGN_OR_RETURN(auto xq, quant::per_tensor_quant(g, n, x, "input"));
+  const auto m = quant::quantize_multiplier(static_cast<double>(xq.scale) /
+                                            static_cast<double>(yq.scale));
+  if (x.dtype == DType::kUInt8)
+    return make_requantize<uint8_t>(y.dtype, m, xq.zero_point, yq.zero_point);
+  return make_requantize<int8_t>(y.dtype, m, xq.zero_point, yq.zero_point);
+}
+
+}  // namespace outpost

@@ -1,0 +1,77 @@
+// What the quantized kernel factories share: reading a value's quantization, the fused
+// activation's range, and the per-channel output multipliers of convolutions.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "backends/ref/kernel.h"
+#include "backends/ref/quant_math.h"
+
+namespace outpost::quant {
+
+inline bool is_quantized_8bit(DType dtype) {
+  return dtype == DType::kUInt8 || dtype == DType::kInt8;
+}
+
+// Per-tensor scale and zero point of an 8-bit value.
+struct TensorQuant {
+  float scale = 0.0f;
+  int32_t zero_point = 0;
+};
+
+// The per-tensor parameters of `value` (`role` names it in messages: "input", "output"), or
+// kUnsupported when it has none, is per-channel, or has a non-positive scale.
+Result<TensorQuant> per_tensor_quant(const Graph& g, const Node& n, const Value& value,
+                                     const std::string& role);
+
+// The range of the node's fused `activation` attribute on `output`.
+Result<ActivationRange> fused_activation_range(const Graph& g, const Node& n, const Value& output,
+                                               const TensorQuant& output_quant);
+
+// Output multipliers of a convolution-like op (Conv2D, DepthwiseConv2D, FullyConnected), one per
+// output channel, exactly as TFLite derives them:
+// - uint8 (per-tensor weights): float(input_scale * weight_scale) / output_scale, in double after
+//   a float product, as GetQuantizedConvolutionMultipler does;
+// - int8: double(input_scale) * double(weight_scale[c]) / double(output_scale) per channel
+//   (a single weight scale is used for every channel).
+// kUnsupported when the weight scales do not match `channels` along `channel_axis`.
+Result<std::vector<QuantizedMultiplier>> conv_output_multipliers(
+    const Graph& g, const Node& n, DType input_dtype, const TensorQuant& input_quant,
+    const Value& weights, int channel_axis, int64_t channels, const TensorQuant& output_quant);
+
+// Weight zero points, one per output channel (a single one repeated).
+std::vector<int32_t> weight_zero_points(const Value& weights, int64_t channels);
+
+// Numpy broadcasting of two inputs onto an output shape: per output dimension, the element
+// stride of each input (0 where that input has extent 1 or lacks the dimension).
+struct Broadcast2 {
+  std::vector<int64_t> out_dims;
+  std::vector<int64_t> stride_a, stride_b;
+
+  static Broadcast2 make(const Shape& a, const Shape& b, const Shape& out);
+  // Calls f(out_index, a_index, b_index) for every output element in row-major order.
+  template <typename F>
+  void for_each(F&& f) const {
+    const size_t rank = out_dims.size();
+    int64_t total = 1;
+    for (int64_t d : out_dims) total *= d;
+    std::vector<int64_t> idx(rank, 0);
+    int64_t ia = 0, ib = 0;
+    for (int64_t o = 0; o < total; ++o) {
+      f(o, ia, ib);
+      // Odometer increment, keeping the input offsets in step.
+      for (size_t k = rank; k-- > 0;) {
+        ++idx[k];
+        ia += stride_a[k];
+        ib += stride_b[k];
+        if (idx[k] < out_dims[k]) break;
+        ia -= stride_a[k] * idx[k];
+        ib -= stride_b[k] * idx[k];
+        idx[k] = 0;
+      }
+    }
+  }
+};
+
+}  // namespace outpost::quant

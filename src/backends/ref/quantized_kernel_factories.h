@@ -1,0 +1,22 @@
+// Factories of the reference backend's quantized kernels (uint8 asymmetric per-tensor, int8 with
+// per-channel weights), one per op file `<stem>_quantized.cc`. Each validates dtypes and
+// quantization, precomputes multipliers, offsets, activation bounds and tables, and returns
+// kUnsupported for dtypes it does not handle so that the float kernels can be tried next.
+#pragma once
+
+#include "backends/ref/kernel.h"
+
+namespace outpost {
+
+Result<std::unique_ptr<Kernel>> make_conv2d_quantized(const Node& node, const Graph& graph);
+Result<std::unique_ptr<Kernel>> make_depthwise_conv2d_quantized(const Node& node,
+                                                                const Graph& graph);
+Result<std::unique_ptr<Kernel>> make_add_quantized(const Node& node, const Graph& graph);
+Result<std::unique_ptr<Kernel>> make_average_pool2d_quantized(const Node& node,
+                                                              const Graph& graph);
+Result<std::unique_ptr<Kernel>> make_max_pool2d_quantized(const Node& node, const Graph& graph);
+Result<std::unique_ptr<Kernel>> make_softmax_quantized(const Node& node, const Graph& graph);
+Result<std::unique_ptr<Kernel>> make_mean_quantized(const Node& node, const Graph& graph);
+Result<std::unique_ptr<Kernel>> make_quantize_quantized(const Node& node, const Graph& graph);
+
+}  // namespace outpost

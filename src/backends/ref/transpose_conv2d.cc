@@ -1,0 +1,106 @@
+// TransposeConv2D on float32 with the semantics of MediaPipe's Convolution2DTransposeBias:
+// x NHWC, weights OHWI [Cout, kh, kw, Cin], bias [Cout]. Each input pixel scatters its
+// weighted filter onto the output at (y * stride - pad_before + ky, x * stride - pad_before + kx).
+// The output size is in * stride (SAME) or (in - 1) * stride + k (VALID); SAME's leading padding
+// follows TFLite's transpose conv: total = max(0, (in - 1) * stride + k - out), before = total / 2.
+#include <algorithm>
+
+#include "backends/ref/activation.h"
+#include "backends/ref/float_kernel_factories.h"
+
+namespace outpost {
+namespace {
+
+struct TransposeGeometry {
+  int64_t batch, in_h, in_w, in_c, out_h, out_w, out_c;
+  int64_t kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left;
+};
+
+class TransposeConv2DKernel final : public Kernel {
+ public:
+  TransposeConv2DKernel(TransposeGeometry g, FusedActivation act) : g_(g), act_(act) {}
+
+  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+    const float* x = inputs[0].as<const float>();
+    const float* w = inputs[1].as<const float>();
+    const float* bias = inputs.size() > 2 ? inputs[2].as<const float>() : nullptr;
+    float* y = outputs[0].as<float>();
+    const TransposeGeometry& g = g_;
+    const int64_t in_c = g.in_c;
+    const int64_t out_c = g.out_c;
+    const int64_t out_pixels = g.batch * g.out_h * g.out_w;
+    for (int64_t p = 0; p < out_pixels; ++p) {
+      float* out = y + p * out_c;
+      if (bias) {
+        std::copy(bias, bias + out_c, out);
+      } else {
+        std::fill(out, out + out_c, 0.0f);
+      }
+    }
+    const int64_t w_oc_stride = g.kernel_h * g.kernel_w * in_c;
+    for (int64_t b = 0; b < g.batch; ++b) {
+      float* y_batch = y + b * g.out_h * g.out_w * out_c;
+      for (int64_t iy = 0; iy < g.in_h; ++iy) {
+        const int64_t y_origin = iy * g.stride_h - g.pad_top;
+        for (int64_t ix = 0; ix < g.in_w; ++ix) {
+          const int64_t x_origin = ix * g.stride_w - g.pad_left;
+          const float* in = x + ((b * g.in_h + iy) * g.in_w + ix) * in_c;
+          for (int64_t ky = 0; ky < g.kernel_h; ++ky) {
+            const int64_t oy = y_origin + ky;
+            if (oy < 0 || oy >= g.out_h) continue;
+            for (int64_t kx = 0; kx < g.kernel_w; ++kx) {
+              const int64_t ox = x_origin + kx;
+              if (ox < 0 || ox >= g.out_w) continue;
+              float* out = y_batch + (oy * g.out_w + ox) * out_c;
+              const float* w_tap = w + (ky * g.kernel_w + kx) * in_c;
+              for (int64_t oc = 0; oc < out_c; ++oc) {
+                const float* wp = w_tap + oc * w_oc_stride;
+                float acc = 0.0f;
+                for (int64_t c = 0; c < in_c; ++c) acc += in[c] * wp[c];
+                out[oc] += acc;
+              }
+            }
+          }
+        }
+      }
+    }
+    apply_activation(act_, y, out_pixels * out_c);
+  }
+
+ private:
+  TransposeGeometry g_;
+  FusedActivation act_;
+};
+
+int64_t transpose_pad_before(int64_t in, int64_t kernel, int64_t stride, int64_t out) {
+  return std::max<int64_t>(0, (in - 1) * stride + kernel - out) / 2;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Kernel>> make_transpose_conv2d_float(const Node& node,
+                                                            const Graph& graph) {
+  OUTPOST_RETURN_IF_ERROR(expect_float32(graph, node, {0, 1, 2}));
+  // Convolution2DTransposeBias has no fused activation; honour one if an importer sets it.
+  OUTPOST_ASSIGN_OR_RETURN(FusedActivation act, parse_activation(node, graph));
+  const Shape& x = input_of(graph, node, 0).shape;
+  const Shape& w = input_of(graph, node, 1).shape;
+  const Shape& y = output_of(graph, node).shape;
+  TransposeGeometry g{};
+  g.batch = x[0];
+  g.in_h = x[1];
+  g.in_w = x[2];
+  g.in_c = x[3];
+  g.out_h = y[1];
+  g.out_w = y[2];
+  g.out_c = y[3];
+  g.kernel_h = w[1];
+  g.kernel_w = w[2];
+  g.stride_h = node.attrs.get_int("stride_h", 1);
+  g.stride_w = node.attrs.get_int("stride_w", 1);
+  g.pad_top = transpose_pad_before(g.in_h, g.kernel_h, g.stride_h, g.out_h);
+  g.pad_left = transpose_pad_before(g.in_w, g.kernel_w, g.stride_w, g.out_w);
+  return std::unique_ptr<Kernel>(std::make_unique<TransposeConv2DKernel>(g, act));
+}
+
+}  // namespace outpost

@@ -1,0 +1,229 @@
+#include "formats/tflite/tflite_ops.h"
+
+#include <array>
+#include <cstring>
+#include <vector>
+
+namespace outpost::tflite {
+namespace {
+
+// Builtin operator codes we translate (from the TFLite schema's BuiltinOperator enum).
+enum Builtin : int32_t {
+  kAdd = 0, kAveragePool2D = 1, kConcatenation = 2, kConv2D = 3, kDepthwiseConv2D = 4,
+  kDepthToSpace = 5, kDequantize = 6, kFullyConnected = 9, kLogistic = 14, kMaxPool2D = 17,
+  kMul = 18, kRelu = 19, kRelu6 = 21, kReshape = 22, kResizeBilinear = 23, kSoftmax = 25,
+  kTanh = 28, kCustom = 32, kPad = 34, kMean = 40, kSub = 41, kDiv = 42, kQuantize = 114,
+  kHardSwish = 117, kDensify = 124,
+};
+
+constexpr std::array<const char*, 127> kBuiltinNames = {
+    "ADD", "AVERAGE_POOL_2D", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D", "DEPTH_TO_SPACE",
+    "DEQUANTIZE", "EMBEDDING_LOOKUP", "FLOOR", "FULLY_CONNECTED", "HASHTABLE_LOOKUP",
+    "L2_NORMALIZATION", "L2_POOL_2D", "LOCAL_RESPONSE_NORMALIZATION", "LOGISTIC", "LSH_PROJECTION",
+    "LSTM", "MAX_POOL_2D", "MUL", "RELU", "RELU_N1_TO_1", "RELU6", "RESHAPE", "RESIZE_BILINEAR",
+    "RNN", "SOFTMAX", "SPACE_TO_DEPTH", "SVDF", "TANH", "CONCAT_EMBEDDINGS", "SKIP_GRAM", "CALL",
+    "CUSTOM", "EMBEDDING_LOOKUP_SPARSE", "PAD", "UNIDIRECTIONAL_SEQUENCE_RNN", "GATHER",
+    "BATCH_TO_SPACE_ND", "SPACE_TO_BATCH_ND", "TRANSPOSE", "MEAN", "SUB", "DIV", "SQUEEZE",
+    "UNIDIRECTIONAL_SEQUENCE_LSTM", "STRIDED_SLICE", "BIDIRECTIONAL_SEQUENCE_RNN", "EXP", "TOPK_V2",
+    "SPLIT", "LOG_SOFTMAX", "DELEGATE", "BIDIRECTIONAL_SEQUENCE_LSTM", "CAST", "PRELU", "MAXIMUM",
+    "ARG_MAX", "MINIMUM", "LESS", "NEG", "PADV2", "GREATER", "GREATER_EQUAL", "LESS_EQUAL",
+    "SELECT", "SLICE", "SIN", "TRANSPOSE_CONV", "SPARSE_TO_DENSE", "TILE", "EXPAND_DIMS", "EQUAL",
+    "NOT_EQUAL", "LOG", "SUM", "SQRT", "RSQRT", "SHAPE", "POW", "ARG_MIN", "FAKE_QUANT",
+    "REDUCE_PROD", "REDUCE_MAX", "PACK", "LOGICAL_OR", "ONE_HOT", "LOGICAL_AND", "LOGICAL_NOT",
+    "UNPACK", "REDUCE_MIN", "FLOOR_DIV", "REDUCE_ANY", "SQUARE", "ZEROS_LIKE", "FILL", "FLOOR_MOD",
+    "RANGE", "RESIZE_NEAREST_NEIGHBOR", "LEAKY_RELU", "SQUARED_DIFFERENCE", "MIRROR_PAD", "ABS",
+    "SPLIT_V", "UNIQUE", "CEIL", "REVERSE_V2", "ADD_N", "GATHER_ND", "COS", "WHERE", "RANK", "ELU",
+    "REVERSE_SEQUENCE", "MATRIX_DIAG", "QUANTIZE", "MATRIX_SET_DIAG", "ROUND", "HARD_SWISH", "IF",
+    "WHILE", "NON_MAX_SUPPRESSION_V4", "NON_MAX_SUPPRESSION_V5", "SCATTER_ND", "SELECT_V2",
+    "DENSIFY", "SEGMENT_SUM", "BATCH_MATMUL",
+};
+
+// Field sizes of the options tables we read, in field order (0: a vector field).
+std::vector<int> option_field_sizes(int32_t code) {
+  switch (code) {
+    case kConv2D: return {1, 4, 4, 1, 4, 4};
+    case kDepthwiseConv2D: return {1, 4, 4, 4, 1, 4, 4};
+    case kAveragePool2D:
+    case kMaxPool2D: return {1, 4, 4, 4, 4, 1};
+    case kFullyConnected: return {1, 1, 1, 1};
+    case kSoftmax: return {4};
+    case kConcatenation: return {4, 1};
+    case kAdd:
+    case kSub: return {1, 1};
+    case kMul:
+    case kDiv: return {1};
+    case kResizeBilinear: return {4, 4, 1, 1};
+    case kReshape: return {0};
+    case kMean: return {1};
+    case kDepthToSpace: return {4};
+    default: return {};
+  }
+}
+
+Result<std::string> activation(int8_t code, const std::string& where) {
+  switch (code) {
+    case kActNone: return std::string("none");
+    case kActRelu: return std::string("relu");
+    case kActReluN1To1: return std::string("relu_n1_to_1");
+    case kActRelu6: return std::string("relu6");
+    case kActTanh: return std::string("tanh");
+    default: return unsupported(where + ": fused activation " + std::to_string(code) + " is not supported");
+  }
+}
+
+Result<std::string> padding(int8_t code, const std::string& where) {
+  if (code == kPaddingSame) return std::string("same");
+  if (code == kPaddingValid) return std::string("valid");
+  return invalid_model(where + ": padding " + std::to_string(code) + " is neither SAME nor VALID");
+}
+
+}  // namespace
+
+std::string builtin_name(int32_t code) {
+  if (code >= 0 && static_cast<size_t>(code) < kBuiltinNames.size()) return kBuiltinNames[static_cast<size_t>(code)];
+  return "BUILTIN_" + std::to_string(code);
+}
+
+bool verify_options(const Operator& op, int32_t code, const uint8_t* buffer, size_t size) {
+  const OptionsTable* options = op.builtin_options();
+  if (!options) return true;
+  Verifier v(buffer, size);
+  if (!options->Verify(v)) return false;
+  struct Access : OptionsTable {
+    bool check(Verifier& v, const std::vector<int>& sizes) const {
+      for (size_t i = 0; i < sizes.size(); ++i) {
+        const int f = static_cast<int>(i);
+        bool ok = true;
+        switch (sizes[i]) {
+          case 0: ok = verify_offset(v, f) && v.VerifyVector(ints_at(f)); break;
+          case 1: ok = verify_scalar<int8_t>(v, f); break;
+          case 4: ok = verify_scalar<int32_t>(v, f); break;
+        }
+        if (!ok) return false;
+      }
+      return true;
+    }
+  };
+  return static_cast<const Access*>(options)->check(v, option_field_sizes(code));
+}
+
+Status translate_operator(const Operator& op, int32_t code, const std::string& custom_code, Node& node,
+                          const std::string& where) {
+  const OptionsTable* o = op.builtin_options();
+  auto i32 = [&](int f, int32_t d) { return o ? o->int_at(f, d) : d; };
+  auto i8 = [&](int f, int8_t d) { return o ? o->byte_at(f, d) : d; };
+  auto f32 = [&](int f, float d) { return o ? o->float_at(f, d) : d; };
+  Attributes& a = node.attrs;
+  auto set_activation = [&](int field) -> Status {
+    OUTPOST_ASSIGN_OR_RETURN(std::string act, activation(i8(field, 0), where));
+    a.set("activation", act);
+    return Status::ok();
+  };
+  auto set_padding = [&](int field) -> Status {
+    OUTPOST_ASSIGN_OR_RETURN(std::string pad, padding(i8(field, 0), where));
+    a.set("padding", pad);
+    return Status::ok();
+  };
+
+  switch (code) {
+    case kAdd: node.op = OpKind::kAdd; return set_activation(0);
+    case kSub: node.op = OpKind::kSub; return set_activation(0);
+    case kMul: node.op = OpKind::kMul; return set_activation(0);
+    case kDiv: node.op = OpKind::kDiv; return set_activation(0);
+    case kAveragePool2D:
+    case kMaxPool2D:
+      node.op = code == kAveragePool2D ? OpKind::kAveragePool2D : OpKind::kMaxPool2D;
+      a.set("stride_w", int64_t{i32(1, 1)});
+      a.set("stride_h", int64_t{i32(2, 1)});
+      a.set("filter_w", int64_t{i32(3, 1)});
+      a.set("filter_h", int64_t{i32(4, 1)});
+      OUTPOST_RETURN_IF_ERROR(set_padding(0));
+      return set_activation(5);
+    case kConcatenation:
+      node.op = OpKind::kConcat;
+      a.set("axis", int64_t{i32(0, 0)});
+      return set_activation(1);
+    case kConv2D:
+      node.op = OpKind::kConv2D;
+      a.set("stride_w", int64_t{i32(1, 1)});
+      a.set("stride_h", int64_t{i32(2, 1)});
+      a.set("dilation_w", int64_t{i32(4, 1)});
+      a.set("dilation_h", int64_t{i32(5, 1)});
+      OUTPOST_RETURN_IF_ERROR(set_padding(0));
+      return set_activation(3);
+    case kDepthwiseConv2D:
+      node.op = OpKind::kDepthwiseConv2D;
+      a.set("stride_w", int64_t{i32(1, 1)});
+      a.set("stride_h", int64_t{i32(2, 1)});
+      a.set("depth_multiplier", int64_t{i32(3, 1)});
+      a.set("dilation_w", int64_t{i32(5, 1)});
+      a.set("dilation_h", int64_t{i32(6, 1)});
+      OUTPOST_RETURN_IF_ERROR(set_padding(0));
+      return set_activation(4);
+    case kFullyConnected:
+      node.op = OpKind::kFullyConnected;
+      if (i8(1, 0) != 0) return unsupported(where + ": FULLY_CONNECTED with shuffled weights format is not supported");
+      a.set("keep_num_dims", int64_t{i8(2, 0)});
+      return set_activation(0);
+    case kDepthToSpace:
+      node.op = OpKind::kDepthToSpace;
+      a.set("block_size", int64_t{i32(0, 0)});
+      return Status::ok();
+    case kDequantize: node.op = OpKind::kDequantize; return Status::ok();
+    case kQuantize: node.op = OpKind::kQuantize; return Status::ok();
+    case kDensify: node.op = OpKind::kDensify; return Status::ok();
+    case kLogistic: node.op = OpKind::kLogistic; return Status::ok();
+    case kRelu: node.op = OpKind::kRelu; return Status::ok();
+    case kRelu6: node.op = OpKind::kRelu6; return Status::ok();
+    case kTanh: node.op = OpKind::kTanh; return Status::ok();
+    case kHardSwish: node.op = OpKind::kHardSwish; return Status::ok();
+    case kPad: node.op = OpKind::kPad; return Status::ok();
+    case kReshape: {
+      node.op = OpKind::kReshape;
+      if (o && o->ints_at(0)) {
+        std::vector<int64_t> shape(o->ints_at(0)->begin(), o->ints_at(0)->end());
+        a.set("new_shape", shape);
+      }
+      return Status::ok();
+    }
+    case kResizeBilinear:
+      node.op = OpKind::kResizeBilinear;
+      a.set("align_corners", int64_t{i8(2, 0)});
+      a.set("half_pixel_centers", int64_t{i8(3, 0)});
+      return Status::ok();
+    case kMean:
+      node.op = OpKind::kMean;
+      a.set("keep_dims", int64_t{i8(0, 0)});
+      return Status::ok();
+    case kSoftmax:
+      node.op = OpKind::kSoftmax;
+      a.set("beta", f32(0, 1.0f));
+      return Status::ok();
+    case kCustom: {
+      if (custom_code == "Convolution2DTransposeBias") {
+        // MediaPipe stores TfLiteTransposeConvParams raw: int32 padding (1 SAME, 2 VALID),
+        // int32 stride_width, int32 stride_height.
+        const Vector<uint8_t>* opts = op.custom_options();
+        if (!opts || opts->size() < 12)
+          return invalid_model(where + ": Convolution2DTransposeBias needs 12 bytes of options (padding, strides)");
+        int32_t p[3];
+        std::memcpy(p, opts->data(), sizeof p);
+        if (p[0] != 1 && p[0] != 2) return invalid_model(where + ": Convolution2DTransposeBias padding must be 1 (SAME) or 2 (VALID)");
+        if (p[1] <= 0 || p[2] <= 0) return invalid_model(where + ": Convolution2DTransposeBias strides must be positive");
+        node.op = OpKind::kTransposeConv2D;
+        a.set("padding", std::string(p[0] == 1 ? "same" : "valid"));
+        a.set("stride_w", int64_t{p[1]});
+        a.set("stride_h", int64_t{p[2]});
+        return Status::ok();
+      }
+      return unsupported(where + ": custom operator '" + custom_code +
+                         "' is not supported (Outpost implements the custom op Convolution2DTransposeBias); "
+                         "re-export the model with builtin ops");
+    }
+    default:
+      return unsupported(where + ": operator " + builtin_name(code) + " (builtin code " + std::to_string(code) +
+                         ") is not supported yet; re-export the model without it or file an issue naming it");
+  }
+}
+
+}  // namespace outpost::tflite

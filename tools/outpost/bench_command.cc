@@ -1,0 +1,89 @@
+// outpost bench MODEL: load time, first-inference time, steady latency statistics, peak RSS.
+#include <algorithm>
+#include <iostream>
+#include <numeric>
+
+#include "outpost/cli_common.h"
+#include "outpost/commands.h"
+#include "outpost/tensor_summary.h"
+
+namespace outpost::cli {
+namespace {
+
+struct BenchFlags {
+  ModelFlags model;
+  int runs = 50;
+  int warmup = 5;
+};
+
+double percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  const double pos = p * static_cast<double>(sorted.size() - 1);
+  const size_t lo = static_cast<size_t>(pos);
+  const size_t hi = std::min(lo + 1, sorted.size() - 1);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - static_cast<double>(lo));
+}
+
+Status bench(const BenchFlags& flags) {
+  double init_ms = 0;
+  OUTPOST_ASSIGN_OR_RETURN(auto session, open_session(flags.model, &init_ms));
+  for (size_t i = 0; i < session->num_inputs(); ++i) fill_deterministic(session->input(i));
+  double start = now_seconds();
+  OUTPOST_RETURN_IF_ERROR(session->run());
+  const double first_ms = (now_seconds() - start) * 1e3;
+  for (int i = 0; i < flags.warmup; ++i) OUTPOST_RETURN_IF_ERROR(session->run());
+  std::vector<double> ms;
+  ms.reserve(static_cast<size_t>(flags.runs));
+  for (int i = 0; i < flags.runs; ++i) {
+    start = now_seconds();
+    OUTPOST_RETURN_IF_ERROR(session->run());
+    ms.push_back((now_seconds() - start) * 1e3);
+  }
+  std::vector<double> sorted = ms;
+  std::sort(sorted.begin(), sorted.end());
+  const double mean = std::accumulate(ms.begin(), ms.end(), 0.0) / static_cast<double>(ms.size());
+  const double peak_mib = static_cast<double>(peak_rss_bytes()) / 1048576.0;
+  const int threads = 1;  // the reference backend runs on one thread whatever --threads says
+  if (flags.model.json) {
+    nlohmann::json j;
+    j["model"] = flags.model.model;
+    j["backend"] = "ref";
+    j["threads"] = threads;
+    j["runs"] = flags.runs;
+    j["warmup"] = flags.warmup;
+    j["init_ms"] = init_ms;
+    j["first_ms"] = first_ms;
+    j["latency_ms"] = {{"mean", mean},
+                       {"p50", percentile(sorted, 0.5)},
+                       {"p90", percentile(sorted, 0.9)},
+                       {"p99", percentile(sorted, 0.99)},
+                       {"min", sorted.front()},
+                       {"max", sorted.back()}};
+    j["peak_rss_mib"] = peak_mib;
+    j["arena_bytes"] = session->stats().arena_bytes;
+    print_json(j);
+    return Status::ok();
+  }
+  std::printf("model:       %s\n", flags.model.model.c_str());
+  std::printf("backend:     ref, %d thread\n", threads);
+  std::printf("init:        %.2f ms\n", init_ms);
+  std::printf("first run:   %.3f ms\n", first_ms);
+  std::printf("latency:     mean %.3f  p50 %.3f  p90 %.3f  p99 %.3f  min %.3f ms (%d runs, %d warm-up)\n", mean,
+              percentile(sorted, 0.5), percentile(sorted, 0.9), percentile(sorted, 0.99), sorted.front(), flags.runs,
+              flags.warmup);
+  std::printf("peak RSS:    %.1f MiB\n", peak_mib);
+  return Status::ok();
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app) {
+  auto flags = std::make_shared<BenchFlags>();
+  CLI::App* cmd = app.add_subcommand("bench", "Measure load time, latency (mean/p50/p90/p99/min) and peak RSS");
+  add_model_flags(cmd, flags->model);
+  cmd->add_option("--runs", flags->runs, "Timed runs")->check(CLI::Range(1, 1000000));
+  cmd->add_option("--warmup", flags->warmup, "Untimed runs before timing")->check(CLI::Range(0, 1000000));
+  set_action(cmd, [flags] { return bench(*flags); });
+}
+
+}  // namespace outpost::cli

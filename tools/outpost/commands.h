@@ -1,0 +1,14 @@
+// The subcommands of outpost, one file each.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace outpost::cli {
+
+void add_inspect_command(CLI::App& app);
+void add_run_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
+void add_classify_command(CLI::App& app);
+void add_detect_command(CLI::App& app);
+
+}  // namespace outpost::cli
