@@ -1,0 +1,16 @@
+// Where tests find the real models: the coral models in the shared data, the MediaPipe models
+// in the fetched npm cache (scripts/fetch-data).
+#pragma once
+
+#include <string>
+
+namespace outpost::testing {
+
+// Path of a model file by its name, e.g. "face_detection_short_range.tflite"; the path where
+// it would be when it is absent (so the skip message names it).
+std::string model_path(const std::string& file);
+
+// Path of a sample image from Debian's python3-skimage, e.g. "astronaut.png".
+std::string skimage_path(const std::string& file);
+
+}  // namespace outpost::testing
