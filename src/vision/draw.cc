@@ -71,8 +71,11 @@ void draw_point(Image& image, int cx, int cy, int radius, Color color) {
             x1 = clamp_to(int64_t{cx} + r + 1, image.width);
   for (int y = y0; y < y1; ++y) {
     for (int x = x0; x < x1; ++x) {
-      const int64_t dx = x - int64_t{cx}, dy = y - int64_t{cy};
-      if (dx * dx + dy * dy <= r * r) put(image, x, y, color);
+      // In double: with coordinates near INT_MAX the squares' sum overflows int64. Exact for
+      // any radius below 2^26.
+      const double dx = static_cast<double>(x) - cx, dy = static_cast<double>(y) - cy;
+      const double rr = static_cast<double>(r);
+      if (dx * dx + dy * dy <= rr * rr) put(image, x, y, color);
     }
   }
 }

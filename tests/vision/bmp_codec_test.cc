@@ -79,8 +79,8 @@ TEST(BmpCodec, Decodes32BitPlainAndBitfields) {
   EXPECT_EQ(image->channels, 3);
   EXPECT_EQ(image->pixels, kRgb3x2);
   // BI_ALPHABITFIELDS with the usual BGRA masks: alpha is real.
-  auto with_alpha = make_bmp(3, 2, 32, true, rgba, 6,
-                             {0x00ff0000u, 0x0000ff00u, 0x000000ffu, 0xff000000u});
+  auto with_alpha =
+      make_bmp(3, 2, 32, true, rgba, 6, {0x00ff0000u, 0x0000ff00u, 0x000000ffu, 0xff000000u});
   image = decode_bmp(with_alpha.data(), with_alpha.size(), "alpha32.bmp");
   ASSERT_TRUE(image.is_ok()) << image.status().message();
   EXPECT_EQ(image->channels, 4);

@@ -36,10 +36,10 @@ void put_chunk(std::vector<uint8_t>& png, const char* type, const std::vector<ui
 }
 
 // `scanlines` are the raw rows, each already prefixed with its filter byte (0 here).
-std::vector<uint8_t> make_png(uint32_t width, uint32_t height, uint8_t bit_depth,
-                              uint8_t color_type, const std::vector<uint8_t>& scanlines,
-                              const std::vector<std::pair<const char*, std::vector<uint8_t>>>&
-                                  extra_chunks = {}) {
+std::vector<uint8_t> make_png(
+    uint32_t width, uint32_t height, uint8_t bit_depth, uint8_t color_type,
+    const std::vector<uint8_t>& scanlines,
+    const std::vector<std::pair<const char*, std::vector<uint8_t>>>& extra_chunks = {}) {
   std::vector<uint8_t> png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
   std::vector<uint8_t> ihdr;
   put_be32(ihdr, width);

@@ -22,8 +22,8 @@ int run_cli(int argc, char** argv) {
   add_inspect_command(app);
   add_run_command(app);
   add_bench_command(app);
-  // add_classify_command(app);
-  // add_detect_command(app);
+  add_classify_command(app);
+  add_detect_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,0 +1,63 @@
+// outpost classify MODEL IMAGE... --labels FILE --top K: top-K classes of each image.
+#include <iostream>
+
+#include "outpost/cli_common.h"
+#include "outpost/commands.h"
+#include "vision/classification.h"
+#include "vision/image_io.h"
+#include "vision/image_tensor.h"
+
+namespace outpost::cli {
+namespace {
+
+struct ClassifyFlags {
+  ModelFlags model;
+  std::vector<std::string> images;
+  std::string labels;
+  int top = 5;
+};
+
+Status classify(const ClassifyFlags& flags) {
+  OUTPOST_ASSIGN_OR_RETURN(auto session, open_session(flags.model));
+  if (session->num_inputs() != 1 || session->num_outputs() < 1)
+    return shape_mismatch(flags.model.model + ": classify needs a model with one image input and a score output");
+  std::vector<std::string> labels;
+  if (!flags.labels.empty()) {
+    OUTPOST_ASSIGN_OR_RETURN(labels, load_labels(flags.labels));
+  }
+  nlohmann::json results = nlohmann::json::array();
+  for (const std::string& path : flags.images) {
+    OUTPOST_ASSIGN_OR_RETURN(Image image, load_image(path));
+    OUTPOST_RETURN_IF_ERROR(image_to_tensor(image, session->input(0)));
+    const double start = now_seconds();
+    OUTPOST_RETURN_IF_ERROR(session->run());
+    const double latency_ms = (now_seconds() - start) * 1e3;
+    OUTPOST_ASSIGN_OR_RETURN(auto top, top_k(session->output(0), flags.top, labels));
+    if (flags.model.json) {
+      nlohmann::json j{{"image", path}, {"latency_ms", latency_ms}, {"top", nlohmann::json::array()}};
+      for (const auto& c : top) j["top"].push_back({{"index", c.index}, {"label", c.label}, {"score", c.score}});
+      results.push_back(j);
+      continue;
+    }
+    std::printf("%s (%.2f ms)\n", path.c_str(), latency_ms);
+    for (size_t r = 0; r < top.size(); ++r)
+      std::printf("  %zu. %-32s %5d  %.4f\n", r + 1, top[r].label.empty() ? "-" : top[r].label.c_str(), top[r].index,
+                  top[r].score);
+  }
+  if (flags.model.json) print_json({{"model", flags.model.model}, {"results", results}});
+  return Status::ok();
+}
+
+}  // namespace
+
+void add_classify_command(CLI::App& app) {
+  auto flags = std::make_shared<ClassifyFlags>();
+  CLI::App* cmd = app.add_subcommand("classify", "Classify images (PNG, BMP) with an image classifier");
+  add_model_flags(cmd, flags->model);
+  cmd->add_option("images", flags->images, "Image files")->required();
+  cmd->add_option("--labels", flags->labels, "Labels file, one label per line");
+  cmd->add_option("--top", flags->top, "How many classes to show")->check(CLI::Range(1, 100000));
+  set_action(cmd, [flags] { return classify(*flags); });
+}
+
+}  // namespace outpost::cli
