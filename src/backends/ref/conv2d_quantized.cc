@@ -27,13 +27,14 @@ class Conv2DQuantized final : public Kernel {
  public:
   Conv2DQuantized(ConvGeometry geo, int32_t input_offset, std::vector<int32_t> weight_offsets,
                   int32_t output_offset, std::vector<QuantizedMultiplier> multipliers,
-                  quant::ActivationRange act)
+                  quant::ActivationRange act, bool single_rounding)
       : geo_(geo),
         input_offset_(input_offset),
         weight_offsets_(std::move(weight_offsets)),
         output_offset_(output_offset),
         multipliers_(std::move(multipliers)),
-        act_(act) {}
+        act_(act),
+        single_rounding_(single_rounding) {}
 
   void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     const T* x = inputs[0].as<const T>();
@@ -61,8 +62,9 @@ class Conv2DQuantized final : public Kernel {
               }
             }
             if (bias) acc += bias[oc];
-            acc = quant::multiply_by_quantized_multiplier(acc,
-                                                          multipliers_[static_cast<size_t>(oc)]);
+            const QuantizedMultiplier& m = multipliers_[static_cast<size_t>(oc)];
+            acc = single_rounding_ ? quant::multiply_by_quantized_multiplier_single_round(acc, m)
+                                   : quant::multiply_by_quantized_multiplier(acc, m);
             acc += output_offset_;
             y[((b * g.out_h + oy) * g.out_w + ox) * g.out_c + oc] =
                 quant::clamp_to<T>(acc, act_.min, act_.max);
@@ -79,6 +81,7 @@ class Conv2DQuantized final : public Kernel {
   int32_t output_offset_;
   std::vector<QuantizedMultiplier> multipliers_;
   quant::ActivationRange act_;
+  bool single_rounding_;
 };
 
 }  // namespace
@@ -124,9 +127,12 @@ Result<std::unique_ptr<Kernel>> make_conv2d_quantized(const Node& n, const Graph
   auto weight_offsets = quant::weight_zero_points(w, geo.out_c);
   if (x.dtype == DType::kUInt8)
     return std::unique_ptr<Kernel>(std::make_unique<Conv2DQuantized<uint8_t>>(
-        geo, xq.zero_point, std::move(weight_offsets), yq.zero_point, std::move(multipliers), act));
+        geo, xq.zero_point, std::move(weight_offsets), yq.zero_point, std::move(multipliers), act,
+        /*single_rounding=*/false));
+  // TFLite's int8 convolution is a GEMM run by ruy on x86, which requantizes with one rounding.
   return std::unique_ptr<Kernel>(std::make_unique<Conv2DQuantized<int8_t>>(
-      geo, xq.zero_point, std::move(weight_offsets), yq.zero_point, std::move(multipliers), act));
+      geo, xq.zero_point, std::move(weight_offsets), yq.zero_point, std::move(multipliers), act,
+      /*single_rounding=*/true));
 }
 
 }  // namespace outpost

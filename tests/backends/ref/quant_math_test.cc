@@ -33,7 +33,7 @@ TEST(QuantMath, QuantizeMultiplierRoundsTheSignificand) {
 
 TEST(QuantMath, QuantizeMultiplierCarriesASignificandThatRoundsToOne) {
   // 1 - 2^-40 has significand 0.99999999999909 at exponent 0, which rounds to 2^31: it is halved
-  // and the exponent bumped, giving exactly 1.0 = 2^30 * 2^(1-31+1)... i.e. (2^30, 1).
+  // and the exponent bumped, giving (2^30, 1), i.e. exactly 1.0.
   const auto m = quantize_multiplier(1.0 - std::ldexp(1.0, -40));
   EXPECT_EQ(m.multiplier, 1 << 30);
   EXPECT_EQ(m.shift, 1);
@@ -120,10 +120,14 @@ TEST(QuantMath, ActivationRangeInt8) {
   ASSERT_TRUE(relu6.is_ok());
   EXPECT_EQ(relu6->min, -128);
   EXPECT_EQ(relu6->max, -8);
-  // 1 / 0.4 = 2.5 rounds away from zero to 3: [-3, 3] around zero point 0.
-  auto relu1 = activation_range("relu_n1_to_1", DType::kInt8, 0.4f, 0);
-  EXPECT_EQ(relu1->min, -3);
-  EXPECT_EQ(relu1->max, 3);
+  // -1 / 2 = -0.5 and 1 / 2 = 0.5 round away from zero: [-1, 1] (half-to-even would give 0).
+  auto relu1 = activation_range("relu_n1_to_1", DType::kInt8, 2.0f, 0);
+  EXPECT_EQ(relu1->min, -1);
+  EXPECT_EQ(relu1->max, 1);
+  // 6 / 4 = 1.5 -> 2.
+  auto relu6_coarse = activation_range("relu6", DType::kInt8, 4.0f, 0);
+  EXPECT_EQ(relu6_coarse->min, 0);
+  EXPECT_EQ(relu6_coarse->max, 2);
 }
 
 TEST(QuantMath, ActivationRangeRejectsUnknown) {

@@ -1,0 +1,57 @@
+// Builds TFLite flatbuffers in tests, field by field, so tests can make models the converter
+// never would: unsupported ops, absurd shapes, indices out of range, old-style opcodes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace outpost::testing {
+
+struct TfTensorSpec {
+  std::vector<int32_t> shape;
+  int8_t type = 0;  // TFLite TensorType: 0 float32, 1 float16, 2 int32, 3 uint8, 9 int8
+  uint32_t buffer = 0;
+  std::string name;
+  std::vector<float> scale;
+  std::vector<int64_t> zero_point;
+  int32_t quantized_dimension = 0;
+};
+
+// One scalar field of an options table: field index, byte size (1 or 4) and value.
+struct TfOptionField {
+  int field;
+  int size;
+  int32_t value;
+};
+
+struct TfOperatorSpec {
+  int32_t builtin_code = 0;
+  std::string custom_code;
+  std::vector<int32_t> inputs, outputs;
+  uint8_t options_type = 0;  // BuiltinOptions union type; 0: none
+  std::vector<TfOptionField> options;
+  std::vector<uint8_t> custom_options;
+};
+
+struct TfModelSpec {
+  std::vector<TfTensorSpec> tensors;
+  std::vector<std::vector<uint8_t>> buffers;  // buffer 0 (empty) is added in front
+  std::vector<TfOperatorSpec> operators;
+  std::vector<int32_t> inputs, outputs;
+  uint32_t version = 3;
+  bool old_style_opcodes = false;  // only deprecated_builtin_code, as files before schema 3a
+};
+
+std::vector<uint8_t> build_tflite(const TfModelSpec& spec);
+
+// A float32 model: out = in0 + in1, both [1, 2, 2, 1].
+TfModelSpec add_model_spec();
+
+template <typename T>
+std::vector<uint8_t> bytes_of(const std::vector<T>& values) {
+  const auto* p = reinterpret_cast<const uint8_t*>(values.data());
+  return std::vector<uint8_t>(p, p + values.size() * sizeof(T));
+}
+
+}  // namespace outpost::testing
