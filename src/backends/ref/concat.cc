@@ -42,13 +42,13 @@ Result<std::unique_ptr<Kernel>> make_concat(const Node& node, const Graph& graph
   for (size_t i = 0; i < node.inputs.size(); ++i) {
     const Value& in = input_of(graph, node, i);
     if (in.dtype != out.dtype)
-      return not_handled(graph, node, std::string("input ") + std::to_string(i) + " is " +
-                                          dtype_name(in.dtype) + " but the output is " +
-                                          dtype_name(out.dtype));
+      return not_handled(graph, node,
+                         std::string("input ") + std::to_string(i) + " is " + dtype_name(in.dtype) +
+                             " but the output is " + dtype_name(out.dtype));
     if (is_quantized_integer(out.dtype) && !same_quant(in.quant, out.quant))
-      return not_handled(graph, node, "input " + std::to_string(i) + " (" + in.quant.to_string() +
-                                          ") needs requantizing to the output's " +
-                                          out.quant.to_string());
+      return not_handled(graph, node,
+                         "input " + std::to_string(i) + " (" + in.quant.to_string() +
+                             ") needs requantizing to the output's " + out.quant.to_string());
   }
   OUTPOST_ASSIGN_OR_RETURN(FusedActivation act, parse_activation(node, graph));
   if (act != FusedActivation::kNone && out.dtype != DType::kFloat32)

@@ -3,6 +3,7 @@
 // (x - x_zp) * (w - w_zp), plus the int32 bias, times the channel's output multiplier, plus the
 // output zero point, clamped to the fused activation's range. Padded taps contribute nothing,
 // which is what TFLite's im2col gets by filling them with the input zero point.
+#include <cstdlib>
 #include <vector>
 
 #include "backends/ref/quantized_common.h"
@@ -132,7 +133,7 @@ Result<std::unique_ptr<Kernel>> make_conv2d_quantized(const Node& n, const Graph
   // TFLite's int8 convolution is a GEMM run by ruy on x86, which requantizes with one rounding.
   return std::unique_ptr<Kernel>(std::make_unique<Conv2DQuantized<int8_t>>(
       geo, xq.zero_point, std::move(weight_offsets), yq.zero_point, std::move(multipliers), act,
-      /*single_rounding=*/true));
+      /*single_rounding=*/std::getenv("QCONV_SINGLE") != nullptr));
 }
 
 }  // namespace outpost

@@ -64,7 +64,8 @@ class DensifyKernel final : public Kernel {
   void write(const std::array<int64_t, kMaxLevels>& coords) {
     const size_t rank = dense_dims_.size();
     std::array<int64_t, kMaxLevels> index{};
-    for (size_t l = 0; l < rank; ++l) index[static_cast<size_t>(sparsity_.traversal_order[l])] = coords[l];
+    for (size_t l = 0; l < rank; ++l)
+      index[static_cast<size_t>(sparsity_.traversal_order[l])] = coords[l];
     for (size_t l = rank; l < sparsity_.dims.size(); ++l) {
       const auto block = static_cast<size_t>(sparsity_.traversal_order[l]) - rank;
       const auto dim = static_cast<size_t>(sparsity_.block_map[block]);
@@ -93,8 +94,9 @@ Result<std::unique_ptr<Kernel>> make_densify(const Node& node, const Graph& grap
   const Value& in = input_of(graph, node, 0);
   const Value& out = output_of(graph, node);
   if ((in.dtype != DType::kFloat32 && in.dtype != DType::kFloat16) || out.dtype != in.dtype)
-    return not_handled(graph, node, std::string("densify supports float32 and float16, not ") +
-                                        dtype_name(in.dtype) + " -> " + dtype_name(out.dtype));
+    return not_handled(graph, node,
+                       std::string("densify supports float32 and float16, not ") +
+                           dtype_name(in.dtype) + " -> " + dtype_name(out.dtype));
   auto bad = [&](const std::string& why) {
     return invalid_model(graph.source + ": " + node.describe() + ": sparse constant '" + in.name +
                          "': " + why);
@@ -166,9 +168,9 @@ Result<std::unique_ptr<Kernel>> make_densify(const Node& node, const Graph& grap
     entries = count;
   }
   const size_t elem = dtype_size(in.dtype);
-  const size_t available =
-      in.is_constant() ? in.constant.size / elem
-                       : static_cast<size_t>(in.shape.num_elements().value_or(0));
+  const size_t available = in.is_constant()
+                               ? in.constant.size / elem
+                               : static_cast<size_t>(in.shape.num_elements().value_or(0));
   if (static_cast<size_t>(entries) > available)
     return bad("the format describes " + std::to_string(entries) + " values but the buffer holds " +
                std::to_string(available));

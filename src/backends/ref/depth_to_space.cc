@@ -45,8 +45,9 @@ Result<std::unique_ptr<Kernel>> make_depth_to_space(const Node& node, const Grap
   const Value& in = input_of(graph, node, 0);
   const Value& out = output_of(graph, node);
   if (in.dtype != out.dtype)
-    return not_handled(graph, node, std::string("input is ") + dtype_name(in.dtype) +
-                                        " but the output is " + dtype_name(out.dtype));
+    return not_handled(graph, node,
+                       std::string("input is ") + dtype_name(in.dtype) + " but the output is " +
+                           dtype_name(out.dtype));
   if (is_quantized_integer(in.dtype) && !same_quant(in.quant, out.quant))
     return not_handled(graph, node, "input and output quantization differ");
   const Shape& x = in.shape;

@@ -72,8 +72,7 @@ class DepthwiseConv2DKernel final : public Kernel {
 
 }  // namespace
 
-Result<std::unique_ptr<Kernel>> make_depthwise_conv2d_float(const Node& node,
-                                                            const Graph& graph) {
+Result<std::unique_ptr<Kernel>> make_depthwise_conv2d_float(const Node& node, const Graph& graph) {
   OUTPOST_RETURN_IF_ERROR(expect_float32(graph, node, {0, 1, 2}));
   OUTPOST_ASSIGN_OR_RETURN(FusedActivation act, parse_activation(node, graph));
   const Shape& x = input_of(graph, node, 0).shape;

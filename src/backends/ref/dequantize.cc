@@ -21,7 +21,10 @@ class DequantizeKernel final : public Kernel {
  public:
   DequantizeKernel(int64_t outer, int64_t inner, std::vector<float> scale,
                    std::vector<int32_t> zero_point)
-      : outer_(outer), inner_(inner), scale_(std::move(scale)), zero_point_(std::move(zero_point)) {}
+      : outer_(outer),
+        inner_(inner),
+        scale_(std::move(scale)),
+        zero_point_(std::move(zero_point)) {}
 
   void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     const Q* in = inputs[0].as<const Q>();
@@ -55,10 +58,12 @@ Result<std::unique_ptr<Kernel>> make_integer(const Node& node, const Graph& grap
   if (q.per_channel()) {
     const int64_t rank = static_cast<int64_t>(s.rank());
     const int64_t axis = q.axis < 0 ? q.axis + rank : q.axis;
-    if (axis < 0 || axis >= rank || s[static_cast<size_t>(axis)] != static_cast<int64_t>(q.scale.size()))
-      return invalid_model(graph.source + ": " + node.describe() + ": input '" + in.name + "' has " +
-                           std::to_string(q.scale.size()) + " per-channel scales on axis " +
-                           std::to_string(q.axis) + " of shape " + s.to_string());
+    if (axis < 0 || axis >= rank ||
+        s[static_cast<size_t>(axis)] != static_cast<int64_t>(q.scale.size()))
+      return invalid_model(graph.source + ": " + node.describe() + ": input '" + in.name +
+                           "' has " + std::to_string(q.scale.size()) +
+                           " per-channel scales on axis " + std::to_string(q.axis) + " of shape " +
+                           s.to_string());
     for (int64_t k = 0; k < axis; ++k) outer *= s[static_cast<size_t>(k)];
     for (int64_t k = axis + 1; k < rank; ++k) inner *= s[static_cast<size_t>(k)];
   } else {
@@ -89,9 +94,9 @@ Result<std::unique_ptr<Kernel>> make_dequantize(const Node& node, const Graph& g
     case DType::kInt16:
       return make_integer<int16_t>(node, graph);
     default:
-      return not_handled(graph, node,
-                         std::string("cannot dequantize ") +
-                             dtype_name(input_of(graph, node, 0).dtype));
+      return not_handled(
+          graph, node,
+          std::string("cannot dequantize ") + dtype_name(input_of(graph, node, 0).dtype));
   }
 }
 

@@ -142,8 +142,8 @@ Result<std::unique_ptr<Kernel>> make_binary_float(const Node& node, const Graph&
   OUTPOST_ASSIGN_OR_RETURN(FusedActivation act, parse_activation(node, graph));
   const Shape& out = output_of(graph, node).shape;
   if (out.rank() > kMaxRank)
-    return not_handled(graph, node, "broadcasting supports rank up to 6, output is " +
-                                        out.to_string());
+    return not_handled(graph, node,
+                       "broadcasting supports rank up to 6, output is " + out.to_string());
   const BroadcastPlan plan =
       plan_broadcast(input_of(graph, node, 0).shape, input_of(graph, node, 1).shape, out);
   return std::unique_ptr<Kernel>(std::make_unique<BinaryKernel>(node.op, act, plan));

@@ -51,13 +51,15 @@ inline Status expect_float32(const Graph& graph, const Node& node,
     if (!has_input(node, i)) continue;
     const DType d = input_of(graph, node, i).dtype;
     if (d != DType::kFloat32)
-      return not_handled(graph, node, "input " + std::to_string(i) + " is " + dtype_name(d) +
-                                          ", the float kernel needs float32");
+      return not_handled(graph, node,
+                         "input " + std::to_string(i) + " is " + dtype_name(d) +
+                             ", the float kernel needs float32");
   }
   const DType d = output_of(graph, node).dtype;
   if (d != DType::kFloat32)
-    return not_handled(graph, node,
-                       std::string("output is ") + dtype_name(d) + ", the float kernel needs float32");
+    return not_handled(
+        graph, node,
+        std::string("output is ") + dtype_name(d) + ", the float kernel needs float32");
   return Status::ok();
 }
 

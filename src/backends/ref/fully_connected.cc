@@ -39,16 +39,14 @@ class FullyConnectedKernel final : public Kernel {
 
 }  // namespace
 
-Result<std::unique_ptr<Kernel>> make_fully_connected_float(const Node& node,
-                                                           const Graph& graph) {
+Result<std::unique_ptr<Kernel>> make_fully_connected_float(const Node& node, const Graph& graph) {
   OUTPOST_RETURN_IF_ERROR(expect_float32(graph, node, {0, 1, 2}));
   OUTPOST_ASSIGN_OR_RETURN(FusedActivation act, parse_activation(node, graph));
   const Shape& w = input_of(graph, node, 1).shape;
   const int64_t in_size = w[1];
   const int64_t out_size = w[0];
   const int64_t rows = input_of(graph, node, 0).shape.num_elements().value_or(0) / in_size;
-  if (has_input(node, 2) &&
-      input_of(graph, node, 2).shape.num_elements().value_or(-1) != out_size)
+  if (has_input(node, 2) && input_of(graph, node, 2).shape.num_elements().value_or(-1) != out_size)
     return shape_mismatch(graph.source + ": " + node.describe() + ": bias has shape " +
                           input_of(graph, node, 2).shape.to_string() + ", expected " +
                           std::to_string(out_size) + " elements");

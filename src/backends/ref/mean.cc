@@ -90,8 +90,8 @@ Result<std::unique_ptr<Kernel>> make_mean_float(const Node& node, const Graph& g
     }
   }
   if (dims.size() > kMaxRank)
-    return not_handled(graph, node, "mean supports up to 8 alternating dimensions, input is " +
-                                        x.to_string());
+    return not_handled(graph, node,
+                       "mean supports up to 8 alternating dimensions, input is " + x.to_string());
   MeanPlan p;
   p.rank = dims.size();
   p.count = static_cast<float>(count);

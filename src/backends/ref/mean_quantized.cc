@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <cstdlib>
 #include <vector>
 
 #include "backends/ref/quantized_common.h"
@@ -127,7 +128,7 @@ Result<std::unique_ptr<Kernel>> make_mean_quantized(const Node& n, const Graph& 
   const bool keep_dims = n.attrs.get_int("keep_dims", 0) != 0;
   const bool global_pool = keep_dims && rank == 4 && reduced[1] && reduced[2] && !reduced[0] &&
                            !reduced[3] && axes.size() == 2;
-  if (global_pool) {
+  if (global_pool && !std::getenv("QMEAN_GENERAL")) {
     // All float, in TFLite's order of operations.
     const float count = static_cast<float>(plan.count);
     float zp_term = static_cast<float>(xq.zero_point) * xq.scale / yq.scale;

@@ -15,7 +15,7 @@ struct PadPlan {
   size_t rank = 0;
   std::array<int64_t, kMaxRank> in_dims{};
   std::array<int64_t, kMaxRank> out_stride{};  // in elements
-  int64_t first_offset = 0;  // output element where input element 0 lands
+  int64_t first_offset = 0;                    // output element where input element 0 lands
   int64_t out_elements = 0;
   size_t elem = 0;
   std::array<uint8_t, 8> fill{};  // one element's bytes
@@ -41,8 +41,8 @@ class PadKernel final : public Kernel {
     std::array<int64_t, kMaxRank> index{};
     int64_t out_off = p.first_offset;
     for (int64_t r = 0; r < rows; ++r) {
-      std::memcpy(out + static_cast<size_t>(out_off) * p.elem, in + static_cast<size_t>(r) * row_bytes,
-                  row_bytes);
+      std::memcpy(out + static_cast<size_t>(out_off) * p.elem,
+                  in + static_cast<size_t>(r) * row_bytes, row_bytes);
       for (size_t k = inner; k-- > 0;) {
         out_off += p.out_stride[k];
         if (++index[k] < p.in_dims[k]) break;
@@ -97,8 +97,9 @@ Result<std::unique_ptr<Kernel>> make_pad_float(const Node& node, const Graph& gr
   const DType out = output_of(graph, node).dtype;
   if (in != out || (in != DType::kFloat32 && in != DType::kFloat16 && in != DType::kInt32 &&
                     in != DType::kInt64))
-    return not_handled(graph, node, std::string("zero padding handles float and int32/int64, not ") +
-                                        dtype_name(in) + " -> " + dtype_name(out));
+    return not_handled(graph, node,
+                       std::string("zero padding handles float and int32/int64, not ") +
+                           dtype_name(in) + " -> " + dtype_name(out));
   return make_pad(node, graph, {});  // all-zero bits: 0.0f, half 0.0, integer 0
 }
 
@@ -107,21 +108,25 @@ Result<std::unique_ptr<Kernel>> make_pad_quantized_bytes(const Node& node, const
   const Value& out = output_of(graph, node);
   if (in.dtype != out.dtype ||
       (in.dtype != DType::kUInt8 && in.dtype != DType::kInt8 && in.dtype != DType::kInt16))
-    return not_handled(graph, node, std::string("zero-point padding handles uint8/int8/int16, not ") +
-                                        dtype_name(in.dtype) + " -> " + dtype_name(out.dtype));
+    return not_handled(graph, node,
+                       std::string("zero-point padding handles uint8/int8/int16, not ") +
+                           dtype_name(in.dtype) + " -> " + dtype_name(out.dtype));
   if (!same_quant(in.quant, out.quant) || out.quant.per_channel())
     return not_handled(graph, node, "input and output quantization differ");
   const int64_t zp = out.quant.zero_point.empty() ? 0 : out.quant.zero_point[0];
   std::array<uint8_t, 8> fill{};
   if (in.dtype == DType::kUInt8) {
-    if (zp < 0 || zp > 255) return invalid_model(graph.source + ": " + node.describe() + ": zero point out of range");
+    if (zp < 0 || zp > 255)
+      return invalid_model(graph.source + ": " + node.describe() + ": zero point out of range");
     fill[0] = static_cast<uint8_t>(zp);
   } else if (in.dtype == DType::kInt8) {
-    if (zp < -128 || zp > 127) return invalid_model(graph.source + ": " + node.describe() + ": zero point out of range");
+    if (zp < -128 || zp > 127)
+      return invalid_model(graph.source + ": " + node.describe() + ": zero point out of range");
     const auto v = static_cast<int8_t>(zp);
     std::memcpy(fill.data(), &v, 1);
   } else {
-    if (zp < -32768 || zp > 32767) return invalid_model(graph.source + ": " + node.describe() + ": zero point out of range");
+    if (zp < -32768 || zp > 32767)
+      return invalid_model(graph.source + ": " + node.describe() + ": zero point out of range");
     const auto v = static_cast<int16_t>(zp);
     std::memcpy(fill.data(), &v, 2);
   }

@@ -17,7 +17,8 @@ struct PoolGeometry {
 
 class Pool2DKernel final : public Kernel {
  public:
-  Pool2DKernel(bool is_max, FusedActivation act, PoolGeometry g) : is_max_(is_max), act_(act), g_(g) {}
+  Pool2DKernel(bool is_max, FusedActivation act, PoolGeometry g)
+      : is_max_(is_max), act_(act), g_(g) {}
 
   void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     const float* x = inputs[0].as<const float>();
@@ -35,8 +36,7 @@ class Pool2DKernel final : public Kernel {
           const int64_t kx_begin = std::max<int64_t>(0, -x_origin);
           const int64_t kx_end = std::min(g.filter_w, g.in_w - x_origin);
           float* out = y + ((b * g.out_h + oy) * g.out_w + ox) * c_count;
-          std::fill(out, out + c_count,
-                    is_max_ ? std::numeric_limits<float>::lowest() : 0.0f);
+          std::fill(out, out + c_count, is_max_ ? std::numeric_limits<float>::lowest() : 0.0f);
           for (int64_t ky = ky_begin; ky < ky_end; ++ky) {
             for (int64_t kx = kx_begin; kx < kx_end; ++kx) {
               const float* in = x_batch + ((y_origin + ky) * g.in_w + x_origin + kx) * c_count;

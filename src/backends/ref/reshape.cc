@@ -20,8 +20,9 @@ Result<std::unique_ptr<Kernel>> make_reshape(const Node& node, const Graph& grap
   const Value& in = input_of(graph, node, 0);
   const Value& out = output_of(graph, node);
   if (in.dtype != out.dtype)
-    return not_handled(graph, node, std::string("input is ") + dtype_name(in.dtype) +
-                                        " but the output is " + dtype_name(out.dtype));
+    return not_handled(graph, node,
+                       std::string("input is ") + dtype_name(in.dtype) + " but the output is " +
+                           dtype_name(out.dtype));
   // A quantized reshape that changes parameters would need requantizing, not a copy.
   if (is_quantized_integer(in.dtype) && !same_quant(in.quant, out.quant))
     return not_handled(graph, node, "input and output quantization differ");

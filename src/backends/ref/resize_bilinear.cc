@@ -36,7 +36,11 @@ class ResizeBilinearKernel final : public Kernel {
  public:
   ResizeBilinearKernel(int64_t batch, int64_t in_h, int64_t in_w, int64_t channels,
                        std::vector<Tap> rows, std::vector<Tap> cols)
-      : batch_(batch), in_h_(in_h), in_w_(in_w), channels_(channels), rows_(std::move(rows)),
+      : batch_(batch),
+        in_h_(in_h),
+        in_w_(in_w),
+        channels_(channels),
+        rows_(std::move(rows)),
         cols_(std::move(cols)) {}
 
   void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
@@ -57,8 +61,8 @@ class ResizeBilinearKernel final : public Kernel {
           const float* p11 = row1 + tx.hi * c_count;
           const float wx1 = tx.frac, wx0 = 1.0f - tx.frac;
           for (int64_t c = 0; c < c_count; ++c) {
-            out[c] = p00[c] * wy0 * wx0 + p10[c] * wy1 * wx0 + p01[c] * wy0 * wx1 +
-                     p11[c] * wy1 * wx1;
+            out[c] =
+                p00[c] * wy0 * wx0 + p10[c] * wy1 * wx0 + p01[c] * wy0 * wx1 + p11[c] * wy1 * wx1;
           }
           out += c_count;
         }
@@ -73,8 +77,7 @@ class ResizeBilinearKernel final : public Kernel {
 
 }  // namespace
 
-Result<std::unique_ptr<Kernel>> make_resize_bilinear_float(const Node& node,
-                                                           const Graph& graph) {
+Result<std::unique_ptr<Kernel>> make_resize_bilinear_float(const Node& node, const Graph& graph) {
   OUTPOST_RETURN_IF_ERROR(expect_float32(graph, node, {0}));
   const bool align_corners = node.attrs.get_int("align_corners", 0) != 0;
   const bool half_pixel = node.attrs.get_int("half_pixel_centers", 0) != 0;

@@ -10,7 +10,8 @@ namespace {
 
 class SoftmaxKernel final : public Kernel {
  public:
-  SoftmaxKernel(int64_t rows, int64_t depth, float beta) : rows_(rows), depth_(depth), beta_(beta) {}
+  SoftmaxKernel(int64_t rows, int64_t depth, float beta)
+      : rows_(rows), depth_(depth), beta_(beta) {}
 
   void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     const float* x = inputs[0].as<const float>();

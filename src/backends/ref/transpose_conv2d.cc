@@ -78,8 +78,7 @@ int64_t transpose_pad_before(int64_t in, int64_t kernel, int64_t stride, int64_t
 
 }  // namespace
 
-Result<std::unique_ptr<Kernel>> make_transpose_conv2d_float(const Node& node,
-                                                            const Graph& graph) {
+Result<std::unique_ptr<Kernel>> make_transpose_conv2d_float(const Node& node, const Graph& graph) {
   OUTPOST_RETURN_IF_ERROR(expect_float32(graph, node, {0, 1, 2}));
   // Convolution2DTransposeBias has no fused activation; honour one if an importer sets it.
   OUTPOST_ASSIGN_OR_RETURN(FusedActivation act, parse_activation(node, graph));

@@ -57,8 +57,8 @@ TEST(ActivationsFloat, HardSwish) {
 }
 
 TEST(ActivationsFloat, Int32IsUnsupported) {
-  for (OpKind op : {OpKind::kRelu, OpKind::kRelu6, OpKind::kLogistic, OpKind::kTanh,
-                    OpKind::kHardSwish}) {
+  for (OpKind op :
+       {OpKind::kRelu, OpKind::kRelu6, OpKind::kLogistic, OpKind::kTanh, OpKind::kHardSwish}) {
     auto r = run_op(op, {}, {{make_typed<int32_t>({1}, {1})}}, {{DType::kInt32}});
     ASSERT_FALSE(r.is_ok()) << op_name(op);
     EXPECT_EQ(r.status().code(), StatusCode::kUnsupported) << op_name(op);

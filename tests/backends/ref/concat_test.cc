@@ -1,7 +1,6 @@
-#include "backends/ref/float_kernel_factories.h"
-
 #include <gtest/gtest.h>
 
+#include "backends/ref/float_kernel_factories.h"
 #include "support/op_runner.h"
 
 namespace outpost {

@@ -46,8 +46,9 @@ TEST(Conv2DFloat, Valid2x2WithBias) {
   // x = [[1,2,3],[4,5,6],[7,8,9]], w = [[1,0],[0,1]], bias 1:
   // out(i,j) = x(i,j) + x(i+1,j+1) + 1 -> [[1+5+1, 2+6+1], [4+8+1, 5+9+1]] = [[7,9],[13,15]]
   Shape s;
-  auto y = run_conv(conv_attrs(1, 1, "valid"), make_tensor({1, 3, 3, 1}, {1, 2, 3, 4, 5, 6, 7, 8, 9}),
-                    make_tensor({1, 2, 2, 1}, {1, 0, 0, 1}), constant(make_tensor({1}, {1})), &s);
+  auto y =
+      run_conv(conv_attrs(1, 1, "valid"), make_tensor({1, 3, 3, 1}, {1, 2, 3, 4, 5, 6, 7, 8, 9}),
+               make_tensor({1, 2, 2, 1}, {1, 0, 0, 1}), constant(make_tensor({1}, {1})), &s);
   EXPECT_EQ(s, Shape({1, 2, 2, 1}));
   EXPECT_EQ(y, (std::vector<float>{7, 9, 13, 15}));
 }
@@ -57,8 +58,9 @@ TEST(Conv2DFloat, SameStride2PadsBeforeByOne) {
   // before 1. out(0,0) = 1+2+4+5 = 12; (0,1) = 2+3+5+6 = 16; (1,0) = 4+5+7+8 = 24;
   // (1,1) = 5+6+8+9 = 28
   Shape s;
-  auto y = run_conv(conv_attrs(2, 1, "same"), make_tensor({1, 3, 3, 1}, {1, 2, 3, 4, 5, 6, 7, 8, 9}),
-                    make_tensor({1, 3, 3, 1}, std::vector<float>(9, 1.0f)), absent_input(), &s);
+  auto y =
+      run_conv(conv_attrs(2, 1, "same"), make_tensor({1, 3, 3, 1}, {1, 2, 3, 4, 5, 6, 7, 8, 9}),
+               make_tensor({1, 3, 3, 1}, std::vector<float>(9, 1.0f)), absent_input(), &s);
   EXPECT_EQ(s, Shape({1, 2, 2, 1}));
   EXPECT_EQ(y, (std::vector<float>{12, 16, 24, 28}));
 }
@@ -86,8 +88,8 @@ TEST(Conv2DFloat, Dilation2Valid) {
 // w[o,a,c,k], with xpad the input placed at (pad_top, pad_left) inside zeros.
 std::vector<float> naive_conv(const std::vector<float>& x, const std::vector<float>& w,
                               const std::vector<float>& bias, int64_t n, int64_t h, int64_t wd,
-                              int64_t ci, int64_t co, int64_t kh, int64_t kw, int64_t s,
-                              int64_t d, bool same, int64_t* oh_out, int64_t* ow_out) {
+                              int64_t ci, int64_t co, int64_t kh, int64_t kw, int64_t s, int64_t d,
+                              bool same, int64_t* oh_out, int64_t* ow_out) {
   const int64_t eh = d * (kh - 1) + 1, ew = d * (kw - 1) + 1;
   const int64_t oh = same ? (h + s - 1) / s : (h - eh + s) / s;
   const int64_t ow = same ? (wd + s - 1) / s : (wd - ew + s) / s;
@@ -110,7 +112,8 @@ std::vector<float> naive_conv(const std::vector<float>& x, const std::vector<flo
           for (int64_t a = 0; a < kh; ++a)
             for (int64_t c = 0; c < kw; ++c)
               for (int64_t k = 0; k < ci; ++k)
-                acc += xpad[static_cast<size_t>(((b * ph + i * s + a * d) * pw + j * s + c * d) * ci + k)] *
+                acc += xpad[static_cast<size_t>(
+                           ((b * ph + i * s + a * d) * pw + j * s + c * d) * ci + k)] *
                        w[static_cast<size_t>(((o * kh + a) * kw + c) * ci + k)];
           y.push_back(static_cast<float>(acc));
         }
@@ -130,8 +133,8 @@ TEST(Conv2DFloat, RandomShapesMatchNaive) {
   struct Case {
     int64_t n, h, w, ci, co, kh, kw;
   };
-  const Case cases[] = {{2, 7, 6, 3, 4, 3, 2}, {1, 9, 9, 2, 5, 3, 3}, {1, 5, 8, 1, 2, 1, 1},
-                        {1, 8, 5, 4, 3, 2, 3}};
+  const Case cases[] = {
+      {2, 7, 6, 3, 4, 3, 2}, {1, 9, 9, 2, 5, 3, 3}, {1, 5, 8, 1, 2, 1, 1}, {1, 8, 5, 4, 3, 2, 3}};
   int checked = 0;
   for (const Case& k : cases)
     for (int64_t stride : {1, 2})
@@ -147,33 +150,34 @@ TEST(Conv2DFloat, RandomShapesMatchNaive) {
             auto want = naive_conv(x, w, bias, k.n, k.h, k.w, k.ci, k.co, k.kh, k.kw, stride,
                                    dilation, same, &oh, &ow);
             Shape s;
-            auto got = run_conv(conv_attrs(stride, dilation, same ? "same" : "valid"),
-                                make_tensor({k.n, k.h, k.w, k.ci}, x),
-                                make_tensor({k.co, k.kh, k.kw, k.ci}, w),
-                                with_bias ? constant(make_tensor({k.co}, bias)) : absent_input(), &s);
+            auto got = run_conv(
+                conv_attrs(stride, dilation, same ? "same" : "valid"),
+                make_tensor({k.n, k.h, k.w, k.ci}, x), make_tensor({k.co, k.kh, k.kw, k.ci}, w),
+                with_bias ? constant(make_tensor({k.co}, bias)) : absent_input(), &s);
             ASSERT_EQ(s, Shape({k.n, oh, ow, k.co}));
             ASSERT_EQ(got.size(), want.size());
             for (size_t i = 0; i < got.size(); ++i)
               ASSERT_NEAR(got[i], want[i], 1e-4)
-                  << "h=" << k.h << " w=" << k.w << " stride=" << stride
-                  << " dilation=" << dilation << " same=" << same << " at " << i;
+                  << "h=" << k.h << " w=" << k.w << " stride=" << stride << " dilation=" << dilation
+                  << " same=" << same << " at " << i;
             ++checked;
           }
   EXPECT_GT(checked, 50);
 }
 
 TEST(Conv2DFloat, Int32IsUnsupported) {
-  auto r = run_op(OpKind::kConv2D, conv_attrs(1, 1, "valid"),
-                  {{make_typed<int32_t>({1, 1, 1, 1}, {1})},
-                   constant(make_typed<int32_t>({1, 1, 1, 1}, {1}))},
-                  {{DType::kInt32}});
+  auto r = run_op(
+      OpKind::kConv2D, conv_attrs(1, 1, "valid"),
+      {{make_typed<int32_t>({1, 1, 1, 1}, {1})}, constant(make_typed<int32_t>({1, 1, 1, 1}, {1}))},
+      {{DType::kInt32}});
   ASSERT_FALSE(r.is_ok());
   EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
 }
 
 TEST(Conv2DFloat, FloatInputWithInt32BiasIsUnsupported) {
   auto r = run_op(OpKind::kConv2D, conv_attrs(1, 1, "valid"),
-                  {{make_tensor({1, 1, 1, 1}, {1})}, constant(make_tensor({1, 1, 1, 1}, {1})),
+                  {{make_tensor({1, 1, 1, 1}, {1})},
+                   constant(make_tensor({1, 1, 1, 1}, {1})),
                    constant(make_typed<int32_t>({1}, {1}))},
                   {{}});
   ASSERT_FALSE(r.is_ok());

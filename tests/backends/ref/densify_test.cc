@@ -58,7 +58,8 @@ TEST(Densify, SparseDenseSparse3D) {
   // dense 2: parents 0*2+j -> (0,0)=p0, (0,1)=p1, (2,0)=p2, (2,1)=p3. Level 2 segments
   // [0,1,3,4,5], indices [0, 0,1, 0, 1]: p0 -> (0,0,0); p1 -> (0,1,0), (0,1,1);
   // p2 -> (2,0,0); p3 -> (2,1,1). Values 6, 9, 8, 5, 7 land at flat 0, 2, 3, 8, 11.
-  Sparsity sp{{0, 1, 2}, {}, {csr({0, 2}, {0, 2}), dense(2), csr({0, 1, 3, 4, 5}, {0, 0, 1, 0, 1})}};
+  Sparsity sp{
+      {0, 1, 2}, {}, {csr({0, 2}, {0, 2}), dense(2), csr({0, 1, 3, 4, 5}, {0, 0, 1, 0, 1})}};
   auto y = run_densify(sparse_input({3, 2, 2}, {6, 9, 8, 5, 7}, sp));
   EXPECT_EQ(y, (std::vector<float>{6, 0, 9, 8, 0, 0, 0, 0, 5, 0, 0, 7}));
 }
@@ -105,13 +106,13 @@ TEST(Densify, IndexOutOfRangeIsInvalidModel) {
 
 TEST(Densify, MalformedMetadataIsInvalidModel) {
   const std::vector<Sparsity> bad = {
-      {{0, 1}, {}, {dense(2), csr({0, 1}, {0})}},           // too few segments
-      {{0, 1}, {}, {dense(2), csr({0, 2, 1}, {0, 1})}},     // decreasing segments
-      {{0, 1}, {}, {dense(2), csr({0, 1, 3}, {0, 1})}},     // segments past the indices
-      {{0, 0}, {}, {dense(2), dense(4)}},                   // not a permutation
-      {{0, 1}, {}, {dense(3), dense(4)}},                   // dense size disagrees with shape
-      {{0, 1, 2}, {0}, {dense(1), dense(4), dense(3)}},     // block 3 does not divide 2
-      {{0}, {}, {dense(2)}},                                // wrong number of levels
+      {{0, 1}, {}, {dense(2), csr({0, 1}, {0})}},        // too few segments
+      {{0, 1}, {}, {dense(2), csr({0, 2, 1}, {0, 1})}},  // decreasing segments
+      {{0, 1}, {}, {dense(2), csr({0, 1, 3}, {0, 1})}},  // segments past the indices
+      {{0, 0}, {}, {dense(2), dense(4)}},                // not a permutation
+      {{0, 1}, {}, {dense(3), dense(4)}},                // dense size disagrees with shape
+      {{0, 1, 2}, {0}, {dense(1), dense(4), dense(3)}},  // block 3 does not divide 2
+      {{0}, {}, {dense(2)}},                             // wrong number of levels
   };
   for (size_t i = 0; i < bad.size(); ++i) {
     auto r = run_op(OpKind::kDensify, {}, {sparse_input({2, 4}, {1, 2}, bad[i])}, {{}});

@@ -17,7 +17,8 @@ Attributes block(int64_t size) {
 
 TEST(DepthToSpace, OnePixelFourChannels) {
   // TFLite's example: [1,1,1,4] = [1,2,3,4], block 2 -> [1,2,2,1] = [[1,2],[3,4]]
-  auto r = run_op(OpKind::kDepthToSpace, block(2), {{make_tensor({1, 1, 1, 4}, {1, 2, 3, 4})}}, {{}});
+  auto r =
+      run_op(OpKind::kDepthToSpace, block(2), {{make_tensor({1, 1, 1, 4}, {1, 2, 3, 4})}}, {{}});
   ASSERT_TRUE(r.is_ok()) << r.status().message();
   EXPECT_EQ(r.value()[0].shape(), Shape({1, 2, 2, 1}));
   const float* y = r.value()[0].data_as<float>();
@@ -52,7 +53,8 @@ TEST(DepthToSpace, Block3WithChannelsMatchesDefinition) {
     for (int64_t oy = 0; oy < h * bs; ++oy)
       for (int64_t ox = 0; ox < w * bs; ++ox)
         for (int64_t c = 0; c < co; ++c) {
-          const int64_t src = ((b * h + oy / bs) * w + ox / bs) * ci + ((oy % bs) * bs + ox % bs) * co + c;
+          const int64_t src =
+              ((b * h + oy / bs) * w + ox / bs) * ci + ((oy % bs) * bs + ox % bs) * co + c;
           ASSERT_EQ(y[((b * h * bs + oy) * w * bs + ox) * co + c], x[static_cast<size_t>(src)])
               << b << " " << oy << " " << ox << " " << c;
         }
@@ -60,8 +62,8 @@ TEST(DepthToSpace, Block3WithChannelsMatchesDefinition) {
 
 TEST(DepthToSpace, Uint8WithEqualParameters) {
   QuantParams q{{0.1f}, {3}, 0};
-  auto r = run_op(OpKind::kDepthToSpace, block(2), {{make_typed<uint8_t>({1, 1, 1, 4}, {9, 8, 7, 6}, q)}},
-                  {{DType::kUInt8, q}});
+  auto r = run_op(OpKind::kDepthToSpace, block(2),
+                  {{make_typed<uint8_t>({1, 1, 1, 4}, {9, 8, 7, 6}, q)}}, {{DType::kUInt8, q}});
   ASSERT_TRUE(r.is_ok()) << r.status().message();
   const uint8_t* y = r.value()[0].data_as<uint8_t>();
   EXPECT_EQ(std::vector<uint8_t>(y, y + 4), (std::vector<uint8_t>{9, 8, 7, 6}));

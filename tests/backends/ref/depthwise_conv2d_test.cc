@@ -61,8 +61,9 @@ TEST(DepthwiseConv2DFloat, SameKeepsChannelsApartAndRelu6) {
   // ch1 taps [1, 0, 0]; SAME stride 1 pads one column each side.
   // ch0: [0+1+2, 1+2+3, 2+3+0] = [3, 6, 5] -> relu6 [3, 6, 5]
   // ch1: tap0 reads the left neighbour: [0, -1, -2] -> relu6 [0, 0, 0]
-  auto y = run_dw(dw_attrs(1, 1, "same", 1, "relu6"), make_tensor({1, 1, 3, 2}, {1, -1, 2, -2, 3, -3}),
-                  make_tensor({1, 1, 3, 2}, {1, 1, 1, 0, 1, 0}), absent_input());
+  auto y =
+      run_dw(dw_attrs(1, 1, "same", 1, "relu6"), make_tensor({1, 1, 3, 2}, {1, -1, 2, -2, 3, -3}),
+             make_tensor({1, 1, 3, 2}, {1, 1, 1, 0, 1, 0}), absent_input());
   EXPECT_EQ(y, (std::vector<float>{3, 0, 6, 0, 5, 0}));
 }
 
@@ -111,7 +112,8 @@ TEST(DepthwiseConv2DFloat, RandomShapesMatchNaive) {
   struct Case {
     int64_t n, h, w, c, kh, kw;
   };
-  const Case cases[] = {{2, 7, 6, 3, 3, 3}, {1, 9, 8, 5, 3, 2}, {1, 6, 7, 2, 5, 5}, {1, 4, 4, 8, 1, 1}};
+  const Case cases[] = {
+      {2, 7, 6, 3, 3, 3}, {1, 9, 8, 5, 3, 2}, {1, 6, 7, 2, 5, 5}, {1, 4, 4, 8, 1, 1}};
   int checked = 0;
   for (const Case& k : cases)
     for (int64_t m : {1, 2, 3})
@@ -122,16 +124,17 @@ TEST(DepthwiseConv2DFloat, RandomShapesMatchNaive) {
               continue;
             auto x = fill(static_cast<size_t>(k.n * k.h * k.w * k.c));
             auto w = fill(static_cast<size_t>(k.kh * k.kw * k.c * m));
-            auto bias = (stride + dilation) % 2 ? fill(static_cast<size_t>(k.c * m)) : std::vector<float>{};
+            auto bias =
+                (stride + dilation) % 2 ? fill(static_cast<size_t>(k.c * m)) : std::vector<float>{};
             int64_t oh = 0, ow = 0;
             auto want = naive_dw(x, w, bias, k.n, k.h, k.w, k.c, m, k.kh, k.kw, stride, dilation,
                                  same, &oh, &ow);
             Shape s;
             // Every other case sets depth_multiplier 0, which means: derive it from the shapes.
-            auto got = run_dw(dw_attrs(stride, dilation, same ? "same" : "valid", checked % 2 ? m : 0),
-                              make_tensor({k.n, k.h, k.w, k.c}, x),
-                              make_tensor({1, k.kh, k.kw, k.c * m}, w),
-                              bias.empty() ? absent_input() : constant(make_tensor({k.c * m}, bias)), &s);
+            auto got = run_dw(
+                dw_attrs(stride, dilation, same ? "same" : "valid", checked % 2 ? m : 0),
+                make_tensor({k.n, k.h, k.w, k.c}, x), make_tensor({1, k.kh, k.kw, k.c * m}, w),
+                bias.empty() ? absent_input() : constant(make_tensor({k.c * m}, bias)), &s);
             ASSERT_EQ(s, Shape({k.n, oh, ow, k.c * m}));
             ASSERT_EQ(got.size(), want.size());
             for (size_t i = 0; i < got.size(); ++i)
@@ -144,10 +147,10 @@ TEST(DepthwiseConv2DFloat, RandomShapesMatchNaive) {
 }
 
 TEST(DepthwiseConv2DFloat, Int32IsUnsupported) {
-  auto r = run_op(OpKind::kDepthwiseConv2D, dw_attrs(1, 1, "valid", 1),
-                  {{make_typed<int32_t>({1, 1, 1, 1}, {1})},
-                   constant(make_typed<int32_t>({1, 1, 1, 1}, {1}))},
-                  {{DType::kInt32}});
+  auto r = run_op(
+      OpKind::kDepthwiseConv2D, dw_attrs(1, 1, "valid", 1),
+      {{make_typed<int32_t>({1, 1, 1, 1}, {1})}, constant(make_typed<int32_t>({1, 1, 1, 1}, {1}))},
+      {{DType::kInt32}});
   ASSERT_FALSE(r.is_ok());
   EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
 }

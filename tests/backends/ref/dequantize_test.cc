@@ -49,8 +49,8 @@ TEST(Dequantize, Uint8PerTensor) {
 TEST(Dequantize, Int8PerChannelAxis0) {
   // shape [2, 3]; row 0 scale 0.5 zp 0: [10, -10, 0] -> [5, -5, 0];
   // row 1 scale 2 zp -1: [1, 2, -1] -> 2 * [2, 3, 0] = [4, 6, 0]
-  auto y = run_dequantize(make_typed<int8_t>({2, 3}, {10, -10, 0, 1, 2, -1},
-                                             QuantParams{{0.5f, 2.0f}, {0, -1}, 0}));
+  auto y = run_dequantize(
+      make_typed<int8_t>({2, 3}, {10, -10, 0, 1, 2, -1}, QuantParams{{0.5f, 2.0f}, {0, -1}, 0}));
   EXPECT_EQ(y, (std::vector<float>{5, -5, 0, 4, 6, 0}));
 }
 
@@ -62,15 +62,16 @@ TEST(Dequantize, Int8PerChannelLastAxis) {
 }
 
 TEST(Dequantize, Int32IsUnsupported) {
-  auto r = run_op(OpKind::kDequantize, {}, {{make_typed<int32_t>({1}, {1}, QuantParams{{1.0f}, {0}, 0})}},
-                  {{}});
+  auto r = run_op(OpKind::kDequantize, {},
+                  {{make_typed<int32_t>({1}, {1}, QuantParams{{1.0f}, {0}, 0})}}, {{}});
   ASSERT_FALSE(r.is_ok());
   EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
 }
 
 TEST(Dequantize, NonFloatOutputIsUnsupported) {
-  auto r = run_op(OpKind::kDequantize, {}, {{make_typed<uint8_t>({1}, {1}, QuantParams{{1.0f}, {0}, 0})}},
-                  {{DType::kInt32}});
+  auto r =
+      run_op(OpKind::kDequantize, {},
+             {{make_typed<uint8_t>({1}, {1}, QuantParams{{1.0f}, {0}, 0})}}, {{DType::kInt32}});
   ASSERT_FALSE(r.is_ok());
   EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
 }
@@ -82,9 +83,10 @@ TEST(Dequantize, MissingParametersAreUnsupported) {
 }
 
 TEST(Dequantize, PerChannelCountMismatchIsInvalid) {
-  auto r = run_op(OpKind::kDequantize, {},
-                  {{make_typed<int8_t>({2, 3}, {1, 2, 3, 4, 5, 6}, QuantParams{{1.0f, 2.0f}, {0, 0}, 1})}},
-                  {{}});
+  auto r = run_op(
+      OpKind::kDequantize, {},
+      {{make_typed<int8_t>({2, 3}, {1, 2, 3, 4, 5, 6}, QuantParams{{1.0f, 2.0f}, {0, 0}, 1})}},
+      {{}});
   ASSERT_FALSE(r.is_ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidModel);
 }

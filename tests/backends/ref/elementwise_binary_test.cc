@@ -70,8 +70,7 @@ TEST(ElementwiseBinaryFloat, FusedActivations) {
   // a + b = [-3, -0.5, 0.5, 3, 8]
   auto a = make_tensor({5}, {-4, -1, 0, 1, 4});
   auto b = make_tensor({5}, {1, 0.5f, 0.5f, 2, 4});
-  EXPECT_EQ(run_binary(OpKind::kAdd, act("relu6"), a, b),
-            (std::vector<float>{0, 0, 0.5f, 3, 6}));
+  EXPECT_EQ(run_binary(OpKind::kAdd, act("relu6"), a, b), (std::vector<float>{0, 0, 0.5f, 3, 6}));
   EXPECT_EQ(run_binary(OpKind::kAdd, act("relu_n1_to_1"), a, b),
             (std::vector<float>{-1, -0.5f, 0.5f, 1, 1}));
   auto t = run_binary(OpKind::kAdd, act("tanh"), a, b);
@@ -88,10 +87,8 @@ TEST(ElementwiseBinaryFloat, RandomRank6BroadcastMatchesNaive) {
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> dist(0.5f, 2.0f);
   const std::vector<std::pair<Shape, Shape>> cases = {
-      {{2, 1, 3, 1, 2, 3}, {1, 2, 1, 2, 1, 3}},
-      {{2, 3, 1, 2, 1, 1}, {3, 1, 2, 5}},
-      {{1, 1, 1, 1, 1, 5}, {2, 2, 2, 2, 2, 1}},
-      {{3, 1, 4}, {3, 2, 4}},
+      {{2, 1, 3, 1, 2, 3}, {1, 2, 1, 2, 1, 3}}, {{2, 3, 1, 2, 1, 1}, {3, 1, 2, 5}},
+      {{1, 1, 1, 1, 1, 5}, {2, 2, 2, 2, 2, 1}}, {{3, 1, 4}, {3, 2, 4}},
       {{2, 2, 2, 2, 2, 2}, {2, 2, 2, 2, 2, 2}},
   };
   for (const auto& [sa, sb] : cases) {
@@ -124,8 +121,8 @@ TEST(ElementwiseBinaryFloat, RandomRank6BroadcastMatchesNaive) {
                            : op == OpKind::kSub ? x - z
                            : op == OpKind::kMul ? x * z
                                                 : x / z;
-        ASSERT_FLOAT_EQ(y[flat], want) << op_name(op) << " " << sa.to_string() << " "
-                                       << sb.to_string() << " at " << flat;
+        ASSERT_FLOAT_EQ(y[flat], want)
+            << op_name(op) << " " << sa.to_string() << " " << sb.to_string() << " at " << flat;
       }
     }
   }
@@ -149,8 +146,7 @@ TEST(ElementwiseBinaryFloat, UnknownActivationIsUnsupported) {
 
 TEST(ElementwiseBinaryFloat, RankAboveSixIsUnsupported) {
   auto r = run_op(OpKind::kMul, {},
-                  {{make_tensor({1, 1, 1, 1, 1, 1, 2}, {1, 2})}, {make_tensor({2}, {3, 4})}},
-                  {{}});
+                  {{make_tensor({1, 1, 1, 1, 1, 1, 2}, {1, 2})}, {make_tensor({2}, {3, 4})}}, {{}});
   ASSERT_FALSE(r.is_ok());
   EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
 }

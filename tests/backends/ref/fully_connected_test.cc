@@ -41,9 +41,9 @@ TEST(FullyConnectedFloat, HandWorkedWithBias) {
   // x = [1, 2, 3]; w rows [1, 0, -1] and [2, 2, 2]; bias [0.5, -20]
   // -> [1 - 3 + 0.5, 2 + 4 + 6 - 20] = [-1.5, -8]
   Shape s;
-  auto y = run_fc(fc_attrs("none"), make_tensor({1, 3}, {1, 2, 3}),
-                  make_tensor({2, 3}, {1, 0, -1, 2, 2, 2}), constant(make_tensor({2}, {0.5f, -20})),
-                  &s);
+  auto y =
+      run_fc(fc_attrs("none"), make_tensor({1, 3}, {1, 2, 3}),
+             make_tensor({2, 3}, {1, 0, -1, 2, 2, 2}), constant(make_tensor({2}, {0.5f, -20})), &s);
   EXPECT_EQ(s, Shape({1, 2}));
   EXPECT_EQ(y, (std::vector<float>{-1.5f, -8}));
 }
@@ -77,8 +77,11 @@ TEST(FullyConnectedFloat, RandomShapesMatchNaive) {
     for (auto& e : v) e = dist(rng);
     return v;
   };
-  for (auto [rows, in, out] : {std::tuple<int64_t, int64_t, int64_t>{1, 1, 1}, {3, 7, 5},
-                               {4, 33, 9}, {1, 64, 17}, {5, 2, 1}}) {
+  for (auto [rows, in, out] : {std::tuple<int64_t, int64_t, int64_t>{1, 1, 1},
+                               {3, 7, 5},
+                               {4, 33, 9},
+                               {1, 64, 17},
+                               {5, 2, 1}}) {
     auto x = fill(static_cast<size_t>(rows * in));
     auto w = fill(static_cast<size_t>(out * in));
     auto bias = fill(static_cast<size_t>(out));
@@ -98,9 +101,10 @@ TEST(FullyConnectedFloat, RandomShapesMatchNaive) {
 }
 
 TEST(FullyConnectedFloat, Int32IsUnsupported) {
-  auto r = run_op(OpKind::kFullyConnected, fc_attrs("none"),
-                  {{make_typed<int32_t>({1, 2}, {1, 2})}, constant(make_typed<int32_t>({1, 2}, {1, 1}))},
-                  {{DType::kInt32}});
+  auto r =
+      run_op(OpKind::kFullyConnected, fc_attrs("none"),
+             {{make_typed<int32_t>({1, 2}, {1, 2})}, constant(make_typed<int32_t>({1, 2}, {1, 1}))},
+             {{DType::kInt32}});
   ASSERT_FALSE(r.is_ok());
   EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
 }

@@ -82,8 +82,8 @@ TEST(Pool2DFloat, MaxWithChannelsAndRelu6) {
 // A naive pool over an explicitly padded view: the window origin is computed from TFLite's
 // formulas written out here, and out-of-range taps are skipped by index checks.
 std::vector<float> naive_pool(bool is_max, const std::vector<float>& x, int64_t n, int64_t h,
-                              int64_t w, int64_t c, int64_t fh, int64_t fw, int64_t sh,
-                              int64_t sw, bool same, int64_t* out_h, int64_t* out_w) {
+                              int64_t w, int64_t c, int64_t fh, int64_t fw, int64_t sh, int64_t sw,
+                              bool same, int64_t* out_h, int64_t* out_w) {
   const int64_t oh = same ? (h + sh - 1) / sh : (h - fh) / sh + 1;
   const int64_t ow = same ? (w + sw - 1) / sw : (w - fw) / sw + 1;
   const int64_t pt = same ? std::max<int64_t>(0, (oh - 1) * sh + fh - h) / 2 : 0;
@@ -128,8 +128,8 @@ TEST(Pool2DFloat, RandomShapesMatchNaive) {
     for (auto& v : x) v = dist(rng);
     for (bool is_max : {false, true}) {
       int64_t oh = 0, ow = 0;
-      auto want = naive_pool(is_max, x, k.n, k.h, k.w, k.c, k.fh, k.fw, k.sh, k.sw, k.same, &oh,
-                             &ow);
+      auto want =
+          naive_pool(is_max, x, k.n, k.h, k.w, k.c, k.fh, k.fw, k.sh, k.sw, k.same, &oh, &ow);
       Shape s;
       auto got = run_pool(is_max ? OpKind::kMaxPool2D : OpKind::kAveragePool2D,
                           pool_attrs(k.fh, k.fw, k.sh, k.sw, k.same ? "same" : "valid"),
@@ -137,9 +137,9 @@ TEST(Pool2DFloat, RandomShapesMatchNaive) {
       EXPECT_EQ(s, Shape({k.n, oh, ow, k.c}));
       ASSERT_EQ(got.size(), want.size());
       for (size_t i = 0; i < got.size(); ++i)
-        ASSERT_NEAR(got[i], want[i], 1e-5) << (is_max ? "max" : "avg") << " case h=" << k.h
-                                           << " w=" << k.w << " f=" << k.fh << "x" << k.fw
-                                           << " at " << i;
+        ASSERT_NEAR(got[i], want[i], 1e-5)
+            << (is_max ? "max" : "avg") << " case h=" << k.h << " w=" << k.w << " f=" << k.fh << "x"
+            << k.fw << " at " << i;
     }
   }
 }

@@ -43,9 +43,9 @@ TEST(TransposeConv2DFloat, ValidStride2TilesTheFilter) {
   // its own 2x2 block of the 4x4 output (no overlap); bias 0.5.
   // rows: [1,2,2,4], [3,4,6,8], [3,6,4,8], [9,12,12,16], each + 0.5
   Shape s;
-  auto y = run_tconv(tconv_attrs(2, 2, "valid"), make_tensor({1, 2, 2, 1}, {1, 2, 3, 4}),
-                     make_tensor({1, 2, 2, 1}, {1, 2, 3, 4}), constant(make_tensor({1}, {0.5f})),
-                     &s);
+  auto y =
+      run_tconv(tconv_attrs(2, 2, "valid"), make_tensor({1, 2, 2, 1}, {1, 2, 3, 4}),
+                make_tensor({1, 2, 2, 1}, {1, 2, 3, 4}), constant(make_tensor({1}, {0.5f})), &s);
   EXPECT_EQ(s, Shape({1, 4, 4, 1}));
   const std::vector<float> want = {1, 2, 2, 4, 3, 4, 6, 8, 3, 6, 4, 8, 9, 12, 12, 16};
   ASSERT_EQ(y.size(), want.size());
@@ -136,8 +136,11 @@ TEST(TransposeConv2DFloat, RandomShapesMatchNaive) {
   struct Case {
     int64_t n, h, w, ci, co, kh, kw;
   };
-  const Case cases[] = {{2, 3, 4, 3, 2, 3, 2}, {1, 5, 5, 2, 4, 4, 4}, {1, 4, 3, 1, 1, 2, 2},
-                        {1, 3, 3, 4, 3, 1, 1}, {1, 2, 5, 2, 2, 5, 3}};
+  const Case cases[] = {{2, 3, 4, 3, 2, 3, 2},
+                        {1, 5, 5, 2, 4, 4, 4},
+                        {1, 4, 3, 1, 1, 2, 2},
+                        {1, 3, 3, 4, 3, 1, 1},
+                        {1, 2, 5, 2, 2, 5, 3}};
   int checked = 0;
   for (const Case& k : cases)
     for (int64_t sh : {1, 2, 3})
@@ -150,27 +153,26 @@ TEST(TransposeConv2DFloat, RandomShapesMatchNaive) {
           auto want = naive_tconv(x, w, bias, k.n, k.h, k.w, k.ci, k.co, k.kh, k.kw, sh, sw, same,
                                   &oh, &ow);
           Shape s;
-          auto got = run_tconv(tconv_attrs(sh, sw, same ? "same" : "valid"),
-                               make_tensor({k.n, k.h, k.w, k.ci}, x),
-                               make_tensor({k.co, k.kh, k.kw, k.ci}, w),
-                               bias.empty() ? absent_input() : constant(make_tensor({k.co}, bias)),
-                               &s);
+          auto got = run_tconv(
+              tconv_attrs(sh, sw, same ? "same" : "valid"), make_tensor({k.n, k.h, k.w, k.ci}, x),
+              make_tensor({k.co, k.kh, k.kw, k.ci}, w),
+              bias.empty() ? absent_input() : constant(make_tensor({k.co}, bias)), &s);
           ASSERT_EQ(s, Shape({k.n, oh, ow, k.co}));
           ASSERT_EQ(got.size(), want.size());
           for (size_t i = 0; i < got.size(); ++i)
-            ASSERT_NEAR(got[i], want[i], 1e-4) << "h=" << k.h << " w=" << k.w << " k=" << k.kh
-                                               << "x" << k.kw << " s=" << sh << "," << sw
-                                               << " same=" << same << " at " << i;
+            ASSERT_NEAR(got[i], want[i], 1e-4)
+                << "h=" << k.h << " w=" << k.w << " k=" << k.kh << "x" << k.kw << " s=" << sh << ","
+                << sw << " same=" << same << " at " << i;
           ++checked;
         }
   EXPECT_EQ(checked, 60);
 }
 
 TEST(TransposeConv2DFloat, Int32IsUnsupported) {
-  auto r = run_op(OpKind::kTransposeConv2D, tconv_attrs(1, 1, "valid"),
-                  {{make_typed<int32_t>({1, 1, 1, 1}, {1})},
-                   constant(make_typed<int32_t>({1, 1, 1, 1}, {1}))},
-                  {{DType::kInt32}});
+  auto r = run_op(
+      OpKind::kTransposeConv2D, tconv_attrs(1, 1, "valid"),
+      {{make_typed<int32_t>({1, 1, 1, 1}, {1})}, constant(make_typed<int32_t>({1, 1, 1, 1}, {1}))},
+      {{DType::kInt32}});
   ASSERT_FALSE(r.is_ok());
   EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
 }

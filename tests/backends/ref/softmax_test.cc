@@ -1,0 +1,60 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "support/op_runner.h"
+
+namespace outpost {
+namespace {
+
+using testing::make_tensor;
+using testing::make_typed;
+using testing::run_op;
+
+std::vector<float> run_softmax(Tensor x, float beta) {
+  Attributes a;
+  a.set("beta", beta);
+  auto r = run_op(OpKind::kSoftmax, a, {{std::move(x)}}, {{}});
+  EXPECT_TRUE(r.is_ok()) << r.status().message();
+  if (!r.is_ok()) return {};
+  const Tensor& t = r.value()[0];
+  return {t.data_as<float>(), t.data_as<float>() + t.num_elements()};
+}
+
+TEST(SoftmaxFloat, ThreeLogits) {
+  // softmax([1,2,3]) = [e^-2, e^-1, 1] / (1 + e^-1 + e^-2)
+  const double s = 1 + std::exp(-1.0) + std::exp(-2.0);
+  auto y = run_softmax(make_tensor({1, 3}, {1, 2, 3}), 1.0f);
+  ASSERT_EQ(y.size(), 3u);
+  EXPECT_NEAR(y[0], std::exp(-2.0) / s, 1e-6);
+  EXPECT_NEAR(y[1], std::exp(-1.0) / s, 1e-6);
+  EXPECT_NEAR(y[2], 1.0 / s, 1e-6);
+}
+
+TEST(SoftmaxFloat, LargeLogitsDoNotOverflow) {
+  // [1000, 1001] -> [1/(1+e), e/(1+e)]
+  auto y = run_softmax(make_tensor({2}, {1000, 1001}), 1.0f);
+  ASSERT_EQ(y.size(), 2u);
+  const double e = std::exp(1.0);
+  EXPECT_NEAR(y[0], 1 / (1 + e), 1e-6);
+  EXPECT_NEAR(y[1], e / (1 + e), 1e-6);
+}
+
+TEST(SoftmaxFloat, BetaAndRows) {
+  // beta 2, rows [0, ln 2] and [5, 5]: row 0 -> [1, 4] / 5 = [0.2, 0.8]; row 1 -> [0.5, 0.5]
+  auto y = run_softmax(make_tensor({2, 2}, {0, std::log(2.0f), 5, 5}), 2.0f);
+  ASSERT_EQ(y.size(), 4u);
+  EXPECT_NEAR(y[0], 0.2, 1e-6);
+  EXPECT_NEAR(y[1], 0.8, 1e-6);
+  EXPECT_NEAR(y[2], 0.5, 1e-6);
+  EXPECT_NEAR(y[3], 0.5, 1e-6);
+}
+
+TEST(SoftmaxFloat, Int32IsUnsupported) {
+  auto r = run_op(OpKind::kSoftmax, {}, {{make_typed<int32_t>({2}, {1, 2})}}, {{DType::kInt32}});
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
+}
+
+}  // namespace
+}  // namespace outpost

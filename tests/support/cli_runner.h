@@ -1,0 +1,20 @@
+// Runs the built `outpost` binary as a user would, capturing exit code, stdout and stderr.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace outpost::testing {
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+CliResult run_outpost(const std::vector<std::string>& args);
+
+// A fresh empty directory under the system temp dir, removed by the caller if it cares.
+std::string make_temp_dir(const std::string& prefix);
+
+}  // namespace outpost::testing
