@@ -20,7 +20,9 @@ build:
 	$(CMAKE) -S . -B build -DCMAKE_BUILD_TYPE=Release
 	$(CMAKE) --build build -j$(JOBS)
 
-demo: setup build
+# Steps run in order even under `make -j`: setup must finish before anything builds.
+demo: setup
+	$(MAKE) build
 	mkdir -p out
 	build/outpost detect $(FACE_MODEL) $(ASTRONAUT) -o out/astronaut.faces.png
 

@@ -53,14 +53,22 @@ TEST(ImageIo, SaveToUnwritablePathFails) {
   EXPECT_NE(status.message().find("/nonexistent/dir/out.png"), std::string::npos);
 }
 
-TEST(ImageIo, LoadsSkimageAstronaut) {
-  const std::string path = testing::cache_path("debian/python3-skimage/astronaut.png");
-  OUTPOST_SKIP_UNLESS_EXISTS(path);
-  auto image = load_image(path);
-  ASSERT_TRUE(image.is_ok()) << image.status().message();
-  EXPECT_EQ(image->width, 512);
-  EXPECT_EQ(image->height, 512);
-  EXPECT_EQ(image->channels, 3);
+TEST(ImageIo, LoadsSkimageSampleImages) {
+  struct Sample {
+    const char* name;
+    int width, height;
+  };
+  for (const Sample& sample : {Sample{"astronaut.png", 512, 512}, Sample{"chelsea.png", 451, 300},
+                               Sample{"coffee.png", 600, 400}}) {
+    const std::string path =
+        testing::cache_path(std::string("debian/python3-skimage/") + sample.name);
+    OUTPOST_SKIP_UNLESS_EXISTS(path);
+    auto image = load_image(path);
+    ASSERT_TRUE(image.is_ok()) << image.status().message();
+    EXPECT_EQ(image->width, sample.width) << sample.name;
+    EXPECT_EQ(image->height, sample.height) << sample.name;
+    EXPECT_EQ(image->channels, 3) << sample.name;
+  }
 }
 
 }  // namespace

@@ -60,8 +60,16 @@ class MeanQuantized final : public Kernel {
     for (int64_t j = 0; j < plan_.num_outputs; ++j) {
       const int32_t shifted =
           sums_[static_cast<size_t>(j)] - plan_.input_zero_point * static_cast<int32_t>(plan_.count);
-      const int32_t v =
-          quant::multiply_by_quantized_multiplier(shifted, plan_.multiplier) + plan_.bias;
+      int32_t scaled;
+      if (std::getenv("QMEAN_UP")) {
+        const auto& m = plan_.multiplier;
+        const int ls = m.shift > 0 ? m.shift : 0, rs = m.shift > 0 ? 0 : -m.shift;
+        int32_t h = quant::saturating_rounding_doubling_high_mul(shifted * (1 << ls), m.multiplier);
+        scaled = rs ? static_cast<int32_t>((static_cast<int64_t>(h) + (int64_t{1} << (rs - 1))) >> rs) : h;
+      } else {
+        scaled = quant::multiply_by_quantized_multiplier(shifted, plan_.multiplier);
+      }
+      const int32_t v = scaled + plan_.bias;
       y[j] = quant::clamp_to<T>(v, quant::qmin<T>(), quant::qmax<T>());
     }
   }
