@@ -2,7 +2,6 @@
 
 #include <cstring>
 #include <fstream>
-#include <regex>
 #include <vector>
 
 #include "core/mapped_file.h"
@@ -49,23 +48,44 @@ Result<Tensor> parse_npy(const uint8_t* data, size_t size, const std::string& wh
   if (header_len > size - header_start) return bad("header runs past the end of the file");
   std::string header(reinterpret_cast<const char*>(data + header_start), header_len);
 
-  std::smatch m;
-  if (!std::regex_search(header, m, std::regex("'descr'\\s*:\\s*'([^']*)'"))) return bad("no 'descr'");
-  std::string descr = m[1];
+  // The header is a Python dict literal; we read the three keys numpy writes.
+  auto after_key = [&](const char* key) -> size_t {
+    const size_t k = header.find(key);
+    if (k == std::string::npos) return std::string::npos;
+    const size_t colon = header.find(':', k);
+    return colon == std::string::npos ? colon : colon + 1;
+  };
+  size_t pos = after_key("'descr'");
+  if (pos == std::string::npos) return bad("no 'descr'");
+  const size_t q1 = header.find('\'', pos);
+  const size_t q2 = q1 == std::string::npos ? q1 : header.find('\'', q1 + 1);
+  if (q2 == std::string::npos) return bad("'descr' is not a quoted string");
+  const std::string descr = header.substr(q1 + 1, q2 - q1 - 1);
   DType dtype{};
   bool found = false;
   for (const auto& e : kDescrs)
     if (descr == e.descr) dtype = e.dtype, found = true;
   if (!found) return bad("unsupported dtype '" + descr + "' (use float32, float16, int8/16/32/64, uint8, bool)");
-  if (std::regex_search(header, m, std::regex("'fortran_order'\\s*:\\s*True")))
+  pos = after_key("'fortran_order'");
+  if (pos != std::string::npos && header.compare(header.find_first_not_of(' ', pos), 4, "True") == 0)
     return bad("Fortran order is not supported; save with np.ascontiguousarray");
-  if (!std::regex_search(header, m, std::regex("'shape'\\s*:\\s*\\(([^)]*)\\)"))) return bad("no 'shape'");
+  pos = after_key("'shape'");
+  const size_t open = pos == std::string::npos ? pos : header.find('(', pos);
+  const size_t close = open == std::string::npos ? open : header.find(')', open);
+  if (close == std::string::npos) return bad("no 'shape' tuple");
   std::vector<int64_t> dims;
-  std::string dims_text = m[1];
-  std::regex num("\\d+");
-  for (auto it = std::sregex_iterator(dims_text.begin(), dims_text.end(), num); it != std::sregex_iterator(); ++it) {
-    if (it->str().size() > 12) return bad("dimension too large");
-    dims.push_back(std::stoll(it->str()));
+  int64_t current = -1;
+  for (size_t i = open + 1; i <= close; ++i) {
+    const char c = header[i];
+    if (c >= '0' && c <= '9') {
+      if (current > (int64_t{1} << 40)) return bad("dimension too large");
+      current = (current < 0 ? 0 : current * 10) + (c - '0');
+    } else if (c == ',' || c == ')') {
+      if (current >= 0) dims.push_back(current);
+      current = -1;
+    } else if (c != ' ' && c != 'L') {
+      return bad("malformed 'shape'");
+    }
   }
   Shape shape(dims);
   auto n = shape.num_elements();

@@ -64,8 +64,15 @@ class Conv2DQuantized final : public Kernel {
             }
             if (bias) acc += bias[oc];
             const QuantizedMultiplier& m = multipliers_[static_cast<size_t>(oc)];
+            const bool gemv = g.batch * g.out_h * g.out_w == 1 && std::getenv("QGEMV");
+            if (gemv) {
+              const int ls = m.shift > 0 ? m.shift : 0, rs = m.shift > 0 ? 0 : -m.shift;
+              int32_t h = quant::saturating_rounding_doubling_high_mul(acc * (1 << ls), m.multiplier);
+              acc = rs ? static_cast<int32_t>((static_cast<int64_t>(h) + (int64_t{1} << (rs - 1))) >> rs) : h;
+            } else {
             acc = single_rounding_ ? quant::multiply_by_quantized_multiplier_single_round(acc, m)
                                    : quant::multiply_by_quantized_multiplier(acc, m);
+            }
             acc += output_offset_;
             y[((b * g.out_h + oy) * g.out_w + ox) * g.out_c + oc] =
                 quant::clamp_to<T>(acc, act_.min, act_.max);
@@ -129,7 +136,7 @@ Result<std::unique_ptr<Kernel>> make_conv2d_quantized(const Node& n, const Graph
   if (x.dtype == DType::kUInt8)
     return std::unique_ptr<Kernel>(std::make_unique<Conv2DQuantized<uint8_t>>(
         geo, xq.zero_point, std::move(weight_offsets), yq.zero_point, std::move(multipliers), act,
-        /*single_rounding=*/false));
+        /*single_rounding=*/std::getenv("QCONV_U8_SINGLE") != nullptr));
   // TFLite's int8 convolution is a GEMM run by ruy on x86, which requantizes with one rounding.
   return std::unique_ptr<Kernel>(std::make_unique<Conv2DQuantized<int8_t>>(
       geo, xq.zero_point, std::move(weight_offsets), yq.zero_point, std::move(multipliers), act,

@@ -61,7 +61,16 @@ class MeanQuantized final : public Kernel {
       const int32_t shifted =
           sums_[static_cast<size_t>(j)] - plan_.input_zero_point * static_cast<int32_t>(plan_.count);
       int32_t scaled;
-      if (std::getenv("QMEAN_UP")) {
+      if (std::getenv("QMEAN_REFINT")) {
+        const auto m = quant::quantize_multiplier(0.0235294122 / 0.0190778319);
+        int32_t acc = sums_[static_cast<size_t>(j)] + 128 * static_cast<int32_t>(plan_.count);
+        acc = quant::multiply_by_quantized_multiplier(acc, m);
+        const int32_t n = static_cast<int32_t>(plan_.count);
+        acc = acc > 0 ? (acc + n / 2) / n : (acc - n / 2) / n;
+        scaled = acc - 128 - plan_.bias;
+      } else if (std::getenv("QMEAN_SINGLE")) {
+        scaled = quant::multiply_by_quantized_multiplier_single_round(shifted, plan_.multiplier);
+      } else if (std::getenv("QMEAN_UP")) {
         const auto& m = plan_.multiplier;
         const int ls = m.shift > 0 ? m.shift : 0, rs = m.shift > 0 ? 0 : -m.shift;
         int32_t h = quant::saturating_rounding_doubling_high_mul(shifted * (1 << ls), m.multiplier);
