@@ -83,6 +83,8 @@ Status Session::Impl::plan() {
     for (int id : graph.nodes[static_cast<size_t>(s)].outputs) request(id, s);
     for (int id : graph.nodes[static_cast<size_t>(s)].inputs) request(id, s);
   }
+  // Inputs stay intact for the whole run, so a caller may run again on the same input.
+  for (int id : graph.inputs) request(id, end);
   for (int id : graph.outputs) request(id, end);
   MemoryPlan plan = plan_memory(requests);
   OUTPOST_RETURN_IF_ERROR(arena.reserve(plan.total));

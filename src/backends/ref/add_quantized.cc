@@ -2,7 +2,6 @@
 // lifted by 2^20 after removing their zero points, rescaled to a common scale of twice the larger
 // input scale (multipliers below one), summed, rescaled to the output, offset and clamped.
 #include <algorithm>
-#include <cstdlib>
 
 #include "backends/ref/quantized_common.h"
 #include "backends/ref/quantized_kernel_factories.h"
@@ -30,20 +29,7 @@ class AddQuantized final : public Kernel {
     const T* a = inputs[0].as<const T>();
     const T* b = inputs[1].as<const T>();
     T* y = outputs[0].as<T>();
-    const bool neon = std::getenv("QADD_NEON") != nullptr;
-    const int64_t total = outputs[0].num_elements();
-    const int64_t neon_end = total - total % 16;
     bc_.for_each([&](int64_t o, int64_t ia, int64_t ib) {
-      if (neon && o < neon_end) {
-        auto pre = [&](int32_t v, int32_t off, QuantizedMultiplier m) {
-          const int ls = kLeftShift + m.shift;
-          return quant::saturating_rounding_doubling_high_mul((v - off) * (1 << ls), m.multiplier);
-        };
-        const int32_t s2 = pre(a[ia], p_.a_offset, p_.a_multiplier) + pre(b[ib], p_.b_offset, p_.b_multiplier);
-        const int32_t r = quant::rounding_divide_by_pot(quant::saturating_rounding_doubling_high_mul(s2, p_.output_multiplier.multiplier), -p_.output_multiplier.shift) + p_.output_offset;
-        y[o] = quant::clamp_to<T>(r, p_.act.min, p_.act.max);
-        return;
-      }
       const int32_t sa = (static_cast<int32_t>(a[ia]) - p_.a_offset) * (1 << kLeftShift);
       const int32_t sb = (static_cast<int32_t>(b[ib]) - p_.b_offset) * (1 << kLeftShift);
       const int32_t ra = quant::multiply_by_quantized_multiplier(sa, p_.a_multiplier);

@@ -3,7 +3,6 @@
 // (x - x_zp) * (w - w_zp), plus the int32 bias, times the channel's output multiplier, plus the
 // output zero point, clamped to the fused activation's range. Padded taps contribute nothing,
 // which is what TFLite's im2col gets by filling them with the input zero point.
-#include <cstdlib>
 #include <vector>
 
 #include "backends/ref/quantized_common.h"
@@ -28,14 +27,13 @@ class Conv2DQuantized final : public Kernel {
  public:
   Conv2DQuantized(ConvGeometry geo, int32_t input_offset, std::vector<int32_t> weight_offsets,
                   int32_t output_offset, std::vector<QuantizedMultiplier> multipliers,
-                  quant::ActivationRange act, bool single_rounding)
+                  quant::ActivationRange act)
       : geo_(geo),
         input_offset_(input_offset),
         weight_offsets_(std::move(weight_offsets)),
         output_offset_(output_offset),
         multipliers_(std::move(multipliers)),
-        act_(act),
-        single_rounding_(single_rounding) {}
+        act_(act) {}
 
   void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     const T* x = inputs[0].as<const T>();
@@ -63,16 +61,8 @@ class Conv2DQuantized final : public Kernel {
               }
             }
             if (bias) acc += bias[oc];
-            const QuantizedMultiplier& m = multipliers_[static_cast<size_t>(oc)];
-            const bool gemv = g.batch * g.out_h * g.out_w == 1 && std::getenv("QGEMV");
-            if (gemv) {
-              const int ls = m.shift > 0 ? m.shift : 0, rs = m.shift > 0 ? 0 : -m.shift;
-              int32_t h = quant::saturating_rounding_doubling_high_mul(acc * (1 << ls), m.multiplier);
-              acc = rs ? static_cast<int32_t>((static_cast<int64_t>(h) + (int64_t{1} << (rs - 1))) >> rs) : h;
-            } else {
-            acc = single_rounding_ ? quant::multiply_by_quantized_multiplier_single_round(acc, m)
-                                   : quant::multiply_by_quantized_multiplier(acc, m);
-            }
+            acc = quant::multiply_by_quantized_multiplier(acc,
+                                                          multipliers_[static_cast<size_t>(oc)]);
             acc += output_offset_;
             y[((b * g.out_h + oy) * g.out_w + ox) * g.out_c + oc] =
                 quant::clamp_to<T>(acc, act_.min, act_.max);
@@ -89,7 +79,6 @@ class Conv2DQuantized final : public Kernel {
   int32_t output_offset_;
   std::vector<QuantizedMultiplier> multipliers_;
   quant::ActivationRange act_;
-  bool single_rounding_;
 };
 
 }  // namespace
@@ -135,12 +124,9 @@ Result<std::unique_ptr<Kernel>> make_conv2d_quantized(const Node& n, const Graph
   auto weight_offsets = quant::weight_zero_points(w, geo.out_c);
   if (x.dtype == DType::kUInt8)
     return std::unique_ptr<Kernel>(std::make_unique<Conv2DQuantized<uint8_t>>(
-        geo, xq.zero_point, std::move(weight_offsets), yq.zero_point, std::move(multipliers), act,
-        /*single_rounding=*/std::getenv("QCONV_U8_SINGLE") != nullptr));
-  // TFLite's int8 convolution is a GEMM run by ruy on x86, which requantizes with one rounding.
+        geo, xq.zero_point, std::move(weight_offsets), yq.zero_point, std::move(multipliers), act));
   return std::unique_ptr<Kernel>(std::make_unique<Conv2DQuantized<int8_t>>(
-      geo, xq.zero_point, std::move(weight_offsets), yq.zero_point, std::move(multipliers), act,
-      /*single_rounding=*/std::getenv("QCONV_SINGLE") != nullptr));
+      geo, xq.zero_point, std::move(weight_offsets), yq.zero_point, std::move(multipliers), act));
 }
 
 }  // namespace outpost

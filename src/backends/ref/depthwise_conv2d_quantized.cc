@@ -2,7 +2,6 @@
 // along axis 3 of [1, H, W, C*M]. Output channel c*M + m reads input channel c. The arithmetic is
 // Conv2D's: int32 sum of (x - x_zp) * (w - w_zp), plus bias, times the channel's multiplier, plus
 // the output zero point, clamped to the activation range.
-#include <cstdlib>
 #include <vector>
 
 #include "backends/ref/quantized_common.h"
@@ -62,7 +61,7 @@ class DepthwiseConv2DQuantized final : public Kernel {
                 }
               }
               if (bias) acc += bias[oc];
-              acc = std::getenv("QDW_SINGLE") ? quant::multiply_by_quantized_multiplier_single_round(acc, multipliers_[static_cast<size_t>(oc)]) : quant::multiply_by_quantized_multiplier(
+              acc = quant::multiply_by_quantized_multiplier(
                   acc, multipliers_[static_cast<size_t>(oc)]);
               acc += output_offset_;
               y[((b * g.out_h + oy) * g.out_w + ox) * out_c + oc] =

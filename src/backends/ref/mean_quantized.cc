@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
-#include <cstdlib>
 #include <vector>
 
 #include "backends/ref/quantized_common.h"
@@ -60,25 +59,8 @@ class MeanQuantized final : public Kernel {
     for (int64_t j = 0; j < plan_.num_outputs; ++j) {
       const int32_t shifted =
           sums_[static_cast<size_t>(j)] - plan_.input_zero_point * static_cast<int32_t>(plan_.count);
-      int32_t scaled;
-      if (std::getenv("QMEAN_REFINT")) {
-        const auto m = quant::quantize_multiplier(0.0235294122 / 0.0190778319);
-        int32_t acc = sums_[static_cast<size_t>(j)] + 128 * static_cast<int32_t>(plan_.count);
-        acc = quant::multiply_by_quantized_multiplier(acc, m);
-        const int32_t n = static_cast<int32_t>(plan_.count);
-        acc = acc > 0 ? (acc + n / 2) / n : (acc - n / 2) / n;
-        scaled = acc - 128 - plan_.bias;
-      } else if (std::getenv("QMEAN_SINGLE")) {
-        scaled = quant::multiply_by_quantized_multiplier_single_round(shifted, plan_.multiplier);
-      } else if (std::getenv("QMEAN_UP")) {
-        const auto& m = plan_.multiplier;
-        const int ls = m.shift > 0 ? m.shift : 0, rs = m.shift > 0 ? 0 : -m.shift;
-        int32_t h = quant::saturating_rounding_doubling_high_mul(shifted * (1 << ls), m.multiplier);
-        scaled = rs ? static_cast<int32_t>((static_cast<int64_t>(h) + (int64_t{1} << (rs - 1))) >> rs) : h;
-      } else {
-        scaled = quant::multiply_by_quantized_multiplier(shifted, plan_.multiplier);
-      }
-      const int32_t v = scaled + plan_.bias;
+      const int32_t v =
+          quant::multiply_by_quantized_multiplier(shifted, plan_.multiplier) + plan_.bias;
       y[j] = quant::clamp_to<T>(v, quant::qmin<T>(), quant::qmax<T>());
     }
   }
@@ -145,7 +127,7 @@ Result<std::unique_ptr<Kernel>> make_mean_quantized(const Node& n, const Graph& 
   const bool keep_dims = n.attrs.get_int("keep_dims", 0) != 0;
   const bool global_pool = keep_dims && rank == 4 && reduced[1] && reduced[2] && !reduced[0] &&
                            !reduced[3] && axes.size() == 2;
-  if (global_pool && !std::getenv("QMEAN_GENERAL")) {
+  if (global_pool) {
     // All float, in TFLite's order of operations.
     const float count = static_cast<float>(plan.count);
     float zp_term = static_cast<float>(xq.zero_point) * xq.scale / yq.scale;

@@ -59,16 +59,6 @@ inline int32_t multiply_by_quantized_multiplier(int32_t x, QuantizedMultiplier m
   return multiply_by_quantized_multiplier(x, m.multiplier, m.shift);
 }
 
-// x * real with one rounding: (x * multiplier + 2^(30 - shift)) >> (31 - shift) in 64 bits, ties
-// toward +infinity. This is ruy's arithmetic, which TFLite's built-in kernels reach on x86 for
-// int8 matrix products (Conv2D and FullyConnected hand int8 GEMMs to ruy there, while uint8 GEMMs
-// go to gemmlowp, which rounds twice like multiply_by_quantized_multiplier).
-inline int32_t multiply_by_quantized_multiplier_single_round(int32_t x, QuantizedMultiplier m) {
-  const int total_shift = 31 - m.shift;  // shift in [-31, 30] keeps this in [1, 62]
-  const int64_t round = int64_t{1} << (total_shift - 1);
-  return static_cast<int32_t>((static_cast<int64_t>(x) * m.multiplier + round) >> total_shift);
-}
-
 // std::round on a float: half away from zero (TfLiteRound).
 inline int32_t round_half_away(float x) { return static_cast<int32_t>(std::round(x)); }
 
