@@ -16,6 +16,10 @@ enum class DType : uint8_t {
   kInt8,
   kInt16,
   kBool,
+  kFloat64,
+  kUInt16,
+  kUInt32,
+  kUInt64,
 };
 
 size_t dtype_size(DType dtype);
@@ -31,5 +35,9 @@ template <> constexpr DType dtype_of<uint8_t>() { return DType::kUInt8; }
 template <> constexpr DType dtype_of<int8_t>() { return DType::kInt8; }
 template <> constexpr DType dtype_of<int16_t>() { return DType::kInt16; }
 template <> constexpr DType dtype_of<bool>() { return DType::kBool; }
+template <> constexpr DType dtype_of<double>() { return DType::kFloat64; }
+template <> constexpr DType dtype_of<uint16_t>() { return DType::kUInt16; }
+template <> constexpr DType dtype_of<uint32_t>() { return DType::kUInt32; }
+template <> constexpr DType dtype_of<uint64_t>() { return DType::kUInt64; }
 
 }  // namespace outpost

@@ -12,6 +12,10 @@ size_t dtype_size(DType dtype) {
     case DType::kInt8: return 1;
     case DType::kInt16: return 2;
     case DType::kBool: return 1;
+    case DType::kFloat64: return 8;
+    case DType::kUInt16: return 2;
+    case DType::kUInt32: return 4;
+    case DType::kUInt64: return 8;
   }
   return 1;
 }
@@ -26,6 +30,10 @@ const char* dtype_name(DType dtype) {
     case DType::kInt8: return "int8";
     case DType::kInt16: return "int16";
     case DType::kBool: return "bool";
+    case DType::kFloat64: return "float64";
+    case DType::kUInt16: return "uint16";
+    case DType::kUInt32: return "uint32";
+    case DType::kUInt64: return "uint64";
   }
   return "unknown";
 }

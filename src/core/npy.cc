@@ -17,7 +17,8 @@ constexpr DescrEntry kDescrs[] = {
     {"<f4", DType::kFloat32}, {"<f2", DType::kFloat16}, {"<i4", DType::kInt32},
     {"<i8", DType::kInt64},   {"|u1", DType::kUInt8},   {"|i1", DType::kInt8},
     {"<i2", DType::kInt16},   {"|b1", DType::kBool},    {"<u1", DType::kUInt8},
-    {"<i1", DType::kInt8},
+    {"<i1", DType::kInt8},    {"<f8", DType::kFloat64}, {"<u2", DType::kUInt16},
+    {"<u4", DType::kUInt32},  {"<u8", DType::kUInt64},
 };
 
 const char* descr_of(DType dtype) {

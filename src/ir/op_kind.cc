@@ -6,7 +6,7 @@ namespace outpost {
 namespace {
 
 constexpr std::array<const char*, kOpKindCount> kOpNames = {
-#define X(name) #name,
+#define X(name, ...) #name,
 #include "ir/op_list.inc"
 #undef X
 };

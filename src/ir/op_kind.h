@@ -8,13 +8,13 @@
 namespace outpost {
 
 enum class OpKind : int {
-#define X(name) k##name,
+#define X(name, ...) k##name,
 #include "ir/op_list.inc"
 #undef X
 };
 
 constexpr size_t kOpKindCount = 0
-#define X(name) +1
+#define X(name, ...) +1
 #include "ir/op_list.inc"
 #undef X
     ;

@@ -8,7 +8,7 @@ namespace outpost {
 struct OpSchema {
   int min_inputs;
   int max_inputs;
-  int num_outputs;
+  int num_outputs;  // kAnyOutputs: one or more, as the node says
   // Sets the shape (and checks the dtypes) of the node's outputs from its inputs.
   Status (*infer)(const Node& node, Graph& graph);
 };

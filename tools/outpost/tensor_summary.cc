@@ -18,6 +18,10 @@ double element(const Tensor& t, int64_t i) {
     case DType::kInt8: return t.data_as<int8_t>()[i];
     case DType::kInt16: return t.data_as<int16_t>()[i];
     case DType::kBool: return t.data_as<uint8_t>()[i] ? 1 : 0;
+    case DType::kFloat64: return t.data_as<double>()[i];
+    case DType::kUInt16: return t.data_as<uint16_t>()[i];
+    case DType::kUInt32: return t.data_as<uint32_t>()[i];
+    case DType::kUInt64: return static_cast<double>(t.data_as<uint64_t>()[i]);
   }
   return 0;
 }

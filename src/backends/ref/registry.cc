@@ -43,6 +43,8 @@ const KernelRegistry& reference_kernels() {
     KernelRegistry r;
     register_quantized_kernels(r);
     register_float_kernels(r);
+    register_onnx_tensor_kernels(r);
+    register_onnx_nn_kernels(r);
     return r;
   }();
   return registry;

@@ -22,8 +22,11 @@ class KernelRegistry {
 
 const KernelRegistry& reference_kernels();
 
-// Each file group registers its kernels here (float_kernels.cc, quantized_kernels.cc).
+// Each file group registers its kernels here (float_kernels.cc, quantized_kernels.cc,
+// onnx_tensor_kernels.cc, onnx_nn_kernels.cc).
 void register_float_kernels(KernelRegistry& registry);
 void register_quantized_kernels(KernelRegistry& registry);
+void register_onnx_tensor_kernels(KernelRegistry& registry);
+void register_onnx_nn_kernels(KernelRegistry& registry);
 
 }  // namespace outpost

@@ -1,0 +1,261 @@
+#include "ir/shape_inference.h"
+
+#include <array>
+#include <cstring>
+
+#include "ir/padding.h"
+
+namespace outpost {
+namespace {
+
+Status fail(const Graph& g, const Node& n, const std::string& why) {
+  return shape_mismatch(g.source + ": " + n.describe() + ": " + why);
+}
+
+const Value& in(const Graph& g, const Node& n, size_t i) { return g.value(n.inputs[i]); }
+Value& out(Graph& g, const Node& n, size_t i = 0) { return g.value(n.outputs[i]); }
+
+Status require_rank(const Graph& g, const Node& n, size_t i, size_t rank) {
+  const Shape& s = in(g, n, i).shape;
+  if (s.rank() != rank)
+    return fail(g, n, "input " + std::to_string(i) + " has shape " + s.to_string() + ", expected rank " + std::to_string(rank));
+  return Status::ok();
+}
+
+// Reads a constant int32/int64 vector input; fails if the input is not a constant.
+Result<std::vector<int64_t>> const_ints(const Graph& g, const Node& n, size_t i) {
+  const Value& v = in(g, n, i);
+  if (!v.is_constant()) return fail(g, n, "input " + std::to_string(i) + " ('" + v.name + "') must be a constant");
+  const size_t elem = v.dtype == DType::kInt64 ? 8 : 4;
+  if (v.dtype != DType::kInt32 && v.dtype != DType::kInt64)
+    return fail(g, n, "input " + std::to_string(i) + " must be int32 or int64, is " + dtype_name(v.dtype));
+  std::vector<int64_t> r(v.constant.size / elem);
+  for (size_t k = 0; k < r.size(); ++k) {
+    if (elem == 4) {
+      int32_t x;
+      std::memcpy(&x, v.constant.bytes + 4 * k, 4);
+      r[k] = x;
+    } else {
+      std::memcpy(&r[k], v.constant.bytes + 8 * k, 8);
+    }
+  }
+  return r;
+}
+
+}  // namespace
+
+Status infer_same_as_input(const Node& n, Graph& g) {
+  out(g, n).shape = in(g, n, 0).shape;
+  return Status::ok();
+}
+
+Status infer_broadcast(const Node& n, Graph& g) {
+  const Shape& a = in(g, n, 0).shape;
+  const Shape& b = in(g, n, 1).shape;
+  const size_t rank = std::max(a.rank(), b.rank());
+  std::vector<int64_t> dims(rank);
+  for (size_t k = 0; k < rank; ++k) {
+    int64_t da = k < rank - a.rank() ? 1 : a[k - (rank - a.rank())];
+    int64_t db = k < rank - b.rank() ? 1 : b[k - (rank - b.rank())];
+    if (da != db && da != 1 && db != 1)
+      return fail(g, n, "shapes " + a.to_string() + " and " + b.to_string() + " do not broadcast");
+    dims[k] = da == 1 ? db : da;
+  }
+  out(g, n).shape = Shape(dims);
+  return Status::ok();
+}
+
+static Status check_window_attrs(const Node& n, const Graph& g, std::initializer_list<const char*> names) {
+  for (const char* name : names)
+    if (n.attrs.get_int(name, 1) <= 0) return fail(g, n, std::string("attribute ") + name + " must be positive");
+  const std::string padding = n.attrs.get_string("padding", "valid");
+  if (padding != "same" && padding != "valid") return fail(g, n, "padding must be same or valid");
+  return Status::ok();
+}
+
+Status infer_pool(const Node& n, Graph& g) {
+  OUTPOST_RETURN_IF_ERROR(require_rank(g, n, 0, 4));
+  OUTPOST_RETURN_IF_ERROR(check_window_attrs(n, g, {"filter_h", "filter_w", "stride_h", "stride_w"}));
+  const Shape& x = in(g, n, 0).shape;
+  const std::string padding = n.attrs.get_string("padding", "valid");
+  auto h = window_geometry(padding, x[1], n.attrs.get_int("filter_h", 1), n.attrs.get_int("stride_h", 1), 1);
+  auto w = window_geometry(padding, x[2], n.attrs.get_int("filter_w", 1), n.attrs.get_int("stride_w", 1), 1);
+  out(g, n).shape = Shape{x[0], h.out, w.out, x[3]};
+  return Status::ok();
+}
+
+static Status conv_like(const Node& n, Graph& g, int64_t out_channels, int64_t kh, int64_t kw) {
+  OUTPOST_RETURN_IF_ERROR(check_window_attrs(n, g, {"stride_h", "stride_w", "dilation_h", "dilation_w"}));
+  const Shape& x = in(g, n, 0).shape;
+  const std::string padding = n.attrs.get_string("padding", "valid");
+  auto h = window_geometry(padding, x[1], kh, n.attrs.get_int("stride_h", 1), n.attrs.get_int("dilation_h", 1));
+  auto w = window_geometry(padding, x[2], kw, n.attrs.get_int("stride_w", 1), n.attrs.get_int("dilation_w", 1));
+  if (h.out <= 0 || w.out <= 0) return fail(g, n, "the filter is larger than the input " + x.to_string());
+  if (n.inputs.size() > 2 && n.inputs[2] != kNoValue) {
+    const Shape& b = in(g, n, 2).shape;
+    if (b.num_elements().value_or(-1) != out_channels)
+      return fail(g, n, "bias has shape " + b.to_string() + ", expected " + std::to_string(out_channels) + " elements");
+  }
+  out(g, n).shape = Shape{x[0], h.out, w.out, out_channels};
+  return Status::ok();
+}
+
+Status infer_conv2d(const Node& n, Graph& g) {
+  OUTPOST_RETURN_IF_ERROR(require_rank(g, n, 0, 4));
+  OUTPOST_RETURN_IF_ERROR(require_rank(g, n, 1, 4));
+  const Shape& x = in(g, n, 0).shape;
+  const Shape& w = in(g, n, 1).shape;
+  if (w[3] <= 0 || x[3] % w[3] != 0)
+    return fail(g, n, "input channels " + std::to_string(x[3]) + " do not match weights " + w.to_string());
+  if (x[3] != w[3]) return fail(g, n, "grouped convolution (input channels " + std::to_string(x[3]) + ", weights " + w.to_string() + ") is not supported");
+  return conv_like(n, g, w[0], w[1], w[2]);
+}
+
+Status infer_depthwise(const Node& n, Graph& g) {
+  OUTPOST_RETURN_IF_ERROR(require_rank(g, n, 0, 4));
+  OUTPOST_RETURN_IF_ERROR(require_rank(g, n, 1, 4));
+  const Shape& x = in(g, n, 0).shape;
+  const Shape& w = in(g, n, 1).shape;
+  int64_t m = n.attrs.get_int("depth_multiplier", 1);
+  if (m <= 0) m = x[3] > 0 ? w[3] / x[3] : 1;
+  if (w[0] != 1 || w[3] != x[3] * m)
+    return fail(g, n, "weights " + w.to_string() + " do not match input " + x.to_string() + " with depth multiplier " + std::to_string(m));
+  return conv_like(n, g, w[3], w[1], w[2]);
+}
+
+Status infer_transpose_conv(const Node& n, Graph& g) {
+  OUTPOST_RETURN_IF_ERROR(require_rank(g, n, 0, 4));
+  OUTPOST_RETURN_IF_ERROR(require_rank(g, n, 1, 4));
+  OUTPOST_RETURN_IF_ERROR(check_window_attrs(n, g, {"stride_h", "stride_w"}));
+  const Shape& x = in(g, n, 0).shape;
+  const Shape& w = in(g, n, 1).shape;
+  if (w[3] != x[3]) return fail(g, n, "weights " + w.to_string() + " do not match input channels " + std::to_string(x[3]));
+  const bool same = n.attrs.get_string("padding", "valid") == "same";
+  auto size = [&](int64_t i, int64_t k, int64_t s) { return same ? i * s : (i - 1) * s + k; };
+  out(g, n).shape = Shape{x[0], size(x[1], w[1], n.attrs.get_int("stride_h", 1)),
+                          size(x[2], w[2], n.attrs.get_int("stride_w", 1)), w[0]};
+  return Status::ok();
+}
+
+Status infer_fully_connected(const Node& n, Graph& g) {
+  OUTPOST_RETURN_IF_ERROR(require_rank(g, n, 1, 2));
+  const Shape& x = in(g, n, 0).shape;
+  const Shape& w = in(g, n, 1).shape;
+  auto total = x.num_elements();
+  if (!total || w[1] <= 0 || *total % w[1] != 0)
+    return fail(g, n, "input " + x.to_string() + " does not divide into rows of " + std::to_string(w[1]));
+  if (n.attrs.get_int("keep_num_dims", 0) && x.rank() > 0) {
+    if (x[x.rank() - 1] != w[1]) return fail(g, n, "last input dimension must equal " + std::to_string(w[1]));
+    std::vector<int64_t> dims = x.dims();
+    dims.back() = w[0];
+    out(g, n).shape = Shape(dims);
+  } else {
+    out(g, n).shape = Shape{*total / w[1], w[0]};
+  }
+  return Status::ok();
+}
+
+Status infer_concat(const Node& n, Graph& g) {
+  const Shape& first = in(g, n, 0).shape;
+  int64_t axis = n.attrs.get_int("axis", 0);
+  const int64_t rank = static_cast<int64_t>(first.rank());
+  if (axis < 0) axis += rank;
+  if (axis < 0 || axis >= rank) return fail(g, n, "axis " + std::to_string(n.attrs.get_int("axis", 0)) + " is out of range");
+  std::vector<int64_t> dims = first.dims();
+  dims[static_cast<size_t>(axis)] = 0;
+  for (size_t i = 0; i < n.inputs.size(); ++i) {
+    const Shape& s = in(g, n, i).shape;
+    if (static_cast<int64_t>(s.rank()) != rank) return fail(g, n, "inputs have different ranks");
+    for (int64_t k = 0; k < rank; ++k)
+      if (k != axis && s[static_cast<size_t>(k)] != first[static_cast<size_t>(k)])
+        return fail(g, n, "input " + std::to_string(i) + " shape " + s.to_string() + " does not match " + first.to_string());
+    dims[static_cast<size_t>(axis)] += s[static_cast<size_t>(axis)];
+  }
+  out(g, n).shape = Shape(dims);
+  return Status::ok();
+}
+
+Status infer_depth_to_space(const Node& n, Graph& g) {
+  OUTPOST_RETURN_IF_ERROR(require_rank(g, n, 0, 4));
+  const Shape& x = in(g, n, 0).shape;
+  const int64_t b = n.attrs.get_int("block_size", 0);
+  if (b <= 0 || x[3] % (b * b) != 0) return fail(g, n, "channels " + std::to_string(x[3]) + " not divisible by block_size^2");
+  out(g, n).shape = Shape{x[0], x[1] * b, x[2] * b, x[3] / (b * b)};
+  return Status::ok();
+}
+
+Status infer_reshape(const Node& n, Graph& g) {
+  std::vector<int64_t> target;
+  if (n.inputs.size() > 1 && n.inputs[1] != kNoValue) {
+    OUTPOST_ASSIGN_OR_RETURN(target, const_ints(g, n, 1));
+  } else {
+    target = n.attrs.get_ints("new_shape");
+  }
+  auto total = in(g, n, 0).shape.num_elements();
+  if (!total) return fail(g, n, "input shape is not known");
+  int64_t known = 1;
+  int unknown = -1;
+  for (size_t k = 0; k < target.size(); ++k) {
+    if (target[k] == -1 && unknown < 0) unknown = static_cast<int>(k);
+    else if (target[k] < 0) return fail(g, n, "new shape has an invalid dimension");
+    else known *= target[k];
+  }
+  if (unknown >= 0) {
+    if (known == 0 || *total % known != 0) return fail(g, n, "cannot infer -1 in the new shape");
+    target[static_cast<size_t>(unknown)] = *total / known;
+    known = *total;
+  }
+  if (known != *total)
+    return fail(g, n, "cannot reshape " + in(g, n, 0).shape.to_string() + " to " + Shape(target).to_string());
+  out(g, n).shape = Shape(target);
+  return Status::ok();
+}
+
+Status infer_resize_bilinear(const Node& n, Graph& g) {
+  OUTPOST_RETURN_IF_ERROR(require_rank(g, n, 0, 4));
+  OUTPOST_ASSIGN_OR_RETURN(auto size, const_ints(g, n, 1));
+  if (size.size() != 2 || size[0] <= 0 || size[1] <= 0) return fail(g, n, "size must hold two positive values");
+  const Shape& x = in(g, n, 0).shape;
+  out(g, n).shape = Shape{x[0], size[0], size[1], x[3]};
+  return Status::ok();
+}
+
+Status infer_pad(const Node& n, Graph& g) {
+  OUTPOST_ASSIGN_OR_RETURN(auto pads, const_ints(g, n, 1));
+  const Shape& x = in(g, n, 0).shape;
+  if (pads.size() != 2 * x.rank()) return fail(g, n, "paddings must have shape [rank, 2]");
+  std::vector<int64_t> dims = x.dims();
+  for (size_t k = 0; k < dims.size(); ++k) {
+    if (pads[2 * k] < 0 || pads[2 * k + 1] < 0) return fail(g, n, "negative padding is not supported");
+    dims[k] += pads[2 * k] + pads[2 * k + 1];
+  }
+  out(g, n).shape = Shape(dims);
+  return Status::ok();
+}
+
+Status infer_mean(const Node& n, Graph& g) {
+  OUTPOST_ASSIGN_OR_RETURN(auto axes, const_ints(g, n, 1));
+  const Shape& x = in(g, n, 0).shape;
+  const int64_t rank = static_cast<int64_t>(x.rank());
+  std::vector<bool> reduced(x.rank(), false);
+  for (int64_t a : axes) {
+    if (a < 0) a += rank;
+    if (a < 0 || a >= rank) return fail(g, n, "axis out of range");
+    reduced[static_cast<size_t>(a)] = true;
+  }
+  const bool keep = n.attrs.get_int("keep_dims", 0) != 0;
+  std::vector<int64_t> dims;
+  for (size_t k = 0; k < x.rank(); ++k) {
+    if (!reduced[k]) dims.push_back(x[k]);
+    else if (keep) dims.push_back(1);
+  }
+  out(g, n).shape = Shape(dims);
+  return Status::ok();
+}
+
+Status infer_softmax(const Node& n, Graph& g) {
+  if (in(g, n, 0).shape.rank() < 1) return fail(g, n, "softmax needs rank >= 1");
+  return infer_same_as_input(n, g);
+}
+
+}  // namespace outpost
