@@ -9,7 +9,7 @@ ASTRONAUT := .cache/debian/python3-skimage/astronaut.png
 # Tests whose names say they feed corrupt or hostile input: worth the slower sanitizer build.
 SANITIZED_TESTS := Corrupt|Robust|Npy|Image
 
-.PHONY: all setup build demo test test-build test-asan clean
+.PHONY: all setup build demo test test-build test-asan test-fuzz clean
 
 all: build
 
@@ -29,6 +29,7 @@ demo: setup
 test: setup
 	$(MAKE) test-build
 	$(MAKE) test-asan
+	$(MAKE) test-fuzz
 
 test-build:
 	$(CMAKE) -S . -B build-test -DCMAKE_BUILD_TYPE=Release -DOUTPOST_WERROR=ON
@@ -39,6 +40,18 @@ test-asan:
 	$(CMAKE) -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOUTPOST_SANITIZE=ON
 	$(CMAKE) --build build-asan -j$(JOBS)
 	cd build-asan && ctest --output-on-failure -j$(JOBS) -R '$(SANITIZED_TESTS)'
+
+# Each libFuzzer target (fuzz/fuzz_*.cc) for FUZZ_SECONDS under ASan+UBSan (clang, build-fuzz/);
+# any crash fails. Each starts from the seed corpus alone (fuzz/make-corpus); longer runs, which
+# keep their corpus in .cache and are logged in fuzz/README.md: fuzz/run TARGET SECONDS.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = $(basename $(notdir $(wildcard fuzz/fuzz_*.cc)))
+test-fuzz:
+	CC=clang CXX=clang++ $(CMAKE) -S . -B build-fuzz -DOUTPOST_FUZZ=ON -DOUTPOST_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	rm -rf build-fuzz/ci-corpus
+	for t in $(FUZZ_TARGETS); do \
+	  FUZZ_LOG=0 FUZZ_CORPUS_ROOT=build-fuzz/ci-corpus fuzz/run $$t $(FUZZ_SECONDS) || exit 1; \
+	done
 
 clean:
 	rm -rf build build-test build-asan out

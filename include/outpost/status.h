@@ -23,6 +23,7 @@ enum class StatusCode : int {
   kGoldenMismatch = 10,  // golden-vector mismatch
   kTooNew = 11,          // format or minimum version too new
   kNetwork = 12,         // network or broker failure
+  kTooOld = 13,          // bundle older than required (replay)
 };
 
 // Short stable name of a code, e.g. "invalid_model", for --json output.

@@ -68,7 +68,9 @@ Result<Tensor> parse_npy(const uint8_t* data, size_t size, const std::string& wh
     if (descr == e.descr) dtype = e.dtype, found = true;
   if (!found) return bad("unsupported dtype '" + descr + "' (use float32, float16, int8/16/32/64, uint8, bool)");
   pos = after_key("'fortran_order'");
-  if (pos != std::string::npos && header.compare(header.find_first_not_of(' ', pos), 4, "True") == 0)
+  // The value may be missing (the header ends after the colon): compare() would throw on npos.
+  const size_t value = pos == std::string::npos ? pos : header.find_first_not_of(' ', pos);
+  if (value != std::string::npos && header.compare(value, 4, "True") == 0)
     return bad("Fortran order is not supported; save with np.ascontiguousarray");
   pos = after_key("'shape'");
   const size_t open = pos == std::string::npos ? pos : header.find('(', pos);

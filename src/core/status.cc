@@ -17,6 +17,7 @@ const char* status_code_name(StatusCode code) {
     case StatusCode::kGoldenMismatch: return "golden_mismatch";
     case StatusCode::kTooNew: return "too_new";
     case StatusCode::kNetwork: return "network";
+    case StatusCode::kTooOld: return "too_old";
   }
   return "unknown";
 }

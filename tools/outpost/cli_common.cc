@@ -1,9 +1,12 @@
 #include "outpost/cli_common.h"
 
+#include "bundle/verify.h"
+
 #include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 namespace outpost::cli {
@@ -16,17 +19,50 @@ SessionOptions ModelFlags::session_options() const {
 }
 
 void add_model_flags(CLI::App* cmd, ModelFlags& flags) {
-  cmd->add_option("model", flags.model, "Model file (.tflite)")->required();
+  cmd->add_option("model", flags.model, "Model file (.tflite) or bundle (.opk)")->required();
   cmd->add_option("--threads", flags.threads, "Compute threads (0: all cores; the reference backend uses one)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--backend", flags.backend, "Backend: auto | ref")->check(CLI::IsMember({"auto", "ref"}));
   cmd->add_flag("--json", flags.json, "Print one JSON object on stdout instead of text");
   cmd->add_option("--log-level", flags.log_level, "Log level: error | warning | info | debug")
       ->check(CLI::IsMember({"error", "warning", "info", "debug"}));
+  cmd->add_option("--trust", flags.trust_dir,
+                  "Bundles: directory of trusted publisher .pub keys (default: $OUTPOST_TRUST_DIR)");
+  cmd->add_option("--device-key", flags.device_key,
+                  "Bundles: this device's secret key, to decrypt (default: $OUTPOST_DEVICE_KEY)");
+}
+
+Result<BundleKeys> load_bundle_keys(const std::string& trust_dir, const std::string& device_key) {
+  auto from_env = [](const std::string& flag, const char* name) {
+    const char* env = std::getenv(name);
+    return !flag.empty() ? flag : (env ? std::string(env) : std::string());
+  };
+  const std::string trust = from_env(trust_dir, "OUTPOST_TRUST_DIR");
+  const std::string device = from_env(device_key, "OUTPOST_DEVICE_KEY");
+  if (trust.empty())
+    return Status(StatusCode::kUntrusted,
+                  "a bundle needs a trust store: pass --trust DIR (publisher .pub files) or set OUTPOST_TRUST_DIR");
+  BundleKeys keys;
+  OUTPOST_ASSIGN_OR_RETURN(keys.trust, bundle::TrustStore::load(trust));
+  if (!device.empty()) {
+    auto key = bundle::read_key_file(device);
+    if (!key.is_ok()) return key.status().with_context("--device-key");
+    keys.device = std::move(key).value();
+  }
+  return keys;
 }
 
 Result<std::unique_ptr<Session>> open_session(const ModelFlags& flags, double* init_ms) {
   const double start = now_seconds();
+  if (bundle::is_bundle_file(flags.model)) {
+    OUTPOST_ASSIGN_OR_RETURN(BundleKeys keys, load_bundle_keys(flags.trust_dir, flags.device_key));
+    OUTPOST_ASSIGN_OR_RETURN(
+        bundle::OpenedBundle opened,
+        bundle::open_bundle_file(flags.model, keys.trust, keys.device ? &*keys.device : nullptr));
+    auto session = bundle::open_bundle_session(opened, flags.session_options());
+    if (init_ms) *init_ms = (now_seconds() - start) * 1e3;
+    return session;
+  }
   auto session = Session::open(flags.model, flags.session_options());
   if (init_ms) *init_ms = (now_seconds() - start) * 1e3;
   return session;

@@ -6,8 +6,10 @@
 #include <nlohmann/json.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "bundle/open.h"
 #include "outpost/session.h"
 #include "outpost/status.h"
 
@@ -20,15 +22,28 @@ struct ModelFlags {
   std::string backend = "auto";
   bool json = false;
   std::string log_level = "warning";
+  // For bundles (.opk): the trust store and this device's key; empty falls back to the
+  // environment (OUTPOST_TRUST_DIR, OUTPOST_DEVICE_KEY).
+  std::string trust_dir;
+  std::string device_key;
 
   SessionOptions session_options() const;
 };
 
-// Adds MODEL, --threads, --backend, --json and --log-level to `cmd`.
+// Adds MODEL, --threads, --backend, --json, --log-level, --trust and --device-key to `cmd`.
 void add_model_flags(CLI::App* cmd, ModelFlags& flags);
 
-// Opens a session and measures how long it took (milliseconds) when `init_ms` is given.
+// Opens a session and measures how long it took (milliseconds) when `init_ms` is given. A
+// bundle (recognised by its magic) is verified and, when encrypted, decrypted in memory first.
 Result<std::unique_ptr<Session>> open_session(const ModelFlags& flags, double* init_ms = nullptr);
+
+// The trust store and device key for bundles, from the flags or else the environment. The
+// device key is absent when neither names one.
+struct BundleKeys {
+  bundle::TrustStore trust;
+  std::optional<bundle::KeyPair> device;
+};
+Result<BundleKeys> load_bundle_keys(const std::string& trust_dir, const std::string& device_key);
 
 // Prints `j` as one line of JSON on stdout.
 void print_json(const nlohmann::json& j);

@@ -24,6 +24,9 @@ int run_cli(int argc, char** argv) {
   add_bench_command(app);
   add_classify_command(app);
   add_detect_command(app);
+  add_keys_command(app);
+  add_pack_command(app);
+  add_verify_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

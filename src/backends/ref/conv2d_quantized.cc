@@ -56,14 +56,14 @@ class Conv2DQuantized final : public Kernel {
                 const T* xp = x + ((b * g.in_h + iy) * g.in_w + ix) * g.in_c;
                 const T* wp = w + ((oc * g.k_h + ky) * g.k_w + kx) * g.in_c;
                 for (int64_t ic = 0; ic < g.in_c; ++ic)
-                  acc += (static_cast<int32_t>(xp[ic]) - input_offset_) *
-                         (static_cast<int32_t>(wp[ic]) - w_offset);
+                  acc = quant::wrapping_add(acc, (static_cast<int32_t>(xp[ic]) - input_offset_) *
+                                                     (static_cast<int32_t>(wp[ic]) - w_offset));
               }
             }
-            if (bias) acc += bias[oc];
+            if (bias) acc = quant::wrapping_add(acc, bias[oc]);
             acc = quant::multiply_by_quantized_multiplier(acc,
                                                           multipliers_[static_cast<size_t>(oc)]);
-            acc += output_offset_;
+            acc = quant::wrapping_add(acc, output_offset_);
             y[((b * g.out_h + oy) * g.out_w + ox) * g.out_c + oc] =
                 quant::clamp_to<T>(acc, act_.min, act_.max);
           }
@@ -120,8 +120,10 @@ Result<std::unique_ptr<Kernel>> make_conv2d_quantized(const Node& n, const Graph
 
   OUTPOST_ASSIGN_OR_RETURN(auto multipliers,
                            quant::conv_output_multipliers(g, n, x.dtype, xq, w, /*channel_axis=*/0,
-                                                          geo.out_c, yq));
-  auto weight_offsets = quant::weight_zero_points(w, geo.out_c);
+                                                          geo.out_c, yq,
+                                                          /*float_product_per_tensor=*/x.dtype ==
+                                                              DType::kUInt8));
+  OUTPOST_ASSIGN_OR_RETURN(auto weight_offsets, quant::weight_zero_points(g, n, w, geo.out_c));
   if (x.dtype == DType::kUInt8)
     return std::unique_ptr<Kernel>(std::make_unique<Conv2DQuantized<uint8_t>>(
         geo, xq.zero_point, std::move(weight_offsets), yq.zero_point, std::move(multipliers), act));

@@ -57,13 +57,13 @@ class DepthwiseConv2DQuantized final : public Kernel {
                   if (ix < 0 || ix >= g.in_w) continue;
                   const int32_t xv = x[((b * g.in_h + iy) * g.in_w + ix) * g.in_c + ic];
                   const int32_t wv = w[(ky * g.k_w + kx) * out_c + oc];
-                  acc += (xv - input_offset_) * (wv - w_offset);
+                  acc = quant::wrapping_add(acc, (xv - input_offset_) * (wv - w_offset));
                 }
               }
-              if (bias) acc += bias[oc];
+              if (bias) acc = quant::wrapping_add(acc, bias[oc]);
               acc = quant::multiply_by_quantized_multiplier(
                   acc, multipliers_[static_cast<size_t>(oc)]);
-              acc += output_offset_;
+              acc = quant::wrapping_add(acc, output_offset_);
               y[((b * g.out_h + oy) * g.out_w + ox) * out_c + oc] =
                   quant::clamp_to<T>(acc, act_.min, act_.max);
             }
@@ -126,8 +126,10 @@ Result<std::unique_ptr<Kernel>> make_depthwise_conv2d_quantized(const Node& n, c
 
   OUTPOST_ASSIGN_OR_RETURN(auto multipliers,
                            quant::conv_output_multipliers(g, n, x.dtype, xq, w, /*channel_axis=*/3,
-                                                          out_c, yq));
-  auto weight_offsets = quant::weight_zero_points(w, out_c);
+                                                          out_c, yq,
+                                                          /*float_product_per_tensor=*/x.dtype ==
+                                                              DType::kUInt8));
+  OUTPOST_ASSIGN_OR_RETURN(auto weight_offsets, quant::weight_zero_points(g, n, w, out_c));
   if (x.dtype == DType::kUInt8)
     return std::unique_ptr<Kernel>(std::make_unique<DepthwiseConv2DQuantized<uint8_t>>(
         geo, xq.zero_point, std::move(weight_offsets), yq.zero_point, std::move(multipliers), act));

@@ -59,6 +59,14 @@ inline int32_t multiply_by_quantized_multiplier(int32_t x, QuantizedMultiplier m
   return multiply_by_quantized_multiplier(x, m.multiplier, m.shift);
 }
 
+// a + b on int32 with two's-complement wraparound. TFLite's kernels add biases and offsets to
+// int32 accumulators with plain `+=`, which wraps on every target it runs on; a hostile model
+// (a bias near INT32_MAX) overflows them, and signed overflow must not be undefined behaviour
+// here. Wrapping keeps outputs identical to TFLite's for every model, hostile ones included.
+inline int32_t wrapping_add(int32_t a, int32_t b) {
+  return static_cast<int32_t>(static_cast<uint32_t>(a) + static_cast<uint32_t>(b));
+}
+
 // std::round on a float: half away from zero (TfLiteRound).
 inline int32_t round_half_away(float x) { return static_cast<int32_t>(std::round(x)); }
 

@@ -39,7 +39,8 @@ Result<ActivationRange> fused_activation_range(const Graph& g, const Node& n, co
 
 Result<std::vector<QuantizedMultiplier>> conv_output_multipliers(
     const Graph& g, const Node& n, DType input_dtype, const TensorQuant& input_quant,
-    const Value& weights, int channel_axis, int64_t channels, const TensorQuant& output_quant) {
+    const Value& weights, int channel_axis, int64_t channels, const TensorQuant& output_quant,
+    bool float_product_per_tensor) {
   const QuantParams& wq = weights.quant;
   if (wq.empty())
     return not_handled(g, n, "weights '" + weights.name + "' have no quantization parameters");
@@ -59,8 +60,8 @@ Result<std::vector<QuantizedMultiplier>> conv_output_multipliers(
     if (!(w_scale >= 0.0f) || !std::isfinite(w_scale))
       return not_handled(g, n, "weights '" + weights.name + "' have an invalid scale");
     double real = 0.0;
-    if (input_dtype == DType::kUInt8) {
-      // The product is taken in float, as TFLite's legacy uint8 path does.
+    if (float_product_per_tensor && !wq.per_channel()) {
+      // The product is taken in float, as TFLite's GetQuantizedConvolutionMultipler does.
       const float product = input_quant.scale * w_scale;
       real = static_cast<double>(product) / static_cast<double>(output_quant.scale);
     } else {
@@ -72,13 +73,19 @@ Result<std::vector<QuantizedMultiplier>> conv_output_multipliers(
   return out;
 }
 
-std::vector<int32_t> weight_zero_points(const Value& weights, int64_t channels) {
+Result<std::vector<int32_t>> weight_zero_points(const Graph& g, const Node& n, const Value& weights,
+                                                int64_t channels) {
   const auto& zp = weights.quant.zero_point;
   std::vector<int32_t> out(static_cast<size_t>(channels), 0);
   for (int64_t c = 0; c < channels; ++c) {
     if (zp.empty()) break;
     const size_t i = static_cast<size_t>(c);
-    out[i] = static_cast<int32_t>(zp.size() > i ? zp[i] : zp[0]);
+    const int64_t z = zp.size() > i ? zp[i] : zp[0];
+    if (z < qmin(weights.dtype) || z > qmax(weights.dtype))
+      return not_handled(g, n,
+                         "weights '" + weights.name + "' have zero point " + std::to_string(z) +
+                             " outside the range of " + dtype_name(weights.dtype));
+    out[i] = static_cast<int32_t>(z);
   }
   return out;
 }

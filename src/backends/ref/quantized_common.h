@@ -30,18 +30,22 @@ Result<ActivationRange> fused_activation_range(const Graph& g, const Node& n, co
                                                const TensorQuant& output_quant);
 
 // Output multipliers of a convolution-like op (Conv2D, DepthwiseConv2D, FullyConnected), one per
-// output channel, exactly as TFLite derives them:
-// - uint8 (per-tensor weights): float(input_scale * weight_scale) / output_scale, in double after
-//   a float product, as GetQuantizedConvolutionMultipler does;
-// - int8: double(input_scale) * double(weight_scale[c]) / double(output_scale) per channel
-//   (a single weight scale is used for every channel).
+// output channel, exactly as TFLite derives them. Per-channel weights (int8):
+// double(input_scale) * double(weight_scale[c]) / double(output_scale). Per-tensor weights:
+// the same when `float_product_per_tensor` is false (int8 convolutions, which TFLite treats as
+// per-channel with one scale), or float(input_scale * weight_scale) / output_scale in double
+// after a float product when it is true (uint8 convolutions and all FullyConnected, through
+// TFLite's GetQuantizedConvolutionMultipler).
 // kUnsupported when the weight scales do not match `channels` along `channel_axis`.
 Result<std::vector<QuantizedMultiplier>> conv_output_multipliers(
     const Graph& g, const Node& n, DType input_dtype, const TensorQuant& input_quant,
-    const Value& weights, int channel_axis, int64_t channels, const TensorQuant& output_quant);
+    const Value& weights, int channel_axis, int64_t channels, const TensorQuant& output_quant,
+    bool float_product_per_tensor);
 
-// Weight zero points, one per output channel (a single one repeated).
-std::vector<int32_t> weight_zero_points(const Value& weights, int64_t channels);
+// Weight zero points, one per output channel (a single one repeated). kUnsupported when one is
+// outside the weights' dtype range: the kernels' int32 products assume 8-bit operands.
+Result<std::vector<int32_t>> weight_zero_points(const Graph& g, const Node& n, const Value& weights,
+                                                int64_t channels);
 
 // Numpy broadcasting of two inputs onto an output shape: per output dimension, the element
 // stride of each input (0 where that input has extent 1 or lacks the dimension).

@@ -18,5 +18,13 @@ Result<std::unique_ptr<Kernel>> make_max_pool2d_quantized(const Node& node, cons
 Result<std::unique_ptr<Kernel>> make_softmax_quantized(const Node& node, const Graph& graph);
 Result<std::unique_ptr<Kernel>> make_mean_quantized(const Node& node, const Graph& graph);
 Result<std::unique_ptr<Kernel>> make_quantize_quantized(const Node& node, const Graph& graph);
+Result<std::unique_ptr<Kernel>> make_fully_connected_quantized(const Node& node,
+                                                               const Graph& graph);
+// Only for inputs that need requantizing; same-quantization concat is a byte copy elsewhere.
+Result<std::unique_ptr<Kernel>> make_concat_quantized(const Node& node, const Graph& graph);
+Result<std::unique_ptr<Kernel>> make_mul_quantized(const Node& node, const Graph& graph);
+Result<std::unique_ptr<Kernel>> make_logistic_quantized(const Node& node, const Graph& graph);
+Result<std::unique_ptr<Kernel>> make_resize_bilinear_quantized(const Node& node,
+                                                               const Graph& graph);
 
 }  // namespace outpost

@@ -15,6 +15,11 @@ void register_quantized_kernels(KernelRegistry& registry) {
   registry.add(OpKind::kSoftmax, make_softmax_quantized);
   registry.add(OpKind::kMean, make_mean_quantized);
   registry.add(OpKind::kQuantize, make_quantize_quantized);
+  registry.add(OpKind::kFullyConnected, make_fully_connected_quantized);
+  registry.add(OpKind::kConcat, make_concat_quantized);
+  registry.add(OpKind::kMul, make_mul_quantized);
+  registry.add(OpKind::kLogistic, make_logistic_quantized);
+  registry.add(OpKind::kResizeBilinear, make_resize_bilinear_quantized);
 }
 
 }  // namespace outpost

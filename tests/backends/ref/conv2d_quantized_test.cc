@@ -82,7 +82,6 @@ TEST(Conv2DQuantized, RejectsMissingQuantization) {
                            {{DType::kUInt8, qp(1.0f, 0)}});
   ASSERT_FALSE(r.is_ok());
   EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
-  EXPECT_NE(r.status().message().find("quantization"), std::string::npos) << r.status().message();
 }
 
 struct ConvCase {

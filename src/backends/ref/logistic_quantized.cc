@@ -1,0 +1,60 @@
+// Quantized Logistic (uint8, int8) through a 256-entry table built at creation, as TFLite's
+// default kernel does: each input value is dequantized, passed through 1 / (1 + exp(-x)) in
+// float, divided by the output scale (as a multiplication by its float reciprocal), rounded half
+// away from zero, offset and saturated.
+#include <array>
+#include <cmath>
+
+#include "backends/ref/quantized_common.h"
+#include "backends/ref/quantized_kernel_factories.h"
+
+namespace outpost {
+namespace {
+
+template <typename T>
+class LogisticQuantized final : public Kernel {
+ public:
+  explicit LogisticQuantized(std::array<T, 256> table) : table_(table) {}
+
+  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+    const T* x = inputs[0].as<const T>();
+    T* y = outputs[0].as<T>();
+    const int64_t count = outputs[0].num_elements();
+    for (int64_t i = 0; i < count; ++i) y[i] = table_[static_cast<uint8_t>(x[i])];
+  }
+
+ private:
+  std::array<T, 256> table_;  // indexed by the input's byte
+};
+
+template <typename T>
+std::array<T, 256> logistic_table(const quant::TensorQuant& in, const quant::TensorQuant& out) {
+  std::array<T, 256> table{};
+  const float inverse_scale = 1.0f / out.scale;
+  for (int32_t v = quant::qmin<T>(); v <= quant::qmax<T>(); ++v) {
+    const float real = in.scale * static_cast<float>(v - in.zero_point);
+    const float sigmoid = 1.0f / (1.0f + std::exp(-real));
+    const int32_t q = static_cast<int32_t>(std::round(sigmoid * inverse_scale)) + out.zero_point;
+    table[static_cast<uint8_t>(static_cast<T>(v))] =
+        quant::clamp_to<T>(q, quant::qmin<T>(), quant::qmax<T>());
+  }
+  return table;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Kernel>> make_logistic_quantized(const Node& n, const Graph& g) {
+  const Value& x = input_of(g, n, 0);
+  const Value& y = output_of(g, n);
+  if (!quant::is_quantized_8bit(x.dtype)) return not_handled(g, n, "input is not uint8/int8");
+  if (y.dtype != x.dtype) return not_handled(g, n, "quantized Logistic keeps the input's dtype");
+  OUTPOST_ASSIGN_OR_RETURN(auto xq, quant::per_tensor_quant(g, n, x, "input"));
+  OUTPOST_ASSIGN_OR_RETURN(auto yq, quant::per_tensor_quant(g, n, y, "output"));
+  if (x.dtype == DType::kUInt8)
+    return std::unique_ptr<Kernel>(
+        std::make_unique<LogisticQuantized<uint8_t>>(logistic_table<uint8_t>(xq, yq)));
+  return std::unique_ptr<Kernel>(
+      std::make_unique<LogisticQuantized<int8_t>>(logistic_table<int8_t>(xq, yq)));
+}
+
+}  // namespace outpost

@@ -1,0 +1,184 @@
+// Binary and variadic elementwise ONNX ops with numpy broadcasting: arithmetic on every numeric
+// dtype (Add/Sub/Mul/Div here only off float32, which elementwise_binary.cc runs), Pow, Mod,
+// PRelu, BitShift, And/Or/Xor, comparisons, Max/Min/Sum/ElementwiseMean, Where.
+#include <cmath>
+#include <type_traits>
+
+#include "backends/ref/onnx_common.h"
+#include "backends/ref/onnx_kernel_factories.h"
+
+namespace outpost {
+namespace {
+
+using namespace onnx_ref;  // NOLINT: this file's helpers
+
+template <typename T>
+T arith(OpKind op, T a, T b, bool fmod) {
+  switch (op) {
+    case OpKind::kAdd: case OpKind::kSum: case OpKind::kElementwiseMean: return T(a + b);
+    case OpKind::kSub: return T(a - b);
+    case OpKind::kMul: return T(a * b);
+    case OpKind::kDiv:
+      if constexpr (std::is_integral_v<T>) return b == 0 ? T(0) : T(a / b);  // no trap on hostile data
+      else return a / b;
+    case OpKind::kMax: return a < b || std::isnan(static_cast<double>(b)) ? b : a;
+    case OpKind::kMin: return b < a || std::isnan(static_cast<double>(b)) ? b : a;
+    case OpKind::kPRelu:
+      if constexpr (std::is_unsigned_v<T>) return a;
+      else return a < T(0) ? T(a * b) : a;
+    case OpKind::kMod:
+      if constexpr (std::is_integral_v<T>) {
+        if (b == 0) return T(0);
+        T r = T(a % b);
+        if constexpr (std::is_signed_v<T>)
+          if (!fmod && r != 0 && ((r < 0) != (b < 0))) r = T(r + b);  // Python's sign rule
+        return r;
+      } else {
+        return T(std::fmod(a, b));
+      }
+    default: return a;
+  }
+}
+
+template <typename T>
+bool compare(OpKind op, T a, T b) {
+  switch (op) {
+    case OpKind::kEqual: return a == b;
+    case OpKind::kGreater: return a > b;
+    case OpKind::kLess: return a < b;
+    case OpKind::kGreaterOrEqual: return a >= b;
+    default: return a <= b;
+  }
+}
+
+bool is_compare(OpKind op) {
+  return op == OpKind::kEqual || op == OpKind::kGreater || op == OpKind::kLess || op == OpKind::kGreaterOrEqual ||
+         op == OpKind::kLessOrEqual;
+}
+bool is_variadic(OpKind op) {
+  return op == OpKind::kMax || op == OpKind::kMin || op == OpKind::kSum || op == OpKind::kElementwiseMean;
+}
+
+// out = op(a, b) with broadcasting, where `f` maps (A, B) -> Out.
+template <typename A, typename B, typename Out, typename F>
+RunFn binary_fn(Broadcast plan, F f) {
+  return [plan, f](std::span<const TensorView> in, std::span<const TensorView> out) {
+    const A* a = in[0].as<const A>();
+    const B* b = in[1].as<const B>();
+    Out* y = out[0].as<Out>();
+    for_each_broadcast(plan, [&](int64_t i, int64_t oa, int64_t ob, int64_t) { y[i] = f(a[oa], b[ob]); });
+  };
+}
+
+Result<std::unique_ptr<Kernel>> make_variadic(const Node& node, const Graph& graph, DType d) {
+  const OpKind op = node.op;
+  const Shape& out_shape = output_of(graph, node).shape;
+  std::vector<Broadcast> plans;  // plans[k]: output against input k
+  for (size_t k = 0; k < node.inputs.size(); ++k) {
+    if (input_of(graph, node, k).dtype != d) return not_handled(graph, node, "inputs have different dtypes");
+    plans.push_back(plan_broadcast(out_shape, {&out_shape, &input_of(graph, node, k).shape}));
+  }
+  RunFn fn;
+  auto make = [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    fn = [plans, op](std::span<const TensorView> in, std::span<const TensorView> out) {
+      T* y = out[0].as<T>();
+      const T* first = in[0].as<const T>();
+      for_each_broadcast(plans[0], [&](int64_t i, int64_t, int64_t o, int64_t) { y[i] = first[o]; });
+      for (size_t k = 1; k < plans.size(); ++k) {
+        const T* x = in[k].as<const T>();
+        for_each_broadcast(plans[k], [&](int64_t i, int64_t, int64_t o, int64_t) { y[i] = arith<T>(op, y[i], x[o], false); });
+      }
+      if (op == OpKind::kElementwiseMean)
+        for (int64_t i = 0, n = out[0].num_elements(); i < n; ++i) y[i] = T(y[i] / static_cast<T>(plans.size()));
+    };
+  };
+  const bool ok = op == OpKind::kElementwiseMean ? visit_float(d, make) : visit_numeric(d, make);
+  if (!ok) return unsupported_dtype(graph, node, d);
+  return make_kernel(std::move(fn));
+}
+
+Result<std::unique_ptr<Kernel>> make_where(const Node& node, const Graph& graph) {
+  const Shape& out_shape = output_of(graph, node).shape;
+  const Broadcast plan = plan_broadcast(out_shape, {&input_of(graph, node, 0).shape, &input_of(graph, node, 1).shape,
+                                                    &input_of(graph, node, 2).shape});
+  const size_t elem = dtype_size(output_of(graph, node).dtype);
+  return make_kernel([plan, elem](std::span<const TensorView> in, std::span<const TensorView> out) {
+    const bool* c = in[0].as<const bool>();
+    const auto* x = static_cast<const uint8_t*>(in[1].data);
+    const auto* y = static_cast<const uint8_t*>(in[2].data);
+    auto* o = static_cast<uint8_t*>(out[0].data);
+    for_each_broadcast(plan, [&](int64_t i, int64_t oc, int64_t ox, int64_t oy) {
+      std::memcpy(o + i * elem, c[oc] ? x + ox * elem : y + oy * elem, elem);
+    });
+  });
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Kernel>> make_onnx_binary(const Node& node, const Graph& graph) {
+  const OpKind op = node.op;
+  const Shape& out_shape = output_of(graph, node).shape;
+  OUTPOST_RETURN_IF_ERROR(check_rank(graph, node, out_shape));
+  if (op == OpKind::kWhere) return make_where(node, graph);
+  const DType d = input_of(graph, node, 0).dtype;
+  if (is_variadic(op)) return make_variadic(node, graph, d);
+  const DType d1 = input_of(graph, node, 1).dtype;
+  const Broadcast plan = plan_broadcast(out_shape, {&input_of(graph, node, 0).shape, &input_of(graph, node, 1).shape});
+  RunFn fn;
+  bool ok = false;
+  if (op == OpKind::kPow) {
+    ok = visit_numeric(d, [&](auto ta) {
+      using A = typename decltype(ta)::type;
+      visit_numeric(d1, [&](auto tb) {
+        using B = typename decltype(tb)::type;
+        fn = binary_fn<A, B, A>(plan, [](A a, B b) { return static_cast<A>(std::pow(static_cast<double>(a), static_cast<double>(b))); });
+      });
+    });
+    ok = ok && fn != nullptr;
+  } else if (d != d1) {
+    return not_handled(graph, node, std::string("inputs are ") + dtype_name(d) + " and " + dtype_name(d1));
+  } else if (op == OpKind::kAnd || op == OpKind::kOr || op == OpKind::kXor) {
+    if (d != DType::kBool) return unsupported_dtype(graph, node, d);
+    ok = true;
+    fn = binary_fn<bool, bool, bool>(plan, [op](bool a, bool b) {
+      return op == OpKind::kAnd ? (a && b) : op == OpKind::kOr ? (a || b) : (a != b);
+    });
+  } else if (is_compare(op)) {
+    if (d == DType::kBool && op == OpKind::kEqual) {
+      ok = true;
+      fn = binary_fn<bool, bool, bool>(plan, [](bool a, bool b) { return a == b; });
+    } else {
+      ok = visit_numeric(d, [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        fn = binary_fn<T, T, bool>(plan, [op](T a, T b) { return compare<T>(op, a, b); });
+      });
+    }
+  } else if (op == OpKind::kBitShift) {
+    const bool left = node.attrs.get_string("direction", "") == "LEFT";
+    if (!left && node.attrs.get_string("direction", "") != "RIGHT")
+      return not_handled(graph, node, "attribute direction must be LEFT or RIGHT");
+    ok = visit_int(d, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      if constexpr (std::is_unsigned_v<T>) {
+        fn = binary_fn<T, T, T>(plan, [left](T a, T b) {
+          if (b >= sizeof(T) * 8) return T(0);
+          return left ? T(a << b) : T(a >> b);
+        });
+      }
+    });
+    ok = ok && fn != nullptr;
+  } else {
+    if (op == OpKind::kMod && node.attrs.get_int("fmod", 0) == 0 && (d == DType::kFloat32 || d == DType::kFloat64))
+      return not_handled(graph, node, "Mod of floats needs attribute fmod=1");
+    const bool fmod = node.attrs.get_int("fmod", 0) != 0;
+    ok = visit_numeric(d, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      fn = binary_fn<T, T, T>(plan, [op, fmod](T a, T b) { return arith<T>(op, a, b, fmod); });
+    });
+  }
+  if (!ok) return unsupported_dtype(graph, node, d);
+  return make_kernel(std::move(fn));
+}
+
+}  // namespace outpost

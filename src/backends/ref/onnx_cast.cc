@@ -1,0 +1,92 @@
+// Cast and CastLike between float32/float64/float16, the integer types and bool. Float to
+// integer saturates (and NaN gives 0) instead of invoking undefined behaviour on hostile data.
+#include <cmath>
+#include <limits>
+#include <type_traits>
+
+#include "backends/ref/onnx_common.h"
+#include "backends/ref/onnx_kernel_factories.h"
+
+namespace outpost {
+namespace {
+
+using namespace onnx_ref;  // NOLINT: this file's helpers
+
+// float -> IEEE half, round to nearest even (inf and NaN kept).
+uint16_t float_to_half(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  const uint16_t sign = static_cast<uint16_t>((x >> 16) & 0x8000u);
+  const uint32_t abs = x & 0x7fffffffu;
+  if (abs >= 0x7f800000u) return static_cast<uint16_t>(sign | 0x7c00u | (abs > 0x7f800000u ? 0x200u : 0));
+  if (abs >= 0x477ff000u) return static_cast<uint16_t>(sign | 0x7c00u);  // rounds past the largest half
+  if (abs < 0x38800000u) {  // a subnormal half (or zero): count units of 2^-24, exactly
+    const float scaled = std::fabs(f) * 16777216.0f;
+    return static_cast<uint16_t>(sign | static_cast<uint32_t>(std::nearbyint(scaled)));
+  }
+  uint32_t h = ((abs - 0x38000000u) >> 13);
+  const uint32_t rem = abs & 0x1fffu;
+  if (rem > 0x1000u || (rem == 0x1000u && (h & 1u))) ++h;
+  return static_cast<uint16_t>(sign | h);
+}
+
+template <typename To>
+To from_double(double v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != 0;
+  } else if constexpr (std::is_integral_v<To>) {
+    if (std::isnan(v)) return 0;
+    if (v <= static_cast<double>(std::numeric_limits<To>::lowest())) return std::numeric_limits<To>::lowest();
+    if (v >= static_cast<double>(std::numeric_limits<To>::max())) return std::numeric_limits<To>::max();
+    return static_cast<To>(v);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+
+template <typename F>
+bool visit_castable(DType d, F&& f) {
+  if (d == DType::kBool) {
+    f(Tag<bool>{});
+    return true;
+  }
+  return visit_numeric(d, f);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Kernel>> make_onnx_cast(const Node& node, const Graph& graph) {
+  const DType from = input_of(graph, node, 0).dtype;
+  const DType to = output_of(graph, node).dtype;
+  if (from == to)
+    return make_kernel([](std::span<const TensorView> in, std::span<const TensorView> out) {
+      const size_t bytes = static_cast<size_t>(out[0].num_elements()) * dtype_size(out[0].dtype);
+      if (bytes) std::memcpy(out[0].data, in[0].data, bytes);
+    });
+  RunFn fn;
+  // float16 travels through float32 on either side.
+  const DType src = from == DType::kFloat16 ? DType::kFloat32 : from;
+  const DType dst = to == DType::kFloat16 ? DType::kFloat32 : to;
+  const bool half_in = from == DType::kFloat16, half_out = to == DType::kFloat16;
+  const bool ok = visit_castable(src, [&](auto ta) {
+    using A = typename decltype(ta)::type;
+    visit_castable(dst, [&](auto tb) {
+      using B = typename decltype(tb)::type;
+      fn = [half_in, half_out](std::span<const TensorView> in, std::span<const TensorView> out) {
+        const int64_t n = out[0].num_elements();
+        for (int64_t i = 0; i < n; ++i) {
+          double v;
+          if (half_in) v = half_to_float(in[0].as<const uint16_t>()[i]);
+          else v = static_cast<double>(in[0].as<const A>()[i]);
+          if (half_out) out[0].as<uint16_t>()[i] = float_to_half(static_cast<float>(v));
+          else out[0].as<B>()[i] = from_double<B>(v);
+        }
+      };
+    });
+  });
+  if (!ok || !fn)
+    return not_handled(graph, node, std::string("Cast from ") + dtype_name(from) + " to " + dtype_name(to) + " is not supported");
+  return make_kernel(std::move(fn));
+}
+
+}  // namespace outpost

@@ -1,0 +1,157 @@
+// Helpers shared by the reference kernels of the ONNX tensor ops: a kernel made of a closure,
+// dtype dispatch over the element types, numpy broadcasting of up to three operands, and
+// reading constant operands.
+#pragma once
+
+#include <array>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backends/ref/kernel.h"
+#include "core/float16.h"
+
+namespace outpost::onnx_ref {
+
+// A kernel whose run() is a closure made by the factory (the closure holds what the factory
+// precomputed; run() allocates nothing).
+using RunFn = std::function<void(std::span<const TensorView>, std::span<const TensorView>)>;
+class ClosureKernel final : public Kernel {
+ public:
+  explicit ClosureKernel(RunFn fn) : fn_(std::move(fn)) {}
+  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override { fn_(inputs, outputs); }
+
+ private:
+  RunFn fn_;
+};
+inline Result<std::unique_ptr<Kernel>> make_kernel(RunFn fn) {
+  return std::unique_ptr<Kernel>(std::make_unique<ClosureKernel>(std::move(fn)));
+}
+
+template <typename T>
+struct Tag {
+  using type = T;
+};
+
+// Calls f(Tag<T>{}) for the C++ type of `dtype`; false if the dtype is not in the set.
+template <typename F>
+bool visit_float(DType d, F&& f) {
+  switch (d) {
+    case DType::kFloat32: f(Tag<float>{}); return true;
+    case DType::kFloat64: f(Tag<double>{}); return true;
+    default: return false;
+  }
+}
+template <typename F>
+bool visit_int(DType d, F&& f) {
+  switch (d) {
+    case DType::kInt8: f(Tag<int8_t>{}); return true;
+    case DType::kInt16: f(Tag<int16_t>{}); return true;
+    case DType::kInt32: f(Tag<int32_t>{}); return true;
+    case DType::kInt64: f(Tag<int64_t>{}); return true;
+    case DType::kUInt8: f(Tag<uint8_t>{}); return true;
+    case DType::kUInt16: f(Tag<uint16_t>{}); return true;
+    case DType::kUInt32: f(Tag<uint32_t>{}); return true;
+    case DType::kUInt64: f(Tag<uint64_t>{}); return true;
+    default: return false;
+  }
+}
+template <typename F>
+bool visit_numeric(DType d, F&& f) {
+  return visit_float(d, f) || visit_int(d, f);
+}
+
+constexpr size_t kMaxRank = 8;
+
+// Numpy broadcasting of up to three operands against the output shape: per operand, element
+// strides over the output's dimensions (0 where the operand is broadcast).
+struct Broadcast {
+  size_t rank = 0;
+  size_t operands = 0;
+  std::array<int64_t, kMaxRank> dims{};
+  std::array<std::array<int64_t, kMaxRank>, 3> strides{};
+  int64_t total = 1;
+};
+
+inline Broadcast plan_broadcast(const Shape& out, std::initializer_list<const Shape*> ins) {
+  Broadcast b;
+  b.rank = out.rank();
+  b.operands = ins.size();
+  for (size_t k = 0; k < b.rank; ++k) {
+    b.dims[k] = out[k];
+    b.total *= out[k];
+  }
+  size_t i = 0;
+  for (const Shape* s : ins) {
+    int64_t stride = 1;
+    for (size_t k = s->rank(); k-- > 0;) {
+      const size_t o = b.rank - s->rank() + k;
+      b.strides[i][o] = (*s)[k] == 1 ? 0 : stride;
+      stride *= (*s)[k];
+    }
+    ++i;
+  }
+  return b;
+}
+
+// Calls f(out_index, offset0, offset1, offset2) for each output element in row-major order.
+template <typename F>
+void for_each_broadcast(const Broadcast& b, F&& f) {
+  std::array<int64_t, kMaxRank> index{};
+  std::array<int64_t, 3> off{};
+  for (int64_t i = 0; i < b.total; ++i) {
+    f(i, off[0], off[1], off[2]);
+    for (size_t k = b.rank; k-- > 0;) {
+      for (size_t o = 0; o < b.operands; ++o) off[o] += b.strides[o][k];
+      if (++index[k] < b.dims[k]) break;
+      for (size_t o = 0; o < b.operands; ++o) off[o] -= b.strides[o][k] * b.dims[k];
+      index[k] = 0;
+    }
+  }
+}
+
+inline Status check_rank(const Graph& g, const Node& n, const Shape& s) {
+  if (s.rank() > kMaxRank) return not_handled(g, n, "rank " + std::to_string(s.rank()) + " exceeds 8");
+  return Status::ok();
+}
+
+// Row-major strides of a shape, in elements.
+inline std::vector<int64_t> strides_of(const Shape& s) {
+  std::vector<int64_t> st(s.rank(), 1);
+  for (size_t k = s.rank(); k-- > 1;) st[k - 1] = st[k] * s[k];
+  return st;
+}
+
+// Reads element i of a constant or tensor as int64 (int32/int64 only).
+inline int64_t int_at(DType d, const void* data, int64_t i) {
+  if (d == DType::kInt32) return static_cast<const int32_t*>(data)[i];
+  return static_cast<const int64_t*>(data)[i];
+}
+
+// The values of a constant integer operand; kUnsupported if it is not one.
+inline Result<std::vector<int64_t>> constant_int_values(const Graph& g, const Node& n, size_t i) {
+  const Value& v = input_of(g, n, i);
+  if (!v.is_constant() || (v.dtype != DType::kInt32 && v.dtype != DType::kInt64))
+    return not_handled(g, n, "input " + std::to_string(i) + " must be an int32/int64 constant");
+  std::vector<int64_t> r(v.constant.size / dtype_size(v.dtype));
+  for (size_t k = 0; k < r.size(); ++k) {
+    if (v.dtype == DType::kInt32) {
+      int32_t x;
+      std::memcpy(&x, v.constant.bytes + 4 * k, 4);
+      r[k] = x;
+    } else {
+      std::memcpy(&r[k], v.constant.bytes + 8 * k, 8);
+    }
+  }
+  return r;
+}
+
+inline int64_t opset_of(const Node& n) { return n.attrs.get_int("opset", 17); }
+
+inline Status unsupported_dtype(const Graph& g, const Node& n, DType d) {
+  return not_handled(g, n, std::string("dtype ") + dtype_name(d) + " is not supported by the reference kernel");
+}
+
+}  // namespace outpost::onnx_ref

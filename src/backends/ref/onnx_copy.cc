@@ -1,0 +1,122 @@
+// ONNX ops that only relabel a shape (OnnxReshape, Flatten, Squeeze, Unsqueeze, Identity,
+// inference-mode Dropout) and ops that generate data from shapes or attributes (Shape, Size,
+// ConstantOfShape, Range, EyeLike).
+#include <cstring>
+
+#include "backends/ref/onnx_common.h"
+#include "backends/ref/onnx_kernel_factories.h"
+
+namespace outpost {
+namespace {
+
+using namespace onnx_ref;  // NOLINT: this file's helpers
+
+// Whether Dropout's optional training_mode operand asks for training (random masks).
+Result<bool> dropout_training(const Node& node, const Graph& graph) {
+  if (!has_input(node, 2)) return false;
+  const Value& t = input_of(graph, node, 2);
+  if (!t.is_constant() || t.dtype != DType::kBool || t.constant.size < 1)
+    return Status(not_handled(graph, node, "Dropout with a training_mode that is not a constant is not supported"));
+  return t.constant.bytes[0] != 0;
+}
+
+template <typename T>
+void fill(void* dst, int64_t n, T v) {
+  T* p = static_cast<T*>(dst);
+  for (int64_t i = 0; i < n; ++i) p[i] = v;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Kernel>> make_onnx_copy(const Node& node, const Graph& graph) {
+  if (node.op == OpKind::kDropout) {
+    OUTPOST_ASSIGN_OR_RETURN(bool training, dropout_training(node, graph));
+    if (training) return not_handled(graph, node, "Dropout in training mode (random masks) is not supported");
+  }
+  if (output_of(graph, node).dtype != input_of(graph, node, 0).dtype)
+    return not_handled(graph, node, "input and output dtypes differ");
+  const bool mask = node.outputs.size() > 1;
+  return make_kernel([mask](std::span<const TensorView> in, std::span<const TensorView> out) {
+    const size_t bytes = static_cast<size_t>(out[0].num_elements()) * dtype_size(out[0].dtype);
+    if (out[0].data != in[0].data && bytes) std::memmove(out[0].data, in[0].data, bytes);
+    if (mask) std::memset(out[1].data, 1, static_cast<size_t>(out[1].num_elements()));
+  });
+}
+
+Result<std::unique_ptr<Kernel>> make_onnx_generator(const Node& node, const Graph& graph) {
+  const DType d = output_of(graph, node).dtype;
+  switch (node.op) {
+    case OpKind::kShape: {
+      const Shape& x = input_of(graph, node, 0).shape;
+      const int64_t rank = static_cast<int64_t>(x.rank());
+      int64_t start = node.attrs.get_int("start", 0);
+      if (start < 0) start += rank;
+      start = std::clamp<int64_t>(start, 0, rank);
+      std::vector<int64_t> dims;
+      for (int64_t k = 0; k < output_of(graph, node).shape.num_elements().value_or(0); ++k)
+        dims.push_back(x[static_cast<size_t>(start + k)]);
+      return make_kernel([dims](std::span<const TensorView>, std::span<const TensorView> out) {
+        if (!dims.empty()) std::memcpy(out[0].data, dims.data(), dims.size() * 8);
+      });
+    }
+    case OpKind::kSize: {
+      const int64_t n = input_of(graph, node, 0).shape.num_elements().value_or(0);
+      return make_kernel([n](std::span<const TensorView>, std::span<const TensorView> out) { *out[0].as<int64_t>() = n; });
+    }
+    case OpKind::kConstantOfShape: {
+      const double fv = node.attrs.get_float("value", 0.0f);
+      const int64_t iv = node.attrs.get_int("value_int", static_cast<int64_t>(fv));
+      RunFn fn;
+      auto make = [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        const T v = std::is_floating_point_v<T> ? static_cast<T>(fv) : static_cast<T>(iv);
+        fn = [v](std::span<const TensorView>, std::span<const TensorView> out) { fill<T>(out[0].data, out[0].num_elements(), v); };
+      };
+      if (d == DType::kBool) {
+        const bool v = iv != 0;
+        fn = [v](std::span<const TensorView>, std::span<const TensorView> out) { fill<bool>(out[0].data, out[0].num_elements(), v); };
+      } else if (!visit_numeric(d, make)) {
+        return unsupported_dtype(graph, node, d);
+      }
+      return make_kernel(std::move(fn));
+    }
+    case OpKind::kRange: {
+      RunFn fn;
+      if (!visit_numeric(d, [&](auto tag) {
+            using T = typename decltype(tag)::type;
+            fn = [](std::span<const TensorView> in, std::span<const TensorView> out) {
+              const T start = *in[0].as<const T>(), delta = *in[2].as<const T>();
+              T* y = out[0].as<T>();
+              for (int64_t i = 0, n = out[0].num_elements(); i < n; ++i) y[i] = static_cast<T>(start + static_cast<T>(i) * delta);
+            };
+          }))
+        return unsupported_dtype(graph, node, d);
+      return make_kernel(std::move(fn));
+    }
+    default: {  // EyeLike
+      const int64_t k = node.attrs.get_int("k", 0);
+      const Shape& s = output_of(graph, node).shape;
+      const int64_t rows = s[0], cols = s[1];
+      const size_t elem = dtype_size(d);
+      if (d != DType::kBool && !visit_numeric(d, [](auto) {})) return unsupported_dtype(graph, node, d);
+      RunFn fn;
+      visit_numeric(d, [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        fn = [=](std::span<const TensorView>, std::span<const TensorView> out) {
+          std::memset(out[0].data, 0, static_cast<size_t>(rows * cols) * elem);
+          for (int64_t r = 0; r < rows; ++r)
+            if (r + k >= 0 && r + k < cols) out[0].as<T>()[r * cols + r + k] = T(1);
+        };
+      });
+      if (d == DType::kBool)
+        fn = [=](std::span<const TensorView>, std::span<const TensorView> out) {
+          std::memset(out[0].data, 0, static_cast<size_t>(rows * cols));
+          for (int64_t r = 0; r < rows; ++r)
+            if (r + k >= 0 && r + k < cols) out[0].as<bool>()[r * cols + r + k] = true;
+        };
+      return make_kernel(std::move(fn));
+    }
+  }
+}
+
+}  // namespace outpost

@@ -1,0 +1,37 @@
+// Factories of the reference kernels of the ONNX tensor ops (op_list_onnx_tensor.inc), one
+// source file per op family; registered in onnx_tensor_kernels.cc.
+#pragma once
+
+#include <memory>
+
+#include "backends/ref/kernel.h"
+
+namespace outpost {
+
+// onnx_unary.cc: math, activations, Clip, IsNaN, IsInf, Not (also Relu/Tanh/Logistic off float32).
+Result<std::unique_ptr<Kernel>> make_onnx_unary(const Node& node, const Graph& graph);
+// onnx_binary.cc: Add/Sub/Mul/Div off float32, Pow, Mod, PRelu, BitShift, logic, comparisons,
+// Max/Min/Sum/ElementwiseMean, Where.
+Result<std::unique_ptr<Kernel>> make_onnx_binary(const Node& node, const Graph& graph);
+// onnx_reduce.cc: Reduce*, ArgMax, ArgMin.
+Result<std::unique_ptr<Kernel>> make_onnx_reduce(const Node& node, const Graph& graph);
+// onnx_softmax.cc: OnnxSoftmax, LogSoftmax, Hardmax.
+Result<std::unique_ptr<Kernel>> make_onnx_softmax(const Node& node, const Graph& graph);
+// onnx_copy.cc: ops that only relabel the shape (OnnxReshape, Flatten, Squeeze, Unsqueeze,
+// Identity, Dropout), Shape, Size, ConstantOfShape, Range, EyeLike.
+Result<std::unique_ptr<Kernel>> make_onnx_copy(const Node& node, const Graph& graph);
+Result<std::unique_ptr<Kernel>> make_onnx_generator(const Node& node, const Graph& graph);
+// onnx_cast.cc: Cast, CastLike.
+Result<std::unique_ptr<Kernel>> make_onnx_cast(const Node& node, const Graph& graph);
+// onnx_transpose.cc: Transpose, OnnxDepthToSpace, SpaceToDepth.
+Result<std::unique_ptr<Kernel>> make_onnx_transpose(const Node& node, const Graph& graph);
+// onnx_slice.cc: Slice, Split, Expand, Tile, OnnxPad.
+Result<std::unique_ptr<Kernel>> make_onnx_slice(const Node& node, const Graph& graph);
+// onnx_gather.cc: Gather, GatherElements, GatherND, ScatterElements, ScatterND, OneHot.
+Result<std::unique_ptr<Kernel>> make_onnx_gather(const Node& node, const Graph& graph);
+// onnx_scan.cc: CumSum, TopK, Trilu, NonZero.
+Result<std::unique_ptr<Kernel>> make_onnx_scan(const Node& node, const Graph& graph);
+// onnx_loss.cc: NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss.
+Result<std::unique_ptr<Kernel>> make_onnx_loss(const Node& node, const Graph& graph);
+
+}  // namespace outpost

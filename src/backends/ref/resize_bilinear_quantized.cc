@@ -1,0 +1,103 @@
+// Quantized ResizeBilinear (uint8, int8; output shares the input's quantization). TFLite
+// interpolates the raw values in float, with its ComputeInterpolationValues source coordinates
+// (align_corners, half_pixel_centers), and converts with +0.5 then truncation; we evaluate the
+// same expression in the same order.
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "backends/ref/quantized_common.h"
+#include "backends/ref/quantized_kernel_factories.h"
+
+namespace outpost {
+namespace {
+
+// One output coordinate's source: the unclamped position and its clamped neighbours.
+struct Source {
+  float pos;
+  int64_t lo, hi;
+};
+
+std::vector<Source> sources(int64_t in_size, int64_t out_size, bool align_corners,
+                            bool half_pixel) {
+  const float scale = align_corners && out_size > 1
+                          ? static_cast<float>(in_size - 1) / static_cast<float>(out_size - 1)
+                          : static_cast<float>(in_size) / static_cast<float>(out_size);
+  std::vector<Source> result(static_cast<size_t>(out_size));
+  for (int64_t o = 0; o < out_size; ++o) {
+    const float v = static_cast<float>(o);
+    const float pos = half_pixel ? (v + 0.5f) * scale - 0.5f : v * scale;
+    result[static_cast<size_t>(o)] = {
+        pos, std::max<int64_t>(static_cast<int64_t>(std::floor(pos)), 0),
+        std::min<int64_t>(static_cast<int64_t>(std::ceil(pos)), in_size - 1)};
+  }
+  return result;
+}
+
+template <typename T>
+class ResizeBilinearQuantized final : public Kernel {
+ public:
+  ResizeBilinearQuantized(int64_t batch, int64_t in_h, int64_t in_w, int64_t channels,
+                          std::vector<Source> rows, std::vector<Source> cols)
+      : batch_(batch),
+        in_h_(in_h),
+        in_w_(in_w),
+        channels_(channels),
+        rows_(std::move(rows)),
+        cols_(std::move(cols)) {}
+
+  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+    const T* x = inputs[0].as<const T>();
+    T* y = outputs[0].as<T>();
+    auto at = [&](int64_t b, int64_t r, int64_t c, int64_t ch) {
+      return static_cast<float>(x[((b * in_h_ + r) * in_w_ + c) * channels_ + ch]);
+    };
+    for (int64_t b = 0; b < batch_; ++b) {
+      for (const Source& sy : rows_) {
+        const float dy = sy.pos - static_cast<float>(sy.lo);
+        for (const Source& sx : cols_) {
+          const float dx = sx.pos - static_cast<float>(sx.lo);
+          for (int64_t ch = 0; ch < channels_; ++ch) {
+            const float v = at(b, sy.lo, sx.lo, ch) * (1 - dy) * (1 - dx) +
+                            at(b, sy.hi, sx.lo, ch) * dy * (1 - dx) +
+                            at(b, sy.lo, sx.hi, ch) * (1 - dy) * dx +
+                            at(b, sy.hi, sx.hi, ch) * dy * dx + 0.5f;
+            *y++ = static_cast<T>(v);
+          }
+        }
+      }
+    }
+  }
+
+ private:
+  int64_t batch_, in_h_, in_w_, channels_;
+  std::vector<Source> rows_, cols_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Kernel>> make_resize_bilinear_quantized(const Node& n, const Graph& g) {
+  const Value& x = input_of(g, n, 0);
+  const Value& y = output_of(g, n);
+  if (!quant::is_quantized_8bit(x.dtype)) return not_handled(g, n, "input is not uint8/int8");
+  if (y.dtype != x.dtype) return not_handled(g, n, "quantized ResizeBilinear keeps the dtype");
+  if (x.shape.rank() != 4 || y.shape.rank() != 4) return not_handled(g, n, "needs NHWC tensors");
+  if (!x.quant.empty() && !y.quant.empty()) {
+    OUTPOST_ASSIGN_OR_RETURN(auto xq, quant::per_tensor_quant(g, n, x, "input"));
+    OUTPOST_ASSIGN_OR_RETURN(auto yq, quant::per_tensor_quant(g, n, y, "output"));
+    if (xq.scale != yq.scale || xq.zero_point != yq.zero_point)
+      return not_handled(g, n, "quantized ResizeBilinear needs the same input and output "
+                               "quantization");
+  }
+  const bool align_corners = n.attrs.get_int("align_corners", 0) != 0;
+  const bool half_pixel = n.attrs.get_int("half_pixel_centers", 0) != 0;
+  auto rows = sources(x.shape[1], y.shape[1], align_corners, half_pixel);
+  auto cols = sources(x.shape[2], y.shape[2], align_corners, half_pixel);
+  if (x.dtype == DType::kUInt8)
+    return std::unique_ptr<Kernel>(std::make_unique<ResizeBilinearQuantized<uint8_t>>(
+        x.shape[0], x.shape[1], x.shape[2], x.shape[3], std::move(rows), std::move(cols)));
+  return std::unique_ptr<Kernel>(std::make_unique<ResizeBilinearQuantized<int8_t>>(
+      x.shape[0], x.shape[1], x.shape[2], x.shape[3], std::move(rows), std::move(cols)));
+}
+
+}  // namespace outpost

@@ -1,0 +1,378 @@
+#include "formats/onnx/onnx_importer.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <climits>
+#include <exception>
+#include <filesystem>
+#include <unordered_map>
+
+#include "formats/onnx/onnx_load_folding.h"
+#include "formats/onnx/onnx_op_map.h"
+#include "formats/onnx/onnx_tensor.h"
+
+namespace outpost {
+namespace {
+
+constexpr int64_t kMaxElements = int64_t{1} << 34;
+
+// Ops whose definition is the same at opset 1 as at opset 6 (so models older than opset 6 that
+// use only these read correctly).
+bool unchanged_since_opset_1(const std::string& op) {
+  static const char* const kOps[] = {
+      "Not", "Softplus", "Softsign", "Transpose", "Shape", "Size", "Hardmax", "LogSoftmax", "Softmax", "ArgMax",
+      "ArgMin", "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
+      "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare", "SpaceToDepth", "DepthToSpace", "Gather", "Squeeze",
+      "Unsqueeze", "Flatten", "MatMul", "LRN", "Identity", "TopK", "GlobalMaxPool", "GlobalAveragePool"};
+  for (const char* name : kOps)
+    if (op == name) return true;
+  return false;
+}
+
+class Importer {
+ public:
+  Importer(std::shared_ptr<const onnx::ModelProto> model, std::string source)
+      : model_(std::move(model)), source_(std::move(source)) {}
+
+  Result<Graph> run();
+
+ private:
+  Status read_opset();
+  Status add_initializers();
+  Status add_inputs();
+  Result<int> value_from_type(const onnx::ValueInfoProto& info, const std::string& what, bool is_graph_input);
+  Result<std::vector<int>> sorted_nodes();
+  Status add_node(int index);
+  Status add_constant_node(const onnx::NodeProto& p, const std::string& where);
+  Status legacy_prelu_slope(Node& node, const std::string& where);
+  Result<int> define(const std::string& name, const std::string& where);
+  std::string node_where(int index) const;
+
+  std::shared_ptr<const onnx::ModelProto> model_;
+  std::string source_;
+  int64_t opset_ = 0;
+  Graph graph_;
+  std::unordered_map<std::string, int> ids_;  // value name -> id
+  std::unordered_map<std::string, const onnx::TypeProto*> declared_;  // value_info and outputs
+  std::vector<bool> dtype_known_;
+  std::vector<OnnxNodeOrigin> origins_;
+  // The first problem with a graph input's type or shape, reported after the nodes so that an
+  // unsupported op that reads the input is what the message names.
+  Status input_problem_;
+  int input_problem_value_ = -1;
+};
+
+std::string Importer::node_where(int index) const {
+  const auto& p = model_->graph().node(index);
+  std::string s = source_ + ": node " + std::to_string(index);
+  if (!p.name().empty()) s += " ('" + p.name() + "')";
+  else if (p.output_size() > 0) s += " (writing '" + p.output(0) + "')";
+  return s;
+}
+
+Status Importer::read_opset() {
+  bool found = false;
+  for (const auto& o : model_->opset_import()) {
+    if (o.domain().empty() || o.domain() == "ai.onnx") {
+      opset_ = o.version();
+      found = true;
+    }
+  }
+  if (!found) {
+    if (model_->opset_import_size() > 0) return Status::ok();  // only other domains: each node will say
+    return invalid_model(source_ + ": the model imports no opset (opset_import is empty)");
+  }
+  if (opset_ > 0 && opset_ < kOnnxMinOpset) return Status::ok();  // per op: see add_node
+  if (opset_ < kOnnxMinOpset || opset_ > kOnnxMaxOpset)
+    return unsupported(source_ + ": the model uses opset " + std::to_string(opset_) + " of domain ai.onnx; Outpost reads opsets " +
+                       std::to_string(kOnnxMinOpset) + " to " + std::to_string(kOnnxMaxOpset) +
+                       " (convert it with onnx.version_converter)");
+  return Status::ok();
+}
+
+Result<int> Importer::define(const std::string& name, const std::string& where) {
+  if (ids_.count(name)) return invalid_model(where + ": value '" + name + "' is defined more than once");
+  Value v;
+  v.name = name;
+  const int id = graph_.add_value(std::move(v));
+  dtype_known_.push_back(false);
+  ids_[name] = id;
+  auto d = declared_.find(name);
+  if (d != declared_.end() && d->second->has_tensor_type()) {
+    const auto& tt = d->second->tensor_type();
+    auto dtype = onnx_dtype(tt.elem_type(), where + ": value '" + name + "'");
+    if (dtype.is_ok()) {
+      graph_.value(id).dtype = *dtype;
+      dtype_known_.back() = true;
+    }
+    if (tt.has_shape()) {  // a fully static declared shape is checked against inference
+      std::vector<int64_t> dims;
+      bool fixed = true;
+      for (const auto& dim : tt.shape().dim()) {
+        fixed = fixed && dim.has_dim_value() && dim.dim_value() >= 0;
+        dims.push_back(dim.has_dim_value() ? dim.dim_value() : -1);
+      }
+      if (fixed) graph_.value(id).shape = Shape(dims);
+    }
+  }
+  return id;
+}
+
+Status Importer::add_initializers() {
+  const std::string dir = std::filesystem::path(source_).parent_path().string();
+  OnnxTensorSource src{model_, dir.empty() ? "." : dir};
+  const auto& g = model_->graph();
+  if (g.sparse_initializer_size() > 0) return unsupported(source_ + ": sparse initializers are not supported");
+  for (int i = 0; i < g.initializer_size(); ++i) {
+    const auto& t = g.initializer(i);
+    const std::string where = source_ + ": initializer " + std::to_string(i) + " ('" + t.name() + "')";
+    if (t.name().empty()) return invalid_model(where + " has no name");
+    OUTPOST_ASSIGN_OR_RETURN(int id, define(t.name(), where));
+    Value& v = graph_.value(id);
+    v.shape = Shape();
+    OUTPOST_RETURN_IF_ERROR(read_onnx_tensor(t, src, where, v));
+    dtype_known_[static_cast<size_t>(id)] = true;
+  }
+  return Status::ok();
+}
+
+Result<int> Importer::value_from_type(const onnx::ValueInfoProto& info, const std::string& what, bool is_graph_input) {
+  const std::string where = source_ + ": " + what + " '" + info.name() + "'";
+  OUTPOST_ASSIGN_OR_RETURN(int id, define(info.name(), where));
+  auto defer = [&](Status s) {
+    if (input_problem_.is_ok()) {
+      input_problem_ = std::move(s);
+      input_problem_value_ = id;
+    }
+    return id;
+  };
+  if (!info.type().has_tensor_type())
+    return defer(unsupported(where + " is not a tensor (sequence, map and optional types are not supported)"));
+  const auto& tt = info.type().tensor_type();
+  auto dtype = onnx_dtype(tt.elem_type(), where);
+  if (!dtype.is_ok()) return defer(dtype.status());
+  Value& v = graph_.value(id);
+  v.dtype = *dtype;
+  dtype_known_[static_cast<size_t>(id)] = true;
+  if (!is_graph_input) return id;
+  if (!tt.has_shape()) return defer(shape_mismatch(where + " has no shape; Outpost needs static input shapes for now"));
+  std::vector<int64_t> dims;
+  int64_t total = 1;
+  for (int k = 0; k < tt.shape().dim_size(); ++k) {
+    const auto& dim = tt.shape().dim(k);
+    if (!dim.has_dim_value())
+      return defer(shape_mismatch(where + " has symbolic dimension " + std::to_string(k) +
+                            (dim.has_dim_param() ? " ('" + dim.dim_param() + "')" : std::string(" (unknown)")) +
+                            "; Outpost needs static input shapes for now: export the model with fixed input sizes"));
+    const int64_t d = dim.dim_value();
+    if (d < 0) return invalid_model(where + " has negative dimension " + std::to_string(d));
+    if (d > 0 && total > kMaxElements / d) return invalid_model(where + " has an absurdly large shape");
+    total *= d;
+    dims.push_back(d);
+  }
+  v.shape = Shape(dims);
+  return id;
+}
+
+Status Importer::add_inputs() {
+  const auto& g = model_->graph();
+  for (const auto& info : g.input()) {
+    if (ids_.count(info.name())) continue;  // an initializer listed as input: a constant
+    if (info.name().empty()) return invalid_model(source_ + ": a graph input has no name");
+    OUTPOST_ASSIGN_OR_RETURN(int id, value_from_type(info, "graph input", true));
+    graph_.inputs.push_back(id);
+  }
+  return Status::ok();
+}
+
+// Kahn's order over the nodes (ONNX requires a topological order; a few exporters do not
+// honour it, so we sort). A value read before any node can define it, or a cycle, is an error.
+Result<std::vector<int>> Importer::sorted_nodes() {
+  const auto& g = model_->graph();
+  const int n = g.node_size();
+  std::unordered_map<std::string, int> producer;
+  for (int i = 0; i < n; ++i)
+    for (const auto& o : g.node(i).output()) {
+      if (o.empty()) continue;
+      if (ids_.count(o) || !producer.emplace(o, i).second)
+        return invalid_model(node_where(i) + ": output '" + o + "' is already defined (by another node, an initializer or a graph input)");
+    }
+  std::vector<int> pending(static_cast<size_t>(n), 0);
+  std::vector<std::vector<int>> readers(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    for (const auto& name : g.node(i).input()) {
+      if (name.empty() || ids_.count(name)) continue;
+      auto p = producer.find(name);
+      if (p == producer.end())
+        return invalid_model(node_where(i) + " (" + g.node(i).op_type() + ") reads '" + name +
+                             "', which no node, initializer or graph input defines");
+      ++pending[static_cast<size_t>(i)];
+      readers[static_cast<size_t>(p->second)].push_back(i);
+    }
+  }
+  std::vector<int> order, ready;
+  for (int i = n; i-- > 0;)
+    if (pending[static_cast<size_t>(i)] == 0) ready.push_back(i);
+  while (!ready.empty()) {
+    const int i = ready.back();
+    ready.pop_back();
+    order.push_back(i);
+    for (int r : readers[static_cast<size_t>(i)])
+      if (--pending[static_cast<size_t>(r)] == 0) ready.push_back(r);
+  }
+  if (static_cast<int>(order.size()) != n) {
+    for (int i = 0; i < n; ++i)
+      if (pending[static_cast<size_t>(i)] > 0)
+        return invalid_model(node_where(i) + " (" + g.node(i).op_type() + ") is part of a cycle: the graph is not acyclic");
+  }
+  return order;
+}
+
+Status Importer::add_constant_node(const onnx::NodeProto& p, const std::string& where) {
+  if (p.output_size() != 1 || p.output(0).empty()) return invalid_model(where + ": Constant must have one output");
+  if (p.attribute_size() != 1) return invalid_model(where + ": Constant must have exactly one value attribute");
+  const auto& a = p.attribute(0);
+  OUTPOST_ASSIGN_OR_RETURN(int id, define(p.output(0), where));
+  Value& v = graph_.value(id);
+  v.shape = Shape();
+  std::vector<uint8_t> bytes;
+  auto scalar_or_list = [&](auto values, DType d, bool scalar) {
+    using T = typename decltype(values)::value_type;
+    v.dtype = d;
+    v.shape = scalar ? Shape{} : Shape{static_cast<int64_t>(values.size())};
+    bytes.resize(values.size() * sizeof(T));
+    if (!values.empty()) std::memcpy(bytes.data(), values.data(), bytes.size());
+    set_owned_constant(v, std::move(bytes));
+  };
+  if (a.name() == "value") {
+    OUTPOST_RETURN_IF_ERROR(read_onnx_tensor(a.t(), OnnxTensorSource{model_, std::filesystem::path(source_).parent_path().string()},
+                                             where + ": attribute 'value'", v));
+  } else if (a.name() == "value_float") {
+    scalar_or_list(std::vector<float>{a.f()}, DType::kFloat32, true);
+  } else if (a.name() == "value_floats") {
+    scalar_or_list(std::vector<float>(a.floats().begin(), a.floats().end()), DType::kFloat32, false);
+  } else if (a.name() == "value_int") {
+    scalar_or_list(std::vector<int64_t>{a.i()}, DType::kInt64, true);
+  } else if (a.name() == "value_ints") {
+    scalar_or_list(std::vector<int64_t>(a.ints().begin(), a.ints().end()), DType::kInt64, false);
+  } else {
+    return unsupported(where + ": " + describe_onnx_op("Constant", p.domain(), opset_) + " with attribute '" + a.name() +
+                       "' is not supported");
+  }
+  if (v.shape.num_elements().value_or(0) > 0 && !v.is_constant()) return invalid_model(where + ": Constant has no data");
+  dtype_known_[static_cast<size_t>(id)] = true;
+  return Status::ok();
+}
+
+// Before opset 7, PRelu's slope of C values applies per channel (axis 1); as a numpy broadcast
+// that is a slope of shape [C, 1, ..., 1], a view of the same constant bytes.
+Status Importer::legacy_prelu_slope(Node& node, const std::string& where) {
+  const Value& x = graph_.value(node.inputs[0]);
+  const Value& slope = graph_.value(node.inputs[1]);
+  if (slope.shape.rank() != 1 || slope.shape[0] == 1) return Status::ok();
+  if (!slope.is_constant() || x.shape.rank() < 2 || x.shape[1] != slope.shape[0])
+    return unsupported(where + ": " + describe_onnx_op("PRelu", "", opset_) + ": a per-channel slope that is not a constant "
+                       "matching axis 1 of a known input shape is not supported");
+  Value v = slope;
+  v.name = slope.name + "/per_channel";
+  std::vector<int64_t> dims(x.shape.rank() - 1, 1);
+  dims[0] = slope.shape[0];
+  v.shape = Shape(dims);
+  node.inputs[1] = graph_.add_value(std::move(v));
+  dtype_known_.push_back(true);
+  return Status::ok();
+}
+
+Status Importer::add_node(int index) {
+  const auto& p = model_->graph().node(index);
+  const std::string where = node_where(index);
+  if (!p.domain().empty() && p.domain() != "ai.onnx") {
+    int64_t version = 0;
+    for (const auto& o : model_->opset_import())
+      if (o.domain() == p.domain()) version = o.version();
+    return unsupported(where + ": " + describe_onnx_op(p.op_type(), p.domain(), version) + " is not supported (only the default domain ai.onnx is)");
+  }
+  if (opset_ < kOnnxMinOpset && !unchanged_since_opset_1(p.op_type()))
+    return unsupported(where + ": " + describe_onnx_op(p.op_type(), p.domain(), opset_) + ": before opset " +
+                       std::to_string(kOnnxMinOpset) + " only ops unchanged since opset 1 are read (convert the model with "
+                       "onnx.version_converter)");
+  if (p.op_type() == "Constant") return add_constant_node(p, where);
+  Node node;
+  node.name = p.name().empty() && p.output_size() > 0 ? p.output(0) : p.name();
+  node.source_index = index;
+  OUTPOST_RETURN_IF_ERROR(map_onnx_node(p, opset_, where, node));
+  for (const auto& name : p.input()) node.inputs.push_back(name.empty() ? kNoValue : ids_.at(name));
+  if (node.op == OpKind::kPRelu && opset_ < 7 && node.inputs.size() == 2) OUTPOST_RETURN_IF_ERROR(legacy_prelu_slope(node, where));
+  // Trailing absent inputs are dropped, so that input counts match the schemas.
+  while (!node.inputs.empty() && node.inputs.back() == kNoValue) node.inputs.pop_back();
+  for (int k = 0; k < p.output_size(); ++k) {
+    const std::string& name = p.output(k);
+    if (name.empty()) {  // an optional output nobody reads: a value of its own, never named
+      Value v;
+      v.name = where + " output " + std::to_string(k);
+      node.outputs.push_back(graph_.add_value(std::move(v)));
+      dtype_known_.push_back(false);
+    } else {
+      OUTPOST_ASSIGN_OR_RETURN(int id, define(name, where));
+      node.outputs.push_back(id);
+    }
+  }
+  while (node.outputs.size() > 1 && graph_.value(node.outputs.back()).name.rfind(where + " output", 0) == 0) {
+    // Trailing unnamed optional outputs are not computed.
+    node.outputs.pop_back();
+  }
+  graph_.nodes.push_back(std::move(node));
+  origins_.push_back({describe_onnx_op(p.op_type(), p.domain(), opset_), where});
+  return Status::ok();
+}
+
+Result<Graph> Importer::run() {
+  graph_.source = source_;
+  if (!model_->has_graph()) return invalid_model(source_ + ": the model has no graph");
+  OUTPOST_RETURN_IF_ERROR(read_opset());
+  const auto& g = model_->graph();
+  for (const auto& info : g.value_info()) declared_[info.name()] = &info.type();
+  for (const auto& info : g.output()) declared_[info.name()] = &info.type();
+  OUTPOST_RETURN_IF_ERROR(add_initializers());
+  OUTPOST_RETURN_IF_ERROR(add_inputs());
+  OUTPOST_ASSIGN_OR_RETURN(std::vector<int> order, sorted_nodes());
+  for (int i : order) OUTPOST_RETURN_IF_ERROR(add_node(i));
+  if (!input_problem_.is_ok()) {
+    // Name the first node that reads the input, so the message says which op needs the type.
+    for (size_t k = 0; k < graph_.nodes.size(); ++k)
+      for (int id : graph_.nodes[k].inputs)
+        if (id == input_problem_value_)
+          return Status(input_problem_.code(), input_problem_.message() + " [read by ONNX " + origins_[k].op_text + " at " +
+                                                   origins_[k].where + "]");
+    return input_problem_;
+  }
+  if (g.output_size() == 0) return invalid_model(source_ + ": the graph has no outputs");
+  for (const auto& info : g.output()) {
+    auto it = ids_.find(info.name());
+    if (it == ids_.end())
+      return invalid_model(source_ + ": graph output '" + info.name() + "' is not produced by any node, initializer or input");
+    graph_.outputs.push_back(it->second);
+  }
+  OUTPOST_RETURN_IF_ERROR(graph_.validate());
+  OUTPOST_RETURN_IF_ERROR(fold_onnx_graph(graph_, origins_, dtype_known_));
+  return std::move(graph_);
+}
+
+}  // namespace
+
+Result<Graph> import_onnx(const uint8_t* data, size_t size, const std::string& source) {
+  // Protobuf may throw (std::bad_alloc on absurd sizes); nothing crosses this boundary.
+  try {
+    if (size > static_cast<size_t>(INT_MAX))
+      return invalid_model(source + ": file is larger than 2 GiB, which a protobuf ModelProto cannot hold (use external data)");
+    auto model = std::make_shared<onnx::ModelProto>();
+    if (!model->ParseFromArray(data, static_cast<int>(size)))
+      return invalid_model(source + ": not a valid ONNX model: the protobuf is truncated or corrupt");
+    Importer importer(model, source);
+    return importer.run();
+  } catch (const std::exception& e) {
+    return invalid_model(source + ": reading the ONNX model failed: " + e.what());
+  }
+}
+
+}  // namespace outpost

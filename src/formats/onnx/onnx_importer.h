@@ -1,0 +1,18 @@
+// ONNX importer: reads a ModelProto (opsets 6 to 17 of the default domain) from bytes into the
+// IR, with the protobuf classes of Debian's libonnx-dev. Initializers are referenced in place in
+// the parsed message (kept alive by the constants), or in mapped external data files next to the
+// model. Shape subgraphs are folded at load (onnx_load_folding.h). Every index, name and size is
+// checked: a truncated or hostile file is an error naming the model, node and field.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "ir/graph.h"
+
+namespace outpost {
+
+// `source` is the model's path (external data files are looked up next to it) or a name.
+Result<Graph> import_onnx(const uint8_t* data, size_t size, const std::string& source);
+
+}  // namespace outpost

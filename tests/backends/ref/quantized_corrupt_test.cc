@@ -1,0 +1,90 @@
+// Hostile quantization parameters found by fuzz/fuzz_tflite: they must give an error or a
+// defined result (TFLite's), never undefined behaviour. The test command runs these under
+// AddressSanitizer and UndefinedBehaviorSanitizer too (suite names contain 'Corrupt').
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <limits>
+
+#include "outpost/session.h"
+#include "support/tflite_builder.h"
+
+namespace outpost {
+namespace {
+
+using testing::bytes_of;
+using testing::TfModelSpec;
+using testing::TfOperatorSpec;
+using testing::TfTensorSpec;
+
+constexpr int8_t kTfInt8 = 9, kTfInt32 = 2;
+
+// One int8 CONV_2D (or DEPTHWISE_CONV_2D) on a 1x1x1x1 input: zero points 0, a weight of 1,
+// scales 1 except the output's (2, so the requantization halves without a left shift), and the
+// given bias and weight zero point.
+TfModelSpec one_tap_conv(bool depthwise, int32_t bias, int64_t weight_zero_point) {
+  TfModelSpec spec;
+  spec.tensors = {
+      TfTensorSpec{{1, 1, 1, 1}, kTfInt8, 0, "x", {1.0f}, {0}},
+      TfTensorSpec{{1, 1, 1, 1}, kTfInt8, 1, "w", {1.0f}, {weight_zero_point}},
+      TfTensorSpec{{1}, kTfInt32, 2, "bias", {1.0f}, {0}},
+      TfTensorSpec{{1, 1, 1, 1}, kTfInt8, 0, "y", {2.0f}, {0}},
+  };
+  spec.buffers = {{1}, bytes_of(std::vector<int32_t>{bias})};
+  TfOperatorSpec op;
+  op.inputs = {0, 1, 2};
+  op.outputs = {3};
+  if (depthwise) {
+    op.builtin_code = 4;  // DEPTHWISE_CONV_2D: padding VALID, strides 1, multiplier 1
+    op.options_type = 2;
+    op.options = {{0, 1, 1}, {1, 4, 1}, {2, 4, 1}, {3, 4, 1}, {4, 1, 0}};
+  } else {
+    op.builtin_code = 3;  // CONV_2D: padding VALID, strides 1
+    op.options_type = 1;
+    op.options = {{0, 1, 1}, {1, 4, 1}, {2, 4, 1}, {3, 1, 0}};
+  }
+  spec.operators = {op};
+  spec.inputs = {0};
+  spec.outputs = {3};
+  return spec;
+}
+
+struct Opened {
+  std::shared_ptr<std::vector<uint8_t>> bytes;
+  Result<std::unique_ptr<Session>> session;
+};
+
+Opened open_spec(const TfModelSpec& spec) {
+  auto bytes = std::make_shared<std::vector<uint8_t>>(testing::build_tflite(spec));
+  return {bytes, Session::open_buffer(bytes->data(), bytes->size(), bytes, "hostile.tflite")};
+}
+
+// fuzz_tflite crash d8d47ae8: a bias near INT32_MAX overflowed the int32 accumulator (signed
+// overflow, undefined). TFLite's `acc += bias` wraps on two's complement: 10 + (2^31 - 6) wraps
+// to -2^31 + 4, halved and saturated to -128; we must give the same.
+TEST(CorruptQuantizedModel, BiasNearInt32MaxWrapsLikeTflite) {
+  for (bool depthwise : {false, true}) {
+    SCOPED_TRACE(depthwise ? "depthwise" : "conv");
+    auto opened = open_spec(one_tap_conv(depthwise, std::numeric_limits<int32_t>::max() - 5, 0));
+    ASSERT_TRUE(opened.session.is_ok()) << opened.session.status().message();
+    Session& s = **opened.session;
+    s.input(0).data_as<int8_t>()[0] = 10;
+    ASSERT_TRUE(s.run().is_ok());
+    EXPECT_EQ(s.output(0).data_as<int8_t>()[0], -128);
+  }
+}
+
+// A weight zero point far outside int8 would overflow the int32 products: refused at load (the
+// quantized kernel declines it; the message is the float kernel's, the last one tried).
+TEST(CorruptQuantizedModel, WeightZeroPointOutsideDtypeIsRefused) {
+  for (bool depthwise : {false, true}) {
+    SCOPED_TRACE(depthwise ? "depthwise" : "conv");
+    auto opened = open_spec(one_tap_conv(depthwise, 0, int64_t{1} << 30));
+    ASSERT_FALSE(opened.session.is_ok());
+    EXPECT_EQ(opened.session.status().code(), StatusCode::kUnsupported)
+        << opened.session.status().message();
+  }
+}
+
+}  // namespace
+}  // namespace outpost

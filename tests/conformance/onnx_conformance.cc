@@ -1,0 +1,233 @@
+// The ONNX backend conformance suite (Debian's libonnx-testdata): loads every case's model.onnx
+// through Session::open, feeds test_data_set_*/input_*.pb, compares output_*.pb with the suite's
+// tolerances (|a - b| <= atol + rtol * |b|, rtol 1e-3, atol 1e-7; NaN equals NaN) and classifies
+// each case:
+//   passed  - every data set matches;
+//   failed  - an op we claim (the model loads) gives a wrong answer, or loading fails with an
+//             error other than kUnsupported, or a kUnsupported message that names no op/opset;
+//   skipped - loading fails with kUnsupported naming the op (or the opset) we do not claim.
+// Prints one line per failed case, `N passed, N failed, N skipped` as the last line, and writes a
+// per-op Markdown table. Exits non-zero if any case failed.
+//
+//   onnx_conformance [report.md] (default conformance-onnx.md); OUTPOST_ONNX_TESTDATA overrides
+//   the data folder (/usr/include/onnx/backend/test/data).
+#include <onnx/onnx_pb.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/float16.h"
+#include "formats/onnx/onnx_tensor.h"
+#include "outpost/session.h"
+
+namespace fs = std::filesystem;
+using namespace outpost;  // NOLINT: a test program
+
+namespace {
+
+constexpr double kRtol = 1e-3, kAtol = 1e-7;
+
+enum class Outcome { kPassed, kFailed, kSkipped };
+
+struct CaseResult {
+  Outcome outcome = Outcome::kPassed;
+  std::string why;
+  std::vector<std::string> ops;  // the ops the result is counted under
+};
+
+std::string read_file(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+Result<Tensor> read_tensor(const fs::path& p) {
+  const std::string bytes = read_file(p);
+  onnx::TensorProto t;
+  if (!t.ParseFromString(bytes)) return invalid_model(p.string() + ": not a TensorProto");
+  return onnx_tensor_to_tensor(t, p.string());
+}
+
+double element(const Tensor& t, int64_t i) {
+  const void* d = t.data();
+  switch (t.dtype()) {
+    case DType::kFloat32: return static_cast<const float*>(d)[i];
+    case DType::kFloat64: return static_cast<const double*>(d)[i];
+    case DType::kFloat16: return half_to_float(static_cast<const uint16_t*>(d)[i]);
+    case DType::kInt8: return static_cast<const int8_t*>(d)[i];
+    case DType::kInt16: return static_cast<const int16_t*>(d)[i];
+    case DType::kInt32: return static_cast<const int32_t*>(d)[i];
+    case DType::kInt64: return static_cast<double>(static_cast<const int64_t*>(d)[i]);
+    case DType::kUInt8: return static_cast<const uint8_t*>(d)[i];
+    case DType::kUInt16: return static_cast<const uint16_t*>(d)[i];
+    case DType::kUInt32: return static_cast<const uint32_t*>(d)[i];
+    case DType::kUInt64: return static_cast<double>(static_cast<const uint64_t*>(d)[i]);
+    case DType::kBool: return static_cast<const bool*>(d)[i] ? 1 : 0;
+  }
+  return 0;
+}
+
+// Empty when `got` matches `want`, else why not.
+std::string compare(const Tensor& got, const Tensor& want) {
+  if (got.dtype() != want.dtype())
+    return std::string("dtype ") + dtype_name(got.dtype()) + ", expected " + dtype_name(want.dtype());
+  if (got.shape() != want.shape() && got.num_elements() != want.num_elements())
+    return "shape " + got.shape().to_string() + ", expected " + want.shape().to_string();
+  if (got.shape() != want.shape() && !(got.shape().rank() == 0 || want.shape().rank() == 0))
+    return "shape " + got.shape().to_string() + ", expected " + want.shape().to_string();
+  const bool exact = got.dtype() != DType::kFloat32 && got.dtype() != DType::kFloat64 && got.dtype() != DType::kFloat16;
+  if (exact && (got.dtype() == DType::kInt64 || got.dtype() == DType::kUInt64)) {
+    if (got.byte_size() && std::memcmp(got.data(), want.data(), got.byte_size()) != 0) return "integer values differ";
+    return "";
+  }
+  for (int64_t i = 0; i < got.num_elements(); ++i) {
+    const double a = element(got, i), b = element(want, i);
+    if (std::isnan(a) && std::isnan(b)) continue;
+    const bool ok = exact ? a == b : (a == b || std::fabs(a - b) <= kAtol + kRtol * std::fabs(b));
+    if (!ok) {
+      std::ostringstream s;
+      s << "element " << i << " is " << a << ", expected " << b;
+      return s.str();
+    }
+  }
+  return "";
+}
+
+std::vector<std::string> model_ops(const fs::path& model) {
+  onnx::ModelProto m;
+  std::set<std::string> ops;
+  if (m.ParseFromString(read_file(model)))
+    for (const auto& n : m.graph().node()) ops.insert(n.op_type());
+  return {ops.begin(), ops.end()};
+}
+
+// The op a kUnsupported load message names ("op 'X' (domain ..., opset N)"), or "" if none.
+std::string named_op(const std::string& message) {
+  const std::string key = "op '";
+  const size_t at = message.find(key);
+  if (at == std::string::npos) return message.find("opset") != std::string::npos ? "(opset)" : "";
+  const size_t end = message.find('\'', at + key.size());
+  if (end == std::string::npos || message.find("opset", end) == std::string::npos) return "";
+  return message.substr(at + key.size(), end - at - key.size());
+}
+
+std::vector<fs::path> sorted_entries(const fs::path& dir, const std::string& prefix) {
+  std::vector<fs::path> r;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().filename().string().rfind(prefix, 0) == 0) r.push_back(e.path());
+  std::sort(r.begin(), r.end(), [](const fs::path& a, const fs::path& b) {
+    const std::string x = a.filename().string(), y = b.filename().string();
+    return x.size() != y.size() ? x.size() < y.size() : x < y;  // input_2 before input_10
+  });
+  return r;
+}
+
+CaseResult run_case(const fs::path& dir) {
+  CaseResult r;
+  const fs::path model = dir / "model.onnx";
+  r.ops = model_ops(model);
+  auto session = Session::open(model.string());
+  if (!session.is_ok()) {
+    const Status& s = session.status();
+    const std::string op = named_op(s.message());
+    if (s.code() == StatusCode::kUnsupported && !op.empty()) {
+      r.outcome = Outcome::kSkipped;
+      r.ops = {op};
+    } else {
+      r.outcome = Outcome::kFailed;
+    }
+    r.why = std::string(status_code_name(s.code())) + ": " + s.message();
+    return r;
+  }
+  Session& sess = **session;
+  for (const fs::path& set : sorted_entries(dir, "test_data_set_")) {
+    const auto inputs = sorted_entries(set, "input_");
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      auto t = read_tensor(inputs[i]);
+      if (!t.is_ok()) return {Outcome::kFailed, t.status().message(), r.ops};
+      int index = t->name.empty() ? -1 : sess.input_index(t->name);
+      if (index < 0) index = static_cast<int>(i);
+      if (static_cast<size_t>(index) >= sess.num_inputs())
+        return {Outcome::kFailed, inputs[i].filename().string() + " has no matching model input", r.ops};
+      Status st = sess.set_input(static_cast<size_t>(index), *t);
+      if (!st.is_ok()) return {Outcome::kFailed, st.message(), r.ops};
+    }
+    Status st = sess.run();
+    if (!st.is_ok()) return {Outcome::kFailed, st.message(), r.ops};
+    const auto outputs = sorted_entries(set, "output_");
+    if (outputs.size() != sess.num_outputs())
+      return {Outcome::kFailed, std::to_string(outputs.size()) + " reference outputs, the session has " + std::to_string(sess.num_outputs()), r.ops};
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      auto want = read_tensor(outputs[i]);
+      if (!want.is_ok()) return {Outcome::kFailed, want.status().message(), r.ops};
+      const std::string diff = compare(sess.output(i), *want);
+      if (!diff.empty())
+        return {Outcome::kFailed, set.filename().string() + " output " + std::to_string(i) + " ('" + sess.output(i).name + "'): " + diff, r.ops};
+    }
+  }
+  return r;
+}
+
+struct Counts {
+  int passed = 0, failed = 0, skipped = 0;
+  void add(Outcome o) { (o == Outcome::kPassed ? passed : o == Outcome::kFailed ? failed : skipped) += 1; }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string report = argc > 1 ? argv[1] : "conformance-onnx.md";
+  const char* env = std::getenv("OUTPOST_ONNX_TESTDATA");
+  const fs::path root = env ? env : "/usr/include/onnx/backend/test/data";
+  const auto start = std::chrono::steady_clock::now();
+  std::map<std::string, Counts> per_folder, per_op;
+  std::vector<std::pair<std::string, CaseResult>> not_passed;
+  Counts total;
+  for (const std::string folder : {"node", "pytorch-converted", "pytorch-operator", "simple"}) {
+    if (!fs::is_directory(root / folder)) {
+      std::printf("skipping %s: %s is missing (install Debian's libonnx-testdata)\n", folder.c_str(), (root / folder).c_str());
+      continue;
+    }
+    for (const fs::path& dir : sorted_entries(root / folder, "test_")) {
+      if (!fs::exists(dir / "model.onnx")) continue;
+      const CaseResult r = run_case(dir);
+      const std::string name = folder + "/" + dir.filename().string();
+      per_folder[folder].add(r.outcome);
+      total.add(r.outcome);
+      for (const auto& op : r.ops) per_op[op].add(r.outcome);
+      if (r.outcome == Outcome::kFailed) std::printf("FAILED %s: %s\n", name.c_str(), r.why.c_str());
+      if (r.outcome != Outcome::kPassed) not_passed.emplace_back(name, r);
+    }
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::ofstream md(report);
+  md << "# ONNX backend conformance (libonnx-testdata)\n\n";
+  md << "rtol " << kRtol << ", atol " << kAtol << "; " << seconds << " s.\n\n| folder | passed | failed | skipped |\n|---|---|---|---|\n";
+  for (const auto& [f, c] : per_folder) md << "| " << f << " | " << c.passed << " | " << c.failed << " | " << c.skipped << " |\n";
+  md << "\nPer op (a passed or failed case counts under every op of its model; a skipped case under the op "
+        "its load error names):\n\n| op | passed | failed | skipped |\n|---|---|---|---|\n";
+  for (const auto& [op, c] : per_op) md << "| " << op << " | " << c.passed << " | " << c.failed << " | " << c.skipped << " |\n";
+  md << "\n## Cases not passed\n\n";
+  for (const auto& [name, r] : not_passed) {
+    std::string why = r.why.substr(0, 300);
+    std::replace(why.begin(), why.end(), '\n', ' ');
+    std::replace(why.begin(), why.end(), '|', '/');
+    md << "- " << (r.outcome == Outcome::kFailed ? "FAILED " : "skipped ") << name << ": " << why << "\n";
+  }
+  for (const auto& [f, c] : per_folder)
+    std::printf("%s: %d passed, %d failed, %d skipped\n", f.c_str(), c.passed, c.failed, c.skipped);
+  std::printf("per-op table: %s (%.1f s)\n", report.c_str(), seconds);
+  std::printf("%d passed, %d failed, %d skipped\n", total.passed, total.failed, total.skipped);
+  return total.failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,171 @@
+// Hostile ONNX files end in clear errors, never crashes: truncation, garbage, wrong types, huge
+// dims, cycles, undefined names, size mismatches. The sanitizer run picks suites named 'Corrupt'.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "formats/onnx/onnx_model_builder.h"
+#include "outpost/session.h"
+
+namespace outpost {
+namespace {
+
+using namespace outpost::testing;  // NOLINT: the builder helpers
+
+Status open_bytes(const std::vector<uint8_t>& bytes) {
+  auto owned = std::make_shared<std::vector<uint8_t>>(bytes);
+  auto s = Session::open_buffer(owned->data(), owned->size(), owned, "hostile.onnx");
+  if (!s.is_ok()) return s.status();
+  return (*s)->run();
+}
+
+Status open_model(const onnx::ModelProto& m) { return open_bytes(serialize(m)); }
+
+void expect_error(const Status& s, StatusCode code, const std::string& part) {
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_EQ(s.code(), code) << s.message();
+  EXPECT_NE(s.message().find(part), std::string::npos) << "'" << part << "' missing in: " << s.message();
+}
+
+onnx::ModelProto small_model() {
+  auto m = onnx_model();
+  add_input(m, "x", {2, 3});
+  add_float_initializer(m, "w", {3}, {1, 2, 3});
+  add_node(m, "Mul", {"x", "w"}, {"t"});
+  add_node(m, "Relu", {"t"}, {"y"});
+  add_output(m, "y");
+  return m;
+}
+
+TEST(OnnxImporterCorrupt, TruncatedFilesFailCleanly) {
+  const auto bytes = serialize(small_model());
+  ASSERT_TRUE(open_bytes(bytes).is_ok());
+  for (size_t len = 0; len < bytes.size(); ++len) {
+    std::vector<uint8_t> cut(bytes.begin(), bytes.begin() + static_cast<long>(len));
+    Status s = open_bytes(cut);
+    // Some prefixes are themselves valid protobufs (of a model missing its tail): they must
+    // still be refused with a model error, not crash.
+    EXPECT_FALSE(s.is_ok()) << "a model truncated to " << len << " bytes loaded";
+  }
+}
+
+TEST(OnnxImporterCorrupt, RandomByteFlipsNeverCrash) {
+  const auto bytes = serialize(small_model());
+  std::mt19937 rng(7);
+  for (int trial = 0; trial < 300; ++trial) {
+    auto b = bytes;
+    for (int k = 0; k < 3; ++k) b[rng() % b.size()] = static_cast<uint8_t>(rng());
+    (void)open_bytes(b);  // any status, as long as nothing crashes or reads out of bounds
+  }
+}
+
+TEST(OnnxImporterCorrupt, GarbageIsNotAModel) {
+  std::vector<uint8_t> junk(64, 0xff);
+  junk[0] = 0x08;  // looks like ir_version, then nonsense
+  expect_error(open_bytes(junk), StatusCode::kInvalidModel, "ONNX");
+}
+
+TEST(OnnxImporterCorrupt, UnknownElementTypeIsInvalid) {
+  auto m = small_model();
+  m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->set_elem_type(999);
+  expect_error(open_model(m), StatusCode::kInvalidModel, "unknown element type 999");
+}
+
+TEST(OnnxImporterCorrupt, HugeInputDimsAreRefused) {
+  auto m = small_model();
+  auto* shape = m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape();
+  shape->mutable_dim(0)->set_dim_value(int64_t{1} << 40);
+  shape->mutable_dim(1)->set_dim_value(int64_t{1} << 40);
+  expect_error(open_model(m), StatusCode::kInvalidModel, "absurdly large");
+}
+
+TEST(OnnxImporterCorrupt, HugeInitializerDimsAreRefused) {
+  auto m = small_model();
+  m.mutable_graph()->mutable_initializer(0)->set_dims(0, int64_t{1} << 50);
+  expect_error(open_model(m), StatusCode::kInvalidModel, "initializer 0 ('w')");
+}
+
+TEST(OnnxImporterCorrupt, RawDataOfTheWrongSizeIsInvalid) {
+  auto m = small_model();
+  m.mutable_graph()->mutable_initializer(0)->set_raw_data(std::string(5, '\0'));
+  expect_error(open_model(m), StatusCode::kInvalidModel, "raw_data holds 5 bytes");
+}
+
+TEST(OnnxImporterCorrupt, CyclicGraphIsInvalid) {
+  auto m = onnx_model();
+  add_input(m, "x", {2});
+  add_node(m, "Add", {"x", "b"}, {"a"}, "first");
+  add_node(m, "Relu", {"a"}, {"b"}, "second");
+  add_output(m, "b");
+  expect_error(open_model(m), StatusCode::kInvalidModel, "cycle");
+}
+
+TEST(OnnxImporterCorrupt, MissingInitializerIsNamed) {
+  auto m = small_model();
+  m.mutable_graph()->clear_initializer();
+  expect_error(open_model(m), StatusCode::kInvalidModel, "reads 'w', which no node, initializer or graph input defines");
+}
+
+TEST(OnnxImporterCorrupt, UndefinedGraphOutputIsNamed) {
+  auto m = small_model();
+  m.mutable_graph()->mutable_output(0)->set_name("nowhere");
+  expect_error(open_model(m), StatusCode::kInvalidModel, "graph output 'nowhere'");
+}
+
+TEST(OnnxImporterCorrupt, ValueDefinedTwiceIsInvalid) {
+  auto m = small_model();
+  add_node(m, "Relu", {"x"}, {"t"});
+  expect_error(open_model(m), StatusCode::kInvalidModel, "'t' is already defined");
+}
+
+TEST(OnnxImporterCorrupt, WrongInputCountIsInvalid) {
+  auto m = small_model();
+  m.mutable_graph()->mutable_node(1)->add_input("x");  // Relu with two inputs
+  expect_error(open_model(m), StatusCode::kInvalidModel, "has 2 inputs");
+}
+
+TEST(OnnxImporterCorrupt, ShapeOperandOfTheWrongTypeIsAnError) {
+  auto m = onnx_model();
+  add_input(m, "x", {2, 3});
+  add_float_initializer(m, "shape", {2}, {3, 2});  // Reshape needs int64
+  add_node(m, "Reshape", {"x", "shape"}, {"y"});
+  add_output(m, "y");
+  Status s = open_model(m);
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_EQ(s.code(), StatusCode::kShapeMismatch) << s.message();
+  EXPECT_NE(s.message().find("Reshape"), std::string::npos) << s.message();
+}
+
+TEST(OnnxImporterCorrupt, ExternalDataOutsideTheFileIsInvalid) {
+  auto m = small_model();
+  auto* t = m.mutable_graph()->mutable_initializer(0);
+  t->clear_raw_data();
+  t->set_data_location(onnx::TensorProto::EXTERNAL);
+  auto* e = t->add_external_data();
+  e->set_key("location");
+  e->set_value("/etc/passwd");
+  expect_error(open_model(m), StatusCode::kInvalidModel, "must be a relative path");
+}
+
+TEST(OnnxImporterCorrupt, OutOfRangeGatherIndicesAtRunTimeStayInBounds) {
+  auto m = onnx_model();
+  add_input(m, "x", {4});
+  add_input(m, "i", {3}, onnx::TensorProto::INT64);
+  add_node(m, "Gather", {"x", "i"}, {"y"});
+  add_output(m, "y");
+  auto bytes = std::make_shared<std::vector<uint8_t>>(serialize(m));
+  auto s = Session::open_buffer(bytes->data(), bytes->size(), bytes, "gather.onnx");
+  ASSERT_TRUE(s.is_ok()) << s.status().message();
+  const int64_t idx[3] = {1, 1000000, -9};
+  std::memcpy((*s)->input(1).data(), idx, sizeof idx);
+  const float x[4] = {1, 2, 3, 4};
+  std::memcpy((*s)->input(0).data(), x, sizeof x);
+  ASSERT_TRUE((*s)->run().is_ok());
+  const float* y = (*s)->output(0).data_as<float>();
+  EXPECT_EQ(y[0], 2.0f);
+  EXPECT_EQ(y[1], 0.0f);  // out of range reads as zero
+  EXPECT_EQ(y[2], 0.0f);
+}
+
+}  // namespace
+}  // namespace outpost
