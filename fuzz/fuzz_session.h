@@ -17,8 +17,14 @@ namespace outpost::fuzz {
 // (under 1e3 MACs) and the small models the fuzzer derives from them run in milliseconds.
 constexpr int64_t kMaxMacsToRun = 2'000'000;
 
-// Deterministic, finite input values: float inputs in [-1, 1], other inputs cycling bytes.
+// Deterministic, valid input values: float inputs in [-1, 1], bools 0 or 1 (any other byte is
+// not a bool: loading it is undefined), other inputs cycling bytes.
 inline void fill_input(Tensor& t) {
+  if (t.dtype() == DType::kBool) {
+    auto* p = static_cast<uint8_t*>(t.data());
+    for (size_t i = 0; i < t.byte_size(); ++i) p[i] = static_cast<uint8_t>(i % 3 == 1);
+    return;
+  }
   if (t.dtype() == DType::kFloat32) {
     float* p = t.data_as<float>();
     for (int64_t i = 0; i < t.num_elements(); ++i) p[i] = static_cast<float>(i % 17 - 8) / 8.0f;

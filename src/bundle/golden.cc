@@ -8,18 +8,30 @@ namespace {
 
 const char* npy_descr(DType dtype) {
   switch (dtype) {
-    case DType::kFloat32: return "<f4";
-    case DType::kFloat16: return "<f2";
-    case DType::kInt32: return "<i4";
-    case DType::kInt64: return "<i8";
-    case DType::kUInt8: return "|u1";
-    case DType::kInt8: return "|i1";
-    case DType::kInt16: return "<i2";
-    case DType::kBool: return "|b1";
-    case DType::kFloat64: return "<f8";
-    case DType::kUInt16: return "<u2";
-    case DType::kUInt32: return "<u4";
-    case DType::kUInt64: return "<u8";
+    case DType::kFloat32:
+      return "<f4";
+    case DType::kFloat16:
+      return "<f2";
+    case DType::kInt32:
+      return "<i4";
+    case DType::kInt64:
+      return "<i8";
+    case DType::kUInt8:
+      return "|u1";
+    case DType::kInt8:
+      return "|i1";
+    case DType::kInt16:
+      return "<i2";
+    case DType::kBool:
+      return "|b1";
+    case DType::kFloat64:
+      return "<f8";
+    case DType::kUInt16:
+      return "<u2";
+    case DType::kUInt32:
+      return "<u4";
+    case DType::kUInt64:
+      return "<u8";
   }
   return "|u1";
 }
@@ -31,18 +43,30 @@ double value_at(const Tensor& t, int64_t i) {
 
 double element(const Tensor& t, int64_t i) {
   switch (t.dtype()) {
-    case DType::kFloat32: return value_at<float>(t, i);
-    case DType::kInt32: return value_at<int32_t>(t, i);
-    case DType::kInt64: return value_at<int64_t>(t, i);
-    case DType::kUInt8: return value_at<uint8_t>(t, i);
-    case DType::kInt8: return value_at<int8_t>(t, i);
-    case DType::kInt16: return value_at<int16_t>(t, i);
-    case DType::kBool: return value_at<bool>(t, i);
-    case DType::kFloat64: return value_at<double>(t, i);
-    case DType::kUInt16: return value_at<uint16_t>(t, i);
-    case DType::kUInt32: return value_at<uint32_t>(t, i);
-    case DType::kUInt64: return value_at<uint64_t>(t, i);
-    case DType::kFloat16: return static_cast<const uint16_t*>(t.data())[i];  // compared bitwise
+    case DType::kFloat32:
+      return value_at<float>(t, i);
+    case DType::kInt32:
+      return value_at<int32_t>(t, i);
+    case DType::kInt64:
+      return value_at<int64_t>(t, i);
+    case DType::kUInt8:
+      return value_at<uint8_t>(t, i);
+    case DType::kInt8:
+      return value_at<int8_t>(t, i);
+    case DType::kInt16:
+      return value_at<int16_t>(t, i);
+    case DType::kBool:
+      return value_at<bool>(t, i);
+    case DType::kFloat64:
+      return value_at<double>(t, i);
+    case DType::kUInt16:
+      return value_at<uint16_t>(t, i);
+    case DType::kUInt32:
+      return value_at<uint32_t>(t, i);
+    case DType::kUInt64:
+      return value_at<uint64_t>(t, i);
+    case DType::kFloat16:
+      return static_cast<const uint16_t*>(t.data())[i];  // compared bitwise
   }
   return 0;
 }
@@ -51,20 +75,32 @@ double element(const Tensor& t, int64_t i) {
 
 std::vector<uint8_t> encode_npy(const Tensor& t) {
   std::string shape = "(";
-  for (size_t i = 0; i < t.shape().rank(); ++i) shape += std::to_string(t.shape()[i]) + (t.shape().rank() == 1 || i + 1 < t.shape().rank() ? "," : "");
+  for (size_t i = 0; i < t.shape().rank(); ++i)
+    shape += std::to_string(t.shape()[i]) +
+             (t.shape().rank() == 1 || i + 1 < t.shape().rank() ? "," : "");
   shape += ")";
-  std::string header = std::string("{'descr': '") + npy_descr(t.dtype()) + "', 'fortran_order': False, 'shape': " + shape + ", }";
+  std::string header = std::string("{'descr': '") + npy_descr(t.dtype()) +
+                       "', 'fortran_order': False, 'shape': " + shape + ", }";
   const size_t unpadded = 10 + header.size() + 1;
   header.append((64 - unpadded % 64) % 64, ' ');
   header += '\n';
   // Built with one resize + memcpy: GCC 12 reports a false -Warray-bounds on vector::insert
   // into a vector made from an initializer list.
-  const uint8_t magic[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<uint8_t>(header.size() & 0xff),
+  const uint8_t magic[10] = {0x93,
+                             'N',
+                             'U',
+                             'M',
+                             'P',
+                             'Y',
+                             1,
+                             0,
+                             static_cast<uint8_t>(header.size() & 0xff),
                              static_cast<uint8_t>(header.size() >> 8)};
   std::vector<uint8_t> out(sizeof(magic) + header.size() + t.byte_size());
   std::memcpy(out.data(), magic, sizeof(magic));
   std::memcpy(out.data() + sizeof(magic), header.data(), header.size());
-  if (t.byte_size() > 0) std::memcpy(out.data() + sizeof(magic) + header.size(), t.data(), t.byte_size());
+  if (t.byte_size() > 0)
+    std::memcpy(out.data() + sizeof(magic) + header.size(), t.data(), t.byte_size());
   return out;
 }
 
@@ -80,28 +116,54 @@ void fill_golden_input(Tensor& t, uint32_t seed) {
   for (int64_t i = 0; i < n; ++i) {
     const uint32_t r = next();
     switch (t.dtype()) {
-      case DType::kFloat32: t.data_as<float>()[i] = static_cast<float>(r % 2001) / 1000.0f - 1.0f; break;
-      case DType::kFloat16: static_cast<uint16_t*>(t.data())[i] = static_cast<uint16_t>(0x3800 + r % 0x400); break;
-      case DType::kInt32: t.data_as<int32_t>()[i] = static_cast<int32_t>(r % 10); break;
-      case DType::kInt64: t.data_as<int64_t>()[i] = static_cast<int64_t>(r % 10); break;
-      case DType::kUInt8: t.data_as<uint8_t>()[i] = static_cast<uint8_t>(r >> 24); break;
-      case DType::kInt8: t.data_as<int8_t>()[i] = static_cast<int8_t>(static_cast<int>(r >> 24) - 128); break;
-      case DType::kInt16: t.data_as<int16_t>()[i] = static_cast<int16_t>(static_cast<int>(r >> 16) - 32768); break;
-      case DType::kBool: t.data_as<bool>()[i] = (r & 1) != 0; break;
-      case DType::kFloat64: t.data_as<double>()[i] = static_cast<double>(r % 2001) / 1000.0 - 1.0; break;
-      case DType::kUInt16: t.data_as<uint16_t>()[i] = static_cast<uint16_t>(r >> 16); break;
-      case DType::kUInt32: t.data_as<uint32_t>()[i] = r % 10; break;
-      case DType::kUInt64: t.data_as<uint64_t>()[i] = r % 10; break;
+      case DType::kFloat32:
+        t.data_as<float>()[i] = static_cast<float>(r % 2001) / 1000.0f - 1.0f;
+        break;
+      case DType::kFloat16:
+        static_cast<uint16_t*>(t.data())[i] = static_cast<uint16_t>(0x3800 + r % 0x400);
+        break;
+      case DType::kInt32:
+        t.data_as<int32_t>()[i] = static_cast<int32_t>(r % 10);
+        break;
+      case DType::kInt64:
+        t.data_as<int64_t>()[i] = static_cast<int64_t>(r % 10);
+        break;
+      case DType::kUInt8:
+        t.data_as<uint8_t>()[i] = static_cast<uint8_t>(r >> 24);
+        break;
+      case DType::kInt8:
+        t.data_as<int8_t>()[i] = static_cast<int8_t>(static_cast<int>(r >> 24) - 128);
+        break;
+      case DType::kInt16:
+        t.data_as<int16_t>()[i] = static_cast<int16_t>(static_cast<int>(r >> 16) - 32768);
+        break;
+      case DType::kBool:
+        t.data_as<bool>()[i] = (r & 1) != 0;
+        break;
+      case DType::kFloat64:
+        t.data_as<double>()[i] = static_cast<double>(r % 2001) / 1000.0 - 1.0;
+        break;
+      case DType::kUInt16:
+        t.data_as<uint16_t>()[i] = static_cast<uint16_t>(r >> 16);
+        break;
+      case DType::kUInt32:
+        t.data_as<uint32_t>()[i] = r % 10;
+        break;
+      case DType::kUInt64:
+        t.data_as<uint64_t>()[i] = r % 10;
+        break;
     }
   }
 }
 
-Comparison compare_to_golden(const Tensor& actual, const Tensor& expected, const std::string& name) {
+Comparison compare_to_golden(const Tensor& actual, const Tensor& expected,
+                             const std::string& name) {
   Comparison c;
   if (actual.dtype() != expected.dtype() || actual.shape() != expected.shape()) {
     c.ok = false;
-    c.message = "output '" + name + "' is " + dtype_name(actual.dtype()) + " " + actual.shape().to_string() +
-                " but the golden vector is " + dtype_name(expected.dtype()) + " " + expected.shape().to_string();
+    c.message = "output '" + name + "' is " + dtype_name(actual.dtype()) + " " +
+                actual.shape().to_string() + " but the golden vector is " +
+                dtype_name(expected.dtype()) + " " + expected.shape().to_string();
     return c;
   }
   const int64_t n = expected.num_elements();
@@ -114,7 +176,8 @@ Comparison compare_to_golden(const Tensor& actual, const Tensor& expected, const
   }
   for (int64_t i = 0; i < n; ++i) {
     const double a = element(actual, i), e = element(expected, i);
-    const double err = std::isnan(a) != std::isnan(e) ? INFINITY : (std::isnan(a) ? 0 : std::fabs(a - e));
+    const double err =
+        std::isnan(a) != std::isnan(e) ? INFINITY : (std::isnan(a) ? 0 : std::fabs(a - e));
     if (err > c.max_error || (std::isinf(err) && c.max_error != err)) {
       c.max_error = err;
       c.worst_index = i;
@@ -123,9 +186,11 @@ Comparison compare_to_golden(const Tensor& actual, const Tensor& expected, const
   if (c.max_error > c.tolerance) {
     c.ok = false;
     char buf[256];
-    std::snprintf(buf, sizeof(buf), "output '%s' differs from its golden vector at element %lld: got %.9g, expected %.9g (tolerance %.3g)",
-                  name.c_str(), static_cast<long long>(c.worst_index), element(actual, c.worst_index),
-                  element(expected, c.worst_index), c.tolerance);
+    std::snprintf(buf, sizeof(buf),
+                  "output '%s' differs from its golden vector at element %lld: got %.9g, expected "
+                  "%.9g (tolerance %.3g)",
+                  name.c_str(), static_cast<long long>(c.worst_index),
+                  element(actual, c.worst_index), element(expected, c.worst_index), c.tolerance);
     c.message = buf;
   }
   return c;

@@ -44,7 +44,8 @@ Status derive_public(KeyPair& keys) {
 Status write_new_file(const std::string& path, const std::string& text, mode_t mode) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0) {
-    if (errno == EEXIST) return usage_error("'" + path + "' already exists; refusing to overwrite a key");
+    if (errno == EEXIST)
+      return usage_error("'" + path + "' already exists; refusing to overwrite a key");
     return io_error("cannot create '" + path + "': " + std::strerror(errno));
   }
   size_t done = 0;
@@ -91,7 +92,8 @@ KeyId key_id_of(const std::array<uint8_t, 32>& public_key) {
 bool valid_key_name(const std::string& name) {
   if (name.empty() || name.size() > 64 || name[0] == '.') return false;
   for (char c : name)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.')
+      return false;
   return true;
 }
 
@@ -171,7 +173,8 @@ Result<KeyPair> parse_key_text(const std::string& text, const std::string& what)
 
 Result<KeyPair> read_key_file(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return io_error("cannot open key '" + path + "': " + std::strerror(errno));
+  if (::stat(path.c_str(), &st) != 0)
+    return io_error("cannot open key '" + path + "': " + std::strerror(errno));
   OUTPOST_ASSIGN_OR_RETURN(std::string text, read_text_file(path));
   auto keys = parse_key_text(text, path);
   sodium_memzero(text.data(), text.size());

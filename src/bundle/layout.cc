@@ -21,7 +21,8 @@ void put(uint8_t* p, uint64_t v, int bytes) {
 }  // namespace
 
 uint64_t model_offset(uint32_t metadata_bytes, uint32_t recipient_count) {
-  const uint64_t end = kHeaderBytes + uint64_t{metadata_bytes} + uint64_t{recipient_count} * kRecipientBytes;
+  const uint64_t end =
+      kHeaderBytes + uint64_t{metadata_bytes} + uint64_t{recipient_count} * kRecipientBytes;
   return (end + kModelAlignment - 1) / kModelAlignment * kModelAlignment;
 }
 
@@ -59,13 +60,16 @@ Result<BundleLayout> parse_layout(const uint8_t* data, size_t size, const std::s
   auto corrupt = [&](const std::string& why) {
     return invalid_model("bundle '" + what + "' is truncated or corrupt: " + why);
   };
-  if (!has_bundle_magic(data, size)) return invalid_model("'" + what + "' is not an Outpost bundle (no OPK magic)");
-  if (size < kHeaderBytes) return corrupt("only " + std::to_string(size) + " bytes, shorter than the header");
+  if (!has_bundle_magic(data, size))
+    return invalid_model("'" + what + "' is not an Outpost bundle (no OPK magic)");
+  if (size < kHeaderBytes)
+    return corrupt("only " + std::to_string(size) + " bytes, shorter than the header");
   BundleLayout l;
   l.format_version = le16(data + 8);
   if (l.format_version != kFormatVersion)
     return Status(StatusCode::kTooNew, "bundle '" + what + "' has format version " +
-                                           std::to_string(l.format_version) + "; this Outpost reads version " +
+                                           std::to_string(l.format_version) +
+                                           "; this Outpost reads version " +
                                            std::to_string(kFormatVersion) + " (upgrade Outpost)");
   HeaderFields h;
   h.flags = l.flags = le16(data + 10);
@@ -76,21 +80,27 @@ Result<BundleLayout> parse_layout(const uint8_t* data, size_t size, const std::s
   h.golden_stored_bytes = le64(data + 32);
   const uint64_t declared = le64(data + 40);
   if ((h.flags & ~kFlagEncrypted) != 0) return corrupt("unknown flags " + std::to_string(h.flags));
-  if (h.metadata_bytes == 0 || h.metadata_bytes > kMaxMetadataBytes) return corrupt("bad metadata size");
+  if (h.metadata_bytes == 0 || h.metadata_bytes > kMaxMetadataBytes)
+    return corrupt("bad metadata size");
   if (l.encrypted()) {
-    if (h.recipient_count == 0 || h.recipient_count > kMaxRecipients) return corrupt("bad recipient count");
-    if (h.chunk_bytes < kMinChunkBytes || h.chunk_bytes > kMaxChunkBytes) return corrupt("bad chunk size");
+    if (h.recipient_count == 0 || h.recipient_count > kMaxRecipients)
+      return corrupt("bad recipient count");
+    if (h.chunk_bytes < kMinChunkBytes || h.chunk_bytes > kMaxChunkBytes)
+      return corrupt("bad chunk size");
   } else if (h.recipient_count != 0 || h.chunk_bytes != 0) {
     return corrupt("recipients in a bundle that is not encrypted");
   }
   // Each term is bounded (metadata and recipients above, sections by the declared total), so
   // these sums cannot overflow once each section is checked against the size separately.
-  if (h.model_stored_bytes > size || h.golden_stored_bytes > size) return corrupt("section larger than the file");
+  if (h.model_stored_bytes > size || h.golden_stored_bytes > size)
+    return corrupt("section larger than the file");
   const uint64_t expected = total_bytes(h);
   if (declared != expected) return corrupt("header sizes do not add up");
   if (size < declared)
-    return corrupt("truncated: " + std::to_string(size) + " of " + std::to_string(declared) + " bytes");
-  if (size > declared) return corrupt(std::to_string(size - declared) + " unexpected bytes after the end");
+    return corrupt("truncated: " + std::to_string(size) + " of " + std::to_string(declared) +
+                   " bytes");
+  if (size > declared)
+    return corrupt(std::to_string(size - declared) + " unexpected bytes after the end");
 
   size_t at = kHeaderBytes;
   l.metadata = {data + at, h.metadata_bytes};

@@ -16,7 +16,10 @@ nlohmann::json metadata_json(const BundleMetadata& m) {
   if (!m.labels.empty()) j["labels"] = m.labels;
   nlohmann::json tensors = nlohmann::json::array();
   for (const auto& g : m.golden)
-    tensors.push_back({{"role", g.input ? "input" : "output"}, {"name", g.name}, {"offset", g.offset}, {"size", g.size}});
+    tensors.push_back({{"role", g.input ? "input" : "output"},
+                       {"name", g.name},
+                       {"offset", g.offset},
+                       {"size", g.size}});
   j["golden"] = {{"size", m.golden_size}, {"blake2b", m.golden_blake2b}, {"tensors", tensors}};
   return j;
 }
@@ -54,7 +57,8 @@ Result<BundleMetadata> parse_metadata(const uint8_t* data, size_t size, const st
     m.inputs = j.at("inputs");
     field = "outputs";
     m.outputs = j.at("outputs");
-    if (!m.inputs.is_array() || !m.outputs.is_array()) return invalid_model(prefix + "inputs/outputs must be arrays");
+    if (!m.inputs.is_array() || !m.outputs.is_array())
+      return invalid_model(prefix + "inputs/outputs must be arrays");
     if (j.contains("preprocess")) m.preprocess = j.at("preprocess");
     field = "labels";
     if (j.contains("labels")) m.labels = j.at("labels").get<std::vector<std::string>>();
@@ -65,13 +69,15 @@ Result<BundleMetadata> parse_metadata(const uint8_t* data, size_t size, const st
     for (const auto& t : golden.at("tensors")) {
       GoldenEntry e;
       const std::string role = str(t, "role");
-      if (role != "input" && role != "output") return invalid_model(prefix + "golden role '" + role + "'");
+      if (role != "input" && role != "output")
+        return invalid_model(prefix + "golden role '" + role + "'");
       e.input = role == "input";
       e.name = str(t, "name");
       e.offset = u64(t, "offset");
       e.size = u64(t, "size");
       if (e.offset > m.golden_size || e.size > m.golden_size - e.offset)
-        return invalid_model(prefix + "golden tensor '" + e.name + "' lies outside the golden section");
+        return invalid_model(prefix + "golden tensor '" + e.name +
+                             "' lies outside the golden section");
       m.golden.push_back(std::move(e));
     }
     return m;

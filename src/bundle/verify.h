@@ -18,10 +18,12 @@ struct GoldenResult {
 };
 
 // A session over the bundle's plaintext model (which must have been decrypted).
-Result<std::unique_ptr<Session>> open_bundle_session(const OpenedBundle& bundle, const SessionOptions& options = {});
+Result<std::unique_ptr<Session>> open_bundle_session(const OpenedBundle& bundle,
+                                                     const SessionOptions& options = {});
 
 // Runs the golden inputs and compares every golden output; kGoldenMismatch naming the first
 // output out of tolerance. An empty list when the bundle has no golden vectors.
-Result<std::vector<GoldenResult>> check_golden(const OpenedBundle& bundle, const SessionOptions& options = {});
+Result<std::vector<GoldenResult>> check_golden(const OpenedBundle& bundle,
+                                               const SessionOptions& options = {});
 
 }  // namespace outpost::bundle

@@ -98,8 +98,16 @@ Result<Tensor> parse_npy(const uint8_t* data, size_t size, const std::string& wh
   if (*n > static_cast<int64_t>(size) || need > payload)
     return bad("data is truncated: shape " + shape.to_string() + " needs " + std::to_string(need) +
                " bytes, file has " + std::to_string(payload));
+  const uint8_t* payload_data = data + header_start + header_len;
+  // numpy writes bools as 0 or 1; any other byte would be loaded as a bool by the kernels, which
+  // is undefined behaviour.
+  if (dtype == DType::kBool)
+    for (uint64_t i = 0; i < need; ++i)
+      if (payload_data[i] > 1)
+        return bad("bool element " + std::to_string(i) + " holds byte " +
+                   std::to_string(payload_data[i]) + " (only 0 and 1 are bools)");
   OUTPOST_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(dtype, shape));
-  if (need) std::memcpy(t.data(), data + header_start + header_len, need);
+  if (need) std::memcpy(t.data(), payload_data, need);
   return t;
 }
 

@@ -21,7 +21,8 @@ class Bundle : public ::testing::Test {
  protected:
   void SetUp() override { trust_.add(public_half(publisher_)); }
   KeyPair publisher_ = make_key(true, "acme");
-  KeyPair cam1_ = make_key(false, "cam1"), cam2_ = make_key(false, "cam2"), cam3_ = make_key(false, "cam3");
+  KeyPair cam1_ = make_key(false, "cam1"), cam2_ = make_key(false, "cam2"),
+          cam3_ = make_key(false, "cam3");
   TrustStore trust_;
 };
 
@@ -66,7 +67,8 @@ TEST_F(Bundle, EncryptedForTwoDevicesEachDecryptsAThirdCannot) {
   o.chunk_bytes = 64;  // several chunks even for this small model
   const auto bytes = pack_or_die(model, publisher_, o);
   // The plaintext model appears nowhere in the file.
-  EXPECT_EQ(std::search(bytes.begin(), bytes.end(), model.begin() + 8, model.begin() + 40), bytes.end());
+  EXPECT_EQ(std::search(bytes.begin(), bytes.end(), model.begin() + 8, model.begin() + 40),
+            bytes.end());
   for (const KeyPair* device : {&cam1_, &cam2_}) {
     auto b = open_bundle(bytes.data(), bytes.size(), trust_, device);
     ASSERT_TRUE(b.is_ok()) << device->name << ": " << b.status().message();
@@ -85,7 +87,8 @@ TEST_F(Bundle, EncryptedForTwoDevicesEachDecryptsAThirdCannot) {
   // A device key posing as cam1 (same id, other secret) fails to open the sealed key.
   KeyPair impostor = cam3_;
   impostor.public_key = cam1_.public_key;
-  EXPECT_EQ(open_bundle(bytes.data(), bytes.size(), trust_, &impostor).status().code(), StatusCode::kDecryptFailed);
+  EXPECT_EQ(open_bundle(bytes.data(), bytes.size(), trust_, &impostor).status().code(),
+            StatusCode::kDecryptFailed);
   // Without a key, what the trust store can check still opens when asked to.
   OpenOptions signature_only;
   signature_only.require_model = false;
@@ -122,7 +125,8 @@ TEST_F(Bundle, AnyTamperedByteBreaksTheSignature) {
   const auto model = add_model();
   PackOptions enc = basic_options();
   enc.encrypt_for = {public_half(cam1_)};
-  for (const auto& bytes : {pack_or_die(model, publisher_, basic_options()), pack_or_die(model, publisher_, enc)}) {
+  for (const auto& bytes :
+       {pack_or_die(model, publisher_, basic_options()), pack_or_die(model, publisher_, enc)}) {
     // Bytes in the metadata, the model (or its ciphertext), the golden vectors and the signature.
     const size_t meta_at = kHeaderBytes + 10;
     const size_t model_at = bytes.size() / 2;
@@ -132,18 +136,21 @@ TEST_F(Bundle, AnyTamperedByteBreaksTheSignature) {
       auto copy = bytes;
       copy[at] ^= 0x20;
       auto b = open_bundle(copy.data(), copy.size(), trust_, &cam1_);
-      EXPECT_EQ(b.status().code(), StatusCode::kBadSignature) << "byte " << at << ": " << b.status().message();
+      EXPECT_EQ(b.status().code(), StatusCode::kBadSignature)
+          << "byte " << at << ": " << b.status().message();
     }
   }
   // A tampered key id names an unknown publisher.
   auto copy = pack_or_die(model, publisher_, basic_options());
   copy[copy.size() - kTrailerBytes] ^= 1;
-  EXPECT_EQ(open_bundle(copy.data(), copy.size(), trust_, nullptr).status().code(), StatusCode::kUntrusted);
+  EXPECT_EQ(open_bundle(copy.data(), copy.size(), trust_, nullptr).status().code(),
+            StatusCode::kUntrusted);
 }
 
 TEST_F(Bundle, TruncatedFileIsInvalid) {
   const auto bytes = pack_or_die(add_model(), publisher_, basic_options());
-  for (size_t keep : {size_t{0}, size_t{7}, size_t{20}, kHeaderBytes, bytes.size() / 2, bytes.size() - 1}) {
+  for (size_t keep :
+       {size_t{0}, size_t{7}, size_t{20}, kHeaderBytes, bytes.size() / 2, bytes.size() - 1}) {
     auto b = open_bundle(bytes.data(), keep, trust_, nullptr);
     EXPECT_EQ(b.status().code(), StatusCode::kInvalidModel) << keep;
     if (keep > kHeaderBytes) {
@@ -179,7 +186,8 @@ TEST_F(Bundle, OlderThanMinVersionIsRefusedAsReplay) {
     EXPECT_EQ(b.status().code(), StatusCode::kTooOld) << min;
   }
   o.min_bundle_version = "latest";
-  EXPECT_EQ(open_bundle(bytes.data(), bytes.size(), trust_, nullptr, o).status().code(), StatusCode::kUsage);
+  EXPECT_EQ(open_bundle(bytes.data(), bytes.size(), trust_, nullptr, o).status().code(),
+            StatusCode::kUsage);
 }
 
 TEST_F(Bundle, WrongGoldenOutputsAreAMismatch) {
@@ -237,18 +245,23 @@ TEST_F(Bundle, GoldenToleranceFollowsDesign) {
 TEST_F(Bundle, PackRejectsBadOptions) {
   const auto model = add_model();
   PackOptions o = basic_options("one");
-  EXPECT_EQ(pack_bundle_to_memory(model.data(), model.size(), publisher_, o).status().code(), StatusCode::kUsage);
+  EXPECT_EQ(pack_bundle_to_memory(model.data(), model.size(), publisher_, o).status().code(),
+            StatusCode::kUsage);
   o = basic_options();
-  EXPECT_EQ(pack_bundle_to_memory(model.data(), model.size(), cam1_, o).status().code(), StatusCode::kUsage);
+  EXPECT_EQ(pack_bundle_to_memory(model.data(), model.size(), cam1_, o).status().code(),
+            StatusCode::kUsage);
   o.encrypt_for = {public_half(publisher_)};
-  EXPECT_EQ(pack_bundle_to_memory(model.data(), model.size(), publisher_, o).status().code(), StatusCode::kUsage);
+  EXPECT_EQ(pack_bundle_to_memory(model.data(), model.size(), publisher_, o).status().code(),
+            StatusCode::kUsage);
   o = basic_options();
   o.preprocess_json = "[1,";
-  EXPECT_EQ(pack_bundle_to_memory(model.data(), model.size(), publisher_, o).status().code(), StatusCode::kUsage);
+  EXPECT_EQ(pack_bundle_to_memory(model.data(), model.size(), publisher_, o).status().code(),
+            StatusCode::kUsage);
   auto half = model;
   half.resize(half.size() / 2);
-  EXPECT_EQ(pack_bundle_to_memory(half.data(), half.size(), publisher_, basic_options()).status().code(),
-            StatusCode::kInvalidModel);
+  EXPECT_EQ(
+      pack_bundle_to_memory(half.data(), half.size(), publisher_, basic_options()).status().code(),
+      StatusCode::kInvalidModel);
 }
 
 }  // namespace

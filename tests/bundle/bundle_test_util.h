@@ -48,7 +48,8 @@ inline std::vector<uint8_t> pack_or_die(const std::vector<uint8_t>& model, const
 
 // Copies every output of `s` after one run on deterministic inputs.
 inline std::vector<std::vector<uint8_t>> run_outputs(Session& s) {
-  for (size_t i = 0; i < s.num_inputs(); ++i) fill_golden_input(s.input(i), 77 + static_cast<uint32_t>(i));
+  for (size_t i = 0; i < s.num_inputs(); ++i)
+    fill_golden_input(s.input(i), 77 + static_cast<uint32_t>(i));
   EXPECT_TRUE(s.run().is_ok());
   std::vector<std::vector<uint8_t>> outs;
   for (size_t i = 0; i < s.num_outputs(); ++i) {

@@ -49,7 +49,8 @@ TEST(CorruptBundle, TruncationAtManyOffsetsNeverVerifies) {
       std::vector<uint8_t> cut(bytes->begin(), bytes->begin() + static_cast<long>(keep));
       auto b = open_bundle(cut.data(), cut.size(), f.trust, &f.device);
       ASSERT_FALSE(b.is_ok()) << keep;
-      EXPECT_EQ(b.status().code(), StatusCode::kInvalidModel) << keep << ": " << b.status().message();
+      EXPECT_EQ(b.status().code(), StatusCode::kInvalidModel)
+          << keep << ": " << b.status().message();
     }
   }
 }

@@ -67,11 +67,15 @@ TEST_F(Keys, RefusesSecretKeysOthersCanRead) {
 TEST_F(Keys, RejectsBadNamesAndGarbageFiles) {
   for (const char* name : {"", "../x", "a b", ".hidden", "x/y"})
     EXPECT_EQ(generate_key_pair(true, name).status().code(), StatusCode::kUsage) << name;
-  for (const char* text : {"", "hello\nworld\n", "outpost-publisher-public-v1 acme\nAAAA\n",
-                           "outpost-publisher-public-v1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
-                           "outpost-nonsense-v1 acme\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"})
+  for (const char* text :
+       {"", "hello\nworld\n", "outpost-publisher-public-v1 acme\nAAAA\n",
+        "outpost-publisher-public-v1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
+        "outpost-nonsense-v1 acme\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"})
     EXPECT_EQ(parse_key_text(text, "t").status().code(), StatusCode::kInvalidModel) << text;
-  EXPECT_TRUE(parse_key_text("outpost-device-public-v1 cam\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", "t").is_ok());
+  EXPECT_TRUE(
+      parse_key_text("outpost-device-public-v1 cam\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
+                     "t")
+          .is_ok());
 }
 
 TEST_F(Keys, TrustStoreKeepsOnlyPublisherPublicKeys) {

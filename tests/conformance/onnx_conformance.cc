@@ -62,18 +62,30 @@ Result<Tensor> read_tensor(const fs::path& p) {
 double element(const Tensor& t, int64_t i) {
   const void* d = t.data();
   switch (t.dtype()) {
-    case DType::kFloat32: return static_cast<const float*>(d)[i];
-    case DType::kFloat64: return static_cast<const double*>(d)[i];
-    case DType::kFloat16: return half_to_float(static_cast<const uint16_t*>(d)[i]);
-    case DType::kInt8: return static_cast<const int8_t*>(d)[i];
-    case DType::kInt16: return static_cast<const int16_t*>(d)[i];
-    case DType::kInt32: return static_cast<const int32_t*>(d)[i];
-    case DType::kInt64: return static_cast<double>(static_cast<const int64_t*>(d)[i]);
-    case DType::kUInt8: return static_cast<const uint8_t*>(d)[i];
-    case DType::kUInt16: return static_cast<const uint16_t*>(d)[i];
-    case DType::kUInt32: return static_cast<const uint32_t*>(d)[i];
-    case DType::kUInt64: return static_cast<double>(static_cast<const uint64_t*>(d)[i]);
-    case DType::kBool: return static_cast<const bool*>(d)[i] ? 1 : 0;
+    case DType::kFloat32:
+      return static_cast<const float*>(d)[i];
+    case DType::kFloat64:
+      return static_cast<const double*>(d)[i];
+    case DType::kFloat16:
+      return half_to_float(static_cast<const uint16_t*>(d)[i]);
+    case DType::kInt8:
+      return static_cast<const int8_t*>(d)[i];
+    case DType::kInt16:
+      return static_cast<const int16_t*>(d)[i];
+    case DType::kInt32:
+      return static_cast<const int32_t*>(d)[i];
+    case DType::kInt64:
+      return static_cast<double>(static_cast<const int64_t*>(d)[i]);
+    case DType::kUInt8:
+      return static_cast<const uint8_t*>(d)[i];
+    case DType::kUInt16:
+      return static_cast<const uint16_t*>(d)[i];
+    case DType::kUInt32:
+      return static_cast<const uint32_t*>(d)[i];
+    case DType::kUInt64:
+      return static_cast<double>(static_cast<const uint64_t*>(d)[i]);
+    case DType::kBool:
+      return static_cast<const bool*>(d)[i] ? 1 : 0;
   }
   return 0;
 }
@@ -81,14 +93,17 @@ double element(const Tensor& t, int64_t i) {
 // Empty when `got` matches `want`, else why not.
 std::string compare(const Tensor& got, const Tensor& want) {
   if (got.dtype() != want.dtype())
-    return std::string("dtype ") + dtype_name(got.dtype()) + ", expected " + dtype_name(want.dtype());
+    return std::string("dtype ") + dtype_name(got.dtype()) + ", expected " +
+           dtype_name(want.dtype());
   if (got.shape() != want.shape() && got.num_elements() != want.num_elements())
     return "shape " + got.shape().to_string() + ", expected " + want.shape().to_string();
   if (got.shape() != want.shape() && !(got.shape().rank() == 0 || want.shape().rank() == 0))
     return "shape " + got.shape().to_string() + ", expected " + want.shape().to_string();
-  const bool exact = got.dtype() != DType::kFloat32 && got.dtype() != DType::kFloat64 && got.dtype() != DType::kFloat16;
+  const bool exact = got.dtype() != DType::kFloat32 && got.dtype() != DType::kFloat64 &&
+                     got.dtype() != DType::kFloat16;
   if (exact && (got.dtype() == DType::kInt64 || got.dtype() == DType::kUInt64)) {
-    if (got.byte_size() && std::memcmp(got.data(), want.data(), got.byte_size()) != 0) return "integer values differ";
+    if (got.byte_size() && std::memcmp(got.data(), want.data(), got.byte_size()) != 0)
+      return "integer values differ";
     return "";
   }
   for (int64_t i = 0; i < got.num_elements(); ++i) {
@@ -159,7 +174,8 @@ CaseResult run_case(const fs::path& dir) {
       int index = t->name.empty() ? -1 : sess.input_index(t->name);
       if (index < 0) index = static_cast<int>(i);
       if (static_cast<size_t>(index) >= sess.num_inputs())
-        return {Outcome::kFailed, inputs[i].filename().string() + " has no matching model input", r.ops};
+        return {Outcome::kFailed, inputs[i].filename().string() + " has no matching model input",
+                r.ops};
       Status st = sess.set_input(static_cast<size_t>(index), *t);
       if (!st.is_ok()) return {Outcome::kFailed, st.message(), r.ops};
     }
@@ -167,13 +183,19 @@ CaseResult run_case(const fs::path& dir) {
     if (!st.is_ok()) return {Outcome::kFailed, st.message(), r.ops};
     const auto outputs = sorted_entries(set, "output_");
     if (outputs.size() != sess.num_outputs())
-      return {Outcome::kFailed, std::to_string(outputs.size()) + " reference outputs, the session has " + std::to_string(sess.num_outputs()), r.ops};
+      return {Outcome::kFailed,
+              std::to_string(outputs.size()) + " reference outputs, the session has " +
+                  std::to_string(sess.num_outputs()),
+              r.ops};
     for (size_t i = 0; i < outputs.size(); ++i) {
       auto want = read_tensor(outputs[i]);
       if (!want.is_ok()) return {Outcome::kFailed, want.status().message(), r.ops};
       const std::string diff = compare(sess.output(i), *want);
       if (!diff.empty())
-        return {Outcome::kFailed, set.filename().string() + " output " + std::to_string(i) + " ('" + sess.output(i).name + "'): " + diff, r.ops};
+        return {Outcome::kFailed,
+                set.filename().string() + " output " + std::to_string(i) + " ('" +
+                    sess.output(i).name + "'): " + diff,
+                r.ops};
     }
   }
   return r;
@@ -181,7 +203,9 @@ CaseResult run_case(const fs::path& dir) {
 
 struct Counts {
   int passed = 0, failed = 0, skipped = 0;
-  void add(Outcome o) { (o == Outcome::kPassed ? passed : o == Outcome::kFailed ? failed : skipped) += 1; }
+  void add(Outcome o) {
+    (o == Outcome::kPassed ? passed : o == Outcome::kFailed ? failed : skipped) += 1;
+  }
 };
 
 }  // namespace
@@ -196,7 +220,8 @@ int main(int argc, char** argv) {
   Counts total;
   for (const std::string folder : {"node", "pytorch-converted", "pytorch-operator", "simple"}) {
     if (!fs::is_directory(root / folder)) {
-      std::printf("skipping %s: %s is missing (install Debian's libonnx-testdata)\n", folder.c_str(), (root / folder).c_str());
+      std::printf("skipping %s: %s is missing (install Debian's libonnx-testdata)\n",
+                  folder.c_str(), (root / folder).c_str());
       continue;
     }
     for (const fs::path& dir : sorted_entries(root / folder, "test_")) {
@@ -206,24 +231,31 @@ int main(int argc, char** argv) {
       per_folder[folder].add(r.outcome);
       total.add(r.outcome);
       for (const auto& op : r.ops) per_op[op].add(r.outcome);
-      if (r.outcome == Outcome::kFailed) std::printf("FAILED %s: %s\n", name.c_str(), r.why.c_str());
+      if (r.outcome == Outcome::kFailed)
+        std::printf("FAILED %s: %s\n", name.c_str(), r.why.c_str());
       if (r.outcome != Outcome::kPassed) not_passed.emplace_back(name, r);
     }
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::ofstream md(report);
   md << "# ONNX backend conformance (libonnx-testdata)\n\n";
-  md << "rtol " << kRtol << ", atol " << kAtol << "; " << seconds << " s.\n\n| folder | passed | failed | skipped |\n|---|---|---|---|\n";
-  for (const auto& [f, c] : per_folder) md << "| " << f << " | " << c.passed << " | " << c.failed << " | " << c.skipped << " |\n";
-  md << "\nPer op (a passed or failed case counts under every op of its model; a skipped case under the op "
+  md << "rtol " << kRtol << ", atol " << kAtol << "; " << seconds
+     << " s.\n\n| folder | passed | failed | skipped |\n|---|---|---|---|\n";
+  for (const auto& [f, c] : per_folder)
+    md << "| " << f << " | " << c.passed << " | " << c.failed << " | " << c.skipped << " |\n";
+  md << "\nPer op (a passed or failed case counts under every op of its model; a skipped case "
+        "under the op "
         "its load error names):\n\n| op | passed | failed | skipped |\n|---|---|---|---|\n";
-  for (const auto& [op, c] : per_op) md << "| " << op << " | " << c.passed << " | " << c.failed << " | " << c.skipped << " |\n";
+  for (const auto& [op, c] : per_op)
+    md << "| " << op << " | " << c.passed << " | " << c.failed << " | " << c.skipped << " |\n";
   md << "\n## Cases not passed\n\n";
   for (const auto& [name, r] : not_passed) {
     std::string why = r.why.substr(0, 300);
     std::replace(why.begin(), why.end(), '\n', ' ');
     std::replace(why.begin(), why.end(), '|', '/');
-    md << "- " << (r.outcome == Outcome::kFailed ? "FAILED " : "skipped ") << name << ": " << why << "\n";
+    md << "- " << (r.outcome == Outcome::kFailed ? "FAILED " : "skipped ") << name << ": " << why
+       << "\n";
   }
   for (const auto& [f, c] : per_folder)
     std::printf("%s: %d passed, %d failed, %d skipped\n", f.c_str(), c.passed, c.failed, c.skipped);

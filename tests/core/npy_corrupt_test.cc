@@ -35,6 +35,19 @@ TEST(CorruptNpy, FortranOrderWithoutValueIsAnError) {
   }
 }
 
+// Found by fuzz_onnx (a bool input holding 37 reached an ONNX kernel: undefined behaviour): a
+// .npy bool array is checked to hold only 0 and 1.
+TEST(CorruptNpy, BoolBytesOtherThanZeroOrOneAreAnError) {
+  auto bytes = npy_bytes("{'descr': '|b1', 'fortran_order': False, 'shape': (3,), }", 3);
+  bytes[bytes.size() - 2] = 1;
+  ASSERT_TRUE(parse_npy(bytes.data(), bytes.size(), "ok.npy").is_ok());
+  bytes[bytes.size() - 1] = 37;
+  auto t = parse_npy(bytes.data(), bytes.size(), "bad-bool.npy");
+  ASSERT_FALSE(t.is_ok());
+  EXPECT_NE(t.status().message().find("bool element 2 holds byte 37"), std::string::npos)
+      << t.status().message();
+}
+
 // Every truncation and every single-byte replacement of a valid header: an error or a tensor
 // whose bytes lie inside the input, never an exception.
 TEST(CorruptNpy, MutatedHeadersNeverThrow) {

@@ -41,14 +41,18 @@ class BundleCli : public ::testing::Test {
 
   std::string write_file(const std::string& name, const std::vector<uint8_t>& bytes) {
     const std::string path = dir_ + "/" + name;
-    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), static_cast<long>(bytes.size()));
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<long>(bytes.size()));
     return path;
   }
   // Packs `model` as NAME.opk with extra flags; asserts success.
-  std::string pack(const std::string& model, const std::string& name, std::vector<std::string> extra = {}) {
+  std::string pack(const std::string& model, const std::string& name,
+                   std::vector<std::string> extra = {}) {
     const std::string out = dir_ + "/" + name + ".opk";
-    std::vector<std::string> args = {"pack", model, "--name", name, "--sign", key("acme.publisher.key"), "-o", out};
-    if (std::find(extra.begin(), extra.end(), "--bundle-version") == extra.end()) extra.insert(extra.end(), {"--bundle-version", "1.0.0"});
+    std::vector<std::string> args = {
+        "pack", model, "--name", name, "--sign", key("acme.publisher.key"), "-o", out};
+    if (std::find(extra.begin(), extra.end(), "--bundle-version") == extra.end())
+      extra.insert(extra.end(), {"--bundle-version", "1.0.0"});
     args.insert(args.end(), extra.begin(), extra.end());
     auto r = run_outpost(args);
     EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -76,12 +80,15 @@ TEST_F(BundleCli, KeysGenWritesPrivateFilesAndRefusesOverwrite) {
   r = run_outpost({"keys", "show", key("cam1.device.pub"), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["type"], "device");
-  EXPECT_EQ(run_outpost({"keys", "gen", "--publisher", "x", "--device", "y", "-o", dir_}).exit_code, 2);
+  EXPECT_EQ(run_outpost({"keys", "gen", "--publisher", "x", "--device", "y", "-o", dir_}).exit_code,
+            2);
 }
 
 TEST_F(BundleCli, PackVerifyRunGivesTheRawModelsOutputsByteForByte) {
-  const std::string opk = pack(model_, "adder", {"--encrypt-for", key("cam1.device.pub"), key("cam2.device.pub")});
-  auto r = run_outpost({"verify", opk, "--trust", trust_, "--device-key", key("cam1.device.key"), "--json"});
+  const std::string opk =
+      pack(model_, "adder", {"--encrypt-for", key("cam1.device.pub"), key("cam2.device.pub")});
+  auto r = run_outpost(
+      {"verify", opk, "--trust", trust_, "--device-key", key("cam1.device.key"), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_TRUE(j["ok"].get<bool>());
@@ -102,11 +109,13 @@ TEST_F(BundleCli, PackVerifyRunGivesTheRawModelsOutputsByteForByte) {
     EXPECT_EQ(slurp(out + "/sum.npy"), slurp(dir_ + "/raw/sum.npy"));
   }
   for (const char* cmd : {"inspect", "bench"}) {
-    r = run_outpost({cmd, opk, "--trust", trust_, "--device-key", key("cam2.device.key"), "--json"});
+    r = run_outpost(
+        {cmd, opk, "--trust", trust_, "--device-key", key("cam2.device.key"), "--json"});
     EXPECT_EQ(r.exit_code, 0) << cmd << ": " << r.err;
   }
   // The environment stands in for the flags.
-  const std::string env = "OUTPOST_TRUST_DIR=" + trust_ + " OUTPOST_DEVICE_KEY=" + key("cam1.device.key") + " ";
+  const std::string env =
+      "OUTPOST_TRUST_DIR=" + trust_ + " OUTPOST_DEVICE_KEY=" + key("cam1.device.key") + " ";
   EXPECT_EQ(std::system((env + OUTPOST_CLI_PATH + " inspect " + opk + " >/dev/null").c_str()), 0);
 }
 
@@ -133,7 +142,8 @@ TEST_F(BundleCli, RealModelsRunFromBundles) {
 }
 
 TEST_F(BundleCli, EachFailureHasItsExitCode) {
-  const std::string opk = pack(model_, "adder", {"--encrypt-for", key("cam1.device.pub"), "--bundle-version", "1.4.0"});
+  const std::string opk =
+      pack(model_, "adder", {"--encrypt-for", key("cam1.device.pub"), "--bundle-version", "1.4.0"});
   const std::string bytes = slurp(opk);
   auto verify = [&](const std::string& path, std::vector<std::string> extra) {
     std::vector<std::string> args = {"verify", path, "--trust", trust_};
@@ -159,7 +169,9 @@ TEST_F(BundleCli, EachFailureHasItsExitCode) {
   EXPECT_NE(r.err.find("modified after signing"), std::string::npos) << r.err;
 
   // 4: truncated.
-  r = verify(write_file("cut.opk", {bytes.begin(), bytes.begin() + static_cast<long>(bytes.size() - 100)}), cam1);
+  r = verify(
+      write_file("cut.opk", {bytes.begin(), bytes.begin() + static_cast<long>(bytes.size() - 100)}),
+      cam1);
   EXPECT_EQ(r.exit_code, 4) << r.err;
   EXPECT_NE(r.err.find("truncated"), std::string::npos) << r.err;
 
@@ -196,9 +208,10 @@ TEST_F(BundleCli, GoldenMismatchExitsWithTen) {
   ASSERT_TRUE(save_npy(dir_ + "/in.npy", in).is_ok());
   ASSERT_TRUE(save_npy(dir_ + "/wrong.npy", wrong).is_ok());
   // pack refuses outputs the model does not reproduce...
-  auto r = run_outpost({"pack", model_, "--name", "a", "--bundle-version", "1.0.0", "--sign", key("acme.publisher.key"),
-                        "--golden", "a=" + dir_ + "/in.npy", "b=" + dir_ + "/in.npy", "sum=" + dir_ + "/wrong.npy",
-                        "-o", dir_ + "/a.opk"});
+  auto r =
+      run_outpost({"pack", model_, "--name", "a", "--bundle-version", "1.0.0", "--sign",
+                   key("acme.publisher.key"), "--golden", "a=" + dir_ + "/in.npy",
+                   "b=" + dir_ + "/in.npy", "sum=" + dir_ + "/wrong.npy", "-o", dir_ + "/a.opk"});
   EXPECT_EQ(r.exit_code, 10) << r.err;
   // ...and verify refuses a bundle signed with wrong vectors anyway (made through the library).
   bundle::PackOptions o;
@@ -214,8 +227,9 @@ TEST_F(BundleCli, GoldenMismatchExitsWithTen) {
   EXPECT_EQ(r.exit_code, 10) << r.err;
   EXPECT_NE(r.err.find("fails its golden test"), std::string::npos) << r.err;
   // Given correct vectors, pack takes them.
-  r = run_outpost({"pack", model_, "--name", "a", "--bundle-version", "1.0.0", "--sign", key("acme.publisher.key"),
-                   "--golden", "a=" + dir_ + "/in.npy", "b=" + dir_ + "/in.npy", "-o", dir_ + "/good.opk"});
+  r = run_outpost({"pack", model_, "--name", "a", "--bundle-version", "1.0.0", "--sign",
+                   key("acme.publisher.key"), "--golden", "a=" + dir_ + "/in.npy",
+                   "b=" + dir_ + "/in.npy", "-o", dir_ + "/good.opk"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(run_outpost({"verify", dir_ + "/good.opk", "--trust", trust_}).exit_code, 0);
 }

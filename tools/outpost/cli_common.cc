@@ -56,9 +56,11 @@ Result<std::unique_ptr<Session>> open_session(const ModelFlags& flags, double* i
   const double start = now_seconds();
   if (bundle::is_bundle_file(flags.model)) {
     OUTPOST_ASSIGN_OR_RETURN(BundleKeys keys, load_bundle_keys(flags.trust_dir, flags.device_key));
+    bundle::OpenOptions options;
+    options.check_model_hash = false;  // `verify` checks it; the signature already covers it
     OUTPOST_ASSIGN_OR_RETURN(
         bundle::OpenedBundle opened,
-        bundle::open_bundle_file(flags.model, keys.trust, keys.device ? &*keys.device : nullptr));
+        bundle::open_bundle_file(flags.model, keys.trust, keys.device ? &*keys.device : nullptr, options));
     auto session = bundle::open_bundle_session(opened, flags.session_options());
     if (init_ms) *init_ms = (now_seconds() - start) * 1e3;
     return session;

@@ -72,7 +72,8 @@ Status pack(const PackFlags& flags) {
   OUTPOST_RETURN_IF_ERROR(fill_options(flags, options));
   OUTPOST_ASSIGN_OR_RETURN(bundle::KeyPair signer, bundle::read_key_file(flags.sign));
   const std::string out =
-      !flags.out.empty() ? flags.out : std::filesystem::path(flags.model).replace_extension(".opk").string();
+      !flags.out.empty() ? flags.out
+                         : std::filesystem::path(flags.model).replace_extension(".opk").string();
   if (out == flags.model) return usage_error("-o would overwrite the model itself");
   const double start = now_seconds();
   OUTPOST_RETURN_IF_ERROR(bundle::pack_bundle_file(flags.model, signer, options, out));
@@ -80,13 +81,18 @@ Status pack(const PackFlags& flags) {
   const auto bytes = std::filesystem::file_size(out);
   const size_t devices = options.encrypt_for.size();
   if (flags.json) {
-    print_json({{"bundle", out}, {"name", options.name}, {"version", options.version}, {"bytes", bytes},
-                {"publisher", signer.name}, {"encrypted_for", devices}, {"pack_ms", ms}});
+    print_json({{"bundle", out},
+                {"name", options.name},
+                {"version", options.version},
+                {"bytes", bytes},
+                {"publisher", signer.name},
+                {"encrypted_for", devices},
+                {"pack_ms", ms}});
     return Status::ok();
   }
-  std::cout << out << ": " << options.name << " " << options.version << ", " << bytes << " bytes, signed by '"
-            << signer.name << "'" << (devices ? ", encrypted for " + std::to_string(devices) + " device(s)" : "")
-            << "\n";
+  std::cout << out << ": " << options.name << " " << options.version << ", " << bytes
+            << " bytes, signed by '" << signer.name << "'"
+            << (devices ? ", encrypted for " + std::to_string(devices) + " device(s)" : "") << "\n";
   return Status::ok();
 }
 
@@ -94,17 +100,20 @@ Status pack(const PackFlags& flags) {
 
 void add_pack_command(CLI::App& app) {
   auto f = std::make_shared<PackFlags>();
-  CLI::App* cmd = app.add_subcommand("pack", "Pack a model into a signed, optionally encrypted bundle (.opk)");
+  CLI::App* cmd =
+      app.add_subcommand("pack", "Pack a model into a signed, optionally encrypted bundle (.opk)");
   cmd->add_option("model", f->model, "Model file (.tflite)")->required();
   cmd->add_option("--name", f->name, "Bundle name")->required();
-  cmd->add_option("--bundle-version", f->version, "Bundle version (semantic: MAJOR.MINOR.PATCH)")->required();
+  cmd->add_option("--bundle-version", f->version, "Bundle version (semantic: MAJOR.MINOR.PATCH)")
+      ->required();
   cmd->add_option("--labels", f->labels, "Labels file, one per line");
   cmd->add_option("--preprocess", f->preprocess, "Preprocess spec: inline JSON or a JSON file");
   cmd->add_option("--golden", f->golden,
                   "Golden vectors: auto (default: fixed inputs, outputs from the model), none, or "
                   "[NAME=]FILE.npy for inputs and (optionally) expected outputs");
   cmd->add_option("--sign", f->sign, "Publisher secret key (NAME.publisher.key)")->required();
-  cmd->add_option("--encrypt-for", f->encrypt_for, "Device public key (NAME.device.pub); repeat for more devices");
+  cmd->add_option("--encrypt-for", f->encrypt_for,
+                  "Device public key (NAME.device.pub); repeat for more devices");
   cmd->add_option("--min-outpost-version", f->min_outpost_version,
                   "Oldest Outpost that may load the bundle (default: this one)");
   cmd->add_option("-o,--out", f->out, "Bundle file to write (default: MODEL with .opk)");

@@ -71,7 +71,8 @@ Result<std::unique_ptr<Kernel>> make_concat_quantized(const Node& n, const Graph
   for (size_t i = 0; i < n.inputs.size(); ++i) {
     const Value& x = input_of(g, n, i);
     if (x.dtype != y.dtype) return not_handled(g, n, "quantized Concat needs one 8-bit type");
-    OUTPOST_ASSIGN_OR_RETURN(auto xq, quant::per_tensor_quant(g, n, x, "input " + std::to_string(i)));
+    OUTPOST_ASSIGN_OR_RETURN(auto xq,
+                             quant::per_tensor_quant(g, n, x, "input " + std::to_string(i)));
     ConcatInput p;
     p.extent = x.shape[static_cast<size_t>(axis)] * inner;
     p.copy = xq.scale == yq.scale && xq.zero_point == yq.zero_point;

@@ -61,8 +61,8 @@ class DepthwiseConv2DQuantized final : public Kernel {
                 }
               }
               if (bias) acc = quant::wrapping_add(acc, bias[oc]);
-              acc = quant::multiply_by_quantized_multiplier(
-                  acc, multipliers_[static_cast<size_t>(oc)]);
+              acc = quant::multiply_by_quantized_multiplier(acc,
+                                                            multipliers_[static_cast<size_t>(oc)]);
               acc = quant::wrapping_add(acc, output_offset_);
               y[((b * g.out_h + oy) * g.out_w + ox) * out_c + oc] =
                   quant::clamp_to<T>(acc, act_.min, act_.max);
@@ -124,11 +124,10 @@ Result<std::unique_ptr<Kernel>> make_depthwise_conv2d_quantized(const Node& n, c
   if (y.shape != Shape{geo.batch, geo.out_h, geo.out_w, out_c})
     return not_handled(g, n, "output shape " + y.shape.to_string() + " does not match the window");
 
-  OUTPOST_ASSIGN_OR_RETURN(auto multipliers,
-                           quant::conv_output_multipliers(g, n, x.dtype, xq, w, /*channel_axis=*/3,
-                                                          out_c, yq,
-                                                          /*float_product_per_tensor=*/x.dtype ==
-                                                              DType::kUInt8));
+  OUTPOST_ASSIGN_OR_RETURN(
+      auto multipliers,
+      quant::conv_output_multipliers(g, n, x.dtype, xq, w, /*channel_axis=*/3, out_c, yq,
+                                     /*float_product_per_tensor=*/x.dtype == DType::kUInt8));
   OUTPOST_ASSIGN_OR_RETURN(auto weight_offsets, quant::weight_zero_points(g, n, w, out_c));
   if (x.dtype == DType::kUInt8)
     return std::unique_ptr<Kernel>(std::make_unique<DepthwiseConv2DQuantized<uint8_t>>(

@@ -82,10 +82,10 @@ Result<std::unique_ptr<Kernel>> make_fully_connected_quantized(const Node& n, co
   const int64_t total = x.shape.num_elements().value_or(0);
   if (depth <= 0 || total % depth != 0)
     return not_handled(g, n, "input " + x.shape.to_string() + " does not divide into rows");
-  OUTPOST_ASSIGN_OR_RETURN(auto multipliers,
-                           quant::conv_output_multipliers(g, n, x.dtype, xq, w, /*channel_axis=*/0,
-                                                          units, yq,
-                                                          /*float_product_per_tensor=*/true));
+  OUTPOST_ASSIGN_OR_RETURN(
+      auto multipliers,
+      quant::conv_output_multipliers(g, n, x.dtype, xq, w, /*channel_axis=*/0, units, yq,
+                                     /*float_product_per_tensor=*/true));
   OUTPOST_ASSIGN_OR_RETURN(auto weight_offsets, quant::weight_zero_points(g, n, w, units));
   const int64_t rows = total / depth;
   if (x.dtype == DType::kUInt8)

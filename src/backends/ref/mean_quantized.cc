@@ -57,8 +57,8 @@ class MeanQuantized final : public Kernel {
       }
     }
     for (int64_t j = 0; j < plan_.num_outputs; ++j) {
-      const int32_t shifted =
-          sums_[static_cast<size_t>(j)] - plan_.input_zero_point * static_cast<int32_t>(plan_.count);
+      const int32_t shifted = sums_[static_cast<size_t>(j)] -
+                              plan_.input_zero_point * static_cast<int32_t>(plan_.count);
       const int32_t v =
           quant::multiply_by_quantized_multiplier(shifted, plan_.multiplier) + plan_.bias;
       y[j] = quant::clamp_to<T>(v, quant::qmin<T>(), quant::qmax<T>());
@@ -137,8 +137,8 @@ Result<std::unique_ptr<Kernel>> make_mean_quantized(const Node& n, const Graph& 
     plan.multiplier = quant::quantize_multiplier(real);
     plan.input_zero_point = 0;
   } else {
-    QuantizedMultiplier m = quant::quantize_multiplier(static_cast<double>(xq.scale) /
-                                                       static_cast<double>(yq.scale));
+    QuantizedMultiplier m =
+        quant::quantize_multiplier(static_cast<double>(xq.scale) / static_cast<double>(yq.scale));
     // Fold 1/count into the multiplier: scale it up by 2^shift (shift = floor(log2(count)), at
     // most 32 and at most 31 + m.shift) and divide by count in 64-bit integers.
     int shift = 63 - std::countl_zero(static_cast<uint64_t>(plan.count));

@@ -23,8 +23,8 @@ class MulQuantized final : public Kernel {
     const T* b = inputs[1].as<const T>();
     T* y = outputs[0].as<T>();
     bc_.for_each([&](int64_t o, int64_t ia, int64_t ib) {
-      const int32_t product = (static_cast<int32_t>(a[ia]) - p_.a_offset) *
-                              (static_cast<int32_t>(b[ib]) - p_.b_offset);
+      const int32_t product =
+          (static_cast<int32_t>(a[ia]) - p_.a_offset) * (static_cast<int32_t>(b[ib]) - p_.b_offset);
       const int32_t v =
           quant::multiply_by_quantized_multiplier(product, p_.multiplier) + p_.output_offset;
       y[o] = quant::clamp_to<T>(v, p_.act.min, p_.act.max);
@@ -53,9 +53,9 @@ Result<std::unique_ptr<Kernel>> make_mul_quantized(const Node& n, const Graph& g
   p.a_offset = aq.zero_point;
   p.b_offset = bq.zero_point;
   p.output_offset = yq.zero_point;
-  p.multiplier = quant::quantize_multiplier(static_cast<double>(aq.scale) *
-                                            static_cast<double>(bq.scale) /
-                                            static_cast<double>(yq.scale));
+  p.multiplier =
+      quant::quantize_multiplier(static_cast<double>(aq.scale) * static_cast<double>(bq.scale) /
+                                 static_cast<double>(yq.scale));
   auto bc = quant::Broadcast2::make(a.shape, b.shape, y.shape);
   if (y.dtype == DType::kUInt8)
     return std::unique_ptr<Kernel>(std::make_unique<MulQuantized<uint8_t>>(std::move(bc), p));

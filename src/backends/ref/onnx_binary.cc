@@ -2,6 +2,7 @@
 // dtype (Add/Sub/Mul/Div here only off float32, which elementwise_binary.cc runs), Pow, Mod,
 // PRelu, BitShift, And/Or/Xor, comparisons, Max/Min/Sum/ElementwiseMean, Where.
 #include <cmath>
+#include <limits>
 #include <type_traits>
 
 #include "backends/ref/onnx_common.h"
@@ -12,23 +13,67 @@ namespace {
 
 using namespace onnx_ref;  // NOLINT: this file's helpers
 
+// Integer arithmetic wraps on two's complement, as numpy's does. In C++ signed overflow (and
+// uint16 * uint16 promoted to int) is undefined, and hostile inputs reach it (fuzz/fuzz_onnx),
+// so it is done in an unsigned type at least as wide as unsigned int.
+template <typename T, typename F>
+T wrapping(T a, T b, F f) {
+  if constexpr (std::is_integral_v<T>) {
+    using W = std::conditional_t<(sizeof(T) < sizeof(unsigned)), unsigned, std::make_unsigned_t<T>>;
+    return static_cast<T>(f(static_cast<W>(a), static_cast<W>(b)));
+  } else {
+    return T(f(a, b));
+  }
+}
+
+// A double as T; for integer T, NaN becomes 0 and values beyond T's range saturate (a plain
+// cast of those is undefined: Pow on int32 overflowed in fuzz/fuzz_onnx).
+template <typename T>
+T from_double(double v) {
+  if constexpr (std::is_integral_v<T>) {
+    if (std::isnan(v)) return T(0);
+    if (v <= static_cast<double>(std::numeric_limits<T>::min()))
+      return std::numeric_limits<T>::min();
+    if (v >= static_cast<double>(std::numeric_limits<T>::max()))
+      return std::numeric_limits<T>::max();
+  }
+  return static_cast<T>(v);
+}
+
 template <typename T>
 T arith(OpKind op, T a, T b, bool fmod) {
   switch (op) {
-    case OpKind::kAdd: case OpKind::kSum: case OpKind::kElementwiseMean: return T(a + b);
-    case OpKind::kSub: return T(a - b);
-    case OpKind::kMul: return T(a * b);
+    case OpKind::kAdd:
+    case OpKind::kSum:
+    case OpKind::kElementwiseMean:
+      return wrapping(a, b, [](auto x, auto y) { return x + y; });
+    case OpKind::kSub:
+      return wrapping(a, b, [](auto x, auto y) { return x - y; });
+    case OpKind::kMul:
+      return wrapping(a, b, [](auto x, auto y) { return x * y; });
     case OpKind::kDiv:
-      if constexpr (std::is_integral_v<T>) return b == 0 ? T(0) : T(a / b);  // no trap on hostile data
-      else return a / b;
-    case OpKind::kMax: return a < b || std::isnan(static_cast<double>(b)) ? b : a;
-    case OpKind::kMin: return b < a || std::isnan(static_cast<double>(b)) ? b : a;
+      if constexpr (std::is_integral_v<T>) {
+        // No trap on hostile data: x / 0 is 0, and INT_MIN / -1 wraps to INT_MIN.
+        if (b == 0) return T(0);
+        if constexpr (std::is_signed_v<T>)
+          if (b == T(-1)) return wrapping(T(0), a, [](auto x, auto y) { return x - y; });
+        return T(a / b);
+      } else
+        return a / b;
+    case OpKind::kMax:
+      return a < b || std::isnan(static_cast<double>(b)) ? b : a;
+    case OpKind::kMin:
+      return b < a || std::isnan(static_cast<double>(b)) ? b : a;
     case OpKind::kPRelu:
-      if constexpr (std::is_unsigned_v<T>) return a;
-      else return a < T(0) ? T(a * b) : a;
+      if constexpr (std::is_unsigned_v<T>)
+        return a;
+      else
+        return a < T(0) ? wrapping(a, b, [](auto x, auto y) { return x * y; }) : a;
     case OpKind::kMod:
       if constexpr (std::is_integral_v<T>) {
         if (b == 0) return T(0);
+        if constexpr (std::is_signed_v<T>)
+          if (b == T(-1)) return T(0);  // INT_MIN % -1 is undefined
         T r = T(a % b);
         if constexpr (std::is_signed_v<T>)
           if (!fmod && r != 0 && ((r < 0) != (b < 0))) r = T(r + b);  // Python's sign rule
@@ -36,27 +81,34 @@ T arith(OpKind op, T a, T b, bool fmod) {
       } else {
         return T(std::fmod(a, b));
       }
-    default: return a;
+    default:
+      return a;
   }
 }
 
 template <typename T>
 bool compare(OpKind op, T a, T b) {
   switch (op) {
-    case OpKind::kEqual: return a == b;
-    case OpKind::kGreater: return a > b;
-    case OpKind::kLess: return a < b;
-    case OpKind::kGreaterOrEqual: return a >= b;
-    default: return a <= b;
+    case OpKind::kEqual:
+      return a == b;
+    case OpKind::kGreater:
+      return a > b;
+    case OpKind::kLess:
+      return a < b;
+    case OpKind::kGreaterOrEqual:
+      return a >= b;
+    default:
+      return a <= b;
   }
 }
 
 bool is_compare(OpKind op) {
-  return op == OpKind::kEqual || op == OpKind::kGreater || op == OpKind::kLess || op == OpKind::kGreaterOrEqual ||
-         op == OpKind::kLessOrEqual;
+  return op == OpKind::kEqual || op == OpKind::kGreater || op == OpKind::kLess ||
+         op == OpKind::kGreaterOrEqual || op == OpKind::kLessOrEqual;
 }
 bool is_variadic(OpKind op) {
-  return op == OpKind::kMax || op == OpKind::kMin || op == OpKind::kSum || op == OpKind::kElementwiseMean;
+  return op == OpKind::kMax || op == OpKind::kMin || op == OpKind::kSum ||
+         op == OpKind::kElementwiseMean;
 }
 
 // out = op(a, b) with broadcasting, where `f` maps (A, B) -> Out.
@@ -66,7 +118,8 @@ RunFn binary_fn(Broadcast plan, F f) {
     const A* a = in[0].as<const A>();
     const B* b = in[1].as<const B>();
     Out* y = out[0].as<Out>();
-    for_each_broadcast(plan, [&](int64_t i, int64_t oa, int64_t ob, int64_t) { y[i] = f(a[oa], b[ob]); });
+    for_each_broadcast(plan,
+                       [&](int64_t i, int64_t oa, int64_t ob, int64_t) { y[i] = f(a[oa], b[ob]); });
   };
 }
 
@@ -75,7 +128,8 @@ Result<std::unique_ptr<Kernel>> make_variadic(const Node& node, const Graph& gra
   const Shape& out_shape = output_of(graph, node).shape;
   std::vector<Broadcast> plans;  // plans[k]: output against input k
   for (size_t k = 0; k < node.inputs.size(); ++k) {
-    if (input_of(graph, node, k).dtype != d) return not_handled(graph, node, "inputs have different dtypes");
+    if (input_of(graph, node, k).dtype != d)
+      return not_handled(graph, node, "inputs have different dtypes");
     plans.push_back(plan_broadcast(out_shape, {&out_shape, &input_of(graph, node, k).shape}));
   }
   RunFn fn;
@@ -84,13 +138,17 @@ Result<std::unique_ptr<Kernel>> make_variadic(const Node& node, const Graph& gra
     fn = [plans, op](std::span<const TensorView> in, std::span<const TensorView> out) {
       T* y = out[0].as<T>();
       const T* first = in[0].as<const T>();
-      for_each_broadcast(plans[0], [&](int64_t i, int64_t, int64_t o, int64_t) { y[i] = first[o]; });
+      for_each_broadcast(plans[0],
+                         [&](int64_t i, int64_t, int64_t o, int64_t) { y[i] = first[o]; });
       for (size_t k = 1; k < plans.size(); ++k) {
         const T* x = in[k].as<const T>();
-        for_each_broadcast(plans[k], [&](int64_t i, int64_t, int64_t o, int64_t) { y[i] = arith<T>(op, y[i], x[o], false); });
+        for_each_broadcast(plans[k], [&](int64_t i, int64_t, int64_t o, int64_t) {
+          y[i] = arith<T>(op, y[i], x[o], false);
+        });
       }
       if (op == OpKind::kElementwiseMean)
-        for (int64_t i = 0, n = out[0].num_elements(); i < n; ++i) y[i] = T(y[i] / static_cast<T>(plans.size()));
+        for (int64_t i = 0, n = out[0].num_elements(); i < n; ++i)
+          y[i] = T(y[i] / static_cast<T>(plans.size()));
     };
   };
   const bool ok = op == OpKind::kElementwiseMean ? visit_float(d, make) : visit_numeric(d, make);
@@ -100,8 +158,9 @@ Result<std::unique_ptr<Kernel>> make_variadic(const Node& node, const Graph& gra
 
 Result<std::unique_ptr<Kernel>> make_where(const Node& node, const Graph& graph) {
   const Shape& out_shape = output_of(graph, node).shape;
-  const Broadcast plan = plan_broadcast(out_shape, {&input_of(graph, node, 0).shape, &input_of(graph, node, 1).shape,
-                                                    &input_of(graph, node, 2).shape});
+  const Broadcast plan =
+      plan_broadcast(out_shape, {&input_of(graph, node, 0).shape, &input_of(graph, node, 1).shape,
+                                 &input_of(graph, node, 2).shape});
   const size_t elem = dtype_size(output_of(graph, node).dtype);
   return make_kernel([plan, elem](std::span<const TensorView> in, std::span<const TensorView> out) {
     const bool* c = in[0].as<const bool>();
@@ -124,7 +183,8 @@ Result<std::unique_ptr<Kernel>> make_onnx_binary(const Node& node, const Graph& 
   const DType d = input_of(graph, node, 0).dtype;
   if (is_variadic(op)) return make_variadic(node, graph, d);
   const DType d1 = input_of(graph, node, 1).dtype;
-  const Broadcast plan = plan_broadcast(out_shape, {&input_of(graph, node, 0).shape, &input_of(graph, node, 1).shape});
+  const Broadcast plan =
+      plan_broadcast(out_shape, {&input_of(graph, node, 0).shape, &input_of(graph, node, 1).shape});
   RunFn fn;
   bool ok = false;
   if (op == OpKind::kPow) {
@@ -132,12 +192,15 @@ Result<std::unique_ptr<Kernel>> make_onnx_binary(const Node& node, const Graph& 
       using A = typename decltype(ta)::type;
       visit_numeric(d1, [&](auto tb) {
         using B = typename decltype(tb)::type;
-        fn = binary_fn<A, B, A>(plan, [](A a, B b) { return static_cast<A>(std::pow(static_cast<double>(a), static_cast<double>(b))); });
+        fn = binary_fn<A, B, A>(plan, [](A a, B b) {
+          return from_double<A>(std::pow(static_cast<double>(a), static_cast<double>(b)));
+        });
       });
     });
     ok = ok && fn != nullptr;
   } else if (d != d1) {
-    return not_handled(graph, node, std::string("inputs are ") + dtype_name(d) + " and " + dtype_name(d1));
+    return not_handled(graph, node,
+                       std::string("inputs are ") + dtype_name(d) + " and " + dtype_name(d1));
   } else if (op == OpKind::kAnd || op == OpKind::kOr || op == OpKind::kXor) {
     if (d != DType::kBool) return unsupported_dtype(graph, node, d);
     ok = true;
@@ -169,7 +232,8 @@ Result<std::unique_ptr<Kernel>> make_onnx_binary(const Node& node, const Graph& 
     });
     ok = ok && fn != nullptr;
   } else {
-    if (op == OpKind::kMod && node.attrs.get_int("fmod", 0) == 0 && (d == DType::kFloat32 || d == DType::kFloat64))
+    if (op == OpKind::kMod && node.attrs.get_int("fmod", 0) == 0 &&
+        (d == DType::kFloat32 || d == DType::kFloat64))
       return not_handled(graph, node, "Mod of floats needs attribute fmod=1");
     const bool fmod = node.attrs.get_int("fmod", 0) != 0;
     ok = visit_numeric(d, [&](auto tag) {

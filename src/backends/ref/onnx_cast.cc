@@ -18,8 +18,10 @@ uint16_t float_to_half(float f) {
   std::memcpy(&x, &f, 4);
   const uint16_t sign = static_cast<uint16_t>((x >> 16) & 0x8000u);
   const uint32_t abs = x & 0x7fffffffu;
-  if (abs >= 0x7f800000u) return static_cast<uint16_t>(sign | 0x7c00u | (abs > 0x7f800000u ? 0x200u : 0));
-  if (abs >= 0x477ff000u) return static_cast<uint16_t>(sign | 0x7c00u);  // rounds past the largest half
+  if (abs >= 0x7f800000u)
+    return static_cast<uint16_t>(sign | 0x7c00u | (abs > 0x7f800000u ? 0x200u : 0));
+  if (abs >= 0x477ff000u)
+    return static_cast<uint16_t>(sign | 0x7c00u);  // rounds past the largest half
   if (abs < 0x38800000u) {  // a subnormal half (or zero): count units of 2^-24, exactly
     const float scaled = std::fabs(f) * 16777216.0f;
     return static_cast<uint16_t>(sign | static_cast<uint32_t>(std::nearbyint(scaled)));
@@ -36,8 +38,10 @@ To from_double(double v) {
     return v != 0;
   } else if constexpr (std::is_integral_v<To>) {
     if (std::isnan(v)) return 0;
-    if (v <= static_cast<double>(std::numeric_limits<To>::lowest())) return std::numeric_limits<To>::lowest();
-    if (v >= static_cast<double>(std::numeric_limits<To>::max())) return std::numeric_limits<To>::max();
+    if (v <= static_cast<double>(std::numeric_limits<To>::lowest()))
+      return std::numeric_limits<To>::lowest();
+    if (v >= static_cast<double>(std::numeric_limits<To>::max()))
+      return std::numeric_limits<To>::max();
     return static_cast<To>(v);
   } else {
     return static_cast<To>(v);
@@ -76,16 +80,22 @@ Result<std::unique_ptr<Kernel>> make_onnx_cast(const Node& node, const Graph& gr
         const int64_t n = out[0].num_elements();
         for (int64_t i = 0; i < n; ++i) {
           double v;
-          if (half_in) v = half_to_float(in[0].as<const uint16_t>()[i]);
-          else v = static_cast<double>(in[0].as<const A>()[i]);
-          if (half_out) out[0].as<uint16_t>()[i] = float_to_half(static_cast<float>(v));
-          else out[0].as<B>()[i] = from_double<B>(v);
+          if (half_in)
+            v = half_to_float(in[0].as<const uint16_t>()[i]);
+          else
+            v = static_cast<double>(in[0].as<const A>()[i]);
+          if (half_out)
+            out[0].as<uint16_t>()[i] = float_to_half(static_cast<float>(v));
+          else
+            out[0].as<B>()[i] = from_double<B>(v);
         }
       };
     });
   });
   if (!ok || !fn)
-    return not_handled(graph, node, std::string("Cast from ") + dtype_name(from) + " to " + dtype_name(to) + " is not supported");
+    return not_handled(graph, node,
+                       std::string("Cast from ") + dtype_name(from) + " to " + dtype_name(to) +
+                           " is not supported");
   return make_kernel(std::move(fn));
 }
 

@@ -21,7 +21,9 @@ using RunFn = std::function<void(std::span<const TensorView>, std::span<const Te
 class ClosureKernel final : public Kernel {
  public:
   explicit ClosureKernel(RunFn fn) : fn_(std::move(fn)) {}
-  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override { fn_(inputs, outputs); }
+  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+    fn_(inputs, outputs);
+  }
 
  private:
   RunFn fn_;
@@ -39,23 +41,45 @@ struct Tag {
 template <typename F>
 bool visit_float(DType d, F&& f) {
   switch (d) {
-    case DType::kFloat32: f(Tag<float>{}); return true;
-    case DType::kFloat64: f(Tag<double>{}); return true;
-    default: return false;
+    case DType::kFloat32:
+      f(Tag<float>{});
+      return true;
+    case DType::kFloat64:
+      f(Tag<double>{});
+      return true;
+    default:
+      return false;
   }
 }
 template <typename F>
 bool visit_int(DType d, F&& f) {
   switch (d) {
-    case DType::kInt8: f(Tag<int8_t>{}); return true;
-    case DType::kInt16: f(Tag<int16_t>{}); return true;
-    case DType::kInt32: f(Tag<int32_t>{}); return true;
-    case DType::kInt64: f(Tag<int64_t>{}); return true;
-    case DType::kUInt8: f(Tag<uint8_t>{}); return true;
-    case DType::kUInt16: f(Tag<uint16_t>{}); return true;
-    case DType::kUInt32: f(Tag<uint32_t>{}); return true;
-    case DType::kUInt64: f(Tag<uint64_t>{}); return true;
-    default: return false;
+    case DType::kInt8:
+      f(Tag<int8_t>{});
+      return true;
+    case DType::kInt16:
+      f(Tag<int16_t>{});
+      return true;
+    case DType::kInt32:
+      f(Tag<int32_t>{});
+      return true;
+    case DType::kInt64:
+      f(Tag<int64_t>{});
+      return true;
+    case DType::kUInt8:
+      f(Tag<uint8_t>{});
+      return true;
+    case DType::kUInt16:
+      f(Tag<uint16_t>{});
+      return true;
+    case DType::kUInt32:
+      f(Tag<uint32_t>{});
+      return true;
+    case DType::kUInt64:
+      f(Tag<uint64_t>{});
+      return true;
+    default:
+      return false;
   }
 }
 template <typename F>
@@ -113,7 +137,8 @@ void for_each_broadcast(const Broadcast& b, F&& f) {
 }
 
 inline Status check_rank(const Graph& g, const Node& n, const Shape& s) {
-  if (s.rank() > kMaxRank) return not_handled(g, n, "rank " + std::to_string(s.rank()) + " exceeds 8");
+  if (s.rank() > kMaxRank)
+    return not_handled(g, n, "rank " + std::to_string(s.rank()) + " exceeds 8");
   return Status::ok();
 }
 
@@ -151,7 +176,8 @@ inline Result<std::vector<int64_t>> constant_int_values(const Graph& g, const No
 inline int64_t opset_of(const Node& n) { return n.attrs.get_int("opset", 17); }
 
 inline Status unsupported_dtype(const Graph& g, const Node& n, DType d) {
-  return not_handled(g, n, std::string("dtype ") + dtype_name(d) + " is not supported by the reference kernel");
+  return not_handled(
+      g, n, std::string("dtype ") + dtype_name(d) + " is not supported by the reference kernel");
 }
 
 }  // namespace outpost::onnx_ref

@@ -16,7 +16,8 @@ Result<bool> dropout_training(const Node& node, const Graph& graph) {
   if (!has_input(node, 2)) return false;
   const Value& t = input_of(graph, node, 2);
   if (!t.is_constant() || t.dtype != DType::kBool || t.constant.size < 1)
-    return Status(not_handled(graph, node, "Dropout with a training_mode that is not a constant is not supported"));
+    return Status(not_handled(
+        graph, node, "Dropout with a training_mode that is not a constant is not supported"));
   return t.constant.bytes[0] != 0;
 }
 
@@ -31,7 +32,8 @@ void fill(void* dst, int64_t n, T v) {
 Result<std::unique_ptr<Kernel>> make_onnx_copy(const Node& node, const Graph& graph) {
   if (node.op == OpKind::kDropout) {
     OUTPOST_ASSIGN_OR_RETURN(bool training, dropout_training(node, graph));
-    if (training) return not_handled(graph, node, "Dropout in training mode (random masks) is not supported");
+    if (training)
+      return not_handled(graph, node, "Dropout in training mode (random masks) is not supported");
   }
   if (output_of(graph, node).dtype != input_of(graph, node, 0).dtype)
     return not_handled(graph, node, "input and output dtypes differ");
@@ -61,7 +63,9 @@ Result<std::unique_ptr<Kernel>> make_onnx_generator(const Node& node, const Grap
     }
     case OpKind::kSize: {
       const int64_t n = input_of(graph, node, 0).shape.num_elements().value_or(0);
-      return make_kernel([n](std::span<const TensorView>, std::span<const TensorView> out) { *out[0].as<int64_t>() = n; });
+      return make_kernel([n](std::span<const TensorView>, std::span<const TensorView> out) {
+        *out[0].as<int64_t>() = n;
+      });
     }
     case OpKind::kConstantOfShape: {
       const double fv = node.attrs.get_float("value", 0.0f);
@@ -70,11 +74,15 @@ Result<std::unique_ptr<Kernel>> make_onnx_generator(const Node& node, const Grap
       auto make = [&](auto tag) {
         using T = typename decltype(tag)::type;
         const T v = std::is_floating_point_v<T> ? static_cast<T>(fv) : static_cast<T>(iv);
-        fn = [v](std::span<const TensorView>, std::span<const TensorView> out) { fill<T>(out[0].data, out[0].num_elements(), v); };
+        fn = [v](std::span<const TensorView>, std::span<const TensorView> out) {
+          fill<T>(out[0].data, out[0].num_elements(), v);
+        };
       };
       if (d == DType::kBool) {
         const bool v = iv != 0;
-        fn = [v](std::span<const TensorView>, std::span<const TensorView> out) { fill<bool>(out[0].data, out[0].num_elements(), v); };
+        fn = [v](std::span<const TensorView>, std::span<const TensorView> out) {
+          fill<bool>(out[0].data, out[0].num_elements(), v);
+        };
       } else if (!visit_numeric(d, make)) {
         return unsupported_dtype(graph, node, d);
       }
@@ -87,7 +95,8 @@ Result<std::unique_ptr<Kernel>> make_onnx_generator(const Node& node, const Grap
             fn = [](std::span<const TensorView> in, std::span<const TensorView> out) {
               const T start = *in[0].as<const T>(), delta = *in[2].as<const T>();
               T* y = out[0].as<T>();
-              for (int64_t i = 0, n = out[0].num_elements(); i < n; ++i) y[i] = static_cast<T>(start + static_cast<T>(i) * delta);
+              for (int64_t i = 0, n = out[0].num_elements(); i < n; ++i)
+                y[i] = static_cast<T>(start + static_cast<T>(i) * delta);
             };
           }))
         return unsupported_dtype(graph, node, d);
@@ -98,7 +107,8 @@ Result<std::unique_ptr<Kernel>> make_onnx_generator(const Node& node, const Grap
       const Shape& s = output_of(graph, node).shape;
       const int64_t rows = s[0], cols = s[1];
       const size_t elem = dtype_size(d);
-      if (d != DType::kBool && !visit_numeric(d, [](auto) {})) return unsupported_dtype(graph, node, d);
+      if (d != DType::kBool && !visit_numeric(d, [](auto) {}))
+        return unsupported_dtype(graph, node, d);
       RunFn fn;
       visit_numeric(d, [&](auto tag) {
         using T = typename decltype(tag)::type;

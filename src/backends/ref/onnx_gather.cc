@@ -18,7 +18,8 @@ inline int64_t index_at(const TensorView& t, int64_t i, int64_t dim) {
 
 Status check_indices(const Graph& g, const Node& n, size_t i) {
   const DType d = input_of(g, n, i).dtype;
-  if (d != DType::kInt32 && d != DType::kInt64) return not_handled(g, n, std::string("indices are ") + dtype_name(d));
+  if (d != DType::kInt32 && d != DType::kInt64)
+    return not_handled(g, n, std::string("indices are ") + dtype_name(d));
   return Status::ok();
 }
 
@@ -40,8 +41,10 @@ Result<std::unique_ptr<Kernel>> make_gather(const Node& node, const Graph& graph
       for (int64_t j = 0; j < count; ++j) {
         const int64_t idx = index_at(in[1], j, dim);
         uint8_t* to = dst + (o * count + j) * inner;
-        if (idx < 0) std::memset(to, 0, static_cast<size_t>(inner));
-        else std::memcpy(to, src + (o * dim + idx) * inner, static_cast<size_t>(inner));
+        if (idx < 0)
+          std::memset(to, 0, static_cast<size_t>(inner));
+        else
+          std::memcpy(to, src + (o * dim + idx) * inner, static_cast<size_t>(inner));
       }
     }
   });
@@ -82,9 +85,12 @@ struct ElementMap {
 
 template <typename T>
 void reduce_into(T& dst, T v, int reduction) {
-  if (reduction == 1) dst = static_cast<T>(dst + v);
-  else if (reduction == 2) dst = static_cast<T>(dst * v);
-  else dst = v;
+  if (reduction == 1)
+    dst = static_cast<T>(dst + v);
+  else if (reduction == 2)
+    dst = static_cast<T>(dst * v);
+  else
+    dst = v;
 }
 
 Result<int> reduction_of(const Node& node, const Graph& graph) {
@@ -104,7 +110,8 @@ Result<std::unique_ptr<Kernel>> make_scatter(const Node& node, const Graph& grap
   if (node.op == OpKind::kScatterElements) {
     int64_t axis = node.attrs.get_int("axis", 0);
     if (axis < 0) axis += static_cast<int64_t>(x.rank());
-    const ElementMap map{input_of(graph, node, 1).shape, strides_of(x), x.dims(), static_cast<size_t>(axis)};
+    const ElementMap map{input_of(graph, node, 1).shape, strides_of(x), x.dims(),
+                         static_cast<size_t>(axis)};
     if (!visit_numeric(d, [&](auto tag) {
           using T = typename decltype(tag)::type;
           fn = [=](std::span<const TensorView> in, std::span<const TensorView> out) {
@@ -136,12 +143,14 @@ Result<std::unique_ptr<Kernel>> make_scatter(const Node& node, const Graph& grap
             int64_t off = 0;
             bool ok = true;
             for (size_t k = 0; k < q; ++k) {
-              const int64_t c = index_at(in[1], t * static_cast<int64_t>(q) + static_cast<int64_t>(k), dims[k]);
+              const int64_t c =
+                  index_at(in[1], t * static_cast<int64_t>(q) + static_cast<int64_t>(k), dims[k]);
               ok = ok && c >= 0;
               off += c * stride[k];
             }
             if (!ok) continue;
-            for (int64_t e = 0; e < slice; ++e) reduce_into(y[off + e], upd[t * slice + e], reduction);
+            for (int64_t e = 0; e < slice; ++e)
+              reduce_into(y[off + e], upd[t * slice + e], reduction);
           }
         };
       }))
@@ -158,7 +167,8 @@ Result<std::unique_ptr<Kernel>> make_gather_nd(const Node& node, const Graph& gr
   int64_t batch = 1;
   for (int64_t k = 0; k < b; ++k) batch *= x[static_cast<size_t>(k)];
   const int64_t batch_stride = b > 0 ? stride[static_cast<size_t>(b - 1)] : 0;
-  const int64_t slice = static_cast<size_t>(b) + q < x.rank() ? stride[static_cast<size_t>(b) + q - 1] : 1;
+  const int64_t slice =
+      static_cast<size_t>(b) + q < x.rank() ? stride[static_cast<size_t>(b) + q - 1] : 1;
   const int64_t tuples_per_batch = idx.num_elements().value_or(0) / static_cast<int64_t>(q) / batch;
   const std::vector<int64_t> dims = x.dims();
   return make_kernel([=](std::span<const TensorView> in, std::span<const TensorView> out) {
@@ -171,13 +181,17 @@ Result<std::unique_ptr<Kernel>> make_gather_nd(const Node& node, const Graph& gr
         int64_t off = bi * batch_stride;
         bool ok = true;
         for (size_t k = 0; k < q; ++k) {
-          const int64_t c = index_at(in[1], tuple * static_cast<int64_t>(q) + static_cast<int64_t>(k), dims[static_cast<size_t>(b) + k]);
+          const int64_t c =
+              index_at(in[1], tuple * static_cast<int64_t>(q) + static_cast<int64_t>(k),
+                       dims[static_cast<size_t>(b) + k]);
           ok = ok && c >= 0;
           off += c * stride[static_cast<size_t>(b) + k];
         }
         uint8_t* to = dst + tuple * slice * e;
-        if (ok) std::memcpy(to, src + off * e, static_cast<size_t>(slice * e));
-        else std::memset(to, 0, static_cast<size_t>(slice * e));
+        if (ok)
+          std::memcpy(to, src + off * e, static_cast<size_t>(slice * e));
+        else
+          std::memset(to, 0, static_cast<size_t>(slice * e));
       }
     }
   });
@@ -207,7 +221,8 @@ Result<std::unique_ptr<Kernel>> make_one_hot(const Node& node, const Graph& grap
               for (int64_t i = 0; i < inner; ++i) {
                 int64_t v = static_cast<int64_t>(idx[o * inner + i]);
                 if (v < 0) v += depth;
-                std::memcpy(dst + ((o * depth + k) * inner + i) * static_cast<int64_t>(elem), values + (v == k ? elem : 0), elem);
+                std::memcpy(dst + ((o * depth + k) * inner + i) * static_cast<int64_t>(elem),
+                            values + (v == k ? elem : 0), elem);
               }
         };
       }))
@@ -225,24 +240,31 @@ Result<std::unique_ptr<Kernel>> make_onnx_gather(const Node& node, const Graph& 
   if (node.op == OpKind::kOneHot) return make_one_hot(node, graph);
   OUTPOST_RETURN_IF_ERROR(check_indices(graph, node, 1));
   switch (node.op) {
-    case OpKind::kGather: return make_gather(node, graph, elem);
-    case OpKind::kGatherND: return make_gather_nd(node, graph, elem);
+    case OpKind::kGather:
+      return make_gather(node, graph, elem);
+    case OpKind::kGatherND:
+      return make_gather_nd(node, graph, elem);
     case OpKind::kGatherElements: {
       const Shape& x = input_of(graph, node, 0).shape;
       int64_t axis = node.attrs.get_int("axis", 0);
       if (axis < 0) axis += static_cast<int64_t>(x.rank());
-      const ElementMap map{input_of(graph, node, 1).shape, strides_of(x), x.dims(), static_cast<size_t>(axis)};
-      return make_kernel([map, elem](std::span<const TensorView> in, std::span<const TensorView> out) {
-        const auto* src = static_cast<const uint8_t*>(in[0].data);
-        auto* dst = static_cast<uint8_t*>(out[0].data);
-        const int64_t e = static_cast<int64_t>(elem);
-        map.each(in[1], [&](int64_t i, int64_t off) {
-          if (off >= 0) std::memcpy(dst + i * e, src + off * e, elem);
-          else std::memset(dst + i * e, 0, elem);
-        });
-      });
+      const ElementMap map{input_of(graph, node, 1).shape, strides_of(x), x.dims(),
+                           static_cast<size_t>(axis)};
+      return make_kernel(
+          [map, elem](std::span<const TensorView> in, std::span<const TensorView> out) {
+            const auto* src = static_cast<const uint8_t*>(in[0].data);
+            auto* dst = static_cast<uint8_t*>(out[0].data);
+            const int64_t e = static_cast<int64_t>(elem);
+            map.each(in[1], [&](int64_t i, int64_t off) {
+              if (off >= 0)
+                std::memcpy(dst + i * e, src + off * e, elem);
+              else
+                std::memset(dst + i * e, 0, elem);
+            });
+          });
     }
-    default: return make_scatter(node, graph);
+    default:
+      return make_scatter(node, graph);
   }
 }
 

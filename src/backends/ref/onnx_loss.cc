@@ -32,12 +32,16 @@ Result<std::unique_ptr<Kernel>> make_onnx_loss(const Node& node, const Graph& gr
             for (int64_t b = 0; b < n; ++b)
               for (int64_t j = 0; j < d; ++j) {
                 double m = -INFINITY, sum = 0;
-                for (int64_t k = 0; k < c; ++k) m = std::max(m, static_cast<double>(scores[(b * c + k) * d + j]));
-                for (int64_t k = 0; k < c; ++k) sum += std::exp(static_cast<double>(scores[(b * c + k) * d + j]) - m);
+                for (int64_t k = 0; k < c; ++k)
+                  m = std::max(m, static_cast<double>(scores[(b * c + k) * d + j]));
+                for (int64_t k = 0; k < c; ++k)
+                  sum += std::exp(static_cast<double>(scores[(b * c + k) * d + j]) - m);
                 for (int64_t k = 0; k < c; ++k) {
                   const int64_t at = (b * c + k) * d + j;
-                  logp[static_cast<size_t>(at)] = static_cast<double>(scores[at]) - m - std::log(sum);
-                  if (log_prob_out) out[1].as<T>()[at] = static_cast<T>(logp[static_cast<size_t>(at)]);
+                  logp[static_cast<size_t>(at)] =
+                      static_cast<double>(scores[at]) - m - std::log(sum);
+                  if (log_prob_out)
+                    out[1].as<T>()[at] = static_cast<T>(logp[static_cast<size_t>(at)]);
                 }
               }
           }

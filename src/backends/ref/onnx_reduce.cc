@@ -33,7 +33,8 @@ Result<std::vector<bool>> reduced_axes(const Node& node, const Graph& graph, boo
   std::vector<bool> mask(rank, axes.empty());
   for (int64_t a : axes) {
     if (a < 0) a += static_cast<int64_t>(rank);
-    if (a < 0 || a >= static_cast<int64_t>(rank)) return not_handled(graph, node, "axis out of range");
+    if (a < 0 || a >= static_cast<int64_t>(rank))
+      return not_handled(graph, node, "axis out of range");
     mask[static_cast<size_t>(a)] = true;
   }
   return mask;
@@ -63,7 +64,8 @@ Result<std::unique_ptr<Kernel>> make_arg(const Node& node, const Graph& graph) {
               int64_t best = 0;
               for (int64_t k = 1; k < n; ++k) {
                 const T v = p[k * inner], b = p[best * inner];
-                const bool better = is_max ? (v > b || (last && v == b)) : (v < b || (last && v == b));
+                const bool better =
+                    is_max ? (v > b || (last && v == b)) : (v < b || (last && v == b));
                 if (better) best = k;
               }
               dst[o * inner + i] = best;
@@ -97,12 +99,12 @@ Result<std::unique_ptr<Kernel>> make_onnx_reduce(const Node& node, const Graph& 
   if (!visit_numeric(input_of(graph, node, 0).dtype, [&](auto tag) {
         using T = typename decltype(tag)::type;
         fn = [=, acc = std::vector<double>(static_cast<size_t>(out_count)),
-              count = std::vector<int64_t>(static_cast<size_t>(out_count))](std::span<const TensorView> in,
-                                                                           std::span<const TensorView> out) mutable {
+              count = std::vector<int64_t>(static_cast<size_t>(out_count))](
+                 std::span<const TensorView> in, std::span<const TensorView> out) mutable {
           const T* src = in[0].as<const T>();
           T* dst = out[0].as<T>();
           const bool extremum = op == OpKind::kReduceMax || op == OpKind::kReduceMin;
-          const double init = op == OpKind::kReduceProd ? 1.0
+          const double init = op == OpKind::kReduceProd  ? 1.0
                               : op == OpKind::kReduceMax ? -std::numeric_limits<double>::infinity()
                               : op == OpKind::kReduceMin ? std::numeric_limits<double>::infinity()
                                                          : 0.0;
@@ -115,13 +117,28 @@ Result<std::unique_ptr<Kernel>> make_onnx_reduce(const Node& node, const Graph& 
             const double v = static_cast<double>(src[i]);
             double& a = acc[static_cast<size_t>(o)];
             switch (op) {
-              case OpKind::kReduceMax: a = (v > a || std::isnan(v)) ? v : a; break;
-              case OpKind::kReduceMin: a = (v < a || std::isnan(v)) ? v : a; break;
-              case OpKind::kReduceProd: a *= v; break;
-              case OpKind::kReduceL1: a += std::fabs(v); break;
-              case OpKind::kReduceL2: case OpKind::kReduceSumSquare: a += v * v; break;
-              case OpKind::kReduceLogSumExp: a += std::exp(v); break;
-              default: a += v; break;
+              case OpKind::kReduceMax:
+                a = (v > a || std::isnan(v)) ? v : a;
+                break;
+              case OpKind::kReduceMin:
+                a = (v < a || std::isnan(v)) ? v : a;
+                break;
+              case OpKind::kReduceProd:
+                a *= v;
+                break;
+              case OpKind::kReduceL1:
+                a += std::fabs(v);
+                break;
+              case OpKind::kReduceL2:
+              case OpKind::kReduceSumSquare:
+                a += v * v;
+                break;
+              case OpKind::kReduceLogSumExp:
+                a += std::exp(v);
+                break;
+              default:
+                a += v;
+                break;
             }
             ++count[static_cast<size_t>(o)];
             for (size_t k = x.rank(); k-- > 0;) {

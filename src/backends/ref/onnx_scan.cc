@@ -16,16 +16,20 @@ struct AxisSplit {
 AxisSplit split_at(const Shape& s, int64_t axis) {
   AxisSplit a;
   for (size_t k = 0; k < s.rank(); ++k) {
-    if (static_cast<int64_t>(k) < axis) a.outer *= s[k];
-    else if (static_cast<int64_t>(k) == axis) a.n = s[k];
-    else a.inner *= s[k];
+    if (static_cast<int64_t>(k) < axis)
+      a.outer *= s[k];
+    else if (static_cast<int64_t>(k) == axis)
+      a.n = s[k];
+    else
+      a.inner *= s[k];
   }
   return a;
 }
 
 Result<std::unique_ptr<Kernel>> make_cumsum(const Node& node, const Graph& graph) {
   const Shape x = input_of(graph, node, 0).shape;
-  const bool exclusive = node.attrs.get_int("exclusive", 0) != 0, reverse = node.attrs.get_int("reverse", 0) != 0;
+  const bool exclusive = node.attrs.get_int("exclusive", 0) != 0,
+             reverse = node.attrs.get_int("reverse", 0) != 0;
   RunFn fn;
   if (!visit_numeric(input_of(graph, node, 0).dtype, [&](auto tag) {
         using T = typename decltype(tag)::type;
@@ -71,8 +75,8 @@ Result<std::unique_ptr<Kernel>> make_topk(const Node& node, const Graph& graph) 
   RunFn fn;
   if (!visit_numeric(input_of(graph, node, 0).dtype, [&](auto tag) {
         using T = typename decltype(tag)::type;
-        fn = [=, order = std::vector<int64_t>(static_cast<size_t>(a.n))](std::span<const TensorView> in,
-                                                                          std::span<const TensorView> out) mutable {
+        fn = [=, order = std::vector<int64_t>(static_cast<size_t>(a.n))](
+                 std::span<const TensorView> in, std::span<const TensorView> out) mutable {
           const T* src = in[0].as<const T>();
           T* values = out[0].as<T>();
           int64_t* indices = out[1].as<int64_t>();
@@ -104,7 +108,8 @@ Result<std::unique_ptr<Kernel>> make_trilu(const Node& node, const Graph& graph)
   const size_t elem = dtype_size(input_of(graph, node, 0).dtype);
   if (has_input(node, 1)) {
     const DType kd = input_of(graph, node, 1).dtype;
-    if (kd != DType::kInt64 && kd != DType::kInt32) return not_handled(graph, node, "k must be int64");
+    if (kd != DType::kInt64 && kd != DType::kInt32)
+      return not_handled(graph, node, "k must be int64");
   }
   return make_kernel([=](std::span<const TensorView> in, std::span<const TensorView> out) {
     const int64_t k = in.size() > 1 && in[1].data ? int_at(in[1].dtype, in[1].data, 0) : 0;
@@ -116,8 +121,10 @@ Result<std::unique_ptr<Kernel>> make_trilu(const Node& node, const Graph& graph)
         for (int64_t c = 0; c < cols; ++c) {
           const int64_t at = (m * rows + r) * cols + c;
           const bool keep = upper ? c - r >= k : c - r <= k;
-          if (keep) std::memcpy(dst + at * e, src + at * e, elem);
-          else std::memset(dst + at * e, 0, elem);
+          if (keep)
+            std::memcpy(dst + at * e, src + at * e, elem);
+          else
+            std::memset(dst + at * e, 0, elem);
         }
   });
 }
@@ -134,11 +141,13 @@ Result<std::unique_ptr<Kernel>> make_non_zero(const Node& node, const Graph& gra
     int64_t j = 0;
     for (int64_t i = 0; i < total && j < nnz; ++i) {
       bool nz = false;
-      if (d == DType::kFloat32) nz = in[0].as<const float>()[i] != 0.0f;
+      if (d == DType::kFloat32)
+        nz = in[0].as<const float>()[i] != 0.0f;
       else
         for (size_t b = 0; b < elem; ++b) nz |= src[static_cast<size_t>(i) * elem + b] != 0;
       if (!nz) continue;
-      for (size_t k = 0; k < x.rank(); ++k) dst[static_cast<int64_t>(k) * nnz + j] = (i / stride[k]) % x[k];
+      for (size_t k = 0; k < x.rank(); ++k)
+        dst[static_cast<int64_t>(k) * nnz + j] = (i / stride[k]) % x[k];
       ++j;
     }
   });
@@ -148,10 +157,14 @@ Result<std::unique_ptr<Kernel>> make_non_zero(const Node& node, const Graph& gra
 
 Result<std::unique_ptr<Kernel>> make_onnx_scan(const Node& node, const Graph& graph) {
   switch (node.op) {
-    case OpKind::kCumSum: return make_cumsum(node, graph);
-    case OpKind::kTopK: return make_topk(node, graph);
-    case OpKind::kTrilu: return make_trilu(node, graph);
-    default: return make_non_zero(node, graph);
+    case OpKind::kCumSum:
+      return make_cumsum(node, graph);
+    case OpKind::kTopK:
+      return make_topk(node, graph);
+    case OpKind::kTrilu:
+      return make_trilu(node, graph);
+    default:
+      return make_non_zero(node, graph);
   }
 }
 

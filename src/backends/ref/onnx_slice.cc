@@ -13,20 +13,26 @@ using namespace onnx_ref;  // NOLINT: this file's helpers
 // For each output element, maps its multi-index to an input offset through `source`, which gets
 // the output index per dimension and returns the input offset or -1 for "the pad value".
 template <typename Source>
-void copy_via(const Shape& out_shape, size_t elem, const Source& source, std::span<const TensorView> in,
-              std::span<const TensorView> out) {
+void copy_via(const Shape& out_shape, size_t elem, const Source& source,
+              std::span<const TensorView> in, std::span<const TensorView> out) {
   {
     const auto* src = static_cast<const uint8_t*>(in[0].data);
     auto* dst = static_cast<uint8_t*>(out[0].data);
     const int64_t total = out[0].num_elements();
     std::array<int64_t, kMaxRank> index{};
     // The pad value: input 2 when present (opset >= 11), else the attribute or zero bytes.
-    const uint8_t* pad = source.pad_from_input && in.size() > 2 && in[2].data ? static_cast<const uint8_t*>(in[2].data) : nullptr;
+    const uint8_t* pad = source.pad_from_input && in.size() > 2 && in[2].data
+                             ? static_cast<const uint8_t*>(in[2].data)
+                             : nullptr;
     for (int64_t i = 0; i < total; ++i) {
       const int64_t off = source(index);
-      if (off >= 0) std::memcpy(dst + i * static_cast<int64_t>(elem), src + off * static_cast<int64_t>(elem), elem);
-      else if (pad) std::memcpy(dst + i * static_cast<int64_t>(elem), pad, elem);
-      else source.fill(dst + i * static_cast<int64_t>(elem));
+      if (off >= 0)
+        std::memcpy(dst + i * static_cast<int64_t>(elem), src + off * static_cast<int64_t>(elem),
+                    elem);
+      else if (pad)
+        std::memcpy(dst + i * static_cast<int64_t>(elem), pad, elem);
+      else
+        source.fill(dst + i * static_cast<int64_t>(elem));
       for (size_t k = out_shape.rank(); k-- > 0;) {
         if (++index[k] < out_shape[k]) break;
         index[k] = 0;
@@ -37,9 +43,10 @@ void copy_via(const Shape& out_shape, size_t elem, const Source& source, std::sp
 
 template <typename Source>
 RunFn gather_copy(Shape out_shape, size_t elem, Source source) {
-  return [out_shape, elem, source](std::span<const TensorView> in, std::span<const TensorView> out) {
-    copy_via(out_shape, elem, source, in, out);
-  };
+  return
+      [out_shape, elem, source](std::span<const TensorView> in, std::span<const TensorView> out) {
+        copy_via(out_shape, elem, source, in, out);
+      };
 }
 
 // Affine maps: input coordinate = start[k] + index[k] * step[k] (Slice), index % dim (Tile),
@@ -57,17 +64,25 @@ struct Source {
       int64_t i = index[k + shift];
       const int64_t d = in_dims[k];
       switch (kind) {
-        case kAffine: i = start[k] + i * step[k]; break;
-        case kModulo: i = d ? i % d : 0; break;
-        case kBroadcast: i = d == 1 ? 0 : i; break;
+        case kAffine:
+          i = start[k] + i * step[k];
+          break;
+        case kModulo:
+          i = d ? i % d : 0;
+          break;
+        case kBroadcast:
+          i = d == 1 ? 0 : i;
+          break;
         default:
           i -= start[k];
           if (i < 0 || i >= d) {
             if (kind == kPadConstant || d == 0) return -1;
-            if (kind == kPadEdge) i = std::clamp<int64_t>(i, 0, d - 1);
+            if (kind == kPadEdge)
+              i = std::clamp<int64_t>(i, 0, d - 1);
             else {  // reflect without repeating the edge: period 2 * (d - 1)
               const int64_t period = 2 * (d - 1);
-              if (period == 0) i = 0;
+              if (period == 0)
+                i = 0;
               else {
                 i = ((i % period) + period) % period;
                 if (i >= d) i = period - i;
@@ -80,8 +95,10 @@ struct Source {
     return off;
   }
   void fill(uint8_t* dst) const {
-    if (!fill_bytes.empty()) std::memcpy(dst, fill_bytes.data(), fill_bytes.size());
-    else std::memset(dst, 0, elem);
+    if (!fill_bytes.empty())
+      std::memcpy(dst, fill_bytes.data(), fill_bytes.size());
+    else
+      std::memset(dst, 0, elem);
   }
   size_t out_rank = 0;
   size_t elem = 0;
@@ -103,10 +120,13 @@ Source source_for(const Shape& in, const Shape& out, size_t elem) {
 // kernel recomputes starts and steps each run and clamps every coordinate into the input.
 RunFn runtime_slice(const Shape& x, const Shape& out_shape, size_t elem) {
   Source src = source_for(x, out_shape, elem);
-  return [x, out_shape, elem, src](std::span<const TensorView> in, std::span<const TensorView> out) mutable {
+  return [x, out_shape, elem, src](std::span<const TensorView> in,
+                                   std::span<const TensorView> out) mutable {
     auto read = [&](size_t i, std::array<int64_t, kMaxRank>& dst) {
-      const int64_t n = i < in.size() && in[i].data ? std::min<int64_t>(in[i].num_elements(), kMaxRank) : 0;
-      for (int64_t k = 0; k < n; ++k) dst[static_cast<size_t>(k)] = int_at(in[i].dtype, in[i].data, k);
+      const int64_t n =
+          i < in.size() && in[i].data ? std::min<int64_t>(in[i].num_elements(), kMaxRank) : 0;
+      for (int64_t k = 0; k < n; ++k)
+        dst[static_cast<size_t>(k)] = int_at(in[i].dtype, in[i].data, k);
       return n;
     };
     std::array<int64_t, kMaxRank> starts{}, axes{}, steps{};
@@ -117,9 +137,11 @@ RunFn runtime_slice(const Shape& x, const Shape& out_shape, size_t elem) {
       int64_t a = k < na ? axes[static_cast<size_t>(k)] : k;
       if (a < 0) a += static_cast<int64_t>(x.rank());
       if (a < 0 || a >= static_cast<int64_t>(x.rank())) continue;
-      const int64_t step = k < nt && steps[static_cast<size_t>(k)] != 0 ? steps[static_cast<size_t>(k)] : 1;
+      const int64_t step =
+          k < nt && steps[static_cast<size_t>(k)] != 0 ? steps[static_cast<size_t>(k)] : 1;
       const int64_t dim = x[static_cast<size_t>(a)];
-      int64_t s = starts[static_cast<size_t>(k)] < 0 ? starts[static_cast<size_t>(k)] + dim : starts[static_cast<size_t>(k)];
+      int64_t s = starts[static_cast<size_t>(k)] < 0 ? starts[static_cast<size_t>(k)] + dim
+                                                     : starts[static_cast<size_t>(k)];
       s = step > 0 ? std::clamp<int64_t>(s, 0, dim) : std::clamp<int64_t>(s, -1, dim - 1);
       // Keep the last element read inside the input whatever the operands say.
       const int64_t last = s + (out_shape[static_cast<size_t>(a)] - 1) * step;
@@ -141,7 +163,8 @@ Result<std::unique_ptr<Kernel>> make_slice(const Node& node, const Graph& graph,
   for (size_t i = 1; i < node.inputs.size(); ++i) {
     if (!has_input(node, i)) continue;
     const DType d = input_of(graph, node, i).dtype;
-    if (d != DType::kInt32 && d != DType::kInt64) return not_handled(graph, node, "slice operands must be int32/int64");
+    if (d != DType::kInt32 && d != DType::kInt64)
+      return not_handled(graph, node, "slice operands must be int32/int64");
     runtime |= !input_of(graph, node, i).is_constant();
   }
   if (runtime) return make_kernel(runtime_slice(x, output_of(graph, node).shape, elem));
@@ -162,7 +185,8 @@ Result<std::unique_ptr<Kernel>> make_slice(const Node& node, const Graph& graph,
   if (axes.empty())
     for (size_t k = 0; k < starts.size(); ++k) axes.push_back(static_cast<int64_t>(k));
   if (steps.empty()) steps.assign(starts.size(), 1);
-  if (axes.size() != starts.size() || steps.size() != starts.size()) return not_handled(graph, node, "bad slice operands");
+  if (axes.size() != starts.size() || steps.size() != starts.size())
+    return not_handled(graph, node, "bad slice operands");
   for (size_t k = 0; k < starts.size(); ++k) {
     int64_t a = axes[k] < 0 ? axes[k] + static_cast<int64_t>(x.rank()) : axes[k];
     if (a < 0 || a >= static_cast<int64_t>(x.rank())) return not_handled(graph, node, "bad axis");
@@ -186,12 +210,17 @@ Result<std::unique_ptr<Kernel>> make_pad(const Node& node, const Graph& graph, s
     // Pads given at run time (constant mode; the output shape is the declared one): begin pads
     // are read each run, clamped so that reads stay inside the input.
     const std::string mode = node.attrs.get_string("mode", "constant");
-    src.kind = mode == "reflect" ? Source::kPadReflect : mode == "edge" ? Source::kPadEdge : Source::kPadConstant;
+    src.kind = mode == "reflect" ? Source::kPadReflect
+               : mode == "edge"  ? Source::kPadEdge
+                                 : Source::kPadConstant;
     src.pad_from_input = true;
     const Shape out_shape = output_of(graph, node).shape;
-    return make_kernel([x, out_shape, elem, src](std::span<const TensorView> in, std::span<const TensorView> out) mutable {
+    return make_kernel([x, out_shape, elem, src](std::span<const TensorView> in,
+                                                 std::span<const TensorView> out) mutable {
       for (size_t k = 0; k < x.rank(); ++k)
-        src.start[k] = static_cast<int64_t>(k) < in[1].num_elements() ? int_at(in[1].dtype, in[1].data, static_cast<int64_t>(k)) : 0;
+        src.start[k] = static_cast<int64_t>(k) < in[1].num_elements()
+                           ? int_at(in[1].dtype, in[1].data, static_cast<int64_t>(k))
+                           : 0;
       copy_via(out_shape, elem, src, in, out);
     });
   }
@@ -219,7 +248,9 @@ Result<std::unique_ptr<Kernel>> make_pad(const Node& node, const Graph& graph, s
   for (size_t k = 0; k < x.rank(); ++k) src.start[k] = pads[k];
   src.pad_from_input = opset_of(node) >= 11;
   const std::string mode = node.attrs.get_string("mode", "constant");
-  src.kind = mode == "reflect" ? Source::kPadReflect : mode == "edge" ? Source::kPadEdge : Source::kPadConstant;
+  src.kind = mode == "reflect" ? Source::kPadReflect
+             : mode == "edge"  ? Source::kPadEdge
+                               : Source::kPadConstant;
   return make_kernel(gather_copy(output_of(graph, node).shape, elem, src));
 }
 
@@ -236,16 +267,19 @@ Result<std::unique_ptr<Kernel>> make_split(const Node& node, const Graph& graph,
   for (size_t o = 0; o < node.outputs.size(); ++o)
     chunk.push_back(graph.value(node.outputs[o]).shape[static_cast<size_t>(axis)] * inner);
   const int64_t row = x[static_cast<size_t>(axis)] * inner;
-  return make_kernel([outer, chunk, row](std::span<const TensorView> in, std::span<const TensorView> out) {
-    const auto* src = static_cast<const uint8_t*>(in[0].data);
-    for (int64_t o = 0; o < outer; ++o) {
-      int64_t at = o * row;
-      for (size_t k = 0; k < chunk.size(); ++k) {
-        if (chunk[k]) std::memcpy(static_cast<uint8_t*>(out[k].data) + o * chunk[k], src + at, static_cast<size_t>(chunk[k]));
-        at += chunk[k];
-      }
-    }
-  });
+  return make_kernel(
+      [outer, chunk, row](std::span<const TensorView> in, std::span<const TensorView> out) {
+        const auto* src = static_cast<const uint8_t*>(in[0].data);
+        for (int64_t o = 0; o < outer; ++o) {
+          int64_t at = o * row;
+          for (size_t k = 0; k < chunk.size(); ++k) {
+            if (chunk[k])
+              std::memcpy(static_cast<uint8_t*>(out[k].data) + o * chunk[k], src + at,
+                          static_cast<size_t>(chunk[k]));
+            at += chunk[k];
+          }
+        }
+      });
 }
 
 }  // namespace
@@ -254,11 +288,15 @@ Result<std::unique_ptr<Kernel>> make_onnx_slice(const Node& node, const Graph& g
   const DType d = input_of(graph, node, 0).dtype;
   const size_t elem = dtype_size(d);
   OUTPOST_RETURN_IF_ERROR(check_rank(graph, node, output_of(graph, node).shape));
-  if (output_of(graph, node).dtype != d) return not_handled(graph, node, "input and output dtypes differ");
+  if (output_of(graph, node).dtype != d)
+    return not_handled(graph, node, "input and output dtypes differ");
   switch (node.op) {
-    case OpKind::kSlice: return make_slice(node, graph, elem);
-    case OpKind::kOnnxPad: return make_pad(node, graph, elem);
-    case OpKind::kSplit: return make_split(node, graph, elem);
+    case OpKind::kSlice:
+      return make_slice(node, graph, elem);
+    case OpKind::kOnnxPad:
+      return make_pad(node, graph, elem);
+    case OpKind::kSplit:
+      return make_split(node, graph, elem);
     default: {
       Source src = source_for(input_of(graph, node, 0).shape, output_of(graph, node).shape, elem);
       src.kind = node.op == OpKind::kTile ? Source::kModulo : Source::kBroadcast;

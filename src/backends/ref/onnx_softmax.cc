@@ -18,9 +18,12 @@ Result<std::unique_ptr<Kernel>> make_onnx_softmax(const Node& node, const Graph&
   int64_t outer = 1, n = 1, inner = 1;
   for (int64_t k = 0; k < rank; ++k) {
     const int64_t d = x[static_cast<size_t>(k)];
-    if (k < axis) outer *= d;
-    else if (k == axis || legacy) n *= d;
-    else inner *= d;
+    if (k < axis)
+      outer *= d;
+    else if (k == axis || legacy)
+      n *= d;
+    else
+      inner *= d;
   }
   const OpKind op = node.op;
   RunFn fn;
@@ -42,10 +45,12 @@ Result<std::unique_ptr<Kernel>> make_onnx_softmax(const Node& node, const Graph&
               }
               const double m = n > 0 ? static_cast<double>(p[best * inner]) : 0.0;
               double sum = 0;
-              for (int64_t k = 0; k < n; ++k) sum += std::exp(static_cast<double>(p[k * inner]) - m);
+              for (int64_t k = 0; k < n; ++k)
+                sum += std::exp(static_cast<double>(p[k * inner]) - m);
               for (int64_t k = 0; k < n; ++k) {
                 const double z = static_cast<double>(p[k * inner]) - m;
-                q[k * inner] = static_cast<T>(op == OpKind::kLogSoftmax ? z - std::log(sum) : std::exp(z) / sum);
+                q[k * inner] = static_cast<T>(op == OpKind::kLogSoftmax ? z - std::log(sum)
+                                                                        : std::exp(z) / sum);
               }
             }
           }

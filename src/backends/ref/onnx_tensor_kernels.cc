@@ -7,39 +7,69 @@
 namespace outpost {
 
 void register_onnx_tensor_kernels(KernelRegistry& r) {
-  for (OpKind op : {OpKind::kAbs, OpKind::kNeg, OpKind::kExp, OpKind::kLog, OpKind::kSqrt, OpKind::kReciprocal,
-                    OpKind::kFloor, OpKind::kCeil, OpKind::kRound, OpKind::kSign, OpKind::kSin, OpKind::kCos,
-                    OpKind::kTan, OpKind::kAsin, OpKind::kAcos, OpKind::kAtan, OpKind::kSinh, OpKind::kCosh,
-                    OpKind::kAsinh, OpKind::kAcosh, OpKind::kAtanh, OpKind::kErf, OpKind::kElu, OpKind::kSelu,
-                    OpKind::kCelu, OpKind::kLeakyRelu, OpKind::kHardSigmoid, OpKind::kSoftplus, OpKind::kSoftsign,
-                    OpKind::kThresholdedRelu, OpKind::kShrink, OpKind::kClip, OpKind::kNot, OpKind::kIsNaN,
-                    OpKind::kIsInf, OpKind::kRelu, OpKind::kTanh, OpKind::kLogistic})
+  for (OpKind op : {OpKind::kAbs,      OpKind::kNeg,       OpKind::kExp,
+                    OpKind::kLog,      OpKind::kSqrt,      OpKind::kReciprocal,
+                    OpKind::kFloor,    OpKind::kCeil,      OpKind::kRound,
+                    OpKind::kSign,     OpKind::kSin,       OpKind::kCos,
+                    OpKind::kTan,      OpKind::kAsin,      OpKind::kAcos,
+                    OpKind::kAtan,     OpKind::kSinh,      OpKind::kCosh,
+                    OpKind::kAsinh,    OpKind::kAcosh,     OpKind::kAtanh,
+                    OpKind::kErf,      OpKind::kElu,       OpKind::kSelu,
+                    OpKind::kCelu,     OpKind::kLeakyRelu, OpKind::kHardSigmoid,
+                    OpKind::kSoftplus, OpKind::kSoftsign,  OpKind::kThresholdedRelu,
+                    OpKind::kShrink,   OpKind::kClip,      OpKind::kNot,
+                    OpKind::kIsNaN,    OpKind::kIsInf,     OpKind::kRelu,
+                    OpKind::kTanh,     OpKind::kLogistic})
     r.add(op, make_onnx_unary);
-  for (OpKind op : {OpKind::kAdd, OpKind::kSub, OpKind::kMul, OpKind::kDiv, OpKind::kPRelu, OpKind::kPow,
-                    OpKind::kMod, OpKind::kBitShift, OpKind::kAnd, OpKind::kOr, OpKind::kXor, OpKind::kEqual,
-                    OpKind::kGreater, OpKind::kLess, OpKind::kGreaterOrEqual, OpKind::kLessOrEqual, OpKind::kMax,
-                    OpKind::kMin, OpKind::kSum, OpKind::kElementwiseMean, OpKind::kWhere})
+  for (OpKind op : {OpKind::kAdd,
+                    OpKind::kSub,
+                    OpKind::kMul,
+                    OpKind::kDiv,
+                    OpKind::kPRelu,
+                    OpKind::kPow,
+                    OpKind::kMod,
+                    OpKind::kBitShift,
+                    OpKind::kAnd,
+                    OpKind::kOr,
+                    OpKind::kXor,
+                    OpKind::kEqual,
+                    OpKind::kGreater,
+                    OpKind::kLess,
+                    OpKind::kGreaterOrEqual,
+                    OpKind::kLessOrEqual,
+                    OpKind::kMax,
+                    OpKind::kMin,
+                    OpKind::kSum,
+                    OpKind::kElementwiseMean,
+                    OpKind::kWhere})
     r.add(op, make_onnx_binary);
-  for (OpKind op : {OpKind::kReduceSum, OpKind::kReduceMean, OpKind::kReduceMax, OpKind::kReduceMin,
-                    OpKind::kReduceProd, OpKind::kReduceL1, OpKind::kReduceL2, OpKind::kReduceLogSum,
-                    OpKind::kReduceLogSumExp, OpKind::kReduceSumSquare, OpKind::kArgMax, OpKind::kArgMin})
+  for (OpKind op :
+       {OpKind::kReduceSum, OpKind::kReduceMean, OpKind::kReduceMax, OpKind::kReduceMin,
+        OpKind::kReduceProd, OpKind::kReduceL1, OpKind::kReduceL2, OpKind::kReduceLogSum,
+        OpKind::kReduceLogSumExp, OpKind::kReduceSumSquare, OpKind::kArgMax, OpKind::kArgMin})
     r.add(op, make_onnx_reduce);
-  for (OpKind op : {OpKind::kOnnxSoftmax, OpKind::kLogSoftmax, OpKind::kHardmax}) r.add(op, make_onnx_softmax);
-  for (OpKind op : {OpKind::kOnnxReshape, OpKind::kFlatten, OpKind::kSqueeze, OpKind::kUnsqueeze, OpKind::kIdentity,
-                    OpKind::kDropout})
+  for (OpKind op : {OpKind::kOnnxSoftmax, OpKind::kLogSoftmax, OpKind::kHardmax})
+    r.add(op, make_onnx_softmax);
+  for (OpKind op : {OpKind::kOnnxReshape, OpKind::kFlatten, OpKind::kSqueeze, OpKind::kUnsqueeze,
+                    OpKind::kIdentity, OpKind::kDropout})
     r.add(op, make_onnx_copy);
-  for (OpKind op : {OpKind::kShape, OpKind::kSize, OpKind::kConstantOfShape, OpKind::kRange, OpKind::kEyeLike})
+  for (OpKind op :
+       {OpKind::kShape, OpKind::kSize, OpKind::kConstantOfShape, OpKind::kRange, OpKind::kEyeLike})
     r.add(op, make_onnx_generator);
   r.add(OpKind::kCast, make_onnx_cast);
   r.add(OpKind::kCastLike, make_onnx_cast);
-  for (OpKind op : {OpKind::kTranspose, OpKind::kOnnxDepthToSpace, OpKind::kSpaceToDepth}) r.add(op, make_onnx_transpose);
-  for (OpKind op : {OpKind::kSlice, OpKind::kSplit, OpKind::kExpand, OpKind::kTile, OpKind::kOnnxPad})
+  for (OpKind op : {OpKind::kTranspose, OpKind::kOnnxDepthToSpace, OpKind::kSpaceToDepth})
+    r.add(op, make_onnx_transpose);
+  for (OpKind op :
+       {OpKind::kSlice, OpKind::kSplit, OpKind::kExpand, OpKind::kTile, OpKind::kOnnxPad})
     r.add(op, make_onnx_slice);
-  for (OpKind op : {OpKind::kGather, OpKind::kGatherElements, OpKind::kGatherND, OpKind::kScatterElements,
-                    OpKind::kScatterND, OpKind::kOneHot})
+  for (OpKind op : {OpKind::kGather, OpKind::kGatherElements, OpKind::kGatherND,
+                    OpKind::kScatterElements, OpKind::kScatterND, OpKind::kOneHot})
     r.add(op, make_onnx_gather);
-  for (OpKind op : {OpKind::kCumSum, OpKind::kTopK, OpKind::kTrilu, OpKind::kNonZero}) r.add(op, make_onnx_scan);
-  for (OpKind op : {OpKind::kNegativeLogLikelihoodLoss, OpKind::kSoftmaxCrossEntropyLoss}) r.add(op, make_onnx_loss);
+  for (OpKind op : {OpKind::kCumSum, OpKind::kTopK, OpKind::kTrilu, OpKind::kNonZero})
+    r.add(op, make_onnx_scan);
+  for (OpKind op : {OpKind::kNegativeLogLikelihoodLoss, OpKind::kSoftmaxCrossEntropyLoss})
+    r.add(op, make_onnx_loss);
 }
 
 }  // namespace outpost

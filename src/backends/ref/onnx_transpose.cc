@@ -24,7 +24,8 @@ RunFn transpose_fn(std::vector<int64_t> dims, std::vector<int64_t> perm, size_t 
     int64_t off = 0;
     const size_t rank = out_dims.size();
     for (int64_t i = 0; i < total; ++i) {
-      std::memcpy(dst + i * static_cast<int64_t>(elem), src + off * static_cast<int64_t>(elem), elem);
+      std::memcpy(dst + i * static_cast<int64_t>(elem), src + off * static_cast<int64_t>(elem),
+                  elem);
       for (size_t k = rank; k-- > 0;) {
         off += stride[k];
         if (++index[k] < out_dims[k]) break;

@@ -32,55 +32,94 @@ T apply(OpKind op, T x, const Params& p) {
   }
   const double d = static_cast<double>(x);
   switch (op) {
-    case OpKind::kAbs: return T(std::fabs(d));
-    case OpKind::kNeg: return T(-d);
-    case OpKind::kSign: return T(d > 0 ? 1 : (d < 0 ? -1 : 0));
-    case OpKind::kExp: return T(std::exp(d));
-    case OpKind::kLog: return T(std::log(d));
-    case OpKind::kSqrt: return T(std::sqrt(d));
-    case OpKind::kReciprocal: return T(1.0 / d);
-    case OpKind::kFloor: return T(std::floor(d));
-    case OpKind::kCeil: return T(std::ceil(d));
-    case OpKind::kRound: return T(std::nearbyint(d));  // the default rounding mode: half to even
-    case OpKind::kSin: return T(std::sin(d));
-    case OpKind::kCos: return T(std::cos(d));
-    case OpKind::kTan: return T(std::tan(d));
-    case OpKind::kAsin: return T(std::asin(d));
-    case OpKind::kAcos: return T(std::acos(d));
-    case OpKind::kAtan: return T(std::atan(d));
-    case OpKind::kSinh: return T(std::sinh(d));
-    case OpKind::kCosh: return T(std::cosh(d));
-    case OpKind::kAsinh: return T(std::asinh(d));
-    case OpKind::kAcosh: return T(std::acosh(d));
-    case OpKind::kAtanh: return T(std::atanh(d));
-    case OpKind::kErf: return T(std::erf(d));
-    case OpKind::kElu: return T(d < 0 ? p.alpha * (std::exp(d) - 1) : d);
-    case OpKind::kSelu: return T(d <= 0 ? p.gamma * (p.alpha * std::exp(d) - p.alpha) : p.gamma * d);
-    case OpKind::kCelu: return T(std::max(0.0, d) + std::min(0.0, p.alpha * (std::exp(d / p.alpha) - 1)));
-    case OpKind::kLeakyRelu: return T(d < 0 ? p.alpha * d : d);
-    case OpKind::kHardSigmoid: return T(std::max(0.0, std::min(1.0, p.alpha * d + p.beta)));
-    case OpKind::kSoftplus: return T(d > 30 ? d : std::log1p(std::exp(d)));
-    case OpKind::kSoftsign: return T(d / (1 + std::fabs(d)));
-    case OpKind::kThresholdedRelu: return T(d > p.alpha ? d : 0);
-    case OpKind::kShrink: return T(d < -p.gamma ? d + p.beta : (d > p.gamma ? d - p.beta : 0));
-    case OpKind::kRelu: return T(d > 0 ? d : 0);
-    case OpKind::kTanh: return T(std::tanh(d));
-    case OpKind::kLogistic: return T(1 / (1 + std::exp(-d)));
-    default: return x;
+    case OpKind::kAbs:
+      return T(std::fabs(d));
+    case OpKind::kNeg:
+      return T(-d);
+    case OpKind::kSign:
+      return T(d > 0 ? 1 : (d < 0 ? -1 : 0));
+    case OpKind::kExp:
+      return T(std::exp(d));
+    case OpKind::kLog:
+      return T(std::log(d));
+    case OpKind::kSqrt:
+      return T(std::sqrt(d));
+    case OpKind::kReciprocal:
+      return T(1.0 / d);
+    case OpKind::kFloor:
+      return T(std::floor(d));
+    case OpKind::kCeil:
+      return T(std::ceil(d));
+    case OpKind::kRound:
+      return T(std::nearbyint(d));  // the default rounding mode: half to even
+    case OpKind::kSin:
+      return T(std::sin(d));
+    case OpKind::kCos:
+      return T(std::cos(d));
+    case OpKind::kTan:
+      return T(std::tan(d));
+    case OpKind::kAsin:
+      return T(std::asin(d));
+    case OpKind::kAcos:
+      return T(std::acos(d));
+    case OpKind::kAtan:
+      return T(std::atan(d));
+    case OpKind::kSinh:
+      return T(std::sinh(d));
+    case OpKind::kCosh:
+      return T(std::cosh(d));
+    case OpKind::kAsinh:
+      return T(std::asinh(d));
+    case OpKind::kAcosh:
+      return T(std::acosh(d));
+    case OpKind::kAtanh:
+      return T(std::atanh(d));
+    case OpKind::kErf:
+      return T(std::erf(d));
+    case OpKind::kElu:
+      return T(d < 0 ? p.alpha * (std::exp(d) - 1) : d);
+    case OpKind::kSelu:
+      return T(d <= 0 ? p.gamma * (p.alpha * std::exp(d) - p.alpha) : p.gamma * d);
+    case OpKind::kCelu:
+      return T(std::max(0.0, d) + std::min(0.0, p.alpha * (std::exp(d / p.alpha) - 1)));
+    case OpKind::kLeakyRelu:
+      return T(d < 0 ? p.alpha * d : d);
+    case OpKind::kHardSigmoid:
+      return T(std::max(0.0, std::min(1.0, p.alpha * d + p.beta)));
+    case OpKind::kSoftplus:
+      return T(d > 30 ? d : std::log1p(std::exp(d)));
+    case OpKind::kSoftsign:
+      return T(d / (1 + std::fabs(d)));
+    case OpKind::kThresholdedRelu:
+      return T(d > p.alpha ? d : 0);
+    case OpKind::kShrink:
+      return T(d < -p.gamma ? d + p.beta : (d > p.gamma ? d - p.beta : 0));
+    case OpKind::kRelu:
+      return T(d > 0 ? d : 0);
+    case OpKind::kTanh:
+      return T(std::tanh(d));
+    case OpKind::kLogistic:
+      return T(1 / (1 + std::exp(-d)));
+    default:
+      return x;
   }
 }
 
 Params params_of(const Node& n) {
   Params p;
   switch (n.op) {
-    case OpKind::kElu: case OpKind::kCelu: case OpKind::kThresholdedRelu:
+    case OpKind::kElu:
+    case OpKind::kCelu:
+    case OpKind::kThresholdedRelu:
       p.alpha = n.attrs.get_float("alpha", 1.0f);
       break;
     case OpKind::kSelu:
       p.alpha = n.attrs.get_float("alpha", 1.67326319217681884765625f);
       p.gamma = n.attrs.get_float("gamma", 1.05070102214813232421875f);
       break;
-    case OpKind::kLeakyRelu: p.alpha = n.attrs.get_float("alpha", 0.01f); break;
+    case OpKind::kLeakyRelu:
+      p.alpha = n.attrs.get_float("alpha", 0.01f);
+      break;
     case OpKind::kHardSigmoid:
       p.alpha = n.attrs.get_float("alpha", 0.2f);
       p.beta = n.attrs.get_float("beta", 0.5f);
@@ -89,7 +128,8 @@ Params params_of(const Node& n) {
       p.gamma = n.attrs.get_float("lambd", 0.5f);
       p.beta = n.attrs.get_float("bias", 0.0f);
       break;
-    default: break;
+    default:
+      break;
   }
   return p;
 }
@@ -104,12 +144,14 @@ Result<std::unique_ptr<Kernel>> make_clip(const Node& node, const Graph& graph) 
   const double lo_attr = node.attrs.get_float("min", -std::numeric_limits<float>::max());
   const double hi_attr = node.attrs.get_float("max", std::numeric_limits<float>::max());
   for (size_t i = 1; i < node.inputs.size(); ++i)
-    if (has_input(node, i) && (input_of(graph, node, i).dtype != d || input_of(graph, node, i).shape.num_elements().value_or(0) != 1))
+    if (has_input(node, i) && (input_of(graph, node, i).dtype != d ||
+                               input_of(graph, node, i).shape.num_elements().value_or(0) != 1))
       return not_handled(graph, node, "min and max must be scalars of the input's dtype");
   RunFn fn;
   const bool ok = visit_numeric(d, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    fn = [legacy, lo_attr, hi_attr](std::span<const TensorView> in, std::span<const TensorView> out) {
+    fn = [legacy, lo_attr, hi_attr](std::span<const TensorView> in,
+                                    std::span<const TensorView> out) {
       T lo = std::numeric_limits<T>::lowest(), hi = std::numeric_limits<T>::max();
       if (legacy) {
         lo = static_cast<T>(lo_attr);
@@ -120,7 +162,8 @@ Result<std::unique_ptr<Kernel>> make_clip(const Node& node, const Graph& graph) 
       }
       const T* x = in[0].as<const T>();
       T* y = out[0].as<T>();
-      for (int64_t i = 0, n = out[0].num_elements(); i < n; ++i) y[i] = std::min(std::max(x[i], lo), hi);
+      for (int64_t i = 0, n = out[0].num_elements(); i < n; ++i)
+        y[i] = std::min(std::max(x[i], lo), hi);
     };
   });
   if (!ok) return unsupported_dtype(graph, node, d);
@@ -151,13 +194,15 @@ Result<std::unique_ptr<Kernel>> make_onnx_unary(const Node& node, const Graph& g
             const T* x = in[0].as<const T>();
             bool* y = out[0].as<bool>();
             for (int64_t i = 0, n = out[0].num_elements(); i < n; ++i)
-              y[i] = op == OpKind::kIsNaN ? std::isnan(x[i]) : (std::isinf(x[i]) && (x[i] > 0 ? pos : neg));
+              y[i] = op == OpKind::kIsNaN ? std::isnan(x[i])
+                                          : (std::isinf(x[i]) && (x[i] > 0 ? pos : neg));
           };
         }))
       return unsupported_dtype(graph, node, d);
     return make_kernel(std::move(fn));
   }
-  if (output_of(graph, node).dtype != d) return not_handled(graph, node, "input and output dtypes differ");
+  if (output_of(graph, node).dtype != d)
+    return not_handled(graph, node, "input and output dtypes differ");
   const Params p = params_of(node);
   RunFn fn;
   auto make = [&](auto tag) {

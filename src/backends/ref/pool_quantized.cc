@@ -38,8 +38,7 @@ class PoolQuantized final : public Kernel {
           const int64_t x0 = ox * g.stride_w - g.pad_left;
           const int64_t kx_begin = std::max<int64_t>(0, -x0);
           const int64_t kx_end = std::min<int64_t>(g.k_w, g.in_w - x0);
-          const int32_t count =
-              static_cast<int32_t>((ky_end - ky_begin) * (kx_end - kx_begin));
+          const int32_t count = static_cast<int32_t>((ky_end - ky_begin) * (kx_end - kx_begin));
           for (int64_t c = 0; c < g.channels; ++c) {
             int32_t acc = kKind == PoolKind::kMax ? quant::qmin<T>() : 0;
             for (int64_t ky = ky_begin; ky < ky_end; ++ky) {
@@ -53,8 +52,7 @@ class PoolQuantized final : public Kernel {
               }
             }
             if constexpr (kKind == PoolKind::kAverage) {
-              if (count > 0)
-                acc = acc >= 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+              if (count > 0) acc = acc >= 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
             }
             y[((b * g.out_h + oy) * g.out_w + ox) * g.channels + c] =
                 quant::clamp_to<T>(acc, act_.min, act_.max);
@@ -78,9 +76,9 @@ Result<std::unique_ptr<Kernel>> make_pool(const Node& n, const Graph& g) {
   OUTPOST_ASSIGN_OR_RETURN(auto xq, quant::per_tensor_quant(g, n, x, "input"));
   OUTPOST_ASSIGN_OR_RETURN(auto yq, quant::per_tensor_quant(g, n, y, "output"));
   if (xq.zero_point != yq.zero_point || std::abs(xq.scale - yq.scale) > 1e-6f)
-    return not_handled(g, n, "quantized pooling needs the same quantization on input (" +
-                                 x.quant.to_string() + ") and output (" + y.quant.to_string() +
-                                 ")");
+    return not_handled(g, n,
+                       "quantized pooling needs the same quantization on input (" +
+                           x.quant.to_string() + ") and output (" + y.quant.to_string() + ")");
   OUTPOST_ASSIGN_OR_RETURN(auto act, quant::fused_activation_range(g, n, y, yq));
   PoolGeometry geo;
   geo.batch = x.shape[0];

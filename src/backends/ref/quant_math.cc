@@ -9,7 +9,8 @@ QuantizedMultiplier quantize_multiplier(double real) {
   if (real == 0.0) return m;
   int exponent = 0;
   const double significand = std::frexp(real, &exponent);
-  int64_t fixed = static_cast<int64_t>(std::round(significand * static_cast<double>(int64_t{1} << 31)));
+  int64_t fixed =
+      static_cast<int64_t>(std::round(significand * static_cast<double>(int64_t{1} << 31)));
   if (fixed == (int64_t{1} << 31)) {
     fixed /= 2;
     ++exponent;
@@ -65,7 +66,8 @@ Result<ActivationRange> activation_range(const std::string& activation, DType dt
     r.min = std::max(r.min, quantize(-1.0f));
     r.max = std::min(r.max, quantize(1.0f));
   } else {
-    return unsupported("fused activation '" + activation + "' is not supported on quantized outputs");
+    return unsupported("fused activation '" + activation +
+                       "' is not supported on quantized outputs");
   }
   return r;
 }

@@ -30,7 +30,8 @@ QuantizedMultiplier quantize_multiplier(double real);
 // a * b / 2^31 rounded to nearest (gemmlowp's nudge makes ties go toward +infinity: 1.5 -> 2,
 // -1.5 -> -1); the single overflowing case (INT32_MIN * INT32_MIN) saturates to INT32_MAX.
 inline int32_t saturating_rounding_doubling_high_mul(int32_t a, int32_t b) {
-  if (a == b && a == std::numeric_limits<int32_t>::min()) return std::numeric_limits<int32_t>::max();
+  if (a == b && a == std::numeric_limits<int32_t>::min())
+    return std::numeric_limits<int32_t>::max();
   const int64_t ab = static_cast<int64_t>(a) * static_cast<int64_t>(b);
   const int64_t nudge = ab >= 0 ? (int64_t{1} << 30) : (1 - (int64_t{1} << 30));
   // Division truncates toward zero; the sign-dependent nudge turns that into round-to-nearest.

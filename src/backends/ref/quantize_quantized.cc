@@ -74,14 +74,16 @@ Result<std::unique_ptr<Kernel>> make_quantize_quantized(const Node& n, const Gra
   OUTPOST_ASSIGN_OR_RETURN(auto yq, quant::per_tensor_quant(g, n, y, "output"));
   if (x.dtype == DType::kFloat32) {
     if (y.dtype == DType::kUInt8)
-      return std::unique_ptr<Kernel>(std::make_unique<QuantizeFloat<uint8_t>>(yq.scale, yq.zero_point));
-    return std::unique_ptr<Kernel>(std::make_unique<QuantizeFloat<int8_t>>(yq.scale, yq.zero_point));
+      return std::unique_ptr<Kernel>(
+          std::make_unique<QuantizeFloat<uint8_t>>(yq.scale, yq.zero_point));
+    return std::unique_ptr<Kernel>(
+        std::make_unique<QuantizeFloat<int8_t>>(yq.scale, yq.zero_point));
   }
   if (!quant::is_quantized_8bit(x.dtype))
     return not_handled(g, n, "Quantize takes float32, uint8 or int8 inputs");
   OUTPOST_ASSIGN_OR_RETURN(auto xq, quant::per_tensor_quant(g, n, x, "input"));
-  const auto m = quant::quantize_multiplier(static_cast<double>(xq.scale) /
-                                            static_cast<double>(yq.scale));
+  const auto m =
+      quant::quantize_multiplier(static_cast<double>(xq.scale) / static_cast<double>(yq.scale));
   if (x.dtype == DType::kUInt8)
     return make_requantize<uint8_t>(y.dtype, m, xq.zero_point, yq.zero_point);
   return make_requantize<int8_t>(y.dtype, m, xq.zero_point, yq.zero_point);

@@ -8,11 +8,13 @@ Result<TensorQuant> per_tensor_quant(const Graph& g, const Node& n, const Value&
                                      const std::string& role) {
   const QuantParams& q = value.quant;
   if (q.empty())
-    return not_handled(g, n, role + " '" + value.name + "' (" + dtype_name(value.dtype) +
-                                 ") has no quantization parameters");
+    return not_handled(g, n,
+                       role + " '" + value.name + "' (" + dtype_name(value.dtype) +
+                           ") has no quantization parameters");
   if (q.per_channel())
-    return not_handled(g, n, role + " '" + value.name + "' is quantized per channel (" +
-                                 q.to_string() + "); only its weights may be");
+    return not_handled(g, n,
+                       role + " '" + value.name + "' is quantized per channel (" + q.to_string() +
+                           "); only its weights may be");
   const float scale = q.scale[0];
   if (!(scale > 0.0f) || !std::isfinite(scale))
     return not_handled(g, n, role + " '" + value.name + "' has an invalid scale " + q.to_string());
@@ -20,17 +22,18 @@ Result<TensorQuant> per_tensor_quant(const Graph& g, const Node& n, const Value&
   t.scale = scale;
   t.zero_point = q.zero_point.empty() ? 0 : static_cast<int32_t>(q.zero_point[0]);
   if (t.zero_point < qmin(value.dtype) || t.zero_point > qmax(value.dtype))
-    return not_handled(g, n, role + " '" + value.name + "' has zero point " +
-                                 std::to_string(t.zero_point) + " outside the range of " +
-                                 dtype_name(value.dtype));
+    return not_handled(g, n,
+                       role + " '" + value.name + "' has zero point " +
+                           std::to_string(t.zero_point) + " outside the range of " +
+                           dtype_name(value.dtype));
   return t;
 }
 
 Result<ActivationRange> fused_activation_range(const Graph& g, const Node& n, const Value& output,
                                                const TensorQuant& output_quant) {
   const std::string activation = n.attrs.get_string("activation", "none");
-  auto range = activation_range(activation, output.dtype, output_quant.scale,
-                                output_quant.zero_point);
+  auto range =
+      activation_range(activation, output.dtype, output_quant.scale, output_quant.zero_point);
   if (!range.is_ok()) return not_handled(g, n, range.status().message());
   if (range->min > range->max)
     return not_handled(g, n, "fused activation '" + activation + "' leaves an empty output range");
@@ -48,11 +51,11 @@ Result<std::vector<QuantizedMultiplier>> conv_output_multipliers(
     if (input_dtype != DType::kInt8)
       return not_handled(g, n, "per-channel weights need int8 inputs");
     if (static_cast<int64_t>(wq.scale.size()) != channels || wq.axis != channel_axis)
-      return not_handled(g, n, "weights '" + weights.name + "' are quantized along axis " +
-                                   std::to_string(wq.axis) + " with " +
-                                   std::to_string(wq.scale.size()) + " scales; expected " +
-                                   std::to_string(channels) + " along axis " +
-                                   std::to_string(channel_axis));
+      return not_handled(g, n,
+                         "weights '" + weights.name + "' are quantized along axis " +
+                             std::to_string(wq.axis) + " with " + std::to_string(wq.scale.size()) +
+                             " scales; expected " + std::to_string(channels) + " along axis " +
+                             std::to_string(channel_axis));
   }
   std::vector<QuantizedMultiplier> out(static_cast<size_t>(channels));
   for (int64_t c = 0; c < channels; ++c) {

@@ -12,8 +12,7 @@ Result<std::unique_ptr<Kernel>> make_conv2d_quantized(const Node& node, const Gr
 Result<std::unique_ptr<Kernel>> make_depthwise_conv2d_quantized(const Node& node,
                                                                 const Graph& graph);
 Result<std::unique_ptr<Kernel>> make_add_quantized(const Node& node, const Graph& graph);
-Result<std::unique_ptr<Kernel>> make_average_pool2d_quantized(const Node& node,
-                                                              const Graph& graph);
+Result<std::unique_ptr<Kernel>> make_average_pool2d_quantized(const Node& node, const Graph& graph);
 Result<std::unique_ptr<Kernel>> make_max_pool2d_quantized(const Node& node, const Graph& graph);
 Result<std::unique_ptr<Kernel>> make_softmax_quantized(const Node& node, const Graph& graph);
 Result<std::unique_ptr<Kernel>> make_mean_quantized(const Node& node, const Graph& graph);

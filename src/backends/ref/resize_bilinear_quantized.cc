@@ -86,8 +86,9 @@ Result<std::unique_ptr<Kernel>> make_resize_bilinear_quantized(const Node& n, co
     OUTPOST_ASSIGN_OR_RETURN(auto xq, quant::per_tensor_quant(g, n, x, "input"));
     OUTPOST_ASSIGN_OR_RETURN(auto yq, quant::per_tensor_quant(g, n, y, "output"));
     if (xq.scale != yq.scale || xq.zero_point != yq.zero_point)
-      return not_handled(g, n, "quantized ResizeBilinear needs the same input and output "
-                               "quantization");
+      return not_handled(g, n,
+                         "quantized ResizeBilinear needs the same input and output "
+                         "quantization");
   }
   const bool align_corners = n.attrs.get_int("align_corners", 0) != 0;
   const bool half_pixel = n.attrs.get_int("half_pixel_centers", 0) != 0;

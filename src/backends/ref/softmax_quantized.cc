@@ -68,15 +68,16 @@ Result<std::unique_ptr<Kernel>> make_softmax_quantized(const Node& n, const Grap
   // Float throughout, as TFLite's PopulateSoftmaxLookupTable: scale * d rounds to float first.
   const float scale = -xq.scale * beta;
   std::array<float, 256> table{};
-  for (int32_t d = 0; d <= 255; ++d) table[static_cast<size_t>(255 - d)] = std::exp(scale * static_cast<float>(d));
+  for (int32_t d = 0; d <= 255; ++d)
+    table[static_cast<size_t>(255 - d)] = std::exp(scale * static_cast<float>(d));
   const int64_t depth = x.shape.rank() ? x.shape[x.shape.rank() - 1] : 1;
   const int64_t total = x.shape.num_elements().value_or(0);
   const int64_t rows = depth > 0 ? total / depth : 0;
   if (x.dtype == DType::kUInt8)
-    return std::unique_ptr<Kernel>(std::make_unique<SoftmaxQuantized<uint8_t>>(
-        table, rows, depth, yq.scale, yq.zero_point));
-  return std::unique_ptr<Kernel>(std::make_unique<SoftmaxQuantized<int8_t>>(
-      table, rows, depth, yq.scale, yq.zero_point));
+    return std::unique_ptr<Kernel>(
+        std::make_unique<SoftmaxQuantized<uint8_t>>(table, rows, depth, yq.scale, yq.zero_point));
+  return std::unique_ptr<Kernel>(
+      std::make_unique<SoftmaxQuantized<int8_t>>(table, rows, depth, yq.scale, yq.zero_point));
 }
 
 }  // namespace outpost

@@ -19,11 +19,39 @@ constexpr int64_t kMaxElements = int64_t{1} << 34;
 // Ops whose definition is the same at opset 1 as at opset 6 (so models older than opset 6 that
 // use only these read correctly).
 bool unchanged_since_opset_1(const std::string& op) {
-  static const char* const kOps[] = {
-      "Not", "Softplus", "Softsign", "Transpose", "Shape", "Size", "Hardmax", "LogSoftmax", "Softmax", "ArgMax",
-      "ArgMin", "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
-      "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare", "SpaceToDepth", "DepthToSpace", "Gather", "Squeeze",
-      "Unsqueeze", "Flatten", "MatMul", "LRN", "Identity", "TopK", "GlobalMaxPool", "GlobalAveragePool"};
+  static const char* const kOps[] = {"Not",
+                                     "Softplus",
+                                     "Softsign",
+                                     "Transpose",
+                                     "Shape",
+                                     "Size",
+                                     "Hardmax",
+                                     "LogSoftmax",
+                                     "Softmax",
+                                     "ArgMax",
+                                     "ArgMin",
+                                     "ReduceSum",
+                                     "ReduceMean",
+                                     "ReduceMax",
+                                     "ReduceMin",
+                                     "ReduceProd",
+                                     "ReduceL1",
+                                     "ReduceL2",
+                                     "ReduceLogSum",
+                                     "ReduceLogSumExp",
+                                     "ReduceSumSquare",
+                                     "SpaceToDepth",
+                                     "DepthToSpace",
+                                     "Gather",
+                                     "Squeeze",
+                                     "Unsqueeze",
+                                     "Flatten",
+                                     "MatMul",
+                                     "LRN",
+                                     "Identity",
+                                     "TopK",
+                                     "GlobalMaxPool",
+                                     "GlobalAveragePool"};
   for (const char* name : kOps)
     if (op == name) return true;
   return false;
@@ -40,7 +68,8 @@ class Importer {
   Status read_opset();
   Status add_initializers();
   Status add_inputs();
-  Result<int> value_from_type(const onnx::ValueInfoProto& info, const std::string& what, bool is_graph_input);
+  Result<int> value_from_type(const onnx::ValueInfoProto& info, const std::string& what,
+                              bool is_graph_input);
   Result<std::vector<int>> sorted_nodes();
   Status add_node(int index);
   Status add_constant_node(const onnx::NodeProto& p, const std::string& where);
@@ -52,7 +81,7 @@ class Importer {
   std::string source_;
   int64_t opset_ = 0;
   Graph graph_;
-  std::unordered_map<std::string, int> ids_;  // value name -> id
+  std::unordered_map<std::string, int> ids_;                          // value name -> id
   std::unordered_map<std::string, const onnx::TypeProto*> declared_;  // value_info and outputs
   std::vector<bool> dtype_known_;
   std::vector<OnnxNodeOrigin> origins_;
@@ -65,8 +94,10 @@ class Importer {
 std::string Importer::node_where(int index) const {
   const auto& p = model_->graph().node(index);
   std::string s = source_ + ": node " + std::to_string(index);
-  if (!p.name().empty()) s += " ('" + p.name() + "')";
-  else if (p.output_size() > 0) s += " (writing '" + p.output(0) + "')";
+  if (!p.name().empty())
+    s += " ('" + p.name() + "')";
+  else if (p.output_size() > 0)
+    s += " (writing '" + p.output(0) + "')";
   return s;
 }
 
@@ -79,19 +110,22 @@ Status Importer::read_opset() {
     }
   }
   if (!found) {
-    if (model_->opset_import_size() > 0) return Status::ok();  // only other domains: each node will say
+    if (model_->opset_import_size() > 0)
+      return Status::ok();  // only other domains: each node will say
     return invalid_model(source_ + ": the model imports no opset (opset_import is empty)");
   }
   if (opset_ > 0 && opset_ < kOnnxMinOpset) return Status::ok();  // per op: see add_node
   if (opset_ < kOnnxMinOpset || opset_ > kOnnxMaxOpset)
-    return unsupported(source_ + ": the model uses opset " + std::to_string(opset_) + " of domain ai.onnx; Outpost reads opsets " +
-                       std::to_string(kOnnxMinOpset) + " to " + std::to_string(kOnnxMaxOpset) +
+    return unsupported(source_ + ": the model uses opset " + std::to_string(opset_) +
+                       " of domain ai.onnx; Outpost reads opsets " + std::to_string(kOnnxMinOpset) +
+                       " to " + std::to_string(kOnnxMaxOpset) +
                        " (convert it with onnx.version_converter)");
   return Status::ok();
 }
 
 Result<int> Importer::define(const std::string& name, const std::string& where) {
-  if (ids_.count(name)) return invalid_model(where + ": value '" + name + "' is defined more than once");
+  if (ids_.count(name))
+    return invalid_model(where + ": value '" + name + "' is defined more than once");
   Value v;
   v.name = name;
   const int id = graph_.add_value(std::move(v));
@@ -122,10 +156,12 @@ Status Importer::add_initializers() {
   const std::string dir = std::filesystem::path(source_).parent_path().string();
   OnnxTensorSource src{model_, dir.empty() ? "." : dir};
   const auto& g = model_->graph();
-  if (g.sparse_initializer_size() > 0) return unsupported(source_ + ": sparse initializers are not supported");
+  if (g.sparse_initializer_size() > 0)
+    return unsupported(source_ + ": sparse initializers are not supported");
   for (int i = 0; i < g.initializer_size(); ++i) {
     const auto& t = g.initializer(i);
-    const std::string where = source_ + ": initializer " + std::to_string(i) + " ('" + t.name() + "')";
+    const std::string where =
+        source_ + ": initializer " + std::to_string(i) + " ('" + t.name() + "')";
     if (t.name().empty()) return invalid_model(where + " has no name");
     OUTPOST_ASSIGN_OR_RETURN(int id, define(t.name(), where));
     Value& v = graph_.value(id);
@@ -136,7 +172,8 @@ Status Importer::add_initializers() {
   return Status::ok();
 }
 
-Result<int> Importer::value_from_type(const onnx::ValueInfoProto& info, const std::string& what, bool is_graph_input) {
+Result<int> Importer::value_from_type(const onnx::ValueInfoProto& info, const std::string& what,
+                                      bool is_graph_input) {
   const std::string where = source_ + ": " + what + " '" + info.name() + "'";
   OUTPOST_ASSIGN_OR_RETURN(int id, define(info.name(), where));
   auto defer = [&](Status s) {
@@ -147,7 +184,8 @@ Result<int> Importer::value_from_type(const onnx::ValueInfoProto& info, const st
     return id;
   };
   if (!info.type().has_tensor_type())
-    return defer(unsupported(where + " is not a tensor (sequence, map and optional types are not supported)"));
+    return defer(unsupported(
+        where + " is not a tensor (sequence, map and optional types are not supported)"));
   const auto& tt = info.type().tensor_type();
   auto dtype = onnx_dtype(tt.elem_type(), where);
   if (!dtype.is_ok()) return defer(dtype.status());
@@ -155,18 +193,22 @@ Result<int> Importer::value_from_type(const onnx::ValueInfoProto& info, const st
   v.dtype = *dtype;
   dtype_known_[static_cast<size_t>(id)] = true;
   if (!is_graph_input) return id;
-  if (!tt.has_shape()) return defer(shape_mismatch(where + " has no shape; Outpost needs static input shapes for now"));
+  if (!tt.has_shape())
+    return defer(
+        shape_mismatch(where + " has no shape; Outpost needs static input shapes for now"));
   std::vector<int64_t> dims;
   int64_t total = 1;
   for (int k = 0; k < tt.shape().dim_size(); ++k) {
     const auto& dim = tt.shape().dim(k);
     if (!dim.has_dim_value())
-      return defer(shape_mismatch(where + " has symbolic dimension " + std::to_string(k) +
-                            (dim.has_dim_param() ? " ('" + dim.dim_param() + "')" : std::string(" (unknown)")) +
-                            "; Outpost needs static input shapes for now: export the model with fixed input sizes"));
+      return defer(shape_mismatch(
+          where + " has symbolic dimension " + std::to_string(k) +
+          (dim.has_dim_param() ? " ('" + dim.dim_param() + "')" : std::string(" (unknown)")) +
+          "; Outpost needs static input shapes for now: export the model with fixed input sizes"));
     const int64_t d = dim.dim_value();
     if (d < 0) return invalid_model(where + " has negative dimension " + std::to_string(d));
-    if (d > 0 && total > kMaxElements / d) return invalid_model(where + " has an absurdly large shape");
+    if (d > 0 && total > kMaxElements / d)
+      return invalid_model(where + " has an absurdly large shape");
     total *= d;
     dims.push_back(d);
   }
@@ -195,7 +237,9 @@ Result<std::vector<int>> Importer::sorted_nodes() {
     for (const auto& o : g.node(i).output()) {
       if (o.empty()) continue;
       if (ids_.count(o) || !producer.emplace(o, i).second)
-        return invalid_model(node_where(i) + ": output '" + o + "' is already defined (by another node, an initializer or a graph input)");
+        return invalid_model(
+            node_where(i) + ": output '" + o +
+            "' is already defined (by another node, an initializer or a graph input)");
     }
   std::vector<int> pending(static_cast<size_t>(n), 0);
   std::vector<std::vector<int>> readers(static_cast<size_t>(n));
@@ -223,14 +267,17 @@ Result<std::vector<int>> Importer::sorted_nodes() {
   if (static_cast<int>(order.size()) != n) {
     for (int i = 0; i < n; ++i)
       if (pending[static_cast<size_t>(i)] > 0)
-        return invalid_model(node_where(i) + " (" + g.node(i).op_type() + ") is part of a cycle: the graph is not acyclic");
+        return invalid_model(node_where(i) + " (" + g.node(i).op_type() +
+                             ") is part of a cycle: the graph is not acyclic");
   }
   return order;
 }
 
 Status Importer::add_constant_node(const onnx::NodeProto& p, const std::string& where) {
-  if (p.output_size() != 1 || p.output(0).empty()) return invalid_model(where + ": Constant must have one output");
-  if (p.attribute_size() != 1) return invalid_model(where + ": Constant must have exactly one value attribute");
+  if (p.output_size() != 1 || p.output(0).empty())
+    return invalid_model(where + ": Constant must have one output");
+  if (p.attribute_size() != 1)
+    return invalid_model(where + ": Constant must have exactly one value attribute");
   const auto& a = p.attribute(0);
   OUTPOST_ASSIGN_OR_RETURN(int id, define(p.output(0), where));
   Value& v = graph_.value(id);
@@ -245,21 +292,24 @@ Status Importer::add_constant_node(const onnx::NodeProto& p, const std::string& 
     set_owned_constant(v, std::move(bytes));
   };
   if (a.name() == "value") {
-    OUTPOST_RETURN_IF_ERROR(read_onnx_tensor(a.t(), OnnxTensorSource{model_, std::filesystem::path(source_).parent_path().string()},
-                                             where + ": attribute 'value'", v));
+    OUTPOST_RETURN_IF_ERROR(read_onnx_tensor(
+        a.t(), OnnxTensorSource{model_, std::filesystem::path(source_).parent_path().string()},
+        where + ": attribute 'value'", v));
   } else if (a.name() == "value_float") {
     scalar_or_list(std::vector<float>{a.f()}, DType::kFloat32, true);
   } else if (a.name() == "value_floats") {
-    scalar_or_list(std::vector<float>(a.floats().begin(), a.floats().end()), DType::kFloat32, false);
+    scalar_or_list(std::vector<float>(a.floats().begin(), a.floats().end()), DType::kFloat32,
+                   false);
   } else if (a.name() == "value_int") {
     scalar_or_list(std::vector<int64_t>{a.i()}, DType::kInt64, true);
   } else if (a.name() == "value_ints") {
     scalar_or_list(std::vector<int64_t>(a.ints().begin(), a.ints().end()), DType::kInt64, false);
   } else {
-    return unsupported(where + ": " + describe_onnx_op("Constant", p.domain(), opset_) + " with attribute '" + a.name() +
-                       "' is not supported");
+    return unsupported(where + ": " + describe_onnx_op("Constant", p.domain(), opset_) +
+                       " with attribute '" + a.name() + "' is not supported");
   }
-  if (v.shape.num_elements().value_or(0) > 0 && !v.is_constant()) return invalid_model(where + ": Constant has no data");
+  if (v.shape.num_elements().value_or(0) > 0 && !v.is_constant())
+    return invalid_model(where + ": Constant has no data");
   dtype_known_[static_cast<size_t>(id)] = true;
   return Status::ok();
 }
@@ -271,7 +321,8 @@ Status Importer::legacy_prelu_slope(Node& node, const std::string& where) {
   const Value& slope = graph_.value(node.inputs[1]);
   if (slope.shape.rank() != 1 || slope.shape[0] == 1) return Status::ok();
   if (!slope.is_constant() || x.shape.rank() < 2 || x.shape[1] != slope.shape[0])
-    return unsupported(where + ": " + describe_onnx_op("PRelu", "", opset_) + ": a per-channel slope that is not a constant "
+    return unsupported(where + ": " + describe_onnx_op("PRelu", "", opset_) +
+                       ": a per-channel slope that is not a constant "
                        "matching axis 1 of a known input shape is not supported");
   Value v = slope;
   v.name = slope.name + "/per_channel";
@@ -290,11 +341,13 @@ Status Importer::add_node(int index) {
     int64_t version = 0;
     for (const auto& o : model_->opset_import())
       if (o.domain() == p.domain()) version = o.version();
-    return unsupported(where + ": " + describe_onnx_op(p.op_type(), p.domain(), version) + " is not supported (only the default domain ai.onnx is)");
+    return unsupported(where + ": " + describe_onnx_op(p.op_type(), p.domain(), version) +
+                       " is not supported (only the default domain ai.onnx is)");
   }
   if (opset_ < kOnnxMinOpset && !unchanged_since_opset_1(p.op_type()))
-    return unsupported(where + ": " + describe_onnx_op(p.op_type(), p.domain(), opset_) + ": before opset " +
-                       std::to_string(kOnnxMinOpset) + " only ops unchanged since opset 1 are read (convert the model with "
+    return unsupported(where + ": " + describe_onnx_op(p.op_type(), p.domain(), opset_) +
+                       ": before opset " + std::to_string(kOnnxMinOpset) +
+                       " only ops unchanged since opset 1 are read (convert the model with "
                        "onnx.version_converter)");
   if (p.op_type() == "Constant") return add_constant_node(p, where);
   Node node;
@@ -302,7 +355,8 @@ Status Importer::add_node(int index) {
   node.source_index = index;
   OUTPOST_RETURN_IF_ERROR(map_onnx_node(p, opset_, where, node));
   for (const auto& name : p.input()) node.inputs.push_back(name.empty() ? kNoValue : ids_.at(name));
-  if (node.op == OpKind::kPRelu && opset_ < 7 && node.inputs.size() == 2) OUTPOST_RETURN_IF_ERROR(legacy_prelu_slope(node, where));
+  if (node.op == OpKind::kPRelu && opset_ < 7 && node.inputs.size() == 2)
+    OUTPOST_RETURN_IF_ERROR(legacy_prelu_slope(node, where));
   // Trailing absent inputs are dropped, so that input counts match the schemas.
   while (!node.inputs.empty() && node.inputs.back() == kNoValue) node.inputs.pop_back();
   for (int k = 0; k < p.output_size(); ++k) {
@@ -317,7 +371,8 @@ Status Importer::add_node(int index) {
       node.outputs.push_back(id);
     }
   }
-  while (node.outputs.size() > 1 && graph_.value(node.outputs.back()).name.rfind(where + " output", 0) == 0) {
+  while (node.outputs.size() > 1 &&
+         graph_.value(node.outputs.back()).name.rfind(where + " output", 0) == 0) {
     // Trailing unnamed optional outputs are not computed.
     node.outputs.pop_back();
   }
@@ -342,7 +397,8 @@ Result<Graph> Importer::run() {
     for (size_t k = 0; k < graph_.nodes.size(); ++k)
       for (int id : graph_.nodes[k].inputs)
         if (id == input_problem_value_)
-          return Status(input_problem_.code(), input_problem_.message() + " [read by ONNX " + origins_[k].op_text + " at " +
+          return Status(input_problem_.code(), input_problem_.message() + " [read by ONNX " +
+                                                   origins_[k].op_text + " at " +
                                                    origins_[k].where + "]");
     return input_problem_;
   }
@@ -350,7 +406,8 @@ Result<Graph> Importer::run() {
   for (const auto& info : g.output()) {
     auto it = ids_.find(info.name());
     if (it == ids_.end())
-      return invalid_model(source_ + ": graph output '" + info.name() + "' is not produced by any node, initializer or input");
+      return invalid_model(source_ + ": graph output '" + info.name() +
+                           "' is not produced by any node, initializer or input");
     graph_.outputs.push_back(it->second);
   }
   OUTPOST_RETURN_IF_ERROR(graph_.validate());
@@ -364,10 +421,13 @@ Result<Graph> import_onnx(const uint8_t* data, size_t size, const std::string& s
   // Protobuf may throw (std::bad_alloc on absurd sizes); nothing crosses this boundary.
   try {
     if (size > static_cast<size_t>(INT_MAX))
-      return invalid_model(source + ": file is larger than 2 GiB, which a protobuf ModelProto cannot hold (use external data)");
+      return invalid_model(source +
+                           ": file is larger than 2 GiB, which a protobuf ModelProto cannot hold "
+                           "(use external data)");
     auto model = std::make_shared<onnx::ModelProto>();
     if (!model->ParseFromArray(data, static_cast<int>(size)))
-      return invalid_model(source + ": not a valid ONNX model: the protobuf is truncated or corrupt");
+      return invalid_model(source +
+                           ": not a valid ONNX model: the protobuf is truncated or corrupt");
     Importer importer(model, source);
     return importer.run();
   } catch (const std::exception& e) {

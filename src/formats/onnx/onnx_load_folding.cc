@@ -19,20 +19,23 @@ Status check_arity(const Graph& g, const Node& n, const OnnxNodeOrigin& o) {
   const OpSchema& schema = op_schema(n.op);
   const int n_in = static_cast<int>(n.inputs.size());
   if (n_in < schema.min_inputs || n_in > schema.max_inputs)
-    return invalid_model(o.where + ": " + o.op_text + " has " + std::to_string(n_in) + " inputs, expected " +
-                         std::to_string(schema.min_inputs) +
-                         (schema.max_inputs == kAnyInputs ? " or more" : " to " + std::to_string(schema.max_inputs)));
+    return invalid_model(o.where + ": " + o.op_text + " has " + std::to_string(n_in) +
+                         " inputs, expected " + std::to_string(schema.min_inputs) +
+                         (schema.max_inputs == kAnyInputs
+                              ? " or more"
+                              : " to " + std::to_string(schema.max_inputs)));
   if (schema.num_outputs != kAnyOutputs && static_cast<int>(n.outputs.size()) > schema.num_outputs)
-    return invalid_model(o.where + ": " + o.op_text + " has " + std::to_string(n.outputs.size()) + " outputs, expected " +
-                         std::to_string(schema.num_outputs));
+    return invalid_model(o.where + ": " + o.op_text + " has " + std::to_string(n.outputs.size()) +
+                         " outputs, expected " + std::to_string(schema.num_outputs));
   if (n.outputs.empty()) return invalid_model(o.where + ": " + o.op_text + " has no outputs");
   for (int k = 0; k < schema.min_inputs; ++k)
     if (n.inputs[static_cast<size_t>(k)] == kNoValue)
-      return invalid_model(o.where + ": " + o.op_text + " is missing required input " + std::to_string(k));
+      return invalid_model(o.where + ": " + o.op_text + " is missing required input " +
+                           std::to_string(k));
   for (int id : n.inputs)
     if (id != kNoValue && !g.value(id).shape.is_static())
-      return shape_mismatch(o.where + ": " + o.op_text + ": input '" + g.value(id).name + "' has unknown shape " +
-                            g.value(id).shape.to_string());
+      return shape_mismatch(o.where + ": " + o.op_text + ": input '" + g.value(id).name +
+                            "' has unknown shape " + g.value(id).shape.to_string());
   return Status::ok();
 }
 
@@ -45,13 +48,16 @@ bool foldable(const Graph& g, const Node& n) {
     any = true;
   }
   size_t bytes = 0;
-  for (int id : n.outputs) bytes += static_cast<size_t>(g.value(id).shape.num_elements().value_or(0)) * dtype_size(g.value(id).dtype);
+  for (int id : n.outputs)
+    bytes += static_cast<size_t>(g.value(id).shape.num_elements().value_or(0)) *
+             dtype_size(g.value(id).dtype);
   return any && bytes <= kMaxFoldedBytes;
 }
 
 }  // namespace
 
-Status fold_onnx_graph(Graph& graph, const std::vector<OnnxNodeOrigin>& origins, std::vector<bool>& dtype_known) {
+Status fold_onnx_graph(Graph& graph, const std::vector<OnnxNodeOrigin>& origins,
+                       std::vector<bool>& dtype_known) {
   const KernelRegistry& kernels = reference_kernels();
   std::vector<Node> kept;
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
@@ -71,9 +77,12 @@ Status fold_onnx_graph(Graph& graph, const std::vector<OnnxNodeOrigin>& origins,
     if (!s.is_ok()) return with_origin(s, origin);
     const Shape& inferred = graph.value(node.outputs[0]).shape;
     if (!inferred.num_elements() || *inferred.num_elements() > (int64_t{1} << 34))
-      return shape_mismatch(origin.where + ": " + origin.op_text + ": output shape " + inferred.to_string() + " is too large");
-    if (declared.rank() > 0 && declared.is_static() && declared.num_elements() != inferred.num_elements())
-      return shape_mismatch(origin.where + ": " + origin.op_text + ": the model declares output shape " + declared.to_string() +
+      return shape_mismatch(origin.where + ": " + origin.op_text + ": output shape " +
+                            inferred.to_string() + " is too large");
+    if (declared.rank() > 0 && declared.is_static() &&
+        declared.num_elements() != inferred.num_elements())
+      return shape_mismatch(origin.where + ": " + origin.op_text +
+                            ": the model declares output shape " + declared.to_string() +
                             " but the inputs give " + inferred.to_string());
     for (int id : node.outputs) dtype_known[static_cast<size_t>(id)] = true;
     auto kernel = kernels.make(node, graph);
@@ -94,14 +103,16 @@ Status fold_onnx_graph(Graph& graph, const std::vector<OnnxNodeOrigin>& origins,
     std::vector<std::vector<uint8_t>> storage;
     for (int id : node.outputs) {
       const Value& v = graph.value(id);
-      storage.emplace_back(static_cast<size_t>(v.shape.num_elements().value_or(0)) * dtype_size(v.dtype));
+      storage.emplace_back(static_cast<size_t>(v.shape.num_elements().value_or(0)) *
+                           dtype_size(v.dtype));
     }
     for (size_t k = 0; k < node.outputs.size(); ++k) {
       const Value& v = graph.value(node.outputs[k]);
       out.push_back({v.dtype, &v.shape, storage[k].data(), &v.quant});
     }
     (*kernel)->run(in, out);
-    for (size_t k = 0; k < node.outputs.size(); ++k) set_owned_constant(graph.value(node.outputs[k]), std::move(storage[k]));
+    for (size_t k = 0; k < node.outputs.size(); ++k)
+      set_owned_constant(graph.value(node.outputs[k]), std::move(storage[k]));
   }
   graph.nodes = std::move(kept);
   return Status::ok();

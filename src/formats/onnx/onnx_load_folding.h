@@ -13,13 +13,14 @@
 namespace outpost {
 
 struct OnnxNodeOrigin {
-  std::string op_text;     // "op 'Pad' (domain ai.onnx, opset 11)"
-  std::string where;       // "model.onnx: node 3 ('pad0')"
+  std::string op_text;  // "op 'Pad' (domain ai.onnx, opset 11)"
+  std::string where;    // "model.onnx: node 3 ('pad0')"
 };
 
 // `dtype_known[v]` says whether the model declared value v's element type; undeclared outputs
 // take their first input's dtype unless the op's inference sets another. `origins` parallels
 // graph.nodes. Removes the folded nodes.
-Status fold_onnx_graph(Graph& graph, const std::vector<OnnxNodeOrigin>& origins, std::vector<bool>& dtype_known);
+Status fold_onnx_graph(Graph& graph, const std::vector<OnnxNodeOrigin>& origins,
+                       std::vector<bool>& dtype_known);
 
 }  // namespace outpost

@@ -15,23 +15,32 @@ namespace {
 // ONNX ops whose IR op has another name (the IR op of the ONNX name has other semantics).
 constexpr std::array<std::pair<const char*, OpKind>, 6> kRenamed = {{
     {"Sigmoid", OpKind::kLogistic},
-    {"Mean", OpKind::kElementwiseMean},       // IR Mean is TFLite's reduction
-    {"Reshape", OpKind::kOnnxReshape},        // 0 copies a dimension
-    {"Pad", OpKind::kOnnxPad},                // modes, pad value, negative pads
-    {"Softmax", OpKind::kOnnxSoftmax},        // axis, and the 2-D coercion before opset 13
+    {"Mean", OpKind::kElementwiseMean},           // IR Mean is TFLite's reduction
+    {"Reshape", OpKind::kOnnxReshape},            // 0 copies a dimension
+    {"Pad", OpKind::kOnnxPad},                    // modes, pad value, negative pads
+    {"Softmax", OpKind::kOnnxSoftmax},            // axis, and the 2-D coercion before opset 13
     {"DepthToSpace", OpKind::kOnnxDepthToSpace},  // NCHW, DCR/CRD
 }};
 
 // Ops of the main (TFLite-semantics) list that ONNX ops of the same name map to unchanged.
-constexpr std::array<OpKind, 8> kSharedWithMainList = {OpKind::kAdd,  OpKind::kSub,  OpKind::kMul,
-                                                       OpKind::kDiv,  OpKind::kConcat, OpKind::kRelu,
-                                                       OpKind::kTanh, OpKind::kHardSwish};
+constexpr std::array<OpKind, 8> kSharedWithMainList = {
+    OpKind::kAdd,    OpKind::kSub,  OpKind::kMul,  OpKind::kDiv,
+    OpKind::kConcat, OpKind::kRelu, OpKind::kTanh, OpKind::kHardSwish};
 
 bool is_legacy_broadcast_op(OpKind op) {
   switch (op) {
-    case OpKind::kAdd: case OpKind::kSub: case OpKind::kMul: case OpKind::kDiv: case OpKind::kPow:
-    case OpKind::kAnd: case OpKind::kOr: case OpKind::kXor: case OpKind::kEqual: case OpKind::kGreater:
-    case OpKind::kLess: case OpKind::kPRelu:
+    case OpKind::kAdd:
+    case OpKind::kSub:
+    case OpKind::kMul:
+    case OpKind::kDiv:
+    case OpKind::kPow:
+    case OpKind::kAnd:
+    case OpKind::kOr:
+    case OpKind::kXor:
+    case OpKind::kEqual:
+    case OpKind::kGreater:
+    case OpKind::kLess:
+    case OpKind::kPRelu:
       return true;
     default:
       return false;
@@ -55,59 +64,123 @@ std::optional<OpKind> ir_op_for(const std::string& op_type) {
 
 Status copy_attribute(const onnx::AttributeProto& a, const std::string& where, Node& node) {
   const std::string what = where + ": attribute '" + a.name() + "'";
-  if (!a.ref_attr_name().empty()) return unsupported(what + " refers to a function attribute, which is not supported");
+  if (!a.ref_attr_name().empty())
+    return unsupported(what + " refers to a function attribute, which is not supported");
   using A = onnx::AttributeProto;
   A::AttributeType type = a.type();
   if (type == A::UNDEFINED) {  // old models leave the type out: take the field that is set
-    if (a.has_f()) type = A::FLOAT;
-    else if (a.has_i()) type = A::INT;
-    else if (a.has_s()) type = A::STRING;
-    else if (a.has_t()) type = A::TENSOR;
-    else if (a.ints_size()) type = A::INTS;
-    else if (a.floats_size()) type = A::FLOATS;
+    if (a.has_f())
+      type = A::FLOAT;
+    else if (a.has_i())
+      type = A::INT;
+    else if (a.has_s())
+      type = A::STRING;
+    else if (a.has_t())
+      type = A::TENSOR;
+    else if (a.ints_size())
+      type = A::INTS;
+    else if (a.floats_size())
+      type = A::FLOATS;
   }
   switch (type) {
-    case A::FLOAT: node.attrs.set(a.name(), a.f()); return Status::ok();
-    case A::INT: node.attrs.set(a.name(), static_cast<int64_t>(a.i())); return Status::ok();
-    case A::STRING: node.attrs.set(a.name(), a.s()); return Status::ok();
-    case A::INTS: node.attrs.set(a.name(), std::vector<int64_t>(a.ints().begin(), a.ints().end())); return Status::ok();
-    case A::FLOATS: node.attrs.set(a.name(), std::vector<float>(a.floats().begin(), a.floats().end())); return Status::ok();
+    case A::FLOAT:
+      node.attrs.set(a.name(), a.f());
+      return Status::ok();
+    case A::INT:
+      node.attrs.set(a.name(), static_cast<int64_t>(a.i()));
+      return Status::ok();
+    case A::STRING:
+      node.attrs.set(a.name(), a.s());
+      return Status::ok();
+    case A::INTS:
+      node.attrs.set(a.name(), std::vector<int64_t>(a.ints().begin(), a.ints().end()));
+      return Status::ok();
+    case A::FLOATS:
+      node.attrs.set(a.name(), std::vector<float>(a.floats().begin(), a.floats().end()));
+      return Status::ok();
     case A::TENSOR: {
       // One-element tensors (ConstantOfShape's value) become a scalar attribute plus its dtype.
       Value v;
       OUTPOST_RETURN_IF_ERROR(read_onnx_tensor(a.t(), OnnxTensorSource{}, what, v));
       if (v.shape.num_elements().value_or(0) != 1)
-        return unsupported(what + " is a tensor of shape " + v.shape.to_string() + "; only one-element tensor attributes are supported");
+        return unsupported(what + " is a tensor of shape " + v.shape.to_string() +
+                           "; only one-element tensor attributes are supported");
       node.attrs.set(a.name() + "_dtype", static_cast<int64_t>(v.dtype));
       const uint8_t* b = v.constant.bytes;
       switch (v.dtype) {
-        case DType::kFloat32: { float f; std::memcpy(&f, b, 4); node.attrs.set(a.name(), f); break; }
-        case DType::kFloat64: { double d; std::memcpy(&d, b, 8); node.attrs.set(a.name(), static_cast<float>(d)); break; }
-        case DType::kInt64: { int64_t i; std::memcpy(&i, b, 8); node.attrs.set(a.name() + "_int", i); break; }
-        case DType::kInt32: { int32_t i; std::memcpy(&i, b, 4); node.attrs.set(a.name() + "_int", int64_t{i}); break; }
-        case DType::kInt16: { int16_t i; std::memcpy(&i, b, 2); node.attrs.set(a.name() + "_int", int64_t{i}); break; }
-        case DType::kInt8: node.attrs.set(a.name() + "_int", int64_t{static_cast<int8_t>(b[0])}); break;
-        case DType::kUInt8: case DType::kBool: node.attrs.set(a.name() + "_int", int64_t{b[0]}); break;
-        case DType::kUInt16: { uint16_t i; std::memcpy(&i, b, 2); node.attrs.set(a.name() + "_int", int64_t{i}); break; }
-        case DType::kUInt32: { uint32_t i; std::memcpy(&i, b, 4); node.attrs.set(a.name() + "_int", int64_t{i}); break; }
-        default: return unsupported(what + ": a " + dtype_name(v.dtype) + " tensor attribute is not supported");
+        case DType::kFloat32: {
+          float f;
+          std::memcpy(&f, b, 4);
+          node.attrs.set(a.name(), f);
+          break;
+        }
+        case DType::kFloat64: {
+          double d;
+          std::memcpy(&d, b, 8);
+          node.attrs.set(a.name(), static_cast<float>(d));
+          break;
+        }
+        case DType::kInt64: {
+          int64_t i;
+          std::memcpy(&i, b, 8);
+          node.attrs.set(a.name() + "_int", i);
+          break;
+        }
+        case DType::kInt32: {
+          int32_t i;
+          std::memcpy(&i, b, 4);
+          node.attrs.set(a.name() + "_int", int64_t{i});
+          break;
+        }
+        case DType::kInt16: {
+          int16_t i;
+          std::memcpy(&i, b, 2);
+          node.attrs.set(a.name() + "_int", int64_t{i});
+          break;
+        }
+        case DType::kInt8:
+          node.attrs.set(a.name() + "_int", int64_t{static_cast<int8_t>(b[0])});
+          break;
+        case DType::kUInt8:
+        case DType::kBool:
+          node.attrs.set(a.name() + "_int", int64_t{b[0]});
+          break;
+        case DType::kUInt16: {
+          uint16_t i;
+          std::memcpy(&i, b, 2);
+          node.attrs.set(a.name() + "_int", int64_t{i});
+          break;
+        }
+        case DType::kUInt32: {
+          uint32_t i;
+          std::memcpy(&i, b, 4);
+          node.attrs.set(a.name() + "_int", int64_t{i});
+          break;
+        }
+        default:
+          return unsupported(what + ": a " + dtype_name(v.dtype) +
+                             " tensor attribute is not supported");
       }
       return Status::ok();
     }
     case A::GRAPH:
-    case A::GRAPHS: return unsupported(what + " holds a subgraph (control flow), which is not supported");
-    default: return unsupported(what + " has attribute type " + std::to_string(static_cast<int>(type)) + ", which is not supported");
+    case A::GRAPHS:
+      return unsupported(what + " holds a subgraph (control flow), which is not supported");
+    default:
+      return unsupported(what + " has attribute type " + std::to_string(static_cast<int>(type)) +
+                         ", which is not supported");
   }
 }
 
 }  // namespace
 
 std::string describe_onnx_op(const std::string& op_type, const std::string& domain, int64_t opset) {
-  return "op '" + op_type + "' (domain " + (domain.empty() ? std::string("ai.onnx") : domain) + ", opset " +
-         std::to_string(opset) + ")";
+  return "op '" + op_type + "' (domain " + (domain.empty() ? std::string("ai.onnx") : domain) +
+         ", opset " + std::to_string(opset) + ")";
 }
 
-Status map_onnx_node(const onnx::NodeProto& proto, int64_t opset, const std::string& where, Node& node) {
+Status map_onnx_node(const onnx::NodeProto& proto, int64_t opset, const std::string& where,
+                     Node& node) {
   const std::string op_text = describe_onnx_op(proto.op_type(), proto.domain(), opset);
   auto op = ir_op_for(proto.op_type());
   if (!op) return unsupported(where + ": " + op_text + " is not supported");
@@ -120,14 +193,17 @@ Status map_onnx_node(const onnx::NodeProto& proto, int64_t opset, const std::str
   if (opset < 7 && is_legacy_broadcast_op(node.op)) {
     // Before opset 7, broadcasting was opt-in and could align at `axis`; without `axis` it is
     // numpy's trailing alignment, which the IR ops do.
-    if (node.attrs.has("axis")) return unsupported(prefix + "legacy broadcasting with attribute 'axis' is not supported");
+    if (node.attrs.has("axis"))
+      return unsupported(prefix + "legacy broadcasting with attribute 'axis' is not supported");
   }
   if (node.op == OpKind::kCast) {
-    OUTPOST_ASSIGN_OR_RETURN(DType to, onnx_dtype(node.attrs.get_int("to", -1), prefix + "attribute 'to'"));
+    OUTPOST_ASSIGN_OR_RETURN(DType to,
+                             onnx_dtype(node.attrs.get_int("to", -1), prefix + "attribute 'to'"));
     node.attrs.set("to_dtype", static_cast<int64_t>(to));
   }
   if (node.op == OpKind::kEyeLike && node.attrs.has("dtype")) {
-    OUTPOST_ASSIGN_OR_RETURN(DType to, onnx_dtype(node.attrs.get_int("dtype", -1), prefix + "attribute 'dtype'"));
+    OUTPOST_ASSIGN_OR_RETURN(
+        DType to, onnx_dtype(node.attrs.get_int("dtype", -1), prefix + "attribute 'dtype'"));
     node.attrs.set("to_dtype", static_cast<int64_t>(to));
   }
   if (node.op == OpKind::kDropout && opset < 7 && node.attrs.get_int("is_test", 0) == 0)

@@ -18,7 +18,8 @@ constexpr int64_t kOnnxMaxOpset = 17;
 
 // Fills node.op and node.attrs (plus attribute `opset`). `where` names the model and node for
 // messages; an op or attribute we do not handle is kUnsupported naming op, domain and opset.
-Status map_onnx_node(const onnx::NodeProto& proto, int64_t opset, const std::string& where, Node& node);
+Status map_onnx_node(const onnx::NodeProto& proto, int64_t opset, const std::string& where,
+                     Node& node);
 
 // "op 'Pad' (domain ai.onnx, opset 11)": how messages name an ONNX op.
 std::string describe_onnx_op(const std::string& op_type, const std::string& domain, int64_t opset);

@@ -24,8 +24,8 @@ struct OnnxTensorSource {
 };
 
 // Sets v.dtype, v.shape and v.constant from `t`. Every size is checked against the dims.
-Status read_onnx_tensor(const onnx::TensorProto& t, const OnnxTensorSource& source, const std::string& where,
-                        Value& v);
+Status read_onnx_tensor(const onnx::TensorProto& t, const OnnxTensorSource& source,
+                        const std::string& where, Value& v);
 
 // A copy of `t` as an owning Tensor (test data sets: input_0.pb, output_0.pb).
 Result<Tensor> onnx_tensor_to_tensor(const onnx::TensorProto& t, const std::string& where);

@@ -79,9 +79,9 @@ void check_broadcast(const Shape& as, const Shape& bs, uint32_t seed, const char
         sb *= bs[static_cast<size_t>(kb)];
       }
     }
-    want.push_back(expected_q<T>(dequantize(a, static_cast<size_t>(ia), aq) +
-                                     dequantize(b, static_cast<size_t>(ib), bq),
-                                 yq, activation));
+    want.push_back(expected_q<T>(
+        dequantize(a, static_cast<size_t>(ia), aq) + dequantize(b, static_cast<size_t>(ib), bq), yq,
+        activation));
   }
   expect_within(y, want);
 }

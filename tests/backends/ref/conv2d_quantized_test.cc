@@ -65,11 +65,11 @@ TEST(Conv2DQuantized, Int8RoundsTiesLikeTflite) {
 }
 
 TEST(Conv2DQuantized, RejectsFloatSoTheFloatKernelRuns) {
-  auto r = testing::run_op(
-      OpKind::kConv2D, window_attrs(1, 1, "valid"),
-      {{testing::make_tensor({1, 1, 1, 1}, {1})}, constant(testing::make_tensor({1, 1, 1, 1}, {2})),
-       absent_input()},
-      {{}});
+  auto r = testing::run_op(OpKind::kConv2D, window_attrs(1, 1, "valid"),
+                           {{testing::make_tensor({1, 1, 1, 1}, {1})},
+                            constant(testing::make_tensor({1, 1, 1, 1}, {2})),
+                            absent_input()},
+                           {{}});
   ASSERT_TRUE(r.is_ok()) << r.status().message();
   EXPECT_EQ(r.value()[0].data_as<float>()[0], 2.0f);
 }
@@ -98,7 +98,8 @@ void check_against_float(const ConvCase& c, bool per_channel_weights, uint32_t s
   std::vector<float> w_scales(static_cast<size_t>(c.cout));
   std::uniform_real_distribution<float> scale_dist(0.002f, 0.01f);
   for (auto& s : w_scales) s = per_channel_weights ? scale_dist(rng) : 0.006f;
-  QuantParams wq = per_channel_weights ? per_channel(w_scales, 0) : qp(0.006f, std::is_same_v<T, uint8_t> ? 131 : 0);
+  QuantParams wq = per_channel_weights ? per_channel(w_scales, 0)
+                                       : qp(0.006f, std::is_same_v<T, uint8_t> ? 131 : 0);
   const QuantParams yq = std::is_same_v<T, uint8_t> ? qp(0.04f, 100) : qp(0.04f, 3);
 
   const auto x = random_values<T>(static_cast<size_t>(c.h * c.w * c.cin), rng);
@@ -118,8 +119,12 @@ void check_against_float(const ConvCase& c, bool per_channel_weights, uint32_t s
   const int64_t oh = shape[1], ow = shape[2];
   // SAME pads (out - 1) * stride + effective - in, the smaller half before.
   const int64_t eff = (c.k - 1) * c.dilation + 1;
-  const int64_t pad_top = std::string(c.padding) == "same" ? std::max<int64_t>((oh - 1) * c.stride + eff - c.h, 0) / 2 : 0;
-  const int64_t pad_left = std::string(c.padding) == "same" ? std::max<int64_t>((ow - 1) * c.stride + eff - c.w, 0) / 2 : 0;
+  const int64_t pad_top = std::string(c.padding) == "same"
+                              ? std::max<int64_t>((oh - 1) * c.stride + eff - c.h, 0) / 2
+                              : 0;
+  const int64_t pad_left = std::string(c.padding) == "same"
+                               ? std::max<int64_t>((ow - 1) * c.stride + eff - c.w, 0) / 2
+                               : 0;
   std::vector<int> want;
   for (int64_t oy = 0; oy < oh; ++oy)
     for (int64_t ox = 0; ox < ow; ++ox)
@@ -143,9 +148,9 @@ void check_against_float(const ConvCase& c, bool per_channel_weights, uint32_t s
 }
 
 const ConvCase kCases[] = {
-    {7, 6, 3, 4, 3, 2, 1, "same", "none"},   {8, 8, 5, 3, 3, 2, 1, "valid", "relu"},
-    {5, 7, 4, 6, 1, 1, 1, "same", "relu6"},  {9, 9, 2, 3, 3, 1, 2, "same", "none"},
-    {6, 5, 8, 2, 2, 2, 1, "same", "relu6"},  {4, 4, 16, 8, 3, 1, 1, "valid", "none"},
+    {7, 6, 3, 4, 3, 2, 1, "same", "none"},  {8, 8, 5, 3, 3, 2, 1, "valid", "relu"},
+    {5, 7, 4, 6, 1, 1, 1, "same", "relu6"}, {9, 9, 2, 3, 3, 1, 2, "same", "none"},
+    {6, 5, 8, 2, 2, 2, 1, "same", "relu6"}, {4, 4, 16, 8, 3, 1, 1, "valid", "none"},
 };
 
 TEST(Conv2DQuantized, Uint8MatchesFloatWithinOneStep) {

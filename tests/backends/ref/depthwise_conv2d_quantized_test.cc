@@ -36,13 +36,13 @@ TEST(DepthwiseConv2DQuantized, Int8PerChannelSamePadding) {
   // SAME stride 1 pads one on each side. out(0,0) = 2*1 + 2 + 3 + 4 = 11 (centre weight on x00);
   // out(1,1) = 1 + 2 + 3 + 2*4 = 14. Channel scale 0.5, input 1, output 1: multiplier 0.5:
   // 11 * 0.5 = 5.5 -> 6 (tie up), 14 * 0.5 = 7.
-  auto y = run_quantized<int8_t>(
-      OpKind::kDepthwiseConv2D, dw_attrs(1, 1, "same", 1),
-      {{make_typed<int8_t>({1, 2, 2, 1}, {1, 2, 3, 4}, qp(1.0f, 0))},
-       constant(make_typed<int8_t>({1, 3, 3, 1}, {1, 1, 1, 1, 2, 1, 1, 1, 1},
-                                   per_channel({0.5f}, 3))),
-       testing::absent_input()},
-      qp(1.0f, 0));
+  auto y =
+      run_quantized<int8_t>(OpKind::kDepthwiseConv2D, dw_attrs(1, 1, "same", 1),
+                            {{make_typed<int8_t>({1, 2, 2, 1}, {1, 2, 3, 4}, qp(1.0f, 0))},
+                             constant(make_typed<int8_t>({1, 3, 3, 1}, {1, 1, 1, 1, 2, 1, 1, 1, 1},
+                                                         per_channel({0.5f}, 3))),
+                             testing::absent_input()},
+                            qp(1.0f, 0));
   // out(0,1) = 1 + 2*2 + 3 + 4 = 12 -> 6; out(1,0) = 1 + 2 + 2*3 + 4 = 13 -> 6.5 -> 7.
   EXPECT_EQ(y, (std::vector<int8_t>{6, 6, 7, 7}));
 }

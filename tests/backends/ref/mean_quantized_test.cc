@@ -43,10 +43,11 @@ TEST(MeanQuantized, Int8GeneralPathHandWorked) {
 
 TEST(MeanQuantized, LastAxisWithNegativeIndex) {
   // Rows [10, 20, 30] and [0, 0, 3], scale 1, zp 0, axis -1: means 20 and 1.
-  auto y = run_quantized<uint8_t>(OpKind::kMean, keep(false),
-                                  {{make_typed<uint8_t>({2, 3}, {10, 20, 30, 0, 0, 3}, qp(1.0f, 0))},
-                                   constant(make_typed<int32_t>({1}, {-1}))},
-                                  qp(1.0f, 0));
+  auto y =
+      run_quantized<uint8_t>(OpKind::kMean, keep(false),
+                             {{make_typed<uint8_t>({2, 3}, {10, 20, 30, 0, 0, 3}, qp(1.0f, 0))},
+                              constant(make_typed<int32_t>({1}, {-1}))},
+                             qp(1.0f, 0));
   EXPECT_EQ(y, (std::vector<uint8_t>{20, 1}));
 }
 
@@ -60,11 +61,13 @@ void check_against_float(const Shape& shape, std::vector<int32_t> axes, bool kee
   const auto x = random_values<T>(static_cast<size_t>(*shape.num_elements()), rng);
   const size_t rank = shape.rank();
   std::vector<bool> reduced(rank, false);
-  for (int32_t a : axes) reduced[static_cast<size_t>(a < 0 ? a + static_cast<int32_t>(rank) : a)] = true;
-  auto y = run_quantized<T>(OpKind::kMean, keep(keep_dims),
-                            {{make_typed<T>(shape, x, xq)},
-                             constant(make_typed<int32_t>({static_cast<int64_t>(axes.size())}, axes))},
-                            yq);
+  for (int32_t a : axes)
+    reduced[static_cast<size_t>(a < 0 ? a + static_cast<int32_t>(rank) : a)] = true;
+  auto y =
+      run_quantized<T>(OpKind::kMean, keep(keep_dims),
+                       {{make_typed<T>(shape, x, xq)},
+                        constant(make_typed<int32_t>({static_cast<int64_t>(axes.size())}, axes))},
+                       yq);
   // Accumulate per output index (row-major over the kept dimensions).
   std::vector<double> sums;
   std::vector<int> counts;

@@ -30,13 +30,13 @@ TEST(MulQuantized, Int8BroadcastMatchesFloat) {
   const QuantParams aq = qp(0.04f, -3), bq = qp(0.02f, 7), yq = qp(0.01f, 2);
   const auto a = random_values<int8_t>(24, rng);
   const auto b = random_values<int8_t>(4, rng);
-  auto y = run_quantized<int8_t>(OpKind::kMul, act("relu6"),
-                                 {{make_typed<int8_t>({2, 3, 4}, a, aq)},
-                                  {make_typed<int8_t>({4}, b, bq)}},
-                                 yq);
+  auto y = run_quantized<int8_t>(
+      OpKind::kMul, act("relu6"),
+      {{make_typed<int8_t>({2, 3, 4}, a, aq)}, {make_typed<int8_t>({4}, b, bq)}}, yq);
   std::vector<int> want;
   for (size_t i = 0; i < a.size(); ++i)
-    want.push_back(expected_q<int8_t>(dequantize(a, i, aq) * dequantize(b, i % 4, bq), yq, "relu6"));
+    want.push_back(
+        expected_q<int8_t>(dequantize(a, i, aq) * dequantize(b, i % 4, bq), yq, "relu6"));
   expect_within(y, want);
 }
 

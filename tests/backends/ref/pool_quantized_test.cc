@@ -34,8 +34,7 @@ TEST(PoolQuantized, Int8AverageRoundsHalfAwayFromZero) {
   // [-1,-2,-3,-4] -> -10 / 4 = -2.5 -> (-10 - 2) / 4 = -3; [1,2,3,3] -> 9 / 4 = 2.25 -> 2.
   auto y = run_quantized<int8_t>(
       OpKind::kAveragePool2D, pool_attrs(2, 2, "valid"),
-      {{make_typed<int8_t>({1, 2, 4, 1}, {-1, -2, 1, 2, -3, -4, 3, 3}, qp(0.1f, 0))}},
-      qp(0.1f, 0));
+      {{make_typed<int8_t>({1, 2, 4, 1}, {-1, -2, 1, 2, -3, -4, 3, 3}, qp(0.1f, 0))}}, qp(0.1f, 0));
   EXPECT_EQ(y, (std::vector<int8_t>{-3, 2}));
 }
 
@@ -54,8 +53,7 @@ TEST(PoolQuantized, MaxPoolWithRelu6) {
   // [80,2,3,4] -> 80 -> clamped to 70.
   auto y = run_quantized<uint8_t>(
       OpKind::kMaxPool2D, pool_attrs(2, 2, "valid", "relu6"),
-      {{make_typed<uint8_t>({1, 2, 4, 1}, {5, 9, 80, 2, 1, 3, 3, 4}, qp(0.1f, 10))}},
-      qp(0.1f, 10));
+      {{make_typed<uint8_t>({1, 2, 4, 1}, {5, 9, 80, 2, 1, 3, 3, 4}, qp(0.1f, 10))}}, qp(0.1f, 10));
   EXPECT_EQ(y, (std::vector<uint8_t>{10, 70}));
 }
 

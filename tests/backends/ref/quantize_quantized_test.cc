@@ -43,24 +43,24 @@ TEST(QuantizeQuantized, Uint8ToInt8SameScaleShiftsTheZeroPoint) {
 
 TEST(QuantizeQuantized, Int8ToUint8SameScale) {
   // The tf2 model's output: softmax zp -128 -> 0: q + 128.
-  auto y = run_quantized<uint8_t>(
-      OpKind::kQuantize, {},
-      {{make_typed<int8_t>({3}, {-128, 0, 127}, qp(1.0f / 256, -128))}}, qp(1.0f / 256, 0));
+  auto y = run_quantized<uint8_t>(OpKind::kQuantize, {},
+                                  {{make_typed<int8_t>({3}, {-128, 0, 127}, qp(1.0f / 256, -128))}},
+                                  qp(1.0f / 256, 0));
   EXPECT_EQ(y, (std::vector<uint8_t>{0, 128, 255}));
 }
 
 TEST(QuantizeQuantized, RequantizeToADifferentScale) {
   // uint8 scale 0.5 zp 128 -> int8 scale 0.25 zp 0: (q - 128) * 2, saturated:
   // 130 -> 4; 100 -> -56; 255 -> 254 -> 127; 0 -> -256 -> -128. Ties: scale 0.5 -> 1.0 with
-  // zp 0: 131 - 128 = 3 -> 1.5 -> 2 (away from zero); 125 -> -1.5 -> -2.
-  auto y = run_quantized<int8_t>(
-      OpKind::kQuantize, {},
-      {{make_typed<uint8_t>({4}, {130, 100, 255, 0}, qp(0.5f, 128))}}, qp(0.25f, 0));
+  // zp 0: 131 - 128 = 3 -> 1.5 -> 2; 125 -> -1.5 -> -1 (the fixed-point multiply breaks ties
+  // toward +infinity, as TFLite's does; a float round would give -2).
+  auto y = run_quantized<int8_t>(OpKind::kQuantize, {},
+                                 {{make_typed<uint8_t>({4}, {130, 100, 255, 0}, qp(0.5f, 128))}},
+                                 qp(0.25f, 0));
   EXPECT_EQ(y, (std::vector<int8_t>{4, -56, 127, -128}));
   auto halves = run_quantized<int8_t>(
-      OpKind::kQuantize, {}, {{make_typed<uint8_t>({2}, {131, 125}, qp(0.5f, 128))}},
-      qp(1.0f, 0));
-  EXPECT_EQ(halves, (std::vector<int8_t>{2, -2}));
+      OpKind::kQuantize, {}, {{make_typed<uint8_t>({2}, {131, 125}, qp(0.5f, 128))}}, qp(1.0f, 0));
+  EXPECT_EQ(halves, (std::vector<int8_t>{2, -1}));
 }
 
 TEST(QuantizeQuantized, FloatMatchesRoundingOfRandomValues) {

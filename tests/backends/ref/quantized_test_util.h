@@ -14,7 +14,9 @@
 
 namespace outpost::qtest {
 
-inline QuantParams qp(float scale, int64_t zero_point) { return QuantParams{{scale}, {zero_point}, 0}; }
+inline QuantParams qp(float scale, int64_t zero_point) {
+  return QuantParams{{scale}, {zero_point}, 0};
+}
 
 inline QuantParams per_channel(std::vector<float> scales, int axis) {
   QuantParams q;
@@ -56,8 +58,8 @@ int expected_q(double real, const QuantParams& out, const std::string& activatio
   if (activation == "relu6") real = std::min(real, 6.0);
   if (activation == "relu_n1_to_1") real = std::clamp(real, -1.0, 1.0);
   const double q = std::round(real / out.scale[0]) + static_cast<double>(out.zero_point[0]);
-  return static_cast<int>(std::clamp<double>(q, std::numeric_limits<T>::min(),
-                                             std::numeric_limits<T>::max()));
+  return static_cast<int>(
+      std::clamp<double>(q, std::numeric_limits<T>::min(), std::numeric_limits<T>::max()));
 }
 
 // Runs the op and returns output 0 as a vector of T.
@@ -80,7 +82,8 @@ void expect_within(const std::vector<T>& got, const std::vector<int>& want, int 
   int misses = 0;
   for (size_t i = 0; i < got.size(); ++i) {
     if (std::abs(static_cast<int>(got[i]) - want[i]) > tolerance && ++misses <= 5)
-      ADD_FAILURE() << "element " << i << ": got " << static_cast<int>(got[i]) << ", want " << want[i];
+      ADD_FAILURE() << "element " << i << ": got " << static_cast<int>(got[i]) << ", want "
+                    << want[i];
   }
   EXPECT_EQ(misses, 0);
 }

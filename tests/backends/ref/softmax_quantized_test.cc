@@ -40,9 +40,9 @@ TEST(SoftmaxQuantized, Int8RowsAreIndependent) {
   // Output zp -128: row 1 equal -> 128 - 128 = 0 each; row 2 differs by ln(3) (scale ln3/10,
   // 10 steps): probabilities 1/4 and 3/4 -> 64 - 128 = -64, 192 - 128 = 64.
   const float step = std::log(3.0f) / 10;
-  auto y = run_quantized<int8_t>(
-      OpKind::kSoftmax, beta(1.0f),
-      {{make_typed<int8_t>({2, 2}, {-3, -3, 20, 30}, qp(step, 5))}}, qp(1.0f / 256, -128));
+  auto y = run_quantized<int8_t>(OpKind::kSoftmax, beta(1.0f),
+                                 {{make_typed<int8_t>({2, 2}, {-3, -3, 20, 30}, qp(step, 5))}},
+                                 qp(1.0f / 256, -128));
   EXPECT_EQ(y, (std::vector<int8_t>{0, 0, -64, 64}));
 }
 
@@ -57,7 +57,8 @@ void check_against_float(int64_t rows, int64_t depth, float in_scale, float b, u
   std::vector<int> want;
   for (int64_t r = 0; r < rows; ++r) {
     double mx = -1e30, sum = 0;
-    for (int64_t j = 0; j < depth; ++j) mx = std::max(mx, dequantize(x, static_cast<size_t>(r * depth + j), xq));
+    for (int64_t j = 0; j < depth; ++j)
+      mx = std::max(mx, dequantize(x, static_cast<size_t>(r * depth + j), xq));
     for (int64_t j = 0; j < depth; ++j)
       sum += std::exp(b * (dequantize(x, static_cast<size_t>(r * depth + j), xq) - mx));
     for (int64_t j = 0; j < depth; ++j)

@@ -24,7 +24,8 @@ Status open_model(const onnx::ModelProto& m) { return open_bytes(serialize(m)); 
 void expect_error(const Status& s, StatusCode code, const std::string& part) {
   ASSERT_FALSE(s.is_ok());
   EXPECT_EQ(s.code(), code) << s.message();
-  EXPECT_NE(s.message().find(part), std::string::npos) << "'" << part << "' missing in: " << s.message();
+  EXPECT_NE(s.message().find(part), std::string::npos)
+      << "'" << part << "' missing in: " << s.message();
 }
 
 onnx::ModelProto small_model() {
@@ -73,7 +74,8 @@ TEST(OnnxImporterCorrupt, UnknownElementTypeIsInvalid) {
 
 TEST(OnnxImporterCorrupt, HugeInputDimsAreRefused) {
   auto m = small_model();
-  auto* shape = m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape();
+  auto* shape =
+      m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape();
   shape->mutable_dim(0)->set_dim_value(int64_t{1} << 40);
   shape->mutable_dim(1)->set_dim_value(int64_t{1} << 40);
   expect_error(open_model(m), StatusCode::kInvalidModel, "absurdly large");
@@ -103,7 +105,8 @@ TEST(OnnxImporterCorrupt, CyclicGraphIsInvalid) {
 TEST(OnnxImporterCorrupt, MissingInitializerIsNamed) {
   auto m = small_model();
   m.mutable_graph()->clear_initializer();
-  expect_error(open_model(m), StatusCode::kInvalidModel, "reads 'w', which no node, initializer or graph input defines");
+  expect_error(open_model(m), StatusCode::kInvalidModel,
+               "reads 'w', which no node, initializer or graph input defines");
 }
 
 TEST(OnnxImporterCorrupt, UndefinedGraphOutputIsNamed) {

@@ -1,12 +1,13 @@
 // The ONNX importer on models built in code: values, constants (raw, typed, external, Constant
 // nodes), opset-dependent semantics, folding of shape subgraphs, and clear errors for
 // unsupported ops and symbolic inputs. Hostile files are in onnx_corrupt_model_test.cc.
+#include "formats/onnx/onnx_importer.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include "formats/onnx/onnx_importer.h"
 #include "formats/onnx/onnx_model_builder.h"
 #include "outpost/session.h"
 
@@ -15,13 +16,15 @@ namespace {
 
 using namespace outpost::testing;  // NOLINT: the builder helpers
 
-Result<std::unique_ptr<Session>> open_model(const onnx::ModelProto& m, const std::string& name = "built.onnx") {
+Result<std::unique_ptr<Session>> open_model(const onnx::ModelProto& m,
+                                            const std::string& name = "built.onnx") {
   auto bytes = std::make_shared<std::vector<uint8_t>>(serialize(m));
   return Session::open_buffer(bytes->data(), bytes->size(), bytes, name);
 }
 
 std::vector<float> run_floats(Session& s, const std::vector<std::vector<float>>& inputs) {
-  for (size_t i = 0; i < inputs.size(); ++i) std::memcpy(s.input(i).data(), inputs[i].data(), inputs[i].size() * 4);
+  for (size_t i = 0; i < inputs.size(); ++i)
+    std::memcpy(s.input(i).data(), inputs[i].data(), inputs[i].size() * 4);
   EXPECT_TRUE(s.run().is_ok());
   const Tensor& out = s.output(0);
   return std::vector<float>(out.data_as<float>(), out.data_as<float>() + out.num_elements());
@@ -124,7 +127,8 @@ TEST(OnnxImporter, InitializerListedAsInputIsAConstant) {
 }
 
 TEST(OnnxImporter, ReadsExternalDataNextToTheModel) {
-  const auto dir = std::filesystem::temp_directory_path() / ("outpost_onnx_ext_" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("outpost_onnx_ext_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const float weights[3] = {7, 8, 9};
   {
@@ -202,14 +206,20 @@ TEST(OnnxImporter, OtherDomainsAreUnsupported) {
 TEST(OnnxImporter, SymbolicInputDimensionIsAShapeMismatch) {
   auto m = onnx_model();
   add_input(m, "x", {1, 3});
-  auto* dim = m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(0);
+  auto* dim = m.mutable_graph()
+                  ->mutable_input(0)
+                  ->mutable_type()
+                  ->mutable_tensor_type()
+                  ->mutable_shape()
+                  ->mutable_dim(0);
   dim->set_dim_param("batch");
   add_node(m, "Relu", {"x"}, {"y"});
   add_output(m, "y");
   auto s = open_model(m);
   ASSERT_FALSE(s.is_ok());
   EXPECT_EQ(s.status().code(), StatusCode::kShapeMismatch);
-  EXPECT_NE(s.status().message().find("symbolic dimension 0 ('batch')"), std::string::npos) << s.status().message();
+  EXPECT_NE(s.status().message().find("symbolic dimension 0 ('batch')"), std::string::npos)
+      << s.status().message();
 }
 
 TEST(OnnxImporter, OpsetOutsideTheSupportedRangeIsUnsupported) {

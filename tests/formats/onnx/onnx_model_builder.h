@@ -21,7 +21,8 @@ inline onnx::ModelProto onnx_model(int64_t opset = 13) {
   return m;
 }
 
-inline void add_io(onnx::ValueInfoProto* v, const std::string& name, int elem_type, const std::vector<int64_t>& dims) {
+inline void add_io(onnx::ValueInfoProto* v, const std::string& name, int elem_type,
+                   const std::vector<int64_t>& dims) {
   v->set_name(name);
   auto* t = v->mutable_type()->mutable_tensor_type();
   t->set_elem_type(elem_type);
@@ -29,19 +30,22 @@ inline void add_io(onnx::ValueInfoProto* v, const std::string& name, int elem_ty
   for (int64_t d : dims) shape->add_dim()->set_dim_value(d);
 }
 
-inline void add_input(onnx::ModelProto& m, const std::string& name, const std::vector<int64_t>& dims,
-                      int elem_type = onnx::TensorProto::FLOAT) {
+inline void add_input(onnx::ModelProto& m, const std::string& name,
+                      const std::vector<int64_t>& dims, int elem_type = onnx::TensorProto::FLOAT) {
   add_io(m.mutable_graph()->add_input(), name, elem_type, dims);
 }
 
-inline void add_output(onnx::ModelProto& m, const std::string& name, int elem_type = onnx::TensorProto::FLOAT) {
+inline void add_output(onnx::ModelProto& m, const std::string& name,
+                       int elem_type = onnx::TensorProto::FLOAT) {
   auto* v = m.mutable_graph()->add_output();
   v->set_name(name);
   v->mutable_type()->mutable_tensor_type()->set_elem_type(elem_type);
 }
 
-inline onnx::NodeProto* add_node(onnx::ModelProto& m, const std::string& op, const std::vector<std::string>& inputs,
-                                 const std::vector<std::string>& outputs, const std::string& name = "") {
+inline onnx::NodeProto* add_node(onnx::ModelProto& m, const std::string& op,
+                                 const std::vector<std::string>& inputs,
+                                 const std::vector<std::string>& outputs,
+                                 const std::string& name = "") {
   auto* n = m.mutable_graph()->add_node();
   n->set_op_type(op);
   n->set_name(name);
@@ -57,7 +61,8 @@ inline void set_int_attr(onnx::NodeProto* n, const std::string& name, int64_t v)
   a->set_i(v);
 }
 
-inline void set_ints_attr(onnx::NodeProto* n, const std::string& name, const std::vector<int64_t>& v) {
+inline void set_ints_attr(onnx::NodeProto* n, const std::string& name,
+                          const std::vector<int64_t>& v) {
   auto* a = n->add_attribute();
   a->set_name(name);
   a->set_type(onnx::AttributeProto::INTS);
@@ -65,7 +70,8 @@ inline void set_ints_attr(onnx::NodeProto* n, const std::string& name, const std
 }
 
 // A float initializer, in raw_data (`raw`) or in float_data.
-inline onnx::TensorProto* add_float_initializer(onnx::ModelProto& m, const std::string& name, const std::vector<int64_t>& dims,
+inline onnx::TensorProto* add_float_initializer(onnx::ModelProto& m, const std::string& name,
+                                                const std::vector<int64_t>& dims,
                                                 const std::vector<float>& values, bool raw = true) {
   auto* t = m.mutable_graph()->add_initializer();
   t->set_name(name);
@@ -81,7 +87,8 @@ inline onnx::TensorProto* add_float_initializer(onnx::ModelProto& m, const std::
   return t;
 }
 
-inline onnx::TensorProto* add_int64_initializer(onnx::ModelProto& m, const std::string& name, const std::vector<int64_t>& dims,
+inline onnx::TensorProto* add_int64_initializer(onnx::ModelProto& m, const std::string& name,
+                                                const std::vector<int64_t>& dims,
                                                 const std::vector<int64_t>& values) {
   auto* t = m.mutable_graph()->add_initializer();
   t->set_name(name);
