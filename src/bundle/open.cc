@@ -135,12 +135,12 @@ Result<OpenedBundle> open_bundle(const uint8_t* data, size_t size, const TrustSt
     ContentKey key{};
     OUTPOST_RETURN_IF_ERROR(unseal_content_key(l, *device_key, what, key));
     auto model = allocate_secret(static_cast<size_t>(m.model_size));
-    auto golden = allocate_secret(static_cast<size_t>(m.golden_size));
+    auto golden = allocate_secret(options.load_golden ? static_cast<size_t>(m.golden_size) : 0);
     Status s = !model.is_ok() ? model.status() : !golden.is_ok() ? golden.status() : Status::ok();
     if (s.is_ok())
       s = decrypt_section(key, "model", l.model.data, l.model.size, l.chunk_bytes, model->get(),
                           m.model_size);
-    if (s.is_ok())
+    if (s.is_ok() && options.load_golden)
       s = decrypt_section(key, "golden", l.golden.data, l.golden.size, l.chunk_bytes, golden->get(),
                           m.golden_size);
     sodium_memzero(key.data(), key.size());
@@ -155,6 +155,7 @@ Result<OpenedBundle> open_bundle(const uint8_t* data, size_t size, const TrustSt
     return Status(
         StatusCode::kBadSignature,
         "bundle '" + what + "': the model does not match the BLAKE2b hash in its metadata");
+  if (!options.load_golden) return b;
   if (!hash_matches(golden_plain, static_cast<size_t>(m.golden_size), m.golden_blake2b))
     return Status(
         StatusCode::kBadSignature,

@@ -24,6 +24,9 @@ struct OpenOptions {
   // AEAD) already guarantees: `verify` checks it, as a check on the packer; the load path of
   // the model commands skips it, a full pass over the model (~13 ms for 3.6 MB here).
   bool check_model_hash = true;
+  // Decrypt, hash and decode the golden vectors; a model command that only runs the model
+  // skips them (for small models they are larger than the model itself).
+  bool load_golden = true;
   std::string what;  // the name used in messages; the path for open_bundle_file
 };
 
@@ -38,7 +41,7 @@ struct OpenedBundle {
   const uint8_t* model = nullptr;
   size_t model_size = 0;
   std::shared_ptr<const void> keep_alive;
-  std::vector<GoldenTensor> golden;  // decoded when the model is available
+  std::vector<GoldenTensor> golden;  // decoded when the model is available and asked for
 };
 
 // `data_owner` (may be null) keeps `data` alive for as long as the returned model views it.

@@ -78,6 +78,14 @@ TEST_F(Bundle, EncryptedForTwoDevicesEachDecryptsAThirdCannot) {
     EXPECT_TRUE(check_golden(*b).is_ok());
     expect_same_outputs(model, *b);
   }
+  // The load path of the model commands: model only, golden vectors left encrypted.
+  OpenOptions model_only;
+  model_only.load_golden = false;
+  model_only.check_model_hash = false;
+  auto fast = open_bundle(bytes.data(), bytes.size(), trust_, &cam1_, model_only);
+  ASSERT_TRUE(fast.is_ok()) << fast.status().message();
+  EXPECT_TRUE(fast->golden.empty());
+  EXPECT_EQ(std::vector<uint8_t>(fast->model, fast->model + fast->model_size), model);
   auto third = open_bundle(bytes.data(), bytes.size(), trust_, &cam3_);
   EXPECT_EQ(third.status().code(), StatusCode::kDecryptFailed);
   EXPECT_NE(third.status().message().find("not encrypted for device 'cam3'"), std::string::npos);

@@ -58,6 +58,7 @@ Result<std::unique_ptr<Session>> open_session(const ModelFlags& flags, double* i
     OUTPOST_ASSIGN_OR_RETURN(BundleKeys keys, load_bundle_keys(flags.trust_dir, flags.device_key));
     bundle::OpenOptions options;
     options.check_model_hash = false;  // `verify` checks it; the signature already covers it
+    options.load_golden = false;       // only `verify` runs them
     OUTPOST_ASSIGN_OR_RETURN(
         bundle::OpenedBundle opened,
         bundle::open_bundle_file(flags.model, keys.trust, keys.device ? &*keys.device : nullptr, options));

@@ -42,47 +42,62 @@ T from_double(double v) {
 
 template <typename T>
 T arith(OpKind op, T a, T b, bool fmod) {
-  switch (op) {
-    case OpKind::kAdd:
-    case OpKind::kSum:
-    case OpKind::kElementwiseMean:
-      return wrapping(a, b, [](auto x, auto y) { return x + y; });
-    case OpKind::kSub:
-      return wrapping(a, b, [](auto x, auto y) { return x - y; });
-    case OpKind::kMul:
-      return wrapping(a, b, [](auto x, auto y) { return x * y; });
-    case OpKind::kDiv:
-      if constexpr (std::is_integral_v<T>) {
-        // No trap on hostile data: x / 0 is 0, and INT_MIN / -1 wraps to INT_MIN.
-        if (b == 0) return T(0);
-        if constexpr (std::is_signed_v<T>)
-          if (b == T(-1)) return wrapping(T(0), a, [](auto x, auto y) { return x - y; });
-        return T(a / b);
-      } else
-        return a / b;
-    case OpKind::kMax:
-      return a < b || std::isnan(static_cast<double>(b)) ? b : a;
-    case OpKind::kMin:
-      return b < a || std::isnan(static_cast<double>(b)) ? b : a;
-    case OpKind::kPRelu:
-      if constexpr (std::is_unsigned_v<T>)
-        return a;
-      else
-        return a < T(0) ? wrapping(a, b, [](auto x, auto y) { return x * y; }) : a;
-    case OpKind::kMod:
-      if constexpr (std::is_integral_v<T>) {
-        if (b == 0) return T(0);
-        if constexpr (std::is_signed_v<T>)
-          if (b == T(-1)) return T(0);  // INT_MIN % -1 is undefined
+  if constexpr (std::is_integral_v<T>) {
+    // INT_MIN / -1 and INT_MIN % -1 overflow (and trap on x86); division by zero is undefined.
+    const bool overflow = std::is_signed_v<T> && a == std::numeric_limits<T>::min() && b == T(-1);
+    switch (op) {
+      case OpKind::kAdd:
+      case OpKind::kSum:
+      case OpKind::kElementwiseMean:
+        return wrapping(a, b, [](auto x, auto y) { return x + y; });
+      case OpKind::kSub:
+        return wrapping(a, b, [](auto x, auto y) { return x - y; });
+      case OpKind::kMul:
+        return wrapping(a, b, [](auto x, auto y) { return x * y; });
+      case OpKind::kDiv:
+        return b == 0 ? T(0) : overflow ? a : T(a / b);
+      case OpKind::kMax:
+        return a < b ? b : a;
+      case OpKind::kMin:
+        return b < a ? b : a;
+      case OpKind::kPRelu:
+        if constexpr (std::is_unsigned_v<T>)
+          return a;
+        else
+          return a < T(0) ? wrapping(a, b, [](auto x, auto y) { return x * y; }) : a;
+      case OpKind::kMod: {
+        if (b == 0 || overflow) return T(0);
         T r = T(a % b);
         if constexpr (std::is_signed_v<T>)
           if (!fmod && r != 0 && ((r < 0) != (b < 0))) r = T(r + b);  // Python's sign rule
         return r;
-      } else {
-        return T(std::fmod(a, b));
       }
-    default:
-      return a;
+      default:
+        return a;
+    }
+  } else {
+    switch (op) {
+      case OpKind::kAdd:
+      case OpKind::kSum:
+      case OpKind::kElementwiseMean:
+        return a + b;
+      case OpKind::kSub:
+        return a - b;
+      case OpKind::kMul:
+        return a * b;
+      case OpKind::kDiv:
+        return a / b;
+      case OpKind::kMax:
+        return a < b || std::isnan(b) ? b : a;
+      case OpKind::kMin:
+        return b < a || std::isnan(b) ? b : a;
+      case OpKind::kPRelu:
+        return a < T(0) ? a * b : a;
+      case OpKind::kMod:
+        return T(std::fmod(a, b));
+      default:
+        return a;
+    }
   }
 }
 

@@ -5,8 +5,37 @@
 #include "backends/ref/registry.h"
 
 namespace outpost {
+namespace {
+
+// Ops of the main list (Add, Relu, ...) get the dtypes ONNX adds. float32 stays with the float
+// kernels (and their limits), quantized inputs with the quantized ones, and a fused activation
+// (TFLite's) is never dropped: integer Add/Sub/Mul/Div wrap as numpy's do. Relu/Tanh/Logistic
+// on other dtypes are for ONNX nodes only (they carry `opset`).
+Result<std::unique_ptr<Kernel>> make_onnx_shared(const Node& node, const Graph& graph) {
+  const bool unary =
+      node.op == OpKind::kRelu || node.op == OpKind::kTanh || node.op == OpKind::kLogistic;
+  if (unary && !node.attrs.has("opset"))
+    return not_handled(graph, node, "only ONNX nodes take the extra dtypes");
+  if (node.attrs.get_string("activation", "none") != "none")
+    return not_handled(graph, node,
+                       "fused activation '" + node.attrs.get_string("activation", "") + "'");
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    if (!has_input(node, i)) continue;
+    const Value& v = input_of(graph, node, i);
+    if (!v.quant.scale.empty())
+      return not_handled(graph, node, "quantized input " + std::to_string(i));
+    if (v.dtype == DType::kFloat32)
+      return not_handled(graph, node, "float32 is the float kernel's");
+  }
+  return unary ? make_onnx_unary(node, graph) : make_onnx_binary(node, graph);
+}
+
+}  // namespace
 
 void register_onnx_tensor_kernels(KernelRegistry& r) {
+  for (OpKind op : {OpKind::kAdd, OpKind::kSub, OpKind::kMul, OpKind::kDiv, OpKind::kRelu,
+                    OpKind::kTanh, OpKind::kLogistic})
+    r.add(op, make_onnx_shared);
   for (OpKind op : {OpKind::kAbs,      OpKind::kNeg,       OpKind::kExp,
                     OpKind::kLog,      OpKind::kSqrt,      OpKind::kReciprocal,
                     OpKind::kFloor,    OpKind::kCeil,      OpKind::kRound,
@@ -18,30 +47,12 @@ void register_onnx_tensor_kernels(KernelRegistry& r) {
                     OpKind::kCelu,     OpKind::kLeakyRelu, OpKind::kHardSigmoid,
                     OpKind::kSoftplus, OpKind::kSoftsign,  OpKind::kThresholdedRelu,
                     OpKind::kShrink,   OpKind::kClip,      OpKind::kNot,
-                    OpKind::kIsNaN,    OpKind::kIsInf,     OpKind::kRelu,
-                    OpKind::kTanh,     OpKind::kLogistic})
+                    OpKind::kIsNaN,    OpKind::kIsInf})
     r.add(op, make_onnx_unary);
-  for (OpKind op : {OpKind::kAdd,
-                    OpKind::kSub,
-                    OpKind::kMul,
-                    OpKind::kDiv,
-                    OpKind::kPRelu,
-                    OpKind::kPow,
-                    OpKind::kMod,
-                    OpKind::kBitShift,
-                    OpKind::kAnd,
-                    OpKind::kOr,
-                    OpKind::kXor,
-                    OpKind::kEqual,
-                    OpKind::kGreater,
-                    OpKind::kLess,
-                    OpKind::kGreaterOrEqual,
-                    OpKind::kLessOrEqual,
-                    OpKind::kMax,
-                    OpKind::kMin,
-                    OpKind::kSum,
-                    OpKind::kElementwiseMean,
-                    OpKind::kWhere})
+  for (OpKind op : {OpKind::kPRelu, OpKind::kPow, OpKind::kMod, OpKind::kBitShift, OpKind::kAnd,
+                    OpKind::kOr, OpKind::kXor, OpKind::kEqual, OpKind::kGreater, OpKind::kLess,
+                    OpKind::kGreaterOrEqual, OpKind::kLessOrEqual, OpKind::kMax, OpKind::kMin,
+                    OpKind::kSum, OpKind::kElementwiseMean, OpKind::kWhere})
     r.add(op, make_onnx_binary);
   for (OpKind op :
        {OpKind::kReduceSum, OpKind::kReduceMean, OpKind::kReduceMax, OpKind::kReduceMin,

@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "backends/ref/float_factory_status.h"
 #include "support/op_runner.h"
 
 namespace outpost {
@@ -166,22 +167,22 @@ TEST(Conv2DFloat, RandomShapesMatchNaive) {
 }
 
 TEST(Conv2DFloat, Int32IsUnsupported) {
-  auto r = run_op(
-      OpKind::kConv2D, conv_attrs(1, 1, "valid"),
+  auto r = testing::factory_status(
+      make_conv2d_float, OpKind::kConv2D, conv_attrs(1, 1, "valid"),
       {{make_typed<int32_t>({1, 1, 1, 1}, {1})}, constant(make_typed<int32_t>({1, 1, 1, 1}, {1}))},
       {{DType::kInt32}});
   ASSERT_FALSE(r.is_ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
+  EXPECT_EQ(r.code(), StatusCode::kUnsupported);
 }
 
 TEST(Conv2DFloat, FloatInputWithInt32BiasIsUnsupported) {
-  auto r = run_op(OpKind::kConv2D, conv_attrs(1, 1, "valid"),
-                  {{make_tensor({1, 1, 1, 1}, {1})},
-                   constant(make_tensor({1, 1, 1, 1}, {1})),
-                   constant(make_typed<int32_t>({1}, {1}))},
-                  {{}});
+  auto r = testing::factory_status(make_conv2d_float, OpKind::kConv2D, conv_attrs(1, 1, "valid"),
+                                   {{make_tensor({1, 1, 1, 1}, {1})},
+                                    constant(make_tensor({1, 1, 1, 1}, {1})),
+                                    constant(make_typed<int32_t>({1}, {1}))},
+                                   {{}});
   ASSERT_FALSE(r.is_ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
+  EXPECT_EQ(r.code(), StatusCode::kUnsupported);
 }
 
 }  // namespace

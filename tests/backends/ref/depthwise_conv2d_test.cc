@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "backends/ref/float_factory_status.h"
 #include "support/op_runner.h"
 
 namespace outpost {
@@ -147,12 +148,12 @@ TEST(DepthwiseConv2DFloat, RandomShapesMatchNaive) {
 }
 
 TEST(DepthwiseConv2DFloat, Int32IsUnsupported) {
-  auto r = run_op(
-      OpKind::kDepthwiseConv2D, dw_attrs(1, 1, "valid", 1),
+  auto r = testing::factory_status(
+      make_depthwise_conv2d_float, OpKind::kDepthwiseConv2D, dw_attrs(1, 1, "valid", 1),
       {{make_typed<int32_t>({1, 1, 1, 1}, {1})}, constant(make_typed<int32_t>({1, 1, 1, 1}, {1}))},
       {{DType::kInt32}});
   ASSERT_FALSE(r.is_ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
+  EXPECT_EQ(r.code(), StatusCode::kUnsupported);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 
+#include "backends/ref/float_factory_status.h"
 #include "support/op_runner.h"
 
 namespace outpost {
@@ -62,24 +63,26 @@ TEST(Dequantize, Int8PerChannelLastAxis) {
 }
 
 TEST(Dequantize, Int32IsUnsupported) {
-  auto r = run_op(OpKind::kDequantize, {},
-                  {{make_typed<int32_t>({1}, {1}, QuantParams{{1.0f}, {0}, 0})}}, {{}});
+  auto r =
+      testing::factory_status(make_dequantize, OpKind::kDequantize, {},
+                              {{make_typed<int32_t>({1}, {1}, QuantParams{{1.0f}, {0}, 0})}}, {{}});
   ASSERT_FALSE(r.is_ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
+  EXPECT_EQ(r.code(), StatusCode::kUnsupported);
 }
 
 TEST(Dequantize, NonFloatOutputIsUnsupported) {
-  auto r =
-      run_op(OpKind::kDequantize, {},
-             {{make_typed<uint8_t>({1}, {1}, QuantParams{{1.0f}, {0}, 0})}}, {{DType::kInt32}});
+  auto r = testing::factory_status(make_dequantize, OpKind::kDequantize, {},
+                                   {{make_typed<uint8_t>({1}, {1}, QuantParams{{1.0f}, {0}, 0})}},
+                                   {{DType::kInt32}});
   ASSERT_FALSE(r.is_ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
+  EXPECT_EQ(r.code(), StatusCode::kUnsupported);
 }
 
 TEST(Dequantize, MissingParametersAreUnsupported) {
-  auto r = run_op(OpKind::kDequantize, {}, {{make_typed<uint8_t>({1}, {1})}}, {{}});
+  auto r = testing::factory_status(make_dequantize, OpKind::kDequantize, {},
+                                   {{make_typed<uint8_t>({1}, {1})}}, {{}});
   ASSERT_FALSE(r.is_ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
+  EXPECT_EQ(r.code(), StatusCode::kUnsupported);
 }
 
 TEST(Dequantize, PerChannelCountMismatchIsInvalid) {

@@ -3,6 +3,7 @@
 #include <array>
 #include <random>
 
+#include "backends/ref/float_factory_status.h"
 #include "support/op_runner.h"
 
 namespace outpost {
@@ -129,26 +130,27 @@ TEST(ElementwiseBinaryFloat, RandomRank6BroadcastMatchesNaive) {
 }
 
 TEST(ElementwiseBinaryFloat, IntegerInputIsUnsupported) {
-  auto r = run_op(OpKind::kAdd, {},
-                  {{make_typed<int32_t>({2}, {1, 2})}, {make_typed<int32_t>({2}, {3, 4})}},
-                  {{DType::kInt32}});
+  auto r = testing::factory_status(
+      make_binary_float, OpKind::kAdd, {},
+      {{make_typed<int32_t>({2}, {1, 2})}, {make_typed<int32_t>({2}, {3, 4})}}, {{DType::kInt32}});
   ASSERT_FALSE(r.is_ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
+  EXPECT_EQ(r.code(), StatusCode::kUnsupported);
 }
 
 TEST(ElementwiseBinaryFloat, UnknownActivationIsUnsupported) {
-  auto r = run_op(OpKind::kAdd, act("sign_bit"),
-                  {{make_tensor({2}, {1, 2})}, {make_tensor({2}, {3, 4})}}, {{}});
+  auto r = testing::factory_status(make_binary_float, OpKind::kAdd, act("sign_bit"),
+                                   {{make_tensor({2}, {1, 2})}, {make_tensor({2}, {3, 4})}}, {{}});
   ASSERT_FALSE(r.is_ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
-  EXPECT_NE(r.status().message().find("sign_bit"), std::string::npos);
+  EXPECT_EQ(r.code(), StatusCode::kUnsupported);
+  EXPECT_NE(r.message().find("sign_bit"), std::string::npos);
 }
 
 TEST(ElementwiseBinaryFloat, RankAboveSixIsUnsupported) {
-  auto r = run_op(OpKind::kMul, {},
-                  {{make_tensor({1, 1, 1, 1, 1, 1, 2}, {1, 2})}, {make_tensor({2}, {3, 4})}}, {{}});
+  auto r = testing::factory_status(
+      make_binary_float, OpKind::kMul, {},
+      {{make_tensor({1, 1, 1, 1, 1, 1, 2}, {1, 2})}, {make_tensor({2}, {3, 4})}}, {{}});
   ASSERT_FALSE(r.is_ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
+  EXPECT_EQ(r.code(), StatusCode::kUnsupported);
 }
 
 }  // namespace

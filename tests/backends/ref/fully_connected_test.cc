@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "backends/ref/float_factory_status.h"
 #include "support/op_runner.h"
 
 namespace outpost {
@@ -101,12 +102,12 @@ TEST(FullyConnectedFloat, RandomShapesMatchNaive) {
 }
 
 TEST(FullyConnectedFloat, Int32IsUnsupported) {
-  auto r =
-      run_op(OpKind::kFullyConnected, fc_attrs("none"),
-             {{make_typed<int32_t>({1, 2}, {1, 2})}, constant(make_typed<int32_t>({1, 2}, {1, 1}))},
-             {{DType::kInt32}});
+  auto r = testing::factory_status(
+      make_fully_connected_float, OpKind::kFullyConnected, fc_attrs("none"),
+      {{make_typed<int32_t>({1, 2}, {1, 2})}, constant(make_typed<int32_t>({1, 2}, {1, 1}))},
+      {{DType::kInt32}});
   ASSERT_FALSE(r.is_ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
+  EXPECT_EQ(r.code(), StatusCode::kUnsupported);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "backends/ref/float_factory_status.h"
 #include "support/op_runner.h"
 
 namespace outpost {
@@ -84,19 +85,20 @@ TEST(PadQuantized, Int8PadsWithNegativeZeroPoint) {
 }
 
 TEST(PadQuantized, DifferentParametersAreUnsupported) {
-  auto r =
-      run_op(OpKind::kPad, {},
-             {{make_typed<uint8_t>({2}, {1, 2}, QuantParams{{0.5f}, {128}, 0})}, paddings({1, 1})},
-             {{DType::kUInt8, QuantParams{{0.5f}, {0}, 0}}});
+  auto r = testing::factory_status(
+      make_pad_quantized_bytes, OpKind::kPad, {},
+      {{make_typed<uint8_t>({2}, {1, 2}, QuantParams{{0.5f}, {128}, 0})}, paddings({1, 1})},
+      {{DType::kUInt8, QuantParams{{0.5f}, {0}, 0}}});
   ASSERT_FALSE(r.is_ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
+  EXPECT_EQ(r.code(), StatusCode::kUnsupported);
 }
 
 TEST(PadFloat, BoolIsUnsupported) {
   Tensor t = Tensor::allocate(DType::kBool, Shape{2}).value();
-  auto r = run_op(OpKind::kPad, {}, {{std::move(t)}, paddings({1, 1})}, {{DType::kBool}});
+  auto r = testing::factory_status(make_pad_float, OpKind::kPad, {},
+                                   {{std::move(t)}, paddings({1, 1})}, {{DType::kBool}});
   ASSERT_FALSE(r.is_ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
+  EXPECT_EQ(r.code(), StatusCode::kUnsupported);
 }
 
 }  // namespace

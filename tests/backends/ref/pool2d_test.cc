@@ -4,6 +4,7 @@
 #include <limits>
 #include <random>
 
+#include "backends/ref/float_factory_status.h"
 #include "support/op_runner.h"
 
 namespace outpost {
@@ -145,10 +146,11 @@ TEST(Pool2DFloat, RandomShapesMatchNaive) {
 }
 
 TEST(Pool2DFloat, Int32IsUnsupported) {
-  auto r = run_op(OpKind::kMaxPool2D, pool_attrs(2, 2, 1, 1, "valid"),
-                  {{make_typed<int32_t>({1, 2, 2, 1}, {1, 2, 3, 4})}}, {{DType::kInt32}});
+  auto r = testing::factory_status(
+      make_pool2d_float, OpKind::kMaxPool2D, pool_attrs(2, 2, 1, 1, "valid"),
+      {{make_typed<int32_t>({1, 2, 2, 1}, {1, 2, 3, 4})}}, {{DType::kInt32}});
   ASSERT_FALSE(r.is_ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
+  EXPECT_EQ(r.code(), StatusCode::kUnsupported);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "backends/ref/float_factory_status.h"
 #include "support/op_runner.h"
 
 namespace outpost {
@@ -45,19 +46,21 @@ TEST(Reshape, Uint8WithEqualParameters) {
 TEST(Reshape, QuantizationChangeIsUnsupported) {
   Attributes a;
   a.set("new_shape", std::vector<int64_t>{3});
-  auto r = run_op(OpKind::kReshape, a,
-                  {{make_typed<uint8_t>({1, 3}, {1, 2, 3}, QuantParams{{0.5f}, {10}, 0})}},
-                  {{DType::kUInt8, QuantParams{{0.25f}, {10}, 0}}});
+  auto r = testing::factory_status(
+      make_reshape, OpKind::kReshape, a,
+      {{make_typed<uint8_t>({1, 3}, {1, 2, 3}, QuantParams{{0.5f}, {10}, 0})}},
+      {{DType::kUInt8, QuantParams{{0.25f}, {10}, 0}}});
   ASSERT_FALSE(r.is_ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
+  EXPECT_EQ(r.code(), StatusCode::kUnsupported);
 }
 
 TEST(Reshape, DtypeChangeIsUnsupported) {
   Attributes a;
   a.set("new_shape", std::vector<int64_t>{2});
-  auto r = run_op(OpKind::kReshape, a, {{make_tensor({2}, {1, 2})}}, {{DType::kInt32}});
+  auto r = testing::factory_status(make_reshape, OpKind::kReshape, a, {{make_tensor({2}, {1, 2})}},
+                                   {{DType::kInt32}});
   ASSERT_FALSE(r.is_ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
+  EXPECT_EQ(r.code(), StatusCode::kUnsupported);
 }
 
 }  // namespace

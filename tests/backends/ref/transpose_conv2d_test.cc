@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "backends/ref/float_factory_status.h"
 #include "support/op_runner.h"
 
 namespace outpost {
@@ -169,12 +170,12 @@ TEST(TransposeConv2DFloat, RandomShapesMatchNaive) {
 }
 
 TEST(TransposeConv2DFloat, Int32IsUnsupported) {
-  auto r = run_op(
-      OpKind::kTransposeConv2D, tconv_attrs(1, 1, "valid"),
+  auto r = testing::factory_status(
+      make_transpose_conv2d_float, OpKind::kTransposeConv2D, tconv_attrs(1, 1, "valid"),
       {{make_typed<int32_t>({1, 1, 1, 1}, {1})}, constant(make_typed<int32_t>({1, 1, 1, 1}, {1}))},
       {{DType::kInt32}});
   ASSERT_FALSE(r.is_ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
+  EXPECT_EQ(r.code(), StatusCode::kUnsupported);
 }
 
 }  // namespace
