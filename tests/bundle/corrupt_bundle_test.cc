@@ -36,7 +36,7 @@ struct Fixture {
 bool opens(const Fixture& f, const std::vector<uint8_t>& bytes) {
   // A heap copy of exactly the size, so ASan sees any read past the end.
   std::unique_ptr<uint8_t[]> copy(new uint8_t[bytes.size() + 1]);
-  std::memcpy(copy.get(), bytes.data(), bytes.size());
+  if (!bytes.empty()) std::memcpy(copy.get(), bytes.data(), bytes.size());
   auto b = open_bundle(copy.get(), bytes.size(), f.trust, &f.device);
   return b.is_ok();
 }
