@@ -16,7 +16,9 @@ using testing::run_op;
 Result<std::vector<Tensor>> run_mean(Tensor x, std::vector<int32_t> axes, bool keep_dims) {
   Attributes a;
   a.set("keep_dims", int64_t{keep_dims});
-  OpInput ax{make_typed<int32_t>({static_cast<int64_t>(axes.size())}, axes)};
+  // An empty axes list is built directly: make_typed would memcpy from a null vector.
+  OpInput ax{axes.empty() ? Tensor::allocate(DType::kInt32, Shape{0}).value()
+                          : make_typed<int32_t>({static_cast<int64_t>(axes.size())}, axes)};
   ax.constant = true;
   return run_op(OpKind::kMean, a, {{std::move(x)}, ax}, {{}});
 }
