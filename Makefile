@@ -42,15 +42,19 @@ test-asan:
 	cd build-asan && ctest --output-on-failure -j$(JOBS) -R '$(SANITIZED_TESTS)'
 
 # Each libFuzzer target (fuzz/fuzz_*.cc) for FUZZ_SECONDS under ASan+UBSan (clang, build-fuzz/);
-# any crash fails. Each starts from the seed corpus alone (fuzz/make-corpus); longer runs, which
+# any crash fails. Each starts from the seed corpus alone (fuzz/make-corpus) with a fixed random
+# seed and run cap, so CI replays the same inputs as the run before the commit; longer runs, which
 # keep their corpus in .cache and are logged in fuzz/README.md: fuzz/run TARGET SECONDS.
 FUZZ_SECONDS ?= 60
+FUZZ_SEED ?= 1
+FUZZ_RUNS ?= 200000
 FUZZ_TARGETS = $(basename $(notdir $(wildcard fuzz/fuzz_*.cc)))
 test-fuzz:
 	CC=clang CXX=clang++ $(CMAKE) -S . -B build-fuzz -DOUTPOST_FUZZ=ON -DOUTPOST_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	rm -rf build-fuzz/ci-corpus
 	for t in $(FUZZ_TARGETS); do \
-	  FUZZ_LOG=0 FUZZ_CORPUS_ROOT=build-fuzz/ci-corpus fuzz/run $$t $(FUZZ_SECONDS) || exit 1; \
+	  FUZZ_LOG=0 FUZZ_SEED=$(FUZZ_SEED) FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_CORPUS_ROOT=build-fuzz/ci-corpus \
+	    fuzz/run $$t $(FUZZ_SECONDS) || exit 1; \
 	done
 
 clean:

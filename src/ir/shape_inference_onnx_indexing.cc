@@ -347,9 +347,24 @@ Status infer_onnx_topk(const Node& n, Graph& g) {
 Status infer_onnx_one_hot(const Node& n, Graph& g) {
   const Shape& idx = in(g, n, 0).shape;
   const Value& depth = in(g, n, 1);
+  if (in(g, n, 2).shape.num_elements().value_or(0) != 2)
+    return fail(g, n, "values must hold [off, on]");
   if (use_declared(g, n, 1)) {
-    if (out(g, n).shape.rank() != idx.rank() + 1)
+    // Depth is known only at run time: the declared shape must be the indices' with one axis
+    // inserted, or the kernel would read indices that do not exist.
+    const Shape& o = out(g, n).shape;
+    if (o.rank() != idx.rank() + 1)
       return fail(g, n, "the declared output rank must be the indices' plus one");
+    OUTPOST_ASSIGN_OR_RETURN(
+        int64_t axis,
+        norm_axis(g, n, n.attrs.get_int("axis", -1), static_cast<int64_t>(o.rank())));
+    for (size_t k = 0, j = 0; k < o.rank(); ++k) {
+      if (static_cast<int64_t>(k) == axis) continue;
+      if (o[k] != idx[j++])
+        return fail(g, n,
+                    "the declared output shape " + o.to_string() +
+                        " is not the indices' shape " + idx.to_string() + " with a depth axis");
+    }
     out(g, n).dtype = in(g, n, 2).dtype;
     return Status::ok();
   }
@@ -380,8 +395,6 @@ Status infer_onnx_one_hot(const Node& n, Graph& g) {
                          dtype_name(depth.dtype) + " is not supported");
   }
   if (!(d >= 1 && d < double(int64_t{1} << 31))) return fail(g, n, "depth must be positive");
-  if (in(g, n, 2).shape.num_elements().value_or(0) != 2)
-    return fail(g, n, "values must hold [off, on]");
   const int64_t rank = static_cast<int64_t>(idx.rank()) + 1;
   OUTPOST_ASSIGN_OR_RETURN(int64_t axis, norm_axis(g, n, n.attrs.get_int("axis", -1), rank));
   std::vector<int64_t> dims = idx.dims();

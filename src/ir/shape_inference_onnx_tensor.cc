@@ -270,20 +270,21 @@ Status infer_onnx_constant_of_shape(const Node& n, Graph& g) {
 
 Status infer_onnx_range(const Node& n, Graph& g) {
   const DType t = in(g, n, 0).dtype;
+  for (size_t i = 0; i < 3; ++i) {
+    const Value& v = in(g, n, i);
+    if (v.dtype != t || v.shape.num_elements().value_or(0) != 1)
+      return fail(g, n, "start, limit and delta must be scalars of one dtype");
+  }
   if (use_declared(g, n, 0) || use_declared(g, n, 1) || use_declared(g, n, 2)) {
     if (out(g, n).shape.rank() != 1) return fail(g, n, "the declared output must be 1-D");
     out(g, n).dtype = t;
     return Status::ok();
   }
-  for (size_t i = 0; i < 3; ++i) {
-    const Value& v = in(g, n, i);
-    if (!v.is_constant())
+  for (size_t i = 0; i < 3; ++i)
+    if (!in(g, n, i).is_constant())
       return unsupported(g.source + ": " + n.describe() +
                          ": Range needs constant start, limit and delta (its output "
                          "shape depends on their values; dynamic shapes are not supported yet)");
-    if (v.dtype != t || v.shape.num_elements().value_or(0) != 1)
-      return fail(g, n, "start, limit and delta must be scalars of one dtype");
-  }
   auto scalar = [&](size_t i) -> double {
     const uint8_t* b = in(g, n, i).constant.bytes;
     switch (t) {

@@ -170,5 +170,37 @@ TEST(OnnxImporterCorrupt, OutOfRangeGatherIndicesAtRunTimeStayInBounds) {
   EXPECT_EQ(y[2], 0.0f);
 }
 
+// Found by fuzz_onnx: a declared OneHot output shape that is not the indices' shape plus a depth
+// axis made the kernel read indices that do not exist. It is refused at load now.
+TEST(OnnxImporterCorrupt, OneHotDeclaredShapeMustMatchTheIndices) {
+  auto m = onnx_model(11);
+  add_input(m, "indices", {3}, onnx::TensorProto::INT64);
+  add_input(m, "depth", {1}, onnx::TensorProto::INT64);
+  add_input(m, "values", {2});
+  add_node(m, "OneHot", {"indices", "depth", "values"}, {"y"});
+  add_io(m.mutable_graph()->add_output(), "y", onnx::TensorProto::FLOAT, {47, 12});
+  expect_error(open_model(m), StatusCode::kShapeMismatch, "with a depth axis");
+}
+
+TEST(OnnxImporterCorrupt, OneHotValuesMustBeAPair) {
+  auto m = onnx_model(11);
+  add_input(m, "indices", {3}, onnx::TensorProto::INT64);
+  add_input(m, "depth", {1}, onnx::TensorProto::INT64);
+  add_input(m, "values", {0});
+  add_node(m, "OneHot", {"indices", "depth", "values"}, {"y"});
+  add_io(m.mutable_graph()->add_output(), "y", onnx::TensorProto::FLOAT, {3, 5});
+  expect_error(open_model(m), StatusCode::kShapeMismatch, "values must hold");
+}
+
+TEST(OnnxImporterCorrupt, RangeOperandsMustBeScalarsEvenWithADeclaredShape) {
+  auto m = onnx_model(11);
+  add_input(m, "start", {0});
+  add_input(m, "limit", {1});
+  add_input(m, "delta", {1});
+  add_node(m, "Range", {"start", "limit", "delta"}, {"y"});
+  add_io(m.mutable_graph()->add_output(), "y", onnx::TensorProto::FLOAT, {5});
+  expect_error(open_model(m), StatusCode::kShapeMismatch, "must be scalars");
+}
+
 }  // namespace
 }  // namespace outpost
