@@ -117,6 +117,16 @@ std::string public_key_text(const KeyPair& keys) {
 
 Result<std::array<std::string, 2>> write_key_pair(const KeyPair& keys, const std::string& dir) {
   if (!keys.has_secret) return internal_error("write_key_pair needs a secret key");
+  // A missing key directory is made private (0700), as key stores are; an existing one is
+  // left as it is.
+  std::error_code ec;
+  if (!dir.empty() && !std::filesystem::exists(dir, ec)) {
+    std::filesystem::create_directories(dir, ec);
+    if (ec)
+      return io_error("cannot create the key directory '" + dir + "': " + ec.message());
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
+  }
   const std::string stem = (std::filesystem::path(dir) / keys.name).string() +
                            (keys.publisher ? ".publisher" : ".device");
   const std::array<std::string, 2> paths = {stem + ".key", stem + ".pub"};

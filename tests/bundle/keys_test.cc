@@ -55,6 +55,20 @@ TEST_F(Keys, RefusesToOverwrite) {
   EXPECT_EQ(public_key_text(read_key_file(dir_ + "/acme.publisher.pub").value()), before);
 }
 
+TEST_F(Keys, MakesAMissingKeyDirectoryPrivate) {
+  const std::string sub = dir_ + "/new/keys";
+  auto paths = write_key_pair(generate_key_pair(false, "cam").value(), sub);
+  ASSERT_TRUE(paths.is_ok()) << paths.status().message();
+  EXPECT_EQ(mode_of(sub), 0700u);
+  EXPECT_EQ(mode_of(paths.value()[0]), 0600u);
+  // A directory that cannot be made (a file is in the way) is a clear I/O error.
+  std::ofstream(dir_ + "/file") << "x";
+  auto blocked = write_key_pair(generate_key_pair(false, "cam").value(), dir_ + "/file/keys");
+  EXPECT_EQ(blocked.status().code(), StatusCode::kIoError);
+  EXPECT_NE(blocked.status().message().find("cannot create the key directory"), std::string::npos)
+      << blocked.status().message();
+}
+
 TEST_F(Keys, RefusesSecretKeysOthersCanRead) {
   auto keys = generate_key_pair(false, "cam").value();
   const auto paths = write_key_pair(keys, dir_).value();

@@ -19,7 +19,7 @@ SessionOptions ModelFlags::session_options() const {
 }
 
 void add_model_flags(CLI::App* cmd, ModelFlags& flags) {
-  cmd->add_option("model", flags.model, "Model file (.tflite) or bundle (.opk)")->required();
+  cmd->add_option("model", flags.model, "Model file (.tflite or .onnx) or bundle (.opk)")->required();
   cmd->add_option("--threads", flags.threads, "Compute threads (0: all cores; the reference backend uses one)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--backend", flags.backend, "Backend: auto | ref")->check(CLI::IsMember({"auto", "ref"}));

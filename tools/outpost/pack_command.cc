@@ -102,7 +102,7 @@ void add_pack_command(CLI::App& app) {
   auto f = std::make_shared<PackFlags>();
   CLI::App* cmd =
       app.add_subcommand("pack", "Pack a model into a signed, optionally encrypted bundle (.opk)");
-  cmd->add_option("model", f->model, "Model file (.tflite)")->required();
+  cmd->add_option("model", f->model, "Model file (.tflite or .onnx)")->required();
   cmd->add_option("--name", f->name, "Bundle name")->required();
   cmd->add_option("--bundle-version", f->version, "Bundle version (semantic: MAJOR.MINOR.PATCH)")
       ->required();
