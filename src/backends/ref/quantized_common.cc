@@ -72,6 +72,12 @@ Result<std::vector<QuantizedMultiplier>> conv_output_multipliers(
              static_cast<double>(output_quant.scale);
     }
     out[static_cast<size_t>(c)] = quantize_multiplier(real);
+    // Real multipliers are far below 1 in any trained model; one of 2^30 or more would shift
+    // accumulators past 32 bits, which no TFLite kernel does.
+    if (out[static_cast<size_t>(c)].shift > 30)
+      return invalid_model(g.source + ": " + n.describe() + ": the output multiplier of channel " +
+                           std::to_string(c) + " (input scale x weight scale / output scale = " +
+                           std::to_string(real) + ") is out of range");
   }
   return out;
 }

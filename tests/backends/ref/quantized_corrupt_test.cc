@@ -22,13 +22,14 @@ constexpr int8_t kTfInt8 = 9, kTfInt32 = 2;
 // One int8 CONV_2D (or DEPTHWISE_CONV_2D) on a 1x1x1x1 input: zero points 0, a weight of 1,
 // scales 1 except the output's (2, so the requantization halves without a left shift), and the
 // given bias and weight zero point.
-TfModelSpec one_tap_conv(bool depthwise, int32_t bias, int64_t weight_zero_point) {
+TfModelSpec one_tap_conv(bool depthwise, int32_t bias, int64_t weight_zero_point,
+                         float output_scale = 2.0f) {
   TfModelSpec spec;
   spec.tensors = {
       TfTensorSpec{{1, 1, 1, 1}, kTfInt8, 0, "x", {1.0f}, {0}},
       TfTensorSpec{{1, 1, 1, 1}, kTfInt8, 1, "w", {1.0f}, {weight_zero_point}},
       TfTensorSpec{{1}, kTfInt32, 2, "bias", {1.0f}, {0}},
-      TfTensorSpec{{1, 1, 1, 1}, kTfInt8, 0, "y", {2.0f}, {0}},
+      TfTensorSpec{{1, 1, 1, 1}, kTfInt8, 0, "y", {output_scale}, {0}},
   };
   spec.buffers = {{1}, bytes_of(std::vector<int32_t>{bias})};
   TfOperatorSpec op;
@@ -82,6 +83,20 @@ TEST(CorruptQuantizedModel, WeightZeroPointOutsideDtypeIsRefused) {
     auto opened = open_spec(one_tap_conv(depthwise, 0, int64_t{1} << 30));
     ASSERT_FALSE(opened.session.is_ok());
     EXPECT_EQ(opened.session.status().code(), StatusCode::kUnsupported)
+        << opened.session.status().message();
+  }
+}
+
+// An output scale so small that the requantization multiplier is 2^30 or more would shift the
+// accumulator past 32 bits (undefined in the left shift): refused at load with the reason.
+TEST(CorruptQuantizedModel, HugeRequantizationMultiplierIsRefused) {
+  for (bool depthwise : {false, true}) {
+    SCOPED_TRACE(depthwise ? "depthwise" : "conv");
+    auto opened = open_spec(one_tap_conv(depthwise, 0, 0, 1e-30f));
+    ASSERT_FALSE(opened.session.is_ok());
+    EXPECT_EQ(opened.session.status().code(), StatusCode::kInvalidModel)
+        << opened.session.status().message();
+    EXPECT_NE(opened.session.status().message().find("out of range"), std::string::npos)
         << opened.session.status().message();
   }
 }
