@@ -3,16 +3,11 @@
 #include <algorithm>
 
 #include "backends/ref/activation.h"
+#include "backends/ref/conv_geometry.h"
 #include "backends/ref/float_kernel_factories.h"
-#include "ir/padding.h"
 
 namespace outpost {
 namespace {
-
-struct ConvGeometry {
-  int64_t batch, in_h, in_w, in_c, out_h, out_w, out_c;
-  int64_t kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
-};
 
 class Conv2DKernel final : public Kernel {
  public:
@@ -70,26 +65,7 @@ class Conv2DKernel final : public Kernel {
 Result<std::unique_ptr<Kernel>> make_conv2d_float(const Node& node, const Graph& graph) {
   OUTPOST_RETURN_IF_ERROR(expect_float32(graph, node, {0, 1, 2}));
   OUTPOST_ASSIGN_OR_RETURN(FusedActivation act, parse_activation(node, graph));
-  const Shape& x = input_of(graph, node, 0).shape;
-  const Shape& w = input_of(graph, node, 1).shape;
-  const Shape& y = output_of(graph, node).shape;
-  const std::string padding = node.attrs.get_string("padding", "valid");
-  ConvGeometry g{};
-  g.batch = x[0];
-  g.in_h = x[1];
-  g.in_w = x[2];
-  g.in_c = x[3];
-  g.out_h = y[1];
-  g.out_w = y[2];
-  g.out_c = y[3];
-  g.kernel_h = w[1];
-  g.kernel_w = w[2];
-  g.stride_h = node.attrs.get_int("stride_h", 1);
-  g.stride_w = node.attrs.get_int("stride_w", 1);
-  g.dilation_h = node.attrs.get_int("dilation_h", 1);
-  g.dilation_w = node.attrs.get_int("dilation_w", 1);
-  g.pad_top = window_geometry(padding, g.in_h, g.kernel_h, g.stride_h, g.dilation_h).pad_before;
-  g.pad_left = window_geometry(padding, g.in_w, g.kernel_w, g.stride_w, g.dilation_w).pad_before;
+  OUTPOST_ASSIGN_OR_RETURN(ConvGeometry g, conv_geometry(node, graph, /*depthwise=*/false));
   return std::unique_ptr<Kernel>(std::make_unique<Conv2DKernel>(g, act));
 }
 

@@ -5,22 +5,14 @@
 // which is what TFLite's im2col gets by filling them with the input zero point.
 #include <vector>
 
+#include "backends/ref/conv_geometry.h"
 #include "backends/ref/quantized_common.h"
 #include "backends/ref/quantized_kernel_factories.h"
-#include "ir/padding.h"
 
 namespace outpost {
 namespace {
 
 using quant::QuantizedMultiplier;
-
-struct ConvGeometry {
-  int64_t batch = 0, in_h = 0, in_w = 0, in_c = 0;
-  int64_t out_h = 0, out_w = 0, out_c = 0;
-  int64_t k_h = 0, k_w = 0;
-  int64_t stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
-  int64_t pad_top = 0, pad_left = 0;
-};
 
 template <typename T>
 class Conv2DQuantized final : public Kernel {
@@ -47,14 +39,14 @@ class Conv2DQuantized final : public Kernel {
           for (int64_t oc = 0; oc < g.out_c; ++oc) {
             const int32_t w_offset = weight_offsets_[static_cast<size_t>(oc)];
             int32_t acc = 0;
-            for (int64_t ky = 0; ky < g.k_h; ++ky) {
+            for (int64_t ky = 0; ky < g.kernel_h; ++ky) {
               const int64_t iy = oy * g.stride_h - g.pad_top + ky * g.dilation_h;
               if (iy < 0 || iy >= g.in_h) continue;
-              for (int64_t kx = 0; kx < g.k_w; ++kx) {
+              for (int64_t kx = 0; kx < g.kernel_w; ++kx) {
                 const int64_t ix = ox * g.stride_w - g.pad_left + kx * g.dilation_w;
                 if (ix < 0 || ix >= g.in_w) continue;
                 const T* xp = x + ((b * g.in_h + iy) * g.in_w + ix) * g.in_c;
-                const T* wp = w + ((oc * g.k_h + ky) * g.k_w + kx) * g.in_c;
+                const T* wp = w + ((oc * g.kernel_h + ky) * g.kernel_w + kx) * g.in_c;
                 for (int64_t ic = 0; ic < g.in_c; ++ic)
                   acc = quant::wrapping_add(acc, (static_cast<int32_t>(xp[ic]) - input_offset_) *
                                                      (static_cast<int32_t>(wp[ic]) - w_offset));
@@ -96,27 +88,7 @@ Result<std::unique_ptr<Kernel>> make_conv2d_quantized(const Node& n, const Graph
   OUTPOST_ASSIGN_OR_RETURN(auto yq, quant::per_tensor_quant(g, n, y, "output"));
   OUTPOST_ASSIGN_OR_RETURN(auto act, quant::fused_activation_range(g, n, y, yq));
 
-  ConvGeometry geo;
-  geo.batch = x.shape[0];
-  geo.in_h = x.shape[1];
-  geo.in_w = x.shape[2];
-  geo.in_c = x.shape[3];
-  geo.out_c = w.shape[0];
-  geo.k_h = w.shape[1];
-  geo.k_w = w.shape[2];
-  geo.stride_h = n.attrs.get_int("stride_h", 1);
-  geo.stride_w = n.attrs.get_int("stride_w", 1);
-  geo.dilation_h = n.attrs.get_int("dilation_h", 1);
-  geo.dilation_w = n.attrs.get_int("dilation_w", 1);
-  const std::string padding = n.attrs.get_string("padding", "valid");
-  const auto gh = window_geometry(padding, geo.in_h, geo.k_h, geo.stride_h, geo.dilation_h);
-  const auto gw = window_geometry(padding, geo.in_w, geo.k_w, geo.stride_w, geo.dilation_w);
-  geo.out_h = gh.out;
-  geo.out_w = gw.out;
-  geo.pad_top = gh.pad_before;
-  geo.pad_left = gw.pad_before;
-  if (y.shape != Shape{geo.batch, geo.out_h, geo.out_w, geo.out_c})
-    return not_handled(g, n, "output shape " + y.shape.to_string() + " does not match the window");
+  OUTPOST_ASSIGN_OR_RETURN(ConvGeometry geo, conv_geometry(n, g, /*depthwise=*/false));
 
   OUTPOST_ASSIGN_OR_RETURN(
       auto multipliers,

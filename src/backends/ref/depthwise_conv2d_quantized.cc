@@ -4,27 +4,19 @@
 // the output zero point, clamped to the activation range.
 #include <vector>
 
+#include "backends/ref/conv_geometry.h"
 #include "backends/ref/quantized_common.h"
 #include "backends/ref/quantized_kernel_factories.h"
-#include "ir/padding.h"
 
 namespace outpost {
 namespace {
 
 using quant::QuantizedMultiplier;
 
-struct DepthwiseGeometry {
-  int64_t batch = 0, in_h = 0, in_w = 0, in_c = 0, multiplier = 1;
-  int64_t out_h = 0, out_w = 0;
-  int64_t k_h = 0, k_w = 0;
-  int64_t stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
-  int64_t pad_top = 0, pad_left = 0;
-};
-
 template <typename T>
 class DepthwiseConv2DQuantized final : public Kernel {
  public:
-  DepthwiseConv2DQuantized(DepthwiseGeometry geo, int32_t input_offset,
+  DepthwiseConv2DQuantized(ConvGeometry geo, int32_t input_offset,
                            std::vector<int32_t> weight_offsets, int32_t output_offset,
                            std::vector<QuantizedMultiplier> multipliers, quant::ActivationRange act)
       : geo_(geo),
@@ -39,24 +31,24 @@ class DepthwiseConv2DQuantized final : public Kernel {
     const T* w = inputs[1].as<const T>();
     const int32_t* bias = inputs.size() > 2 ? inputs[2].as<const int32_t>() : nullptr;
     T* y = outputs[0].as<T>();
-    const DepthwiseGeometry& g = geo_;
-    const int64_t out_c = g.in_c * g.multiplier;
+    const ConvGeometry& g = geo_;
+    const int64_t out_c = g.in_c * g.depth_multiplier;
     for (int64_t b = 0; b < g.batch; ++b) {
       for (int64_t oy = 0; oy < g.out_h; ++oy) {
         for (int64_t ox = 0; ox < g.out_w; ++ox) {
           for (int64_t ic = 0; ic < g.in_c; ++ic) {
-            for (int64_t m = 0; m < g.multiplier; ++m) {
-              const int64_t oc = ic * g.multiplier + m;
+            for (int64_t m = 0; m < g.depth_multiplier; ++m) {
+              const int64_t oc = ic * g.depth_multiplier + m;
               const int32_t w_offset = weight_offsets_[static_cast<size_t>(oc)];
               int32_t acc = 0;
-              for (int64_t ky = 0; ky < g.k_h; ++ky) {
+              for (int64_t ky = 0; ky < g.kernel_h; ++ky) {
                 const int64_t iy = oy * g.stride_h - g.pad_top + ky * g.dilation_h;
                 if (iy < 0 || iy >= g.in_h) continue;
-                for (int64_t kx = 0; kx < g.k_w; ++kx) {
+                for (int64_t kx = 0; kx < g.kernel_w; ++kx) {
                   const int64_t ix = ox * g.stride_w - g.pad_left + kx * g.dilation_w;
                   if (ix < 0 || ix >= g.in_w) continue;
                   const int32_t xv = x[((b * g.in_h + iy) * g.in_w + ix) * g.in_c + ic];
-                  const int32_t wv = w[(ky * g.k_w + kx) * out_c + oc];
+                  const int32_t wv = w[(ky * g.kernel_w + kx) * out_c + oc];
                   acc = quant::wrapping_add(acc, (xv - input_offset_) * (wv - w_offset));
                 }
               }
@@ -74,7 +66,7 @@ class DepthwiseConv2DQuantized final : public Kernel {
   }
 
  private:
-  DepthwiseGeometry geo_;
+  ConvGeometry geo_;
   int32_t input_offset_;
   std::vector<int32_t> weight_offsets_;
   int32_t output_offset_;
@@ -99,30 +91,8 @@ Result<std::unique_ptr<Kernel>> make_depthwise_conv2d_quantized(const Node& n, c
   OUTPOST_ASSIGN_OR_RETURN(auto yq, quant::per_tensor_quant(g, n, y, "output"));
   OUTPOST_ASSIGN_OR_RETURN(auto act, quant::fused_activation_range(g, n, y, yq));
 
-  DepthwiseGeometry geo;
-  geo.batch = x.shape[0];
-  geo.in_h = x.shape[1];
-  geo.in_w = x.shape[2];
-  geo.in_c = x.shape[3];
-  geo.k_h = w.shape[1];
-  geo.k_w = w.shape[2];
-  const int64_t out_c = w.shape[3];
-  if (geo.in_c <= 0 || out_c % geo.in_c != 0)
-    return not_handled(g, n, "weights " + w.shape.to_string() + " do not match the input");
-  geo.multiplier = out_c / geo.in_c;
-  geo.stride_h = n.attrs.get_int("stride_h", 1);
-  geo.stride_w = n.attrs.get_int("stride_w", 1);
-  geo.dilation_h = n.attrs.get_int("dilation_h", 1);
-  geo.dilation_w = n.attrs.get_int("dilation_w", 1);
-  const std::string padding = n.attrs.get_string("padding", "valid");
-  const auto gh = window_geometry(padding, geo.in_h, geo.k_h, geo.stride_h, geo.dilation_h);
-  const auto gw = window_geometry(padding, geo.in_w, geo.k_w, geo.stride_w, geo.dilation_w);
-  geo.out_h = gh.out;
-  geo.out_w = gw.out;
-  geo.pad_top = gh.pad_before;
-  geo.pad_left = gw.pad_before;
-  if (y.shape != Shape{geo.batch, geo.out_h, geo.out_w, out_c})
-    return not_handled(g, n, "output shape " + y.shape.to_string() + " does not match the window");
+  OUTPOST_ASSIGN_OR_RETURN(ConvGeometry geo, conv_geometry(n, g, /*depthwise=*/true));
+  const int64_t out_c = geo.out_c;
 
   OUTPOST_ASSIGN_OR_RETURN(
       auto multipliers,
