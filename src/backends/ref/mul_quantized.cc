@@ -42,14 +42,10 @@ Result<std::unique_ptr<Kernel>> make_mul_quantized(const Node& n, const Graph& g
   const Value& a = input_of(g, n, 0);
   const Value& b = input_of(g, n, 1);
   const Value& y = output_of(g, n);
-  if (!quant::is_quantized_8bit(y.dtype)) return not_handled(g, n, "output is not uint8/int8");
-  if (a.dtype != y.dtype || b.dtype != y.dtype)
-    return not_handled(g, n, "quantized Mul needs inputs and output of one 8-bit type");
-  OUTPOST_ASSIGN_OR_RETURN(auto aq, quant::per_tensor_quant(g, n, a, "input 0"));
-  OUTPOST_ASSIGN_OR_RETURN(auto bq, quant::per_tensor_quant(g, n, b, "input 1"));
-  OUTPOST_ASSIGN_OR_RETURN(auto yq, quant::per_tensor_quant(g, n, y, "output"));
+  OUTPOST_ASSIGN_OR_RETURN(const quant::BinaryQuant q, quant::binary_quant(g, n, "Mul"));
+  const quant::TensorQuant &aq = q.a, &bq = q.b, &yq = q.y;
   MulParams p;
-  OUTPOST_ASSIGN_OR_RETURN(p.act, quant::fused_activation_range(g, n, y, yq));
+  p.act = q.act;
   p.a_offset = aq.zero_point;
   p.b_offset = bq.zero_point;
   p.output_offset = yq.zero_point;

@@ -29,6 +29,21 @@ Result<TensorQuant> per_tensor_quant(const Graph& g, const Node& n, const Value&
   return t;
 }
 
+Result<BinaryQuant> binary_quant(const Graph& g, const Node& n, const std::string& op) {
+  const Value& a = input_of(g, n, 0);
+  const Value& b = input_of(g, n, 1);
+  const Value& y = output_of(g, n);
+  if (!is_quantized_8bit(y.dtype)) return not_handled(g, n, "output is not uint8/int8");
+  if (a.dtype != y.dtype || b.dtype != y.dtype)
+    return not_handled(g, n, "quantized " + op + " needs inputs and output of one 8-bit type");
+  BinaryQuant q;
+  OUTPOST_ASSIGN_OR_RETURN(q.a, per_tensor_quant(g, n, a, "input 0"));
+  OUTPOST_ASSIGN_OR_RETURN(q.b, per_tensor_quant(g, n, b, "input 1"));
+  OUTPOST_ASSIGN_OR_RETURN(q.y, per_tensor_quant(g, n, y, "output"));
+  OUTPOST_ASSIGN_OR_RETURN(q.act, fused_activation_range(g, n, y, q.y));
+  return q;
+}
+
 Result<ActivationRange> fused_activation_range(const Graph& g, const Node& n, const Value& output,
                                                const TensorQuant& output_quant) {
   const std::string activation = n.attrs.get_string("activation", "none");

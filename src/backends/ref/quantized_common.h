@@ -47,6 +47,15 @@ Result<std::vector<QuantizedMultiplier>> conv_output_multipliers(
 Result<std::vector<int32_t>> weight_zero_points(const Graph& g, const Node& n, const Value& weights,
                                                 int64_t channels);
 
+// What quantized elementwise binary ops (Add, Mul) read before anything else: two inputs and
+// an output of one 8-bit dtype, each quantized per tensor, and the fused activation's range.
+// kUnsupported otherwise (`op` names the op in the message).
+struct BinaryQuant {
+  TensorQuant a, b, y;
+  ActivationRange act;
+};
+Result<BinaryQuant> binary_quant(const Graph& g, const Node& n, const std::string& op);
+
 // Numpy broadcasting of two inputs onto an output shape: per output dimension, the element
 // stride of each input (0 where that input has extent 1 or lacks the dimension).
 struct Broadcast2 {
