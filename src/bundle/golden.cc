@@ -6,36 +6,6 @@
 namespace outpost::bundle {
 namespace {
 
-const char* npy_descr(DType dtype) {
-  switch (dtype) {
-    case DType::kFloat32:
-      return "<f4";
-    case DType::kFloat16:
-      return "<f2";
-    case DType::kInt32:
-      return "<i4";
-    case DType::kInt64:
-      return "<i8";
-    case DType::kUInt8:
-      return "|u1";
-    case DType::kInt8:
-      return "|i1";
-    case DType::kInt16:
-      return "<i2";
-    case DType::kBool:
-      return "|b1";
-    case DType::kFloat64:
-      return "<f8";
-    case DType::kUInt16:
-      return "<u2";
-    case DType::kUInt32:
-      return "<u4";
-    case DType::kUInt64:
-      return "<u8";
-  }
-  return "|u1";
-}
-
 template <typename T>
 double value_at(const Tensor& t, int64_t i) {
   return static_cast<double>(t.data_as<T>()[i]);
@@ -72,37 +42,6 @@ double element(const Tensor& t, int64_t i) {
 }
 
 }  // namespace
-
-std::vector<uint8_t> encode_npy(const Tensor& t) {
-  std::string shape = "(";
-  for (size_t i = 0; i < t.shape().rank(); ++i)
-    shape += std::to_string(t.shape()[i]) +
-             (t.shape().rank() == 1 || i + 1 < t.shape().rank() ? "," : "");
-  shape += ")";
-  std::string header = std::string("{'descr': '") + npy_descr(t.dtype()) +
-                       "', 'fortran_order': False, 'shape': " + shape + ", }";
-  const size_t unpadded = 10 + header.size() + 1;
-  header.append((64 - unpadded % 64) % 64, ' ');
-  header += '\n';
-  // Built with one resize + memcpy: GCC 12 reports a false -Warray-bounds on vector::insert
-  // into a vector made from an initializer list.
-  const uint8_t magic[10] = {0x93,
-                             'N',
-                             'U',
-                             'M',
-                             'P',
-                             'Y',
-                             1,
-                             0,
-                             static_cast<uint8_t>(header.size() & 0xff),
-                             static_cast<uint8_t>(header.size() >> 8)};
-  std::vector<uint8_t> out(sizeof(magic) + header.size() + t.byte_size());
-  std::memcpy(out.data(), magic, sizeof(magic));
-  std::memcpy(out.data() + sizeof(magic), header.data(), header.size());
-  if (t.byte_size() > 0)
-    std::memcpy(out.data() + sizeof(magic) + header.size(), t.data(), t.byte_size());
-  return out;
-}
 
 void fill_golden_input(Tensor& t, uint32_t seed) {
   uint32_t state = seed * 2654435761u + 12345u;

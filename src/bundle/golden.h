@@ -17,8 +17,6 @@ struct GoldenTensor {
   Tensor tensor;
 };
 
-// The .npy (version 1.0) bytes of `t`; the inverse of core/npy.h's parse_npy.
-std::vector<uint8_t> encode_npy(const Tensor& t);
 
 // Fills `t` with a fixed pseudo-random pattern (the same on every machine): floats in [-1, 1],
 // integers over their dtype's range (int32/int64 in [0, 10), so index inputs stay valid).

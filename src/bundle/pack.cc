@@ -12,6 +12,7 @@
 
 #include "bundle/metadata.h"
 #include "core/mapped_file.h"
+#include "core/npy.h"
 #include "outpost/session.h"
 
 namespace outpost::bundle {
