@@ -1,6 +1,6 @@
-// libFuzzer target: the image decoders' wrapper (PNG through libpng, BMP by hand), chosen by
-// magic bytes as for files. No input may crash, read out of bounds or hit undefined behaviour,
-// and a decoded image must be consistent.
+// libFuzzer target: the image decoders' wrapper (PNG through libpng, JPEG through
+// libjpeg-turbo, BMP by hand), chosen by magic bytes as for files. No input may crash, read
+// out of bounds or hit undefined behaviour, and a decoded image must be consistent.
 #include <cstddef>
 #include <cstdint>
 

@@ -22,7 +22,16 @@ Result<std::vector<uint8_t>> encode_png(const Image& image);
 // bottom-up or top-down, as RGB (RGBA when the masks include alpha).
 Result<Image> decode_bmp(const uint8_t* data, size_t size, const std::string& what);
 
+// Baseline and progressive JPEG (gray, YCbCr, CMYK) as 8-bit RGB. With min_width/min_height
+// > 0, libjpeg-turbo's DCT-domain scaling decodes at 1/2, 1/4 or 1/8 size when the result is
+// still at least that large: much faster when a model wants far fewer pixels than a photo has.
+Result<Image> decode_jpeg(const uint8_t* data, size_t size, const std::string& what,
+                          int min_width = 0, int min_height = 0);
+// Gray or RGB 8-bit images, quality 1-100.
+Result<std::vector<uint8_t>> encode_jpeg(const Image& image, int quality = 90);
+
 bool is_png(const uint8_t* data, size_t size);
+bool is_jpeg(const uint8_t* data, size_t size);
 bool is_bmp(const uint8_t* data, size_t size);
 
 }  // namespace outpost
