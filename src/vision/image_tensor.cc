@@ -6,13 +6,24 @@
 #include "vision/resize.h"
 
 namespace outpost {
+namespace {
+
+bool is_channels(int64_t d) { return d == 1 || d == 3; }
+
+}  // namespace
 
 Status image_to_tensor(const Image& image, Tensor& input, const ImageToTensorOptions& options) {
   const Shape& s = input.shape();
-  if (s.rank() != 4 || s[0] != 1 || (s[3] != 3 && s[3] != 1))
+  ImageLayout layout = options.layout;
+  if (layout == ImageLayout::kAuto && s.rank() == 4)
+    layout = is_channels(s[3]) || !is_channels(s[1]) ? ImageLayout::kNhwc : ImageLayout::kNchw;
+  const bool nchw = layout == ImageLayout::kNchw;
+  if (s.rank() != 4 || s[0] != 1 || !is_channels(nchw ? s[1] : s[3]))
     return shape_mismatch("model input '" + input.name + "' has shape " + s.to_string() +
-                          "; an image input must be [1, height, width, 3] (or 1 channel)");
-  const int h = static_cast<int>(s[1]), w = static_cast<int>(s[2]), c = static_cast<int>(s[3]);
+                          "; an image input must be [1, height, width, 3] (NHWC) or [1, 3, height, width] "
+                          "(NCHW), or 1 channel");
+  const int h = static_cast<int>(nchw ? s[2] : s[1]), w = static_cast<int>(nchw ? s[3] : s[2]);
+  const int c = static_cast<int>(nchw ? s[1] : s[3]);
   OUTPOST_ASSIGN_OR_RETURN(Image resized, resize_bilinear(image, w, h, options.antialias));
   const int64_t pixels = int64_t{h} * w;
   auto channel = [&](int64_t p, int k) -> uint8_t {
@@ -26,7 +37,7 @@ Status image_to_tensor(const Image& image, Tensor& input, const ImageToTensorOpt
   for (int64_t p = 0; p < pixels; ++p) {
     for (int k = 0; k < c; ++k) {
       const uint8_t v = channel(p, k);
-      const int64_t i = p * c + k;
+      const int64_t i = nchw ? k * pixels + p : p * c + k;
       switch (input.dtype()) {
         case DType::kUInt8:
           // Quantized image models take raw pixels: their input scale (1/128 with zero point
@@ -37,7 +48,7 @@ Status image_to_tensor(const Image& image, Tensor& input, const ImageToTensorOpt
           input.data_as<int8_t>()[i] = static_cast<int8_t>(static_cast<int>(v) - 128);
           break;
         case DType::kFloat32:
-          input.data_as<float>()[i] = (static_cast<float>(v) - options.mean) / options.std;
+          input.data_as<float>()[i] = (static_cast<float>(v) - options.mean[k]) / options.std[k];
           break;
         default:
           return unsupported(std::string("model input '") + input.name + "' has dtype " +

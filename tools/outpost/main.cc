@@ -24,6 +24,8 @@ int run_cli(int argc, char** argv) {
   add_bench_command(app);
   add_classify_command(app);
   add_detect_command(app);
+  add_segment_command(app);
+  add_pipeline_command(app);
   add_keys_command(app);
   add_pack_command(app);
   add_verify_command(app);

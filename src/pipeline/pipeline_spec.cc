@@ -1,0 +1,159 @@
+#include "pipeline/pipeline_spec.h"
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "vision/classification.h"
+
+namespace outpost {
+namespace {
+
+using nlohmann::json;
+
+class SpecReader {
+ public:
+  SpecReader(std::string what, std::string base_dir)
+      : what_(std::move(what)), base_(std::move(base_dir)) {}
+
+  Status bad(const std::string& field, const std::string& why) const {
+    return usage_error(what_ + ": '" + field + "' " + why + " (see docs/pipelines.md)");
+  }
+  Status check_keys(const json& object, const std::string& where,
+                    const std::set<std::string>& allowed) const {
+    for (const auto& [key, value] : object.items())
+      if (!allowed.count(key)) {
+        std::string list;
+        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+        return bad(where + key, "is not a known key here (known: " + list + ")");
+      }
+    return Status::ok();
+  }
+  Result<std::string> string_at(const json& object, const std::string& key,
+                                const std::string& where, bool required) const {
+    if (!object.contains(key)) {
+      if (required) return bad(where + key, "is required");
+      return std::string();
+    }
+    if (!object[key].is_string() || object[key].get<std::string>().empty())
+      return bad(where + key, "must be a non-empty string");
+    return object[key].get<std::string>();
+  }
+  Result<double> number_at(const json& object, const std::string& key, double fallback,
+                           double lo, double hi) const {
+    if (!object.contains(key)) return fallback;
+    if (!object[key].is_number()) return bad(key, "must be a number");
+    const double v = object[key].get<double>();
+    if (!(v >= lo && v <= hi))
+      return bad(key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+    return v;
+  }
+  std::string path(const std::string& p) const {
+    if (p == "-" || p.find("://") != std::string::npos || std::filesystem::path(p).is_absolute())
+      return p;
+    return (std::filesystem::path(base_) / p).lexically_normal().string();
+  }
+
+ private:
+  std::string what_, base_;
+};
+
+}  // namespace
+
+Result<PipelineSpec> parse_pipeline_spec(const std::string& json_text, const std::string& base_dir,
+                                         const std::string& what) {
+  const SpecReader r(what, base_dir);
+  json doc = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return usage_error(what + ": not valid JSON");
+  if (!doc.is_object()) return usage_error(what + ": a pipeline is one JSON object");
+  OUTPOST_RETURN_IF_ERROR(r.check_keys(doc, "", {"source", "model", "task", "min_score", "threshold",
+                                                 "input_range", "top_k", "labels", "sinks",
+                                                 "queue_size", "max_frames"}));
+  PipelineSpec spec;
+  // source: "PATH" or {"type": "images"|"video", "path": PATH}
+  if (!doc.contains("source")) return r.bad("source", "is required");
+  const json& source = doc["source"];
+  if (source.is_string()) {
+    spec.source = r.path(source.get<std::string>());
+    spec.source_kind = guess_source_kind(spec.source);
+  } else if (source.is_object()) {
+    OUTPOST_RETURN_IF_ERROR(r.check_keys(source, "source.", {"type", "path"}));
+    OUTPOST_ASSIGN_OR_RETURN(std::string type, r.string_at(source, "type", "source.", true));
+    OUTPOST_ASSIGN_OR_RETURN(std::string p, r.string_at(source, "path", "source.", true));
+    spec.source = r.path(p);
+    if (type == "images") spec.source_kind = SourceKind::kImages;
+    else if (type == "video") spec.source_kind = SourceKind::kVideo;
+    else return r.bad("source.type", "must be images or video, not '" + type + "'");
+  } else {
+    return r.bad("source", "must be a path or an object {type, path}");
+  }
+  OUTPOST_ASSIGN_OR_RETURN(std::string model, r.string_at(doc, "model", "", true));
+  spec.model = r.path(model);
+  OUTPOST_ASSIGN_OR_RETURN(std::string task, r.string_at(doc, "task", "", true));
+  auto kind = parse_task_kind(task);
+  if (!kind.is_ok()) return r.bad("task", "must be faces, segmentation or classification");
+  spec.task.kind = *kind;
+  OUTPOST_ASSIGN_OR_RETURN(double min_score, r.number_at(doc, "min_score", -1, -1, 1));
+  spec.task.min_score = static_cast<float>(min_score);
+  OUTPOST_ASSIGN_OR_RETURN(double threshold, r.number_at(doc, "threshold", 0.5, 0, 1));
+  spec.task.threshold = static_cast<float>(threshold);
+  OUTPOST_ASSIGN_OR_RETURN(double top_k, r.number_at(doc, "top_k", 5, 1, 1000));
+  spec.task.top_k = static_cast<int>(top_k);
+  OUTPOST_ASSIGN_OR_RETURN(std::string range, r.string_at(doc, "input_range", "", false));
+  if (!range.empty() && range != "0,1" && range != "-1,1")
+    return r.bad("input_range", "must be \"0,1\" or \"-1,1\"");
+  spec.task.input_zero_to_one = range != "-1,1";
+  OUTPOST_ASSIGN_OR_RETURN(std::string labels, r.string_at(doc, "labels", "", false));
+  if (!labels.empty()) {
+    OUTPOST_ASSIGN_OR_RETURN(spec.task.labels, load_labels(r.path(labels)));
+  }
+  OUTPOST_ASSIGN_OR_RETURN(double queue, r.number_at(doc, "queue_size", 4, 1, 1024));
+  spec.queue_size = static_cast<size_t>(queue);
+  OUTPOST_ASSIGN_OR_RETURN(double max_frames, r.number_at(doc, "max_frames", -1, -1, 1e15));
+  spec.max_frames = static_cast<int64_t>(max_frames);
+
+  // sinks: [{"type": "jsonl", "path": "-"}, {"type": "images", "dir": "out", "format": "jpg"}]
+  if (!doc.contains("sinks")) {
+    spec.sinks.push_back({SinkSpec::Kind::kJsonLines, "-", "png"});
+    return spec;
+  }
+  if (!doc["sinks"].is_array()) return r.bad("sinks", "must be an array");
+  for (size_t i = 0; i < doc["sinks"].size(); ++i) {
+    const json& s = doc["sinks"][i];
+    const std::string where = "sinks[" + std::to_string(i) + "].";
+    if (!s.is_object()) return r.bad(where.substr(0, where.size() - 1), "must be an object");
+    OUTPOST_RETURN_IF_ERROR(r.check_keys(s, where, {"type", "path", "dir", "format"}));
+    OUTPOST_ASSIGN_OR_RETURN(std::string type, r.string_at(s, "type", where, true));
+    SinkSpec sink;
+    if (type == "jsonl") {
+      sink.kind = SinkSpec::Kind::kJsonLines;
+      OUTPOST_ASSIGN_OR_RETURN(std::string p, r.string_at(s, "path", where, false));
+      sink.path = p.empty() ? "-" : r.path(p);
+    } else if (type == "images") {
+      sink.kind = SinkSpec::Kind::kImages;
+      OUTPOST_ASSIGN_OR_RETURN(std::string dir, r.string_at(s, "dir", where, true));
+      sink.path = r.path(dir);
+      OUTPOST_ASSIGN_OR_RETURN(std::string format, r.string_at(s, "format", where, false));
+      if (!format.empty() && format != "png" && format != "jpg")
+        return r.bad(where + "format", "must be png or jpg");
+      if (!format.empty()) sink.format = format;
+    } else {
+      return r.bad(where + "type", "must be jsonl or images, not '" + type + "'");
+    }
+    spec.sinks.push_back(sink);
+  }
+  return spec;
+}
+
+Result<PipelineSpec> load_pipeline_spec(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return io_error(path + ": cannot open the pipeline file");
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  return parse_pipeline_spec(text.str(), dir.empty() ? "." : dir, path);
+}
+
+}  // namespace outpost

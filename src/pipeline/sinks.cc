@@ -1,0 +1,71 @@
+#include "pipeline/sinks.h"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "vision/image_io.h"
+
+namespace outpost {
+namespace {
+
+class JsonLinesSink final : public Sink {
+ public:
+  JsonLinesSink(std::string path, std::FILE* file) : path_(std::move(path)), file_(file) {}
+  ~JsonLinesSink() override {
+    if (file_ && file_ != stdout) std::fclose(file_);
+  }
+  Status write(const Frame&, const nlohmann::json& event, const Image*) override {
+    const std::string line = event.dump() + "\n";
+    if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0)
+      return io_error(path_ + ": write failed: " + std::strerror(errno));
+    return Status::ok();
+  }
+  Status finish() override {
+    if (file_ == stdout) return Status::ok();
+    const int rc = std::fclose(file_);
+    file_ = nullptr;
+    if (rc != 0) return io_error(path_ + ": write failed: " + std::strerror(errno));
+    return Status::ok();
+  }
+
+ private:
+  std::string path_;
+  std::FILE* file_;
+};
+
+class ImageSink final : public Sink {
+ public:
+  ImageSink(std::string dir, std::string format) : dir_(std::move(dir)), format_(std::move(format)) {}
+  bool wants_annotated() const override { return true; }
+  Status write(const Frame& frame, const nlohmann::json&, const Image* annotated) override {
+    char name[64];
+    std::snprintf(name, sizeof(name), "frame_%06lld.%s", static_cast<long long>(frame.index),
+                  format_.c_str());
+    return save_image((std::filesystem::path(dir_) / name).string(),
+                      annotated ? *annotated : frame.image);
+  }
+
+ private:
+  std::string dir_, format_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Sink>> make_json_lines_sink(const std::string& path) {
+  if (path == "-") return std::unique_ptr<Sink>(std::make_unique<JsonLinesSink>("stdout", stdout));
+  std::FILE* file = std::fopen(path.c_str(), "w");
+  if (!file) return io_error(path + ": cannot create: " + std::strerror(errno));
+  return std::unique_ptr<Sink>(std::make_unique<JsonLinesSink>(path, file));
+}
+
+Result<std::unique_ptr<Sink>> make_image_sink(const std::string& dir, const std::string& format) {
+  if (format != "png" && format != "jpg")
+    return usage_error("image sink format must be png or jpg, not '" + format + "'");
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return io_error(dir + ": cannot create the directory: " + ec.message());
+  return std::unique_ptr<Sink>(std::make_unique<ImageSink>(dir, format));
+}
+
+}  // namespace outpost
