@@ -42,6 +42,9 @@ inline void fill_input(Tensor& t) {
 inline void open_and_run(const uint8_t* data, size_t size, const std::string& name) {
   SessionOptions options;
   options.threads = 1;
+  // Loading a model with a multi-gigabyte arena is valid, but would trip libFuzzer's 2 GB
+  // memory limit (fuzz_onnx oom-38e930f4); the session refuses it cleanly instead.
+  options.max_arena_bytes = size_t{256} << 20;
   // The bytes outlive the session (destroyed before returning): nothing needs keeping alive.
   auto session = Session::open_buffer(data, size, nullptr, name, options);
   if (!session.is_ok()) return;

@@ -22,6 +22,10 @@ namespace outpost {
 struct SessionOptions {
   int threads = 0;                 // 0: all cores. The reference backend runs on one.
   std::string backend = "auto";    // auto | ref
+  // Refuse models whose activation arena would exceed this many bytes (0: no limit), with
+  // kUnsupported naming the size: a device's memory budget, and a guard against hostile files
+  // that describe valid but enormous tensors.
+  size_t max_arena_bytes = 0;
 };
 
 // Facts about a loaded model, for `outpost inspect` and reports.

@@ -25,6 +25,7 @@ struct Session::Impl {
   Arena arena;
   std::vector<Step> steps;
   std::vector<Tensor> inputs, outputs;
+  size_t max_arena_bytes = 0;  // SessionOptions::max_arena_bytes
 
   Status prepare(const KernelRegistry& kernels);
   Status plan();
@@ -87,6 +88,11 @@ Status Session::Impl::plan() {
   for (int id : graph.inputs) request(id, end);
   for (int id : graph.outputs) request(id, end);
   MemoryPlan plan = plan_memory(requests);
+  if (max_arena_bytes > 0 && plan.total > max_arena_bytes)
+    return unsupported(graph.source + ": the model needs " + std::to_string(plan.total) +
+                       " bytes of activation memory, more than the limit of " +
+                       std::to_string(max_arena_bytes) +
+                       " (SessionOptions::max_arena_bytes)");
   OUTPOST_RETURN_IF_ERROR(arena.reserve(plan.total));
   stats.arena_bytes = plan.total;
 
@@ -126,6 +132,7 @@ Result<std::unique_ptr<Session>> Session::open_buffer(const uint8_t* data, size_
     return usage_error("backend '" + options.backend + "' is not built in; use auto or ref");
   if (options.threads < 0) return usage_error("--threads must be 0 (all cores) or positive");
   auto impl = std::make_unique<Impl>();
+  impl->max_arena_bytes = options.max_arena_bytes;
   OUTPOST_ASSIGN_OR_RETURN(impl->graph, import_model(data, size, std::move(keep_alive), name, &impl->stats.format));
   OUTPOST_RETURN_IF_ERROR(impl->prepare(reference_kernels()));
   return std::unique_ptr<Session>(new Session(std::move(impl)));

@@ -72,6 +72,21 @@ TEST(Session, FoldsFloat16WeightsOnceAtLoad) {
   EXPECT_GT(st.folded_constant_bytes, 0u);
 }
 
+TEST(Session, RefusesAModelAboveTheArenaLimit) {
+  auto bytes = std::make_shared<std::vector<uint8_t>>(testing::build_tflite(testing::add_model_spec()));
+  SessionOptions options;
+  options.max_arena_bytes = 3 * 64;  // the model needs a, b and sum: 3 x 64 bytes
+  auto fits = Session::open_buffer(bytes->data(), bytes->size(), bytes, "x", options);
+  ASSERT_TRUE(fits.is_ok()) << fits.status().message();
+  options.max_arena_bytes = 3 * 64 - 1;
+  auto refused = Session::open_buffer(bytes->data(), bytes->size(), bytes, "x", options);
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(refused.status().message().find("needs 192 bytes of activation memory"),
+            std::string::npos)
+      << refused.status().message();
+}
+
 TEST(Session, UnknownBackendIsAUsageError) {
   SessionOptions options;
   options.backend = "tpu";

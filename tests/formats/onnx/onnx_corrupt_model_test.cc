@@ -202,5 +202,108 @@ TEST(OnnxImporterCorrupt, RangeOperandsMustBeScalarsEvenWithADeclaredShape) {
   expect_error(open_model(m), StatusCode::kShapeMismatch, "must be scalars");
 }
 
+// ONNX nn ops: shapes and attributes a kernel would index by are checked at load.
+onnx::ModelProto conv_model(const std::vector<int64_t>& x, const std::vector<int64_t>& w,
+                            int64_t group) {
+  auto m = onnx_model(13);
+  add_input(m, "x", x);
+  int64_t count = 1;
+  for (int64_t d : w) count *= d;
+  add_float_initializer(m, "w", w, std::vector<float>(static_cast<size_t>(count), 1.0f));
+  auto* n = add_node(m, "Conv", {"x", "w"}, {"y"});
+  set_int_attr(n, "group", group);
+  add_output(m, "y");
+  return m;
+}
+
+TEST(OnnxImporterCorrupt, ConvWeightChannelsMustMatchTheInput) {
+  expect_error(open_model(conv_model({1, 3, 8, 8}, {4, 2, 3, 3}, 1)), StatusCode::kShapeMismatch,
+               "input channels");
+  expect_error(open_model(conv_model({1, 3, 8, 8}, {4, 1, 3, 3}, 2)), StatusCode::kShapeMismatch,
+               "group 2 must divide");
+  expect_error(open_model(conv_model({1, 4, 8, 8}, {4, 4, 3}, 1)), StatusCode::kShapeMismatch,
+               "rank");
+}
+
+TEST(OnnxImporterCorrupt, ConvHostileWindowAttributesAreRefused) {
+  auto m = conv_model({1, 1, 8, 8}, {1, 1, 3, 3}, 1);
+  set_ints_attr(m.mutable_graph()->mutable_node(0), "dilations", {int64_t{1} << 40, 1});
+  expect_error(open_model(m), StatusCode::kShapeMismatch, "dilations");
+  auto neg = conv_model({1, 1, 8, 8}, {1, 1, 3, 3}, 1);
+  set_ints_attr(neg.mutable_graph()->mutable_node(0), "pads", {-5, 0, 0, 0});
+  expect_error(open_model(neg), StatusCode::kShapeMismatch, "pads");
+  auto big = conv_model({1, 1, 4, 4}, {1, 1, 9, 9}, 1);
+  expect_error(open_model(big), StatusCode::kShapeMismatch, "larger than the padded input");
+}
+
+TEST(OnnxImporterCorrupt, PoolKernelLargerThanThePaddedInputIsRefused) {
+  auto m = onnx_model(13);
+  add_input(m, "x", {1, 1, 4, 4});
+  auto* n = add_node(m, "MaxPool", {"x"}, {"y"});
+  set_ints_attr(n, "kernel_shape", {3, 6});
+  set_ints_attr(n, "pads", {0, 1, 0, 0});
+  add_output(m, "y");
+  expect_error(open_model(m), StatusCode::kShapeMismatch, "larger than the padded input");
+}
+
+TEST(OnnxImporterCorrupt, PoolWindowInsideThePaddingIsRefused) {
+  auto m = onnx_model(13);
+  add_input(m, "x", {1, 1, 4, 4});
+  auto* n = add_node(m, "AveragePool", {"x"}, {"y"});
+  set_ints_attr(n, "kernel_shape", {2, 2});
+  set_ints_attr(n, "pads", {3, 0, 0, 0});
+  add_output(m, "y");
+  expect_error(open_model(m), StatusCode::kShapeMismatch, "entirely in the padding");
+}
+
+TEST(OnnxImporterCorrupt, GemmInnerDimensionsMustAgree) {
+  auto m = onnx_model(13);
+  add_input(m, "a", {2, 3});
+  add_float_initializer(m, "b", {4, 5}, std::vector<float>(20, 1.0f));
+  add_node(m, "Gemm", {"a", "b"}, {"y"});
+  add_output(m, "y");
+  expect_error(open_model(m), StatusCode::kShapeMismatch, "inner dimensions differ");
+}
+
+TEST(OnnxImporterCorrupt, ConvTransposeWeightsAndPadsAreChecked) {
+  auto m = onnx_model(13);
+  add_input(m, "x", {1, 2, 3, 3});
+  add_float_initializer(m, "w", {3, 1, 2, 2}, std::vector<float>(12, 1.0f));
+  add_node(m, "ConvTranspose", {"x", "w"}, {"y"});
+  add_output(m, "y");
+  expect_error(open_model(m), StatusCode::kShapeMismatch, "input channels");
+  auto p = onnx_model(13);
+  add_input(p, "x", {1, 1, 2, 2});
+  add_float_initializer(p, "w", {1, 1, 2, 2}, std::vector<float>(4, 1.0f));
+  auto* n = add_node(p, "ConvTranspose", {"x", "w"}, {"y"});
+  set_ints_attr(n, "pads", {2, 0, 2, 0});
+  add_output(p, "y");
+  expect_error(open_model(p), StatusCode::kShapeMismatch, "leave no output");
+}
+
+TEST(OnnxImporterCorrupt, BatchNormalizationParametersMustBePerChannel) {
+  auto m = onnx_model(13);
+  add_input(m, "x", {1, 3, 2, 2});
+  for (const char* name : {"s", "b", "mean"})
+    add_float_initializer(m, name, {3}, std::vector<float>(3, 1.0f));
+  add_float_initializer(m, "var", {2}, std::vector<float>(2, 1.0f));
+  add_node(m, "BatchNormalization", {"x", "s", "b", "mean", "var"}, {"y"});
+  add_output(m, "y");
+  expect_error(open_model(m), StatusCode::kShapeMismatch, "must have shape [3]");
+}
+
+TEST(OnnxImporterCorrupt, ResizeWithAnUnclaimedModeIsUnsupportedNamingResize) {
+  auto m = onnx_model(13);
+  add_input(m, "x", {1, 1, 2, 2});
+  add_float_initializer(m, "scales", {4}, {1, 1, 2, 2});
+  auto* n = add_node(m, "Resize", {"x", "", "scales"}, {"y"});
+  auto* a = n->add_attribute();
+  a->set_name("mode");
+  a->set_type(onnx::AttributeProto::STRING);
+  a->set_s("lanczos");
+  add_output(m, "y");
+  expect_error(open_model(m), StatusCode::kUnsupported, "op 'Resize'");
+}
+
 }  // namespace
 }  // namespace outpost
