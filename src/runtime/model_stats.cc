@@ -1,5 +1,6 @@
 #include "runtime/model_stats.h"
 
+#include <cstdint>
 #include <set>
 
 namespace outpost {
@@ -7,23 +8,58 @@ namespace {
 
 int64_t elements(const Value& v) { return v.shape.num_elements().value_or(0); }
 
+// a * b, saturating at INT64_MAX: hostile models can declare dimensions whose product
+// overflows, and signed overflow must not be undefined behaviour.
+int64_t mul_sat(int64_t a, int64_t b) {
+  int64_t r = 0;
+  if (a < 0 || b < 0) return 0;
+  if (__builtin_mul_overflow(a, b, &r)) return INT64_MAX;
+  return r;
+}
+
+// The product of dims [from, rank) of `s`, saturating.
+int64_t tail_product(const Shape& s, size_t from) {
+  int64_t p = 1;
+  for (size_t k = from; k < s.rank(); ++k) p = mul_sat(p, s[k]);
+  return p;
+}
+
 int64_t macs_of(const Graph& g, const Node& n) {
   const Value& out = g.value(n.outputs[0]);
+  auto shape_of = [&](size_t i) -> const Shape& { return g.value(n.inputs[i]).shape; };
   switch (n.op) {
-    case OpKind::kConv2D: {
-      const Shape& w = g.value(n.inputs[1]).shape;
-      return elements(out) * w[1] * w[2] * w[3];
-    }
-    case OpKind::kDepthwiseConv2D: {
-      const Shape& w = g.value(n.inputs[1]).shape;
-      return elements(out) * w[1] * w[2];
+    case OpKind::kConv2D:  // weights OHWI
+      return mul_sat(elements(out), tail_product(shape_of(1), 1));
+    case OpKind::kDepthwiseConv2D: {  // weights [1, H, W, C*M]
+      const Shape& w = shape_of(1);
+      return mul_sat(elements(out), mul_sat(w[1], w[2]));
     }
     case OpKind::kTransposeConv2D: {
-      const Shape& w = g.value(n.inputs[1]).shape;
-      return elements(g.value(n.inputs[0])) * w[0] * w[1] * w[2];
+      const Shape& w = shape_of(1);
+      return mul_sat(elements(g.value(n.inputs[0])), mul_sat(w[0], mul_sat(w[1], w[2])));
     }
-    case OpKind::kFullyConnected: return elements(out) * g.value(n.inputs[1]).shape[1];
-    default: return 0;
+    case OpKind::kFullyConnected:
+      return mul_sat(elements(out), shape_of(1)[1]);
+    // ONNX: weights [M, C/group, k...]; each output element reads C/group * prod(k) inputs.
+    case OpKind::kConv:
+    case OpKind::kConvInteger:
+      return mul_sat(elements(out), tail_product(shape_of(1), 1));
+    case OpKind::kQLinearConv:
+      return mul_sat(elements(out), tail_product(shape_of(3), 1));
+    case OpKind::kConvTranspose:  // weights [C, M/group, k...]; each input spreads that far
+      return mul_sat(elements(g.value(n.inputs[0])), tail_product(shape_of(1), 1));
+    case OpKind::kGemm: {
+      const Shape& a = shape_of(0);
+      return a.rank() == 2 ? mul_sat(elements(out), n.attrs.get_int("transA", 0) ? a[0] : a[1]) : 0;
+    }
+    case OpKind::kMatMul:
+    case OpKind::kMatMulInteger:
+    case OpKind::kQLinearMatMul: {
+      const Shape& a = shape_of(0);
+      return a.rank() >= 1 ? mul_sat(elements(out), a[a.rank() - 1]) : 0;
+    }
+    default:
+      return 0;
   }
 }
 
@@ -33,7 +69,8 @@ void count_graph(const Graph& graph, ModelStats& stats) {
   std::set<int> counted;
   for (const Node& node : graph.nodes) {
     stats.op_counts[op_name(node.op)]++;
-    stats.macs += macs_of(graph, node);
+    const int64_t macs = macs_of(graph, node);
+    stats.macs = stats.macs > INT64_MAX - macs ? INT64_MAX : stats.macs + macs;
     for (int id : node.inputs) {
       if (id == kNoValue || !graph.value(id).is_constant() || !counted.insert(id).second) continue;
       if (node.op == OpKind::kReshape || node.op == OpKind::kPad || node.op == OpKind::kMean ||

@@ -44,6 +44,20 @@ TEST(OnnxImporter, AddsInputToRawAndTypedInitializers) {
   }
 }
 
+TEST(OnnxImporter, CountsMultiplyAccumulatesOfConvAndGemm) {
+  auto m = onnx_model();
+  add_input(m, "x", {1, 2, 5, 5});
+  add_float_initializer(m, "w", {4, 2, 3, 3}, std::vector<float>(72, 0.5f));
+  add_node(m, "Conv", {"x", "w"}, {"y"});  // [1, 4, 3, 3]: 36 outputs x 18 taps
+  add_node(m, "Flatten", {"y"}, {"f"});    // [1, 36]
+  add_float_initializer(m, "b", {36, 10}, std::vector<float>(360, 0.1f));
+  add_node(m, "Gemm", {"f", "b"}, {"z"});  // [1, 10]: 10 outputs x 36
+  add_output(m, "z");
+  auto s = open_model(m);
+  ASSERT_TRUE(s.is_ok()) << s.status().message();
+  EXPECT_EQ((*s)->stats().macs, 36 * 18 + 10 * 36);
+}
+
 TEST(OnnxImporter, RawInitializerIsUsedInPlaceAndKeepsTheModelAlive) {
   auto m = onnx_model();
   add_input(m, "x", {2});
