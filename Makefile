@@ -35,6 +35,10 @@ test-build:
 	$(CMAKE) -S . -B build-test -DCMAKE_BUILD_TYPE=Release -DOUTPOST_WERROR=ON
 	$(CMAKE) --build build-test -j$(JOBS)
 	cd build-test && ctest --output-on-failure -j$(JOBS)
+	@# ctest shows only failing tests' output; the conformance summary belongs in every log.
+	@echo "ONNX conformance (per-op table: build-test/conformance-onnx.md):"
+	@grep -h -E '^([a-z-]+: )?[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$$' \
+	  build-test/Testing/Temporary/LastTest.log || echo "  (summary line not found)"
 
 test-asan:
 	$(CMAKE) -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOUTPOST_SANITIZE=ON
