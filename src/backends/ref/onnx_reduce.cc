@@ -9,6 +9,19 @@
 namespace outpost {
 namespace {
 
+// Integer reductions accumulate in double, exact for the sums of any real tensor. numpy and
+// ONNX Runtime wrap an integer sum that overflows its type, so the exact value is wrapped the
+// same way (a plain cast of an out-of-range double is undefined: fuzz_onnx crash f7fdf516);
+// beyond 64 bits, where no integer sum exists, it saturates.
+template <typename T>
+T integer_from_double(double a) {
+  if (a >= 0x1p64) return std::numeric_limits<T>::max();
+  if (a < -0x1p63) return std::numeric_limits<T>::lowest();
+  const uint64_t bits =
+      a >= 0 ? static_cast<uint64_t>(a) : static_cast<uint64_t>(static_cast<int64_t>(a));
+  return static_cast<T>(bits);  // modular conversion (defined since C++20)
+}
+
 using namespace onnx_ref;  // NOLINT: this file's helpers
 
 // The reduced axes as a per-dimension mask; `noop` when the node asks for the identity.
@@ -156,8 +169,10 @@ Result<std::unique_ptr<Kernel>> make_onnx_reduce(const Node& node, const Graph& 
             if constexpr (std::is_integral_v<T>) {
               if (extremum && count[static_cast<size_t>(j)] == 0) a = 0;
               if (!std::isfinite(a)) a = 0;
+              dst[j] = integer_from_double<T>(a);
+            } else {
+              dst[j] = static_cast<T>(a);
             }
-            dst[j] = static_cast<T>(a);
           }
         };
       }))

@@ -58,3 +58,32 @@ TEST(CorruptOnnxBinary, IntegerPowSaturates) {
 
 }  // namespace
 }  // namespace outpost
+
+namespace outpost {
+namespace {
+
+template <typename T>
+std::vector<T> reduce_sum_all(const std::vector<T>& x) {
+  std::vector<testing::OpInput> inputs(1);
+  inputs[0].tensor = testing::make_typed<T>(Shape{static_cast<int64_t>(x.size())}, x);
+  Attributes attrs;
+  attrs.set("opset", int64_t{13});
+  auto out = testing::run_op(OpKind::kReduceSum, attrs, inputs, {testing::OpOutput{dtype_of<T>()}});
+  EXPECT_TRUE(out.is_ok()) << out.status().message();
+  if (!out.is_ok()) return {};
+  return std::vector<T>((*out)[0].template data_as<T>(), (*out)[0].template data_as<T>() + 1);
+}
+
+// fuzz_onnx crash f7fdf516: an int32 ReduceSum of 3.2e9 was cast from double to int (undefined).
+// Integer reductions wrap like ONNX Runtime's integer sums; past 64 bits they saturate.
+TEST(CorruptOnnxReduce, IntegerSumsWrapInsteadOfUndefinedCasts) {
+  EXPECT_EQ(reduce_sum_all<int32_t>({1 << 30, 1 << 30, 1 << 30}),
+            (std::vector<int32_t>{-(1 << 30)}));  // 3 * 2^30 - 2^32
+  EXPECT_EQ(reduce_sum_all<int8_t>({100, 100}), (std::vector<int8_t>{-56}));
+  constexpr int64_t kMax64 = std::numeric_limits<int64_t>::max();
+  EXPECT_EQ(reduce_sum_all<int64_t>({kMax64, kMax64, kMax64}), (std::vector<int64_t>{kMax64}));
+  EXPECT_EQ(reduce_sum_all<int32_t>({5, -7}), (std::vector<int32_t>{-2}));
+}
+
+}  // namespace
+}  // namespace outpost
