@@ -28,7 +28,10 @@ Status check_arity(const Graph& g, const Node& n, const OnnxNodeOrigin& o) {
     return invalid_model(o.where + ": " + o.op_text + " has " + std::to_string(n.outputs.size()) +
                          " outputs, expected " + std::to_string(schema.num_outputs));
   if (n.outputs.empty()) return invalid_model(o.where + ": " + o.op_text + " has no outputs");
-  for (int k = 0; k < schema.min_inputs; ++k)
+  // Required inputs, and every input of a variadic op (Concat, Sum, ...: ONNX has no optional
+  // variadic inputs), must be present; an empty name is absent (fuzz_onnx crash e1e23612).
+  const int required = schema.max_inputs == kAnyInputs ? n_in : schema.min_inputs;
+  for (int k = 0; k < required; ++k)
     if (n.inputs[static_cast<size_t>(k)] == kNoValue)
       return invalid_model(o.where + ": " + o.op_text + " is missing required input " +
                            std::to_string(k));

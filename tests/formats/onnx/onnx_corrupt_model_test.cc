@@ -305,5 +305,15 @@ TEST(OnnxImporterCorrupt, ResizeWithAnUnclaimedModeIsUnsupportedNamingResize) {
   expect_error(open_model(m), StatusCode::kUnsupported, "op 'Resize'");
 }
 
+// fuzz_onnx crash e1e23612: a Concat input with an empty name (absent) reached shape inference.
+TEST(OnnxImporterCorrupt, VariadicInputsMustAllBePresent) {
+  auto m = onnx_model();
+  add_input(m, "x", {2, 3});
+  add_node(m, "Concat", {"x", "", "x"}, {"y"});
+  set_int_attr(m.mutable_graph()->mutable_node(0), "axis", 0);
+  add_output(m, "y");
+  expect_error(open_model(m), StatusCode::kInvalidModel, "missing required input 1");
+}
+
 }  // namespace
 }  // namespace outpost
