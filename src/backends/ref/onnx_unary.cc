@@ -138,6 +138,20 @@ bool integer_ok(OpKind op) {
   return op == OpKind::kAbs || op == OpKind::kNeg || op == OpKind::kSign || op == OpKind::kRelu;
 }
 
+// A float min/max attribute (Clip before opset 11) as a bound of the input's type: saturated to
+// the type's range (a plain cast of -3.4e38 to int8 is undefined: fuzz_onnx crash eed90702),
+// NaN meaning no bound.
+template <typename T>
+T clip_bound(double v, T none) {
+  if (v != v) return none;
+  if constexpr (std::is_integral_v<T>) {
+    if (v <= static_cast<double>(std::numeric_limits<T>::lowest()))
+      return std::numeric_limits<T>::lowest();
+    if (v >= static_cast<double>(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
+  }
+  return static_cast<T>(v);
+}
+
 Result<std::unique_ptr<Kernel>> make_clip(const Node& node, const Graph& graph) {
   const DType d = input_of(graph, node, 0).dtype;
   const bool legacy = opset_of(node) < 11;
@@ -154,8 +168,8 @@ Result<std::unique_ptr<Kernel>> make_clip(const Node& node, const Graph& graph) 
                                     std::span<const TensorView> out) {
       T lo = std::numeric_limits<T>::lowest(), hi = std::numeric_limits<T>::max();
       if (legacy) {
-        lo = static_cast<T>(lo_attr);
-        hi = static_cast<T>(hi_attr);
+        lo = clip_bound<T>(lo_attr, lo);
+        hi = clip_bound<T>(hi_attr, hi);
       } else {
         if (in.size() > 1 && in[1].data) lo = *in[1].as<const T>();
         if (in.size() > 2 && in[2].data) hi = *in[2].as<const T>();

@@ -3,6 +3,7 @@
 // AddressSanitizer and UndefinedBehaviorSanitizer too (suite names contain 'Corrupt').
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <vector>
@@ -83,6 +84,32 @@ TEST(CorruptOnnxReduce, IntegerSumsWrapInsteadOfUndefinedCasts) {
   constexpr int64_t kMax64 = std::numeric_limits<int64_t>::max();
   EXPECT_EQ(reduce_sum_all<int64_t>({kMax64, kMax64, kMax64}), (std::vector<int64_t>{kMax64}));
   EXPECT_EQ(reduce_sum_all<int32_t>({5, -7}), (std::vector<int32_t>{-2}));
+}
+
+}  // namespace
+}  // namespace outpost
+
+namespace outpost {
+namespace {
+
+// fuzz_onnx crash eed90702: Clip before opset 11 on int8 with float bounds of -3.4e38 and 3.4e38
+// cast them to int8 (undefined). The bounds saturate to the type's range; NaN means no bound.
+TEST(CorruptOnnxClip, FloatBoundsSaturateToAnIntegerType) {
+  auto clip = [](float lo, float hi) {
+    std::vector<testing::OpInput> inputs(1);
+    inputs[0].tensor = testing::make_typed<int8_t>(Shape{4}, {-128, -5, 7, 127});
+    Attributes attrs;
+    attrs.set("opset", int64_t{6});
+    attrs.set("min", lo);
+    attrs.set("max", hi);
+    auto out = testing::run_op(OpKind::kClip, attrs, inputs, {testing::OpOutput{DType::kInt8}});
+    EXPECT_TRUE(out.is_ok()) << out.status().message();
+    if (!out.is_ok()) return std::vector<int8_t>{};
+    return std::vector<int8_t>((*out)[0].data_as<int8_t>(), (*out)[0].data_as<int8_t>() + 4);
+  };
+  EXPECT_EQ(clip(-3.4e38f, 3.4e38f), (std::vector<int8_t>{-128, -5, 7, 127}));
+  EXPECT_EQ(clip(-3.0f, 1e10f), (std::vector<int8_t>{-3, -3, 7, 127}));
+  EXPECT_EQ(clip(std::nanf(""), 0.0f), (std::vector<int8_t>{-128, -5, 0, 0}));
 }
 
 }  // namespace
