@@ -2,6 +2,7 @@
 // inference-mode Dropout) and ops that generate data from shapes or attributes (Shape, Size,
 // ConstantOfShape, Range, EyeLike).
 #include <cstring>
+#include <type_traits>
 
 #include "backends/ref/onnx_common.h"
 #include "backends/ref/onnx_kernel_factories.h"
@@ -95,8 +96,18 @@ Result<std::unique_ptr<Kernel>> make_onnx_generator(const Node& node, const Grap
             fn = [](std::span<const TensorView> in, std::span<const TensorView> out) {
               const T start = *in[0].as<const T>(), delta = *in[2].as<const T>();
               T* y = out[0].as<T>();
-              for (int64_t i = 0, n = out[0].num_elements(); i < n; ++i)
-                y[i] = static_cast<T>(start + static_cast<T>(i) * delta);
+              for (int64_t i = 0, n = out[0].num_elements(); i < n; ++i) {
+                if constexpr (std::is_integral_v<T>) {
+                  // Wraps like numpy's integer arange instead of overflowing (undefined;
+                  // fuzz_onnx crash 4b00f58d). The unsigned type of at least 32 bits also
+                  // avoids int16 promotion to a signed int.
+                  using U = std::make_unsigned_t<decltype(T() + 0)>;
+                  y[i] = static_cast<T>(static_cast<U>(start) +
+                                        static_cast<U>(i) * static_cast<U>(delta));
+                } else {
+                  y[i] = static_cast<T>(start + static_cast<T>(i) * delta);
+                }
+              }
             };
           }))
         return unsupported_dtype(graph, node, d);

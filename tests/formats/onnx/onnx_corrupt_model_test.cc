@@ -2,6 +2,7 @@
 // dims, cycles, undefined names, size mismatches. The sanitizer run picks suites named 'Corrupt'.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <random>
 
 #include "formats/onnx/onnx_model_builder.h"
@@ -313,6 +314,28 @@ TEST(OnnxImporterCorrupt, VariadicInputsMustAllBePresent) {
   set_int_attr(m.mutable_graph()->mutable_node(0), "axis", 0);
   add_output(m, "y");
   expect_error(open_model(m), StatusCode::kInvalidModel, "missing required input 1");
+}
+
+// fuzz_onnx crash 4b00f58d: an integer Range past INT32_MAX overflowed (undefined); it wraps
+// like numpy's integer arange.
+TEST(OnnxImporterCorrupt, IntegerRangeWrapsAtRunTime) {
+  auto m = onnx_model(11);
+  add_input(m, "start", {}, onnx::TensorProto::INT32);
+  add_input(m, "limit", {}, onnx::TensorProto::INT32);
+  add_input(m, "delta", {}, onnx::TensorProto::INT32);
+  add_node(m, "Range", {"start", "limit", "delta"}, {"y"});
+  add_io(m.mutable_graph()->add_output(), "y", onnx::TensorProto::INT32, {3});
+  auto bytes = std::make_shared<std::vector<uint8_t>>(serialize(m));
+  auto s = Session::open_buffer(bytes->data(), bytes->size(), bytes, "range.onnx");
+  ASSERT_TRUE(s.is_ok()) << s.status().message();
+  (*s)->input(0).data_as<int32_t>()[0] = std::numeric_limits<int32_t>::max();
+  (*s)->input(1).data_as<int32_t>()[0] = 0;
+  (*s)->input(2).data_as<int32_t>()[0] = 1;
+  ASSERT_TRUE((*s)->run().is_ok());
+  const int32_t* y = (*s)->output(0).data_as<int32_t>();
+  EXPECT_EQ(y[0], std::numeric_limits<int32_t>::max());
+  EXPECT_EQ(y[1], std::numeric_limits<int32_t>::min());
+  EXPECT_EQ(y[2], std::numeric_limits<int32_t>::min() + 1);
 }
 
 }  // namespace
