@@ -3,6 +3,7 @@
 #include <array>
 #include <cstring>
 
+#include "ir/constant_ints.h"
 #include "ir/padding.h"
 
 namespace outpost {
@@ -26,20 +27,9 @@ Status require_rank(const Graph& g, const Node& n, size_t i, size_t rank) {
 Result<std::vector<int64_t>> const_ints(const Graph& g, const Node& n, size_t i) {
   const Value& v = in(g, n, i);
   if (!v.is_constant()) return fail(g, n, "input " + std::to_string(i) + " ('" + v.name + "') must be a constant");
-  const size_t elem = v.dtype == DType::kInt64 ? 8 : 4;
   if (v.dtype != DType::kInt32 && v.dtype != DType::kInt64)
     return fail(g, n, "input " + std::to_string(i) + " must be int32 or int64, is " + dtype_name(v.dtype));
-  std::vector<int64_t> r(v.constant.size / elem);
-  for (size_t k = 0; k < r.size(); ++k) {
-    if (elem == 4) {
-      int32_t x;
-      std::memcpy(&x, v.constant.bytes + 4 * k, 4);
-      r[k] = x;
-    } else {
-      std::memcpy(&r[k], v.constant.bytes + 8 * k, 8);
-    }
-  }
-  return r;
+  return constant_ints(v);
 }
 
 }  // namespace

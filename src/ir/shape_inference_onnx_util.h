@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "ir/constant_ints.h"
 #include "ir/shape_inference.h"
 
 namespace outpost::onnx_infer {
@@ -39,18 +40,7 @@ inline Result<std::vector<int64_t>> const_ints(const Graph& g, const Node& n, si
   if (v.dtype != DType::kInt32 && v.dtype != DType::kInt64)
     return fail(
         g, n, "input " + std::to_string(i) + " must be int32 or int64, is " + dtype_name(v.dtype));
-  const size_t elem = dtype_size(v.dtype);
-  std::vector<int64_t> r(v.constant.size / elem);
-  for (size_t k = 0; k < r.size(); ++k) {
-    if (elem == 4) {
-      int32_t x;
-      std::memcpy(&x, v.constant.bytes + 4 * k, 4);
-      r[k] = x;
-    } else {
-      std::memcpy(&r[k], v.constant.bytes + 8 * k, 8);
-    }
-  }
-  return r;
+  return constant_ints(v);
 }
 
 // `axis` in [-rank, rank) made non-negative.

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "ir/constant_ints.h"
 #include "backends/ref/kernel.h"
 
 namespace outpost {
@@ -75,18 +76,7 @@ inline Result<std::vector<int64_t>> constant_ints(const Graph& graph, const Node
   const Value& v = input_of(graph, node, i);
   if (!v.is_constant() || (v.dtype != DType::kInt32 && v.dtype != DType::kInt64))
     return not_handled(graph, node, "input " + std::to_string(i) + " must be an int32 constant");
-  const size_t elem = v.dtype == DType::kInt64 ? 8 : 4;
-  std::vector<int64_t> r(v.constant.size / elem);
-  for (size_t k = 0; k < r.size(); ++k) {
-    if (elem == 4) {
-      int32_t x;
-      std::memcpy(&x, v.constant.bytes + 4 * k, 4);
-      r[k] = x;
-    } else {
-      std::memcpy(&r[k], v.constant.bytes + 8 * k, 8);
-    }
-  }
-  return r;
+  return constant_ints(v);
 }
 
 }  // namespace outpost

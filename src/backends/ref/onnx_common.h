@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "ir/constant_ints.h"
 #include "backends/ref/kernel.h"
 #include "core/float16.h"
 
@@ -160,17 +161,7 @@ inline Result<std::vector<int64_t>> constant_int_values(const Graph& g, const No
   const Value& v = input_of(g, n, i);
   if (!v.is_constant() || (v.dtype != DType::kInt32 && v.dtype != DType::kInt64))
     return not_handled(g, n, "input " + std::to_string(i) + " must be an int32/int64 constant");
-  std::vector<int64_t> r(v.constant.size / dtype_size(v.dtype));
-  for (size_t k = 0; k < r.size(); ++k) {
-    if (v.dtype == DType::kInt32) {
-      int32_t x;
-      std::memcpy(&x, v.constant.bytes + 4 * k, 4);
-      r[k] = x;
-    } else {
-      std::memcpy(&r[k], v.constant.bytes + 8 * k, 8);
-    }
-  }
-  return r;
+  return constant_ints(v);
 }
 
 inline int64_t opset_of(const Node& n) { return n.attrs.get_int("opset", 17); }
