@@ -1,6 +1,7 @@
 #include "vision/draw.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace outpost {
 namespace {
@@ -77,6 +78,33 @@ void draw_point(Image& image, int cx, int cy, int radius, Color color) {
       const double rr = static_cast<double>(r);
       if (dx * dx + dy * dy <= rr * rr) put(image, x, y, color);
     }
+  }
+}
+
+void draw_line(Image& image, int x0, int y0, int x1, int y1, int radius, Color color) {
+  if (!drawable(image) || radius < 0) return;
+  // Walk the segment in steps of at most one pixel along its longer axis, clipped to the
+  // image plus the pen's radius so only visible steps are taken.
+  const double ax = x0, ay = y0, bx = x1, by = y1;
+  const double margin = radius + 1.0;
+  const double lo_x = -margin, hi_x = image.width + margin, lo_y = -margin, hi_y = image.height + margin;
+  double t0 = 0.0, t1 = 1.0;
+  auto clip = [&](double p, double q) {  // Liang-Barsky: keep the part where p * t <= q
+    if (p == 0) return q >= 0;
+    const double t = q / p;
+    if (p < 0) t0 = std::max(t0, t);
+    else t1 = std::min(t1, t);
+    return t0 <= t1;
+  };
+  const double dx = bx - ax, dy = by - ay;
+  if (!clip(-dx, ax - lo_x) || !clip(dx, hi_x - ax) || !clip(-dy, ay - lo_y) || !clip(dy, hi_y - ay))
+    return;
+  const double length = std::max(std::abs(dx), std::abs(dy)) * (t1 - t0);
+  const int steps = static_cast<int>(std::ceil(length));
+  for (int i = 0; i <= steps; ++i) {
+    const double t = t0 + (t1 - t0) * (steps == 0 ? 0.0 : static_cast<double>(i) / steps);
+    draw_point(image, static_cast<int>(std::lround(ax + dx * t)),
+               static_cast<int>(std::lround(ay + dy * t)), radius, color);
   }
 }
 

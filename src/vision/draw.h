@@ -27,4 +27,9 @@ void draw_rect(Image& image, int left, int top, int right, int bottom, Color col
 // A filled disc of the given radius (0 = one pixel) centred on pixel (cx, cy).
 void draw_point(Image& image, int cx, int cy, int radius, Color color);
 
+// A segment from (x0, y0) to (x1, y1), `radius` pixels either side of its centre line (0 = one
+// pixel wide). Endpoints far outside the image are clipped first, so a wild coordinate costs
+// no more than a line across the image.
+void draw_line(Image& image, int x0, int y0, int x1, int y1, int radius, Color color);
+
 }  // namespace outpost

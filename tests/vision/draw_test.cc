@@ -65,5 +65,30 @@ TEST(Draw, PointIsAFilledClippedDisc) {
   draw_pixel(gray, -1, 3, {255, 0, 0});
 }
 
+TEST(Draw, LineCoversExactlyItsPixels) {
+  Image image = Image::blank(20, 20, 3);
+  draw_line(image, 2, 5, 17, 5, 0, {255, 255, 255});  // horizontal, one pixel wide
+  EXPECT_EQ(count_colored(image), 16);
+  for (int x = 2; x <= 17; ++x) EXPECT_EQ(image.at(x, 5)[0], 255);
+  Image diagonal = Image::blank(20, 20, 3);
+  draw_line(diagonal, 0, 0, 19, 19, 0, {255, 255, 255});
+  EXPECT_EQ(count_colored(diagonal), 20);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(diagonal.at(i, i)[0], 255);
+  Image dot = Image::blank(5, 5, 3);
+  draw_line(dot, 2, 2, 2, 2, 0, {255, 255, 255});  // zero length: one point
+  EXPECT_EQ(count_colored(dot), 1);
+}
+
+TEST(Draw, LineIsClippedCheaplyAndSafely) {
+  Image image = Image::blank(20, 20, 3);
+  // Crosses the image from far outside: only the visible part is drawn, row 10 fully.
+  draw_line(image, INT_MIN / 2, 10, INT_MAX / 2, 10, 0, {255, 255, 255});
+  EXPECT_EQ(count_colored(image), 20);
+  Image untouched = Image::blank(20, 20, 3);
+  draw_line(untouched, -100, -5, 100, -5, 1, {255, 255, 255});  // above the image
+  draw_line(untouched, INT_MAX, INT_MAX, INT_MIN, INT_MIN + 1, -1, {255, 255, 255});  // bad radius
+  EXPECT_EQ(count_colored(untouched), 0);
+}
+
 }  // namespace
 }  // namespace outpost
