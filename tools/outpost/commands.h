@@ -11,6 +11,7 @@ void add_bench_command(CLI::App& app);
 void add_classify_command(CLI::App& app);
 void add_detect_command(CLI::App& app);
 void add_segment_command(CLI::App& app);
+void add_landmarks_command(CLI::App& app);
 void add_pipeline_command(CLI::App& app);
 void add_keys_command(CLI::App& app);
 void add_pack_command(CLI::App& app);

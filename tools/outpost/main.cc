@@ -25,6 +25,7 @@ int run_cli(int argc, char** argv) {
   add_classify_command(app);
   add_detect_command(app);
   add_segment_command(app);
+  add_landmarks_command(app);
   add_pipeline_command(app);
   add_keys_command(app);
   add_pack_command(app);
