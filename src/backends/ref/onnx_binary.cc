@@ -13,19 +13,6 @@ namespace {
 
 using namespace onnx_ref;  // NOLINT: this file's helpers
 
-// Integer arithmetic wraps on two's complement, as numpy's does. In C++ signed overflow (and
-// uint16 * uint16 promoted to int) is undefined, and hostile inputs reach it (fuzz/fuzz_onnx),
-// so it is done in an unsigned type at least as wide as unsigned int.
-template <typename T, typename F>
-T wrapping(T a, T b, F f) {
-  if constexpr (std::is_integral_v<T>) {
-    using W = std::conditional_t<(sizeof(T) < sizeof(unsigned)), unsigned, std::make_unsigned_t<T>>;
-    return static_cast<T>(f(static_cast<W>(a), static_cast<W>(b)));
-  } else {
-    return T(f(a, b));
-  }
-}
-
 // A double as T; for integer T, NaN becomes 0 and values beyond T's range saturate (a plain
 // cast of those is undefined: Pow on int32 overflowed in fuzz/fuzz_onnx).
 template <typename T>

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "ir/constant_ints.h"
@@ -29,6 +30,19 @@ class ClosureKernel final : public Kernel {
  private:
   RunFn fn_;
 };
+// Integer arithmetic wraps on two's complement, as numpy's does. In C++ signed overflow (and
+// uint16 * uint16 promoted to int) is undefined, and hostile inputs reach it (fuzz/fuzz_onnx),
+// so it is done in an unsigned type at least as wide as unsigned int.
+template <typename T, typename F>
+inline T wrapping(T a, T b, F f) {
+  if constexpr (std::is_integral_v<T>) {
+    using W = std::conditional_t<(sizeof(T) < sizeof(unsigned)), unsigned, std::make_unsigned_t<T>>;
+    return static_cast<T>(f(static_cast<W>(a), static_cast<W>(b)));
+  } else {
+    return T(f(a, b));
+  }
+}
+
 inline Result<std::unique_ptr<Kernel>> make_kernel(RunFn fn) {
   return std::unique_ptr<Kernel>(std::make_unique<ClosureKernel>(std::move(fn)));
 }

@@ -48,13 +48,10 @@ Result<std::unique_ptr<Kernel>> make_cumsum(const Node& node, const Graph& graph
               for (int64_t j = 0; j < a.n; ++j) {
                 const int64_t k = reverse ? a.n - 1 - j : j;
                 const int64_t at = (o * a.n + k) * a.inner + i;
-                if (exclusive) {
-                  dst[at] = sum;
-                  sum = static_cast<T>(sum + src[at]);
-                } else {
-                  sum = static_cast<T>(sum + src[at]);
-                  dst[at] = sum;
-                }
+                // Integers wrap, as numpy's cumsum does (fuzz_onnx crash 6b04e6cb).
+                const T next = wrapping(sum, src[at], [](auto l, auto r) { return l + r; });
+                dst[at] = exclusive ? sum : next;
+                sum = next;
               }
             }
         };

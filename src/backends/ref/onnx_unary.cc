@@ -20,8 +20,10 @@ template <typename T>
 T apply(OpKind op, T x, const Params& p) {
   if constexpr (std::is_integral_v<T>) {
     if constexpr (std::is_signed_v<T>) {
-      if (op == OpKind::kAbs) return x < 0 ? T(-x) : x;
-      if (op == OpKind::kNeg) return T(-x);
+      // -INT_MIN wraps to INT_MIN, as numpy's does (plain negation is undefined there).
+      const auto negate = [](T v) { return onnx_ref::wrapping(T(0), v, [](auto l, auto r) { return l - r; }); };
+      if (op == OpKind::kAbs) return x < 0 ? negate(x) : x;
+      if (op == OpKind::kNeg) return negate(x);
       if (op == OpKind::kSign) return x > 0 ? T(1) : (x < 0 ? T(-1) : T(0));
       if (op == OpKind::kRelu) return x > 0 ? x : T(0);
     } else {

@@ -338,5 +338,49 @@ TEST(OnnxImporterCorrupt, IntegerRangeWrapsAtRunTime) {
   EXPECT_EQ(y[2], std::numeric_limits<int32_t>::min() + 1);
 }
 
+// fuzz_onnx crash 6b04e6cb: an int64 CumSum past INT64_MAX overflowed (undefined); it wraps
+// like numpy's integer cumsum.
+TEST(OnnxImporterCorrupt, IntegerCumSumWrapsAtRunTime) {
+  auto m = onnx_model(14);
+  add_input(m, "x", {3}, onnx::TensorProto::INT64);
+  add_input(m, "axis", {}, onnx::TensorProto::INT64);
+  add_node(m, "CumSum", {"x", "axis"}, {"y"});
+  add_io(m.mutable_graph()->add_output(), "y", onnx::TensorProto::INT64, {3});
+  auto bytes = std::make_shared<std::vector<uint8_t>>(serialize(m));
+  auto s = Session::open_buffer(bytes->data(), bytes->size(), bytes, "cumsum.onnx");
+  ASSERT_TRUE(s.is_ok()) << s.status().message();
+  int64_t* x = (*s)->input(0).data_as<int64_t>();
+  x[0] = std::numeric_limits<int64_t>::max();
+  x[1] = 1;
+  x[2] = 1;
+  (*s)->input(1).data_as<int64_t>()[0] = 0;
+  ASSERT_TRUE((*s)->run().is_ok());
+  const int64_t* y = (*s)->output(0).data_as<int64_t>();
+  EXPECT_EQ(y[0], std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(y[1], std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(y[2], std::numeric_limits<int64_t>::min() + 1);
+}
+
+// Found reading the kernels after crash 6b04e6cb: Neg and Abs of the most negative integer
+// overflowed (undefined); they wrap like numpy's.
+TEST(OnnxImporterCorrupt, IntegerNegAndAbsOfTheMinimumWrap) {
+  for (const char* op : {"Neg", "Abs"}) {
+    auto m = onnx_model(13);
+    add_input(m, "x", {2}, onnx::TensorProto::INT32);
+    add_node(m, op, {"x"}, {"y"});
+    add_io(m.mutable_graph()->add_output(), "y", onnx::TensorProto::INT32, {2});
+    auto bytes = std::make_shared<std::vector<uint8_t>>(serialize(m));
+    auto s = Session::open_buffer(bytes->data(), bytes->size(), bytes, "neg.onnx");
+    ASSERT_TRUE(s.is_ok()) << s.status().message();
+    int32_t* x = (*s)->input(0).data_as<int32_t>();
+    x[0] = std::numeric_limits<int32_t>::min();
+    x[1] = -5;
+    ASSERT_TRUE((*s)->run().is_ok());
+    const int32_t* y = (*s)->output(0).data_as<int32_t>();
+    EXPECT_EQ(y[0], std::numeric_limits<int32_t>::min()) << op;
+    EXPECT_EQ(y[1], 5) << op;
+  }
+}
+
 }  // namespace
 }  // namespace outpost
