@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "vision/image_io.h"
+#include "vision/reconnecting_video_source.h"
 #include "vision/video_source.h"
 
 namespace outpost {
@@ -21,6 +22,21 @@ bool has_image_extension(const fs::path& p) {
 }
 
 bool is_pattern(const std::string& path) { return path.find_first_of("*?[") != std::string::npos; }
+
+bool is_stream_url(const std::string& path) {
+  const size_t colon = path.find("://");
+  if (colon == std::string::npos) return false;
+  std::string scheme = path.substr(0, colon);
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  for (const char* live : {"rtsp", "rtsps", "rtmp", "rtmps", "http", "https", "srt", "udp", "tcp"})
+    if (scheme == live) return true;
+  return false;
+}
+
+std::string size_text(int width, int height) {
+  return std::to_string(width) + "x" + std::to_string(height);
+}
 
 class ImageListSource final : public FrameSource {
  public:
@@ -60,12 +76,42 @@ class VideoFrameSource final : public FrameSource {
     return std::optional<Frame>(std::move(frame));
   }
   std::string describe() const override {
-    return video_->url() + " (video " + std::to_string(video_->width()) + "x" +
-           std::to_string(video_->height()) + ")";
+    return video_->url() + " (video " + size_text(video_->width(), video_->height()) + ")";
   }
+  double frames_per_second() const override { return video_->frames_per_second(); }
 
  private:
   std::unique_ptr<VideoSource> video_;
+};
+
+// A network stream or a camera: reconnects when it drops, and drops frames (in the pipeline's
+// queue) rather than fall behind.
+class LiveFrameSource final : public FrameSource {
+ public:
+  LiveFrameSource(std::unique_ptr<ReconnectingVideoSource> video, std::string what)
+      : video_(std::move(video)), what_(std::move(what)) {}
+
+  Result<std::optional<Frame>> next() override {
+    OUTPOST_ASSIGN_OR_RETURN(std::optional<VideoFrame> decoded, video_->next());
+    if (!decoded) return std::optional<Frame>();
+    Frame frame;
+    frame.image = std::move(decoded->image);
+    frame.index = decoded->index;
+    frame.seconds = decoded->seconds;
+    frame.origin = video_->url();
+    return std::optional<Frame>(std::move(frame));
+  }
+  bool live() const override { return true; }
+  std::string describe() const override {
+    return video_->url() + " (" + what_ + " " + size_text(video_->width(), video_->height()) + ")";
+  }
+  double frames_per_second() const override { return video_->frames_per_second(); }
+  int64_t reconnects() const override { return video_->stats().reconnects; }
+  void cancel() override { video_->cancel(); }
+
+ private:
+  std::unique_ptr<ReconnectingVideoSource> video_;
+  std::string what_;
 };
 
 Result<std::vector<std::string>> list_images(const std::string& path) {
@@ -99,19 +145,40 @@ Result<std::vector<std::string>> list_images(const std::string& path) {
 }  // namespace
 
 SourceKind guess_source_kind(const std::string& path) {
+  // URLs first: a query string may hold '?', which is not a pattern there.
+  if (is_stream_url(path)) return SourceKind::kStream;
+  if (path.rfind("/dev/video", 0) == 0) return SourceKind::kCamera;
   std::error_code ec;
   if (is_pattern(path) || fs::is_directory(path, ec) || has_image_extension(fs::path(path)))
     return SourceKind::kImages;
   return SourceKind::kVideo;
 }
 
-Result<std::unique_ptr<FrameSource>> open_frame_source(SourceKind kind, const std::string& path) {
-  if (kind == SourceKind::kImages) {
-    OUTPOST_ASSIGN_OR_RETURN(auto files, list_images(path));
-    return std::unique_ptr<FrameSource>(std::make_unique<ImageListSource>(path, std::move(files)));
+Result<std::unique_ptr<FrameSource>> open_frame_source(SourceKind kind, const std::string& path,
+                                                       const SourceOptions& options) {
+  switch (kind) {
+    case SourceKind::kImages: {
+      OUTPOST_ASSIGN_OR_RETURN(auto files, list_images(path));
+      return std::unique_ptr<FrameSource>(
+          std::make_unique<ImageListSource>(path, std::move(files)));
+    }
+    case SourceKind::kVideo: {
+      VideoSourceOptions video_options;
+      if (path.find("://") != std::string::npos) video_options.io_timeout = 5;  // a URL
+      OUTPOST_ASSIGN_OR_RETURN(auto video, VideoSource::open(path, video_options));
+      return std::unique_ptr<FrameSource>(std::make_unique<VideoFrameSource>(std::move(video)));
+    }
+    case SourceKind::kStream:
+    case SourceKind::kCamera: {
+      ReconnectOptions reconnect;
+      reconnect.reconnect_timeout = options.reconnect_timeout;
+      if (kind == SourceKind::kCamera) reconnect.input_format = "v4l2";
+      OUTPOST_ASSIGN_OR_RETURN(auto video, ReconnectingVideoSource::open(path, reconnect));
+      return std::unique_ptr<FrameSource>(std::make_unique<LiveFrameSource>(
+          std::move(video), kind == SourceKind::kCamera ? "camera" : "live stream"));
+    }
   }
-  OUTPOST_ASSIGN_OR_RETURN(auto video, VideoSource::open(path));
-  return std::unique_ptr<FrameSource>(std::make_unique<VideoFrameSource>(std::move(video)));
+  return internal_error("unknown source kind");
 }
 
 }  // namespace outpost

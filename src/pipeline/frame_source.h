@@ -1,5 +1,6 @@
 // Where a pipeline's frames come from: image files (one file, a directory's images in name
-// order, or a glob pattern) or a video file/stream through FFmpeg.
+// order, or a glob pattern), a video file, a live network stream (RTSP, HTTP, ...) or a V4L2
+// camera, the last three through FFmpeg. Live sources reconnect when they drop.
 #pragma once
 
 #include <memory>
@@ -27,16 +28,34 @@ class FrameSource {
   // A live source (camera, network stream) drops frames rather than fall behind; files never.
   virtual bool live() const { return false; }
   virtual std::string describe() const = 0;
+  // Frames per second when the source knows it (video), else 0.
+  virtual double frames_per_second() const { return 0; }
+  // Times a live source got its stream back after losing it.
+  virtual int64_t reconnects() const { return 0; }
+  // Safe from any thread, to stop a pipeline: a next() waiting on a live source (reconnecting,
+  // or blocked on the network) returns an error at once instead of waiting for frames.
+  virtual void cancel() {}
 };
 
-enum class SourceKind { kImages, kVideo };
+// kVideo: a file (or a URL read to its end, never reconnected); kStream: a live network stream;
+// kCamera: a V4L2 device.
+enum class SourceKind { kImages, kVideo, kStream, kCamera };
+
+struct SourceOptions {
+  // Live sources: seconds to keep trying to get a lost stream back (0: fail at the first loss).
+  double reconnect_timeout = 30;
+};
 
 // `path`: for kImages a file, a directory (its .png/.jpg/.jpeg/.bmp files, sorted) or a glob
-// pattern (* and ? in the file name part); for kVideo a video file or URL. kIoError (exit 3)
-// when nothing matches.
-Result<std::unique_ptr<FrameSource>> open_frame_source(SourceKind kind, const std::string& path);
+// pattern (* and ? in the file name part); for kVideo a video file or URL; for kStream a URL;
+// for kCamera a device (/dev/video0). kIoError (exit 3) when nothing matches or the source
+// cannot be opened.
+Result<std::unique_ptr<FrameSource>> open_frame_source(SourceKind kind, const std::string& path,
+                                                       const SourceOptions& options = {});
 
-// kImages for image extensions, a directory or a pattern; kVideo otherwise.
+// kStream for network URLs (rtsp://, rtsps://, rtmp://, http://, https://, srt://, udp://,
+// tcp://), kCamera for /dev/video*, kImages for image extensions, a directory or a pattern;
+// kVideo otherwise.
 SourceKind guess_source_kind(const std::string& path);
 
 }  // namespace outpost

@@ -73,6 +73,7 @@ Result<PipelineStats> run_pipeline(FrameSource& source, VisionTask& task,
         error.set(event.status().with_context(frame->origin + " frame " +
                                               std::to_string(frame->index)));
         frames.close();
+        source.cancel();  // a live source may be waiting on its camera or server
         break;
       }
       p.event = std::move(*event);
@@ -97,6 +98,7 @@ Result<PipelineStats> run_pipeline(FrameSource& source, VisionTask& task,
     if (!error.get().is_ok()) {
       frames.close();
       results.close();
+      source.cancel();
       break;
     }
     ++stats.frames;
@@ -110,6 +112,7 @@ Result<PipelineStats> run_pipeline(FrameSource& source, VisionTask& task,
   OUTPOST_RETURN_IF_ERROR(error.get());
   stats.wall_seconds = seconds_now() - start;
   stats.dropped = frames.dropped();
+  stats.reconnects = source.reconnects();
   const double n = stats.frames > 0 ? static_cast<double>(stats.frames) : 1.0;
   stats.source_ms = source_seconds * 1e3 / n;
   stats.preprocess_ms = task_times.preprocess * 1e3 / n;

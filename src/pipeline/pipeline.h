@@ -16,7 +16,8 @@ namespace outpost {
 
 struct PipelineStats {
   int64_t frames = 0;   // frames that went through every stage
-  int64_t dropped = 0;  // live sources only
+  int64_t dropped = 0;  // live sources only: frames dropped because the model fell behind
+  int64_t reconnects = 0;  // live sources only: times the stream was got back after a loss
   double wall_seconds = 0;
   // Mean milliseconds per frame of each step.
   double source_ms = 0, preprocess_ms = 0, inference_ms = 0, decode_ms = 0, sink_ms = 0;

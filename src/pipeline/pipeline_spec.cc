@@ -1,5 +1,7 @@
 #include "pipeline/pipeline_spec.h"
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -69,31 +71,53 @@ Result<PipelineSpec> parse_pipeline_spec(const std::string& json_text, const std
   if (doc.is_discarded()) return usage_error(what + ": not valid JSON");
   if (!doc.is_object()) return usage_error(what + ": a pipeline is one JSON object");
   OUTPOST_RETURN_IF_ERROR(r.check_keys(doc, "", {"source", "model", "task", "min_score", "threshold",
-                                                 "input_range", "top_k", "labels", "sinks",
-                                                 "queue_size", "max_frames"}));
+                                                 "input_range", "top_k", "labels", "preprocess",
+                                                 "sinks", "queue_size", "max_frames"}));
   PipelineSpec spec;
-  // source: "PATH" or {"type": "images"|"video", "path": PATH}
+  // source: "PATH" or {"type": "images"|"video", "path": PATH} or
+  // {"type": "stream"|"rtsp", "url": URL, "reconnect_timeout": S} or
+  // {"type": "camera", "device": DEVICE, "reconnect_timeout": S}
   if (!doc.contains("source")) return r.bad("source", "is required");
   const json& source = doc["source"];
   if (source.is_string()) {
     spec.source = r.path(source.get<std::string>());
     spec.source_kind = guess_source_kind(spec.source);
   } else if (source.is_object()) {
-    OUTPOST_RETURN_IF_ERROR(r.check_keys(source, "source.", {"type", "path"}));
     OUTPOST_ASSIGN_OR_RETURN(std::string type, r.string_at(source, "type", "source.", true));
-    OUTPOST_ASSIGN_OR_RETURN(std::string p, r.string_at(source, "path", "source.", true));
-    spec.source = r.path(p);
-    if (type == "images") spec.source_kind = SourceKind::kImages;
-    else if (type == "video") spec.source_kind = SourceKind::kVideo;
-    else return r.bad("source.type", "must be images or video, not '" + type + "'");
+    if (type == "images" || type == "video") {
+      OUTPOST_RETURN_IF_ERROR(r.check_keys(source, "source.", {"type", "path"}));
+      OUTPOST_ASSIGN_OR_RETURN(std::string p, r.string_at(source, "path", "source.", true));
+      spec.source = r.path(p);
+      spec.source_kind = type == "images" ? SourceKind::kImages : SourceKind::kVideo;
+    } else if (type == "stream" || type == "rtsp") {
+      OUTPOST_RETURN_IF_ERROR(
+          r.check_keys(source, "source.", {"type", "url", "reconnect_timeout"}));
+      OUTPOST_ASSIGN_OR_RETURN(spec.source, r.string_at(source, "url", "source.", true));
+      spec.source_kind = SourceKind::kStream;
+    } else if (type == "camera") {
+      OUTPOST_RETURN_IF_ERROR(
+          r.check_keys(source, "source.", {"type", "device", "reconnect_timeout"}));
+      OUTPOST_ASSIGN_OR_RETURN(std::string device, r.string_at(source, "device", "source.", false));
+      spec.source = device.empty() ? "/dev/video0" : device;
+      spec.source_kind = SourceKind::kCamera;
+    } else {
+      return r.bad("source.type",
+                   "must be images, video, stream (or rtsp) or camera, not '" + type + "'");
+    }
+    if (source.contains("reconnect_timeout")) {
+      const json& t = source["reconnect_timeout"];
+      if (!t.is_number() || !(t.get<double>() >= 0 && t.get<double>() <= 1e9))
+        return r.bad("source.reconnect_timeout", "must be a number of seconds, 0 or more");
+      spec.reconnect_timeout = t.get<double>();
+    }
   } else {
-    return r.bad("source", "must be a path or an object {type, path}");
+    return r.bad("source", "must be a path or an object {type, path | url | device}");
   }
   OUTPOST_ASSIGN_OR_RETURN(std::string model, r.string_at(doc, "model", "", true));
   spec.model = r.path(model);
   OUTPOST_ASSIGN_OR_RETURN(std::string task, r.string_at(doc, "task", "", true));
   auto kind = parse_task_kind(task);
-  if (!kind.is_ok()) return r.bad("task", "must be faces, segmentation or classification");
+  if (!kind.is_ok()) return r.bad("task", "must be faces, segmentation, classification or landmarks");
   spec.task.kind = *kind;
   OUTPOST_ASSIGN_OR_RETURN(double min_score, r.number_at(doc, "min_score", -1, -1, 1));
   spec.task.min_score = static_cast<float>(min_score);
@@ -109,12 +133,17 @@ Result<PipelineSpec> parse_pipeline_spec(const std::string& json_text, const std
   if (!labels.empty()) {
     OUTPOST_ASSIGN_OR_RETURN(spec.task.labels, load_labels(r.path(labels)));
   }
+  if (doc.contains("preprocess")) {  // adjusts the task's own preprocessing
+    OUTPOST_ASSIGN_OR_RETURN(spec.task.preprocess,
+                             parse_preprocess(doc["preprocess"], what, default_preprocess(spec.task)));
+  }
   OUTPOST_ASSIGN_OR_RETURN(double queue, r.number_at(doc, "queue_size", 4, 1, 1024));
   spec.queue_size = static_cast<size_t>(queue);
   OUTPOST_ASSIGN_OR_RETURN(double max_frames, r.number_at(doc, "max_frames", -1, -1, 1e15));
   spec.max_frames = static_cast<int64_t>(max_frames);
 
-  // sinks: [{"type": "jsonl", "path": "-"}, {"type": "images", "dir": "out", "format": "jpg"}]
+  // sinks: [{"type": "jsonl", "path": "-"}, {"type": "images", "dir": "out", "format": "jpg"},
+  //         {"type": "video", "path": "out.mp4"}]
   if (!doc.contains("sinks")) {
     spec.sinks.push_back({SinkSpec::Kind::kJsonLines, "-", "png"});
     return spec;
@@ -139,8 +168,17 @@ Result<PipelineSpec> parse_pipeline_spec(const std::string& json_text, const std
       if (!format.empty() && format != "png" && format != "jpg")
         return r.bad(where + "format", "must be png or jpg");
       if (!format.empty()) sink.format = format;
+    } else if (type == "video") {
+      sink.kind = SinkSpec::Kind::kVideo;
+      OUTPOST_ASSIGN_OR_RETURN(std::string p, r.string_at(s, "path", where, true));
+      std::string ext = std::filesystem::path(p).extension().string();
+      std::transform(ext.begin(), ext.end(), ext.begin(),
+                     [](unsigned char c) { return std::tolower(c); });
+      if (ext != ".mp4" && ext != ".mkv" && ext != ".avi")
+        return r.bad(where + "path", "must end in .mp4, .mkv or .avi (the video container)");
+      sink.path = r.path(p);
     } else {
-      return r.bad(where + "type", "must be jsonl or images, not '" + type + "'");
+      return r.bad(where + "type", "must be jsonl, images or video, not '" + type + "'");
     }
     spec.sinks.push_back(sink);
   }

@@ -13,14 +13,15 @@
 namespace outpost {
 
 struct SinkSpec {
-  enum class Kind { kJsonLines, kImages } kind = Kind::kJsonLines;
-  std::string path;             // json-lines: file or "-" (stdout); images: directory
+  enum class Kind { kJsonLines, kImages, kVideo } kind = Kind::kJsonLines;
+  std::string path;             // json-lines: file or "-" (stdout); images: directory; video: file
   std::string format = "png";   // images: png or jpg
 };
 
 struct PipelineSpec {
   SourceKind source_kind = SourceKind::kImages;
-  std::string source;
+  std::string source;             // path, url or device
+  double reconnect_timeout = 30;  // live sources: seconds to wait for a lost stream
   std::string model;
   TaskOptions task;
   std::vector<SinkSpec> sinks;

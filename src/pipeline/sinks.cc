@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "vision/image_io.h"
+#include "vision/video_writer.h"
 
 namespace outpost {
 namespace {
@@ -50,6 +51,27 @@ class ImageSink final : public Sink {
   std::string dir_, format_;
 };
 
+class VideoSink final : public Sink {
+ public:
+  VideoSink(std::string path, double frames_per_second)
+      : path_(std::move(path)), frames_per_second_(frames_per_second) {}
+  bool wants_annotated() const override { return true; }
+  Status write(const Frame& frame, const nlohmann::json&, const Image* annotated) override {
+    const Image& image = annotated ? *annotated : frame.image;
+    if (!writer_) {  // the size is known from the first frame
+      OUTPOST_ASSIGN_OR_RETURN(
+          writer_, VideoWriter::create(path_, image.width, image.height, frames_per_second_));
+    }
+    return writer_->write(image, frame.seconds);
+  }
+  Status finish() override { return writer_ ? writer_->finish() : Status::ok(); }
+
+ private:
+  std::string path_;
+  double frames_per_second_;
+  std::unique_ptr<VideoWriter> writer_;
+};
+
 }  // namespace
 
 Result<std::unique_ptr<Sink>> make_json_lines_sink(const std::string& path) {
@@ -66,6 +88,15 @@ Result<std::unique_ptr<Sink>> make_image_sink(const std::string& dir, const std:
   std::filesystem::create_directories(dir, ec);
   if (ec) return io_error(dir + ": cannot create the directory: " + ec.message());
   return std::unique_ptr<Sink>(std::make_unique<ImageSink>(dir, format));
+}
+
+Result<std::unique_ptr<Sink>> make_video_sink(const std::string& path, double frames_per_second) {
+  OUTPOST_RETURN_IF_ERROR(VideoWriter::encoder_for(path).status());
+  // Created now so that a path that cannot be written fails before the first frame.
+  std::FILE* file = std::fopen(path.c_str(), "wb");
+  if (!file) return io_error(path + ": cannot create: " + std::strerror(errno));
+  std::fclose(file);
+  return std::unique_ptr<Sink>(std::make_unique<VideoSink>(path, frames_per_second));
 }
 
 }  // namespace outpost

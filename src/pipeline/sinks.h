@@ -1,5 +1,5 @@
-// Where a pipeline's results go: JSON-lines events (stdout or a file) and annotated images
-// (one file per frame in a directory).
+// Where a pipeline's results go: JSON-lines events (stdout or a file), annotated images (one
+// file per frame in a directory) and annotated video (one file).
 #pragma once
 
 #include <cstdio>
@@ -27,5 +27,11 @@ Result<std::unique_ptr<Sink>> make_json_lines_sink(const std::string& path);
 
 // DIR/frame_000000.<format> per frame (format "png" or "jpg"); the directory is created.
 Result<std::unique_ptr<Sink>> make_image_sink(const std::string& dir, const std::string& format);
+
+// The annotated frames as one video file (vision/video_writer.h: .mp4 and .mkv hold H.264, .avi
+// Motion JPEG) at `frames_per_second` (the source's; 0 when it has none: 25), with the frames'
+// own presentation times. The file is created (and checked) here; its size is the first
+// frame's. kUsage for another extension, kIoError when it cannot be created.
+Result<std::unique_ptr<Sink>> make_video_sink(const std::string& path, double frames_per_second);
 
 }  // namespace outpost

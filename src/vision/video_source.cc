@@ -1,9 +1,16 @@
 #include "vision/video_source.h"
 
+#include <algorithm>
+#include <cctype>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
 
 extern "C" {
 #include <libavcodec/avcodec.h>
+#include <libavdevice/avdevice.h>
 #include <libavformat/avformat.h>
 #include <libavutil/imgutils.h>
 #include <libswscale/swscale.h>
@@ -12,9 +19,25 @@ extern "C" {
 namespace outpost {
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
 std::string av_error_text(int code) {
   char text[AV_ERROR_MAX_STRING_SIZE] = {0};
   av_strerror(code, text, sizeof(text));
+  return text;
+}
+
+bool has_scheme(const std::string& url, const char* scheme) {
+  const std::string prefix = std::string(scheme) + "://";
+  return url.size() > prefix.size() &&
+         std::equal(prefix.begin(), prefix.end(), url.begin(), [](char a, char b) {
+           return a == std::tolower(static_cast<unsigned char>(b));
+         });
+}
+
+std::string seconds_text(double s) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%g", s);
   return text;
 }
 
@@ -39,6 +62,10 @@ struct ScaleFreer {
 
 struct VideoSource::Impl {
   std::string url;
+  VideoSourceOptions options;
+  // The blocking call in progress (open, stream probing, one read) fails once this passes.
+  Clock::time_point deadline = Clock::time_point::max();
+  bool timed_out = false;
   std::unique_ptr<AVFormatContext, FormatCloser> format;
   std::unique_ptr<AVCodecContext, CodecFreer> codec;
   std::unique_ptr<AVPacket, PacketFreer> packet{av_packet_alloc()};
@@ -49,8 +76,36 @@ struct VideoSource::Impl {
   bool finished = false;
   VideoStats stats;
 
+  ~Impl() {
+    // Closing a stream may talk to its server (RTSP TEARDOWN): one second at most.
+    if (options.io_timeout > 0) arm(std::min(options.io_timeout, 1.0));
+    format.reset();
+  }
+
+  void arm(double seconds) {
+    timed_out = false;
+    deadline = seconds > 0 ? Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                                std::chrono::duration<double>(seconds))
+                           : Clock::time_point::max();
+  }
+  void arm() { arm(options.io_timeout); }
+
+  // FFmpeg polls this while it waits on a socket; nonzero makes the wait fail (AVERROR_EXIT).
+  static int interrupted(void* opaque) {
+    auto* self = static_cast<Impl*>(opaque);
+    if (self->options.cancel && self->options.cancel->load()) return 1;
+    if (Clock::now() < self->deadline) return 0;
+    self->timed_out = true;
+    return 1;
+  }
+
   Status fail(const std::string& what, int code) const {
-    return io_error(url + ": " + what + ": " + av_error_text(code));
+    std::string why = av_error_text(code);
+    if (options.cancel && options.cancel->load())
+      why = "cancelled";
+    else if (timed_out)
+      why = "no answer within " + seconds_text(options.io_timeout) + " s";
+    return io_error(url + ": " + what + ": " + why);
   }
 
   // Converts the decoded frame to RGB at its own size (the scaler is remade if a stream
@@ -102,6 +157,7 @@ struct VideoSource::Impl {
   // Sends the next packet of our stream to the decoder (or starts draining at the end).
   Status feed() {
     for (;;) {
+      arm();
       const int read = av_read_frame(format.get(), packet.get());
       if (read == AVERROR_EOF) {
         draining = true;
@@ -125,15 +181,50 @@ struct VideoSource::Impl {
 VideoSource::VideoSource(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 VideoSource::~VideoSource() = default;
 
-Result<std::unique_ptr<VideoSource>> VideoSource::open(const std::string& url) {
-  av_log_set_level(AV_LOG_QUIET);  // errors come back as Status; FFmpeg's own chatter is noise
+Result<std::unique_ptr<VideoSource>> VideoSource::open(const std::string& url,
+                                                       const VideoSourceOptions& options) {
+  static std::once_flag devices;
+  std::call_once(devices, [] {
+    av_log_set_level(AV_LOG_QUIET);  // errors come back as Status; FFmpeg's own chatter is noise
+    avdevice_register_all();         // v4l2 (cameras) and the other capture devices
+  });
   auto impl = std::make_unique<Impl>();
   impl->url = url;
+  impl->options = options;
   if (!impl->packet || !impl->frame) return internal_error("out of memory opening " + url);
-  AVFormatContext* raw = nullptr;
-  int rc = avformat_open_input(&raw, url.c_str(), nullptr, nullptr);
+  const AVInputFormat* input = nullptr;
+  if (!options.input_format.empty()) {
+    input = av_find_input_format(options.input_format.c_str());
+    if (!input)
+      return io_error(url + ": this FFmpeg has no '" + options.input_format +
+                      "' input (libavdevice built without it)");
+  }
+  std::error_code ec;
+  if (options.input_format == "v4l2" && !std::filesystem::exists(url, ec))
+    return io_error(url +
+                    ": no such V4L2 camera (no device file; `ls /dev/video*` lists the "
+                    "cameras present)");
+  AVDictionary* settings = nullptr;
+  if (has_scheme(url, "rtsp") || has_scheme(url, "rtsps")) {
+    av_dict_set(&settings, "rtsp_transport", "tcp", 0);
+    if (options.io_timeout > 0)  // socket I/O timeout, microseconds
+      av_dict_set_int(&settings, "timeout", static_cast<int64_t>(options.io_timeout * 1e6), 0);
+  } else if (options.io_timeout > 0 && url.find("://") != std::string::npos) {
+    // Other network protocols (http, tcp, ...): the same for each read or write.
+    av_dict_set_int(&settings, "rw_timeout", static_cast<int64_t>(options.io_timeout * 1e6), 0);
+  }
+  AVFormatContext* raw = avformat_alloc_context();
+  if (!raw) return internal_error("out of memory opening " + url);
+  raw->interrupt_callback.callback = &Impl::interrupted;
+  raw->interrupt_callback.opaque = impl.get();
+  impl->arm();
+  int rc = avformat_open_input(&raw, url.c_str(), input, &settings);  // frees raw on failure
+  av_dict_free(&settings);
   if (rc < 0) return impl->fail("cannot open", rc);
   impl->format.reset(raw);
+  // Probing reads up to 5 s of stream (FFmpeg's analyzeduration) while data flows; a silent
+  // socket is still caught by the protocol's own timeout.
+  if (options.io_timeout > 0) impl->arm(options.io_timeout + 10);
   rc = avformat_find_stream_info(raw, nullptr);
   if (rc < 0) return impl->fail("cannot read the stream information", rc);
   const AVCodec* decoder = nullptr;
@@ -155,6 +246,10 @@ int VideoSource::height() const { return impl_->codec->height; }
 double VideoSource::frames_per_second() const {
   const AVRational rate = impl_->format->streams[impl_->stream]->avg_frame_rate;
   return rate.den > 0 ? av_q2d(rate) : 0.0;
+}
+double VideoSource::duration_seconds() const {
+  const int64_t d = impl_->format->duration;
+  return d == AV_NOPTS_VALUE || d <= 0 ? 0.0 : static_cast<double>(d) / AV_TIME_BASE;
 }
 const VideoStats& VideoSource::stats() const { return impl_->stats; }
 const std::string& VideoSource::url() const { return impl_->url; }

@@ -1,9 +1,11 @@
-// Frames from a video file (or any URL libavformat opens) through FFmpeg's libavformat and
-// libavcodec, converted to 8-bit RGB with libswscale: the file source of the pipeline layer.
-// A corrupt packet in the middle of a stream is skipped and counted, not fatal, as a player
-// would: one bad frame must not stop a surveillance pipeline.
+// Frames from a video file, a network stream (RTSP, HTTP, ...) or a V4L2 camera through
+// FFmpeg's libavformat, libavdevice and libavcodec, converted to 8-bit RGB with libswscale: one
+// connection, read until it ends. A corrupt packet in the middle of a stream is skipped and
+// counted, not fatal, as a player would: one bad frame must not stop a surveillance pipeline.
+// Reconnecting a stream that drops is ReconnectingVideoSource's job.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -21,15 +23,30 @@ struct VideoFrame {
 };
 
 struct VideoStats {
-  int64_t frames = 0;          // frames returned
+  int64_t frames = 0;           // frames returned
   int64_t corrupt_packets = 0;  // packets the decoder refused (skipped)
+  int64_t reconnects = 0;       // ReconnectingVideoSource: connections reopened after a loss
+};
+
+struct VideoSourceOptions {
+  // A demuxer or device by name (e.g. "v4l2" for a camera); empty: probe the url.
+  std::string input_format;
+  // Seconds one open or one read may block before it fails with kIoError (0: no limit), so a
+  // server that stops answering never hangs a pipeline (probing the stream's format after
+  // opening may take 10 s more while data flows). Files need none; streams do. A V4L2 read
+  // waits for the camera's next frame regardless (libavdevice reads it blocking).
+  double io_timeout = 0;
+  // When another thread sets it, a blocked open or read gives up at once (kIoError).
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 class VideoSource {
  public:
   // Opens the first video stream of `url`. kIoError (exit 3) naming the url when it does not
-  // exist or holds no decodable video stream.
-  static Result<std::unique_ptr<VideoSource>> open(const std::string& url);
+  // exist, cannot be reached in time or holds no decodable video stream. rtsp:// urls are read
+  // over TCP (interleaved), which passes firewalls and loses no packets.
+  static Result<std::unique_ptr<VideoSource>> open(const std::string& url,
+                                                   const VideoSourceOptions& options = {});
   ~VideoSource();
   VideoSource(const VideoSource&) = delete;
   VideoSource& operator=(const VideoSource&) = delete;
@@ -41,6 +58,7 @@ class VideoSource {
   int width() const;
   int height() const;
   double frames_per_second() const;  // the stream's average rate; 0 when unknown
+  double duration_seconds() const;   // the container's duration; 0 when unknown (live streams)
   const VideoStats& stats() const;
   const std::string& url() const;
 

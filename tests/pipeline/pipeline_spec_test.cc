@@ -50,10 +50,12 @@ TEST(PipelineSpec, DefaultsAndShortForms) {
   EXPECT_FLOAT_EQ(spec->task.threshold, 0.5f);
   ASSERT_EQ(spec->sinks.size(), 1u);  // JSON lines on stdout
   EXPECT_EQ(spec->sinks[0].path, "-");
-  auto video = parse(R"({"source": "rtsp://cam.local/stream", "model": "m.tflite", "task": "faces"})");
-  ASSERT_TRUE(video.is_ok());
-  EXPECT_EQ(video->source_kind, SourceKind::kVideo);
-  EXPECT_EQ(video->source, "rtsp://cam.local/stream");
+  auto stream =
+      parse(R"({"source": "rtsp://cam.local/stream", "model": "m.tflite", "task": "faces"})");
+  ASSERT_TRUE(stream.is_ok());
+  EXPECT_EQ(stream->source_kind, SourceKind::kStream);  // a network url is a live stream
+  EXPECT_EQ(stream->source, "rtsp://cam.local/stream");
+  EXPECT_DOUBLE_EQ(stream->reconnect_timeout, 30);
 }
 
 TEST(PipelineSpec, MistakesNameTheField) {
@@ -66,8 +68,26 @@ TEST(PipelineSpec, MistakesNameTheField) {
                      "'treshold' is not a known key");
   expect_usage_error(R"({"source": "a.mp4", "model": "m", "task": "faces", "threshold": 2})",
                      "'threshold' must be between");
-  expect_usage_error(R"({"source": {"type": "camera", "path": "x"}, "model": "m", "task": "faces"})",
-                     "'source.type'");
+  expect_usage_error(
+      R"({"source": {"type": "webcam", "path": "x"}, "model": "m", "task": "faces"})",
+      "'source.type'");
+  expect_usage_error(
+      R"({"source": {"type": "camera", "path": "x"}, "model": "m", "task": "faces"})",
+      "'source.path' is not a known key");
+  expect_usage_error(R"({"source": {"type": "video", "path": "a.mp4", "reconnect_timeout": 5},
+                         "model": "m", "task": "faces"})",
+                     "'source.reconnect_timeout' is not a known key");
+  expect_usage_error(R"({"source": {"type": "stream", "url": "rtsp://c/s", "reconnect_timeout": -1},
+                         "model": "m", "task": "faces"})",
+                     "'source.reconnect_timeout' must be a number of seconds");
+  expect_usage_error(R"({"source": {"type": "stream"}, "model": "m", "task": "faces"})",
+                     "'source.url' is required");
+  expect_usage_error(
+      R"({"source": "a.mp4", "model": "m", "task": "faces", "sinks": [{"type": "video"}]})",
+      "'sinks[0].path' is required");
+  expect_usage_error(R"({"source": "a.mp4", "model": "m", "task": "faces",
+                         "sinks": [{"type": "video", "path": "out.gif"}]})",
+                     "'sinks[0].path' must end in .mp4, .mkv or .avi");
   expect_usage_error(
       R"({"source": "a.mp4", "model": "m", "task": "faces", "sinks": [{"type": "mqtt"}]})",
       "'sinks[0].type'");
@@ -76,6 +96,43 @@ TEST(PipelineSpec, MistakesNameTheField) {
       "'sinks[0].dir' is required");
   expect_usage_error(R"({"source": "a.mp4", "model": 3, "task": "faces"})",
                      "'model' must be a non-empty string");
+}
+
+TEST(PipelineSpec, LiveSourcesAndTheVideoSink) {
+  auto rtsp = parse(R"({"source": {"type": "rtsp", "url": "rtsp://10.0.0.5/main",
+    "reconnect_timeout": 120}, "model": "m.tflite", "task": "faces",
+    "sinks": [{"type": "video", "path": "out/annotated.MKV"}]})");
+  ASSERT_TRUE(rtsp.is_ok()) << rtsp.status().message();
+  EXPECT_EQ(rtsp->source_kind, SourceKind::kStream);
+  EXPECT_EQ(rtsp->source, "rtsp://10.0.0.5/main");
+  EXPECT_DOUBLE_EQ(rtsp->reconnect_timeout, 120);
+  ASSERT_EQ(rtsp->sinks.size(), 1u);
+  EXPECT_EQ(rtsp->sinks[0].kind, SinkSpec::Kind::kVideo);
+  EXPECT_EQ(rtsp->sinks[0].path, "/srv/pipes/out/annotated.MKV");
+
+  auto camera = parse(R"({"source": {"type": "camera", "device": "/dev/video2",
+    "reconnect_timeout": 0}, "model": "m.tflite", "task": "faces"})");
+  ASSERT_TRUE(camera.is_ok()) << camera.status().message();
+  EXPECT_EQ(camera->source_kind, SourceKind::kCamera);
+  EXPECT_EQ(camera->source, "/dev/video2");
+  EXPECT_DOUBLE_EQ(camera->reconnect_timeout, 0);
+  auto default_camera = parse(R"({"source": {"type": "camera"}, "model": "m", "task": "faces"})");
+  ASSERT_TRUE(default_camera.is_ok()) << default_camera.status().message();
+  EXPECT_EQ(default_camera->source, "/dev/video0");
+  auto bare_device = parse(R"({"source": "/dev/video1", "model": "m", "task": "faces"})");
+  ASSERT_TRUE(bare_device.is_ok());
+  EXPECT_EQ(bare_device->source_kind, SourceKind::kCamera);
+
+  // A URL is a stream even with a query string ('?' is no pattern there); a file served over
+  // HTTP that must be read whole, without drops, says "video".
+  auto http = parse(R"({"source": "http://cam/video.mjpg?fps=10", "model": "m", "task": "faces"})");
+  ASSERT_TRUE(http.is_ok());
+  EXPECT_EQ(http->source_kind, SourceKind::kStream);
+  auto file = parse(R"({"source": {"type": "video", "path": "https://host/clip.mp4"},
+    "model": "m", "task": "faces"})");
+  ASSERT_TRUE(file.is_ok());
+  EXPECT_EQ(file->source_kind, SourceKind::kVideo);
+  EXPECT_EQ(file->source, "https://host/clip.mp4");
 }
 
 }  // namespace

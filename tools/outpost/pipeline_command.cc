@@ -1,7 +1,8 @@
 // outpost pipeline run FILE.json [--stats]: runs a pipeline file (docs/pipelines.md): frames
-// from images or a video, through a model and its decoder, to JSON-lines events and annotated
-// images. Prints the frame count, end-to-end FPS and per-stage latency on exit (stderr, so
-// stdout stays pure JSON lines), and with --stats as one JSON object on stderr too.
+// from images, a video, a live stream or a camera, through a model and its decoder, to
+// JSON-lines events and annotated images or video. Prints the frame count, end-to-end FPS,
+// frames dropped and reconnects (live sources) and per-stage latency on exit (stderr, so stdout
+// stays pure JSON lines), and with --stats as one JSON object on stderr too.
 #include <cstdio>
 
 #include "outpost/cli_common.h"
@@ -20,14 +21,18 @@ struct PipelineFlags {
   int64_t max_frames = -1;
 };
 
-Result<std::vector<std::unique_ptr<Sink>>> make_sinks(const PipelineSpec& spec) {
+Result<std::vector<std::unique_ptr<Sink>>> make_sinks(const PipelineSpec& spec,
+                                                      const FrameSource& source) {
   std::vector<std::unique_ptr<Sink>> sinks;
   for (const SinkSpec& s : spec.sinks) {
     if (s.kind == SinkSpec::Kind::kJsonLines) {
       OUTPOST_ASSIGN_OR_RETURN(auto sink, make_json_lines_sink(s.path));
       sinks.push_back(std::move(sink));
-    } else {
+    } else if (s.kind == SinkSpec::Kind::kImages) {
       OUTPOST_ASSIGN_OR_RETURN(auto sink, make_image_sink(s.path, s.format));
+      sinks.push_back(std::move(sink));
+    } else {
+      OUTPOST_ASSIGN_OR_RETURN(auto sink, make_video_sink(s.path, source.frames_per_second()));
       sinks.push_back(std::move(sink));
     }
   }
@@ -43,8 +48,11 @@ Status run_pipeline_file(const PipelineFlags& flags) {
   model.device_key = flags.device_key;
   OUTPOST_ASSIGN_OR_RETURN(auto session, open_session(model));
   OUTPOST_ASSIGN_OR_RETURN(auto task, VisionTask::make(spec.task, *session));
-  OUTPOST_ASSIGN_OR_RETURN(auto source, open_frame_source(spec.source_kind, spec.source));
-  OUTPOST_ASSIGN_OR_RETURN(auto sinks, make_sinks(spec));
+  SourceOptions source_options;
+  source_options.reconnect_timeout = spec.reconnect_timeout;
+  OUTPOST_ASSIGN_OR_RETURN(auto source,
+                           open_frame_source(spec.source_kind, spec.source, source_options));
+  OUTPOST_ASSIGN_OR_RETURN(auto sinks, make_sinks(spec, *source));
   PipelineOptions options;
   options.queue_size = spec.queue_size;
   options.max_frames = flags.max_frames >= 0 ? flags.max_frames : spec.max_frames;
@@ -52,18 +60,24 @@ Status run_pipeline_file(const PipelineFlags& flags) {
   if (!stats.is_ok()) return stats.status().with_context(flags.file);
   const PipelineStats& s = *stats;
   std::fprintf(stderr,
-               "%s: %lld frames from %s in %.2f s (%.1f FPS), %lld dropped\n"
+               "%s: %lld frames from %s in %.2f s (%.1f FPS), %lld dropped, %lld reconnects\n"
                "  per frame: source %.2f ms, preprocess %.2f ms, inference %.2f ms, decode "
                "%.2f ms, sinks %.2f ms\n",
                flags.file.c_str(), static_cast<long long>(s.frames), source->describe().c_str(),
                s.wall_seconds, s.frames_per_second(), static_cast<long long>(s.dropped),
-               s.source_ms, s.preprocess_ms, s.inference_ms, s.decode_ms, s.sink_ms);
+               static_cast<long long>(s.reconnects), s.source_ms, s.preprocess_ms, s.inference_ms,
+               s.decode_ms, s.sink_ms);
   if (flags.stats_json) {
-    const nlohmann::json j{{"pipeline", flags.file},       {"frames", s.frames},
-                           {"dropped", s.dropped},         {"seconds", s.wall_seconds},
-                           {"fps", s.frames_per_second()}, {"source_ms", s.source_ms},
+    const nlohmann::json j{{"pipeline", flags.file},
+                           {"frames", s.frames},
+                           {"dropped", s.dropped},
+                           {"reconnects", s.reconnects},
+                           {"seconds", s.wall_seconds},
+                           {"fps", s.frames_per_second()},
+                           {"source_ms", s.source_ms},
                            {"preprocess_ms", s.preprocess_ms},
-                           {"inference_ms", s.inference_ms}, {"decode_ms", s.decode_ms},
+                           {"inference_ms", s.inference_ms},
+                           {"decode_ms", s.decode_ms},
                            {"sink_ms", s.sink_ms}};
     std::fprintf(stderr, "%s\n", j.dump().c_str());
   }
