@@ -13,20 +13,6 @@ namespace {
 
 using namespace onnx_ref;  // NOLINT: this file's helpers
 
-// A double as T; for integer T, NaN becomes 0 and values beyond T's range saturate (a plain
-// cast of those is undefined: Pow on int32 overflowed in fuzz/fuzz_onnx).
-template <typename T>
-T from_double(double v) {
-  if constexpr (std::is_integral_v<T>) {
-    if (std::isnan(v)) return T(0);
-    if (v <= static_cast<double>(std::numeric_limits<T>::min()))
-      return std::numeric_limits<T>::min();
-    if (v >= static_cast<double>(std::numeric_limits<T>::max()))
-      return std::numeric_limits<T>::max();
-  }
-  return static_cast<T>(v);
-}
-
 template <typename T>
 T arith(OpKind op, T a, T b, bool fmod) {
   if constexpr (std::is_integral_v<T>) {

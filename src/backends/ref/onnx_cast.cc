@@ -32,22 +32,6 @@ uint16_t float_to_half(float f) {
   return static_cast<uint16_t>(sign | h);
 }
 
-template <typename To>
-To from_double(double v) {
-  if constexpr (std::is_same_v<To, bool>) {
-    return v != 0;
-  } else if constexpr (std::is_integral_v<To>) {
-    if (std::isnan(v)) return 0;
-    if (v <= static_cast<double>(std::numeric_limits<To>::lowest()))
-      return std::numeric_limits<To>::lowest();
-    if (v >= static_cast<double>(std::numeric_limits<To>::max()))
-      return std::numeric_limits<To>::max();
-    return static_cast<To>(v);
-  } else {
-    return static_cast<To>(v);
-  }
-}
-
 template <typename F>
 bool visit_castable(DType d, F&& f) {
   if (d == DType::kBool) {

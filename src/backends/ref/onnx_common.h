@@ -4,8 +4,10 @@
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -30,6 +32,23 @@ class ClosureKernel final : public Kernel {
  private:
   RunFn fn_;
 };
+// A double as T: bool is v != 0; for integer T, NaN becomes 0 and values beyond T's range
+// saturate (a plain cast of those is undefined: Pow on int32 and ConstantOfShape's value
+// overflowed in fuzz/fuzz_onnx); floats convert as C++ does.
+template <typename T>
+inline T from_double(double v) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return v != 0;
+  } else if constexpr (std::is_integral_v<T>) {
+    if (std::isnan(v)) return T(0);
+    if (v <= static_cast<double>(std::numeric_limits<T>::lowest())) return std::numeric_limits<T>::lowest();
+    if (v >= static_cast<double>(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
+    return static_cast<T>(v);
+  } else {
+    return static_cast<T>(v);
+  }
+}
+
 // Integer arithmetic wraps on two's complement, as numpy's does. In C++ signed overflow (and
 // uint16 * uint16 promoted to int) is undefined, and hostile inputs reach it (fuzz/fuzz_onnx),
 // so it is done in an unsigned type at least as wide as unsigned int.

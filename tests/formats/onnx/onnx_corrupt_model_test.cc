@@ -382,5 +382,26 @@ TEST(OnnxImporterCorrupt, IntegerNegAndAbsOfTheMinimumWrap) {
   }
 }
 
+// fuzz_onnx crash 4a199476: a float ConstantOfShape value of 1.9e34 was also cast to int64
+// (undefined) for the integer case it does not use; it saturates there now.
+TEST(OnnxImporterCorrupt, HugeFloatConstantOfShapeValue) {
+  auto m = onnx_model(9);
+  add_int64_initializer(m, "shape", {2}, {2, 3});
+  auto* n = add_node(m, "ConstantOfShape", {"shape"}, {"y"});
+  auto* a = n->add_attribute();
+  a->set_name("value");
+  a->set_type(onnx::AttributeProto::TENSOR);
+  onnx::TensorProto* t = a->mutable_t();
+  t->set_data_type(onnx::TensorProto::FLOAT);
+  t->add_dims(1);
+  t->add_float_data(1.9e34f);
+  add_output(m, "y");
+  auto bytes = std::make_shared<std::vector<uint8_t>>(serialize(m));
+  auto s = Session::open_buffer(bytes->data(), bytes->size(), bytes, "cos.onnx");
+  ASSERT_TRUE(s.is_ok()) << s.status().message();
+  ASSERT_TRUE((*s)->run().is_ok());
+  EXPECT_FLOAT_EQ((*s)->output(0).data_as<float>()[5], 1.9e34f);
+}
+
 }  // namespace
 }  // namespace outpost
