@@ -42,6 +42,8 @@ Result<std::unique_ptr<Kernel>> make_pad_quantized_bytes(const Node& node, const
 // mean.cc, softmax.cc (float32).
 Result<std::unique_ptr<Kernel>> make_mean_float(const Node& node, const Graph& graph);
 Result<std::unique_ptr<Kernel>> make_softmax_float(const Node& node, const Graph& graph);
+// detection_postprocess.cc: DetectionPostProcess, float32 / uint8 / int8 inputs -> float32.
+Result<std::unique_ptr<Kernel>> make_detection_postprocess(const Node& node, const Graph& graph);
 
 // Shared factory helpers.
 

@@ -28,6 +28,7 @@ void register_float_kernels(KernelRegistry& registry) {
   registry.add(OpKind::kPad, make_pad_quantized_bytes);
   registry.add(OpKind::kMean, make_mean_float);
   registry.add(OpKind::kSoftmax, make_softmax_float);
+  registry.add(OpKind::kDetectionPostProcess, make_detection_postprocess);
 }
 
 }  // namespace outpost

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <vector>
 
+#include "formats/tflite/detection_postprocess_options.h"
+
 namespace outpost::tflite {
 namespace {
 
@@ -216,9 +218,16 @@ Status translate_operator(const Operator& op, int32_t code, const std::string& c
         a.set("stride_h", int64_t{p[2]});
         return Status::ok();
       }
+      if (custom_code == "TFLite_Detection_PostProcess") {
+        // The SSD post-processing op of TF Object Detection API models; options: a FlexBuffer map.
+        node.op = OpKind::kDetectionPostProcess;
+        const Vector<uint8_t>* opts = op.custom_options();
+        return read_detection_postprocess_options(opts ? opts->data() : nullptr, opts ? opts->size() : 0, a,
+                                                  where);
+      }
       return unsupported(where + ": custom operator '" + custom_code +
-                         "' is not supported (Outpost implements the custom op Convolution2DTransposeBias); "
-                         "re-export the model with builtin ops");
+                         "' is not supported (Outpost implements the custom ops Convolution2DTransposeBias "
+                         "and TFLite_Detection_PostProcess); re-export the model with builtin ops");
     }
     default:
       return unsupported(where + ": operator " + builtin_name(code) + " (builtin code " + std::to_string(code) +

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "outpost/session.h"
+#include "support/detection_model.h"
 #include "support/model_paths.h"
 #include "support/test_paths.h"
 #include "support/tflite_builder.h"
@@ -63,6 +64,17 @@ void flip_bytes_and_run(const std::vector<uint8_t>& model, int rounds, uint32_t 
 TEST(CorruptModel, TruncatedBuiltModelsFail) {
   expect_truncations_fail(testing::build_tflite(testing::add_model_spec()), 64);
 }
+
+// A TFLite_Detection_PostProcess model: flips also land in its FlexBuffer options, which are
+// verified before they are read.
+std::vector<uint8_t> detection_model() {
+  const std::vector<float> anchors = {0.5f, 0.5f, 0.4f, 0.4f, 0.52f, 0.5f, 0.4f, 0.4f, 0.1f, 0.1f, 0.1f, 0.1f};
+  return testing::build_tflite(testing::detection_model_spec(anchors, 2, testing::TfDetectionOptions{}));
+}
+
+TEST(CorruptModel, TruncatedDetectionModelsFail) { expect_truncations_fail(detection_model(), 64); }
+
+TEST(CorruptModel, ByteFlipsInDetectionModelNeverCrash) { flip_bytes_and_run(detection_model(), 2000, 5); }
 
 TEST(CorruptModel, TruncatedRealModelsFail) {
   const std::string path = testing::model_path("face_detection_short_range.tflite");
