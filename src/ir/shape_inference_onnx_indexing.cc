@@ -196,7 +196,7 @@ Status infer_onnx_expand(const Node& n, Graph& g) {
     out(g, n).dtype = in(g, n, 0).dtype;
     return Status::ok();
   }
-  OUTPOST_ASSIGN_OR_RETURN(auto dims, const_ints(g, n, 1));
+  OUTPOST_ASSIGN_OR_RETURN(auto dims, const_shape(g, n, 1));
   OUTPOST_RETURN_IF_ERROR(check_total(g, n, dims));
   OUTPOST_ASSIGN_OR_RETURN(Shape s, broadcast_shapes(g, n, {in(g, n, 0).shape, Shape(dims)}));
   set_out(g, n, s, in(g, n, 0).dtype);

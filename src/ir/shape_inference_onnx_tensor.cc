@@ -115,7 +115,7 @@ Status infer_onnx_softmax(const Node& n, Graph& g) {
 Status infer_onnx_reshape(const Node& n, Graph& g) {
   const Shape& x = in(g, n, 0).shape;
   if (use_declared(g, n, 1)) return check_same_count(g, n);
-  OUTPOST_ASSIGN_OR_RETURN(std::vector<int64_t> dims, const_ints(g, n, 1));
+  OUTPOST_ASSIGN_OR_RETURN(std::vector<int64_t> dims, const_shape(g, n, 1));
   const bool allow_zero = n.attrs.get_int("allowzero", 0) != 0;
   int unknown = -1;
   int64_t known = 1;
@@ -259,7 +259,7 @@ Status infer_onnx_constant_of_shape(const Node& n, Graph& g) {
         static_cast<DType>(n.attrs.get_int("value_dtype", static_cast<int64_t>(DType::kFloat32)));
     return Status::ok();
   }
-  OUTPOST_ASSIGN_OR_RETURN(auto dims, const_ints(g, n, 0));
+  OUTPOST_ASSIGN_OR_RETURN(auto dims, const_shape(g, n, 0));
   OUTPOST_RETURN_IF_ERROR(check_total(g, n, dims));
   const int64_t dtype = n.attrs.get_int("value_dtype", static_cast<int64_t>(DType::kFloat32));
   if (dtype < 0 || dtype > static_cast<int64_t>(DType::kUInt64))

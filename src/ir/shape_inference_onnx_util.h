@@ -43,6 +43,19 @@ inline Result<std::vector<int64_t>> const_ints(const Graph& g, const Node& n, si
   return constant_ints(v);
 }
 
+// A constant operand that is a shape (Reshape's, Expand's, ConstantOfShape's). Its length is
+// the output's rank: real models stay under 10, and a hostile model asking for millions of
+// dimensions must stop here, not in every later loop over them (fuzz_onnx timeout cbeda08d).
+inline constexpr size_t kMaxShapeOperandRank = 64;
+inline Result<std::vector<int64_t>> const_shape(const Graph& g, const Node& n, size_t i) {
+  OUTPOST_ASSIGN_OR_RETURN(std::vector<int64_t> dims, const_ints(g, n, i));
+  if (dims.size() > kMaxShapeOperandRank)
+    return fail(g, n, "input " + std::to_string(i) + " asks for a shape of rank " +
+                          std::to_string(dims.size()) + "; at most " +
+                          std::to_string(kMaxShapeOperandRank) + " is supported");
+  return dims;
+}
+
 // `axis` in [-rank, rank) made non-negative.
 inline Result<int64_t> norm_axis(const Graph& g, const Node& n, int64_t axis, int64_t rank,
                                  const char* what = "axis") {

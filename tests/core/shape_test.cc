@@ -12,6 +12,13 @@ TEST(Shape, CountsElementsAndPrints) {
   EXPECT_TRUE(s.is_static());
 }
 
+TEST(Shape, AHugeRankPrintsShort) {
+  EXPECT_EQ(Shape(std::vector<int64_t>(11, 1)).to_string(), "[1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]");
+  std::vector<int64_t> dims(100000, 1);
+  dims.back() = 7;
+  EXPECT_EQ(Shape(dims).to_string(), "[1, 1, 1, 1, 1, 1, 1, 1, ..., 1, 7] (rank 100000)");
+}
+
 TEST(Shape, UnknownOrOverflowingHasNoElementCount) {
   EXPECT_FALSE(Shape({1, -1}).num_elements().has_value());
   EXPECT_FALSE(Shape({1LL << 40, 1LL << 40}).num_elements().has_value());

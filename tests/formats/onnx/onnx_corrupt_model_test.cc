@@ -403,5 +403,23 @@ TEST(OnnxImporterCorrupt, HugeFloatConstantOfShapeValue) {
   EXPECT_FLOAT_EQ((*s)->output(0).data_as<float>()[5], 1.9e34f);
 }
 
+// fuzz_onnx timeout cbeda08d: a shape operand computed at load with millions of entries
+// (ConstantOfShape of a mutated axis count) made Reshape's checks and messages take a minute.
+TEST(OnnxImporterCorrupt, ShapeOperandsOfHugeRankAreRefused) {
+  for (const char* op : {"Reshape", "Expand"}) {
+    auto m = onnx_model(13);
+    add_input(m, "x", {1});
+    add_int64_initializer(m, "shape", {65}, std::vector<int64_t>(65, 1));
+    add_node(m, op, {"x", "shape"}, {"y"});
+    add_output(m, "y");
+    expect_error(open_model(m), StatusCode::kShapeMismatch, "rank 65; at most 64");
+  }
+  auto m = onnx_model(13);
+  add_int64_initializer(m, "shape", {65}, std::vector<int64_t>(65, 1));
+  add_node(m, "ConstantOfShape", {"shape"}, {"y"});
+  add_output(m, "y");
+  expect_error(open_model(m), StatusCode::kShapeMismatch, "rank 65; at most 64");
+}
+
 }  // namespace
 }  // namespace outpost
