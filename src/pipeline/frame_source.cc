@@ -61,19 +61,24 @@ class ImageListSource final : public FrameSource {
   size_t next_ = 0;
 };
 
+// A decoded video frame as a pipeline frame from `origin`.
+std::optional<Frame> as_frame(std::optional<VideoFrame> decoded, const std::string& origin) {
+  if (!decoded) return std::nullopt;
+  Frame frame;
+  frame.image = std::move(decoded->image);
+  frame.index = decoded->index;
+  frame.seconds = decoded->seconds;
+  frame.origin = origin;
+  return frame;
+}
+
 class VideoFrameSource final : public FrameSource {
  public:
   explicit VideoFrameSource(std::unique_ptr<VideoSource> video) : video_(std::move(video)) {}
 
   Result<std::optional<Frame>> next() override {
     OUTPOST_ASSIGN_OR_RETURN(std::optional<VideoFrame> decoded, video_->next());
-    if (!decoded) return std::optional<Frame>();
-    Frame frame;
-    frame.image = std::move(decoded->image);
-    frame.index = decoded->index;
-    frame.seconds = decoded->seconds;
-    frame.origin = video_->url();
-    return std::optional<Frame>(std::move(frame));
+    return as_frame(std::move(decoded), video_->url());
   }
   std::string describe() const override {
     return video_->url() + " (video " + size_text(video_->width(), video_->height()) + ")";
@@ -93,13 +98,7 @@ class LiveFrameSource final : public FrameSource {
 
   Result<std::optional<Frame>> next() override {
     OUTPOST_ASSIGN_OR_RETURN(std::optional<VideoFrame> decoded, video_->next());
-    if (!decoded) return std::optional<Frame>();
-    Frame frame;
-    frame.image = std::move(decoded->image);
-    frame.index = decoded->index;
-    frame.seconds = decoded->seconds;
-    frame.origin = video_->url();
-    return std::optional<Frame>(std::move(frame));
+    return as_frame(std::move(decoded), video_->url());
   }
   bool live() const override { return true; }
   std::string describe() const override {

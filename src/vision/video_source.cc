@@ -16,16 +16,12 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
+#include "vision/ffmpeg_handles.h"
+
 namespace outpost {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string av_error_text(int code) {
-  char text[AV_ERROR_MAX_STRING_SIZE] = {0};
-  av_strerror(code, text, sizeof(text));
-  return text;
-}
 
 bool has_scheme(const std::string& url, const char* scheme) {
   const std::string prefix = std::string(scheme) + "://";
@@ -41,22 +37,6 @@ std::string seconds_text(double s) {
   return text;
 }
 
-// Owners for FFmpeg's C objects, freed by their own functions.
-struct FormatCloser {
-  void operator()(AVFormatContext* f) const { avformat_close_input(&f); }
-};
-struct CodecFreer {
-  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
-};
-struct PacketFreer {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
-struct FrameFreer {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
-struct ScaleFreer {
-  void operator()(SwsContext* s) const { sws_freeContext(s); }
-};
 
 }  // namespace
 
@@ -66,11 +46,11 @@ struct VideoSource::Impl {
   // The blocking call in progress (open, stream probing, one read) fails once this passes.
   Clock::time_point deadline = Clock::time_point::max();
   bool timed_out = false;
-  std::unique_ptr<AVFormatContext, FormatCloser> format;
-  std::unique_ptr<AVCodecContext, CodecFreer> codec;
-  std::unique_ptr<AVPacket, PacketFreer> packet{av_packet_alloc()};
-  std::unique_ptr<AVFrame, FrameFreer> frame{av_frame_alloc()};
-  std::unique_ptr<SwsContext, ScaleFreer> scaler;
+  std::unique_ptr<AVFormatContext, ffmpeg::InputCloser> format;
+  ffmpeg::CodecPtr codec;
+  ffmpeg::PacketPtr packet{av_packet_alloc()};
+  ffmpeg::FramePtr frame{av_frame_alloc()};
+  ffmpeg::ScalerPtr scaler;
   int stream = -1;
   bool draining = false;  // the demuxer is done; the decoder is giving back what it holds
   bool finished = false;
@@ -100,7 +80,7 @@ struct VideoSource::Impl {
   }
 
   Status fail(const std::string& what, int code) const {
-    std::string why = av_error_text(code);
+    std::string why = ffmpeg::error_text(code);
     if (options.cancel && options.cancel->load())
       why = "cancelled";
     else if (timed_out)

@@ -12,14 +12,10 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
+#include "vision/ffmpeg_handles.h"
+
 namespace outpost {
 namespace {
-
-std::string av_error_text(int code) {
-  char text[AV_ERROR_MAX_STRING_SIZE] = {0};
-  av_strerror(code, text, sizeof(text));
-  return text;
-}
 
 std::string lower_extension(const std::string& path) {
   std::string ext = std::filesystem::path(path).extension().string();
@@ -41,32 +37,17 @@ AVPixelFormat input_format(int channels) {
   }
 }
 
-struct FormatFreer {
-  void operator()(AVFormatContext* f) const { avformat_free_context(f); }
-};
-struct CodecFreer {
-  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
-};
-struct PacketFreer {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
-struct FrameFreer {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
-struct ScaleFreer {
-  void operator()(SwsContext* s) const { sws_freeContext(s); }
-};
 
 }  // namespace
 
 struct VideoWriter::Impl {
   std::string path;
   std::string encoder;
-  std::unique_ptr<AVFormatContext, FormatFreer> format;
-  std::unique_ptr<AVCodecContext, CodecFreer> codec;
-  std::unique_ptr<AVPacket, PacketFreer> packet{av_packet_alloc()};
-  std::unique_ptr<AVFrame, FrameFreer> frame{av_frame_alloc()};
-  std::unique_ptr<SwsContext, ScaleFreer> scaler;
+  std::unique_ptr<AVFormatContext, ffmpeg::OutputFreer> format;
+  ffmpeg::CodecPtr codec;
+  ffmpeg::PacketPtr packet{av_packet_alloc()};
+  ffmpeg::FramePtr frame{av_frame_alloc()};
+  ffmpeg::ScalerPtr scaler;
   AVStream* stream = nullptr;
   double rate = 25;
   double first_seconds = NAN;
@@ -75,7 +56,7 @@ struct VideoWriter::Impl {
   bool finished = false;
 
   Status fail(const std::string& what, int code) const {
-    return io_error(path + ": " + what + ": " + av_error_text(code));
+    return io_error(path + ": " + what + ": " + ffmpeg::error_text(code));
   }
 
   ~Impl() {
