@@ -6,8 +6,9 @@ CMAKE ?= cmake
 JOBS ?= 2
 FACE_MODEL := .cache/npm/@mediapipe/face_detection@0.4.1657300184/face_detection_short_range.tflite
 ASTRONAUT := .cache/debian/python3-skimage/astronaut.png
-# Tests whose names say they feed corrupt or hostile input: worth the slower sanitizer build.
-SANITIZED_TESTS := Corrupt|Robust|Npy|Image
+# Tests whose names say they feed corrupt or hostile input, or that index raw buffers with
+# computed offsets (preprocessing taps, NMS, drawing): worth the slower sanitizer build.
+SANITIZED_TESTS := Corrupt|Robust|Npy|Image|Preprocess|DetectionPostProcess|Draw
 
 .PHONY: all setup build demo test test-build test-asan test-fuzz clean
 
