@@ -10,6 +10,7 @@
 
 #include "pipeline/pipeline.h"
 #include "support/cli_runner.h"
+#include "support/test_video.h"
 #include "vision/draw.h"
 #include "vision/image_io.h"
 #include "vision/video_source.h"
@@ -18,19 +19,8 @@
 namespace outpost {
 namespace {
 
-bool have_ffmpeg() { return std::system("ffmpeg -version >/dev/null 2>&1") == 0; }
-
-Image pattern(int width, int height) {
-  Image image = Image::blank(width, height, 3);
-  for (int y = 0; y < height; ++y)
-    for (int x = 0; x < width; ++x) {
-      uint8_t* p = image.at(x, y);
-      p[0] = static_cast<uint8_t>(255 * x / (width - 1));
-      p[1] = static_cast<uint8_t>(255 * y / (height - 1));
-      p[2] = ((x / 16 + y / 16) % 2) ? 220 : 30;
-    }
-  return image;
-}
+using testing::have_ffmpeg;
+using testing::test_pattern;
 
 // Mean of each channel over left <= x < right, top <= y < bottom.
 std::array<double, 3> mean_colour(const Image& image, int left, int top, int right, int bottom) {
@@ -65,7 +55,7 @@ class VideoSinkTest : public ::testing::Test {
     if (!have_ffmpeg())
       GTEST_SKIP() << "needs the ffmpeg command (Debian package ffmpeg; scripts/setup installs it)";
     dir_ = testing::make_temp_dir("outpost-video-sink-test");
-    picture_ = pattern(160, 120);
+    picture_ = test_pattern(160, 120);
     ASSERT_TRUE(save_png(dir_ + "/pattern.png", picture_).is_ok());
     input_ = dir_ + "/input.mp4";
     const std::string cmd = "ffmpeg -loglevel error -y -loop 1 -framerate 30 -i " + dir_ +

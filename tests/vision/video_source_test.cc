@@ -11,25 +11,15 @@
 #include <fstream>
 #include <random>
 
+#include "support/test_video.h"
 #include "support/cli_runner.h"
 #include "vision/image_io.h"
 
 namespace outpost {
 namespace {
 
-bool have_ffmpeg() { return std::system("ffmpeg -version >/dev/null 2>&1") == 0; }
-
-Image pattern(int width, int height) {
-  Image image = Image::blank(width, height, 3);
-  for (int y = 0; y < height; ++y)
-    for (int x = 0; x < width; ++x) {
-      uint8_t* p = image.at(x, y);
-      p[0] = static_cast<uint8_t>(255 * x / (width - 1));
-      p[1] = static_cast<uint8_t>(255 * y / (height - 1));
-      p[2] = ((x / 16 + y / 16) % 2) ? 220 : 30;
-    }
-  return image;
-}
+using testing::have_ffmpeg;
+using testing::test_pattern;
 
 double mean_abs_diff(const Image& a, const Image& b) {
   double sum = 0;
@@ -43,7 +33,7 @@ class VideoSourceTest : public ::testing::Test {
   void SetUp() override {
     if (!have_ffmpeg()) GTEST_SKIP() << "needs the ffmpeg command (Debian package ffmpeg; scripts/setup installs it)";
     dir_ = testing::make_temp_dir("outpost-video-test");
-    picture_ = pattern(128, 96);
+    picture_ = test_pattern(128, 96);
     ASSERT_TRUE(save_png(dir_ + "/pattern.png", picture_).is_ok());
   }
   void TearDown() override {

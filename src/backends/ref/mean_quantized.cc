@@ -12,6 +12,7 @@
 
 #include "backends/ref/quantized_common.h"
 #include "backends/ref/quantized_kernel_factories.h"
+#include "ir/constant_ints.h"
 
 namespace outpost {
 namespace {
@@ -77,18 +78,7 @@ Result<std::vector<int64_t>> constant_axes(const Graph& g, const Node& n) {
   if (!a.is_constant()) return not_handled(g, n, "the axes must be a constant");
   if (a.dtype != DType::kInt32 && a.dtype != DType::kInt64)
     return not_handled(g, n, "the axes must be int32 or int64");
-  const size_t elem = a.dtype == DType::kInt32 ? 4 : 8;
-  std::vector<int64_t> axes(a.constant.size / elem);
-  for (size_t k = 0; k < axes.size(); ++k) {
-    if (elem == 4) {
-      int32_t v;
-      std::memcpy(&v, a.constant.bytes + 4 * k, 4);
-      axes[k] = v;
-    } else {
-      std::memcpy(&axes[k], a.constant.bytes + 8 * k, 8);
-    }
-  }
-  return axes;
+  return constant_ints(a);
 }
 
 }  // namespace
