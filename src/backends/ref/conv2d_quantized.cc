@@ -2,7 +2,11 @@
 // per-channel weights along axis 0 of OHWI. TFLite's arithmetic: int32 accumulation of
 // (x - x_zp) * (w - w_zp), plus the int32 bias, times the channel's output multiplier, plus the
 // output zero point, clamped to the fused activation's range. Padded taps contribute nothing,
-// which is what TFLite's im2col gets by filling them with the input zero point.
+// which is what TFLite's im2col gets by filling them with the input zero point. TFLite's built-in
+// kernel runs the convolution as a GEMM: ruy's for int8 (on x86 its multiply rounds both steps
+// toward +infinity), gemmlowp's for uint8 (ties away from zero), and each dtype here rounds as
+// its GEMM does.
+#include <type_traits>
 #include <vector>
 
 #include "backends/ref/conv_geometry.h"
@@ -53,8 +57,12 @@ class Conv2DQuantized final : public Kernel {
               }
             }
             if (bias) acc = quant::wrapping_add(acc, bias[oc]);
-            acc =
-                quant::multiply_by_quantized_multiplier(acc, multipliers_[static_cast<size_t>(oc)]);
+            const QuantizedMultiplier& m = multipliers_[static_cast<size_t>(oc)];
+            if constexpr (std::is_same_v<T, int8_t>) {
+              acc = quant::multiply_by_quantized_multiplier_ruy_x86(acc, m);
+            } else {
+              acc = quant::multiply_by_quantized_multiplier(acc, m);
+            }
             acc = quant::wrapping_add(acc, output_offset_);
             y[((b * g.out_h + oy) * g.out_w + ox) * g.out_c + oc] =
                 quant::clamp_to<T>(acc, act_.min, act_.max);

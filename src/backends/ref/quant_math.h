@@ -60,6 +60,19 @@ inline int32_t multiply_by_quantized_multiplier(int32_t x, QuantizedMultiplier m
   return multiply_by_quantized_multiplier(x, m.multiplier, m.shift);
 }
 
+// x * real the way ruy's x86 kernels (AVX2, AVX-512) apply a multiplier: the left shift, then
+// (x * multiplier + 2^30) >> 31, then a rounding right shift; both roundings send ties toward
+// +infinity (gemmlowp's send them away from zero). TFLite's built-in kernels reach ruy for every
+// int8 GEMM on x86 (Conv2D, FullyConnected); gemmlowp, the form above, serves uint8.
+inline int32_t multiply_by_quantized_multiplier_ruy_x86(int32_t x, QuantizedMultiplier m) {
+  const int left = m.shift > 0 ? m.shift : 0;
+  const int right = m.shift > 0 ? 0 : -m.shift;
+  const int64_t shifted = static_cast<int32_t>(static_cast<uint32_t>(x) << left);
+  int64_t t = (shifted * static_cast<int64_t>(m.multiplier) + (int64_t{1} << 30)) >> 31;
+  if (right > 0) t = (t + (int64_t{1} << (right - 1))) >> right;
+  return static_cast<int32_t>(t);
+}
+
 // a + b on int32 with two's-complement wraparound. TFLite's kernels add biases and offsets to
 // int32 accumulators with plain `+=`, which wraps on every target it runs on; a hostile model
 // (a bias near INT32_MAX) overflows them, and signed overflow must not be undefined behaviour

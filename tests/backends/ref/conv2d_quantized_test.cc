@@ -64,6 +64,23 @@ TEST(Conv2DQuantized, Int8RoundsTiesLikeTflite) {
   EXPECT_EQ(y, (std::vector<int8_t>{-1}));
 }
 
+TEST(Conv2DQuantized, EachDtypeRoundsAsItsTfliteGemm) {
+  // acc = -6 * 1 = -6, multiplier 0.5 * 0.125 / 0.25 = 0.25: -1.5 exactly. TFLite runs int8 on
+  // ruy (ties toward +infinity: -1) and uint8 on gemmlowp (ties away from zero: -2).
+  auto s8 = run_quantized<int8_t>(
+      OpKind::kConv2D, window_attrs(1, 1, "valid"),
+      {{make_typed<int8_t>({1, 1, 1, 1}, {-6}, qp(0.5f, 0))},
+       constant(make_typed<int8_t>({1, 1, 1, 1}, {1}, per_channel({0.125f}, 0)))},
+      qp(0.25f, 0));
+  EXPECT_EQ(s8, (std::vector<int8_t>{-1}));
+  auto u8 = run_quantized<uint8_t>(
+      OpKind::kConv2D, window_attrs(1, 1, "valid"),
+      {{make_typed<uint8_t>({1, 1, 1, 1}, {4}, qp(0.5f, 10))},
+       constant(make_typed<uint8_t>({1, 1, 1, 1}, {129}, qp(0.125f, 128)))},
+      qp(0.25f, 10));
+  EXPECT_EQ(u8, (std::vector<uint8_t>{8}));
+}
+
 TEST(Conv2DQuantized, RejectsFloatSoTheFloatKernelRuns) {
   auto r = testing::run_op(OpKind::kConv2D, window_attrs(1, 1, "valid"),
                            {{testing::make_tensor({1, 1, 1, 1}, {1})},

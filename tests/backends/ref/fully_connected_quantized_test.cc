@@ -41,6 +41,18 @@ TEST(FullyConnectedQuantized, Int8PerChannelWithRelu) {
   EXPECT_EQ(y, (std::vector<int8_t>{1, 0}));
 }
 
+TEST(FullyConnectedQuantized, Int8RoundsTiesAsRuyOnX86) {
+  // acc = -6, multiplier 0.5 * 0.125 / 0.25 = 0.25: -1.5, which ruy's x86 kernels (TFLite's int8
+  // GEMM) round to -1 where gemmlowp's arithmetic gives -2.
+  auto y = run_quantized<int8_t>(
+      OpKind::kFullyConnected, fc_attrs(),
+      {{make_typed<int8_t>({1, 1}, {-6}, qp(0.5f, 0))},
+       constant(make_typed<int8_t>({1, 1}, {1}, per_channel({0.125f}, 0))),
+       testing::absent_input()},
+      qp(0.25f, 0));
+  EXPECT_EQ(y, (std::vector<int8_t>{-1}));
+}
+
 template <typename T>
 void check_against_float(int64_t rows, int64_t depth, int64_t units, bool per_ch, uint32_t seed) {
   std::mt19937 rng(seed);

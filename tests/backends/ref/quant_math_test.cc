@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <limits>
 
 namespace outpost::quant {
@@ -91,6 +92,26 @@ TEST(QuantMath, MultiplyByQuantizedMultiplierRoundsTwice) {
   // Double rounding: 11 * 0.125 = 1.375. High mul with 0.5 (shift -2): 5.5 -> 6; 6 / 4 = 1.5 -> 2,
   // where a single rounding gives 1. TFLite's default path gives 2.
   EXPECT_EQ(multiply_by_quantized_multiplier(11, quantize_multiplier(0.125)), 2);
+}
+
+TEST(QuantMath, RuyX86MultiplyRoundsTiesTowardPlusInfinity) {
+  // -6 * 0.25 = -1.5. gemmlowp: high mul with 0.5 gives -3, then -3 / 2 = -1.5 -> -2 (away from
+  // zero). ruy's x86 kernels: (-6 * 2^30 + 2^30) >> 31 = -3, then (-3 + 1) >> 1 = -1.
+  EXPECT_EQ(multiply_by_quantized_multiplier(-6, quantize_multiplier(0.25)), -2);
+  EXPECT_EQ(multiply_by_quantized_multiplier_ruy_x86(-6, quantize_multiplier(0.25)), -1);
+  // -5 * 0.5 = -2.5: both send the high multiply's tie up, to -2.
+  EXPECT_EQ(multiply_by_quantized_multiplier_ruy_x86(-5, quantize_multiplier(0.5)), -2);
+  // 11 * 0.125 = 1.375: ruy rounds twice as well (5.5 -> 6, then 6 / 4 = 1.5 -> 2).
+  EXPECT_EQ(multiply_by_quantized_multiplier_ruy_x86(11, quantize_multiplier(0.125)), 2);
+  // Left shifts: 100 * 3.0 and 1000 * 0.3 agree with the exact products.
+  EXPECT_EQ(multiply_by_quantized_multiplier_ruy_x86(100, quantize_multiplier(3.0)), 300);
+  EXPECT_EQ(multiply_by_quantized_multiplier_ruy_x86(1000, quantize_multiplier(0.3)), 300);
+  // The largest right shift (exponent -31) of the largest accumulator: (2^31 - 1) * 2^-32 is
+  // just under 0.5, and rounding twice (2^30 exactly, then 2^30 / 2^31 = 0.5 -> 1) gives 1.
+  EXPECT_EQ(multiply_by_quantized_multiplier_ruy_x86(kInt32Max, quantize_multiplier(std::ldexp(1.0, -32))),
+            1);
+  EXPECT_EQ(multiply_by_quantized_multiplier_ruy_x86(kInt32Max, quantize_multiplier(std::ldexp(1.0, -31))),
+            1);
 }
 
 TEST(QuantMath, ActivationRangeUint8) {
