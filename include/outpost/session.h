@@ -20,8 +20,12 @@
 namespace outpost {
 
 struct SessionOptions {
-  int threads = 0;                 // 0: all cores. The reference backend runs on one.
-  std::string backend = "auto";    // auto | ref
+  // Threads the XNNPACK backend runs on, the caller's included: 0 for all cores, 1 for none
+  // but the caller's. The reference backend always runs on the caller's thread.
+  int threads = 0;
+  // auto (XNNPACK where it takes a node, the reference backend for the rest) | xnnpack (the
+  // same) | ref (the reference backend only: TFLite's built-in arithmetic, bit for bit).
+  std::string backend = "auto";
   // Refuse models whose activation arena would exceed this many bytes (0: no limit), with
   // kUnsupported naming the size: a device's memory budget, and a guard against hostile files
   // that describe valid but enormous tensors.
@@ -37,6 +41,8 @@ struct ModelStats {
   size_t arena_bytes = 0;                // the planned activation arena
   size_t folded_constant_bytes = 0;      // constants made at load (dequantized, densified)
   int nodes_executed = 0;                // nodes left after constant folding
+  int nodes_on_xnnpack = 0;              // of those, the ones the XNNPACK backend runs
+  int threads = 1;                       // threads XNNPACK runs on (1 for the reference backend)
 };
 
 class Session {

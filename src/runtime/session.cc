@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "backends/ref/registry.h"
+#include "backends/xnnpack/xnnpack_backend.h"
 #include "core/arena.h"
 #include "core/mapped_file.h"
 #include "ir/op_schema.h"
@@ -23,11 +24,15 @@ struct Session::Impl {
   Graph graph;
   ModelStats stats;
   Arena arena;
+  // Declared before the steps, so that the kernels (which use its thread pool) go first.
+  std::unique_ptr<XnnpackBackend> xnnpack;
   std::vector<Step> steps;
   std::vector<Tensor> inputs, outputs;
   size_t max_arena_bytes = 0;  // SessionOptions::max_arena_bytes
 
   Status prepare(const KernelRegistry& kernels);
+  // The XNNPACK kernel where that backend takes the node, else the reference one.
+  Result<std::unique_ptr<Kernel>> make_kernel(const Node& node, const KernelRegistry& kernels);
   Status plan();
 };
 
@@ -57,10 +62,22 @@ Status Session::Impl::prepare(const KernelRegistry& kernels) {
   OUTPOST_ASSIGN_OR_RETURN(stats.folded_constant_bytes, fold_constants(graph, kernels));
   stats.nodes_executed = static_cast<int>(graph.nodes.size());
   for (const Node& node : graph.nodes) {
-    OUTPOST_ASSIGN_OR_RETURN(auto kernel, kernels.make(node, graph));
+    OUTPOST_ASSIGN_OR_RETURN(auto kernel, make_kernel(node, kernels));
     steps.push_back(Step{std::move(kernel), {}, {}});
   }
   return plan();
+}
+
+Result<std::unique_ptr<Kernel>> Session::Impl::make_kernel(const Node& node, const KernelRegistry& kernels) {
+  if (xnnpack) {
+    auto kernel = xnnpack->make(node, graph);
+    if (kernel.is_ok()) {
+      ++stats.nodes_on_xnnpack;
+      return kernel;
+    }
+    if (kernel.status().code() != StatusCode::kUnsupported) return kernel.status();
+  }
+  return kernels.make(node, graph);
 }
 
 Status Session::Impl::plan() {
@@ -110,6 +127,7 @@ Status Session::Impl::plan() {
     Step& step = steps[s];
     for (int id : graph.nodes[s].inputs) step.inputs.push_back(view_of(id));
     for (int id : graph.nodes[s].outputs) step.outputs.push_back(view_of(id));
+    OUTPOST_RETURN_IF_ERROR(step.kernel->bind(step.inputs, step.outputs));
   }
   for (int id : graph.inputs) inputs.push_back(tensor_for(graph.value(id), data_of(id)));
   for (int id : graph.outputs) outputs.push_back(tensor_for(graph.value(id), data_of(id)));
@@ -128,10 +146,14 @@ Result<std::unique_ptr<Session>> Session::open(const std::string& path, const Se
 
 Result<std::unique_ptr<Session>> Session::open_buffer(const uint8_t* data, size_t size, std::shared_ptr<const void> keep_alive,
                                                       const std::string& name, const SessionOptions& options) {
-  if (options.backend != "auto" && options.backend != "ref")
-    return usage_error("backend '" + options.backend + "' is not built in; use auto or ref");
+  if (options.backend != "auto" && options.backend != "ref" && options.backend != "xnnpack")
+    return usage_error("backend '" + options.backend + "' is not built in; use auto, xnnpack or ref");
   if (options.threads < 0) return usage_error("--threads must be 0 (all cores) or positive");
   auto impl = std::make_unique<Impl>();
+  if (options.backend != "ref") {
+    OUTPOST_ASSIGN_OR_RETURN(impl->xnnpack, XnnpackBackend::create(options.threads));
+    impl->stats.threads = impl->xnnpack->threads();
+  }
   impl->max_arena_bytes = options.max_arena_bytes;
   OUTPOST_ASSIGN_OR_RETURN(impl->graph, import_model(data, size, std::move(keep_alive), name, &impl->stats.format));
   OUTPOST_RETURN_IF_ERROR(impl->prepare(reference_kernels()));

@@ -43,12 +43,15 @@ Status bench(const BenchFlags& flags) {
   std::sort(sorted.begin(), sorted.end());
   const double mean = std::accumulate(ms.begin(), ms.end(), 0.0) / static_cast<double>(ms.size());
   const double peak_mib = static_cast<double>(peak_rss_bytes()) / 1048576.0;
-  const int threads = 1;  // the reference backend runs on one thread whatever --threads says
+  const ModelStats& stats = session->stats();
+  const std::string backend = stats.nodes_on_xnnpack > 0 ? "xnnpack+ref" : "ref";
   if (flags.model.json) {
     nlohmann::json j;
     j["model"] = flags.model.model;
-    j["backend"] = "ref";
-    j["threads"] = threads;
+    j["backend"] = backend;
+    j["threads"] = stats.threads;
+    j["nodes_on_xnnpack"] = stats.nodes_on_xnnpack;
+    j["nodes"] = stats.nodes_executed;
     j["runs"] = flags.runs;
     j["warmup"] = flags.warmup;
     j["init_ms"] = init_ms;
@@ -65,7 +68,8 @@ Status bench(const BenchFlags& flags) {
     return Status::ok();
   }
   std::printf("model:       %s\n", flags.model.model.c_str());
-  std::printf("backend:     ref, %d thread\n", threads);
+  std::printf("backend:     %s, %d thread%s (%d of %d nodes on XNNPACK)\n", backend.c_str(), stats.threads,
+              stats.threads == 1 ? "" : "s", stats.nodes_on_xnnpack, stats.nodes_executed);
   std::printf("init:        %.2f ms\n", init_ms);
   std::printf("first run:   %.3f ms\n", first_ms);
   std::printf("latency:     mean %.3f  p50 %.3f  p90 %.3f  p99 %.3f  min %.3f ms (%d runs, %d warm-up)\n", mean,

@@ -20,9 +20,12 @@ SessionOptions ModelFlags::session_options() const {
 
 void add_model_flags(CLI::App* cmd, ModelFlags& flags) {
   cmd->add_option("model", flags.model, "Model file (.tflite or .onnx) or bundle (.opk)")->required();
-  cmd->add_option("--threads", flags.threads, "Compute threads (0: all cores; the reference backend uses one)")
+  cmd->add_option("--threads", flags.threads,
+                  "Compute threads for XNNPACK, the caller's included (0: all cores; 1: no worker threads)")
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--backend", flags.backend, "Backend: auto | ref")->check(CLI::IsMember({"auto", "ref"}));
+  cmd->add_option("--backend", flags.backend,
+                  "Backend: auto (XNNPACK where it takes a node, reference for the rest) | xnnpack | ref")
+      ->check(CLI::IsMember({"auto", "xnnpack", "ref"}));
   cmd->add_flag("--json", flags.json, "Print one JSON object on stdout instead of text");
   cmd->add_option("--log-level", flags.log_level, "Log level: error | warning | info | debug")
       ->check(CLI::IsMember({"error", "warning", "info", "debug"}));

@@ -94,7 +94,7 @@ void add_pipeline_command(CLI::App& app) {
       "run", "Run a pipeline file: source -> model -> decoder -> sinks (docs/pipelines.md)");
   run->add_option("file", flags->file, "Pipeline file (.json)")->required();
   run->add_option("--threads", flags->threads,
-                  "Compute threads (0: all cores; the reference backend uses one)")
+                  "Compute threads for XNNPACK, the caller's included (0: all cores; 1: no worker threads)")
       ->check(CLI::NonNegativeNumber);
   run->add_option("--trust", flags->trust_dir,
                   "Bundles: directory of trusted publisher .pub keys (default: $OUTPOST_TRUST_DIR)");

@@ -31,6 +31,12 @@ struct TensorView {
 class Kernel {
  public:
   virtual ~Kernel() = default;
+  // Called once, after memory planning, with the very buffers every run() will get: a kernel
+  // that prepares pointer-dependent state (XNNPACK's setup, its indirection buffers) does it
+  // here, so that run() neither allocates nor can fail.
+  virtual Status bind(std::span<const TensorView> /*inputs*/, std::span<const TensorView> /*outputs*/) {
+    return Status::ok();
+  }
   // inputs[i].data is nullptr for an absent optional input.
   virtual void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) = 0;
 };

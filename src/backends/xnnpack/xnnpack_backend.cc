@@ -1,0 +1,90 @@
+#include "backends/xnnpack/xnnpack_backend.h"
+
+#include <pthreadpool.h>
+#include <xnnpack.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <mutex>
+
+#include "backends/xnnpack/xnnpack_factories.h"
+#include "backends/xnnpack/xnnpack_operator.h"
+
+namespace outpost {
+namespace {
+
+// XNNPACK allocates through this allocator (plain malloc and aligned_alloc underneath), which
+// counts blocks so that a test can show run() makes none.
+std::atomic<uint64_t> g_allocations{0};
+
+void* counted_allocate(void*, size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  return std::malloc(size);
+}
+void* counted_reallocate(void*, void* pointer, size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  return std::realloc(pointer, size);
+}
+void release(void*, void* pointer) { std::free(pointer); }
+void* counted_aligned_allocate(void*, size_t alignment, size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  void* p = nullptr;
+  return posix_memalign(&p, alignment < sizeof(void*) ? sizeof(void*) : alignment, size) == 0
+             ? p
+             : nullptr;
+}
+
+const xnn_allocator kCountingAllocator = {nullptr, counted_allocate,         counted_reallocate,
+                                          release, counted_aligned_allocate, release};
+
+// XNNPACK is initialized once per process (it probes the CPU and picks its micro-kernels) and
+// never deinitialized: sessions come and go, the tables stay.
+Status initialize_once() {
+  static std::once_flag once;
+  static xnn_status status = xnn_status_uninitialized;
+  std::call_once(once, [] { status = xnn_initialize(&kCountingAllocator); });
+  if (status != xnn_status_success)
+    return unsupported("XNNPACK cannot run on this CPU (" + xnn::status_name(status) +
+                       "); use --backend ref");
+  return Status::ok();
+}
+
+}  // namespace
+
+uint64_t xnnpack_allocations() { return g_allocations.load(std::memory_order_relaxed); }
+
+Result<std::unique_ptr<XnnpackBackend>> XnnpackBackend::create(int threads) {
+  if (threads < 0) return usage_error("threads must be 0 (all cores) or positive");
+  OUTPOST_RETURN_IF_ERROR(initialize_once());
+  // One thread needs no pool: XNNPACK then runs on the caller's thread and starts none.
+  pthreadpool_t pool = nullptr;
+  if (threads != 1) {
+    pool = pthreadpool_create(static_cast<size_t>(threads));
+    if (pool == nullptr)
+      return internal_error("cannot start a pool of " + std::to_string(threads) + " threads");
+  }
+  return std::unique_ptr<XnnpackBackend>(new XnnpackBackend(pool));
+}
+
+XnnpackBackend::~XnnpackBackend() {
+  if (pool_ != nullptr) pthreadpool_destroy(pool_);
+}
+
+int XnnpackBackend::threads() const {
+  return pool_ == nullptr ? 1 : static_cast<int>(pthreadpool_get_threads_count(pool_));
+}
+
+Result<std::unique_ptr<Kernel>> XnnpackBackend::make(const Node& node, const Graph& graph) const {
+  switch (node.op) {
+    case OpKind::kConv2D:
+      return xnn::make_conv2d(node, graph, pool_);
+    case OpKind::kDepthwiseConv2D:
+      return xnn::make_depthwise_conv2d(node, graph, pool_);
+    case OpKind::kFullyConnected:
+      return xnn::make_fully_connected(node, graph, pool_);
+    default:
+      return not_handled(graph, node, "XNNPACK backend does not take this op");
+  }
+}
+
+}  // namespace outpost

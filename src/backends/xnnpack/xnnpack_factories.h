@@ -1,0 +1,19 @@
+// The XNNPACK backend's kernel factories, one per op it takes (xnnpack_backend.cc dispatches).
+// Each returns kUnsupported for a node it does not take, so the reference backend runs it.
+#pragma once
+
+#include <pthreadpool.h>
+
+#include <memory>
+
+#include "backends/ref/kernel.h"
+
+namespace outpost::xnn {
+
+Result<std::unique_ptr<Kernel>> make_conv2d(const Node& n, const Graph& g, pthreadpool_t pool);
+Result<std::unique_ptr<Kernel>> make_depthwise_conv2d(const Node& n, const Graph& g,
+                                                      pthreadpool_t pool);
+Result<std::unique_ptr<Kernel>> make_fully_connected(const Node& n, const Graph& g,
+                                                     pthreadpool_t pool);
+
+}  // namespace outpost::xnn

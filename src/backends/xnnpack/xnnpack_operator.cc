@@ -1,0 +1,50 @@
+#include "backends/xnnpack/xnnpack_operator.h"
+
+namespace outpost::xnn {
+
+std::string status_name(xnn_status status) {
+  switch (status) {
+    case xnn_status_success:
+      return "success";
+    case xnn_status_uninitialized:
+      return "XNNPACK is not initialized";
+    case xnn_status_invalid_parameter:
+      return "invalid parameter";
+    case xnn_status_invalid_state:
+      return "invalid state";
+    case xnn_status_unsupported_parameter:
+      return "unsupported parameter";
+    case xnn_status_unsupported_hardware:
+      return "unsupported hardware";
+    case xnn_status_out_of_memory:
+      return "out of memory";
+  }
+  return "status " + std::to_string(static_cast<int>(status));
+}
+
+Status check_create(xnn_status status, const Graph& g, const Node& n) {
+  if (status == xnn_status_success) return Status::ok();
+  if (status == xnn_status_out_of_memory)
+    return internal_error(g.source + ": " + n.describe() +
+                          ": XNNPACK ran out of memory packing the weights");
+  return not_handled(g, n, "XNNPACK refuses it (" + status_name(status) + ")");
+}
+
+Status OperatorKernel::bind(std::span<const TensorView> inputs,
+                            std::span<const TensorView> outputs) {
+  const xnn_status s = setup_(op_.get(), inputs[0].data, outputs[0].data, pool_);
+  if (s != xnn_status_success) return internal_error("XNNPACK setup failed: " + status_name(s));
+  bound_input_ = inputs[0].data;
+  bound_output_ = outputs[0].data;
+  return Status::ok();
+}
+
+void OperatorKernel::run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) {
+  // A session binds once and never moves its buffers; a caller that does gets a fresh setup.
+  if (inputs[0].data != bound_input_ || outputs[0].data != bound_output_) {
+    if (!bind(inputs, outputs).is_ok()) return;
+  }
+  xnn_run_operator(op_.get(), pool_);
+}
+
+}  // namespace outpost::xnn

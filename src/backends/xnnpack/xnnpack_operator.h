@@ -1,0 +1,48 @@
+// One XNNPACK operator as a Kernel: the operator is created (and its weights packed) by a
+// factory; bind() gives it the planned input and output buffers through the operator's setup
+// call, once, at session creation; run() only runs it on the backend's thread pool.
+#pragma once
+
+#include <xnnpack.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "backends/ref/kernel.h"
+
+namespace outpost::xnn {
+
+struct OperatorDeleter {
+  void operator()(xnn_operator_t op) const { xnn_delete_operator(op); }
+};
+using OperatorPtr = std::unique_ptr<xnn_operator, OperatorDeleter>;
+
+// "XNNPACK: invalid parameter" for messages.
+std::string status_name(xnn_status status);
+
+// The status of a create call as ours: anything but success is kUnsupported (the reference
+// backend then runs the node), naming the node and XNNPACK's reason.
+Status check_create(xnn_status status, const Graph& g, const Node& n);
+
+// Binds the operator to input 0 and output 0 for one batch.
+using SetupFn = std::function<xnn_status(xnn_operator_t op, const void* input, void* output,
+                                         pthreadpool_t pool)>;
+
+class OperatorKernel final : public Kernel {
+ public:
+  OperatorKernel(OperatorPtr op, SetupFn setup, pthreadpool_t pool)
+      : op_(std::move(op)), setup_(std::move(setup)), pool_(pool) {}
+
+  Status bind(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override;
+  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override;
+
+ private:
+  OperatorPtr op_;
+  SetupFn setup_;
+  pthreadpool_t pool_;
+  const void* bound_input_ = nullptr;
+  void* bound_output_ = nullptr;
+};
+
+}  // namespace outpost::xnn
