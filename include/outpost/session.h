@@ -23,8 +23,9 @@ struct SessionOptions {
   // Threads the XNNPACK backend runs on, the caller's included: 0 for all cores, 1 for none
   // but the caller's. The reference backend always runs on the caller's thread.
   int threads = 0;
-  // auto (XNNPACK where it takes a node, the reference backend for the rest) | xnnpack (the
-  // same) | ref (the reference backend only: TFLite's built-in arithmetic, bit for bit).
+  // auto (oneDNN for ONNX convolutions, XNNPACK for TFLite's convolutions and fully connected
+  // layers, the reference backend for the rest) | xnnpack | onednn (that one and the
+  // reference backend) | ref (the reference backend only: TFLite's built-in arithmetic).
   std::string backend = "auto";
   // Refuse models whose activation arena would exceed this many bytes (0: no limit), with
   // kUnsupported naming the size: a device's memory budget, and a guard against hostile files
@@ -42,7 +43,16 @@ struct ModelStats {
   size_t folded_constant_bytes = 0;      // constants made at load (dequantized, densified)
   int nodes_executed = 0;                // nodes left after constant folding
   int nodes_on_xnnpack = 0;              // of those, the ones the XNNPACK backend runs
-  int threads = 1;                       // threads XNNPACK runs on (1 for the reference backend)
+  int nodes_on_onednn = 0;               // and the ones oneDNN runs
+  int threads = 1;                       // threads the fast backends run on (1 for ref alone)
+};
+
+// Where one inference's time goes, per op kind and backend (`outpost bench --profile`).
+struct OpProfile {
+  std::string op;       // IR op name, e.g. "Conv2D"
+  std::string backend;  // "onednn", "xnnpack" or "ref"
+  int nodes = 0;
+  double ms = 0;        // per inference, the median run's share
 };
 
 class Session {
@@ -66,6 +76,9 @@ class Session {
   int input_index(const std::string& name) const;
 
   Status run();
+  // Runs `runs` times timing every node; returns the median time per inference of each
+  // (op, backend) group, slowest first.
+  Result<std::vector<OpProfile>> profile(int runs);
   const ModelStats& stats() const;
 
   struct Impl;

@@ -8,7 +8,9 @@ namespace outpost {
 void Arena::FreeDeleter::operator()(uint8_t* p) const { std::free(p); }
 
 Status Arena::reserve(size_t bytes) {
-  size_t rounded = align_up(bytes == 0 ? kArenaAlignment : bytes, kArenaAlignment);
+  // One alignment unit of slack past the last buffer: XNNPACK's micro-kernels may read up to 16
+  // bytes (XNN_EXTRA_BYTES) beyond the end of a tensor they are given.
+  size_t rounded = align_up(bytes == 0 ? kArenaAlignment : bytes, kArenaAlignment) + kArenaAlignment;
   auto* p = static_cast<uint8_t*>(std::aligned_alloc(kArenaAlignment, rounded));
   if (!p) return internal_error("out of memory: cannot reserve an arena of " + std::to_string(bytes) + " bytes");
   std::memset(p, 0, rounded);

@@ -1,8 +1,12 @@
 #include "outpost/session.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
+#include <map>
 
 #include "backends/ref/registry.h"
+#include "backends/onednn/onednn_backend.h"
 #include "backends/xnnpack/xnnpack_backend.h"
 #include "core/arena.h"
 #include "core/mapped_file.h"
@@ -16,6 +20,7 @@ namespace outpost {
 
 struct Step {
   std::unique_ptr<Kernel> kernel;
+  const char* backend = "ref";
   std::vector<TensorView> inputs;
   std::vector<TensorView> outputs;
 };
@@ -24,15 +29,18 @@ struct Session::Impl {
   Graph graph;
   ModelStats stats;
   Arena arena;
-  // Declared before the steps, so that the kernels (which use its thread pool) go first.
+  // Declared before the steps, so that the kernels (which use their thread pools and engines)
+  // go first.
   std::unique_ptr<XnnpackBackend> xnnpack;
+  std::unique_ptr<OnednnBackend> onednn;
   std::vector<Step> steps;
   std::vector<Tensor> inputs, outputs;
   size_t max_arena_bytes = 0;  // SessionOptions::max_arena_bytes
 
   Status prepare(const KernelRegistry& kernels);
-  // The XNNPACK kernel where that backend takes the node, else the reference one.
-  Result<std::unique_ptr<Kernel>> make_kernel(const Node& node, const KernelRegistry& kernels);
+  // The kernel of the first backend that takes the node: oneDNN (ONNX convolutions), XNNPACK,
+  // then the reference backend. `backend` names it.
+  Result<std::unique_ptr<Kernel>> make_kernel(const Node& node, const KernelRegistry& kernels, const char** backend);
   Status plan();
 };
 
@@ -62,17 +70,29 @@ Status Session::Impl::prepare(const KernelRegistry& kernels) {
   OUTPOST_ASSIGN_OR_RETURN(stats.folded_constant_bytes, fold_constants(graph, kernels));
   stats.nodes_executed = static_cast<int>(graph.nodes.size());
   for (const Node& node : graph.nodes) {
-    OUTPOST_ASSIGN_OR_RETURN(auto kernel, make_kernel(node, kernels));
-    steps.push_back(Step{std::move(kernel), {}, {}});
+    const char* backend = "ref";
+    OUTPOST_ASSIGN_OR_RETURN(auto kernel, make_kernel(node, kernels, &backend));
+    steps.push_back(Step{std::move(kernel), backend, {}, {}});
   }
   return plan();
 }
 
-Result<std::unique_ptr<Kernel>> Session::Impl::make_kernel(const Node& node, const KernelRegistry& kernels) {
+Result<std::unique_ptr<Kernel>> Session::Impl::make_kernel(const Node& node, const KernelRegistry& kernels,
+                                                           const char** backend) {
+  if (onednn) {
+    auto kernel = onednn->make(node, graph);
+    if (kernel.is_ok()) {
+      ++stats.nodes_on_onednn;
+      *backend = "onednn";
+      return kernel;
+    }
+    if (kernel.status().code() != StatusCode::kUnsupported) return kernel.status();
+  }
   if (xnnpack) {
     auto kernel = xnnpack->make(node, graph);
     if (kernel.is_ok()) {
       ++stats.nodes_on_xnnpack;
+      *backend = "xnnpack";
       return kernel;
     }
     if (kernel.status().code() != StatusCode::kUnsupported) return kernel.status();
@@ -146,13 +166,18 @@ Result<std::unique_ptr<Session>> Session::open(const std::string& path, const Se
 
 Result<std::unique_ptr<Session>> Session::open_buffer(const uint8_t* data, size_t size, std::shared_ptr<const void> keep_alive,
                                                       const std::string& name, const SessionOptions& options) {
-  if (options.backend != "auto" && options.backend != "ref" && options.backend != "xnnpack")
-    return usage_error("backend '" + options.backend + "' is not built in; use auto, xnnpack or ref");
+  if (options.backend != "auto" && options.backend != "ref" && options.backend != "xnnpack" &&
+      options.backend != "onednn")
+    return usage_error("backend '" + options.backend + "' is not built in; use auto, xnnpack, onednn or ref");
   if (options.threads < 0) return usage_error("--threads must be 0 (all cores) or positive");
   auto impl = std::make_unique<Impl>();
-  if (options.backend != "ref") {
+  if (options.backend == "auto" || options.backend == "xnnpack") {
     OUTPOST_ASSIGN_OR_RETURN(impl->xnnpack, XnnpackBackend::create(options.threads));
     impl->stats.threads = impl->xnnpack->threads();
+  }
+  if (options.backend == "auto" || options.backend == "onednn") {
+    OUTPOST_ASSIGN_OR_RETURN(impl->onednn, OnednnBackend::create(options.threads));
+    impl->stats.threads = impl->onednn->threads();
   }
   impl->max_arena_bytes = options.max_arena_bytes;
   OUTPOST_ASSIGN_OR_RETURN(impl->graph, import_model(data, size, std::move(keep_alive), name, &impl->stats.format));
@@ -185,6 +210,36 @@ Status Session::set_input(size_t i, const Tensor& tensor) {
 Status Session::run() {
   for (Step& step : impl_->steps) step.kernel->run(step.inputs, step.outputs);
   return Status::ok();
+}
+
+Result<std::vector<OpProfile>> Session::profile(int runs) {
+  if (runs < 1) return usage_error("profile needs at least one run");
+  const size_t n = impl_->steps.size();
+  std::vector<std::vector<double>> step_ms(n);
+  for (int r = 0; r < runs; ++r) {
+    for (size_t s = 0; s < n; ++s) {
+      Step& step = impl_->steps[s];
+      const auto start = std::chrono::steady_clock::now();
+      step.kernel->run(step.inputs, step.outputs);
+      step_ms[s].push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    }
+  }
+  std::map<std::pair<std::string, std::string>, OpProfile> groups;
+  for (size_t s = 0; s < n; ++s) {
+    std::vector<double>& t = step_ms[s];
+    std::nth_element(t.begin(), t.begin() + static_cast<std::ptrdiff_t>(t.size() / 2), t.end());
+    const std::string op = op_name(impl_->graph.nodes[s].op);
+    const std::string backend = impl_->steps[s].backend;
+    OpProfile& p = groups[{op, backend}];
+    p.op = op;
+    p.backend = backend;
+    ++p.nodes;
+    p.ms += t[t.size() / 2];
+  }
+  std::vector<OpProfile> out;
+  for (auto& [key, p] : groups) out.push_back(p);
+  std::sort(out.begin(), out.end(), [](const OpProfile& a, const OpProfile& b) { return a.ms > b.ms; });
+  return out;
 }
 
 }  // namespace outpost

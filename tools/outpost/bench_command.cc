@@ -14,6 +14,7 @@ struct BenchFlags {
   ModelFlags model;
   int runs = 50;
   int warmup = 5;
+  bool profile = false;
 };
 
 double percentile(const std::vector<double>& sorted, double p) {
@@ -43,6 +44,10 @@ Status bench(const BenchFlags& flags) {
   std::sort(sorted.begin(), sorted.end());
   const double mean = std::accumulate(ms.begin(), ms.end(), 0.0) / static_cast<double>(ms.size());
   const double peak_mib = static_cast<double>(peak_rss_bytes()) / 1048576.0;
+  std::vector<OpProfile> profile;
+  if (flags.profile) {
+    OUTPOST_ASSIGN_OR_RETURN(profile, session->profile(flags.runs));
+  }
   const ModelStats& stats = session->stats();
   const std::string backend = stats.nodes_on_xnnpack > 0 ? "xnnpack+ref" : "ref";
   if (flags.model.json) {
@@ -64,6 +69,12 @@ Status bench(const BenchFlags& flags) {
                        {"max", sorted.back()}};
     j["peak_rss_mib"] = peak_mib;
     j["arena_bytes"] = session->stats().arena_bytes;
+    if (flags.profile) {
+      nlohmann::json ops = nlohmann::json::array();
+      for (const OpProfile& p : profile)
+        ops.push_back({{"op", p.op}, {"backend", p.backend}, {"nodes", p.nodes}, {"ms", p.ms}});
+      j["profile"] = ops;
+    }
     print_json(j);
     return Status::ok();
   }
@@ -76,6 +87,14 @@ Status bench(const BenchFlags& flags) {
               percentile(sorted, 0.5), percentile(sorted, 0.9), percentile(sorted, 0.99), sorted.front(), flags.runs,
               flags.warmup);
   std::printf("peak RSS:    %.1f MiB\n", peak_mib);
+  if (flags.profile) {
+    double total = 0;
+    for (const OpProfile& p : profile) total += p.ms;
+    std::printf("profile (median per inference, %d runs):\n", flags.runs);
+    for (const OpProfile& p : profile)
+      std::printf("  %-22s %-8s %4d nodes %9.3f ms %5.1f%%\n", p.op.c_str(), p.backend.c_str(), p.nodes, p.ms,
+                  total > 0 ? 100.0 * p.ms / total : 0.0);
+  }
   return Status::ok();
 }
 
@@ -87,6 +106,8 @@ void add_bench_command(CLI::App& app) {
   add_model_flags(cmd, flags->model);
   cmd->add_option("--runs", flags->runs, "Timed runs")->check(CLI::Range(1, 1000000));
   cmd->add_option("--warmup", flags->warmup, "Untimed runs before timing")->check(CLI::Range(0, 1000000));
+  cmd->add_flag("--profile", flags->profile,
+                "Then time every node over --runs more runs and print each op's share, per backend");
   set_action(cmd, [flags] { return bench(*flags); });
 }
 

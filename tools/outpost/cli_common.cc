@@ -24,8 +24,8 @@ void add_model_flags(CLI::App* cmd, ModelFlags& flags) {
                   "Compute threads for XNNPACK, the caller's included (0: all cores; 1: no worker threads)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--backend", flags.backend,
-                  "Backend: auto (XNNPACK where it takes a node, reference for the rest) | xnnpack | ref")
-      ->check(CLI::IsMember({"auto", "xnnpack", "ref"}));
+                  "Backend: auto (oneDNN for ONNX convolutions, XNNPACK for TFLite ones, reference for the rest) | xnnpack | onednn | ref")
+      ->check(CLI::IsMember({"auto", "xnnpack", "onednn", "ref"}));
   cmd->add_flag("--json", flags.json, "Print one JSON object on stdout instead of text");
   cmd->add_option("--log-level", flags.log_level, "Log level: error | warning | info | debug")
       ->check(CLI::IsMember({"error", "warning", "info", "debug"}));

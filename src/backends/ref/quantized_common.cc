@@ -135,6 +135,8 @@ Broadcast2 Broadcast2::make(const Shape& a, const Shape& b, const Shape& out) {
   bc.out_dims = out.dims();
   bc.stride_a = broadcast_strides(a, out);
   bc.stride_b = broadcast_strides(b, out);
+  bc.same_shapes = a == out && b == out;
+  bc.index.assign(bc.out_dims.size(), 0);
   return bc;
 }
 

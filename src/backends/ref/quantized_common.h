@@ -2,6 +2,7 @@
 // activation's range, and the per-channel output multipliers of convolutions.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,10 @@ Result<BinaryQuant> binary_quant(const Graph& g, const Node& n, const std::strin
 struct Broadcast2 {
   std::vector<int64_t> out_dims;
   std::vector<int64_t> stride_a, stride_b;
+  bool same_shapes = false;  // both inputs have the output's shape: index o is o everywhere
+  // The odometer's digits, sized once here so that for_each never allocates. A kernel runs on
+  // one thread at a time.
+  mutable std::vector<int64_t> index;
 
   static Broadcast2 make(const Shape& a, const Shape& b, const Shape& out);
   // Calls f(out_index, a_index, b_index) for every output element in row-major order.
@@ -69,7 +74,12 @@ struct Broadcast2 {
     const size_t rank = out_dims.size();
     int64_t total = 1;
     for (int64_t d : out_dims) total *= d;
-    std::vector<int64_t> idx(rank, 0);
+    if (same_shapes) {
+      for (int64_t o = 0; o < total; ++o) f(o, o, o);
+      return;
+    }
+    std::vector<int64_t>& idx = index;
+    std::fill(idx.begin(), idx.end(), 0);
     int64_t ia = 0, ib = 0;
     for (int64_t o = 0; o < total; ++o) {
       f(o, ia, ib);

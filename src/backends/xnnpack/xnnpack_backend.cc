@@ -80,6 +80,8 @@ Result<std::unique_ptr<Kernel>> XnnpackBackend::make(const Node& node, const Gra
       return xnn::make_conv2d(node, graph, pool_);
     case OpKind::kDepthwiseConv2D:
       return xnn::make_depthwise_conv2d(node, graph, pool_);
+    case OpKind::kConv:
+      return xnn::make_onnx_conv(node, graph, pool_);
     case OpKind::kFullyConnected:
       return xnn::make_fully_connected(node, graph, pool_);
     default:

@@ -13,6 +13,8 @@ namespace outpost::xnn {
 Result<std::unique_ptr<Kernel>> make_conv2d(const Node& n, const Graph& g, pthreadpool_t pool);
 Result<std::unique_ptr<Kernel>> make_depthwise_conv2d(const Node& n, const Graph& g,
                                                       pthreadpool_t pool);
+// ONNX Conv (NCHW), with a transpose on either side.
+Result<std::unique_ptr<Kernel>> make_onnx_conv(const Node& n, const Graph& g, pthreadpool_t pool);
 Result<std::unique_ptr<Kernel>> make_fully_connected(const Node& n, const Graph& g,
                                                      pthreadpool_t pool);
 

@@ -1,0 +1,39 @@
+#include "backends/onednn/onednn_backend.h"
+
+#include <omp.h>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "backends/onednn/onednn_conv.h"
+
+namespace outpost {
+
+OnednnBackend::OnednnBackend(std::unique_ptr<State> state, int threads)
+    : state_(std::move(state)), threads_(threads) {}
+OnednnBackend::~OnednnBackend() = default;
+
+Result<std::unique_ptr<OnednnBackend>> OnednnBackend::create(int threads) {
+  if (threads < 0) return usage_error("threads must be 0 (all cores) or positive");
+  const int n = threads == 0 ? omp_get_num_procs() : threads;
+  try {
+    auto state = std::make_unique<State>();
+    state->engine = dnnl::engine(dnnl::engine::kind::cpu, 0);
+    state->stream = dnnl::stream(state->engine);
+    state->threads = n;
+    return std::unique_ptr<OnednnBackend>(new OnednnBackend(std::move(state), n));
+  } catch (const dnnl::error& e) {
+    return unsupported(std::string("oneDNN cannot run on this CPU: ") + e.what() +
+                       "; use --backend ref");
+  }
+}
+
+Result<std::unique_ptr<Kernel>> OnednnBackend::make(const Node& node, const Graph& graph) const {
+  switch (node.op) {
+    case OpKind::kConv:
+      return onednn::make_onnx_conv(node, graph, *state_);
+    default:
+      return not_handled(graph, node, "oneDNN backend does not take this op");
+  }
+}
+
+}  // namespace outpost

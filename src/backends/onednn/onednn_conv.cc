@@ -1,0 +1,144 @@
+// ONNX Conv on oneDNN. The primitive reads and writes the planned NCHW buffers directly; its
+// weights are reordered from OIHW (GOIHW for groups) into whatever blocked layout the chosen
+// implementation wants, once, here. Memory objects over the planned buffers and the primitive's
+// scratchpad are made in bind(), so run() only executes.
+#include "backends/onednn/onednn_conv.h"
+
+#include <omp.h>
+
+#include <cstring>
+#include <vector>
+
+#include "ir/onnx_window.h"
+
+namespace outpost::onednn {
+namespace {
+
+using dnnl::memory;
+using Tag = memory::format_tag;
+using Dt = memory::data_type;
+
+class ConvKernel final : public Kernel {
+ public:
+  ConvKernel(const OnednnBackend::State& state, dnnl::convolution_forward::primitive_desc pd,
+             memory weights, memory bias, bool has_bias)
+      : state_(state),
+        pd_(std::move(pd)),
+        primitive_(pd_),
+        weights_(std::move(weights)),
+        bias_(std::move(bias)),
+        has_bias_(has_bias) {}
+
+  Status bind(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+    try {
+      src_ = memory(pd_.src_desc(), state_.engine, inputs[0].data);
+      dst_ = memory(pd_.dst_desc(), state_.engine, outputs[0].data);
+      scratchpad_ = memory(pd_.scratchpad_desc(), state_.engine);
+      args_ = {{DNNL_ARG_SRC, src_.get()},
+               {DNNL_ARG_WEIGHTS, weights_.get()},
+               {DNNL_ARG_DST, dst_.get()},
+               {DNNL_ARG_SCRATCHPAD, scratchpad_.get()}};
+      if (has_bias_) args_.push_back({DNNL_ARG_BIAS, bias_.get()});
+    } catch (const dnnl::error& e) {
+      return internal_error(std::string("oneDNN could not bind a convolution: ") + e.what());
+    }
+    return Status::ok();
+  }
+
+  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+    // A session never moves its buffers; a caller that does gets them rebound.
+    if (inputs[0].data != src_.get_data_handle() || outputs[0].data != dst_.get_data_handle()) {
+      src_.set_data_handle(inputs[0].data);
+      dst_.set_data_handle(outputs[0].data);
+    }
+    // OpenMP's thread count is per calling thread: set it where the inference runs.
+    omp_set_num_threads(state_.threads);
+    // The C entry point takes the argument array made in bind() as it is (the C++ one copies a
+    // map into a new vector on every call). oneDNN 2.6 still builds its own argument map inside.
+    dnnl_primitive_execute(primitive_.get(), state_.stream.get(), static_cast<int>(args_.size()),
+                           args_.data());
+    state_.stream.wait();
+  }
+
+ private:
+  const OnednnBackend::State& state_;
+  dnnl::convolution_forward::primitive_desc pd_;
+  dnnl::convolution_forward primitive_;
+  memory weights_, bias_, src_, dst_, scratchpad_;
+  bool has_bias_;
+  std::vector<dnnl_exec_arg_t> args_;
+};
+
+memory::dims dims_of(const Shape& s) { return memory::dims(s.dims().begin(), s.dims().end()); }
+
+}  // namespace
+
+Result<std::unique_ptr<Kernel>> make_onnx_conv(const Node& n, const Graph& g,
+                                               const OnednnBackend::State& state) {
+  const Value& x = input_of(g, n, 0);
+  const Value& w = input_of(g, n, 1);
+  const Value& y = output_of(g, n);
+  const bool has_bias = has_input(n, 2);
+  if (x.dtype != DType::kFloat32 || w.dtype != DType::kFloat32 || y.dtype != DType::kFloat32 ||
+      (has_bias && input_of(g, n, 2).dtype != DType::kFloat32))
+    return not_handled(g, n, "oneDNN runs float32 ONNX convolutions only");
+  if (!w.is_constant() || (has_bias && !input_of(g, n, 2).is_constant()))
+    return not_handled(g, n, "the weights are not constant");
+  if (x.shape.rank() != 4 || w.shape.rank() != 4 || y.shape.rank() != 4)
+    return not_handled(g, n, "oneDNN runs 2-D convolutions only here");
+  OUTPOST_ASSIGN_OR_RETURN(OnnxWindow win, onnx_window(g, n, x.shape, &w.shape));
+  const int64_t group = n.attrs.get_int("group", 1);
+  const int64_t in_c = x.shape[1], out_c = w.shape[0];
+  if (group <= 0 || in_c % group != 0 || out_c % group != 0 || w.shape[1] != in_c / group)
+    return not_handled(g, n, "the group does not divide the channels");
+  // Grouped and depthwise convolutions on plain NCHW fall to oneDNN's slow generic path here;
+  // XNNPACK runs them faster even with its transposes (docs/design/backends.md).
+  if (group != 1) return not_handled(g, n, "grouped convolutions run on XNNPACK");
+  for (size_t d = 0; d < 2; ++d)
+    if (win.pad_begin[d] < 0 || win.pad_end[d] < 0) return not_handled(g, n, "negative pads");
+  try {
+    const memory::desc src_md(dims_of(x.shape), Dt::f32, Tag::nchw);
+    const memory::desc dst_md(dims_of(y.shape), Dt::f32, Tag::nchw);
+    memory::dims w_dims = dims_of(w.shape);
+    Tag w_tag = Tag::oihw;
+    if (group > 1) {
+      w_dims = {group, out_c / group, w.shape[1], w.shape[2], w.shape[3]};
+      w_tag = Tag::goihw;
+    }
+    const memory::desc w_any(w_dims, Dt::f32, Tag::any);
+    const memory::desc b_md({out_c}, Dt::f32, Tag::a);
+    const memory::dims strides{win.strides[0], win.strides[1]};
+    const memory::dims dilates{win.dilations[0] - 1, win.dilations[1] - 1};
+    const memory::dims pad_l{win.pad_begin[0], win.pad_begin[1]};
+    const memory::dims pad_r{win.pad_end[0], win.pad_end[1]};
+    const dnnl::convolution_forward::desc desc =
+        has_bias ? dnnl::convolution_forward::desc(
+                       dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                       src_md, w_any, b_md, dst_md, strides, dilates, pad_l, pad_r)
+                 : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                                   dnnl::algorithm::convolution_direct, src_md,
+                                                   w_any, dst_md, strides, dilates, pad_l, pad_r);
+    dnnl::primitive_attr attr;
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    dnnl::convolution_forward::primitive_desc pd(desc, attr, state.engine);
+
+    // Weights: OIHW from the model, reordered into the primitive's layout (a copy it owns).
+    memory user_w({w_dims, Dt::f32, w_tag}, state.engine,
+                  const_cast<float*>(w.constant_as<float>()));
+    memory packed_w(pd.weights_desc(), state.engine);
+    dnnl::reorder(user_w, packed_w).execute(state.stream, user_w, packed_w);
+    memory bias;
+    if (has_bias) {
+      bias = memory(b_md, state.engine);
+      std::memcpy(bias.get_data_handle(), input_of(g, n, 2).constant_as<float>(),
+                  static_cast<size_t>(out_c) * 4);
+    }
+    state.stream.wait();
+    return std::unique_ptr<Kernel>(std::make_unique<ConvKernel>(
+        state, std::move(pd), std::move(packed_w), std::move(bias), has_bias));
+  } catch (const dnnl::error& e) {
+    return not_handled(g, n, std::string("oneDNN refuses it (") + e.what() + ")");
+  }
+}
+
+}  // namespace outpost::onednn

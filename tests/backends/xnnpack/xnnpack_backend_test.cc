@@ -1,0 +1,170 @@
+// The XNNPACK backend's promises beyond its numbers (those are in tests/e2e/tflite_parity_test):
+// run() makes no heap allocation after the first call, --threads starts exactly that many
+// threads, an idle session burns no CPU, and the nodes XNNPACK does not take fall back.
+#include "backends/xnnpack/xnnpack_backend.h"
+
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <thread>
+
+#include "outpost/session.h"
+#include "support/allocation_counter.h"
+#include "support/model_paths.h"
+#include "support/test_paths.h"
+
+namespace outpost {
+namespace {
+
+using testing::model_path;
+using testing::shared_data_path;
+
+std::unique_ptr<Session> open_or_fail(const std::string& path, int threads,
+                                      const std::string& backend = "auto") {
+  SessionOptions options;
+  options.threads = threads;
+  options.backend = backend;
+  auto session = Session::open(path, options);
+  EXPECT_TRUE(session.is_ok()) << session.status().message();
+  return session.is_ok() ? std::move(*session) : nullptr;
+}
+
+class NoAllocation : public ::testing::TestWithParam<std::string> {};
+
+std::string path_of(const std::string& param) {
+  if (param.ends_with(".onnx")) return testing::torchvision_path(param);
+  return param.find('/') == std::string::npos ? model_path(param) : shared_data_path(param);
+}
+
+TEST_P(NoAllocation, RunAllocatesNothingAfterTheFirstCall) {
+  const std::string path = path_of(GetParam());
+  OUTPOST_SKIP_UNLESS_EXISTS(path);
+  // ONNX models on XNNPACK and the reference backend: oneDNN's primitive execution builds a
+  // small argument map of its own on every call (docs/design/backends.md).
+  const std::string backend = GetParam().ends_with(".onnx") ? "xnnpack" : "auto";
+  for (int threads : {1, 2}) {
+    auto session = open_or_fail(path, threads, backend);
+    ASSERT_NE(session, nullptr);
+    const ModelStats& stats = session->stats();
+    ASSERT_GT(stats.nodes_on_xnnpack + stats.nodes_on_onednn, 0)
+        << "a fast backend should take the convolutions";
+    ASSERT_TRUE(session->run().is_ok());
+    const uint64_t news = testing::operator_new_calls();
+    const uint64_t xnn = xnnpack_allocations();
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(session->run().is_ok());
+    EXPECT_EQ(testing::operator_new_calls() - news, 0u)
+        << "operator new calls during run(), " << threads << " thread(s)";
+    EXPECT_EQ(xnnpack_allocations() - xnn, 0u)
+        << "XNNPACK allocations during run(), " << threads << " thread(s)";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, NoAllocation,
+                         ::testing::Values("face_detection_short_range.tflite",
+                                           "selfie_segmentation.tflite",
+                                           "pose_landmark_lite.tflite",
+                                           "coral/mobilenet_v2_1.0_224_quant.tflite",
+                                           "coral/tf2_mobilenet_v2_1.0_224_ptq.tflite",
+                                           "mobilenet_v2.onnx", "resnet18.onnx"),
+                         [](const auto& info) {
+                           std::string name = info.param.substr(info.param.rfind('/') + 1);
+                           for (char& c : name)
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return name;
+                         });
+
+int thread_count() {
+  int n = 0;
+  if (DIR* d = opendir("/proc/self/task")) {
+    while (dirent* e = readdir(d))
+      if (e->d_name[0] != '.') ++n;
+    closedir(d);
+  }
+  return n;
+}
+
+TEST(XnnpackThreads, ExactlyTheThreadsAskedFor) {
+  const std::string path = model_path("face_detection_short_range.tflite");
+  OUTPOST_SKIP_UNLESS_EXISTS(path);
+  for (int threads : {1, 2, 3}) {
+    const int before = thread_count();
+    auto session = open_or_fail(path, threads);
+    ASSERT_NE(session, nullptr);
+    ASSERT_TRUE(session->run().is_ok());
+    EXPECT_EQ(session->stats().threads, threads);
+    // The caller's thread is one of them: N threads means N - 1 workers.
+    EXPECT_EQ(thread_count() - before, threads - 1) << threads << " thread(s)";
+  }
+  auto reference = open_or_fail(path, 4, "ref");
+  ASSERT_NE(reference, nullptr);
+  EXPECT_EQ(reference->stats().threads, 1);
+  EXPECT_EQ(reference->stats().nodes_on_xnnpack, 0);
+}
+
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
+}
+
+TEST(XnnpackThreads, AnIdleSessionBurnsNoCpu) {
+  const std::string path = model_path("face_detection_short_range.tflite");
+  OUTPOST_SKIP_UNLESS_EXISTS(path);
+  auto session = open_or_fail(path, 3);
+  ASSERT_NE(session, nullptr);
+  ASSERT_TRUE(session->run().is_ok());
+  // Let the workers' brief spin after the run end, then measure a second of idleness.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const double start = cpu_seconds();
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const double used = cpu_seconds() - start;
+  std::printf("[idle] CPU time of an idle 3-thread session over 1 s: %.4f s\n", used);
+  EXPECT_LT(used, 0.02);
+}
+
+TEST(XnnpackThreads, AnIdleOnnxSessionBurnsNoCpu) {
+  // oneDNN's OpenMP workers spin briefly after a parallel region, then sleep.
+  const std::string path = testing::torchvision_path("resnet18.onnx");
+  OUTPOST_SKIP_UNLESS_EXISTS(path);
+  auto session = open_or_fail(path, 2);
+  ASSERT_NE(session, nullptr);
+  ASSERT_GT(session->stats().nodes_on_onednn, 0);
+  ASSERT_TRUE(session->run().is_ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const double start = cpu_seconds();
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const double used = cpu_seconds() - start;
+  std::printf("[idle] CPU time of an idle 2-thread ONNX session over 1 s: %.4f s\n", used);
+  EXPECT_LT(used, 0.02);
+}
+
+TEST(Partition, OnnxConvolutionsGoToOnednnAndGroupedOnesToXnnpack) {
+  const std::string path = testing::torchvision_path("mobilenet_v2.onnx");
+  OUTPOST_SKIP_UNLESS_EXISTS(path);
+  auto session = open_or_fail(path, 1);
+  ASSERT_NE(session, nullptr);
+  // MobileNetV2: 17 depthwise convolutions (group = channels) and 35 plain ones.
+  EXPECT_EQ(session->stats().nodes_on_xnnpack, 17);
+  EXPECT_EQ(session->stats().nodes_on_onednn, 35);
+  auto only_xnnpack = open_or_fail(path, 1, "xnnpack");
+  ASSERT_NE(only_xnnpack, nullptr);
+  EXPECT_EQ(only_xnnpack->stats().nodes_on_xnnpack, 52);
+  EXPECT_EQ(only_xnnpack->stats().nodes_on_onednn, 0);
+}
+
+TEST(XnnpackBackend, NodesItDoesNotTakeRunOnTheReferenceBackend) {
+  const std::string path = model_path("face_detection_short_range.tflite");
+  OUTPOST_SKIP_UNLESS_EXISTS(path);
+  auto session = open_or_fail(path, 1, "xnnpack");
+  ASSERT_NE(session, nullptr);
+  const ModelStats& stats = session->stats();
+  EXPECT_GT(stats.nodes_on_xnnpack, 0);
+  EXPECT_LT(stats.nodes_on_xnnpack, stats.nodes_executed);  // Add, Pad, Reshape... stay on ref
+  EXPECT_TRUE(session->run().is_ok());
+}
+
+}  // namespace
+}  // namespace outpost
