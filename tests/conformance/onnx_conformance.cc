@@ -9,7 +9,8 @@
 // Prints one line per failed case, `N passed, N failed, N skipped` as the last line, and writes a
 // per-op Markdown table. Exits non-zero if any case failed.
 //
-//   onnx_conformance [report.md] (default conformance-onnx.md); OUTPOST_ONNX_TESTDATA overrides
+//   onnx_conformance [report.md [auto|xnnpack|onednn|ref]] (default conformance-onnx.md, auto);
+//   OUTPOST_ONNX_TESTDATA overrides
 //   the data folder (/usr/include/onnx/backend/test/data).
 #include <onnx/onnx_pb.h>
 
@@ -148,11 +149,11 @@ std::vector<fs::path> sorted_entries(const fs::path& dir, const std::string& pre
   return r;
 }
 
-CaseResult run_case(const fs::path& dir) {
+CaseResult run_case(const fs::path& dir, const SessionOptions& options) {
   CaseResult r;
   const fs::path model = dir / "model.onnx";
   r.ops = model_ops(model);
-  auto session = Session::open(model.string());
+  auto session = Session::open(model.string(), options);
   if (!session.is_ok()) {
     const Status& s = session.status();
     const std::string op = named_op(s.message());
@@ -212,6 +213,11 @@ struct Counts {
 
 int main(int argc, char** argv) {
   const std::string report = argc > 1 ? argv[1] : "conformance-onnx.md";
+  // The backend under test (auto: the fast backends where they take a node; ref: the
+  // reference kernels alone).
+  SessionOptions options;
+  options.backend = argc > 2 ? argv[2] : "auto";
+  options.threads = 1;
   const char* env = std::getenv("OUTPOST_ONNX_TESTDATA");
   const fs::path root = env ? env : "/usr/include/onnx/backend/test/data";
   const auto start = std::chrono::steady_clock::now();
@@ -226,7 +232,7 @@ int main(int argc, char** argv) {
     }
     for (const fs::path& dir : sorted_entries(root / folder, "test_")) {
       if (!fs::exists(dir / "model.onnx")) continue;
-      const CaseResult r = run_case(dir);
+      const CaseResult r = run_case(dir, options);
       const std::string name = folder + "/" + dir.filename().string();
       per_folder[folder].add(r.outcome);
       total.add(r.outcome);

@@ -82,6 +82,17 @@ Result<std::unique_ptr<Kernel>> XnnpackBackend::make(const Node& node, const Gra
       return xnn::make_depthwise_conv2d(node, graph, pool_);
     case OpKind::kConv:
       return xnn::make_onnx_conv(node, graph, pool_);
+    case OpKind::kLogistic:
+    case OpKind::kRelu:
+    case OpKind::kRelu6:
+    case OpKind::kHardSwish:
+      return xnn::make_unary(node, graph, pool_);
+    case OpKind::kAdd:
+    case OpKind::kSub:
+    case OpKind::kMul:
+      return xnn::make_binary(node, graph, pool_);
+    case OpKind::kGlobalAveragePool:
+      return xnn::make_global_average_pool(node, graph, pool_);
     case OpKind::kFullyConnected:
       return xnn::make_fully_connected(node, graph, pool_);
     default:

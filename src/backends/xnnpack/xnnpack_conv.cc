@@ -66,8 +66,9 @@ SetupFn conv_setup(const ConvGeometry& g,
                                        pthreadpool_t)) {
   const size_t batch = static_cast<size_t>(g.batch), h = static_cast<size_t>(g.in_h),
                w = static_cast<size_t>(g.in_w);
-  return [=](xnn_operator_t op, const void* in, void* out, pthreadpool_t pool) {
-    return setup(op, batch, h, w, static_cast<const T*>(in), static_cast<T*>(out), pool);
+  return [=](xnn_operator_t op, std::span<const TensorView> in, std::span<const TensorView> out,
+             pthreadpool_t pool) {
+    return setup(op, batch, h, w, in[0].as<const T>(), out[0].as<T>(), pool);
   };
 }
 

@@ -18,4 +18,12 @@ Result<std::unique_ptr<Kernel>> make_onnx_conv(const Node& n, const Graph& g, pt
 Result<std::unique_ptr<Kernel>> make_fully_connected(const Node& n, const Graph& g,
                                                      pthreadpool_t pool);
 
+// Logistic, Relu, Relu6, HardSwish (float32).
+Result<std::unique_ptr<Kernel>> make_unary(const Node& n, const Graph& g, pthreadpool_t pool);
+// Add, Sub, Mul (float32), Add and Mul (uint8, int8), numpy broadcasting.
+Result<std::unique_ptr<Kernel>> make_binary(const Node& n, const Graph& g, pthreadpool_t pool);
+// ONNX GlobalAveragePool on NCHW float32.
+Result<std::unique_ptr<Kernel>> make_global_average_pool(const Node& n, const Graph& g,
+                                                         pthreadpool_t pool);
+
 }  // namespace outpost::xnn

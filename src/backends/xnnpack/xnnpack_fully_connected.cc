@@ -19,8 +19,9 @@ struct Sizes {
 template <typename T>
 SetupFn fc_setup(size_t rows,
                  xnn_status (*setup)(xnn_operator_t, size_t, const T*, T*, pthreadpool_t)) {
-  return [=](xnn_operator_t op, const void* in, void* out, pthreadpool_t pool) {
-    return setup(op, rows, static_cast<const T*>(in), static_cast<T*>(out), pool);
+  return [=](xnn_operator_t op, std::span<const TensorView> in, std::span<const TensorView> out,
+             pthreadpool_t pool) {
+    return setup(op, rows, in[0].as<const T>(), out[0].as<T>(), pool);
   };
 }
 

@@ -32,18 +32,13 @@ Status check_create(xnn_status status, const Graph& g, const Node& n) {
 
 Status OperatorKernel::bind(std::span<const TensorView> inputs,
                             std::span<const TensorView> outputs) {
-  const xnn_status s = setup_(op_.get(), inputs[0].data, outputs[0].data, pool_);
+  const xnn_status s = setup_(op_.get(), inputs, outputs, pool_);
   if (s != xnn_status_success) return internal_error("XNNPACK setup failed: " + status_name(s));
-  bound_input_ = inputs[0].data;
-  bound_output_ = outputs[0].data;
   return Status::ok();
 }
 
-void OperatorKernel::run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) {
-  // A session binds once and never moves its buffers; a caller that does gets a fresh setup.
-  if (inputs[0].data != bound_input_ || outputs[0].data != bound_output_) {
-    if (!bind(inputs, outputs).is_ok()) return;
-  }
+// The operator reads and writes the buffers bind() gave it (a session never moves them).
+void OperatorKernel::run(std::span<const TensorView>, std::span<const TensorView>) {
   xnn_run_operator(op_.get(), pool_);
 }
 

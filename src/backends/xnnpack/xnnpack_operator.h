@@ -25,9 +25,9 @@ std::string status_name(xnn_status status);
 // backend then runs the node), naming the node and XNNPACK's reason.
 Status check_create(xnn_status status, const Graph& g, const Node& n);
 
-// Binds the operator to input 0 and output 0 for one batch.
-using SetupFn = std::function<xnn_status(xnn_operator_t op, const void* input, void* output,
-                                         pthreadpool_t pool)>;
+// Binds the operator to the node's planned buffers (its setup call).
+using SetupFn = std::function<xnn_status(xnn_operator_t op, std::span<const TensorView> inputs,
+                                         std::span<const TensorView> outputs, pthreadpool_t pool)>;
 
 class OperatorKernel final : public Kernel {
  public:
@@ -41,8 +41,6 @@ class OperatorKernel final : public Kernel {
   OperatorPtr op_;
   SetupFn setup_;
   pthreadpool_t pool_;
-  const void* bound_input_ = nullptr;
-  void* bound_output_ = nullptr;
 };
 
 }  // namespace outpost::xnn

@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <map>
 #include <thread>
 
 #include "outpost/session.h"
@@ -141,18 +142,32 @@ TEST(XnnpackThreads, AnIdleOnnxSessionBurnsNoCpu) {
   EXPECT_LT(used, 0.02);
 }
 
+// Conv nodes per backend, from the session's own profile.
+std::map<std::string, int> conv_nodes_by_backend(Session& session) {
+  std::map<std::string, int> out;
+  auto profile = session.profile(1);
+  EXPECT_TRUE(profile.is_ok()) << profile.status().message();
+  if (profile.is_ok())
+    for (const OpProfile& p : *profile)
+      if (p.op == "Conv") out[p.backend] += p.nodes;
+  return out;
+}
+
 TEST(Partition, OnnxConvolutionsGoToOnednnAndGroupedOnesToXnnpack) {
   const std::string path = testing::torchvision_path("mobilenet_v2.onnx");
   OUTPOST_SKIP_UNLESS_EXISTS(path);
   auto session = open_or_fail(path, 1);
   ASSERT_NE(session, nullptr);
   // MobileNetV2: 17 depthwise convolutions (group = channels) and 35 plain ones.
-  EXPECT_EQ(session->stats().nodes_on_xnnpack, 17);
-  EXPECT_EQ(session->stats().nodes_on_onednn, 35);
+  EXPECT_EQ(conv_nodes_by_backend(*session),
+            (std::map<std::string, int>{{"onednn", 35}, {"xnnpack", 17}}));
   auto only_xnnpack = open_or_fail(path, 1, "xnnpack");
   ASSERT_NE(only_xnnpack, nullptr);
-  EXPECT_EQ(only_xnnpack->stats().nodes_on_xnnpack, 52);
+  EXPECT_EQ(conv_nodes_by_backend(*only_xnnpack), (std::map<std::string, int>{{"xnnpack", 52}}));
   EXPECT_EQ(only_xnnpack->stats().nodes_on_onednn, 0);
+  auto only_ref = open_or_fail(path, 1, "ref");
+  ASSERT_NE(only_ref, nullptr);
+  EXPECT_EQ(conv_nodes_by_backend(*only_ref), (std::map<std::string, int>{{"ref", 52}}));
 }
 
 TEST(XnnpackBackend, NodesItDoesNotTakeRunOnTheReferenceBackend) {
