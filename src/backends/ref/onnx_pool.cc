@@ -16,6 +16,40 @@ bool visit_max_pool(DType d, F&& f) {
   return visit_float(d, f) || visit_q8(d, f);
 }
 
+// The common case, 2-D float MaxPool without dilation or indices (CNN stems and SqueezeNet),
+// without the generic loop's per-element range arithmetic: each output row's and column's
+// window is clipped once, at creation, into tables. The window's first element starts the
+// maximum and only a greater one replaces it, as in the generic loop.
+RunFn max_pool_2d_float(const Geometry3& g, int64_t planes) {
+  auto clipped = [](int64_t count, int64_t extent, int64_t kernel, int64_t stride, int64_t pad) {
+    std::vector<IndexRange> out(static_cast<size_t>(count));
+    for (int64_t o = 0; o < count; ++o) {
+      const int64_t start = o * stride - pad;
+      const IndexRange r = valid_range(extent, kernel, 1, start);
+      out[static_cast<size_t>(o)] = {start + r.lo, start + r.hi};
+    }
+    return out;
+  };
+  const std::vector<IndexRange> rows = clipped(g.out[1], g.in[1], g.kernel[1], g.stride[1], g.pad[1]);
+  const std::vector<IndexRange> cols = clipped(g.out[2], g.in[2], g.kernel[2], g.stride[2], g.pad[2]);
+  return [=](std::span<const TensorView> in, std::span<const TensorView> out) {
+    const int64_t in_w = g.in[2], is = g.in[1] * g.in[2], os = g.out[1] * g.out[2];
+    for (int64_t p = 0; p < planes; ++p) {
+      const float* xp = in[0].as<const float>() + p * is;
+      float* yp = out[0].as<float>() + p * os;
+      for (const IndexRange& r : rows) {
+        for (const IndexRange& c : cols) {
+          float best = xp[r.lo * in_w + c.lo];
+          for (int64_t i = r.lo; i < r.hi; ++i)
+            for (int64_t j = c.lo; j < c.hi; ++j)
+              if (xp[i * in_w + j] > best) best = xp[i * in_w + j];
+          *yp++ = best;
+        }
+      }
+    }
+  };
+}
+
 Result<std::unique_ptr<Kernel>> make_window_pool(const Node& node, const Graph& graph) {
   const Shape& x = input_of(graph, node, 0).shape;
   OUTPOST_ASSIGN_OR_RETURN(OnnxWindow win, onnx_window(graph, node, x, nullptr));
@@ -89,6 +123,8 @@ Result<std::unique_ptr<Kernel>> make_window_pool(const Node& node, const Graph& 
       }
     };
   };
+  if (is_max && !indices && win.dims == 2 && dt == DType::kFloat32 && g.dilation[1] == 1 && g.dilation[2] == 1)
+    return make_kernel(max_pool_2d_float(g, planes));
   if (!(is_max ? visit_max_pool(dt, body) : visit_float(dt, body)))
     return unsupported_dtype(graph, node, dt);
   return make_kernel(std::move(fn));

@@ -86,11 +86,14 @@ Result<std::unique_ptr<Kernel>> XnnpackBackend::make(const Node& node, const Gra
     case OpKind::kRelu:
     case OpKind::kRelu6:
     case OpKind::kHardSwish:
+    case OpKind::kClip:
       return xnn::make_unary(node, graph, pool_);
     case OpKind::kAdd:
     case OpKind::kSub:
     case OpKind::kMul:
       return xnn::make_binary(node, graph, pool_);
+    case OpKind::kGemm:
+      return xnn::make_onnx_gemm(node, graph, pool_);
     case OpKind::kGlobalAveragePool:
       return xnn::make_global_average_pool(node, graph, pool_);
     case OpKind::kFullyConnected:

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "backends/ref/activation.h"
@@ -19,6 +20,26 @@ namespace {
 
 std::unique_ptr<Kernel> kernel_of(xnn_operator_t op, SetupFn setup, pthreadpool_t pool) {
   return std::make_unique<OperatorKernel>(OperatorPtr(op), std::move(setup), pool);
+}
+
+// ONNX Clip's bounds: attributes before opset 11, constant scalar inputs after (absent: none).
+Result<std::pair<float, float>> clip_bounds(const Node& n, const Graph& g) {
+  float lo = -INFINITY, hi = INFINITY;
+  if (n.attrs.get_int("opset", 17) < 11) {
+    lo = n.attrs.get_float("min", -INFINITY);
+    hi = n.attrs.get_float("max", INFINITY);
+  } else {
+    for (size_t i = 1; i < 3 && i < n.inputs.size(); ++i) {
+      if (!has_input(n, i)) continue;
+      const Value& v = input_of(g, n, i);
+      if (!v.is_constant() || v.dtype != DType::kFloat32 || v.shape.num_elements().value_or(0) != 1)
+        return not_handled(g, n, "XNNPACK takes Clip with constant scalar bounds");
+      (i == 1 ? lo : hi) = *v.constant_as<float>();
+    }
+  }
+  if (std::isnan(lo) || std::isnan(hi) || lo > hi)
+    return not_handled(g, n, "bounds XNNPACK cannot clamp to");
+  return std::make_pair(lo, hi);
 }
 
 Result<std::unique_ptr<Kernel>> unary(const Node& n, const Graph& g, pthreadpool_t pool) {
@@ -48,6 +69,12 @@ Result<std::unique_ptr<Kernel>> unary(const Node& n, const Graph& g, pthreadpool
       created = xnn_create_hardswish_nc_f32(count, count, count, 0, &op);
       setup = xnn_setup_hardswish_nc_f32;
       break;
+    case OpKind::kClip: {
+      OUTPOST_ASSIGN_OR_RETURN(auto bounds, clip_bounds(n, g));
+      created = xnn_create_clamp_nc_f32(count, count, count, bounds.first, bounds.second, 0, &op);
+      setup = xnn_setup_clamp_nc_f32;
+      break;
+    }
     default:
       return not_handled(g, n, "XNNPACK backend does not take this op");
   }

@@ -18,7 +18,9 @@ Result<std::unique_ptr<Kernel>> make_onnx_conv(const Node& n, const Graph& g, pt
 Result<std::unique_ptr<Kernel>> make_fully_connected(const Node& n, const Graph& g,
                                                      pthreadpool_t pool);
 
-// Logistic, Relu, Relu6, HardSwish (float32).
+// ONNX Gemm with constant weights (transB or not), as a fully connected layer.
+Result<std::unique_ptr<Kernel>> make_onnx_gemm(const Node& n, const Graph& g, pthreadpool_t pool);
+// Logistic, Relu, Relu6, HardSwish, ONNX Clip (float32).
 Result<std::unique_ptr<Kernel>> make_unary(const Node& n, const Graph& g, pthreadpool_t pool);
 // Add, Sub, Mul (float32), Add and Mul (uint8, int8), numpy broadcasting.
 Result<std::unique_ptr<Kernel>> make_binary(const Node& n, const Graph& g, pthreadpool_t pool);

@@ -132,4 +132,43 @@ Result<std::unique_ptr<Kernel>> make_fully_connected(const Node& n, const Graph&
   }
 }
 
+Result<std::unique_ptr<Kernel>> make_onnx_gemm(const Node& n, const Graph& g, pthreadpool_t pool) {
+  const Value& a = input_of(g, n, 0);
+  const Value& b = input_of(g, n, 1);
+  const Value& y = output_of(g, n);
+  if (a.dtype != DType::kFloat32 || b.dtype != DType::kFloat32 || y.dtype != DType::kFloat32)
+    return not_handled(g, n, "XNNPACK runs float32 Gemm only");
+  if (!b.is_constant() || a.shape.rank() != 2 || b.shape.rank() != 2)
+    return not_handled(g, n, "XNNPACK takes Gemm with constant 2-D weights");
+  if (n.attrs.get_int("transA", 0) != 0 || n.attrs.get_float("alpha", 1.0f) != 1.0f)
+    return not_handled(g, n, "XNNPACK takes Gemm without transA or alpha");
+  const bool transposed_b = n.attrs.get_int("transB", 0) != 0;
+  const int64_t rows = a.shape[0], depth = a.shape[1];
+  const int64_t units = transposed_b ? b.shape[0] : b.shape[1];
+  if ((transposed_b ? b.shape[1] : b.shape[0]) != depth || rows <= 0 || depth <= 0 || units <= 0)
+    return not_handled(g, n, "the operands do not multiply");
+  const float* bias = nullptr;
+  if (has_input(n, 2)) {
+    const Value& c = input_of(g, n, 2);
+    // C broadcast along rows only: [N] or [1, N], added as is.
+    const bool row_vector = (c.shape.rank() == 1 && c.shape[0] == units) ||
+                            (c.shape.rank() == 2 && c.shape[0] == 1 && c.shape[1] == units);
+    if (c.dtype != DType::kFloat32 || !c.is_constant() || !row_vector ||
+        n.attrs.get_float("beta", 1.0f) != 1.0f)
+      return not_handled(g, n, "XNNPACK takes Gemm with a constant row-vector C and beta 1");
+    bias = c.constant_as<float>();
+  }
+  xnn_operator_t op = nullptr;
+  // Weights [N, K] are XNNPACK's layout; [K, N] (no transB) it transposes while packing.
+  OUTPOST_RETURN_IF_ERROR(check_create(
+      xnn_create_fully_connected_nc_f32(static_cast<size_t>(depth), static_cast<size_t>(units),
+                                        static_cast<size_t>(depth), static_cast<size_t>(units),
+                                        b.constant_as<float>(), bias, -INFINITY, INFINITY,
+                                        transposed_b ? 0 : XNN_FLAG_TRANSPOSE_WEIGHTS, &op),
+      g, n));
+  return std::unique_ptr<Kernel>(std::make_unique<OperatorKernel>(
+      OperatorPtr(op), fc_setup<float>(static_cast<size_t>(rows), xnn_setup_fully_connected_nc_f32),
+      pool));
+}
+
 }  // namespace outpost::xnn
