@@ -7,6 +7,7 @@
 #include <omp.h>
 
 #include <cstring>
+#include <mutex>
 #include <vector>
 
 #include "ir/onnx_window.h"
@@ -39,10 +40,29 @@ class ConvKernel final : public Kernel {
                {DNNL_ARG_DST, dst_.get()},
                {DNNL_ARG_SCRATCHPAD, scratchpad_.get()}};
       if (has_bias_) args_.push_back({DNNL_ARG_BIAS, bias_.get()});
+      warm_up_once();
     } catch (const dnnl::error& e) {
       return internal_error(std::string("oneDNN could not bind a convolution: ") + e.what());
     }
     return Status::ok();
+  }
+
+  // oneDNN generates its GEMM micro-kernels on the first execution in the process (about 20 ms
+  // here), which made the first inference of an ONNX model twice the steady one. The first
+  // convolution bound in the process runs once on the (zeroed) arena instead, at load.
+  void warm_up_once() {
+    static std::once_flag once;
+    std::call_once(once, [this] { execute(); });
+  }
+
+  void execute() {
+    // OpenMP's thread count is per calling thread: set it where the inference runs. The C entry
+    // point takes the argument array made in bind() as it is (the C++ one copies a map into a
+    // new vector on every call); oneDNN 2.6 still builds its own argument map inside.
+    omp_set_num_threads(state_.threads);
+    dnnl_primitive_execute(primitive_.get(), state_.stream.get(), static_cast<int>(args_.size()),
+                           args_.data());
+    state_.stream.wait();
   }
 
   void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
@@ -51,13 +71,7 @@ class ConvKernel final : public Kernel {
       src_.set_data_handle(inputs[0].data);
       dst_.set_data_handle(outputs[0].data);
     }
-    // OpenMP's thread count is per calling thread: set it where the inference runs.
-    omp_set_num_threads(state_.threads);
-    // The C entry point takes the argument array made in bind() as it is (the C++ one copies a
-    // map into a new vector on every call). oneDNN 2.6 still builds its own argument map inside.
-    dnnl_primitive_execute(primitive_.get(), state_.stream.get(), static_cast<int>(args_.size()),
-                           args_.data());
-    state_.stream.wait();
+    execute();
   }
 
  private:
