@@ -12,9 +12,36 @@ using namespace onnx_ref;  // NOLINT: this file's helpers
 
 // For each output element, maps its multi-index to an input offset through `source`, which gets
 // the output index per dimension and returns the input offset or -1 for "the pad value".
+// A slice whose innermost step is 1 reads whole rows: one memcpy per output row.
+template <typename Source>
+bool copy_rows(const Shape& out_shape, size_t elem, const Source& source,
+               std::span<const TensorView> in, std::span<const TensorView> out) {
+  const size_t rank = out_shape.rank();
+  if (source.kind != Source::kAffine || rank == 0 || source.in_dims.size() != rank ||
+      source.step.back() != 1)
+    return false;
+  const int64_t row = out_shape[rank - 1];
+  if (row <= 0) return true;
+  const auto* src = static_cast<const uint8_t*>(in[0].data);
+  auto* dst = static_cast<uint8_t*>(out[0].data);
+  const size_t row_bytes = static_cast<size_t>(row) * elem;
+  const int64_t rows = out[0].num_elements() / row;
+  std::array<int64_t, kMaxRank> index{};
+  for (int64_t r = 0; r < rows; ++r) {
+    std::memcpy(dst + r * static_cast<int64_t>(row_bytes),
+                src + source(index) * static_cast<int64_t>(elem), row_bytes);
+    for (size_t k = rank - 1; k-- > 0;) {
+      if (++index[k] < out_shape[k]) break;
+      index[k] = 0;
+    }
+  }
+  return true;
+}
+
 template <typename Source>
 void copy_via(const Shape& out_shape, size_t elem, const Source& source,
               std::span<const TensorView> in, std::span<const TensorView> out) {
+  if (copy_rows(out_shape, elem, source, in, out)) return;
   {
     const auto* src = static_cast<const uint8_t*>(in[0].data);
     auto* dst = static_cast<uint8_t*>(out[0].data);
