@@ -11,6 +11,7 @@
 #include "core/arena.h"
 #include "core/mapped_file.h"
 #include "ir/op_schema.h"
+#include "runtime/activation_fusion.h"
 #include "runtime/constant_folding.h"
 #include "runtime/memory_planner.h"
 #include "runtime/model_loader.h"
@@ -68,6 +69,9 @@ Status Session::Impl::prepare(const KernelRegistry& kernels) {
   }
   count_graph(graph, stats);
   OUTPOST_ASSIGN_OR_RETURN(stats.folded_constant_bytes, fold_constants(graph, kernels));
+  // The fast backends clamp inside the convolution; the reference backend alone keeps the
+  // graph as imported.
+  if (xnnpack || onednn) fuse_conv_activations(graph);
   stats.nodes_executed = static_cast<int>(graph.nodes.size());
   for (const Node& node : graph.nodes) {
     const char* backend = "ref";

@@ -6,6 +6,7 @@
 
 #include <omp.h>
 
+#include <cmath>
 #include <cstring>
 #include <mutex>
 #include <vector>
@@ -134,6 +135,17 @@ Result<std::unique_ptr<Kernel>> make_onnx_conv(const Node& n, const Graph& g,
                                                    w_any, dst_md, strides, dilates, pad_l, pad_r);
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    // A Relu or Clip folded in by runtime/activation_fusion, applied as the output is written.
+    if (n.attrs.has("activation_min")) {
+      const float lo = n.attrs.get_float("activation_min", 0.0f);
+      const float hi = n.attrs.get_float("activation_max", INFINITY);
+      dnnl::post_ops ops;
+      if (lo == 0.0f && std::isinf(hi))
+        ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+      else
+        ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip, lo, hi);
+      attr.set_post_ops(ops);
+    }
     dnnl::convolution_forward::primitive_desc pd(desc, attr, state.engine);
 
     // Weights: OIHW from the model, reordered into the primitive's layout (a copy it owns).

@@ -35,10 +35,15 @@ Result<ConvShape> conv_shape(const Node& node, const Graph& graph, size_t x_i, s
 Result<std::unique_ptr<Kernel>> make_float_conv(const Node& node, const Graph& graph) {
   OUTPOST_ASSIGN_OR_RETURN(ConvShape s, conv_shape(node, graph, 0, 1));
   const bool bias = has_input(node, 2);
+  // A Relu or Clip folded in by runtime/activation_fusion.
+  const bool clamped = node.attrs.has("activation_min");
+  const double lo = node.attrs.get_float("activation_min", 0.0f),
+               hi = node.attrs.get_float("activation_max", 0.0f);
   RunFn fn;
   if (!visit_float(input_of(graph, node, 0).dtype, [&](auto tag) {
         using T = typename decltype(tag)::type;
-        fn = [s, bias](std::span<const TensorView> in, std::span<const TensorView> out) {
+        fn = [s, bias, clamped, lo, hi](std::span<const TensorView> in,
+                                        std::span<const TensorView> out) {
           const int64_t is = s.channels * s.geo.in_size();
           const int64_t os = s.geo.out_size();
           for (int64_t b = 0; b < s.batch; ++b) {
@@ -47,6 +52,9 @@ Result<std::unique_ptr<Kernel>> make_float_conv(const Node& node, const Graph& g
               std::fill(y + oc * os, y + (oc + 1) * os, bias ? in[2].as<const T>()[oc] : T(0));
             conv_image<T, T>(s.geo, s.channels, s.out_channels, s.group,
                              in[0].as<const T>() + b * is, in[1].as<const T>(), y);
+            if (clamped)
+              for (int64_t i = 0; i < s.out_channels * os; ++i)
+                y[i] = std::min(std::max(y[i], static_cast<T>(lo)), static_cast<T>(hi));
           }
         };
       }))

@@ -120,8 +120,10 @@ Result<std::unique_ptr<Kernel>> make_onnx_conv(const Node& n, const Graph& g, pt
           static_cast<uint32_t>(win.dilations[0]), static_cast<uint32_t>(win.dilations[1]),
           static_cast<uint32_t>(group), static_cast<size_t>(gi), static_cast<size_t>(out_c / group),
           static_cast<size_t>(in_c), static_cast<size_t>(out_c), ohwi.data(),
-          has_input(n, 2) ? input_of(g, n, 2).constant_as<float>() : nullptr, -INFINITY, INFINITY,
-          0, &op),
+          has_input(n, 2) ? input_of(g, n, 2).constant_as<float>() : nullptr,
+          // A Relu or Clip folded in by runtime/activation_fusion.
+          n.attrs.get_float("activation_min", -INFINITY),
+          n.attrs.get_float("activation_max", INFINITY), 0, &op),
       g, n));
   const Layout in{static_cast<size_t>(x.shape[0]), static_cast<size_t>(in_c),
                   static_cast<size_t>(x.shape[2]), static_cast<size_t>(x.shape[3])};

@@ -1,0 +1,106 @@
+// The activation fusion pass on hand-built graphs: which Relu/Clip it folds into a Conv and which
+// it must leave alone.
+#include "runtime/activation_fusion.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <limits>
+
+namespace outpost {
+namespace {
+
+int add(Graph& g, const std::string& name, DType dtype = DType::kFloat32) {
+  Value v;
+  v.name = name;
+  v.dtype = dtype;
+  v.shape = Shape({1, 2, 4, 4});
+  return g.add_value(std::move(v));
+}
+
+int add_scalar(Graph& g, float x) {
+  Value v;
+  v.name = "bound";
+  v.shape = Shape(std::vector<int64_t>{});
+  std::vector<uint8_t> bytes(sizeof(float));
+  std::memcpy(bytes.data(), &x, sizeof(float));
+  set_owned_constant(v, std::move(bytes));
+  return g.add_value(std::move(v));
+}
+
+Node node(OpKind op, std::vector<int> in, std::vector<int> out) {
+  Node n;
+  n.op = op;
+  n.inputs = std::move(in);
+  n.outputs = std::move(out);
+  return n;
+}
+
+// x -> Conv -> c -> act -> y (graph output).
+Graph conv_then(Node act_template, DType dtype = DType::kFloat32) {
+  Graph g;
+  const int x = add(g, "x", dtype), w = add(g, "w", dtype), c = add(g, "c", dtype),
+            y = add(g, "y", dtype);
+  g.inputs = {x};
+  g.nodes.push_back(node(OpKind::kConv, {x, w}, {c}));
+  act_template.inputs.insert(act_template.inputs.begin(), c);
+  act_template.outputs = {y};
+  g.nodes.push_back(act_template);
+  g.outputs = {y};
+  return g;
+}
+
+TEST(ActivationFusion, ReluFoldsIntoTheConvWhichWritesItsOutput) {
+  Graph g = conv_then(node(OpKind::kRelu, {}, {}));
+  EXPECT_EQ(fuse_conv_activations(g), 1);
+  ASSERT_EQ(g.nodes.size(), 1u);
+  EXPECT_EQ(g.nodes[0].op, OpKind::kConv);
+  EXPECT_EQ(g.nodes[0].outputs[0], g.outputs[0]);
+  EXPECT_EQ(g.nodes[0].attrs.get_float("activation_min", -1.0f), 0.0f);
+  EXPECT_EQ(g.nodes[0].attrs.get_float("activation_max", 0.0f),
+            std::numeric_limits<float>::infinity());
+}
+
+TEST(ActivationFusion, ClipWithConstantBoundsFoldsAsReluSix) {
+  Graph g;
+  Node clip = node(OpKind::kClip, {}, {});
+  g = conv_then(clip);
+  // Clip's bounds (opset 13): inputs 1 and 2.
+  const int lo = add_scalar(g, 0.0f), hi = add_scalar(g, 6.0f);
+  g.nodes[1].inputs.push_back(lo);
+  g.nodes[1].inputs.push_back(hi);
+  EXPECT_EQ(fuse_conv_activations(g), 1);
+  ASSERT_EQ(g.nodes.size(), 1u);
+  EXPECT_EQ(g.nodes[0].attrs.get_float("activation_min", -1.0f), 0.0f);
+  EXPECT_EQ(g.nodes[0].attrs.get_float("activation_max", 0.0f), 6.0f);
+}
+
+TEST(ActivationFusion, LeavesAConvOutputThatOthersReadOrTheGraphReturns) {
+  Graph g = conv_then(node(OpKind::kRelu, {}, {}));
+  g.outputs.push_back(g.nodes[0].outputs[0]);  // the Conv's own output is wanted too
+  EXPECT_EQ(fuse_conv_activations(g), 0);
+  EXPECT_EQ(g.nodes.size(), 2u);
+
+  Graph h = conv_then(node(OpKind::kRelu, {}, {}));
+  const int other = add(h, "other");
+  h.nodes.push_back(node(OpKind::kRelu, {h.nodes[0].outputs[0]}, {other}));  // a second reader
+  h.outputs.push_back(other);
+  EXPECT_EQ(fuse_conv_activations(h), 0);
+  EXPECT_EQ(h.nodes.size(), 3u);
+}
+
+TEST(ActivationFusion, LeavesClipWithRuntimeBoundsAndOtherActivations) {
+  Graph g = conv_then(node(OpKind::kClip, {}, {}));
+  const int lo = add(g, "runtime_min");  // not a constant
+  g.nodes[1].inputs.push_back(lo);
+  EXPECT_EQ(fuse_conv_activations(g), 0);
+
+  Graph s = conv_then(node(OpKind::kLogistic, {}, {}));
+  EXPECT_EQ(fuse_conv_activations(s), 0);
+
+  Graph d = conv_then(node(OpKind::kRelu, {}, {}), DType::kFloat64);
+  EXPECT_EQ(fuse_conv_activations(d), 0);
+}
+
+}  // namespace
+}  // namespace outpost
