@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <vector>
 
-#include "backends/ref/activation.h"
 #include "backends/ref/conv_geometry.h"
 #include "backends/ref/quantized_common.h"
 #include "backends/xnnpack/xnnpack_factories.h"
@@ -89,25 +88,8 @@ Result<std::unique_ptr<Kernel>> make_float(const Node& n, const Graph& g, const 
                                            bool depthwise, pthreadpool_t pool) {
   if (has_input(n, 2) && input_of(g, n, 2).dtype != DType::kFloat32)
     return not_handled(g, n, "the bias is not float32");
-  OUTPOST_ASSIGN_OR_RETURN(FusedActivation act, parse_activation(n, g));
-  float lo = -INFINITY, hi = INFINITY;
-  switch (act) {
-    case FusedActivation::kNone:
-      break;
-    case FusedActivation::kRelu:
-      lo = 0.0f;
-      break;
-    case FusedActivation::kRelu6:
-      lo = 0.0f;
-      hi = 6.0f;
-      break;
-    case FusedActivation::kReluN1To1:
-      lo = -1.0f;
-      hi = 1.0f;
-      break;
-    case FusedActivation::kTanh:
-      return not_handled(g, n, "XNNPACK cannot fuse tanh");
-  }
+  OUTPOST_ASSIGN_OR_RETURN(const OutputRange range, fused_output_range(n, g));
+  const float lo = range.lo, hi = range.hi;
   const Window w = window_of(geo, depthwise);
   xnn_operator_t op = nullptr;
   OUTPOST_RETURN_IF_ERROR(check_create(

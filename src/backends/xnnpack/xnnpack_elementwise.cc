@@ -10,7 +10,6 @@
 #include <utility>
 #include <vector>
 
-#include "backends/ref/activation.h"
 #include "backends/ref/quantized_common.h"
 #include "backends/xnnpack/xnnpack_factories.h"
 #include "backends/xnnpack/xnnpack_operator.h"
@@ -128,25 +127,8 @@ SetupFn binary_setup(const Graph& g, const Node& n, BinarySetup<T> setup,
 
 Result<std::unique_ptr<Kernel>> binary_float(const Node& n, const Graph& g, std::vector<size_t> a,
                                              std::vector<size_t> b, pthreadpool_t pool) {
-  OUTPOST_ASSIGN_OR_RETURN(FusedActivation act, parse_activation(n, g));
-  float lo = -INFINITY, hi = INFINITY;
-  switch (act) {
-    case FusedActivation::kNone:
-      break;
-    case FusedActivation::kRelu:
-      lo = 0.0f;
-      break;
-    case FusedActivation::kRelu6:
-      lo = 0.0f;
-      hi = 6.0f;
-      break;
-    case FusedActivation::kReluN1To1:
-      lo = -1.0f;
-      hi = 1.0f;
-      break;
-    case FusedActivation::kTanh:
-      return not_handled(g, n, "XNNPACK cannot fuse tanh");
-  }
+  OUTPOST_ASSIGN_OR_RETURN(const OutputRange range, fused_output_range(n, g));
+  const float lo = range.lo, hi = range.hi;
   xnn_operator_t op = nullptr;
   switch (n.op) {
     case OpKind::kAdd:

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdint>
 
-#include "backends/ref/activation.h"
 #include "backends/ref/quantized_common.h"
 #include "backends/xnnpack/xnnpack_factories.h"
 #include "backends/xnnpack/xnnpack_operator.h"
@@ -34,25 +33,8 @@ Result<std::unique_ptr<Kernel>> make_float(const Node& n, const Graph& g, Sizes 
                                            pthreadpool_t pool) {
   if (has_input(n, 2) && input_of(g, n, 2).dtype != DType::kFloat32)
     return not_handled(g, n, "the bias is not float32");
-  OUTPOST_ASSIGN_OR_RETURN(FusedActivation act, parse_activation(n, g));
-  float lo = -INFINITY, hi = INFINITY;
-  switch (act) {
-    case FusedActivation::kNone:
-      break;
-    case FusedActivation::kRelu:
-      lo = 0.0f;
-      break;
-    case FusedActivation::kRelu6:
-      lo = 0.0f;
-      hi = 6.0f;
-      break;
-    case FusedActivation::kReluN1To1:
-      lo = -1.0f;
-      hi = 1.0f;
-      break;
-    case FusedActivation::kTanh:
-      return not_handled(g, n, "XNNPACK cannot fuse tanh");
-  }
+  OUTPOST_ASSIGN_OR_RETURN(const OutputRange range, fused_output_range(n, g));
+  const float lo = range.lo, hi = range.hi;
   xnn_operator_t op = nullptr;
   OUTPOST_RETURN_IF_ERROR(
       check_create(xnn_create_fully_connected_nc_f32(s.in, s.out, s.in, s.out,

@@ -1,5 +1,9 @@
 #include "backends/xnnpack/xnnpack_operator.h"
 
+#include <cmath>
+
+#include "backends/ref/activation.h"
+
 namespace outpost::xnn {
 
 std::string status_name(xnn_status status) {
@@ -28,6 +32,23 @@ Status check_create(xnn_status status, const Graph& g, const Node& n) {
     return internal_error(g.source + ": " + n.describe() +
                           ": XNNPACK ran out of memory packing the weights");
   return not_handled(g, n, "XNNPACK refuses it (" + status_name(status) + ")");
+}
+
+Result<OutputRange> fused_output_range(const Node& n, const Graph& g) {
+  OUTPOST_ASSIGN_OR_RETURN(FusedActivation act, parse_activation(n, g));
+  switch (act) {
+    case FusedActivation::kNone:
+      return OutputRange{-INFINITY, INFINITY};
+    case FusedActivation::kRelu:
+      return OutputRange{0.0f, INFINITY};
+    case FusedActivation::kRelu6:
+      return OutputRange{0.0f, 6.0f};
+    case FusedActivation::kReluN1To1:
+      return OutputRange{-1.0f, 1.0f};
+    case FusedActivation::kTanh:
+      break;
+  }
+  return not_handled(g, n, "XNNPACK cannot fuse tanh");
 }
 
 Status OperatorKernel::bind(std::span<const TensorView> inputs,

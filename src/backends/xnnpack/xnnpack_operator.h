@@ -25,6 +25,14 @@ std::string status_name(xnn_status status);
 // backend then runs the node), naming the node and XNNPACK's reason.
 Status check_create(xnn_status status, const Graph& g, const Node& n);
 
+// The float output range of the node's fused `activation` (TFLite's none/relu/relu6/
+// relu_n1_to_1), XNNPACK's output_min/output_max; kUnsupported for tanh, which XNNPACK cannot
+// fuse (the reference backend then runs the node).
+struct OutputRange {
+  float lo, hi;
+};
+Result<OutputRange> fused_output_range(const Node& n, const Graph& g);
+
 // Binds the operator to the node's planned buffers (its setup call).
 using SetupFn = std::function<xnn_status(xnn_operator_t op, std::span<const TensorView> inputs,
                                          std::span<const TensorView> outputs, pthreadpool_t pool)>;
