@@ -1,5 +1,5 @@
 // ONNX Conv on oneDNN. The primitive reads and writes the planned NCHW buffers directly; its
-// weights are reordered from OIHW (GOIHW for groups) into whatever blocked layout the chosen
+// weights are reordered from OIHW into whatever blocked layout the chosen
 // implementation wants, once, here. Memory objects over the planned buffers and the primitive's
 // scratchpad are made in bind(), so run() only executes.
 #include "backends/onednn/onednn_conv.h"
@@ -11,7 +11,7 @@
 #include <mutex>
 #include <vector>
 
-#include "ir/onnx_window.h"
+#include "backends/float_onnx_conv.h"
 
 namespace outpost::onednn {
 namespace {
@@ -90,36 +90,20 @@ memory::dims dims_of(const Shape& s) { return memory::dims(s.dims().begin(), s.d
 
 Result<std::unique_ptr<Kernel>> make_onnx_conv(const Node& n, const Graph& g,
                                                const OnednnBackend::State& state) {
+  OUTPOST_ASSIGN_OR_RETURN(const FloatOnnxConv2D conv, float_onnx_conv2d(g, n));
+  // Grouped and depthwise convolutions on plain NCHW fall to oneDNN's slow generic path here;
+  // XNNPACK runs them faster even with its transposes (docs/design/backends.md).
+  if (conv.group != 1) return not_handled(g, n, "grouped convolutions run on XNNPACK");
   const Value& x = input_of(g, n, 0);
   const Value& w = input_of(g, n, 1);
   const Value& y = output_of(g, n);
   const bool has_bias = has_input(n, 2);
-  if (x.dtype != DType::kFloat32 || w.dtype != DType::kFloat32 || y.dtype != DType::kFloat32 ||
-      (has_bias && input_of(g, n, 2).dtype != DType::kFloat32))
-    return not_handled(g, n, "oneDNN runs float32 ONNX convolutions only");
-  if (!w.is_constant() || (has_bias && !input_of(g, n, 2).is_constant()))
-    return not_handled(g, n, "the weights are not constant");
-  if (x.shape.rank() != 4 || w.shape.rank() != 4 || y.shape.rank() != 4)
-    return not_handled(g, n, "oneDNN runs 2-D convolutions only here");
-  OUTPOST_ASSIGN_OR_RETURN(OnnxWindow win, onnx_window(g, n, x.shape, &w.shape));
-  const int64_t group = n.attrs.get_int("group", 1);
-  const int64_t in_c = x.shape[1], out_c = w.shape[0];
-  if (group <= 0 || in_c % group != 0 || out_c % group != 0 || w.shape[1] != in_c / group)
-    return not_handled(g, n, "the group does not divide the channels");
-  // Grouped and depthwise convolutions on plain NCHW fall to oneDNN's slow generic path here;
-  // XNNPACK runs them faster even with its transposes (docs/design/backends.md).
-  if (group != 1) return not_handled(g, n, "grouped convolutions run on XNNPACK");
-  for (size_t d = 0; d < 2; ++d)
-    if (win.pad_begin[d] < 0 || win.pad_end[d] < 0) return not_handled(g, n, "negative pads");
+  const OnnxWindow& win = conv.window;
+  const int64_t out_c = conv.out_channels;
   try {
     const memory::desc src_md(dims_of(x.shape), Dt::f32, Tag::nchw);
     const memory::desc dst_md(dims_of(y.shape), Dt::f32, Tag::nchw);
-    memory::dims w_dims = dims_of(w.shape);
-    Tag w_tag = Tag::oihw;
-    if (group > 1) {
-      w_dims = {group, out_c / group, w.shape[1], w.shape[2], w.shape[3]};
-      w_tag = Tag::goihw;
-    }
+    const memory::dims w_dims = dims_of(w.shape);
     const memory::desc w_any(w_dims, Dt::f32, Tag::any);
     const memory::desc b_md({out_c}, Dt::f32, Tag::a);
     const memory::dims strides{win.strides[0], win.strides[1]};
@@ -149,7 +133,7 @@ Result<std::unique_ptr<Kernel>> make_onnx_conv(const Node& n, const Graph& g,
     dnnl::convolution_forward::primitive_desc pd(desc, attr, state.engine);
 
     // Weights: OIHW from the model, reordered into the primitive's layout (a copy it owns).
-    memory user_w({w_dims, Dt::f32, w_tag}, state.engine,
+    memory user_w({w_dims, Dt::f32, Tag::oihw}, state.engine,
                   const_cast<float*>(w.constant_as<float>()));
     memory packed_w(pd.weights_desc(), state.engine);
     dnnl::reorder(user_w, packed_w).execute(state.stream, user_w, packed_w);

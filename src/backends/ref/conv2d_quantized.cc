@@ -6,7 +6,6 @@
 // kernel runs the convolution as a GEMM: ruy's for int8 (on x86 its multiply rounds both steps
 // toward +infinity), gemmlowp's for uint8 (ties away from zero), and each dtype here rounds as
 // its GEMM does.
-#include <type_traits>
 #include <vector>
 
 #include "backends/ref/conv_geometry.h"
@@ -57,12 +56,7 @@ class Conv2DQuantized final : public Kernel {
               }
             }
             if (bias) acc = quant::wrapping_add(acc, bias[oc]);
-            const QuantizedMultiplier& m = multipliers_[static_cast<size_t>(oc)];
-            if constexpr (std::is_same_v<T, int8_t>) {
-              acc = quant::multiply_by_quantized_multiplier_ruy_x86(acc, m);
-            } else {
-              acc = quant::multiply_by_quantized_multiplier(acc, m);
-            }
+            acc = quant::multiply_as_tflite_gemm<T>(acc, multipliers_[static_cast<size_t>(oc)]);
             acc = quant::wrapping_add(acc, output_offset_);
             y[((b * g.out_h + oy) * g.out_w + ox) * g.out_c + oc] =
                 quant::clamp_to<T>(acc, act_.min, act_.max);

@@ -4,7 +4,6 @@
 // point, clamped to the fused activation's range. Per-tensor multipliers come from a float
 // product of the scales, as TFLite's fully_connected Prepare computes them. The int8 multiply
 // rounds as ruy's x86 kernels do (TFLite's int8 GEMMs run there), uint8 as gemmlowp.
-#include <type_traits>
 #include <vector>
 
 #include "backends/ref/quantized_common.h"
@@ -45,12 +44,7 @@ class FullyConnectedQuantized final : public Kernel {
           acc = quant::wrapping_add(acc, (static_cast<int32_t>(xr[k]) - input_offset_) *
                                              (static_cast<int32_t>(wu[k]) - w_offset));
         if (bias) acc = quant::wrapping_add(acc, bias[u]);
-        const QuantizedMultiplier& m = multipliers_[static_cast<size_t>(u)];
-        if constexpr (std::is_same_v<T, int8_t>) {
-          acc = quant::multiply_by_quantized_multiplier_ruy_x86(acc, m);
-        } else {
-          acc = quant::multiply_by_quantized_multiplier(acc, m);
-        }
+        acc = quant::multiply_as_tflite_gemm<T>(acc, multipliers_[static_cast<size_t>(u)]);
         acc = quant::wrapping_add(acc, output_offset_);
         y[r * units_ + u] = quant::clamp_to<T>(acc, act_.min, act_.max);
       }

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <type_traits>
 
 #include "outpost/dtype.h"
 #include "outpost/status.h"
@@ -71,6 +72,17 @@ inline int32_t multiply_by_quantized_multiplier_ruy_x86(int32_t x, QuantizedMult
   int64_t t = (shifted * static_cast<int64_t>(m.multiplier) + (int64_t{1} << 30)) >> 31;
   if (right > 0) t = (t + (int64_t{1} << (right - 1))) >> right;
   return static_cast<int32_t>(t);
+}
+
+// The requantizing multiply of TFLite's built-in GEMM for 8-bit type T on x86: ruy's for int8,
+// gemmlowp's for uint8 (Conv2D and FullyConnected share it).
+template <typename T>
+inline int32_t multiply_as_tflite_gemm(int32_t x, QuantizedMultiplier m) {
+  if constexpr (std::is_same_v<T, int8_t>) {
+    return multiply_by_quantized_multiplier_ruy_x86(x, m);
+  } else {
+    return multiply_by_quantized_multiplier(x, m);
+  }
 }
 
 // a + b on int32 with two's-complement wraparound. TFLite's kernels add biases and offsets to

@@ -41,7 +41,7 @@ Result<std::pair<float, float>> clip_bounds(const Node& n, const Graph& g) {
   return std::make_pair(lo, hi);
 }
 
-Result<std::unique_ptr<Kernel>> unary(const Node& n, const Graph& g, pthreadpool_t pool) {
+Result<std::unique_ptr<Kernel>> unary_float(const Node& n, const Graph& g, pthreadpool_t pool) {
   const Value& x = input_of(g, n, 0);
   if (x.dtype != DType::kFloat32 || output_of(g, n).dtype != DType::kFloat32)
     return not_handled(g, n, "XNNPACK runs this op on float32 only");
@@ -188,7 +188,7 @@ Result<std::unique_ptr<Kernel>> binary_quantized(const Node& n, const Graph& g,
 }  // namespace
 
 Result<std::unique_ptr<Kernel>> make_unary(const Node& n, const Graph& g, pthreadpool_t pool) {
-  return unary(n, g, pool);
+  return unary_float(n, g, pool);
 }
 
 Result<std::unique_ptr<Kernel>> make_binary(const Node& n, const Graph& g, pthreadpool_t pool) {

@@ -8,9 +8,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "backends/float_onnx_conv.h"
 #include "backends/xnnpack/xnnpack_factories.h"
 #include "backends/xnnpack/xnnpack_operator.h"
-#include "ir/onnx_window.h"
 
 namespace outpost::xnn {
 namespace {
@@ -82,24 +82,12 @@ class NchwConvKernel final : public Kernel {
 }  // namespace
 
 Result<std::unique_ptr<Kernel>> make_onnx_conv(const Node& n, const Graph& g, pthreadpool_t pool) {
+  OUTPOST_ASSIGN_OR_RETURN(const FloatOnnxConv2D conv, float_onnx_conv2d(g, n));
   const Value& x = input_of(g, n, 0);
   const Value& w = input_of(g, n, 1);
   const Value& y = output_of(g, n);
-  if (x.dtype != DType::kFloat32 || w.dtype != DType::kFloat32 || y.dtype != DType::kFloat32)
-    return not_handled(g, n, "XNNPACK runs float32 ONNX convolutions only");
-  if (has_input(n, 2) && input_of(g, n, 2).dtype != DType::kFloat32)
-    return not_handled(g, n, "the bias is not float32");
-  if (!w.is_constant() || (has_input(n, 2) && !input_of(g, n, 2).is_constant()))
-    return not_handled(g, n, "the weights are not constant");
-  if (x.shape.rank() != 4 || w.shape.rank() != 4 || y.shape.rank() != 4)
-    return not_handled(g, n, "XNNPACK runs 2-D convolutions only");
-  OUTPOST_ASSIGN_OR_RETURN(OnnxWindow win, onnx_window(g, n, x.shape, &w.shape));
-  const int64_t group = n.attrs.get_int("group", 1);
-  const int64_t in_c = x.shape[1], out_c = w.shape[0];
-  if (group <= 0 || in_c % group != 0 || out_c % group != 0 || w.shape[1] != in_c / group)
-    return not_handled(g, n, "the group does not divide the channels");
-  for (size_t d = 0; d < 2; ++d)
-    if (win.pad_begin[d] < 0 || win.pad_end[d] < 0) return not_handled(g, n, "negative pads");
+  const OnnxWindow& win = conv.window;
+  const int64_t group = conv.group, in_c = conv.in_channels, out_c = conv.out_channels;
 
   // OIHW -> OHWI: within each group, XNNPACK's [group_out, KH, KW, group_in].
   const int64_t kh = w.shape[2], kw = w.shape[3], gi = w.shape[1];

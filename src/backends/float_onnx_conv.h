@@ -1,0 +1,44 @@
+// What both fast backends accept of an ONNX Conv, checked in one place: float32 throughout,
+// constant weights (and bias), 2-D (NCHW input, OIHW weights), a group that divides the
+// channels, no negative pads. kUnsupported otherwise, naming why (the next backend then tries).
+#pragma once
+
+#include <cstdint>
+
+#include "backends/ref/kernel.h"
+#include "ir/onnx_window.h"
+
+namespace outpost {
+
+struct FloatOnnxConv2D {
+  OnnxWindow window;
+  int64_t group = 1, in_channels = 0, out_channels = 0;
+};
+
+inline Result<FloatOnnxConv2D> float_onnx_conv2d(const Graph& g, const Node& n) {
+  const Value& x = input_of(g, n, 0);
+  const Value& w = input_of(g, n, 1);
+  const Value& y = output_of(g, n);
+  const bool bias = has_input(n, 2);
+  if (x.dtype != DType::kFloat32 || w.dtype != DType::kFloat32 || y.dtype != DType::kFloat32 ||
+      (bias && input_of(g, n, 2).dtype != DType::kFloat32))
+    return not_handled(g, n, "the fast backends run float32 ONNX convolutions only");
+  if (!w.is_constant() || (bias && !input_of(g, n, 2).is_constant()))
+    return not_handled(g, n, "the weights are not constant");
+  if (x.shape.rank() != 4 || w.shape.rank() != 4 || y.shape.rank() != 4)
+    return not_handled(g, n, "the fast backends run 2-D convolutions only");
+  FloatOnnxConv2D c;
+  OUTPOST_ASSIGN_OR_RETURN(c.window, onnx_window(g, n, x.shape, &w.shape));
+  c.group = n.attrs.get_int("group", 1);
+  c.in_channels = x.shape[1];
+  c.out_channels = w.shape[0];
+  if (c.group <= 0 || c.in_channels % c.group != 0 || c.out_channels % c.group != 0 ||
+      w.shape[1] != c.in_channels / c.group)
+    return not_handled(g, n, "the group does not divide the channels");
+  for (size_t d = 0; d < 2; ++d)
+    if (c.window.pad_begin[d] < 0 || c.window.pad_end[d] < 0)
+      return not_handled(g, n, "negative pads");
+  return c;
+}
+
+}  // namespace outpost
