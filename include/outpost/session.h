@@ -44,6 +44,8 @@ struct ModelStats {
   int nodes_executed = 0;                // nodes left after constant folding
   int nodes_on_xnnpack = 0;              // of those, the ones the XNNPACK backend runs
   int nodes_on_onednn = 0;               // and the ones oneDNN runs
+  int channels_last_nodes = 0;           // nodes the layout pass runs NHWC (ONNX on fast backends)
+  int layout_transposes = 0;             // Transpose nodes it added where layouts meet
   int threads = 1;                       // threads the fast backends run on (1 for ref alone)
 };
 

@@ -1,16 +1,19 @@
 // What both fast backends accept of an ONNX Conv, checked in one place: float32 throughout,
-// constant weights (and bias), 2-D (NCHW input, OIHW weights), a group that divides the
-// channels, no negative pads. kUnsupported otherwise, naming why (the next backend then tries).
+// constant weights (and bias), 2-D (NCHW input, or NHWC once the layout pass made the node
+// channels-last; OIHW weights), a group that divides the channels, no negative pads.
+// kUnsupported otherwise, naming why (the next backend then tries).
 #pragma once
 
 #include <cstdint>
 
 #include "backends/ref/kernel.h"
+#include "ir/channels_last.h"
 #include "ir/onnx_window.h"
 
 namespace outpost {
 
 struct FloatOnnxConv2D {
+  Shape x, y;  // input and output in NCHW order, whatever their memory layout
   OnnxWindow window;
   int64_t group = 1, in_channels = 0, out_channels = 0;
 };
@@ -28,9 +31,11 @@ inline Result<FloatOnnxConv2D> float_onnx_conv2d(const Graph& g, const Node& n) 
   if (x.shape.rank() != 4 || w.shape.rank() != 4 || y.shape.rank() != 4)
     return not_handled(g, n, "the fast backends run 2-D convolutions only");
   FloatOnnxConv2D c;
-  OUTPOST_ASSIGN_OR_RETURN(c.window, onnx_window(g, n, x.shape, &w.shape));
+  c.x = logical_nchw(x.shape, n);
+  c.y = logical_nchw(y.shape, n);
+  OUTPOST_ASSIGN_OR_RETURN(c.window, onnx_window(g, n, c.x, &w.shape));
   c.group = n.attrs.get_int("group", 1);
-  c.in_channels = x.shape[1];
+  c.in_channels = c.x[1];
   c.out_channels = w.shape[0];
   if (c.group <= 0 || c.in_channels % c.group != 0 || c.out_channels % c.group != 0 ||
       w.shape[1] != c.in_channels / c.group)

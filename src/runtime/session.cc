@@ -12,6 +12,7 @@
 #include "core/mapped_file.h"
 #include "ir/op_schema.h"
 #include "runtime/activation_fusion.h"
+#include "runtime/channels_last.h"
 #include "runtime/constant_folding.h"
 #include "runtime/memory_planner.h"
 #include "runtime/model_loader.h"
@@ -71,7 +72,14 @@ Status Session::Impl::prepare(const KernelRegistry& kernels) {
   OUTPOST_ASSIGN_OR_RETURN(stats.folded_constant_bytes, fold_constants(graph, kernels));
   // The fast backends clamp inside the convolution; the reference backend alone keeps the
   // graph as imported.
-  if (xnnpack || onednn) fuse_conv_activations(graph);
+  if (xnnpack || onednn) {
+    fuse_conv_activations(graph);
+    const ChannelsLastStats layout = convert_to_channels_last(graph, [this](const Node& n, const Graph& g) {
+      return (onednn && onednn->takes_channels_last(n, g)) || (xnnpack && xnnpack->takes_channels_last(n, g));
+    });
+    stats.channels_last_nodes = layout.nodes;
+    stats.layout_transposes = layout.transposes;
+  }
   stats.nodes_executed = static_cast<int>(graph.nodes.size());
   for (const Node& node : graph.nodes) {
     const char* backend = "ref";

@@ -49,13 +49,20 @@ Status bench(const BenchFlags& flags) {
     OUTPOST_ASSIGN_OR_RETURN(profile, session->profile(flags.runs));
   }
   const ModelStats& stats = session->stats();
-  const std::string backend = stats.nodes_on_xnnpack > 0 ? "xnnpack+ref" : "ref";
+  // The backends that run nodes, in the order the session offers nodes to them.
+  std::string backend = stats.nodes_on_onednn > 0 ? "onednn+" : "";
+  if (stats.nodes_on_xnnpack > 0) backend += "xnnpack+";
+  backend += "ref";
+  const int nodes_on_ref = stats.nodes_executed - stats.nodes_on_onednn - stats.nodes_on_xnnpack;
   if (flags.model.json) {
     nlohmann::json j;
     j["model"] = flags.model.model;
     j["backend"] = backend;
     j["threads"] = stats.threads;
     j["nodes_on_xnnpack"] = stats.nodes_on_xnnpack;
+    j["nodes_on_onednn"] = stats.nodes_on_onednn;
+    j["channels_last_nodes"] = stats.channels_last_nodes;
+    j["layout_transposes"] = stats.layout_transposes;
     j["nodes"] = stats.nodes_executed;
     j["runs"] = flags.runs;
     j["warmup"] = flags.warmup;
@@ -79,8 +86,12 @@ Status bench(const BenchFlags& flags) {
     return Status::ok();
   }
   std::printf("model:       %s\n", flags.model.model.c_str());
-  std::printf("backend:     %s, %d thread%s (%d of %d nodes on XNNPACK)\n", backend.c_str(), stats.threads,
-              stats.threads == 1 ? "" : "s", stats.nodes_on_xnnpack, stats.nodes_executed);
+  std::printf("backend:     %s, %d thread%s (%d nodes: %d on oneDNN, %d on XNNPACK, %d on ref)\n",
+              backend.c_str(), stats.threads, stats.threads == 1 ? "" : "s", stats.nodes_executed,
+              stats.nodes_on_onednn, stats.nodes_on_xnnpack, nodes_on_ref);
+  if (stats.channels_last_nodes > 0)
+    std::printf("layout:      %d nodes channels-last, %d transposes where layouts meet\n",
+                stats.channels_last_nodes, stats.layout_transposes);
   std::printf("init:        %.2f ms\n", init_ms);
   std::printf("first run:   %.3f ms\n", first_ms);
   std::printf("latency:     mean %.3f  p50 %.3f  p90 %.3f  p99 %.3f  min %.3f ms (%d runs, %d warm-up)\n", mean,

@@ -36,4 +36,8 @@ Result<std::unique_ptr<Kernel>> OnednnBackend::make(const Node& node, const Grap
   }
 }
 
+bool OnednnBackend::takes_channels_last(const Node& node, const Graph& graph) const {
+  return node.op == OpKind::kConv && onednn::takes_onnx_conv(node, graph);
+}
+
 }  // namespace outpost

@@ -22,6 +22,10 @@ class OnednnBackend {
   // A kernel running `node` on oneDNN, or kUnsupported when this backend does not take it.
   Result<std::unique_ptr<Kernel>> make(const Node& node, const Graph& graph) const;
 
+  // Whether make() takes this node, as imported (NCHW), once the layout pass has made it
+  // channels-last (runtime/channels_last.h).
+  bool takes_channels_last(const Node& node, const Graph& graph) const;
+
   int threads() const { return threads_; }
 
   struct State;

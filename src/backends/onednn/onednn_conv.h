@@ -17,7 +17,9 @@ struct OnednnBackend::State {
 
 namespace onednn {
 
-// ONNX Conv, 2-D, float32, constant weights (and bias), NCHW in and out.
+// ONNX Conv, 2-D, float32, constant weights (and bias), group 1, channels-last (NHWC) in and
+// out; the node as imported (NCHW) qualifies when make_onnx_conv takes it once channels-last.
+bool takes_onnx_conv(const Node& n, const Graph& g);
 Result<std::unique_ptr<Kernel>> make_onnx_conv(const Node& n, const Graph& g,
                                                const OnednnBackend::State& state);
 

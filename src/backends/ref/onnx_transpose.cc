@@ -1,6 +1,8 @@
 // Transpose, and the NCHW OnnxDepthToSpace / SpaceToDepth written as a reshape + transpose
 // (as the ONNX specification defines them), as element copies of any dtype.
 #include <algorithm>
+#include <cstdint>
+#include <optional>
 
 #include "backends/ref/onnx_common.h"
 #include "backends/ref/onnx_kernel_factories.h"
@@ -37,10 +39,46 @@ void coalesce(std::vector<int64_t>& dims, std::vector<int64_t>& perm) {
   perm = std::move(new_perm);
 }
 
+// out[b][c][r] = in[b][r][c] for `batches` rows x cols matrices, in 32 x 32 tiles so that both
+// the strided reads and the strided writes stay within a few cache lines: the NCHW <-> NHWC
+// transposes the layout pass inserts are this shape.
+template <typename T>
+void transpose_matrices(const T* in, T* out, int64_t batches, int64_t rows, int64_t cols) {
+  constexpr int64_t kTile = 32;
+  for (int64_t b = 0; b < batches; ++b, in += rows * cols, out += rows * cols)
+    for (int64_t r0 = 0; r0 < rows; r0 += kTile) {
+      const int64_t r1 = std::min(rows, r0 + kTile);
+      for (int64_t c0 = 0; c0 < cols; c0 += kTile) {
+        const int64_t c1 = std::min(cols, c0 + kTile);
+        for (int64_t r = r0; r < r1; ++r)
+          for (int64_t c = c0; c < c1; ++c) out[c * rows + r] = in[r * cols + c];
+      }
+    }
+}
+
+template <typename T>
+RunFn matrix_transpose_fn(int64_t batches, int64_t rows, int64_t cols) {
+  return [=](std::span<const TensorView> in, std::span<const TensorView> out) {
+    transpose_matrices(static_cast<const T*>(in[0].data), static_cast<T*>(out[0].data), batches,
+                       rows, cols);
+  };
+}
+
+// A transpose that, coalesced, swaps the two inner dimensions of 4-byte elements.
+std::optional<RunFn> matrix_transpose(const std::vector<int64_t>& dims,
+                                      const std::vector<int64_t>& perm, size_t elem) {
+  if (elem != 4) return std::nullopt;
+  if (perm == std::vector<int64_t>{1, 0}) return matrix_transpose_fn<uint32_t>(1, dims[0], dims[1]);
+  if (perm == std::vector<int64_t>{0, 2, 1})
+    return matrix_transpose_fn<uint32_t>(dims[0], dims[1], dims[2]);
+  return std::nullopt;
+}
+
 // Copies `in` (of shape `dims`) permuted by `perm` into out: whole rows when the innermost
 // dimension stays innermost, element by element otherwise.
 RunFn transpose_fn(std::vector<int64_t> dims, std::vector<int64_t> perm, size_t elem) {
   if (!dims.empty()) coalesce(dims, perm);
+  if (auto matrices = matrix_transpose(dims, perm, elem)) return *matrices;
   const std::vector<int64_t> in_stride = strides_of(Shape(dims));
   std::vector<int64_t> out_dims, stride;  // per output dimension: extent and input stride
   for (int64_t p : perm) {

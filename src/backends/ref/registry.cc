@@ -1,5 +1,7 @@
 #include "backends/ref/registry.h"
 
+#include "ir/channels_last.h"
+
 namespace outpost {
 
 Status not_handled(const Graph& g, const Node& n, const std::string& why) {
@@ -25,6 +27,10 @@ std::string dtypes_of(const Graph& g, const Node& n) {
 }  // namespace
 
 Result<std::unique_ptr<Kernel>> KernelRegistry::make(const Node& node, const Graph& graph) const {
+  // The layout pass hands channels-last nodes only to a fast backend that said it takes them.
+  if (is_channels_last(node))
+    return internal_error(graph.source + ": " + node.describe() +
+                          ": channels-last, which the reference backend does not run; use --backend ref");
   const auto& list = factories_[static_cast<size_t>(node.op)];
   Status last = unsupported(graph.source + ": " + node.describe() + ": no kernel for op " + op_name(node.op));
   for (KernelFactory factory : list) {

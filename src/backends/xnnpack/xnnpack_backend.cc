@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <mutex>
 
+#include "backends/float_onnx_conv.h"
 #include "backends/xnnpack/xnnpack_factories.h"
 #include "backends/xnnpack/xnnpack_operator.h"
 
@@ -96,10 +97,27 @@ Result<std::unique_ptr<Kernel>> XnnpackBackend::make(const Node& node, const Gra
       return xnn::make_onnx_gemm(node, graph, pool_);
     case OpKind::kGlobalAveragePool:
       return xnn::make_global_average_pool(node, graph, pool_);
+    case OpKind::kMaxPool:
+      return xnn::make_onnx_max_pool(node, graph, pool_);
     case OpKind::kFullyConnected:
       return xnn::make_fully_connected(node, graph, pool_);
     default:
       return not_handled(graph, node, "XNNPACK backend does not take this op");
+  }
+}
+
+bool XnnpackBackend::takes_channels_last(const Node& node, const Graph& graph) const {
+  switch (node.op) {
+    case OpKind::kConv:
+      return float_onnx_conv2d(graph, node).is_ok();
+    case OpKind::kMaxPool:
+      return xnn::takes_onnx_max_pool(node, graph);
+    case OpKind::kGlobalAveragePool: {
+      const Value& x = input_of(graph, node, 0);
+      return x.dtype == DType::kFloat32 && x.shape.rank() == 4 && x.shape.num_elements().value_or(0) > 0;
+    }
+    default:
+      return false;
   }
 }
 

@@ -26,6 +26,10 @@ class XnnpackBackend {
   // node (then the reference backend runs it). Any other error is the model's fault.
   Result<std::unique_ptr<Kernel>> make(const Node& node, const Graph& graph) const;
 
+  // Whether make() takes this node, as imported (NCHW), once the layout pass has made it
+  // channels-last (runtime/channels_last.h).
+  bool takes_channels_last(const Node& node, const Graph& graph) const;
+
   // The threads XNNPACK's operators run on (the caller's included).
   int threads() const;
 

@@ -1,8 +1,7 @@
 // Elementwise ops on XNNPACK, which are indifferent to layout and so serve TFLite's NHWC and
 // ONNX's NCHW graphs alike: Logistic (ONNX Sigmoid), Relu and Relu6 (as a clamp), HardSwish
 // on float32; Add, Sub and Mul with numpy broadcasting on float32, and Add and Mul on uint8
-// and int8 (XNNPACK's quantized arithmetic, as TFLite's own XNNPACK path); ONNX
-// GlobalAveragePool on NCHW float32.
+// and int8 (XNNPACK's quantized arithmetic, as TFLite's own XNNPACK path).
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -215,28 +214,6 @@ Result<std::unique_ptr<Kernel>> make_binary(const Node& n, const Graph& g, pthre
     default:
       return not_handled(g, n, "XNNPACK runs float32, uint8 and int8 arithmetic");
   }
-}
-
-Result<std::unique_ptr<Kernel>> make_global_average_pool(const Node& n, const Graph& g,
-                                                         pthreadpool_t pool) {
-  const Value& x = input_of(g, n, 0);
-  if (x.dtype != DType::kFloat32 || x.shape.rank() < 3)
-    return not_handled(g, n, "float32 [N, C, spatial...] only");
-  const size_t batch = static_cast<size_t>(x.shape[0]), channels = static_cast<size_t>(x.shape[1]);
-  size_t width = 1;
-  for (size_t i = 2; i < x.shape.rank(); ++i) width *= static_cast<size_t>(x.shape[i]);
-  if (batch == 0 || channels == 0 || width == 0) return not_handled(g, n, "empty tensor");
-  xnn_operator_t op = nullptr;
-  OUTPOST_RETURN_IF_ERROR(check_create(
-      xnn_create_global_average_pooling_ncw_f32(channels, -INFINITY, INFINITY, 0, &op), g, n));
-  return kernel_of(
-      op,
-      [=](xnn_operator_t o, std::span<const TensorView> in, std::span<const TensorView> out,
-          pthreadpool_t p) {
-        return xnn_setup_global_average_pooling_ncw_f32(o, batch, width, in[0].as<const float>(),
-                                                        out[0].as<float>(), p);
-      },
-      pool);
 }
 
 }  // namespace outpost::xnn

@@ -13,7 +13,7 @@ namespace outpost::xnn {
 Result<std::unique_ptr<Kernel>> make_conv2d(const Node& n, const Graph& g, pthreadpool_t pool);
 Result<std::unique_ptr<Kernel>> make_depthwise_conv2d(const Node& n, const Graph& g,
                                                       pthreadpool_t pool);
-// ONNX Conv (NCHW), with a transpose on either side.
+// ONNX Conv made channels-last by the layout pass.
 Result<std::unique_ptr<Kernel>> make_onnx_conv(const Node& n, const Graph& g, pthreadpool_t pool);
 Result<std::unique_ptr<Kernel>> make_fully_connected(const Node& n, const Graph& g,
                                                      pthreadpool_t pool);
@@ -24,8 +24,11 @@ Result<std::unique_ptr<Kernel>> make_onnx_gemm(const Node& n, const Graph& g, pt
 Result<std::unique_ptr<Kernel>> make_unary(const Node& n, const Graph& g, pthreadpool_t pool);
 // Add, Sub, Mul (float32), Add and Mul (uint8, int8), numpy broadcasting.
 Result<std::unique_ptr<Kernel>> make_binary(const Node& n, const Graph& g, pthreadpool_t pool);
-// ONNX GlobalAveragePool on NCHW float32.
+// ONNX GlobalAveragePool on float32, NCHW or channels-last.
 Result<std::unique_ptr<Kernel>> make_global_average_pool(const Node& n, const Graph& g,
                                                          pthreadpool_t pool);
+// ONNX MaxPool (2-D, float32, one output) made channels-last by the layout pass.
+bool takes_onnx_max_pool(const Node& n, const Graph& g);
+Result<std::unique_ptr<Kernel>> make_onnx_max_pool(const Node& n, const Graph& g, pthreadpool_t pool);
 
 }  // namespace outpost::xnn

@@ -1,9 +1,6 @@
-// ONNX Conv (NCHW, 2-D, float32, constant weights) on XNNPACK, which computes NHWC: the weights
-// are reordered OIHW -> OHWI and packed once; each run transposes the input to NHWC in a buffer
-// made here, runs the convolution, and transposes the output back. The two transposes are
-// memory-bound and cost little beside the convolution; the layout pass that removes them
-// between consecutive convolutions (docs/design/backends.md) is not built yet.
-#include <algorithm>
+// ONNX Conv (2-D, float32, constant weights) on XNNPACK, which computes NHWC: the layout pass
+// (runtime/channels_last.h) makes the node channels-last, so the convolution reads and writes
+// the planned buffers as they are. The weights are reordered OIHW -> OHWI and packed once.
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -13,79 +10,12 @@
 #include "backends/xnnpack/xnnpack_operator.h"
 
 namespace outpost::xnn {
-namespace {
-
-struct Layout {
-  size_t batch, channels, height, width;
-};
-
-// out[c][r] = in[r][c] for an rows x cols matrix, in 32 x 32 tiles so that both the strided
-// reads and the strided writes stay within a few cache lines.
-void transpose(const float* in, float* out, size_t rows, size_t cols) {
-  constexpr size_t kTile = 32;
-  for (size_t r0 = 0; r0 < rows; r0 += kTile) {
-    const size_t r1 = std::min(rows, r0 + kTile);
-    for (size_t c0 = 0; c0 < cols; c0 += kTile) {
-      const size_t c1 = std::min(cols, c0 + kTile);
-      for (size_t r = r0; r < r1; ++r)
-        for (size_t c = c0; c < c1; ++c) out[c * rows + r] = in[r * cols + c];
-    }
-  }
-}
-
-// [N, C, H, W] -> [N, H, W, C]: per image, the [C, HW] matrix transposed.
-void to_nhwc(const float* in, float* out, const Layout& l) {
-  const size_t image = l.channels * l.height * l.width;
-  for (size_t n = 0; n < l.batch; ++n)
-    transpose(in + n * image, out + n * image, l.channels, l.height * l.width);
-}
-
-// [N, H, W, C] -> [N, C, H, W].
-void to_nchw(const float* in, float* out, const Layout& l) {
-  const size_t image = l.channels * l.height * l.width;
-  for (size_t n = 0; n < l.batch; ++n)
-    transpose(in + n * image, out + n * image, l.height * l.width, l.channels);
-}
-
-class NchwConvKernel final : public Kernel {
- public:
-  NchwConvKernel(OperatorPtr op, Layout in, Layout out, pthreadpool_t pool)
-      : op_(std::move(op)),
-        in_(in),
-        out_(out),
-        pool_(pool),
-        nhwc_in_(in.batch * in.channels * in.height * in.width + 16),
-        nhwc_out_(out.batch * out.channels * out.height * out.width + 16) {}
-
-  Status bind(std::span<const TensorView>, std::span<const TensorView>) override {
-    const xnn_status s = xnn_setup_convolution2d_nhwc_f32(
-        op_.get(), in_.batch, in_.height, in_.width, nhwc_in_.data(), nhwc_out_.data(), pool_);
-    if (s != xnn_status_success) return internal_error("XNNPACK setup failed: " + status_name(s));
-    return Status::ok();
-  }
-
-  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
-    to_nhwc(inputs[0].as<const float>(), nhwc_in_.data(), in_);
-    xnn_run_operator(op_.get(), pool_);
-    to_nchw(nhwc_out_.data(), outputs[0].as<float>(), out_);
-  }
-
- private:
-  OperatorPtr op_;
-  Layout in_, out_;
-  pthreadpool_t pool_;
-  // Made once here; XNNPACK may read a few bytes past the input's end, hence its slack.
-  std::vector<float> nhwc_in_;
-  std::vector<float> nhwc_out_;
-};
-
-}  // namespace
 
 Result<std::unique_ptr<Kernel>> make_onnx_conv(const Node& n, const Graph& g, pthreadpool_t pool) {
+  if (!is_channels_last(n))
+    return not_handled(g, n, "XNNPACK runs convolutions channels-last (the layout pass makes them so)");
   OUTPOST_ASSIGN_OR_RETURN(const FloatOnnxConv2D conv, float_onnx_conv2d(g, n));
-  const Value& x = input_of(g, n, 0);
   const Value& w = input_of(g, n, 1);
-  const Value& y = output_of(g, n);
   const OnnxWindow& win = conv.window;
   const int64_t group = conv.group, in_c = conv.in_channels, out_c = conv.out_channels;
 
@@ -113,11 +43,14 @@ Result<std::unique_ptr<Kernel>> make_onnx_conv(const Node& n, const Graph& g, pt
           n.attrs.get_float("activation_min", -INFINITY),
           n.attrs.get_float("activation_max", INFINITY), 0, &op),
       g, n));
-  const Layout in{static_cast<size_t>(x.shape[0]), static_cast<size_t>(in_c),
-                  static_cast<size_t>(x.shape[2]), static_cast<size_t>(x.shape[3])};
-  const Layout out{static_cast<size_t>(y.shape[0]), static_cast<size_t>(out_c),
-                   static_cast<size_t>(y.shape[2]), static_cast<size_t>(y.shape[3])};
-  return std::unique_ptr<Kernel>(std::make_unique<NchwConvKernel>(OperatorPtr(op), in, out, pool));
+  const size_t batch = static_cast<size_t>(conv.x[0]), height = static_cast<size_t>(conv.x[2]),
+               width = static_cast<size_t>(conv.x[3]);
+  SetupFn setup = [batch, height, width](xnn_operator_t o, std::span<const TensorView> in,
+                                         std::span<const TensorView> out, pthreadpool_t p) {
+    return xnn_setup_convolution2d_nhwc_f32(o, batch, height, width, in[0].as<const float>(),
+                                            out[0].as<float>(), p);
+  };
+  return std::unique_ptr<Kernel>(std::make_unique<OperatorKernel>(OperatorPtr(op), std::move(setup), pool));
 }
 
 }  // namespace outpost::xnn

@@ -1,0 +1,111 @@
+// ONNX pools on XNNPACK, float32: GlobalAveragePool on NCHW (XNNPACK's NCW operator) or
+// channels-last (its NWC one), and MaxPool channels-last once the layout pass has made it so.
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <utility>
+
+#include "backends/xnnpack/xnnpack_factories.h"
+#include "backends/xnnpack/xnnpack_operator.h"
+#include "ir/channels_last.h"
+#include "ir/onnx_window.h"
+
+namespace outpost::xnn {
+namespace {
+
+std::unique_ptr<Kernel> kernel_of(xnn_operator_t op, SetupFn setup, pthreadpool_t pool) {
+  return std::make_unique<OperatorKernel>(OperatorPtr(op), std::move(setup), pool);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Kernel>> make_global_average_pool(const Node& n, const Graph& g,
+                                                         pthreadpool_t pool) {
+  const Value& x = input_of(g, n, 0);
+  if (x.dtype != DType::kFloat32 || x.shape.rank() < 3)
+    return not_handled(g, n, "float32 [N, C, spatial...] only");
+  const Shape nchw = logical_nchw(x.shape, n);
+  const size_t batch = static_cast<size_t>(nchw[0]), channels = static_cast<size_t>(nchw[1]);
+  size_t width = 1;
+  for (size_t i = 2; i < nchw.rank(); ++i) width *= static_cast<size_t>(nchw[i]);
+  if (batch == 0 || channels == 0 || width == 0) return not_handled(g, n, "empty tensor");
+  xnn_operator_t op = nullptr;
+  if (is_channels_last(n)) {
+    // [N, H*W, C] averaged over the middle dimension.
+    OUTPOST_RETURN_IF_ERROR(check_create(
+        xnn_create_global_average_pooling_nwc_f32(channels, channels, channels, -INFINITY,
+                                                  INFINITY, 0, &op),
+        g, n));
+    return kernel_of(
+        op,
+        [=](xnn_operator_t o, std::span<const TensorView> in, std::span<const TensorView> out,
+            pthreadpool_t p) {
+          return xnn_setup_global_average_pooling_nwc_f32(o, batch, width, in[0].as<const float>(),
+                                                          out[0].as<float>(), p);
+        },
+        pool);
+  }
+  OUTPOST_RETURN_IF_ERROR(check_create(
+      xnn_create_global_average_pooling_ncw_f32(channels, -INFINITY, INFINITY, 0, &op), g, n));
+  return kernel_of(
+      op,
+      [=](xnn_operator_t o, std::span<const TensorView> in, std::span<const TensorView> out,
+          pthreadpool_t p) {
+        return xnn_setup_global_average_pooling_ncw_f32(o, batch, width, in[0].as<const float>(),
+                                                        out[0].as<float>(), p);
+      },
+      pool);
+}
+
+bool takes_onnx_max_pool(const Node& n, const Graph& g) {
+  if (n.outputs.size() != 1 || n.inputs.empty()) return false;  // no Indices output
+  const Value& x = input_of(g, n, 0);
+  if (x.dtype != DType::kFloat32 || x.shape.rank() != 4) return false;
+  auto win = onnx_window(g, n, logical_nchw(x.shape, n), nullptr);
+  if (!win.is_ok()) return false;
+  for (size_t d = 0; d < 2; ++d) {
+    // XNNPACK reads a padded position as the nearest input pixel, which is inside an undilated
+    // window and so cannot change its maximum; with dilation it could be outside.
+    if (win.value().dilations[d] != 1 || win.value().pad_begin[d] < 0 || win.value().pad_end[d] < 0)
+      return false;
+  }
+  return true;
+}
+
+Result<std::unique_ptr<Kernel>> make_onnx_max_pool(const Node& n, const Graph& g, pthreadpool_t pool) {
+  if (!is_channels_last(n))
+    return not_handled(g, n, "XNNPACK runs MaxPool channels-last (the layout pass makes it so)");
+  if (!takes_onnx_max_pool(n, g))
+    return not_handled(g, n, "XNNPACK takes 2-D float32 MaxPool without indices or dilation");
+  const Shape x = logical_nchw(input_of(g, n, 0).shape, n);
+  OUTPOST_ASSIGN_OR_RETURN(const OnnxWindow win, onnx_window(g, n, x, nullptr));
+  // XNNPACK's output extent is floor((padded - kernel) / stride) + 1; ceil_mode's extra window,
+  // when ONNX keeps one, gets the padding at the end it needs.
+  int64_t pad_end[2];
+  for (size_t d = 0; d < 2; ++d) {
+    const int64_t needed = (win.out[d] - 1) * win.strides[d] + win.kernel[d] - win.in[d] - win.pad_begin[d];
+    pad_end[d] = needed > win.pad_end[d] ? needed : win.pad_end[d];
+  }
+  const size_t channels = static_cast<size_t>(x[1]);
+  xnn_operator_t op = nullptr;
+  OUTPOST_RETURN_IF_ERROR(check_create(
+      xnn_create_max_pooling2d_nhwc_f32(
+          static_cast<uint32_t>(win.pad_begin[0]), static_cast<uint32_t>(pad_end[1]),
+          static_cast<uint32_t>(pad_end[0]), static_cast<uint32_t>(win.pad_begin[1]),
+          static_cast<uint32_t>(win.kernel[0]), static_cast<uint32_t>(win.kernel[1]),
+          static_cast<uint32_t>(win.strides[0]), static_cast<uint32_t>(win.strides[1]), 1, 1,
+          channels, channels, channels, -INFINITY, INFINITY, 0, &op),
+      g, n));
+  const size_t batch = static_cast<size_t>(x[0]), height = static_cast<size_t>(x[2]),
+               width = static_cast<size_t>(x[3]);
+  return kernel_of(
+      op,
+      [=](xnn_operator_t o, std::span<const TensorView> in, std::span<const TensorView> out,
+          pthreadpool_t p) {
+        return xnn_setup_max_pooling2d_nhwc_f32(o, batch, height, width, in[0].as<const float>(),
+                                                out[0].as<float>(), p);
+      },
+      pool);
+}
+
+}  // namespace outpost::xnn

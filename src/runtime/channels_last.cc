@@ -1,0 +1,255 @@
+#include "runtime/channels_last.h"
+
+#include <array>
+#include <cstring>
+#include <map>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "ir/channels_last.h"
+
+namespace outpost {
+namespace {
+
+constexpr std::array<int64_t, 4> kToNhwc = {0, 2, 3, 1};
+constexpr std::array<int64_t, 4> kToNchw = {0, 3, 1, 2};
+
+Shape permuted(const Shape& s, const std::array<int64_t, 4>& perm) {
+  return Shape({s[static_cast<size_t>(perm[0])], s[static_cast<size_t>(perm[1])],
+                s[static_cast<size_t>(perm[2])], s[static_cast<size_t>(perm[3])]});
+}
+
+bool is_float_4d(const Value& v) { return v.dtype == DType::kFloat32 && v.shape.rank() == 4; }
+
+bool is_layout_blind_unary(OpKind op) {
+  switch (op) {
+    case OpKind::kRelu:
+    case OpKind::kRelu6:
+    case OpKind::kClip:
+    case OpKind::kLogistic:
+    case OpKind::kTanh:
+    case OpKind::kHardSigmoid:
+    case OpKind::kHardSwish:
+    case OpKind::kLeakyRelu:
+    case OpKind::kElu:
+    case OpKind::kSoftplus:
+    case OpKind::kAbs:
+    case OpKind::kNeg:
+    case OpKind::kExp:
+    case OpKind::kSqrt:
+    case OpKind::kErf:
+    case OpKind::kIdentity:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_layout_blind_binary(OpKind op) {
+  return op == OpKind::kAdd || op == OpKind::kSub || op == OpKind::kMul || op == OpKind::kDiv;
+}
+
+// Layout-sensitive ops a backend may run channels-last: the node says so with its attribute.
+bool is_layout_sensitive(OpKind op) {
+  return op == OpKind::kConv || op == OpKind::kMaxPool || op == OpKind::kGlobalAveragePool;
+}
+
+class ChannelsLastPass {
+ public:
+  ChannelsLastPass(Graph& g, const RunsChannelsLast& runs) : g_(g), runs_(runs) {
+    channels_last_.assign(g.values.size(), false);
+    is_graph_output_.insert(g.outputs.begin(), g.outputs.end());
+  }
+
+  ChannelsLastStats run() {
+    // The backends judge each node as imported, before any shape here changes.
+    std::vector<bool> backend_takes(g_.nodes.size());
+    for (size_t i = 0; i < g_.nodes.size(); ++i)
+      backend_takes[i] = is_layout_sensitive(g_.nodes[i].op) && runs_(g_.nodes[i], g_);
+    std::vector<Node> nodes = std::move(g_.nodes);
+    g_.nodes.clear();
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      Node& node = nodes[i];
+      if (wants_channels_last(node, backend_takes[i]))
+        convert(node);
+      else
+        for (int& id : node.inputs)
+          if (id != kNoValue && channels_last(id)) id = in_layout(id, false);
+      g_.nodes.push_back(std::move(node));
+      restore_graph_outputs();
+    }
+    return stats_;
+  }
+
+ private:
+  bool channels_last(int id) const {
+    return static_cast<size_t>(id) < channels_last_.size() && channels_last_[static_cast<size_t>(id)];
+  }
+
+  // Whether a non-constant input is, or can cheaply be made, channels-last.
+  bool any_input_channels_last(const Node& n) const {
+    for (int id : n.inputs)
+      if (id != kNoValue && channels_last(id)) return true;
+    return false;
+  }
+
+  bool wants_channels_last(const Node& n, bool backend_takes) const {
+    if (n.outputs.size() != 1 || n.inputs.empty() || n.inputs[0] == kNoValue) return false;
+    if (!is_float_4d(g_.value(n.outputs[0]))) return false;
+    if (is_layout_sensitive(n.op)) {
+      if (!is_float_4d(g_.value(n.inputs[0])) || !backend_takes) return false;
+      // A convolution starts a channels-last region; a pool joins one (alone, its two
+      // transposes would cost more than it saves).
+      return n.op == OpKind::kConv || channels_last(n.inputs[0]);
+    }
+    if (is_layout_blind_unary(n.op)) {
+      // Clip's bounds and the like are scalars; only the data input has a layout.
+      return channels_last(n.inputs[0]);
+    }
+    if (is_layout_blind_binary(n.op) || n.op == OpKind::kConcat) {
+      for (int id : n.inputs) {
+        if (id == kNoValue) return false;
+        const Value& v = g_.value(id);
+        if (v.dtype != DType::kFloat32) return false;
+        if (v.is_constant() ? v.shape.rank() > 4 : v.shape.rank() != 4) return false;
+        if (n.op == OpKind::kConcat && v.is_constant()) return false;
+      }
+      return any_input_channels_last(n);
+    }
+    return false;
+  }
+
+  void convert(Node& n) {
+    ++stats_.nodes;
+    if (is_layout_sensitive(n.op)) {
+      n.attrs.set("channels_last", int64_t{1});
+      n.inputs[0] = in_layout(n.inputs[0], true);  // weights and bias keep their layout
+    } else if (is_layout_blind_unary(n.op)) {
+      n.inputs[0] = in_layout(n.inputs[0], true);
+    } else {
+      for (int& id : n.inputs)
+        id = g_.value(id).is_constant() ? permuted_constant(id) : in_layout(id, true);
+      if (n.op == OpKind::kConcat) {
+        int64_t axis = n.attrs.get_int("axis", 0);
+        if (axis < 0) axis += 4;
+        n.attrs.set("axis", kToNchw[static_cast<size_t>(axis)]);  // NCHW axis a is NHWC axis kToNchw[a]
+      }
+    }
+    const int out = n.outputs[0];
+    Value& v = g_.value(out);
+    v.shape = permuted(v.shape, kToNhwc);
+    set_channels_last(out);
+  }
+
+  void set_channels_last(int id) {
+    if (static_cast<size_t>(id) >= channels_last_.size()) channels_last_.resize(static_cast<size_t>(id) + 1, false);
+    channels_last_[static_cast<size_t>(id)] = true;
+  }
+
+  // `id` in the wanted layout: itself, or the output of a Transpose made once per direction.
+  int in_layout(int id, bool want_channels_last) {
+    if (channels_last(id) == want_channels_last) return id;
+    auto& cache = want_channels_last ? to_nhwc_ : to_nchw_;
+    if (auto it = cache.find(id); it != cache.end()) return it->second;
+    const int converted = add_transpose(id, want_channels_last);
+    cache[id] = converted;
+    return converted;
+  }
+
+  int add_transpose(int id, bool to_channels_last) {
+    Value v = g_.value(id);
+    v.id = 0;
+    v.producer = -1;
+    v.name += to_channels_last ? "/nhwc" : "/nchw";
+    v.shape = permuted(v.shape, to_channels_last ? kToNhwc : kToNchw);
+    const int out = g_.add_value(std::move(v));
+    if (to_channels_last) set_channels_last(out);
+    Node t;
+    t.op = OpKind::kTranspose;
+    t.name = g_.value(out).name;
+    t.inputs = {id};
+    t.outputs = {out};
+    const auto& perm = to_channels_last ? kToNhwc : kToNchw;
+    t.attrs.set("perm", std::vector<int64_t>(perm.begin(), perm.end()));
+    g_.nodes.push_back(std::move(t));
+    ++stats_.transposes;
+    return out;
+  }
+
+  // A graph output must stay NCHW: its producer writes a channels-last twin, and a Transpose
+  // writes the output itself.
+  void restore_graph_outputs() {
+    Node& last = g_.nodes.back();
+    for (int& out : last.outputs) {
+      if (!channels_last(out) || !is_graph_output_.count(out)) continue;
+      const int graph_output = out;
+      Value twin = g_.value(graph_output);
+      twin.id = 0;
+      twin.name += "/nhwc";
+      const int nhwc = g_.add_value(std::move(twin));
+      set_channels_last(nhwc);
+      channels_last_[static_cast<size_t>(graph_output)] = false;
+      Value& original = g_.value(graph_output);
+      original.shape = permuted(original.shape, kToNchw);
+      out = nhwc;
+      to_nhwc_[graph_output] = nhwc;
+      Node t;
+      t.op = OpKind::kTranspose;
+      t.name = original.name + "/nchw";
+      t.inputs = {nhwc};
+      t.outputs = {graph_output};
+      t.attrs.set("perm", std::vector<int64_t>(kToNchw.begin(), kToNchw.end()));
+      g_.nodes.push_back(std::move(t));
+      ++stats_.transposes;
+      return;  // the nodes converted have one output
+    }
+  }
+
+  // A constant operand of an elementwise node, broadcast against 4-D NCHW, as the same
+  // broadcast against NHWC: right-aligned to rank 4, then permuted (data included).
+  int permuted_constant(int id) {
+    const Value& c = g_.value(id);
+    if (c.shape.num_elements().value_or(0) <= 1) return id;
+    if (auto it = permuted_constants_.find(id); it != permuted_constants_.end()) return it->second;
+    std::vector<int64_t> dims(4 - c.shape.rank(), 1);
+    for (int64_t d : c.shape.dims()) dims.push_back(d);
+    const Shape nchw{std::vector<int64_t>(dims)};
+    const Shape nhwc = permuted(nchw, kToNhwc);
+    const size_t elem = dtype_size(c.dtype);
+    std::vector<uint8_t> bytes(static_cast<size_t>(nchw.num_elements().value_or(0)) * elem);
+    const uint8_t* src = c.constant.bytes;
+    size_t o = 0;
+    for (int64_t n = 0; n < nchw[0]; ++n)
+      for (int64_t h = 0; h < nchw[2]; ++h)
+        for (int64_t w = 0; w < nchw[3]; ++w)
+          for (int64_t ch = 0; ch < nchw[1]; ++ch, o += elem) {
+            const int64_t i = ((n * nchw[1] + ch) * nchw[2] + h) * nchw[3] + w;
+            std::memcpy(bytes.data() + o, src + static_cast<size_t>(i) * elem, elem);
+          }
+    Value v;
+    v.name = c.name + "/nhwc";
+    v.dtype = c.dtype;
+    v.shape = nhwc;
+    v.quant = c.quant;
+    set_owned_constant(v, std::move(bytes));
+    const int out = g_.add_value(std::move(v));
+    permuted_constants_[id] = out;
+    return out;
+  }
+
+  Graph& g_;
+  const RunsChannelsLast& runs_;
+  std::vector<bool> channels_last_;
+  std::set<int> is_graph_output_;
+  std::map<int, int> to_nhwc_, to_nchw_, permuted_constants_;
+  ChannelsLastStats stats_;
+};
+
+}  // namespace
+
+ChannelsLastStats convert_to_channels_last(Graph& graph, const RunsChannelsLast& runs_channels_last) {
+  return ChannelsLastPass(graph, runs_channels_last).run();
+}
+
+}  // namespace outpost
