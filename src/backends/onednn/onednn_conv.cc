@@ -124,6 +124,9 @@ Result<std::unique_ptr<Kernel>> make_onnx_conv(const Node& n, const Graph& g,
                  : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
                                                    dnnl::algorithm::convolution_direct, src_md,
                                                    w_any, dst_md, strides, dilates, pad_l, pad_r);
+    // The JIT convolutions split their work for the thread count current when the primitive
+    // is made (and then ask OpenMP for exactly that many threads): make it ours first.
+    omp_set_num_threads(state.threads);
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
     // A Relu or Clip folded in by runtime/activation_fusion, applied as the output is written.

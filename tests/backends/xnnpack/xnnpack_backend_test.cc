@@ -150,6 +150,26 @@ TEST(XnnpackThreads, AnIdleOnnxSessionBurnsNoCpu) {
   EXPECT_LT(used, 0.02);
 }
 
+TEST(XnnpackThreads, AOneThreadOnnxSessionComputesOnOneThread) {
+  // oneDNN's JIT convolutions split their work for the OpenMP thread count current when the
+  // primitive is made; made under the process default (all cores), a --threads 1 session ran
+  // every convolution on two threads. CPU time over wall time tells: one busy thread, ~1.
+  const std::string path = testing::torchvision_path("resnet18.onnx");
+  OUTPOST_SKIP_UNLESS_EXISTS(path);
+  auto session = open_or_fail(path, 1);
+  ASSERT_NE(session, nullptr);
+  ASSERT_GT(session->stats().nodes_on_onednn, 0);
+  ASSERT_TRUE(session->run().is_ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // earlier tests' workers settle
+  const double cpu_start = cpu_seconds();
+  const auto wall_start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(session->run().is_ok());
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  const double cpu = cpu_seconds() - cpu_start;
+  std::printf("[threads] 1-thread ONNX session: %.3f s CPU over %.3f s wall\n", cpu, wall);
+  EXPECT_LT(cpu, 1.3 * wall);
+}
+
 // Conv nodes per backend, from the session's own profile.
 std::map<std::string, int> conv_nodes_by_backend(Session& session) {
   std::map<std::string, int> out;
