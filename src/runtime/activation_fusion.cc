@@ -32,9 +32,37 @@ bool activation_bounds(const Graph& g, const Node& n, float* lo, float* hi) {
   return !std::isnan(*lo) && !std::isnan(*hi) && *lo <= *hi;
 }
 
+// The fused-activation name of TFLite's elementwise ops (`activation`) that clamps to [lo, hi],
+// or nullptr when none does.
+const char* fused_activation_name(float lo, float hi) {
+  if (lo == 0.0f && std::isinf(hi) && hi > 0) return "relu";
+  if (lo == 0.0f && hi == 6.0f) return "relu6";
+  if (lo == -1.0f && hi == 1.0f) return "relu_n1_to_1";
+  return nullptr;
+}
+
+// Folds the activation into its producer, when that is a float32 node this pass knows to clamp
+// its own output: a Conv (any bounds) or an Add/Sub/Mul (TFLite's three named clamps, which the
+// elementwise kernels of every backend apply).
+bool fold_into(Node& producer, float lo, float hi) {
+  if (producer.op == OpKind::kConv) {
+    if (producer.attrs.has("activation_min")) return false;
+    producer.attrs.set("activation_min", lo);
+    producer.attrs.set("activation_max", hi);
+    return true;
+  }
+  const bool elementwise = producer.op == OpKind::kAdd || producer.op == OpKind::kSub ||
+                           producer.op == OpKind::kMul;
+  const char* name = fused_activation_name(lo, hi);
+  if (!elementwise || name == nullptr || producer.attrs.get_string("activation", "none") != "none")
+    return false;
+  producer.attrs.set("activation", std::string(name));
+  return true;
+}
+
 }  // namespace
 
-int fuse_conv_activations(Graph& graph) {
+int fuse_activations(Graph& graph) {
   // Readers of each value, and whether it leaves the graph.
   std::vector<int> readers(graph.values.size(), 0);
   for (const Node& n : graph.nodes)
@@ -50,19 +78,16 @@ int fuse_conv_activations(Graph& graph) {
   for (Node& act : graph.nodes) {
     float lo, hi;
     if (act.inputs.empty() || act.inputs[0] == kNoValue || act.outputs.size() != 1) continue;
-    const int conv_out = act.inputs[0];
-    const int p = producer[static_cast<size_t>(conv_out)];
-    if (p < 0 || readers[static_cast<size_t>(conv_out)] != 1) continue;
-    Node& conv = graph.nodes[static_cast<size_t>(p)];
-    if (conv.op != OpKind::kConv || conv.outputs.size() != 1 || conv.attrs.has("activation_min"))
-      continue;
-    if (graph.value(conv_out).dtype != DType::kFloat32 ||
+    const int clamped = act.inputs[0];
+    const int p = producer[static_cast<size_t>(clamped)];
+    if (p < 0 || readers[static_cast<size_t>(clamped)] != 1) continue;
+    Node& source = graph.nodes[static_cast<size_t>(p)];
+    if (source.outputs.size() != 1) continue;
+    if (graph.value(clamped).dtype != DType::kFloat32 ||
         graph.value(act.outputs[0]).dtype != DType::kFloat32)
       continue;
-    if (!activation_bounds(graph, act, &lo, &hi)) continue;
-    conv.attrs.set("activation_min", lo);
-    conv.attrs.set("activation_max", hi);
-    conv.outputs[0] = act.outputs[0];
+    if (!activation_bounds(graph, act, &lo, &hi) || !fold_into(source, lo, hi)) continue;
+    source.outputs[0] = act.outputs[0];
     drop[static_cast<size_t>(&act - graph.nodes.data())] = true;
     ++fused;
   }

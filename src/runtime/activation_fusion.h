@@ -1,8 +1,10 @@
-// Folds an ONNX Conv's activation into the convolution: a Relu, or a Clip with constant bounds
-// (ReLU6), that is the only reader of a float32 Conv's output. The Conv gets the attributes
-// `activation_min` / `activation_max` and writes the activation's output itself; the activation
-// node goes. Every Conv kernel (reference, XNNPACK, oneDNN) clamps to those bounds, so a fused
-// graph computes what the unfused one did in one pass over the output instead of two.
+// Folds an activation into the node that produces its input: a Relu, or a Clip with constant
+// bounds (ReLU6), that is the only reader of a float32 node's output. A Conv gets the attributes
+// `activation_min` / `activation_max`; an Add, Sub or Mul (a residual add and its Relu) gets
+// TFLite's fused `activation` (relu, relu6, relu_n1_to_1; other bounds stay unfused). The
+// producer then writes the activation's output itself and the activation node goes. Every
+// kernel of those ops (reference, XNNPACK, oneDNN) clamps as told, so a fused graph computes
+// what the unfused one did in one pass over the output instead of two.
 #pragma once
 
 #include "ir/graph.h"
@@ -10,6 +12,6 @@
 namespace outpost {
 
 // Returns the number of activations folded.
-int fuse_conv_activations(Graph& graph);
+int fuse_activations(Graph& graph);
 
 }  // namespace outpost

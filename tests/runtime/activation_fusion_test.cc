@@ -52,7 +52,7 @@ Graph conv_then(Node act_template, DType dtype = DType::kFloat32) {
 
 TEST(ActivationFusion, ReluFoldsIntoTheConvWhichWritesItsOutput) {
   Graph g = conv_then(node(OpKind::kRelu, {}, {}));
-  EXPECT_EQ(fuse_conv_activations(g), 1);
+  EXPECT_EQ(fuse_activations(g), 1);
   ASSERT_EQ(g.nodes.size(), 1u);
   EXPECT_EQ(g.nodes[0].op, OpKind::kConv);
   EXPECT_EQ(g.nodes[0].outputs[0], g.outputs[0]);
@@ -69,7 +69,7 @@ TEST(ActivationFusion, ClipWithConstantBoundsFoldsAsReluSix) {
   const int lo = add_scalar(g, 0.0f), hi = add_scalar(g, 6.0f);
   g.nodes[1].inputs.push_back(lo);
   g.nodes[1].inputs.push_back(hi);
-  EXPECT_EQ(fuse_conv_activations(g), 1);
+  EXPECT_EQ(fuse_activations(g), 1);
   ASSERT_EQ(g.nodes.size(), 1u);
   EXPECT_EQ(g.nodes[0].attrs.get_float("activation_min", -1.0f), 0.0f);
   EXPECT_EQ(g.nodes[0].attrs.get_float("activation_max", 0.0f), 6.0f);
@@ -78,14 +78,14 @@ TEST(ActivationFusion, ClipWithConstantBoundsFoldsAsReluSix) {
 TEST(ActivationFusion, LeavesAConvOutputThatOthersReadOrTheGraphReturns) {
   Graph g = conv_then(node(OpKind::kRelu, {}, {}));
   g.outputs.push_back(g.nodes[0].outputs[0]);  // the Conv's own output is wanted too
-  EXPECT_EQ(fuse_conv_activations(g), 0);
+  EXPECT_EQ(fuse_activations(g), 0);
   EXPECT_EQ(g.nodes.size(), 2u);
 
   Graph h = conv_then(node(OpKind::kRelu, {}, {}));
   const int other = add(h, "other");
   h.nodes.push_back(node(OpKind::kRelu, {h.nodes[0].outputs[0]}, {other}));  // a second reader
   h.outputs.push_back(other);
-  EXPECT_EQ(fuse_conv_activations(h), 0);
+  EXPECT_EQ(fuse_activations(h), 0);
   EXPECT_EQ(h.nodes.size(), 3u);
 }
 
@@ -93,13 +93,54 @@ TEST(ActivationFusion, LeavesClipWithRuntimeBoundsAndOtherActivations) {
   Graph g = conv_then(node(OpKind::kClip, {}, {}));
   const int lo = add(g, "runtime_min");  // not a constant
   g.nodes[1].inputs.push_back(lo);
-  EXPECT_EQ(fuse_conv_activations(g), 0);
+  EXPECT_EQ(fuse_activations(g), 0);
 
   Graph s = conv_then(node(OpKind::kLogistic, {}, {}));
-  EXPECT_EQ(fuse_conv_activations(s), 0);
+  EXPECT_EQ(fuse_activations(s), 0);
 
   Graph d = conv_then(node(OpKind::kRelu, {}, {}), DType::kFloat64);
-  EXPECT_EQ(fuse_conv_activations(d), 0);
+  EXPECT_EQ(fuse_activations(d), 0);
+}
+
+// x + y -> s -> act -> out (graph output).
+Graph add_then(Node act_template) {
+  Graph g;
+  const int x = add(g, "x"), y = add(g, "y"), sum = add(g, "sum"), out = add(g, "out");
+  g.inputs = {x, y};
+  g.nodes.push_back(node(OpKind::kAdd, {x, y}, {sum}));
+  act_template.inputs.insert(act_template.inputs.begin(), sum);
+  act_template.outputs = {out};
+  g.nodes.push_back(act_template);
+  g.outputs = {out};
+  return g;
+}
+
+TEST(ActivationFusion, AResidualAddTakesItsReluAsTfliteFusedActivation) {
+  Graph g = add_then(node(OpKind::kRelu, {}, {}));
+  EXPECT_EQ(fuse_activations(g), 1);
+  ASSERT_EQ(g.nodes.size(), 1u);
+  EXPECT_EQ(g.nodes[0].op, OpKind::kAdd);
+  EXPECT_EQ(g.nodes[0].attrs.get_string("activation", "none"), "relu");
+  EXPECT_EQ(g.nodes[0].outputs[0], g.outputs[0]);
+
+  Graph six = add_then(node(OpKind::kClip, {}, {}));
+  six.nodes[1].inputs.push_back(add_scalar(six, 0.0f));
+  six.nodes[1].inputs.push_back(add_scalar(six, 6.0f));
+  EXPECT_EQ(fuse_activations(six), 1);
+  EXPECT_EQ(six.nodes[0].attrs.get_string("activation", "none"), "relu6");
+}
+
+TEST(ActivationFusion, AnAddKeepsAClampTfliteHasNoNameForOrASecondActivation) {
+  Graph g = add_then(node(OpKind::kClip, {}, {}));
+  g.nodes[1].inputs.push_back(add_scalar(g, 0.0f));
+  g.nodes[1].inputs.push_back(add_scalar(g, 4.0f));  // no fused activation clamps to [0, 4]
+  EXPECT_EQ(fuse_activations(g), 0);
+  EXPECT_EQ(g.nodes.size(), 2u);
+
+  Graph twice = add_then(node(OpKind::kRelu, {}, {}));
+  twice.nodes[0].attrs.set("activation", std::string("relu6"));
+  EXPECT_EQ(fuse_activations(twice), 0);
+  EXPECT_EQ(twice.nodes[0].attrs.get_string("activation", "none"), "relu6");
 }
 
 }  // namespace
