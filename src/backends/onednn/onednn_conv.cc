@@ -55,11 +55,15 @@ class ConvKernel final : public Kernel {
       user_src_ = memory(nhwc_src_, state_.engine, inputs[0].data);
       user_dst_ = memory(nhwc_dst_, state_.engine, outputs[0].data);
       // A blocked layout gets a buffer of its own (made here, once) and a reorder either side.
-      src_ = pd_.src_desc() == nhwc_src_ ? user_src_ : memory(pd_.src_desc(), state_.engine);
-      dst_ = pd_.dst_desc() == nhwc_dst_ ? user_dst_ : memory(pd_.dst_desc(), state_.engine);
+      src_ = pd_.src_desc() == nhwc_src_
+                 ? user_src_
+                 : memory(pd_.src_desc(), state_.engine, state_.blocked_src.data());
+      dst_ = pd_.dst_desc() == nhwc_dst_
+                 ? user_dst_
+                 : memory(pd_.dst_desc(), state_.engine, state_.blocked_dst.data());
       if (src_ != user_src_) to_src_ = reorder(user_src_, src_);
       if (dst_ != user_dst_) from_dst_ = reorder(dst_, user_dst_);
-      scratchpad_ = memory(pd_.scratchpad_desc(), state_.engine);
+      scratchpad_ = memory(pd_.scratchpad_desc(), state_.engine, state_.scratchpad.data());
       args_ = {{DNNL_ARG_SRC, src_.get()},
                {DNNL_ARG_WEIGHTS, weights_.get()},
                {DNNL_ARG_DST, dst_.get()},
@@ -181,6 +185,9 @@ Result<std::unique_ptr<Kernel>> make_onnx_conv(const Node& n, const Graph& g,
       attr.set_post_ops(ops);
     }
     dnnl::convolution_forward::primitive_desc pd(desc, attr, state.engine);
+    state.scratchpad.need(pd.scratchpad_desc().get_size());
+    if (pd.src_desc() != nhwc_src) state.blocked_src.need(pd.src_desc().get_size());
+    if (pd.dst_desc() != nhwc_dst) state.blocked_dst.need(pd.dst_desc().get_size());
 
     // Weights: OIHW from the model, reordered into the primitive's layout (a copy it owns).
     memory user_w({w_dims, Dt::f32, Tag::oihw}, state.engine,

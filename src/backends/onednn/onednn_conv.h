@@ -2,6 +2,9 @@
 // convolution factory.
 #pragma once
 
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <oneapi/dnnl/dnnl.hpp>
 
@@ -9,10 +12,32 @@
 
 namespace outpost {
 
+// Memory every convolution of a session needs only while it runs (its scratchpad, and the
+// blocked copies of its input and output): kernels run one at a time, so one buffer of the
+// largest size serves them all. Factories state their sizes first; binding, after every kernel
+// is made, allocates once.
+class SharedBuffer {
+ public:
+  void need(size_t bytes) { bytes_ = std::max(bytes_, bytes); }
+  void* data() {
+    if (!data_ && bytes_ > 0) data_.reset(static_cast<uint8_t*>(std::aligned_alloc(64, round_up(bytes_))));
+    return data_.get();
+  }
+
+ private:
+  static size_t round_up(size_t n) { return (n + 63) / 64 * 64; }
+  struct Free {
+    void operator()(uint8_t* p) const { std::free(p); }
+  };
+  size_t bytes_ = 0;
+  std::unique_ptr<uint8_t, Free> data_;
+};
+
 struct OnednnBackend::State {
   dnnl::engine engine;
   mutable dnnl::stream stream;  // executing on it does not change the backend
   int threads = 1;
+  mutable SharedBuffer scratchpad, blocked_src, blocked_dst;
 };
 
 namespace onednn {
