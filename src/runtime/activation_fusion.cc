@@ -60,18 +60,66 @@ bool fold_into(Node& producer, float lo, float hi) {
   return true;
 }
 
+// Readers of each value (a graph output counts as one) and the node producing it.
+struct Uses {
+  std::vector<int> readers, producer;
+  explicit Uses(const Graph& g) : readers(g.values.size(), 0), producer(g.values.size(), -1) {
+    for (const Node& n : g.nodes)
+      for (int id : n.inputs)
+        if (id != kNoValue) ++readers[static_cast<size_t>(id)];
+    for (int id : g.outputs) ++readers[static_cast<size_t>(id)];
+    for (size_t i = 0; i < g.nodes.size(); ++i)
+      for (int id : g.nodes[i].outputs) producer[static_cast<size_t>(id)] = static_cast<int>(i);
+  }
+};
+
+void drop_nodes(Graph& graph, const std::vector<bool>& drop) {
+  std::vector<Node> kept;
+  for (size_t i = 0; i < graph.nodes.size(); ++i)
+    if (!drop[i]) kept.push_back(std::move(graph.nodes[i]));
+  graph.nodes = std::move(kept);
+}
+
+// HardSigmoid(x) with alpha 1/6 and beta 1/2, as exported for PyTorch's hardswish.
+bool is_hard_swish_gate(const Graph& g, const Node& n) {
+  return n.op == OpKind::kHardSigmoid && n.inputs.size() == 1 && n.outputs.size() == 1 &&
+         g.value(n.inputs[0]).dtype == DType::kFloat32 &&
+         std::fabs(n.attrs.get_float("alpha", 0.2f) - 1.0f / 6.0f) < 1e-6f &&
+         n.attrs.get_float("beta", 0.5f) == 0.5f;
+}
+
+// x * HardSigmoid(x) (MobileNetV3's activation, decomposed by ONNX export before opset 14)
+// becomes HardSwish(x), one pass over x instead of two, on XNNPACK's kernel.
+int fuse_hard_swish(Graph& graph) {
+  const Uses uses(graph);
+  std::vector<bool> drop(graph.nodes.size(), false);
+  int fused = 0;
+  for (Node& mul : graph.nodes) {
+    if (mul.op != OpKind::kMul || mul.inputs.size() != 2 || mul.attrs.has("activation")) continue;
+    for (size_t k = 0; k < 2; ++k) {
+      const int gate = mul.inputs[k], x = mul.inputs[1 - k];
+      const int p = uses.producer[static_cast<size_t>(gate)];
+      if (p < 0 || uses.readers[static_cast<size_t>(gate)] != 1 || drop[static_cast<size_t>(p)]) continue;
+      const Node& hs = graph.nodes[static_cast<size_t>(p)];
+      if (!is_hard_swish_gate(graph, hs) || hs.inputs[0] != x) continue;
+      drop[static_cast<size_t>(p)] = true;
+      mul.op = OpKind::kHardSwish;
+      mul.inputs = {x};
+      ++fused;
+      break;
+    }
+  }
+  if (fused > 0) drop_nodes(graph, drop);
+  return fused;
+}
+
 }  // namespace
 
 int fuse_activations(Graph& graph) {
-  // Readers of each value, and whether it leaves the graph.
-  std::vector<int> readers(graph.values.size(), 0);
-  for (const Node& n : graph.nodes)
-    for (int id : n.inputs)
-      if (id != kNoValue) ++readers[static_cast<size_t>(id)];
-  for (int id : graph.outputs) ++readers[static_cast<size_t>(id)];
-  std::vector<int> producer(graph.values.size(), -1);
-  for (size_t i = 0; i < graph.nodes.size(); ++i)
-    for (int id : graph.nodes[i].outputs) producer[static_cast<size_t>(id)] = static_cast<int>(i);
+  const int hard_swishes = fuse_hard_swish(graph);
+  const Uses uses(graph);
+  const std::vector<int>& readers = uses.readers;
+  const std::vector<int>& producer = uses.producer;
 
   std::vector<bool> drop(graph.nodes.size(), false);
   int fused = 0;
@@ -80,7 +128,8 @@ int fuse_activations(Graph& graph) {
     if (act.inputs.empty() || act.inputs[0] == kNoValue || act.outputs.size() != 1) continue;
     const int clamped = act.inputs[0];
     const int p = producer[static_cast<size_t>(clamped)];
-    if (p < 0 || readers[static_cast<size_t>(clamped)] != 1) continue;
+    // (A producer dropped here already, an activation folded before, takes no second one.)
+    if (p < 0 || readers[static_cast<size_t>(clamped)] != 1 || drop[static_cast<size_t>(p)]) continue;
     Node& source = graph.nodes[static_cast<size_t>(p)];
     if (source.outputs.size() != 1) continue;
     if (graph.value(clamped).dtype != DType::kFloat32 ||
@@ -91,13 +140,8 @@ int fuse_activations(Graph& graph) {
     drop[static_cast<size_t>(&act - graph.nodes.data())] = true;
     ++fused;
   }
-  if (fused == 0) return 0;
-  std::vector<Node> kept;
-  kept.reserve(graph.nodes.size() - static_cast<size_t>(fused));
-  for (size_t i = 0; i < graph.nodes.size(); ++i)
-    if (!drop[i]) kept.push_back(std::move(graph.nodes[i]));
-  graph.nodes = std::move(kept);
-  return fused;
+  if (fused > 0) drop_nodes(graph, drop);
+  return hard_swishes + fused;
 }
 
 }  // namespace outpost

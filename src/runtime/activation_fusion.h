@@ -4,14 +4,15 @@
 // TFLite's fused `activation` (relu, relu6, relu_n1_to_1; other bounds stay unfused). The
 // producer then writes the activation's output itself and the activation node goes. Every
 // kernel of those ops (reference, XNNPACK, oneDNN) clamps as told, so a fused graph computes
-// what the unfused one did in one pass over the output instead of two.
+// what the unfused one did in one pass over the output instead of two. First, x * HardSigmoid(x)
+// with PyTorch's constants (alpha 1/6, beta 1/2) becomes one HardSwish(x).
 #pragma once
 
 #include "ir/graph.h"
 
 namespace outpost {
 
-// Returns the number of activations folded.
+// Returns the number of nodes folded away.
 int fuse_activations(Graph& graph);
 
 }  // namespace outpost

@@ -73,12 +73,16 @@ class ChannelsLastPass {
       Node& node = nodes[i];
       if (wants_channels_last(node, backend_takes[i]))
         convert(node);
+      else if (is_transpose(node, kToNhwc) && channels_last(node.inputs[0]))
+        node.op = OpKind::kIdentity;  // the model's own NCHW -> NHWC: the memory already is
       else
         for (int& id : node.inputs)
           if (id != kNoValue && channels_last(id)) id = in_layout(id, false);
+      for (int id : node.outputs) producer_[id] = g_.nodes.size();
       g_.nodes.push_back(std::move(node));
       restore_graph_outputs();
     }
+    drop_unread_transposes();
     return stats_;
   }
 
@@ -113,7 +117,7 @@ class ChannelsLastPass {
         const Value& v = g_.value(id);
         if (v.dtype != DType::kFloat32) return false;
         if (v.is_constant() ? v.shape.rank() > 4 : v.shape.rank() != 4) return false;
-        if (n.op == OpKind::kConcat && v.is_constant()) return false;
+        if (n.op == OpKind::kConcat && v.shape.rank() != 4) return false;
       }
       return any_input_channels_last(n);
     }
@@ -147,11 +151,25 @@ class ChannelsLastPass {
     channels_last_[static_cast<size_t>(id)] = true;
   }
 
-  // `id` in the wanted layout: itself, or the output of a Transpose made once per direction.
+  static bool is_transpose(const Node& n, const std::array<int64_t, 4>& perm) {
+    return n.op == OpKind::kTranspose && n.inputs.size() == 1 &&
+           n.attrs.get_ints("perm") == std::vector<int64_t>(perm.begin(), perm.end());
+  }
+
+  // `id` in the wanted layout: itself, the NHWC tensor the model itself transposed it from, or
+  // the output of a Transpose made here once per direction.
   int in_layout(int id, bool want_channels_last) {
     if (channels_last(id) == want_channels_last) return id;
     auto& cache = want_channels_last ? to_nhwc_ : to_nchw_;
     if (auto it = cache.find(id); it != cache.end()) return it->second;
+    if (want_channels_last) {
+      // A model converted from TensorFlow starts with its own NHWC -> NCHW Transpose.
+      auto p = producer_.find(id);
+      if (p != producer_.end()) {
+        const Node& t = g_.nodes[p->second];
+        if (is_transpose(t, kToNchw) && !channels_last(t.inputs[0])) return cache[id] = t.inputs[0];
+      }
+    }
     const int converted = add_transpose(id, want_channels_last);
     cache[id] = converted;
     return converted;
@@ -238,11 +256,24 @@ class ChannelsLastPass {
     return out;
   }
 
+  // Transposes nothing reads any more (a model's own, made redundant above).
+  void drop_unread_transposes() {
+    std::set<int> read(g_.outputs.begin(), g_.outputs.end());
+    for (const Node& n : g_.nodes) read.insert(n.inputs.begin(), n.inputs.end());
+    std::vector<Node> kept;
+    for (Node& n : g_.nodes) {
+      if (n.op == OpKind::kTranspose && !read.count(n.outputs[0])) continue;
+      kept.push_back(std::move(n));
+    }
+    g_.nodes = std::move(kept);
+  }
+
   Graph& g_;
   const RunsChannelsLast& runs_;
   std::vector<bool> channels_last_;
   std::set<int> is_graph_output_;
   std::map<int, int> to_nhwc_, to_nchw_, permuted_constants_;
+  std::map<int, size_t> producer_;  // value id -> index of its node in the rewritten list
   ChannelsLastStats stats_;
 };
 

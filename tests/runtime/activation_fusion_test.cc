@@ -143,5 +143,50 @@ TEST(ActivationFusion, AnAddKeepsAClampTfliteHasNoNameForOrASecondActivation) {
   EXPECT_EQ(twice.nodes[0].attrs.get_string("activation", "none"), "relu6");
 }
 
+// x -> HardSigmoid(alpha, beta) -> gate; Mul(x, gate) -> out.
+Graph hard_swish_graph(float alpha, float beta) {
+  Graph g;
+  const int x = add(g, "x"), gate = add(g, "gate"), out = add(g, "out");
+  g.inputs = {x};
+  Node hs = node(OpKind::kHardSigmoid, {x}, {gate});
+  hs.attrs.set("alpha", alpha);
+  hs.attrs.set("beta", beta);
+  g.nodes.push_back(hs);
+  g.nodes.push_back(node(OpKind::kMul, {gate, x}, {out}));
+  g.outputs = {out};
+  return g;
+}
+
+TEST(ActivationFusion, XTimesItsHardSigmoidBecomesHardSwish) {
+  Graph g = hard_swish_graph(1.0f / 6.0f, 0.5f);
+  EXPECT_EQ(fuse_activations(g), 1);
+  ASSERT_EQ(g.nodes.size(), 1u);
+  EXPECT_EQ(g.nodes[0].op, OpKind::kHardSwish);
+  EXPECT_EQ(g.nodes[0].inputs, std::vector<int>{g.inputs[0]});
+  EXPECT_EQ(g.nodes[0].outputs[0], g.outputs[0]);
+}
+
+TEST(ActivationFusion, OtherHardSigmoidsAndSharedGatesStay) {
+  Graph onnx_default = hard_swish_graph(0.2f, 0.5f);  // not hardswish's constants
+  EXPECT_EQ(fuse_activations(onnx_default), 0);
+  EXPECT_EQ(onnx_default.nodes.size(), 2u);
+
+  Graph shared = hard_swish_graph(1.0f / 6.0f, 0.5f);
+  shared.outputs.push_back(shared.nodes[0].outputs[0]);  // the gate is wanted too
+  EXPECT_EQ(fuse_activations(shared), 0);
+  EXPECT_EQ(shared.nodes[1].op, OpKind::kMul);
+}
+
+TEST(ActivationFusion, AChainOfTwoActivationsFoldsOnlyTheFirst) {
+  Graph g = conv_then(node(OpKind::kRelu, {}, {}));
+  const int again = add(g, "again");
+  g.nodes.push_back(node(OpKind::kRelu, {g.outputs[0]}, {again}));
+  g.outputs = {again};
+  EXPECT_EQ(fuse_activations(g), 1);
+  ASSERT_EQ(g.nodes.size(), 2u);
+  EXPECT_EQ(g.nodes[1].op, OpKind::kRelu);
+  EXPECT_EQ(g.nodes[1].inputs[0], g.nodes[0].outputs[0]);
+}
+
 }  // namespace
 }  // namespace outpost
