@@ -46,7 +46,7 @@ const char* fused_activation_name(float lo, float hi) {
 // elementwise kernels of every backend apply).
 bool fold_into(Node& producer, float lo, float hi) {
   if (producer.op == OpKind::kConv) {
-    if (producer.attrs.has("activation_min")) return false;
+    if (producer.attrs.has("activation_min") || producer.attrs.has("swish")) return false;
     producer.attrs.set("activation_min", lo);
     producer.attrs.set("activation_max", hi);
     return true;
@@ -113,10 +113,43 @@ int fuse_hard_swish(Graph& graph) {
   return fused;
 }
 
+// Mul(x, Sigmoid(x)) (either order) with x a Conv's output that only those two read: the
+// Conv takes `swish` and writes the Mul's output.
+int fuse_conv_swish(Graph& graph, const ConvTakesSwish& conv_takes_swish) {
+  const Uses uses(graph);
+  std::vector<bool> drop(graph.nodes.size(), false);
+  int fused = 0;
+  for (Node& mul : graph.nodes) {
+    if (mul.op != OpKind::kMul || mul.inputs.size() != 2 || mul.attrs.has("activation")) continue;
+    for (size_t k = 0; k < 2; ++k) {
+      const int gate = mul.inputs[k], x = mul.inputs[1 - k];
+      const int s = uses.producer[static_cast<size_t>(gate)], c = uses.producer[static_cast<size_t>(x)];
+      if (s < 0 || c < 0 || uses.readers[static_cast<size_t>(gate)] != 1 ||
+          uses.readers[static_cast<size_t>(x)] != 2)
+        continue;
+      const Node& sigmoid = graph.nodes[static_cast<size_t>(s)];
+      Node& conv = graph.nodes[static_cast<size_t>(c)];
+      if (sigmoid.op != OpKind::kLogistic || sigmoid.inputs[0] != x || conv.op != OpKind::kConv ||
+          conv.outputs.size() != 1 || conv.attrs.has("activation_min") || conv.attrs.has("swish") ||
+          graph.value(x).dtype != DType::kFloat32 || !conv_takes_swish(conv, graph))
+        continue;
+      conv.attrs.set("swish", int64_t{1});
+      conv.outputs[0] = mul.outputs[0];
+      drop[static_cast<size_t>(s)] = true;
+      drop[static_cast<size_t>(&mul - graph.nodes.data())] = true;
+      fused += 2;
+      break;
+    }
+  }
+  if (fused > 0) drop_nodes(graph, drop);
+  return fused;
+}
+
 }  // namespace
 
-int fuse_activations(Graph& graph) {
+int fuse_activations(Graph& graph, const ConvTakesSwish& conv_takes_swish) {
   const int hard_swishes = fuse_hard_swish(graph);
+  const int swishes = conv_takes_swish ? fuse_conv_swish(graph, conv_takes_swish) : 0;
   const Uses uses(graph);
   const std::vector<int>& readers = uses.readers;
   const std::vector<int>& producer = uses.producer;
@@ -141,7 +174,7 @@ int fuse_activations(Graph& graph) {
     ++fused;
   }
   if (fused > 0) drop_nodes(graph, drop);
-  return hard_swishes + fused;
+  return hard_swishes + swishes + fused;
 }
 
 }  // namespace outpost

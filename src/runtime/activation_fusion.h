@@ -8,11 +8,19 @@
 // with PyTorch's constants (alpha 1/6, beta 1/2) becomes one HardSwish(x).
 #pragma once
 
+#include <functional>
+
 #include "ir/graph.h"
 
 namespace outpost {
 
+// SiLU after a convolution, x * Sigmoid(x) with x a Conv's output read by nothing else, folds
+// into the Conv as the attribute `swish` = 1 where `conv_takes_swish` says its backend applies
+// it (oneDNN's swish post-op; XNNPACK has none, and a separate Sigmoid and Mul stay faster there
+// than the reference convolution).
+using ConvTakesSwish = std::function<bool(const Node& conv, const Graph& graph)>;
+
 // Returns the number of nodes folded away.
-int fuse_activations(Graph& graph);
+int fuse_activations(Graph& graph, const ConvTakesSwish& conv_takes_swish = {});
 
 }  // namespace outpost

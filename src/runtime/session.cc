@@ -73,7 +73,9 @@ Status Session::Impl::prepare(const KernelRegistry& kernels) {
   // The fast backends clamp inside the convolution; the reference backend alone keeps the
   // graph as imported.
   if (xnnpack || onednn) {
-    fuse_activations(graph);
+    fuse_activations(graph, [this](const Node& conv, const Graph& g) {
+      return onednn && onednn->takes_channels_last(conv, g);
+    });
     const ChannelsLastStats layout = convert_to_channels_last(graph, [this](const Node& n, const Graph& g) {
       return (onednn && onednn->takes_channels_last(n, g)) || (xnnpack && xnnpack->takes_channels_last(n, g));
     });

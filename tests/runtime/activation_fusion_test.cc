@@ -188,5 +188,35 @@ TEST(ActivationFusion, AChainOfTwoActivationsFoldsOnlyTheFirst) {
   EXPECT_EQ(g.nodes[1].inputs[0], g.nodes[0].outputs[0]);
 }
 
+// x -> Conv -> c; Sigmoid(c) -> s; Mul(c, s) -> y.
+Graph conv_silu() {
+  Graph g;
+  const int x = add(g, "x"), w = add(g, "w"), c = add(g, "c"), sg = add(g, "s"), y = add(g, "y");
+  g.inputs = {x};
+  g.nodes.push_back(node(OpKind::kConv, {x, w}, {c}));
+  g.nodes.push_back(node(OpKind::kLogistic, {c}, {sg}));
+  g.nodes.push_back(node(OpKind::kMul, {c, sg}, {y}));
+  g.outputs = {y};
+  return g;
+}
+
+TEST(ActivationFusion, SiluFoldsIntoAConvWhoseBackendAppliesIt) {
+  Graph g = conv_silu();
+  EXPECT_EQ(fuse_activations(g, [](const Node&, const Graph&) { return true; }), 2);
+  ASSERT_EQ(g.nodes.size(), 1u);
+  EXPECT_EQ(g.nodes[0].attrs.get_int("swish", 0), 1);
+  EXPECT_EQ(g.nodes[0].outputs[0], g.outputs[0]);
+
+  Graph refused = conv_silu();
+  EXPECT_EQ(fuse_activations(refused, [](const Node&, const Graph&) { return false; }), 0);
+  EXPECT_EQ(refused.nodes.size(), 3u);
+  Graph no_backend = conv_silu();
+  EXPECT_EQ(fuse_activations(no_backend), 0);
+
+  Graph also_read = conv_silu();  // the convolution's own output leaves the graph too
+  also_read.outputs.push_back(also_read.nodes[0].outputs[0]);
+  EXPECT_EQ(fuse_activations(also_read, [](const Node&, const Graph&) { return true; }), 0);
+}
+
 }  // namespace
 }  // namespace outpost

@@ -183,6 +183,10 @@ Result<std::unique_ptr<Kernel>> make_onnx_conv(const Node& n, const Graph& g,
       else
         ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip, lo, hi);
       attr.set_post_ops(ops);
+    } else if (n.attrs.get_int("swish", 0) != 0) {
+      dnnl::post_ops ops;  // x * sigmoid(alpha x), alpha 1: SiLU
+      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_swish, 1.0f, 0.0f);
+      attr.set_post_ops(ops);
     }
     dnnl::convolution_forward::primitive_desc pd(desc, attr, state.engine);
     state.scratchpad.need(pd.scratchpad_desc().get_size());

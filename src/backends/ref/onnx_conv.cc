@@ -3,6 +3,7 @@
 // forms subtract the zero points into int32 scratch and accumulate in int64; QLinearConv
 // requantizes with the real multiplier x_scale * w_scale / y_scale (per output channel when
 // w_scale is), rounding half to even and saturating.
+#include <cmath>
 #include <vector>
 
 #include "backends/ref/onnx_kernel_factories.h"
@@ -39,11 +40,12 @@ Result<std::unique_ptr<Kernel>> make_float_conv(const Node& node, const Graph& g
   const bool clamped = node.attrs.has("activation_min");
   const double lo = node.attrs.get_float("activation_min", 0.0f),
                hi = node.attrs.get_float("activation_max", 0.0f);
+  const bool swish = node.attrs.get_int("swish", 0) != 0;  // x * sigmoid(x), folded in likewise
   RunFn fn;
   if (!visit_float(input_of(graph, node, 0).dtype, [&](auto tag) {
         using T = typename decltype(tag)::type;
-        fn = [s, bias, clamped, lo, hi](std::span<const TensorView> in,
-                                        std::span<const TensorView> out) {
+        fn = [s, bias, clamped, lo, hi, swish](std::span<const TensorView> in,
+                                               std::span<const TensorView> out) {
           const int64_t is = s.channels * s.geo.in_size();
           const int64_t os = s.geo.out_size();
           for (int64_t b = 0; b < s.batch; ++b) {
@@ -55,6 +57,8 @@ Result<std::unique_ptr<Kernel>> make_float_conv(const Node& node, const Graph& g
             if (clamped)
               for (int64_t i = 0; i < s.out_channels * os; ++i)
                 y[i] = std::min(std::max(y[i], static_cast<T>(lo)), static_cast<T>(hi));
+            if (swish)
+              for (int64_t i = 0; i < s.out_channels * os; ++i) y[i] = y[i] / (T(1) + std::exp(-y[i]));
           }
         };
       }))

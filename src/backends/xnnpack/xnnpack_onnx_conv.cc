@@ -14,6 +14,7 @@ namespace outpost::xnn {
 Result<std::unique_ptr<Kernel>> make_onnx_conv(const Node& n, const Graph& g, pthreadpool_t pool) {
   if (!is_channels_last(n))
     return not_handled(g, n, "XNNPACK runs convolutions channels-last (the layout pass makes them so)");
+  if (n.attrs.has("swish")) return not_handled(g, n, "XNNPACK cannot apply a fused swish");
   OUTPOST_ASSIGN_OR_RETURN(const FloatOnnxConv2D conv, float_onnx_conv2d(g, n));
   const Value& w = input_of(g, n, 1);
   const OnnxWindow& win = conv.window;

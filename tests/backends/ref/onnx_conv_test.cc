@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <cmath>
 #include <vector>
 
 #include "support/op_runner.h"
@@ -89,6 +90,27 @@ TEST(OnnxConv, GroupedDilatedStridedPadded2D) {
   int64_t oh = 0, ow = 0;
   const auto want = naive_conv2d(p, x, w, b, &oh, &ow);
   EXPECT_EQ((*r)[0].shape(), (Shape{p.n, p.m, oh, ow}));
+  std::vector<float> got((*r)[0].data_as<float>(), (*r)[0].data_as<float>() + want.size());
+  expect_near_all(got, want.data(), want.size());
+}
+
+TEST(OnnxConv, AFusedSwishIsAppliedAfterTheBias) {
+  // runtime/activation_fusion folds x * sigmoid(x) into a Conv as `swish` = 1.
+  Conv2dCase p;
+  p.n = 1, p.c = 2, p.h = 4, p.w = 3, p.m = 3, p.kh = 3, p.kw = 3, p.group = 1;
+  p.pt = p.pl = p.pb = p.pr = 1;
+  const auto x = random_values(24, 6);
+  const auto w = random_values(54, 7);
+  const auto b = random_values(3, 8);
+  Attributes a;
+  a.set("pads", std::vector<int64_t>{1, 1, 1, 1});
+  a.set("swish", int64_t{1});
+  auto r = run_conv(OpKind::kConv, a, make_tensor(Shape{1, 2, 4, 3}, x),
+                    make_tensor(Shape{3, 2, 3, 3}, w), b);
+  ASSERT_TRUE(r.is_ok()) << r.status().message();
+  int64_t oh = 0, ow = 0;
+  auto want = naive_conv2d(p, x, w, b, &oh, &ow);
+  for (float& v : want) v = v / (1.0f + std::exp(-v));
   std::vector<float> got((*r)[0].data_as<float>(), (*r)[0].data_as<float>() + want.size());
   expect_near_all(got, want.data(), want.size());
 }
