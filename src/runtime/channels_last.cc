@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ir/channels_last.h"
+#include "ir/constant_ints.h"
 
 namespace outpost {
 namespace {
@@ -69,12 +70,18 @@ class ChannelsLastPass {
       backend_takes[i] = is_layout_sensitive(g_.nodes[i].op) && runs_(g_.nodes[i], g_);
     std::vector<Node> nodes = std::move(g_.nodes);
     g_.nodes.clear();
+    count_readers(nodes);
+    std::vector<bool> done(nodes.size(), false);  // rewritten ahead of their turn
     for (size_t i = 0; i < nodes.size(); ++i) {
+      if (done[i]) continue;
       Node& node = nodes[i];
+      if (rewrite_channel_shuffle(nodes, i, done)) continue;
       if (wants_channels_last(node, backend_takes[i]))
         convert(node);
       else if (is_transpose(node, kToNhwc) && channels_last(node.inputs[0]))
         node.op = OpKind::kIdentity;  // the model's own NCHW -> NHWC: the memory already is
+      else if (is_spatial_mean(node) && channels_last(node.inputs[0]))
+        node.attrs.set("axes", std::vector<int64_t>{1, 2});  // [N, H, W, C] -> [N, C] likewise
       else
         for (int& id : node.inputs)
           if (id != kNoValue && channels_last(id)) id = in_layout(id, false);
@@ -111,6 +118,7 @@ class ChannelsLastPass {
       // Clip's bounds and the like are scalars; only the data input has a layout.
       return channels_last(n.inputs[0]);
     }
+    if (n.op == OpKind::kSlice) return slice_with_constant_operands(n) && channels_last(n.inputs[0]);
     if (is_layout_blind_binary(n.op) || n.op == OpKind::kConcat) {
       for (int id : n.inputs) {
         if (id == kNoValue) return false;
@@ -131,6 +139,8 @@ class ChannelsLastPass {
       n.inputs[0] = in_layout(n.inputs[0], true);  // weights and bias keep their layout
     } else if (is_layout_blind_unary(n.op)) {
       n.inputs[0] = in_layout(n.inputs[0], true);
+    } else if (n.op == OpKind::kSlice) {
+      remap_slice_axes(n);
     } else {
       for (int& id : n.inputs)
         id = g_.value(id).is_constant() ? permuted_constant(id) : in_layout(id, true);
@@ -146,9 +156,113 @@ class ChannelsLastPass {
     set_channels_last(out);
   }
 
+  // ONNX Slice (opset 10+) with constant starts, ends, axes and steps: only its axes name
+  // dimensions, and those map to the NHWC ones.
+  bool slice_with_constant_operands(const Node& n) const {
+    if (n.inputs.size() < 3) return false;
+    for (size_t k = 1; k < n.inputs.size(); ++k) {
+      if (n.inputs[k] == kNoValue) continue;
+      const Value& v = g_.value(n.inputs[k]);
+      if (!v.is_constant() || (v.dtype != DType::kInt64 && v.dtype != DType::kInt32)) return false;
+    }
+    return n.inputs[1] != kNoValue && n.inputs[2] != kNoValue;
+  }
+
+  void remap_slice_axes(Node& n) {
+    std::vector<int64_t> axes;
+    if (n.inputs.size() > 3 && n.inputs[3] != kNoValue) {
+      axes = constant_ints(g_.value(n.inputs[3]));
+    } else {
+      const size_t count = constant_ints(g_.value(n.inputs[1])).size();
+      for (size_t a = 0; a < count; ++a) axes.push_back(static_cast<int64_t>(a));
+    }
+    for (int64_t& a : axes) a = kToNchw[static_cast<size_t>(a < 0 ? a + 4 : a)];
+    if (n.inputs.size() < 4) n.inputs.resize(4, kNoValue);
+    n.inputs[3] = add_int64_constant(g_.value(n.inputs[1]).name + "/nhwc_axes", axes);
+  }
+
+  int add_int64_constant(const std::string& name, const std::vector<int64_t>& ints) {
+    Value v;
+    v.name = name;
+    v.dtype = DType::kInt64;
+    v.shape = Shape({static_cast<int64_t>(ints.size())});
+    std::vector<uint8_t> bytes(ints.size() * sizeof(int64_t));
+    if (!ints.empty()) std::memcpy(bytes.data(), ints.data(), bytes.size());
+    set_owned_constant(v, std::move(bytes));
+    return g_.add_value(std::move(v));
+  }
+
+  void count_readers(const std::vector<Node>& nodes) {
+    for (size_t i = 0; i < nodes.size(); ++i)
+      for (int id : nodes[i].inputs)
+        if (id != kNoValue) readers_[id].push_back(i);
+    for (int id : g_.outputs) readers_[id].push_back(nodes.size());  // the graph's own read
+  }
+
+  // The only node that reads `id`, if one does (and the graph does not).
+  const Node* sole_reader(const std::vector<Node>& nodes, int id) const {
+    auto it = readers_.find(id);
+    if (it == readers_.end() || it->second.size() != 1 || it->second[0] >= nodes.size()) return nullptr;
+    return &nodes[it->second[0]];
+  }
+
+  // ShuffleNet's channel shuffle, Reshape [N, C, H, W] -> [N, g, C/g, H, W], Transpose
+  // (0, 2, 1, 3, 4), Reshape back to [N, C, H, W], on a channels-last input: the same
+  // permutation of channels is Reshape [N, H, W, C] -> [N, H, W, g, C/g], Transpose
+  // (0, 1, 2, 4, 3), Reshape [N, H, W, C], and the result stays channels-last. The three nodes
+  // are rewritten when the first one's turn comes.
+  bool rewrite_channel_shuffle(std::vector<Node>& nodes, size_t i, std::vector<bool>& done) {
+    Node& split = nodes[i];
+    if (split.op != OpKind::kOnnxReshape || !channels_last(split.inputs[0])) return false;
+    // Copies: adding constants below may move the values.
+    const Shape x = g_.value(split.inputs[0]).shape;  // [N, H, W, C]
+    const Shape s = g_.value(split.outputs[0]).shape;
+    if (s.rank() != 5 || s[0] != x[0] || s[1] * s[2] != x[3] || s[3] != x[1] || s[4] != x[2])
+      return false;
+    const Node* t = sole_reader(nodes, split.outputs[0]);
+    if (t == nullptr || t->op != OpKind::kTranspose ||
+        t->attrs.get_ints("perm") != std::vector<int64_t>{0, 2, 1, 3, 4})
+      return false;
+    const Node* merge = sole_reader(nodes, t->outputs[0]);
+    if (merge == nullptr || merge->op != OpKind::kOnnxReshape ||
+        logical_nchw_of(g_.value(merge->outputs[0]).shape) != x)
+      return false;
+    if (is_graph_output_.count(merge->outputs[0])) return false;
+    const int64_t n = x[0], h = x[1], w = x[2], groups = s[1], per_group = s[2];
+    Node first = split, swap = *t, back = *merge;
+    done[static_cast<size_t>(t - nodes.data())] = done[static_cast<size_t>(merge - nodes.data())] = true;
+    first.inputs[1] = add_int64_constant(first.name + "/nhwc_shape", {n, h, w, groups, per_group});
+    g_.value(first.outputs[0]).shape = Shape({n, h, w, groups, per_group});
+    swap.attrs.set("perm", std::vector<int64_t>{0, 1, 2, 4, 3});
+    g_.value(swap.outputs[0]).shape = Shape({n, h, w, per_group, groups});
+    back.inputs[1] = add_int64_constant(back.name + "/nhwc_shape", {n, h, w, groups * per_group});
+    g_.value(back.outputs[0]).shape = x;
+    set_channels_last(back.outputs[0]);
+    for (Node* r : {&first, &swap, &back}) {
+      for (int id : r->outputs) producer_[id] = g_.nodes.size();
+      g_.nodes.push_back(std::move(*r));
+    }
+    stats_.nodes += 3;
+    return true;
+  }
+
+  // A 4-D NCHW shape as it would be stored channels-last.
+  static Shape logical_nchw_of(const Shape& nchw) {
+    return nchw.rank() == 4 ? permuted(nchw, kToNhwc) : nchw;
+  }
+
   void set_channels_last(int id) {
     if (static_cast<size_t>(id) >= channels_last_.size()) channels_last_.resize(static_cast<size_t>(id) + 1, false);
     channels_last_[static_cast<size_t>(id)] = true;
+  }
+
+  // ReduceMean over H and W to [N, C] (keepdims 0, axes as an attribute): ShuffleNet's pool.
+  static bool is_spatial_mean(const Node& n) {
+    if (n.op != OpKind::kReduceMean || n.inputs.size() != 1 || n.attrs.get_int("keepdims", 1) != 0)
+      return false;
+    std::vector<int64_t> axes = n.attrs.get_ints("axes");
+    for (int64_t& a : axes) a = a < 0 ? a + 4 : a;
+    return axes == std::vector<int64_t>{2, 3} || axes == std::vector<int64_t>{3, 2};
   }
 
   static bool is_transpose(const Node& n, const std::array<int64_t, 4>& perm) {
@@ -274,6 +388,7 @@ class ChannelsLastPass {
   std::set<int> is_graph_output_;
   std::map<int, int> to_nhwc_, to_nchw_, permuted_constants_;
   std::map<int, size_t> producer_;  // value id -> index of its node in the rewritten list
+  std::map<int, std::vector<size_t>> readers_;  // value id -> indices of the nodes reading it
   ChannelsLastStats stats_;
 };
 

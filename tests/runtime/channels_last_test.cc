@@ -78,7 +78,7 @@ std::unique_ptr<Session> open(const std::shared_ptr<std::vector<uint8_t>>& bytes
 }
 
 void run_on(Session& s) {
-  const std::vector<float> x = random_values(3 * 14 * 12, 11);
+  const std::vector<float> x = random_values(3 * 14 * 12, 11);  // layout_model's input
   std::memcpy(s.input(0).data(), x.data(), x.size() * sizeof(float));
   ASSERT_TRUE(s.run().is_ok());
 }
@@ -113,6 +113,45 @@ TEST(ChannelsLast, FastBackendsComputeWhatTheReferenceDoesWithTransposesOnlyAtTh
     EXPECT_EQ(fast->stats().channels_last_nodes, 8);
   }
   EXPECT_EQ(ref->stats().channels_last_nodes, 0);
+}
+
+// ShuffleNet's block: a channel shuffle (Reshape, Transpose, Reshape), a Slice of half the
+// channels, a convolution, a mean over H and W.
+std::shared_ptr<std::vector<uint8_t>> shuffle_model() {
+  onnx::ModelProto m = onnx_model(13);
+  add_input(m, "x", {1, 3, 6, 5});
+  add_conv(m, "x", "c1", 3, 8, 3, 1, 21);
+  add_int64_initializer(m, "split", {5}, {1, 2, 4, 6, 5});
+  add_node(m, "Reshape", {"c1", "split"}, {"r1"});
+  auto* t = add_node(m, "Transpose", {"r1"}, {"t1"});
+  set_ints_attr(t, "perm", {0, 2, 1, 3, 4});
+  add_int64_initializer(m, "merge", {4}, {1, 8, 6, 5});
+  add_node(m, "Reshape", {"t1", "merge"}, {"shuffled"});
+  add_int64_initializer(m, "starts", {1}, {4});
+  add_int64_initializer(m, "ends", {1}, {8});
+  add_int64_initializer(m, "axes", {1}, {1});
+  add_node(m, "Slice", {"shuffled", "starts", "ends", "axes"}, {"half"});
+  add_conv(m, "half", "c2", 4, 6, 1, 1, 23);
+  auto* mean = add_node(m, "ReduceMean", {"c2"}, {"y"});
+  set_ints_attr(mean, "axes", {2, 3});
+  set_int_attr(mean, "keepdims", 0);
+  add_output(m, "y");
+  return std::make_shared<std::vector<uint8_t>>(serialize(m));
+}
+
+TEST(ChannelsLast, AChannelShuffleASliceAndASpatialMeanStayChannelsLast) {
+  auto bytes = shuffle_model();
+  auto ref = open(bytes, "ref");
+  auto fast = open(bytes, "auto");
+  ASSERT_TRUE(ref && fast);
+  const std::vector<float> x = random_values(3 * 6 * 5, 29);
+  for (Session* s : {ref.get(), fast.get()}) {
+    std::memcpy(s->input(0).data(), x.data(), x.size() * sizeof(float));
+    ASSERT_TRUE(s->run().is_ok());
+  }
+  EXPECT_EQ(fast->output(0).shape(), Shape({1, 6}));
+  EXPECT_LT(max_gap(fast->output(0), ref->output(0)), 1e-5f);
+  EXPECT_EQ(fast->stats().layout_transposes, 1);  // x to NHWC, and nothing else
 }
 
 // The pass by itself: a graph whose only layout-sensitive node the backends refuse is left as
