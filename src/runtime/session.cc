@@ -14,6 +14,7 @@
 #include "runtime/activation_fusion.h"
 #include "runtime/channels_last.h"
 #include "runtime/constant_folding.h"
+#include "runtime/in_place.h"
 #include "runtime/memory_planner.h"
 #include "runtime/model_loader.h"
 #include "runtime/model_stats.h"
@@ -116,12 +117,15 @@ Result<std::unique_ptr<Kernel>> Session::Impl::make_kernel(const Node& node, con
 
 Status Session::Impl::plan() {
   // Every value that is not a constant lives in the arena, from the step that writes it (or
-  // the start, for graph inputs) to the last step that reads it (or the end, for outputs).
+  // the start, for graph inputs) to the last step that reads it (or the end, for outputs). An
+  // elementwise node that writes over its input shares its buffer (runtime/in_place.h).
   const int end = static_cast<int>(graph.nodes.size());
+  const std::vector<int> buffer_of = in_place_buffers(graph);
   std::vector<int> request_of(graph.values.size(), -1);
   std::vector<BufferRequest> requests;
-  auto request = [&](int id, int step) {
-    if (id == kNoValue || graph.value(id).is_constant()) return;
+  auto request = [&](int value, int step) {
+    if (value == kNoValue || graph.value(value).is_constant()) return;
+    const int id = buffer_of[static_cast<size_t>(value)];
     if (request_of[static_cast<size_t>(id)] < 0) {
       const Value& v = graph.value(id);
       request_of[static_cast<size_t>(id)] = static_cast<int>(requests.size());
@@ -150,7 +154,8 @@ Status Session::Impl::plan() {
   auto data_of = [&](int id) -> void* {
     const Value& v = graph.value(id);
     if (v.is_constant()) return const_cast<uint8_t*>(v.constant.bytes);
-    return arena.base() + plan.offsets[static_cast<size_t>(request_of[static_cast<size_t>(id)])];
+    const int buffer = buffer_of[static_cast<size_t>(id)];
+    return arena.base() + plan.offsets[static_cast<size_t>(request_of[static_cast<size_t>(buffer)])];
   };
   auto view_of = [&](int id) -> TensorView {
     if (id == kNoValue) return TensorView{};

@@ -1,0 +1,63 @@
+#include "runtime/in_place.h"
+
+#include <algorithm>
+
+namespace outpost {
+namespace {
+
+// Ops whose kernels (reference and XNNPACK) read each element before writing the same index.
+bool writes_elementwise(OpKind op) {
+  switch (op) {
+    case OpKind::kRelu:
+    case OpKind::kRelu6:
+    case OpKind::kClip:
+    case OpKind::kLogistic:
+    case OpKind::kTanh:
+    case OpKind::kHardSwish:
+    case OpKind::kHardSigmoid:
+    case OpKind::kLeakyRelu:
+    case OpKind::kElu:
+    case OpKind::kAdd:
+    case OpKind::kSub:
+    case OpKind::kMul:
+    case OpKind::kDiv:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+std::vector<int> in_place_buffers(const Graph& graph) {
+  const int end = static_cast<int>(graph.nodes.size());
+  std::vector<int> last_read(graph.values.size(), -1);
+  for (int s = 0; s < end; ++s)
+    for (int id : graph.nodes[static_cast<size_t>(s)].inputs)
+      if (id != kNoValue) last_read[static_cast<size_t>(id)] = s;
+  for (int id : graph.outputs) last_read[static_cast<size_t>(id)] = end;
+  std::vector<bool> is_input(graph.values.size(), false);
+  for (int id : graph.inputs) is_input[static_cast<size_t>(id)] = true;
+
+  std::vector<int> buffer(graph.values.size());
+  for (size_t id = 0; id < buffer.size(); ++id) buffer[id] = static_cast<int>(id);
+  for (int s = 0; s < end; ++s) {
+    const Node& n = graph.nodes[static_cast<size_t>(s)];
+    if (!writes_elementwise(n.op) || n.outputs.size() != 1) continue;
+    const Value& out = graph.value(n.outputs[0]);
+    if (out.dtype != DType::kFloat32) continue;
+    for (int id : n.inputs) {
+      if (id == kNoValue) continue;
+      const Value& in = graph.value(id);
+      if (in.is_constant() || is_input[static_cast<size_t>(buffer[static_cast<size_t>(id)])] ||
+          in.dtype != out.dtype || in.shape.num_elements() != out.shape.num_elements() ||
+          last_read[static_cast<size_t>(id)] != s)
+        continue;
+      buffer[static_cast<size_t>(n.outputs[0])] = buffer[static_cast<size_t>(id)];
+      break;
+    }
+  }
+  return buffer;
+}
+
+}  // namespace outpost
