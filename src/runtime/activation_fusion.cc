@@ -82,10 +82,30 @@ void drop_nodes(Graph& graph, const std::vector<bool>& drop) {
 
 // HardSigmoid(x) with alpha 1/6 and beta 1/2, as exported for PyTorch's hardswish.
 bool is_hard_swish_gate(const Graph& g, const Node& n) {
-  return n.op == OpKind::kHardSigmoid && n.inputs.size() == 1 && n.outputs.size() == 1 &&
+  return n.inputs.size() == 1 && n.outputs.size() == 1 &&
          g.value(n.inputs[0]).dtype == DType::kFloat32 &&
          std::fabs(n.attrs.get_float("alpha", 0.2f) - 1.0f / 6.0f) < 1e-6f &&
          n.attrs.get_float("beta", 0.5f) == 0.5f;
+}
+
+// x * gate(x): a Mul (either operand order, no fused activation) one of whose operands is the
+// output of a `gate_op` node that reads the other operand, x, and that only this Mul reads.
+struct GatedMul {
+  int gate = -1;  // index of the gate node; -1 when the Mul is not such a product
+  int x = kNoValue;
+};
+
+GatedMul gated_mul(const Graph& g, const Uses& uses, const Node& mul, OpKind gate_op,
+                   const std::vector<bool>& drop) {
+  if (mul.op != OpKind::kMul || mul.inputs.size() != 2 || mul.attrs.has("activation")) return {};
+  for (size_t k = 0; k < 2; ++k) {
+    const int gate = mul.inputs[k], x = mul.inputs[1 - k];
+    const int p = uses.producer[static_cast<size_t>(gate)];
+    if (p < 0 || uses.readers[static_cast<size_t>(gate)] != 1 || drop[static_cast<size_t>(p)]) continue;
+    const Node& n = g.nodes[static_cast<size_t>(p)];
+    if (n.op == gate_op && !n.inputs.empty() && n.inputs[0] == x) return {p, x};
+  }
+  return {};
 }
 
 // x * HardSigmoid(x) (MobileNetV3's activation, decomposed by ONNX export before opset 14)
@@ -95,51 +115,38 @@ int fuse_hard_swish(Graph& graph) {
   std::vector<bool> drop(graph.nodes.size(), false);
   int fused = 0;
   for (Node& mul : graph.nodes) {
-    if (mul.op != OpKind::kMul || mul.inputs.size() != 2 || mul.attrs.has("activation")) continue;
-    for (size_t k = 0; k < 2; ++k) {
-      const int gate = mul.inputs[k], x = mul.inputs[1 - k];
-      const int p = uses.producer[static_cast<size_t>(gate)];
-      if (p < 0 || uses.readers[static_cast<size_t>(gate)] != 1 || drop[static_cast<size_t>(p)]) continue;
-      const Node& hs = graph.nodes[static_cast<size_t>(p)];
-      if (!is_hard_swish_gate(graph, hs) || hs.inputs[0] != x) continue;
-      drop[static_cast<size_t>(p)] = true;
-      mul.op = OpKind::kHardSwish;
-      mul.inputs = {x};
-      ++fused;
-      break;
-    }
+    const GatedMul m = gated_mul(graph, uses, mul, OpKind::kHardSigmoid, drop);
+    if (m.gate < 0 || !is_hard_swish_gate(graph, graph.nodes[static_cast<size_t>(m.gate)])) continue;
+    drop[static_cast<size_t>(m.gate)] = true;
+    mul.op = OpKind::kHardSwish;
+    mul.inputs = {m.x};
+    ++fused;
   }
   if (fused > 0) drop_nodes(graph, drop);
   return fused;
 }
 
-// Mul(x, Sigmoid(x)) (either order) with x a Conv's output that only those two read: the
-// Conv takes `swish` and writes the Mul's output.
+// x * Sigmoid(x) with x a Conv's output that only those two read: the Conv takes `swish` and
+// writes the Mul's output.
 int fuse_conv_swish(Graph& graph, const ConvTakesSwish& conv_takes_swish) {
   const Uses uses(graph);
   std::vector<bool> drop(graph.nodes.size(), false);
   int fused = 0;
   for (Node& mul : graph.nodes) {
-    if (mul.op != OpKind::kMul || mul.inputs.size() != 2 || mul.attrs.has("activation")) continue;
-    for (size_t k = 0; k < 2; ++k) {
-      const int gate = mul.inputs[k], x = mul.inputs[1 - k];
-      const int s = uses.producer[static_cast<size_t>(gate)], c = uses.producer[static_cast<size_t>(x)];
-      if (s < 0 || c < 0 || uses.readers[static_cast<size_t>(gate)] != 1 ||
-          uses.readers[static_cast<size_t>(x)] != 2)
-        continue;
-      const Node& sigmoid = graph.nodes[static_cast<size_t>(s)];
-      Node& conv = graph.nodes[static_cast<size_t>(c)];
-      if (sigmoid.op != OpKind::kLogistic || sigmoid.inputs[0] != x || conv.op != OpKind::kConv ||
-          conv.outputs.size() != 1 || conv.attrs.has("activation_min") || conv.attrs.has("swish") ||
-          graph.value(x).dtype != DType::kFloat32 || !conv_takes_swish(conv, graph))
-        continue;
-      conv.attrs.set("swish", int64_t{1});
-      conv.outputs[0] = mul.outputs[0];
-      drop[static_cast<size_t>(s)] = true;
-      drop[static_cast<size_t>(&mul - graph.nodes.data())] = true;
-      fused += 2;
-      break;
-    }
+    const GatedMul m = gated_mul(graph, uses, mul, OpKind::kLogistic, drop);
+    if (m.gate < 0 || uses.readers[static_cast<size_t>(m.x)] != 2) continue;
+    const int c = uses.producer[static_cast<size_t>(m.x)];
+    if (c < 0) continue;
+    Node& conv = graph.nodes[static_cast<size_t>(c)];
+    if (conv.op != OpKind::kConv || conv.outputs.size() != 1 || conv.attrs.has("activation_min") ||
+        conv.attrs.has("swish") || graph.value(m.x).dtype != DType::kFloat32 ||
+        !conv_takes_swish(conv, graph))
+      continue;
+    conv.attrs.set("swish", int64_t{1});
+    conv.outputs[0] = mul.outputs[0];
+    drop[static_cast<size_t>(m.gate)] = true;
+    drop[static_cast<size_t>(&mul - graph.nodes.data())] = true;
+    fused += 2;
   }
   if (fused > 0) drop_nodes(graph, drop);
   return fused;

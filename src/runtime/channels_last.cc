@@ -9,6 +9,7 @@
 
 #include "ir/channels_last.h"
 #include "ir/constant_ints.h"
+#include "ir/elementwise_ops.h"
 
 namespace outpost {
 namespace {
@@ -22,34 +23,6 @@ Shape permuted(const Shape& s, const std::array<int64_t, 4>& perm) {
 }
 
 bool is_float_4d(const Value& v) { return v.dtype == DType::kFloat32 && v.shape.rank() == 4; }
-
-bool is_layout_blind_unary(OpKind op) {
-  switch (op) {
-    case OpKind::kRelu:
-    case OpKind::kRelu6:
-    case OpKind::kClip:
-    case OpKind::kLogistic:
-    case OpKind::kTanh:
-    case OpKind::kHardSigmoid:
-    case OpKind::kHardSwish:
-    case OpKind::kLeakyRelu:
-    case OpKind::kElu:
-    case OpKind::kSoftplus:
-    case OpKind::kAbs:
-    case OpKind::kNeg:
-    case OpKind::kExp:
-    case OpKind::kSqrt:
-    case OpKind::kErf:
-    case OpKind::kIdentity:
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool is_layout_blind_binary(OpKind op) {
-  return op == OpKind::kAdd || op == OpKind::kSub || op == OpKind::kMul || op == OpKind::kDiv;
-}
 
 // Layout-sensitive ops a backend may run channels-last: the node says so with its attribute.
 bool is_layout_sensitive(OpKind op) {
@@ -114,12 +87,12 @@ class ChannelsLastPass {
       // transposes would cost more than it saves).
       return n.op == OpKind::kConv || channels_last(n.inputs[0]);
     }
-    if (is_layout_blind_unary(n.op)) {
+    if (is_elementwise_unary(n.op)) {
       // Clip's bounds and the like are scalars; only the data input has a layout.
       return channels_last(n.inputs[0]);
     }
     if (n.op == OpKind::kSlice) return slice_with_constant_operands(n) && channels_last(n.inputs[0]);
-    if (is_layout_blind_binary(n.op) || n.op == OpKind::kConcat) {
+    if (is_elementwise_binary(n.op) || n.op == OpKind::kConcat) {
       for (int id : n.inputs) {
         if (id == kNoValue) return false;
         const Value& v = g_.value(id);
@@ -137,7 +110,7 @@ class ChannelsLastPass {
     if (is_layout_sensitive(n.op)) {
       n.attrs.set("channels_last", int64_t{1});
       n.inputs[0] = in_layout(n.inputs[0], true);  // weights and bias keep their layout
-    } else if (is_layout_blind_unary(n.op)) {
+    } else if (is_elementwise_unary(n.op)) {
       n.inputs[0] = in_layout(n.inputs[0], true);
     } else if (n.op == OpKind::kSlice) {
       remap_slice_axes(n);

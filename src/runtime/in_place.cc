@@ -1,30 +1,14 @@
 #include "runtime/in_place.h"
 
-#include <algorithm>
+#include "ir/elementwise_ops.h"
 
 namespace outpost {
 namespace {
 
-// Ops whose kernels (reference and XNNPACK) read each element before writing the same index.
+// The reference and XNNPACK kernels of these read each element before writing the same index
+// (Identity is a memcpy, which must not overlap itself).
 bool writes_elementwise(OpKind op) {
-  switch (op) {
-    case OpKind::kRelu:
-    case OpKind::kRelu6:
-    case OpKind::kClip:
-    case OpKind::kLogistic:
-    case OpKind::kTanh:
-    case OpKind::kHardSwish:
-    case OpKind::kHardSigmoid:
-    case OpKind::kLeakyRelu:
-    case OpKind::kElu:
-    case OpKind::kAdd:
-    case OpKind::kSub:
-    case OpKind::kMul:
-    case OpKind::kDiv:
-      return true;
-    default:
-      return false;
-  }
+  return (is_elementwise_unary(op) && op != OpKind::kIdentity) || is_elementwise_binary(op);
 }
 
 }  // namespace
