@@ -1,7 +1,7 @@
-// The oneDNN backend (x86): ONNX convolutions (NCHW, 2-D, float32, constant weights) run as
-// oneDNN primitives on the activations in place, in their plain NCHW layout, with the weights
-// reordered into oneDNN's blocked layout once at session creation. XNNPACK computes NHWC only,
-// so for ONNX graphs this saves the transposes around every convolution; docs/design/backends.md
+// The oneDNN backend (x86): ONNX's group-1 convolutions (2-D, float32, constant weights) run as
+// oneDNN primitives on the planned channels-last buffers (the layout pass makes them so), with
+// the weights reordered into oneDNN's blocked layout once at session creation and the spatial
+// ones computing in its blocked activation layout between two reorders. docs/design/backends.md
 // records the measurements that route ONNX Conv here and everything TFLite to XNNPACK.
 #pragma once
 
