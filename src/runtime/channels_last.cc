@@ -198,7 +198,7 @@ class ChannelsLastPass {
       return false;
     const Node* merge = sole_reader(nodes, t->outputs[0]);
     if (merge == nullptr || merge->op != OpKind::kOnnxReshape ||
-        logical_nchw_of(g_.value(merge->outputs[0]).shape) != x)
+        stored_channels_last(g_.value(merge->outputs[0]).shape) != x)
       return false;
     if (is_graph_output_.count(merge->outputs[0])) return false;
     const int64_t n = x[0], h = x[1], w = x[2], groups = s[1], per_group = s[2];
@@ -220,7 +220,7 @@ class ChannelsLastPass {
   }
 
   // A 4-D NCHW shape as it would be stored channels-last.
-  static Shape logical_nchw_of(const Shape& nchw) {
+  static Shape stored_channels_last(const Shape& nchw) {
     return nchw.rank() == 4 ? permuted(nchw, kToNhwc) : nchw;
   }
 
@@ -270,16 +270,19 @@ class ChannelsLastPass {
     v.shape = permuted(v.shape, to_channels_last ? kToNhwc : kToNchw);
     const int out = g_.add_value(std::move(v));
     if (to_channels_last) set_channels_last(out);
+    push_transpose(id, out, to_channels_last ? kToNhwc : kToNchw);
+    return out;
+  }
+
+  void push_transpose(int in, int out, const std::array<int64_t, 4>& perm) {
     Node t;
     t.op = OpKind::kTranspose;
     t.name = g_.value(out).name;
-    t.inputs = {id};
+    t.inputs = {in};
     t.outputs = {out};
-    const auto& perm = to_channels_last ? kToNhwc : kToNchw;
     t.attrs.set("perm", std::vector<int64_t>(perm.begin(), perm.end()));
     g_.nodes.push_back(std::move(t));
     ++stats_.transposes;
-    return out;
   }
 
   // A graph output must stay NCHW: its producer writes a channels-last twin, and a Transpose
@@ -299,14 +302,7 @@ class ChannelsLastPass {
       original.shape = permuted(original.shape, kToNchw);
       out = nhwc;
       to_nhwc_[graph_output] = nhwc;
-      Node t;
-      t.op = OpKind::kTranspose;
-      t.name = original.name + "/nchw";
-      t.inputs = {nhwc};
-      t.outputs = {graph_output};
-      t.attrs.set("perm", std::vector<int64_t>(kToNchw.begin(), kToNchw.end()));
-      g_.nodes.push_back(std::move(t));
-      ++stats_.transposes;
+      push_transpose(nhwc, graph_output, kToNchw);
       return;  // the nodes converted have one output
     }
   }

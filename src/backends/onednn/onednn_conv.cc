@@ -138,8 +138,8 @@ Result<std::unique_ptr<Kernel>> make_onnx_conv(const Node& n, const Graph& g,
                                                const OnednnBackend::State& state) {
   if (!is_channels_last(n))
     return not_handled(g, n, "oneDNN runs convolutions channels-last (the layout pass makes them so)");
-  if (!takes_onnx_conv(n, g)) return not_handled(g, n, "grouped convolutions run on XNNPACK");
   OUTPOST_ASSIGN_OR_RETURN(const FloatOnnxConv2D conv, float_onnx_conv2d(g, n));
+  if (conv.group != 1) return not_handled(g, n, "grouped convolutions run on XNNPACK");
   const Value& w = input_of(g, n, 1);
   const bool has_bias = has_input(n, 2);
   const OnnxWindow& win = conv.window;

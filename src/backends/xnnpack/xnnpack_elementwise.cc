@@ -16,10 +16,6 @@
 namespace outpost::xnn {
 namespace {
 
-std::unique_ptr<Kernel> kernel_of(xnn_operator_t op, SetupFn setup, pthreadpool_t pool) {
-  return std::make_unique<OperatorKernel>(OperatorPtr(op), std::move(setup), pool);
-}
-
 // ONNX Clip's bounds: attributes before opset 11, constant scalar inputs after (absent: none).
 Result<std::pair<float, float>> clip_bounds(const Node& n, const Graph& g) {
   float lo = -INFINITY, hi = INFINITY;
@@ -77,7 +73,7 @@ Result<std::unique_ptr<Kernel>> unary_float(const Node& n, const Graph& g, pthre
       return not_handled(g, n, "XNNPACK backend does not take this op");
   }
   OUTPOST_RETURN_IF_ERROR(check_create(created, g, n));
-  return kernel_of(
+  return operator_kernel(
       op,
       [setup](xnn_operator_t o, std::span<const TensorView> in, std::span<const TensorView> out,
               pthreadpool_t p) {
@@ -132,13 +128,13 @@ Result<std::unique_ptr<Kernel>> binary_float(const Node& n, const Graph& g, std:
   switch (n.op) {
     case OpKind::kAdd:
       OUTPOST_RETURN_IF_ERROR(check_create(xnn_create_add_nd_f32(lo, hi, 0, &op), g, n));
-      return kernel_of(op, binary_setup<float>(g, n, xnn_setup_add_nd_f32, a, b), pool);
+      return operator_kernel(op, binary_setup<float>(g, n, xnn_setup_add_nd_f32, a, b), pool);
     case OpKind::kSub:
       OUTPOST_RETURN_IF_ERROR(check_create(xnn_create_subtract_nd_f32(lo, hi, 0, &op), g, n));
-      return kernel_of(op, binary_setup<float>(g, n, xnn_setup_subtract_nd_f32, a, b), pool);
+      return operator_kernel(op, binary_setup<float>(g, n, xnn_setup_subtract_nd_f32, a, b), pool);
     case OpKind::kMul:
       OUTPOST_RETURN_IF_ERROR(check_create(xnn_create_multiply_nd_f32(lo, hi, 0, &op), g, n));
-      return kernel_of(op, binary_setup<float>(g, n, xnn_setup_multiply_nd_f32, a, b), pool);
+      return operator_kernel(op, binary_setup<float>(g, n, xnn_setup_multiply_nd_f32, a, b), pool);
     default:
       return not_handled(g, n, "XNNPACK backend does not take this op");
   }
@@ -166,7 +162,7 @@ Result<std::unique_ptr<Kernel>> binary_quantized(const Node& n, const Graph& g,
                                          u(q.y.zero_point), q.y.scale, u(q.act.min), u(q.act.max),
                                          0, &op),
         g, n));
-    return kernel_of(
+    return operator_kernel(
         op,
         binary_setup<uint8_t>(g, n, add ? xnn_setup_add_nd_qu8 : xnn_setup_multiply_nd_qu8, a, b),
         pool);
@@ -179,7 +175,7 @@ Result<std::unique_ptr<Kernel>> binary_quantized(const Node& n, const Graph& g,
                                        s(q.y.zero_point), q.y.scale, s(q.act.min), s(q.act.max), 0,
                                        &op),
       g, n));
-  return kernel_of(
+  return operator_kernel(
       op, binary_setup<int8_t>(g, n, add ? xnn_setup_add_nd_qs8 : xnn_setup_multiply_nd_qs8, a, b),
       pool);
 }

@@ -51,7 +51,7 @@ Result<std::unique_ptr<Kernel>> make_onnx_conv(const Node& n, const Graph& g, pt
     return xnn_setup_convolution2d_nhwc_f32(o, batch, height, width, in[0].as<const float>(),
                                             out[0].as<float>(), p);
   };
-  return std::unique_ptr<Kernel>(std::make_unique<OperatorKernel>(OperatorPtr(op), std::move(setup), pool));
+  return operator_kernel(op, std::move(setup), pool);
 }
 
 }  // namespace outpost::xnn

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "backends/ref/kernel.h"
 
@@ -50,5 +51,10 @@ class OperatorKernel final : public Kernel {
   SetupFn setup_;
   pthreadpool_t pool_;
 };
+
+// The usual factory ending: `op`, just created, as a Kernel bound by `setup`.
+inline std::unique_ptr<Kernel> operator_kernel(xnn_operator_t op, SetupFn setup, pthreadpool_t pool) {
+  return std::make_unique<OperatorKernel>(OperatorPtr(op), std::move(setup), pool);
+}
 
 }  // namespace outpost::xnn

@@ -11,13 +11,6 @@
 #include "ir/onnx_window.h"
 
 namespace outpost::xnn {
-namespace {
-
-std::unique_ptr<Kernel> kernel_of(xnn_operator_t op, SetupFn setup, pthreadpool_t pool) {
-  return std::make_unique<OperatorKernel>(OperatorPtr(op), std::move(setup), pool);
-}
-
-}  // namespace
 
 Result<std::unique_ptr<Kernel>> make_global_average_pool(const Node& n, const Graph& g,
                                                          pthreadpool_t pool) {
@@ -36,7 +29,7 @@ Result<std::unique_ptr<Kernel>> make_global_average_pool(const Node& n, const Gr
         xnn_create_global_average_pooling_nwc_f32(channels, channels, channels, -INFINITY,
                                                   INFINITY, 0, &op),
         g, n));
-    return kernel_of(
+    return operator_kernel(
         op,
         [=](xnn_operator_t o, std::span<const TensorView> in, std::span<const TensorView> out,
             pthreadpool_t p) {
@@ -47,7 +40,7 @@ Result<std::unique_ptr<Kernel>> make_global_average_pool(const Node& n, const Gr
   }
   OUTPOST_RETURN_IF_ERROR(check_create(
       xnn_create_global_average_pooling_ncw_f32(channels, -INFINITY, INFINITY, 0, &op), g, n));
-  return kernel_of(
+  return operator_kernel(
       op,
       [=](xnn_operator_t o, std::span<const TensorView> in, std::span<const TensorView> out,
           pthreadpool_t p) {
@@ -57,28 +50,33 @@ Result<std::unique_ptr<Kernel>> make_global_average_pool(const Node& n, const Gr
       pool);
 }
 
-bool takes_onnx_max_pool(const Node& n, const Graph& g) {
-  if (n.outputs.size() != 1 || n.inputs.empty()) return false;  // no Indices output
+namespace {
+
+// The window of a MaxPool XNNPACK takes: 2-D float32, no Indices output, no dilation, no
+// negative pads; kUnsupported otherwise.
+Result<OnnxWindow> max_pool_window(const Node& n, const Graph& g) {
   const Value& x = input_of(g, n, 0);
-  if (x.dtype != DType::kFloat32 || x.shape.rank() != 4) return false;
-  auto win = onnx_window(g, n, logical_nchw(x.shape, n), nullptr);
-  if (!win.is_ok()) return false;
+  if (n.outputs.size() != 1 || x.dtype != DType::kFloat32 || x.shape.rank() != 4)
+    return not_handled(g, n, "XNNPACK takes 2-D float32 MaxPool without indices");
+  OUTPOST_ASSIGN_OR_RETURN(OnnxWindow win, onnx_window(g, n, logical_nchw(x.shape, n), nullptr));
   for (size_t d = 0; d < 2; ++d) {
     // XNNPACK reads a padded position as the nearest input pixel, which is inside an undilated
     // window and so cannot change its maximum; with dilation it could be outside.
-    if (win.value().dilations[d] != 1 || win.value().pad_begin[d] < 0 || win.value().pad_end[d] < 0)
-      return false;
+    if (win.dilations[d] != 1 || win.pad_begin[d] < 0 || win.pad_end[d] < 0)
+      return not_handled(g, n, "XNNPACK's MaxPool takes no dilation and no negative pads");
   }
-  return true;
+  return win;
 }
+
+}  // namespace
+
+bool takes_onnx_max_pool(const Node& n, const Graph& g) { return max_pool_window(n, g).is_ok(); }
 
 Result<std::unique_ptr<Kernel>> make_onnx_max_pool(const Node& n, const Graph& g, pthreadpool_t pool) {
   if (!is_channels_last(n))
     return not_handled(g, n, "XNNPACK runs MaxPool channels-last (the layout pass makes it so)");
-  if (!takes_onnx_max_pool(n, g))
-    return not_handled(g, n, "XNNPACK takes 2-D float32 MaxPool without indices or dilation");
+  OUTPOST_ASSIGN_OR_RETURN(const OnnxWindow win, max_pool_window(n, g));
   const Shape x = logical_nchw(input_of(g, n, 0).shape, n);
-  OUTPOST_ASSIGN_OR_RETURN(const OnnxWindow win, onnx_window(g, n, x, nullptr));
   // XNNPACK's output extent is floor((padded - kernel) / stride) + 1; ceil_mode's extra window,
   // when ONNX keeps one, gets the padding at the end it needs.
   int64_t pad_end[2];
@@ -98,7 +96,7 @@ Result<std::unique_ptr<Kernel>> make_onnx_max_pool(const Node& n, const Graph& g
       g, n));
   const size_t batch = static_cast<size_t>(x[0]), height = static_cast<size_t>(x[2]),
                width = static_cast<size_t>(x[3]);
-  return kernel_of(
+  return operator_kernel(
       op,
       [=](xnn_operator_t o, std::span<const TensorView> in, std::span<const TensorView> out,
           pthreadpool_t p) {
