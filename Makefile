@@ -4,6 +4,8 @@
 
 CMAKE ?= cmake
 JOBS ?= 2
+# ccache hashes paths relative to the checkout, so two clones share their cache.
+export CCACHE_BASEDIR ?= $(CURDIR)
 FACE_MODEL := .cache/npm/@mediapipe/face_detection@0.4.1657300184/face_detection_short_range.tflite
 ASTRONAUT := .cache/debian/python3-skimage/astronaut.png
 # Tests whose names say they feed corrupt or hostile input, or that index raw buffers with
