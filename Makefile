@@ -13,7 +13,7 @@ ASTRONAUT := .cache/debian/python3-skimage/astronaut.png
 # layout pass, fusion, in-place buffers): worth the slower sanitizer build.
 SANITIZED_TESTS := Corrupt|Robust|Npy|Image|Preprocess|DetectionPostProcess|Draw|ChannelsLast|ActivationFusion|InPlace
 
-.PHONY: all setup build demo test test-build test-asan test-fuzz clean
+.PHONY: all setup build demo test test-build test-minimal test-asan test-fuzz clean
 
 all: build
 
@@ -32,6 +32,7 @@ demo: setup
 
 test: setup
 	$(MAKE) test-build
+	$(MAKE) test-minimal
 	$(MAKE) test-asan
 	$(MAKE) test-fuzz
 
@@ -43,6 +44,15 @@ test-build:
 	@echo "ONNX conformance (per-op table: build-test/conformance-onnx.md):"
 	@grep -h -E '^([a-z-]+: )?[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$$' \
 	  build-test/Testing/Temporary/LastTest.log || echo "  (summary line not found)"
+
+# What a device that only runs models links: the runtime with XNNPACK and the reference backend,
+# no oneDNN, FFmpeg, libsodium, libpng or libjpeg, no CLI. The same flags as test-build, so ccache
+# hands it every object the two share; its test binary must link none of the optional libraries.
+MINIMAL_OPTIONS := -DOUTPOST_WITH_ONEDNN=OFF -DOUTPOST_WITH_VISION=OFF -DOUTPOST_WITH_BUNDLES=OFF
+test-minimal:
+	$(CMAKE) -S . -B build-minimal -DCMAKE_BUILD_TYPE=Release -DOUTPOST_WERROR=ON $(MINIMAL_OPTIONS)
+	$(CMAKE) --build build-minimal -j$(JOBS)
+	cd build-minimal && ctest --output-on-failure -j$(JOBS)
 
 test-asan:
 	$(CMAKE) -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOUTPOST_SANITIZE=ON
@@ -67,4 +77,4 @@ test-fuzz:
 	done
 
 clean:
-	rm -rf build build-test build-asan out
+	rm -rf build build-test build-minimal build-asan out

@@ -20,12 +20,15 @@
 namespace outpost {
 
 struct SessionOptions {
-  // Threads the XNNPACK backend runs on, the caller's included: 0 for all cores, 1 for none
-  // but the caller's. The reference backend always runs on the caller's thread.
+  // Threads the session computes on, the caller's included: 0 for all cores, 1 for none but
+  // the caller's. They go to the first backend (by priority) that runs part of the graph; the
+  // others run on the caller's thread. The reference backend always does.
   int threads = 0;
-  // auto (oneDNN for ONNX convolutions, XNNPACK for TFLite's convolutions and fully connected
-  // layers, the reference backend for the rest) | xnnpack | onednn (that one and the
-  // reference backend) | ref (the reference backend only: TFLite's built-in arithmetic).
+  // auto (every backend built in, each node on the first that takes it: oneDNN's
+  // convolutions, XNNPACK's convolutions, fully connected layers, pools and elementwise ops,
+  // the reference backend for the rest) | the name of one backend (that one and the reference
+  // backend) | ref (the reference backend only: TFLite's built-in arithmetic).
+  // `outpost --version` lists the backends built in.
   std::string backend = "auto";
   // Refuse models whose activation arena would exceed this many bytes (0: no limit), with
   // kUnsupported naming the size: a device's memory budget, and a guard against hostile files
@@ -42,8 +45,7 @@ struct ModelStats {
   size_t arena_bytes = 0;                // the planned activation arena
   size_t folded_constant_bytes = 0;      // constants made at load (dequantized, densified)
   int nodes_executed = 0;                // nodes left after constant folding
-  int nodes_on_xnnpack = 0;              // of those, the ones the XNNPACK backend runs
-  int nodes_on_onednn = 0;               // and the ones oneDNN runs
+  std::map<std::string, int> nodes_on_backend;  // of those, how many each backend runs ("ref": 3)
   int channels_last_nodes = 0;           // nodes the layout pass runs NHWC (ONNX on fast backends)
   int layout_transposes = 0;             // Transpose nodes it added where layouts meet
   int threads = 1;                       // threads the fast backends run on (1 for ref alone)
@@ -52,7 +54,7 @@ struct ModelStats {
 // Where one inference's time goes, per op kind and backend (`outpost bench --profile`).
 struct OpProfile {
   std::string op;       // IR op name, e.g. "Conv2D"
-  std::string backend;  // "onednn", "xnnpack" or "ref"
+  std::string backend;  // the backend's name: "onednn", "xnnpack", "ref"
   int nodes = 0;
   double ms = 0;        // per inference, the median run's share
 };

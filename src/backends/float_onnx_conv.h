@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-#include "backends/ref/kernel.h"
+#include "backends/kernel.h"
 #include "ir/channels_last.h"
 #include "ir/onnx_window.h"
 

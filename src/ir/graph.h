@@ -37,6 +37,9 @@ struct Value {
   ConstantData constant;                      // set for weights and other constants
   std::shared_ptr<const Sparsity> sparsity;  // set for sparse constants (input of Densify)
   int producer = -1;                          // index of the producing node, -1 if none
+  // False when the model did not say the dtype (ONNX may leave intermediate values untyped):
+  // shape inference then gives it the producer's first input dtype unless the op sets one.
+  bool dtype_known = true;
 
   bool is_constant() const { return constant.present(); }
   template <typename T>
@@ -49,6 +52,10 @@ struct Node {
   OpKind op = OpKind::kAdd;
   std::string name;         // from the model, for messages
   int source_index = 0;     // operator index in the source model, for messages
+  // What the importer made this node from, appended to messages about it: "[ONNX op 'Pad'
+  // (domain ai.onnx, opset 11) at model.onnx: node 3 ('pad0')]". Empty when describe() says
+  // enough.
+  std::string origin;
   std::vector<int> inputs;  // value ids; kNoValue for an absent optional input
   std::vector<int> outputs;
   Attributes attrs;

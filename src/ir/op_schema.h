@@ -15,8 +15,16 @@ struct OpSchema {
 
 const OpSchema& op_schema(OpKind op);
 
-// Infers every node's output shapes in order. A shape declared by the model that disagrees
-// with the inferred one is an error naming the node.
+// Checks `node`'s operands against its schema and infers its output shapes and dtypes from its
+// inputs (which must be inferred already). A shape declared by the model that disagrees with
+// the inferred one is an error naming the node (and its origin, Node::origin).
+Status infer_node(const Node& node, Graph& graph);
+
+// infer_node on every node in order: for graphs whose shapes need no constant folding (the
+// passes' tests); the session infers and folds together (ir/passes/constant_folding.h).
 Status infer_shapes(Graph& graph);
+
+// `status` with the node's origin appended, if it has one.
+Status with_origin(const Status& status, const Node& node);
 
 }  // namespace outpost

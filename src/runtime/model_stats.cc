@@ -65,20 +65,23 @@ int64_t macs_of(const Graph& g, const Node& n) {
 
 }  // namespace
 
-void count_graph(const Graph& graph, ModelStats& stats) {
+void count_parameters(const Graph& graph, ModelStats& stats) {
   std::set<int> counted;
   for (const Node& node : graph.nodes) {
-    stats.op_counts[op_name(node.op)]++;
-    const int64_t macs = macs_of(graph, node);
-    stats.macs = stats.macs > INT64_MAX - macs ? INT64_MAX : stats.macs + macs;
+    if (node.op == OpKind::kReshape || node.op == OpKind::kPad || node.op == OpKind::kMean ||
+        node.op == OpKind::kResizeBilinear)
+      continue;  // shape-like operands, not parameters
     for (int id : node.inputs) {
       if (id == kNoValue || !graph.value(id).is_constant() || !counted.insert(id).second) continue;
-      if (node.op == OpKind::kReshape || node.op == OpKind::kPad || node.op == OpKind::kMean ||
-          node.op == OpKind::kResizeBilinear)
-        continue;  // shape-like operands, not parameters
       stats.parameters += elements(graph.value(id));
     }
   }
+}
+
+void count_node(const Graph& graph, const Node& node, ModelStats& stats) {
+  stats.op_counts[op_name(node.op)]++;
+  const int64_t macs = macs_of(graph, node);
+  stats.macs = stats.macs > INT64_MAX - macs ? INT64_MAX : stats.macs + macs;
 }
 
 }  // namespace outpost

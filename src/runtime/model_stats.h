@@ -6,7 +6,11 @@
 
 namespace outpost {
 
-// Fills op_counts, parameters and macs of `stats` from a graph with inferred shapes.
-void count_graph(const Graph& graph, ModelStats& stats);
+// Adds the elements of every constant the nodes read (weights, not shape-like operands) to
+// `stats.parameters`: on the graph as imported, before folding makes constants of its own.
+void count_parameters(const Graph& graph, ModelStats& stats);
+
+// Adds a node with inferred shapes to `stats.op_counts` and `stats.macs`.
+void count_node(const Graph& graph, const Node& node, ModelStats& stats);
 
 }  // namespace outpost

@@ -5,15 +5,14 @@
 #include <cstring>
 #include <map>
 
-#include "backends/ref/registry.h"
-#include "backends/onednn/onednn_backend.h"
-#include "backends/xnnpack/xnnpack_backend.h"
+#include "backends/backend.h"
+#include "backends/ref/ref_backend.h"
 #include "core/arena.h"
 #include "core/mapped_file.h"
 #include "ir/op_schema.h"
-#include "runtime/activation_fusion.h"
-#include "runtime/channels_last.h"
-#include "runtime/constant_folding.h"
+#include "ir/passes/activation_fusion.h"
+#include "ir/passes/channels_last.h"
+#include "ir/passes/constant_folding.h"
 #include "runtime/in_place.h"
 #include "runtime/memory_planner.h"
 #include "runtime/model_loader.h"
@@ -23,7 +22,7 @@ namespace outpost {
 
 struct Step {
   std::unique_ptr<Kernel> kernel;
-  const char* backend = "ref";
+  const Backend* backend = nullptr;
   std::vector<TensorView> inputs;
   std::vector<TensorView> outputs;
 };
@@ -32,18 +31,20 @@ struct Session::Impl {
   Graph graph;
   ModelStats stats;
   Arena arena;
-  // Declared before the steps, so that the kernels (which use their thread pools and engines)
-  // go first.
-  std::unique_ptr<XnnpackBackend> xnnpack;
-  std::unique_ptr<OnednnBackend> onednn;
+  // Highest priority first, the reference backend last. Declared before the steps, so that the
+  // kernels (which use their backends' thread pools and engines) go first.
+  std::vector<std::unique_ptr<Backend>> backends;
   std::vector<Step> steps;
   std::vector<Tensor> inputs, outputs;
   size_t max_arena_bytes = 0;  // SessionOptions::max_arena_bytes
 
-  Status prepare(const KernelRegistry& kernels);
-  // The kernel of the first backend that takes the node: oneDNN (ONNX convolutions), XNNPACK,
-  // then the reference backend. `backend` names it.
-  Result<std::unique_ptr<Kernel>> make_kernel(const Node& node, const KernelRegistry& kernels, const char** backend);
+  Status prepare(const SessionOptions& options);
+  Status choose_backends(const SessionOptions& options);
+  // The first backend that takes `node`, judged cheaply (Backend::takes).
+  const Backend* owner(const Node& node) const;
+  Status run_passes();
+  Result<Step> make_step(const Node& node) const;
+  Status make_steps();
   Status plan();
 };
 
@@ -56,63 +57,113 @@ Tensor tensor_for(const Value& v, void* data) {
   return t;
 }
 
+// Makes the node's reference kernel and, when asked, runs it on its constant inputs.
+Status evaluate_on_reference(const Node& node, const Graph& graph, std::vector<std::vector<uint8_t>>* outputs) {
+  OUTPOST_ASSIGN_OR_RETURN(auto kernel, reference_backend().make(node, graph));
+  if (outputs == nullptr) return Status::ok();
+  std::vector<TensorView> in, out;
+  for (int id : node.inputs) {
+    if (id == kNoValue) {
+      in.push_back(TensorView{});
+      continue;
+    }
+    const Value& v = graph.value(id);
+    in.push_back({v.dtype, &v.shape, const_cast<uint8_t*>(v.constant.bytes), &v.quant});
+  }
+  for (size_t k = 0; k < node.outputs.size(); ++k) {
+    const Value& v = graph.value(node.outputs[k]);
+    out.push_back({v.dtype, &v.shape, (*outputs)[k].data(), &v.quant});
+  }
+  return kernel->run(in, out);
+}
+
 }  // namespace
 
-Status Session::Impl::prepare(const KernelRegistry& kernels) {
+Status Session::Impl::prepare(const SessionOptions& options) {
   for (int id : graph.inputs)
     if (graph.value(id).is_constant())
       return invalid_model(graph.source + ": graph input '" + graph.value(id).name + "' is a constant");
-  OUTPOST_RETURN_IF_ERROR(infer_shapes(graph));
-  // Every node gets a kernel before folding, so that an unsupported op is reported at load
-  // even when folding would have run it.
-  for (const Node& node : graph.nodes) {
-    auto kernel = kernels.make(node, graph);
-    if (!kernel.is_ok()) return kernel.status();
-  }
-  count_graph(graph, stats);
-  OUTPOST_ASSIGN_OR_RETURN(stats.folded_constant_bytes, fold_constants(graph, kernels));
-  // The fast backends clamp inside the convolution; the reference backend alone keeps the
-  // graph as imported.
-  if (xnnpack || onednn) {
-    fuse_activations(graph, [this](const Node& conv, const Graph& g) {
-      return onednn && onednn->takes_channels_last(conv, g);
-    });
-    const ChannelsLastStats layout = convert_to_channels_last(graph, [this](const Node& n, const Graph& g) {
-      return (onednn && onednn->takes_channels_last(n, g)) || (xnnpack && xnnpack->takes_channels_last(n, g));
-    });
-    stats.channels_last_nodes = layout.nodes;
-    stats.layout_transposes = layout.transposes;
-  }
-  stats.nodes_executed = static_cast<int>(graph.nodes.size());
-  for (const Node& node : graph.nodes) {
-    const char* backend = "ref";
-    OUTPOST_ASSIGN_OR_RETURN(auto kernel, make_kernel(node, kernels, &backend));
-    steps.push_back(Step{std::move(kernel), backend, {}, {}});
-  }
+  count_parameters(graph, stats);
+  // Every node gets a reference kernel while shapes are inferred, so that an unsupported op is
+  // reported at load even when folding, or a fast backend, would have run it.
+  const NodeEvaluator evaluate = [this](const Node& node, const Graph& g,
+                                        std::vector<std::vector<uint8_t>>* outputs) {
+    count_node(g, node, stats);
+    return evaluate_on_reference(node, g, outputs);
+  };
+  OUTPOST_ASSIGN_OR_RETURN(const FoldingStats folded, infer_and_fold_constants(graph, evaluate));
+  stats.folded_constant_bytes = folded.bytes;
+  OUTPOST_RETURN_IF_ERROR(choose_backends(options));
+  OUTPOST_RETURN_IF_ERROR(run_passes());
+  OUTPOST_RETURN_IF_ERROR(make_steps());
   return plan();
 }
 
-Result<std::unique_ptr<Kernel>> Session::Impl::make_kernel(const Node& node, const KernelRegistry& kernels,
-                                                           const char** backend) {
-  if (onednn) {
-    auto kernel = onednn->make(node, graph);
-    if (kernel.is_ok()) {
-      ++stats.nodes_on_onednn;
-      *backend = "onednn";
-      return kernel;
+// The backends the options allow, in priority order, each made once on one thread to ask which
+// nodes it takes. The first that takes any node is made again with the session's threads; a
+// backend after it that takes nothing is dropped. The reference backend stays, as the fallback.
+Status Session::Impl::choose_backends(const SessionOptions& options) {
+  bool pool_given = false;
+  for (const BackendEntry& entry : registered_backends()) {
+    if (options.backend != "auto" && entry.name != options.backend && entry.name != "ref") continue;
+    OUTPOST_ASSIGN_OR_RETURN(auto backend, entry.create(1));
+    bool takes_any = false;
+    for (const Node& node : graph.nodes) takes_any = takes_any || backend->takes(node, graph);
+    if (takes_any && !pool_given) {
+      pool_given = true;
+      if (options.threads != 1) {
+        OUTPOST_ASSIGN_OR_RETURN(backend, entry.create(options.threads));
+      }
+      stats.threads = backend->threads();
     }
-    if (kernel.status().code() != StatusCode::kUnsupported) return kernel.status();
+    if (takes_any || entry.name == "ref") backends.push_back(std::move(backend));
   }
-  if (xnnpack) {
-    auto kernel = xnnpack->make(node, graph);
-    if (kernel.is_ok()) {
-      ++stats.nodes_on_xnnpack;
-      *backend = "xnnpack";
-      return kernel;
-    }
+  return Status::ok();
+}
+
+const Backend* Session::Impl::owner(const Node& node) const {
+  for (const auto& backend : backends)
+    if (backend->takes(node, graph)) return backend.get();
+  return nullptr;
+}
+
+// Fusion and the layout pass serve the fast backends; the reference backend alone runs the
+// graph as imported.
+Status Session::Impl::run_passes() {
+  if (backends.size() < 2) return Status::ok();
+  fuse_activations(graph, [this](const Node& conv, const Graph& g) {
+    const Backend* b = owner(conv);
+    return b != nullptr && b->applies_fused_swish(conv, g);
+  });
+  const ChannelsLastStats layout = convert_to_channels_last(graph, [this](const Node& n, const Graph& g) {
+    const Backend* b = owner(n);
+    return b != nullptr && b->takes_channels_last(n, g);
+  });
+  stats.channels_last_nodes = layout.nodes;
+  stats.layout_transposes = layout.transposes;
+  return Status::ok();
+}
+
+// A node runs on the first backend whose make() takes it.
+Result<Step> Session::Impl::make_step(const Node& node) const {
+  Status refused = internal_error(graph.source + ": " + node.describe() + ": no backend takes it");
+  for (const auto& backend : backends) {
+    auto kernel = backend->make(node, graph);
+    if (kernel.is_ok()) return Step{std::move(*kernel), backend.get(), {}, {}};
     if (kernel.status().code() != StatusCode::kUnsupported) return kernel.status();
+    refused = kernel.status();
   }
-  return kernels.make(node, graph);
+  return refused;
+}
+
+Status Session::Impl::make_steps() {
+  stats.nodes_executed = static_cast<int>(graph.nodes.size());
+  for (const Node& node : graph.nodes) {
+    OUTPOST_ASSIGN_OR_RETURN(Step step, make_step(node));
+    ++stats.nodes_on_backend[step.backend->name()];
+    steps.push_back(std::move(step));
+  }
+  return Status::ok();
 }
 
 Status Session::Impl::plan() {
@@ -185,29 +236,14 @@ Result<std::unique_ptr<Session>> Session::open(const std::string& path, const Se
 
 Result<std::unique_ptr<Session>> Session::open_buffer(const uint8_t* data, size_t size, std::shared_ptr<const void> keep_alive,
                                                       const std::string& name, const SessionOptions& options) {
-  if (options.backend != "auto" && options.backend != "ref" && options.backend != "xnnpack" &&
-      options.backend != "onednn")
-    return usage_error("backend '" + options.backend + "' is not built in; use auto, xnnpack, onednn or ref");
+  if (options.backend != "auto" && !find_backend(options.backend))
+    return usage_error("backend '" + options.backend + "' is not built in; use auto or one of: " +
+                       registered_backend_names());
   if (options.threads < 0) return usage_error("--threads must be 0 (all cores) or positive");
   auto impl = std::make_unique<Impl>();
   impl->max_arena_bytes = options.max_arena_bytes;
   OUTPOST_ASSIGN_OR_RETURN(impl->graph, import_model(data, size, std::move(keep_alive), name, &impl->stats.format));
-  // oneDNN takes ONNX's convolutions; TFLite graphs (NHWC) run on XNNPACK alone.
-  const bool use_onednn =
-      options.backend == "onednn" || (options.backend == "auto" && impl->stats.format == "onnx");
-  if (use_onednn) {
-    OUTPOST_ASSIGN_OR_RETURN(impl->onednn, OnednnBackend::create(options.threads));
-    impl->stats.threads = impl->onednn->threads();
-  }
-  if (options.backend == "auto" || options.backend == "xnnpack") {
-    // Two thread pools that spin while they wait (OpenMP's under oneDNN, pthreadpool's under
-    // XNNPACK) take turns badly: each one's idle spinning starves the other's barriers (ResNet-18
-    // at 2 threads: 161 ms mixed, 31 ms on oneDNN's threads alone). Beside oneDNN, XNNPACK
-    // runs its share on the caller's thread.
-    OUTPOST_ASSIGN_OR_RETURN(impl->xnnpack, XnnpackBackend::create(use_onednn ? 1 : options.threads));
-    if (!use_onednn) impl->stats.threads = impl->xnnpack->threads();
-  }
-  OUTPOST_RETURN_IF_ERROR(impl->prepare(reference_kernels()));
+  OUTPOST_RETURN_IF_ERROR(impl->prepare(options));
   return std::unique_ptr<Session>(new Session(std::move(impl)));
 }
 
@@ -234,7 +270,7 @@ Status Session::set_input(size_t i, const Tensor& tensor) {
 }
 
 Status Session::run() {
-  for (Step& step : impl_->steps) step.kernel->run(step.inputs, step.outputs);
+  for (Step& step : impl_->steps) OUTPOST_RETURN_IF_ERROR(step.kernel->run(step.inputs, step.outputs));
   return Status::ok();
 }
 
@@ -246,7 +282,7 @@ Result<std::vector<OpProfile>> Session::profile(int runs) {
     for (size_t s = 0; s < n; ++s) {
       Step& step = impl_->steps[s];
       const auto start = std::chrono::steady_clock::now();
-      step.kernel->run(step.inputs, step.outputs);
+      OUTPOST_RETURN_IF_ERROR(step.kernel->run(step.inputs, step.outputs));
       step_ms[s].push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     }
   }
@@ -255,7 +291,7 @@ Result<std::vector<OpProfile>> Session::profile(int runs) {
     std::vector<double>& t = step_ms[s];
     std::nth_element(t.begin(), t.begin() + static_cast<std::ptrdiff_t>(t.size() / 2), t.end());
     const std::string op = op_name(impl_->graph.nodes[s].op);
-    const std::string backend = impl_->steps[s].backend;
+    const std::string backend = impl_->steps[s].backend->name();
     OpProfile& p = groups[{op, backend}];
     p.op = op;
     p.backend = backend;

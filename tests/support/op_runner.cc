@@ -71,7 +71,7 @@ Result<std::vector<Tensor>> run_op(OpKind op, const Attributes& attrs, const std
     const Value& v = g.value(node.outputs[k]);
     out_views.push_back({v.dtype, &v.shape, results[k].data(), &v.quant});
   }
-  kernel->run(in_views, out_views);
+  OUTPOST_RETURN_IF_ERROR(kernel->run(in_views, out_views));
   return results;
 }
 

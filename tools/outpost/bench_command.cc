@@ -3,6 +3,7 @@
 #include <iostream>
 #include <numeric>
 
+#include "backends/backend.h"
 #include "outpost/cli_common.h"
 #include "outpost/commands.h"
 #include "outpost/tensor_summary.h"
@@ -50,17 +51,19 @@ Status bench(const BenchFlags& flags) {
   }
   const ModelStats& stats = session->stats();
   // The backends that run nodes, in the order the session offers nodes to them.
-  std::string backend = stats.nodes_on_onednn > 0 ? "onednn+" : "";
-  if (stats.nodes_on_xnnpack > 0) backend += "xnnpack+";
-  backend += "ref";
-  const int nodes_on_ref = stats.nodes_executed - stats.nodes_on_onednn - stats.nodes_on_xnnpack;
+  std::string backend, split;
+  for (const BackendEntry& entry : registered_backends()) {
+    const auto it = stats.nodes_on_backend.find(entry.name);
+    if (it == stats.nodes_on_backend.end()) continue;
+    backend += (backend.empty() ? "" : "+") + entry.name;
+    split += (split.empty() ? "" : ", ") + std::to_string(it->second) + " on " + entry.name;
+  }
   if (flags.model.json) {
     nlohmann::json j;
     j["model"] = flags.model.model;
     j["backend"] = backend;
     j["threads"] = stats.threads;
-    j["nodes_on_xnnpack"] = stats.nodes_on_xnnpack;
-    j["nodes_on_onednn"] = stats.nodes_on_onednn;
+    j["nodes_on_backend"] = stats.nodes_on_backend;
     j["channels_last_nodes"] = stats.channels_last_nodes;
     j["layout_transposes"] = stats.layout_transposes;
     j["nodes"] = stats.nodes_executed;
@@ -86,9 +89,8 @@ Status bench(const BenchFlags& flags) {
     return Status::ok();
   }
   std::printf("model:       %s\n", flags.model.model.c_str());
-  std::printf("backend:     %s, %d thread%s (%d nodes: %d on oneDNN, %d on XNNPACK, %d on ref)\n",
-              backend.c_str(), stats.threads, stats.threads == 1 ? "" : "s", stats.nodes_executed,
-              stats.nodes_on_onednn, stats.nodes_on_xnnpack, nodes_on_ref);
+  std::printf("backend:     %s, %d thread%s (%d nodes: %s)\n", backend.c_str(), stats.threads,
+              stats.threads == 1 ? "" : "s", stats.nodes_executed, split.c_str());
   if (stats.channels_last_nodes > 0)
     std::printf("layout:      %d nodes channels-last, %d transposes where layouts meet\n",
                 stats.channels_last_nodes, stats.layout_transposes);

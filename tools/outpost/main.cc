@@ -2,6 +2,7 @@
 // them and turns failures into the exit codes of docs/cli.md.
 #include <iostream>
 
+#include "backends/backend.h"
 #include "outpost/cli_common.h"
 #include "outpost/commands.h"
 
@@ -17,7 +18,7 @@ void set_action(CLI::App* cmd, CommandAction action) {
 
 int run_cli(int argc, char** argv) {
   CLI::App app{"Outpost: run TFLite and ONNX models on edge CPUs, from plain files or signed bundles.", "outpost"};
-  app.set_version_flag("--version", std::string("outpost ") + OUTPOST_VERSION + " (backends: onednn, xnnpack, ref)");
+  app.set_version_flag("--version", std::string("outpost ") + OUTPOST_VERSION + " (backends: " + registered_backend_names() + ")");
   app.require_subcommand(1);
   add_inspect_command(app);
   add_run_command(app);

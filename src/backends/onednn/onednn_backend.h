@@ -7,11 +7,11 @@
 
 #include <memory>
 
-#include "backends/ref/kernel.h"
+#include "backends/backend.h"
 
 namespace outpost {
 
-class OnednnBackend {
+class OnednnBackend final : public Backend {
  public:
   // threads: 0 for all cores, N for exactly N OpenMP threads (the caller's included).
   static Result<std::unique_ptr<OnednnBackend>> create(int threads);
@@ -19,14 +19,18 @@ class OnednnBackend {
   OnednnBackend(const OnednnBackend&) = delete;
   OnednnBackend& operator=(const OnednnBackend&) = delete;
 
-  // A kernel running `node` on oneDNN, or kUnsupported when this backend does not take it.
-  Result<std::unique_ptr<Kernel>> make(const Node& node, const Graph& graph) const;
-
-  // Whether make() takes this node, as imported (NCHW), once the layout pass has made it
-  // channels-last (runtime/channels_last.h).
-  bool takes_channels_last(const Node& node, const Graph& graph) const;
-
-  int threads() const { return threads_; }
+  const char* name() const override { return "onednn"; }
+  Result<std::unique_ptr<Kernel>> make(const Node& node, const Graph& graph) const override;
+  // It runs convolutions only, and those only channels-last: takes() is takes_channels_last().
+  bool takes(const Node& node, const Graph& graph) const override {
+    return takes_channels_last(node, graph);
+  }
+  bool takes_channels_last(const Node& node, const Graph& graph) const override;
+  // oneDNN's swish post-op.
+  bool applies_fused_swish(const Node& conv, const Graph& graph) const override {
+    return takes_channels_last(conv, graph);
+  }
+  int threads() const override { return threads_; }
 
   struct State;
 
@@ -35,5 +39,7 @@ class OnednnBackend {
   std::unique_ptr<State> state_;
   int threads_ = 1;
 };
+
+BackendEntry onednn_backend_entry();
 
 }  // namespace outpost

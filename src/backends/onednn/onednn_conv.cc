@@ -100,14 +100,20 @@ class ConvKernel final : public Kernel {
     state_.stream.wait();
   }
 
-  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     // A session never moves its buffers; a caller that does gets them rebound.
     if (inputs[0].data != user_src_.get_data_handle() ||
         outputs[0].data != user_dst_.get_data_handle()) {
       user_src_.set_data_handle(inputs[0].data);
       user_dst_.set_data_handle(outputs[0].data);
     }
-    execute();
+    // oneDNN reports failures as exceptions; none may cross into the session.
+    try {
+      execute();
+    } catch (const dnnl::error& e) {
+      return internal_error(std::string("oneDNN convolution failed: ") + e.what());
+    }
+    return Status::ok();
   }
 
  private:
@@ -173,7 +179,7 @@ Result<std::unique_ptr<Kernel>> make_onnx_conv(const Node& n, const Graph& g,
     omp_set_num_threads(state.threads);
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-    // A Relu or Clip folded in by runtime/activation_fusion, applied as the output is written.
+    // A Relu or Clip folded in by ir/passes/activation_fusion, applied as the output is written.
     if (n.attrs.has("activation_min")) {
       const float lo = n.attrs.get_float("activation_min", 0.0f);
       const float hi = n.attrs.get_float("activation_max", INFINITY);

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "backends/ref/kernel.h"
+#include "backends/kernel.h"
 
 namespace outpost {
 

@@ -25,7 +25,7 @@ class AddQuantized final : public Kernel {
  public:
   AddQuantized(quant::Broadcast2 bc, AddParams p) : bc_(std::move(bc)), p_(p) {}
 
-  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     const T* a = inputs[0].as<const T>();
     const T* b = inputs[1].as<const T>();
     T* y = outputs[0].as<T>();
@@ -38,6 +38,7 @@ class AddQuantized final : public Kernel {
           quant::multiply_by_quantized_multiplier(ra + rb, p_.output_multiplier) + p_.output_offset;
       y[o] = quant::clamp_to<T>(sum, p_.act.min, p_.act.max);
     });
+    return Status::ok();
   }
 
  private:

@@ -16,7 +16,7 @@ class ConcatKernel final : public Kernel {
   ConcatKernel(int64_t outer, std::vector<size_t> chunk_bytes, FusedActivation act)
       : outer_(outer), chunk_bytes_(std::move(chunk_bytes)), act_(act) {}
 
-  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     auto* out = static_cast<uint8_t*>(outputs[0].data);
     for (int64_t o = 0; o < outer_; ++o) {
       for (size_t i = 0; i < inputs.size(); ++i) {
@@ -27,6 +27,7 @@ class ConcatKernel final : public Kernel {
     }
     if (act_ != FusedActivation::kNone)
       apply_activation(act_, outputs[0].as<float>(), outputs[0].num_elements());
+    return Status::ok();
   }
 
  private:

@@ -25,7 +25,7 @@ class ConcatQuantized final : public Kernel {
   ConcatQuantized(std::vector<ConcatInput> parts, int64_t outer, int32_t output_zero_point)
       : parts_(std::move(parts)), outer_(outer), output_zero_point_(output_zero_point) {}
 
-  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     T* y = outputs[0].as<T>();
     for (int64_t o = 0; o < outer_; ++o) {
       for (size_t i = 0; i < parts_.size(); ++i) {
@@ -44,6 +44,7 @@ class ConcatQuantized final : public Kernel {
         y += p.extent;
       }
     }
+    return Status::ok();
   }
 
  private:

@@ -30,7 +30,7 @@ class Conv2DQuantized final : public Kernel {
         multipliers_(std::move(multipliers)),
         act_(act) {}
 
-  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     const T* x = inputs[0].as<const T>();
     const T* w = inputs[1].as<const T>();
     const int32_t* bias = inputs.size() > 2 ? inputs[2].as<const int32_t>() : nullptr;
@@ -64,6 +64,7 @@ class Conv2DQuantized final : public Kernel {
         }
       }
     }
+    return Status::ok();
   }
 
  private:

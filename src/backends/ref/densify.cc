@@ -29,13 +29,14 @@ class DensifyKernel final : public Kernel {
         elem_(elem),
         total_bytes_(total_bytes) {}
 
-  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     src_ = static_cast<const uint8_t*>(inputs[0].data);
     dst_ = static_cast<uint8_t*>(outputs[0].data);
     std::memset(dst_, 0, total_bytes_);  // all-zero bits are 0.0 in float32 and float16
     std::array<int64_t, kMaxLevels> coords{};
     next_value_ = 0;
     visit(0, 0, coords);
+    return Status::ok();
   }
 
  private:

@@ -13,7 +13,7 @@ class DepthToSpaceKernel final : public Kernel {
   DepthToSpaceKernel(int64_t batch, int64_t in_h, int64_t in_w, int64_t block, size_t row_bytes)
       : batch_(batch), in_h_(in_h), in_w_(in_w), block_(block), row_bytes_(row_bytes) {}
 
-  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     // For fixed (b, h, i), input pixel (h, w) holds, for each j, C_out contiguous values that
     // land contiguously at output pixel (h*bs + i, w*bs + j): one row_bytes_ copy each.
     const auto* in = static_cast<const uint8_t*>(inputs[0].data);
@@ -32,6 +32,7 @@ class DepthToSpaceKernel final : public Kernel {
         }
       }
     }
+    return Status::ok();
   }
 
  private:

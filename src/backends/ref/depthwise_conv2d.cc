@@ -13,7 +13,7 @@ class DepthwiseConv2DKernel final : public Kernel {
  public:
   DepthwiseConv2DKernel(ConvGeometry g, FusedActivation act) : g_(g), act_(act) {}
 
-  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     const float* x = inputs[0].as<const float>();
     const float* w = inputs[1].as<const float>();
     const float* bias = inputs.size() > 2 ? inputs[2].as<const float>() : nullptr;
@@ -58,6 +58,7 @@ class DepthwiseConv2DKernel final : public Kernel {
         }
       }
     }
+    return Status::ok();
   }
 
  private:

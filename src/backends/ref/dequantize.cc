@@ -26,7 +26,7 @@ class DequantizeKernel final : public Kernel {
         scale_(std::move(scale)),
         zero_point_(std::move(zero_point)) {}
 
-  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     const Q* in = inputs[0].as<const Q>();
     float* out = outputs[0].as<float>();
     const int64_t channels = static_cast<int64_t>(scale_.size());
@@ -39,6 +39,7 @@ class DequantizeKernel final : public Kernel {
           out[base + i] = scale * static_cast<float>(static_cast<int32_t>(in[base + i]) - zp);
       }
     }
+    return Status::ok();
   }
 
  private:

@@ -123,7 +123,7 @@ class DetectionPostProcessKernel final : public Kernel {
     return Status::ok();
   }
 
-  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     if (!constant_anchors_)
       p_.anchors.load_rows(inputs[2].data, p_.num_boxes, 4, 4, anchors_.data());
     decode_boxes(inputs[0].data);
@@ -139,6 +139,7 @@ class DetectionPostProcessKernel final : public Kernel {
     const int64_t count = p_.regular ? run_regular(out_boxes, out_classes, out_scores)
                                      : run_fast(out_boxes, out_classes, out_scores);
     outputs[3].as<float>()[0] = static_cast<float>(count);
+    return Status::ok();
   }
 
  private:

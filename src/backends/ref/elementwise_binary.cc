@@ -113,20 +113,25 @@ class BinaryKernel final : public Kernel {
   BinaryKernel(OpKind op, FusedActivation act, BroadcastPlan plan)
       : op_(op), act_(act), plan_(plan) {}
 
-  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     const float* a = inputs[0].as<const float>();
     const float* b = inputs[1].as<const float>();
     float* out = outputs[0].as<float>();
     switch (op_) {
       case OpKind::kAdd:
-        return run_broadcast<AddOp>(plan_, act_, a, b, out);
+        run_broadcast<AddOp>(plan_, act_, a, b, out);
+        break;
       case OpKind::kSub:
-        return run_broadcast<SubOp>(plan_, act_, a, b, out);
+        run_broadcast<SubOp>(plan_, act_, a, b, out);
+        break;
       case OpKind::kMul:
-        return run_broadcast<MulOp>(plan_, act_, a, b, out);
+        run_broadcast<MulOp>(plan_, act_, a, b, out);
+        break;
       default:
-        return run_broadcast<DivOp>(plan_, act_, a, b, out);
+        run_broadcast<DivOp>(plan_, act_, a, b, out);
+        break;
     }
+    return Status::ok();
   }
 
  private:

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "ir/constant_ints.h"
-#include "backends/ref/kernel.h"
+#include "backends/kernel.h"
 
 namespace outpost {
 

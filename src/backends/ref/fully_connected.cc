@@ -13,7 +13,7 @@ class FullyConnectedKernel final : public Kernel {
   FullyConnectedKernel(int64_t rows, int64_t in_size, int64_t out_size, FusedActivation act)
       : rows_(rows), in_size_(in_size), out_size_(out_size), act_(act) {}
 
-  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     const float* x = inputs[0].as<const float>();
     const float* w = inputs[1].as<const float>();
     const float* bias = inputs.size() > 2 ? inputs[2].as<const float>() : nullptr;
@@ -30,6 +30,7 @@ class FullyConnectedKernel final : public Kernel {
       }
       apply_activation(act_, out, out_size_);
     }
+    return Status::ok();
   }
 
  private:

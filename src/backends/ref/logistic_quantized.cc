@@ -16,11 +16,12 @@ class LogisticQuantized final : public Kernel {
  public:
   explicit LogisticQuantized(std::array<T, 256> table) : table_(table) {}
 
-  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     const T* x = inputs[0].as<const T>();
     T* y = outputs[0].as<T>();
     const int64_t count = outputs[0].num_elements();
     for (int64_t i = 0; i < count; ++i) y[i] = table_[static_cast<uint8_t>(x[i])];
+    return Status::ok();
   }
 
  private:

@@ -25,7 +25,7 @@ class MeanKernel final : public Kernel {
  public:
   explicit MeanKernel(MeanPlan p) : p_(p) {}
 
-  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     const float* x = inputs[0].as<const float>();
     float* y = outputs[0].as<float>();
     const MeanPlan& p = p_;
@@ -58,6 +58,7 @@ class MeanKernel final : public Kernel {
       y[0] = x[0];
     }
     for (int64_t i = 0; i < p.out_elements; ++i) y[i] /= p.count;
+    return Status::ok();
   }
 
  private:

@@ -37,7 +37,7 @@ class MeanQuantized final : public Kernel {
         sums_(static_cast<size_t>(plan_.num_outputs)),
         index_(plan_.in_dims.size()) {}
 
-  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     const T* x = inputs[0].as<const T>();
     T* y = outputs[0].as<T>();
     std::fill(sums_.begin(), sums_.end(), 0);
@@ -64,6 +64,7 @@ class MeanQuantized final : public Kernel {
           quant::multiply_by_quantized_multiplier(shifted, plan_.multiplier) + plan_.bias;
       y[j] = quant::clamp_to<T>(v, quant::qmin<T>(), quant::qmax<T>());
     }
+    return Status::ok();
   }
 
  private:

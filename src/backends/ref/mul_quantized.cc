@@ -18,7 +18,7 @@ class MulQuantized final : public Kernel {
  public:
   MulQuantized(quant::Broadcast2 bc, MulParams p) : bc_(std::move(bc)), p_(p) {}
 
-  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     const T* a = inputs[0].as<const T>();
     const T* b = inputs[1].as<const T>();
     T* y = outputs[0].as<T>();
@@ -29,6 +29,7 @@ class MulQuantized final : public Kernel {
           quant::multiply_by_quantized_multiplier(product, p_.multiplier) + p_.output_offset;
       y[o] = quant::clamp_to<T>(v, p_.act.min, p_.act.max);
     });
+    return Status::ok();
   }
 
  private:

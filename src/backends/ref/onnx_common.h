@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "ir/constant_ints.h"
-#include "backends/ref/kernel.h"
+#include "backends/kernel.h"
 #include "core/float16.h"
 
 namespace outpost::onnx_ref {
@@ -25,8 +25,9 @@ using RunFn = std::function<void(std::span<const TensorView>, std::span<const Te
 class ClosureKernel final : public Kernel {
  public:
   explicit ClosureKernel(RunFn fn) : fn_(std::move(fn)) {}
-  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     fn_(inputs, outputs);
+    return Status::ok();
   }
 
  private:

@@ -36,7 +36,7 @@ Result<ConvShape> conv_shape(const Node& node, const Graph& graph, size_t x_i, s
 Result<std::unique_ptr<Kernel>> make_float_conv(const Node& node, const Graph& graph) {
   OUTPOST_ASSIGN_OR_RETURN(ConvShape s, conv_shape(node, graph, 0, 1));
   const bool bias = has_input(node, 2);
-  // A Relu or Clip folded in by runtime/activation_fusion.
+  // A Relu or Clip folded in by ir/passes/activation_fusion.
   const bool clamped = node.attrs.has("activation_min");
   const double lo = node.attrs.get_float("activation_min", 0.0f),
                hi = node.attrs.get_float("activation_max", 0.0f);

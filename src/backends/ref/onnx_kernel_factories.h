@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "backends/ref/kernel.h"
+#include "backends/kernel.h"
 
 namespace outpost {
 

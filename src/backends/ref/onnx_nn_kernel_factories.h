@@ -5,7 +5,7 @@
 
 #include <memory>
 
-#include "backends/ref/kernel.h"
+#include "backends/kernel.h"
 
 namespace outpost {
 

@@ -25,14 +25,14 @@ class PadKernel final : public Kernel {
  public:
   explicit PadKernel(PadPlan p) : p_(p) {}
 
-  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     const auto* in = static_cast<const uint8_t*>(inputs[0].data);
     auto* out = static_cast<uint8_t*>(outputs[0].data);
     const PadPlan& p = p_;
     fill(out);
     if (p.rank == 0) {
       std::memcpy(out, in, p.elem);
-      return;
+      return Status::ok();
     }
     const size_t inner = p.rank - 1;
     const size_t row_bytes = static_cast<size_t>(p.in_dims[inner]) * p.elem;
@@ -50,6 +50,7 @@ class PadKernel final : public Kernel {
         index[k] = 0;
       }
     }
+    return Status::ok();
   }
 
  private:

@@ -20,7 +20,7 @@ class Pool2DKernel final : public Kernel {
   Pool2DKernel(bool is_max, FusedActivation act, PoolGeometry g)
       : is_max_(is_max), act_(act), g_(g) {}
 
-  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     const float* x = inputs[0].as<const float>();
     float* y = outputs[0].as<float>();
     const PoolGeometry& g = g_;
@@ -57,6 +57,7 @@ class Pool2DKernel final : public Kernel {
         }
       }
     }
+    return Status::ok();
   }
 
  private:

@@ -25,7 +25,7 @@ class PoolQuantized final : public Kernel {
  public:
   PoolQuantized(PoolGeometry geo, quant::ActivationRange act) : geo_(geo), act_(act) {}
 
-  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     const T* x = inputs[0].as<const T>();
     T* y = outputs[0].as<T>();
     const PoolGeometry& g = geo_;
@@ -60,6 +60,7 @@ class PoolQuantized final : public Kernel {
         }
       }
     }
+    return Status::ok();
   }
 
  private:

@@ -16,7 +16,7 @@ class QuantizeFloat final : public Kernel {
  public:
   QuantizeFloat(float scale, int32_t zero_point) : scale_(scale), zero_point_(zero_point) {}
 
-  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     const float* x = inputs[0].as<const float>();
     Out* y = outputs[0].as<Out>();
     const int64_t count = outputs[0].num_elements();
@@ -28,6 +28,7 @@ class QuantizeFloat final : public Kernel {
       const float c = std::isnan(r) ? 0.0f : std::clamp(r, lo, hi);
       y[i] = static_cast<Out>(static_cast<int32_t>(c) + zero_point_);
     }
+    return Status::ok();
   }
 
  private:
@@ -41,7 +42,7 @@ class Requantize final : public Kernel {
   Requantize(quant::QuantizedMultiplier m, int32_t in_zp, int32_t out_zp)
       : m_(m), in_zp_(in_zp), out_zp_(out_zp) {}
 
-  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     const In* x = inputs[0].as<const In>();
     Out* y = outputs[0].as<Out>();
     const int64_t count = outputs[0].num_elements();
@@ -51,6 +52,7 @@ class Requantize final : public Kernel {
           out_zp_;
       y[i] = quant::clamp_to<Out>(v, quant::qmin<Out>(), quant::qmax<Out>());
     }
+    return Status::ok();
   }
 
  private:

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "backends/ref/kernel.h"
+#include "backends/kernel.h"
 #include "backends/ref/quant_math.h"
 
 namespace outpost::quant {

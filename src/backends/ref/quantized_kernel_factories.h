@@ -4,7 +4,7 @@
 // kUnsupported for dtypes it does not handle so that the float kernels can be tried next.
 #pragma once
 
-#include "backends/ref/kernel.h"
+#include "backends/kernel.h"
 
 namespace outpost {
 

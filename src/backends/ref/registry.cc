@@ -4,10 +4,6 @@
 
 namespace outpost {
 
-Status not_handled(const Graph& g, const Node& n, const std::string& why) {
-  return unsupported(g.source + ": " + n.describe() + ": " + why);
-}
-
 namespace {
 
 std::string dtypes_of(const Graph& g, const Node& n) {

@@ -4,7 +4,7 @@
 #include <array>
 #include <vector>
 
-#include "backends/ref/kernel.h"
+#include "backends/kernel.h"
 
 namespace outpost {
 

@@ -43,7 +43,7 @@ class ResizeBilinearKernel final : public Kernel {
         rows_(std::move(rows)),
         cols_(std::move(cols)) {}
 
-  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     const float* x = inputs[0].as<const float>();
     float* out = outputs[0].as<float>();
     const int64_t c_count = channels_;
@@ -68,6 +68,7 @@ class ResizeBilinearKernel final : public Kernel {
         }
       }
     }
+    return Status::ok();
   }
 
  private:

@@ -46,7 +46,7 @@ class ResizeBilinearQuantized final : public Kernel {
         rows_(std::move(rows)),
         cols_(std::move(cols)) {}
 
-  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     const T* x = inputs[0].as<const T>();
     T* y = outputs[0].as<T>();
     auto at = [&](int64_t b, int64_t r, int64_t c, int64_t ch) {
@@ -67,6 +67,7 @@ class ResizeBilinearQuantized final : public Kernel {
         }
       }
     }
+    return Status::ok();
   }
 
  private:

@@ -13,7 +13,7 @@ class SoftmaxKernel final : public Kernel {
   SoftmaxKernel(int64_t rows, int64_t depth, float beta)
       : rows_(rows), depth_(depth), beta_(beta) {}
 
-  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     const float* x = inputs[0].as<const float>();
     float* y = outputs[0].as<float>();
     const int64_t n = depth_;
@@ -29,6 +29,7 @@ class SoftmaxKernel final : public Kernel {
       const float inv = 1.0f / sum;
       for (int64_t i = 0; i < n; ++i) out[i] *= inv;
     }
+    return Status::ok();
   }
 
  private:

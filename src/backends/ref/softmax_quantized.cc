@@ -24,7 +24,7 @@ class SoftmaxQuantized final : public Kernel {
         output_scale_(output_scale),
         output_zero_point_(output_zero_point) {}
 
-  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     const T* x = inputs[0].as<const T>();
     T* y = outputs[0].as<T>();
     for (int64_t r = 0; r < rows_; ++r, x += depth_, y += depth_) {
@@ -46,6 +46,7 @@ class SoftmaxQuantized final : public Kernel {
         y[j] = quant::clamp_to<T>(q, quant::qmin<T>(), quant::qmax<T>());
       }
     }
+    return Status::ok();
   }
 
  private:

@@ -20,7 +20,7 @@ class TransposeConv2DKernel final : public Kernel {
  public:
   TransposeConv2DKernel(TransposeGeometry g, FusedActivation act) : g_(g), act_(act) {}
 
-  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     const float* x = inputs[0].as<const float>();
     const float* w = inputs[1].as<const float>();
     const float* bias = inputs.size() > 2 ? inputs[2].as<const float>() : nullptr;
@@ -65,6 +65,7 @@ class TransposeConv2DKernel final : public Kernel {
       }
     }
     apply_activation(act_, y, out_pixels * out_c);
+    return Status::ok();
   }
 
  private:

@@ -7,13 +7,13 @@
 #include <cstdint>
 #include <memory>
 
-#include "backends/ref/kernel.h"
+#include "backends/backend.h"
 
 struct pthreadpool;
 
 namespace outpost {
 
-class XnnpackBackend {
+class XnnpackBackend final : public Backend {
  public:
   // threads: 0 for all cores, 1 to run on the calling thread only (no pool, no worker threads),
   // N for a pool of exactly N threads (the caller's included).
@@ -22,16 +22,11 @@ class XnnpackBackend {
   XnnpackBackend(const XnnpackBackend&) = delete;
   XnnpackBackend& operator=(const XnnpackBackend&) = delete;
 
-  // A kernel running `node` on XNNPACK, or kUnsupported when this backend does not take the
-  // node (then the reference backend runs it). Any other error is the model's fault.
-  Result<std::unique_ptr<Kernel>> make(const Node& node, const Graph& graph) const;
-
-  // Whether make() takes this node, as imported (NCHW), once the layout pass has made it
-  // channels-last (runtime/channels_last.h).
-  bool takes_channels_last(const Node& node, const Graph& graph) const;
-
-  // The threads XNNPACK's operators run on (the caller's included).
-  int threads() const;
+  const char* name() const override { return "xnnpack"; }
+  Result<std::unique_ptr<Kernel>> make(const Node& node, const Graph& graph) const override;
+  bool takes(const Node& node, const Graph& graph) const override;
+  bool takes_channels_last(const Node& node, const Graph& graph) const override;
+  int threads() const override;
 
  private:
   explicit XnnpackBackend(pthreadpool* pool) : pool_(pool) {}
@@ -41,5 +36,7 @@ class XnnpackBackend {
 // Heap blocks XNNPACK has asked for through Outpost's allocator since the process started:
 // the no-allocation test reads it around run().
 uint64_t xnnpack_allocations();
+
+BackendEntry xnnpack_backend_entry();
 
 }  // namespace outpost

@@ -1,5 +1,5 @@
 // ONNX Conv (2-D, float32, constant weights) on XNNPACK, which computes NHWC: the layout pass
-// (runtime/channels_last.h) makes the node channels-last, so the convolution reads and writes
+// (ir/passes/channels_last.h) makes the node channels-last, so the convolution reads and writes
 // the planned buffers as they are. The weights are reordered OIHW -> OHWI and packed once.
 #include <cmath>
 #include <cstdint>
@@ -40,7 +40,7 @@ Result<std::unique_ptr<Kernel>> make_onnx_conv(const Node& n, const Graph& g, pt
           static_cast<uint32_t>(group), static_cast<size_t>(gi), static_cast<size_t>(out_c / group),
           static_cast<size_t>(in_c), static_cast<size_t>(out_c), ohwi.data(),
           has_input(n, 2) ? input_of(g, n, 2).constant_as<float>() : nullptr,
-          // A Relu or Clip folded in by runtime/activation_fusion.
+          // A Relu or Clip folded in by ir/passes/activation_fusion.
           n.attrs.get_float("activation_min", -INFINITY),
           n.attrs.get_float("activation_max", INFINITY), 0, &op),
       g, n));

@@ -59,8 +59,10 @@ Status OperatorKernel::bind(std::span<const TensorView> inputs,
 }
 
 // The operator reads and writes the buffers bind() gave it (a session never moves them).
-void OperatorKernel::run(std::span<const TensorView>, std::span<const TensorView>) {
-  xnn_run_operator(op_.get(), pool_);
+Status OperatorKernel::run(std::span<const TensorView>, std::span<const TensorView>) {
+  const xnn_status s = xnn_run_operator(op_.get(), pool_);
+  if (s != xnn_status_success) return internal_error("XNNPACK run failed: " + status_name(s));
+  return Status::ok();
 }
 
 }  // namespace outpost::xnn

@@ -10,7 +10,7 @@
 #include <string>
 #include <utility>
 
-#include "backends/ref/kernel.h"
+#include "backends/kernel.h"
 
 namespace outpost::xnn {
 
@@ -44,7 +44,7 @@ class OperatorKernel final : public Kernel {
       : op_(std::move(op)), setup_(std::move(setup)), pool_(pool) {}
 
   Status bind(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override;
-  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override;
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override;
 
  private:
   OperatorPtr op_;

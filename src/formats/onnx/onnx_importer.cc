@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <unordered_map>
 
-#include "formats/onnx/onnx_load_folding.h"
 #include "formats/onnx/onnx_op_map.h"
 #include "formats/onnx/onnx_tensor.h"
 
@@ -84,7 +83,11 @@ class Importer {
   std::unordered_map<std::string, int> ids_;                          // value name -> id
   std::unordered_map<std::string, const onnx::TypeProto*> declared_;  // value_info and outputs
   std::vector<bool> dtype_known_;
-  std::vector<OnnxNodeOrigin> origins_;
+  struct Origin {
+    std::string op_text;  // "op 'Pad' (domain ai.onnx, opset 11)"
+    std::string where;    // "model.onnx: node 3 ('pad0')"
+  };
+  std::vector<Origin> origins_;  // parallels graph_.nodes
   // The first problem with a graph input's type or shape, reported after the nodes so that an
   // unsupported op that reads the input is what the message names.
   Status input_problem_;
@@ -411,7 +414,11 @@ Result<Graph> Importer::run() {
     graph_.outputs.push_back(it->second);
   }
   OUTPOST_RETURN_IF_ERROR(graph_.validate());
-  OUTPOST_RETURN_IF_ERROR(fold_onnx_graph(graph_, origins_, dtype_known_));
+  // Shapes are inferred and constants folded by the session (ir/passes/constant_folding.h),
+  // with these facts: which dtypes the model left unsaid, and where each node came from.
+  for (size_t id = 0; id < graph_.values.size(); ++id) graph_.values[id].dtype_known = dtype_known_[id];
+  for (size_t k = 0; k < graph_.nodes.size(); ++k)
+    graph_.nodes[k].origin = "ONNX " + origins_[k].op_text + " at " + origins_[k].where;
   return std::move(graph_);
 }
 

@@ -95,7 +95,7 @@ TEST(OnnxConv, GroupedDilatedStridedPadded2D) {
 }
 
 TEST(OnnxConv, AFusedSwishIsAppliedAfterTheBias) {
-  // runtime/activation_fusion folds x * sigmoid(x) into a Conv as `swish` = 1.
+  // ir/passes/activation_fusion folds x * sigmoid(x) into a Conv as `swish` = 1.
   Conv2dCase p;
   p.n = 1, p.c = 2, p.h = 4, p.w = 3, p.m = 3, p.kh = 3, p.kw = 3, p.group = 1;
   p.pt = p.pl = p.pb = p.pr = 1;

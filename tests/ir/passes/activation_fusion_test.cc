@@ -1,6 +1,6 @@
 // The activation fusion pass on hand-built graphs: which Relu/Clip it folds into a Conv and which
 // it must leave alone.
-#include "runtime/activation_fusion.h"
+#include "ir/passes/activation_fusion.h"
 
 #include <gtest/gtest.h>
 

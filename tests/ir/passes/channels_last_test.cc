@@ -3,7 +3,7 @@
 // on channels, a GlobalAveragePool) and the nodes it must not (Flatten, a graph output taken
 // from the middle). The fast backends must compute what the reference backend does, with a
 // transpose only where the layouts meet.
-#include "runtime/channels_last.h"
+#include "ir/passes/channels_last.h"
 
 #include <gtest/gtest.h>
 
@@ -11,6 +11,7 @@
 #include <memory>
 #include <random>
 
+#include "backends/backend.h"
 #include "formats/onnx/onnx_model_builder.h"
 #include "ir/channels_last.h"
 #include "outpost/session.h"
@@ -98,6 +99,7 @@ TEST(ChannelsLast, FastBackendsComputeWhatTheReferenceDoesWithTransposesOnlyAtTh
   run_on(*ref);
   for (const std::string backend : {"auto", "xnnpack", "onednn"}) {
     SCOPED_TRACE(backend);
+    if (backend != "auto" && !find_backend(backend)) continue;  // not built in
     auto fast = open(bytes, backend);
     ASSERT_TRUE(fast);
     run_on(*fast);

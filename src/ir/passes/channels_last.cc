@@ -1,4 +1,4 @@
-#include "runtime/channels_last.h"
+#include "ir/passes/channels_last.h"
 
 #include <array>
 #include <cstring>

@@ -1,4 +1,4 @@
-#include "runtime/activation_fusion.h"
+#include "ir/passes/activation_fusion.h"
 
 #include <cmath>
 #include <limits>

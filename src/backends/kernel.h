@@ -1,6 +1,7 @@
-// The reference backend's kernel interface. A kernel is made once per node at session creation
-// (the factory validates dtypes and attributes and precomputes everything: TFLite's "prepare"),
-// then run() only computes, reading and writing planned memory; it never allocates.
+// The kernel interface every backend implements (backends/backend.h makes kernels). A kernel is
+// made once per node at session creation (the factory validates dtypes and attributes and
+// precomputes everything: TFLite's "prepare"), then run() only computes, reading and writing
+// planned memory; it never allocates.
 #pragma once
 
 #include <cstdint>
@@ -37,12 +38,14 @@ class Kernel {
   virtual Status bind(std::span<const TensorView> /*inputs*/, std::span<const TensorView> /*outputs*/) {
     return Status::ok();
   }
-  // inputs[i].data is nullptr for an absent optional input.
-  virtual void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) = 0;
+  // inputs[i].data is nullptr for an absent optional input. A plain loop cannot fail and
+  // returns ok; a library underneath that can (XNNPACK's status, oneDNN's exceptions) reports
+  // it here, and the session hands it to its caller.
+  virtual Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) = 0;
 };
 
 // Makes the kernel for `node`, or returns kUnsupported if this factory does not handle the
-// node's dtypes (the registry then tries the next factory for the op).
+// node's dtypes (a backend's op table then tries its next factory for the op).
 using KernelFactory = Result<std::unique_ptr<Kernel>> (*)(const Node& node, const Graph& graph);
 
 // Kernels that need nothing precomputed can wrap a plain function.
@@ -50,8 +53,9 @@ using KernelFn = void (*)(std::span<const TensorView> inputs, std::span<const Te
 class FnKernel final : public Kernel {
  public:
   explicit FnKernel(KernelFn fn) : fn_(fn) {}
-  void run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     fn_(inputs, outputs);
+    return Status::ok();
   }
 
  private:

@@ -1,0 +1,105 @@
+#include "ir/passes/constant_folding.h"
+
+#include <map>
+#include <string>
+
+#include "ir/op_schema.h"
+
+namespace outpost {
+namespace {
+
+// Above this, a constant subgraph is left to run with the model rather than be stored twice.
+constexpr size_t kMaxFoldedBytes = size_t{64} << 20;
+
+bool is_graph_output(const Graph& g, int id) {
+  for (int o : g.outputs)
+    if (o == id) return true;
+  return false;
+}
+
+size_t output_bytes(const Graph& g, const Node& n) {
+  size_t bytes = 0;
+  for (int id : n.outputs)
+    bytes += static_cast<size_t>(g.value(id).shape.num_elements().value_or(0)) * dtype_size(g.value(id).dtype);
+  return bytes;
+}
+
+// Constant inputs (at least one), or only a shape read; outputs the caller does not read
+// directly (a graph output stays a node's, in the arena); not too large to store.
+bool foldable(const Graph& g, const Node& n) {
+  for (int id : n.outputs)
+    if (is_graph_output(g, id)) return false;
+  bool constant_inputs = n.op == OpKind::kShape || n.op == OpKind::kSize;
+  if (!constant_inputs) {
+    for (int id : n.inputs) {
+      if (id == kNoValue) continue;
+      if (!g.value(id).is_constant()) return false;
+      constant_inputs = true;
+    }
+  }
+  return constant_inputs && output_bytes(g, n) <= kMaxFoldedBytes;
+}
+
+// The nodes the evaluator refused, by op.
+class Refusals {
+ public:
+  void add(const Node& node, const Status& status) {
+    Entry& e = by_op_[op_name(node.op)];
+    if (e.count++ == 0) e.first = status;
+  }
+  bool empty() const { return by_op_.empty(); }
+  Status report(const Graph& graph) const {
+    if (by_op_.size() == 1 && by_op_.begin()->second.count == 1) return by_op_.begin()->second.first;
+    std::string text = graph.source + ": " + std::to_string(by_op_.size()) +
+                       " kinds of node cannot run (op x nodes: the first one's reason):";
+    for (const auto& [op, e] : by_op_) text += "\n  " + op + " x" + std::to_string(e.count) + ": " + e.first.message();
+    return unsupported(text);
+  }
+
+ private:
+  struct Entry {
+    int count = 0;
+    Status first;
+  };
+  std::map<std::string, Entry> by_op_;
+};
+
+}  // namespace
+
+Result<FoldingStats> infer_and_fold_constants(Graph& graph, const NodeEvaluator& evaluate) {
+  FoldingStats stats;
+  Refusals refusals;
+  std::vector<Node> kept;
+  for (Node& node : graph.nodes) {
+    const Status inferred = infer_node(node, graph);
+    if (!inferred.is_ok()) return refusals.empty() ? inferred : refusals.report(graph);
+    std::vector<std::vector<uint8_t>> outputs;
+    const bool fold = foldable(graph, node);
+    if (fold)
+      for (int id : node.outputs) {
+        const Value& v = graph.value(id);
+        outputs.emplace_back(static_cast<size_t>(v.shape.num_elements().value_or(0)) * dtype_size(v.dtype));
+      }
+    const Status evaluated = with_origin(evaluate(node, graph, fold ? &outputs : nullptr), node);
+    if (evaluated.code() == StatusCode::kUnsupported) {
+      refusals.add(node, evaluated);
+      kept.push_back(std::move(node));
+      continue;
+    }
+    OUTPOST_RETURN_IF_ERROR(evaluated);
+    if (!fold) {
+      kept.push_back(std::move(node));
+      continue;
+    }
+    for (size_t k = 0; k < node.outputs.size(); ++k) {
+      stats.bytes += outputs[k].size();
+      set_owned_constant(graph.value(node.outputs[k]), std::move(outputs[k]));
+    }
+    ++stats.nodes;
+  }
+  if (!refusals.empty()) return refusals.report(graph);
+  graph.nodes = std::move(kept);
+  return stats;
+}
+
+}  // namespace outpost
