@@ -64,4 +64,8 @@ std::string Attributes::to_string() const {
   return s;
 }
 
+void Attributes::erase(const std::string& name) {
+  std::erase_if(items_, [&](const auto& item) { return item.first == name; });
+}
+
 }  // namespace outpost

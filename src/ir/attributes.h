@@ -15,6 +15,7 @@ class Attributes {
  public:
   void set(const std::string& name, AttrValue value);
   bool has(const std::string& name) const { return find(name) != nullptr; }
+  void erase(const std::string& name);
 
   int64_t get_int(const std::string& name, int64_t fallback) const;
   float get_float(const std::string& name, float fallback) const;

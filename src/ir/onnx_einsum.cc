@@ -139,9 +139,8 @@ Result<EinsumPlan> plan_einsum(const Graph& g, const Node& n) {
       out_labels.push_back(letter_id[label]);
     }
     if (max_ell > 0 && !has_ell)
-      return unsupported(g.source + ": " + n.describe() + ": op 'Einsum' (opset " +
-                         std::to_string(onnx_infer::opset(n)) +
-                         "): summing over ellipsis dimensions is not supported");
+      return unsupported(g.source + ": " + n.describe() +
+                         ": summing over ellipsis dimensions is not supported");
   } else {
     for (int64_t k = 0; k < max_ell; ++k) out_labels.push_back(static_cast<size_t>(k));
     for (const auto& [letter, uses] : letter_uses)
@@ -158,9 +157,8 @@ Result<EinsumPlan> plan_einsum(const Graph& g, const Node& n) {
   }
   for (int64_t e : p.extent) {
     if (e > 0 && p.iterations > (int64_t{1} << 40) / e)
-      return unsupported(g.source + ": " + n.describe() + ": op 'Einsum' (opset " +
-                         std::to_string(onnx_infer::opset(n)) +
-                         "): the equation needs more than 2^40 multiply-adds");
+      return unsupported(g.source + ": " + n.describe() +
+                         ": the equation needs more than 2^40 multiply-adds");
     p.iterations *= e;
   }
   return p;

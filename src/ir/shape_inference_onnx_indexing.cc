@@ -78,7 +78,7 @@ Status infer_onnx_slice(const Node& n, Graph& g) {
     return Status::ok();
   }
   std::vector<int64_t> starts, ends, axes, steps;
-  if (opset(n) < 10) {
+  if (n.inputs.size() == 1) {  // Slice before opset 10: the operands are attributes
     starts = n.attrs.get_ints("starts");
     ends = n.attrs.get_ints("ends");
     axes = n.attrs.get_ints("axes");
@@ -244,7 +244,7 @@ Status infer_onnx_pad(const Node& n, Graph& g) {
     out(g, n).dtype = in(g, n, 0).dtype;
     return Status::ok();
   }
-  if (opset(n) < 11) {
+  if (n.inputs.size() == 1) {  // Pad before opset 11: the operands are attributes
     pads = n.attrs.get_ints("pads");
   } else {
     if (!present(n, 1)) return fail(g, n, "pads is required");

@@ -14,8 +14,7 @@ namespace {
 // kUnsupported naming the ONNX op and opset, so a user (and the conformance runner) can tell
 // an unclaimed feature from a broken model.
 Status nn_unsupported(const Graph& g, const Node& n, const std::string& why) {
-  return unsupported(g.source + ": " + n.describe() + ": op '" + op_name(n.op) + "' (opset " +
-                     std::to_string(opset(n)) + "): " + why);
+  return unsupported(g.source + ": " + n.describe() + ": " + why);
 }
 
 bool is_q8(DType d) { return d == DType::kUInt8 || d == DType::kInt8; }
@@ -204,9 +203,9 @@ Status infer_onnx_batch_norm(const Node& n, Graph& g) {
   for (size_t i = 1; i < 5; ++i)
     OUTPOST_RETURN_IF_ERROR(check_vector(g, n, i, x[1], "scale, B, mean and var"));
   for (size_t i = 2; i < 5; ++i) OUTPOST_RETURN_IF_ERROR(same_dtype(g, n, 1, i));
-  if (opset(n) < 9 && n.attrs.get_int("spatial", 1) == 0)
+  if (n.attrs.get_int("spatial", 1) == 0)
     return nn_unsupported(g, n, "spatial=0 (per-activation statistics) is not supported");
-  const bool training = opset(n) >= 14 && n.attrs.get_int("training_mode", 0) != 0;
+  const bool training = n.attrs.get_int("training_mode", 0) != 0;
   if (training) {
     if (n.outputs.size() > 3) return fail(g, n, "training mode has at most 3 outputs");
   } else if (n.outputs.size() > 1) {
@@ -273,16 +272,15 @@ Status infer_onnx_lrn(const Node& n, Graph& g) {
 Status infer_onnx_resize(const Node& n, Graph& g) {
   const Shape& x = in(g, n, 0).shape;
   const bool upsample = n.op == OpKind::kUpsample;
-  const int64_t op_set = opset(n);
   const std::string mode = n.attrs.get_string("mode", "nearest");
   const std::string coord =
-      upsample || op_set < 11 ? "asymmetric"
+      upsample ? "asymmetric"
                               : n.attrs.get_string("coordinate_transformation_mode", "half_pixel");
   const std::string nearest = n.attrs.get_string("nearest_mode", "round_prefer_floor");
   if (mode != "nearest" && mode != "linear" && mode != "cubic" && !(upsample && mode == "bilinear"))
     return nn_unsupported(g, n, "mode '" + mode + "' is not supported");
-  if ((upsample || op_set < 11) && mode == "cubic")
-    return nn_unsupported(g, n, "mode 'cubic' before opset 11 is not supported");
+  if (upsample && mode == "cubic")
+    return nn_unsupported(g, n, "mode 'cubic' of Upsample (and of Resize before opset 11) is not supported");
   if (coord != "half_pixel" && coord != "pytorch_half_pixel" && coord != "align_corners" &&
       coord != "asymmetric" && coord != "tf_half_pixel_for_nn" && coord != "tf_crop_and_resize")
     return nn_unsupported(g, n, "coordinate_transformation_mode '" + coord + "' is not supported");
@@ -294,7 +292,7 @@ Status infer_onnx_resize(const Node& n, Graph& g) {
   if (x.rank() == 0 || x.rank() > 8) return fail(g, n, "input rank must be 1 to 8");
   // Operand positions: Upsample-9 and Resize-10 take (x, scales); Resize-11+ (x, roi, scales,
   // sizes). Upsample before 9 has the scales attribute.
-  const bool two_inputs = upsample || op_set < 11;
+  const bool two_inputs = upsample;
   const size_t scales_i = two_inputs ? 1 : 2, sizes_i = 3;
   if (two_inputs && n.inputs.size() > 2) return fail(g, n, "too many inputs");
   auto given = [&](size_t i) {
@@ -370,7 +368,8 @@ Status check_quant_params(const Graph& g, const Node& n, size_t scale_i, size_t 
   if (in(g, n, scale_i).dtype != DType::kFloat32)
     return nn_unsupported(g, n, "scale must be float32");
   if (!one_element(s)) {
-    if (opset(n) < 13) return fail(g, n, "scale must be a scalar before opset 13");
+    if (n.attrs.get_int("per_axis", 1) == 0)
+      return fail(g, n, "scale must be a scalar before opset 13");
     OUTPOST_ASSIGN_OR_RETURN(
         int64_t axis, norm_axis(g, n, n.attrs.get_int("axis", 1), static_cast<int64_t>(x.rank())));
     if (s.rank() != 1 || s[0] != x[static_cast<size_t>(axis)])

@@ -105,7 +105,7 @@ Status infer_onnx_arg(const Node& n, Graph& g) {
 Status infer_onnx_softmax(const Node& n, Graph& g) {
   const Shape& x = in(g, n, 0).shape;
   const int64_t rank = static_cast<int64_t>(x.rank());
-  const int64_t axis = n.attrs.get_int("axis", opset(n) >= 13 ? -1 : 1);
+  const int64_t axis = n.attrs.get_int("axis", -1);  // the importer sets it
   if (rank == 0) return fail(g, n, "input must have rank >= 1");
   OUTPOST_RETURN_IF_ERROR(norm_axis(g, n, axis, rank).status());
   set_out(g, n, x, in(g, n, 0).dtype);

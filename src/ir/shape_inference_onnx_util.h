@@ -23,7 +23,6 @@ inline Value& out(Graph& g, const Node& n, size_t i = 0) { return g.value(n.outp
 inline bool present(const Node& n, size_t i) {
   return i < n.inputs.size() && n.inputs[i] != kNoValue;
 }
-inline int64_t opset(const Node& n) { return n.attrs.get_int("opset", 17); }
 
 inline void set_out(Graph& g, const Node& n, Shape shape, DType dtype, size_t i = 0) {
   out(g, n, i).shape = std::move(shape);

@@ -198,7 +198,9 @@ inline Result<std::vector<int64_t>> constant_int_values(const Graph& g, const No
   return constant_ints(v);
 }
 
-inline int64_t opset_of(const Node& n) { return n.attrs.get_int("opset", 17); }
+// Slice and Pad in their older attribute form hold their operands (starts, ends, axes; pads,
+// value) as attributes, and such a node has its one input; the input form needs more.
+inline bool attribute_form(const Node& n) { return n.inputs.size() == 1; }
 
 inline Status unsupported_dtype(const Graph& g, const Node& n, DType d) {
   return not_handled(

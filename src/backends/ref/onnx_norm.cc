@@ -40,7 +40,7 @@ Result<std::unique_ptr<Kernel>> make_batch_norm(const Node& node, const Graph& g
   for (size_t k = 2; k < x.rank(); ++k) inner *= x[k];
   const double eps = node.attrs.get_float("epsilon", 1e-5f);
   const double momentum = node.attrs.get_float("momentum", 0.9f);
-  const bool training = opset_of(node) >= 14 && node.attrs.get_int("training_mode", 0) != 0;
+  const bool training = node.attrs.get_int("training_mode", 0) != 0;
   const size_t outputs = node.outputs.size();
   return make_kernel([=](std::span<const TensorView> in, std::span<const TensorView> out) {
     for (int64_t c = 0; c < channels; ++c) {

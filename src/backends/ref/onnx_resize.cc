@@ -1,4 +1,4 @@
-// ONNX Resize (opset 10 to 17) and Upsample on float32/float64, following the ONNX reference
+// ONNX Resize and Upsample on float32/float64, following the ONNX reference
 // implementation: per dimension, an output index maps to an input coordinate by
 // coordinate_transformation_mode, and the value is a weighted sum of neighbours (nearest: by
 // nearest_mode; linear: 2 taps; cubic: 4 taps with cubic_coeff_a, exclude_outside), with edge
@@ -169,7 +169,7 @@ void compute_taps(const ResizeConfig& cfg, size_t d, double scale, double start,
 
 Result<ResizeConfig> resize_config(const Node& node, const Graph& graph) {
   ResizeConfig cfg;
-  const bool legacy = node.op == OpKind::kUpsample || opset_of(node) < 11;
+  const bool legacy = node.op == OpKind::kUpsample;  // the older Resize too (the importer's)
   const std::string mode = node.attrs.get_string("mode", "nearest");
   cfg.mode = mode == "nearest" ? Mode::kNearest : mode == "cubic" ? Mode::kCubic : Mode::kLinear;
   const std::string coord =

@@ -47,7 +47,7 @@ void copy_via(const Shape& out_shape, size_t elem, const Source& source,
     auto* dst = static_cast<uint8_t*>(out[0].data);
     const int64_t total = out[0].num_elements();
     std::array<int64_t, kMaxRank> index{};
-    // The pad value: input 2 when present (opset >= 11), else the attribute or zero bytes.
+    // The pad value: input 2 when present, else the attribute form's value, or zero bytes.
     const uint8_t* pad = source.pad_from_input && in.size() > 2 && in[2].data
                              ? static_cast<const uint8_t*>(in[2].data)
                              : nullptr;
@@ -81,7 +81,7 @@ RunFn gather_copy(Shape out_shape, size_t elem, Source source) {
 struct Source {
   enum Kind { kAffine, kModulo, kBroadcast, kPadConstant, kPadReflect, kPadEdge } kind = kAffine;
   std::vector<int64_t> in_dims, in_stride, start, step;
-  std::vector<uint8_t> fill_bytes;  // the constant pad value (opset < 11)
+  std::vector<uint8_t> fill_bytes;  // the constant pad value of the attribute form
 
   int64_t operator()(const std::array<int64_t, kMaxRank>& index) const {
     const size_t rank = in_dims.size();
@@ -197,7 +197,7 @@ Result<std::unique_ptr<Kernel>> make_slice(const Node& node, const Graph& graph,
   if (runtime) return make_kernel(runtime_slice(x, output_of(graph, node).shape, elem));
   Source src = source_for(x, output_of(graph, node).shape, elem);
   std::vector<int64_t> starts, axes, steps;
-  if (opset_of(node) < 10) {
+  if (attribute_form(node)) {
     starts = node.attrs.get_ints("starts");
     axes = node.attrs.get_ints("axes");
   } else {
@@ -231,9 +231,9 @@ Result<std::unique_ptr<Kernel>> make_pad(const Node& node, const Graph& graph, s
   const DType d = input_of(graph, node, 0).dtype;
   Source src = source_for(x, output_of(graph, node).shape, elem);
   std::vector<int64_t> pads;
-  if (opset_of(node) >= 11 && input_of(graph, node, 1).dtype != DType::kInt64)
+  if (!attribute_form(node) && input_of(graph, node, 1).dtype != DType::kInt64)
     return not_handled(graph, node, "pads must be int64");
-  if (opset_of(node) >= 11 && !input_of(graph, node, 1).is_constant()) {
+  if (!attribute_form(node) && !input_of(graph, node, 1).is_constant()) {
     // Pads given at run time (constant mode; the output shape is the declared one): begin pads
     // are read each run, clamped so that reads stay inside the input.
     const std::string mode = node.attrs.get_string("mode", "constant");
@@ -251,7 +251,7 @@ Result<std::unique_ptr<Kernel>> make_pad(const Node& node, const Graph& graph, s
       copy_via(out_shape, elem, src, in, out);
     });
   }
-  if (opset_of(node) < 11) {
+  if (attribute_form(node)) {
     pads = node.attrs.get_ints("pads");
     const float v = node.attrs.get_float("value", 0.0f);
     if (v != 0.0f) {
@@ -273,7 +273,7 @@ Result<std::unique_ptr<Kernel>> make_pad(const Node& node, const Graph& graph, s
   }
   if (pads.size() != 2 * x.rank()) return not_handled(graph, node, "bad pads");
   for (size_t k = 0; k < x.rank(); ++k) src.start[k] = pads[k];
-  src.pad_from_input = opset_of(node) >= 11;
+  src.pad_from_input = !attribute_form(node);
   const std::string mode = node.attrs.get_string("mode", "constant");
   src.kind = mode == "reflect" ? Source::kPadReflect
              : mode == "edge"  ? Source::kPadEdge

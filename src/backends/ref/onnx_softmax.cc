@@ -1,6 +1,6 @@
-// OnnxSoftmax, LogSoftmax, Hardmax (float32/float64). Before opset 13 the input is coerced to
-// 2-D at `axis` (default 1) and normalized over the flattened trailing block; from opset 13 it
-// is normalized over the one axis (default -1).
+// OnnxSoftmax, LogSoftmax, Hardmax (float32/float64), over the one axis `axis`; with
+// `coerce_2d` = 1 (ONNX's older form) the input is read as 2-D, split at `axis`, and normalized
+// over the flattened trailing block.
 #include <cmath>
 
 #include "backends/ref/onnx_common.h"
@@ -12,8 +12,8 @@ Result<std::unique_ptr<Kernel>> make_onnx_softmax(const Node& node, const Graph&
   using namespace onnx_ref;  // NOLINT: this file's helpers
   const Shape& x = input_of(graph, node, 0).shape;
   const int64_t rank = static_cast<int64_t>(x.rank());
-  const bool legacy = opset_of(node) < 13;
-  int64_t axis = node.attrs.get_int("axis", legacy ? 1 : -1);
+  const bool legacy = node.attrs.get_int("coerce_2d", 0) != 0;
+  int64_t axis = node.attrs.get_int("axis", -1);
   if (axis < 0) axis += rank;
   int64_t outer = 1, n = 1, inner = 1;
   for (int64_t k = 0; k < rank; ++k) {

@@ -9,13 +9,8 @@ namespace {
 
 // Ops of the main list (Add, Relu, ...) get the dtypes ONNX adds. float32 stays with the float
 // kernels (and their limits), quantized inputs with the quantized ones, and a fused activation
-// (TFLite's) is never dropped: integer Add/Sub/Mul/Div wrap as numpy's do. Relu/Tanh/Logistic
-// on other dtypes are for ONNX nodes only (they carry `opset`).
+// (TFLite's) is never dropped: integer Add/Sub/Mul/Div wrap as numpy's do.
 Result<std::unique_ptr<Kernel>> make_onnx_shared(const Node& node, const Graph& graph) {
-  const bool unary =
-      node.op == OpKind::kRelu || node.op == OpKind::kTanh || node.op == OpKind::kLogistic;
-  if (unary && !node.attrs.has("opset"))
-    return not_handled(graph, node, "only ONNX nodes take the extra dtypes");
   if (node.attrs.get_string("activation", "none") != "none")
     return not_handled(graph, node,
                        "fused activation '" + node.attrs.get_string("activation", "") + "'");

@@ -140,7 +140,7 @@ bool integer_ok(OpKind op) {
   return op == OpKind::kAbs || op == OpKind::kNeg || op == OpKind::kSign || op == OpKind::kRelu;
 }
 
-// A float min/max attribute (Clip before opset 11) as a bound of the input's type: saturated to
+// A float min/max attribute (the bounds of an older Clip) as a bound of the input's type: saturated to
 // the type's range (a plain cast of -3.4e38 to int8 is undefined: fuzz_onnx crash eed90702),
 // NaN meaning no bound.
 template <typename T>
@@ -156,7 +156,7 @@ T clip_bound(double v, T none) {
 
 Result<std::unique_ptr<Kernel>> make_clip(const Node& node, const Graph& graph) {
   const DType d = input_of(graph, node, 0).dtype;
-  const bool legacy = opset_of(node) < 11;
+  const bool legacy = node.attrs.has("min") || node.attrs.has("max");  // bounds as attributes
   const double lo_attr = node.attrs.get_float("min", -std::numeric_limits<float>::max());
   const double hi_attr = node.attrs.get_float("max", std::numeric_limits<float>::max());
   for (size_t i = 1; i < node.inputs.size(); ++i)

@@ -16,10 +16,10 @@
 namespace outpost::xnn {
 namespace {
 
-// ONNX Clip's bounds: attributes before opset 11, constant scalar inputs after (absent: none).
+// Clip's bounds: constant scalar inputs, or the attributes min and max (absent: none).
 Result<std::pair<float, float>> clip_bounds(const Node& n, const Graph& g) {
   float lo = -INFINITY, hi = INFINITY;
-  if (n.attrs.get_int("opset", 17) < 11) {
+  if (n.attrs.has("min") || n.attrs.has("max")) {
     lo = n.attrs.get_float("min", -INFINITY);
     hi = n.attrs.get_float("max", INFINITY);
   } else {

@@ -172,6 +172,45 @@ Status copy_attribute(const onnx::AttributeProto& a, const std::string& where, N
   }
 }
 
+// What changed between opsets is settled here, once: the IR node says what it computes, and
+// nothing after the importer reads an opset (DESIGN.md, "The runtime, as data flows").
+void settle_opset_semantics(int64_t opset, Node& node) {
+  switch (node.op) {
+    case OpKind::kClip:
+      // Before opset 11 the bounds are the attributes min and max; after, optional inputs.
+      if (opset >= 11) {
+        node.attrs.erase("min");
+        node.attrs.erase("max");
+      }
+      break;
+    case OpKind::kOnnxSoftmax:
+    case OpKind::kLogSoftmax:
+    case OpKind::kHardmax:
+      // Before opset 13 the input is read as 2-D, [outer, inner] split at `axis` (default 1);
+      // from 13 the op runs along the one axis `axis` (default -1).
+      if (!node.attrs.has("axis")) node.attrs.set("axis", int64_t{opset >= 13 ? -1 : 1});
+      node.attrs.set("coerce_2d", int64_t{opset < 13 ? 1 : 0});
+      break;
+    case OpKind::kResize:
+      // Resize before opset 11 is Upsample-9's op: inputs (x, scales), asymmetric coordinates.
+      if (opset < 11) node.op = OpKind::kUpsample;
+      break;
+    case OpKind::kQuantizeLinear:
+    case OpKind::kDequantizeLinear:
+      // Per-axis scales (and `axis`) came with opset 13.
+      node.attrs.set("per_axis", int64_t{opset >= 13 ? 1 : 0});
+      break;
+    case OpKind::kBatchNormalization:
+      // `training_mode` arrived in opset 14, `spatial` left in 9: an attribute of the other
+      // opsets' name means nothing there.
+      if (opset < 14) node.attrs.erase("training_mode");
+      if (opset >= 9) node.attrs.erase("spatial");
+      break;
+    default:
+      break;
+  }
+}
+
 }  // namespace
 
 std::string describe_onnx_op(const std::string& op_type, const std::string& domain, int64_t opset) {
@@ -208,7 +247,7 @@ Status map_onnx_node(const onnx::NodeProto& proto, int64_t opset, const std::str
   }
   if (node.op == OpKind::kDropout && opset < 7 && node.attrs.get_int("is_test", 0) == 0)
     return unsupported(prefix + "Dropout with is_test=0 (training) is not supported");
-  node.attrs.set("opset", opset);
+  settle_opset_semantics(opset, node);
   return Status::ok();
 }
 

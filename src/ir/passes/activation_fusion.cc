@@ -17,7 +17,7 @@ bool activation_bounds(const Graph& g, const Node& n, float* lo, float* hi) {
     return true;
   }
   if (n.op != OpKind::kClip) return false;
-  if (n.attrs.get_int("opset", 17) < 11) {
+  if (n.attrs.has("min") || n.attrs.has("max")) {
     *lo = n.attrs.get_float("min", *lo);
     *hi = n.attrs.get_float("max", *hi);
   } else {

@@ -68,7 +68,6 @@ std::vector<T> reduce_sum_all(const std::vector<T>& x) {
   std::vector<testing::OpInput> inputs(1);
   inputs[0].tensor = testing::make_typed<T>(Shape{static_cast<int64_t>(x.size())}, x);
   Attributes attrs;
-  attrs.set("opset", int64_t{13});
   auto out = testing::run_op(OpKind::kReduceSum, attrs, inputs, {testing::OpOutput{dtype_of<T>()}});
   EXPECT_TRUE(out.is_ok()) << out.status().message();
   if (!out.is_ok()) return {};
@@ -99,7 +98,6 @@ TEST(CorruptOnnxClip, FloatBoundsSaturateToAnIntegerType) {
     std::vector<testing::OpInput> inputs(1);
     inputs[0].tensor = testing::make_typed<int8_t>(Shape{4}, {-128, -5, 7, 127});
     Attributes attrs;
-    attrs.set("opset", int64_t{6});
     attrs.set("min", lo);
     attrs.set("max", hi);
     auto out = testing::run_op(OpKind::kClip, attrs, inputs, {testing::OpOutput{DType::kInt8}});
