@@ -45,6 +45,10 @@ Status classify(const ClassifyFlags& flags) {
   OUTPOST_ASSIGN_OR_RETURN(auto session, open_session(flags.model));
   if (session->num_inputs() != 1 || session->num_outputs() < 1)
     return shape_mismatch(flags.model.model + ": classify needs a model with one image input and a score output");
+  std::vector<const Tensor*> outputs;
+  for (size_t i = 0; i < session->num_outputs(); ++i) outputs.push_back(&session->output(i));
+  Status fits = check_classification_outputs(outputs);
+  if (!fits.is_ok()) return fits.with_context(flags.model.model);
   std::vector<std::string> labels;
   if (!flags.labels.empty()) {
     OUTPOST_ASSIGN_OR_RETURN(labels, load_labels(flags.labels));

@@ -57,6 +57,10 @@ Status segment(const SegmentFlags& flags) {
   if (in.rank() != 4)
     return shape_mismatch(flags.model.model + ": the input " + in.to_string() +
                           " is not an image [1, H, W, 3] or [1, 3, H, W]");
+  std::vector<const Tensor*> outputs;
+  for (size_t i = 0; i < session->num_outputs(); ++i) outputs.push_back(&session->output(i));
+  Status fits = check_segmentation_outputs(in, outputs);
+  if (!fits.is_ok()) return fits.with_context(flags.model.model);
   ImageToTensorOptions options;
   if (flags.input_range == "0,1") {
     options.mean = {0.0f, 0.0f, 0.0f};
