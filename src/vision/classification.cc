@@ -21,11 +21,15 @@ Status check_classification_outputs(const std::vector<const Tensor*>& outputs) {
   if (dtype != DType::kFloat32 && dtype != DType::kUInt8 && dtype != DType::kInt8)
     return refuse(std::string("output 0 holds ") + dtype_name(dtype));
   const auto& dims = scores.shape().dims();
-  int longer = 0;  // dimensions other than 1; an unknown batch (dimension 0) counts as 1
-  for (size_t i = 0; i < dims.size(); ++i)
-    if (dims[i] != 1 && !(i == 0 && dims[i] < 0)) ++longer;
+  int longer = 0;       // dimensions other than 1; an unknown batch (dimension 0) counts as 1
+  int64_t classes = 1;  // the vector's length
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (i == 0 && dims[i] < 0) continue;
+    if (dims[i] != 1) ++longer;
+    classes *= dims[i];
+  }
   if (longer > 1) return refuse("output 0 is not a vector");
-  if (scores.num_elements() < 2) return refuse("output 0 holds fewer than two scores");
+  if (classes < 2) return refuse("output 0 holds fewer than two scores");
   return Status::ok();
 }
 
