@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <thread>
 
@@ -46,8 +47,10 @@ void on_stop_signal(int sig) {
     return;
   }
   g_first_signal = sig;
+  const int saved_errno = errno;  // the interrupted thread may be about to read it
   const char byte = 1;
   [[maybe_unused]] const ssize_t n = write(g_wake_fd, &byte, 1);
+  errno = saved_errno;
 }
 
 // While alive, SIGINT and SIGTERM ask `stop` to end the pipeline instead of killing the
@@ -209,12 +212,12 @@ Status run_pipeline_file(const PipelineFlags& flags, bool* reported) {
   options.max_frames = flags.max_frames >= 0 ? flags.max_frames : spec.max_frames;
   options.stop = &stop;
   std::string stopped_by;
-  Result<PipelineStats> stats = Status::ok();
-  {
+  auto stats = [&] {  // the signals stop the pipeline only while it runs
     StopOnSignals signals(stop);
-    stats = run_pipeline(*source, **task, sinks, options);
+    auto run = run_pipeline(*source, **task, sinks, options);
     stopped_by = signals.signal_name();
-  }
+    return run;
+  }();
   if (!stats.is_ok()) return stats.status().with_context(flags.file);
   const Status result = outcome(*stats);
   report(flags, *source, *stats, stopped_by, result);
