@@ -2,7 +2,8 @@
 // stops, the frames already read go through, the annotated video is finalized (ffprobe reads
 // its duration), the statistics are printed and the exit code is 0. A second signal ends it at
 // once, killed by that signal (a shell shows 143 or 130). The pipeline runs as a child process
-// on a 60-second video made with ffmpeg, with the real face detector.
+// on a 60-second video made with ffmpeg, and on a live RTSP stream (GStreamer's server), which
+// never ends by itself, with the real face detector.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -20,6 +21,7 @@
 
 #include "support/cli_runner.h"
 #include "support/model_paths.h"
+#include "support/rtsp_test_server.h"
 #include "support/test_paths.h"
 #include "support/test_video.h"
 
@@ -104,7 +106,24 @@ class PipelineSignal : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  // Skips unless ffmpeg, ffprobe, the model and the image are there; then makes a 60 s video.
+  // The video every test runs on, made once (ffmpeg takes seconds for it): 60 s at 30 FPS.
+  static void SetUpTestSuite() {
+    video_dir_ = new std::string(testing::make_temp_dir("outpost-pipeline-signal-video"));
+    const std::string image = testing::skimage_path("astronaut.png");
+    if (!testing::have_ffmpeg() || !testing::path_exists(image)) return;
+    const std::string make = "ffmpeg -loglevel error -y -loop 1 -framerate 30 -i " + image +
+                             " -frames:v 1800 -vf scale=128:128 -pix_fmt yuv420p -c:v libx264 "
+                             "-preset ultrafast " +
+                             *video_dir_ + "/long.mp4";
+    if (std::system(make.c_str()) != 0) fs::remove(*video_dir_ + "/long.mp4");
+  }
+  static void TearDownTestSuite() {
+    fs::remove_all(*video_dir_);
+    delete video_dir_;
+    video_dir_ = nullptr;
+  }
+
+  // Skips unless ffmpeg, ffprobe, the model and the video are there.
   bool prepare() {
     if (!testing::have_ffmpeg() || std::system("ffprobe -version >/dev/null 2>&1") != 0) {
       why_ = "needs the ffmpeg and ffprobe commands (Debian package ffmpeg)";
@@ -114,11 +133,7 @@ class PipelineSignal : public ::testing::Test {
       why_ = "missing " + model_ + " or " + image_ + " (run scripts/fetch-data)";
       return false;
     }
-    const std::string make = "ffmpeg -loglevel error -y -loop 1 -framerate 30 -i " + image_ +
-                             " -frames:v 1800 -vf scale=128:128 -pix_fmt yuv420p -c:v libx264 "
-                             "-preset ultrafast " +
-                             dir_ + "/long.mp4";
-    if (std::system(make.c_str()) != 0) {
+    if (!testing::path_exists(*video_dir_ + "/long.mp4")) {
       why_ = "ffmpeg could not make the video";
       return false;
     }
@@ -126,7 +141,7 @@ class PipelineSignal : public ::testing::Test {
   }
   std::string pipeline(int queue_size) {
     const std::string path = dir_ + "/door.json";
-    std::ofstream(path) << R"({"source": "long.mp4", "model": ")" << model_
+    std::ofstream(path) << R"({"source": ")" << *video_dir_ << R"(/long.mp4", "model": ")" << model_
                         << R"(", "task": "faces", "queue_size": )" << queue_size
                         << R"(, "sinks": [{"type": "jsonl", "path": "events.jsonl"},
                                           {"type": "video", "path": "door.mp4"}]})";
@@ -171,8 +186,11 @@ class PipelineSignal : public ::testing::Test {
     EXPECT_GT(duration, 0) << slurp(dir_ + "/duration.txt");
     EXPECT_NEAR(duration, frames / 30.0, 0.2);
   }
+  static std::string* video_dir_;
   std::string dir_, model_, image_, why_;
 };
+
+std::string* PipelineSignal::video_dir_ = nullptr;
 
 TEST_F(PipelineSignal, SigtermFinalizesTheVideoAndExitsZero) {
   if (!prepare()) GTEST_SKIP() << why_;
@@ -182,6 +200,33 @@ TEST_F(PipelineSignal, SigtermFinalizesTheVideoAndExitsZero) {
 TEST_F(PipelineSignal, SigintFinalizesTheVideoAndExitsZero) {
   if (!prepare()) GTEST_SKIP() << why_;
   stops_cleanly_on(SIGINT, "SIGINT");
+}
+
+// A live stream never ends: a signal is how its recording gets closed.
+TEST_F(PipelineSignal, SigtermClosesTheRecordingOfALiveStream) {
+  if (!prepare()) GTEST_SKIP() << why_;
+  std::string why_not, error;
+  const std::string python = testing::rtsp_server_python(&why_not);
+  if (python.empty()) GTEST_SKIP() << why_not;
+  auto server = testing::RtspTestServer::start(python, testing::free_tcp_port(), &error);
+  ASSERT_TRUE(server) << error;
+  const std::string path = dir_ + "/live.json";
+  std::ofstream(path) << R"({"source": ")" << server->url() << R"(", "model": ")" << model_
+                      << R"(", "task": "faces", "sinks": [{"type": "jsonl", "path":
+                      "events.jsonl"}, {"type": "video", "path": "door.mkv"}]})";
+  Outpost outpost({"pipeline", "run", path, "--threads", "1", "--json"}, dir_ + "/out",
+                  dir_ + "/err");
+  ASSERT_TRUE(outpost.started());
+  ASSERT_TRUE(wait_for_events(outpost, 15)) << slurp(dir_ + "/err");  // a second of stream
+  outpost.signal(SIGTERM);
+  int status = 0;
+  ASSERT_TRUE(outpost.wait(30, &status)) << "still running 30 s after SIGTERM";
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << slurp(dir_ + "/err");
+  const auto summary = nlohmann::json::parse(slurp(dir_ + "/out"));
+  EXPECT_EQ(summary["stopped_by"], "SIGTERM");
+  EXPECT_GE(summary["frames"].get<int64_t>(), 15);
+  EXPECT_GT(video_duration(dir_ + "/door.mkv"), 0.5) << slurp(dir_ + "/duration.txt");
 }
 
 TEST_F(PipelineSignal, ASecondSignalEndsItAtOnce) {
