@@ -276,9 +276,9 @@ bool read_passing_list(const std::string& path, std::vector<std::string>& names,
 bool write_passing_list(const std::string& path, const std::string& backend,
                         const std::vector<std::string>& passed) {
   std::ofstream f(path);
-  f << "# ONNX backend conformance cases (Debian's libonnx-testdata) that pass: one case per line,\n"
-       "# sorted. onnx_conformance --passing fails when a case listed here fails or is skipped, and\n"
-       "# reports a passing case that is not listed as a new pass (tests/CMakeLists.txt runs it).\n"
+  f << "# ONNX backend conformance cases (Debian's libonnx-testdata) that pass, one a line,\n"
+       "# sorted. onnx_conformance --passing fails when a case listed here fails or is skipped,\n"
+       "# and reports a passing case that is not listed as a new pass (tests/CMakeLists.txt).\n"
        "# Written from backend '"
     << backend << "' by (rerun it after a change that passes more cases):\n"
     << "#   build-test/tests/onnx_conformance build-test/conformance-onnx.md " << backend
@@ -374,8 +374,8 @@ int main(int argc, char** argv) {
       ++regressed;
       const auto it = why_not.find(name);
       if (it == why_not.end()) {
-        std::printf("REGRESSED %s: listed in %s but not in the test data under %s\n",
-                    name.c_str(), opts.passing.c_str(), root.c_str());
+        std::printf("REGRESSED %s: listed in %s but not in the test data under %s\n", name.c_str(),
+                    opts.passing.c_str(), root.c_str());
       } else {
         std::string why = it->second->why.substr(0, 300);
         std::replace(why.begin(), why.end(), '\n', ' ');
@@ -389,8 +389,8 @@ int main(int argc, char** argv) {
       std::printf("NEW PASS %s: add it to %s (--write-passing %s)\n", name.c_str(),
                   opts.passing.c_str(), opts.passing.c_str());
     }
-    std::printf("passing list %s: %zu listed, %d regressed, %d new passes\n",
-                opts.passing.c_str(), listed.size(), regressed, new_passes);
+    std::printf("passing list %s: %zu listed, %d regressed, %d new passes\n", opts.passing.c_str(),
+                listed.size(), regressed, new_passes);
   }
   if (!opts.write_passing.empty()) {
     if (!write_passing_list(opts.write_passing, opts.backend, passed)) {
