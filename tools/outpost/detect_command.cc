@@ -74,7 +74,7 @@ void add_detect_command(CLI::App& app) {
   cmd->add_option("-o,--out", flags->output,
                   "Annotated image to write, .png or .jpg (default: IMAGE.faces.png beside the input)");
   cmd->add_option("--min-score", flags->min_score, "Minimum face score (default: the model preset's)")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(number_between(0.0, 1.0));
   set_action(cmd, [flags] { return detect(*flags); });
 }
 

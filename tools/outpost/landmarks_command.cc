@@ -86,10 +86,11 @@ void add_landmarks_command(CLI::App& app) {
                   "the input)");
   cmd->add_option("--min-score", flags->min_score,
                   "Report points only when the model's presence score is at least this (default 0.5)")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(number_between(0.0, 1.0));
   cmd->add_option("--fit", flags->fit,
                   "How the image meets the model's square input: letterbox (default, as MediaPipe), "
-                  "crop or stretch");
+                  "crop or stretch")
+      ->check(one_of({"letterbox", "crop", "stretch"}));
   set_action(cmd, [flags] { return landmarks(*flags); });
 }
 

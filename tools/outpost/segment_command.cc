@@ -120,13 +120,14 @@ void add_segment_command(CLI::App& app) {
                   "Also write the mask as a gray image (255 = foreground; class index for more "
                   "classes)");
   cmd->add_option("--input-range", flags->input_range,
-                  "Float inputs: pixel range the model expects, 0,1 (MediaPipe, default) or -1,1");
+                  "Float inputs: pixel range the model expects, 0,1 (MediaPipe, default) or -1,1")
+      ->check(one_of({"0,1", "-1,1"}));
   cmd->add_option("--threshold", flags->threshold,
                   "One-channel outputs: foreground where the value is at least this (default 0.5)")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(number_between(0.0, 1.0));
   cmd->add_flag("--logits", flags->logits, "One-channel outputs are logits: apply a sigmoid first");
   cmd->add_option("--alpha", flags->alpha, "Overlay opacity, 0 to 1 (default 0.5)")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(number_between(0.0, 1.0));
   set_action(cmd, [flags] { return segment(*flags); });
 }
 
