@@ -3,6 +3,7 @@
 #include <cmath>
 #include <iostream>
 
+#include "core/log.h"
 #include "outpost/cli_common.h"
 #include "outpost/commands.h"
 #include "vision/classification.h"
@@ -51,6 +52,7 @@ Status classify(const ClassifyFlags& flags) {
   }
   nlohmann::json results = nlohmann::json::array();
   for (const std::string& path : flags.images) {
+    OUTPOST_LOG_DEBUG("reading image " << path);
     OUTPOST_ASSIGN_OR_RETURN(Image image, load_image(path));
     OUTPOST_RETURN_IF_ERROR(image_to_tensor(image, session->input(0), preprocess));
     const double start = now_seconds();

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "core/log.h"
 #include "outpost/cli_common.h"
 #include "outpost/commands.h"
 #include "vision/image_io.h"
@@ -65,6 +66,7 @@ Status segment(const SegmentFlags& flags) {
     return usage_error("--input-range must be 0,1 or -1,1, not '" + flags.input_range + "'");
   }
   // Decode no larger than needed, but keep the whole picture for the overlay.
+  OUTPOST_LOG_DEBUG("reading image " << flags.image);
   OUTPOST_ASSIGN_OR_RETURN(Image image, load_image(flags.image));
   OUTPOST_RETURN_IF_ERROR(image_to_tensor(image, session->input(0), options));
   const double start = now_seconds();
@@ -81,9 +83,12 @@ Status segment(const SegmentFlags& flags) {
   Image overlay = image;
   for (int label = 1; label < mask.classes; ++label)
     overlay_mask(overlay, mask, static_cast<uint8_t>(label), class_color(label), flags.alpha);
+  OUTPOST_LOG_DEBUG("writing image " << out);
   OUTPOST_RETURN_IF_ERROR(save_image(out, overlay));
-  if (!flags.mask_output.empty())
+  if (!flags.mask_output.empty()) {
+    OUTPOST_LOG_DEBUG("writing image " << flags.mask_output);
     OUTPOST_RETURN_IF_ERROR(save_image(flags.mask_output, mask_image(mask)));
+  }
 
   const std::vector<double> fractions = mask.class_fractions();
   if (flags.model.json) {
