@@ -312,13 +312,15 @@ void add_bench_command(CLI::App& app) {
       ->check(whole_number(0, 100000000));
   cmd->add_option("-i,--input", flags->inputs,
                   "Input tensor as NAME=FILE.npy (repeat per input), as `run` takes them; none: a "
-                  "fixed pattern");
+                  "fixed pattern")
+      ->type_name("NAME=FILE.npy");
   cmd->add_flag("--profile", flags->profile,
                 "Then time every node over as many runs again (at most 1000) and print each node's "
                 "median and each op's share, per backend");
   cmd->add_option("--trace", flags->trace_path,
                   "Then write those per-node times as a Chrome trace (JSON; open in "
-                  "ui.perfetto.dev or chrome://tracing)");
+                  "ui.perfetto.dev or chrome://tracing)")
+      ->type_name("FILE.json");
   set_action(cmd, [flags] { return bench(*flags); });
 }
 

@@ -74,9 +74,12 @@ int run_cli(int argc, char** argv) {
   add_pack_command(app);
   add_verify_command(app);
   add_log_level_flags(app);
-  // The level applies before any command's action runs (actions run inside parse()).
-  app.parse_complete_callback([] {
-    if (auto level = parse_log_level(g_log_level)) set_log_level(*level);
+  // The level applies before any command's action runs (actions run inside parse()). Read from
+  // the command's own --log-level, so that a command that declares the flag itself is obeyed too.
+  app.parse_complete_callback([&app] {
+    const CLI::Option* opt = parsed_leaf(app)->get_option_no_throw("--log-level");
+    if (opt == nullptr || opt->count() == 0 || opt->results().empty()) return;
+    if (auto level = parse_log_level(opt->results().front())) set_log_level(*level);
   });
   try {
     app.parse(argc, argv);

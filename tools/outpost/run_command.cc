@@ -81,10 +81,12 @@ void add_run_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("run", "Run one inference on .npy inputs; write or summarize the outputs");
   add_model_flags(cmd, flags->model);
   cmd->add_option("-i,--input", flags->inputs,
-                  "Input tensor as NAME=FILE.npy (repeat per input); none: a fixed pattern");
+                  "Input tensor as NAME=FILE.npy (repeat per input); none: a fixed pattern")
+      ->type_name("NAME=FILE.npy");
   // A directory, so not -o/--out: that is always one file, in every command.
   cmd->add_option("--output-dir", flags->output_dir,
-                  "Write each output as DIR/<output name>.npy (DIR is created)");
+                  "Write each output as DIR/<output name>.npy (DIR is created)")
+      ->type_name("DIR");
   set_action(cmd, [flags] { return run(*flags); });
 }
 
