@@ -52,7 +52,18 @@ int fail(const Status& status, bool json) {
 }  // namespace
 
 void set_action(CLI::App* cmd, CommandAction action) {
-  cmd->callback([action = std::move(action)] { g_status = action(); });
+  cmd->callback([action = std::move(action)] {
+    // An exception escaping a command (from a third-party library) is our bug, but it still
+    // ends as exit 1 with the message, in JSON too under --json.
+    try {
+      g_status = action();
+    } catch (const CLI::Error&) {
+      throw;
+    } catch (const std::exception& e) {
+      g_status = internal_error(std::string("unexpected exception: ") + e.what() +
+                                " (a bug: please report it)");
+    }
+  });
 }
 
 int run_cli(int argc, char** argv) {
