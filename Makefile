@@ -26,9 +26,11 @@ build:
 	$(CMAKE) -S . -B build -DCMAKE_BUILD_TYPE=Release
 	$(CMAKE) --build build -j$(JOBS)
 
-# Steps run in order even under `make -j`: setup must finish before anything builds.
+# Steps run in order even under `make -j`: setup must finish before anything builds. The demo
+# needs the CLI alone (the library and `outpost`), not the test suite that `make build` adds.
 demo: setup
-	$(MAKE) build
+	$(CMAKE) -S . -B build -DCMAKE_BUILD_TYPE=Release
+	$(CMAKE) --build build -j$(JOBS) --target outpost
 	mkdir -p out
 	build/outpost detect $(FACE_MODEL) $(ASTRONAUT) -o out/astronaut.faces.png
 

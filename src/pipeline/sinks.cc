@@ -4,7 +4,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "pipeline/json_text.h"
+#include "core/json_text.h"
 #include "vision/image_io.h"
 #include "vision/video_writer.h"
 

@@ -25,7 +25,7 @@ class Sink {
 };
 
 // One JSON object per line; "-" is stdout. Flushed per event, so a reader sees each as it
-// happens. Strings that are not UTF-8 (file names) are escaped (pipeline/json_text.h).
+// happens. Strings that are not UTF-8 (file names) are escaped (core/json_text.h).
 Result<std::unique_ptr<Sink>> make_json_lines_sink(const std::string& path);
 
 // DIR/frame_000000.<format> per frame (format "png" or "jpg"); the directory is created.

@@ -17,7 +17,7 @@
 
 #include "outpost/cli_common.h"
 #include "outpost/commands.h"
-#include "pipeline/json_text.h"
+#include "core/json_text.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/pipeline_spec.h"
 
@@ -129,13 +129,6 @@ Result<std::vector<std::unique_ptr<Sink>>> make_sinks(const PipelineSpec& spec,
   return sinks;
 }
 
-// The shape every command's --json errors have.
-nlohmann::json error_json(const Status& s) {
-  return {{"exit_code", s.exit_code()},
-          {"category", status_code_name(s.code())},
-          {"message", s.message()}};
-}
-
 void print_line(std::FILE* to, const nlohmann::json& j) {
   const std::string line = json_line(j) + "\n";
   std::fwrite(line.data(), 1, line.size(), to);
@@ -185,7 +178,7 @@ void report(const PipelineFlags& flags, const FrameSource& source, const Pipelin
       {"sink_ms", s.sink_ms}};
   if (flags.stats_json) print_line(stderr, j);
   if (flags.json) {
-    if (!result.is_ok()) j["error"] = error_json(result);
+    if (!result.is_ok()) j["error"] = error_json(result)["error"];
     print_line(stdout, j);
   }
 }
@@ -252,7 +245,7 @@ void add_pipeline_command(CLI::App& app) {
   set_action(run, [flags] {
     bool reported = false;
     Status s = run_pipeline_file(*flags, &reported);
-    if (!s.is_ok() && flags->json && !reported) print_line(stdout, {{"error", error_json(s)}});
+    if (!s.is_ok() && flags->json && reported) set_json_error_printed();
     return s;
   });
 }

@@ -1,6 +1,6 @@
 // JSON text from names that are not UTF-8: each invalid byte becomes the text \xNN, valid
 // UTF-8 (any length) stays, and the result always parses back.
-#include "pipeline/json_text.h"
+#include "core/json_text.h"
 
 #include <gtest/gtest.h>
 

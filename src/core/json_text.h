@@ -9,12 +9,10 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
-#include <string_view>
+
+#include "core/utf8.h"  // escape_invalid_utf8
 
 namespace outpost {
-
-// `text` with each byte that is not part of a valid UTF-8 sequence replaced by `\xNN`.
-std::string escape_invalid_utf8(std::string_view text);
 
 // `j` as one line of JSON (no newline), its strings and keys escaped as above where needed.
 // Never throws for invalid UTF-8.
