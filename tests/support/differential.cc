@@ -6,9 +6,7 @@
 #include <memory>
 #include <sstream>
 
-#include "backends/onednn/onednn_backend.h"
-#include "backends/ref/registry.h"
-#include "backends/xnnpack/xnnpack_backend.h"
+#include "backends/backend.h"
 #include "ir/op_schema.h"
 
 namespace outpost::testing {
@@ -72,22 +70,15 @@ struct Made {
 
 // One thread, so that the answers do not depend on how a pool splits the work.
 Result<Made> make_kernel(const std::string& backend, const Graph& graph) {
-  const Node& node = graph.nodes.at(0);
-  Made made;
-  if (backend == "ref") {
-    OUTPOST_ASSIGN_OR_RETURN(made.kernel, reference_kernels().make(node, graph));
-  } else if (backend == "xnnpack") {
-    OUTPOST_ASSIGN_OR_RETURN(std::shared_ptr<XnnpackBackend> b, XnnpackBackend::create(1));
+  for (const BackendEntry& entry : registered_backends()) {
+    if (entry.name != backend) continue;
+    OUTPOST_ASSIGN_OR_RETURN(std::shared_ptr<Backend> b, entry.create(1));
+    Made made;
     made.backend = b;
-    OUTPOST_ASSIGN_OR_RETURN(made.kernel, b->make(node, graph));
-  } else if (backend == "onednn") {
-    OUTPOST_ASSIGN_OR_RETURN(std::shared_ptr<OnednnBackend> b, OnednnBackend::create(1));
-    made.backend = b;
-    OUTPOST_ASSIGN_OR_RETURN(made.kernel, b->make(node, graph));
-  } else {
-    return usage_error("no backend '" + backend + "'");
+    OUTPOST_ASSIGN_OR_RETURN(made.kernel, b->make(graph.nodes.at(0), graph));
+    return made;
   }
-  return made;
+  return usage_error("no backend '" + backend + "' is built in");
 }
 
 // XNNPACK's micro-kernels may read up to 16 bytes past a tensor (XNN_EXTRA_BYTES).
@@ -109,7 +100,16 @@ Result<Buffer> buffer_for(const Value& v) {
 }  // namespace
 
 const std::vector<std::string>& fast_backends() {
-  static const std::vector<std::string> names = {"xnnpack", "onednn"};
+  // The ones this build configured (OUTPOST_CONFIGURED_BACKENDS, from CMake), not a test's
+  // stub registered in the same process.
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> built_in;
+    const std::string configured = std::string(",") + OUTPOST_CONFIGURED_BACKENDS + ",";
+    for (const BackendEntry& entry : registered_backends())
+      if (entry.name != "ref" && configured.find("," + entry.name + ",") != std::string::npos)
+        built_in.push_back(entry.name);
+    return built_in;
+  }();
   return names;
 }
 
@@ -163,7 +163,7 @@ Result<std::vector<Tensor>> run_on(const std::string& backend, const Graph& grap
     out_views.push_back({v.dtype, &v.shape, data, &v.quant});
   }
   OUTPOST_RETURN_IF_ERROR(kernel->bind(in_views, out_views));
-  kernel->run(in_views, out_views);
+  OUTPOST_RETURN_IF_ERROR(kernel->run(in_views, out_views));
   // ---- end of the adapter ----
   std::vector<Tensor> results;
   for (size_t k = 0; k < node.outputs.size(); ++k) {
