@@ -10,8 +10,10 @@ FACE_MODEL := .cache/npm/@mediapipe/face_detection@0.4.1657300184/face_detection
 ASTRONAUT := .cache/debian/python3-skimage/astronaut.png
 # Tests whose names say they feed corrupt or hostile input, or that index raw buffers with
 # computed offsets (preprocessing taps, NMS, drawing), or that rewrite the graph in place (the
-# layout pass, fusion, in-place buffers): worth the slower sanitizer build.
-SANITIZED_TESTS := Corrupt|Robust|Npy|Image|Preprocess|DetectionPostProcess|Draw|ChannelsLast|ActivationFusion|InPlace
+# layout pass, fusion, in-place buffers), and the fast kernels against the reference on random
+# shapes (DifferentialBackend: small tensors, about a second in Release): worth the slower
+# sanitizer build.
+SANITIZED_TESTS := Corrupt|Robust|Npy|Image|Preprocess|DetectionPostProcess|Draw|ChannelsLast|ActivationFusion|InPlace|DifferentialBackend
 
 .PHONY: all setup build demo test test-build test-minimal test-asan test-fuzz clean
 
@@ -24,9 +26,11 @@ build:
 	$(CMAKE) -S . -B build -DCMAKE_BUILD_TYPE=Release
 	$(CMAKE) --build build -j$(JOBS)
 
-# Steps run in order even under `make -j`: setup must finish before anything builds.
+# Steps run in order even under `make -j`: setup must finish before anything builds. The demo
+# needs the CLI alone (the library and `outpost`), not the test suite that `make build` adds.
 demo: setup
-	$(MAKE) build
+	$(CMAKE) -S . -B build -DCMAKE_BUILD_TYPE=Release
+	$(CMAKE) --build build -j$(JOBS) --target outpost
 	mkdir -p out
 	build/outpost detect $(FACE_MODEL) $(ASTRONAUT) -o out/astronaut.faces.png
 

@@ -59,6 +59,16 @@ struct OpProfile {
   double ms = 0;        // per inference, the median run's share
 };
 
+// One node's execution in one run (`outpost bench --trace`, `--profile`).
+struct NodeTiming {
+  std::string node;     // the node's name in the model ("node 12 (Conv2D)" when it has none)
+  std::string op;       // IR op name
+  std::string backend;  // "onednn", "xnnpack" or "ref"
+  int run = 0;          // 0-based
+  double start_ms = 0;  // from the start of the first run
+  double ms = 0;
+};
+
 class Session {
  public:
   static Result<std::unique_ptr<Session>> open(const std::string& path, const SessionOptions& options = {});
@@ -83,6 +93,9 @@ class Session {
   // Runs `runs` times timing every node; returns the median time per inference of each
   // (op, backend) group, slowest first.
   Result<std::vector<OpProfile>> profile(int runs);
+  // Runs `runs` times timing every node; returns one timing per node per run, in execution
+  // order.
+  Result<std::vector<NodeTiming>> trace(int runs);
   const ModelStats& stats() const;
 
   struct Impl;

@@ -154,6 +154,8 @@ Status infer_concat(const Node& n, Graph& g) {
   std::vector<int64_t> dims = first.dims();
   dims[static_cast<size_t>(axis)] = 0;
   for (size_t i = 0; i < n.inputs.size(); ++i) {
+    // An ONNX Concat may name "" as an input; the schema checks only the first one.
+    if (n.inputs[i] == kNoValue) return fail(g, n, "input " + std::to_string(i) + " is missing");
     const Shape& s = in(g, n, i).shape;
     if (static_cast<int64_t>(s.rank()) != rank) return fail(g, n, "inputs have different ranks");
     for (int64_t k = 0; k < rank; ++k)

@@ -48,7 +48,13 @@ class ImageListSource final : public FrameSource {
     Frame frame;
     frame.origin = files_[next_];
     frame.index = static_cast<int64_t>(next_++);
-    OUTPOST_ASSIGN_OR_RETURN(frame.image, load_image(frame.origin));
+    // One unreadable image (truncated, not an image at all) is that frame's failure: the
+    // others in the folder still run.
+    auto image = load_image(frame.origin);
+    if (image.is_ok())
+      frame.image = std::move(image).value();
+    else
+      frame.error = image.status();
     return std::optional<Frame>(std::move(frame));
   }
   std::string describe() const override {
@@ -76,17 +82,40 @@ class VideoFrameSource final : public FrameSource {
  public:
   explicit VideoFrameSource(std::unique_ptr<VideoSource> video) : video_(std::move(video)) {}
 
+  // A read error or an early end (a truncated file) becomes one failed frame at the point
+  // where the video stopped, after which the source ends: the frames before it were real and
+  // are kept, and the run reports what was lost instead of ending as if complete.
   Result<std::optional<Frame>> next() override {
-    OUTPOST_ASSIGN_OR_RETURN(std::optional<VideoFrame> decoded, video_->next());
-    return as_frame(std::move(decoded), video_->url());
+    if (ended_) return std::optional<Frame>();
+    auto decoded = video_->next();
+    Status failure = Status::ok();
+    if (!decoded.is_ok()) {
+      failure = decoded.status();
+    } else if (decoded->has_value()) {
+      last_seconds_ = (**decoded).seconds;
+      return as_frame(std::move(*decoded), video_->url());
+    } else {
+      failure = video_->check_complete();
+    }
+    ended_ = true;
+    if (failure.is_ok()) return std::optional<Frame>();
+    Frame frame;
+    frame.origin = video_->url();
+    frame.index = video_->stats().frames;
+    frame.seconds = last_seconds_;
+    frame.error = std::move(failure);
+    return std::optional<Frame>(std::move(frame));
   }
   std::string describe() const override {
     return video_->url() + " (video " + size_text(video_->width(), video_->height()) + ")";
   }
   double frames_per_second() const override { return video_->frames_per_second(); }
+  int64_t corrupt_packets() const override { return video_->stats().corrupt_packets; }
 
  private:
   std::unique_ptr<VideoSource> video_;
+  bool ended_ = false;
+  double last_seconds_ = 0;  // of the latest frame: where a failure happened
 };
 
 // A network stream or a camera: reconnects when it drops, and drops frames (in the pipeline's
@@ -106,6 +135,7 @@ class LiveFrameSource final : public FrameSource {
   }
   double frames_per_second() const override { return video_->frames_per_second(); }
   int64_t reconnects() const override { return video_->stats().reconnects; }
+  int64_t corrupt_packets() const override { return video_->stats().corrupt_packets; }
   void cancel() override { video_->cancel(); }
 
  private:

@@ -17,13 +17,18 @@ struct Frame {
   int64_t index = 0;
   std::string origin;    // the image file, or the video's url
   double seconds = 0.0;  // video: presentation time; images: 0
+  // Not ok: the source could not read this frame (an unreadable image in a folder; the rest of
+  // a truncated video, from this index on). It has no image; the pipeline reports it as an
+  // error event and goes on, so one bad file does not lose the others.
+  Status error = Status::ok();
 };
 
 class FrameSource {
  public:
   virtual ~FrameSource() = default;
-  // The next frame; nullopt at the end. An unreadable image file is an error (a user's input
-  // must not be skipped silently); a corrupt video packet is skipped by the video decoder.
+  // The next frame; nullopt at the end. A frame that cannot be read comes back with its error
+  // set (see Frame::error), never skipped silently; an error Status ends the run. A corrupt
+  // video packet is skipped by the video decoder (and counted).
   virtual Result<std::optional<Frame>> next() = 0;
   // A live source (camera, network stream) drops frames rather than fall behind; files never.
   virtual bool live() const { return false; }
@@ -32,6 +37,8 @@ class FrameSource {
   virtual double frames_per_second() const { return 0; }
   // Times a live source got its stream back after losing it.
   virtual int64_t reconnects() const { return 0; }
+  // Video sources: packets the decoder could not use and skipped.
+  virtual int64_t corrupt_packets() const { return 0; }
   // Safe from any thread, to stop a pipeline: a next() waiting on a live source (reconnecting,
   // or blocked on the network) returns an error at once instead of waiting for frames.
   virtual void cancel() {}

@@ -2,11 +2,15 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include "vision/classification.h"
 
@@ -14,6 +18,66 @@ namespace outpost {
 namespace {
 
 using nlohmann::json;
+
+// 0.5, 1024, 1e+15: as a user would write the bound, not std::to_string's "1.000000".
+std::string number_text(double x) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.16g", x);
+  return text;
+}
+
+// nlohmann's parser keeps the last of duplicate keys without a word; a pipeline with two
+// "min_score"s is a mistake whichever one was meant. This parser callback records the first
+// duplicate (its path, e.g. "sinks[1].type") for the caller to refuse.
+class DuplicateKeyCheck {
+ public:
+  bool operator()(int, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+      case json::parse_event_t::array_start:
+        scopes_.push_back({event == json::parse_event_t::array_start, child_path(), {}, "", 0});
+        break;
+      case json::parse_event_t::key: {
+        Scope& scope = scopes_.back();
+        scope.last_key = parsed.get<std::string>();
+        if (!scope.keys.insert(scope.last_key).second && duplicate_.empty())
+          duplicate_ = child_path();
+        break;
+      }
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        scopes_.pop_back();
+        element_done();
+        break;
+      case json::parse_event_t::value:
+        element_done();
+        break;
+    }
+    return true;
+  }
+  // The path of the first key that appeared twice in one object; empty when none did.
+  const std::string& duplicate() const { return duplicate_; }
+
+ private:
+  struct Scope {
+    bool array;
+    std::string path;
+    std::set<std::string> keys;
+    std::string last_key;
+    size_t index;  // arrays: the element being parsed
+  };
+  std::string child_path() const {
+    if (scopes_.empty()) return "";
+    const Scope& s = scopes_.back();
+    if (s.array) return s.path + "[" + std::to_string(s.index) + "]";
+    return s.path.empty() ? s.last_key : s.path + "." + s.last_key;
+  }
+  void element_done() {
+    if (!scopes_.empty() && scopes_.back().array) ++scopes_.back().index;
+  }
+  std::vector<Scope> scopes_;
+  std::string duplicate_;
+};
 
 class SpecReader {
  public:
@@ -43,14 +107,20 @@ class SpecReader {
       return bad(where + key, "must be a non-empty string");
     return object[key].get<std::string>();
   }
-  Result<double> number_at(const json& object, const std::string& key, double fallback,
-                           double lo, double hi) const {
+  // A number from lo to hi; `whole` also refuses fractions (counts and sizes).
+  Result<double> number_at(const json& object, const std::string& key, double fallback, double lo,
+                           double hi, bool whole = false) const {
     if (!object.contains(key)) return fallback;
-    if (!object[key].is_number()) return bad(key, "must be a number");
-    const double v = object[key].get<double>();
-    if (!(v >= lo && v <= hi))
-      return bad(key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
-    return v;
+    const json& v = object[key];
+    const std::string range = "from " + number_text(lo) + " to " + number_text(hi);
+    const std::string kind = whole ? "a whole number " : "a number ";
+    if (!v.is_number()) return bad(key, "must be " + kind + range + ", not " + v.dump());
+    const double x = v.get<double>();
+    if (whole && !(v.is_number_integer() || x == std::floor(x)))
+      return bad(key, "must be " + kind + range + ", not " + v.dump());
+    if (!(x >= lo && x <= hi))
+      return bad(key, "must be " + (whole ? kind : std::string()) + range + ", not " + v.dump());
+    return x;
   }
   std::string path(const std::string& p) const {
     if (p == "-" || p.find("://") != std::string::npos || std::filesystem::path(p).is_absolute())
@@ -67,8 +137,11 @@ class SpecReader {
 Result<PipelineSpec> parse_pipeline_spec(const std::string& json_text, const std::string& base_dir,
                                          const std::string& what) {
   const SpecReader r(what, base_dir);
-  json doc = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  DuplicateKeyCheck duplicates;
+  json doc = json::parse(json_text, std::ref(duplicates), /*allow_exceptions=*/false);
   if (doc.is_discarded()) return usage_error(what + ": not valid JSON");
+  if (!duplicates.duplicate().empty())
+    return r.bad(duplicates.duplicate(), "appears twice; give each key once");
   if (!doc.is_object()) return usage_error(what + ": a pipeline is one JSON object");
   OUTPOST_RETURN_IF_ERROR(r.check_keys(doc, "", {"source", "model", "task", "min_score", "threshold",
                                                  "input_range", "top_k", "labels", "preprocess",
@@ -119,11 +192,12 @@ Result<PipelineSpec> parse_pipeline_spec(const std::string& json_text, const std
   auto kind = parse_task_kind(task);
   if (!kind.is_ok()) return r.bad("task", "must be faces, segmentation, classification or landmarks");
   spec.task.kind = *kind;
-  OUTPOST_ASSIGN_OR_RETURN(double min_score, r.number_at(doc, "min_score", -1, -1, 1));
+  // -1: the task's own default (TaskOptions); a user gives a score from 0 to 1.
+  OUTPOST_ASSIGN_OR_RETURN(double min_score, r.number_at(doc, "min_score", -1, 0, 1));
   spec.task.min_score = static_cast<float>(min_score);
   OUTPOST_ASSIGN_OR_RETURN(double threshold, r.number_at(doc, "threshold", 0.5, 0, 1));
   spec.task.threshold = static_cast<float>(threshold);
-  OUTPOST_ASSIGN_OR_RETURN(double top_k, r.number_at(doc, "top_k", 5, 1, 1000));
+  OUTPOST_ASSIGN_OR_RETURN(double top_k, r.number_at(doc, "top_k", 5, 1, 1000, true));
   spec.task.top_k = static_cast<int>(top_k);
   OUTPOST_ASSIGN_OR_RETURN(std::string range, r.string_at(doc, "input_range", "", false));
   if (!range.empty() && range != "0,1" && range != "-1,1")
@@ -137,9 +211,9 @@ Result<PipelineSpec> parse_pipeline_spec(const std::string& json_text, const std
     OUTPOST_ASSIGN_OR_RETURN(spec.task.preprocess,
                              parse_preprocess(doc["preprocess"], what, default_preprocess(spec.task)));
   }
-  OUTPOST_ASSIGN_OR_RETURN(double queue, r.number_at(doc, "queue_size", 4, 1, 1024));
+  OUTPOST_ASSIGN_OR_RETURN(double queue, r.number_at(doc, "queue_size", 4, 1, 1024, true));
   spec.queue_size = static_cast<size_t>(queue);
-  OUTPOST_ASSIGN_OR_RETURN(double max_frames, r.number_at(doc, "max_frames", -1, -1, 1e15));
+  OUTPOST_ASSIGN_OR_RETURN(double max_frames, r.number_at(doc, "max_frames", -1, 1, 1e15, true));
   spec.max_frames = static_cast<int64_t>(max_frames);
 
   // sinks: [{"type": "jsonl", "path": "-"}, {"type": "images", "dir": "out", "format": "jpg"},
@@ -149,6 +223,11 @@ Result<PipelineSpec> parse_pipeline_spec(const std::string& json_text, const std
     return spec;
   }
   if (!doc["sinks"].is_array()) return r.bad("sinks", "must be an array");
+  // A pipeline that writes nothing anywhere runs the model for nothing.
+  if (doc["sinks"].empty())
+    return r.bad("sinks",
+                 "lists no sink: give at least one (or leave 'sinks' out for JSON "
+                 "lines on stdout)");
   for (size_t i = 0; i < doc["sinks"].size(); ++i) {
     const json& s = doc["sinks"][i];
     const std::string where = "sinks[" + std::to_string(i) + "].";

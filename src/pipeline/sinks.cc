@@ -4,6 +4,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "core/json_text.h"
 #include "vision/image_io.h"
 #include "vision/video_writer.h"
 
@@ -17,10 +18,10 @@ class JsonLinesSink final : public Sink {
     if (file_ && file_ != stdout) std::fclose(file_);
   }
   Status write(const Frame&, const nlohmann::json& event, const Image*) override {
-    const std::string line = event.dump() + "\n";
-    if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0)
-      return io_error(path_ + ": write failed: " + std::strerror(errno));
-    return Status::ok();
+    return write_line(event);
+  }
+  Status write_failure(const Frame&, const nlohmann::json& event) override {
+    return write_line(event);
   }
   Status finish() override {
     if (file_ == stdout) return Status::ok();
@@ -31,6 +32,13 @@ class JsonLinesSink final : public Sink {
   }
 
  private:
+  Status write_line(const nlohmann::json& event) {
+    const std::string line = json_line(event) + "\n";
+    if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0)
+      return io_error(path_ + ": write failed: " + std::strerror(errno));
+    return Status::ok();
+  }
+
   std::string path_;
   std::FILE* file_;
 };

@@ -17,12 +17,15 @@ class Sink {
   virtual ~Sink() = default;
   // `annotated` is the frame with the task's drawing, or null when no sink asked for one.
   virtual Status write(const Frame& frame, const nlohmann::json& event, const Image* annotated) = 0;
+  // A frame the source could not read (frame.error), with its error event. Only sinks of
+  // events record it; pictures have nothing to show.
+  virtual Status write_failure(const Frame&, const nlohmann::json&) { return Status::ok(); }
   virtual bool wants_annotated() const { return false; }
   virtual Status finish() { return Status::ok(); }
 };
 
 // One JSON object per line; "-" is stdout. Flushed per event, so a reader sees each as it
-// happens.
+// happens. Strings that are not UTF-8 (file names) are escaped (core/json_text.h).
 Result<std::unique_ptr<Sink>> make_json_lines_sink(const std::string& path);
 
 // DIR/frame_000000.<format> per frame (format "png" or "jpg"); the directory is created.

@@ -248,6 +248,8 @@ Result<std::unique_ptr<VisionTask>> VisionTask::make(const TaskOptions& options,
   const Shape& in = session.input(0).shape();
   if (in.rank() != 4)
     return shape_mismatch("the model input " + in.to_string() + " is not an image [1, H, W, C]");
+  std::vector<const Tensor*> outputs;
+  for (size_t i = 0; i < session.num_outputs(); ++i) outputs.push_back(&session.output(i));
   switch (options.kind) {
     case TaskKind::kFaces: {
       OUTPOST_ASSIGN_OR_RETURN(FaceDetectorOptions face, FaceDetectorOptions::for_input_size(
@@ -261,13 +263,13 @@ Result<std::unique_ptr<VisionTask>> VisionTask::make(const TaskOptions& options,
       if (options.preprocess && options.preprocess->fit != FitMode::kStretch)
         return usage_error("segmentation masks are resized back onto the whole frame: its "
                            "preprocess fit must be 'stretch'");
+      OUTPOST_RETURN_IF_ERROR(check_segmentation_outputs(in, outputs));
       return std::unique_ptr<VisionTask>(std::make_unique<SegmentationTask>(session, options));
     case TaskKind::kClassification:
       if (options.top_k < 1) return usage_error("top_k must be at least 1");
+      OUTPOST_RETURN_IF_ERROR(check_classification_outputs(outputs));
       return std::unique_ptr<VisionTask>(std::make_unique<ClassificationTask>(session, options));
     case TaskKind::kLandmarks: {
-      std::vector<const Tensor*> outputs;
-      for (size_t i = 0; i < session.num_outputs(); ++i) outputs.push_back(&session.output(i));
       OUTPOST_ASSIGN_OR_RETURN(LandmarkKind kind, landmark_kind(outputs));
       const float min_score = options.min_score >= 0 ? options.min_score : 0.5f;
       return std::unique_ptr<VisionTask>(std::make_unique<LandmarkTask>(

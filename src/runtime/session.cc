@@ -304,4 +304,36 @@ Result<std::vector<OpProfile>> Session::profile(int runs) {
   return out;
 }
 
+Result<std::vector<NodeTiming>> Session::trace(int runs) {
+  if (runs < 1) return usage_error("trace needs at least one run");
+  using Clock = std::chrono::steady_clock;
+  const size_t n = impl_->steps.size();
+  // Only clock readings inside the loop, so that the gaps between nodes stay those of run().
+  std::vector<std::pair<Clock::time_point, Clock::time_point>> spans;
+  spans.reserve(n * static_cast<size_t>(runs));
+  for (int r = 0; r < runs; ++r) {
+    for (Step& step : impl_->steps) {
+      const auto start = Clock::now();
+      OUTPOST_RETURN_IF_ERROR(step.kernel->run(step.inputs, step.outputs));
+      spans.emplace_back(start, Clock::now());
+    }
+  }
+  std::vector<NodeTiming> out;
+  out.reserve(spans.size());
+  const auto origin = spans.empty() ? Clock::now() : spans.front().first;
+  for (size_t i = 0; i < spans.size(); ++i) {
+    const size_t s = i % n;
+    const Node& node = impl_->graph.nodes[s];
+    NodeTiming t;
+    t.op = op_name(node.op);
+    t.node = node.name.empty() ? "node " + std::to_string(s) + " (" + t.op + ")" : node.name;
+    t.backend = impl_->steps[s].backend->name();
+    t.run = static_cast<int>(i / n);
+    t.start_ms = std::chrono::duration<double, std::milli>(spans[i].first - origin).count();
+    t.ms = std::chrono::duration<double, std::milli>(spans[i].second - spans[i].first).count();
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
 }  // namespace outpost

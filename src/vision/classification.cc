@@ -5,8 +5,33 @@
 #include <sstream>
 
 #include "core/mapped_file.h"
+#include "vision/tensor_text.h"
 
 namespace outpost {
+
+Status check_classification_outputs(const std::vector<const Tensor*>& outputs) {
+  const auto refuse = [&](const std::string& why) {
+    return shape_mismatch("the model's outputs are " + describe_outputs(outputs) + ": " + why +
+                          "; classification needs output 0 to be one vector of class scores "
+                          "([1, N] or [N], float32, uint8 or int8)");
+  };
+  if (outputs.empty()) return refuse("none");
+  const Tensor& scores = *outputs[0];
+  const DType dtype = scores.dtype();
+  if (dtype != DType::kFloat32 && dtype != DType::kUInt8 && dtype != DType::kInt8)
+    return refuse(std::string("output 0 holds ") + dtype_name(dtype));
+  const auto& dims = scores.shape().dims();
+  int longer = 0;       // dimensions other than 1; an unknown batch (dimension 0) counts as 1
+  int64_t classes = 1;  // the vector's length
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (i == 0 && dims[i] < 0) continue;
+    if (dims[i] != 1) ++longer;
+    classes *= dims[i];
+  }
+  if (longer > 1) return refuse("output 0 is not a vector");
+  if (classes < 2) return refuse("output 0 holds fewer than two scores");
+  return Status::ok();
+}
 
 Result<std::vector<std::string>> load_labels(const std::string& path) {
   OUTPOST_ASSIGN_OR_RETURN(std::string text, read_text_file(path));

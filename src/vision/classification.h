@@ -14,6 +14,12 @@ struct Classification {
   std::string label;  // empty when no labels were given
 };
 
+// Whether a model's outputs fit classification: output 0 one vector of scores, [N], [1, N] or
+// any shape whose dimensions are all 1 but one (an ONNX [1, N, 1, 1]), N >= 2, float32, uint8
+// or int8. kShapeMismatch naming every output otherwise (a detector's [1, 896, 16] boxes are
+// not class scores, and their top-k would be nonsense).
+Status check_classification_outputs(const std::vector<const Tensor*>& outputs);
+
 // Labels, one per line (trailing whitespace trimmed, empty lines kept as empty labels).
 Result<std::vector<std::string>> load_labels(const std::string& path);
 

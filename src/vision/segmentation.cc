@@ -4,6 +4,8 @@
 #include <cmath>
 #include <string>
 
+#include "vision/tensor_text.h"
+
 namespace outpost {
 namespace {
 
@@ -26,7 +28,64 @@ float sample(const float* map, int h, int w, int channels, int c, int x, int y, 
   return top + (bottom - top) * ay;
 }
 
+// The mask's height, width and channels from an output shape, as decode_segmentation reads it.
+bool mask_dims(const Shape& s, int64_t* h, int64_t* w, int64_t* c) {
+  *c = 1;
+  if (s.rank() == 4 && s[0] == 1) {
+    *h = s[1], *w = s[2], *c = s[3];
+  } else if (s.rank() == 3 && s[0] == 1) {
+    *h = s[1], *w = s[2];
+  } else if (s.rank() == 2) {
+    *h = s[0], *w = s[1];
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Whether `out` is `in` divided by `factor`, rounded down or up.
+bool is_fraction(int64_t out, int64_t in, int64_t factor) {
+  return out == in / factor || out == (in + factor - 1) / factor;
+}
+
+// Whether an out_h x out_w mask covers an in_h x in_w input at one whole stride.
+bool mask_fits(int64_t out_h, int64_t out_w, int64_t in_h, int64_t in_w) {
+  if (out_h <= 0 || out_w <= 0 || in_h <= 0 || in_w <= 0 || out_h > in_h || out_w > in_w)
+    return false;
+  for (int64_t f = 1; f <= std::max(in_h, in_w); ++f)
+    if (is_fraction(out_h, in_h, f) && is_fraction(out_w, in_w, f)) return true;
+  return false;
+}
+
 }  // namespace
+
+Status check_segmentation_outputs(const Shape& input, const std::vector<const Tensor*>& outputs) {
+  // NHWC [1, H, W, C] or NCHW [1, C, H, W] (NHWC when the last dimension can be channels, as
+  // ImageLayout::kAuto reads it); the mask may match either reading of the input.
+  const bool image = input.rank() == 4;
+  const bool nhwc = image && (input[3] == 1 || input[3] == 3);
+  const std::string size = !image ? input.to_string()
+                           : nhwc ? std::to_string(input[1]) + "x" + std::to_string(input[2])
+                                  : std::to_string(input[2]) + "x" + std::to_string(input[3]);
+  const auto refuse = [&](const std::string& why) {
+    return shape_mismatch("the model's outputs are " + describe_outputs(outputs) + ": " + why +
+                          "; segmentation needs output 0 to be a float32 mask [1, H, W, C] or "
+                          "[1, H, W] with H x W the input's " +
+                          size + " or a whole fraction of it");
+  };
+  if (!image) return refuse("the input " + input.to_string() + " is not an image");
+  if (outputs.empty()) return refuse("none");
+  const Tensor& mask = *outputs[0];
+  if (mask.dtype() != DType::kFloat32)
+    return refuse(std::string("output 0 holds ") + dtype_name(mask.dtype()));
+  int64_t h = 0, w = 0, c = 1;
+  if (!mask_dims(mask.shape(), &h, &w, &c)) return refuse("output 0 is not a mask");
+  if (c < 1 || c > 255) return refuse("output 0 has " + std::to_string(c) + " classes");
+  if (!mask_fits(h, w, input[1], input[2]) && !mask_fits(h, w, input[2], input[3]))
+    return refuse("output 0's " + std::to_string(h) + "x" + std::to_string(w) +
+                  " does not cover the input's size");
+  return Status::ok();
+}
 
 std::vector<double> SegmentationMask::class_fractions() const {
   std::vector<double> fractions(static_cast<size_t>(classes), 0.0);
@@ -43,13 +102,7 @@ Result<SegmentationMask> decode_segmentation(const Tensor& output, int width, in
     return shape_mismatch("segmentation output must be float32, not " +
                           std::string(dtype_name(output.dtype())));
   int64_t h = 0, w = 0, c = 1;
-  if (s.rank() == 4 && s[0] == 1) {
-    h = s[1], w = s[2], c = s[3];
-  } else if (s.rank() == 3 && s[0] == 1) {
-    h = s[1], w = s[2];
-  } else if (s.rank() == 2) {
-    h = s[0], w = s[1];
-  } else {
+  if (!mask_dims(s, &h, &w, &c)) {
     return shape_mismatch("segmentation output " + s.to_string() +
                           " is not [1, H, W, C], [1, H, W] or [H, W]");
   }

@@ -26,6 +26,13 @@ struct SegmentationOptions {
   bool logits = false;     // one-channel outputs hold logits: sigmoid first
 };
 
+// Whether a model's outputs fit segmentation: output 0 a float32 mask [1, H, W, C], [1, H, W]
+// or [H, W] (C <= 255 classes) whose H x W is the input's or a whole fraction of it, the same
+// for both sides (a model that predicts at a stride: 1/2, 1/4, 1/8, ... rounded either way).
+// `input` is the image input, [1, H, W, C] or [1, C, H, W]. kShapeMismatch naming every output
+// otherwise (a detector's [1, 896, 16] boxes are not a mask).
+Status check_segmentation_outputs(const Shape& input, const std::vector<const Tensor*>& outputs);
+
 // `output` is float32 NHWC [1, H, W, C] (or [1, H, W] / [H, W] for one channel). The output is
 // resized to width x height bilinearly (values, before thresholding or argmax, so edges stay
 // smooth), as MediaPipe does. kShapeMismatch for other shapes or dtypes, or more than 255

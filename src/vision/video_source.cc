@@ -31,6 +31,11 @@ bool has_scheme(const std::string& url, const char* scheme) {
          });
 }
 
+// Any url but file:// and device paths reaches its input over a network.
+bool is_network_url(const std::string& url) {
+  return url.find("://") != std::string::npos && !has_scheme(url, "file");
+}
+
 std::string seconds_text(double s) {
   char text[32];
   std::snprintf(text, sizeof(text), "%g", s);
@@ -55,6 +60,7 @@ struct VideoSource::Impl {
   bool draining = false;  // the demuxer is done; the decoder is giving back what it holds
   bool finished = false;
   VideoStats stats;
+  double last_seconds = -1;  // the latest frame's presentation time (-1: none known)
 
   ~Impl() {
     // Closing a stream may talk to its server (RTSP TEARDOWN): one second at most.
@@ -79,13 +85,18 @@ struct VideoSource::Impl {
     return 1;
   }
 
+  // A url that cannot be reached or read is a network failure (exit 12), as a stream that
+  // stays lost is; a file that cannot be read, an input failure (exit 3).
   Status fail(const std::string& what, int code) const {
     std::string why = ffmpeg::error_text(code);
-    if (options.cancel && options.cancel->load())
+    const bool cancelled = options.cancel && options.cancel->load();
+    if (cancelled)
       why = "cancelled";
     else if (timed_out)
       why = "no answer within " + seconds_text(options.io_timeout) + " s";
-    return io_error(url + ": " + what + ": " + why);
+    const bool network = is_network_url(url) && !cancelled;
+    return Status(network ? StatusCode::kNetwork : StatusCode::kIoError,
+                  url + ": " + what + ": " + why);
   }
 
   // Converts the decoded frame to RGB at its own size (the scaler is remade if a stream
@@ -106,6 +117,7 @@ struct VideoSource::Impl {
     out.seconds = f->best_effort_timestamp == AV_NOPTS_VALUE
                       ? std::nan("")
                       : static_cast<double>(f->best_effort_timestamp - start) * av_q2d(s->time_base);
+    if (!std::isnan(out.seconds)) last_seconds = std::max(last_seconds, out.seconds);
     return out;
   }
 
@@ -221,6 +233,41 @@ Result<std::unique_ptr<VideoSource>> VideoSource::open(const std::string& url,
 }
 
 Result<std::optional<VideoFrame>> VideoSource::next() { return impl_->next(); }
+
+Status VideoSource::check_complete() const {
+  const AVStream* s = impl_->format->streams[impl_->stream];
+  // The video stream's own length, else the container's (which may include a longer audio
+  // stream, so only when the video is all it holds).
+  double declared = 0;
+  if (s->duration != AV_NOPTS_VALUE && s->duration > 0)
+    declared = static_cast<double>(s->duration) * av_q2d(s->time_base);
+  else if (impl_->format->nb_streams == 1)
+    declared = duration_seconds();
+  if (declared <= 0) return Status::ok();
+  const double fps = frames_per_second();
+  const double period = fps > 0 ? 1 / fps : 0;
+  const double reached = impl_->last_seconds < 0 ? 0 : impl_->last_seconds + period;
+  // Containers round their durations and may count a last frame's length or not: only a gap
+  // of more than half a second (and two frames) is an early end.
+  if (declared - reached <= std::max(0.5, 2 * period)) return Status::ok();
+  char times[96];
+  std::snprintf(times, sizeof(times), "the video ends at %.2f s but declares %.2f s", reached,
+                declared);
+  std::string what = impl_->url + ": " + times;
+  // The frame count the container gives (MP4, AVI) says how many are missing; else the time.
+  const int64_t decoded = impl_->stats.frames;
+  if (s->nb_frames > decoded)
+    what += " (" + std::to_string(s->nb_frames - decoded) + " of its " +
+            std::to_string(s->nb_frames) + " frames missing)";
+  else if (period > 0)
+    what += " (about " + std::to_string(std::lround((declared - reached) / period)) +
+            " frames missing)";
+  const int64_t corrupt = impl_->stats.corrupt_packets;
+  if (corrupt > 0)
+    what += ", " + std::to_string(corrupt) + (corrupt == 1 ? " packet" : " packets") +
+            " could not be decoded";
+  return io_error(what + ": the file is truncated or damaged");
+}
 int VideoSource::width() const { return impl_->codec->width; }
 int VideoSource::height() const { return impl_->codec->height; }
 double VideoSource::frames_per_second() const {

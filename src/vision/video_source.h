@@ -43,17 +43,25 @@ struct VideoSourceOptions {
 class VideoSource {
  public:
   // Opens the first video stream of `url`. kIoError (exit 3) naming the url when it does not
-  // exist, cannot be reached in time or holds no decodable video stream. rtsp:// urls are read
-  // over TCP (interleaved), which passes firewalls and loses no packets.
+  // exist or holds no decodable video stream; kNetwork (exit 12) when a network url (rtsp://,
+  // http://, ...) cannot be reached in time, refuses the connection or answers with an error.
+  // rtsp:// urls are read over TCP (interleaved), which passes firewalls and loses no packets.
   static Result<std::unique_ptr<VideoSource>> open(const std::string& url,
                                                    const VideoSourceOptions& options = {});
   ~VideoSource();
   VideoSource(const VideoSource&) = delete;
   VideoSource& operator=(const VideoSource&) = delete;
 
-  // The next frame; std::nullopt at the end of the stream. kIoError only for failures the
-  // stream cannot continue after (a read error that is not end of file).
+  // The next frame; std::nullopt at the end of the stream. kIoError (kNetwork for a network
+  // url) only for failures the stream cannot continue after (a read error that is not end of
+  // file).
   Result<std::optional<VideoFrame>> next();
+
+  // After next() gave nullopt: kIoError when the file ended well before the length its
+  // container declares (a truncated download or copy), naming where it stopped, how much is
+  // missing and any packets the decoder had to skip; ok otherwise, and for streams that
+  // declare no length (MPEG-TS, live streams), where an early end cannot be told.
+  Status check_complete() const;
 
   int width() const;
   int height() const;

@@ -7,14 +7,24 @@
 //             error other than kUnsupported, or a kUnsupported message that names no op/opset;
 //   skipped - loading fails with kUnsupported naming the op (or the opset) we do not claim.
 // Prints one line per failed case, `N passed, N failed, N skipped` as the last line, and writes a
-// per-op Markdown table. Exits non-zero if any case failed.
+// per-op Markdown table. Exits non-zero if any case failed (or, below, a listed case regressed).
 //
-//   onnx_conformance [report.md [auto|xnnpack|onednn|ref]] (default conformance-onnx.md, auto);
-//   OUTPOST_ONNX_TESTDATA overrides
-//   the data folder (/usr/include/onnx/backend/test/data).
+// A skipped case fails nothing by itself, so a case that used to pass and now is skipped (a
+// kernel registration lost, an importer that stopped taking an attribute) would go unnoticed.
+// With --passing LIST the run also compares its passing cases with LIST, the committed cases
+// that passed before (tests/conformance/onnx_passing.txt, one "folder/test_name" per line,
+// sorted, '#' comments): a listed case that now fails or is skipped fails the run, named
+// as REGRESSED; a case that passes but is not listed is reported as NEW PASS, to be added to the
+// list, and fails nothing. --write-passing LIST writes this run's passing cases as such a list
+// (with its header): how the list is made and regenerated after a change that passes more.
+//
+//   onnx_conformance [report.md [auto|xnnpack|onednn|ref]] [--passing LIST] [--write-passing LIST]
+//   (defaults conformance-onnx.md, auto); OUTPOST_ONNX_TESTDATA overrides the data folder
+//   (/usr/include/onnx/backend/test/data). Exits 77 (ctest's skip) when that folder is absent.
 #include <onnx/onnx_pb.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -209,27 +219,108 @@ struct Counts {
   }
 };
 
+// The command line: two positional arguments (report, backend) and the passing-list flags.
+struct Options {
+  std::string report = "conformance-onnx.md";
+  std::string backend = "auto";
+  std::string passing;        // --passing: the list to compare with
+  std::string write_passing;  // --write-passing: where to write this run's list
+};
+
+bool parse_options(int argc, char** argv, Options& o) {
+  int positional = 0;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--passing" || arg == "--write-passing") {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "%s needs a file name\n", arg.c_str());
+        return false;
+      }
+      (arg == "--passing" ? o.passing : o.write_passing) = argv[++i];
+    } else if (arg.rfind("--", 0) == 0 || positional == 2) {
+      std::fprintf(stderr,
+                   "usage: onnx_conformance [report.md [auto|xnnpack|onednn|ref]] "
+                   "[--passing LIST] [--write-passing LIST]\n");
+      return false;
+    } else {
+      (positional++ == 0 ? o.report : o.backend) = arg;
+    }
+  }
+  return true;
+}
+
+// The case names of a passing list, in file order; false (with `error` set) when the file
+// cannot be read or is not sorted and unique, which would make its diffs unreadable.
+bool read_passing_list(const std::string& path, std::vector<std::string>& names,
+                       std::string& error) {
+  std::ifstream f(path);
+  if (!f) {
+    error = "cannot read " + path;
+    return false;
+  }
+  std::string line;
+  for (int number = 1; std::getline(f, line); ++number) {
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    if (!names.empty() && line <= names.back()) {
+      error = path + ":" + std::to_string(number) + ": '" + line +
+              "' is out of order or repeated (the list is sorted; regenerate it with "
+              "--write-passing)";
+      return false;
+    }
+    names.push_back(line);
+  }
+  return true;
+}
+
+bool write_passing_list(const std::string& path, const std::string& backend,
+                        const std::vector<std::string>& passed) {
+  std::ofstream f(path);
+  f << "# ONNX backend conformance cases (Debian's libonnx-testdata) that pass, one a line,\n"
+       "# sorted. onnx_conformance --passing fails when a case listed here fails or is skipped,\n"
+       "# and reports a passing case that is not listed as a new pass (tests/CMakeLists.txt).\n"
+       "# Written from backend '"
+    << backend << "' by (rerun it after a change that passes more cases):\n"
+    << "#   build-test/tests/onnx_conformance build-test/conformance-onnx.md " << backend
+    << " --write-passing " << path << "\n";
+  for (const std::string& name : passed) f << name << "\n";
+  return static_cast<bool>(f);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::string report = argc > 1 ? argv[1] : "conformance-onnx.md";
+  Options opts;
+  if (!parse_options(argc, argv, opts)) return 2;
+  std::vector<std::string> listed;
+  if (!opts.passing.empty()) {
+    std::string error;
+    if (!read_passing_list(opts.passing, listed, error)) {
+      std::fprintf(stderr, "%s\n", error.c_str());
+      return 2;
+    }
+  }
+  const std::string& report = opts.report;
   // The backend under test (auto: the fast backends where they take a node; ref: the
   // reference kernels alone).
   SessionOptions options;
-  options.backend = argc > 2 ? argv[2] : "auto";
+  options.backend = opts.backend;
   options.threads = 1;
   const char* env = std::getenv("OUTPOST_ONNX_TESTDATA");
   const fs::path root = env ? env : "/usr/include/onnx/backend/test/data";
   const auto start = std::chrono::steady_clock::now();
   std::map<std::string, Counts> per_folder, per_op;
   std::vector<std::pair<std::string, CaseResult>> not_passed;
+  std::vector<std::string> passed;  // sorted: folders and cases are visited in order
   Counts total;
+  int folders = 0;
   for (const std::string folder : {"node", "pytorch-converted", "pytorch-operator", "simple"}) {
     if (!fs::is_directory(root / folder)) {
       std::printf("skipping %s: %s is missing (install Debian's libonnx-testdata)\n",
                   folder.c_str(), (root / folder).c_str());
       continue;
     }
+    ++folders;
     for (const fs::path& dir : sorted_entries(root / folder, "test_")) {
       if (!fs::exists(dir / "model.onnx")) continue;
       const CaseResult r = run_case(dir, options);
@@ -240,8 +331,15 @@ int main(int argc, char** argv) {
       if (r.outcome == Outcome::kFailed)
         std::printf("FAILED %s: %s\n", name.c_str(), r.why.c_str());
       if (r.outcome != Outcome::kPassed) not_passed.emplace_back(name, r);
+      if (r.outcome == Outcome::kPassed) passed.push_back(name);
     }
   }
+  if (folders == 0) {
+    std::printf("no ONNX conformance data under %s: nothing run\n", root.c_str());
+    return 77;
+  }
+  // sorted_entries orders input_2 before input_10; the list is in plain byte order.
+  std::sort(passed.begin(), passed.end());
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::ofstream md(report);
@@ -266,6 +364,42 @@ int main(int argc, char** argv) {
   for (const auto& [f, c] : per_folder)
     std::printf("%s: %d passed, %d failed, %d skipped\n", f.c_str(), c.passed, c.failed, c.skipped);
   std::printf("per-op table: %s (%.1f s)\n", report.c_str(), seconds);
+
+  int regressed = 0, new_passes = 0;
+  if (!opts.passing.empty()) {
+    std::map<std::string, const CaseResult*> why_not;
+    for (const auto& [name, r] : not_passed) why_not[name] = &r;
+    for (const std::string& name : listed) {
+      if (std::binary_search(passed.begin(), passed.end(), name)) continue;
+      ++regressed;
+      const auto it = why_not.find(name);
+      if (it == why_not.end()) {
+        std::printf("REGRESSED %s: listed in %s but not in the test data under %s\n", name.c_str(),
+                    opts.passing.c_str(), root.c_str());
+      } else {
+        std::string why = it->second->why.substr(0, 300);
+        std::replace(why.begin(), why.end(), '\n', ' ');
+        std::printf("REGRESSED %s: passed before, now %s: %s\n", name.c_str(),
+                    it->second->outcome == Outcome::kFailed ? "failed" : "skipped", why.c_str());
+      }
+    }
+    for (const std::string& name : passed) {
+      if (std::binary_search(listed.begin(), listed.end(), name)) continue;
+      ++new_passes;
+      std::printf("NEW PASS %s: add it to %s (--write-passing %s)\n", name.c_str(),
+                  opts.passing.c_str(), opts.passing.c_str());
+    }
+    std::printf("passing list %s: %zu listed, %d regressed, %d new passes\n", opts.passing.c_str(),
+                listed.size(), regressed, new_passes);
+  }
+  if (!opts.write_passing.empty()) {
+    if (!write_passing_list(opts.write_passing, opts.backend, passed)) {
+      std::fprintf(stderr, "cannot write %s\n", opts.write_passing.c_str());
+      return 1;
+    }
+    std::printf("wrote %zu passing cases to %s\n", passed.size(), opts.write_passing.c_str());
+  }
+  // The summary stays the last line: the Makefile prints it from every log.
   std::printf("%d passed, %d failed, %d skipped\n", total.passed, total.failed, total.skipped);
-  return total.failed == 0 ? 0 : 1;
+  return total.failed == 0 && regressed == 0 ? 0 : 1;
 }

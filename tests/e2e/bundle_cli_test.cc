@@ -32,8 +32,8 @@ class BundleCli : public ::testing::Test {
     trust_ = dir_ + "/trust";
     model_ = write_file("add.tflite", testing::build_tflite(testing::add_model_spec()));
     for (const char* d : {"cam1", "cam2", "cam3"})
-      ASSERT_EQ(run_outpost({"keys", "gen", "--device", d, "-o", dir_}).exit_code, 0);
-    ASSERT_EQ(run_outpost({"keys", "gen", "--publisher", "acme", "-o", dir_}).exit_code, 0);
+      ASSERT_EQ(run_outpost({"keys", "gen", "--device", d, "--output-dir", dir_}).exit_code, 0);
+    ASSERT_EQ(run_outpost({"keys", "gen", "--publisher", "acme", "--output-dir", dir_}).exit_code, 0);
     std::filesystem::create_directory(trust_);
     std::filesystem::copy_file(dir_ + "/acme.publisher.pub", trust_ + "/acme.publisher.pub");
   }
@@ -70,7 +70,7 @@ TEST_F(BundleCli, KeysGenWritesPrivateFilesAndRefusesOverwrite) {
   ASSERT_EQ(::stat(key("cam1.device.key").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   const std::string before = slurp(key("acme.publisher.key"));
-  auto r = run_outpost({"keys", "gen", "--publisher", "acme", "-o", dir_});
+  auto r = run_outpost({"keys", "gen", "--publisher", "acme", "--output-dir", dir_});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("refusing to overwrite"), std::string::npos) << r.err;
   EXPECT_EQ(slurp(key("acme.publisher.key")), before);
@@ -80,7 +80,7 @@ TEST_F(BundleCli, KeysGenWritesPrivateFilesAndRefusesOverwrite) {
   r = run_outpost({"keys", "show", key("cam1.device.pub"), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["type"], "device");
-  EXPECT_EQ(run_outpost({"keys", "gen", "--publisher", "x", "--device", "y", "-o", dir_}).exit_code,
+  EXPECT_EQ(run_outpost({"keys", "gen", "--publisher", "x", "--device", "y", "--output-dir", dir_}).exit_code,
             2);
 }
 
@@ -101,10 +101,10 @@ TEST_F(BundleCli, PackVerifyRunGivesTheRawModelsOutputsByteForByte) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("not checked"), std::string::npos) << r.out;
 
-  ASSERT_EQ(run_outpost({"run", model_, "--output", dir_ + "/raw"}).exit_code, 0);
+  ASSERT_EQ(run_outpost({"run", model_, "--output-dir", dir_ + "/raw"}).exit_code, 0);
   for (const char* device : {"cam1.device.key", "cam2.device.key"}) {
     const std::string out = dir_ + "/from-" + device;
-    r = run_outpost({"run", opk, "--trust", trust_, "--device-key", key(device), "--output", out});
+    r = run_outpost({"run", opk, "--trust", trust_, "--device-key", key(device), "--output-dir", out});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(slurp(out + "/sum.npy"), slurp(dir_ + "/raw/sum.npy"));
   }
@@ -135,8 +135,8 @@ TEST_F(BundleCli, RealModelsRunFromBundles) {
   r = with_keys({"detect", opk, image, "-o", dir_ + "/faces.png", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["faces"].size(), 1u);
-  ASSERT_EQ(run_outpost({"run", face, "--output", dir_ + "/raw"}).exit_code, 0);
-  ASSERT_EQ(with_keys({"run", opk, "--output", dir_ + "/packed"}).exit_code, 0);
+  ASSERT_EQ(run_outpost({"run", face, "--output-dir", dir_ + "/raw"}).exit_code, 0);
+  ASSERT_EQ(with_keys({"run", opk, "--output-dir", dir_ + "/packed"}).exit_code, 0);
   for (const char* out : {"regressors.npy", "classificators.npy"})
     EXPECT_EQ(slurp(dir_ + "/packed/" + out), slurp(dir_ + "/raw/" + out)) << out;
 }

@@ -82,7 +82,7 @@ TEST_F(Cli, RunWritesOutputsAndChecksShapes) {
   const std::string model = write_file("add.tflite", testing::build_tflite(testing::add_model_spec()));
   const std::string a = write_npy("a.npy", {1, 2, 2, 1}, {1, 2, 3, 4});
   const std::string b = write_npy("b.npy", {1, 2, 2, 1}, {0.5f, 0.5f, 0.5f, 0.5f});
-  auto r = run_outpost({"run", model, "--input", "a=" + a, "--input", "b=" + b, "--output", dir_ + "/out", "--json"});
+  auto r = run_outpost({"run", model, "--input", "a=" + a, "--input", "b=" + b, "--output-dir", dir_ + "/out", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["outputs"][0]["name"], "sum");
@@ -112,7 +112,7 @@ TEST_F(Cli, OutputNamesAreSanitized) {
   auto spec = testing::add_model_spec();
   spec.tensors[2].name = "scores:0/final";
   const std::string model = write_file("named.tflite", testing::build_tflite(spec));
-  auto r = run_outpost({"run", model, "--output", dir_ + "/o"});
+  auto r = run_outpost({"run", model, "--output-dir", dir_ + "/o"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(std::filesystem::exists(dir_ + "/o/scores_0_final.npy"));
 }

@@ -69,7 +69,7 @@ TEST_F(OnnxCli, RunWritesPyTorchsOutput) {
   if (!exported()) GTEST_SKIP() << skip_message();
   const std::string input = testing::torchvision_path(std::string(kModel) + ".input.npy");
   auto r = run_outpost(
-      {"run", model_, "--input", "input=" + input, "--output", dir_ + "/out", "--json"});
+      {"run", model_, "--input", "input=" + input, "--output-dir", dir_ + "/out", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["outputs"][0]["name"], "output");
@@ -133,7 +133,7 @@ TEST_F(OnnxCli, ClassifyFeedsNchwNormalisedLikeTorchvision) {
   ASSERT_TRUE(image_to_tensor(*image, input, o).is_ok());
   ASSERT_TRUE(save_npy(dir_ + "/astronaut.npy", input).is_ok());
   r = run_outpost(
-      {"run", model_, "--input", "input=" + dir_ + "/astronaut.npy", "--output", dir_ + "/out"});
+      {"run", model_, "--input", "input=" + dir_ + "/astronaut.npy", "--output-dir", dir_ + "/out"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto scores = load_npy(dir_ + "/out/output.npy");
   ASSERT_TRUE(scores.is_ok()) << scores.status().message();

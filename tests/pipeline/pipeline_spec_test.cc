@@ -67,7 +67,7 @@ TEST(PipelineSpec, MistakesNameTheField) {
   expect_usage_error(R"({"source": "a.mp4", "model": "m", "task": "faces", "treshold": 1})",
                      "'treshold' is not a known key");
   expect_usage_error(R"({"source": "a.mp4", "model": "m", "task": "faces", "threshold": 2})",
-                     "'threshold' must be between");
+                     "'threshold' must be from 0 to 1, not 2");
   expect_usage_error(
       R"({"source": {"type": "webcam", "path": "x"}, "model": "m", "task": "faces"})",
       "'source.type'");
@@ -133,6 +133,57 @@ TEST(PipelineSpec, LiveSourcesAndTheVideoSink) {
   ASSERT_TRUE(file.is_ok());
   EXPECT_EQ(file->source_kind, SourceKind::kVideo);
   EXPECT_EQ(file->source, "https://host/clip.mp4");
+}
+
+// Numbers are checked for type and range and refused naming the key, the allowed range and
+// the value given.
+TEST(PipelineSpec, NumbersMustBeInRangeAndWholeWhereTheyCount) {
+  const std::string head = R"({"source": "a.mp4", "model": "m", "task": "faces", )";
+  expect_usage_error(head + R"("min_score": -1})", "'min_score' must be from 0 to 1, not -1");
+  expect_usage_error(head + R"("min_score": 1.5})", "'min_score' must be from 0 to 1, not 1.5");
+  expect_usage_error(head + R"("min_score": "0.5"})", "'min_score' must be a number from 0 to 1");
+  expect_usage_error(head + R"("queue_size": 2.5})",
+                     "'queue_size' must be a whole number from 1 to 1024, not 2.5");
+  expect_usage_error(head + R"("queue_size": 0})", "'queue_size' must be a whole number from 1");
+  expect_usage_error(head + R"("queue_size": true})", "'queue_size' must be a whole number");
+  expect_usage_error(head + R"("top_k": 1.5})", "'top_k' must be a whole number from 1 to 1000");
+  expect_usage_error(head + R"("max_frames": 0})", "'max_frames' must be a whole number from 1");
+  expect_usage_error(head + R"("max_frames": -1})", "'max_frames'");
+  expect_usage_error(head + R"("threshold": -0.1})", "'threshold' must be from 0 to 1");
+  // Whole numbers written as 8.0 are whole.
+  auto spec = parse(head + R"("queue_size": 8.0, "top_k": 3, "min_score": 0, "max_frames": 1})");
+  ASSERT_TRUE(spec.is_ok()) << spec.status().message();
+  EXPECT_EQ(spec->queue_size, 8u);
+  EXPECT_EQ(spec->task.top_k, 3);
+  EXPECT_FLOAT_EQ(spec->task.min_score, 0.0f);
+  EXPECT_EQ(spec->max_frames, 1);
+}
+
+// JSON parsers keep the last of two equal keys; a pipeline with two is a mistake either way.
+TEST(PipelineSpec, DuplicateKeysAreRefusedWithTheirPath) {
+  expect_usage_error(R"({"source": "a.mp4", "model": "m", "task": "faces", "min_score": 0.5,
+                         "min_score": 0.9})",
+                     "'min_score' appears twice");
+  expect_usage_error(R"({"source": {"type": "video", "path": "a.mp4", "path": "b.mp4"},
+                         "model": "m", "task": "faces"})",
+                     "'source.path' appears twice");
+  expect_usage_error(R"({"source": "a.mp4", "model": "m", "task": "faces",
+                         "sinks": [{"type": "jsonl"}, {"type": "video", "path": "a.mp4",
+                                                       "type": "images"}]})",
+                     "'sinks[1].type' appears twice");
+  expect_usage_error(R"({"source": "a.mp4", "model": "m", "task": "faces",
+                         "preprocess": {"fit": "crop", "fit": "letterbox"}})",
+                     "'preprocess.fit' appears twice");
+  // The same key in two different objects is no duplicate.
+  auto spec = parse(R"({"source": "a.mp4", "model": "m", "task": "faces",
+                        "sinks": [{"type": "jsonl", "path": "a"}, {"type": "jsonl", "path": "b"}]})");
+  ASSERT_TRUE(spec.is_ok()) << spec.status().message();
+  EXPECT_EQ(spec->sinks.size(), 2u);
+}
+
+TEST(PipelineSpec, APipelineWithoutSinksIsRefused) {
+  expect_usage_error(R"({"source": "a.mp4", "model": "m", "task": "faces", "sinks": []})",
+                     "'sinks' lists no sink");
 }
 
 }  // namespace

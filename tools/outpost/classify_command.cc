@@ -3,6 +3,7 @@
 #include <cmath>
 #include <iostream>
 
+#include "core/log.h"
 #include "outpost/cli_common.h"
 #include "outpost/commands.h"
 #include "vision/classification.h"
@@ -45,12 +46,17 @@ Status classify(const ClassifyFlags& flags) {
   OUTPOST_ASSIGN_OR_RETURN(auto session, open_session(flags.model));
   if (session->num_inputs() != 1 || session->num_outputs() < 1)
     return shape_mismatch(flags.model.model + ": classify needs a model with one image input and a score output");
+  std::vector<const Tensor*> outputs;
+  for (size_t i = 0; i < session->num_outputs(); ++i) outputs.push_back(&session->output(i));
+  Status fits = check_classification_outputs(outputs);
+  if (!fits.is_ok()) return fits.with_context(flags.model.model);
   std::vector<std::string> labels;
   if (!flags.labels.empty()) {
     OUTPOST_ASSIGN_OR_RETURN(labels, load_labels(flags.labels));
   }
   nlohmann::json results = nlohmann::json::array();
   for (const std::string& path : flags.images) {
+    OUTPOST_LOG_DEBUG("reading image " << path);
     OUTPOST_ASSIGN_OR_RETURN(Image image, load_image(path));
     OUTPOST_RETURN_IF_ERROR(image_to_tensor(image, session->input(0), preprocess));
     const double start = now_seconds();
@@ -76,13 +82,13 @@ Status classify(const ClassifyFlags& flags) {
 
 void add_classify_command(CLI::App& app) {
   auto flags = std::make_shared<ClassifyFlags>();
-  CLI::App* cmd = app.add_subcommand("classify", "Classify images (PNG, BMP) with an image classifier");
+  CLI::App* cmd = app.add_subcommand("classify", "Classify images (PNG, JPEG, BMP) with an image classifier");
   add_model_flags(cmd, flags->model);
-  cmd->add_option("images", flags->images, "Image files")->required();
+  cmd->add_option("images", flags->images, "Image files (PNG, JPEG, BMP)")->required();
   cmd->add_option("--labels", flags->labels, "Labels file, one label per line");
-  cmd->add_option("--top", flags->top, "How many classes to show")->check(CLI::Range(1, 100000));
+  cmd->add_option("--top", flags->top, "How many classes to show")->check(whole_number(1, 100000));
   cmd->add_option("--layout", flags->layout, "Input layout: auto (NHWC unless only dimension 1 can be channels), nhwc, nchw")
-      ->check(CLI::IsMember({"auto", "nhwc", "nchw"}));
+      ->check(one_of({"auto", "nhwc", "nchw"}));
   cmd->add_option("--mean", flags->mean,
                   "Float inputs get (pixel - mean) / std: mean in pixel units, 1 value or R,G,B (default 127.5)")
       ->delimiter(',');

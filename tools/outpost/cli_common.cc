@@ -1,13 +1,25 @@
 #include "outpost/cli_common.h"
 
-#include "bundle/verify.h"
-
 #include <sys/resource.h>
+#include <unistd.h>
 
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <limits>
+#include <set>
+
+#include "bundle/verify.h"
+#include "core/json_text.h"
+#include "core/log.h"
+#include "core/npy.h"
+#include "core/utf8.h"
+#include "outpost/tensor_summary.h"
+#include "outpost/usage_errors.h"
 
 namespace outpost::cli {
 
@@ -18,6 +30,10 @@ SessionOptions ModelFlags::session_options() const {
   return o;
 }
 
+void add_json_flag(CLI::App* cmd, bool& json) {
+  cmd->add_flag("--json", json, "Print one JSON object on stdout (on failure: {\"error\": ...})");
+}
+
 void add_model_flags(CLI::App* cmd, ModelFlags& flags) {
   cmd->add_option("model", flags.model, "Model file (.tflite or .onnx) or bundle (.opk)")->required();
   cmd->add_option("--threads", flags.threads,
@@ -25,14 +41,70 @@ void add_model_flags(CLI::App* cmd, ModelFlags& flags) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--backend", flags.backend,
                   "Backend: auto (oneDNN for ONNX convolutions, XNNPACK for TFLite ones, reference for the rest) | xnnpack | onednn | ref")
-      ->check(CLI::IsMember({"auto", "xnnpack", "onednn", "ref"}));
-  cmd->add_flag("--json", flags.json, "Print one JSON object on stdout instead of text");
-  cmd->add_option("--log-level", flags.log_level, "Log level: error | warning | info | debug")
-      ->check(CLI::IsMember({"error", "warning", "info", "debug"}));
+      ->check(one_of({"auto", "xnnpack", "onednn", "ref"}));
+  add_json_flag(cmd, flags.json);
   cmd->add_option("--trust", flags.trust_dir,
                   "Bundles: directory of trusted publisher .pub keys (default: $OUTPOST_TRUST_DIR)");
   cmd->add_option("--device-key", flags.device_key,
                   "Bundles: this device's secret key, to decrypt (default: $OUTPOST_DEVICE_KEY)");
+}
+
+namespace {
+
+// "3" for whole values, else the shortest text that reads back the same.
+std::string number_text(double v) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.15g", v);
+  return text;
+}
+
+}  // namespace
+
+CLI::Validator whole_number(long long min, long long max) {
+  const std::string allowed =
+      max == std::numeric_limits<long long>::max()
+          ? "a whole number, " + std::to_string(min) + " or more"
+          : "a whole number from " + std::to_string(min) + " to " + std::to_string(max);
+  return CLI::Validator(
+      [min, max, allowed](std::string& text) -> std::string {
+        long long v = 0;
+        const char* end = text.data() + text.size();
+        const auto [ptr, ec] = std::from_chars(text.data(), end, v);
+        if (ec != std::errc() || ptr != end || v < min || v > max)
+          return "must be " + allowed + ", not '" + text + "'";
+        return {};
+      },
+      std::to_string(min) + " to " +
+          (max == std::numeric_limits<long long>::max() ? "any" : std::to_string(max)));
+}
+
+CLI::Validator number_between(double min, double max) {
+  const std::string allowed = "a number from " + number_text(min) + " to " + number_text(max);
+  return CLI::Validator(
+      [min, max, allowed](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double v = std::strtod(text.c_str(), &end);
+        if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v) || v < min ||
+            v > max)
+          return "must be " + allowed + ", not '" + text + "'";
+        return {};
+      },
+      number_text(min) + " to " + number_text(max));
+}
+
+CLI::Validator one_of(std::vector<std::string> choices) {
+  std::string list;
+  for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
+  return CLI::Validator(
+      [choices, list](std::string& text) -> std::string {
+        for (const auto& c : choices)
+          if (c == text) return {};
+        std::string message = "'" + text + "' is not one of " + list;
+        const std::string guess = closest_match(text, choices);
+        if (!guess.empty()) message += "; did you mean '" + guess + "'?";
+        return message;
+      },
+      list);
 }
 
 Result<BundleKeys> load_bundle_keys(const std::string& trust_dir, const std::string& device_key) {
@@ -55,26 +127,118 @@ Result<BundleKeys> load_bundle_keys(const std::string& trust_dir, const std::str
   return keys;
 }
 
+namespace {
+
+// What the session became: the backends, threads and memory behind the figures a command
+// prints, for --log-level debug.
+void log_session(const std::string& model, const Session& session, double ms) {
+  const ModelStats& st = session.stats();
+  std::string split;
+  for (const auto& [backend, nodes] : st.nodes_on_backend)
+    split += (split.empty() ? "" : ", ") + std::to_string(nodes) + " on " + backend;
+  OUTPOST_LOG_DEBUG(model << ": session ready in " << ms << " ms: " << st.nodes_executed
+                          << " nodes (" << split << "), " << st.threads << " thread(s), arena " << st.arena_bytes
+                          << " bytes, constants made at load " << st.folded_constant_bytes
+                          << " bytes");
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Session>> open_session(const ModelFlags& flags, double* init_ms) {
   const double start = now_seconds();
+  const SessionOptions options = flags.session_options();
+  OUTPOST_LOG_DEBUG("opening " << flags.model << " (backend " << options.backend << ", threads "
+                               << options.threads << ")");
+  Result<std::unique_ptr<Session>> session = internal_error("no session opened");
   if (bundle::is_bundle_file(flags.model)) {
     OUTPOST_ASSIGN_OR_RETURN(BundleKeys keys, load_bundle_keys(flags.trust_dir, flags.device_key));
-    bundle::OpenOptions options;
-    options.check_model_hash = false;  // `verify` checks it; the signature already covers it
-    options.load_golden = false;       // only `verify` runs them
-    OUTPOST_ASSIGN_OR_RETURN(
-        bundle::OpenedBundle opened,
-        bundle::open_bundle_file(flags.model, keys.trust, keys.device ? &*keys.device : nullptr, options));
-    auto session = bundle::open_bundle_session(opened, flags.session_options());
-    if (init_ms) *init_ms = (now_seconds() - start) * 1e3;
-    return session;
+    bundle::OpenOptions open_options;
+    open_options.check_model_hash = false;  // `verify` checks it; the signature already covers it
+    open_options.load_golden = false;       // only `verify` runs them
+    OUTPOST_ASSIGN_OR_RETURN(bundle::OpenedBundle opened,
+                             bundle::open_bundle_file(flags.model, keys.trust,
+                                                      keys.device ? &*keys.device : nullptr,
+                                                      open_options));
+    OUTPOST_LOG_DEBUG(flags.model << ": bundle '" << opened.metadata.name << "' "
+                                  << opened.metadata.version.text << " signed by '"
+                                  << opened.publisher << "'"
+                                  << (opened.encrypted ? ", decrypted in memory" : ""));
+    session = bundle::open_bundle_session(opened, options);
+  } else {
+    session = Session::open(flags.model, options);
   }
-  auto session = Session::open(flags.model, flags.session_options());
-  if (init_ms) *init_ms = (now_seconds() - start) * 1e3;
+  const double ms = (now_seconds() - start) * 1e3;
+  if (init_ms) *init_ms = ms;
+  if (session.is_ok()) log_session(flags.model, **session, ms);
   return session;
 }
 
-void print_json(const nlohmann::json& j) { std::cout << j.dump() << std::endl; }
+Status feed_inputs(Session& session, const std::vector<std::string>& specs, bool* filled) {
+  std::set<int> fed;
+  for (const std::string& spec : specs) {
+    std::string name, path;
+    const auto eq = spec.find('=');
+    if (eq == std::string::npos) {
+      if (session.num_inputs() != 1)
+        return usage_error("--input '" + spec + "' needs the form NAME=FILE.npy: the model has " +
+                           std::to_string(session.num_inputs()) + " inputs");
+      name = session.input(0).name;
+      path = spec;
+    } else {
+      name = spec.substr(0, eq);
+      path = spec.substr(eq + 1);
+    }
+    int index = session.input_index(name);
+    if (index < 0) {
+      std::string names;
+      for (size_t i = 0; i < session.num_inputs(); ++i)
+        names += (i ? ", " : "") + session.input(i).name;
+      return usage_error("the model has no input '" + name + "' (its inputs: " + names + ")");
+    }
+    OUTPOST_LOG_DEBUG("input '" << name << "': reading " << path);
+    OUTPOST_ASSIGN_OR_RETURN(Tensor t, load_npy(path));
+    OUTPOST_RETURN_IF_ERROR(
+        session.set_input(static_cast<size_t>(index), t).with_context("'" + path + "'"));
+    fed.insert(index);
+  }
+  *filled = false;
+  for (size_t i = 0; i < session.num_inputs(); ++i) {
+    if (fed.count(static_cast<int>(i))) continue;
+    if (!specs.empty())
+      return usage_error("input '" + session.input(i).name +
+                         "' was not given (--input NAME=FILE.npy)");
+    fill_deterministic(session.input(i));
+    *filled = true;
+  }
+  return Status::ok();
+}
+
+std::string json_text(const nlohmann::json& j) { return json_line(j); }
+
+void print_json(const nlohmann::json& j) { std::cout << json_text(j) << std::endl; }
+
+Status write_json_file(const std::string& path, const nlohmann::json& j) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) return io_error("cannot write '" + path + "'");
+  out << json_text(j) << "\n";
+  out.close();
+  if (!out) return io_error("cannot write '" + path + "' (disk full?)");
+  return Status::ok();
+}
+
+nlohmann::json error_json(const Status& status) {
+  return {{"error",
+           {{"exit_code", status.exit_code()},
+            {"category", status_code_name(status.code())},
+            {"message", status.message()}}}};
+}
+
+namespace {
+bool g_json_error_printed = false;
+}  // namespace
+
+void set_json_error_printed() { g_json_error_printed = true; }
+bool json_error_printed() { return g_json_error_printed; }
 
 double now_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -84,6 +248,14 @@ size_t peak_rss_bytes() {
   struct rusage usage {};
   getrusage(RUSAGE_SELF, &usage);
   return static_cast<size_t>(usage.ru_maxrss) * 1024;
+}
+
+size_t current_rss_bytes() {
+  // statm's second field: resident pages.
+  std::ifstream statm("/proc/self/statm");
+  size_t total_pages = 0, resident_pages = 0;
+  if (!(statm >> total_pages >> resident_pages)) return 0;
+  return resident_pages * static_cast<size_t>(sysconf(_SC_PAGESIZE));
 }
 
 nlohmann::json tensor_info_json(const Tensor& t) {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "bundle/open.h"
 #include "outpost/session.h"
@@ -15,13 +16,12 @@
 
 namespace outpost::cli {
 
-// Flags of every command that runs a model.
+// Flags of every command that runs a model. --log-level is added to every command by run_cli.
 struct ModelFlags {
   std::string model;
   int threads = 0;
   std::string backend = "auto";
   bool json = false;
-  std::string log_level = "warning";
   // For bundles (.opk): the trust store and this device's key; empty falls back to the
   // environment (OUTPOST_TRUST_DIR, OUTPOST_DEVICE_KEY).
   std::string trust_dir;
@@ -30,8 +30,17 @@ struct ModelFlags {
   SessionOptions session_options() const;
 };
 
-// Adds MODEL, --threads, --backend, --json, --log-level, --trust and --device-key to `cmd`.
+// Adds MODEL, --threads, --backend, --json, --trust and --device-key to `cmd`.
 void add_model_flags(CLI::App* cmd, ModelFlags& flags);
+// Adds --json ("Print one JSON object on stdout"); every command has it.
+void add_json_flag(CLI::App* cmd, bool& json);
+
+// Checks for option values that say what is allowed in words ("a whole number from 1 to
+// 1000000"), where CLI11's own print the limits of the type (a 309-digit double).
+CLI::Validator whole_number(long long min, long long max);
+CLI::Validator number_between(double min, double max);
+// One of `choices`, with the closest one suggested for a typo.
+CLI::Validator one_of(std::vector<std::string> choices);
 
 // Opens a session and measures how long it took (milliseconds) when `init_ms` is given. A
 // bundle (recognised by its magic) is verified and, when encrypted, decrypted in memory first.
@@ -45,8 +54,27 @@ struct BundleKeys {
 };
 Result<BundleKeys> load_bundle_keys(const std::string& trust_dir, const std::string& device_key);
 
-// Prints `j` as one line of JSON on stdout.
+// Fills the session's inputs from `specs` ("NAME=FILE.npy", or "FILE.npy" for a single-input
+// model), as `run` and `bench` take them; with no specs, fills every input with a fixed
+// deterministic pattern and sets `*filled`.
+Status feed_inputs(Session& session, const std::vector<std::string>& specs, bool* filled);
+
+// The JSON text of `j`, never throwing: every string (value or key) that is not valid UTF-8
+// (a file name from an old SD card) has each invalid byte written as the four characters
+// \xNN, like Python's "backslashreplace" (docs/cli.md). Every command prints JSON through it.
+std::string json_text(const nlohmann::json& j);
+// Prints json_text(j) as one line on stdout.
 void print_json(const nlohmann::json& j);
+// Writes json_text(j) to `path` (kIoError naming it on failure).
+Status write_json_file(const std::string& path, const nlohmann::json& j);
+// {"error": {"exit_code": N, "category": "...", "message": "..."}}: what a command run with
+// --json prints on stdout when it fails (the human message still goes to stderr).
+nlohmann::json error_json(const Status& status);
+
+// A command whose --json output already carries its error (pipeline run's summary with an
+// "error" member) says so, and the CLI prints no second error object.
+void set_json_error_printed();
+bool json_error_printed();
 
 // The registry of subcommands: each file adds its own.
 using CommandAction = std::function<Status()>;
@@ -57,6 +85,8 @@ int run_cli(int argc, char** argv);
 double now_seconds();
 // Peak resident set size of this process, in bytes.
 size_t peak_rss_bytes();
+// Resident set size of this process now, in bytes (0 where /proc is not mounted).
+size_t current_rss_bytes();
 
 nlohmann::json tensor_info_json(const Tensor& t);
 std::string describe_tensor(const Tensor& t);  // "input: uint8 [1, 224, 224, 3] scale=... zero_point=..."

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "core/log.h"
 #include "outpost/cli_common.h"
 #include "outpost/commands.h"
 #include "pipeline/vision_task.h"
@@ -35,6 +36,7 @@ Status detect(const DetectFlags& flags) {
   if (!task.is_ok())
     return task.status().with_context(flags.model.model +
                                        " (detect needs a MediaPipe/BlazeFace face detector)");
+  OUTPOST_LOG_DEBUG("reading image " << flags.image);
   OUTPOST_ASSIGN_OR_RETURN(Image image, load_image(flags.image));
   Image annotated = image;
   TaskTimes times;
@@ -44,6 +46,7 @@ Status detect(const DetectFlags& flags) {
                                        " (detect needs a MediaPipe/BlazeFace face detector)");
   const double latency_ms = times.inference * 1e3;
   const std::string out = flags.output.empty() ? default_output(flags.image) : flags.output;
+  OUTPOST_LOG_DEBUG("writing image " << out);
   OUTPOST_RETURN_IF_ERROR(save_image(out, annotated));
 
   const nlohmann::json& faces = (*event)["faces"];
@@ -74,7 +77,7 @@ void add_detect_command(CLI::App& app) {
   cmd->add_option("-o,--out", flags->output,
                   "Annotated image to write, .png or .jpg (default: IMAGE.faces.png beside the input)");
   cmd->add_option("--min-score", flags->min_score, "Minimum face score (default: the model preset's)")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(number_between(0.0, 1.0));
   set_action(cmd, [flags] { return detect(*flags); });
 }
 

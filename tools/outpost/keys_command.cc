@@ -67,13 +67,14 @@ void add_keys_command(CLI::App& app) {
   gen->add_option("--publisher", flags->publisher,
                   "Ed25519 signing key pair for a publisher called NAME");
   gen->add_option("--device", flags->device, "X25519 key pair for a device called NAME");
-  gen->add_option("-o,--out", flags->dir, "Directory to write the two files in (default: .)");
-  gen->add_flag("--json", flags->json, "Print one JSON object on stdout");
+  // A directory, so not -o/--out: that is always one file, in every command.
+  gen->add_option("--output-dir", flags->dir, "Directory to write the two files in (default: .)");
+  add_json_flag(gen, flags->json);
   set_action(gen, [flags] { return generate(*flags); });
   CLI::App* sh =
       keys->add_subcommand("show", "Print the public key of a key file (a .pub file's text)");
   sh->add_option("file", flags->file, "Key file (.key or .pub)")->required();
-  sh->add_flag("--json", flags->json, "Print one JSON object on stdout");
+  add_json_flag(sh, flags->json);
   set_action(sh, [flags] { return show(*flags); });
 }
 

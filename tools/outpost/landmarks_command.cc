@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "core/log.h"
 #include "outpost/cli_common.h"
 #include "outpost/commands.h"
 #include "pipeline/vision_task.h"
@@ -43,12 +44,14 @@ Status landmarks(const LandmarkFlags& flags) {
   if (!task.is_ok())
     return task.status().with_context(flags.model.model +
                                        " (landmarks needs a MediaPipe pose or hand landmark model)");
+  OUTPOST_LOG_DEBUG("reading image " << flags.image);
   OUTPOST_ASSIGN_OR_RETURN(Image image, load_image(flags.image));
   Frame frame{image, 0, flags.image, 0.0};
   Image annotated = image;
   TaskTimes times;
   OUTPOST_ASSIGN_OR_RETURN(nlohmann::json event, (*task)->process(frame, &annotated, &times));
   const std::string out = flags.output.empty() ? default_output(flags.image) : flags.output;
+  OUTPOST_LOG_DEBUG("writing image " << out);
   OUTPOST_RETURN_IF_ERROR(save_image(out, annotated));
   event["latency_ms"] = times.inference * 1e3;
   event["output"] = out;
@@ -86,10 +89,11 @@ void add_landmarks_command(CLI::App& app) {
                   "the input)");
   cmd->add_option("--min-score", flags->min_score,
                   "Report points only when the model's presence score is at least this (default 0.5)")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(number_between(0.0, 1.0));
   cmd->add_option("--fit", flags->fit,
                   "How the image meets the model's square input: letterbox (default, as MediaPipe), "
-                  "crop or stretch");
+                  "crop or stretch")
+      ->check(one_of({"letterbox", "crop", "stretch"}));
   set_action(cmd, [flags] { return landmarks(*flags); });
 }
 

@@ -117,7 +117,7 @@ void add_pack_command(CLI::App& app) {
   cmd->add_option("--min-outpost-version", f->min_outpost_version,
                   "Oldest Outpost that may load the bundle (default: this one)");
   cmd->add_option("-o,--out", f->out, "Bundle file to write (default: MODEL with .opk)");
-  cmd->add_flag("--json", f->json, "Print one JSON object on stdout");
+  add_json_flag(cmd, f->json);
   set_action(cmd, [f] { return pack(*f); });
 }
 

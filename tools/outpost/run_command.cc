@@ -1,4 +1,4 @@
-// outpost run MODEL --input NAME=FILE.npy ... [--output DIR]: one inference on given tensors.
+// outpost run MODEL --input NAME=FILE.npy ... [--output-dir DIR]: one inference on given tensors.
 #include <filesystem>
 #include <iostream>
 #include <set>
@@ -16,41 +16,6 @@ struct RunFlags {
   std::vector<std::string> inputs;
   std::string output_dir;
 };
-
-Status feed_inputs(Session& session, const RunFlags& flags, bool* filled) {
-  std::set<int> fed;
-  for (const std::string& spec : flags.inputs) {
-    std::string name, path;
-    const auto eq = spec.find('=');
-    if (eq == std::string::npos) {
-      if (session.num_inputs() != 1)
-        return usage_error("--input '" + spec + "' needs the form NAME=FILE.npy: the model has " +
-                           std::to_string(session.num_inputs()) + " inputs");
-      name = session.input(0).name;
-      path = spec;
-    } else {
-      name = spec.substr(0, eq);
-      path = spec.substr(eq + 1);
-    }
-    int index = session.input_index(name);
-    if (index < 0) {
-      std::string names;
-      for (size_t i = 0; i < session.num_inputs(); ++i) names += (i ? ", " : "") + session.input(i).name;
-      return usage_error("the model has no input '" + name + "' (its inputs: " + names + ")");
-    }
-    OUTPOST_ASSIGN_OR_RETURN(Tensor t, load_npy(path));
-    OUTPOST_RETURN_IF_ERROR(session.set_input(static_cast<size_t>(index), t).with_context("'" + path + "'"));
-    fed.insert(index);
-  }
-  *filled = false;
-  for (size_t i = 0; i < session.num_inputs(); ++i) {
-    if (fed.count(static_cast<int>(i))) continue;
-    if (!flags.inputs.empty()) return usage_error("input '" + session.input(i).name + "' was not given (--input NAME=FILE.npy)");
-    fill_deterministic(session.input(i));
-    *filled = true;
-  }
-  return Status::ok();
-}
 
 Status write_outputs(const Session& session, const std::string& dir, std::vector<std::string>& files) {
   std::error_code ec;
@@ -71,7 +36,7 @@ Status write_outputs(const Session& session, const std::string& dir, std::vector
 Status run(const RunFlags& flags) {
   OUTPOST_ASSIGN_OR_RETURN(auto session, open_session(flags.model));
   bool filled = false;
-  OUTPOST_RETURN_IF_ERROR(feed_inputs(*session, flags, &filled));
+  OUTPOST_RETURN_IF_ERROR(feed_inputs(*session, flags.inputs, &filled));
   const double start = now_seconds();
   OUTPOST_RETURN_IF_ERROR(session->run());
   const double latency_ms = (now_seconds() - start) * 1e3;
@@ -115,8 +80,13 @@ void add_run_command(CLI::App& app) {
   auto flags = std::make_shared<RunFlags>();
   CLI::App* cmd = app.add_subcommand("run", "Run one inference on .npy inputs; write or summarize the outputs");
   add_model_flags(cmd, flags->model);
-  cmd->add_option("-i,--input", flags->inputs, "Input tensor as NAME=FILE.npy (repeat per input); none: a fixed pattern");
-  cmd->add_option("-o,--output", flags->output_dir, "Write each output as DIR/<output name>.npy");
+  cmd->add_option("-i,--input", flags->inputs,
+                  "Input tensor as NAME=FILE.npy (repeat per input); none: a fixed pattern")
+      ->type_name("NAME=FILE.npy");
+  // A directory, so not -o/--out: that is always one file, in every command.
+  cmd->add_option("--output-dir", flags->output_dir,
+                  "Write each output as DIR/<output name>.npy (DIR is created)")
+      ->type_name("DIR");
   set_action(cmd, [flags] { return run(*flags); });
 }
 

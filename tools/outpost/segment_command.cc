@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "core/log.h"
 #include "outpost/cli_common.h"
 #include "outpost/commands.h"
 #include "vision/image_io.h"
@@ -57,6 +58,10 @@ Status segment(const SegmentFlags& flags) {
   if (in.rank() != 4)
     return shape_mismatch(flags.model.model + ": the input " + in.to_string() +
                           " is not an image [1, H, W, 3] or [1, 3, H, W]");
+  std::vector<const Tensor*> outputs;
+  for (size_t i = 0; i < session->num_outputs(); ++i) outputs.push_back(&session->output(i));
+  Status fits = check_segmentation_outputs(in, outputs);
+  if (!fits.is_ok()) return fits.with_context(flags.model.model);
   ImageToTensorOptions options;
   if (flags.input_range == "0,1") {
     options.mean = {0.0f, 0.0f, 0.0f};
@@ -65,6 +70,7 @@ Status segment(const SegmentFlags& flags) {
     return usage_error("--input-range must be 0,1 or -1,1, not '" + flags.input_range + "'");
   }
   // Decode no larger than needed, but keep the whole picture for the overlay.
+  OUTPOST_LOG_DEBUG("reading image " << flags.image);
   OUTPOST_ASSIGN_OR_RETURN(Image image, load_image(flags.image));
   OUTPOST_RETURN_IF_ERROR(image_to_tensor(image, session->input(0), options));
   const double start = now_seconds();
@@ -81,9 +87,12 @@ Status segment(const SegmentFlags& flags) {
   Image overlay = image;
   for (int label = 1; label < mask.classes; ++label)
     overlay_mask(overlay, mask, static_cast<uint8_t>(label), class_color(label), flags.alpha);
+  OUTPOST_LOG_DEBUG("writing image " << out);
   OUTPOST_RETURN_IF_ERROR(save_image(out, overlay));
-  if (!flags.mask_output.empty())
+  if (!flags.mask_output.empty()) {
+    OUTPOST_LOG_DEBUG("writing image " << flags.mask_output);
     OUTPOST_RETURN_IF_ERROR(save_image(flags.mask_output, mask_image(mask)));
+  }
 
   const std::vector<double> fractions = mask.class_fractions();
   if (flags.model.json) {
@@ -120,13 +129,14 @@ void add_segment_command(CLI::App& app) {
                   "Also write the mask as a gray image (255 = foreground; class index for more "
                   "classes)");
   cmd->add_option("--input-range", flags->input_range,
-                  "Float inputs: pixel range the model expects, 0,1 (MediaPipe, default) or -1,1");
+                  "Float inputs: pixel range the model expects, 0,1 (MediaPipe, default) or -1,1")
+      ->check(one_of({"0,1", "-1,1"}));
   cmd->add_option("--threshold", flags->threshold,
                   "One-channel outputs: foreground where the value is at least this (default 0.5)")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(number_between(0.0, 1.0));
   cmd->add_flag("--logits", flags->logits, "One-channel outputs are logits: apply a sigmoid first");
   cmd->add_option("--alpha", flags->alpha, "Overlay opacity, 0 to 1 (default 0.5)")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(number_between(0.0, 1.0));
   set_action(cmd, [flags] { return segment(*flags); });
 }
 

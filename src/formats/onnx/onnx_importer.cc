@@ -198,13 +198,15 @@ Result<int> Importer::value_from_type(const onnx::ValueInfoProto& info, const st
   if (!is_graph_input) return id;
   if (!tt.has_shape())
     return defer(
-        shape_mismatch(where + " has no shape; Outpost needs static input shapes for now"));
+        unsupported(where + " has no shape; Outpost needs static input shapes for now"));
   std::vector<int64_t> dims;
   int64_t total = 1;
   for (int k = 0; k < tt.shape().dim_size(); ++k) {
     const auto& dim = tt.shape().dim(k);
     if (!dim.has_dim_value())
-      return defer(shape_mismatch(
+      // Not the user's input disagreeing with the model, but a model feature not yet
+      // supported: kUnsupported (exit 5), as docs/cli.md's table says.
+      return defer(unsupported(
           where + " has symbolic dimension " + std::to_string(k) +
           (dim.has_dim_param() ? " ('" + dim.dim_param() + "')" : std::string(" (unknown)")) +
           "; Outpost needs static input shapes for now: export the model with fixed input sizes"));

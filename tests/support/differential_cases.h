@@ -1,0 +1,59 @@
+// The cases of the differential backend test (tests/backends/differential_test.cc): for each
+// op a fast backend takes, one-node graphs on random shapes and data, and the canonical nodes
+// with which the coverage test asks each backend what it takes.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "support/differential.h"
+
+namespace outpost::testing {
+
+// The dtypes of a case: float32, or 8-bit quantized with per-tensor weights, or int8 with
+// per-channel weights.
+enum class Kind { kFloat32, kUInt8, kInt8, kInt8PerChannel };
+inline constexpr Kind kKinds[] = {Kind::kFloat32, Kind::kUInt8, Kind::kInt8, Kind::kInt8PerChannel};
+const char* kind_name(Kind k);
+DType dtype_of(Kind k);
+// The kind a node is: its input's dtype, and int8 per channel when an input has per-channel
+// parameters (a kInt8PerChannel canonical node without weights is a plain int8 one).
+Kind kind_of(const OpCase& c);
+
+// One case of a group: the graph the reference runs, and how the fast backend runs it.
+struct Variant {
+  std::string label;           // shapes and attributes, for messages
+  OpCase ref;                  // NCHW for ONNX's layout-sensitive ops
+  bool channels_last = false;  // the fast backend runs to_channels_last(ref)
+  int in_place = -1;           // the fast backend writes output 0 over this node input
+};
+
+// A group's cases for `op` on `kind`, drawn from `rng` (seeded by the group's name).
+using Generator = std::vector<Variant> (*)(OpKind op, Kind kind, Rng& rng);
+
+// TFLite's Conv2D and DepthwiseConv2D (NHWC; OHWI or [1, H, W, C*M] weights).
+std::vector<Variant> tflite_conv_cases(OpKind op, Kind kind, Rng& rng);
+// FullyConnected (weights [O, I], keep_num_dims).
+std::vector<Variant> fully_connected_cases(OpKind op, Kind kind, Rng& rng);
+// ONNX Conv (NCHW, OIHW), float32, run channels-last: grouped and depthwise ones for XNNPACK,
+// group 1 on both of oneDNN's paths (blocked and NHWC) with its fused activations.
+std::vector<Variant> xnnpack_onnx_conv_cases(OpKind op, Kind kind, Rng& rng);
+std::vector<Variant> onednn_onnx_conv_cases(OpKind op, Kind kind, Rng& rng);
+// ONNX Gemm, MaxPool (channels-last), GlobalAveragePool (NCHW and channels-last), float32.
+std::vector<Variant> gemm_cases(OpKind op, Kind kind, Rng& rng);
+std::vector<Variant> max_pool_cases(OpKind op, Kind kind, Rng& rng);
+std::vector<Variant> global_average_pool_cases(OpKind op, Kind kind, Rng& rng);
+// Unary float32 elementwise ops (Clip with constant scalar bounds), half of them in place.
+std::vector<Variant> unary_cases(OpKind op, Kind kind, Rng& rng);
+// Add, Sub, Mul: broadcasting, constant operands, fused activations, in place (float32).
+std::vector<Variant> binary_cases(OpKind op, Kind kind, Rng& rng);
+
+// Canonical nodes of an op for one dtype: one to three inputs shaped for elementwise ops,
+// pools, convolutions (OIHW, OHWI, depthwise weights) and matrix products, with and without
+// constant operands, under a few attribute sets; many do not fit a given op and are skipped
+// when shape inference refuses them.
+std::vector<std::vector<OpInput>> canonical_inputs(Kind kind, Rng& rng);
+std::vector<Attributes> canonical_attributes();
+OpOutput canonical_output(Kind kind, Rng& rng);
+
+}  // namespace outpost::testing
