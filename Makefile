@@ -10,10 +10,11 @@ FACE_MODEL := .cache/npm/@mediapipe/face_detection@0.4.1657300184/face_detection
 ASTRONAUT := .cache/debian/python3-skimage/astronaut.png
 # Tests whose names say they feed corrupt or hostile input, or that index raw buffers with
 # computed offsets (preprocessing taps, NMS, drawing), or that rewrite the graph in place (the
-# layout pass, fusion, in-place buffers), and the fast kernels against the reference on random
-# shapes (DifferentialBackend: small tensors, about a second in Release): worth the slower
-# sanitizer build.
-SANITIZED_TESTS := Corrupt|Robust|Npy|Image|Preprocess|DetectionPostProcess|Draw|ChannelsLast|ActivationFusion|InPlace|DifferentialBackend
+# layout pass, fusion, in-place buffers), the fast kernels against the reference on random
+# shapes (DifferentialBackend: small tensors, about a second in Release), the backend registry,
+# and issue 19's bad-input suite (malformed pipelines, signals mid-pipeline, mismatched tasks,
+# non-UTF-8 names, CLI parse errors): worth the slower sanitizer build.
+SANITIZED_TESTS := Corrupt|Robust|Npy|Image|Preprocess|DetectionPostProcess|Draw|ChannelsLast|ActivationFusion|InPlace|DifferentialBackend|BackendRegistry|ConstantFolding|PipelineSpec|JsonText|Utf8|PipelineRun|PipelineFailures|PipelineSignal|TaskFit|CliUsage
 
 .PHONY: all setup build demo test test-build test-minimal test-asan test-fuzz clean
 

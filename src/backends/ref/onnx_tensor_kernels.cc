@@ -22,6 +22,8 @@ Result<std::unique_ptr<Kernel>> make_onnx_shared(const Node& node, const Graph& 
     if (v.dtype == DType::kFloat32)
       return not_handled(graph, node, "float32 is the float kernel's");
   }
+  const bool unary =
+      node.op == OpKind::kRelu || node.op == OpKind::kTanh || node.op == OpKind::kLogistic;
   return unary ? make_onnx_unary(node, graph) : make_onnx_binary(node, graph);
 }
 
