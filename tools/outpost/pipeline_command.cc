@@ -5,6 +5,7 @@
 // stays pure JSON lines), and with --stats as one JSON object on stderr too.
 #include <cstdio>
 
+#include "core/regular_file.h"
 #include "outpost/cli_common.h"
 #include "outpost/commands.h"
 #include "pipeline/pipeline.h"
@@ -40,6 +41,8 @@ Result<std::vector<std::unique_ptr<Sink>>> make_sinks(const PipelineSpec& spec,
 }
 
 Status run_pipeline_file(const PipelineFlags& flags) {
+  // load_pipeline_spec opens the file with std::ifstream, which would wait forever on a FIFO.
+  OUTPOST_RETURN_IF_ERROR(check_regular_file(flags.file));
   OUTPOST_ASSIGN_OR_RETURN(PipelineSpec spec, load_pipeline_spec(flags.file));
   ModelFlags model;
   model.model = spec.model;
