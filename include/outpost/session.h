@@ -20,8 +20,10 @@
 namespace outpost {
 
 struct SessionOptions {
-  // Threads the XNNPACK backend runs on, the caller's included: 0 for all cores, 1 for none
-  // but the caller's. The reference backend always runs on the caller's thread.
+  // Threads the fast backends run on, the caller's included: 0 for every core this process may
+  // use (its affinity mask, limited by a cgroup CPU quota), 1 for none but the caller's; more
+  // than those cores, or a negative count, is kUsage. The reference backend always runs on the
+  // caller's thread.
   int threads = 0;
   // auto (oneDNN for ONNX convolutions, XNNPACK for TFLite's convolutions and fully connected
   // layers, the reference backend for the rest) | xnnpack | onednn (that one and the

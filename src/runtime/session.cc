@@ -9,6 +9,7 @@
 #include "backends/onednn/onednn_backend.h"
 #include "backends/xnnpack/xnnpack_backend.h"
 #include "core/arena.h"
+#include "core/cpu_count.h"
 #include "core/mapped_file.h"
 #include "ir/op_schema.h"
 #include "runtime/activation_fusion.h"
@@ -188,7 +189,7 @@ Result<std::unique_ptr<Session>> Session::open_buffer(const uint8_t* data, size_
   if (options.backend != "auto" && options.backend != "ref" && options.backend != "xnnpack" &&
       options.backend != "onednn")
     return usage_error("backend '" + options.backend + "' is not built in; use auto, xnnpack, onednn or ref");
-  if (options.threads < 0) return usage_error("--threads must be 0 (all cores) or positive");
+  OUTPOST_ASSIGN_OR_RETURN(const int threads, resolve_thread_count(options.threads));
   auto impl = std::make_unique<Impl>();
   impl->max_arena_bytes = options.max_arena_bytes;
   OUTPOST_ASSIGN_OR_RETURN(impl->graph, import_model(data, size, std::move(keep_alive), name, &impl->stats.format));
@@ -196,7 +197,7 @@ Result<std::unique_ptr<Session>> Session::open_buffer(const uint8_t* data, size_
   const bool use_onednn =
       options.backend == "onednn" || (options.backend == "auto" && impl->stats.format == "onnx");
   if (use_onednn) {
-    OUTPOST_ASSIGN_OR_RETURN(impl->onednn, OnednnBackend::create(options.threads));
+    OUTPOST_ASSIGN_OR_RETURN(impl->onednn, OnednnBackend::create(threads));
     impl->stats.threads = impl->onednn->threads();
   }
   if (options.backend == "auto" || options.backend == "xnnpack") {
@@ -204,7 +205,7 @@ Result<std::unique_ptr<Session>> Session::open_buffer(const uint8_t* data, size_
     // XNNPACK) take turns badly: each one's idle spinning starves the other's barriers (ResNet-18
     // at 2 threads: 161 ms mixed, 31 ms on oneDNN's threads alone). Beside oneDNN, XNNPACK
     // runs its share on the caller's thread.
-    OUTPOST_ASSIGN_OR_RETURN(impl->xnnpack, XnnpackBackend::create(use_onednn ? 1 : options.threads));
+    OUTPOST_ASSIGN_OR_RETURN(impl->xnnpack, XnnpackBackend::create(use_onednn ? 1 : threads));
     if (!use_onednn) impl->stats.threads = impl->xnnpack->threads();
   }
   OUTPOST_RETURN_IF_ERROR(impl->prepare(reference_kernels()));

@@ -1,5 +1,6 @@
-// Bad inputs that used to hang the CLI: a FIFO given as any file (open() waited for a writer
-// forever). Each command runs under a timeout, so a regression fails
+// Bad inputs that used to hang or crash the CLI: a FIFO given as any file (open() waited for a
+// writer forever) and thread counts beyond the machine (pthreadpool spun for threads it never
+// started, OpenMP crashed or exited 1). Each command runs under a timeout, so a regression fails
 // instead of hanging the suite; suite names contain 'Robust', so the sanitizer build runs them.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -8,6 +9,7 @@
 #include <fstream>
 #include <initializer_list>
 
+#include "core/cpu_count.h"
 #include "formats/onnx/onnx_model_builder.h"
 #include "support/cli_runner.h"
 #include "support/tflite_builder.h"
@@ -143,6 +145,36 @@ TEST_F(RobustInputCli, AFifoKeyBundleOrTrustStoreExitsThree) {
   std::filesystem::remove(pub);
   expect_refused_promptly({"verify", dir_ + "/real.opk", "--trust", trust_, "--device-key", fifo_},
                           3, fifo_);
+}
+
+TEST_F(RobustInputCli, ThreadCountsBeyondTheCoresExitTwo) {
+  const int cores = available_cores();
+  const std::string too_many = std::to_string(cores + 1);
+  for (const std::string& model : {tflite_, onnx_}) {
+    for (const std::string& threads : {std::string("100000"), std::string("1000"), too_many}) {
+      expect_refused_promptly({"run", model, "--threads", threads}, 2,
+                              "this process can use " + std::to_string(cores) + " core");
+      expect_refused_promptly({"inspect", model, "--threads", threads}, 2, "--threads " + threads);
+    }
+    expect_refused_promptly({"run", model, "--threads", "-1"}, 2, "cannot be negative");
+    expect_refused_promptly({"bench", model, "--threads", "-5", "--runs", "1"}, 2,
+                            "cannot be negative");
+    // Within the cores: runs, and 0 means all of them.
+    for (const std::string& threads : {std::string("0"), std::to_string(cores)}) {
+      const auto r = run_outpost_within(kPrompt * 2, {"run", model, "--threads", threads});
+      EXPECT_EQ(r.exit_code, 0) << model << " --threads " << threads << ": " << r.err;
+    }
+  }
+}
+
+TEST_F(RobustInputCli, PipelineThreadCountsAreCheckedToo) {
+  const std::string pipeline = dir_ + "/p.json";
+  std::ofstream(pipeline) << R"({"model": ")" << tflite_
+                          << R"(", "task": "classification", "source": ")" << dir_
+                          << R"(/*.png", "sinks": [{"type": "jsonl", "path": ")" << dir_
+                          << R"(/out.jsonl"}]})";
+  expect_refused_promptly({"pipeline", "run", pipeline, "--threads", "100000"}, 2,
+                          "--threads 100000");
 }
 
 }  // namespace
