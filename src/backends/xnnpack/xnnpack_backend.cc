@@ -8,9 +8,9 @@
 #include <mutex>
 
 #include "backends/float_onnx_conv.h"
-#include "core/cpu_count.h"
 #include "backends/xnnpack/xnnpack_factories.h"
 #include "backends/xnnpack/xnnpack_operator.h"
+#include "core/cpu_count.h"
 
 namespace outpost {
 namespace {
