@@ -21,9 +21,10 @@ const char* kind_of(mode_t mode) {
 }
 
 Status not_regular(const std::string& path, mode_t mode) {
-  return io_error("'" + path + "' is " + kind_of(mode) +
-                  ", not a regular file; give the path of a file (save a stream to a file "
-                  "first)");
+  const char* what_to_do = S_ISDIR(mode) ? "give the path of a file in it"
+                                         : "give the path of a file (save what it streams to "
+                                           "a file first)";
+  return io_error("'" + path + "' is " + kind_of(mode) + ", not a regular file; " + what_to_do);
 }
 
 Status cannot_open(const std::string& path, int error) {
