@@ -20,9 +20,11 @@
 namespace outpost {
 
 struct SessionOptions {
-  // Threads the session computes on, the caller's included: 0 for all cores, 1 for none but
-  // the caller's. They go to the first backend (by priority) that runs part of the graph; the
-  // others run on the caller's thread. The reference backend always does.
+  // Threads the session computes on, the caller's included: 0 for every core this process may
+  // use (its affinity mask, limited by a cgroup CPU quota), 1 for none but the caller's; more
+  // than those cores, or a negative count, is kUsage. They go to the first backend (by
+  // priority) that runs part of the graph; the others run on the caller's thread. The
+  // reference backend always does.
   int threads = 0;
   // auto (every backend built in, each node on the first that takes it: oneDNN's
   // convolutions, XNNPACK's convolutions, fully connected layers, pools and elementwise ops,

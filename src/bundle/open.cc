@@ -1,14 +1,15 @@
 #include "bundle/open.h"
 
 #include <sodium.h>
+#include <unistd.h>
 
 #include <cstring>
-#include <fstream>
 
 #include "bundle/secret_memory.h"
 #include "bundle/stream_cipher.h"
 #include "core/mapped_file.h"
 #include "core/npy.h"
+#include "core/regular_file.h"
 
 namespace outpost::bundle {
 namespace {
@@ -63,10 +64,12 @@ Status decode_golden(const uint8_t* plain, const BundleMetadata& m, const std::s
 }  // namespace
 
 bool is_bundle_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+  // Not a regular file: not a bundle; whoever opens it next says what it is instead.
+  auto file = open_regular_file(path);
+  if (!file.is_ok()) return false;
   uint8_t magic[8] = {};
-  in.read(reinterpret_cast<char*>(magic), sizeof(magic));
-  return in.gcount() == sizeof(magic) && has_bundle_magic(magic, sizeof(magic));
+  return ::pread(file->fd(), magic, sizeof(magic), 0) == static_cast<ssize_t>(sizeof(magic)) &&
+         has_bundle_magic(magic, sizeof(magic));
 }
 
 Result<OpenedBundle> open_bundle(const uint8_t* data, size_t size, const TrustStore& trust,

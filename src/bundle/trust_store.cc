@@ -20,6 +20,9 @@ Result<TrustStore> TrustStore::load(const std::string& dir) {
       if (entry.path().extension() == ".pub") files.push_back(entry.path().string());
     if (ec) return io_error("cannot list trust store '" + dir + "': " + ec.message());
     std::sort(files.begin(), files.end());  // stable error messages
+  } else if (fs::exists(dir, ec)) {  // a FIFO or a device: never opened (it could block)
+    return io_error("trust store '" + dir +
+                    "' is neither a directory of publisher .pub files nor a .pub file");
   } else {
     return io_error("trust store '" + dir +
                     "' does not exist (a directory of publisher .pub files)");

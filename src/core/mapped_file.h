@@ -28,7 +28,7 @@ class MappedFile {
   std::string path_;
 };
 
-// Reads a whole (small) file into a string; for labels, JSON and the like.
+// Reads a whole (small) regular file into a string; for labels, JSON and the like.
 Result<std::string> read_text_file(const std::string& path);
 
 }  // namespace outpost

@@ -5,13 +5,12 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 #include <vector>
 
+#include "core/regular_file.h"
 #include "vision/classification.h"
 
 namespace outpost {
@@ -265,12 +264,10 @@ Result<PipelineSpec> parse_pipeline_spec(const std::string& json_text, const std
 }
 
 Result<PipelineSpec> load_pipeline_spec(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return io_error(path + ": cannot open the pipeline file");
-  std::stringstream text;
-  text << in.rdbuf();
+  // A regular file only, checked on the open descriptor: a FIFO would block the read forever.
+  OUTPOST_ASSIGN_OR_RETURN(const std::string text, read_regular_file(path));
   const std::string dir = std::filesystem::path(path).parent_path().string();
-  return parse_pipeline_spec(text.str(), dir.empty() ? "." : dir, path);
+  return parse_pipeline_spec(text, dir.empty() ? "." : dir, path);
 }
 
 }  // namespace outpost

@@ -8,6 +8,7 @@
 #include "backends/backend.h"
 #include "backends/ref/ref_backend.h"
 #include "core/arena.h"
+#include "core/cpu_count.h"
 #include "core/mapped_file.h"
 #include "ir/op_schema.h"
 #include "ir/passes/activation_fusion.h"
@@ -38,8 +39,8 @@ struct Session::Impl {
   std::vector<Tensor> inputs, outputs;
   size_t max_arena_bytes = 0;  // SessionOptions::max_arena_bytes
 
-  Status prepare(const SessionOptions& options);
-  Status choose_backends(const SessionOptions& options);
+  Status prepare(const SessionOptions& options, int threads);
+  Status choose_backends(const std::string& backend, int threads);
   // The first backend that takes `node`, judged cheaply (Backend::takes).
   const Backend* owner(const Node& node) const;
   Status run_passes();
@@ -79,7 +80,7 @@ Status evaluate_on_reference(const Node& node, const Graph& graph, std::vector<s
 
 }  // namespace
 
-Status Session::Impl::prepare(const SessionOptions& options) {
+Status Session::Impl::prepare(const SessionOptions& options, int threads) {
   for (int id : graph.inputs)
     if (graph.value(id).is_constant())
       return invalid_model(graph.source + ": graph input '" + graph.value(id).name + "' is a constant");
@@ -93,7 +94,7 @@ Status Session::Impl::prepare(const SessionOptions& options) {
   };
   OUTPOST_ASSIGN_OR_RETURN(const FoldingStats folded, infer_and_fold_constants(graph, evaluate));
   stats.folded_constant_bytes = folded.bytes;
-  OUTPOST_RETURN_IF_ERROR(choose_backends(options));
+  OUTPOST_RETURN_IF_ERROR(choose_backends(options.backend, threads));
   OUTPOST_RETURN_IF_ERROR(run_passes());
   OUTPOST_RETURN_IF_ERROR(make_steps());
   return plan();
@@ -102,17 +103,17 @@ Status Session::Impl::prepare(const SessionOptions& options) {
 // The backends the options allow, in priority order, each made once on one thread to ask which
 // nodes it takes. The first that takes any node is made again with the session's threads; a
 // backend after it that takes nothing is dropped. The reference backend stays, as the fallback.
-Status Session::Impl::choose_backends(const SessionOptions& options) {
+Status Session::Impl::choose_backends(const std::string& allowed, int threads) {
   bool pool_given = false;
   for (const BackendEntry& entry : registered_backends()) {
-    if (options.backend != "auto" && entry.name != options.backend && entry.name != "ref") continue;
+    if (allowed != "auto" && entry.name != allowed && entry.name != "ref") continue;
     OUTPOST_ASSIGN_OR_RETURN(auto backend, entry.create(1));
     bool takes_any = false;
     for (const Node& node : graph.nodes) takes_any = takes_any || backend->takes(node, graph);
     if (takes_any && !pool_given) {
       pool_given = true;
-      if (options.threads != 1) {
-        OUTPOST_ASSIGN_OR_RETURN(backend, entry.create(options.threads));
+      if (threads != 1) {
+        OUTPOST_ASSIGN_OR_RETURN(backend, entry.create(threads));
       }
       stats.threads = backend->threads();
     }
@@ -239,11 +240,11 @@ Result<std::unique_ptr<Session>> Session::open_buffer(const uint8_t* data, size_
   if (options.backend != "auto" && !find_backend(options.backend))
     return usage_error("backend '" + options.backend + "' is not built in; use auto or one of: " +
                        registered_backend_names());
-  if (options.threads < 0) return usage_error("--threads must be 0 (all cores) or positive");
+  OUTPOST_ASSIGN_OR_RETURN(const int threads, resolve_thread_count(options.threads));
   auto impl = std::make_unique<Impl>();
   impl->max_arena_bytes = options.max_arena_bytes;
   OUTPOST_ASSIGN_OR_RETURN(impl->graph, import_model(data, size, std::move(keep_alive), name, &impl->stats.format));
-  OUTPOST_RETURN_IF_ERROR(impl->prepare(options));
+  OUTPOST_RETURN_IF_ERROR(impl->prepare(options, threads));
   return std::unique_ptr<Session>(new Session(std::move(impl)));
 }
 

@@ -1,5 +1,7 @@
 #include "vision/image_io.h"
 
+#include <unistd.h>
+
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -8,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/regular_file.h"
 #include "vision/codecs.h"
 
 namespace outpost {
@@ -19,14 +22,19 @@ struct FileCloser {
 using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
 
 Result<std::vector<uint8_t>> read_file(const std::string& path) {
-  FilePtr file(std::fopen(path.c_str(), "rb"));
-  if (!file) return io_error(path + ": cannot open: " + std::strerror(errno));
+  OUTPOST_ASSIGN_OR_RETURN(RegularFile file, open_regular_file(path));
   std::vector<uint8_t> bytes;
+  bytes.reserve(file.size());
   uint8_t buffer[1 << 16];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), file.get())) > 0)
+  for (;;) {
+    const ssize_t n = ::read(file.fd(), buffer, sizeof(buffer));
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return io_error(path + ": read error: " + std::strerror(errno));
+    }
     bytes.insert(bytes.end(), buffer, buffer + n);
-  if (std::ferror(file.get())) return io_error(path + ": read error: " + std::strerror(errno));
+  }
   return bytes;
 }
 

@@ -32,8 +32,14 @@ std::string make_temp_dir(const std::string& prefix) {
 }
 
 CliResult run_outpost(const std::vector<std::string>& args) {
+  return run_outpost_within(0, args);
+}
+
+CliResult run_outpost_within(double seconds, const std::vector<std::string>& args) {
   const std::string dir = make_temp_dir("outpost-cli");
-  std::string cmd = shell_quote(OUTPOST_CLI_PATH);
+  // -k: SIGKILL a second later if SIGTERM is not enough (a process stuck in a blocking open).
+  std::string cmd = seconds > 0 ? "timeout -k 1 " + std::to_string(seconds) + " " : "";
+  cmd += shell_quote(OUTPOST_CLI_PATH);
   for (const auto& a : args) cmd += " " + shell_quote(a);
   cmd += " >" + shell_quote(dir + "/out") + " 2>" + shell_quote(dir + "/err") + " </dev/null";
   const int status = std::system(cmd.c_str());

@@ -14,6 +14,11 @@ struct CliResult {
 
 CliResult run_outpost(const std::vector<std::string>& args);
 
+// The same, killed after `seconds` (exit code 124, or 137 when SIGTERM did not end it, as
+// timeout(1) reports them): for cases that once hung, so that a regression fails the test
+// instead of stalling the suite.
+CliResult run_outpost_within(double seconds, const std::vector<std::string>& args);
+
 // A fresh empty directory under the system temp dir, removed by the caller if it cares.
 std::string make_temp_dir(const std::string& prefix);
 

@@ -37,8 +37,7 @@ void add_json_flag(CLI::App* cmd, bool& json) {
 void add_model_flags(CLI::App* cmd, ModelFlags& flags) {
   cmd->add_option("model", flags.model, "Model file (.tflite or .onnx) or bundle (.opk)")->required();
   cmd->add_option("--threads", flags.threads,
-                  "Compute threads for XNNPACK, the caller's included (0: all cores; 1: no worker threads)")
-      ->check(CLI::NonNegativeNumber);
+                  "Compute threads, the caller's included (0: every core this process may use; 1: no worker threads)");
   cmd->add_option("--backend", flags.backend,
                   "Backend: auto (oneDNN for ONNX convolutions, XNNPACK for TFLite ones, reference for the rest) | xnnpack | onednn | ref")
       ->check(one_of({"auto", "xnnpack", "onednn", "ref"}));

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "core/regular_file.h"
 #include "outpost/cli_common.h"
 #include "outpost/commands.h"
 #include "core/json_text.h"
@@ -228,8 +229,7 @@ void add_pipeline_command(CLI::App& app) {
       "run", "Run a pipeline file: source -> model -> decoder -> sinks (docs/pipelines.md)");
   run->add_option("file", flags->file, "Pipeline file (.json)")->required();
   run->add_option("--threads", flags->threads,
-                  "Compute threads for XNNPACK, the caller's included (0: all cores; 1: no worker threads)")
-      ->check(CLI::NonNegativeNumber);
+                  "Compute threads, the caller's included (0: every core this process may use; 1: no worker threads)");
   run->add_option("--trust", flags->trust_dir,
                   "Bundles: directory of trusted publisher .pub keys (default: $OUTPOST_TRUST_DIR)");
   run->add_option("--device-key", flags->device_key,

@@ -5,6 +5,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "backends/onednn/onednn_conv.h"
+#include "core/cpu_count.h"
 
 namespace outpost {
 
@@ -14,7 +15,9 @@ OnednnBackend::~OnednnBackend() = default;
 
 Result<std::unique_ptr<OnednnBackend>> OnednnBackend::create(int threads) {
   if (threads < 0) return usage_error("threads must be 0 (all cores) or positive");
-  const int n = threads == 0 ? omp_get_num_procs() : threads;
+  const int n = threads == 0 ? available_cores() : threads;
+  // GNU OpenMP exits the process when it cannot start a thread it was asked for.
+  OUTPOST_RETURN_IF_ERROR(check_threads_can_start(n));
   try {
     auto state = std::make_unique<State>();
     state->engine = dnnl::engine(dnnl::engine::kind::cpu, 0);

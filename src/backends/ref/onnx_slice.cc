@@ -170,9 +170,14 @@ RunFn runtime_slice(const Shape& x, const Shape& out_shape, size_t elem) {
       int64_t s = starts[static_cast<size_t>(k)] < 0 ? starts[static_cast<size_t>(k)] + dim
                                                      : starts[static_cast<size_t>(k)];
       s = step > 0 ? std::clamp<int64_t>(s, 0, dim) : std::clamp<int64_t>(s, -1, dim - 1);
-      // Keep the last element read inside the input whatever the operands say.
-      const int64_t last = s + (out_shape[static_cast<size_t>(a)] - 1) * step;
-      if (out_shape[static_cast<size_t>(a)] > 0 && (s < 0 || s >= dim || last < 0 || last >= dim)) {
+      // Keep the last element read inside the input whatever the operands say; a step so large
+      // that the last coordinate overflows int64 is outside it too.
+      int64_t last = 0;
+      const bool overflows =
+          __builtin_mul_overflow(out_shape[static_cast<size_t>(a)] - 1, step, &last) ||
+          __builtin_add_overflow(last, s, &last);
+      if (out_shape[static_cast<size_t>(a)] > 0 &&
+          (overflows || s < 0 || s >= dim || last < 0 || last >= dim)) {
         s = 0;
         src.step[static_cast<size_t>(a)] = 1;
       } else {
@@ -244,10 +249,17 @@ Result<std::unique_ptr<Kernel>> make_pad(const Node& node, const Graph& graph, s
     const Shape out_shape = output_of(graph, node).shape;
     return make_kernel([x, out_shape, elem, src](std::span<const TensorView> in,
                                                  std::span<const TensorView> out) mutable {
-      for (size_t k = 0; k < x.rank(); ++k)
-        src.start[k] = static_cast<int64_t>(k) < in[1].num_elements()
-                           ? int_at(in[1].dtype, in[1].data, static_cast<int64_t>(k))
-                           : 0;
+      for (size_t k = 0; k < x.rank(); ++k) {
+        const int64_t pad = static_cast<int64_t>(k) < in[1].num_elements()
+                                ? int_at(in[1].dtype, in[1].data, static_cast<int64_t>(k))
+                                : 0;
+        // Bounded so that index - pad cannot overflow: every pad beyond the input and output
+        // extents reads the same elements (reflection repeats with period 2 * (dim - 1)).
+        const int64_t dim = x[k], period = 2 * (dim - 1);
+        src.start[k] = src.kind == Source::kPadReflect && period > 0
+                           ? (pad % period + period) % period
+                           : std::clamp<int64_t>(pad, -dim, out_shape[k]);
+      }
       copy_via(out_shape, elem, src, in, out);
     });
   }

@@ -10,6 +10,7 @@
 #include "backends/float_onnx_conv.h"
 #include "backends/xnnpack/xnnpack_factories.h"
 #include "backends/xnnpack/xnnpack_operator.h"
+#include "core/cpu_count.h"
 
 namespace outpost {
 namespace {
@@ -60,6 +61,9 @@ Result<std::unique_ptr<XnnpackBackend>> XnnpackBackend::create(int threads) {
   // One thread needs no pool: XNNPACK then runs on the caller's thread and starts none.
   pthreadpool_t pool = nullptr;
   if (threads != 1) {
+    // pthreadpool_create does not check that its workers started; it waits for them forever.
+    if (threads == 0) threads = available_cores();
+    OUTPOST_RETURN_IF_ERROR(check_threads_can_start(threads));
     pool = pthreadpool_create(static_cast<size_t>(threads));
     if (pool == nullptr)
       return internal_error("cannot start a pool of " + std::to_string(threads) + " threads");

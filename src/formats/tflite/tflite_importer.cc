@@ -1,7 +1,9 @@
 #include "formats/tflite/tflite_importer.h"
 
 #include <cmath>
+#include <cstddef>
 #include <cstring>
+#include <vector>
 
 #include "formats/tflite/tflite_ops.h"
 #include "formats/tflite/tflite_schema.h"
@@ -139,8 +141,8 @@ Status Importer::read_quantization(const Tensor& t, Value& v, const std::string&
                            std::to_string(axis) + " of shape " + v.shape.to_string());
   }
   for (size_t i = 0; i < n; ++i) {
-    const float s = q->scale()->Get(static_cast<flatbuffers::uoffset_t>(i));
-    const int64_t zp = q->zero_point()->Get(static_cast<flatbuffers::uoffset_t>(i));
+    const float s = element(*q->scale(), static_cast<flatbuffers::uoffset_t>(i));
+    const int64_t zp = element(*q->zero_point(), static_cast<flatbuffers::uoffset_t>(i));
     if (!std::isfinite(s) || s <= 0.0f) return invalid_model(where + ": quantization scale " + std::to_string(s) + " is not a positive number");
     if (zp < -2147483648LL || zp > 2147483647LL) return invalid_model(where + ": zero point out of range");
     v.quant.scale.push_back(s);
@@ -336,6 +338,13 @@ Status Importer::import_operator(const SubGraph& sg, uint32_t index) {
 
 Result<Graph> import_tflite(const uint8_t* data, size_t size, std::shared_ptr<const void> keep_alive,
                             const std::string& source) {
+  // The verifier checks alignment relative to the buffer's start, which makes it alignment in
+  // memory only when the start is aligned: a caller's buffer at an odd address (mapped files and
+  // bundles are aligned) is read from an aligned copy, which the constants then point into.
+  if (reinterpret_cast<uintptr_t>(data) % alignof(std::max_align_t) != 0) {
+    auto copy = std::make_shared<std::vector<uint8_t>>(data, data + size);
+    return Importer(copy->data(), size, copy, source).run();
+  }
   return Importer(data, size, std::move(keep_alive), source).run();
 }
 

@@ -6,6 +6,7 @@
 #include <flatbuffers/flatbuffers.h>
 
 #include <cstdint>
+#include <cstring>
 
 namespace outpost::tflite {
 
@@ -24,6 +25,18 @@ enum TensorType : int8_t {
 // Padding and ActivationFunctionType
 enum Padding : int8_t { kPaddingSame = 0, kPaddingValid = 1 };
 enum Activation : int8_t { kActNone = 0, kActRelu = 1, kActReluN1To1 = 2, kActRelu6 = 3, kActTanh = 4, kActSignBit = 5 };
+
+// Element i of a vector, copied out byte-wise. The verifier (flatbuffers 2.0.8) checks that a
+// vector's length field is 4-aligned, not that 8-byte elements are 8-aligned, so a hostile (or
+// hand-made) file can put an int64 vector where a typed load would be misaligned (undefined
+// behaviour; a trap on some ARM cores). Use this for vectors of 8-byte elements, and for any
+// vector a file may misplace; 4-byte ones are aligned once the model's base is.
+template <typename T>
+T element(const Vector<T>& v, flatbuffers::uoffset_t i) {
+  T x;
+  std::memcpy(&x, v.Data() + static_cast<size_t>(i) * sizeof(T), sizeof(T));
+  return flatbuffers::EndianScalar(x);
+}
 
 // Slot of field i in a vtable.
 constexpr voffset_t slot(int field) { return static_cast<voffset_t>(4 + 2 * field); }
