@@ -11,10 +11,10 @@ using namespace onnx_infer;  // NOLINT: this family's helpers
 
 namespace {
 
-// kUnsupported naming the ONNX op and opset, so a user (and the conformance runner) can tell
-// an unclaimed feature from a broken model.
+// kUnsupported naming the op (the node's origin adds the ONNX opset), so a user (and the
+// conformance runner) can tell an unclaimed feature from a broken model.
 Status nn_unsupported(const Graph& g, const Node& n, const std::string& why) {
-  return unsupported(g.source + ": " + n.describe() + ": " + why);
+  return unsupported(g.source + ": " + n.describe() + ": op '" + op_name(n.op) + "': " + why);
 }
 
 bool is_q8(DType d) { return d == DType::kUInt8 || d == DType::kInt8; }

@@ -84,7 +84,7 @@ class RobustInputCli : public ::testing::Test {
     EXPECT_NE(r.err.find(names), std::string::npos) << r.err;
   }
   void make_keys() {
-    ASSERT_EQ(run_outpost({"keys", "gen", "--publisher", "acme", "-o", dir_}).exit_code, 0);
+    ASSERT_EQ(run_outpost({"keys", "gen", "--publisher", "acme", "--output-dir", dir_}).exit_code, 0);
     trust_ = dir_ + "/trust";
     std::filesystem::create_directory(trust_);
     std::filesystem::copy_file(dir_ + "/acme.publisher.pub", trust_ + "/acme.publisher.pub");
