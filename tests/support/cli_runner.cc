@@ -25,12 +25,6 @@ std::string slurp(const std::string& path) {
 
 }  // namespace
 
-std::string make_temp_dir(const std::string& prefix) {
-  std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
-  char* made = mkdtemp(pattern.data());
-  return made ? std::string(made) : std::string();
-}
-
 CliResult run_outpost(const std::vector<std::string>& args) {
   return run_outpost_within(0, args);
 }

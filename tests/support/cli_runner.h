@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "support/test_paths.h"  // make_temp_dir
+
 namespace outpost::testing {
 
 struct CliResult {
@@ -18,8 +20,5 @@ CliResult run_outpost(const std::vector<std::string>& args);
 // timeout(1) reports them): for cases that once hung, so that a regression fails the test
 // instead of stalling the suite.
 CliResult run_outpost_within(double seconds, const std::vector<std::string>& args);
-
-// A fresh empty directory under the system temp dir, removed by the caller if it cares.
-std::string make_temp_dir(const std::string& prefix);
 
 }  // namespace outpost::testing

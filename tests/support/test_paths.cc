@@ -30,4 +30,10 @@ bool path_exists(const std::string& path) {
   return std::filesystem::exists(path, error);
 }
 
+std::string make_temp_dir(const std::string& prefix) {
+  std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+  char* made = mkdtemp(pattern.data());
+  return made ? std::string(made) : std::string();
+}
+
 }  // namespace outpost::testing

@@ -17,6 +17,9 @@ std::string shared_data_path(const std::string& relative);
 std::string cache_path(const std::string& relative);
 bool path_exists(const std::string& path);
 
+// A fresh empty directory under the system temp dir, removed by the caller if it cares.
+std::string make_temp_dir(const std::string& prefix);
+
 }  // namespace outpost::testing
 
 // Skips the current test unless `path` exists; use at the top of a TEST body.
