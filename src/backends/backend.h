@@ -66,6 +66,11 @@ Status register_backend(BackendEntry entry);
 // Whether a backend called `name` is registered.
 bool find_backend(const std::string& name);
 
+// The reference backend ("ref"): every op, every dtype, the oracle. It is always built in; it
+// is constant folding's evaluator and every session's fallback.
+constexpr const char* kReferenceBackend = "ref";
+const Backend& reference_backend();
+
 // "onednn, xnnpack, ref": what `outpost --version` and error messages list.
 std::string registered_backend_names();
 

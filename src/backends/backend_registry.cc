@@ -59,6 +59,12 @@ bool find_backend(const std::string& name) {
   return false;
 }
 
+const Backend& reference_backend() {
+  // It holds no state: one serves every session and the folding of every graph.
+  static const std::unique_ptr<Backend> backend = std::move(ref_backend_entry().create(1)).value();
+  return *backend;
+}
+
 std::string registered_backend_names() {
   std::string names;
   for (const BackendEntry& entry : registered_backends()) names += (names.empty() ? "" : ", ") + entry.name;

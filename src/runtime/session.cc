@@ -6,7 +6,6 @@
 #include <map>
 
 #include "backends/backend.h"
-#include "backends/ref/ref_backend.h"
 #include "core/arena.h"
 #include "core/cpu_count.h"
 #include "core/mapped_file.h"
@@ -106,7 +105,7 @@ Status Session::Impl::prepare(const SessionOptions& options, int threads) {
 Status Session::Impl::choose_backends(const std::string& allowed, int threads) {
   bool pool_given = false;
   for (const BackendEntry& entry : registered_backends()) {
-    if (allowed != "auto" && entry.name != allowed && entry.name != "ref") continue;
+    if (allowed != "auto" && entry.name != allowed && entry.name != kReferenceBackend) continue;
     OUTPOST_ASSIGN_OR_RETURN(auto backend, entry.create(1));
     bool takes_any = false;
     for (const Node& node : graph.nodes) takes_any = takes_any || backend->takes(node, graph);
@@ -117,7 +116,7 @@ Status Session::Impl::choose_backends(const std::string& allowed, int threads) {
       }
       stats.threads = backend->threads();
     }
-    if (takes_any || entry.name == "ref") backends.push_back(std::move(backend));
+    if (takes_any || entry.name == kReferenceBackend) backends.push_back(std::move(backend));
   }
   return Status::ok();
 }

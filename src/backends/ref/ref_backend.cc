@@ -16,11 +16,6 @@ class RefBackend final : public Backend {
 
 }  // namespace
 
-const Backend& reference_backend() {
-  static const RefBackend backend;
-  return backend;
-}
-
 BackendEntry ref_backend_entry() {
   return {"ref", 0, [](int) -> Result<std::unique_ptr<Backend>> {
             return std::unique_ptr<Backend>(std::make_unique<RefBackend>());

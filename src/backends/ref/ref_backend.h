@@ -9,7 +9,4 @@ namespace outpost {
 
 BackendEntry ref_backend_entry();
 
-// The reference backend of this process (it holds no state: one serves every session).
-const Backend& reference_backend();
-
 }  // namespace outpost
