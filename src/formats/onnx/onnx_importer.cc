@@ -9,6 +9,7 @@
 
 #include "formats/onnx/onnx_op_map.h"
 #include "formats/onnx/onnx_tensor.h"
+#include "ir/unsupported_nodes.h"
 
 namespace outpost {
 namespace {
@@ -71,6 +72,9 @@ class Importer {
                               bool is_graph_input);
   Result<std::vector<int>> sorted_nodes();
   Status add_node(int index);
+  // Records a node it cannot translate and defines its outputs, so that the rest of the graph
+  // is read and every op the model lacks is named at once.
+  Status refuse(const onnx::NodeProto& p, const std::string& where, const Status& why);
   Status add_constant_node(const onnx::NodeProto& p, const std::string& where);
   Status legacy_prelu_slope(Node& node, const std::string& where);
   Result<int> define(const std::string& name, const std::string& where);
@@ -80,6 +84,7 @@ class Importer {
   std::string source_;
   int64_t opset_ = 0;
   Graph graph_;
+  UnsupportedNodes unsupported_ops_;
   std::unordered_map<std::string, int> ids_;                          // value name -> id
   std::unordered_map<std::string, const onnx::TypeProto*> declared_;  // value_info and outputs
   std::vector<bool> dtype_known_;
@@ -346,19 +351,23 @@ Status Importer::add_node(int index) {
     int64_t version = 0;
     for (const auto& o : model_->opset_import())
       if (o.domain() == p.domain()) version = o.version();
-    return unsupported(where + ": " + describe_onnx_op(p.op_type(), p.domain(), version) +
-                       " is not supported (only the default domain ai.onnx is)");
+    return refuse(p, where,
+                  unsupported(where + ": " + describe_onnx_op(p.op_type(), p.domain(), version) +
+                              " is not supported (only the default domain ai.onnx is)"));
   }
   if (opset_ < kOnnxMinOpset && !unchanged_since_opset_1(p.op_type()))
-    return unsupported(where + ": " + describe_onnx_op(p.op_type(), p.domain(), opset_) +
-                       ": before opset " + std::to_string(kOnnxMinOpset) +
-                       " only ops unchanged since opset 1 are read (convert the model with "
-                       "onnx.version_converter)");
+    return refuse(p, where,
+                  unsupported(where + ": " + describe_onnx_op(p.op_type(), p.domain(), opset_) +
+                              ": before opset " + std::to_string(kOnnxMinOpset) +
+                              " only ops unchanged since opset 1 are read (convert the model "
+                              "with onnx.version_converter)"));
   if (p.op_type() == "Constant") return add_constant_node(p, where);
   Node node;
   node.name = p.name().empty() && p.output_size() > 0 ? p.output(0) : p.name();
   node.source_index = index;
-  OUTPOST_RETURN_IF_ERROR(map_onnx_node(p, opset_, where, node));
+  const Status mapped = map_onnx_node(p, opset_, where, node);
+  if (mapped.code() == StatusCode::kUnsupported) return refuse(p, where, mapped);
+  OUTPOST_RETURN_IF_ERROR(mapped);
   for (const auto& name : p.input()) node.inputs.push_back(name.empty() ? kNoValue : ids_.at(name));
   if (node.op == OpKind::kPRelu && opset_ < 7 && node.inputs.size() == 2)
     OUTPOST_RETURN_IF_ERROR(legacy_prelu_slope(node, where));
@@ -386,6 +395,18 @@ Status Importer::add_node(int index) {
   return Status::ok();
 }
 
+Status Importer::refuse(const onnx::NodeProto& p, const std::string& where, const Status& why) {
+  unsupported_ops_.add(p.domain().empty() || p.domain() == "ai.onnx" ? p.op_type()
+                                                                    : p.domain() + "." + p.op_type(),
+                       why);
+  for (const auto& name : p.output()) {
+    if (name.empty()) continue;
+    OUTPOST_ASSIGN_OR_RETURN(const int id, define(name, where));
+    (void)id;
+  }
+  return Status::ok();
+}
+
 Result<Graph> Importer::run() {
   graph_.source = source_;
   if (!model_->has_graph()) return invalid_model(source_ + ": the model has no graph");
@@ -397,6 +418,7 @@ Result<Graph> Importer::run() {
   OUTPOST_RETURN_IF_ERROR(add_inputs());
   OUTPOST_ASSIGN_OR_RETURN(std::vector<int> order, sorted_nodes());
   for (int i : order) OUTPOST_RETURN_IF_ERROR(add_node(i));
+  if (!unsupported_ops_.empty()) return unsupported_ops_.report(source_);
   if (!input_problem_.is_ok()) {
     // Name the first node that reads the input, so the message says which op needs the type.
     for (size_t k = 0; k < graph_.nodes.size(); ++k)

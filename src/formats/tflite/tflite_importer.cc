@@ -7,6 +7,7 @@
 
 #include "formats/tflite/tflite_ops.h"
 #include "formats/tflite/tflite_schema.h"
+#include "ir/unsupported_nodes.h"
 
 namespace outpost {
 namespace {
@@ -48,6 +49,7 @@ class Importer {
   std::string source_;
   const Model* model_ = nullptr;
   Graph graph_;
+  UnsupportedNodes unsupported_ops_;  // operators it cannot translate, reported together
 };
 
 Result<Graph> Importer::run() {
@@ -83,6 +85,7 @@ Result<Graph> Importer::run() {
   }
   if (sg->operators())
     for (uint32_t i = 0; i < sg->operators()->size(); ++i) OUTPOST_RETURN_IF_ERROR(import_operator(*sg, i));
+  if (!unsupported_ops_.empty()) return unsupported_ops_.report(source_);
   OUTPOST_RETURN_IF_ERROR(graph_.validate());
   return std::move(graph_);
 }
@@ -305,7 +308,13 @@ Status Importer::import_operator(const SubGraph& sg, uint32_t index) {
 
   Node node;
   node.source_index = static_cast<int>(index);
-  OUTPOST_RETURN_IF_ERROR(translate_operator(op, code, custom, node, where));
+  const Status translated = translate_operator(op, code, custom, node, where);
+  if (translated.code() == StatusCode::kUnsupported) {
+    // Skipped, so that the rest of the model is read and every operator it lacks is named.
+    unsupported_ops_.add(code == 32 ? "custom '" + custom + "'" : builtin_name(code), translated);
+    return Status::ok();
+  }
+  OUTPOST_RETURN_IF_ERROR(translated);
   if (op.inputs())
     for (int32_t t : *op.inputs()) {
       OUTPOST_ASSIGN_OR_RETURN(int id, tensor_ref(t, where + " input"));

@@ -1,9 +1,9 @@
 #include "ir/passes/constant_folding.h"
 
-#include <map>
 #include <string>
 
 #include "ir/op_schema.h"
+#include "ir/unsupported_nodes.h"
 
 namespace outpost {
 namespace {
@@ -40,39 +40,15 @@ bool foldable(const Graph& g, const Node& n) {
   return constant_inputs && output_bytes(g, n) <= kMaxFoldedBytes;
 }
 
-// The nodes the evaluator refused, by op.
-class Refusals {
- public:
-  void add(const Node& node, const Status& status) {
-    Entry& e = by_op_[op_name(node.op)];
-    if (e.count++ == 0) e.first = status;
-  }
-  bool empty() const { return by_op_.empty(); }
-  Status report(const Graph& graph) const {
-    if (by_op_.size() == 1 && by_op_.begin()->second.count == 1) return by_op_.begin()->second.first;
-    std::string text = graph.source + ": " + std::to_string(by_op_.size()) +
-                       " kinds of node cannot run (op x nodes: the first one's reason):";
-    for (const auto& [op, e] : by_op_) text += "\n  " + op + " x" + std::to_string(e.count) + ": " + e.first.message();
-    return unsupported(text);
-  }
-
- private:
-  struct Entry {
-    int count = 0;
-    Status first;
-  };
-  std::map<std::string, Entry> by_op_;
-};
-
 }  // namespace
 
 Result<FoldingStats> infer_and_fold_constants(Graph& graph, const NodeEvaluator& evaluate) {
   FoldingStats stats;
-  Refusals refusals;
+  UnsupportedNodes refusals;
   std::vector<Node> kept;
   for (Node& node : graph.nodes) {
     const Status inferred = infer_node(node, graph);
-    if (!inferred.is_ok()) return refusals.empty() ? inferred : refusals.report(graph);
+    if (!inferred.is_ok()) return refusals.empty() ? inferred : refusals.report(graph.source);
     std::vector<std::vector<uint8_t>> outputs;
     const bool fold = foldable(graph, node);
     if (fold)
@@ -82,7 +58,7 @@ Result<FoldingStats> infer_and_fold_constants(Graph& graph, const NodeEvaluator&
       }
     const Status evaluated = with_origin(evaluate(node, graph, fold ? &outputs : nullptr), node);
     if (evaluated.code() == StatusCode::kUnsupported) {
-      refusals.add(node, evaluated);
+      refusals.add(op_name(node.op), evaluated);
       kept.push_back(std::move(node));
       continue;
     }
@@ -97,7 +73,7 @@ Result<FoldingStats> infer_and_fold_constants(Graph& graph, const NodeEvaluator&
     }
     ++stats.nodes;
   }
-  if (!refusals.empty()) return refusals.report(graph);
+  if (!refusals.empty()) return refusals.report(graph.source);
   graph.nodes = std::move(kept);
   return stats;
 }

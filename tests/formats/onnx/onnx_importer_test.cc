@@ -203,6 +203,25 @@ TEST(OnnxImporter, UnsupportedOpNamesOpDomainOpsetAndNode) {
     EXPECT_NE(msg.find(part), std::string::npos) << part << " missing in: " << msg;
 }
 
+// A user who meets one unsupported op wants the whole list at once: op, count, the first node.
+TEST(OnnxImporter, EveryUnsupportedOpIsNamedAtOnce) {
+  auto m = onnx_model(15);
+  add_input(m, "x", {2});
+  add_node(m, "NonMaxSuppression", {"x"}, {"a"}, "nms_1");
+  add_node(m, "Relu", {"a"}, {"b"}, "relu");
+  add_node(m, "NonMaxSuppression", {"b"}, {"c"}, "nms_2");
+  add_node(m, "StringNormalizer", {"c"}, {"y"}, "strings");
+  add_output(m, "y");
+  auto s = open_model(m);
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kUnsupported);
+  const std::string& msg = s.status().message();
+  for (const char* part : {"3 nodes of 2 kinds cannot run", "NonMaxSuppression x2", "nms_1",
+                           "StringNormalizer x1", "strings"})
+    EXPECT_NE(msg.find(part), std::string::npos) << part << " missing in: " << msg;
+  EXPECT_EQ(msg.find("nms_2"), std::string::npos) << "only the first node of each op: " << msg;
+}
+
 TEST(OnnxImporter, OtherDomainsAreUnsupported) {
   auto m = onnx_model();
   auto* o = m.add_opset_import();

@@ -91,6 +91,24 @@ TEST(TfliteImporter, UnsupportedBuiltinNamesOpAndIndex) {
   expect_error(spec, StatusCode::kUnsupported, "operator 0 (BATCH_MATMUL)");
 }
 
+TEST(TfliteImporter, EveryUnsupportedOperatorIsNamedAtOnce) {
+  TfModelSpec spec = add_model_spec();
+  testing::TfOperatorSpec second = spec.operators[0];  // the same operands, a custom op
+  spec.operators[0].builtin_code = 126;  // BATCH_MATMUL
+  spec.operators[0].options_type = 0;
+  second.builtin_code = 32;
+  second.custom_code = "MyFancyOp";
+  second.options_type = 0;
+  spec.operators.push_back(second);
+  auto session = open_bytes(build_tflite(spec));
+  ASSERT_FALSE(session.is_ok());
+  EXPECT_EQ(session.status().code(), StatusCode::kUnsupported);
+  const std::string& msg = session.status().message();
+  for (const char* part : {"2 nodes of 2 kinds cannot run", "BATCH_MATMUL x1", "operator 0",
+                           "custom 'MyFancyOp' x1", "operator 1"})
+    EXPECT_NE(msg.find(part), std::string::npos) << part << " missing in: " << msg;
+}
+
 TEST(TfliteImporter, UnsupportedCustomOpNamesIt) {
   TfModelSpec spec = add_model_spec();
   spec.operators[0].builtin_code = 32;
