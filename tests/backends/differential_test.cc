@@ -213,3 +213,32 @@ TEST(DifferentialBackendCoverage, EveryOpAFastBackendTakesHasCases) {
 
 }  // namespace
 }  // namespace outpost
+
+namespace outpost {
+namespace {
+
+// fuzz_tflite crash 72bf8c62: a uint8 Conv2D whose requantization scale (input x weight /
+// output) is below 2^-32 made Debian's XNNPACK abort on an assertion. XNNPACK now declines it
+// and the reference backend computes it.
+TEST(DifferentialBackendRobust, ARequantizationScaleXnnpackCannotTakeFallsBackToTheReference) {
+  OUTPOST_SKIP_UNLESS_BACKEND("xnnpack");
+  std::vector<testing::OpInput> inputs(3);
+  inputs[0].tensor = testing::make_typed<uint8_t>(Shape{1, 2, 2, 1}, {1, 2, 3, 4}, testing::per_tensor(1e-6f, 0));
+  inputs[1].tensor = testing::make_typed<uint8_t>(Shape{1, 1, 1, 1}, {200}, testing::per_tensor(1e-6f, 0));
+  inputs[1].constant = true;
+  inputs[2] = testing::absent_input();
+  Attributes attrs;
+  attrs.set("padding", std::string("valid"));
+  attrs.set("stride_h", int64_t{1});
+  attrs.set("stride_w", int64_t{1});
+  auto c = testing::make_case(OpKind::kConv2D, attrs, inputs,
+                              {testing::OpOutput{DType::kUInt8, testing::per_tensor(1.0f, 0)}});
+  ASSERT_TRUE(c.is_ok()) << c.status().message();
+  const Status taken = testing::backend_takes("xnnpack", c->graph);
+  EXPECT_EQ(taken.code(), StatusCode::kUnsupported) << taken.message();
+  EXPECT_NE(taken.message().find("requantization scale"), std::string::npos) << taken.message();
+  EXPECT_TRUE(testing::backend_takes("ref", c->graph).is_ok());
+}
+
+}  // namespace
+}  // namespace outpost

@@ -117,6 +117,7 @@ Result<std::unique_ptr<Kernel>> make_uint8(const Node& n, const Graph& g, const 
   if (xq.zero_point < 0 || xq.zero_point > 255 || wq.zero_point < 0 || wq.zero_point > 255 ||
       yq.zero_point < 0 || yq.zero_point > 255)
     return not_handled(g, n, "a zero point is outside uint8");
+  OUTPOST_RETURN_IF_ERROR(check_requantization_scales(g, n, xq.scale, {wq.scale}, yq.scale));
   const Window w = window_of(geo, depthwise);
   xnn_operator_t op = nullptr;
   OUTPOST_RETURN_IF_ERROR(check_create(
@@ -150,6 +151,7 @@ Result<std::unique_ptr<Kernel>> make_int8(const Node& n, const Graph& g, const C
   const size_t scales = wv.quant.scale.size();
   if (scales != 1 && static_cast<int64_t>(scales) != channels)
     return not_handled(g, n, "the weight scales do not match the output channels");
+  OUTPOST_RETURN_IF_ERROR(check_requantization_scales(g, n, xq.scale, wv.quant.scale, yq.scale));
   const Window w = window_of(geo, depthwise);
   xnn_operator_t op = nullptr;
   if (scales == 1) {

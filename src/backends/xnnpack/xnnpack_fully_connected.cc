@@ -60,6 +60,7 @@ Result<std::unique_ptr<Kernel>> make_quantized(const Node& n, const Graph& g, Si
   auto in_range = [&](int32_t v) { return v >= lo && v <= hi; };
   if (!in_range(xq.zero_point) || !in_range(wq.zero_point) || !in_range(yq.zero_point))
     return not_handled(g, n, "a zero point is outside the dtype's range");
+  OUTPOST_RETURN_IF_ERROR(check_requantization_scales(g, n, xq.scale, {wq.scale}, yq.scale));
   xnn_operator_t op = nullptr;
   if (x.dtype == DType::kUInt8) {
     OUTPOST_RETURN_IF_ERROR(

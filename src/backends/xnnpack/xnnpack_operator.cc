@@ -34,6 +34,16 @@ Status check_create(xnn_status status, const Graph& g, const Node& n) {
   return not_handled(g, n, "XNNPACK refuses it (" + status_name(status) + ")");
 }
 
+Status check_requantization_scales(const Graph& g, const Node& n, float input_scale,
+                                   const std::vector<float>& weight_scales, float output_scale) {
+  for (float weight_scale : weight_scales) {
+    const double scale = static_cast<double>(input_scale) * weight_scale / output_scale;
+    if (!(scale >= 0x1.0p-32 && scale < 256.0))
+      return not_handled(g, n, "XNNPACK takes requantization scales in [2^-32, 256) only");
+  }
+  return Status::ok();
+}
+
 Result<OutputRange> fused_output_range(const Node& n, const Graph& g) {
   OUTPOST_ASSIGN_OR_RETURN(FusedActivation act, parse_activation(n, g));
   switch (act) {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "backends/kernel.h"
 
@@ -25,6 +26,13 @@ std::string status_name(xnn_status status);
 // The status of a create call as ours: anything but success is kUnsupported (the reference
 // backend then runs the node), naming the node and XNNPACK's reason.
 Status check_create(xnn_status status, const Graph& g, const Node& n);
+
+// XNNPACK's quantized convolutions and fully connected layers assert (an abort, in Debian's
+// build) on a requantization scale, input scale x weight scale / output scale, below 2^-32, and
+// refuse one of 256 or more: kUnsupported then, so the reference backend runs the node (fuzz_tflite
+// crash 72bf8c62).
+Status check_requantization_scales(const Graph& g, const Node& n, float input_scale,
+                                   const std::vector<float>& weight_scales, float output_scale);
 
 // The float output range of the node's fused `activation` (TFLite's none/relu/relu6/
 // relu_n1_to_1), XNNPACK's output_min/output_max; kUnsupported for tanh, which XNNPACK cannot
