@@ -245,9 +245,4 @@ Status infer_mean(const Node& n, Graph& g) {
   return Status::ok();
 }
 
-Status infer_softmax(const Node& n, Graph& g) {
-  if (in(g, n, 0).shape.rank() < 1) return fail(g, n, "softmax needs rank >= 1");
-  return infer_same_as_input(n, g);
-}
-
 }  // namespace outpost

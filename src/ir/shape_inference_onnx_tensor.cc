@@ -1,6 +1,6 @@
 // Shape (and dtype) inference of the ONNX elementwise, reduction, softmax, reshape-like,
 // generator, cast and loss ops of op_list_onnx_tensor.inc. Operands that decide a shape must be
-// constants by now (the ONNX importer folds shape subgraphs at load) or the model must declare
+// constants by now (the folding pass computes shape subgraphs at load) or the model must declare
 // the output shape (shape_inference_onnx_util.h: use_declared).
 #include "ir/shape_inference_onnx_util.h"
 
@@ -102,13 +102,15 @@ Status infer_onnx_arg(const Node& n, Graph& g) {
   return Status::ok();
 }
 
-Status infer_onnx_softmax(const Node& n, Graph& g) {
+Status infer_softmax(const Node& n, Graph& g) {
   const Shape& x = in(g, n, 0).shape;
   const int64_t rank = static_cast<int64_t>(x.rank());
-  const int64_t axis = n.attrs.get_int("axis", -1);  // the importer sets it
+  const int64_t axis = n.attrs.get_int("axis", -1);
   if (rank == 0) return fail(g, n, "input must have rank >= 1");
   OUTPOST_RETURN_IF_ERROR(norm_axis(g, n, axis, rank).status());
-  set_out(g, n, x, in(g, n, 0).dtype);
+  // The shape only: a quantized softmax may change dtype (TFLite's int8 -> int16), which the
+  // model declares; an undeclared dtype is the input's (the folding pass's rule).
+  out(g, n).shape = x;
   return Status::ok();
 }
 

@@ -15,7 +15,7 @@ Result<std::unique_ptr<Kernel>> make_onnx_unary(const Node& node, const Graph& g
 Result<std::unique_ptr<Kernel>> make_onnx_binary(const Node& node, const Graph& graph);
 // onnx_reduce.cc: Reduce*, ArgMax, ArgMin.
 Result<std::unique_ptr<Kernel>> make_onnx_reduce(const Node& node, const Graph& graph);
-// onnx_softmax.cc: OnnxSoftmax, LogSoftmax, Hardmax.
+// onnx_softmax.cc: Softmax over any axis, LogSoftmax, Hardmax.
 Result<std::unique_ptr<Kernel>> make_onnx_softmax(const Node& node, const Graph& graph);
 // onnx_copy.cc: ops that only relabel the shape (OnnxReshape, Flatten, Squeeze, Unsqueeze,
 // Identity, Dropout), Shape, Size, ConstantOfShape, Range, EyeLike.

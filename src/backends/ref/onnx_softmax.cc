@@ -1,6 +1,7 @@
-// OnnxSoftmax, LogSoftmax, Hardmax (float32/float64), over the one axis `axis`; with
-// `coerce_2d` = 1 (ONNX's older form) the input is read as 2-D, split at `axis`, and normalized
-// over the flattened trailing block.
+// Softmax (with `beta`), LogSoftmax, Hardmax on float32/float64 over any axis `axis`, in double;
+// with `coerce_2d` = 1 (ONNX's older form) the input is read as 2-D, split at `axis`, and
+// normalized over the flattened trailing block. Float32 Softmax over trailing axes runs
+// TFLite's float kernel first (softmax.cc).
 #include <cmath>
 
 #include "backends/ref/onnx_common.h"
@@ -26,6 +27,7 @@ Result<std::unique_ptr<Kernel>> make_onnx_softmax(const Node& node, const Graph&
       inner *= d;
   }
   const OpKind op = node.op;
+  const double beta = op == OpKind::kSoftmax ? node.attrs.get_float("beta", 1.0f) : 1.0;
   RunFn fn;
   if (!visit_float(input_of(graph, node, 0).dtype, [&](auto tag) {
         using T = typename decltype(tag)::type;
@@ -46,9 +48,9 @@ Result<std::unique_ptr<Kernel>> make_onnx_softmax(const Node& node, const Graph&
               const double m = n > 0 ? static_cast<double>(p[best * inner]) : 0.0;
               double sum = 0;
               for (int64_t k = 0; k < n; ++k)
-                sum += std::exp(static_cast<double>(p[k * inner]) - m);
+                sum += std::exp((static_cast<double>(p[k * inner]) - m) * beta);
               for (int64_t k = 0; k < n; ++k) {
-                const double z = static_cast<double>(p[k * inner]) - m;
+                const double z = (static_cast<double>(p[k * inner]) - m) * beta;
                 q[k * inner] = static_cast<T>(op == OpKind::kLogSoftmax ? z - std::log(sum)
                                                                         : std::exp(z) / sum);
               }

@@ -56,7 +56,7 @@ void register_onnx_tensor_kernels(KernelRegistry& r) {
         OpKind::kReduceProd, OpKind::kReduceL1, OpKind::kReduceL2, OpKind::kReduceLogSum,
         OpKind::kReduceLogSumExp, OpKind::kReduceSumSquare, OpKind::kArgMax, OpKind::kArgMin})
     r.add(op, make_onnx_reduce);
-  for (OpKind op : {OpKind::kOnnxSoftmax, OpKind::kLogSoftmax, OpKind::kHardmax})
+  for (OpKind op : {OpKind::kSoftmax, OpKind::kLogSoftmax, OpKind::kHardmax})
     r.add(op, make_onnx_softmax);
   for (OpKind op : {OpKind::kOnnxReshape, OpKind::kFlatten, OpKind::kSqueeze, OpKind::kUnsqueeze,
                     OpKind::kIdentity, OpKind::kDropout})

@@ -1,9 +1,10 @@
-// Softmax over the last axis on float32: exp(beta * (x - max)) / sum, the max subtracted so
-// large logits cannot overflow exp.
+// Softmax over trailing axes on float32, TFLite's arithmetic: exp(beta * (x - max)) / sum in
+// float, the max subtracted so large logits cannot overflow exp. Other axes: onnx_softmax.cc.
 #include <algorithm>
 #include <cmath>
 
 #include "backends/ref/float_kernel_factories.h"
+#include "backends/ref/softmax_rows.h"
 
 namespace outpost {
 namespace {
@@ -41,12 +42,10 @@ class SoftmaxKernel final : public Kernel {
 
 Result<std::unique_ptr<Kernel>> make_softmax_float(const Node& node, const Graph& graph) {
   OUTPOST_RETURN_IF_ERROR(expect_float32(graph, node, {0}));
-  const Shape& s = input_of(graph, node, 0).shape;
-  const int64_t depth = s[s.rank() - 1];
-  const int64_t total = s.num_elements().value_or(0);
-  const int64_t rows = depth > 0 ? total / depth : 0;
+  const auto rows = softmax_rows(node, input_of(graph, node, 0).shape);
+  if (!rows) return not_handled(graph, node, "normalizes over an inner axis");
   return std::unique_ptr<Kernel>(
-      std::make_unique<SoftmaxKernel>(rows, depth, node.attrs.get_float("beta", 1.0f)));
+      std::make_unique<SoftmaxKernel>(rows->rows, rows->depth, node.attrs.get_float("beta", 1.0f)));
 }
 
 }  // namespace outpost

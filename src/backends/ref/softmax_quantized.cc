@@ -1,4 +1,4 @@
-// Quantized Softmax over the last axis (uint8 -> uint8, int8 -> int8). TFLite's default built-in
+// Quantized Softmax over the last axis, or trailing axes (uint8 -> uint8, int8 -> int8). TFLite's default built-in
 // kernel (the optimized one, not its fixed-point reference) works in float through a 256-entry
 // table of exp(-input_scale * beta * d) for d = max - x in [0, 255]: the row's sum of table
 // entries is accumulated in float in element order, and each output is
@@ -9,6 +9,7 @@
 
 #include "backends/ref/quantized_common.h"
 #include "backends/ref/quantized_kernel_factories.h"
+#include "backends/ref/softmax_rows.h"
 
 namespace outpost {
 namespace {
@@ -63,6 +64,8 @@ Result<std::unique_ptr<Kernel>> make_softmax_quantized(const Node& n, const Grap
   const Value& y = output_of(g, n);
   if (!quant::is_quantized_8bit(x.dtype)) return not_handled(g, n, "input is not uint8/int8");
   if (y.dtype != x.dtype) return not_handled(g, n, "quantized Softmax keeps the input's dtype");
+  const auto rows = softmax_rows(n, x.shape);
+  if (!rows) return not_handled(g, n, "quantized Softmax normalizes over trailing axes only");
   OUTPOST_ASSIGN_OR_RETURN(auto xq, quant::per_tensor_quant(g, n, x, "input"));
   OUTPOST_ASSIGN_OR_RETURN(auto yq, quant::per_tensor_quant(g, n, y, "output"));
   const float beta = n.attrs.get_float("beta", 1.0f);
@@ -71,14 +74,11 @@ Result<std::unique_ptr<Kernel>> make_softmax_quantized(const Node& n, const Grap
   std::array<float, 256> table{};
   for (int32_t d = 0; d <= 255; ++d)
     table[static_cast<size_t>(255 - d)] = std::exp(scale * static_cast<float>(d));
-  const int64_t depth = x.shape.rank() ? x.shape[x.shape.rank() - 1] : 1;
-  const int64_t total = x.shape.num_elements().value_or(0);
-  const int64_t rows = depth > 0 ? total / depth : 0;
   if (x.dtype == DType::kUInt8)
     return std::unique_ptr<Kernel>(
-        std::make_unique<SoftmaxQuantized<uint8_t>>(table, rows, depth, yq.scale, yq.zero_point));
+        std::make_unique<SoftmaxQuantized<uint8_t>>(table, rows->rows, rows->depth, yq.scale, yq.zero_point));
   return std::unique_ptr<Kernel>(
-      std::make_unique<SoftmaxQuantized<int8_t>>(table, rows, depth, yq.scale, yq.zero_point));
+      std::make_unique<SoftmaxQuantized<int8_t>>(table, rows->rows, rows->depth, yq.scale, yq.zero_point));
 }
 
 }  // namespace outpost

@@ -1,8 +1,9 @@
 // ONNX importer: reads a ModelProto (opsets 6 to 17 of the default domain) from bytes into the
 // IR, with the protobuf classes of Debian's libonnx-dev. Initializers are referenced in place in
 // the parsed message (kept alive by the constants), or in mapped external data files next to the
-// model. Shape subgraphs are folded at load (onnx_load_folding.h). Every index, name and size is
-// checked: a truncated or hostile file is an error naming the model, node and field.
+// model. What changed between opsets is settled into attributes here (onnx_op_map.cc). Every
+// index, name and size is checked: a truncated or hostile file is an error naming the model,
+// node and field.
 #pragma once
 
 #include <memory>

@@ -13,19 +13,19 @@ namespace outpost {
 namespace {
 
 // ONNX ops whose IR op has another name (the IR op of the ONNX name has other semantics).
-constexpr std::array<std::pair<const char*, OpKind>, 6> kRenamed = {{
+constexpr std::array<std::pair<const char*, OpKind>, 5> kRenamed = {{
     {"Sigmoid", OpKind::kLogistic},
     {"Mean", OpKind::kElementwiseMean},           // IR Mean is TFLite's reduction
     {"Reshape", OpKind::kOnnxReshape},            // 0 copies a dimension
     {"Pad", OpKind::kOnnxPad},                    // modes, pad value, negative pads
-    {"Softmax", OpKind::kOnnxSoftmax},            // axis, and the 2-D coercion before opset 13
     {"DepthToSpace", OpKind::kOnnxDepthToSpace},  // NCHW, DCR/CRD
 }};
 
-// Ops of the main (TFLite-semantics) list that ONNX ops of the same name map to unchanged.
-constexpr std::array<OpKind, 8> kSharedWithMainList = {
-    OpKind::kAdd,    OpKind::kSub,  OpKind::kMul,  OpKind::kDiv,
-    OpKind::kConcat, OpKind::kRelu, OpKind::kTanh, OpKind::kHardSwish};
+// Ops of the main list that ONNX ops of the same name map to: the same concept, whatever differs
+// between the formats settled into attributes at import (settle_opset_semantics below).
+constexpr std::array<OpKind, 9> kSharedWithMainList = {
+    OpKind::kAdd,  OpKind::kSub,  OpKind::kMul,       OpKind::kDiv,    OpKind::kConcat,
+    OpKind::kRelu, OpKind::kTanh, OpKind::kHardSwish, OpKind::kSoftmax};
 
 bool is_legacy_broadcast_op(OpKind op) {
   switch (op) {
@@ -183,11 +183,13 @@ void settle_opset_semantics(int64_t opset, Node& node) {
         node.attrs.erase("max");
       }
       break;
-    case OpKind::kOnnxSoftmax:
+    case OpKind::kSoftmax:
     case OpKind::kLogSoftmax:
     case OpKind::kHardmax:
       // Before opset 13 the input is read as 2-D, [outer, inner] split at `axis` (default 1);
-      // from 13 the op runs along the one axis `axis` (default -1).
+      // from 13 the op runs along the one axis `axis` (default -1). `beta` is TFLite's: ONNX
+      // has none, so one on an ONNX node means nothing.
+      node.attrs.erase("beta");
       if (!node.attrs.has("axis")) node.attrs.set("axis", int64_t{opset >= 13 ? -1 : 1});
       node.attrs.set("coerce_2d", int64_t{opset < 13 ? 1 : 0});
       break;

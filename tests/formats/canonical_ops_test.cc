@@ -1,0 +1,105 @@
+// One concept, one IR op: the TFLite builtin and the ONNX op of a concept import to the same
+// OpKind, and what differs between the formats arrives as attributes (docs/ops.md), so that
+// kernels and passes never ask which file a node came from.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "formats/onnx/onnx_importer.h"
+#include "formats/onnx/onnx_model_builder.h"
+#include "formats/tflite/tflite_importer.h"
+#include "support/tflite_builder.h"
+
+namespace outpost {
+namespace {
+
+using testing::add_input;
+using testing::add_node;
+using testing::add_output;
+using testing::build_tflite;
+using testing::onnx_model;
+using testing::serialize;
+using testing::TfModelSpec;
+
+// TFLite builtin codes and options tables (the schema's BuiltinOperator / BuiltinOptions).
+constexpr int32_t kTfliteSoftmax = 25;
+constexpr uint8_t kSoftmaxOptions = 9;
+
+// The one node of a single-operator model (it lives as long as `graph`), or a failure naming
+// why there is none.
+const Node* only_node(const Result<Graph>& graph) {
+  EXPECT_TRUE(graph.is_ok()) << graph.status().message();
+  if (!graph.is_ok()) return nullptr;
+  EXPECT_EQ(graph->nodes.size(), 1u);
+  return graph->nodes.size() == 1 ? &graph->nodes[0] : nullptr;
+}
+
+Result<Graph> import_tflite_spec(const TfModelSpec& spec) {
+  auto bytes = std::make_shared<std::vector<uint8_t>>(build_tflite(spec));
+  return import_tflite(bytes->data(), bytes->size(), bytes, "canonical.tflite");
+}
+
+// A float32 model [1, 4] -> op -> [1, 4] with one options table.
+TfModelSpec unary_tflite(int32_t code, uint8_t options_type,
+                         std::vector<testing::TfOptionField> options) {
+  TfModelSpec spec;
+  spec.tensors = {{{1, 4}, 0, 0, "x"}, {{1, 4}, 0, 0, "y"}};
+  spec.operators = {{code, "", {0}, {1}, options_type, std::move(options), {}}};
+  spec.inputs = {0};
+  spec.outputs = {1};
+  return spec;
+}
+
+Result<Graph> import_onnx_model(const onnx::ModelProto& m) {
+  const std::vector<uint8_t> bytes = serialize(m);
+  return import_onnx(bytes.data(), bytes.size(), "canonical.onnx");
+}
+
+TEST(CanonicalOps, SoftmaxIsOneOp) {
+  // TFLite: the last axis, scaled by beta (options field 0).
+  const float beta = 0.5f;
+  int32_t beta_bits;
+  std::memcpy(&beta_bits, &beta, sizeof beta);
+  const auto tf_graph =
+      import_tflite_spec(unary_tflite(kTfliteSoftmax, kSoftmaxOptions, {{0, 4, beta_bits}}));
+  const Node* tf = only_node(tf_graph);
+  ASSERT_NE(tf, nullptr);
+  EXPECT_EQ(tf->op, OpKind::kSoftmax);
+  EXPECT_EQ(tf->attrs.get_int("axis", -1), -1);
+  EXPECT_FLOAT_EQ(tf->attrs.get_float("beta", 1.0f), 0.5f);
+  EXPECT_EQ(tf->attrs.get_int("coerce_2d", 0), 0);
+
+  // ONNX before opset 13: the 2-D form, axis 1 by default; from 13: the one axis, -1 by default.
+  for (int64_t opset : {11, 13}) {
+    auto m = onnx_model(opset);
+    add_input(m, "x", {1, 4});
+    add_node(m, "Softmax", {"x"}, {"y"});
+    add_output(m, "y");
+    auto graph = import_onnx_model(m);
+    const Node* on = only_node(graph);
+    ASSERT_NE(on, nullptr);
+    EXPECT_EQ(on->op, OpKind::kSoftmax) << "opset " << opset;
+    EXPECT_EQ(on->attrs.get_int("axis", 0), opset < 13 ? 1 : -1) << "opset " << opset;
+    EXPECT_EQ(on->attrs.get_int("coerce_2d", 0), opset < 13 ? 1 : 0) << "opset " << opset;
+    EXPECT_FLOAT_EQ(on->attrs.get_float("beta", 1.0f), 1.0f) << "opset " << opset;
+  }
+}
+
+TEST(CanonicalOps, AnOnnxSoftmaxCannotSmuggleInABeta) {
+  // ONNX's Softmax has no beta: an attribute of that name on an ONNX node means nothing.
+  auto m = onnx_model(13);
+  add_input(m, "x", {1, 4});
+  auto* node = add_node(m, "Softmax", {"x"}, {"y"});
+  auto* a = node->add_attribute();
+  a->set_name("beta");
+  a->set_type(onnx::AttributeProto::FLOAT);
+  a->set_f(3.0f);
+  add_output(m, "y");
+  auto graph = import_onnx_model(m);
+  const Node* on = only_node(graph);
+  ASSERT_NE(on, nullptr);
+  EXPECT_FALSE(on->attrs.has("beta"));
+}
+
+}  // namespace
+}  // namespace outpost
