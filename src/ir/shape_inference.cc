@@ -176,33 +176,6 @@ Status infer_depth_to_space(const Node& n, Graph& g) {
   return Status::ok();
 }
 
-Status infer_reshape(const Node& n, Graph& g) {
-  std::vector<int64_t> target;
-  if (n.inputs.size() > 1 && n.inputs[1] != kNoValue) {
-    OUTPOST_ASSIGN_OR_RETURN(target, const_ints(g, n, 1));
-  } else {
-    target = n.attrs.get_ints("new_shape");
-  }
-  auto total = in(g, n, 0).shape.num_elements();
-  if (!total) return fail(g, n, "input shape is not known");
-  int64_t known = 1;
-  int unknown = -1;
-  for (size_t k = 0; k < target.size(); ++k) {
-    if (target[k] == -1 && unknown < 0) unknown = static_cast<int>(k);
-    else if (target[k] < 0) return fail(g, n, "new shape has an invalid dimension");
-    else known *= target[k];
-  }
-  if (unknown >= 0) {
-    if (known == 0 || *total % known != 0) return fail(g, n, "cannot infer -1 in the new shape");
-    target[static_cast<size_t>(unknown)] = *total / known;
-    known = *total;
-  }
-  if (known != *total)
-    return fail(g, n, "cannot reshape " + in(g, n, 0).shape.to_string() + " to " + Shape(target).to_string());
-  out(g, n).shape = Shape(target);
-  return Status::ok();
-}
-
 Status infer_resize_bilinear(const Node& n, Graph& g) {
   OUTPOST_RETURN_IF_ERROR(require_rank(g, n, 0, 4));
   OUTPOST_ASSIGN_OR_RETURN(auto size, const_ints(g, n, 1));

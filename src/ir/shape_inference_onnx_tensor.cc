@@ -114,10 +114,25 @@ Status infer_softmax(const Node& n, Graph& g) {
   return Status::ok();
 }
 
-Status infer_onnx_reshape(const Node& n, Graph& g) {
+namespace {
+
+// The target shape: the constant operand, or the attribute `new_shape` of a node without one.
+Result<std::vector<int64_t>> reshape_target(const Node& n, Graph& g) {
+  if (present(n, 1)) return const_shape(g, n, 1);
+  if (!n.attrs.has("new_shape")) return fail(g, n, "has neither a shape operand nor new_shape");
+  std::vector<int64_t> dims = n.attrs.get_ints("new_shape");
+  if (dims.size() > kMaxShapeOperandRank)
+    return fail(g, n, "new_shape has rank " + std::to_string(dims.size()) + "; at most " +
+                          std::to_string(kMaxShapeOperandRank) + " is supported");
+  return dims;
+}
+
+}  // namespace
+
+Status infer_reshape(const Node& n, Graph& g) {
   const Shape& x = in(g, n, 0).shape;
   if (use_declared(g, n, 1)) return check_same_count(g, n);
-  OUTPOST_ASSIGN_OR_RETURN(std::vector<int64_t> dims, const_shape(g, n, 1));
+  OUTPOST_ASSIGN_OR_RETURN(std::vector<int64_t> dims, reshape_target(n, g));
   const bool allow_zero = n.attrs.get_int("allowzero", 0) != 0;
   int unknown = -1;
   int64_t known = 1;
@@ -148,7 +163,9 @@ Status infer_onnx_reshape(const Node& n, Graph& g) {
   } else if (known != total) {
     return fail(g, n, "cannot reshape " + x.to_string() + " to " + Shape(dims).to_string());
   }
-  set_out(g, n, Shape(dims), in(g, n, 0).dtype);
+  // The shape only: a declared dtype that differs is the kernel's to refuse, not ours to
+  // overwrite; an undeclared one is the input's (the folding pass's rule).
+  out(g, n).shape = Shape(dims);
   return Status::ok();
 }
 

@@ -22,6 +22,7 @@ using testing::serialize;
 using testing::TfModelSpec;
 
 // TFLite builtin codes and options tables (the schema's BuiltinOperator / BuiltinOptions).
+constexpr int32_t kTfliteReshape = 22;
 constexpr int32_t kTfliteSoftmax = 25;
 constexpr uint8_t kSoftmaxOptions = 9;
 
@@ -83,6 +84,34 @@ TEST(CanonicalOps, SoftmaxIsOneOp) {
     EXPECT_EQ(on->attrs.get_int("coerce_2d", 0), opset < 13 ? 1 : 0) << "opset " << opset;
     EXPECT_FLOAT_EQ(on->attrs.get_float("beta", 1.0f), 1.0f) << "opset " << opset;
   }
+}
+
+TEST(CanonicalOps, ReshapeIsOneOp) {
+  // TFLite: x [1, 4] and a constant int32 shape [2, 2]; a 0 there would be a zero-sized
+  // dimension (allowzero). ONNX: an int64 shape; a 0 copies (allowzero 0, its default).
+  TfModelSpec spec;
+  spec.tensors = {{{1, 4}, 0, 0, "x"}, {{2}, 2, 1, "shape"}, {{2, 2}, 0, 0, "y"}};
+  spec.buffers = {testing::bytes_of(std::vector<int32_t>{2, 2})};
+  spec.operators = {{kTfliteReshape, "", {0, 1}, {2}}};
+  spec.inputs = {0};
+  spec.outputs = {2};
+  const auto tf_graph = import_tflite_spec(spec);
+  const Node* tf = only_node(tf_graph);
+  ASSERT_NE(tf, nullptr);
+  EXPECT_EQ(tf->op, OpKind::kReshape);
+  EXPECT_EQ(tf->attrs.get_int("allowzero", 0), 1);
+
+  auto m = onnx_model(13);
+  add_input(m, "x", {1, 4});
+  testing::add_int64_initializer(m, "shape", {2}, {2, 2});
+  add_node(m, "Reshape", {"x", "shape"}, {"y"});
+  add_output(m, "y");
+  const auto onnx_graph = import_onnx_model(m);
+  const Node* on = only_node(onnx_graph);
+  ASSERT_NE(on, nullptr);
+  EXPECT_EQ(on->op, OpKind::kReshape);
+  EXPECT_EQ(on->attrs.get_int("allowzero", 0), 0);
+  EXPECT_FALSE(on->attrs.has("new_shape"));
 }
 
 TEST(CanonicalOps, AnOnnxSoftmaxCannotSmuggleInABeta) {

@@ -1,4 +1,4 @@
-// ONNX ops that only relabel a shape (OnnxReshape, Flatten, Squeeze, Unsqueeze, Identity,
+// ONNX ops that only relabel a shape (Flatten, Squeeze, Unsqueeze, Identity,
 // inference-mode Dropout) and ops that generate data from shapes or attributes (Shape, Size,
 // ConstantOfShape, Range, EyeLike).
 #include <cstring>

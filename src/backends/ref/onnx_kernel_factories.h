@@ -17,7 +17,7 @@ Result<std::unique_ptr<Kernel>> make_onnx_binary(const Node& node, const Graph& 
 Result<std::unique_ptr<Kernel>> make_onnx_reduce(const Node& node, const Graph& graph);
 // onnx_softmax.cc: Softmax over any axis, LogSoftmax, Hardmax.
 Result<std::unique_ptr<Kernel>> make_onnx_softmax(const Node& node, const Graph& graph);
-// onnx_copy.cc: ops that only relabel the shape (OnnxReshape, Flatten, Squeeze, Unsqueeze,
+// onnx_copy.cc: ops that only relabel the shape (Flatten, Squeeze, Unsqueeze,
 // Identity, Dropout), Shape, Size, ConstantOfShape, Range, EyeLike.
 Result<std::unique_ptr<Kernel>> make_onnx_copy(const Node& node, const Graph& graph);
 Result<std::unique_ptr<Kernel>> make_onnx_generator(const Node& node, const Graph& graph);

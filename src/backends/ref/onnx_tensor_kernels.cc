@@ -58,7 +58,7 @@ void register_onnx_tensor_kernels(KernelRegistry& r) {
     r.add(op, make_onnx_reduce);
   for (OpKind op : {OpKind::kSoftmax, OpKind::kLogSoftmax, OpKind::kHardmax})
     r.add(op, make_onnx_softmax);
-  for (OpKind op : {OpKind::kOnnxReshape, OpKind::kFlatten, OpKind::kSqueeze, OpKind::kUnsqueeze,
+  for (OpKind op : {OpKind::kFlatten, OpKind::kSqueeze, OpKind::kUnsqueeze,
                     OpKind::kIdentity, OpKind::kDropout})
     r.add(op, make_onnx_copy);
   for (OpKind op :

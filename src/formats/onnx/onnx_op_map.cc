@@ -13,19 +13,18 @@ namespace outpost {
 namespace {
 
 // ONNX ops whose IR op has another name (the IR op of the ONNX name has other semantics).
-constexpr std::array<std::pair<const char*, OpKind>, 5> kRenamed = {{
+constexpr std::array<std::pair<const char*, OpKind>, 4> kRenamed = {{
     {"Sigmoid", OpKind::kLogistic},
     {"Mean", OpKind::kElementwiseMean},           // IR Mean is TFLite's reduction
-    {"Reshape", OpKind::kOnnxReshape},            // 0 copies a dimension
     {"Pad", OpKind::kOnnxPad},                    // modes, pad value, negative pads
     {"DepthToSpace", OpKind::kOnnxDepthToSpace},  // NCHW, DCR/CRD
 }};
 
 // Ops of the main list that ONNX ops of the same name map to: the same concept, whatever differs
 // between the formats settled into attributes at import (settle_opset_semantics below).
-constexpr std::array<OpKind, 9> kSharedWithMainList = {
-    OpKind::kAdd,  OpKind::kSub,  OpKind::kMul,       OpKind::kDiv,    OpKind::kConcat,
-    OpKind::kRelu, OpKind::kTanh, OpKind::kHardSwish, OpKind::kSoftmax};
+constexpr std::array<OpKind, 10> kSharedWithMainList = {
+    OpKind::kAdd,       OpKind::kSub,     OpKind::kMul,    OpKind::kDiv,  OpKind::kConcat,
+    OpKind::kRelu,      OpKind::kTanh,    OpKind::kHardSwish, OpKind::kSoftmax, OpKind::kReshape};
 
 bool is_legacy_broadcast_op(OpKind op) {
   switch (op) {
@@ -192,6 +191,11 @@ void settle_opset_semantics(int64_t opset, Node& node) {
       node.attrs.erase("beta");
       if (!node.attrs.has("axis")) node.attrs.set("axis", int64_t{opset >= 13 ? -1 : 1});
       node.attrs.set("coerce_2d", int64_t{opset < 13 ? 1 : 0});
+      break;
+    case OpKind::kReshape:
+      // The shape is always the operand (the attribute form left before opset 5); `new_shape`
+      // is TFLite's.
+      node.attrs.erase("new_shape");
       break;
     case OpKind::kResize:
       // Resize before opset 11 is Upsample-9's op: inputs (x, scales), asymmetric coordinates.

@@ -182,6 +182,7 @@ Status translate_operator(const Operator& op, int32_t code, const std::string& c
     case kPad: node.op = OpKind::kPad; return Status::ok();
     case kReshape: {
       node.op = OpKind::kReshape;
+      a.set("allowzero", int64_t{1});  // TFLite's 0 is a zero-sized dimension, never a copy
       if (o && o->ints_at(0)) {
         std::vector<int64_t> shape(o->ints_at(0)->begin(), o->ints_at(0)->end());
         a.set("new_shape", shape);

@@ -186,7 +186,8 @@ class ChannelsLastPass {
   // are rewritten when the first one's turn comes.
   bool rewrite_channel_shuffle(std::vector<Node>& nodes, size_t i, std::vector<bool>& done) {
     Node& split = nodes[i];
-    if (split.op != OpKind::kOnnxReshape || !channels_last(split.inputs[0])) return false;
+    if (split.op != OpKind::kReshape || split.inputs.size() < 2 || !channels_last(split.inputs[0]))
+      return false;
     // Copies: adding constants below may move the values.
     const Shape x = g_.value(split.inputs[0]).shape;  // [N, H, W, C]
     const Shape s = g_.value(split.outputs[0]).shape;
@@ -197,7 +198,7 @@ class ChannelsLastPass {
         t->attrs.get_ints("perm") != std::vector<int64_t>{0, 2, 1, 3, 4})
       return false;
     const Node* merge = sole_reader(nodes, t->outputs[0]);
-    if (merge == nullptr || merge->op != OpKind::kOnnxReshape ||
+    if (merge == nullptr || merge->op != OpKind::kReshape || merge->inputs.size() < 2 ||
         stored_channels_last(g_.value(merge->outputs[0]).shape) != x)
       return false;
     if (is_graph_output_.count(merge->outputs[0])) return false;

@@ -32,6 +32,22 @@ TEST(Reshape, ShapeFromConstantInput) {
   EXPECT_EQ(std::vector<int32_t>(y, y + 4), (std::vector<int32_t>{7, 8, 9, 10}));
 }
 
+TEST(Reshape, AZeroCopiesTheInputsDimensionUnlessAllowzero) {
+  // ONNX's rule by default: [2, 0, -1] on [2, 3, 4] keeps the 3. With allowzero (TFLite's
+  // meaning), a 0 is a zero-sized dimension, and [2, 3, 4] cannot become [2, 0, ...].
+  Attributes copy;
+  copy.set("new_shape", std::vector<int64_t>{2, 0, -1});
+  std::vector<float> x(24, 1.0f);
+  auto r = run_op(OpKind::kReshape, copy, {{make_tensor({2, 3, 4}, x)}}, {{}});
+  ASSERT_TRUE(r.is_ok()) << r.status().message();
+  EXPECT_EQ(r.value()[0].shape(), Shape({2, 3, 4}));
+  Attributes literal = copy;
+  literal.set("allowzero", int64_t{1});
+  auto refused = run_op(OpKind::kReshape, literal, {{make_tensor({2, 3, 4}, x)}}, {{}});
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kShapeMismatch) << refused.status().message();
+}
+
 TEST(Reshape, Uint8WithEqualParameters) {
   QuantParams q{{0.5f}, {10}, 0};
   Attributes a;
