@@ -212,19 +212,6 @@ Status infer_resize_bilinear(const Node& n, Graph& g) {
   return Status::ok();
 }
 
-Status infer_pad(const Node& n, Graph& g) {
-  OUTPOST_ASSIGN_OR_RETURN(auto pads, const_ints(g, n, 1));
-  const Shape& x = in(g, n, 0).shape;
-  if (pads.size() != 2 * x.rank()) return fail(g, n, "paddings must have shape [rank, 2]");
-  std::vector<int64_t> dims = x.dims();
-  for (size_t k = 0; k < dims.size(); ++k) {
-    if (pads[2 * k] < 0 || pads[2 * k + 1] < 0) return fail(g, n, "negative padding is not supported");
-    dims[k] += pads[2 * k] + pads[2 * k + 1];
-  }
-  out(g, n).shape = Shape(dims);
-  return Status::ok();
-}
-
 Status infer_mean(const Node& n, Graph& g) {
   OUTPOST_ASSIGN_OR_RETURN(auto axes, const_ints(g, n, 1));
   const Shape& x = in(g, n, 0).shape;

@@ -231,7 +231,7 @@ Status infer_onnx_tile(const Node& n, Graph& g) {
   return Status::ok();
 }
 
-Status infer_onnx_pad(const Node& n, Graph& g) {
+Status infer_pad(const Node& n, Graph& g) {
   const Shape& x = in(g, n, 0).shape;
   std::vector<int64_t> pads;
   if (use_declared(g, n, 1)) {

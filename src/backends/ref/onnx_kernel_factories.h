@@ -25,7 +25,7 @@ Result<std::unique_ptr<Kernel>> make_onnx_generator(const Node& node, const Grap
 Result<std::unique_ptr<Kernel>> make_onnx_cast(const Node& node, const Graph& graph);
 // onnx_transpose.cc: Transpose, OnnxDepthToSpace, SpaceToDepth.
 Result<std::unique_ptr<Kernel>> make_onnx_transpose(const Node& node, const Graph& graph);
-// onnx_slice.cc: Slice, Split, Expand, Tile, OnnxPad.
+// onnx_slice.cc: Slice, Split, Expand, Tile, Pad (what pad.cc declines).
 Result<std::unique_ptr<Kernel>> make_onnx_slice(const Node& node, const Graph& graph);
 // onnx_gather.cc: Gather, GatherElements, GatherND, ScatterElements, ScatterND, OneHot.
 Result<std::unique_ptr<Kernel>> make_onnx_gather(const Node& node, const Graph& graph);

@@ -68,8 +68,7 @@ void register_onnx_tensor_kernels(KernelRegistry& r) {
   r.add(OpKind::kCastLike, make_onnx_cast);
   for (OpKind op : {OpKind::kTranspose, OpKind::kOnnxDepthToSpace, OpKind::kSpaceToDepth})
     r.add(op, make_onnx_transpose);
-  for (OpKind op :
-       {OpKind::kSlice, OpKind::kSplit, OpKind::kExpand, OpKind::kTile, OpKind::kOnnxPad})
+  for (OpKind op : {OpKind::kSlice, OpKind::kSplit, OpKind::kExpand, OpKind::kTile, OpKind::kPad})
     r.add(op, make_onnx_slice);
   for (OpKind op : {OpKind::kGather, OpKind::kGatherElements, OpKind::kGatherND,
                     OpKind::kScatterElements, OpKind::kScatterND, OpKind::kOneHot})
