@@ -212,26 +212,6 @@ Status infer_resize_bilinear(const Node& n, Graph& g) {
   return Status::ok();
 }
 
-Status infer_mean(const Node& n, Graph& g) {
-  OUTPOST_ASSIGN_OR_RETURN(auto axes, const_ints(g, n, 1));
-  const Shape& x = in(g, n, 0).shape;
-  const int64_t rank = static_cast<int64_t>(x.rank());
-  std::vector<bool> reduced(x.rank(), false);
-  for (int64_t a : axes) {
-    if (a < 0) a += rank;
-    if (a < 0 || a >= rank) return fail(g, n, "axis out of range");
-    reduced[static_cast<size_t>(a)] = true;
-  }
-  const bool keep = n.attrs.get_int("keep_dims", 0) != 0;
-  std::vector<int64_t> dims;
-  for (size_t k = 0; k < x.rank(); ++k) {
-    if (!reduced[k]) dims.push_back(x[k]);
-    else if (keep) dims.push_back(1);
-  }
-  out(g, n).shape = Shape(dims);
-  return Status::ok();
-}
-
 Status infer_softmax(const Node& n, Graph& g) {
   if (in(g, n, 0).shape.rank() < 1) return fail(g, n, "softmax needs rank >= 1");
   return infer_same_as_input(n, g);

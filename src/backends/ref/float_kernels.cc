@@ -26,7 +26,7 @@ void register_float_kernels(KernelRegistry& registry) {
   registry.add(OpKind::kResizeBilinear, make_resize_bilinear_float);
   registry.add(OpKind::kPad, make_pad_float);
   registry.add(OpKind::kPad, make_pad_quantized_bytes);
-  registry.add(OpKind::kMean, make_mean_float);
+  registry.add(OpKind::kReduceMean, make_mean_float);
   registry.add(OpKind::kSoftmax, make_softmax_float);
   registry.add(OpKind::kDetectionPostProcess, make_detection_postprocess);
 }

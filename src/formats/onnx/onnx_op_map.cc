@@ -15,7 +15,7 @@ namespace {
 // ONNX ops whose IR op has another name (the IR op of the ONNX name has other semantics).
 constexpr std::array<std::pair<const char*, OpKind>, 5> kRenamed = {{
     {"Sigmoid", OpKind::kLogistic},
-    {"Mean", OpKind::kElementwiseMean},           // IR Mean is TFLite's reduction
+    {"Mean", OpKind::kElementwiseMean},           // elementwise; ReduceMean reduces
     {"Reshape", OpKind::kOnnxReshape},            // 0 copies a dimension
     {"Softmax", OpKind::kOnnxSoftmax},            // axis, and the 2-D coercion before opset 13
     {"DepthToSpace", OpKind::kOnnxDepthToSpace},  // NCHW, DCR/CRD

@@ -9,13 +9,14 @@ namespace outpost::tflite {
 namespace {
 
 // The values of input `i`, an int32/int64 tensor that must be a constant for the IR op to take
-// it in its own form.
+// it in its own form. A tensor of no elements has no data to read (TFLite stores no buffer).
 Result<std::vector<int64_t>> constant_operand(const Graph& g, const Node& n, size_t i,
                                               const std::string& what, const std::string& where) {
   const Value& v = g.value(n.inputs[i]);
   if (v.dtype != DType::kInt32 && v.dtype != DType::kInt64)
     return invalid_model(where + ": " + what + " must be int32 or int64, is " +
                          dtype_name(v.dtype));
+  if (v.shape.num_elements() == 0) return std::vector<int64_t>{};
   if (!v.is_constant())
     return unsupported(where + ": " + what +
                        " computed at run time is not supported (only a constant tensor)");
@@ -63,12 +64,36 @@ Status settle_pad(Graph& g, Node& n, const std::string& where) {
   return Status::ok();
 }
 
+// MEAN's axes tensor -> ReduceMean's attribute `axes`. TFLite ignores a repeated axis; the IR
+// op does not allow one, so only its first mention is kept. Shape inference judges the range.
+Status settle_mean(Graph& g, Node& n, const std::string& where) {
+  if (!has_inputs(n, 2))
+    return invalid_model(where + ": MEAN takes two inputs, the tensor and the axes");
+  OUTPOST_ASSIGN_OR_RETURN(std::vector<int64_t> listed, constant_operand(g, n, 1, "axes", where));
+  const auto rank = static_cast<int64_t>(g.value(n.inputs[0]).shape.rank());
+  std::vector<int64_t> axes;
+  std::vector<bool> seen(static_cast<size_t>(rank), false);
+  for (int64_t a : listed) {
+    const int64_t k = a < 0 ? a + rank : a;
+    if (k >= 0 && k < rank) {
+      if (seen[static_cast<size_t>(k)]) continue;
+      seen[static_cast<size_t>(k)] = true;
+    }
+    axes.push_back(a);
+  }
+  n.attrs.set("axes", axes);
+  n.inputs.resize(1);
+  return Status::ok();
+}
+
 }  // namespace
 
 Status settle_operands(Graph& graph, Node& node, const std::string& where) {
   switch (node.op) {
     case OpKind::kPad:
       return settle_pad(graph, node, where);
+    case OpKind::kReduceMean:
+      return settle_mean(graph, node, where);
     default:
       return Status::ok();
   }

@@ -194,8 +194,11 @@ Status translate_operator(const Operator& op, int32_t code, const std::string& c
       a.set("half_pixel_centers", int64_t{i8(3, 0)});
       return Status::ok();
     case kMean:
-      node.op = OpKind::kMean;
-      a.set("keep_dims", int64_t{i8(0, 0)});
+      // The axes tensor becomes the attribute `axes` once the inputs are known
+      // (tflite_operands.cc); an empty one reduces nothing, where ONNX's reduces everything.
+      node.op = OpKind::kReduceMean;
+      a.set("keepdims", int64_t{i8(0, 0)});
+      a.set("noop_with_empty_axes", int64_t{1});
       return Status::ok();
     case kSoftmax:
       node.op = OpKind::kSoftmax;
