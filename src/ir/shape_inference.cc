@@ -167,15 +167,6 @@ Status infer_concat(const Node& n, Graph& g) {
   return Status::ok();
 }
 
-Status infer_depth_to_space(const Node& n, Graph& g) {
-  OUTPOST_RETURN_IF_ERROR(require_rank(g, n, 0, 4));
-  const Shape& x = in(g, n, 0).shape;
-  const int64_t b = n.attrs.get_int("block_size", 0);
-  if (b <= 0 || x[3] % (b * b) != 0) return fail(g, n, "channels " + std::to_string(x[3]) + " not divisible by block_size^2");
-  out(g, n).shape = Shape{x[0], x[1] * b, x[2] * b, x[3] / (b * b)};
-  return Status::ok();
-}
-
 Status infer_reshape(const Node& n, Graph& g) {
   std::vector<int64_t> target;
   if (n.inputs.size() > 1 && n.inputs[1] != kNoValue) {

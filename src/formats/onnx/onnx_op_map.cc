@@ -13,12 +13,11 @@ namespace outpost {
 namespace {
 
 // ONNX ops whose IR op has another name (the IR op of the ONNX name has other semantics).
-constexpr std::array<std::pair<const char*, OpKind>, 5> kRenamed = {{
+constexpr std::array<std::pair<const char*, OpKind>, 4> kRenamed = {{
     {"Sigmoid", OpKind::kLogistic},
-    {"Mean", OpKind::kElementwiseMean},           // elementwise; ReduceMean reduces
-    {"Reshape", OpKind::kOnnxReshape},            // 0 copies a dimension
-    {"Softmax", OpKind::kOnnxSoftmax},            // axis, and the 2-D coercion before opset 13
-    {"DepthToSpace", OpKind::kOnnxDepthToSpace},  // NCHW, DCR/CRD
+    {"Mean", OpKind::kElementwiseMean},  // elementwise; ReduceMean reduces
+    {"Reshape", OpKind::kOnnxReshape},   // 0 copies a dimension
+    {"Softmax", OpKind::kOnnxSoftmax},   // axis, and the 2-D coercion before opset 13
 }};
 
 // Ops of the main (TFLite-semantics) list that ONNX ops of the same name map to unchanged.
