@@ -1,7 +1,7 @@
 // The channels-last convention of the layout pass (ir/passes/channels_last.h): a layout-sensitive
-// node (Conv, MaxPool, GlobalAveragePool) with the attribute `channels_last` = 1 reads and
-// writes 4-D values whose shapes, and memory, are [N, H, W, C]. Its kernels compute its geometry
-// from the NCHW view.
+// node (Conv, MaxPool, GlobalAveragePool; DepthToSpace, which TFLite's importer makes so) with
+// the attribute `channels_last` = 1 reads and writes 4-D values whose shapes, and memory, are
+// [N, H, W, C]. Its kernels compute its geometry from the NCHW view.
 #pragma once
 
 #include "ir/graph.h"

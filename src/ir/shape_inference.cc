@@ -167,54 +167,12 @@ Status infer_concat(const Node& n, Graph& g) {
   return Status::ok();
 }
 
-Status infer_depth_to_space(const Node& n, Graph& g) {
-  OUTPOST_RETURN_IF_ERROR(require_rank(g, n, 0, 4));
-  const Shape& x = in(g, n, 0).shape;
-  const int64_t b = n.attrs.get_int("block_size", 0);
-  if (b <= 0 || x[3] % (b * b) != 0) return fail(g, n, "channels " + std::to_string(x[3]) + " not divisible by block_size^2");
-  out(g, n).shape = Shape{x[0], x[1] * b, x[2] * b, x[3] / (b * b)};
-  return Status::ok();
-}
-
 Status infer_resize_bilinear(const Node& n, Graph& g) {
   OUTPOST_RETURN_IF_ERROR(require_rank(g, n, 0, 4));
   OUTPOST_ASSIGN_OR_RETURN(auto size, const_ints(g, n, 1));
   if (size.size() != 2 || size[0] <= 0 || size[1] <= 0) return fail(g, n, "size must hold two positive values");
   const Shape& x = in(g, n, 0).shape;
   out(g, n).shape = Shape{x[0], size[0], size[1], x[3]};
-  return Status::ok();
-}
-
-Status infer_pad(const Node& n, Graph& g) {
-  OUTPOST_ASSIGN_OR_RETURN(auto pads, const_ints(g, n, 1));
-  const Shape& x = in(g, n, 0).shape;
-  if (pads.size() != 2 * x.rank()) return fail(g, n, "paddings must have shape [rank, 2]");
-  std::vector<int64_t> dims = x.dims();
-  for (size_t k = 0; k < dims.size(); ++k) {
-    if (pads[2 * k] < 0 || pads[2 * k + 1] < 0) return fail(g, n, "negative padding is not supported");
-    dims[k] += pads[2 * k] + pads[2 * k + 1];
-  }
-  out(g, n).shape = Shape(dims);
-  return Status::ok();
-}
-
-Status infer_mean(const Node& n, Graph& g) {
-  OUTPOST_ASSIGN_OR_RETURN(auto axes, const_ints(g, n, 1));
-  const Shape& x = in(g, n, 0).shape;
-  const int64_t rank = static_cast<int64_t>(x.rank());
-  std::vector<bool> reduced(x.rank(), false);
-  for (int64_t a : axes) {
-    if (a < 0) a += rank;
-    if (a < 0 || a >= rank) return fail(g, n, "axis out of range");
-    reduced[static_cast<size_t>(a)] = true;
-  }
-  const bool keep = n.attrs.get_int("keep_dims", 0) != 0;
-  std::vector<int64_t> dims;
-  for (size_t k = 0; k < x.rank(); ++k) {
-    if (!reduced[k]) dims.push_back(x[k]);
-    else if (keep) dims.push_back(1);
-  }
-  out(g, n).shape = Shape(dims);
   return Status::ok();
 }
 

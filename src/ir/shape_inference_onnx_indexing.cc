@@ -1,6 +1,7 @@
 // Shape (and dtype) inference of the ONNX indexing and data-movement ops of
 // op_list_onnx_tensor.inc: Split, Slice, Gather*, Scatter*, Expand, Tile, Pad, DepthToSpace,
 // SpaceToDepth, CumSum, TopK, OneHot, Trilu, NonZero.
+#include "ir/channels_last.h"
 #include "ir/shape_inference_onnx_util.h"
 
 namespace outpost {
@@ -231,7 +232,7 @@ Status infer_onnx_tile(const Node& n, Graph& g) {
   return Status::ok();
 }
 
-Status infer_onnx_pad(const Node& n, Graph& g) {
+Status infer_pad(const Node& n, Graph& g) {
   const Shape& x = in(g, n, 0).shape;
   std::vector<int64_t> pads;
   if (use_declared(g, n, 1)) {
@@ -272,19 +273,26 @@ Status infer_onnx_pad(const Node& n, Graph& g) {
       return fail(g, n, "edge padding of an empty axis");
   }
   OUTPOST_RETURN_IF_ERROR(check_total(g, n, dims));
-  set_out(g, n, Shape(dims), in(g, n, 0).dtype);
+  // The shape only (as every op both formats share): a declared dtype that differs is the
+  // kernel's to refuse, not ours to overwrite; an undeclared one is the input's.
+  out(g, n).shape = Shape(dims);
   return Status::ok();
 }
 
-Status infer_onnx_depth_to_space(const Node& n, Graph& g) {
-  const Shape& x = in(g, n, 0).shape;
+// NCHW, or NHWC when the node is channels-last (as TFLite's DEPTH_TO_SPACE imports): the
+// geometry is that of the NCHW view (ir/channels_last.h).
+Status infer_depth_to_space(const Node& n, Graph& g) {
+  const bool nhwc = is_channels_last(n);
+  if (in(g, n, 0).shape.rank() != 4)
+    return fail(g, n, std::string("input must be ") + (nhwc ? "NHWC" : "NCHW") + " (rank 4)");
+  const Shape x = logical_nchw(in(g, n, 0).shape, n);
   const int64_t b = n.attrs.get_int("blocksize", 0);
-  if (x.rank() != 4) return fail(g, n, "input must be NCHW (rank 4)");
   if (b <= 0 || b > 4096 || x[1] % (b * b) != 0)
     return fail(g, n, "channels " + std::to_string(x[1]) + " are not divisible by blocksize^2");
   const std::string mode = n.attrs.get_string("mode", "DCR");
   if (mode != "DCR" && mode != "CRD") return fail(g, n, "mode must be DCR or CRD");
-  set_out(g, n, Shape{x[0], x[1] / (b * b), x[2] * b, x[3] * b}, in(g, n, 0).dtype);
+  const Shape y{x[0], x[1] / (b * b), x[2] * b, x[3] * b};
+  out(g, n).shape = nhwc ? Shape{y[0], y[2], y[3], y[1]} : y;  // the shape only, as Pad's
   return Status::ok();
 }
 

@@ -84,7 +84,7 @@ int64_t macs_of(const Graph& g, const Node& n) {
 void count_parameters(const Graph& graph, ModelStats& stats) {
   std::set<int> counted;
   for (const Node& node : graph.nodes) {
-    if (node.op == OpKind::kReshape || node.op == OpKind::kPad || node.op == OpKind::kMean ||
+    if (node.op == OpKind::kReshape || node.op == OpKind::kPad || node.op == OpKind::kReduceMean ||
         node.op == OpKind::kResizeBilinear)
       continue;  // shape-like operands, not parameters
     for (int id : node.inputs) {

@@ -640,8 +640,7 @@ std::vector<Attributes> canonical_attributes() {
   Attributes depthwise;
   depthwise.set("group", int64_t{8});
   Attributes block;
-  block.set("block_size", int64_t{2});  // TFLite's name
-  block.set("blocksize", int64_t{2});   // ONNX's
+  block.set("blocksize", int64_t{2});   // DepthToSpace, SpaceToDepth
   block.set("size", int64_t{3});        // LRN
   return {plain, window, depthwise, block};
 }

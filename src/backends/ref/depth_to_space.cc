@@ -1,9 +1,11 @@
-// DepthToSpace (TFLite, DCR order): output[b][h*bs + i][w*bs + j][c] =
-// input[b][h][w][(i*bs + j) * C_out + c]. Layout only, so it copies bytes for any dtype
-// (quantized input and output must share parameters, as TFLite requires).
+// DepthToSpace as TFLite's DEPTH_TO_SPACE has it: channels-last (NHWC), DCR order:
+// output[b][h*bs + i][w*bs + j][c] = input[b][h][w][(i*bs + j) * C_out + c]. Layout only, so it
+// copies bytes for any dtype (quantized input and output must share parameters, as TFLite
+// requires). NCHW nodes are the general kernel's (onnx_transpose.cc).
 #include <cstring>
 
 #include "backends/ref/float_kernel_factories.h"
+#include "ir/channels_last.h"
 
 namespace outpost {
 namespace {
@@ -43,6 +45,9 @@ class DepthToSpaceKernel final : public Kernel {
 }  // namespace
 
 Result<std::unique_ptr<Kernel>> make_depth_to_space(const Node& node, const Graph& graph) {
+  if (!is_channels_last(node)) return not_handled(graph, node, "NCHW (the general kernel's)");
+  const std::string mode = node.attrs.get_string("mode", "DCR");
+  if (mode != "DCR") return not_handled(graph, node, "channels-last mode " + mode);
   const Value& in = input_of(graph, node, 0);
   const Value& out = output_of(graph, node);
   if (in.dtype != out.dtype)
@@ -52,7 +57,7 @@ Result<std::unique_ptr<Kernel>> make_depth_to_space(const Node& node, const Grap
   if (is_quantized_integer(in.dtype) && !same_quant(in.quant, out.quant))
     return not_handled(graph, node, "input and output quantization differ");
   const Shape& x = in.shape;
-  const int64_t block = node.attrs.get_int("block_size", 0);
+  const int64_t block = node.attrs.get_int("blocksize", 0);
   const size_t row_bytes = static_cast<size_t>(out.shape[3]) * dtype_size(in.dtype);
   return std::unique_ptr<Kernel>(
       std::make_unique<DepthToSpaceKernel>(x[0], x[1], x[2], block, row_bytes));

@@ -24,7 +24,8 @@ Result<std::unique_ptr<Kernel>> make_conv2d_float(const Node& node, const Graph&
 Result<std::unique_ptr<Kernel>> make_depthwise_conv2d_float(const Node& node, const Graph& graph);
 Result<std::unique_ptr<Kernel>> make_transpose_conv2d_float(const Node& node, const Graph& graph);
 Result<std::unique_ptr<Kernel>> make_fully_connected_float(const Node& node, const Graph& graph);
-// depth_to_space.cc: any dtype (byte copies; quantized only with equal parameters).
+// depth_to_space.cc: channels-last DCR (TFLite's), any dtype (byte copies; quantized only with
+// equal parameters).
 Result<std::unique_ptr<Kernel>> make_depth_to_space(const Node& node, const Graph& graph);
 // dequantize.cc: float16, uint8, int8, int16 -> float32.
 Result<std::unique_ptr<Kernel>> make_dequantize(const Node& node, const Graph& graph);

@@ -16,7 +16,7 @@ void register_float_kernels(KernelRegistry& registry) {
   registry.add(OpKind::kDepthwiseConv2D, make_depthwise_conv2d_float);
   registry.add(OpKind::kTransposeConv2D, make_transpose_conv2d_float);
   registry.add(OpKind::kFullyConnected, make_fully_connected_float);
-  registry.add(OpKind::kDepthToSpace, make_depth_to_space);
+  registry.add(OpKind::kDepthToSpace, make_depth_to_space, ChannelsLast::kTaken);
   registry.add(OpKind::kDequantize, make_dequantize);
   registry.add(OpKind::kDensify, make_densify);
   for (OpKind op :
@@ -26,7 +26,7 @@ void register_float_kernels(KernelRegistry& registry) {
   registry.add(OpKind::kResizeBilinear, make_resize_bilinear_float);
   registry.add(OpKind::kPad, make_pad_float);
   registry.add(OpKind::kPad, make_pad_quantized_bytes);
-  registry.add(OpKind::kMean, make_mean_float);
+  registry.add(OpKind::kReduceMean, make_mean_float);
   registry.add(OpKind::kSoftmax, make_softmax_float);
   registry.add(OpKind::kDetectionPostProcess, make_detection_postprocess);
 }

@@ -1,9 +1,11 @@
-// Mean over constant axes on float32, keep_dims only shaping the output. The input is walked
-// once in memory order, each element added to its output cell; then each cell is divided by
-// the number of elements reduced into it.
+// ReduceMean over the attribute's axes on float32 (TFLite's MEAN, and ONNX's wherever the axes
+// are an attribute), keepdims only shaping the output. The input is walked once in memory
+// order, each element added to its output cell; then each cell is divided by the number of
+// elements reduced into it.
 #include <array>
 
 #include "backends/ref/float_kernel_factories.h"
+#include "backends/ref/reduced_axes.h"
 
 namespace outpost {
 namespace {
@@ -69,11 +71,8 @@ class MeanKernel final : public Kernel {
 
 Result<std::unique_ptr<Kernel>> make_mean_float(const Node& node, const Graph& graph) {
   OUTPOST_RETURN_IF_ERROR(expect_float32(graph, node, {0}));
-  OUTPOST_ASSIGN_OR_RETURN(std::vector<int64_t> axes, constant_ints(graph, node, 1));
+  OUTPOST_ASSIGN_OR_RETURN(const std::vector<bool> reduced, reduced_axes_mask(node, graph));
   const Shape& x = input_of(graph, node, 0).shape;
-  const int64_t rank = static_cast<int64_t>(x.rank());
-  std::vector<bool> reduced(x.rank(), false);
-  for (int64_t a : axes) reduced[static_cast<size_t>(a < 0 ? a + rank : a)] = true;
 
   struct Dim {
     int64_t size;

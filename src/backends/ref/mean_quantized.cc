@@ -1,6 +1,6 @@
-// Quantized Mean (uint8, int8) over constant axes. TFLite's built-in kernel has two paths and we
-// follow both, since they round differently:
-// - 4-D input, keep_dims, axes {1, 2} (global average pooling): the raw values are summed, the
+// Quantized ReduceMean (uint8, int8) over the attribute's axes, as TFLite's MEAN. TFLite's
+// built-in kernel has two paths and we follow both, since they round differently:
+// - 4-D input, keepdims, axes {1, 2} (global average pooling): the raw values are summed, the
 //   sum is scaled by input_scale / (count * output_scale) (quantized from a float), and a bias
 //   output_zp - round(input_zp * input_scale / output_scale), computed in float, is added;
 // - anything else: the zero-point-corrected sum is scaled by input_scale / output_scale with the
@@ -12,7 +12,7 @@
 
 #include "backends/ref/quantized_common.h"
 #include "backends/ref/quantized_kernel_factories.h"
-#include "ir/constant_ints.h"
+#include "backends/ref/reduced_axes.h"
 
 namespace outpost {
 namespace {
@@ -74,14 +74,6 @@ class MeanQuantized final : public Kernel {
   std::vector<int64_t> index_;
 };
 
-Result<std::vector<int64_t>> constant_axes(const Graph& g, const Node& n) {
-  const Value& a = input_of(g, n, 1);
-  if (!a.is_constant()) return not_handled(g, n, "the axes must be a constant");
-  if (a.dtype != DType::kInt32 && a.dtype != DType::kInt64)
-    return not_handled(g, n, "the axes must be int32 or int64");
-  return constant_ints(a);
-}
-
 }  // namespace
 
 Result<std::unique_ptr<Kernel>> make_mean_quantized(const Node& n, const Graph& g) {
@@ -91,15 +83,9 @@ Result<std::unique_ptr<Kernel>> make_mean_quantized(const Node& n, const Graph& 
   if (y.dtype != x.dtype) return not_handled(g, n, "quantized Mean keeps the input's dtype");
   OUTPOST_ASSIGN_OR_RETURN(auto xq, quant::per_tensor_quant(g, n, x, "input"));
   OUTPOST_ASSIGN_OR_RETURN(auto yq, quant::per_tensor_quant(g, n, y, "output"));
-  OUTPOST_ASSIGN_OR_RETURN(auto axes, constant_axes(g, n));
+  OUTPOST_ASSIGN_OR_RETURN(const std::vector<bool> reduced, reduced_axes_mask(n, g));
 
   const int64_t rank = static_cast<int64_t>(x.shape.rank());
-  std::vector<bool> reduced(x.shape.rank(), false);
-  for (int64_t a : axes) {
-    if (a < 0) a += rank;
-    if (a < 0 || a >= rank) return not_handled(g, n, "axis out of range");
-    reduced[static_cast<size_t>(a)] = true;
-  }
   MeanPlan plan;
   plan.in_dims = x.shape.dims();
   plan.out_stride.assign(x.shape.rank(), 0);
@@ -115,9 +101,10 @@ Result<std::unique_ptr<Kernel>> make_mean_quantized(const Node& n, const Graph& 
   }
   if (plan.count <= 0) return not_handled(g, n, "cannot average over an empty axis");
 
-  const bool keep_dims = n.attrs.get_int("keep_dims", 0) != 0;
-  const bool global_pool = keep_dims && rank == 4 && reduced[1] && reduced[2] && !reduced[0] &&
-                           !reduced[3] && axes.size() == 2;
+  // Exactly axes 1 and 2 (the IR's axes hold no repeats).
+  const bool keep_dims = n.attrs.get_int("keepdims", 1) != 0;
+  const bool global_pool =
+      keep_dims && rank == 4 && reduced[1] && reduced[2] && !reduced[0] && !reduced[3];
   if (global_pool) {
     // All float, in TFLite's order of operations.
     const float count = static_cast<float>(plan.count);

@@ -23,9 +23,9 @@ Result<std::unique_ptr<Kernel>> make_onnx_copy(const Node& node, const Graph& gr
 Result<std::unique_ptr<Kernel>> make_onnx_generator(const Node& node, const Graph& graph);
 // onnx_cast.cc: Cast, CastLike.
 Result<std::unique_ptr<Kernel>> make_onnx_cast(const Node& node, const Graph& graph);
-// onnx_transpose.cc: Transpose, OnnxDepthToSpace, SpaceToDepth.
+// onnx_transpose.cc: Transpose, DepthToSpace (NCHW), SpaceToDepth.
 Result<std::unique_ptr<Kernel>> make_onnx_transpose(const Node& node, const Graph& graph);
-// onnx_slice.cc: Slice, Split, Expand, Tile, OnnxPad.
+// onnx_slice.cc: Slice, Split, Expand, Tile, Pad (what pad.cc declines).
 Result<std::unique_ptr<Kernel>> make_onnx_slice(const Node& node, const Graph& graph);
 // onnx_gather.cc: Gather, GatherElements, GatherND, ScatterElements, ScatterND, OneHot.
 Result<std::unique_ptr<Kernel>> make_onnx_gather(const Node& node, const Graph& graph);

@@ -1,5 +1,6 @@
-// Slice, Split, Expand, Tile and OnnxPad (constant, reflect, edge) as element copies of any
-// dtype: each output element is read from one input position (or is the pad value).
+// Slice, Split, Expand, Tile and Pad (constant, reflect, edge; the general kernel, after
+// pad.cc's) as element copies of any dtype: each output element is read from one input position
+// (or is the pad value).
 #include <algorithm>
 
 #include "backends/ref/onnx_common.h"
@@ -236,6 +237,12 @@ Result<std::unique_ptr<Kernel>> make_pad(const Node& node, const Graph& graph, s
   const DType d = input_of(graph, node, 0).dtype;
   Source src = source_for(x, output_of(graph, node).shape, elem);
   std::vector<int64_t> pads;
+  // Real 0 of quantized data is its zero point, which pad.cc writes; zero bytes would not be.
+  const bool zero_value =
+      node.attrs.get_string("mode", "constant") == "constant" &&
+      (attribute_form(node) ? node.attrs.get_float("value", 0.0f) == 0.0f : !has_input(node, 2));
+  if (zero_value && !input_of(graph, node, 0).quant.empty())
+    return not_handled(graph, node, "quantized data pads with its zero point");
   if (!attribute_form(node) && input_of(graph, node, 1).dtype != DType::kInt64)
     return not_handled(graph, node, "pads must be int64");
   if (!attribute_form(node) && !input_of(graph, node, 1).is_constant()) {
@@ -332,7 +339,7 @@ Result<std::unique_ptr<Kernel>> make_onnx_slice(const Node& node, const Graph& g
   switch (node.op) {
     case OpKind::kSlice:
       return make_slice(node, graph, elem);
-    case OpKind::kOnnxPad:
+    case OpKind::kPad:
       return make_pad(node, graph, elem);
     case OpKind::kSplit:
       return make_split(node, graph, elem);

@@ -66,10 +66,9 @@ void register_onnx_tensor_kernels(KernelRegistry& r) {
     r.add(op, make_onnx_generator);
   r.add(OpKind::kCast, make_onnx_cast);
   r.add(OpKind::kCastLike, make_onnx_cast);
-  for (OpKind op : {OpKind::kTranspose, OpKind::kOnnxDepthToSpace, OpKind::kSpaceToDepth})
+  for (OpKind op : {OpKind::kTranspose, OpKind::kDepthToSpace, OpKind::kSpaceToDepth})
     r.add(op, make_onnx_transpose);
-  for (OpKind op :
-       {OpKind::kSlice, OpKind::kSplit, OpKind::kExpand, OpKind::kTile, OpKind::kOnnxPad})
+  for (OpKind op : {OpKind::kSlice, OpKind::kSplit, OpKind::kExpand, OpKind::kTile, OpKind::kPad})
     r.add(op, make_onnx_slice);
   for (OpKind op : {OpKind::kGather, OpKind::kGatherElements, OpKind::kGatherND,
                     OpKind::kScatterElements, OpKind::kScatterND, OpKind::kOneHot})

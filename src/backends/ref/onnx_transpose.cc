@@ -1,5 +1,6 @@
-// Transpose, and the NCHW OnnxDepthToSpace / SpaceToDepth written as a reshape + transpose
-// (as the ONNX specification defines them), as element copies of any dtype.
+// Transpose, and NCHW DepthToSpace (both modes; the NHWC one is depth_to_space.cc's) and
+// SpaceToDepth written as a reshape + transpose (as the ONNX specification defines them), as
+// element copies of any dtype.
 #include <algorithm>
 #include <cstdint>
 #include <optional>

@@ -1,6 +1,9 @@
-// Pad (rank up to 6) as byte copies: fill the output with the pad value, then copy each
+// Pad as TFLite's PAD has it (rank up to 6, constant mode, constant pads that only add, no
+// explicit pad value) as byte copies: fill the output with the pad value, then copy each
 // innermost input row into place. Float and plain integer types pad with zero; quantized
-// uint8/int8/int16 pad with the zero point, which represents real 0.
+// uint8/int8/int16 pad with the zero point, which represents real 0. Every other Pad (reflect,
+// edge, cropping, a pad value, pads given at run time or as attributes) is declined, for the
+// general kernel (onnx_slice.cc).
 #include <array>
 #include <cstring>
 
@@ -69,13 +72,27 @@ class PadKernel final : public Kernel {
   PadPlan p_;
 };
 
+// The begin pads of a node this kernel runs (pads are all begins, then all ends), or
+// kUnsupported for the general kernel's.
+Result<std::vector<int64_t>> zero_pads(const Node& node, const Graph& graph) {
+  if (node.inputs.size() < 2)
+    return not_handled(graph, node, "pads given as attributes (ONNX before opset 11)");
+  if (has_input(node, 2)) return not_handled(graph, node, "an explicit pad value");
+  const std::string mode = node.attrs.get_string("mode", "constant");
+  if (mode != "constant") return not_handled(graph, node, "mode '" + mode + "'");
+  OUTPOST_ASSIGN_OR_RETURN(std::vector<int64_t> pads, constant_ints(graph, node, 1));
+  for (int64_t p : pads)
+    if (p < 0) return not_handled(graph, node, "negative pads (cropping)");
+  return pads;
+}
+
 Result<std::unique_ptr<Kernel>> make_pad(const Node& node, const Graph& graph,
                                          const std::array<uint8_t, 8>& fill) {
   const Shape& x = input_of(graph, node, 0).shape;
   const Shape& y = output_of(graph, node).shape;
   if (x.rank() > kMaxRank)
     return not_handled(graph, node, "pad supports rank up to 6, input is " + x.to_string());
-  OUTPOST_ASSIGN_OR_RETURN(std::vector<int64_t> pads, constant_ints(graph, node, 1));
+  OUTPOST_ASSIGN_OR_RETURN(std::vector<int64_t> pads, zero_pads(node, graph));
   PadPlan p;
   p.rank = x.rank();
   p.elem = dtype_size(output_of(graph, node).dtype);
@@ -85,7 +102,7 @@ Result<std::unique_ptr<Kernel>> make_pad(const Node& node, const Graph& graph,
   for (size_t k = p.rank; k-- > 0;) {
     p.in_dims[k] = x[k];
     p.out_stride[k] = stride;
-    p.first_offset += pads[2 * k] * stride;
+    p.first_offset += pads[k] * stride;
     stride *= y[k];
   }
   return std::unique_ptr<Kernel>(std::make_unique<PadKernel>(p));

@@ -13,7 +13,7 @@ void register_quantized_kernels(KernelRegistry& registry) {
   registry.add(OpKind::kAveragePool2D, make_average_pool2d_quantized);
   registry.add(OpKind::kMaxPool2D, make_max_pool2d_quantized);
   registry.add(OpKind::kSoftmax, make_softmax_quantized);
-  registry.add(OpKind::kMean, make_mean_quantized);
+  registry.add(OpKind::kReduceMean, make_mean_quantized);
   registry.add(OpKind::kQuantize, make_quantize_quantized);
   registry.add(OpKind::kFullyConnected, make_fully_connected_quantized);
   registry.add(OpKind::kConcat, make_concat_quantized);

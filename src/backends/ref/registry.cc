@@ -23,18 +23,24 @@ std::string dtypes_of(const Graph& g, const Node& n) {
 }  // namespace
 
 Result<std::unique_ptr<Kernel>> KernelRegistry::make(const Node& node, const Graph& graph) const {
-  // The layout pass hands channels-last nodes only to a fast backend that said it takes them.
-  if (is_channels_last(node))
-    return internal_error(graph.source + ": " + node.describe() +
-                          ": channels-last, which the reference backend does not run; use --backend ref");
+  const bool channels_last = is_channels_last(node);
   const auto& list = factories_[static_cast<size_t>(node.op)];
   Status last = unsupported(graph.source + ": " + node.describe() + ": no kernel for op " + op_name(node.op));
-  for (KernelFactory factory : list) {
-    auto kernel = factory(node, graph);
+  bool offered = false;
+  for (const Entry& entry : list) {
+    if (channels_last && !entry.takes_channels_last) continue;
+    offered = true;
+    auto kernel = entry.factory(node, graph);
     if (kernel.is_ok()) return kernel;
     if (kernel.status().code() != StatusCode::kUnsupported) return kernel.status();
     last = kernel.status();
   }
+  // The layout pass hands channels-last nodes of the other ops only to a fast backend that said
+  // it takes them.
+  if (channels_last && !offered)
+    return internal_error(
+        graph.source + ": " + node.describe() +
+        ": channels-last, which the reference backend does not run; use --backend ref");
   return unsupported(last.message() + " (dtypes " + dtypes_of(graph, node) +
                      "); this op/dtype combination is not supported by the reference backend; "
                      "convert the model with supported types or file an issue");

@@ -13,11 +13,9 @@ namespace outpost {
 namespace {
 
 // ONNX ops whose IR op has another name (the IR op of the ONNX name has other semantics).
-constexpr std::array<std::pair<const char*, OpKind>, 4> kRenamed = {{
+constexpr std::array<std::pair<const char*, OpKind>, 2> kRenamed = {{
     {"Sigmoid", OpKind::kLogistic},
-    {"Mean", OpKind::kElementwiseMean},           // IR Mean is TFLite's reduction
-    {"Pad", OpKind::kOnnxPad},                    // modes, pad value, negative pads
-    {"DepthToSpace", OpKind::kOnnxDepthToSpace},  // NCHW, DCR/CRD
+    {"Mean", OpKind::kElementwiseMean},  // elementwise; ReduceMean reduces
 }};
 
 // Ops of the main list that ONNX ops of the same name map to: the same concept, whatever differs

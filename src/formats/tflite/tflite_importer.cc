@@ -5,6 +5,7 @@
 #include <cstring>
 #include <vector>
 
+#include "formats/tflite/tflite_operands.h"
 #include "formats/tflite/tflite_ops.h"
 #include "formats/tflite/tflite_schema.h"
 #include "ir/unsupported_nodes.h"
@@ -49,6 +50,7 @@ class Importer {
   std::string source_;
   const Model* model_ = nullptr;
   Graph graph_;
+  size_t tensor_count_ = 0;           // values 0 .. tensor_count_ - 1 are the model's tensors
   UnsupportedNodes unsupported_ops_;  // operators it cannot translate, reported together
 };
 
@@ -71,6 +73,7 @@ Result<Graph> Importer::run() {
   const SubGraph* sg = subgraphs->Get(0);
   if (!sg->tensors()) return invalid_model(source_ + ": subgraph 0 has no tensors");
   for (uint32_t i = 0; i < sg->tensors()->size(); ++i) OUTPOST_RETURN_IF_ERROR(import_tensor(*sg, i));
+  tensor_count_ = graph_.values.size();
   if (!sg->inputs() || !sg->outputs() || sg->outputs()->size() == 0)
     return invalid_model(source_ + ": subgraph 0 lacks inputs or outputs");
   for (int32_t t : *sg->inputs()) {
@@ -92,9 +95,10 @@ Result<Graph> Importer::run() {
 
 Result<int> Importer::tensor_ref(int32_t index, const std::string& where) const {
   if (index == -1) return kNoValue;
-  if (index < 0 || static_cast<size_t>(index) >= graph_.values.size())
-    return invalid_model(source_ + ": " + where + " refers to tensor " + std::to_string(index) + ", but the model has " +
-                         std::to_string(graph_.values.size()) + " tensors");
+  // The model's tensors only: constants added at import (settle_operands) come after them.
+  if (index < 0 || static_cast<size_t>(index) >= tensor_count_)
+    return invalid_model(source_ + ": " + where + " refers to tensor " + std::to_string(index) +
+                         ", but the model has " + std::to_string(tensor_count_) + " tensors");
   return index;
 }
 
@@ -308,10 +312,11 @@ Status Importer::import_operator(const SubGraph& sg, uint32_t index) {
 
   Node node;
   node.source_index = static_cast<int>(index);
+  const std::string op_label = code == 32 ? "custom '" + custom + "'" : builtin_name(code);
   const Status translated = translate_operator(op, code, custom, node, where);
   if (translated.code() == StatusCode::kUnsupported) {
     // Skipped, so that the rest of the model is read and every operator it lacks is named.
-    unsupported_ops_.add(code == 32 ? "custom '" + custom + "'" : builtin_name(code), translated);
+    unsupported_ops_.add(op_label, translated);
     return Status::ok();
   }
   OUTPOST_RETURN_IF_ERROR(translated);
@@ -328,6 +333,12 @@ Status Importer::import_operator(const SubGraph& sg, uint32_t index) {
     }
   if (node.outputs.empty()) return invalid_model(where + ": operator has no outputs");
   node.name = graph_.value(node.outputs[0]).name;
+  const Status settled = settle_operands(graph_, node, where);
+  if (settled.code() == StatusCode::kUnsupported) {
+    unsupported_ops_.add(op_label, settled);
+    return Status::ok();
+  }
+  OUTPOST_RETURN_IF_ERROR(settled);
   // A RESHAPE whose shape input is computed at run time: the declared output shape is final.
   if (node.op == OpKind::kReshape && node.inputs.size() > 1 && node.inputs[1] != kNoValue &&
       !graph_.value(node.inputs[1]).is_constant()) {

@@ -168,8 +168,11 @@ Status translate_operator(const Operator& op, int32_t code, const std::string& c
       a.set("keep_num_dims", int64_t{i8(2, 0)});
       return set_activation(0);
     case kDepthToSpace:
+      // TFLite's is ONNX's DCR order over NHWC tensors.
       node.op = OpKind::kDepthToSpace;
-      a.set("block_size", int64_t{i32(0, 0)});
+      a.set("blocksize", int64_t{i32(0, 0)});
+      a.set("mode", std::string("DCR"));
+      a.set("channels_last", int64_t{1});
       return Status::ok();
     case kDequantize: node.op = OpKind::kDequantize; return Status::ok();
     case kQuantize: node.op = OpKind::kQuantize; return Status::ok();
@@ -195,8 +198,11 @@ Status translate_operator(const Operator& op, int32_t code, const std::string& c
       a.set("half_pixel_centers", int64_t{i8(3, 0)});
       return Status::ok();
     case kMean:
-      node.op = OpKind::kMean;
-      a.set("keep_dims", int64_t{i8(0, 0)});
+      // The axes tensor becomes the attribute `axes` once the inputs are known
+      // (tflite_operands.cc); an empty one reduces nothing, where ONNX's reduces everything.
+      node.op = OpKind::kReduceMean;
+      a.set("keepdims", int64_t{i8(0, 0)});
+      a.set("noop_with_empty_axes", int64_t{1});
       return Status::ok();
     case kSoftmax:
       node.op = OpKind::kSoftmax;

@@ -10,9 +10,12 @@ namespace {
 using namespace qtest;  // NOLINT: test helpers
 using testing::make_typed;
 
-Attributes keep(bool keep_dims) {
+// ReduceMean as TFLite's MEAN imports: axes as the attribute.
+Attributes mean_attrs(const std::vector<int32_t>& axes, bool keep_dims) {
   Attributes a;
-  a.set("keep_dims", static_cast<int64_t>(keep_dims));
+  a.set("axes", std::vector<int64_t>(axes.begin(), axes.end()));
+  a.set("keepdims", static_cast<int64_t>(keep_dims));
+  a.set("noop_with_empty_axes", int64_t{1});
   return a;
 }
 
@@ -21,9 +24,8 @@ TEST(MeanQuantized, Uint8GlobalPoolHandWorked) {
   // Global-pool path: raw sum 11 times 0.5 / (4 * 0.5) = 0.25 -> 2.75 -> 3 (the high multiply
   // gives 5.5 -> 6, then 6 / 2 = 3); bias 1 - round(1 * 0.5 / 0.5) = 0 -> 3.
   Shape s;
-  auto y = run_quantized<uint8_t>(OpKind::kMean, keep(true),
-                                  {{make_typed<uint8_t>({1, 2, 2, 1}, {1, 2, 3, 5}, qp(0.5f, 1))},
-                                   constant(make_typed<int32_t>({2}, {1, 2}))},
+  auto y = run_quantized<uint8_t>(OpKind::kReduceMean, mean_attrs({1, 2}, true),
+                                  {{make_typed<uint8_t>({1, 2, 2, 1}, {1, 2, 3, 5}, qp(0.5f, 1))}},
                                   qp(0.5f, 1), &s);
   EXPECT_EQ(s, Shape({1, 1, 1, 1}));
   EXPECT_EQ(y, (std::vector<uint8_t>{3}));
@@ -33,21 +35,18 @@ TEST(MeanQuantized, Int8GeneralPathHandWorked) {
   // keep_dims false: (sum - zp * n) = (-1 - 2 + 3 + 8) - (-1 * 4) = 12, times 1 / 4 folded into
   // the multiplier = 3, + output zp 2 = 5. Output shape [1, 1].
   Shape s;
-  auto y = run_quantized<int8_t>(OpKind::kMean, keep(false),
-                                 {{make_typed<int8_t>({1, 2, 2, 1}, {-1, -2, 3, 8}, qp(0.25f, -1))},
-                                  constant(make_typed<int32_t>({2}, {1, 2}))},
-                                 qp(0.25f, 2), &s);
+  auto y = run_quantized<int8_t>(
+      OpKind::kReduceMean, mean_attrs({1, 2}, false),
+      {{make_typed<int8_t>({1, 2, 2, 1}, {-1, -2, 3, 8}, qp(0.25f, -1))}}, qp(0.25f, 2), &s);
   EXPECT_EQ(s, Shape({1, 1}));
   EXPECT_EQ(y, (std::vector<int8_t>{5}));
 }
 
 TEST(MeanQuantized, LastAxisWithNegativeIndex) {
   // Rows [10, 20, 30] and [0, 0, 3], scale 1, zp 0, axis -1: means 20 and 1.
-  auto y =
-      run_quantized<uint8_t>(OpKind::kMean, keep(false),
-                             {{make_typed<uint8_t>({2, 3}, {10, 20, 30, 0, 0, 3}, qp(1.0f, 0))},
-                              constant(make_typed<int32_t>({1}, {-1}))},
-                             qp(1.0f, 0));
+  auto y = run_quantized<uint8_t>(
+      OpKind::kReduceMean, mean_attrs({-1}, false),
+      {{make_typed<uint8_t>({2, 3}, {10, 20, 30, 0, 0, 3}, qp(1.0f, 0))}}, qp(1.0f, 0));
   EXPECT_EQ(y, (std::vector<uint8_t>{20, 1}));
 }
 
@@ -63,11 +62,8 @@ void check_against_float(const Shape& shape, std::vector<int32_t> axes, bool kee
   std::vector<bool> reduced(rank, false);
   for (int32_t a : axes)
     reduced[static_cast<size_t>(a < 0 ? a + static_cast<int32_t>(rank) : a)] = true;
-  auto y =
-      run_quantized<T>(OpKind::kMean, keep(keep_dims),
-                       {{make_typed<T>(shape, x, xq)},
-                        constant(make_typed<int32_t>({static_cast<int64_t>(axes.size())}, axes))},
-                       yq);
+  auto y = run_quantized<T>(OpKind::kReduceMean, mean_attrs(axes, keep_dims),
+                            {{make_typed<T>(shape, x, xq)}}, yq);
   // Accumulate per output index (row-major over the kept dimensions).
   std::vector<double> sums;
   std::vector<int> counts;
@@ -91,6 +87,14 @@ void check_against_float(const Shape& shape, std::vector<int32_t> axes, bool kee
   std::vector<int> want;
   for (size_t o = 0; o < sums.size(); ++o) want.push_back(expected_q<T>(sums[o] / counts[o], yq));
   expect_within(y, want);
+}
+
+TEST(MeanQuantized, PlainUint8IsTheGeneralKernels) {
+  // uint8 without quantization parameters (ONNX's integers): declined here, the general kernel
+  // (onnx_reduce.cc) takes an integer mean, truncated: [1.5, 11.5] -> [1, 11].
+  auto y = run_quantized<uint8_t>(OpKind::kReduceMean, mean_attrs({1}, false),
+                                  {{make_typed<uint8_t>({2, 2}, {1, 2, 10, 13})}}, QuantParams{});
+  EXPECT_EQ(y, (std::vector<uint8_t>{1, 11}));
 }
 
 TEST(MeanQuantized, MatchesFloatWithinOneStep) {

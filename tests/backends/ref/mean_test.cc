@@ -13,14 +13,18 @@ using testing::make_typed;
 using testing::OpInput;
 using testing::run_op;
 
-Result<std::vector<Tensor>> run_mean(Tensor x, std::vector<int32_t> axes, bool keep_dims) {
+// ReduceMean as TFLite's MEAN imports: axes as the attribute, an empty list reducing nothing.
+Attributes mean_attrs(const std::vector<int32_t>& axes, bool keep_dims, bool noop = true) {
   Attributes a;
-  a.set("keep_dims", int64_t{keep_dims});
-  // An empty axes list is built directly: make_typed would memcpy from a null vector.
-  OpInput ax{axes.empty() ? Tensor::allocate(DType::kInt32, Shape{0}).value()
-                          : make_typed<int32_t>({static_cast<int64_t>(axes.size())}, axes)};
-  ax.constant = true;
-  return run_op(OpKind::kMean, a, {{std::move(x)}, ax}, {{}});
+  a.set("axes", std::vector<int64_t>(axes.begin(), axes.end()));
+  a.set("keepdims", int64_t{keep_dims});
+  a.set("noop_with_empty_axes", int64_t{noop});
+  return a;
+}
+
+Result<std::vector<Tensor>> run_mean(Tensor x, std::vector<int32_t> axes, bool keep_dims,
+                                     bool noop = true) {
+  return run_op(OpKind::kReduceMean, mean_attrs(axes, keep_dims, noop), {{std::move(x)}}, {{}});
 }
 
 std::vector<float> values(const Tensor& t) {
@@ -39,12 +43,38 @@ TEST(MeanFloat, RowsAndColumns) {
   EXPECT_EQ(values(cols.value()[0]), (std::vector<float>{2.5f, 3.5f, 4.5f}));
 }
 
-TEST(MeanFloat, AllAxesNegativeAndRepeated) {
-  // axes {-1, 0, 1} cover everything: (1+...+6)/6 = 3.5
-  auto r = run_mean(make_tensor({2, 3}, {1, 2, 3, 4, 5, 6}), {-1, 0, 1}, false);
+TEST(MeanFloat, AllAxesNegative) {
+  // axes {-1, 0} cover everything: (1+...+6)/6 = 3.5. (TFLite's repeated axes are dropped at
+  // import: tests/formats/reduce_mean_import_test.cc.)
+  auto r = run_mean(make_tensor({2, 3}, {1, 2, 3, 4, 5, 6}), {-1, 0}, false);
   ASSERT_TRUE(r.is_ok()) << r.status().message();
   EXPECT_EQ(r.value()[0].num_elements(), 1);
   EXPECT_FLOAT_EQ(values(r.value()[0])[0], 3.5f);
+}
+
+TEST(MeanFloat, EmptyAxesReduceEverythingUnlessNoop) {
+  // ONNX's default (no axes: every axis) and TFLite's (an empty list: none).
+  auto all = run_mean(make_tensor({2, 3}, {1, 2, 3, 4, 5, 6}), {}, true, false);
+  ASSERT_TRUE(all.is_ok()) << all.status().message();
+  EXPECT_EQ(all.value()[0].shape(), Shape({1, 1}));
+  EXPECT_FLOAT_EQ(values(all.value()[0])[0], 3.5f);
+  auto none = run_mean(make_tensor({2, 3}, {1, 2, 3, 4, 5, 6}), {}, true, true);
+  ASSERT_TRUE(none.is_ok()) << none.status().message();
+  EXPECT_EQ(values(none.value()[0]), (std::vector<float>{1, 2, 3, 4, 5, 6}));
+}
+
+TEST(MeanFloat, AxesAsAnInputAreTheGeneralKernels) {
+  // ReduceMean with axes as input 1 (ONNX's later form): declined here, run by onnx_reduce.cc.
+  OpInput ax{make_typed<int64_t>({1}, {1})};
+  ax.constant = true;
+  Attributes keep;
+  keep.set("keepdims", int64_t{0});
+  auto declined = testing::factory_status(make_mean_float, OpKind::kReduceMean, keep,
+                                          {{make_tensor({2, 3}, {1, 2, 3, 4, 5, 6})}, ax}, {{}});
+  EXPECT_EQ(declined.code(), StatusCode::kUnsupported) << declined.message();
+  auto r = run_op(OpKind::kReduceMean, keep, {{make_tensor({2, 3}, {1, 2, 3, 4, 5, 6})}, ax}, {{}});
+  ASSERT_TRUE(r.is_ok()) << r.status().message();
+  EXPECT_EQ(values(r.value()[0]), (std::vector<float>{2, 5}));
 }
 
 TEST(MeanFloat, RandomAxesMatchNaive) {
@@ -83,13 +113,8 @@ TEST(MeanFloat, RandomAxesMatchNaive) {
 }
 
 TEST(MeanFloat, Int32IsUnsupported) {
-  auto r = [] {
-    Attributes a;
-    OpInput ax{make_typed<int32_t>({1}, {0})};
-    ax.constant = true;
-    return testing::factory_status(make_mean_float, OpKind::kMean, a,
-                                   {{make_typed<int32_t>({2}, {1, 2})}, ax}, {{DType::kInt32}});
-  }();
+  auto r = testing::factory_status(make_mean_float, OpKind::kReduceMean, mean_attrs({0}, false),
+                                   {{make_typed<int32_t>({2}, {1, 2})}}, {{DType::kInt32}});
   ASSERT_FALSE(r.is_ok());
   EXPECT_EQ(r.code(), StatusCode::kUnsupported);
 }

@@ -3,6 +3,7 @@
 #include <random>
 
 #include "backends/ref/float_factory_status.h"
+#include "backends/ref/onnx_kernel_factories.h"
 #include "support/op_runner.h"
 
 namespace outpost {
@@ -13,10 +14,24 @@ using testing::make_typed;
 using testing::OpInput;
 using testing::run_op;
 
-OpInput paddings(std::vector<int32_t> p) {
-  OpInput in{make_typed<int32_t>({static_cast<int64_t>(p.size() / 2), 2}, p)};
+// Pad's pads operand (int64 [2 * rank]: every begin, then every end) from (begin, end) pairs
+// per dimension, as TFLite writes them.
+OpInput paddings(std::vector<int32_t> pairs) {
+  const size_t rank = pairs.size() / 2;
+  std::vector<int64_t> pads(pairs.size());
+  for (size_t k = 0; k < rank; ++k) {
+    pads[k] = pairs[2 * k];
+    pads[rank + k] = pairs[2 * k + 1];
+  }
+  OpInput in{make_typed<int64_t>({static_cast<int64_t>(pads.size())}, pads)};
   in.constant = true;
   return in;
+}
+
+Attributes mode(const std::string& m) {
+  Attributes a;
+  a.set("mode", m);
+  return a;
 }
 
 TEST(PadFloat, TwoDimensionsHandWorked) {
@@ -99,6 +114,54 @@ TEST(PadFloat, BoolIsUnsupported) {
                                    {{std::move(t)}, paddings({1, 1})}, {{DType::kBool}});
   ASSERT_FALSE(r.is_ok());
   EXPECT_EQ(r.code(), StatusCode::kUnsupported);
+}
+
+// The zero-padding kernels decline what TFLite's PAD never asks; the general kernel
+// (onnx_slice.cc), registered after them, runs it.
+TEST(PadFloat, DeclinesWhatTfliteNeverAsks) {
+  const auto x = [] { return OpInput{make_tensor({3}, {1, 2, 3})}; };
+  OpInput value{make_tensor({}, {7})};
+  value.constant = true;
+  const std::vector<std::pair<Attributes, std::vector<OpInput>>> cases = {
+      {mode("reflect"), {x(), paddings({1, 1})}},
+      {mode("edge"), {x(), paddings({1, 1})}},
+      {{}, {x(), paddings({-1, 1})}},
+      {{}, {x(), paddings({1, 1}), value}},
+  };
+  for (const auto& [attrs, inputs] : cases) {
+    auto r = testing::factory_status(make_pad_float, OpKind::kPad, attrs, inputs, {{}});
+    EXPECT_EQ(r.code(), StatusCode::kUnsupported) << r.message();
+  }
+}
+
+TEST(PadFloat, GeneralKernelRunsTheOtherModes) {
+  // [1, 2, 3] with pads (2, 1): reflect [3, 2, 1, 2, 3, 2], edge [1, 1, 1, 2, 3, 3], cropping
+  // (-1, 1) [2, 3, 0], explicit value 7 [7, 7, 1, 2, 3, 7].
+  const auto run = [](const Attributes& a, std::vector<int32_t> pairs, bool value = false) {
+    std::vector<OpInput> in = {{make_tensor({3}, {1, 2, 3})}, paddings(std::move(pairs))};
+    if (value) {
+      in.push_back({make_tensor({}, {7})});
+      in.back().constant = true;
+    }
+    auto r = run_op(OpKind::kPad, a, in, {{}});
+    EXPECT_TRUE(r.is_ok()) << r.status().message();
+    if (!r.is_ok()) return std::vector<float>{};
+    const Tensor& t = r.value()[0];
+    return std::vector<float>(t.data_as<float>(), t.data_as<float>() + t.num_elements());
+  };
+  EXPECT_EQ(run(mode("reflect"), {2, 1}), (std::vector<float>{3, 2, 1, 2, 3, 2}));
+  EXPECT_EQ(run(mode("edge"), {2, 1}), (std::vector<float>{1, 1, 1, 2, 3, 3}));
+  EXPECT_EQ(run({}, {-1, 1}), (std::vector<float>{2, 3, 0}));
+  EXPECT_EQ(run({}, {2, 1}, true), (std::vector<float>{7, 7, 1, 2, 3, 7}));
+}
+
+TEST(PadQuantized, GeneralKernelDoesNotPadQuantizedDataWithZeroBytes) {
+  // Real 0 is the zero point (128), which only the zero-point kernel writes.
+  auto r = testing::factory_status(
+      make_onnx_slice, OpKind::kPad, {},
+      {{make_typed<uint8_t>({2}, {1, 2}, QuantParams{{0.5f}, {128}, 0})}, paddings({1, 1})},
+      {{DType::kUInt8, QuantParams{{0.5f}, {128}, 0}}});
+  EXPECT_EQ(r.code(), StatusCode::kUnsupported) << r.message();
 }
 
 }  // namespace

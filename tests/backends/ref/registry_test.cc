@@ -43,5 +43,34 @@ TEST(KernelRegistry, UnsupportedDtypeNamesOpNodeAndDtypes) {
   EXPECT_NE(m.find("int64"), std::string::npos) << m;
 }
 
+// A factory registered without ChannelsLast::kTaken is never offered a channels-last node: the
+// reference backend refuses such a Conv as before DepthToSpace's NHWC kernel took them.
+TEST(KernelRegistry, ChannelsLastConvIsRefused) {
+  Graph g;
+  g.source = "m.onnx";
+  Value x;
+  x.shape = Shape{1, 4, 4, 3};
+  g.add_value(x);
+  Value w;
+  w.shape = Shape{2, 3, 1, 1};
+  set_owned_constant(w, std::vector<uint8_t>(6 * sizeof(float)));
+  g.add_value(w);
+  Value y;
+  y.shape = Shape{1, 4, 4, 2};
+  g.add_value(y);
+  Node n;
+  n.op = OpKind::kConv;
+  n.inputs = {0, 1};
+  n.outputs = {2};
+  n.attrs.set("channels_last", int64_t{1});
+  auto kernel = reference_kernels().make(n, g);
+  ASSERT_FALSE(kernel.is_ok());
+  EXPECT_EQ(kernel.status().code(), StatusCode::kInternal);
+  EXPECT_NE(
+      kernel.status().message().find("channels-last, which the reference backend does not run"),
+      std::string::npos)
+      << kernel.status().message();
+}
+
 }  // namespace
 }  // namespace outpost

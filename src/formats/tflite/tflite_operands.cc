@@ -1,0 +1,102 @@
+#include "formats/tflite/tflite_operands.h"
+
+#include <cstring>
+#include <vector>
+
+#include "ir/constant_ints.h"
+
+namespace outpost::tflite {
+namespace {
+
+// The values of input `i`, an int32/int64 tensor that must be a constant for the IR op to take
+// it in its own form. A tensor of no elements has no data to read (TFLite stores no buffer).
+Result<std::vector<int64_t>> constant_operand(const Graph& g, const Node& n, size_t i,
+                                              const std::string& what, const std::string& where) {
+  const Value& v = g.value(n.inputs[i]);
+  if (v.dtype != DType::kInt32 && v.dtype != DType::kInt64)
+    return invalid_model(where + ": " + what + " must be int32 or int64, is " +
+                         dtype_name(v.dtype));
+  if (v.shape.num_elements() == 0) return std::vector<int64_t>{};
+  if (!v.is_constant())
+    return unsupported(where + ": " + what +
+                       " computed at run time is not supported (only a constant tensor)");
+  return constant_ints(v);
+}
+
+int add_int64_constant(Graph& g, const std::string& name, const std::vector<int64_t>& ints) {
+  Value v;
+  v.name = name;
+  v.dtype = DType::kInt64;
+  v.shape = Shape({static_cast<int64_t>(ints.size())});
+  std::vector<uint8_t> bytes(ints.size() * sizeof(int64_t));
+  if (!ints.empty()) std::memcpy(bytes.data(), ints.data(), bytes.size());
+  set_owned_constant(v, std::move(bytes));
+  return g.add_value(std::move(v));
+}
+
+bool has_inputs(const Node& n, size_t count) {
+  if (n.inputs.size() != count) return false;
+  for (int id : n.inputs)
+    if (id == kNoValue) return false;
+  return true;
+}
+
+// PAD's paddings hold (begin, end) per dimension; Pad's pads hold every begin, then every end.
+Status settle_pad(Graph& g, Node& n, const std::string& where) {
+  if (!has_inputs(n, 2))
+    return invalid_model(where + ": PAD takes two inputs, the tensor and its paddings");
+  OUTPOST_ASSIGN_OR_RETURN(std::vector<int64_t> paddings,
+                           constant_operand(g, n, 1, "paddings", where));
+  const Value& p = g.value(n.inputs[1]);
+  const auto rank = static_cast<int64_t>(g.value(n.inputs[0]).shape.rank());
+  if (p.shape != Shape{rank, 2} || paddings.size() != static_cast<size_t>(2 * rank))
+    return invalid_model(where + ": paddings have shape " + p.shape.to_string() + ", expected [" +
+                         std::to_string(rank) + ", 2]");
+  const std::string name = p.name + "/pads";  // before add_value moves the values
+  std::vector<int64_t> pads(paddings.size());
+  for (size_t k = 0; k < static_cast<size_t>(rank); ++k) {
+    if (paddings[2 * k] < 0 || paddings[2 * k + 1] < 0)
+      return invalid_model(where + ": paddings must not be negative (TFLite's PAD only adds)");
+    pads[k] = paddings[2 * k];
+    pads[static_cast<size_t>(rank) + k] = paddings[2 * k + 1];
+  }
+  n.inputs[1] = add_int64_constant(g, name, pads);
+  return Status::ok();
+}
+
+// MEAN's axes tensor -> ReduceMean's attribute `axes`. TFLite ignores a repeated axis; the IR
+// op does not allow one, so only its first mention is kept. Shape inference judges the range.
+Status settle_mean(Graph& g, Node& n, const std::string& where) {
+  if (!has_inputs(n, 2))
+    return invalid_model(where + ": MEAN takes two inputs, the tensor and the axes");
+  OUTPOST_ASSIGN_OR_RETURN(std::vector<int64_t> listed, constant_operand(g, n, 1, "axes", where));
+  const auto rank = static_cast<int64_t>(g.value(n.inputs[0]).shape.rank());
+  std::vector<int64_t> axes;
+  std::vector<bool> seen(static_cast<size_t>(rank), false);
+  for (int64_t a : listed) {
+    const int64_t k = a < 0 ? a + rank : a;
+    if (k >= 0 && k < rank) {
+      if (seen[static_cast<size_t>(k)]) continue;
+      seen[static_cast<size_t>(k)] = true;
+    }
+    axes.push_back(a);
+  }
+  n.attrs.set("axes", axes);
+  n.inputs.resize(1);
+  return Status::ok();
+}
+
+}  // namespace
+
+Status settle_operands(Graph& graph, Node& node, const std::string& where) {
+  switch (node.op) {
+    case OpKind::kPad:
+      return settle_pad(graph, node, where);
+    case OpKind::kReduceMean:
+      return settle_mean(graph, node, where);
+    default:
+      return Status::ok();
+  }
+}
+
+}  // namespace outpost::tflite
