@@ -21,7 +21,9 @@ enum Builtin : int32_t {
 // The names of TFLite's BuiltinOperator enum, indexed by code: every code of the schema as
 // LiteRT and TensorFlow publish it, so that messages and docs/ops.md name any operator a file
 // may hold. Codes from 127 on live in OperatorCode.builtin_code only (127 itself is the
-// placeholder that older readers see in deprecated_builtin_code).
+// placeholder that older readers see in deprecated_builtin_code). Each line starts with its
+// first code, so that a reader can check a name against the schema.
+// clang-format off
 constexpr const char* kBuiltinNames[] = {
     /* 0 */ "ADD", "AVERAGE_POOL_2D", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D",
     /* 5 */ "DEPTH_TO_SPACE", "DEQUANTIZE", "EMBEDDING_LOOKUP", "FLOOR", "FULLY_CONNECTED",
@@ -66,6 +68,7 @@ constexpr const char* kBuiltinNames[] = {
     /* 203 */ "DILATE", "STABLEHLO_RNG_BIT_GENERATOR", "REDUCE_WINDOW", "STABLEHLO_COMPOSITE",
     /* 207 */ "STABLEHLO_SHIFT_LEFT", "STABLEHLO_CBRT", "STABLEHLO_CASE",
 };
+// clang-format on
 static_assert(std::size(kBuiltinNames) == 210, "one name per code 0..209 (STABLEHLO_CASE)");
 
 // The builtin codes translate_operator's switch translates (CUSTOM aside: it translates only

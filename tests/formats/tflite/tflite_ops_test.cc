@@ -2,39 +2,24 @@
 // translate_operator does, code by code, and knows the names of every code of the schema.
 #include "formats/tflite/tflite_ops.h"
 
-#include <flatbuffers/flatbuffers.h>
 #include <gtest/gtest.h>
 
 #include <string>
 
+#include "support/tflite_bare_operator.h"
+
 namespace outpost::tflite {
 namespace {
 
-// An operator with no fields: every option takes its default, which each translated builtin
-// accepts, so translate_operator refuses it only for a code it does not translate.
-class EmptyOperator {
- public:
-  EmptyOperator() {
-    const flatbuffers::uoffset_t start = builder_.StartTable();
-    builder_.Finish(flatbuffers::Offset<Operator>(builder_.EndTable(start)));
-  }
-  const Operator& get() const { return *flatbuffers::GetRoot<Operator>(builder_.GetBufferPointer()); }
-
- private:
-  flatbuffers::FlatBufferBuilder builder_;
-};
-
 Status translate(int32_t code, const std::string& custom_code = "") {
-  EmptyOperator op;
-  Node node;
-  return translate_operator(op.get(), code, custom_code, node, "test");
+  return testing::translate_bare_operator(code, custom_code);
 }
 
 TEST(TfliteOps, KnownCodesAnswerAsTheImporter) {
-  EXPECT_TRUE(translates_builtin(3));    // CONV_2D
-  EXPECT_TRUE(translates_builtin(124));  // DENSIFY
-  EXPECT_FALSE(translates_builtin(56));  // ARG_MAX
-  EXPECT_FALSE(translates_builtin(32));  // CUSTOM: only through the custom ops it names
+  EXPECT_TRUE(translates_builtin(3));     // CONV_2D
+  EXPECT_TRUE(translates_builtin(124));   // DENSIFY
+  EXPECT_FALSE(translates_builtin(56));   // ARG_MAX
+  EXPECT_FALSE(translates_builtin(32));   // CUSTOM: only through the custom ops it names
   EXPECT_FALSE(translates_builtin(150));  // GELU
   EXPECT_FALSE(translates_builtin(-1));
   EXPECT_FALSE(translates_builtin(builtin_count()));
@@ -53,7 +38,6 @@ TEST(TfliteOps, TranslatesBuiltinAgreesWithTranslateOperator) {
 }
 
 TEST(TfliteOps, CustomOpsTranslateByName) {
-  // Without their options both named custom ops are invalid, not unsupported.
   EXPECT_NE(translate(32, "TFLite_Detection_PostProcess").code(), StatusCode::kUnsupported);
   EXPECT_NE(translate(32, "Convolution2DTransposeBias").code(), StatusCode::kUnsupported);
   EXPECT_EQ(translate(32, "MyFancyOp").code(), StatusCode::kUnsupported);
