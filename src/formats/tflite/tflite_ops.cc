@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <iterator>
+#include <string_view>
 #include <vector>
 
 #include "formats/tflite/detection_postprocess_options.h"
@@ -74,6 +75,11 @@ static_assert(std::size(kBuiltinNames) == 210, "one name per code 0..209 (STABLE
 // The builtin codes translate_operator's switch translates (CUSTOM aside: it translates only
 // through the custom ops it names). tests/formats/tflite/tflite_ops_test.cc checks that the two
 // agree, code by code.
+// The CUSTOM operators we translate: MediaPipe's transposed convolution with bias and the SSD
+// post-processing of TF's Object Detection API.
+constexpr std::string_view kTransposeConvBias = "Convolution2DTransposeBias";
+constexpr std::string_view kDetectionPostProcess = "TFLite_Detection_PostProcess";
+
 constexpr Builtin kTranslatedBuiltins[] = {
     kAdd, kAveragePool2D, kConcatenation, kConv2D, kDepthwiseConv2D, kDepthToSpace, kDequantize,
     kFullyConnected, kLogistic, kMaxPool2D, kMul, kRelu, kRelu6, kReshape, kResizeBilinear,
@@ -132,6 +138,10 @@ bool translates_builtin(int32_t code) {
   for (Builtin b : kTranslatedBuiltins)
     if (code == b) return true;
   return false;
+}
+
+bool translates_custom_op(const std::string& custom_code) {
+  return custom_code == kTransposeConvBias || custom_code == kDetectionPostProcess;
 }
 
 bool verify_options(const Operator& op, int32_t code, const uint8_t* buffer, size_t size) {
@@ -250,7 +260,7 @@ Status translate_operator(const Operator& op, int32_t code, const std::string& c
       a.set("beta", f32(0, 1.0f));
       return Status::ok();
     case kCustom: {
-      if (custom_code == "Convolution2DTransposeBias") {
+      if (custom_code == kTransposeConvBias) {
         // MediaPipe stores TfLiteTransposeConvParams raw: int32 padding (1 SAME, 2 VALID),
         // int32 stride_width, int32 stride_height.
         const Vector<uint8_t>* opts = op.custom_options();
@@ -266,7 +276,7 @@ Status translate_operator(const Operator& op, int32_t code, const std::string& c
         a.set("stride_h", int64_t{p[2]});
         return Status::ok();
       }
-      if (custom_code == "TFLite_Detection_PostProcess") {
+      if (custom_code == kDetectionPostProcess) {
         // The SSD post-processing op of TF Object Detection API models; options: a FlexBuffer map.
         node.op = OpKind::kDetectionPostProcess;
         const Vector<uint8_t>* opts = op.custom_options();

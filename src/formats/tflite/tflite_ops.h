@@ -21,6 +21,9 @@ int builtin_count();
 // Convolution2DTransposeBias and TFLite_Detection_PostProcess. docs/ops.md lists every code.
 bool translates_builtin(int32_t code);
 
+// Whether translate_operator translates the CUSTOM operator of this custom code.
+bool translates_custom_op(const std::string& custom_code);
+
 // The sizes of the scalar option fields we read for `code`, to verify the options table
 // before reading it.
 bool verify_options(const Operator& op, int32_t code, const uint8_t* buffer, size_t size);
