@@ -1,9 +1,9 @@
 #include "runtime/model_loader.h"
 
 #include <chrono>
-#include <cstring>
 
 #include "core/log.h"
+#include "formats/model_format.h"
 #include "formats/onnx/onnx_importer.h"
 #include "formats/tflite/tflite_importer.h"
 
@@ -32,18 +32,12 @@ Result<Graph> logged(Result<Graph> graph, const std::string& name, const std::st
 Result<Graph> import_model(const uint8_t* data, size_t size, std::shared_ptr<const void> keep_alive,
                            const std::string& name, std::string* format) {
   const auto start = std::chrono::steady_clock::now();
-  if (size >= 8 && std::memcmp(data + 4, "TFL3", 4) == 0) {
-    *format = "tflite";
+  OUTPOST_ASSIGN_OR_RETURN(const ModelFormat which, detect_model_format(data, size, name));
+  *format = model_format_name(which);
+  if (which == ModelFormat::kTflite)
     return logged(import_tflite(data, size, std::move(keep_alive), name), name, *format, size,
                   start);
-  }
-  // ONNX has no magic number: a ModelProto starts with field 1 (ir_version, tag 0x08).
-  if ((size > 0 && data[0] == 0x08) || (name.size() > 5 && name.compare(name.size() - 5, 5, ".onnx") == 0)) {
-    *format = "onnx";
-    return logged(import_onnx(data, size, name), name, *format, size, start);
-  }
-  if (size < 8) return invalid_model(name + ": file is too short (" + std::to_string(size) + " bytes) to be a model");
-  return invalid_model(name + ": not a recognised model format (a TFLite file has the identifier 'TFL3' at byte 4)");
+  return logged(import_onnx(data, size, name), name, *format, size, start);
 }
 
 }  // namespace outpost

@@ -1,4 +1,4 @@
-// Picks the importer for a model's bytes (TFLite now; ONNX later) and returns the IR graph.
+// Picks the importer for a model's bytes (formats/model_format.h) and returns the IR graph.
 #pragma once
 
 #include <memory>

@@ -17,6 +17,8 @@ constexpr voffset_t slot(int field) { return static_cast<voffset_t>(4 + 2 * fiel
 
 Offset<void> build_tensor(FlatBufferBuilder& b, const TfTensorSpec& t) {
   auto shape = b.CreateVector(t.shape);
+  Offset<flatbuffers::Vector<int32_t>> signature;
+  if (!t.shape_signature.empty()) signature = b.CreateVector(t.shape_signature);
   auto name = b.CreateString(t.name);
   uoffset_t quant = 0;
   if (!t.scale.empty() || !t.zero_point.empty()) {
@@ -34,6 +36,7 @@ Offset<void> build_tensor(FlatBufferBuilder& b, const TfTensorSpec& t) {
   b.AddElement<uint32_t>(slot(2), t.buffer, 0xffffffffu);
   b.AddOffset(slot(3), name);
   if (quant) b.AddOffset(slot(4), Offset<void>(quant));
+  if (!t.shape_signature.empty()) b.AddOffset(slot(7), signature);
   return Offset<void>(b.EndTable(start));
 }
 

@@ -1,16 +1,93 @@
-// outpost inspect MODEL: inputs, outputs, op histogram, parameters, MACs, arena size.
+// outpost inspect MODEL: inputs, outputs, op histogram, parameters, MACs, arena size. A model
+// that cannot run here (an op we lack, a symbolic input dimension) is still shown, from the
+// file's own declarations (formats/model_outline.h), with what is missing marked.
 #include <cstdio>
 #include <iostream>
 
+#include "bundle/open.h"
+#include "core/mapped_file.h"
+#include "formats/model_outline.h"
 #include "outpost/cli_common.h"
 #include "outpost/commands.h"
 
 namespace outpost::cli {
 namespace {
 
+nlohmann::json outline_tensor_json(const OutlineTensor& t) {
+  return {{"name", t.name}, {"dtype", t.dtype}, {"shape", t.dims}, {"symbolic", t.symbolic()}};
+}
+
+void print_outline_json(const std::string& model, const ModelOutline& o, const Status& why) {
+  nlohmann::json j;
+  j["model"] = model;
+  j["format"] = o.format;
+  j["version"] = o.version;
+  j["runnable"] = false;
+  j["inputs"] = nlohmann::json::array();
+  for (const OutlineTensor& t : o.inputs) j["inputs"].push_back(outline_tensor_json(t));
+  j["outputs"] = nlohmann::json::array();
+  for (const OutlineTensor& t : o.outputs) j["outputs"].push_back(outline_tensor_json(t));
+  j["ops"] = nlohmann::json::array();
+  for (const OutlineOp& op : o.ops)
+    j["ops"].push_back({{"op", op.op}, {"count", op.count}, {"first_node", op.first_node},
+                        {"supported", op.translated}});
+  j["nodes"] = o.nodes;
+  j["error"] = error_json(why)["error"];
+  print_json(j);
+  set_json_error_printed();
+}
+
+void print_outline_tensors(const char* title, const std::vector<OutlineTensor>& tensors) {
+  std::cout << title << ":\n";
+  for (const OutlineTensor& t : tensors) {
+    const bool undeclared = t.dims == std::vector<std::string>{"..."};
+    std::cout << "  " << t.name << ": " << t.dtype << " " << dims_text(t.dims)
+              << (undeclared ? "  (shape not declared)" : t.symbolic() ? "  (dimensions set at run time)" : "")
+              << "\n";
+  }
+}
+
+void print_outline(const std::string& model, const ModelOutline& o) {
+  std::cout << model << " (" << o.format << ", " << o.version << "): cannot run here\n";
+  print_outline_tensors("inputs", o.inputs);
+  print_outline_tensors("outputs", o.outputs);
+  std::cout << "ops (" << o.nodes << (o.nodes == 1 ? " node" : " nodes") << "):\n";
+  int missing = 0;
+  for (const OutlineOp& op : o.ops) {
+    std::printf("  %-28s %5d%s\n", op.op.c_str(), op.count, op.translated ? "" : "  not supported");
+    if (!op.translated) ++missing;
+  }
+  if (missing > 0)
+    std::printf("%d of %zu op types not supported (docs/ops.md lists every op of both formats)\n",
+                missing, o.ops.size());
+  else
+    std::printf("every op type is supported; the reason it cannot run follows on stderr\n");
+}
+
+// The model as its file declares it, for one that the session refused as unsupported; the
+// refusal itself is still the command's result (exit 5), so scripts learn it cannot run.
+Status show_unrunnable(const ModelFlags& flags, const Status& why) {
+  auto file = MappedFile::open(flags.model);
+  if (!file.is_ok()) return why;
+  auto outline = outline_model((*file)->data(), (*file)->size(), flags.model);
+  if (!outline.is_ok()) return why;
+  if (flags.json)
+    print_outline_json(flags.model, *outline, why);
+  else
+    print_outline(flags.model, *outline);
+  return why;
+}
+
 Status inspect(const ModelFlags& flags) {
   double init_ms = 0;
-  OUTPOST_ASSIGN_OR_RETURN(auto session, open_session(flags, &init_ms));
+  auto opened = open_session(flags, &init_ms);
+  if (!opened.is_ok()) {
+    // A bundle's model is encrypted or signed: only the session may read it.
+    if (opened.status().code() != StatusCode::kUnsupported || bundle::is_bundle_file(flags.model))
+      return opened.status();
+    return show_unrunnable(flags, opened.status());
+  }
+  auto session = std::move(*opened);
   const ModelStats& st = session->stats();
   if (flags.json) {
     nlohmann::json j;

@@ -2,6 +2,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <optional>
@@ -23,6 +24,10 @@ constexpr std::array<std::pair<const char*, OpKind>, 2> kRenamed = {{
 constexpr std::array<OpKind, 10> kSharedWithMainList = {
     OpKind::kAdd,       OpKind::kSub,     OpKind::kMul,    OpKind::kDiv,  OpKind::kConcat,
     OpKind::kRelu,      OpKind::kTanh,    OpKind::kHardSwish, OpKind::kSoftmax, OpKind::kReshape};
+
+// The one ONNX op that becomes no node: the importer reads it into a constant value
+// (onnx_importer.cc), so map_onnx_node never sees it.
+constexpr const char kConstantOp[] = "Constant";
 
 bool is_legacy_broadcast_op(OpKind op) {
   switch (op) {
@@ -216,6 +221,23 @@ void settle_opset_semantics(int64_t opset, Node& node) {
 }
 
 }  // namespace
+
+bool translates_onnx_op(const std::string& op_type) {
+  return op_type == kConstantOp || ir_op_for(op_type).has_value();
+}
+
+std::vector<std::string> translated_onnx_ops() {
+  // ir_op_for accepts only the renamed ONNX names and names of IR ops, so these are all.
+  std::vector<std::string> ops = {kConstantOp};
+  for (const auto& entry : kRenamed) ops.push_back(entry.first);
+  for (size_t i = 0; i < kOpKindCount; ++i) {
+    const char* name = op_name(static_cast<OpKind>(i));
+    if (ir_op_for(name) && std::find(ops.begin(), ops.end(), name) == ops.end())
+      ops.push_back(name);
+  }
+  std::sort(ops.begin(), ops.end());
+  return ops;
+}
 
 std::string describe_onnx_op(const std::string& op_type, const std::string& domain, int64_t opset) {
   return "op '" + op_type + "' (domain " + (domain.empty() ? std::string("ai.onnx") : domain) +

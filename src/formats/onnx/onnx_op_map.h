@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "ir/graph.h"
 
@@ -20,6 +21,14 @@ constexpr int64_t kOnnxMaxOpset = 17;
 // messages; an op or attribute we do not handle is kUnsupported naming op, domain and opset.
 Status map_onnx_node(const onnx::NodeProto& proto, int64_t opset, const std::string& where,
                      Node& node);
+
+// Whether the importer translates `op_type` of the default domain (ai.onnx) in some form:
+// map_onnx_node maps it to an IR op, or (Constant) the importer reads it into a constant value.
+// A node can still be refused for an attribute or an opset's form; docs/ops.md lists those.
+bool translates_onnx_op(const std::string& op_type);
+
+// Every op_type translates_onnx_op accepts, sorted: what docs/ops.md must list as supported.
+std::vector<std::string> translated_onnx_ops();
 
 // "op 'Pad' (domain ai.onnx, opset 11)": how messages name an ONNX op.
 std::string describe_onnx_op(const std::string& op_type, const std::string& domain, int64_t opset);

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <vector>
 
+#include "formats/tflite/tflite_model.h"
 #include "formats/tflite/tflite_operands.h"
 #include "formats/tflite/tflite_ops.h"
 #include "formats/tflite/tflite_schema.h"
@@ -56,18 +57,7 @@ class Importer {
 
 Result<Graph> Importer::run() {
   graph_.source = source_;
-  if (size_ < 8) return invalid_model(source_ + ": file is too short to be a TFLite model");
-  if (size_ >= FLATBUFFERS_MAX_BUFFER_SIZE)
-    return invalid_model(source_ + ": file is larger than 2 GiB, which a TFLite flatbuffer cannot address");
-  Verifier::Options options;
-  options.max_depth = 16;
-  options.max_tables = 10'000'000;
-  Verifier verifier(data_, size_, options);
-  if (!verifier.VerifyBuffer<Model>("TFL3"))
-    return invalid_model(source_ + ": the TFLite flatbuffer is truncated or corrupt (its structure fails verification)");
-  model_ = flatbuffers::GetRoot<Model>(data_);
-  if (model_->version() != 3)
-    return invalid_model(source_ + ": TFLite schema version " + std::to_string(model_->version()) + " is not supported (expected 3)");
+  OUTPOST_ASSIGN_OR_RETURN(model_, verified_model(data_, size_, source_));
   const auto* subgraphs = model_->subgraphs();
   if (!subgraphs || subgraphs->size() == 0) return invalid_model(source_ + ": the model has no subgraph");
   const SubGraph* sg = subgraphs->Get(0);
@@ -303,9 +293,7 @@ Status Importer::import_operator(const SubGraph& sg, uint32_t index) {
   if (!codes || op.opcode_index() >= codes->size())
     return invalid_model(where + ": opcode index " + std::to_string(op.opcode_index()) + " is out of range");
   const OperatorCode& oc = *codes->Get(op.opcode_index());
-  // Files from before schema 3a keep the code in deprecated_builtin_code only; newer ones put
-  // 127 (PLACEHOLDER_FOR_GREATER_OP_CODES) there and the real code in builtin_code.
-  const int32_t code = std::max<int32_t>(oc.builtin_code(), oc.deprecated_builtin_code());
+  const int32_t code = builtin_code_of(oc);
   const std::string custom = oc.custom_code() ? oc.custom_code()->str() : "";
   where += " (" + (code == 32 ? "custom '" + custom + "'" : builtin_name(code)) + ")";
   if (!verify_options(op, code, data_, size_)) return invalid_model(where + ": its options table is corrupt");

@@ -1,7 +1,8 @@
 #include "formats/tflite/tflite_ops.h"
 
-#include <array>
 #include <cstring>
+#include <iterator>
+#include <string_view>
 #include <vector>
 
 #include "formats/tflite/detection_postprocess_options.h"
@@ -18,26 +19,71 @@ enum Builtin : int32_t {
   kHardSwish = 117, kDensify = 124,
 };
 
-constexpr std::array<const char*, 127> kBuiltinNames = {
-    "ADD", "AVERAGE_POOL_2D", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D", "DEPTH_TO_SPACE",
-    "DEQUANTIZE", "EMBEDDING_LOOKUP", "FLOOR", "FULLY_CONNECTED", "HASHTABLE_LOOKUP",
-    "L2_NORMALIZATION", "L2_POOL_2D", "LOCAL_RESPONSE_NORMALIZATION", "LOGISTIC", "LSH_PROJECTION",
-    "LSTM", "MAX_POOL_2D", "MUL", "RELU", "RELU_N1_TO_1", "RELU6", "RESHAPE", "RESIZE_BILINEAR",
-    "RNN", "SOFTMAX", "SPACE_TO_DEPTH", "SVDF", "TANH", "CONCAT_EMBEDDINGS", "SKIP_GRAM", "CALL",
-    "CUSTOM", "EMBEDDING_LOOKUP_SPARSE", "PAD", "UNIDIRECTIONAL_SEQUENCE_RNN", "GATHER",
-    "BATCH_TO_SPACE_ND", "SPACE_TO_BATCH_ND", "TRANSPOSE", "MEAN", "SUB", "DIV", "SQUEEZE",
-    "UNIDIRECTIONAL_SEQUENCE_LSTM", "STRIDED_SLICE", "BIDIRECTIONAL_SEQUENCE_RNN", "EXP", "TOPK_V2",
-    "SPLIT", "LOG_SOFTMAX", "DELEGATE", "BIDIRECTIONAL_SEQUENCE_LSTM", "CAST", "PRELU", "MAXIMUM",
-    "ARG_MAX", "MINIMUM", "LESS", "NEG", "PADV2", "GREATER", "GREATER_EQUAL", "LESS_EQUAL",
-    "SELECT", "SLICE", "SIN", "TRANSPOSE_CONV", "SPARSE_TO_DENSE", "TILE", "EXPAND_DIMS", "EQUAL",
-    "NOT_EQUAL", "LOG", "SUM", "SQRT", "RSQRT", "SHAPE", "POW", "ARG_MIN", "FAKE_QUANT",
-    "REDUCE_PROD", "REDUCE_MAX", "PACK", "LOGICAL_OR", "ONE_HOT", "LOGICAL_AND", "LOGICAL_NOT",
-    "UNPACK", "REDUCE_MIN", "FLOOR_DIV", "REDUCE_ANY", "SQUARE", "ZEROS_LIKE", "FILL", "FLOOR_MOD",
-    "RANGE", "RESIZE_NEAREST_NEIGHBOR", "LEAKY_RELU", "SQUARED_DIFFERENCE", "MIRROR_PAD", "ABS",
-    "SPLIT_V", "UNIQUE", "CEIL", "REVERSE_V2", "ADD_N", "GATHER_ND", "COS", "WHERE", "RANK", "ELU",
-    "REVERSE_SEQUENCE", "MATRIX_DIAG", "QUANTIZE", "MATRIX_SET_DIAG", "ROUND", "HARD_SWISH", "IF",
-    "WHILE", "NON_MAX_SUPPRESSION_V4", "NON_MAX_SUPPRESSION_V5", "SCATTER_ND", "SELECT_V2",
-    "DENSIFY", "SEGMENT_SUM", "BATCH_MATMUL",
+// The names of TFLite's BuiltinOperator enum, indexed by code: every code of the schema as
+// LiteRT and TensorFlow publish it, so that messages and docs/ops.md name any operator a file
+// may hold. Codes from 127 on live in OperatorCode.builtin_code only (127 itself is the
+// placeholder that older readers see in deprecated_builtin_code). Each line starts with its
+// first code, so that a reader can check a name against the schema.
+// clang-format off
+constexpr const char* kBuiltinNames[] = {
+    /* 0 */ "ADD", "AVERAGE_POOL_2D", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D",
+    /* 5 */ "DEPTH_TO_SPACE", "DEQUANTIZE", "EMBEDDING_LOOKUP", "FLOOR", "FULLY_CONNECTED",
+    /* 10 */ "HASHTABLE_LOOKUP", "L2_NORMALIZATION", "L2_POOL_2D", "LOCAL_RESPONSE_NORMALIZATION",
+    /* 14 */ "LOGISTIC", "LSH_PROJECTION", "LSTM", "MAX_POOL_2D", "MUL", "RELU", "RELU_N1_TO_1",
+    /* 21 */ "RELU6", "RESHAPE", "RESIZE_BILINEAR", "RNN", "SOFTMAX", "SPACE_TO_DEPTH", "SVDF",
+    /* 28 */ "TANH", "CONCAT_EMBEDDINGS", "SKIP_GRAM", "CALL", "CUSTOM", "EMBEDDING_LOOKUP_SPARSE",
+    /* 34 */ "PAD", "UNIDIRECTIONAL_SEQUENCE_RNN", "GATHER", "BATCH_TO_SPACE_ND",
+    /* 38 */ "SPACE_TO_BATCH_ND", "TRANSPOSE", "MEAN", "SUB", "DIV", "SQUEEZE",
+    /* 44 */ "UNIDIRECTIONAL_SEQUENCE_LSTM", "STRIDED_SLICE", "BIDIRECTIONAL_SEQUENCE_RNN", "EXP",
+    /* 48 */ "TOPK_V2", "SPLIT", "LOG_SOFTMAX", "DELEGATE", "BIDIRECTIONAL_SEQUENCE_LSTM", "CAST",
+    /* 54 */ "PRELU", "MAXIMUM", "ARG_MAX", "MINIMUM", "LESS", "NEG", "PADV2", "GREATER",
+    /* 62 */ "GREATER_EQUAL", "LESS_EQUAL", "SELECT", "SLICE", "SIN", "TRANSPOSE_CONV",
+    /* 68 */ "SPARSE_TO_DENSE", "TILE", "EXPAND_DIMS", "EQUAL", "NOT_EQUAL", "LOG", "SUM", "SQRT",
+    /* 76 */ "RSQRT", "SHAPE", "POW", "ARG_MIN", "FAKE_QUANT", "REDUCE_PROD", "REDUCE_MAX", "PACK",
+    /* 84 */ "LOGICAL_OR", "ONE_HOT", "LOGICAL_AND", "LOGICAL_NOT", "UNPACK", "REDUCE_MIN",
+    /* 90 */ "FLOOR_DIV", "REDUCE_ANY", "SQUARE", "ZEROS_LIKE", "FILL", "FLOOR_MOD", "RANGE",
+    /* 97 */ "RESIZE_NEAREST_NEIGHBOR", "LEAKY_RELU", "SQUARED_DIFFERENCE", "MIRROR_PAD", "ABS",
+    /* 102 */ "SPLIT_V", "UNIQUE", "CEIL", "REVERSE_V2", "ADD_N", "GATHER_ND", "COS", "WHERE",
+    /* 110 */ "RANK", "ELU", "REVERSE_SEQUENCE", "MATRIX_DIAG", "QUANTIZE", "MATRIX_SET_DIAG",
+    /* 116 */ "ROUND", "HARD_SWISH", "IF", "WHILE", "NON_MAX_SUPPRESSION_V4",
+    /* 121 */ "NON_MAX_SUPPRESSION_V5", "SCATTER_ND", "SELECT_V2", "DENSIFY", "SEGMENT_SUM",
+    /* 126 */ "BATCH_MATMUL", "PLACEHOLDER_FOR_GREATER_OP_CODES", "CUMSUM", "CALL_ONCE",
+    /* 130 */ "BROADCAST_TO", "RFFT2D", "CONV_3D", "IMAG", "REAL", "COMPLEX_ABS", "HASHTABLE",
+    /* 137 */ "HASHTABLE_FIND", "HASHTABLE_IMPORT", "HASHTABLE_SIZE", "REDUCE_ALL",
+    /* 141 */ "CONV_3D_TRANSPOSE", "VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE",
+    /* 145 */ "BROADCAST_ARGS", "RANDOM_STANDARD_NORMAL", "BUCKETIZE", "RANDOM_UNIFORM",
+    /* 149 */ "MULTINOMIAL", "GELU", "DYNAMIC_UPDATE_SLICE", "RELU_0_TO_1", "UNSORTED_SEGMENT_PROD",
+    /* 154 */ "UNSORTED_SEGMENT_MAX", "UNSORTED_SEGMENT_SUM", "ATAN2", "UNSORTED_SEGMENT_MIN",
+    /* 158 */ "SIGN", "BITCAST", "BITWISE_XOR", "RIGHT_SHIFT", "STABLEHLO_LOGISTIC",
+    /* 163 */ "STABLEHLO_ADD", "STABLEHLO_DIVIDE", "STABLEHLO_MULTIPLY", "STABLEHLO_MAXIMUM",
+    /* 167 */ "STABLEHLO_RESHAPE", "STABLEHLO_CLAMP", "STABLEHLO_CONCATENATE",
+    /* 170 */ "STABLEHLO_BROADCAST_IN_DIM", "STABLEHLO_CONVOLUTION", "STABLEHLO_SLICE",
+    /* 173 */ "STABLEHLO_CUSTOM_CALL", "STABLEHLO_REDUCE", "STABLEHLO_ABS", "STABLEHLO_AND",
+    /* 177 */ "STABLEHLO_COSINE", "STABLEHLO_EXPONENTIAL", "STABLEHLO_FLOOR", "STABLEHLO_LOG",
+    /* 181 */ "STABLEHLO_MINIMUM", "STABLEHLO_NEGATE", "STABLEHLO_OR", "STABLEHLO_POWER",
+    /* 185 */ "STABLEHLO_REMAINDER", "STABLEHLO_RSQRT", "STABLEHLO_SELECT", "STABLEHLO_SUBTRACT",
+    /* 189 */ "STABLEHLO_TANH", "STABLEHLO_SCATTER", "STABLEHLO_COMPARE", "STABLEHLO_CONVERT",
+    /* 193 */ "STABLEHLO_DYNAMIC_SLICE", "STABLEHLO_DYNAMIC_UPDATE_SLICE", "STABLEHLO_PAD",
+    /* 196 */ "STABLEHLO_IOTA", "STABLEHLO_DOT_GENERAL", "STABLEHLO_REDUCE_WINDOW",
+    /* 199 */ "STABLEHLO_SORT", "STABLEHLO_WHILE", "STABLEHLO_GATHER", "STABLEHLO_TRANSPOSE",
+    /* 203 */ "DILATE", "STABLEHLO_RNG_BIT_GENERATOR", "REDUCE_WINDOW", "STABLEHLO_COMPOSITE",
+    /* 207 */ "STABLEHLO_SHIFT_LEFT", "STABLEHLO_CBRT", "STABLEHLO_CASE",
+};
+// clang-format on
+static_assert(std::size(kBuiltinNames) == 210, "one name per code 0..209 (STABLEHLO_CASE)");
+
+// The builtin codes translate_operator's switch translates (CUSTOM aside: it translates only
+// through the custom ops it names). tests/formats/tflite/tflite_ops_test.cc checks that the two
+// agree, code by code.
+// The CUSTOM operators we translate: MediaPipe's transposed convolution with bias and the SSD
+// post-processing of TF's Object Detection API.
+constexpr std::string_view kTransposeConvBias = "Convolution2DTransposeBias";
+constexpr std::string_view kDetectionPostProcess = "TFLite_Detection_PostProcess";
+
+constexpr Builtin kTranslatedBuiltins[] = {
+    kAdd, kAveragePool2D, kConcatenation, kConv2D, kDepthwiseConv2D, kDepthToSpace, kDequantize,
+    kFullyConnected, kLogistic, kMaxPool2D, kMul, kRelu, kRelu6, kReshape, kResizeBilinear,
+    kSoftmax, kTanh, kPad, kMean, kSub, kDiv, kQuantize, kHardSwish, kDensify,
 };
 
 // Field sizes of the options tables we read, in field order (0: a vector field).
@@ -82,8 +128,20 @@ Result<std::string> padding(int8_t code, const std::string& where) {
 }  // namespace
 
 std::string builtin_name(int32_t code) {
-  if (code >= 0 && static_cast<size_t>(code) < kBuiltinNames.size()) return kBuiltinNames[static_cast<size_t>(code)];
+  if (code >= 0 && code < builtin_count()) return kBuiltinNames[code];
   return "BUILTIN_" + std::to_string(code);
+}
+
+int builtin_count() { return static_cast<int>(std::size(kBuiltinNames)); }
+
+bool translates_builtin(int32_t code) {
+  for (Builtin b : kTranslatedBuiltins)
+    if (code == b) return true;
+  return false;
+}
+
+bool translates_custom_op(const std::string& custom_code) {
+  return custom_code == kTransposeConvBias || custom_code == kDetectionPostProcess;
 }
 
 bool verify_options(const Operator& op, int32_t code, const uint8_t* buffer, size_t size) {
@@ -209,7 +267,7 @@ Status translate_operator(const Operator& op, int32_t code, const std::string& c
       a.set("beta", f32(0, 1.0f));
       return Status::ok();
     case kCustom: {
-      if (custom_code == "Convolution2DTransposeBias") {
+      if (custom_code == kTransposeConvBias) {
         // MediaPipe stores TfLiteTransposeConvParams raw: int32 padding (1 SAME, 2 VALID),
         // int32 stride_width, int32 stride_height.
         const Vector<uint8_t>* opts = op.custom_options();
@@ -225,7 +283,7 @@ Status translate_operator(const Operator& op, int32_t code, const std::string& c
         a.set("stride_h", int64_t{p[2]});
         return Status::ok();
       }
-      if (custom_code == "TFLite_Detection_PostProcess") {
+      if (custom_code == kDetectionPostProcess) {
         // The SSD post-processing op of TF Object Detection API models; options: a FlexBuffer map.
         node.op = OpKind::kDetectionPostProcess;
         const Vector<uint8_t>* opts = op.custom_options();

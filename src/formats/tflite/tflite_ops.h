@@ -13,6 +13,17 @@ namespace outpost::tflite {
 // TFLite's name of a builtin code ("CONV_2D"), or "BUILTIN_<code>" for one we do not know.
 std::string builtin_name(int32_t code);
 
+// How many builtin codes we know the names of: codes 0 .. builtin_count() - 1.
+int builtin_count();
+
+// Whether translate_operator translates builtin `code` (in some form: an option it does not
+// handle can still refuse a node). False for CUSTOM, which translates only for the custom ops
+// Convolution2DTransposeBias and TFLite_Detection_PostProcess. docs/ops.md lists every code.
+bool translates_builtin(int32_t code);
+
+// Whether translate_operator translates the CUSTOM operator of this custom code.
+bool translates_custom_op(const std::string& custom_code);
+
 // The sizes of the scalar option fields we read for `code`, to verify the options table
 // before reading it.
 bool verify_options(const Operator& op, int32_t code, const uint8_t* buffer, size_t size);
