@@ -1,11 +1,13 @@
 // The body shared by the model-reader targets (fuzz_tflite, fuzz_onnx): open the bytes as a
-// session, and when the model loads and is cheap, fill its inputs and run it once.
+// session, and when the model loads and is cheap, fill its inputs and run it once; when it does
+// not load, read its outline as `inspect` would.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
+#include "formats/model_outline.h"
 #include "outpost/session.h"
 
 namespace outpost::fuzz {
@@ -47,7 +49,11 @@ inline void open_and_run(const uint8_t* data, size_t size, const std::string& na
   options.max_arena_bytes = size_t{256} << 20;
   // The bytes outlive the session (destroyed before returning): nothing needs keeping alive.
   auto session = Session::open_buffer(data, size, nullptr, name, options);
-  if (!session.is_ok()) return;
+  // What `outpost inspect` reads of a model that cannot run: the same hostile bytes.
+  if (!session.is_ok()) {
+    (void)outline_model(data, size, name);
+    return;
+  }
   if ((*session)->stats().macs > kMaxMacsToRun) return;
   if ((*session)->stats().arena_bytes > kMaxArenaBytesToRun) return;
   for (size_t i = 0; i < (*session)->num_inputs(); ++i) fill_input((*session)->input(i));
