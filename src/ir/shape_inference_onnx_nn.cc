@@ -384,7 +384,10 @@ Status check_quant_params(const Graph& g, const Node& n, size_t scale_i, size_t 
 
 }  // namespace
 
-Status infer_onnx_quantize_linear(const Node& n, Graph& g) {
+// TFLite's form (one input: the parameters are on the values) keeps the declared dtypes; the
+// operand form decides the output dtype by the zero point's, uint8 without one.
+Status infer_quantize(const Node& n, Graph& g) {
+  if (!present(n, 1)) return infer_same_as_input(n, g);
   const Value& x = in(g, n, 0);
   if (x.dtype != DType::kFloat32 && x.dtype != DType::kInt32)
     return nn_unsupported(g, n, std::string("input dtype ") + dtype_name(x.dtype));
@@ -395,7 +398,8 @@ Status infer_onnx_quantize_linear(const Node& n, Graph& g) {
   return Status::ok();
 }
 
-Status infer_onnx_dequantize_linear(const Node& n, Graph& g) {
+Status infer_dequantize(const Node& n, Graph& g) {
+  if (!present(n, 1)) return infer_same_as_input(n, g);
   const Value& x = in(g, n, 0);
   if (!is_q8(x.dtype) && x.dtype != DType::kInt32)
     return nn_unsupported(g, n, std::string("input dtype ") + dtype_name(x.dtype));

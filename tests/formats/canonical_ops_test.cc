@@ -22,7 +22,9 @@ using testing::serialize;
 using testing::TfModelSpec;
 
 // TFLite builtin codes and options tables (the schema's BuiltinOperator / BuiltinOptions).
+constexpr int32_t kTfliteDequantize = 6;
 constexpr int32_t kTfliteReshape = 22;
+constexpr int32_t kTfliteQuantize = 114;
 constexpr int32_t kTfliteSoftmax = 25;
 constexpr uint8_t kSoftmaxOptions = 9;
 
@@ -112,6 +114,57 @@ TEST(CanonicalOps, ReshapeIsOneOp) {
   EXPECT_EQ(on->op, OpKind::kReshape);
   EXPECT_EQ(on->attrs.get_int("allowzero", 0), 0);
   EXPECT_FALSE(on->attrs.has("new_shape"));
+}
+
+TEST(CanonicalOps, QuantizeIsOneOp) {
+  // TFLite: float32 [1, 4] -> uint8 with the output's scale and zero point; rounds half away
+  // from zero. ONNX: QuantizeLinear with the scale as an operand; rounds half to even.
+  TfModelSpec spec;
+  spec.tensors = {{{1, 4}, 0, 0, "x"}, {{1, 4}, 3, 0, "q", {0.5f}, {10}}};
+  spec.operators = {{kTfliteQuantize, "", {0}, {1}}};
+  spec.inputs = {0};
+  spec.outputs = {1};
+  const auto tf_graph = import_tflite_spec(spec);
+  const Node* tf = only_node(tf_graph);
+  ASSERT_NE(tf, nullptr);
+  EXPECT_EQ(tf->op, OpKind::kQuantize);
+  EXPECT_EQ(tf->inputs.size(), 1u);
+  EXPECT_EQ(tf->attrs.get_string("rounding", ""), "half_away_from_zero");
+
+  auto m = onnx_model(13);
+  add_input(m, "x", {1, 4});
+  testing::add_float_initializer(m, "scale", {}, {0.5f});
+  add_node(m, "QuantizeLinear", {"x", "scale"}, {"q"});
+  add_output(m, "q", onnx::TensorProto::UINT8);
+  const auto onnx_graph = import_onnx_model(m);
+  const Node* on = only_node(onnx_graph);
+  ASSERT_NE(on, nullptr);
+  EXPECT_EQ(on->op, OpKind::kQuantize);
+  EXPECT_EQ(on->inputs.size(), 2u);
+  EXPECT_EQ(on->attrs.get_string("rounding", ""), "half_to_even");
+}
+
+TEST(CanonicalOps, DequantizeIsOneOp) {
+  TfModelSpec spec;
+  spec.tensors = {{{1, 4}, 3, 0, "q", {0.5f}, {10}}, {{1, 4}, 0, 0, "y"}};
+  spec.operators = {{kTfliteDequantize, "", {0}, {1}}};
+  spec.inputs = {0};
+  spec.outputs = {1};
+  const auto tf_graph = import_tflite_spec(spec);
+  const Node* tf = only_node(tf_graph);
+  ASSERT_NE(tf, nullptr);
+  EXPECT_EQ(tf->op, OpKind::kDequantize);
+
+  auto m = onnx_model(13);
+  add_input(m, "q", {1, 4}, onnx::TensorProto::UINT8);
+  testing::add_float_initializer(m, "scale", {}, {0.5f});
+  add_node(m, "DequantizeLinear", {"q", "scale"}, {"y"});
+  add_output(m, "y");
+  const auto onnx_graph = import_onnx_model(m);
+  const Node* on = only_node(onnx_graph);
+  ASSERT_NE(on, nullptr);
+  EXPECT_EQ(on->op, OpKind::kDequantize);
+  EXPECT_EQ(on->inputs.size(), 2u);
 }
 
 TEST(CanonicalOps, AnOnnxSoftmaxCannotSmuggleInABeta) {

@@ -84,6 +84,8 @@ Result<std::unique_ptr<Kernel>> make_integer(const Node& node, const Graph& grap
 }  // namespace
 
 Result<std::unique_ptr<Kernel>> make_dequantize(const Node& node, const Graph& graph) {
+  if (has_input(node, 1))
+    return not_handled(graph, node, "its parameters are operands (the general kernel)");
   OUTPOST_RETURN_IF_ERROR(expect_float32(graph, node, {}));
   switch (input_of(graph, node, 0).dtype) {
     case DType::kFloat16:

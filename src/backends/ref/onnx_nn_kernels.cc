@@ -19,7 +19,7 @@ void register_onnx_nn_kernels(KernelRegistry& r) {
   r.add(OpKind::kEinsum, make_onnx_einsum);
   for (OpKind op : {OpKind::kResize, OpKind::kUpsample}) r.add(op, make_onnx_resize);
   for (OpKind op :
-       {OpKind::kQuantizeLinear, OpKind::kDequantizeLinear, OpKind::kDynamicQuantizeLinear})
+       {OpKind::kQuantize, OpKind::kDequantize, OpKind::kDynamicQuantizeLinear})
     r.add(op, make_onnx_quantize);
 }
 

@@ -1,6 +1,6 @@
-// ONNX QuantizeLinear (float32 or int32 -> int8/uint8: round(x / scale) half to even, plus the
-// zero point, saturated), DequantizeLinear ((x - zero_point) * scale), both per tensor or per
-// entry of `axis`, and DynamicQuantizeLinear (uint8 over [min(x, 0), max(x, 0)]).
+// Quantize and Dequantize with operand parameters (ONNX's QuantizeLinear: float32 or int32 ->
+// int8/uint8, round(x / scale) half to even, plus the zero point, saturated; DequantizeLinear:
+// (x - zero_point) * scale), both per tensor or per entry of `axis`, and DynamicQuantizeLinear (uint8 over [min(x, 0), max(x, 0)]).
 #include "backends/ref/onnx_nn_common.h"
 #include "backends/ref/onnx_nn_kernel_factories.h"
 
@@ -90,9 +90,13 @@ Result<std::unique_ptr<Kernel>> make_dynamic_quantize(const Node&, const Graph&)
 
 Result<std::unique_ptr<Kernel>> make_onnx_quantize(const Node& node, const Graph& graph) {
   switch (node.op) {
-    case OpKind::kQuantizeLinear:
+    case OpKind::kQuantize:
+      if (!has_input(node, 1)) return not_handled(graph, node, "its parameters are the values' (TFLite's kernel)");
+      if (node.attrs.get_string("rounding", "half_to_even") != "half_to_even")
+        return not_handled(graph, node, "operand scales round half to even only");
       return make_quantize(node, graph);
-    case OpKind::kDequantizeLinear:
+    case OpKind::kDequantize:
+      if (!has_input(node, 1)) return not_handled(graph, node, "its parameters are the values' (TFLite's kernel)");
       return make_dequantize(node, graph);
     default:
       return make_dynamic_quantize(node, graph);

@@ -72,7 +72,10 @@ std::unique_ptr<Kernel> make_requantize(DType out, quant::QuantizedMultiplier m,
 Result<std::unique_ptr<Kernel>> make_quantize_quantized(const Node& n, const Graph& g) {
   const Value& x = input_of(g, n, 0);
   const Value& y = output_of(g, n);
+  if (has_input(n, 1)) return not_handled(g, n, "its parameters are operands (the general kernel)");
   if (!quant::is_quantized_8bit(y.dtype)) return not_handled(g, n, "output is not uint8/int8");
+  if (x.dtype == DType::kFloat32 && n.attrs.get_string("rounding", "half_to_even") != "half_away_from_zero")
+    return not_handled(g, n, "TFLite's kernel rounds half away from zero only");
   OUTPOST_ASSIGN_OR_RETURN(auto yq, quant::per_tensor_quant(g, n, y, "output"));
   if (x.dtype == DType::kFloat32) {
     if (y.dtype == DType::kUInt8)

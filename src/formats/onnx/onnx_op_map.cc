@@ -14,8 +14,10 @@ namespace outpost {
 namespace {
 
 // ONNX ops whose IR op has another name (the IR op of the ONNX name has other semantics).
-constexpr std::array<std::pair<const char*, OpKind>, 2> kRenamed = {{
+constexpr std::array<std::pair<const char*, OpKind>, 4> kRenamed = {{
     {"Sigmoid", OpKind::kLogistic},
+    {"QuantizeLinear", OpKind::kQuantize},      // the scale and zero point as operands
+    {"DequantizeLinear", OpKind::kDequantize},
     {"Mean", OpKind::kElementwiseMean},  // elementwise; ReduceMean reduces
 }};
 
@@ -204,10 +206,11 @@ void settle_opset_semantics(int64_t opset, Node& node) {
       // Resize before opset 11 is Upsample-9's op: inputs (x, scales), asymmetric coordinates.
       if (opset < 11) node.op = OpKind::kUpsample;
       break;
-    case OpKind::kQuantizeLinear:
-    case OpKind::kDequantizeLinear:
-      // Per-axis scales (and `axis`) came with opset 13.
+    case OpKind::kQuantize:
+    case OpKind::kDequantize:
+      // Per-axis scales (and `axis`) came with opset 13. ONNX rounds half to even.
       node.attrs.set("per_axis", int64_t{opset >= 13 ? 1 : 0});
+      if (node.op == OpKind::kQuantize) node.attrs.set("rounding", std::string("half_to_even"));
       break;
     case OpKind::kBatchNormalization:
       // `training_mode` arrived in opset 14, `spatial` left in 9: an attribute of the other

@@ -233,7 +233,10 @@ Status translate_operator(const Operator& op, int32_t code, const std::string& c
       a.set("channels_last", int64_t{1});
       return Status::ok();
     case kDequantize: node.op = OpKind::kDequantize; return Status::ok();
-    case kQuantize: node.op = OpKind::kQuantize; return Status::ok();
+    case kQuantize:
+      node.op = OpKind::kQuantize;
+      a.set("rounding", std::string("half_away_from_zero"));  // TFLite's std::round
+      return Status::ok();
     case kDensify: node.op = OpKind::kDensify; return Status::ok();
     case kLogistic: node.op = OpKind::kLogistic; return Status::ok();
     case kRelu: node.op = OpKind::kRelu; return Status::ok();

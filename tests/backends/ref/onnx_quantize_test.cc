@@ -16,7 +16,7 @@ using testing::run_op;
 
 TEST(OnnxQuantize, RoundsHalfToEvenAndSaturates) {
   const std::vector<float> x = {0, 1.5f, 2.5f, -1.5f, 300, -300, 0.5f};
-  auto u8 = run_op(OpKind::kQuantizeLinear, Attributes{},
+  auto u8 = run_op(OpKind::kQuantize, Attributes{},
                    {{make_tensor(Shape{7}, x)},
                     {make_tensor(Shape{}, {1.0f})},
                     {make_typed<uint8_t>(Shape{}, {0})}},
@@ -24,7 +24,7 @@ TEST(OnnxQuantize, RoundsHalfToEvenAndSaturates) {
   ASSERT_TRUE(u8.is_ok()) << u8.status().message();
   const uint8_t* p = (*u8)[0].data_as<uint8_t>();
   EXPECT_EQ(std::vector<uint8_t>(p, p + 7), (std::vector<uint8_t>{0, 2, 2, 0, 255, 0, 0}));
-  auto i8 = run_op(OpKind::kQuantizeLinear, Attributes{},
+  auto i8 = run_op(OpKind::kQuantize, Attributes{},
                    {{make_tensor(Shape{7}, x)},
                     {make_tensor(Shape{}, {0.5f})},
                     {make_typed<int8_t>(Shape{}, {1})}},
@@ -38,7 +38,7 @@ TEST(OnnxQuantize, RoundsHalfToEvenAndSaturates) {
 TEST(OnnxQuantize, PerAxisScalesAndZeroPoints) {
   Attributes a;
   a.set("axis", int64_t{0});
-  auto r = run_op(OpKind::kQuantizeLinear, a,
+  auto r = run_op(OpKind::kQuantize, a,
                   {{make_tensor(Shape{2, 2}, {1, 2, 1, 2})},
                    {make_tensor(Shape{2}, {1.0f, 0.5f})},
                    {make_typed<uint8_t>(Shape{2}, {10, 20})}},
@@ -46,7 +46,7 @@ TEST(OnnxQuantize, PerAxisScalesAndZeroPoints) {
   ASSERT_TRUE(r.is_ok()) << r.status().message();
   const uint8_t* p = (*r)[0].data_as<uint8_t>();
   EXPECT_EQ(std::vector<uint8_t>(p, p + 4), (std::vector<uint8_t>{11, 12, 22, 24}));
-  auto d = run_op(OpKind::kDequantizeLinear, Attributes{},
+  auto d = run_op(OpKind::kDequantize, Attributes{},
                   {{make_typed<int8_t>(Shape{1, 2, 2}, {-128, 0, 10, 127})},
                    {make_tensor(Shape{2}, {0.5f, 2.0f})},
                    {make_typed<int8_t>(Shape{2}, {0, 10})}},
@@ -69,7 +69,7 @@ TEST(OnnxQuantize, DynamicQuantizeLinearOfTheOnnxExample) {
 
 TEST(OnnxQuantize, ScaleOfTheWrongLengthIsAShapeMismatch) {
   auto r = run_op(
-      OpKind::kQuantizeLinear, Attributes{},
+      OpKind::kQuantize, Attributes{},
       {{make_tensor(Shape{2, 3}, std::vector<float>(6))}, {make_tensor(Shape{2}, {1.0f, 1.0f})}},
       {OpOutput{DType::kUInt8}});
   ASSERT_FALSE(r.is_ok());
