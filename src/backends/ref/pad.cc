@@ -76,7 +76,7 @@ class PadKernel final : public Kernel {
 // kUnsupported for the general kernel's.
 Result<std::vector<int64_t>> zero_pads(const Node& node, const Graph& graph) {
   if (node.inputs.size() < 2)
-    return not_handled(graph, node, "pads given as attributes (ONNX before opset 11)");
+    return not_handled(graph, node, "pads given as attributes (the one-input form)");
   if (has_input(node, 2)) return not_handled(graph, node, "an explicit pad value");
   const std::string mode = node.attrs.get_string("mode", "constant");
   if (mode != "constant") return not_handled(graph, node, "mode '" + mode + "'");
