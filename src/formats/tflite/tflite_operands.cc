@@ -1,9 +1,9 @@
 #include "formats/tflite/tflite_operands.h"
 
-#include <cstring>
 #include <vector>
 
 #include "ir/constant_ints.h"
+#include "ir/int64_constant.h"
 
 namespace outpost::tflite {
 namespace {
@@ -21,17 +21,6 @@ Result<std::vector<int64_t>> constant_operand(const Graph& g, const Node& n, siz
     return unsupported(where + ": " + what +
                        " computed at run time is not supported (only a constant tensor)");
   return constant_ints(v);
-}
-
-int add_int64_constant(Graph& g, const std::string& name, const std::vector<int64_t>& ints) {
-  Value v;
-  v.name = name;
-  v.dtype = DType::kInt64;
-  v.shape = Shape({static_cast<int64_t>(ints.size())});
-  std::vector<uint8_t> bytes(ints.size() * sizeof(int64_t));
-  if (!ints.empty()) std::memcpy(bytes.data(), ints.data(), bytes.size());
-  set_owned_constant(v, std::move(bytes));
-  return g.add_value(std::move(v));
 }
 
 bool has_inputs(const Node& n, size_t count) {

@@ -10,6 +10,7 @@
 #include "ir/channels_last.h"
 #include "ir/constant_ints.h"
 #include "ir/elementwise_ops.h"
+#include "ir/int64_constant.h"
 
 namespace outpost {
 namespace {
@@ -155,14 +156,7 @@ class ChannelsLastPass {
   }
 
   int add_int64_constant(const std::string& name, const std::vector<int64_t>& ints) {
-    Value v;
-    v.name = name;
-    v.dtype = DType::kInt64;
-    v.shape = Shape({static_cast<int64_t>(ints.size())});
-    std::vector<uint8_t> bytes(ints.size() * sizeof(int64_t));
-    if (!ints.empty()) std::memcpy(bytes.data(), ints.data(), bytes.size());
-    set_owned_constant(v, std::move(bytes));
-    return g_.add_value(std::move(v));
+    return outpost::add_int64_constant(g_, name, ints);
   }
 
   void count_readers(const std::vector<Node>& nodes) {

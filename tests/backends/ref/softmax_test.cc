@@ -12,14 +12,20 @@ using testing::make_tensor;
 using testing::make_typed;
 using testing::run_op;
 
-std::vector<float> run_softmax(Tensor x, float beta) {
+std::vector<float> run_softmax_on_axis(Tensor x, int64_t axis, int64_t coerce_2d, float beta) {
   Attributes a;
+  a.set("axis", axis);
+  a.set("coerce_2d", coerce_2d);
   a.set("beta", beta);
   auto r = run_op(OpKind::kSoftmax, a, {{std::move(x)}}, {{}});
   EXPECT_TRUE(r.is_ok()) << r.status().message();
   if (!r.is_ok()) return {};
   const Tensor& t = r.value()[0];
   return {t.data_as<float>(), t.data_as<float>() + t.num_elements()};
+}
+
+std::vector<float> run_softmax(Tensor x, float beta) {
+  return run_softmax_on_axis(std::move(x), -1, 0, beta);
 }
 
 TEST(SoftmaxFloat, ThreeLogits) {
@@ -49,18 +55,6 @@ TEST(SoftmaxFloat, BetaAndRows) {
   EXPECT_NEAR(y[1], 0.8, 1e-6);
   EXPECT_NEAR(y[2], 0.5, 1e-6);
   EXPECT_NEAR(y[3], 0.5, 1e-6);
-}
-
-std::vector<float> run_softmax_on_axis(Tensor x, int64_t axis, int64_t coerce_2d, float beta) {
-  Attributes a;
-  a.set("axis", axis);
-  a.set("coerce_2d", coerce_2d);
-  a.set("beta", beta);
-  auto r = run_op(OpKind::kSoftmax, a, {{std::move(x)}}, {{}});
-  EXPECT_TRUE(r.is_ok()) << r.status().message();
-  if (!r.is_ok()) return {};
-  const Tensor& t = r.value()[0];
-  return {t.data_as<float>(), t.data_as<float>() + t.num_elements()};
 }
 
 TEST(SoftmaxFloat, AnInnerAxisWithBeta) {
