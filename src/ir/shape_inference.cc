@@ -34,6 +34,20 @@ Result<std::vector<int64_t>> const_ints(const Graph& g, const Node& n, size_t i)
 
 }  // namespace
 
+Status require_output_dtype(const Node& n, const Graph& g, DType dtype) {
+  for (int id : n.outputs)
+    if (g.value(id).dtype != dtype)
+      return invalid_model(g.source + ": " + n.describe() + ": the model declares output '" +
+                           g.value(id).name + "' as " + dtype_name(g.value(id).dtype) + ", but " +
+                           op_name(n.op) + " of " + dtype_name(in(g, n, 0).dtype) + " gives " +
+                           dtype_name(dtype));
+  return Status::ok();
+}
+
+Status require_input_dtype(const Node& n, const Graph& g) {
+  return require_output_dtype(n, g, in(g, n, 0).dtype);
+}
+
 Status infer_same_as_input(const Node& n, Graph& g) {
   out(g, n).shape = in(g, n, 0).shape;
   return Status::ok();

@@ -242,8 +242,7 @@ Status infer_pad(const Node& n, Graph& g) {
       if (x[k] == 0 && out(g, n).shape[k] > 0 &&
           n.attrs.get_string("mode", "constant") != "constant")
         return fail(g, n, "cannot pad an empty axis by reflection or edge");
-    out(g, n).dtype = in(g, n, 0).dtype;
-    return Status::ok();
+    return require_input_dtype(n, g);
   }
   if (n.inputs.size() == 1) {  // Pad before opset 11: the operands are attributes
     pads = n.attrs.get_ints("pads");
@@ -273,10 +272,8 @@ Status infer_pad(const Node& n, Graph& g) {
       return fail(g, n, "edge padding of an empty axis");
   }
   OUTPOST_RETURN_IF_ERROR(check_total(g, n, dims));
-  // The shape only (as every op both formats share): a declared dtype that differs is the
-  // kernel's to refuse, not ours to overwrite; an undeclared one is the input's.
   out(g, n).shape = Shape(dims);
-  return Status::ok();
+  return require_input_dtype(n, g);
 }
 
 // NCHW, or NHWC when the node is channels-last (as TFLite's DEPTH_TO_SPACE imports): the
@@ -292,8 +289,8 @@ Status infer_depth_to_space(const Node& n, Graph& g) {
   const std::string mode = n.attrs.get_string("mode", "DCR");
   if (mode != "DCR" && mode != "CRD") return fail(g, n, "mode must be DCR or CRD");
   const Shape y{x[0], x[1] / (b * b), x[2] * b, x[3] * b};
-  out(g, n).shape = nhwc ? Shape{y[0], y[2], y[3], y[1]} : y;  // the shape only, as Pad's
-  return Status::ok();
+  out(g, n).shape = nhwc ? Shape{y[0], y[2], y[3], y[1]} : y;
+  return require_input_dtype(n, g);
 }
 
 Status infer_onnx_space_to_depth(const Node& n, Graph& g) {

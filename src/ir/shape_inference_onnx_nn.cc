@@ -399,7 +399,10 @@ Status infer_quantize(const Node& n, Graph& g) {
 }
 
 Status infer_dequantize(const Node& n, Graph& g) {
-  if (!present(n, 1)) return infer_same_as_input(n, g);
+  if (!present(n, 1)) {
+    out(g, n).shape = in(g, n, 0).shape;
+    return require_output_dtype(n, g, DType::kFloat32);
+  }
   const Value& x = in(g, n, 0);
   if (!is_q8(x.dtype) && x.dtype != DType::kInt32)
     return nn_unsupported(g, n, std::string("input dtype ") + dtype_name(x.dtype));

@@ -108,10 +108,12 @@ Status infer_softmax(const Node& n, Graph& g) {
   const int64_t axis = n.attrs.get_int("axis", -1);
   if (rank == 0) return fail(g, n, "input must have rank >= 1");
   OUTPOST_RETURN_IF_ERROR(norm_axis(g, n, axis, rank).status());
-  // The shape only: a quantized softmax may change dtype (TFLite's int8 -> int16), which the
-  // model declares; an undeclared dtype is the input's (the folding pass's rule).
   out(g, n).shape = x;
-  return Status::ok();
+  // A quantized softmax may change dtype (TFLite's int8 -> int16, which the model declares and
+  // the quantized kernel checks); a float one keeps it.
+  const DType t = in(g, n, 0).dtype;
+  if (t == DType::kInt8 || t == DType::kUInt8 || t == DType::kInt16) return Status::ok();
+  return require_input_dtype(n, g);
 }
 
 namespace {
@@ -163,10 +165,8 @@ Status infer_reshape(const Node& n, Graph& g) {
   } else if (known != total) {
     return fail(g, n, "cannot reshape " + x.to_string() + " to " + Shape(dims).to_string());
   }
-  // The shape only: a declared dtype that differs is the kernel's to refuse, not ours to
-  // overwrite; an undeclared one is the input's (the folding pass's rule).
   out(g, n).shape = Shape(dims);
-  return Status::ok();
+  return require_input_dtype(n, g);
 }
 
 Status infer_onnx_flatten(const Node& n, Graph& g) {

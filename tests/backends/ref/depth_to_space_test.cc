@@ -77,13 +77,16 @@ TEST(DepthToSpace, Uint8WithEqualParameters) {
   EXPECT_EQ(std::vector<uint8_t>(y, y + 4), (std::vector<uint8_t>{9, 8, 7, 6}));
 }
 
-TEST(DepthToSpace, DtypeChangeIsUnsupported) {
-  // Shape inference keeps a declared output dtype: a model that says int32 out of float32 in is
-  // refused, never silently read as float32.
+TEST(DepthToSpace, DtypeChangeIsAnInvalidModel) {
+  // A model that says int32 out of float32 in is refused by shape inference, never silently
+  // read as float32 nor written past an int32 buffer.
   auto r = testing::factory_status(make_depth_to_space, OpKind::kDepthToSpace, block(2),
                                    {{make_tensor({1, 1, 1, 4}, {1, 2, 3, 4})}}, {{DType::kInt32}});
   ASSERT_FALSE(r.is_ok());
-  EXPECT_EQ(r.code(), StatusCode::kUnsupported);
+  EXPECT_EQ(r.code(), StatusCode::kInvalidModel);
+  EXPECT_NE(r.message().find("as int32, but DepthToSpace of float32 gives float32"),
+            std::string::npos)
+      << r.message();
 }
 
 TEST(DepthToSpace, QuantizationChangeIsUnsupported) {

@@ -70,12 +70,15 @@ TEST(Dequantize, Int32IsUnsupported) {
   EXPECT_EQ(r.code(), StatusCode::kUnsupported);
 }
 
-TEST(Dequantize, NonFloatOutputIsUnsupported) {
+// Dequantize gives float32: shape inference refuses a model that declares another output.
+TEST(Dequantize, NonFloatOutputIsAnInvalidModel) {
   auto r = testing::factory_status(make_dequantize, OpKind::kDequantize, {},
                                    {{make_typed<uint8_t>({1}, {1}, QuantParams{{1.0f}, {0}, 0})}},
                                    {{DType::kInt32}});
   ASSERT_FALSE(r.is_ok());
-  EXPECT_EQ(r.code(), StatusCode::kUnsupported);
+  EXPECT_EQ(r.code(), StatusCode::kInvalidModel);
+  EXPECT_NE(r.message().find("as int32, but Dequantize of uint8 gives float32"), std::string::npos)
+      << r.message();
 }
 
 TEST(Dequantize, MissingParametersAreUnsupported) {

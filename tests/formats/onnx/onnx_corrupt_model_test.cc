@@ -421,5 +421,38 @@ TEST(OnnxImporterCorrupt, ShapeOperandsOfHugeRankAreRefused) {
   expect_error(open_model(m), StatusCode::kShapeMismatch, "rank 65; at most 64");
 }
 
+// fuzz_onnx crash 36756bfa (CI): a float Softmax whose graph output is declared int16 was
+// planned as int16 and written as float32, past the end of its buffer. Ops that keep their
+// input's dtype refuse a model that declares another.
+TEST(OnnxImporterCorrupt, DeclaredOutputDtypeAnOpCannotGiveIsRefused) {
+  struct Case {
+    const char* op;
+    std::vector<int64_t> dims;
+  };
+  for (const Case& c : std::vector<Case>{{"Softmax", {2, 4}},
+                                         {"LogSoftmax", {2, 4}},
+                                         {"Hardmax", {2, 4}},
+                                         {"Reshape", {2, 4}},
+                                         {"Pad", {2, 4}},
+                                         {"DepthToSpace", {1, 4, 2, 2}}}) {
+    SCOPED_TRACE(c.op);
+    auto m = onnx_model(13);
+    add_input(m, "x", c.dims);
+    std::vector<std::string> inputs{"x"};
+    if (std::string(c.op) == "Reshape") {
+      add_int64_initializer(m, "shape", {1}, {8});
+      inputs.push_back("shape");
+    } else if (std::string(c.op) == "Pad") {
+      add_int64_initializer(m, "pads", {4}, {0, 1, 0, 1});
+      inputs.push_back("pads");
+    }
+    auto* n = add_node(m, c.op, inputs, {"y"});
+    if (std::string(c.op) == "DepthToSpace") set_int_attr(n, "blocksize", 2);
+    add_output(m, "y", onnx::TensorProto::INT16);
+    expect_error(open_model(m), StatusCode::kInvalidModel,
+                 "declares output 'y' as int16, but " + std::string(c.op) + " of float32 gives float32");
+  }
+}
+
 }  // namespace
 }  // namespace outpost
