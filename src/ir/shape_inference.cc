@@ -35,13 +35,11 @@ Result<std::vector<int64_t>> const_ints(const Graph& g, const Node& n, size_t i)
 }  // namespace
 
 Status require_output_dtype(const Node& n, const Graph& g, DType dtype) {
-  for (int id : n.outputs)
-    if (g.value(id).dtype != dtype)
-      return invalid_model(g.source + ": " + n.describe() + ": the model declares output '" +
-                           g.value(id).name + "' as " + dtype_name(g.value(id).dtype) + ", but " +
-                           op_name(n.op) + " of " + dtype_name(in(g, n, 0).dtype) + " gives " +
-                           dtype_name(dtype));
-  return Status::ok();
+  const Value& y = g.value(n.outputs[0]);
+  if (y.dtype == dtype) return Status::ok();
+  return invalid_model(g.source + ": " + n.describe() + ": the model declares output '" + y.name +
+                       "' as " + dtype_name(y.dtype) + ", but " + op_name(n.op) + " of " +
+                       dtype_name(in(g, n, 0).dtype) + " gives " + dtype_name(dtype));
 }
 
 Status require_input_dtype(const Node& n, const Graph& g) {
@@ -74,17 +72,6 @@ static Status check_window_attrs(const Node& n, const Graph& g, std::initializer
     if (n.attrs.get_int(name, 1) <= 0) return fail(g, n, std::string("attribute ") + name + " must be positive");
   const std::string padding = n.attrs.get_string("padding", "valid");
   if (padding != "same" && padding != "valid") return fail(g, n, "padding must be same or valid");
-  return Status::ok();
-}
-
-Status infer_pool(const Node& n, Graph& g) {
-  OUTPOST_RETURN_IF_ERROR(require_rank(g, n, 0, 4));
-  OUTPOST_RETURN_IF_ERROR(check_window_attrs(n, g, {"filter_h", "filter_w", "stride_h", "stride_w"}));
-  const Shape& x = in(g, n, 0).shape;
-  const std::string padding = n.attrs.get_string("padding", "valid");
-  auto h = window_geometry(padding, x[1], n.attrs.get_int("filter_h", 1), n.attrs.get_int("stride_h", 1), 1);
-  auto w = window_geometry(padding, x[2], n.attrs.get_int("filter_w", 1), n.attrs.get_int("stride_w", 1), 1);
-  out(g, n).shape = Shape{x[0], h.out, w.out, x[3]};
   return Status::ok();
 }
 

@@ -11,10 +11,10 @@ constexpr int kAnyOutputs = -1;      // a schema's outputs when the node decides
 
 // Declares every function the op list names (a function named by several rows is declared
 // once per row, which C++ allows).
-// For an op whose output dtype is its input's (Reshape, Pad, DepthToSpace, Softmax of floats):
-// an output the model left undeclared already has the input's dtype (op_schema.cc); one
-// declared as another dtype is refused (kInvalidModel), since every kernel would write the
-// input's dtype into a buffer planned for the declared one.
+// For an op whose (first) output dtype is its input's (Reshape, Pad, DepthToSpace, the pools,
+// Softmax of floats): an output the model left undeclared already has the input's dtype
+// (op_schema.cc); one declared as another dtype is refused (kInvalidModel), since every kernel
+// would write the input's dtype into a buffer planned for the declared one.
 Status require_input_dtype(const Node& n, const Graph& g);
 // The same for an op whose output dtype is fixed (Dequantize: float32).
 Status require_output_dtype(const Node& n, const Graph& g, DType dtype);

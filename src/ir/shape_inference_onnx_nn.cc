@@ -1,6 +1,7 @@
 // Shape (and dtype) inference of the ONNX neural-network ops of op_list_onnx_nn.inc. These
 // checks are all the reference kernels rely on: weight and parameter shapes, group
 // divisibility, window geometry (ir/onnx_window.h), attribute ranges.
+#include "ir/channels_last.h"
 #include "ir/onnx_einsum.h"
 #include "ir/onnx_window.h"
 #include "ir/shape_inference_onnx_util.h"
@@ -138,11 +139,17 @@ Status infer_onnx_pool(const Node& n, Graph& g) {
   if (order != 0 && order != 1) return fail(g, n, "storage_order must be 0 or 1");
   const int64_t ceil_mode = n.attrs.get_int("ceil_mode", 0);
   if (ceil_mode != 0 && ceil_mode != 1) return fail(g, n, "ceil_mode must be 0 or 1");
-  OUTPOST_ASSIGN_OR_RETURN(OnnxWindow win, onnx_window(g, n, x, nullptr));
-  std::vector<int64_t> dims = {x[0], x[1]};
+  const bool nhwc = is_channels_last(n);
+  if (nhwc && (x.rank() != 4 || n.outputs.size() != 1))
+    return fail(g, n, "a channels-last pool takes NHWC (rank 4) and has one output");
+  const Shape nchw = logical_nchw(x, n);
+  OUTPOST_ASSIGN_OR_RETURN(OnnxWindow win, onnx_window(g, n, nchw, nullptr));
+  std::vector<int64_t> dims = {nchw[0], nchw[1]};
   dims.insert(dims.end(), win.out.begin(), win.out.end());
   OUTPOST_RETURN_IF_ERROR(check_total(g, n, dims));
-  set_out(g, n, Shape(dims), in(g, n, 0).dtype);
+  if (nhwc) dims = {dims[0], dims[2], dims[3], dims[1]};
+  out(g, n).shape = Shape(dims);
+  OUTPOST_RETURN_IF_ERROR(require_input_dtype(n, g));
   if (n.outputs.size() == 2) set_out(g, n, Shape(dims), DType::kInt64, 1);
   return Status::ok();
 }

@@ -61,10 +61,6 @@ int64_t macs_of(const Graph& g, const Node& n) {
     // Pools multiply nothing, but each output reads its whole window: counted as one MAC per
     // read, so a huge window (fuzz_onnx timeout cd41021f: a 60x80 MaxPool, dilated 10x, over
     // 1000x1000 ran 45 s under ASan) counts as the work it is wherever MACs bound the work.
-    case OpKind::kMaxPool2D:
-    case OpKind::kAveragePool2D:
-      return mul_sat(elements(out),
-                     mul_sat(n.attrs.get_int("filter_h", 1), n.attrs.get_int("filter_w", 1)));
     case OpKind::kMaxPool:
     case OpKind::kAveragePool: {
       int64_t window = 1;

@@ -22,10 +22,13 @@ using testing::serialize;
 using testing::TfModelSpec;
 
 // TFLite builtin codes and options tables (the schema's BuiltinOperator / BuiltinOptions).
+constexpr int32_t kTfliteAveragePool2D = 1;
 constexpr int32_t kTfliteDequantize = 6;
+constexpr int32_t kTfliteMaxPool2D = 17;
 constexpr int32_t kTfliteReshape = 22;
 constexpr int32_t kTfliteQuantize = 114;
 constexpr int32_t kTfliteSoftmax = 25;
+constexpr uint8_t kPool2DOptions = 5;
 constexpr uint8_t kSoftmaxOptions = 9;
 
 // The one node of a single-operator model (it lives as long as `graph`), or a failure naming
@@ -114,6 +117,42 @@ TEST(CanonicalOps, ReshapeIsOneOp) {
   EXPECT_EQ(on->op, OpKind::kReshape);
   EXPECT_EQ(on->attrs.get_int("allowzero", 0), 0);
   EXPECT_FALSE(on->attrs.has("new_shape"));
+}
+
+TEST(CanonicalOps, PoolsAreOneOpEach) {
+  // TFLite: NHWC [1, 5, 4, 2], options padding SAME (0), stride w 1, h 2, filter w 3, h 2, RELU;
+  // the pool is ONNX's over NHWC, SAME being SAME_UPPER (the odd pad at the end).
+  for (int32_t code : {kTfliteMaxPool2D, kTfliteAveragePool2D}) {
+    TfModelSpec spec;
+    spec.tensors = {{{1, 5, 4, 2}, 0, 0, "x"}, {{1, 3, 4, 2}, 0, 0, "y"}};
+    spec.operators = {{code, "", {0}, {1}, kPool2DOptions,
+                       {{0, 1, 0}, {1, 4, 1}, {2, 4, 2}, {3, 4, 3}, {4, 4, 2}, {5, 1, 1}}, {}}};
+    spec.inputs = {0};
+    spec.outputs = {1};
+    const auto tf_graph = import_tflite_spec(spec);
+    const Node* tf = only_node(tf_graph);
+    ASSERT_NE(tf, nullptr);
+    EXPECT_EQ(tf->op, code == kTfliteMaxPool2D ? OpKind::kMaxPool : OpKind::kAveragePool);
+    EXPECT_EQ(tf->attrs.get_int("channels_last", 0), 1);
+    EXPECT_EQ(tf->attrs.get_ints("kernel_shape"), (std::vector<int64_t>{2, 3}));
+    EXPECT_EQ(tf->attrs.get_ints("strides"), (std::vector<int64_t>{2, 1}));
+    EXPECT_EQ(tf->attrs.get_string("auto_pad", ""), "SAME_UPPER");
+    EXPECT_EQ(tf->attrs.get_string("activation", ""), "relu");
+    EXPECT_EQ(tf->attrs.get_int("count_include_pad", 0), 0);
+    EXPECT_EQ(tf_graph->value(tf->outputs[0]).shape, (Shape{1, 3, 4, 2}));
+  }
+  for (const char* op : {"MaxPool", "AveragePool"}) {
+    auto m = onnx_model(13);
+    add_input(m, "x", {1, 2, 5, 4});
+    auto* n = add_node(m, op, {"x"}, {"y"});
+    testing::set_ints_attr(n, "kernel_shape", {2, 3});
+    add_output(m, "y");
+    const auto onnx_graph = import_onnx_model(m);
+    const Node* on = only_node(onnx_graph);
+    ASSERT_NE(on, nullptr);
+    EXPECT_EQ(on->op, std::string(op) == "MaxPool" ? OpKind::kMaxPool : OpKind::kAveragePool);
+    EXPECT_EQ(on->attrs.get_int("channels_last", 0), 0);
+  }
 }
 
 TEST(CanonicalOps, QuantizeIsOneOp) {

@@ -15,7 +15,7 @@ namespace outpost {
 
 // elementwise_binary.cc: Add, Sub, Mul, Div (float32).
 Result<std::unique_ptr<Kernel>> make_binary_float(const Node& node, const Graph& graph);
-// pool2d.cc: AveragePool2D, MaxPool2D (float32).
+// pool2d.cc: AveragePool, MaxPool (float32, channels-last nodes: pool_geometry.h).
 Result<std::unique_ptr<Kernel>> make_pool2d_float(const Node& node, const Graph& graph);
 // concat.cc: any dtype (quantized only when every input shares the output's parameters).
 Result<std::unique_ptr<Kernel>> make_concat(const Node& node, const Graph& graph);

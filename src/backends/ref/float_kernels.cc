@@ -9,8 +9,8 @@ namespace outpost {
 void register_float_kernels(KernelRegistry& registry) {
   for (OpKind op : {OpKind::kAdd, OpKind::kSub, OpKind::kMul, OpKind::kDiv})
     registry.add(op, make_binary_float);
-  registry.add(OpKind::kAveragePool2D, make_pool2d_float);
-  registry.add(OpKind::kMaxPool2D, make_pool2d_float);
+  registry.add(OpKind::kAveragePool, make_pool2d_float, ChannelsLast::kTaken);
+  registry.add(OpKind::kMaxPool, make_pool2d_float, ChannelsLast::kTaken);
   registry.add(OpKind::kConcat, make_concat);
   registry.add(OpKind::kConv2D, make_conv2d_float);
   registry.add(OpKind::kDepthwiseConv2D, make_depthwise_conv2d_float);

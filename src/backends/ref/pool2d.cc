@@ -1,19 +1,15 @@
-// AveragePool2D and MaxPool2D on float32 NHWC, TFLite semantics: SAME/VALID windows, and the
-// average divides by the number of window elements inside the input (padding is not counted).
+// AveragePool and MaxPool on float32 NHWC (channels-last nodes), TFLite semantics: the average
+// divides by the number of window elements inside the input (padding is not counted), and the
+// fused activation clamps the result.
 #include <algorithm>
 #include <limits>
 
 #include "backends/ref/activation.h"
 #include "backends/ref/float_kernel_factories.h"
-#include "ir/padding.h"
+#include "backends/ref/pool_geometry.h"
 
 namespace outpost {
 namespace {
-
-struct PoolGeometry {
-  int64_t batch, in_h, in_w, channels, out_h, out_w;
-  int64_t filter_h, filter_w, stride_h, stride_w, pad_top, pad_left;
-};
 
 class Pool2DKernel final : public Kernel {
  public:
@@ -49,7 +45,7 @@ class Pool2DKernel final : public Kernel {
           }
           if (!is_max_) {
             const int64_t count = (ky_end - ky_begin) * (kx_end - kx_begin);
-            // A window entirely in the padding cannot happen under SAME/VALID; guard anyway.
+            // Shape inference refuses a window entirely in the padding; guard anyway.
             const float inv = count > 0 ? 1.0f / static_cast<float>(count) : 0.0f;
             for (int64_t c = 0; c < c_count; ++c) out[c] *= inv;
           }
@@ -69,26 +65,11 @@ class Pool2DKernel final : public Kernel {
 }  // namespace
 
 Result<std::unique_ptr<Kernel>> make_pool2d_float(const Node& node, const Graph& graph) {
+  OUTPOST_ASSIGN_OR_RETURN(PoolGeometry g, nhwc_pool_geometry(node, graph));
   OUTPOST_RETURN_IF_ERROR(expect_float32(graph, node, {0}));
   OUTPOST_ASSIGN_OR_RETURN(FusedActivation act, parse_activation(node, graph));
-  const Shape& x = input_of(graph, node, 0).shape;
-  const Shape& y = output_of(graph, node).shape;
-  const std::string padding = node.attrs.get_string("padding", "valid");
-  PoolGeometry g{};
-  g.batch = x[0];
-  g.in_h = x[1];
-  g.in_w = x[2];
-  g.channels = x[3];
-  g.out_h = y[1];
-  g.out_w = y[2];
-  g.filter_h = node.attrs.get_int("filter_h", 1);
-  g.filter_w = node.attrs.get_int("filter_w", 1);
-  g.stride_h = node.attrs.get_int("stride_h", 1);
-  g.stride_w = node.attrs.get_int("stride_w", 1);
-  g.pad_top = window_geometry(padding, g.in_h, g.filter_h, g.stride_h, 1).pad_before;
-  g.pad_left = window_geometry(padding, g.in_w, g.filter_w, g.stride_w, 1).pad_before;
   return std::unique_ptr<Kernel>(
-      std::make_unique<Pool2DKernel>(node.op == OpKind::kMaxPool2D, act, g));
+      std::make_unique<Pool2DKernel>(node.op == OpKind::kMaxPool, act, g));
 }
 
 }  // namespace outpost

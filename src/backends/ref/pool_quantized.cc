@@ -1,22 +1,16 @@
-// Quantized AveragePool2D and MaxPool2D (uint8, int8). Input and output share their quantization,
-// as TFLite requires, so both work on the raw values. The average divides the window's integer
-// sum by the number of taps inside the input (padding is not counted), rounding half away from
-// zero with integer arithmetic, as TFLite does; both clamp to the fused activation's range.
+// Quantized AveragePool and MaxPool, NHWC (channels-last nodes; uint8, int8). Input and output
+// share their quantization, as TFLite requires, so both work on the raw values. The average
+// divides the window's integer sum by the number of taps inside the input (padding is not
+// counted), rounding half away from zero with integer arithmetic, as TFLite does; both clamp to
+// the fused activation's range.
 #include <cmath>
 
 #include "backends/ref/quantized_common.h"
 #include "backends/ref/quantized_kernel_factories.h"
-#include "ir/padding.h"
+#include "backends/ref/pool_geometry.h"
 
 namespace outpost {
 namespace {
-
-struct PoolGeometry {
-  int64_t batch = 0, in_h = 0, in_w = 0, channels = 0;
-  int64_t out_h = 0, out_w = 0;
-  int64_t k_h = 0, k_w = 0, stride_h = 1, stride_w = 1;
-  int64_t pad_top = 0, pad_left = 0;
-};
 
 enum class PoolKind { kAverage, kMax };
 
@@ -33,11 +27,11 @@ class PoolQuantized final : public Kernel {
       for (int64_t oy = 0; oy < g.out_h; ++oy) {
         const int64_t y0 = oy * g.stride_h - g.pad_top;
         const int64_t ky_begin = std::max<int64_t>(0, -y0);
-        const int64_t ky_end = std::min<int64_t>(g.k_h, g.in_h - y0);
+        const int64_t ky_end = std::min<int64_t>(g.filter_h, g.in_h - y0);
         for (int64_t ox = 0; ox < g.out_w; ++ox) {
           const int64_t x0 = ox * g.stride_w - g.pad_left;
           const int64_t kx_begin = std::max<int64_t>(0, -x0);
-          const int64_t kx_end = std::min<int64_t>(g.k_w, g.in_w - x0);
+          const int64_t kx_end = std::min<int64_t>(g.filter_w, g.in_w - x0);
           const int32_t count = static_cast<int32_t>((ky_end - ky_begin) * (kx_end - kx_begin));
           for (int64_t c = 0; c < g.channels; ++c) {
             int32_t acc = kKind == PoolKind::kMax ? quant::qmin<T>() : 0;
@@ -70,6 +64,7 @@ class PoolQuantized final : public Kernel {
 
 template <PoolKind kKind>
 Result<std::unique_ptr<Kernel>> make_pool(const Node& n, const Graph& g) {
+  OUTPOST_ASSIGN_OR_RETURN(PoolGeometry geo, nhwc_pool_geometry(n, g));
   const Value& x = input_of(g, n, 0);
   const Value& y = output_of(g, n);
   if (!quant::is_quantized_8bit(x.dtype)) return not_handled(g, n, "input is not uint8/int8");
@@ -81,22 +76,6 @@ Result<std::unique_ptr<Kernel>> make_pool(const Node& n, const Graph& g) {
                        "quantized pooling needs the same quantization on input (" +
                            x.quant.to_string() + ") and output (" + y.quant.to_string() + ")");
   OUTPOST_ASSIGN_OR_RETURN(auto act, quant::fused_activation_range(g, n, y, yq));
-  PoolGeometry geo;
-  geo.batch = x.shape[0];
-  geo.in_h = x.shape[1];
-  geo.in_w = x.shape[2];
-  geo.channels = x.shape[3];
-  geo.k_h = n.attrs.get_int("filter_h", 1);
-  geo.k_w = n.attrs.get_int("filter_w", 1);
-  geo.stride_h = n.attrs.get_int("stride_h", 1);
-  geo.stride_w = n.attrs.get_int("stride_w", 1);
-  const std::string padding = n.attrs.get_string("padding", "valid");
-  const auto gh = window_geometry(padding, geo.in_h, geo.k_h, geo.stride_h, 1);
-  const auto gw = window_geometry(padding, geo.in_w, geo.k_w, geo.stride_w, 1);
-  geo.out_h = gh.out;
-  geo.out_w = gw.out;
-  geo.pad_top = gh.pad_before;
-  geo.pad_left = gw.pad_before;
   if (x.dtype == DType::kUInt8)
     return std::unique_ptr<Kernel>(std::make_unique<PoolQuantized<uint8_t, kKind>>(geo, act));
   return std::unique_ptr<Kernel>(std::make_unique<PoolQuantized<int8_t, kKind>>(geo, act));

@@ -10,8 +10,8 @@ void register_quantized_kernels(KernelRegistry& registry) {
   registry.add(OpKind::kConv2D, make_conv2d_quantized);
   registry.add(OpKind::kDepthwiseConv2D, make_depthwise_conv2d_quantized);
   registry.add(OpKind::kAdd, make_add_quantized);
-  registry.add(OpKind::kAveragePool2D, make_average_pool2d_quantized);
-  registry.add(OpKind::kMaxPool2D, make_max_pool2d_quantized);
+  registry.add(OpKind::kAveragePool, make_average_pool2d_quantized, ChannelsLast::kTaken);
+  registry.add(OpKind::kMaxPool, make_max_pool2d_quantized, ChannelsLast::kTaken);
   registry.add(OpKind::kSoftmax, make_softmax_quantized);
   registry.add(OpKind::kReduceMean, make_mean_quantized);
   registry.add(OpKind::kQuantize, make_quantize_quantized);

@@ -1,5 +1,6 @@
-// ONNX pools on XNNPACK, float32: GlobalAveragePool on NCHW (XNNPACK's NCW operator) or
-// channels-last (its NWC one), and MaxPool channels-last once the layout pass has made it so.
+// Pools on XNNPACK, float32: GlobalAveragePool on NCHW (XNNPACK's NCW operator) or
+// channels-last (its NWC one), and MaxPool channels-last (as TFLite's imports, or once the
+// layout pass has made an ONNX one so).
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -53,11 +54,14 @@ Result<std::unique_ptr<Kernel>> make_global_average_pool(const Node& n, const Gr
 namespace {
 
 // The window of a MaxPool XNNPACK takes: 2-D float32, no Indices output, no dilation, no
-// negative pads; kUnsupported otherwise.
+// negative pads, no fused activation (TFLite's, which the reference kernel applies);
+// kUnsupported otherwise.
 Result<OnnxWindow> max_pool_window(const Node& n, const Graph& g) {
   const Value& x = input_of(g, n, 0);
   if (n.outputs.size() != 1 || x.dtype != DType::kFloat32 || x.shape.rank() != 4)
     return not_handled(g, n, "XNNPACK takes 2-D float32 MaxPool without indices");
+  if (n.attrs.get_string("activation", "none") != "none")
+    return not_handled(g, n, "XNNPACK's MaxPool takes no fused activation");
   OUTPOST_ASSIGN_OR_RETURN(OnnxWindow win, onnx_window(g, n, logical_nchw(x.shape, n), nullptr));
   for (size_t d = 0; d < 2; ++d) {
     // XNNPACK reads a padded position as the nearest input pixel, which is inside an undilated

@@ -191,14 +191,17 @@ Status translate_operator(const Operator& op, int32_t code, const std::string& c
     case kMul: node.op = OpKind::kMul; return set_activation(0);
     case kDiv: node.op = OpKind::kDiv; return set_activation(0);
     case kAveragePool2D:
-    case kMaxPool2D:
-      node.op = code == kAveragePool2D ? OpKind::kAveragePool2D : OpKind::kMaxPool2D;
-      a.set("stride_w", int64_t{i32(1, 1)});
-      a.set("stride_h", int64_t{i32(2, 1)});
-      a.set("filter_w", int64_t{i32(3, 1)});
-      a.set("filter_h", int64_t{i32(4, 1)});
-      OUTPOST_RETURN_IF_ERROR(set_padding(0));
+    case kMaxPool2D: {
+      // ONNX's pools over NHWC: TFLite's SAME is SAME_UPPER (the odd pad at the end), and its
+      // average never counts the padding (count_include_pad 0, the default).
+      node.op = code == kAveragePool2D ? OpKind::kAveragePool : OpKind::kMaxPool;
+      a.set("strides", std::vector<int64_t>{i32(2, 1), i32(1, 1)});
+      a.set("kernel_shape", std::vector<int64_t>{i32(4, 1), i32(3, 1)});
+      OUTPOST_ASSIGN_OR_RETURN(std::string pad, padding(i8(0, 0), where));
+      a.set("auto_pad", std::string(pad == "same" ? "SAME_UPPER" : "VALID"));
+      a.set("channels_last", int64_t{1});
       return set_activation(5);
+    }
     case kConcatenation:
       node.op = OpKind::kConcat;
       a.set("axis", int64_t{i32(0, 0)});

@@ -81,6 +81,7 @@ class ChannelsLastPass {
 
   bool wants_channels_last(const Node& n, bool backend_takes) const {
     if (n.outputs.size() != 1 || n.inputs.empty() || n.inputs[0] == kNoValue) return false;
+    if (is_channels_last(n)) return false;  // NHWC as imported (TFLite's): nothing to convert
     if (!is_float_4d(g_.value(n.outputs[0]))) return false;
     if (is_layout_sensitive(n.op)) {
       if (!is_float_4d(g_.value(n.inputs[0])) || !backend_takes) return false;

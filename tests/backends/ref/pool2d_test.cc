@@ -1,3 +1,4 @@
+// Float AveragePool and MaxPool over NHWC (as TFLite imports): windows, padding, activation.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -6,6 +7,7 @@
 
 #include "backends/ref/float_factory_status.h"
 #include "support/op_runner.h"
+#include "support/pool_attrs.h"
 
 namespace outpost {
 namespace {
@@ -16,14 +18,7 @@ using testing::run_op;
 
 Attributes pool_attrs(int64_t fh, int64_t fw, int64_t sh, int64_t sw, const std::string& padding,
                       const std::string& activation = "none") {
-  Attributes a;
-  a.set("filter_h", fh);
-  a.set("filter_w", fw);
-  a.set("stride_h", sh);
-  a.set("stride_w", sw);
-  a.set("padding", padding);
-  a.set("activation", activation);
-  return a;
+  return testing::nhwc_pool_attrs(fh, fw, sh, sw, padding, activation);
 }
 
 std::vector<float> run_pool(OpKind op, const Attributes& attrs, Tensor x, Shape* shape = nullptr) {
@@ -41,7 +36,7 @@ TEST(Pool2DFloat, AverageValid2x2Stride2) {
   std::vector<float> v(16);
   for (int i = 0; i < 16; ++i) v[static_cast<size_t>(i)] = static_cast<float>(i + 1);
   Shape s;
-  auto y = run_pool(OpKind::kAveragePool2D, pool_attrs(2, 2, 2, 2, "valid"),
+  auto y = run_pool(OpKind::kAveragePool, pool_attrs(2, 2, 2, 2, "valid"),
                     make_tensor({1, 4, 4, 1}, v), &s);
   EXPECT_EQ(s, Shape({1, 2, 2, 1}));
   EXPECT_EQ(y, (std::vector<float>{3.5f, 5.5f, 11.5f, 13.5f}));
@@ -51,7 +46,7 @@ TEST(Pool2DFloat, AverageSameCountsOnlyInBoundsElements) {
   // 3x3 input 1..9, 3x3 window, stride 1, SAME (pad 1 each side).
   // corner (0,0): (1+2+4+5)/4 = 3; edge (0,1): (1+2+3+4+5+6)/6 = 3.5; centre: 45/9 = 5;
   // (1,0): (1+2+4+5+7+8)/6 = 4.5; (2,2): (5+6+8+9)/4 = 7
-  auto y = run_pool(OpKind::kAveragePool2D, pool_attrs(3, 3, 1, 1, "same"),
+  auto y = run_pool(OpKind::kAveragePool, pool_attrs(3, 3, 1, 1, "same"),
                     make_tensor({1, 3, 3, 1}, {1, 2, 3, 4, 5, 6, 7, 8, 9}));
   ASSERT_EQ(y.size(), 9u);
   EXPECT_FLOAT_EQ(y[0], 3.0f);
@@ -66,7 +61,7 @@ TEST(Pool2DFloat, MaxSameIgnoresPadding) {
   // out 2x2, total padding 1 -> pad_before 0, so windows are rows/cols {0,1} and {2}.
   // (0,0): max(-1,-2,-4,-5) = -1; (0,1): max(-3,-6) = -3; (1,0): max(-7,-8) = -7; (1,1): -9
   Shape s;
-  auto y = run_pool(OpKind::kMaxPool2D, pool_attrs(2, 2, 2, 2, "same"),
+  auto y = run_pool(OpKind::kMaxPool, pool_attrs(2, 2, 2, 2, "same"),
                     make_tensor({1, 3, 3, 1}, {-1, -2, -3, -4, -5, -6, -7, -8, -9}), &s);
   EXPECT_EQ(s, Shape({1, 2, 2, 1}));
   EXPECT_EQ(y, (std::vector<float>{-1, -3, -7, -9}));
@@ -75,7 +70,7 @@ TEST(Pool2DFloat, MaxSameIgnoresPadding) {
 TEST(Pool2DFloat, MaxWithChannelsAndRelu6) {
   // 1x2x2x2, one 2x2 window: channel 0 max(1,9,3,4) = 9 -> relu6 6; channel 1 max(-1,-2,-3,-4)
   // = -1 -> relu6 0
-  auto y = run_pool(OpKind::kMaxPool2D, pool_attrs(2, 2, 1, 1, "valid", "relu6"),
+  auto y = run_pool(OpKind::kMaxPool, pool_attrs(2, 2, 1, 1, "valid", "relu6"),
                     make_tensor({1, 2, 2, 2}, {1, -1, 9, -2, 3, -3, 4, -4}));
   EXPECT_EQ(y, (std::vector<float>{6, 0}));
 }
@@ -132,7 +127,7 @@ TEST(Pool2DFloat, RandomShapesMatchNaive) {
       auto want =
           naive_pool(is_max, x, k.n, k.h, k.w, k.c, k.fh, k.fw, k.sh, k.sw, k.same, &oh, &ow);
       Shape s;
-      auto got = run_pool(is_max ? OpKind::kMaxPool2D : OpKind::kAveragePool2D,
+      auto got = run_pool(is_max ? OpKind::kMaxPool : OpKind::kAveragePool,
                           pool_attrs(k.fh, k.fw, k.sh, k.sw, k.same ? "same" : "valid"),
                           make_tensor({k.n, k.h, k.w, k.c}, x), &s);
       EXPECT_EQ(s, Shape({k.n, oh, ow, k.c}));
@@ -145,9 +140,53 @@ TEST(Pool2DFloat, RandomShapesMatchNaive) {
   }
 }
 
+// [N, C, H, W] <-> [N, H, W, C] of row-major data.
+std::vector<float> to_nhwc(const std::vector<float>& x, int64_t n, int64_t c, int64_t h,
+                           int64_t w) {
+  std::vector<float> y(x.size());
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t k = 0; k < c; ++k)
+      for (int64_t i = 0; i < h * w; ++i)
+        y[static_cast<size_t>((b * h * w + i) * c + k)] =
+            x[static_cast<size_t>((b * c + k) * h * w + i)];
+  return y;
+}
+
+// An ONNX pool the layout pass makes channels-last runs on these NHWC kernels: explicit
+// (asymmetric) pads and ceil_mode give the general NCHW kernel's answer.
+TEST(Pool2DFloat, ChannelsLastMatchesTheGeneralKernel) {
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  for (int trial = 0; trial < 40; ++trial) {
+    const int64_t n = 1 + trial % 2, c = 1 + trial % 5, h = 3 + trial % 6, w = 3 + trial % 7;
+    const int64_t kh = 1 + trial % 3, kw = 1 + (trial / 3) % 3;
+    Attributes a;
+    a.set("kernel_shape", std::vector<int64_t>{kh, kw});
+    a.set("strides", std::vector<int64_t>{1 + trial % 2, 1 + (trial / 2) % 3});
+    a.set("pads", std::vector<int64_t>{trial % kh, (trial / 2) % kw, (trial / 3) % kh, 0});
+    a.set("ceil_mode", int64_t{trial % 4 == 0});
+    std::vector<float> x(static_cast<size_t>(n * c * h * w));
+    for (auto& v : x) v = dist(rng);
+    for (OpKind op : {OpKind::kMaxPool, OpKind::kAveragePool}) {
+      SCOPED_TRACE(std::string(op_name(op)) + " trial " + std::to_string(trial));
+      Shape nchw_shape, nhwc_shape;
+      const auto want = run_pool(op, a, make_tensor({n, c, h, w}, x), &nchw_shape);
+      Attributes nhwc = a;
+      nhwc.set("channels_last", int64_t{1});
+      const auto got =
+          run_pool(op, nhwc, make_tensor({n, h, w, c}, to_nhwc(x, n, c, h, w)), &nhwc_shape);
+      ASSERT_EQ(nchw_shape.rank(), 4u);
+      ASSERT_EQ(nhwc_shape, Shape({n, nchw_shape[2], nchw_shape[3], c}));
+      const auto want_nhwc = to_nhwc(want, n, c, nchw_shape[2], nchw_shape[3]);
+      ASSERT_EQ(got.size(), want_nhwc.size());
+      for (size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], want_nhwc[i], 1e-6) << "at " << i;
+    }
+  }
+}
+
 TEST(Pool2DFloat, Int32IsUnsupported) {
   auto r = testing::factory_status(
-      make_pool2d_float, OpKind::kMaxPool2D, pool_attrs(2, 2, 1, 1, "valid"),
+      make_pool2d_float, OpKind::kMaxPool, pool_attrs(2, 2, 1, 1, "valid"),
       {{make_typed<int32_t>({1, 2, 2, 1}, {1, 2, 3, 4})}}, {{DType::kInt32}});
   ASSERT_FALSE(r.is_ok());
   EXPECT_EQ(r.code(), StatusCode::kUnsupported);

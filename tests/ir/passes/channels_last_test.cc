@@ -158,6 +158,48 @@ TEST(ChannelsLast, AChannelShuffleASliceAndASpatialMeanStayChannelsLast) {
 
 // The pass by itself: a graph whose only layout-sensitive node the backends refuse is left as
 // it was.
+// TFLite's pools (and, next, its convolutions) import NHWC (channels_last 1): the pass has
+// nothing to convert, even when a backend takes them, and their NHWC values stay as they are.
+TEST(ChannelsLast, NodesImportedChannelsLastAreLeftAlone) {
+  Graph g;
+  Value x, w, c, y;
+  x.name = "x";
+  x.shape = Shape({1, 4, 4, 2});
+  w.name = "w";
+  w.shape = Shape({2, 2, 1, 1});
+  set_owned_constant(w, std::vector<uint8_t>(16, 0));
+  c = x;
+  c.name = "c";
+  y.name = "y";
+  y.shape = Shape({1, 2, 2, 2});
+  const int xi = g.add_value(x), wi = g.add_value(w), ci = g.add_value(c), yi = g.add_value(y);
+  Node conv;
+  conv.op = OpKind::kConv;
+  conv.attrs.set("channels_last", int64_t{1});
+  conv.inputs = {xi, wi};
+  conv.outputs = {ci};
+  g.nodes.push_back(conv);
+  Node pool;
+  pool.op = OpKind::kMaxPool;
+  pool.attrs.set("kernel_shape", std::vector<int64_t>{2, 2});
+  pool.attrs.set("strides", std::vector<int64_t>{2, 2});
+  pool.attrs.set("channels_last", int64_t{1});
+  pool.inputs = {ci};
+  pool.outputs = {yi};
+  g.nodes.push_back(pool);
+  g.inputs = {xi};
+  g.outputs = {yi};
+  const ChannelsLastStats stats =
+      convert_to_channels_last(g, [](const Node&, const Graph&) { return true; });
+  EXPECT_EQ(stats.nodes, 0);
+  EXPECT_EQ(stats.transposes, 0);
+  ASSERT_EQ(g.nodes.size(), 2u);
+  EXPECT_EQ(g.nodes[0].inputs, (std::vector<int>{xi, wi}));
+  EXPECT_EQ(g.nodes[1].inputs, std::vector<int>{ci});
+  EXPECT_EQ(g.value(ci).shape, Shape({1, 4, 4, 2}));
+  EXPECT_EQ(g.value(yi).shape, Shape({1, 2, 2, 2}));
+}
+
 TEST(ChannelsLast, NothingChangesWhenNoBackendTakesAConvolution) {
   Graph g;
   Value x, y, w;
