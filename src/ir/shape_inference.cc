@@ -23,15 +23,6 @@ Status require_rank(const Graph& g, const Node& n, size_t i, size_t rank) {
   return Status::ok();
 }
 
-// Reads a constant int32/int64 vector input; fails if the input is not a constant.
-Result<std::vector<int64_t>> const_ints(const Graph& g, const Node& n, size_t i) {
-  const Value& v = in(g, n, i);
-  if (!v.is_constant()) return fail(g, n, "input " + std::to_string(i) + " ('" + v.name + "') must be a constant");
-  if (v.dtype != DType::kInt32 && v.dtype != DType::kInt64)
-    return fail(g, n, "input " + std::to_string(i) + " must be int32 or int64, is " + dtype_name(v.dtype));
-  return constant_ints(v);
-}
-
 }  // namespace
 
 Status require_output_dtype(const Node& n, const Graph& g, DType dtype) {
@@ -165,15 +156,6 @@ Status infer_concat(const Node& n, Graph& g) {
     dims[static_cast<size_t>(axis)] += s[static_cast<size_t>(axis)];
   }
   out(g, n).shape = Shape(dims);
-  return Status::ok();
-}
-
-Status infer_resize_bilinear(const Node& n, Graph& g) {
-  OUTPOST_RETURN_IF_ERROR(require_rank(g, n, 0, 4));
-  OUTPOST_ASSIGN_OR_RETURN(auto size, const_ints(g, n, 1));
-  if (size.size() != 2 || size[0] <= 0 || size[1] <= 0) return fail(g, n, "size must hold two positive values");
-  const Shape& x = in(g, n, 0).shape;
-  out(g, n).shape = Shape{x[0], size[0], size[1], x[3]};
   return Status::ok();
 }
 

@@ -361,8 +361,8 @@ Status infer_onnx_resize(const Node& n, Graph& g) {
     if (dims[d] < 1 || (x[d] == 0 && dims[d] > 0))
       return fail(g, n, "output shape " + Shape(dims).to_string() + " is empty or not reachable");
   OUTPOST_RETURN_IF_ERROR(check_total(g, n, dims));
-  set_out(g, n, Shape(dims), in(g, n, 0).dtype);
-  return Status::ok();
+  out(g, n).shape = Shape(dims);
+  return require_input_dtype(n, g);
 }
 
 namespace {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <tuple>
 
 #include "formats/onnx/onnx_importer.h"
 #include "formats/onnx/onnx_model_builder.h"
@@ -26,10 +27,12 @@ constexpr int32_t kTfliteAveragePool2D = 1;
 constexpr int32_t kTfliteDequantize = 6;
 constexpr int32_t kTfliteMaxPool2D = 17;
 constexpr int32_t kTfliteReshape = 22;
+constexpr int32_t kTfliteResizeBilinear = 23;
 constexpr int32_t kTfliteQuantize = 114;
 constexpr int32_t kTfliteSoftmax = 25;
 constexpr uint8_t kPool2DOptions = 5;
 constexpr uint8_t kSoftmaxOptions = 9;
+constexpr uint8_t kResizeBilinearOptions = 15;
 
 // The one node of a single-operator model (it lives as long as `graph`), or a failure naming
 // why there is none.
@@ -153,6 +156,58 @@ TEST(CanonicalOps, PoolsAreOneOpEach) {
     EXPECT_EQ(on->op, std::string(op) == "MaxPool" ? OpKind::kMaxPool : OpKind::kAveragePool);
     EXPECT_EQ(on->attrs.get_int("channels_last", 0), 0);
   }
+}
+
+// TFLite: NHWC x [1, 2, 3, 4], size [5, 6] (int32), options align_corners (field 2) and
+// half_pixel_centers (field 3): ONNX's linear Resize to sizes [1, 5, 6, 4].
+TfModelSpec resize_bilinear_tflite(int32_t align_corners, int32_t half_pixel) {
+  TfModelSpec spec;
+  spec.tensors = {{{1, 2, 3, 4}, 0, 0, "x"}, {{2}, 2, 1, "size"}, {{1, 5, 6, 4}, 0, 0, "y"}};
+  spec.buffers = {testing::bytes_of(std::vector<int32_t>{5, 6})};
+  spec.operators = {{kTfliteResizeBilinear, "", {0, 1}, {2}, kResizeBilinearOptions,
+                     {{2, 1, align_corners}, {3, 1, half_pixel}}, {}}};
+  spec.inputs = {0};
+  spec.outputs = {2};
+  return spec;
+}
+
+TEST(CanonicalOps, ResizeIsOneOp) {
+  for (auto [align, half, mode] : std::vector<std::tuple<int, int, std::string>>{
+           {0, 0, "asymmetric"}, {1, 0, "align_corners"}, {0, 1, "half_pixel"}}) {
+    const auto tf_graph = import_tflite_spec(resize_bilinear_tflite(align, half));
+    const Node* tf = only_node(tf_graph);
+    ASSERT_NE(tf, nullptr);
+    EXPECT_EQ(tf->op, OpKind::kResize);
+    EXPECT_EQ(tf->attrs.get_string("mode", ""), "linear");
+    EXPECT_EQ(tf->attrs.get_string("coordinate_transformation_mode", ""), mode);
+    ASSERT_EQ(tf->inputs.size(), 4u);
+    EXPECT_EQ(tf->inputs[1], kNoValue);
+    EXPECT_EQ(tf->inputs[2], kNoValue);
+    const Value& sizes = tf_graph->value(tf->inputs[3]);
+    ASSERT_TRUE(sizes.is_constant());
+    EXPECT_EQ(sizes.dtype, DType::kInt64);
+    const int64_t* v = sizes.constant_as<int64_t>();
+    EXPECT_EQ(std::vector<int64_t>(v, v + 4), (std::vector<int64_t>{1, 5, 6, 4}));
+  }
+  const auto both = import_tflite_spec(resize_bilinear_tflite(1, 1));
+  ASSERT_FALSE(both.is_ok());
+  EXPECT_EQ(both.status().code(), StatusCode::kInvalidModel);
+  EXPECT_NE(both.status().message().find("cannot both be set"), std::string::npos);
+
+  auto m = onnx_model(13);
+  add_input(m, "x", {1, 4, 2, 3});
+  testing::add_int64_initializer(m, "sizes", {4}, {1, 4, 5, 6});
+  auto* n = add_node(m, "Resize", {"x", "", "", "sizes"}, {"y"});
+  auto* a = n->add_attribute();
+  a->set_name("mode");
+  a->set_type(onnx::AttributeProto::STRING);
+  a->set_s("linear");
+  add_output(m, "y");
+  const auto onnx_graph = import_onnx_model(m);
+  const Node* on = only_node(onnx_graph);
+  ASSERT_NE(on, nullptr);
+  EXPECT_EQ(on->op, OpKind::kResize);
+  EXPECT_EQ(on->attrs.get_string("mode", ""), "linear");
 }
 
 TEST(CanonicalOps, QuantizeIsOneOp) {

@@ -619,7 +619,7 @@ std::vector<std::vector<OpInput>> canonical_inputs(Kind k, Rng& rng) {
       {{x(x4)}, ints32(Shape{4, 2}, {0, 0, 1, 1, 1, 1, 0, 0})},                // Pad
       {{x(x4)}, ints64(Shape{8}, {0, 0, 1, 1, 0, 0, 1, 1})},                   // ONNX Pad
       {{x(x4)}, ints32(Shape{2}, {1, 2})},                                     // Mean
-      {{x(x4)}, ints32(Shape{2}, {16, 16})},                                   // ResizeBilinear
+      {{x(x4)}, absent_input(), absent_input(), ints64(Shape{4}, {2, 16, 16, 8})},  // Resize, sizes
       {{x(x4)}, ints64(Shape{4}, {1, 1, 2, 2})},                               // Expand, Tile
       {{x(x4)}, ints64(Shape{1}, {0}), ints64(Shape{1}, {4})},                 // Slice
       {{x(x4)}, absent_input(), {make_tensor(Shape{4}, {1, 1, 2, 2}), true}},  // Resize
@@ -635,8 +635,6 @@ std::vector<Attributes> canonical_attributes() {
   Attributes plain;
   Attributes window;  // what pools and convolutions of either format read
   window.set("kernel_shape", std::vector<int64_t>{3, 3});
-  window.set("filter_h", int64_t{3});
-  window.set("filter_w", int64_t{3});
   Attributes depthwise;
   depthwise.set("group", int64_t{8});
   Attributes block;

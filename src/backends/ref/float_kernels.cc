@@ -23,7 +23,7 @@ void register_float_kernels(KernelRegistry& registry) {
        {OpKind::kLogistic, OpKind::kRelu, OpKind::kRelu6, OpKind::kTanh, OpKind::kHardSwish})
     registry.add(op, make_activation_float);
   registry.add(OpKind::kReshape, make_reshape);
-  registry.add(OpKind::kResizeBilinear, make_resize_bilinear_float);
+  registry.add(OpKind::kResize, make_resize_bilinear_float);
   registry.add(OpKind::kPad, make_pad_float);
   registry.add(OpKind::kPad, make_pad_quantized_bytes);
   registry.add(OpKind::kReduceMean, make_mean_float);

@@ -19,7 +19,7 @@ void register_quantized_kernels(KernelRegistry& registry) {
   registry.add(OpKind::kConcat, make_concat_quantized);
   registry.add(OpKind::kMul, make_mul_quantized);
   registry.add(OpKind::kLogistic, make_logistic_quantized);
-  registry.add(OpKind::kResizeBilinear, make_resize_bilinear_quantized);
+  registry.add(OpKind::kResize, make_resize_bilinear_quantized);
 }
 
 }  // namespace outpost

@@ -1,9 +1,10 @@
-// ResizeBilinear on float32 NHWC with TFLite's semantics, including align_corners and
-// half_pixel_centers. The source rows/columns and weights of every output row and column are
-// computed once at creation.
+// A linear Resize of H and W on float32 NHWC with TFLite's RESIZE_BILINEAR arithmetic, including
+// align_corners and half_pixel_centers (bilinear_resize_form.h says which nodes). The source
+// rows/columns and weights of every output row and column are computed once at creation.
 #include <algorithm>
 #include <cmath>
 
+#include "backends/ref/bilinear_resize_form.h"
 #include "backends/ref/float_kernel_factories.h"
 
 namespace outpost {
@@ -79,12 +80,9 @@ class ResizeBilinearKernel final : public Kernel {
 }  // namespace
 
 Result<std::unique_ptr<Kernel>> make_resize_bilinear_float(const Node& node, const Graph& graph) {
+  OUTPOST_ASSIGN_OR_RETURN(const BilinearResizeForm form, bilinear_resize_form(node, graph));
   OUTPOST_RETURN_IF_ERROR(expect_float32(graph, node, {0}));
-  const bool align_corners = node.attrs.get_int("align_corners", 0) != 0;
-  const bool half_pixel = node.attrs.get_int("half_pixel_centers", 0) != 0;
-  if (align_corners && half_pixel)
-    return invalid_model(graph.source + ": " + node.describe() +
-                         ": align_corners and half_pixel_centers cannot both be set");
+  const bool align_corners = form.align_corners, half_pixel = form.half_pixel;
   const Shape& x = input_of(graph, node, 0).shape;
   const Shape& y = output_of(graph, node).shape;
   return std::unique_ptr<Kernel>(std::make_unique<ResizeBilinearKernel>(

@@ -1,4 +1,5 @@
-// Quantized ResizeBilinear (uint8, int8; output shares the input's quantization). TFLite
+// A quantized linear Resize of NHWC's H and W (uint8, int8; output shares the input's
+// quantization; bilinear_resize_form.h says which nodes), as TFLite's RESIZE_BILINEAR. TFLite
 // interpolates the raw values in float, with its ComputeInterpolationValues source coordinates
 // (align_corners, half_pixel_centers), and converts with +0.5 then truncation; we evaluate the
 // same expression in the same order.
@@ -6,6 +7,7 @@
 #include <cmath>
 #include <vector>
 
+#include "backends/ref/bilinear_resize_form.h"
 #include "backends/ref/quantized_common.h"
 #include "backends/ref/quantized_kernel_factories.h"
 
@@ -78,21 +80,20 @@ class ResizeBilinearQuantized final : public Kernel {
 }  // namespace
 
 Result<std::unique_ptr<Kernel>> make_resize_bilinear_quantized(const Node& n, const Graph& g) {
+  OUTPOST_ASSIGN_OR_RETURN(const BilinearResizeForm form, bilinear_resize_form(n, g));
   const Value& x = input_of(g, n, 0);
   const Value& y = output_of(g, n);
   if (!quant::is_quantized_8bit(x.dtype)) return not_handled(g, n, "input is not uint8/int8");
-  if (y.dtype != x.dtype) return not_handled(g, n, "quantized ResizeBilinear keeps the dtype");
-  if (x.shape.rank() != 4 || y.shape.rank() != 4) return not_handled(g, n, "needs NHWC tensors");
-  if (!x.quant.empty() && !y.quant.empty()) {
-    OUTPOST_ASSIGN_OR_RETURN(auto xq, quant::per_tensor_quant(g, n, x, "input"));
-    OUTPOST_ASSIGN_OR_RETURN(auto yq, quant::per_tensor_quant(g, n, y, "output"));
-    if (xq.scale != yq.scale || xq.zero_point != yq.zero_point)
-      return not_handled(g, n,
-                         "quantized ResizeBilinear needs the same input and output "
-                         "quantization");
-  }
-  const bool align_corners = n.attrs.get_int("align_corners", 0) != 0;
-  const bool half_pixel = n.attrs.get_int("half_pixel_centers", 0) != 0;
+  if (y.dtype != x.dtype) return not_handled(g, n, "quantized bilinear Resize keeps the dtype");
+  // Integers without quantization parameters are the general kernel's (ONNX's rounding).
+  if (x.quant.empty() || y.quant.empty())
+    return not_handled(g, n, "uint8/int8 without quantization parameters");
+  OUTPOST_ASSIGN_OR_RETURN(auto xq, quant::per_tensor_quant(g, n, x, "input"));
+  OUTPOST_ASSIGN_OR_RETURN(auto yq, quant::per_tensor_quant(g, n, y, "output"));
+  if (xq.scale != yq.scale || xq.zero_point != yq.zero_point)
+    return not_handled(g, n,
+                       "quantized bilinear Resize needs the same input and output quantization");
+  const bool align_corners = form.align_corners, half_pixel = form.half_pixel;
   auto rows = sources(x.shape[1], y.shape[1], align_corners, half_pixel);
   auto cols = sources(x.shape[2], y.shape[2], align_corners, half_pixel);
   if (x.dtype == DType::kUInt8)

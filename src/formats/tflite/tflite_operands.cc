@@ -75,6 +75,25 @@ Status settle_mean(Graph& g, Node& n, const std::string& where) {
   return Status::ok();
 }
 
+// RESIZE_BILINEAR's size [new_height, new_width] -> Resize's (x, roi, scales, sizes) with sizes
+// [N, new_height, new_width, C] of the NHWC input.
+Status settle_resize(Graph& g, Node& n, const std::string& where) {
+  if (!has_inputs(n, 2))
+    return invalid_model(where + ": RESIZE_BILINEAR takes two inputs, the tensor and its size");
+  OUTPOST_ASSIGN_OR_RETURN(std::vector<int64_t> size, constant_operand(g, n, 1, "size", where));
+  const Shape& x = g.value(n.inputs[0]).shape;
+  if (x.rank() != 4)
+    return invalid_model(where + ": RESIZE_BILINEAR takes an NHWC tensor, has shape " +
+                         x.to_string());
+  if (size.size() != 2 || size[0] <= 0 || size[1] <= 0 || size[0] > (int64_t{1} << 24) ||
+      size[1] > (int64_t{1} << 24))
+    return invalid_model(where + ": size must hold two positive values (height, width)");
+  const std::string name = g.value(n.inputs[1]).name + "/sizes";
+  const int sizes = add_int64_constant(g, name, {x[0], size[0], size[1], x[3]});
+  n.inputs = {n.inputs[0], kNoValue, kNoValue, sizes};
+  return Status::ok();
+}
+
 }  // namespace
 
 Status settle_operands(Graph& graph, Node& node, const std::string& where) {
@@ -83,6 +102,8 @@ Status settle_operands(Graph& graph, Node& node, const std::string& where) {
       return settle_pad(graph, node, where);
     case OpKind::kReduceMean:
       return settle_mean(graph, node, where);
+    case OpKind::kResize:
+      return settle_resize(graph, node, where);
     default:
       return Status::ok();
   }

@@ -256,11 +256,19 @@ Status translate_operator(const Operator& op, int32_t code, const std::string& c
       }
       return Status::ok();
     }
-    case kResizeBilinear:
-      node.op = OpKind::kResizeBilinear;
-      a.set("align_corners", int64_t{i8(2, 0)});
-      a.set("half_pixel_centers", int64_t{i8(3, 0)});
+    case kResizeBilinear: {
+      // ONNX's linear Resize of H and W; the size operand becomes `sizes` (tflite_operands.cc).
+      const bool align_corners = i8(2, 0) != 0, half_pixel = i8(3, 0) != 0;
+      if (align_corners && half_pixel)
+        return invalid_model(where + ": align_corners and half_pixel_centers cannot both be set");
+      node.op = OpKind::kResize;
+      a.set("mode", std::string("linear"));
+      a.set("coordinate_transformation_mode",
+            std::string(align_corners ? "align_corners"
+                        : half_pixel  ? "half_pixel"
+                                      : "asymmetric"));
       return Status::ok();
+    }
     case kMean:
       // The axes tensor becomes the attribute `axes` once the inputs are known
       // (tflite_operands.cc); an empty one reduces nothing, where ONNX's reduces everything.

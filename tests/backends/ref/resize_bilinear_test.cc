@@ -4,6 +4,7 @@
 #include <random>
 
 #include "backends/ref/float_factory_status.h"
+#include "support/bilinear_resize.h"
 #include "support/op_runner.h"
 
 namespace outpost {
@@ -17,16 +18,12 @@ using testing::run_op;
 enum class Mode { kDefault, kAlignCorners, kHalfPixel };
 
 Attributes mode_attrs(Mode m) {
-  Attributes a;
-  a.set("align_corners", int64_t{m == Mode::kAlignCorners});
-  a.set("half_pixel_centers", int64_t{m == Mode::kHalfPixel});
-  return a;
+  return testing::bilinear_resize_attrs(m == Mode::kAlignCorners, m == Mode::kHalfPixel);
 }
 
 std::vector<float> run_resize(Mode m, Tensor x, int32_t out_h, int32_t out_w) {
-  OpInput size{make_typed<int32_t>({2}, {out_h, out_w})};
-  size.constant = true;
-  auto r = run_op(OpKind::kResizeBilinear, mode_attrs(m), {{std::move(x)}, size}, {{}});
+  auto r = run_op(OpKind::kResize, mode_attrs(m),
+                  testing::bilinear_resize_inputs({std::move(x)}, out_h, out_w), {{}});
   EXPECT_TRUE(r.is_ok()) << r.status().message();
   if (!r.is_ok()) return {};
   const Tensor& t = r.value()[0];
@@ -127,23 +124,31 @@ TEST(ResizeBilinearFloat, RandomShapesMatchNaive) {
   }
 }
 
-TEST(ResizeBilinearFloat, BothModesAtOnceIsInvalid) {
-  Attributes a;
-  a.set("align_corners", int64_t{1});
-  a.set("half_pixel_centers", int64_t{1});
-  OpInput size{make_typed<int32_t>({2}, {2, 2})};
-  size.constant = true;
-  auto r = run_op(OpKind::kResizeBilinear, a, {{make_tensor({1, 1, 1, 1}, {1})}, size}, {{}});
-  ASSERT_FALSE(r.is_ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kInvalidModel);
+// TFLite's kernel (the output size given) and the general kernel (the same resize given as
+// scales, which TFLite's kernel leaves to it) compute one function in all three modes.
+TEST(ResizeBilinearFloat, TheGeneralKernelAgrees) {
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> x(2 * 3 * 4 * 4);
+  for (auto& v : x) v = dist(rng);
+  for (Mode m : {Mode::kDefault, Mode::kAlignCorners, Mode::kHalfPixel}) {
+    const auto nhwc = run_resize(m, make_tensor({2, 3, 4, 4}, x), 6, 2);
+    OpInput scales{make_tensor({4}, {1.0f, 2.0f, 0.5f, 1.0f}), true};
+    auto r = run_op(OpKind::kResize, mode_attrs(m),
+                    {{make_tensor({2, 3, 4, 4}, x)}, testing::absent_input(), scales}, {{}});
+    ASSERT_TRUE(r.is_ok()) << r.status().message();
+    ASSERT_EQ(r.value()[0].shape(), Shape({2, 6, 2, 4}));
+    const float* general = r.value()[0].data_as<float>();
+    ASSERT_EQ(nhwc.size(), 2u * 6 * 2 * 4);
+    for (size_t i = 0; i < nhwc.size(); ++i) EXPECT_NEAR(nhwc[i], general[i], 1e-5) << i;
+  }
 }
 
 TEST(ResizeBilinearFloat, Int32IsUnsupported) {
-  OpInput size{make_typed<int32_t>({2}, {2, 2})};
-  size.constant = true;
-  auto r =
-      testing::factory_status(make_resize_bilinear_float, OpKind::kResizeBilinear, {},
-                              {{make_typed<int32_t>({1, 1, 1, 1}, {1})}, size}, {{DType::kInt32}});
+  auto r = testing::factory_status(
+      make_resize_bilinear_float, OpKind::kResize, mode_attrs(Mode::kDefault),
+      testing::bilinear_resize_inputs({make_typed<int32_t>({1, 1, 1, 1}, {1})}, 2, 2),
+      {{DType::kInt32}});
   ASSERT_FALSE(r.is_ok());
   EXPECT_EQ(r.code(), StatusCode::kUnsupported);
 }
