@@ -1,6 +1,8 @@
 #include "backends/ref/quant_math.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace outpost::quant {
 
@@ -54,7 +56,12 @@ int32_t qmax(DType dtype) {
 Result<ActivationRange> activation_range(const std::string& activation, DType dtype, float scale,
                                          int32_t zero_point) {
   // TFLite divides in float (the bound is a float, the scale a float) and rounds half away.
-  auto quantize = [&](float bound) { return zero_point + round_half_away(bound / scale); };
+  // In int64, then clamped: a saturated bound plus the zero point must not overflow either.
+  auto quantize = [&](float bound) {
+    const int64_t q = int64_t{zero_point} + round_half_away(bound / scale);
+    return static_cast<int32_t>(std::clamp<int64_t>(q, std::numeric_limits<int32_t>::min(),
+                                                    std::numeric_limits<int32_t>::max()));
+  };
   ActivationRange r{qmin(dtype), qmax(dtype)};
   if (activation == "none" || activation.empty()) return r;
   if (activation == "relu") {

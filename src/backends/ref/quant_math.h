@@ -93,8 +93,15 @@ inline int32_t wrapping_add(int32_t a, int32_t b) {
   return static_cast<int32_t>(static_cast<uint32_t>(a) + static_cast<uint32_t>(b));
 }
 
-// std::round on a float: half away from zero (TfLiteRound).
-inline int32_t round_half_away(float x) { return static_cast<int32_t>(std::round(x)); }
+// std::round on a float: half away from zero (TfLiteRound), saturated to int32 (a hostile
+// scale makes x huge, and TFLite's plain cast of it is undefined); NaN gives 0.
+inline int32_t round_half_away(float x) {
+  const float r = std::round(x);
+  if (r != r) return 0;
+  if (r <= -2147483648.0f) return std::numeric_limits<int32_t>::min();
+  if (r >= 2147483648.0f) return std::numeric_limits<int32_t>::max();
+  return static_cast<int32_t>(r);
+}
 
 template <typename T>
 constexpr int32_t qmin() {

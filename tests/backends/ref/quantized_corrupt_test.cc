@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 
+#include "backends/ref/quant_math.h"
 #include "outpost/session.h"
 #include "support/tflite_builder.h"
 
@@ -21,9 +22,9 @@ constexpr int8_t kTfInt8 = 9, kTfInt32 = 2;
 
 // One int8 CONV_2D (or DEPTHWISE_CONV_2D) on a 1x1x1x1 input: zero points 0, a weight of 1,
 // scales 1 except the output's (2, so the requantization halves without a left shift), and the
-// given bias and weight zero point.
+// given bias, weight zero point and fused activation (TFLite's code: 0 none, 3 relu6).
 TfModelSpec one_tap_conv(bool depthwise, int32_t bias, int64_t weight_zero_point,
-                         float output_scale = 2.0f) {
+                         float output_scale = 2.0f, int32_t activation = 0) {
   TfModelSpec spec;
   spec.tensors = {
       TfTensorSpec{{1, 1, 1, 1}, kTfInt8, 0, "x", {1.0f}, {0}},
@@ -38,11 +39,11 @@ TfModelSpec one_tap_conv(bool depthwise, int32_t bias, int64_t weight_zero_point
   if (depthwise) {
     op.builtin_code = 4;  // DEPTHWISE_CONV_2D: padding VALID, strides 1, multiplier 1
     op.options_type = 2;
-    op.options = {{0, 1, 1}, {1, 4, 1}, {2, 4, 1}, {3, 4, 1}, {4, 1, 0}};
+    op.options = {{0, 1, 1}, {1, 4, 1}, {2, 4, 1}, {3, 4, 1}, {4, 1, activation}};
   } else {
     op.builtin_code = 3;  // CONV_2D: padding VALID, strides 1
     op.options_type = 1;
-    op.options = {{0, 1, 1}, {1, 4, 1}, {2, 4, 1}, {3, 1, 0}};
+    op.options = {{0, 1, 1}, {1, 4, 1}, {2, 4, 1}, {3, 1, activation}};
   }
   spec.operators = {op};
   spec.inputs = {0};
@@ -99,6 +100,27 @@ TEST(CorruptQuantizedModel, HugeRequantizationMultiplierIsRefused) {
     EXPECT_NE(opened.session.status().message().find("out of range"), std::string::npos)
         << opened.session.status().message();
   }
+}
+
+// fuzz_tflite crash cbea90d6 (seed 4): a fused RELU6 over an output scale of 1e-37 made the
+// activation bound 6 / scale = 6e37, whose conversion to int is undefined (TFLite's own cast
+// too). The bound saturates; the model is then refused for its requantization multiplier.
+TEST(CorruptQuantizedModel, ActivationBoundOfATinyScaleSaturates) {
+  for (bool depthwise : {false, true}) {
+    SCOPED_TRACE(depthwise ? "depthwise" : "conv");
+    auto opened = open_spec(one_tap_conv(depthwise, 0, 0, 1e-37f, /*relu6=*/3));
+    ASSERT_FALSE(opened.session.is_ok());
+    EXPECT_EQ(opened.session.status().code(), StatusCode::kInvalidModel)
+        << opened.session.status().message();
+  }
+  auto r = quant::activation_range("relu6", DType::kInt8, 1e-37f, 5);
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->min, 5);
+  EXPECT_EQ(r->max, 127);
+  r = quant::activation_range("relu_n1_to_1", DType::kUInt8, 1e-37f, std::numeric_limits<int32_t>::max());
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->min, 0);  // -1 / scale saturates to INT32_MIN, plus the zero point: -1
+  EXPECT_EQ(r->max, 255);
 }
 
 }  // namespace
