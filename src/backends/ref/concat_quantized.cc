@@ -35,10 +35,9 @@ class ConcatQuantized final : public Kernel {
           if (p.copy) {
             y[j] = x[j];
           } else {
-            const int32_t v =
-                static_cast<int32_t>(std::round(static_cast<float>(x[j]) * p.scale + p.bias)) +
-                output_zero_point_;
-            y[j] = quant::clamp_to<T>(v, quant::qmin<T>(), quant::qmax<T>());
+            y[j] = quant::saturate_with_zero_point<T>(
+                quant::round_half_away(static_cast<float>(x[j]) * p.scale + p.bias),
+                output_zero_point_);
           }
         }
         y += p.extent;

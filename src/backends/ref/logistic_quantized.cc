@@ -35,9 +35,8 @@ std::array<T, 256> logistic_table(const quant::TensorQuant& in, const quant::Ten
   for (int32_t v = quant::qmin<T>(); v <= quant::qmax<T>(); ++v) {
     const float real = in.scale * static_cast<float>(v - in.zero_point);
     const float sigmoid = 1.0f / (1.0f + std::exp(-real));
-    const int32_t q = static_cast<int32_t>(std::round(sigmoid * inverse_scale)) + out.zero_point;
-    table[static_cast<uint8_t>(static_cast<T>(v))] =
-        quant::clamp_to<T>(q, quant::qmin<T>(), quant::qmax<T>());
+    table[static_cast<uint8_t>(static_cast<T>(v))] = quant::saturate_with_zero_point<T>(
+        quant::round_half_away(sigmoid * inverse_scale), out.zero_point);
   }
   return table;
 }

@@ -93,15 +93,17 @@ inline int32_t wrapping_add(int32_t a, int32_t b) {
   return static_cast<int32_t>(static_cast<uint32_t>(a) + static_cast<uint32_t>(b));
 }
 
-// std::round on a float: half away from zero (TfLiteRound), saturated to int32 (a hostile
-// scale makes x huge, and TFLite's plain cast of it is undefined); NaN gives 0.
-inline int32_t round_half_away(float x) {
-  const float r = std::round(x);
-  if (r != r) return 0;
-  if (r <= -2147483648.0f) return std::numeric_limits<int32_t>::min();
-  if (r >= 2147483648.0f) return std::numeric_limits<int32_t>::max();
-  return static_cast<int32_t>(r);
+// A float cast to int32 (toward zero), saturated: a hostile scale makes TFLite's values huge,
+// and its plain casts of them are undefined. NaN gives 0. Within int32 it is the plain cast.
+inline int32_t truncate_saturated(float x) {
+  if (x != x) return 0;
+  if (x <= -2147483648.0f) return std::numeric_limits<int32_t>::min();
+  if (x >= 2147483648.0f) return std::numeric_limits<int32_t>::max();
+  return static_cast<int32_t>(x);
 }
+
+// std::round on a float: half away from zero (TfLiteRound), saturated to int32.
+inline int32_t round_half_away(float x) { return truncate_saturated(std::round(x)); }
 
 template <typename T>
 constexpr int32_t qmin() {
@@ -117,6 +119,14 @@ int32_t qmax(DType dtype);
 template <typename T>
 inline T clamp_to(int32_t v, int32_t lo, int32_t hi) {
   return static_cast<T>(std::clamp(v, lo, hi));
+}
+
+// A rounded int32 plus a zero point, saturated to T's range (in int64, so that a saturated
+// value plus the zero point cannot overflow either).
+template <typename T>
+inline T saturate_with_zero_point(int32_t rounded, int32_t zero_point) {
+  return static_cast<T>(
+      std::clamp<int64_t>(int64_t{rounded} + zero_point, qmin<T>(), qmax<T>()));
 }
 
 // The output range a fused activation leaves in the quantized domain, as TFLite computes it:

@@ -38,13 +38,10 @@ class SoftmaxQuantized final : public Kernel {
       const float inv_sum = 1.0f / (sum * output_scale_);
       for (int64_t j = 0; j < depth_; ++j) {
         const float prob = row_table[x[j]] * inv_sum;
-        int32_t q;
-        if constexpr (std::is_same_v<T, uint8_t>) {
-          q = static_cast<int32_t>(prob + 0.5f) + output_zero_point_;
-        } else {
-          q = static_cast<int32_t>(std::round(prob)) + output_zero_point_;
-        }
-        y[j] = quant::clamp_to<T>(q, quant::qmin<T>(), quant::qmax<T>());
+        // Saturated: a hostile output scale makes prob huge.
+        const int32_t q = std::is_same_v<T, uint8_t> ? quant::truncate_saturated(prob + 0.5f)
+                                                     : quant::round_half_away(prob);
+        y[j] = quant::saturate_with_zero_point<T>(q, output_zero_point_);
       }
     }
     return Status::ok();

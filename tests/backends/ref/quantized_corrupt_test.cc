@@ -123,5 +123,32 @@ TEST(CorruptQuantizedModel, ActivationBoundOfATinyScaleSaturates) {
   EXPECT_EQ(r->max, 255);
 }
 
+// fuzz_tflite crash 1c0e7f30 (seed 4): a uint8 SOFTMAX with an output scale of 1e-30 made each
+// probability / scale about 1e29, cast to int (UB, as TFLite's own cast). It saturates: 255.
+TEST(CorruptQuantizedModel, SoftmaxOverATinyOutputScaleSaturates) {
+  constexpr int8_t kTfUInt8 = 3;
+  const float beta = 1.0f;
+  int32_t beta_bits;
+  std::memcpy(&beta_bits, &beta, sizeof beta);
+  TfModelSpec spec;
+  spec.tensors = {TfTensorSpec{{1, 4}, kTfUInt8, 0, "x", {1.0f}, {0}},
+                  TfTensorSpec{{1, 4}, kTfUInt8, 0, "y", {1e-30f}, {0}}};
+  TfOperatorSpec op;
+  op.builtin_code = 25;  // SOFTMAX
+  op.options_type = 9;
+  op.options = {{0, 4, beta_bits}};
+  op.inputs = {0};
+  op.outputs = {1};
+  spec.operators = {op};
+  spec.inputs = {0};
+  spec.outputs = {1};
+  auto opened = open_spec(spec);
+  ASSERT_TRUE(opened.session.is_ok()) << opened.session.status().message();
+  Session& s = **opened.session;
+  for (int i = 0; i < 4; ++i) s.input(0).data_as<uint8_t>()[i] = static_cast<uint8_t>(10 * i);
+  ASSERT_TRUE(s.run().is_ok());
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(s.output(0).data_as<uint8_t>()[i], 255) << i;
+}
+
 }  // namespace
 }  // namespace outpost
