@@ -3,7 +3,6 @@
 #include <array>
 #include <cstring>
 
-#include "ir/constant_ints.h"
 #include "ir/padding.h"
 
 namespace outpost {
