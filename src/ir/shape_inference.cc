@@ -118,24 +118,6 @@ Status infer_transpose_conv(const Node& n, Graph& g) {
   return Status::ok();
 }
 
-Status infer_fully_connected(const Node& n, Graph& g) {
-  OUTPOST_RETURN_IF_ERROR(require_rank(g, n, 1, 2));
-  const Shape& x = in(g, n, 0).shape;
-  const Shape& w = in(g, n, 1).shape;
-  auto total = x.num_elements();
-  if (!total || w[1] <= 0 || *total % w[1] != 0)
-    return fail(g, n, "input " + x.to_string() + " does not divide into rows of " + std::to_string(w[1]));
-  if (n.attrs.get_int("keep_num_dims", 0) && x.rank() > 0) {
-    if (x[x.rank() - 1] != w[1]) return fail(g, n, "last input dimension must equal " + std::to_string(w[1]));
-    std::vector<int64_t> dims = x.dims();
-    dims.back() = w[0];
-    out(g, n).shape = Shape(dims);
-  } else {
-    out(g, n).shape = Shape{*total / w[1], w[0]};
-  }
-  return Status::ok();
-}
-
 Status infer_concat(const Node& n, Graph& g) {
   const Shape& first = in(g, n, 0).shape;
   int64_t axis = n.attrs.get_int("axis", 0);

@@ -180,7 +180,9 @@ Status infer_onnx_gemm(const Node& n, Graph& g) {
                 "inner dimensions differ: A " + a.to_string() + (ta ? "^T" : "") + " x B " +
                     b.to_string() + (tb ? "^T" : ""));
   if (present(n, 2)) {
-    OUTPOST_RETURN_IF_ERROR(same_dtype(g, n, 0, 2));
+    // A quantized Gemm (TFLite's FULLY_CONNECTED) adds an int32 bias to its int32 accumulator.
+    if (!is_quantized_integer(in(g, n, 0).dtype) || in(g, n, 2).dtype != DType::kInt32)
+      OUTPOST_RETURN_IF_ERROR(same_dtype(g, n, 0, 2));
     const Shape& c = in(g, n, 2).shape;
     const std::vector<int64_t> target = {m, nn};
     bool ok = c.rank() <= 2;

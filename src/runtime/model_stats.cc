@@ -38,8 +38,6 @@ int64_t macs_of(const Graph& g, const Node& n) {
       const Shape& w = shape_of(1);
       return mul_sat(elements(g.value(n.inputs[0])), mul_sat(w[0], mul_sat(w[1], w[2])));
     }
-    case OpKind::kFullyConnected:
-      return mul_sat(elements(out), shape_of(1)[1]);
     // ONNX: weights [M, C/group, k...]; each output element reads C/group * prod(k) inputs.
     case OpKind::kConv:
     case OpKind::kConvInteger:

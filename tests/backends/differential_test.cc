@@ -53,12 +53,11 @@ const Group kGroups[] = {
     {"xnnpack", OpKind::kDepthwiseConv2D, Kind::kUInt8, testing::tflite_conv_cases},
     {"xnnpack", OpKind::kDepthwiseConv2D, Kind::kInt8, testing::tflite_conv_cases},
     {"xnnpack", OpKind::kDepthwiseConv2D, Kind::kInt8PerChannel, testing::tflite_conv_cases},
-    // No per-channel fully connected operator in this XNNPACK.
-    {"xnnpack", OpKind::kFullyConnected, Kind::kFloat32, testing::fully_connected_cases},
-    {"xnnpack", OpKind::kFullyConnected, Kind::kUInt8, testing::fully_connected_cases},
-    {"xnnpack", OpKind::kFullyConnected, Kind::kInt8, testing::fully_connected_cases},
     {"xnnpack", OpKind::kConv, Kind::kFloat32, testing::xnnpack_onnx_conv_cases},
+    // No per-channel fully connected operator in this XNNPACK.
     {"xnnpack", OpKind::kGemm, Kind::kFloat32, testing::gemm_cases},
+    {"xnnpack", OpKind::kGemm, Kind::kUInt8, testing::gemm_cases},
+    {"xnnpack", OpKind::kGemm, Kind::kInt8, testing::gemm_cases},
     {"xnnpack", OpKind::kMaxPool, Kind::kFloat32, testing::max_pool_cases},
     {"xnnpack", OpKind::kGlobalAveragePool, Kind::kFloat32, testing::global_average_pool_cases},
     {"xnnpack", OpKind::kLogistic, Kind::kFloat32, testing::unary_cases},

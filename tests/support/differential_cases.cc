@@ -221,51 +221,6 @@ std::vector<Variant> tflite_conv_cases(OpKind op, Kind k, Rng& rng) {
   return out;
 }
 
-// ---- FullyConnected (weights [O, I]) ----
-
-std::vector<Variant> fully_connected_cases(OpKind op, Kind k, Rng& rng) {
-  struct Fc {
-    Shape x;
-    int64_t units;
-    bool keep_num_dims = false;
-    const char* activation = "none";
-    bool bias = true;
-  };
-  std::vector<Fc> shapes = {
-      {Shape{1, 1}, 1},
-      {Shape{3, 7}, 9, false, "relu"},
-      {Shape{2, 3, 16}, 17, true},
-      {Shape{5, 33}, 31, false, "relu6"},
-      {Shape{1, 8}, 4, false, "relu_n1_to_1", false},
-      {Shape{2, 2, 2, 9}, 8, true},
-      {Shape{17, 17}, 33},
-      {Shape{4, 3, 4}, 16},  // rank 3 without keep_num_dims: 12 rows of 4
-  };
-  for (int i = 0; i < kRandomCases; ++i)
-    shapes.push_back({Shape{uniform_int(1, 9, rng), any_channels(rng)}, any_channels(rng), false,
-                      kActivations[uniform_int(0, 3, rng)], uniform_int(0, 3, rng) != 0});
-  std::vector<Variant> out;
-  for (const Fc& f : shapes) {
-    const int64_t depth = f.x[f.x.rank() - 1];
-    const QuantParams xq = k == Kind::kFloat32 ? QuantParams{} : activation_quant(k, rng);
-    Tensor w = weights(k, Shape{f.units, depth}, 0, rng);
-    const QuantParams yq =
-        k == Kind::kFloat32
-            ? QuantParams{}
-            : fit_activation(product_quant(k, xq, w.quant, depth, rng), f.activation);
-    Attributes a;
-    a.set("activation", std::string(f.activation));
-    a.set("keep_num_dims", static_cast<int64_t>(f.keep_num_dims));
-    std::vector<OpInput> in{{activation(k, f.x, xq, rng)}, {std::move(w), true}};
-    in.push_back(f.bias ? OpInput{bias(k, f.units, depth, rng), true} : absent_input());
-    std::ostringstream label;
-    label << "x" << dims(f.x) << " units " << f.units << (f.keep_num_dims ? " keep_num_dims " : " ")
-          << f.activation << (f.bias ? " bias" : "");
-    add(out, make_case(op, a, in, {output_of_kind(k, yq)}), label.str());
-  }
-  return out;
-}
-
 // ---- ONNX Conv (NCHW, OIHW weights), run channels-last by the fast backends ----
 
 namespace {
@@ -380,9 +335,59 @@ std::vector<Variant> onednn_onnx_conv_cases(OpKind, Kind, Rng& rng) {
   return onnx_conv_cases(shapes, rng);
 }
 
+// ---- Gemm of TFLite's FULLY_CONNECTED form: x [rows, I] · wᵀ, weights [O, I] (transB) ----
+
+namespace {
+
+std::vector<Variant> fully_connected_form_cases(Kind k, Rng& rng) {
+  struct Fc {
+    Shape x;
+    int64_t units;
+    const char* activation = "none";
+    bool bias = true;
+  };
+  std::vector<Fc> shapes = {
+      {Shape{1, 1}, 1},
+      {Shape{3, 7}, 9, "relu"},
+      {Shape{6, 16}, 17},
+      {Shape{5, 33}, 31, "relu6"},
+      {Shape{1, 8}, 4, "relu_n1_to_1", false},
+      {Shape{8, 9}, 8},
+      {Shape{17, 17}, 33},
+      {Shape{12, 4}, 16},
+  };
+  for (int i = 0; i < kRandomCases; ++i)
+    shapes.push_back({Shape{uniform_int(1, 9, rng), any_channels(rng)}, any_channels(rng),
+                      kActivations[uniform_int(0, 3, rng)], uniform_int(0, 3, rng) != 0});
+  std::vector<Variant> out;
+  for (const Fc& f : shapes) {
+    const int64_t depth = f.x[1];
+    const QuantParams xq = k == Kind::kFloat32 ? QuantParams{} : activation_quant(k, rng);
+    Tensor w = weights(k, Shape{f.units, depth}, 0, rng);
+    const QuantParams yq =
+        k == Kind::kFloat32
+            ? QuantParams{}
+            : fit_activation(product_quant(k, xq, w.quant, depth, rng), f.activation);
+    Attributes a;
+    a.set("transB", int64_t{1});
+    a.set("activation", std::string(f.activation));
+    std::vector<OpInput> in{{activation(k, f.x, xq, rng)}, {std::move(w), true}};
+    in.push_back(f.bias ? OpInput{bias(k, f.units, depth, rng), true} : absent_input());
+    std::ostringstream label;
+    label << "fc x" << dims(f.x) << " units " << f.units << " " << f.activation
+          << (f.bias ? " bias" : "");
+    add(out, make_case(OpKind::kGemm, a, in, {output_of_kind(k, yq)}), label.str());
+  }
+  return out;
+}
+
+}  // namespace
+
 // ---- ONNX Gemm, MaxPool, GlobalAveragePool (float32) ----
 
-std::vector<Variant> gemm_cases(OpKind, Kind, Rng& rng) {
+std::vector<Variant> gemm_cases(OpKind, Kind kind, Rng& rng) {
+  std::vector<Variant> out = fully_connected_form_cases(kind, rng);
+  if (kind != Kind::kFloat32) return out;
   struct G {
     int64_t m, k, n;
     bool trans_b;
@@ -393,7 +398,6 @@ std::vector<Variant> gemm_cases(OpKind, Kind, Rng& rng) {
   for (int i = 0; i < kRandomCases; ++i)
     shapes.push_back({uniform_int(1, 17, rng), any_channels(rng), any_channels(rng),
                       uniform_int(0, 1, rng) != 0, static_cast<int>(uniform_int(0, 2, rng))});
-  std::vector<Variant> out;
   for (const G& s : shapes) {
     Attributes a;
     a.set("transB", static_cast<int64_t>(s.trans_b));

@@ -33,14 +33,14 @@ using Generator = std::vector<Variant> (*)(OpKind op, Kind kind, Rng& rng);
 
 // TFLite's Conv2D and DepthwiseConv2D (NHWC; OHWI or [1, H, W, C*M] weights).
 std::vector<Variant> tflite_conv_cases(OpKind op, Kind kind, Rng& rng);
-// FullyConnected (weights [O, I], keep_num_dims).
-std::vector<Variant> fully_connected_cases(OpKind op, Kind kind, Rng& rng);
 // ONNX Conv (NCHW, OIHW), float32, run channels-last: grouped and depthwise ones for XNNPACK,
 // group 1 on both of oneDNN's paths (blocked and NHWC) with its fused activations.
 std::vector<Variant> xnnpack_onnx_conv_cases(OpKind op, Kind kind, Rng& rng);
 std::vector<Variant> onednn_onnx_conv_cases(OpKind op, Kind kind, Rng& rng);
-// ONNX Gemm, MaxPool (channels-last), GlobalAveragePool (NCHW and channels-last), float32.
+// Gemm: TFLite's FULLY_CONNECTED form (transB, fused activations) in float32, uint8 and int8,
+// and ONNX's other forms (weights untransposed, C [N] or [1, N]) in float32.
 std::vector<Variant> gemm_cases(OpKind op, Kind kind, Rng& rng);
+// MaxPool (channels-last), GlobalAveragePool (NCHW and channels-last), float32.
 std::vector<Variant> max_pool_cases(OpKind op, Kind kind, Rng& rng);
 std::vector<Variant> global_average_pool_cases(OpKind op, Kind kind, Rng& rng);
 // Unary float32 elementwise ops (Clip with constant scalar bounds), half of them in place.

@@ -1,5 +1,5 @@
-// Fused activations ("activation" attribute of Add, Conv2D, FullyConnected, pools, ...), shared
-// by the float kernels. TFLite's fused activation set: none, relu, relu6, relu_n1_to_1, tanh.
+// Fused activations ("activation" attribute of Add, Conv2D, a Gemm from FULLY_CONNECTED, pools,
+// ...), shared by the float kernels. TFLite's fused activation set: none, relu, relu6, relu_n1_to_1, tanh.
 #pragma once
 
 #include <algorithm>

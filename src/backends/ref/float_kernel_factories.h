@@ -19,7 +19,8 @@ Result<std::unique_ptr<Kernel>> make_binary_float(const Node& node, const Graph&
 Result<std::unique_ptr<Kernel>> make_pool2d_float(const Node& node, const Graph& graph);
 // concat.cc: any dtype (quantized only when every input shares the output's parameters).
 Result<std::unique_ptr<Kernel>> make_concat(const Node& node, const Graph& graph);
-// conv2d.cc, depthwise_conv2d.cc, transpose_conv2d.cc, fully_connected.cc (float32).
+// conv2d.cc, depthwise_conv2d.cc, transpose_conv2d.cc, fully_connected.cc (float32; the last
+// takes a Gemm of fully_connected_form.h).
 Result<std::unique_ptr<Kernel>> make_conv2d_float(const Node& node, const Graph& graph);
 Result<std::unique_ptr<Kernel>> make_depthwise_conv2d_float(const Node& node, const Graph& graph);
 Result<std::unique_ptr<Kernel>> make_transpose_conv2d_float(const Node& node, const Graph& graph);

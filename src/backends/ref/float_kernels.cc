@@ -15,7 +15,7 @@ void register_float_kernels(KernelRegistry& registry) {
   registry.add(OpKind::kConv2D, make_conv2d_float);
   registry.add(OpKind::kDepthwiseConv2D, make_depthwise_conv2d_float);
   registry.add(OpKind::kTransposeConv2D, make_transpose_conv2d_float);
-  registry.add(OpKind::kFullyConnected, make_fully_connected_float);
+  registry.add(OpKind::kGemm, make_fully_connected_float);
   registry.add(OpKind::kDepthToSpace, make_depth_to_space, ChannelsLast::kTaken);
   registry.add(OpKind::kDequantize, make_dequantize);
   registry.add(OpKind::kDensify, make_densify);

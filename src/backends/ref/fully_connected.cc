@@ -1,9 +1,8 @@
-// FullyConnected on float32: the input is read as rows of I values, weights [O, I], optional
-// bias [O], fused activation. keep_num_dims only changes the output shape (shape inference).
-#include <algorithm>
-
+// TFLite's FULLY_CONNECTED on float32, a Gemm of fully_connected_form: rows of x [rows, I],
+// weights [O, I], optional bias [O], fused activation; each sum accumulates in float, in order.
 #include "backends/ref/activation.h"
 #include "backends/ref/float_kernel_factories.h"
+#include "backends/ref/fully_connected_form.h"
 
 namespace outpost {
 namespace {
@@ -41,18 +40,11 @@ class FullyConnectedKernel final : public Kernel {
 }  // namespace
 
 Result<std::unique_ptr<Kernel>> make_fully_connected_float(const Node& node, const Graph& graph) {
+  OUTPOST_ASSIGN_OR_RETURN(const FullyConnectedForm form, fully_connected_form(node, graph));
   OUTPOST_RETURN_IF_ERROR(expect_float32(graph, node, {0, 1, 2}));
   OUTPOST_ASSIGN_OR_RETURN(FusedActivation act, parse_activation(node, graph));
-  const Shape& w = input_of(graph, node, 1).shape;
-  const int64_t in_size = w[1];
-  const int64_t out_size = w[0];
-  const int64_t rows = input_of(graph, node, 0).shape.num_elements().value_or(0) / in_size;
-  if (has_input(node, 2) && input_of(graph, node, 2).shape.num_elements().value_or(-1) != out_size)
-    return shape_mismatch(graph.source + ": " + node.describe() + ": bias has shape " +
-                          input_of(graph, node, 2).shape.to_string() + ", expected " +
-                          std::to_string(out_size) + " elements");
   return std::unique_ptr<Kernel>(
-      std::make_unique<FullyConnectedKernel>(rows, in_size, out_size, act));
+      std::make_unique<FullyConnectedKernel>(form.rows, form.depth, form.units, act));
 }
 
 }  // namespace outpost

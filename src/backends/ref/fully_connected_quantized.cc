@@ -1,4 +1,4 @@
-// Quantized FullyConnected: uint8 (per-tensor weights with a zero point) and int8 (per-tensor or
+// TFLite's quantized FULLY_CONNECTED, a Gemm of fully_connected_form: uint8 (per-tensor weights with a zero point) and int8 (per-tensor or
 // per-channel weights along axis 0 of [N, K]). Each output is the int32 sum of
 // (x - x_zp) * (w - w_zp) over K, plus the bias, times its row's multiplier, plus the output zero
 // point, clamped to the fused activation's range. Per-tensor multipliers come from a float
@@ -6,6 +6,7 @@
 // rounds as ruy's x86 kernels do (TFLite's int8 GEMMs run there), uint8 as gemmlowp.
 #include <vector>
 
+#include "backends/ref/fully_connected_form.h"
 #include "backends/ref/quantized_common.h"
 #include "backends/ref/quantized_kernel_factories.h"
 
@@ -64,37 +65,31 @@ class FullyConnectedQuantized final : public Kernel {
 }  // namespace
 
 Result<std::unique_ptr<Kernel>> make_fully_connected_quantized(const Node& n, const Graph& g) {
+  OUTPOST_ASSIGN_OR_RETURN(const FullyConnectedForm form, fully_connected_form(n, g));
   const Value& x = input_of(g, n, 0);
   const Value& w = input_of(g, n, 1);
   const Value& y = output_of(g, n);
   if (!quant::is_quantized_8bit(x.dtype)) return not_handled(g, n, "input is not uint8/int8");
   if (w.dtype != x.dtype || y.dtype != x.dtype)
     return not_handled(g, n,
-                       "quantized FullyConnected needs input, weights and output of one 8-bit "
-                       "type");
+                       "a quantized fully connected Gemm needs input, weights and output of one "
+                       "8-bit type");
   if (has_input(n, 2) && input_of(g, n, 2).dtype != DType::kInt32)
-    return not_handled(g, n, "quantized FullyConnected needs an int32 bias");
-  if (w.shape.rank() != 2) return not_handled(g, n, "weights must be [units, depth]");
+    return not_handled(g, n, "a quantized fully connected Gemm needs an int32 bias");
   OUTPOST_ASSIGN_OR_RETURN(auto xq, quant::per_tensor_quant(g, n, x, "input"));
   OUTPOST_ASSIGN_OR_RETURN(auto yq, quant::per_tensor_quant(g, n, y, "output"));
   OUTPOST_ASSIGN_OR_RETURN(auto act, quant::fused_activation_range(g, n, y, yq));
-  const int64_t units = w.shape[0];
-  const int64_t depth = w.shape[1];
-  const int64_t total = x.shape.num_elements().value_or(0);
-  if (depth <= 0 || total % depth != 0)
-    return not_handled(g, n, "input " + x.shape.to_string() + " does not divide into rows");
   OUTPOST_ASSIGN_OR_RETURN(
       auto multipliers,
-      quant::conv_output_multipliers(g, n, x.dtype, xq, w, /*channel_axis=*/0, units, yq,
+      quant::conv_output_multipliers(g, n, x.dtype, xq, w, /*channel_axis=*/0, form.units, yq,
                                      /*float_product_per_tensor=*/true));
-  OUTPOST_ASSIGN_OR_RETURN(auto weight_offsets, quant::weight_zero_points(g, n, w, units));
-  const int64_t rows = total / depth;
+  OUTPOST_ASSIGN_OR_RETURN(auto weight_offsets, quant::weight_zero_points(g, n, w, form.units));
   if (x.dtype == DType::kUInt8)
     return std::unique_ptr<Kernel>(std::make_unique<FullyConnectedQuantized<uint8_t>>(
-        rows, depth, units, xq.zero_point, std::move(weight_offsets), yq.zero_point,
-        std::move(multipliers), act));
+        form.rows, form.depth, form.units, xq.zero_point, std::move(weight_offsets),
+        yq.zero_point, std::move(multipliers), act));
   return std::unique_ptr<Kernel>(std::make_unique<FullyConnectedQuantized<int8_t>>(
-      rows, depth, units, xq.zero_point, std::move(weight_offsets), yq.zero_point,
+      form.rows, form.depth, form.units, xq.zero_point, std::move(weight_offsets), yq.zero_point,
       std::move(multipliers), act));
 }
 

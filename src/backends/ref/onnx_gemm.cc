@@ -14,6 +14,12 @@ namespace {
 using namespace onnx_ref;  // NOLINT: this file's helpers
 
 Result<std::unique_ptr<Kernel>> make_gemm(const Node& node, const Graph& graph) {
+  // A fused activation comes with TFLite's FULLY_CONNECTED, whose kernels (fully_connected_form)
+  // take every such Gemm they can; this one applies none, so it must not run the rest.
+  if (node.attrs.get_string("activation", "none") != "none")
+    return not_handled(graph, node,
+                       "a fused activation is applied by the fully connected kernels only "
+                       "(transB 1, a bias of [units] or none)");
   const Shape& a = input_of(graph, node, 0).shape;
   const Shape& b = input_of(graph, node, 1).shape;
   const bool ta = node.attrs.get_int("transA", 0) != 0, tb = node.attrs.get_int("transB", 0) != 0;

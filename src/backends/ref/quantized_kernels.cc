@@ -15,7 +15,7 @@ void register_quantized_kernels(KernelRegistry& registry) {
   registry.add(OpKind::kSoftmax, make_softmax_quantized);
   registry.add(OpKind::kReduceMean, make_mean_quantized);
   registry.add(OpKind::kQuantize, make_quantize_quantized);
-  registry.add(OpKind::kFullyConnected, make_fully_connected_quantized);
+  registry.add(OpKind::kGemm, make_fully_connected_quantized);
   registry.add(OpKind::kConcat, make_concat_quantized);
   registry.add(OpKind::kMul, make_mul_quantized);
   registry.add(OpKind::kLogistic, make_logistic_quantized);

@@ -98,13 +98,11 @@ Result<std::unique_ptr<Kernel>> XnnpackBackend::make(const Node& node, const Gra
     case OpKind::kMul:
       return xnn::make_binary(node, graph, pool_);
     case OpKind::kGemm:
-      return xnn::make_onnx_gemm(node, graph, pool_);
+      return xnn::make_gemm(node, graph, pool_);
     case OpKind::kGlobalAveragePool:
       return xnn::make_global_average_pool(node, graph, pool_);
     case OpKind::kMaxPool:
       return xnn::make_onnx_max_pool(node, graph, pool_);
-    case OpKind::kFullyConnected:
-      return xnn::make_fully_connected(node, graph, pool_);
     default:
       return not_handled(graph, node, "XNNPACK backend does not take this op");
   }
@@ -118,7 +116,6 @@ bool XnnpackBackend::takes(const Node& node, const Graph& graph) const {
       return takes_channels_last(node, graph);
     case OpKind::kConv2D:
     case OpKind::kDepthwiseConv2D:
-    case OpKind::kFullyConnected:
     case OpKind::kGemm:
     case OpKind::kLogistic:
     case OpKind::kRelu:

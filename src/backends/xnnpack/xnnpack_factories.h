@@ -15,11 +15,9 @@ Result<std::unique_ptr<Kernel>> make_depthwise_conv2d(const Node& n, const Graph
                                                       pthreadpool_t pool);
 // ONNX Conv made channels-last by the layout pass.
 Result<std::unique_ptr<Kernel>> make_onnx_conv(const Node& n, const Graph& g, pthreadpool_t pool);
-Result<std::unique_ptr<Kernel>> make_fully_connected(const Node& n, const Graph& g,
-                                                     pthreadpool_t pool);
-
-// ONNX Gemm with constant weights (transB or not), as a fully connected layer.
-Result<std::unique_ptr<Kernel>> make_onnx_gemm(const Node& n, const Graph& g, pthreadpool_t pool);
+// Gemm with constant weights (transB or not) as a fully connected layer: float32, and uint8/int8
+// with per-tensor weights (TFLite's FULLY_CONNECTED), with its fused activation.
+Result<std::unique_ptr<Kernel>> make_gemm(const Node& n, const Graph& g, pthreadpool_t pool);
 // Logistic, Relu, Relu6, HardSwish, ONNX Clip (float32).
 Result<std::unique_ptr<Kernel>> make_unary(const Node& n, const Graph& g, pthreadpool_t pool);
 // Add, Sub, Mul (float32), Add and Mul (uint8, int8), numpy broadcasting.

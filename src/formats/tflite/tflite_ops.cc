@@ -224,8 +224,11 @@ Status translate_operator(const Operator& op, int32_t code, const std::string& c
       OUTPOST_RETURN_IF_ERROR(set_padding(0));
       return set_activation(4);
     case kFullyConnected:
-      node.op = OpKind::kFullyConnected;
+      // ONNX's Gemm with weights [O, I] (transB); lower_fully_connected (tflite_fully_connected.h)
+      // reads and drops keep_num_dims when it adds the Reshapes around it.
+      node.op = OpKind::kGemm;
       if (i8(1, 0) != 0) return unsupported(where + ": FULLY_CONNECTED with shuffled weights format is not supported");
+      a.set("transB", int64_t{1});
       a.set("keep_num_dims", int64_t{i8(2, 0)});
       return set_activation(0);
     case kDepthToSpace:

@@ -1,4 +1,4 @@
-// Quantized FullyConnected: hand-worked uint8 and int8 per-channel rows, and agreement with a
+// Quantized FULLY_CONNECTED (a Gemm of fully_connected_form): hand-worked uint8 and int8 per-channel rows, and agreement with a
 // float matrix product of the dequantized tensors.
 #include <gtest/gtest.h>
 
@@ -10,8 +10,10 @@ namespace {
 using namespace qtest;  // NOLINT: test helpers
 using testing::make_typed;
 
+// TFLite's FULLY_CONNECTED as the importer gives it: a Gemm with weights [O, I] (transB).
 Attributes fc_attrs(const std::string& activation = "none") {
   Attributes a;
+  a.set("transB", int64_t{1});
   a.set("activation", activation);
   return a;
 }
@@ -21,7 +23,7 @@ TEST(FullyConnectedQuantized, Uint8HandWorked) {
   // [-1, 0]; acc = [2 - 6, -2 + 0] = [-4, -2], + bias [10, 0] = [6, -2]; multiplier
   // 0.5 * 0.5 / 0.25 = 1 -> + zp 50 = [56, 48].
   auto y = run_quantized<uint8_t>(
-      OpKind::kFullyConnected, fc_attrs(),
+      OpKind::kGemm, fc_attrs(),
       {{make_typed<uint8_t>({1, 2}, {130, 126}, qp(0.5f, 128))},
        constant(make_typed<uint8_t>({2, 2}, {129, 131, 127, 128}, qp(0.5f, 128))),
        constant(make_typed<int32_t>({2}, {10, 0}))},
@@ -33,7 +35,7 @@ TEST(FullyConnectedQuantized, Int8PerChannelWithRelu) {
   // x = [4, -2] (zp 0, scale 1); row 0 [1, 1] scale 0.5 -> acc 2 * 0.5 = 1; row 1 [1, 3]
   // scale 0.25 -> acc -2 * 0.25 = -0.5 -> relu -> zp 0. Output scale 1, zp 0.
   auto y = run_quantized<int8_t>(
-      OpKind::kFullyConnected, fc_attrs("relu"),
+      OpKind::kGemm, fc_attrs("relu"),
       {{make_typed<int8_t>({1, 2}, {4, -2}, qp(1.0f, 0))},
        constant(make_typed<int8_t>({2, 2}, {1, 1, 1, 3}, per_channel({0.5f, 0.25f}, 0))),
        testing::absent_input()},
@@ -45,7 +47,7 @@ TEST(FullyConnectedQuantized, Int8RoundsTiesAsRuyOnX86) {
   // acc = -6, multiplier 0.5 * 0.125 / 0.25 = 0.25: -1.5, which ruy's x86 kernels (TFLite's int8
   // GEMM) round to -1 where gemmlowp's arithmetic gives -2.
   auto y = run_quantized<int8_t>(
-      OpKind::kFullyConnected, fc_attrs(),
+      OpKind::kGemm, fc_attrs(),
       {{make_typed<int8_t>({1, 1}, {-6}, qp(0.5f, 0))},
        constant(make_typed<int8_t>({1, 1}, {1}, per_channel({0.125f}, 0))),
        testing::absent_input()},
@@ -68,7 +70,7 @@ void check_against_float(int64_t rows, int64_t depth, int64_t units, bool per_ch
   std::vector<int32_t> bias(static_cast<size_t>(units));
   std::uniform_int_distribution<int32_t> bd(-5000, 5000);
   for (auto& b : bias) b = bd(rng);
-  auto y = run_quantized<T>(OpKind::kFullyConnected, fc_attrs(),
+  auto y = run_quantized<T>(OpKind::kGemm, fc_attrs(),
                             {{make_typed<T>({rows, depth}, x, xq)},
                              constant(make_typed<T>({units, depth}, w, wq)),
                              constant(make_typed<int32_t>({units}, bias))},

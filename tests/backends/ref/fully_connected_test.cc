@@ -14,10 +14,11 @@ using testing::make_typed;
 using testing::OpInput;
 using testing::run_op;
 
-Attributes fc_attrs(const std::string& activation, int64_t keep_num_dims = 0) {
+// TFLite's FULLY_CONNECTED as the importer gives it: a Gemm with weights [O, I] (transB).
+Attributes fc_attrs(const std::string& activation) {
   Attributes a;
+  a.set("transB", int64_t{1});
   a.set("activation", activation);
-  a.set("keep_num_dims", keep_num_dims);
   return a;
 }
 
@@ -29,7 +30,7 @@ OpInput constant(Tensor t) {
 
 std::vector<float> run_fc(const Attributes& attrs, Tensor x, Tensor w, OpInput bias,
                           Shape* shape = nullptr) {
-  auto r = run_op(OpKind::kFullyConnected, attrs,
+  auto r = run_op(OpKind::kGemm, attrs,
                   {{std::move(x)}, constant(std::move(w)), std::move(bias)}, {{}});
   EXPECT_TRUE(r.is_ok()) << r.status().message();
   if (!r.is_ok()) return {};
@@ -55,19 +56,6 @@ TEST(FullyConnectedFloat, ReluAndNoBias) {
   auto y = run_fc(fc_attrs("relu"), make_tensor({2, 2}, {1, 2, -1, 1}),
                   make_tensor({2, 2}, {1, 1, 1, -1}), absent_input());
   EXPECT_EQ(y, (std::vector<float>{3, 0, 0, 0}));
-}
-
-TEST(FullyConnectedFloat, FlattensOrKeepsDims) {
-  // Input [2, 1, 2] is two rows of 2: [1, 2] and [3, 4]; w = [[1, 10]] -> [21, 43]
-  Shape flat, kept;
-  auto a = run_fc(fc_attrs("none", 0), make_tensor({2, 1, 2}, {1, 2, 3, 4}),
-                  make_tensor({1, 2}, {1, 10}), absent_input(), &flat);
-  auto b = run_fc(fc_attrs("none", 1), make_tensor({2, 1, 2}, {1, 2, 3, 4}),
-                  make_tensor({1, 2}, {1, 10}), absent_input(), &kept);
-  EXPECT_EQ(flat, Shape({2, 1}));
-  EXPECT_EQ(kept, Shape({2, 1, 1}));
-  EXPECT_EQ(a, (std::vector<float>{21, 43}));
-  EXPECT_EQ(b, a);
 }
 
 TEST(FullyConnectedFloat, RandomShapesMatchNaive) {
@@ -103,11 +91,47 @@ TEST(FullyConnectedFloat, RandomShapesMatchNaive) {
 
 TEST(FullyConnectedFloat, Int32IsUnsupported) {
   auto r = testing::factory_status(
-      make_fully_connected_float, OpKind::kFullyConnected, fc_attrs("none"),
+      make_fully_connected_float, OpKind::kGemm, fc_attrs("none"),
       {{make_typed<int32_t>({1, 2}, {1, 2})}, constant(make_typed<int32_t>({1, 2}, {1, 1}))},
       {{DType::kInt32}});
   ASSERT_FALSE(r.is_ok());
   EXPECT_EQ(r.code(), StatusCode::kUnsupported);
+}
+
+TEST(FullyConnectedFloat, OtherGemmsAreTheGeneralKernels) {
+  // Weights [I, O] (no transB), alpha 2, a [1, O] bias: each is a Gemm, not x · wᵀ + bias.
+  Attributes untransposed = fc_attrs("none");
+  untransposed.set("transB", int64_t{0});
+  Attributes scaled = fc_attrs("none");
+  scaled.set("alpha", 2.0f);
+  const std::vector<std::pair<Attributes, Shape>> others = {
+      {untransposed, Shape{2}}, {scaled, Shape{2}}, {fc_attrs("none"), Shape{1, 2}}};
+  for (const auto& [attrs, bias_shape] : others) {
+    auto r = testing::factory_status(
+        make_fully_connected_float, OpKind::kGemm, attrs,
+        {{make_tensor({1, 2}, {1, 2})}, constant(make_tensor({2, 2}, {1, 0, 0, 1})),
+         constant(make_tensor(bias_shape, {0, 0}))},
+        {{DType::kFloat32}});
+    EXPECT_EQ(r.code(), StatusCode::kUnsupported) << r.message();
+  }
+  // The general kernel runs them: x [1, 2] · I * 2 = [2, 4].
+  auto y = run_fc(scaled, make_tensor({1, 2}, {1, 2}), make_tensor({2, 2}, {1, 0, 0, 1}),
+                  constant(make_tensor({2}, {0, 0})));
+  EXPECT_EQ(y, (std::vector<float>{2, 4}));
+}
+
+TEST(FullyConnectedFloat, AFusedActivationOutsideTheFormIsRefused) {
+  // The general Gemm kernel applies no activation, so it must not run one silently without.
+  Attributes attrs = fc_attrs("relu");
+  attrs.set("alpha", 2.0f);
+  auto r = run_op(OpKind::kGemm, attrs,
+                  {{make_tensor({1, 2}, {-1, 2})}, constant(make_tensor({2, 2}, {1, 0, 0, 1})),
+                   absent_input()},
+                  {{}});
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(r.status().message().find("fused activation"), std::string::npos)
+      << r.status().message();
 }
 
 }  // namespace
