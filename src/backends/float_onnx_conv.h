@@ -1,6 +1,7 @@
 // What both fast backends accept of an ONNX Conv, checked in one place: float32 throughout,
 // constant weights (and bias), 2-D (NCHW input, or NHWC once the layout pass made the node
-// channels-last; OIHW weights), a group that divides the channels, no negative pads.
+// channels-last; OIHW weights, no TFLite fused activation), a group that divides the channels,
+// no negative pads.
 // kUnsupported otherwise, naming why (the next backend then tries).
 #pragma once
 
@@ -28,6 +29,9 @@ inline Result<FloatOnnxConv2D> float_onnx_conv2d(const Graph& g, const Node& n) 
     return not_handled(g, n, "the fast backends run float32 ONNX convolutions only");
   if (!w.is_constant() || (bias && !input_of(g, n, 2).is_constant()))
     return not_handled(g, n, "the weights are not constant");
+  if (n.attrs.get_string("weights_layout", "OIHW") != "OIHW" ||
+      n.attrs.get_string("activation", "none") != "none")
+    return not_handled(g, n, "OHWI or 1HWO weights or a fused activation (TFLite's form)");
   if (x.shape.rank() != 4 || w.shape.rank() != 4 || y.shape.rank() != 4)
     return not_handled(g, n, "the fast backends run 2-D convolutions only");
   FloatOnnxConv2D c;

@@ -3,7 +3,6 @@
 #include <array>
 #include <cstring>
 
-#include "ir/padding.h"
 
 namespace outpost {
 namespace {
@@ -63,45 +62,6 @@ static Status check_window_attrs(const Node& n, const Graph& g, std::initializer
   const std::string padding = n.attrs.get_string("padding", "valid");
   if (padding != "same" && padding != "valid") return fail(g, n, "padding must be same or valid");
   return Status::ok();
-}
-
-static Status conv_like(const Node& n, Graph& g, int64_t out_channels, int64_t kh, int64_t kw) {
-  OUTPOST_RETURN_IF_ERROR(check_window_attrs(n, g, {"stride_h", "stride_w", "dilation_h", "dilation_w"}));
-  const Shape& x = in(g, n, 0).shape;
-  const std::string padding = n.attrs.get_string("padding", "valid");
-  auto h = window_geometry(padding, x[1], kh, n.attrs.get_int("stride_h", 1), n.attrs.get_int("dilation_h", 1));
-  auto w = window_geometry(padding, x[2], kw, n.attrs.get_int("stride_w", 1), n.attrs.get_int("dilation_w", 1));
-  if (h.out <= 0 || w.out <= 0) return fail(g, n, "the filter is larger than the input " + x.to_string());
-  if (n.inputs.size() > 2 && n.inputs[2] != kNoValue) {
-    const Shape& b = in(g, n, 2).shape;
-    if (b.num_elements().value_or(-1) != out_channels)
-      return fail(g, n, "bias has shape " + b.to_string() + ", expected " + std::to_string(out_channels) + " elements");
-  }
-  out(g, n).shape = Shape{x[0], h.out, w.out, out_channels};
-  return Status::ok();
-}
-
-Status infer_conv2d(const Node& n, Graph& g) {
-  OUTPOST_RETURN_IF_ERROR(require_rank(g, n, 0, 4));
-  OUTPOST_RETURN_IF_ERROR(require_rank(g, n, 1, 4));
-  const Shape& x = in(g, n, 0).shape;
-  const Shape& w = in(g, n, 1).shape;
-  if (w[3] <= 0 || x[3] % w[3] != 0)
-    return fail(g, n, "input channels " + std::to_string(x[3]) + " do not match weights " + w.to_string());
-  if (x[3] != w[3]) return fail(g, n, "grouped convolution (input channels " + std::to_string(x[3]) + ", weights " + w.to_string() + ") is not supported");
-  return conv_like(n, g, w[0], w[1], w[2]);
-}
-
-Status infer_depthwise(const Node& n, Graph& g) {
-  OUTPOST_RETURN_IF_ERROR(require_rank(g, n, 0, 4));
-  OUTPOST_RETURN_IF_ERROR(require_rank(g, n, 1, 4));
-  const Shape& x = in(g, n, 0).shape;
-  const Shape& w = in(g, n, 1).shape;
-  int64_t m = n.attrs.get_int("depth_multiplier", 1);
-  if (m <= 0) m = x[3] > 0 ? w[3] / x[3] : 1;
-  if (w[0] != 1 || w[3] != x[3] * m)
-    return fail(g, n, "weights " + w.to_string() + " do not match input " + x.to_string() + " with depth multiplier " + std::to_string(m));
-  return conv_like(n, g, w[3], w[1], w[2]);
 }
 
 Status infer_transpose_conv(const Node& n, Graph& g) {

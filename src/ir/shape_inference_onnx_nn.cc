@@ -2,6 +2,7 @@
 // checks are all the reference kernels rely on: weight and parameter shapes, group
 // divisibility, window geometry (ir/onnx_window.h), attribute ranges.
 #include "ir/channels_last.h"
+#include "ir/conv_weights.h"
 #include "ir/onnx_einsum.h"
 #include "ir/onnx_window.h"
 #include "ir/shape_inference_onnx_util.h"
@@ -42,10 +43,10 @@ Status check_vector(const Graph& g, const Node& n, size_t i, int64_t count, cons
 bool one_element(const Shape& s) { return s.num_elements().value_or(0) == 1 && s.rank() <= 1; }
 
 // Checks the operands of a Conv-like node (x [N, C, ...], w [M, C/group, k...], bias [M]) and
-// sets the output shape with dtype `out_dtype`; `bias` is the bias input's index (or -1).
-Status infer_conv_like(const Node& n, Graph& g, size_t x_i, size_t w_i, int bias, DType out_dtype) {
-  const Shape& x = in(g, n, x_i).shape;
-  const Shape& w = in(g, n, w_i).shape;
+// sets the output shape with dtype `out_dtype`; `bias` is the bias input's index (or -1). `x` and
+// `w` are the shapes in NCHW and OIHW order; `nhwc`: the output is [N, H, W, M].
+Status infer_conv_like(const Node& n, Graph& g, const Shape& x, const Shape& w, int bias,
+                       DType out_dtype, bool nhwc = false) {
   OUTPOST_ASSIGN_OR_RETURN(OnnxWindow win, onnx_window(g, n, x, &w));
   const int64_t group = n.attrs.get_int("group", 1);
   const int64_t c = x[1], m = w[0];
@@ -63,6 +64,7 @@ Status infer_conv_like(const Node& n, Graph& g, size_t x_i, size_t w_i, int bias
   std::vector<int64_t> dims = {x[0], m};
   dims.insert(dims.end(), win.out.begin(), win.out.end());
   OUTPOST_RETURN_IF_ERROR(check_total(g, n, dims));
+  if (nhwc) dims = {dims[0], dims[2], dims[3], dims[1]};
   set_out(g, n, Shape(dims), out_dtype);
   return Status::ok();
 }
@@ -102,8 +104,26 @@ Result<std::vector<double>> const_floats(const Graph& g, const Node& n, size_t i
 
 Status infer_onnx_conv(const Node& n, Graph& g) {
   OUTPOST_RETURN_IF_ERROR(same_dtype(g, n, 0, 1));
-  if (present(n, 2)) OUTPOST_RETURN_IF_ERROR(same_dtype(g, n, 0, 2));
-  return infer_conv_like(n, g, 0, 1, 2, in(g, n, 0).dtype);
+  // A quantized Conv (TFLite's) adds an int32 bias to its int32 accumulator.
+  if (present(n, 2) &&
+      (!is_quantized_integer(in(g, n, 0).dtype) || in(g, n, 2).dtype != DType::kInt32))
+    OUTPOST_RETURN_IF_ERROR(same_dtype(g, n, 0, 2));
+  const std::optional<WeightsLayout> layout = weights_layout(n);
+  if (!layout)
+    return fail(g, n,
+                "weights_layout '" + n.attrs.get_string("weights_layout", "") +
+                    "' is none of OIHW, OHWI, 1HWO");
+  const Shape& x = in(g, n, 0).shape;
+  const Shape& w = in(g, n, 1).shape;
+  const bool nhwc = is_channels_last(n);
+  if ((nhwc || *layout != WeightsLayout::kOIHW) && (x.rank() != 4 || w.rank() != 4))
+    return fail(g, n,
+                "a channels-last Conv, or one with weights " + n.attrs.get_string("weights_layout", "OIHW") +
+                    ", is 2-D: input " + x.to_string() + ", weights " + w.to_string());
+  if (*layout == WeightsLayout::k1HWO && w[0] != 1)
+    return fail(g, n, "weights 1HWO " + w.to_string() + " must have 1 as their first dimension");
+  return infer_conv_like(n, g, logical_nchw(x, n), logical_oihw(w, *layout), 2,
+                         in(g, n, 0).dtype, nhwc);
 }
 
 Status infer_onnx_conv_transpose(const Node& n, Graph& g) {
@@ -467,7 +487,7 @@ Status infer_onnx_qlinear_conv(const Node& n, Graph& g) {
   OUTPOST_RETURN_IF_ERROR(check_q_pair(g, n, 4, 5, wt, w[0]));
   OUTPOST_RETURN_IF_ERROR(check_q_pair(g, n, 6, 7, yt, 0));
   if (present(n, 8) && in(g, n, 8).dtype != DType::kInt32) return fail(g, n, "bias must be int32");
-  return infer_conv_like(n, g, 0, 3, 8, yt);
+  return infer_conv_like(n, g, in(g, n, 0).shape, in(g, n, 3).shape, 8, yt);
 }
 
 Status infer_onnx_conv_integer(const Node& n, Graph& g) {
@@ -477,7 +497,7 @@ Status infer_onnx_conv_integer(const Node& n, Graph& g) {
   if (w.rank() < 1) return fail(g, n, "weights must have rank >= 3");
   OUTPOST_RETURN_IF_ERROR(check_q_pair(g, n, -1, 2, xt, 0));
   OUTPOST_RETURN_IF_ERROR(check_q_pair(g, n, -1, 3, wt, w[0]));
-  return infer_conv_like(n, g, 0, 1, -1, DType::kInt32);
+  return infer_conv_like(n, g, in(g, n, 0).shape, in(g, n, 1).shape, -1, DType::kInt32);
 }
 
 Status infer_onnx_qlinear_matmul(const Node& n, Graph& g) {

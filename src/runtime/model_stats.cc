@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <set>
 
+#include "ir/conv_weights.h"
+
 namespace outpost {
 namespace {
 
@@ -28,18 +30,17 @@ int64_t macs_of(const Graph& g, const Node& n) {
   const Value& out = g.value(n.outputs[0]);
   auto shape_of = [&](size_t i) -> const Shape& { return g.value(n.inputs[i]).shape; };
   switch (n.op) {
-    case OpKind::kConv2D:  // weights OHWI
-      return mul_sat(elements(out), tail_product(shape_of(1), 1));
-    case OpKind::kDepthwiseConv2D: {  // weights [1, H, W, C*M]
-      const Shape& w = shape_of(1);
-      return mul_sat(elements(out), mul_sat(w[1], w[2]));
-    }
     case OpKind::kTransposeConv2D: {
       const Shape& w = shape_of(1);
       return mul_sat(elements(g.value(n.inputs[0])), mul_sat(w[0], mul_sat(w[1], w[2])));
     }
-    // ONNX: weights [M, C/group, k...]; each output element reads C/group * prod(k) inputs.
+    // Weights [M, C/group, k...] (OIHW, or TFLite's layouts read as OIHW); each output element
+    // reads C/group * prod(k) inputs.
     case OpKind::kConv:
+      return mul_sat(elements(out),
+                     tail_product(logical_oihw(shape_of(1), weights_layout(n).value_or(
+                                                                 WeightsLayout::kOIHW)),
+                                  1));
     case OpKind::kConvInteger:
       return mul_sat(elements(out), tail_product(shape_of(1), 1));
     case OpKind::kQLinearConv:

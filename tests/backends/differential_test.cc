@@ -22,6 +22,7 @@
 
 #include "ir/op_schema.h"
 #include "support/backends.h"
+#include "support/conv_attrs.h"
 #include "support/differential_cases.h"
 
 namespace outpost {
@@ -45,15 +46,10 @@ struct Group {
 };
 
 const Group kGroups[] = {
-    {"xnnpack", OpKind::kConv2D, Kind::kFloat32, testing::tflite_conv_cases},
-    {"xnnpack", OpKind::kConv2D, Kind::kUInt8, testing::tflite_conv_cases},
-    {"xnnpack", OpKind::kConv2D, Kind::kInt8, testing::tflite_conv_cases},
-    {"xnnpack", OpKind::kConv2D, Kind::kInt8PerChannel, testing::tflite_conv_cases},
-    {"xnnpack", OpKind::kDepthwiseConv2D, Kind::kFloat32, testing::tflite_conv_cases},
-    {"xnnpack", OpKind::kDepthwiseConv2D, Kind::kUInt8, testing::tflite_conv_cases},
-    {"xnnpack", OpKind::kDepthwiseConv2D, Kind::kInt8, testing::tflite_conv_cases},
-    {"xnnpack", OpKind::kDepthwiseConv2D, Kind::kInt8PerChannel, testing::tflite_conv_cases},
-    {"xnnpack", OpKind::kConv, Kind::kFloat32, testing::xnnpack_onnx_conv_cases},
+    {"xnnpack", OpKind::kConv, Kind::kFloat32, testing::xnnpack_conv_cases},
+    {"xnnpack", OpKind::kConv, Kind::kUInt8, testing::xnnpack_conv_cases},
+    {"xnnpack", OpKind::kConv, Kind::kInt8, testing::xnnpack_conv_cases},
+    {"xnnpack", OpKind::kConv, Kind::kInt8PerChannel, testing::xnnpack_conv_cases},
     // No per-channel fully connected operator in this XNNPACK.
     {"xnnpack", OpKind::kGemm, Kind::kFloat32, testing::gemm_cases},
     {"xnnpack", OpKind::kGemm, Kind::kUInt8, testing::gemm_cases},
@@ -216,7 +212,7 @@ TEST(DifferentialBackendCoverage, EveryOpAFastBackendTakesHasCases) {
 namespace outpost {
 namespace {
 
-// fuzz_tflite crash 72bf8c62: a uint8 Conv2D whose requantization scale (input x weight /
+// fuzz_tflite crash 72bf8c62: a uint8 CONV_2D whose requantization scale (input x weight /
 // output) is below 2^-32 made Debian's XNNPACK abort on an assertion. XNNPACK now declines it
 // and the reference backend computes it.
 TEST(DifferentialBackendRobust, ARequantizationScaleXnnpackCannotTakeFallsBackToTheReference) {
@@ -226,11 +222,8 @@ TEST(DifferentialBackendRobust, ARequantizationScaleXnnpackCannotTakeFallsBackTo
   inputs[1].tensor = testing::make_typed<uint8_t>(Shape{1, 1, 1, 1}, {200}, testing::per_tensor(1e-6f, 0));
   inputs[1].constant = true;
   inputs[2] = testing::absent_input();
-  Attributes attrs;
-  attrs.set("padding", std::string("valid"));
-  attrs.set("stride_h", int64_t{1});
-  attrs.set("stride_w", int64_t{1});
-  auto c = testing::make_case(OpKind::kConv2D, attrs, inputs,
+  const Attributes attrs = testing::nhwc_conv_attrs(1, 1, "valid");
+  auto c = testing::make_case(OpKind::kConv, attrs, inputs,
                               {testing::OpOutput{DType::kUInt8, testing::per_tensor(1.0f, 0)}});
   ASSERT_TRUE(c.is_ok()) << c.status().message();
   const Status taken = testing::backend_takes("xnnpack", c->graph);

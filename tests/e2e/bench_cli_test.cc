@@ -96,7 +96,7 @@ TEST_F(BenchCli, ReportsTheStatisticsThePeersReport) {
   EXPECT_EQ(r.err.find("figures below will be noisy") != std::string::npos, noisy) << r.err;
   // Per node, in execution order, and the per-op summary beside it.
   ASSERT_EQ(j["node_profile"].size(), j["nodes"].get<size_t>());
-  EXPECT_EQ(j["node_profile"][0]["op"], "Conv2D");
+  EXPECT_EQ(j["node_profile"][0]["op"], "Conv");
   double share = 0;
   for (const auto& n : j["node_profile"]) share += n["share"].get<double>();
   EXPECT_NEAR(share, 1.0, 1e-6);

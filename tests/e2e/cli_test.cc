@@ -125,7 +125,7 @@ TEST_F(Cli, InspectReportsTheModel) {
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["inputs"][0]["shape"], nlohmann::json({1, 128, 128, 3}));
   EXPECT_EQ(j["outputs"].size(), 2u);
-  EXPECT_EQ(j["ops"]["Conv2D"], 21);
+  EXPECT_EQ(j["ops"]["Conv"], 37);  // 21 CONV_2D, 16 DEPTHWISE_CONV_2D
   EXPECT_GT(j["parameters"].get<int64_t>(), 100000);
   EXPECT_GT(j["macs"].get<int64_t>(), 10000000);
   EXPECT_GT(j["arena_bytes"].get<int64_t>(), 0);

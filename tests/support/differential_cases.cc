@@ -7,6 +7,8 @@
 #include <sstream>
 #include <utility>
 
+#include "support/conv_attrs.h"
+
 namespace outpost::testing {
 
 const char* kind_name(Kind k) {
@@ -176,10 +178,9 @@ ConvShape random_conv(Rng& rng, bool depthwise) {
   return c;
 }
 
-}  // namespace
-
-std::vector<Variant> tflite_conv_cases(OpKind op, Kind k, Rng& rng) {
-  const bool depthwise = op == OpKind::kDepthwiseConv2D;
+// TFLite's CONV_2D, or DEPTHWISE_CONV_2D when `depthwise`, as imported: channels-last Convs with
+// the weights in TFLite's layouts.
+std::vector<Variant> tflite_conv_form_cases(bool depthwise, Kind k, Rng& rng) {
   std::vector<ConvShape> shapes(std::begin(kConvShapes), std::end(kConvShapes));
   if (depthwise) shapes.back().out_c = 1;
   if (depthwise) shapes[1].out_c = 2;  // depth multipliers 1, 2 and 3 among the fixed ones
@@ -202,24 +203,22 @@ std::vector<Variant> tflite_conv_cases(OpKind op, Kind k, Rng& rng) {
         k == Kind::kFloat32
             ? QuantParams{}
             : fit_activation(product_quant(k, xq, w.quant, depth, rng), c.activation);
-    Attributes a;
-    a.set("stride_h", c.sh);
-    a.set("stride_w", c.sw);
-    a.set("dilation_h", c.dh);
-    a.set("dilation_w", c.dw);
-    a.set("padding", std::string(c.padding));
-    a.set("activation", std::string(c.activation));
-    if (depthwise) a.set("depth_multiplier", c.out_c);
+    Attributes a = depthwise ? nhwc_depthwise_attrs(c.in_c, 1, 1, c.padding, c.activation)
+                             : nhwc_conv_attrs(1, 1, c.padding, c.activation);
+    a.set("strides", std::vector<int64_t>{c.sh, c.sw});
+    a.set("dilations", std::vector<int64_t>{c.dh, c.dw});
     std::vector<OpInput> in{{activation(k, x_shape, xq, rng)}, {std::move(w), true}};
     in.push_back(c.bias ? OpInput{bias(k, out_c, depth, rng), true} : absent_input());
     std::ostringstream label;
-    label << "x" << dims(x_shape) << " w" << dims(w_shape) << " s" << c.sh << "x" << c.sw << " d"
-          << c.dh << "x" << c.dw << " " << c.padding << " " << c.activation
-          << (c.bias ? " bias" : "");
-    add(out, make_case(op, a, in, {output_of_kind(k, yq)}), label.str());
+    label << (depthwise ? "dw x" : "conv x") << dims(x_shape) << " w" << dims(w_shape) << " s"
+          << c.sh << "x" << c.sw << " d" << c.dh << "x" << c.dw << " " << c.padding << " "
+          << c.activation << (c.bias ? " bias" : "");
+    add(out, make_case(OpKind::kConv, a, in, {output_of_kind(k, yq)}), label.str());
   }
   return out;
 }
+
+}  // namespace
 
 // ---- ONNX Conv (NCHW, OIHW weights), run channels-last by the fast backends ----
 
@@ -296,7 +295,11 @@ std::vector<Variant> onnx_conv_cases(const std::vector<OnnxConv>& shapes, Rng& r
 
 }  // namespace
 
-std::vector<Variant> xnnpack_onnx_conv_cases(OpKind, Kind, Rng& rng) {
+std::vector<Variant> xnnpack_conv_cases(OpKind, Kind kind, Rng& rng) {
+  std::vector<Variant> out = tflite_conv_form_cases(/*depthwise=*/false, kind, rng);
+  for (Variant& v : tflite_conv_form_cases(/*depthwise=*/true, kind, rng))
+    out.push_back(std::move(v));
+  if (kind != Kind::kFloat32) return out;
   std::vector<OnnxConv> shapes = {
       {1, 1, 1, 1, 1, 1, 1},
       {3, 8, 1, 7, 9, 3, 3, {1, 1}, {1, 1}, {1, 1, 1, 1}, "NOTSET", "relu"},
@@ -309,7 +312,8 @@ std::vector<Variant> xnnpack_onnx_conv_cases(OpKind, Kind, Rng& rng) {
       {9, 4, 1, 1, 1, 1, 1, {1, 1}, {1, 1}, {0, 0, 0, 0}, "VALID", "none", 1, false},
   };
   for (int i = 0; i < kRandomCases; ++i) shapes.push_back(random_onnx_conv(rng, /*grouped=*/true));
-  return onnx_conv_cases(shapes, rng);
+  for (Variant& v : onnx_conv_cases(shapes, rng)) out.push_back(std::move(v));
+  return out;
 }
 
 // oneDNN takes group 1 only; 16 or more input channels and a spatial kernel compute in its

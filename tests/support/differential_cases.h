@@ -31,11 +31,10 @@ struct Variant {
 // A group's cases for `op` on `kind`, drawn from `rng` (seeded by the group's name).
 using Generator = std::vector<Variant> (*)(OpKind op, Kind kind, Rng& rng);
 
-// TFLite's Conv2D and DepthwiseConv2D (NHWC; OHWI or [1, H, W, C*M] weights).
-std::vector<Variant> tflite_conv_cases(OpKind op, Kind kind, Rng& rng);
-// ONNX Conv (NCHW, OIHW), float32, run channels-last: grouped and depthwise ones for XNNPACK,
-// group 1 on both of oneDNN's paths (blocked and NHWC) with its fused activations.
-std::vector<Variant> xnnpack_onnx_conv_cases(OpKind op, Kind kind, Rng& rng);
+// Conv: TFLite's CONV_2D and DEPTHWISE_CONV_2D as imported (NHWC; OHWI or 1HWO weights) on every
+// kind, and for float32 also ONNX's (NCHW, OIHW) run channels-last, grouped and depthwise;
+// oneDNN's: group 1 on both of its paths (blocked and NHWC) with its fused activations.
+std::vector<Variant> xnnpack_conv_cases(OpKind op, Kind kind, Rng& rng);
 std::vector<Variant> onednn_onnx_conv_cases(OpKind op, Kind kind, Rng& rng);
 // Gemm: TFLite's FULLY_CONNECTED form (transB, fused activations) in float32, uint8 and int8,
 // and ONNX's other forms (weights untransposed, C [N] or [1, N]) in float32.

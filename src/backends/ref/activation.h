@@ -1,10 +1,12 @@
-// Fused activations ("activation" attribute of Add, Conv2D, a Gemm from FULLY_CONNECTED, pools,
-// ...), shared by the float kernels. TFLite's fused activation set: none, relu, relu6, relu_n1_to_1, tanh.
+// Fused activations ("activation" attribute of Add, a Conv or Gemm from TFLite, pools, ...),
+// shared by the float kernels. TFLite's fused activation set: none, relu, relu6, relu_n1_to_1,
+// tanh.
 #pragma once
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
 
 #include "backends/kernel.h"
@@ -60,6 +62,30 @@ inline void apply_activation(FusedActivation act, float* data, int64_t n) {
       for (int64_t i = 0; i < n; ++i) data[i] = std::tanh(data[i]);
       return;
   }
+}
+
+// A float Conv's output clamp: its fused `activation` (TFLite's), then the bounds of a Relu or
+// Clip that ir/passes/activation_fusion folded in (`activation_min`, `activation_max`; that
+// pass folds only into a Conv whose fused activation is none).
+struct FloatOutputClamp {
+  FusedActivation act = FusedActivation::kNone;
+  float lo = -std::numeric_limits<float>::infinity();
+  float hi = std::numeric_limits<float>::infinity();
+
+  void apply(float* data, int64_t n) const {
+    apply_activation(act, data, n);
+    if (lo == -std::numeric_limits<float>::infinity() && hi == std::numeric_limits<float>::infinity())
+      return;
+    for (int64_t i = 0; i < n; ++i) data[i] = std::min(std::max(data[i], lo), hi);
+  }
+};
+
+inline Result<FloatOutputClamp> float_output_clamp(const Node& node, const Graph& graph) {
+  FloatOutputClamp clamp;
+  OUTPOST_ASSIGN_OR_RETURN(clamp.act, parse_activation(node, graph));
+  clamp.lo = node.attrs.get_float("activation_min", clamp.lo);
+  clamp.hi = node.attrs.get_float("activation_max", clamp.hi);
+  return clamp;
 }
 
 }  // namespace outpost

@@ -1,5 +1,5 @@
-// Conv2D on float32: NHWC input, OHWI weights, optional bias, stride, dilation, SAME/VALID
-// padding (TFLite's rules, ir/padding.h) and a fused activation.
+// TFLite's CONV_2D on float32, a channels-last Conv with OHWI weights (conv_geometry.h): NHWC
+// input, optional bias, strides, dilations, pads, and the fused activation (FloatOutputClamp).
 #include <algorithm>
 
 #include "backends/ref/activation.h"
@@ -11,7 +11,7 @@ namespace {
 
 class Conv2DKernel final : public Kernel {
  public:
-  Conv2DKernel(ConvGeometry g, FusedActivation act) : g_(g), act_(act) {}
+  Conv2DKernel(ConvGeometry g, FloatOutputClamp clamp) : g_(g), clamp_(clamp) {}
 
   Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     const float* x = inputs[0].as<const float>();
@@ -49,7 +49,7 @@ class Conv2DKernel final : public Kernel {
               }
             }
           }
-          apply_activation(act_, out, g.out_c);
+          clamp_.apply(out, g.out_c);
         }
       }
     }
@@ -58,16 +58,16 @@ class Conv2DKernel final : public Kernel {
 
  private:
   ConvGeometry g_;
-  FusedActivation act_;
+  FloatOutputClamp clamp_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<Kernel>> make_conv2d_float(const Node& node, const Graph& graph) {
+  OUTPOST_ASSIGN_OR_RETURN(ConvGeometry g, tflite_conv_geometry(node, graph, /*depthwise=*/false));
   OUTPOST_RETURN_IF_ERROR(expect_float32(graph, node, {0, 1, 2}));
-  OUTPOST_ASSIGN_OR_RETURN(FusedActivation act, parse_activation(node, graph));
-  OUTPOST_ASSIGN_OR_RETURN(ConvGeometry g, conv_geometry(node, graph, /*depthwise=*/false));
-  return std::unique_ptr<Kernel>(std::make_unique<Conv2DKernel>(g, act));
+  OUTPOST_ASSIGN_OR_RETURN(FloatOutputClamp clamp, float_output_clamp(node, graph));
+  return std::unique_ptr<Kernel>(std::make_unique<Conv2DKernel>(g, clamp));
 }
 
 }  // namespace outpost

@@ -1,5 +1,6 @@
-// Quantized Conv2D: uint8 with per-tensor weights (any weight zero point) and int8 with
-// per-channel weights along axis 0 of OHWI. TFLite's arithmetic: int32 accumulation of
+// TFLite's quantized CONV_2D (a channels-last Conv with OHWI weights, conv_geometry.h): uint8
+// with per-tensor weights (any weight zero point) and int8 with per-channel weights along axis 0
+// of OHWI. TFLite's arithmetic: int32 accumulation of
 // (x - x_zp) * (w - w_zp), plus the int32 bias, times the channel's output multiplier, plus the
 // output zero point, clamped to the fused activation's range. Padded taps contribute nothing,
 // which is what TFLite's im2col gets by filling them with the input zero point. TFLite's built-in
@@ -79,19 +80,18 @@ class Conv2DQuantized final : public Kernel {
 }  // namespace
 
 Result<std::unique_ptr<Kernel>> make_conv2d_quantized(const Node& n, const Graph& g) {
+  OUTPOST_ASSIGN_OR_RETURN(ConvGeometry geo, tflite_conv_geometry(n, g, /*depthwise=*/false));
   const Value& x = input_of(g, n, 0);
   const Value& w = input_of(g, n, 1);
   const Value& y = output_of(g, n);
   if (!quant::is_quantized_8bit(x.dtype)) return not_handled(g, n, "input is not uint8/int8");
   if (w.dtype != x.dtype || y.dtype != x.dtype)
-    return not_handled(g, n, "quantized Conv2D needs input, weights and output of one 8-bit type");
+    return not_handled(g, n, "quantized CONV_2D needs input, weights and output of one 8-bit type");
   if (has_input(n, 2) && input_of(g, n, 2).dtype != DType::kInt32)
-    return not_handled(g, n, "quantized Conv2D needs an int32 bias");
+    return not_handled(g, n, "quantized CONV_2D needs an int32 bias");
   OUTPOST_ASSIGN_OR_RETURN(auto xq, quant::per_tensor_quant(g, n, x, "input"));
   OUTPOST_ASSIGN_OR_RETURN(auto yq, quant::per_tensor_quant(g, n, y, "output"));
   OUTPOST_ASSIGN_OR_RETURN(auto act, quant::fused_activation_range(g, n, y, yq));
-
-  OUTPOST_ASSIGN_OR_RETURN(ConvGeometry geo, conv_geometry(n, g, /*depthwise=*/false));
 
   OUTPOST_ASSIGN_OR_RETURN(
       auto multipliers,

@@ -1,5 +1,6 @@
-// DepthwiseConv2D on float32: NHWC input, weights [1, H, W, C*M]; output channel c*M + m
-// filters input channel c. Stride, dilation, SAME/VALID padding, optional bias, activation.
+// TFLite's DEPTHWISE_CONV_2D on float32, a channels-last Conv with 1HWO weights [1, H, W, C*M]
+// and a group per input channel (conv_geometry.h): output channel c*M + m filters input channel
+// c. Strides, dilations, pads, optional bias, the fused activation (FloatOutputClamp).
 #include <algorithm>
 
 #include "backends/ref/activation.h"
@@ -11,7 +12,7 @@ namespace {
 
 class DepthwiseConv2DKernel final : public Kernel {
  public:
-  DepthwiseConv2DKernel(ConvGeometry g, FusedActivation act) : g_(g), act_(act) {}
+  DepthwiseConv2DKernel(ConvGeometry g, FloatOutputClamp clamp) : g_(g), clamp_(clamp) {}
 
   Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     const float* x = inputs[0].as<const float>();
@@ -54,7 +55,7 @@ class DepthwiseConv2DKernel final : public Kernel {
               }
             }
           }
-          apply_activation(act_, out, out_c);
+          clamp_.apply(out, out_c);
         }
       }
     }
@@ -63,16 +64,16 @@ class DepthwiseConv2DKernel final : public Kernel {
 
  private:
   ConvGeometry g_;
-  FusedActivation act_;
+  FloatOutputClamp clamp_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<Kernel>> make_depthwise_conv2d_float(const Node& node, const Graph& graph) {
+  OUTPOST_ASSIGN_OR_RETURN(ConvGeometry g, tflite_conv_geometry(node, graph, /*depthwise=*/true));
   OUTPOST_RETURN_IF_ERROR(expect_float32(graph, node, {0, 1, 2}));
-  OUTPOST_ASSIGN_OR_RETURN(FusedActivation act, parse_activation(node, graph));
-  OUTPOST_ASSIGN_OR_RETURN(ConvGeometry g, conv_geometry(node, graph, /*depthwise=*/true));
-  return std::unique_ptr<Kernel>(std::make_unique<DepthwiseConv2DKernel>(g, act));
+  OUTPOST_ASSIGN_OR_RETURN(FloatOutputClamp clamp, float_output_clamp(node, graph));
+  return std::unique_ptr<Kernel>(std::make_unique<DepthwiseConv2DKernel>(g, clamp));
 }
 
 }  // namespace outpost

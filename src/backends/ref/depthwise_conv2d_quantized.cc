@@ -1,5 +1,5 @@
-// Quantized DepthwiseConv2D: uint8 with per-tensor weights and int8 with per-channel weights
-// along axis 3 of [1, H, W, C*M]. Output channel c*M + m reads input channel c. The arithmetic is
+// TFLite's quantized DEPTHWISE_CONV_2D (a channels-last Conv with 1HWO weights, conv_geometry.h):
+// uint8 with per-tensor weights and int8 with per-channel weights along axis 3 of [1, H, W, C*M]. Output channel c*M + m reads input channel c. The arithmetic is
 // Conv2D's: int32 sum of (x - x_zp) * (w - w_zp), plus bias, times the channel's multiplier, plus
 // the output zero point, clamped to the activation range.
 #include <vector>
@@ -78,21 +78,20 @@ class DepthwiseConv2DQuantized final : public Kernel {
 }  // namespace
 
 Result<std::unique_ptr<Kernel>> make_depthwise_conv2d_quantized(const Node& n, const Graph& g) {
+  OUTPOST_ASSIGN_OR_RETURN(ConvGeometry geo, tflite_conv_geometry(n, g, /*depthwise=*/true));
   const Value& x = input_of(g, n, 0);
   const Value& w = input_of(g, n, 1);
   const Value& y = output_of(g, n);
   if (!quant::is_quantized_8bit(x.dtype)) return not_handled(g, n, "input is not uint8/int8");
   if (w.dtype != x.dtype || y.dtype != x.dtype)
     return not_handled(g, n,
-                       "quantized DepthwiseConv2D needs input, weights and output of one 8-bit "
+                       "quantized DEPTHWISE_CONV_2D needs input, weights and output of one 8-bit "
                        "type");
   if (has_input(n, 2) && input_of(g, n, 2).dtype != DType::kInt32)
-    return not_handled(g, n, "quantized DepthwiseConv2D needs an int32 bias");
+    return not_handled(g, n, "quantized DEPTHWISE_CONV_2D needs an int32 bias");
   OUTPOST_ASSIGN_OR_RETURN(auto xq, quant::per_tensor_quant(g, n, x, "input"));
   OUTPOST_ASSIGN_OR_RETURN(auto yq, quant::per_tensor_quant(g, n, y, "output"));
   OUTPOST_ASSIGN_OR_RETURN(auto act, quant::fused_activation_range(g, n, y, yq));
-
-  OUTPOST_ASSIGN_OR_RETURN(ConvGeometry geo, conv_geometry(n, g, /*depthwise=*/true));
   const int64_t out_c = geo.out_c;
 
   OUTPOST_ASSIGN_OR_RETURN(

@@ -130,6 +130,11 @@ Result<std::unique_ptr<Kernel>> make_integer_conv(const Node& node, const Graph&
 }  // namespace
 
 Result<std::unique_ptr<Kernel>> make_onnx_conv(const Node& node, const Graph& graph) {
+  // TFLite's layouts and fused activation are TFLite's kernels' (conv2d.cc and the others).
+  if (node.attrs.get_string("weights_layout", "OIHW") != "OIHW")
+    return not_handled(graph, node, "the general kernel reads OIHW weights only");
+  if (node.attrs.get_string("activation", "none") != "none")
+    return not_handled(graph, node, "the general kernel applies no fused activation");
   if (node.op == OpKind::kConv) return make_float_conv(node, graph);
   return make_integer_conv(node, graph);
 }

@@ -7,8 +7,8 @@
 namespace outpost {
 
 void register_quantized_kernels(KernelRegistry& registry) {
-  registry.add(OpKind::kConv2D, make_conv2d_quantized);
-  registry.add(OpKind::kDepthwiseConv2D, make_depthwise_conv2d_quantized);
+  registry.add(OpKind::kConv, make_conv2d_quantized, ChannelsLast::kTaken);
+  registry.add(OpKind::kConv, make_depthwise_conv2d_quantized, ChannelsLast::kTaken);
   registry.add(OpKind::kAdd, make_add_quantized);
   registry.add(OpKind::kAveragePool, make_average_pool2d_quantized, ChannelsLast::kTaken);
   registry.add(OpKind::kMaxPool, make_max_pool2d_quantized, ChannelsLast::kTaken);

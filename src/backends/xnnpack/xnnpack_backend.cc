@@ -11,6 +11,7 @@
 #include "backends/xnnpack/xnnpack_factories.h"
 #include "backends/xnnpack/xnnpack_operator.h"
 #include "core/cpu_count.h"
+#include "ir/channels_last.h"
 
 namespace outpost {
 namespace {
@@ -81,12 +82,8 @@ int XnnpackBackend::threads() const {
 
 Result<std::unique_ptr<Kernel>> XnnpackBackend::make(const Node& node, const Graph& graph) const {
   switch (node.op) {
-    case OpKind::kConv2D:
-      return xnn::make_conv2d(node, graph, pool_);
-    case OpKind::kDepthwiseConv2D:
-      return xnn::make_depthwise_conv2d(node, graph, pool_);
     case OpKind::kConv:
-      return xnn::make_onnx_conv(node, graph, pool_);
+      return xnn::make_conv(node, graph, pool_);
     case OpKind::kLogistic:
     case OpKind::kRelu:
     case OpKind::kRelu6:
@@ -110,12 +107,11 @@ Result<std::unique_ptr<Kernel>> XnnpackBackend::make(const Node& node, const Gra
 
 bool XnnpackBackend::takes(const Node& node, const Graph& graph) const {
   switch (node.op) {
-    case OpKind::kConv:
+    case OpKind::kConv:  // imported channels-last (TFLite's), or one the layout pass may convert
+      return is_channels_last(node) || takes_channels_last(node, graph);
     case OpKind::kMaxPool:
     case OpKind::kGlobalAveragePool:
       return takes_channels_last(node, graph);
-    case OpKind::kConv2D:
-    case OpKind::kDepthwiseConv2D:
     case OpKind::kGemm:
     case OpKind::kLogistic:
     case OpKind::kRelu:

@@ -1,11 +1,16 @@
-// Conv2D and DepthwiseConv2D (TFLite's NHWC forms) on XNNPACK: float32, uint8 (per-tensor
-// weights with a zero point) and int8 (symmetric weights, per tensor or per output channel).
-// The weights are constants and are packed here, once. XNNPACK's quantized arithmetic is its
-// own (it requantizes in float), so quantized outputs may differ from TFLite's built-in kernels
-// by a step or a few, as TFLite's own XNNPACK path does.
+// Conv on XNNPACK, which computes NHWC: channels-last 2-D convolutions with constant weights in
+// any of the IR's weights layouts (ir/conv_weights.h). TFLite's as imported (OHWI, any group,
+// or 1HWO depthwise: float32, uint8 with per-tensor weights and a zero point, int8 with symmetric
+// weights per tensor or per output channel), and ONNX's float32 OIHW ones that the layout pass
+// (ir/passes/channels_last.h) made channels-last, whose weights are reordered to OHWI here. The
+// weights are packed once. XNNPACK's quantized arithmetic is its own (it requantizes in float), so
+// quantized outputs may differ from TFLite's built-in kernels by a step or a few, as TFLite's own
+// XNNPACK path does.
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
+#include "backends/float_onnx_conv.h"
 #include "backends/ref/conv_geometry.h"
 #include "backends/ref/quantized_common.h"
 #include "backends/xnnpack/xnnpack_factories.h"
@@ -23,40 +28,57 @@ struct Window {
   uint32_t flags;
 };
 
-uint32_t trailing_pad(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t dilation,
-                      int64_t pad_before) {
-  const int64_t needed = (out - 1) * stride + (kernel - 1) * dilation + 1 - in - pad_before;
-  return static_cast<uint32_t>(needed > 0 ? needed : 0);
-}
+// The weights as XNNPACK reads them, [groups * group_out, KH, KW, group_in] (or [1, KH, KW, C * M]
+// with XNN_FLAG_DEPTHWISE_CONVOLUTION): the constant itself, or `reordered` from OIHW.
+struct PackedWeights {
+  const void* data = nullptr;
+  std::vector<float> reordered;
+};
 
-Window window_of(const ConvGeometry& g, bool depthwise) {
+Window window_of(const ConvGeometry& g) {
   Window w{};
   w.pad_top = static_cast<uint32_t>(g.pad_top);
   w.pad_left = static_cast<uint32_t>(g.pad_left);
-  w.pad_bottom = trailing_pad(g.in_h, g.out_h, g.kernel_h, g.stride_h, g.dilation_h, g.pad_top);
-  w.pad_right = trailing_pad(g.in_w, g.out_w, g.kernel_w, g.stride_w, g.dilation_w, g.pad_left);
+  w.pad_bottom = static_cast<uint32_t>(g.pad_bottom);
+  w.pad_right = static_cast<uint32_t>(g.pad_right);
   w.kernel_h = static_cast<uint32_t>(g.kernel_h);
   w.kernel_w = static_cast<uint32_t>(g.kernel_w);
   w.stride_h = static_cast<uint32_t>(g.stride_h);
   w.stride_w = static_cast<uint32_t>(g.stride_w);
   w.dilation_h = static_cast<uint32_t>(g.dilation_h);
   w.dilation_w = static_cast<uint32_t>(g.dilation_w);
-  if (depthwise) {
-    // Weights [1, H, W, C * M]: XNNPACK's depthwise layout.
+  if (g.weights == WeightsLayout::k1HWO) {
     w.groups = static_cast<uint32_t>(g.in_c);
     w.group_in = 1;
     w.group_out = static_cast<size_t>(g.depth_multiplier);
     w.flags = XNN_FLAG_DEPTHWISE_CONVOLUTION;
   } else {
-    // Weights OHWI: one group.
-    w.groups = 1;
-    w.group_in = static_cast<size_t>(g.in_c);
-    w.group_out = static_cast<size_t>(g.out_c);
+    w.groups = static_cast<uint32_t>(g.groups);
+    w.group_in = static_cast<size_t>(g.in_c / g.groups);
+    w.group_out = static_cast<size_t>(g.out_c / g.groups);
     w.flags = 0;
   }
   w.in_stride = static_cast<size_t>(g.in_c);
   w.out_stride = static_cast<size_t>(g.out_c);
   return w;
+}
+
+PackedWeights packed_weights(const Value& w, const ConvGeometry& g) {
+  PackedWeights p;
+  if (g.weights != WeightsLayout::kOIHW) {
+    p.data = w.constant.bytes;
+    return p;
+  }
+  // OIHW -> OHWI: within each group, XNNPACK's [group_out, KH, KW, group_in].
+  const int64_t taps = g.kernel_h * g.kernel_w, gi = g.in_c / g.groups;
+  p.reordered.resize(static_cast<size_t>(g.out_c * taps * gi));
+  const float* oihw = w.constant_as<float>();
+  for (int64_t o = 0; o < g.out_c; ++o)
+    for (int64_t i = 0; i < gi; ++i)
+      for (int64_t t = 0; t < taps; ++t)
+        p.reordered[static_cast<size_t>((o * taps + t) * gi + i)] = oihw[(o * gi + i) * taps + t];
+  p.data = p.reordered.data();
+  return p;
 }
 
 template <typename T>
@@ -69,6 +91,15 @@ SetupFn conv_setup(const ConvGeometry& g,
              pthreadpool_t pool) {
     return setup(op, batch, h, w, in[0].as<const T>(), out[0].as<T>(), pool);
   };
+}
+
+// The float output range: the fused `activation` (TFLite's) within the bounds of a Relu or Clip
+// that ir/passes/activation_fusion folded in.
+Result<OutputRange> float_range(const Node& n, const Graph& g) {
+  OUTPOST_ASSIGN_OR_RETURN(OutputRange range, fused_output_range(n, g));
+  range.lo = std::fmax(range.lo, n.attrs.get_float("activation_min", -INFINITY));
+  range.hi = std::fmin(range.hi, n.attrs.get_float("activation_max", INFINITY));
+  return range;
 }
 
 // Weights (and bias, when present) must be constants: XNNPACK packs them now.
@@ -85,26 +116,27 @@ const T* bias_of(const Graph& g, const Node& n) {
 }
 
 Result<std::unique_ptr<Kernel>> make_float(const Node& n, const Graph& g, const ConvGeometry& geo,
-                                           bool depthwise, pthreadpool_t pool) {
+                                           pthreadpool_t pool) {
   if (has_input(n, 2) && input_of(g, n, 2).dtype != DType::kFloat32)
     return not_handled(g, n, "the bias is not float32");
-  OUTPOST_ASSIGN_OR_RETURN(const OutputRange range, fused_output_range(n, g));
-  const float lo = range.lo, hi = range.hi;
-  const Window w = window_of(geo, depthwise);
+  if (geo.weights == WeightsLayout::kOIHW) OUTPOST_RETURN_IF_ERROR(float_onnx_conv2d(g, n).status());
+  OUTPOST_ASSIGN_OR_RETURN(const OutputRange range, float_range(n, g));
+  const Window w = window_of(geo);
+  const PackedWeights weights = packed_weights(input_of(g, n, 1), geo);
   xnn_operator_t op = nullptr;
   OUTPOST_RETURN_IF_ERROR(check_create(
       xnn_create_convolution2d_nhwc_f32(
           w.pad_top, w.pad_right, w.pad_bottom, w.pad_left, w.kernel_h, w.kernel_w, w.stride_h,
           w.stride_w, w.dilation_h, w.dilation_w, w.groups, w.group_in, w.group_out, w.in_stride,
-          w.out_stride, input_of(g, n, 1).constant_as<float>(), bias_of<float>(g, n), lo, hi,
-          w.flags, &op),
+          w.out_stride, static_cast<const float*>(weights.data), bias_of<float>(g, n), range.lo,
+          range.hi, w.flags, &op),
       g, n));
   return std::unique_ptr<Kernel>(std::make_unique<OperatorKernel>(
       OperatorPtr(op), conv_setup<float>(geo, xnn_setup_convolution2d_nhwc_f32), pool));
 }
 
 Result<std::unique_ptr<Kernel>> make_uint8(const Node& n, const Graph& g, const ConvGeometry& geo,
-                                           bool depthwise, pthreadpool_t pool) {
+                                           pthreadpool_t pool) {
   const Value& x = input_of(g, n, 0);
   const Value& wv = input_of(g, n, 1);
   const Value& y = output_of(g, n);
@@ -118,7 +150,7 @@ Result<std::unique_ptr<Kernel>> make_uint8(const Node& n, const Graph& g, const 
       yq.zero_point < 0 || yq.zero_point > 255)
     return not_handled(g, n, "a zero point is outside uint8");
   OUTPOST_RETURN_IF_ERROR(check_requantization_scales(g, n, xq.scale, {wq.scale}, yq.scale));
-  const Window w = window_of(geo, depthwise);
+  const Window w = window_of(geo);
   xnn_operator_t op = nullptr;
   OUTPOST_RETURN_IF_ERROR(check_create(
       xnn_create_convolution2d_nhwc_qu8(
@@ -134,7 +166,7 @@ Result<std::unique_ptr<Kernel>> make_uint8(const Node& n, const Graph& g, const 
 }
 
 Result<std::unique_ptr<Kernel>> make_int8(const Node& n, const Graph& g, const ConvGeometry& geo,
-                                          bool depthwise, pthreadpool_t pool) {
+                                          pthreadpool_t pool) {
   const Value& x = input_of(g, n, 0);
   const Value& wv = input_of(g, n, 1);
   const Value& y = output_of(g, n);
@@ -152,7 +184,7 @@ Result<std::unique_ptr<Kernel>> make_int8(const Node& n, const Graph& g, const C
   if (scales != 1 && static_cast<int64_t>(scales) != channels)
     return not_handled(g, n, "the weight scales do not match the output channels");
   OUTPOST_RETURN_IF_ERROR(check_requantization_scales(g, n, xq.scale, wv.quant.scale, yq.scale));
-  const Window w = window_of(geo, depthwise);
+  const Window w = window_of(geo);
   xnn_operator_t op = nullptr;
   if (scales == 1) {
     OUTPOST_RETURN_IF_ERROR(check_create(
@@ -178,34 +210,29 @@ Result<std::unique_ptr<Kernel>> make_int8(const Node& n, const Graph& g, const C
       OperatorPtr(op), conv_setup<int8_t>(geo, xnn_setup_convolution2d_nhwc_qc8), pool));
 }
 
-Result<std::unique_ptr<Kernel>> make_any(const Node& n, const Graph& g, bool depthwise,
-                                         pthreadpool_t pool) {
+}  // namespace
+
+Result<std::unique_ptr<Kernel>> make_conv(const Node& n, const Graph& g, pthreadpool_t pool) {
+  if (!is_channels_last(n))
+    return not_handled(g, n, "XNNPACK runs convolutions channels-last (the layout pass makes them so)");
+  if (n.attrs.has("swish")) return not_handled(g, n, "XNNPACK cannot apply a fused swish");
   OUTPOST_RETURN_IF_ERROR(expect_constant_weights(g, n));
-  OUTPOST_ASSIGN_OR_RETURN(ConvGeometry geo, conv_geometry(n, g, depthwise));
+  OUTPOST_ASSIGN_OR_RETURN(const ConvGeometry geo, channels_last_conv_geometry(n, g));
   const DType x = input_of(g, n, 0).dtype;
   if (input_of(g, n, 1).dtype != x || output_of(g, n).dtype != x)
     return not_handled(g, n, "input, weights and output differ in dtype");
+  if (x != DType::kFloat32 && geo.weights == WeightsLayout::kOIHW)
+    return not_handled(g, n, "XNNPACK takes quantized convolutions in TFLite's layouts only");
   switch (x) {
     case DType::kFloat32:
-      return make_float(n, g, geo, depthwise, pool);
+      return make_float(n, g, geo, pool);
     case DType::kUInt8:
-      return make_uint8(n, g, geo, depthwise, pool);
+      return make_uint8(n, g, geo, pool);
     case DType::kInt8:
-      return make_int8(n, g, geo, depthwise, pool);
+      return make_int8(n, g, geo, pool);
     default:
       return not_handled(g, n, "XNNPACK runs float32, uint8 and int8 convolutions");
   }
-}
-
-}  // namespace
-
-Result<std::unique_ptr<Kernel>> make_conv2d(const Node& n, const Graph& g, pthreadpool_t pool) {
-  return make_any(n, g, /*depthwise=*/false, pool);
-}
-
-Result<std::unique_ptr<Kernel>> make_depthwise_conv2d(const Node& n, const Graph& g,
-                                                      pthreadpool_t pool) {
-  return make_any(n, g, /*depthwise=*/true, pool);
 }
 
 }  // namespace outpost::xnn

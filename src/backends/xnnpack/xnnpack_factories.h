@@ -10,11 +10,9 @@
 
 namespace outpost::xnn {
 
-Result<std::unique_ptr<Kernel>> make_conv2d(const Node& n, const Graph& g, pthreadpool_t pool);
-Result<std::unique_ptr<Kernel>> make_depthwise_conv2d(const Node& n, const Graph& g,
-                                                      pthreadpool_t pool);
-// ONNX Conv made channels-last by the layout pass.
-Result<std::unique_ptr<Kernel>> make_onnx_conv(const Node& n, const Graph& g, pthreadpool_t pool);
+// Conv, channels-last: TFLite's as imported (OHWI or 1HWO weights; float32, uint8, int8) and
+// ONNX's float32 ones that the layout pass made channels-last.
+Result<std::unique_ptr<Kernel>> make_conv(const Node& n, const Graph& g, pthreadpool_t pool);
 // Gemm with constant weights (transB or not) as a fully connected layer: float32, and uint8/int8
 // with per-tensor weights (TFLite's FULLY_CONNECTED), with its fused activation.
 Result<std::unique_ptr<Kernel>> make_gemm(const Node& n, const Graph& g, pthreadpool_t pool);

@@ -94,6 +94,28 @@ Status settle_resize(Graph& g, Node& n, const std::string& where) {
   return Status::ok();
 }
 
+// CONV_2D and DEPTHWISE_CONV_2D as Conv: `group` from the channels (1, or C for the depthwise
+// one). TFLite's grouped CONV_2D (input channels a multiple of the weights') is not run here.
+Status settle_conv(Graph& g, Node& n, const std::string& where) {
+  if (n.inputs.size() < 2 || n.inputs.size() > 3 || n.inputs[0] == kNoValue ||
+      n.inputs[1] == kNoValue)
+    return invalid_model(where + ": a convolution takes an input, weights and an optional bias");
+  const Shape& x = g.value(n.inputs[0]).shape;
+  const Shape& w = g.value(n.inputs[1]).shape;
+  if (x.rank() != 4 || w.rank() != 4)
+    return invalid_model(where + ": a convolution takes NHWC input and 4-D weights, has " +
+                         x.to_string() + " and " + w.to_string());
+  if (n.attrs.get_string("weights_layout", "") == "1HWO") {
+    n.attrs.set("group", x[3]);
+    return Status::ok();
+  }
+  if (x[3] != w[3])
+    return unsupported(where + ": grouped CONV_2D (input channels " + std::to_string(x[3]) +
+                       ", weights " + w.to_string() + ") is not supported");
+  n.attrs.set("group", int64_t{1});
+  return Status::ok();
+}
+
 }  // namespace
 
 Status settle_operands(Graph& graph, Node& node, const std::string& where) {
@@ -104,6 +126,8 @@ Status settle_operands(Graph& graph, Node& node, const std::string& where) {
       return settle_mean(graph, node, where);
     case OpKind::kResize:
       return settle_resize(graph, node, where);
+    case OpKind::kConv:
+      return settle_conv(graph, node, where);
     default:
       return Status::ok();
   }

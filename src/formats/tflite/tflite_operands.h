@@ -10,7 +10,7 @@ namespace outpost::tflite {
 
 // Rewrites those operands of `node` (translated, its inputs resolved): PAD's paddings
 // [rank, 2] become Pad's pads, int64 [2 * rank] (all begins, then all ends); MEAN's axes tensor
-// becomes ReduceMean's attribute `axes`. kUnsupported when such an operand is computed at run
+// becomes ReduceMean's attribute `axes`; a convolution gets its `group`. kUnsupported when such an operand is computed at run
 // time; kInvalidModel when TFLite itself would refuse it.
 Status settle_operands(Graph& graph, Node& node, const std::string& where);
 

@@ -179,11 +179,6 @@ Status translate_operator(const Operator& op, int32_t code, const std::string& c
     a.set("activation", act);
     return Status::ok();
   };
-  auto set_padding = [&](int field) -> Status {
-    OUTPOST_ASSIGN_OR_RETURN(std::string pad, padding(i8(field, 0), where));
-    a.set("padding", pad);
-    return Status::ok();
-  };
 
   switch (code) {
     case kAdd: node.op = OpKind::kAdd; return set_activation(0);
@@ -207,22 +202,21 @@ Status translate_operator(const Operator& op, int32_t code, const std::string& c
       a.set("axis", int64_t{i32(0, 0)});
       return set_activation(1);
     case kConv2D:
-      node.op = OpKind::kConv2D;
-      a.set("stride_w", int64_t{i32(1, 1)});
-      a.set("stride_h", int64_t{i32(2, 1)});
-      a.set("dilation_w", int64_t{i32(4, 1)});
-      a.set("dilation_h", int64_t{i32(5, 1)});
-      OUTPOST_RETURN_IF_ERROR(set_padding(0));
-      return set_activation(3);
-    case kDepthwiseConv2D:
-      node.op = OpKind::kDepthwiseConv2D;
-      a.set("stride_w", int64_t{i32(1, 1)});
-      a.set("stride_h", int64_t{i32(2, 1)});
-      a.set("depth_multiplier", int64_t{i32(3, 1)});
-      a.set("dilation_w", int64_t{i32(5, 1)});
-      a.set("dilation_h", int64_t{i32(6, 1)});
-      OUTPOST_RETURN_IF_ERROR(set_padding(0));
-      return set_activation(4);
+    case kDepthwiseConv2D: {
+      // ONNX's Conv over NHWC with the weights where the file holds them: OHWI, or 1HWO for the
+      // depthwise one (ir/conv_weights.h); settle_operands sets `group` from the shapes. TFLite's
+      // SAME puts the odd pad at the end (SAME_UPPER); depth_multiplier follows from the shapes.
+      const bool depthwise = code == kDepthwiseConv2D;
+      node.op = OpKind::kConv;
+      a.set("channels_last", int64_t{1});
+      a.set("weights_layout", std::string(depthwise ? "1HWO" : "OHWI"));
+      a.set("strides", std::vector<int64_t>{i32(2, 1), i32(1, 1)});
+      a.set("dilations", depthwise ? std::vector<int64_t>{i32(6, 1), i32(5, 1)}
+                                   : std::vector<int64_t>{i32(5, 1), i32(4, 1)});
+      OUTPOST_ASSIGN_OR_RETURN(std::string pad, padding(i8(0, 0), where));
+      a.set("auto_pad", std::string(pad == "same" ? "SAME_UPPER" : "VALID"));
+      return set_activation(depthwise ? 4 : 3);
+    }
     case kFullyConnected:
       // ONNX's Gemm with weights [O, I] (transB); lower_fully_connected (tflite_fully_connected.h)
       // reads and drops keep_num_dims when it adds the Reshapes around it.

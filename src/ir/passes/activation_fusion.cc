@@ -46,7 +46,9 @@ const char* fused_activation_name(float lo, float hi) {
 // elementwise kernels of every backend apply).
 bool fold_into(Node& producer, float lo, float hi) {
   if (producer.op == OpKind::kConv) {
-    if (producer.attrs.has("activation_min") || producer.attrs.has("swish")) return false;
+    if (producer.attrs.has("activation_min") || producer.attrs.has("swish") ||
+        producer.attrs.get_string("activation", "none") != "none")
+      return false;
     producer.attrs.set("activation_min", lo);
     producer.attrs.set("activation_max", hi);
     return true;

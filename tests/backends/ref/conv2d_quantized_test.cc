@@ -17,7 +17,7 @@ TEST(Conv2DQuantized, Uint8HandWorked) {
   // acc = 0*-2 + 1*0 + 2*2 + 3*4 = 16, + bias 8 = 24 (units of 0.5*0.25 = 0.125: real 3.0).
   // Output scale 0.1, zp 10: multiplier 1.25 -> 24 * 1.25 = 30, + 10 = 40.
   auto y = run_quantized<uint8_t>(
-      OpKind::kConv2D, window_attrs(1, 1, "valid"),
+      OpKind::kConv, window_attrs(1, 1, "valid"),
       {{make_typed<uint8_t>({1, 2, 2, 1}, {1, 2, 3, 4}, qp(0.5f, 1))},
        constant(make_typed<uint8_t>({1, 2, 2, 1}, {3, 5, 7, 9}, qp(0.25f, 5))),
        constant(make_typed<int32_t>({1}, {8}, qp(0.125f, 0)))},
@@ -29,7 +29,7 @@ TEST(Conv2DQuantized, Uint8FusedActivationClampsInTheQuantizedDomain) {
   // The same 3.0 on output scale 0.02, zp 100 would be 250; relu_n1_to_1 caps it at
   // 100 + round(1 / 0.02) = 150.
   auto y = run_quantized<uint8_t>(
-      OpKind::kConv2D, window_attrs(1, 1, "valid", "relu_n1_to_1"),
+      OpKind::kConv, window_attrs(1, 1, "valid", "relu_n1_to_1"),
       {{make_typed<uint8_t>({1, 2, 2, 1}, {1, 2, 3, 4}, qp(0.5f, 1))},
        constant(make_typed<uint8_t>({1, 2, 2, 1}, {3, 5, 7, 9}, qp(0.25f, 5))),
        constant(make_typed<int32_t>({1}, {8}, qp(0.125f, 0)))},
@@ -44,7 +44,7 @@ TEST(Conv2DQuantized, Int8PerChannelHandWorked) {
   // Channel 1: w [-3, 4] (scale 0.2): acc = -36 - 72 = -108, + bias 100 = -8; multiplier
   //   0.5 * 0.2 / 0.1 = 1.0 -> -8, + 5 = -3.
   auto y = run_quantized<int8_t>(
-      OpKind::kConv2D, window_attrs(1, 1, "valid"),
+      OpKind::kConv, window_attrs(1, 1, "valid"),
       {{make_typed<int8_t>({1, 1, 1, 2}, {10, -20}, qp(0.5f, -2))},
        constant(make_typed<int8_t>({2, 1, 1, 2}, {1, 2, -3, 4}, per_channel({0.1f, 0.2f}, 0))),
        constant(make_typed<int32_t>({2}, {10, 100}, per_channel({0.05f, 0.1f}, 0)))},
@@ -56,7 +56,7 @@ TEST(Conv2DQuantized, Int8RoundsTiesLikeTflite) {
   // Channel 0 with bias 11: acc = -13, times 0.5 = -6.5. TFLite's high multiply breaks the tie
   // upward (-6), where a float round would give -7: output -6 + 5 = -1.
   auto y = run_quantized<int8_t>(
-      OpKind::kConv2D, window_attrs(1, 1, "valid"),
+      OpKind::kConv, window_attrs(1, 1, "valid"),
       {{make_typed<int8_t>({1, 1, 1, 2}, {10, -20}, qp(0.5f, -2))},
        constant(make_typed<int8_t>({1, 1, 1, 2}, {1, 2}, per_channel({0.1f}, 0))),
        constant(make_typed<int32_t>({1}, {11}))},
@@ -68,13 +68,13 @@ TEST(Conv2DQuantized, EachDtypeRoundsAsItsTfliteGemm) {
   // acc = -6 * 1 = -6, multiplier 0.5 * 0.125 / 0.25 = 0.25: -1.5 exactly. TFLite runs int8 on
   // ruy (ties toward +infinity: -1) and uint8 on gemmlowp (ties away from zero: -2).
   auto s8 = run_quantized<int8_t>(
-      OpKind::kConv2D, window_attrs(1, 1, "valid"),
+      OpKind::kConv, window_attrs(1, 1, "valid"),
       {{make_typed<int8_t>({1, 1, 1, 1}, {-6}, qp(0.5f, 0))},
        constant(make_typed<int8_t>({1, 1, 1, 1}, {1}, per_channel({0.125f}, 0)))},
       qp(0.25f, 0));
   EXPECT_EQ(s8, (std::vector<int8_t>{-1}));
   auto u8 = run_quantized<uint8_t>(
-      OpKind::kConv2D, window_attrs(1, 1, "valid"),
+      OpKind::kConv, window_attrs(1, 1, "valid"),
       {{make_typed<uint8_t>({1, 1, 1, 1}, {4}, qp(0.5f, 10))},
        constant(make_typed<uint8_t>({1, 1, 1, 1}, {129}, qp(0.125f, 128)))},
       qp(0.25f, 10));
@@ -82,7 +82,7 @@ TEST(Conv2DQuantized, EachDtypeRoundsAsItsTfliteGemm) {
 }
 
 TEST(Conv2DQuantized, RejectsFloatSoTheFloatKernelRuns) {
-  auto r = testing::run_op(OpKind::kConv2D, window_attrs(1, 1, "valid"),
+  auto r = testing::run_op(OpKind::kConv, window_attrs(1, 1, "valid"),
                            {{testing::make_tensor({1, 1, 1, 1}, {1})},
                             constant(testing::make_tensor({1, 1, 1, 1}, {2})),
                             absent_input()},
@@ -92,7 +92,7 @@ TEST(Conv2DQuantized, RejectsFloatSoTheFloatKernelRuns) {
 }
 
 TEST(Conv2DQuantized, RejectsMissingQuantization) {
-  auto r = testing::run_op(OpKind::kConv2D, window_attrs(1, 1, "valid"),
+  auto r = testing::run_op(OpKind::kConv, window_attrs(1, 1, "valid"),
                            {{make_typed<uint8_t>({1, 1, 1, 1}, {1})},
                             constant(make_typed<uint8_t>({1, 1, 1, 1}, {2}, qp(1.0f, 0))),
                             absent_input()},
@@ -127,7 +127,7 @@ void check_against_float(const ConvCase& c, bool per_channel_weights, uint32_t s
 
   Attributes attrs = window_attrs(c.stride, c.dilation, c.padding, c.activation);
   Shape shape;
-  auto y = run_quantized<T>(OpKind::kConv2D, attrs,
+  auto y = run_quantized<T>(OpKind::kConv, attrs,
                             {{make_typed<T>({1, c.h, c.w, c.cin}, x, xq)},
                              constant(make_typed<T>({c.cout, c.k, c.k, c.cin}, w, wq)),
                              constant(make_typed<int32_t>({c.cout}, bias))},

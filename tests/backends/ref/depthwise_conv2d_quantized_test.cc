@@ -10,11 +10,10 @@ namespace {
 using namespace qtest;  // NOLINT: test helpers
 using testing::make_typed;
 
-Attributes dw_attrs(int64_t stride, int64_t dilation, const std::string& padding,
-                    int64_t multiplier, const std::string& activation = "none") {
-  Attributes a = window_attrs(stride, dilation, padding, activation);
-  a.set("depth_multiplier", multiplier);
-  return a;
+// TFLite's DEPTHWISE_CONV_2D over `channels` input channels as imported.
+Attributes dw_attrs(int64_t channels, int64_t stride, int64_t dilation, const std::string& padding,
+                    const std::string& activation = "none") {
+  return testing::nhwc_depthwise_attrs(channels, stride, dilation, padding, activation);
 }
 
 TEST(DepthwiseConv2DQuantized, Uint8DepthMultiplierTwo) {
@@ -23,7 +22,7 @@ TEST(DepthwiseConv2DQuantized, Uint8DepthMultiplierTwo) {
   // [2*1, 2*-1, -8*2, -8*0] = [2, -2, -16, 0], + bias [0, 0, 0, 6] -> [2, -2, -16, 6].
   // Multiplier 1 * 0.5 / 0.5 = 1; + zp 100 -> [102, 98, 84, 106].
   auto y = run_quantized<uint8_t>(
-      OpKind::kDepthwiseConv2D, dw_attrs(1, 1, "valid", 2),
+      OpKind::kConv, dw_attrs(2, 1, 1, "valid"),
       {{make_typed<uint8_t>({1, 1, 1, 2}, {130, 120}, qp(1.0f, 128))},
        constant(make_typed<uint8_t>({1, 1, 1, 4}, {129, 127, 130, 128}, qp(0.5f, 128))),
        constant(make_typed<int32_t>({4}, {0, 0, 0, 6}))},
@@ -37,7 +36,7 @@ TEST(DepthwiseConv2DQuantized, Int8PerChannelSamePadding) {
   // out(1,1) = 1 + 2 + 3 + 2*4 = 14. Channel scale 0.5, input 1, output 1: multiplier 0.5:
   // 11 * 0.5 = 5.5 -> 6 (tie up), 14 * 0.5 = 7.
   auto y =
-      run_quantized<int8_t>(OpKind::kDepthwiseConv2D, dw_attrs(1, 1, "same", 1),
+      run_quantized<int8_t>(OpKind::kConv, dw_attrs(1, 1, 1, "same"),
                             {{make_typed<int8_t>({1, 2, 2, 1}, {1, 2, 3, 4}, qp(1.0f, 0))},
                              constant(make_typed<int8_t>({1, 3, 3, 1}, {1, 1, 1, 1, 2, 1, 1, 1, 1},
                                                          per_channel({0.5f}, 3))),
@@ -71,8 +70,8 @@ void check_against_float(const DwCase& c, uint32_t seed) {
   for (auto& b : bias) b = bias_dist(rng);
 
   Shape shape;
-  auto y = run_quantized<T>(OpKind::kDepthwiseConv2D,
-                            dw_attrs(c.stride, c.dilation, c.padding, c.mult, c.activation),
+  auto y = run_quantized<T>(OpKind::kConv,
+                            dw_attrs(c.cin, c.stride, c.dilation, c.padding, c.activation),
                             {{make_typed<T>({1, c.h, c.w, c.cin}, x, xq)},
                              constant(make_typed<T>({1, c.k, c.k, cout}, w, wq)),
                              constant(make_typed<int32_t>({cout}, bias))},

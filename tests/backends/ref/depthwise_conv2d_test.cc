@@ -3,6 +3,7 @@
 #include <random>
 
 #include "backends/ref/float_factory_status.h"
+#include "support/conv_attrs.h"
 #include "support/op_runner.h"
 
 namespace outpost {
@@ -14,17 +15,11 @@ using testing::make_typed;
 using testing::OpInput;
 using testing::run_op;
 
+// TFLite's DEPTHWISE_CONV_2D as imported: a channels-last Conv with 1HWO weights and a group
+// per input channel (run_dw sets it from x); the depth multiplier follows from the shapes.
 Attributes dw_attrs(int64_t stride, int64_t dilation, const std::string& padding,
-                    int64_t multiplier, const std::string& activation = "none") {
-  Attributes a;
-  a.set("stride_h", stride);
-  a.set("stride_w", stride);
-  a.set("dilation_h", dilation);
-  a.set("dilation_w", dilation);
-  a.set("padding", padding);
-  a.set("activation", activation);
-  a.set("depth_multiplier", multiplier);  // 0: derived from the shapes
-  return a;
+                    const std::string& activation = "none") {
+  return testing::nhwc_depthwise_attrs(1, stride, dilation, padding, activation);
 }
 
 OpInput constant(Tensor t) {
@@ -35,7 +30,9 @@ OpInput constant(Tensor t) {
 
 std::vector<float> run_dw(const Attributes& attrs, Tensor x, Tensor w, OpInput bias,
                           Shape* shape = nullptr) {
-  auto r = run_op(OpKind::kDepthwiseConv2D, attrs,
+  Attributes grouped = attrs;
+  grouped.set("group", x.shape()[3]);
+  auto r = run_op(OpKind::kConv, grouped,
                   {{std::move(x)}, constant(std::move(w)), std::move(bias)}, {{}});
   EXPECT_TRUE(r.is_ok()) << r.status().message();
   if (!r.is_ok()) return {};
@@ -50,7 +47,7 @@ TEST(DepthwiseConv2DFloat, MultiplierTwoHandWorked) {
   // o0 = 1*1 + 3*10 = 31, o1 = 1*2 + 3*20 = 62, o2 = 2*3 + 4*30 = 126, o3 = 2*4 + 4*40 = 168;
   // bias 1 each -> [32, 63, 127, 169]
   Shape s;
-  auto y = run_dw(dw_attrs(1, 1, "valid", 2), make_tensor({1, 1, 2, 2}, {1, 2, 3, 4}),
+  auto y = run_dw(dw_attrs(1, 1, "valid"), make_tensor({1, 1, 2, 2}, {1, 2, 3, 4}),
                   make_tensor({1, 1, 2, 4}, {1, 2, 3, 4, 10, 20, 30, 40}),
                   constant(make_tensor({4}, {1, 1, 1, 1})), &s);
   EXPECT_EQ(s, Shape({1, 1, 1, 4}));
@@ -63,7 +60,7 @@ TEST(DepthwiseConv2DFloat, SameKeepsChannelsApartAndRelu6) {
   // ch0: [0+1+2, 1+2+3, 2+3+0] = [3, 6, 5] -> relu6 [3, 6, 5]
   // ch1: tap0 reads the left neighbour: [0, -1, -2] -> relu6 [0, 0, 0]
   auto y =
-      run_dw(dw_attrs(1, 1, "same", 1, "relu6"), make_tensor({1, 1, 3, 2}, {1, -1, 2, -2, 3, -3}),
+      run_dw(dw_attrs(1, 1, "same", "relu6"), make_tensor({1, 1, 3, 2}, {1, -1, 2, -2, 3, -3}),
              make_tensor({1, 1, 3, 2}, {1, 1, 1, 0, 1, 0}), absent_input());
   EXPECT_EQ(y, (std::vector<float>{3, 0, 6, 0, 5, 0}));
 }
@@ -131,9 +128,8 @@ TEST(DepthwiseConv2DFloat, RandomShapesMatchNaive) {
             auto want = naive_dw(x, w, bias, k.n, k.h, k.w, k.c, m, k.kh, k.kw, stride, dilation,
                                  same, &oh, &ow);
             Shape s;
-            // Every other case sets depth_multiplier 0, which means: derive it from the shapes.
             auto got = run_dw(
-                dw_attrs(stride, dilation, same ? "same" : "valid", checked % 2 ? m : 0),
+                dw_attrs(stride, dilation, same ? "same" : "valid"),
                 make_tensor({k.n, k.h, k.w, k.c}, x), make_tensor({1, k.kh, k.kw, k.c * m}, w),
                 bias.empty() ? absent_input() : constant(make_tensor({k.c * m}, bias)), &s);
             ASSERT_EQ(s, Shape({k.n, oh, ow, k.c * m}));
@@ -149,7 +145,7 @@ TEST(DepthwiseConv2DFloat, RandomShapesMatchNaive) {
 
 TEST(DepthwiseConv2DFloat, Int32IsUnsupported) {
   auto r = testing::factory_status(
-      make_depthwise_conv2d_float, OpKind::kDepthwiseConv2D, dw_attrs(1, 1, "valid", 1),
+      make_depthwise_conv2d_float, OpKind::kConv, dw_attrs(1, 1, "valid"),
       {{make_typed<int32_t>({1, 1, 1, 1}, {1})}, constant(make_typed<int32_t>({1, 1, 1, 1}, {1}))},
       {{DType::kInt32}});
   ASSERT_FALSE(r.is_ok());

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "support/conv_attrs.h"
 #include "support/op_runner.h"
 
 namespace outpost::qtest {
@@ -90,14 +91,7 @@ void expect_within(const std::vector<T>& got, const std::vector<int>& want, int 
 
 inline Attributes window_attrs(int64_t stride, int64_t dilation, const std::string& padding,
                                const std::string& activation = "none") {
-  Attributes a;
-  a.set("stride_h", stride);
-  a.set("stride_w", stride);
-  a.set("dilation_h", dilation);
-  a.set("dilation_w", dilation);
-  a.set("padding", padding);
-  a.set("activation", activation);
-  return a;
+  return testing::nhwc_conv_attrs(stride, dilation, padding, activation);
 }
 
 }  // namespace outpost::qtest

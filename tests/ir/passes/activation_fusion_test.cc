@@ -102,6 +102,21 @@ TEST(ActivationFusion, LeavesClipWithRuntimeBoundsAndOtherActivations) {
   EXPECT_EQ(fuse_activations(d), 0);
 }
 
+// A Conv from TFLite carries its fused activation by name; a Relu after one whose activation is
+// none folds in as bounds (its kernels apply both), one after a RELU6 Conv stays a node.
+TEST(ActivationFusion, ATfliteConvTakesAReluOnlyWithoutAFusedActivation) {
+  Graph none = conv_then(node(OpKind::kRelu, {}, {}));
+  none.nodes[0].attrs.set("activation", std::string("none"));
+  EXPECT_EQ(fuse_activations(none), 1);
+  EXPECT_EQ(none.nodes[0].attrs.get_float("activation_min", -1.0f), 0.0f);
+
+  Graph relu6 = conv_then(node(OpKind::kRelu, {}, {}));
+  relu6.nodes[0].attrs.set("activation", std::string("relu6"));
+  EXPECT_EQ(fuse_activations(relu6), 0);
+  EXPECT_EQ(relu6.nodes.size(), 2u);
+  EXPECT_FALSE(relu6.nodes[0].attrs.has("activation_min"));
+}
+
 // x + y -> s -> act -> out (graph output).
 Graph add_then(Node act_template) {
   Graph g;
