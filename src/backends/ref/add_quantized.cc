@@ -63,8 +63,11 @@ Result<std::unique_ptr<Kernel>> make_add_quantized(const Node& n, const Graph& g
   const double twice_max = 2 * static_cast<double>(std::max(aq.scale, bq.scale));
   p.a_multiplier = quant::quantize_multiplier(static_cast<double>(aq.scale) / twice_max);
   p.b_multiplier = quant::quantize_multiplier(static_cast<double>(bq.scale) / twice_max);
-  p.output_multiplier = quant::quantize_multiplier(
-      twice_max / (static_cast<double>(1 << kLeftShift) * static_cast<double>(yq.scale)));
+  OUTPOST_ASSIGN_OR_RETURN(
+      p.output_multiplier,
+      quant::bounded_multiplier(
+          g, n, twice_max / (static_cast<double>(1 << kLeftShift) * static_cast<double>(yq.scale)),
+          "output multiplier (2 max(input scales) / (2^20 output scale))"));
   auto bc = quant::Broadcast2::make(a.shape, b.shape, y.shape);
   if (y.dtype == DType::kUInt8)
     return std::unique_ptr<Kernel>(std::make_unique<AddQuantized<uint8_t>>(std::move(bc), p));

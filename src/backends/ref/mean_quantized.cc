@@ -112,11 +112,16 @@ Result<std::unique_ptr<Kernel>> make_mean_quantized(const Node& n, const Graph& 
     zp_term = zp_term > 0 ? zp_term + 0.5f : zp_term - 0.5f;
     plan.bias = yq.zero_point - static_cast<int32_t>(zp_term);
     const float real = xq.scale / (count * yq.scale);
-    plan.multiplier = quant::quantize_multiplier(real);
+    OUTPOST_ASSIGN_OR_RETURN(
+        plan.multiplier,
+        quant::bounded_multiplier(g, n, real, "multiplier (input scale / (count x output scale))"));
     plan.input_zero_point = 0;
   } else {
-    QuantizedMultiplier m =
-        quant::quantize_multiplier(static_cast<double>(xq.scale) / static_cast<double>(yq.scale));
+    // fuzz_tflite crash 94d76beb (seed 5): an int8 MEAN whose scales gave a shift of 142.
+    OUTPOST_ASSIGN_OR_RETURN(
+        QuantizedMultiplier m,
+        quant::bounded_multiplier(g, n, static_cast<double>(xq.scale) / static_cast<double>(yq.scale),
+                                  "multiplier (input scale / output scale)"));
     // Fold 1/count into the multiplier: scale it up by 2^shift (shift = floor(log2(count)), at
     // most 32 and at most 31 + m.shift) and divide by count in 64-bit integers.
     int shift = 63 - std::countl_zero(static_cast<uint64_t>(plan.count));

@@ -50,9 +50,12 @@ Result<std::unique_ptr<Kernel>> make_mul_quantized(const Node& n, const Graph& g
   p.a_offset = aq.zero_point;
   p.b_offset = bq.zero_point;
   p.output_offset = yq.zero_point;
-  p.multiplier =
-      quant::quantize_multiplier(static_cast<double>(aq.scale) * static_cast<double>(bq.scale) /
-                                 static_cast<double>(yq.scale));
+  OUTPOST_ASSIGN_OR_RETURN(
+      p.multiplier,
+      quant::bounded_multiplier(g, n,
+                                static_cast<double>(aq.scale) * static_cast<double>(bq.scale) /
+                                    static_cast<double>(yq.scale),
+                                "output multiplier (a scale x b scale / output scale)"));
   auto bc = quant::Broadcast2::make(a.shape, b.shape, y.shape);
   if (y.dtype == DType::kUInt8)
     return std::unique_ptr<Kernel>(std::make_unique<MulQuantized<uint8_t>>(std::move(bc), p));

@@ -87,8 +87,10 @@ Result<std::unique_ptr<Kernel>> make_quantize_quantized(const Node& n, const Gra
   if (!quant::is_quantized_8bit(x.dtype))
     return not_handled(g, n, "Quantize takes float32, uint8 or int8 inputs");
   OUTPOST_ASSIGN_OR_RETURN(auto xq, quant::per_tensor_quant(g, n, x, "input"));
-  const auto m =
-      quant::quantize_multiplier(static_cast<double>(xq.scale) / static_cast<double>(yq.scale));
+  OUTPOST_ASSIGN_OR_RETURN(
+      const auto m,
+      quant::bounded_multiplier(g, n, static_cast<double>(xq.scale) / static_cast<double>(yq.scale),
+                                "requantization multiplier (input scale / output scale)"));
   if (x.dtype == DType::kUInt8)
     return make_requantize<uint8_t>(y.dtype, m, xq.zero_point, yq.zero_point);
   return make_requantize<int8_t>(y.dtype, m, xq.zero_point, yq.zero_point);

@@ -86,15 +86,24 @@ Result<std::vector<QuantizedMultiplier>> conv_output_multipliers(
       real = static_cast<double>(input_quant.scale) * static_cast<double>(w_scale) /
              static_cast<double>(output_quant.scale);
     }
-    out[static_cast<size_t>(c)] = quantize_multiplier(real);
-    // Real multipliers are far below 1 in any trained model; one of 2^30 or more would shift
-    // accumulators past 32 bits, which no TFLite kernel does.
-    if (out[static_cast<size_t>(c)].shift > 30)
-      return invalid_model(g.source + ": " + n.describe() + ": the output multiplier of channel " +
-                           std::to_string(c) + " (input scale x weight scale / output scale = " +
-                           std::to_string(real) + ") is out of range");
+    OUTPOST_ASSIGN_OR_RETURN(
+        out[static_cast<size_t>(c)],
+        bounded_multiplier(g, n, real,
+                           "output multiplier of channel " + std::to_string(c) +
+                               " (input scale x weight scale / output scale)"));
   }
   return out;
+}
+
+Result<QuantizedMultiplier> bounded_multiplier(const Graph& g, const Node& n, double real,
+                                               const std::string& what) {
+  const QuantizedMultiplier m = quantize_multiplier(real);
+  if (m.shift > 30)
+    return invalid_model(g.source + ": " + n.describe() + ": the " + what + " = " +
+                         std::to_string(real) +
+                         " is out of range (2^30 or more); the model's quantization scales are "
+                         "corrupt");
+  return m;
 }
 
 Result<std::vector<int32_t>> weight_zero_points(const Graph& g, const Node& n, const Value& weights,

@@ -30,6 +30,13 @@ Result<TensorQuant> per_tensor_quant(const Graph& g, const Node& n, const Value&
 Result<ActivationRange> fused_activation_range(const Graph& g, const Node& n, const Value& output,
                                                const TensorQuant& output_quant);
 
+// quantize_multiplier(real) for a multiplier the model's scales give, or kInvalidModel naming
+// `what` and its value when it is 2^30 or more: its left shift would carry an int32 past 32 bits
+// (undefined; TFLite's kernels would shift that far too). Real multipliers are far below 1 in
+// any trained model.
+Result<QuantizedMultiplier> bounded_multiplier(const Graph& g, const Node& n, double real,
+                                               const std::string& what);
+
 // Output multipliers of a convolution-like op (Conv2D, DepthwiseConv2D, FullyConnected), one per
 // output channel, exactly as TFLite derives them. Per-channel weights (int8):
 // double(input_scale) * double(weight_scale[c]) / double(output_scale). Per-tensor weights:

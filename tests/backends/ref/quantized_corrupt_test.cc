@@ -102,6 +102,32 @@ TEST(CorruptQuantizedModel, HugeRequantizationMultiplierIsRefused) {
   }
 }
 
+// fuzz_tflite crash 94d76beb (seed 5): an int8 MEAN over one axis whose input scale / output
+// scale (1 / 1e-38) gave a multiplier shift of 128: the left shift of an int32 by that much is
+// undefined (TFLite's own kernel shifts as far). Refused at load, as the other kernels' are.
+TEST(CorruptQuantizedModel, MeanWithAHugeRequantizationMultiplierIsRefused) {
+  TfModelSpec spec;
+  spec.tensors = {TfTensorSpec{{1, 2, 2, 1}, kTfInt8, 0, "x", {1.0f}, {0}},
+                  TfTensorSpec{{1}, kTfInt32, 1, "axes"},
+                  TfTensorSpec{{1, 1, 2, 1}, kTfInt8, 0, "y", {1e-38f}, {0}}};
+  spec.buffers = {bytes_of(std::vector<int32_t>{1})};
+  TfOperatorSpec op;
+  op.builtin_code = 40;  // MEAN, keep_dims
+  op.options_type = 27;
+  op.options = {{0, 1, 1}};
+  op.inputs = {0, 1};
+  op.outputs = {2};
+  spec.operators = {op};
+  spec.inputs = {0};
+  spec.outputs = {2};
+  auto opened = open_spec(spec);
+  ASSERT_FALSE(opened.session.is_ok());
+  EXPECT_EQ(opened.session.status().code(), StatusCode::kInvalidModel)
+      << opened.session.status().message();
+  EXPECT_NE(opened.session.status().message().find("out of range"), std::string::npos)
+      << opened.session.status().message();
+}
+
 // fuzz_tflite crash cbea90d6 (seed 4): a fused RELU6 over an output scale of 1e-37 made the
 // activation bound 6 / scale = 6e37, whose conversion to int is undefined (TFLite's own cast
 // too). The bound saturates; the model is then refused for its requantization multiplier.
