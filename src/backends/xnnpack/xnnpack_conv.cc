@@ -10,11 +10,11 @@
 #include <cstdint>
 #include <vector>
 
-#include "backends/float_onnx_conv.h"
 #include "backends/ref/conv_geometry.h"
 #include "backends/ref/quantized_common.h"
 #include "backends/xnnpack/xnnpack_factories.h"
 #include "backends/xnnpack/xnnpack_operator.h"
+#include "ir/channels_last.h"
 
 namespace outpost::xnn {
 namespace {
@@ -119,7 +119,6 @@ Result<std::unique_ptr<Kernel>> make_float(const Node& n, const Graph& g, const 
                                            pthreadpool_t pool) {
   if (has_input(n, 2) && input_of(g, n, 2).dtype != DType::kFloat32)
     return not_handled(g, n, "the bias is not float32");
-  if (geo.weights == WeightsLayout::kOIHW) OUTPOST_RETURN_IF_ERROR(float_onnx_conv2d(g, n).status());
   OUTPOST_ASSIGN_OR_RETURN(const OutputRange range, float_range(n, g));
   const Window w = window_of(geo);
   const PackedWeights weights = packed_weights(input_of(g, n, 1), geo);
@@ -137,19 +136,10 @@ Result<std::unique_ptr<Kernel>> make_float(const Node& n, const Graph& g, const 
 
 Result<std::unique_ptr<Kernel>> make_uint8(const Node& n, const Graph& g, const ConvGeometry& geo,
                                            pthreadpool_t pool) {
-  const Value& x = input_of(g, n, 0);
   const Value& wv = input_of(g, n, 1);
-  const Value& y = output_of(g, n);
-  OUTPOST_ASSIGN_OR_RETURN(auto xq, quant::per_tensor_quant(g, n, x, "input"));
-  OUTPOST_ASSIGN_OR_RETURN(auto wq, quant::per_tensor_quant(g, n, wv, "weights"));
-  OUTPOST_ASSIGN_OR_RETURN(auto yq, quant::per_tensor_quant(g, n, y, "output"));
-  OUTPOST_ASSIGN_OR_RETURN(auto act, quant::fused_activation_range(g, n, y, yq));
-  if (has_input(n, 2) && input_of(g, n, 2).dtype != DType::kInt32)
-    return not_handled(g, n, "the bias is not int32");
-  if (xq.zero_point < 0 || xq.zero_point > 255 || wq.zero_point < 0 || wq.zero_point > 255 ||
-      yq.zero_point < 0 || yq.zero_point > 255)
-    return not_handled(g, n, "a zero point is outside uint8");
-  OUTPOST_RETURN_IF_ERROR(check_requantization_scales(g, n, xq.scale, {wq.scale}, yq.scale));
+  OUTPOST_ASSIGN_OR_RETURN(const PerTensorOperands q, per_tensor_operands(g, n));
+  const quant::TensorQuant &xq = q.x, &wq = q.w, &yq = q.y;
+  const quant::ActivationRange& act = q.act;
   const Window w = window_of(geo);
   xnn_operator_t op = nullptr;
   OUTPOST_RETURN_IF_ERROR(check_create(

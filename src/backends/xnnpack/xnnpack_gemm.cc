@@ -79,18 +79,9 @@ Result<std::unique_ptr<Kernel>> make_quantized(const Node& n, const Graph& g, Ge
                                                pthreadpool_t pool) {
   const Value& x = input_of(g, n, 0);
   const Value& wv = input_of(g, n, 1);
-  const Value& y = output_of(g, n);
-  OUTPOST_ASSIGN_OR_RETURN(auto xq, quant::per_tensor_quant(g, n, x, "input"));
-  OUTPOST_ASSIGN_OR_RETURN(auto wq, quant::per_tensor_quant(g, n, wv, "weights"));
-  OUTPOST_ASSIGN_OR_RETURN(auto yq, quant::per_tensor_quant(g, n, y, "output"));
-  OUTPOST_ASSIGN_OR_RETURN(auto act, quant::fused_activation_range(g, n, y, yq));
-  if (has_input(n, 2) && input_of(g, n, 2).dtype != DType::kInt32)
-    return not_handled(g, n, "the bias is not int32");
-  const int32_t lo = x.dtype == DType::kUInt8 ? 0 : -128, hi = lo + 255;
-  auto in_range = [&](int32_t v) { return v >= lo && v <= hi; };
-  if (!in_range(xq.zero_point) || !in_range(wq.zero_point) || !in_range(yq.zero_point))
-    return not_handled(g, n, "a zero point is outside the dtype's range");
-  OUTPOST_RETURN_IF_ERROR(check_requantization_scales(g, n, xq.scale, {wq.scale}, yq.scale));
+  OUTPOST_ASSIGN_OR_RETURN(const PerTensorOperands q, per_tensor_operands(g, n));
+  const quant::TensorQuant &xq = q.x, &wq = q.w, &yq = q.y;
+  const quant::ActivationRange& act = q.act;
   xnn_operator_t op = nullptr;
   if (x.dtype == DType::kUInt8) {
     OUTPOST_RETURN_IF_ERROR(

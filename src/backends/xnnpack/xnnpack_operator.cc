@@ -44,6 +44,24 @@ Status check_requantization_scales(const Graph& g, const Node& n, float input_sc
   return Status::ok();
 }
 
+Result<PerTensorOperands> per_tensor_operands(const Graph& g, const Node& n) {
+  const Value& x = input_of(g, n, 0);
+  const Value& y = output_of(g, n);
+  PerTensorOperands q;
+  OUTPOST_ASSIGN_OR_RETURN(q.x, quant::per_tensor_quant(g, n, x, "input"));
+  OUTPOST_ASSIGN_OR_RETURN(q.w, quant::per_tensor_quant(g, n, input_of(g, n, 1), "weights"));
+  OUTPOST_ASSIGN_OR_RETURN(q.y, quant::per_tensor_quant(g, n, y, "output"));
+  OUTPOST_ASSIGN_OR_RETURN(q.act, quant::fused_activation_range(g, n, y, q.y));
+  if (has_input(n, 2) && input_of(g, n, 2).dtype != DType::kInt32)
+    return not_handled(g, n, "the bias is not int32");
+  const int32_t lo = x.dtype == DType::kUInt8 ? 0 : -128, hi = lo + 255;
+  auto in_range = [&](int32_t v) { return v >= lo && v <= hi; };
+  if (!in_range(q.x.zero_point) || !in_range(q.w.zero_point) || !in_range(q.y.zero_point))
+    return not_handled(g, n, "a zero point is outside the dtype's range");
+  OUTPOST_RETURN_IF_ERROR(check_requantization_scales(g, n, q.x.scale, {q.w.scale}, q.y.scale));
+  return q;
+}
+
 Result<OutputRange> fused_output_range(const Node& n, const Graph& g) {
   OUTPOST_ASSIGN_OR_RETURN(FusedActivation act, parse_activation(n, g));
   switch (act) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "backends/kernel.h"
+#include "backends/ref/quantized_common.h"
 
 namespace outpost::xnn {
 
@@ -33,6 +34,16 @@ Status check_create(xnn_status status, const Graph& g, const Node& n);
 // crash 72bf8c62).
 Status check_requantization_scales(const Graph& g, const Node& n, float input_scale,
                                    const std::vector<float>& weight_scales, float output_scale);
+
+// The per-tensor quantization of a uint8 or int8 node (input x, constant weights, output y) as
+// XNNPACK's quantized operators take it, with the fused activation's range. kUnsupported for
+// what they cannot take: a parameter that is not per tensor, a bias other than int32, a zero
+// point outside the dtype, a requantization scale they refuse.
+struct PerTensorOperands {
+  quant::TensorQuant x, w, y;
+  quant::ActivationRange act;
+};
+Result<PerTensorOperands> per_tensor_operands(const Graph& g, const Node& n);
 
 // The float output range of the node's fused `activation` (TFLite's none/relu/relu6/
 // relu_n1_to_1), XNNPACK's output_min/output_max; kUnsupported for tanh, which XNNPACK cannot
