@@ -3,7 +3,6 @@
 #include <array>
 #include <cstring>
 
-
 namespace outpost {
 namespace {
 
@@ -13,13 +12,6 @@ Status fail(const Graph& g, const Node& n, const std::string& why) {
 
 const Value& in(const Graph& g, const Node& n, size_t i) { return g.value(n.inputs[i]); }
 Value& out(Graph& g, const Node& n, size_t i = 0) { return g.value(n.outputs[i]); }
-
-Status require_rank(const Graph& g, const Node& n, size_t i, size_t rank) {
-  const Shape& s = in(g, n, i).shape;
-  if (s.rank() != rank)
-    return fail(g, n, "input " + std::to_string(i) + " has shape " + s.to_string() + ", expected rank " + std::to_string(rank));
-  return Status::ok();
-}
 
 }  // namespace
 
@@ -53,28 +45,6 @@ Status infer_broadcast(const Node& n, Graph& g) {
     dims[k] = da == 1 ? db : da;
   }
   out(g, n).shape = Shape(dims);
-  return Status::ok();
-}
-
-static Status check_window_attrs(const Node& n, const Graph& g, std::initializer_list<const char*> names) {
-  for (const char* name : names)
-    if (n.attrs.get_int(name, 1) <= 0) return fail(g, n, std::string("attribute ") + name + " must be positive");
-  const std::string padding = n.attrs.get_string("padding", "valid");
-  if (padding != "same" && padding != "valid") return fail(g, n, "padding must be same or valid");
-  return Status::ok();
-}
-
-Status infer_transpose_conv(const Node& n, Graph& g) {
-  OUTPOST_RETURN_IF_ERROR(require_rank(g, n, 0, 4));
-  OUTPOST_RETURN_IF_ERROR(require_rank(g, n, 1, 4));
-  OUTPOST_RETURN_IF_ERROR(check_window_attrs(n, g, {"stride_h", "stride_w"}));
-  const Shape& x = in(g, n, 0).shape;
-  const Shape& w = in(g, n, 1).shape;
-  if (w[3] != x[3]) return fail(g, n, "weights " + w.to_string() + " do not match input channels " + std::to_string(x[3]));
-  const bool same = n.attrs.get_string("padding", "valid") == "same";
-  auto size = [&](int64_t i, int64_t k, int64_t s) { return same ? i * s : (i - 1) * s + k; };
-  out(g, n).shape = Shape{x[0], size(x[1], w[1], n.attrs.get_int("stride_h", 1)),
-                          size(x[2], w[2], n.attrs.get_int("stride_w", 1)), w[0]};
   return Status::ok();
 }
 

@@ -129,10 +129,23 @@ Status infer_onnx_conv(const Node& n, Graph& g) {
 Status infer_onnx_conv_transpose(const Node& n, Graph& g) {
   OUTPOST_RETURN_IF_ERROR(same_dtype(g, n, 0, 1));
   if (present(n, 2)) OUTPOST_RETURN_IF_ERROR(same_dtype(g, n, 0, 2));
-  const Shape& x = in(g, n, 0).shape;
-  const Shape& w = in(g, n, 1).shape;
+  const std::optional<TransposeWeightsLayout> layout = transpose_weights_layout(n);
+  if (!layout)
+    return fail(g, n,
+                "weights_layout '" + n.attrs.get_string("weights_layout", "") +
+                    "' is neither IOHW nor OHWI");
+  const bool nhwc = is_channels_last(n);
+  if ((nhwc || *layout != TransposeWeightsLayout::kIOHW) &&
+      (in(g, n, 0).shape.rank() != 4 || in(g, n, 1).shape.rank() != 4))
+    return fail(g, n,
+                "a channels-last ConvTranspose, or one with weights OHWI, is 2-D: input " +
+                    in(g, n, 0).shape.to_string() + ", weights " + in(g, n, 1).shape.to_string());
+  const Shape x = logical_nchw(in(g, n, 0).shape, n);
+  const Shape w = logical_iohw(in(g, n, 1).shape, *layout);
   OUTPOST_ASSIGN_OR_RETURN(OnnxWindow win, onnx_transpose_window(g, n, x, w));
   const int64_t group = n.attrs.get_int("group", 1);
+  if (*layout == TransposeWeightsLayout::kOHWI && group != 1)
+    return fail(g, n, "weights OHWI have one group, not " + std::to_string(group));
   if (group < 1 || x[1] % group != 0)
     return fail(g, n,
                 "group " + std::to_string(group) + " must divide the input channels (" +
@@ -146,6 +159,7 @@ Status infer_onnx_conv_transpose(const Node& n, Graph& g) {
   std::vector<int64_t> dims = {x[0], m};
   dims.insert(dims.end(), win.out.begin(), win.out.end());
   OUTPOST_RETURN_IF_ERROR(check_total(g, n, dims));
+  if (nhwc) dims = {dims[0], dims[2], dims[3], dims[1]};
   set_out(g, n, Shape(dims), in(g, n, 0).dtype);
   return Status::ok();
 }

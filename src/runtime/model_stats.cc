@@ -30,10 +30,6 @@ int64_t macs_of(const Graph& g, const Node& n) {
   const Value& out = g.value(n.outputs[0]);
   auto shape_of = [&](size_t i) -> const Shape& { return g.value(n.inputs[i]).shape; };
   switch (n.op) {
-    case OpKind::kTransposeConv2D: {
-      const Shape& w = shape_of(1);
-      return mul_sat(elements(g.value(n.inputs[0])), mul_sat(w[0], mul_sat(w[1], w[2])));
-    }
     // Weights [M, C/group, k...] (OIHW, or TFLite's layouts read as OIHW); each output element
     // reads C/group * prod(k) inputs.
     case OpKind::kConv:
@@ -45,8 +41,13 @@ int64_t macs_of(const Graph& g, const Node& n) {
       return mul_sat(elements(out), tail_product(shape_of(1), 1));
     case OpKind::kQLinearConv:
       return mul_sat(elements(out), tail_product(shape_of(3), 1));
-    case OpKind::kConvTranspose:  // weights [C, M/group, k...]; each input spreads that far
-      return mul_sat(elements(g.value(n.inputs[0])), tail_product(shape_of(1), 1));
+    // Weights [C, M/group, k...] (IOHW, or TFLite's OHWI read as IOHW); each input spreads
+    // that far.
+    case OpKind::kConvTranspose:
+      return mul_sat(elements(g.value(n.inputs[0])),
+                     tail_product(logical_iohw(shape_of(1), transpose_weights_layout(n).value_or(
+                                                                TransposeWeightsLayout::kIOHW)),
+                                  1));
     case OpKind::kGemm: {
       const Shape& a = shape_of(0);
       return a.rank() == 2 ? mul_sat(elements(out), n.attrs.get_int("transA", 0) ? a[0] : a[1]) : 0;

@@ -14,7 +14,7 @@ void register_float_kernels(KernelRegistry& registry) {
   registry.add(OpKind::kConcat, make_concat);
   registry.add(OpKind::kConv, make_conv2d_float, ChannelsLast::kTaken);
   registry.add(OpKind::kConv, make_depthwise_conv2d_float, ChannelsLast::kTaken);
-  registry.add(OpKind::kTransposeConv2D, make_transpose_conv2d_float);
+  registry.add(OpKind::kConvTranspose, make_transpose_conv2d_float, ChannelsLast::kTaken);
   registry.add(OpKind::kGemm, make_fully_connected_float);
   registry.add(OpKind::kDepthToSpace, make_depth_to_space, ChannelsLast::kTaken);
   registry.add(OpKind::kDequantize, make_dequantize);

@@ -8,6 +8,11 @@ namespace outpost {
 
 Result<std::unique_ptr<Kernel>> make_onnx_conv_transpose(const Node& node, const Graph& graph) {
   using namespace onnx_ref;  // NOLINT: this file's helpers
+  // TFLite's layout and fused activation are TFLite's kernel's (transpose_conv2d.cc).
+  if (node.attrs.get_string("weights_layout", "IOHW") != "IOHW")
+    return not_handled(graph, node, "the general kernel reads IOHW weights only");
+  if (node.attrs.get_string("activation", "none") != "none")
+    return not_handled(graph, node, "the general kernel applies no fused activation");
   const Shape& x = input_of(graph, node, 0).shape;
   const Shape& w = input_of(graph, node, 1).shape;
   OUTPOST_ASSIGN_OR_RETURN(OnnxWindow win, onnx_transpose_window(graph, node, x, w));

@@ -1,19 +1,24 @@
-// TransposeConv2D on float32 with the semantics of MediaPipe's Convolution2DTransposeBias:
-// x NHWC, weights OHWI [Cout, kh, kw, Cin], bias [Cout]. Each input pixel scatters its
-// weighted filter onto the output at (y * stride - pad_before + ky, x * stride - pad_before + kx).
-// The output size is in * stride (SAME) or (in - 1) * stride + k (VALID); SAME's leading padding
-// follows TFLite's transpose conv: total = max(0, (in - 1) * stride + k - out), before = total / 2.
+// A channels-last 2-D ConvTranspose with OHWI weights on float32: TFLite's transpose
+// convolution (MediaPipe's Convolution2DTransposeBias imports so). x NHWC, weights
+// [Cout, kh, kw, Cin], bias [Cout]. Each input pixel scatters its weighted filter onto the output
+// at (y * stride - pad_top + ky * dilation, x * stride - pad_left + kx * dilation); the output
+// size and pads are the node's window (ir/onnx_window.h: TFLite's SAME is ONNX's SAME_UPPER, an
+// output of in * stride with the pads total = max(0, (in - 1) * stride + k - out), before =
+// total / 2). Output pixels no input reaches hold the bias.
 #include <algorithm>
 
 #include "backends/ref/activation.h"
 #include "backends/ref/float_kernel_factories.h"
+#include "ir/channels_last.h"
+#include "ir/conv_weights.h"
+#include "ir/onnx_window.h"
 
 namespace outpost {
 namespace {
 
 struct TransposeGeometry {
   int64_t batch, in_h, in_w, in_c, out_h, out_w, out_c;
-  int64_t kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left;
+  int64_t kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
 };
 
 class TransposeConv2DKernel final : public Kernel {
@@ -46,10 +51,10 @@ class TransposeConv2DKernel final : public Kernel {
           const int64_t x_origin = ix * g.stride_w - g.pad_left;
           const float* in = x + ((b * g.in_h + iy) * g.in_w + ix) * in_c;
           for (int64_t ky = 0; ky < g.kernel_h; ++ky) {
-            const int64_t oy = y_origin + ky;
+            const int64_t oy = y_origin + ky * g.dilation_h;
             if (oy < 0 || oy >= g.out_h) continue;
             for (int64_t kx = 0; kx < g.kernel_w; ++kx) {
-              const int64_t ox = x_origin + kx;
+              const int64_t ox = x_origin + kx * g.dilation_w;
               if (ox < 0 || ox >= g.out_w) continue;
               float* out = y_batch + (oy * g.out_w + ox) * out_c;
               const float* w_tap = w + (ky * g.kernel_w + kx) * in_c;
@@ -73,19 +78,24 @@ class TransposeConv2DKernel final : public Kernel {
   FusedActivation act_;
 };
 
-int64_t transpose_pad_before(int64_t in, int64_t kernel, int64_t stride, int64_t out) {
-  return std::max<int64_t>(0, (in - 1) * stride + kernel - out) / 2;
-}
-
 }  // namespace
 
 Result<std::unique_ptr<Kernel>> make_transpose_conv2d_float(const Node& node, const Graph& graph) {
+  // ONNX's NCHW form, with IOHW weights and groups, is the general kernel's
+  // (onnx_conv_transpose.cc).
+  if (!is_channels_last(node) || transpose_weights_layout(node) != TransposeWeightsLayout::kOHWI ||
+      node.attrs.get_int("group", 1) != 1)
+    return not_handled(
+        graph, node, "not TFLite's transpose convolution (channels-last, OHWI weights, one group)");
   OUTPOST_RETURN_IF_ERROR(expect_float32(graph, node, {0, 1, 2}));
-  // Convolution2DTransposeBias has no fused activation; honour one if an importer sets it.
   OUTPOST_ASSIGN_OR_RETURN(FusedActivation act, parse_activation(node, graph));
   const Shape& x = input_of(graph, node, 0).shape;
   const Shape& w = input_of(graph, node, 1).shape;
   const Shape& y = output_of(graph, node).shape;
+  OUTPOST_ASSIGN_OR_RETURN(
+      OnnxWindow win,
+      onnx_transpose_window(graph, node, logical_nchw(x, node),
+                            logical_iohw(w, TransposeWeightsLayout::kOHWI)));
   TransposeGeometry g{};
   g.batch = x[0];
   g.in_h = x[1];
@@ -96,10 +106,14 @@ Result<std::unique_ptr<Kernel>> make_transpose_conv2d_float(const Node& node, co
   g.out_c = y[3];
   g.kernel_h = w[1];
   g.kernel_w = w[2];
-  g.stride_h = node.attrs.get_int("stride_h", 1);
-  g.stride_w = node.attrs.get_int("stride_w", 1);
-  g.pad_top = transpose_pad_before(g.in_h, g.kernel_h, g.stride_h, g.out_h);
-  g.pad_left = transpose_pad_before(g.in_w, g.kernel_w, g.stride_w, g.out_w);
+  g.stride_h = win.strides[0];
+  g.stride_w = win.strides[1];
+  g.dilation_h = win.dilations[0];
+  g.dilation_w = win.dilations[1];
+  g.pad_top = win.pad_begin[0];
+  g.pad_left = win.pad_begin[1];
+  if (g.out_h != win.out[0] || g.out_w != win.out[1] || g.out_c != w[0])
+    return not_handled(graph, node, "output shape " + y.to_string() + " does not match the window");
   return std::unique_ptr<Kernel>(std::make_unique<TransposeConv2DKernel>(g, act));
 }
 

@@ -288,10 +288,14 @@ Status translate_operator(const Operator& op, int32_t code, const std::string& c
         std::memcpy(p, opts->data(), sizeof p);
         if (p[0] != 1 && p[0] != 2) return invalid_model(where + ": Convolution2DTransposeBias padding must be 1 (SAME) or 2 (VALID)");
         if (p[1] <= 0 || p[2] <= 0) return invalid_model(where + ": Convolution2DTransposeBias strides must be positive");
-        node.op = OpKind::kTransposeConv2D;
-        a.set("padding", std::string(p[0] == 1 ? "same" : "valid"));
-        a.set("stride_w", int64_t{p[1]});
-        a.set("stride_h", int64_t{p[2]});
+        // ONNX's ConvTranspose over NHWC with the weights [M, kH, kW, C] where the file holds
+        // them (weights_layout OHWI). SAME is an output of input * stride with TFLite's pads,
+        // which are ONNX's SAME_UPPER: the odd one at the end.
+        node.op = OpKind::kConvTranspose;
+        a.set("channels_last", int64_t{1});
+        a.set("weights_layout", std::string("OHWI"));
+        a.set("strides", std::vector<int64_t>{p[2], p[1]});
+        a.set("auto_pad", std::string(p[0] == 1 ? "SAME_UPPER" : "VALID"));
         return Status::ok();
       }
       if (custom_code == kDetectionPostProcess) {

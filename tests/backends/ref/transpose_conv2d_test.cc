@@ -3,6 +3,7 @@
 #include <random>
 
 #include "backends/ref/float_factory_status.h"
+#include "backends/ref/onnx_nn_kernel_factories.h"
 #include "support/op_runner.h"
 
 namespace outpost {
@@ -14,11 +15,14 @@ using testing::make_typed;
 using testing::OpInput;
 using testing::run_op;
 
+// TFLite's transpose convolution as its importer writes it: a channels-last ConvTranspose with
+// OHWI weights, TFLite's SAME as SAME_UPPER.
 Attributes tconv_attrs(int64_t stride_h, int64_t stride_w, const std::string& padding) {
   Attributes a;
-  a.set("stride_h", stride_h);
-  a.set("stride_w", stride_w);
-  a.set("padding", padding);
+  a.set("channels_last", int64_t{1});
+  a.set("weights_layout", std::string("OHWI"));
+  a.set("strides", std::vector<int64_t>{stride_h, stride_w});
+  a.set("auto_pad", std::string(padding == "same" ? "SAME_UPPER" : "VALID"));
   return a;
 }
 
@@ -30,7 +34,7 @@ OpInput constant(Tensor t) {
 
 std::vector<float> run_tconv(const Attributes& attrs, Tensor x, Tensor w, OpInput bias,
                              Shape* shape = nullptr) {
-  auto r = run_op(OpKind::kTransposeConv2D, attrs,
+  auto r = run_op(OpKind::kConvTranspose, attrs,
                   {{std::move(x)}, constant(std::move(w)), std::move(bias)}, {{}});
   EXPECT_TRUE(r.is_ok()) << r.status().message();
   if (!r.is_ok()) return {};
@@ -39,7 +43,7 @@ std::vector<float> run_tconv(const Attributes& attrs, Tensor x, Tensor w, OpInpu
   return {t.data_as<float>(), t.data_as<float>() + t.num_elements()};
 }
 
-TEST(TransposeConv2DFloat, ValidStride2TilesTheFilter) {
+TEST(TfliteConvTranspose, ValidStride2TilesTheFilter) {
   // x = [[1,2],[3,4]], w = [[1,2],[3,4]], stride 2, kernel 2: each input pixel v writes v*w into
   // its own 2x2 block of the 4x4 output (no overlap); bias 0.5.
   // rows: [1,2,2,4], [3,4,6,8], [3,6,4,8], [9,12,12,16], each + 0.5
@@ -53,7 +57,7 @@ TEST(TransposeConv2DFloat, ValidStride2TilesTheFilter) {
   for (size_t i = 0; i < y.size(); ++i) EXPECT_FLOAT_EQ(y[i], want[i] + 0.5f) << i;
 }
 
-TEST(TransposeConv2DFloat, ValidStride1Overlaps) {
+TEST(TfliteConvTranspose, ValidStride1Overlaps) {
   // Row x = [1, 2], filter [1, 10]: x0 writes [1, 10] at 0..1, x1 writes [2, 20] at 1..2
   // -> [1, 12, 20]
   Shape s;
@@ -63,7 +67,7 @@ TEST(TransposeConv2DFloat, ValidStride1Overlaps) {
   EXPECT_EQ(y, (std::vector<float>{1, 12, 20}));
 }
 
-TEST(TransposeConv2DFloat, SameStride2Kernel3CropsTheEnd) {
+TEST(TfliteConvTranspose, SameStride2Kernel3CropsTheEnd) {
   // in 2, stride 2 -> out 4; total = max(0, (2-1)*2 + 3 - 4) = 1, before = 0.
   // x0 = 1 writes [1,2,3] at 0..2; x1 = 2 writes [2,4,6] at 2..4 (4 is cropped)
   // -> [1, 2, 3+2, 4] = [1, 2, 5, 4]
@@ -74,7 +78,7 @@ TEST(TransposeConv2DFloat, SameStride2Kernel3CropsTheEnd) {
   EXPECT_EQ(y, (std::vector<float>{1, 2, 5, 4}));
 }
 
-TEST(TransposeConv2DFloat, SameStride2Kernel4PadsBeforeByOne) {
+TEST(TfliteConvTranspose, SameStride2Kernel4PadsBeforeByOne) {
   // total = max(0, 2 + 4 - 4) = 2, before = 1. x0 = 1 writes [1,2,3,4] at -1..2 -> out0..2 get
   // 2,3,4; x1 = 2 writes [2,4,6,8] at 1..4 -> out1..3 get 2,4,6.
   // -> [2, 3+2, 4+4, 6] = [2, 5, 8, 6]
@@ -83,7 +87,7 @@ TEST(TransposeConv2DFloat, SameStride2Kernel4PadsBeforeByOne) {
   EXPECT_EQ(y, (std::vector<float>{2, 5, 8, 6}));
 }
 
-TEST(TransposeConv2DFloat, ChannelsMixLikeAConv) {
+TEST(TfliteConvTranspose, ChannelsMixLikeAConv) {
   // One pixel, Cin 2 = [1, 2]; Cout 2, 1x1 filters [3, 4] and [5, -6]; bias [1, 2]
   // -> [1 + 3 + 8, 2 + 5 - 12] = [12, -5]
   auto y = run_tconv(tconv_attrs(1, 1, "valid"), make_tensor({1, 1, 1, 2}, {1, 2}),
@@ -126,7 +130,7 @@ std::vector<float> naive_tconv(const std::vector<float>& x, const std::vector<fl
   return y;
 }
 
-TEST(TransposeConv2DFloat, RandomShapesMatchNaive) {
+TEST(TfliteConvTranspose, RandomShapesMatchNaive) {
   std::mt19937 rng(9);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
   auto fill = [&](size_t n) {
@@ -169,13 +173,127 @@ TEST(TransposeConv2DFloat, RandomShapesMatchNaive) {
   EXPECT_EQ(checked, 60);
 }
 
-TEST(TransposeConv2DFloat, Int32IsUnsupported) {
+TEST(TfliteConvTranspose, Int32IsUnsupported) {
   auto r = testing::factory_status(
-      make_transpose_conv2d_float, OpKind::kTransposeConv2D, tconv_attrs(1, 1, "valid"),
+      make_transpose_conv2d_float, OpKind::kConvTranspose, tconv_attrs(1, 1, "valid"),
       {{make_typed<int32_t>({1, 1, 1, 1}, {1})}, constant(make_typed<int32_t>({1, 1, 1, 1}, {1}))},
       {{DType::kInt32}});
   ASSERT_FALSE(r.is_ok());
   EXPECT_EQ(r.code(), StatusCode::kUnsupported);
+}
+
+// The same convolution in ONNX's form: NCHW data, IOHW weights, the general kernel
+// (onnx_conv_transpose.cc), which shares only the window (ir/onnx_window.h) with TFLite's. Strides,
+// dilations, explicit pads and output_padding all reach the channels-last kernel through it.
+TEST(TfliteConvTranspose, MatchesTheGeneralKernelOnOnnxsLayouts) {
+  std::mt19937 rng(21);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  const int64_t n = 2, h = 3, w = 4, ci = 3, co = 5, kh = 3, kw = 2;
+  std::vector<float> x(static_cast<size_t>(n * h * w * ci));
+  std::vector<float> wt(static_cast<size_t>(co * kh * kw * ci));
+  std::vector<float> bias(static_cast<size_t>(co));
+  for (auto* v : {&x, &wt, &bias})
+    for (float& e : *v) e = dist(rng);
+  // x NHWC -> NCHW; weights OHWI [co, kh, kw, ci] -> IOHW [ci, co, kh, kw].
+  std::vector<float> x_nchw(x.size()), w_iohw(wt.size());
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t i = 0; i < h; ++i)
+      for (int64_t j = 0; j < w; ++j)
+        for (int64_t c = 0; c < ci; ++c)
+          x_nchw[static_cast<size_t>(((b * ci + c) * h + i) * w + j)] =
+              x[static_cast<size_t>(((b * h + i) * w + j) * ci + c)];
+  for (int64_t o = 0; o < co; ++o)
+    for (int64_t a = 0; a < kh; ++a)
+      for (int64_t e = 0; e < kw; ++e)
+        for (int64_t c = 0; c < ci; ++c)
+          w_iohw[static_cast<size_t>(((c * co + o) * kh + a) * kw + e)] =
+              wt[static_cast<size_t>(((o * kh + a) * kw + e) * ci + c)];
+  struct Window {
+    std::vector<int64_t> strides, dilations, pads, output_padding;
+    std::string auto_pad;
+  };
+  const Window windows[] = {{{2, 1}, {1, 1}, {}, {}, "SAME_UPPER"},
+                            {{1, 2}, {2, 1}, {}, {}, "VALID"},
+                            {{2, 3}, {1, 2}, {1, 0, 2, 1}, {1, 2}, "NOTSET"}};
+  for (const Window& win : windows) {
+    Attributes onnx;
+    onnx.set("strides", win.strides);
+    onnx.set("dilations", win.dilations);
+    onnx.set("auto_pad", win.auto_pad);
+    if (!win.pads.empty()) onnx.set("pads", win.pads);
+    if (!win.output_padding.empty()) onnx.set("output_padding", win.output_padding);
+    Attributes tflite = onnx;
+    tflite.set("channels_last", int64_t{1});
+    tflite.set("weights_layout", std::string("OHWI"));
+    auto want = run_op(OpKind::kConvTranspose, onnx,
+                       {{make_tensor({n, ci, h, w}, x_nchw)},
+                        constant(make_tensor({ci, co, kh, kw}, w_iohw)),
+                        constant(make_tensor({co}, bias))},
+                       {{}});
+    auto got = run_op(OpKind::kConvTranspose, tflite,
+                      {{make_tensor({n, h, w, ci}, x)}, constant(make_tensor({co, kh, kw, ci}, wt)),
+                       constant(make_tensor({co}, bias))},
+                      {{}});
+    ASSERT_TRUE(want.is_ok()) << want.status().message();
+    ASSERT_TRUE(got.is_ok()) << got.status().message();
+    const Shape& ws = want.value()[0].shape();
+    ASSERT_EQ(got.value()[0].shape(), Shape({ws[0], ws[2], ws[3], ws[1]})) << win.auto_pad;
+    const float* a = want.value()[0].data_as<float>();
+    const float* b = got.value()[0].data_as<float>();
+    for (int64_t bi = 0; bi < ws[0]; ++bi)
+      for (int64_t c = 0; c < ws[1]; ++c)
+        for (int64_t i = 0; i < ws[2]; ++i)
+          for (int64_t j = 0; j < ws[3]; ++j)
+            ASSERT_NEAR(b[((bi * ws[2] + i) * ws[3] + j) * ws[1] + c],
+                        a[((bi * ws[1] + c) * ws[2] + i) * ws[3] + j], 1e-5)
+                << win.auto_pad << " at " << bi << "," << c << "," << i << "," << j;
+  }
+}
+
+// Each kernel declines the other's form, so the registry never runs one on weights it would
+// misread.
+TEST(TfliteConvTranspose, EachKernelDeclinesTheOthersForm) {
+  const std::vector<float> ones(12, 1.0f);
+  const std::vector<OpInput> nhwc = {{make_tensor({1, 2, 2, 3}, ones)},
+                                     constant(make_tensor({4, 1, 1, 3}, ones))};
+  const std::vector<OpInput> nchw = {{make_tensor({1, 3, 2, 2}, ones)},
+                                     constant(make_tensor({3, 4, 1, 1}, ones))};
+  Status tflite_on_onnx = testing::factory_status(
+      make_transpose_conv2d_float, OpKind::kConvTranspose, Attributes{}, nchw, {{}});
+  EXPECT_EQ(tflite_on_onnx.code(), StatusCode::kUnsupported) << tflite_on_onnx.message();
+  Status onnx_on_tflite = testing::factory_status(make_onnx_conv_transpose, OpKind::kConvTranspose,
+                                                  tconv_attrs(1, 1, "valid"), nhwc, {{}});
+  EXPECT_EQ(onnx_on_tflite.code(), StatusCode::kUnsupported) << onnx_on_tflite.message();
+  EXPECT_NE(onnx_on_tflite.message().find("IOHW"), std::string::npos) << onnx_on_tflite.message();
+  // Both accept their own.
+  EXPECT_TRUE(testing::factory_status(make_transpose_conv2d_float, OpKind::kConvTranspose,
+                                      tconv_attrs(1, 1, "valid"), nhwc, {{}})
+                  .is_ok());
+  EXPECT_TRUE(testing::factory_status(make_onnx_conv_transpose, OpKind::kConvTranspose,
+                                      Attributes{}, nchw, {{}})
+                  .is_ok());
+}
+
+// The importer's two attributes are checked where they are read: a layout the op does not have,
+// and OHWI weights with groups.
+TEST(TfliteConvTranspose, ALayoutOrGroupItCannotHaveIsInvalid) {
+  Attributes bad_layout = tconv_attrs(1, 1, "valid");
+  bad_layout.set("weights_layout", std::string("OIHW"));
+  auto r = run_op(OpKind::kConvTranspose, bad_layout,
+                  {{make_tensor({1, 2, 2, 3}, std::vector<float>(12, 1.0f))},
+                   constant(make_tensor({4, 1, 1, 3}, std::vector<float>(12, 1.0f)))},
+                  {{}});
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_NE(r.status().message().find("neither IOHW nor OHWI"), std::string::npos)
+      << r.status().message();
+  Attributes grouped = tconv_attrs(1, 1, "valid");
+  grouped.set("group", int64_t{3});
+  r = run_op(OpKind::kConvTranspose, grouped,
+             {{make_tensor({1, 2, 2, 3}, std::vector<float>(12, 1.0f))},
+              constant(make_tensor({3, 1, 1, 3}, std::vector<float>(9, 1.0f)))},
+             {{}});
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_NE(r.status().message().find("one group"), std::string::npos) << r.status().message();
 }
 
 }  // namespace
