@@ -1,5 +1,5 @@
 // Shape (and dtype) inference of the ONNX indexing and data-movement ops of
-// op_list_onnx_tensor.inc: Split, Slice, Gather*, Scatter*, Expand, Tile, Pad, DepthToSpace,
+// op_list_tensor.inc: Split, Slice, Gather*, Scatter*, Expand, Tile, Pad, DepthToSpace,
 // SpaceToDepth, CumSum, TopK, OneHot, Trilu, NonZero.
 #include "ir/channels_last.h"
 #include "ir/shape_inference_onnx_util.h"

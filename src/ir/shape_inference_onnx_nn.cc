@@ -1,4 +1,4 @@
-// Shape (and dtype) inference of the ONNX neural-network ops of op_list_onnx_nn.inc. These
+// Shape (and dtype) inference of the ONNX neural-network ops of op_list_nn.inc. These
 // checks are all the reference kernels rely on: weight and parameter shapes, group
 // divisibility, window geometry (ir/onnx_window.h), attribute ranges.
 #include "ir/channels_last.h"
@@ -310,38 +310,35 @@ Status infer_onnx_lrn(const Node& n, Graph& g) {
   return Status::ok();
 }
 
-// Resize and Upsample. The kernel reads scales and roi at run time when they are not
-// constants, so a graph may give them as inputs as long as it declares the output shape.
+// Resize (ONNX's Upsample and Resize before opset 11 import as it: docs/ops.md). The kernel
+// reads scales and roi at run time when they are not constants, so a graph may give them as
+// inputs as long as it declares the output shape.
 Status infer_onnx_resize(const Node& n, Graph& g) {
   const Shape& x = in(g, n, 0).shape;
-  const bool upsample = n.op == OpKind::kUpsample;
+  // The scales as an attribute: ONNX's Upsample before opset 9.
+  const bool scales_attr = n.attrs.has("scales");
   const std::string mode = n.attrs.get_string("mode", "nearest");
-  const std::string coord =
-      upsample ? "asymmetric"
-                              : n.attrs.get_string("coordinate_transformation_mode", "half_pixel");
+  const std::string coord = n.attrs.get_string("coordinate_transformation_mode", "half_pixel");
   const std::string nearest = n.attrs.get_string("nearest_mode", "round_prefer_floor");
-  if (mode != "nearest" && mode != "linear" && mode != "cubic" && !(upsample && mode == "bilinear"))
+  if (mode != "nearest" && mode != "linear" && mode != "cubic")
     return nn_unsupported(g, n, "mode '" + mode + "' is not supported");
-  if (upsample && mode == "cubic")
-    return nn_unsupported(g, n, "mode 'cubic' of Upsample (and of Resize before opset 11) is not supported");
   if (coord != "half_pixel" && coord != "pytorch_half_pixel" && coord != "align_corners" &&
       coord != "asymmetric" && coord != "tf_half_pixel_for_nn" && coord != "tf_crop_and_resize")
     return nn_unsupported(g, n, "coordinate_transformation_mode '" + coord + "' is not supported");
   if (nearest != "round_prefer_floor" && nearest != "round_prefer_ceil" && nearest != "floor" &&
-      nearest != "ceil")
+      nearest != "ceil" && nearest != "simple")
     return nn_unsupported(g, n, "nearest_mode '" + nearest + "' is not supported");
   if (n.attrs.has("antialias") || n.attrs.has("axes") || n.attrs.has("keep_aspect_ratio_policy"))
     return nn_unsupported(g, n, "antialias, axes and keep_aspect_ratio_policy are not supported");
   if (x.rank() == 0 || x.rank() > 8) return fail(g, n, "input rank must be 1 to 8");
-  // Operand positions: Upsample-9 and Resize-10 take (x, scales); Resize-11+ (x, roi, scales,
-  // sizes). Upsample before 9 has the scales attribute.
-  const bool two_inputs = upsample;
-  const size_t scales_i = two_inputs ? 1 : 2, sizes_i = 3;
-  if (two_inputs && n.inputs.size() > 2) return fail(g, n, "too many inputs");
+  // Operands (x, roi, scales, sizes); the importer moves the older forms' scales to 2.
+  const size_t scales_i = 2, sizes_i = 3;
+  if (scales_attr && (present(n, scales_i) || present(n, sizes_i)))
+    return fail(g, n, "has both the scales attribute and a scales or sizes input");
   auto given = [&](size_t i) {
     return present(n, i) && in(g, n, i).shape.num_elements().value_or(0) > 0;
   };
-  const bool has_scales = given(scales_i) || (upsample && n.attrs.has("scales"));
+  const bool has_scales = given(scales_i) || scales_attr;
   const bool has_sizes = given(sizes_i);
   if (has_scales == has_sizes) return fail(g, n, "exactly one of scales and sizes must be given");
   if (coord == "tf_crop_and_resize" &&
@@ -350,10 +347,10 @@ Status infer_onnx_resize(const Node& n, Graph& g) {
     return fail(g, n, "tf_crop_and_resize needs roi of shape [2 * rank]");
   if (coord == "tf_crop_and_resize" && !has_sizes)
     return nn_unsupported(g, n, "tf_crop_and_resize with scales (not sizes) is not supported");
-  if (present(n, 1) && !two_inputs && in(g, n, 1).dtype != DType::kFloat32)
+  if (present(n, 1) && in(g, n, 1).dtype != DType::kFloat32)
     return nn_unsupported(g, n, "roi must be float32");
   const size_t shape_i = has_scales ? scales_i : sizes_i;
-  if (has_sizes || !(upsample && n.attrs.has("scales"))) {
+  if (!scales_attr) {
     const Shape& s = in(g, n, shape_i).shape;
     if (s.rank() != 1 || s[0] != static_cast<int64_t>(x.rank()))
       return fail(g, n,
@@ -365,7 +362,7 @@ Status infer_onnx_resize(const Node& n, Graph& g) {
   std::vector<int64_t> dims(x.rank());
   if (has_scales) {
     std::vector<double> scales;
-    if (upsample && n.attrs.has("scales")) {
+    if (scales_attr) {
       for (const auto& [name, value] : n.attrs.items())
         if (name == "scales" && std::holds_alternative<std::vector<float>>(value))
           for (float f : std::get<std::vector<float>>(value)) scales.push_back(f);

@@ -1,5 +1,5 @@
 // Shape (and dtype) inference of the ONNX elementwise, reduction, softmax, reshape-like,
-// generator, cast and loss ops of op_list_onnx_tensor.inc. Operands that decide a shape must be
+// generator, cast and loss ops of op_list_tensor.inc. Operands that decide a shape must be
 // constants by now (the folding pass computes shape subgraphs at load) or the model must declare
 // the output shape (shape_inference_onnx_util.h: use_declared).
 #include "ir/shape_inference_onnx_util.h"

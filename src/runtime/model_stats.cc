@@ -81,7 +81,7 @@ void count_parameters(const Graph& graph, ModelStats& stats) {
   std::set<int> counted;
   for (const Node& node : graph.nodes) {
     if (node.op == OpKind::kReshape || node.op == OpKind::kPad || node.op == OpKind::kReduceMean ||
-        node.op == OpKind::kResize || node.op == OpKind::kUpsample)
+        node.op == OpKind::kResize)
       continue;  // shape-like operands, not parameters
     for (int id : node.inputs) {
       if (id == kNoValue || !graph.value(id).is_constant() || !counted.insert(id).second) continue;

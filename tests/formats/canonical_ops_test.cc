@@ -3,12 +3,14 @@
 // kernels and passes never ask which file a node came from.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <tuple>
 
 #include "formats/onnx/onnx_importer.h"
 #include "formats/onnx/onnx_model_builder.h"
 #include "formats/tflite/tflite_importer.h"
+#include "outpost/session.h"
 #include "support/tflite_builder.h"
 
 namespace outpost {
@@ -208,6 +210,95 @@ TEST(CanonicalOps, ResizeIsOneOp) {
   ASSERT_NE(on, nullptr);
   EXPECT_EQ(on->op, OpKind::kResize);
   EXPECT_EQ(on->attrs.get_string("mode", ""), "linear");
+}
+
+// Runs a one-input float ONNX model on the reference backend; its output's values.
+std::vector<float> run_onnx(const onnx::ModelProto& m, const std::vector<float>& x_values) {
+  auto owned = std::make_shared<std::vector<uint8_t>>(serialize(m));
+  SessionOptions options;
+  options.backend = "ref";
+  auto session = Session::open_buffer(owned->data(), owned->size(), owned, "model.onnx", options);
+  EXPECT_TRUE(session.is_ok()) << session.status().message();
+  if (!session.is_ok()) return {};
+  Tensor& x = (*session)->input(0);
+  EXPECT_EQ(x.num_elements(), static_cast<int64_t>(x_values.size()));
+  std::copy(x_values.begin(), x_values.end(), x.data_as<float>());
+  const Status ran = (*session)->run();
+  EXPECT_TRUE(ran.is_ok()) << ran.message();
+  const Tensor& y = (*session)->output(0);
+  return std::vector<float>(y.data_as<float>(), y.data_as<float>() + y.num_elements());
+}
+
+// ONNX's Upsample and Resize before opset 11 take (x, scales), or the scales attribute before
+// opset 9; they import as the IR's Resize with the scales at input 2, no roi, asymmetric
+// coordinates and ONNX Runtime's nearest rounding for them ("simple").
+onnx::ModelProto legacy_resize(const std::string& op, int64_t opset, const std::string& mode) {
+  auto m = onnx_model(opset);
+  add_input(m, "x", {1, 1, 2, 2});
+  std::vector<std::string> inputs = {"x"};
+  if (opset >= 9) {
+    testing::add_float_initializer(m, "scales", {4}, {1, 1, 2, 2});
+    inputs.push_back("scales");
+  }
+  auto* n = add_node(m, op, inputs, {"y"});
+  auto* a = n->add_attribute();
+  a->set_name("mode");
+  a->set_type(onnx::AttributeProto::STRING);
+  a->set_s(mode);
+  if (opset < 9) {
+    auto* scales = n->add_attribute();
+    scales->set_name("scales");
+    scales->set_type(onnx::AttributeProto::FLOATS);
+    for (float f : {1.0f, 1.0f, 2.0f, 2.0f}) scales->add_floats(f);
+  }
+  add_output(m, "y");
+  return m;
+}
+
+TEST(CanonicalOps, UpsampleAndTheOlderResizeAreResize) {
+  for (const auto& [op, opset] : {std::pair<std::string, int64_t>{"Upsample", 7},
+                                  {"Upsample", 9},
+                                  {"Resize", 10}}) {
+    const std::string what = op + " opset " + std::to_string(opset);
+    const auto graph = import_onnx_model(legacy_resize(op, opset, "bilinear"));
+    const Node* n = only_node(graph);
+    ASSERT_NE(n, nullptr) << what;
+    EXPECT_EQ(n->op, OpKind::kResize) << what;
+    EXPECT_EQ(n->attrs.get_string("mode", ""), "linear") << what;
+    EXPECT_EQ(n->attrs.get_string("coordinate_transformation_mode", ""), "asymmetric") << what;
+    EXPECT_EQ(n->attrs.get_string("nearest_mode", ""), "simple") << what;
+    if (opset < 9) {
+      EXPECT_EQ(n->inputs.size(), 1u) << what;
+      EXPECT_TRUE(n->attrs.has("scales")) << what;
+    } else {
+      ASSERT_EQ(n->inputs.size(), 3u) << what;
+      EXPECT_EQ(n->inputs[1], kNoValue) << what << ": no roi";
+      EXPECT_EQ(graph->value(n->inputs[2]).name, "scales") << what;
+    }
+    // Bilinear, asymmetric: output pixel i reads input i / 2, the last row and column clamped.
+    const std::vector<float> y = run_onnx(legacy_resize(op, opset, "bilinear"), {1, 2, 3, 4});
+    EXPECT_EQ(y, (std::vector<float>{1, 1.5, 2, 2, 2, 2.5, 3, 3, 3, 3.5, 4, 4, 3, 3.5, 4, 4}))
+        << what;
+  }
+  // Resize from opset 11 keeps its own attributes.
+  auto m = onnx_model(11);
+  add_input(m, "x", {1, 1, 2, 2});
+  testing::add_float_initializer(m, "scales", {4}, {1, 1, 2, 2});
+  add_node(m, "Resize", {"x", "", "scales"}, {"y"});
+  add_output(m, "y");
+  const auto graph = import_onnx_model(m);
+  const Node* n = only_node(graph);
+  ASSERT_NE(n, nullptr);
+  EXPECT_FALSE(n->attrs.has("coordinate_transformation_mode"));
+  EXPECT_FALSE(n->attrs.has("nearest_mode"));
+}
+
+TEST(CanonicalOps, AnUpsampleModeOtherThanNearestOrLinearIsUnsupported) {
+  const auto graph = import_onnx_model(legacy_resize("Upsample", 9, "cubic"));
+  ASSERT_FALSE(graph.is_ok());
+  EXPECT_EQ(graph.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(graph.status().message().find("mode 'cubic'"), std::string::npos)
+      << graph.status().message();
 }
 
 TEST(CanonicalOps, QuantizeIsOneOp) {

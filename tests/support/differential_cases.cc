@@ -631,7 +631,6 @@ std::vector<std::vector<OpInput>> canonical_inputs(Kind k, Rng& rng) {
       {{x(x4)}, ints64(Shape{4}, {1, 1, 2, 2})},                               // Expand, Tile
       {{x(x4)}, ints64(Shape{1}, {0}), ints64(Shape{1}, {4})},                 // Slice
       {{x(x4)}, absent_input(), {make_tensor(Shape{4}, {1, 1, 2, 2}), true}},  // Resize
-      {{x(x4)}, {make_tensor(Shape{4}, {1, 1, 2, 2}), true}},                  // Upsample
       {{x(x4)}, {make_tensor(Shape{}, {0.1f}), true}},                         // DequantizeLinear
       // Normalizations.
       {{x(x4)}, c8(), c8()},

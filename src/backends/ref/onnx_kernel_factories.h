@@ -1,4 +1,4 @@
-// Factories of the reference kernels of the ONNX tensor ops (op_list_onnx_tensor.inc), one
+// Factories of the reference kernels of the ONNX tensor ops (op_list_tensor.inc), one
 // source file per op family; registered in onnx_tensor_kernels.cc.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Factories of the reference kernels of the ONNX nn ops (op_list_onnx_nn.inc), one source file
+// Factories of the reference kernels of the ONNX nn ops (op_list_nn.inc), one source file
 // per concept; registered in onnx_nn_kernels.cc. Shape inference (ir/shape_inference_onnx_nn.cc)
 // has checked every shape and attribute these kernels index by.
 #pragma once
@@ -23,7 +23,7 @@ Result<std::unique_ptr<Kernel>> make_onnx_norm(const Node& node, const Graph& gr
 Result<std::unique_ptr<Kernel>> make_onnx_gemm(const Node& node, const Graph& graph);
 // onnx_einsum.cc: Einsum (float32/float64).
 Result<std::unique_ptr<Kernel>> make_onnx_einsum(const Node& node, const Graph& graph);
-// onnx_resize.cc: Resize, Upsample.
+// onnx_resize.cc: Resize (also ONNX's Upsample).
 Result<std::unique_ptr<Kernel>> make_onnx_resize(const Node& node, const Graph& graph);
 // onnx_quantize.cc: QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear.
 Result<std::unique_ptr<Kernel>> make_onnx_quantize(const Node& node, const Graph& graph);

@@ -1,4 +1,4 @@
-// Registration of the reference kernels of the ONNX nn ops (src/ir/op_list_onnx_nn.inc).
+// Registration of the reference kernels of the ONNX nn ops (src/ir/op_list_nn.inc).
 #include "backends/ref/onnx_nn_kernel_factories.h"
 #include "backends/ref/registry.h"
 
@@ -17,7 +17,7 @@ void register_onnx_nn_kernels(KernelRegistry& r) {
   for (OpKind op : {OpKind::kGemm, OpKind::kMatMul, OpKind::kMatMulInteger, OpKind::kQLinearMatMul})
     r.add(op, make_onnx_gemm);
   r.add(OpKind::kEinsum, make_onnx_einsum);
-  for (OpKind op : {OpKind::kResize, OpKind::kUpsample}) r.add(op, make_onnx_resize);
+  r.add(OpKind::kResize, make_onnx_resize);
   for (OpKind op :
        {OpKind::kQuantize, OpKind::kDequantize, OpKind::kDynamicQuantizeLinear})
     r.add(op, make_onnx_quantize);

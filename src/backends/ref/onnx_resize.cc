@@ -169,11 +169,9 @@ void compute_taps(const ResizeConfig& cfg, size_t d, double scale, double start,
 
 Result<ResizeConfig> resize_config(const Node& node, const Graph& graph) {
   ResizeConfig cfg;
-  const bool legacy = node.op == OpKind::kUpsample;  // the older Resize too (the importer's)
   const std::string mode = node.attrs.get_string("mode", "nearest");
   cfg.mode = mode == "nearest" ? Mode::kNearest : mode == "cubic" ? Mode::kCubic : Mode::kLinear;
-  const std::string coord =
-      legacy ? "asymmetric" : node.attrs.get_string("coordinate_transformation_mode", "half_pixel");
+  const std::string coord = node.attrs.get_string("coordinate_transformation_mode", "half_pixel");
   const std::pair<const char*, Coord> coords[] = {
       {"half_pixel", Coord::kHalfPixel},
       {"pytorch_half_pixel", Coord::kPytorchHalfPixel},
@@ -189,7 +187,7 @@ Result<ResizeConfig> resize_config(const Node& node, const Graph& graph) {
     }
   if (!known) return not_handled(graph, node, "coordinate_transformation_mode '" + coord + "'");
   const std::string nearest = node.attrs.get_string("nearest_mode", "round_prefer_floor");
-  cfg.nearest = legacy                           ? Nearest::kSimple
+  cfg.nearest = nearest == "simple"              ? Nearest::kSimple
                 : nearest == "round_prefer_ceil" ? Nearest::kRoundPreferCeil
                 : nearest == "floor"             ? Nearest::kFloor
                 : nearest == "ceil"              ? Nearest::kCeil
@@ -204,10 +202,9 @@ Result<ResizeConfig> resize_config(const Node& node, const Graph& graph) {
   auto given = [&](size_t i) {
     return has_input(node, i) && input_of(graph, node, i).shape.num_elements().value_or(0) > 0;
   };
-  const size_t scales_i = legacy ? 1 : 2;
-  if (given(scales_i)) cfg.scales_input = static_cast<int>(scales_i);
-  if (!legacy && cfg.coord == Coord::kTfCropAndResize) cfg.roi_input = 1;
-  if (node.op == OpKind::kUpsample && node.attrs.has("scales"))
+  if (given(2)) cfg.scales_input = 2;
+  if (cfg.coord == Coord::kTfCropAndResize) cfg.roi_input = 1;
+  if (node.attrs.has("scales"))
     for (const auto& [name, value] : node.attrs.items())
       if (name == "scales" && std::holds_alternative<std::vector<float>>(value))
         for (float f : std::get<std::vector<float>>(value)) cfg.attr_scales.push_back(f);

@@ -1,4 +1,4 @@
-// Registration of the reference kernels of the ONNX tensor ops (src/ir/op_list_onnx_tensor.inc),
+// Registration of the reference kernels of the ONNX tensor ops (src/ir/op_list_tensor.inc),
 // plus the dtypes ONNX adds to ops of the main list (integer Add, float64 Relu, ...): those
 // factories come after the float32 ones, which decline other dtypes.
 #include "backends/ref/onnx_kernel_factories.h"

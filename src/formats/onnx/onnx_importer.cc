@@ -369,6 +369,7 @@ Status Importer::add_node(int index) {
   if (mapped.code() == StatusCode::kUnsupported) return refuse(p, where, mapped);
   OUTPOST_RETURN_IF_ERROR(mapped);
   for (const auto& name : p.input()) node.inputs.push_back(name.empty() ? kNoValue : ids_.at(name));
+  place_onnx_operands(p.op_type(), opset_, node);
   if (node.op == OpKind::kPRelu && opset_ < 7 && node.inputs.size() == 2)
     OUTPOST_RETURN_IF_ERROR(legacy_prelu_slope(node, where));
   // Trailing absent inputs are dropped, so that input counts match the schemas.

@@ -21,6 +21,11 @@ constexpr std::array<std::pair<const char*, OpKind>, 4> kRenamed = {{
     {"Mean", OpKind::kElementwiseMean},  // elementwise; ReduceMean reduces
 }};
 
+// ONNX op types that are an older form of another ONNX op, and import as that op.
+constexpr std::array<std::pair<const char*, OpKind>, 1> kOlderForms = {{
+    {"Upsample", OpKind::kResize},  // is_legacy_resize
+}};
+
 // Ops of the main list that ONNX ops of the same name map to: the same concept, whatever differs
 // between the formats settled into attributes at import (settle_opset_semantics below).
 constexpr std::array<OpKind, 10> kSharedWithMainList = {
@@ -51,8 +56,29 @@ bool is_legacy_broadcast_op(OpKind op) {
   }
 }
 
+// Upsample (deprecated in opset 10) and Resize-10 are one op: inputs (x, scales) or, before
+// opset 9, the `scales` attribute; asymmetric coordinates; nearest or (bi)linear.
+bool is_legacy_resize(const std::string& op_type, int64_t opset) {
+  return op_type == "Upsample" || (op_type == "Resize" && opset < 11);
+}
+
+// The IR's Resize in the legacy form's place: asymmetric coordinates, and the nearest rounding
+// ONNX Runtime gives these ops ("simple": floor, ceil when downscaling).
+Status settle_legacy_resize(const std::string& prefix, Node& node) {
+  std::string mode = node.attrs.get_string("mode", "nearest");
+  if (mode == "bilinear") mode = "linear";  // Upsample-7's name
+  if (mode != "nearest" && mode != "linear")
+    return unsupported(prefix + "mode '" + mode + "' is not supported (nearest, linear)");
+  node.attrs.set("mode", mode);
+  node.attrs.set("coordinate_transformation_mode", std::string("asymmetric"));
+  node.attrs.set("nearest_mode", std::string("simple"));
+  return Status::ok();
+}
+
 std::optional<OpKind> ir_op_for(const std::string& op_type) {
   for (const auto& [name, op] : kRenamed)
+    if (op_type == name) return op;
+  for (const auto& [name, op] : kOlderForms)
     if (op_type == name) return op;
   auto op = op_from_name(op_type);
   if (!op) return std::nullopt;
@@ -202,10 +228,6 @@ void settle_opset_semantics(int64_t opset, Node& node) {
       // is TFLite's.
       node.attrs.erase("new_shape");
       break;
-    case OpKind::kResize:
-      // Resize before opset 11 is Upsample-9's op: inputs (x, scales), asymmetric coordinates.
-      if (opset < 11) node.op = OpKind::kUpsample;
-      break;
     case OpKind::kQuantize:
     case OpKind::kDequantize:
       // Per-axis scales (and `axis`) came with opset 13. ONNX rounds half to even.
@@ -233,6 +255,7 @@ std::vector<std::string> translated_onnx_ops() {
   // ir_op_for accepts only the renamed ONNX names and names of IR ops, so these are all.
   std::vector<std::string> ops = {kConstantOp};
   for (const auto& entry : kRenamed) ops.push_back(entry.first);
+  for (const auto& entry : kOlderForms) ops.push_back(entry.first);
   for (size_t i = 0; i < kOpKindCount; ++i) {
     const char* name = op_name(static_cast<OpKind>(i));
     if (ir_op_for(name) && std::find(ops.begin(), ops.end(), name) == ops.end())
@@ -276,8 +299,15 @@ Status map_onnx_node(const onnx::NodeProto& proto, int64_t opset, const std::str
   }
   if (node.op == OpKind::kDropout && opset < 7 && node.attrs.get_int("is_test", 0) == 0)
     return unsupported(prefix + "Dropout with is_test=0 (training) is not supported");
+  if (is_legacy_resize(proto.op_type(), opset))
+    OUTPOST_RETURN_IF_ERROR(settle_legacy_resize(prefix, node));
   settle_opset_semantics(opset, node);
   return Status::ok();
+}
+
+void place_onnx_operands(const std::string& op_type, int64_t opset, Node& node) {
+  if (is_legacy_resize(op_type, opset) && node.inputs.size() > 1)
+    node.inputs.insert(node.inputs.begin() + 1, kNoValue);  // no roi
 }
 
 }  // namespace outpost

@@ -17,10 +17,16 @@ namespace outpost {
 constexpr int64_t kOnnxMinOpset = 6;
 constexpr int64_t kOnnxMaxOpset = 17;
 
-// Fills node.op and node.attrs (plus attribute `opset`). `where` names the model and node for
-// messages; an op or attribute we do not handle is kUnsupported naming op, domain and opset.
+// Fills node.op and node.attrs, with what changed between opsets settled into attributes (the
+// node carries no opset). `where` names the model and node for messages; an op or attribute we
+// do not handle is kUnsupported naming op, domain and opset.
 Status map_onnx_node(const onnx::NodeProto& proto, int64_t opset, const std::string& where,
                      Node& node);
+
+// Moves node.inputs (one per NodeProto input, kNoValue for an empty name) to the positions of
+// the IR op where an older form of the ONNX op had them elsewhere: Upsample and Resize before
+// opset 11 take (x, scales), the IR's Resize (x, roi, scales, sizes).
+void place_onnx_operands(const std::string& op_type, int64_t opset, Node& node);
 
 // Whether the importer translates `op_type` of the default domain (ai.onnx) in some form:
 // map_onnx_node maps it to an IR op, or (Constant) the importer reads it into a constant value.
