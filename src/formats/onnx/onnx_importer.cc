@@ -325,8 +325,10 @@ Status Importer::add_constant_node(const onnx::NodeProto& p, const std::string& 
 }
 
 // Before opset 7, PRelu's slope of C values applies per channel (axis 1); as a numpy broadcast
-// that is a slope of shape [C, 1, ..., 1], a view of the same constant bytes.
+// that is a slope of shape [C, 1, ..., 1], a view of the same constant bytes. An absent operand
+// is left to the schema check, which names it.
 Status Importer::legacy_prelu_slope(Node& node, const std::string& where) {
+  if (node.inputs[0] == kNoValue || node.inputs[1] == kNoValue) return Status::ok();
   const Value& x = graph_.value(node.inputs[0]);
   const Value& slope = graph_.value(node.inputs[1]);
   if (slope.shape.rank() != 1 || slope.shape[0] == 1) return Status::ok();

@@ -456,3 +456,26 @@ TEST(OnnxImporterCorrupt, DeclaredOutputDtypeAnOpCannotGiveIsRefused) {
 
 }  // namespace
 }  // namespace outpost
+
+namespace outpost {
+namespace {
+
+// fuzz_onnx (seed 5) found an opset-6 PRelu whose slope is the empty name: the importer read the
+// absent value while reshaping the older per-channel slope.
+TEST(OnnxImporterCorrupt, LegacyPReluWithAnAbsentOperandIsRefused) {
+  for (const std::vector<std::string>& inputs :
+       {std::vector<std::string>{"x", ""}, std::vector<std::string>{"", "slope"}}) {
+    auto m = onnx_model(6);
+    add_input(m, "x", {1, 3, 2, 2});
+    add_float_initializer(m, "slope", {3}, {0.25f, 0.25f, 0.25f});
+    add_node(m, "PRelu", inputs, {"y"});
+    add_output(m, "y");
+    const Status s = open_model(m);
+    ASSERT_FALSE(s.is_ok()) << "PRelu(" << inputs[0] << ", " << inputs[1] << ") loaded";
+    EXPECT_EQ(s.code(), StatusCode::kInvalidModel) << s.message();
+    EXPECT_NE(s.message().find("PRelu"), std::string::npos) << s.message();
+  }
+}
+
+}  // namespace
+}  // namespace outpost
