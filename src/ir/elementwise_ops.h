@@ -10,7 +10,6 @@ namespace outpost {
 inline bool is_elementwise_unary(OpKind op) {
   switch (op) {
     case OpKind::kRelu:
-    case OpKind::kRelu6:
     case OpKind::kClip:
     case OpKind::kLogistic:
     case OpKind::kTanh:

@@ -58,7 +58,6 @@ const Group kGroups[] = {
     {"xnnpack", OpKind::kGlobalAveragePool, Kind::kFloat32, testing::global_average_pool_cases},
     {"xnnpack", OpKind::kLogistic, Kind::kFloat32, testing::unary_cases},
     {"xnnpack", OpKind::kRelu, Kind::kFloat32, testing::unary_cases},
-    {"xnnpack", OpKind::kRelu6, Kind::kFloat32, testing::unary_cases},
     {"xnnpack", OpKind::kHardSwish, Kind::kFloat32, testing::unary_cases},
     {"xnnpack", OpKind::kClip, Kind::kFloat32, testing::unary_cases},
     {"xnnpack", OpKind::kAdd, Kind::kFloat32, testing::binary_cases},

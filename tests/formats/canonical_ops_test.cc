@@ -28,6 +28,7 @@ using testing::TfModelSpec;
 constexpr int32_t kTfliteAveragePool2D = 1;
 constexpr int32_t kTfliteDequantize = 6;
 constexpr int32_t kTfliteMaxPool2D = 17;
+constexpr int32_t kTfliteRelu6 = 21;
 constexpr int32_t kTfliteReshape = 22;
 constexpr int32_t kTfliteResizeBilinear = 23;
 constexpr int32_t kTfliteQuantize = 114;
@@ -94,6 +95,17 @@ TEST(CanonicalOps, SoftmaxIsOneOp) {
     EXPECT_EQ(on->attrs.get_int("coerce_2d", 0), opset < 13 ? 1 : 0) << "opset " << opset;
     EXPECT_FLOAT_EQ(on->attrs.get_float("beta", 1.0f), 1.0f) << "opset " << opset;
   }
+}
+
+// TFLite's RELU6 is ONNX's Clip with the bounds 0 and 6, in Clip's attribute form.
+TEST(CanonicalOps, Relu6IsClip) {
+  const auto graph = import_tflite_spec(unary_tflite(kTfliteRelu6, 0, {}));
+  const Node* n = only_node(graph);
+  ASSERT_NE(n, nullptr);
+  EXPECT_EQ(n->op, OpKind::kClip);
+  EXPECT_EQ(n->inputs.size(), 1u);
+  EXPECT_FLOAT_EQ(n->attrs.get_float("min", -1.0f), 0.0f);
+  EXPECT_FLOAT_EQ(n->attrs.get_float("max", -1.0f), 6.0f);
 }
 
 TEST(CanonicalOps, ReshapeIsOneOp) {

@@ -527,6 +527,14 @@ std::vector<Variant> unary_cases(OpKind op, Kind, Rng& rng) {
     add(out, make_case(op, {}, in, {OpOutput{}}), label + (in_place ? " in place" : ""), false,
         in_place ? 0 : -1);
   }
+  if (op == OpKind::kClip) {  // the older form, bounds as attributes: TFLite's RELU6
+    Attributes relu6;
+    relu6.set("min", 0.0f);
+    relu6.set("max", 6.0f);
+    const Shape s{2, 3, 5, 7};
+    add(out, make_case(op, relu6, {{random_floats(s, -8.0f, 8.0f, rng)}}, {OpOutput{}}),
+        "x" + dims(s) + " attributes min 0 max 6", false, -1);
+  }
   return out;
 }
 

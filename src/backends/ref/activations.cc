@@ -1,4 +1,5 @@
-// Standalone float32 activations: Logistic, Relu, Relu6, Tanh, HardSwish (x * relu6(x + 3) / 6).
+// Standalone float32 activations: Logistic, Relu, Tanh, HardSwish (x * relu6(x + 3) / 6).
+// TFLite's RELU6 is a Clip (onnx_unary.cc).
 // Element by element, so they are safe when the output aliases the input.
 #include <algorithm>
 #include <cmath>
@@ -22,9 +23,6 @@ void logistic(std::span<const TensorView> in, std::span<const TensorView> out) {
 void relu(std::span<const TensorView> in, std::span<const TensorView> out) {
   map(in, out, [](float x) { return std::max(x, 0.0f); });
 }
-void relu6(std::span<const TensorView> in, std::span<const TensorView> out) {
-  map(in, out, [](float x) { return std::min(std::max(x, 0.0f), 6.0f); });
-}
 void tanh_fn(std::span<const TensorView> in, std::span<const TensorView> out) {
   map(in, out, [](float x) { return std::tanh(x); });
 }
@@ -43,9 +41,6 @@ Result<std::unique_ptr<Kernel>> make_activation_float(const Node& node, const Gr
       break;
     case OpKind::kRelu:
       fn = relu;
-      break;
-    case OpKind::kRelu6:
-      fn = relu6;
       break;
     case OpKind::kTanh:
       fn = tanh_fn;

@@ -20,7 +20,7 @@ void register_float_kernels(KernelRegistry& registry) {
   registry.add(OpKind::kDequantize, make_dequantize);
   registry.add(OpKind::kDensify, make_densify);
   for (OpKind op :
-       {OpKind::kLogistic, OpKind::kRelu, OpKind::kRelu6, OpKind::kTanh, OpKind::kHardSwish})
+       {OpKind::kLogistic, OpKind::kRelu, OpKind::kTanh, OpKind::kHardSwish})
     registry.add(op, make_activation_float);
   registry.add(OpKind::kReshape, make_reshape);
   registry.add(OpKind::kResize, make_resize_bilinear_float);

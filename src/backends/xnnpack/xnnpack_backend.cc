@@ -86,7 +86,6 @@ Result<std::unique_ptr<Kernel>> XnnpackBackend::make(const Node& node, const Gra
       return xnn::make_conv(node, graph, pool_);
     case OpKind::kLogistic:
     case OpKind::kRelu:
-    case OpKind::kRelu6:
     case OpKind::kHardSwish:
     case OpKind::kClip:
       return xnn::make_unary(node, graph, pool_);
@@ -115,7 +114,6 @@ bool XnnpackBackend::takes(const Node& node, const Graph& graph) const {
     case OpKind::kGemm:
     case OpKind::kLogistic:
     case OpKind::kRelu:
-    case OpKind::kRelu6:
     case OpKind::kHardSwish:
     case OpKind::kClip:
     case OpKind::kAdd:

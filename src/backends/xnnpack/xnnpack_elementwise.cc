@@ -1,6 +1,6 @@
 // Elementwise ops on XNNPACK, which are indifferent to layout and so serve TFLite's NHWC and
-// ONNX's NCHW graphs alike: Logistic (ONNX Sigmoid), Relu and Relu6 (as a clamp), HardSwish
-// on float32; Add, Sub and Mul with numpy broadcasting on float32, and Add and Mul on uint8
+// ONNX's NCHW graphs alike: Logistic (ONNX Sigmoid), Relu and Clip (as a clamp;
+// TFLite's RELU6 imports as a Clip), HardSwish on float32; Add, Sub and Mul with numpy broadcasting on float32, and Add and Mul on uint8
 // and int8 (XNNPACK's quantized arithmetic, as TFLite's own XNNPACK path).
 #include <cmath>
 #include <cstdint>
@@ -53,10 +53,6 @@ Result<std::unique_ptr<Kernel>> unary_float(const Node& n, const Graph& g, pthre
       break;
     case OpKind::kRelu:
       created = xnn_create_clamp_nc_f32(count, count, count, 0.0f, INFINITY, 0, &op);
-      setup = xnn_setup_clamp_nc_f32;
-      break;
-    case OpKind::kRelu6:
-      created = xnn_create_clamp_nc_f32(count, count, count, 0.0f, 6.0f, 0, &op);
       setup = xnn_setup_clamp_nc_f32;
       break;
     case OpKind::kHardSwish:

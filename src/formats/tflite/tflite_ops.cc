@@ -240,7 +240,11 @@ Status translate_operator(const Operator& op, int32_t code, const std::string& c
     case kDensify: node.op = OpKind::kDensify; return Status::ok();
     case kLogistic: node.op = OpKind::kLogistic; return Status::ok();
     case kRelu: node.op = OpKind::kRelu; return Status::ok();
-    case kRelu6: node.op = OpKind::kRelu6; return Status::ok();
+    case kRelu6:  // Clip's older form, its bounds as attributes
+      node.op = OpKind::kClip;
+      a.set("min", 0.0f);
+      a.set("max", 6.0f);
+      return Status::ok();
     case kTanh: node.op = OpKind::kTanh; return Status::ok();
     case kHardSwish: node.op = OpKind::kHardSwish; return Status::ok();
     case kPad: node.op = OpKind::kPad; return Status::ok();

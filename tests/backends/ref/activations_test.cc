@@ -25,8 +25,15 @@ TEST(ActivationsFloat, Relu) {
   EXPECT_EQ(run_act(OpKind::kRelu, {-1, 0, 2.5f}), (std::vector<float>{0, 0, 2.5f}));
 }
 
-TEST(ActivationsFloat, Relu6) {
-  EXPECT_EQ(run_act(OpKind::kRelu6, {-1, 3, 6, 7}), (std::vector<float>{0, 3, 6, 6}));
+TEST(ActivationsFloat, TflitesRelu6IsAClipOfAttributeBounds) {
+  Attributes relu6;
+  relu6.set("min", 0.0f);
+  relu6.set("max", 6.0f);
+  auto r = run_op(OpKind::kClip, relu6, {{make_tensor({4}, {-1, 3, 6, 7})}}, {{}});
+  ASSERT_TRUE(r.is_ok()) << r.status().message();
+  const Tensor& t = r.value()[0];
+  EXPECT_EQ(std::vector<float>(t.data_as<float>(), t.data_as<float>() + 4),
+            (std::vector<float>{0, 3, 6, 6}));
 }
 
 TEST(ActivationsFloat, Logistic) {
@@ -59,7 +66,7 @@ TEST(ActivationsFloat, HardSwish) {
 
 TEST(ActivationsFloat, Int32IsUnsupported) {
   for (OpKind op :
-       {OpKind::kRelu, OpKind::kRelu6, OpKind::kLogistic, OpKind::kTanh, OpKind::kHardSwish}) {
+       {OpKind::kRelu, OpKind::kLogistic, OpKind::kTanh, OpKind::kHardSwish}) {
     auto r = testing::factory_status(make_activation_float, op, {},
                                      {{make_typed<int32_t>({1}, {1})}}, {{DType::kInt32}});
     ASSERT_FALSE(r.is_ok()) << op_name(op);
