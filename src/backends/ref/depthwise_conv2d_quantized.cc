@@ -83,6 +83,7 @@ Result<std::unique_ptr<Kernel>> make_depthwise_conv2d_quantized(const Node& n, c
   const Value& w = input_of(g, n, 1);
   const Value& y = output_of(g, n);
   if (!quant::is_quantized_8bit(x.dtype)) return not_handled(g, n, "input is not uint8/int8");
+  OUTPOST_RETURN_IF_ERROR(quant::fixed_point_requantization(g, n));
   if (w.dtype != x.dtype || y.dtype != x.dtype)
     return not_handled(g, n,
                        "quantized DEPTHWISE_CONV_2D needs input, weights and output of one 8-bit "

@@ -1,8 +1,9 @@
-// ONNX Conv (float32/float64), ConvInteger and QLinearConv: NCHW with 1 to 3 spatial
-// dimensions, groups, strides, dilations, pads and auto_pad (ir/onnx_window.h). The integer
-// forms subtract the zero points into int32 scratch and accumulate in int64; QLinearConv
-// requantizes with the real multiplier x_scale * w_scale / y_scale (per output channel when
-// w_scale is), rounding half to even and saturating.
+// ONNX Conv (float32/float64, or uint8/int8 values with QuantParams and `requantize` real),
+// ConvInteger and QLinearConv: NCHW with 1 to 3 spatial dimensions, groups, strides, dilations,
+// pads and auto_pad (ir/onnx_window.h). The integer forms subtract the zero points into int32
+// scratch and accumulate in int64; QLinearConv and the quantized Conv requantize with the real
+// multiplier x_scale * w_scale / y_scale (per output channel when w_scale is), rounding half to
+// even and saturating.
 #include <cmath>
 #include <vector>
 
@@ -66,60 +67,118 @@ Result<std::unique_ptr<Kernel>> make_float_conv(const Node& node, const Graph& g
   return make_kernel(std::move(fn));
 }
 
-// ConvInteger (x, w, [x_zp], [w_zp] -> int32) and QLinearConv (x, x_s, x_zp, w, w_s, w_zp,
-// y_s, y_zp, [bias]).
+// The quantization an integer convolution applies: zero points, and the scales of the forms
+// that requantize (QLinearConv, a Conv of quantized values). w's are one or one per output
+// channel.
+struct ConvQuant {
+  int64_t x_zp = 0, y_zp = 0;
+  std::vector<int64_t> w_zp;
+  double x_scale = 1, y_scale = 1;
+  std::vector<double> w_scale;
+};
+
+// A Conv of quantized values: its parameters are the values' QuantParams, checked here.
+Result<ConvQuant> value_quant(const Node& node, const Graph& graph, int64_t out_channels) {
+  const QuantParams &xq = input_of(graph, node, 0).quant, &wq = input_of(graph, node, 1).quant,
+                    &yq = output_of(graph, node).quant;
+  auto per_tensor = [](const QuantParams& q) {
+    return q.scale.size() == 1 && q.zero_point.size() == 1;
+  };
+  const size_t wn = wq.scale.size();
+  if (!per_tensor(xq) || !per_tensor(yq) || wq.zero_point.size() != wn ||
+      !(wn == 1 || (wn == static_cast<size_t>(out_channels) && wq.axis == 0)))
+    return not_handled(graph, node,
+                       "the quantization of x and y must be per tensor and w's per tensor or "
+                       "per output channel");
+  ConvQuant q;
+  q.x_zp = xq.zero_point[0];
+  q.y_zp = yq.zero_point[0];
+  q.x_scale = xq.scale[0];
+  q.y_scale = yq.scale[0];
+  q.w_zp = wq.zero_point;
+  q.w_scale.assign(wq.scale.begin(), wq.scale.end());
+  return q;
+}
+
+// ConvInteger's and QLinearConv's parameters are operands, read on every run (into `q`, whose
+// vectors were sized at prepare, so a run allocates nothing).
+void read_operand_quant(bool qlinear, std::span<const TensorView> in, ConvQuant& q) {
+  const size_t x_zp_i = 2, w_zp_i = qlinear ? 5 : 3;
+  const TensorView none{};
+  const TensorView& x_zp = x_zp_i < in.size() ? in[x_zp_i] : none;
+  const TensorView& w_zp = w_zp_i < in.size() ? in[w_zp_i] : none;
+  q.x_zp = q_at(x_zp, 0);
+  for (size_t k = 0; k < q.w_zp.size(); ++k) q.w_zp[k] = q_at(w_zp, static_cast<int64_t>(k));
+  if (!qlinear) return;
+  q.x_scale = in[1].as<const float>()[0];
+  q.y_scale = in[6].as<const float>()[0];
+  q.y_zp = q_at(in[7], 0);
+  for (size_t k = 0; k < q.w_scale.size(); ++k) q.w_scale[k] = in[4].as<const float>()[k];
+}
+
+// ConvInteger (x, w, [x_zp], [w_zp] -> int32), QLinearConv (x, x_s, x_zp, w, w_s, w_zp, y_s,
+// y_zp, [bias]) and a Conv of quantized values (x, w, [bias int32]; `requantize` real).
 Result<std::unique_ptr<Kernel>> make_integer_conv(const Node& node, const Graph& graph) {
   const bool qlinear = node.op == OpKind::kQLinearConv;
+  const bool of_values = node.op == OpKind::kConv;
+  const bool requantize = node.op != OpKind::kConvInteger;
   const size_t w_i = qlinear ? 3 : 1;
+  const size_t bias_i = qlinear ? 8 : 2;
   OUTPOST_ASSIGN_OR_RETURN(ConvShape s, conv_shape(node, graph, 0, w_i));
   const int64_t x_count = s.batch * s.channels * s.geo.in_size();
   const int64_t w_count = s.out_channels * (s.channels / s.group) * s.geo.kernel_size();
   const int64_t os = s.geo.out_size();
-  const size_t x_zp_i = 2, w_zp_i = qlinear ? 5 : 3;
-  const bool w_per_channel =
-      has_input(node, w_zp_i) && input_of(graph, node, w_zp_i).shape.num_elements() != 1;
-  const bool s_per_channel =
-      qlinear && input_of(graph, node, 4).shape.num_elements().value_or(1) != 1;
-  const bool bias = qlinear && has_input(node, 8);
+  ConvQuant q;
+  if (of_values) {
+    OUTPOST_ASSIGN_OR_RETURN(q, value_quant(node, graph, s.out_channels));
+  } else {
+    const size_t w_zp_i = qlinear ? 5 : 3;
+    auto count = [&](size_t i) {
+      return has_input(node, i)
+                 ? static_cast<size_t>(input_of(graph, node, i).shape.num_elements().value_or(1))
+                 : size_t{1};
+    };
+    q.w_zp.assign(count(w_zp_i), 0);
+    if (qlinear) q.w_scale.assign(count(4), 1.0);
+  }
+  const bool bias = !(node.op == OpKind::kConvInteger) && has_input(node, bias_i);
   const DType yt = output_of(graph, node).dtype;
   RunFn fn = [=, xq = std::vector<int32_t>(static_cast<size_t>(x_count)),
               wq = std::vector<int32_t>(static_cast<size_t>(w_count)),
               acc = std::vector<int64_t>(static_cast<size_t>(s.out_channels * os))](
                  std::span<const TensorView> in, std::span<const TensorView> out) mutable {
-    const TensorView& x_zp = x_zp_i < in.size() ? in[x_zp_i] : TensorView{};
-    const TensorView& w_zp = w_zp_i < in.size() ? in[w_zp_i] : TensorView{};
-    const int64_t xz = q_at(x_zp, 0);
+    if (!of_values) read_operand_quant(qlinear, in, q);
     for (int64_t i = 0; i < x_count; ++i)
-      xq[static_cast<size_t>(i)] = static_cast<int32_t>(q_at(in[0], i) - xz);
+      xq[static_cast<size_t>(i)] = static_cast<int32_t>(q_at(in[0], i) - q.x_zp);
     const int64_t per_oc = w_count / std::max<int64_t>(s.out_channels, 1);
+    const bool w_zp_per_channel = q.w_zp.size() > 1;
     for (int64_t i = 0; i < w_count; ++i) {
-      const int64_t wz = q_at(w_zp, w_per_channel ? i / per_oc : 0);
+      const int64_t wz = q.w_zp[w_zp_per_channel ? static_cast<size_t>(i / per_oc) : 0];
       wq[static_cast<size_t>(i)] = static_cast<int32_t>(q_at(in[w_i], i) - wz);
     }
     const int64_t is = s.channels * s.geo.in_size();
     for (int64_t b = 0; b < s.batch; ++b) {
       for (int64_t oc = 0; oc < s.out_channels; ++oc)
         std::fill(acc.begin() + oc * os, acc.begin() + (oc + 1) * os,
-                  bias ? int64_t{in[8].as<const int32_t>()[oc]} : int64_t{0});
+                  bias ? int64_t{in[bias_i].as<const int32_t>()[oc]} : int64_t{0});
       conv_image<int32_t, int64_t>(s.geo, s.channels, s.out_channels, s.group, xq.data() + b * is,
                                    wq.data(), acc.data());
       const int64_t base = b * s.out_channels * os;
-      if (!qlinear) {
+      if (!requantize) {
         int32_t* y = out[0].as<int32_t>() + base;
         for (int64_t i = 0; i < s.out_channels * os; ++i)
           y[i] = static_cast<int32_t>(acc[static_cast<size_t>(i)]);
         continue;
       }
-      const double xs = in[1].as<const float>()[0], ys = in[6].as<const float>()[0];
-      const int64_t yz = q_at(in[7], 0);
       for (int64_t oc = 0; oc < s.out_channels; ++oc) {
-        const double mult = xs * in[4].as<const float>()[s_per_channel ? oc : 0] / ys;
+        const double w_scale = q.w_scale[q.w_scale.size() > 1 ? static_cast<size_t>(oc) : 0];
+        const double mult = q.x_scale * w_scale / q.y_scale;
         for (int64_t i = oc * os; i < (oc + 1) * os; ++i) {
           const double v = static_cast<double>(acc[static_cast<size_t>(i)]) * mult;
           if (yt == DType::kUInt8)
-            out[0].as<uint8_t>()[base + i] = saturate_round<uint8_t>(v, yz);
+            out[0].as<uint8_t>()[base + i] = saturate_round<uint8_t>(v, q.y_zp);
           else
-            out[0].as<int8_t>()[base + i] = saturate_round<int8_t>(v, yz);
+            out[0].as<int8_t>()[base + i] = saturate_round<int8_t>(v, q.y_zp);
         }
       }
     }
@@ -135,7 +194,12 @@ Result<std::unique_ptr<Kernel>> make_onnx_conv(const Node& node, const Graph& gr
     return not_handled(graph, node, "the general kernel reads OIHW weights only");
   if (node.attrs.get_string("activation", "none") != "none")
     return not_handled(graph, node, "the general kernel applies no fused activation");
-  if (node.op == OpKind::kConv) return make_float_conv(node, graph);
+  if (node.op != OpKind::kConv) return make_integer_conv(node, graph);
+  if (!is_quantized_integer(input_of(graph, node, 0).dtype)) return make_float_conv(node, graph);
+  // A Conv of quantized values requantizes as ONNX's QLinearConv does (the importer lowers it
+  // so); TFLite's fixed-point arithmetic is its kernels'.
+  if (node.attrs.get_string("requantize", "fixed_point") != "real")
+    return not_handled(graph, node, "fixed-point requantization is TFLite's kernels'");
   return make_integer_conv(node, graph);
 }
 

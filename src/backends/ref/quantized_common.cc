@@ -44,6 +44,13 @@ Result<BinaryQuant> binary_quant(const Graph& g, const Node& n, const std::strin
   return q;
 }
 
+Status fixed_point_requantization(const Graph& g, const Node& n) {
+  const std::string how = n.attrs.get_string("requantize", "fixed_point");
+  if (how != "fixed_point")
+    return not_handled(g, n, "requantize '" + how + "' is not TFLite's fixed point");
+  return Status::ok();
+}
+
 Result<ActivationRange> fused_activation_range(const Graph& g, const Node& n, const Value& output,
                                                const TensorQuant& output_quant) {
   const std::string activation = n.attrs.get_string("activation", "none");

@@ -26,6 +26,10 @@ struct TensorQuant {
 Result<TensorQuant> per_tensor_quant(const Graph& g, const Node& n, const Value& value,
                                      const std::string& role);
 
+// Ok when the node requantizes in TFLite's fixed point (`requantize` fixed_point, the default);
+// not_handled for ONNX's real multiplier (`requantize` real, the general kernels').
+Status fixed_point_requantization(const Graph& g, const Node& n);
+
 // The range of the node's fused `activation` attribute on `output`.
 Result<ActivationRange> fused_activation_range(const Graph& g, const Node& n, const Value& output,
                                                const TensorQuant& output_quant);

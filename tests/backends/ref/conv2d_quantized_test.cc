@@ -2,6 +2,8 @@
 // tensors (within one output step) on random shapes.
 #include <gtest/gtest.h>
 
+#include "backends/ref/float_factory_status.h"
+#include "backends/ref/quantized_kernel_factories.h"
 #include "backends/ref/quantized_test_util.h"
 
 namespace outpost {
@@ -62,6 +64,34 @@ TEST(Conv2DQuantized, Int8RoundsTiesLikeTflite) {
        constant(make_typed<int32_t>({1}, {11}))},
       qp(0.1f, 5));
   EXPECT_EQ(y, (std::vector<int8_t>{-1}));
+}
+
+// `requantize` real (an ONNX QLinearConv lowered at import) is ONNX's arithmetic: the real
+// multiplier, ties to even. The general kernel runs it NCHW; TFLite's kernels decline it, so a
+// channels-last one has no kernel rather than TFLite's rounding.
+TEST(Conv2DQuantized, RequantizeRealRoundsAsOnnxAndIsNotTflitesKernels) {
+  const std::vector<testing::OpInput> nchw = {
+      {make_typed<int8_t>({1, 1, 1, 1}, {-6}, qp(0.5f, 0))},
+      constant(make_typed<int8_t>({1, 1, 1, 1}, {1}, per_channel({0.125f}, 0)))};
+  Attributes onnx;
+  onnx.set("kernel_shape", std::vector<int64_t>{1, 1});
+  onnx.set("requantize", std::string("real"));
+  // -6 * 0.25 = -1.5: -2 to even (TFLite's int8 gives -1, EachDtypeRoundsAsItsTfliteGemm).
+  EXPECT_EQ(run_quantized<int8_t>(OpKind::kConv, onnx, nchw, qp(0.25f, 0)),
+            (std::vector<int8_t>{-2}));
+  const std::vector<testing::OpInput> nhwc_inputs = {
+      {make_typed<int8_t>({1, 1, 1, 1}, {-6}, qp(0.5f, 0))},
+      constant(make_typed<int8_t>({1, 1, 1, 1}, {1}, per_channel({0.125f}, 0)))};
+  Attributes nhwc = window_attrs(1, 1, "valid");
+  ASSERT_TRUE(testing::factory_status(make_conv2d_quantized, OpKind::kConv, nhwc, nhwc_inputs,
+                                      {{DType::kInt8, qp(0.25f, 0)}})
+                  .is_ok());
+  nhwc.set("requantize", std::string("real"));
+  const Status declined = testing::factory_status(make_conv2d_quantized, OpKind::kConv, nhwc,
+                                                  nhwc_inputs, {{DType::kInt8, qp(0.25f, 0)}});
+  ASSERT_FALSE(declined.is_ok());
+  EXPECT_NE(declined.message().find("requantize 'real'"), std::string::npos)
+      << declined.message();
 }
 
 TEST(Conv2DQuantized, EachDtypeRoundsAsItsTfliteGemm) {
