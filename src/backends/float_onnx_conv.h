@@ -1,7 +1,7 @@
 // What both fast backends accept of an ONNX Conv, checked in one place: float32 throughout,
 // constant weights (and bias), 2-D (NCHW input, or NHWC once the layout pass made the node
 // channels-last; OIHW weights, no TFLite fused activation), a group that divides the channels,
-// no negative pads.
+// no negative pads. onnx_conv2d checks all but the dtypes (XNNPACK also takes quantized ones).
 // kUnsupported otherwise, naming why (the next backend then tries).
 #pragma once
 
@@ -19,14 +19,11 @@ struct FloatOnnxConv2D {
   int64_t group = 1, in_channels = 0, out_channels = 0;
 };
 
-inline Result<FloatOnnxConv2D> float_onnx_conv2d(const Graph& g, const Node& n) {
+inline Result<FloatOnnxConv2D> onnx_conv2d(const Graph& g, const Node& n) {
   const Value& x = input_of(g, n, 0);
   const Value& w = input_of(g, n, 1);
   const Value& y = output_of(g, n);
   const bool bias = has_input(n, 2);
-  if (x.dtype != DType::kFloat32 || w.dtype != DType::kFloat32 || y.dtype != DType::kFloat32 ||
-      (bias && input_of(g, n, 2).dtype != DType::kFloat32))
-    return not_handled(g, n, "the fast backends run float32 ONNX convolutions only");
   if (!w.is_constant() || (bias && !input_of(g, n, 2).is_constant()))
     return not_handled(g, n, "the weights are not constant");
   if (n.attrs.get_string("weights_layout", "OIHW") != "OIHW" ||
@@ -48,6 +45,15 @@ inline Result<FloatOnnxConv2D> float_onnx_conv2d(const Graph& g, const Node& n) 
     if (c.window.pad_begin[d] < 0 || c.window.pad_end[d] < 0)
       return not_handled(g, n, "negative pads");
   return c;
+}
+
+inline Result<FloatOnnxConv2D> float_onnx_conv2d(const Graph& g, const Node& n) {
+  const bool bias = has_input(n, 2);
+  if (input_of(g, n, 0).dtype != DType::kFloat32 || input_of(g, n, 1).dtype != DType::kFloat32 ||
+      output_of(g, n).dtype != DType::kFloat32 ||
+      (bias && input_of(g, n, 2).dtype != DType::kFloat32))
+    return not_handled(g, n, "the fast backends run float32 ONNX convolutions only");
+  return onnx_conv2d(g, n);
 }
 
 }  // namespace outpost

@@ -258,12 +258,18 @@ OnnxConv random_onnx_conv(Rng& rng, bool grouped) {
   return c;
 }
 
-std::vector<Variant> onnx_conv_cases(const std::vector<OnnxConv>& shapes, Rng& rng) {
+// Quantized kinds are the Conv a QLinearConv lowers to (`requantize` real, no activation).
+std::vector<Variant> onnx_conv_cases(const std::vector<OnnxConv>& shapes, Rng& rng,
+                                     Kind k = Kind::kFloat32) {
   std::vector<Variant> out;
-  for (const OnnxConv& c : shapes) {
+  for (OnnxConv c : shapes) {
+    if (k != Kind::kFloat32) c.activation = "none";
+    // One output channel has one scale, which is per-tensor: per-channel cases get two.
+    if (k == Kind::kInt8PerChannel && c.out_c == 1) c.out_c = 2;
     const Shape x_shape{c.batch, c.in_c, c.h, c.w};
     const Shape w_shape{c.out_c, c.in_c / c.group, c.kh, c.kw};
     Attributes a;
+    if (k != Kind::kFloat32) a.set("requantize", std::string("real"));
     a.set("group", c.group);
     a.set("strides", c.strides);
     a.set("dilations", c.dilations);
@@ -278,16 +284,19 @@ std::vector<Variant> onnx_conv_cases(const std::vector<OnnxConv>& shapes, Rng& r
     } else if (act == "swish") {
       a.set("swish", int64_t{1});
     }
-    std::vector<OpInput> in{{random_floats(x_shape, -1, 1, rng)},
-                            {random_floats(w_shape, -1, 1, rng), true}};
-    in.push_back(c.bias ? OpInput{random_floats(Shape{c.out_c}, -1, 1, rng), true}
-                        : absent_input());
+    const int64_t depth = (c.in_c / c.group) * c.kh * c.kw;
+    const QuantParams xq = k == Kind::kFloat32 ? QuantParams{} : activation_quant(k, rng);
+    Tensor w = weights(k, w_shape, 0, rng);
+    const QuantParams yq =
+        k == Kind::kFloat32 ? QuantParams{} : product_quant(k, xq, w.quant, depth, rng);
+    std::vector<OpInput> in{{activation(k, x_shape, xq, rng)}, {std::move(w), true}};
+    in.push_back(c.bias ? OpInput{bias(k, c.out_c, depth, rng), true} : absent_input());
     std::ostringstream label;
     label << "x" << dims(x_shape) << " w" << dims(w_shape) << " group " << c.group << " s"
           << c.strides[0] << "x" << c.strides[1] << " d" << c.dilations[0] << "x" << c.dilations[1]
           << " pads " << c.pads[0] << "," << c.pads[1] << "," << c.pads[2] << "," << c.pads[3]
           << " " << c.auto_pad << " " << act << (c.bias ? " bias" : "");
-    add(out, make_case(OpKind::kConv, a, in, {OpOutput{}}), label.str(),
+    add(out, make_case(OpKind::kConv, a, in, {output_of_kind(k, yq)}), label.str(),
         /*channels_last=*/true);
   }
   return out;
@@ -299,7 +308,6 @@ std::vector<Variant> xnnpack_conv_cases(OpKind, Kind kind, Rng& rng) {
   std::vector<Variant> out = tflite_conv_form_cases(/*depthwise=*/false, kind, rng);
   for (Variant& v : tflite_conv_form_cases(/*depthwise=*/true, kind, rng))
     out.push_back(std::move(v));
-  if (kind != Kind::kFloat32) return out;
   std::vector<OnnxConv> shapes = {
       {1, 1, 1, 1, 1, 1, 1},
       {3, 8, 1, 7, 9, 3, 3, {1, 1}, {1, 1}, {1, 1, 1, 1}, "NOTSET", "relu"},
@@ -312,7 +320,8 @@ std::vector<Variant> xnnpack_conv_cases(OpKind, Kind kind, Rng& rng) {
       {9, 4, 1, 1, 1, 1, 1, {1, 1}, {1, 1}, {0, 0, 0, 0}, "VALID", "none", 1, false},
   };
   for (int i = 0; i < kRandomCases; ++i) shapes.push_back(random_onnx_conv(rng, /*grouped=*/true));
-  for (Variant& v : onnx_conv_cases(shapes, rng)) out.push_back(std::move(v));
+  // Float: ONNX's Conv; quantized: the Conv an ONNX QLinearConv lowers to.
+  for (Variant& v : onnx_conv_cases(shapes, rng, kind)) out.push_back(std::move(v));
   return out;
 }
 

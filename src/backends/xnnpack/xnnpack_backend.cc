@@ -128,7 +128,7 @@ bool XnnpackBackend::takes(const Node& node, const Graph& graph) const {
 bool XnnpackBackend::takes_channels_last(const Node& node, const Graph& graph) const {
   switch (node.op) {
     case OpKind::kConv:
-      return float_onnx_conv2d(graph, node).is_ok();
+      return float_onnx_conv2d(graph, node).is_ok() || xnn::takes_quantized_onnx_conv(node, graph);
     case OpKind::kMaxPool:
       return xnn::takes_onnx_max_pool(node, graph);
     case OpKind::kGlobalAveragePool: {

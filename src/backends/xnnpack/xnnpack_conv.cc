@@ -1,15 +1,17 @@
 // Conv on XNNPACK, which computes NHWC: channels-last 2-D convolutions with constant weights in
-// any of the IR's weights layouts (ir/conv_weights.h). TFLite's as imported (OHWI, any group,
-// or 1HWO depthwise: float32, uint8 with per-tensor weights and a zero point, int8 with symmetric
-// weights per tensor or per output channel), and ONNX's float32 OIHW ones that the layout pass
-// (ir/passes/channels_last.h) made channels-last, whose weights are reordered to OHWI here. The
-// weights are packed once. XNNPACK's quantized arithmetic is its own (it requantizes in float), so
-// quantized outputs may differ from TFLite's built-in kernels by a step or a few, as TFLite's own
-// XNNPACK path does.
+// any of the IR's weights layouts (ir/conv_weights.h): float32, uint8 with per-tensor weights and
+// a zero point, int8 with symmetric weights per tensor or per output channel. TFLite's come as
+// imported (OHWI, any group, or 1HWO depthwise); ONNX's OIHW ones (float32, and the quantized
+// ones a QLinearConv lowered to) once the layout pass (ir/passes/channels_last.h) made them
+// channels-last, their weights reordered to OHWI here. The weights are packed once. XNNPACK's
+// quantized arithmetic is its own (it requantizes in float), so quantized outputs may differ from
+// TFLite's built-in kernels, or ONNX's real-multiplier rounding, by a step or a few, as TFLite's
+// own XNNPACK path does.
 #include <cmath>
 #include <cstdint>
 #include <vector>
 
+#include "backends/float_onnx_conv.h"
 #include "backends/ref/conv_geometry.h"
 #include "backends/ref/quantized_common.h"
 #include "backends/xnnpack/xnnpack_factories.h"
@@ -30,9 +32,10 @@ struct Window {
 
 // The weights as XNNPACK reads them, [groups * group_out, KH, KW, group_in] (or [1, KH, KW, C * M]
 // with XNN_FLAG_DEPTHWISE_CONVOLUTION): the constant itself, or `reordered` from OIHW.
+template <typename T>
 struct PackedWeights {
-  const void* data = nullptr;
-  std::vector<float> reordered;
+  const T* data = nullptr;
+  std::vector<T> reordered;
 };
 
 Window window_of(const ConvGeometry& g) {
@@ -63,16 +66,17 @@ Window window_of(const ConvGeometry& g) {
   return w;
 }
 
-PackedWeights packed_weights(const Value& w, const ConvGeometry& g) {
-  PackedWeights p;
+template <typename T>
+PackedWeights<T> packed_weights(const Value& w, const ConvGeometry& g) {
+  PackedWeights<T> p;
   if (g.weights != WeightsLayout::kOIHW) {
-    p.data = w.constant.bytes;
+    p.data = w.constant_as<T>();
     return p;
   }
   // OIHW -> OHWI: within each group, XNNPACK's [group_out, KH, KW, group_in].
   const int64_t taps = g.kernel_h * g.kernel_w, gi = g.in_c / g.groups;
   p.reordered.resize(static_cast<size_t>(g.out_c * taps * gi));
-  const float* oihw = w.constant_as<float>();
+  const T* oihw = w.constant_as<T>();
   for (int64_t o = 0; o < g.out_c; ++o)
     for (int64_t i = 0; i < gi; ++i)
       for (int64_t t = 0; t < taps; ++t)
@@ -121,13 +125,13 @@ Result<std::unique_ptr<Kernel>> make_float(const Node& n, const Graph& g, const 
     return not_handled(g, n, "the bias is not float32");
   OUTPOST_ASSIGN_OR_RETURN(const OutputRange range, float_range(n, g));
   const Window w = window_of(geo);
-  const PackedWeights weights = packed_weights(input_of(g, n, 1), geo);
+  const PackedWeights<float> weights = packed_weights<float>(input_of(g, n, 1), geo);
   xnn_operator_t op = nullptr;
   OUTPOST_RETURN_IF_ERROR(check_create(
       xnn_create_convolution2d_nhwc_f32(
           w.pad_top, w.pad_right, w.pad_bottom, w.pad_left, w.kernel_h, w.kernel_w, w.stride_h,
           w.stride_w, w.dilation_h, w.dilation_w, w.groups, w.group_in, w.group_out, w.in_stride,
-          w.out_stride, static_cast<const float*>(weights.data), bias_of<float>(g, n), range.lo,
+          w.out_stride, weights.data, bias_of<float>(g, n), range.lo,
           range.hi, w.flags, &op),
       g, n));
   return std::unique_ptr<Kernel>(std::make_unique<OperatorKernel>(
@@ -141,13 +145,14 @@ Result<std::unique_ptr<Kernel>> make_uint8(const Node& n, const Graph& g, const 
   const quant::TensorQuant &xq = q.x, &wq = q.w, &yq = q.y;
   const quant::ActivationRange& act = q.act;
   const Window w = window_of(geo);
+  const PackedWeights<uint8_t> weights = packed_weights<uint8_t>(wv, geo);
   xnn_operator_t op = nullptr;
   OUTPOST_RETURN_IF_ERROR(check_create(
       xnn_create_convolution2d_nhwc_qu8(
           w.pad_top, w.pad_right, w.pad_bottom, w.pad_left, w.kernel_h, w.kernel_w, w.stride_h,
           w.stride_w, w.dilation_h, w.dilation_w, w.groups, w.group_in, w.group_out, w.in_stride,
           w.out_stride, static_cast<uint8_t>(xq.zero_point), xq.scale,
-          static_cast<uint8_t>(wq.zero_point), wq.scale, wv.constant_as<uint8_t>(),
+          static_cast<uint8_t>(wq.zero_point), wq.scale, weights.data,
           bias_of<int32_t>(g, n), static_cast<uint8_t>(yq.zero_point), yq.scale,
           static_cast<uint8_t>(act.min), static_cast<uint8_t>(act.max), w.flags, &op),
       g, n));
@@ -155,26 +160,44 @@ Result<std::unique_ptr<Kernel>> make_uint8(const Node& n, const Graph& g, const 
       OperatorPtr(op), conv_setup<uint8_t>(geo, xnn_setup_convolution2d_nhwc_qu8), pool));
 }
 
-Result<std::unique_ptr<Kernel>> make_int8(const Node& n, const Graph& g, const ConvGeometry& geo,
-                                          pthreadpool_t pool) {
-  const Value& x = input_of(g, n, 0);
+// An int8 convolution as XNNPACK's qs8/qc8 operators take it: x and y per tensor, symmetric
+// weights per tensor or per output channel, an int32 bias; kUnsupported naming what they refuse.
+struct Int8Operands {
+  quant::TensorQuant x, y;
+  quant::ActivationRange act;
+};
+
+Result<Int8Operands> int8_operands(const Graph& g, const Node& n, int64_t out_channels) {
   const Value& wv = input_of(g, n, 1);
   const Value& y = output_of(g, n);
-  OUTPOST_ASSIGN_OR_RETURN(auto xq, quant::per_tensor_quant(g, n, x, "input"));
-  OUTPOST_ASSIGN_OR_RETURN(auto yq, quant::per_tensor_quant(g, n, y, "output"));
-  OUTPOST_ASSIGN_OR_RETURN(auto act, quant::fused_activation_range(g, n, y, yq));
+  Int8Operands q;
+  OUTPOST_ASSIGN_OR_RETURN(q.x, quant::per_tensor_quant(g, n, input_of(g, n, 0), "input"));
+  OUTPOST_ASSIGN_OR_RETURN(q.y, quant::per_tensor_quant(g, n, y, "output"));
+  OUTPOST_ASSIGN_OR_RETURN(q.act, quant::fused_activation_range(g, n, y, q.y));
   if (has_input(n, 2) && input_of(g, n, 2).dtype != DType::kInt32)
     return not_handled(g, n, "the bias is not int32");
-  if (xq.zero_point < -128 || xq.zero_point > 127 || yq.zero_point < -128 || yq.zero_point > 127)
+  if (q.x.zero_point < -128 || q.x.zero_point > 127 || q.y.zero_point < -128 ||
+      q.y.zero_point > 127)
     return not_handled(g, n, "a zero point is outside int8");
   for (int64_t zp : wv.quant.zero_point)
     if (zp != 0) return not_handled(g, n, "XNNPACK takes symmetric int8 weights only");
-  const int64_t channels = geo.out_c;
   const size_t scales = wv.quant.scale.size();
-  if (scales != 1 && static_cast<int64_t>(scales) != channels)
+  if (scales != 1 && static_cast<int64_t>(scales) != out_channels)
     return not_handled(g, n, "the weight scales do not match the output channels");
-  OUTPOST_RETURN_IF_ERROR(check_requantization_scales(g, n, xq.scale, wv.quant.scale, yq.scale));
+  OUTPOST_RETURN_IF_ERROR(
+      check_requantization_scales(g, n, q.x.scale, wv.quant.scale, q.y.scale));
+  return q;
+}
+
+Result<std::unique_ptr<Kernel>> make_int8(const Node& n, const Graph& g, const ConvGeometry& geo,
+                                          pthreadpool_t pool) {
+  const Value& wv = input_of(g, n, 1);
+  OUTPOST_ASSIGN_OR_RETURN(const Int8Operands q, int8_operands(g, n, geo.out_c));
+  const quant::TensorQuant &xq = q.x, &yq = q.y;
+  const quant::ActivationRange& act = q.act;
+  const size_t scales = wv.quant.scale.size();
   const Window w = window_of(geo);
+  const PackedWeights<int8_t> weights = packed_weights<int8_t>(wv, geo);
   xnn_operator_t op = nullptr;
   if (scales == 1) {
     OUTPOST_RETURN_IF_ERROR(check_create(
@@ -182,7 +205,7 @@ Result<std::unique_ptr<Kernel>> make_int8(const Node& n, const Graph& g, const C
             w.pad_top, w.pad_right, w.pad_bottom, w.pad_left, w.kernel_h, w.kernel_w, w.stride_h,
             w.stride_w, w.dilation_h, w.dilation_w, w.groups, w.group_in, w.group_out, w.in_stride,
             w.out_stride, static_cast<int8_t>(xq.zero_point), xq.scale, wv.quant.scale[0],
-            wv.constant_as<int8_t>(), bias_of<int32_t>(g, n), static_cast<int8_t>(yq.zero_point),
+            weights.data, bias_of<int32_t>(g, n), static_cast<int8_t>(yq.zero_point),
             yq.scale, static_cast<int8_t>(act.min), static_cast<int8_t>(act.max), w.flags, &op),
         g, n));
     return std::unique_ptr<Kernel>(std::make_unique<OperatorKernel>(
@@ -193,7 +216,7 @@ Result<std::unique_ptr<Kernel>> make_int8(const Node& n, const Graph& g, const C
           w.pad_top, w.pad_right, w.pad_bottom, w.pad_left, w.kernel_h, w.kernel_w, w.stride_h,
           w.stride_w, w.dilation_h, w.dilation_w, w.groups, w.group_in, w.group_out, w.in_stride,
           w.out_stride, static_cast<int8_t>(xq.zero_point), xq.scale, wv.quant.scale.data(),
-          wv.constant_as<int8_t>(), bias_of<int32_t>(g, n), static_cast<int8_t>(yq.zero_point),
+          weights.data, bias_of<int32_t>(g, n), static_cast<int8_t>(yq.zero_point),
           yq.scale, static_cast<int8_t>(act.min), static_cast<int8_t>(act.max), w.flags, &op),
       g, n));
   return std::unique_ptr<Kernel>(std::make_unique<OperatorKernel>(
@@ -211,8 +234,8 @@ Result<std::unique_ptr<Kernel>> make_conv(const Node& n, const Graph& g, pthread
   const DType x = input_of(g, n, 0).dtype;
   if (input_of(g, n, 1).dtype != x || output_of(g, n).dtype != x)
     return not_handled(g, n, "input, weights and output differ in dtype");
-  if (x != DType::kFloat32 && geo.weights == WeightsLayout::kOIHW)
-    return not_handled(g, n, "XNNPACK takes quantized convolutions in TFLite's layouts only");
+  if (x != DType::kFloat32 && n.attrs.has("activation_min"))
+    return not_handled(g, n, "a folded float clamp on a quantized convolution");
   switch (x) {
     case DType::kFloat32:
       return make_float(n, g, geo, pool);
@@ -223,6 +246,18 @@ Result<std::unique_ptr<Kernel>> make_conv(const Node& n, const Graph& g, pthread
     default:
       return not_handled(g, n, "XNNPACK runs float32, uint8 and int8 convolutions");
   }
+}
+
+bool takes_quantized_onnx_conv(const Node& n, const Graph& g) {
+  const DType x = input_of(g, n, 0).dtype;
+  if ((x != DType::kUInt8 && x != DType::kInt8) || input_of(g, n, 1).dtype != x ||
+      output_of(g, n).dtype != x || n.attrs.has("swish") || n.attrs.has("activation_min"))
+    return false;
+  const auto conv = onnx_conv2d(g, n);
+  if (!conv.is_ok()) return false;
+  if (has_input(n, 2) && input_of(g, n, 2).dtype != DType::kInt32) return false;
+  return x == DType::kUInt8 ? per_tensor_operands(g, n).is_ok()
+                            : int8_operands(g, n, conv->out_channels).is_ok();
 }
 
 }  // namespace outpost::xnn

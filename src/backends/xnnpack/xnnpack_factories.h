@@ -13,6 +13,9 @@ namespace outpost::xnn {
 // Conv, channels-last: TFLite's as imported (OHWI or 1HWO weights; float32, uint8, int8) and
 // ONNX's float32 ones that the layout pass made channels-last.
 Result<std::unique_ptr<Kernel>> make_conv(const Node& n, const Graph& g, pthreadpool_t pool);
+// Whether make_conv takes this NCHW uint8/int8 ONNX Conv (a lowered QLinearConv) once the layout
+// pass makes it channels-last: the layout pass converts only what a kernel will then run.
+bool takes_quantized_onnx_conv(const Node& n, const Graph& g);
 // Gemm with constant weights (transB or not) as a fully connected layer: float32, and uint8/int8
 // with per-tensor weights (TFLite's FULLY_CONNECTED), with its fused activation.
 Result<std::unique_ptr<Kernel>> make_gemm(const Node& n, const Graph& g, pthreadpool_t pool);

@@ -25,6 +25,13 @@ Shape permuted(const Shape& s, const std::array<int64_t, 4>& perm) {
 
 bool is_float_4d(const Value& v) { return v.dtype == DType::kFloat32 && v.shape.rank() == 4; }
 
+// A uint8/int8 value with QuantParams: a Conv of such values (a lowered QLinearConv) may go
+// channels-last too; the transposes around it copy the parameters with the value.
+bool is_quantized_4d(const Value& v) {
+  return (v.dtype == DType::kUInt8 || v.dtype == DType::kInt8) && !v.quant.empty() &&
+         v.shape.rank() == 4;
+}
+
 // Layout-sensitive ops a backend may run channels-last: the node says so with its attribute.
 bool is_layout_sensitive(OpKind op) {
   return op == OpKind::kConv || op == OpKind::kMaxPool || op == OpKind::kGlobalAveragePool;
@@ -82,6 +89,9 @@ class ChannelsLastPass {
   bool wants_channels_last(const Node& n, bool backend_takes) const {
     if (n.outputs.size() != 1 || n.inputs.empty() || n.inputs[0] == kNoValue) return false;
     if (is_channels_last(n)) return false;  // NHWC as imported (TFLite's): nothing to convert
+    const bool quantized_conv = n.op == OpKind::kConv && is_quantized_4d(g_.value(n.inputs[0])) &&
+                                is_quantized_4d(g_.value(n.outputs[0]));
+    if (quantized_conv) return backend_takes;
     if (!is_float_4d(g_.value(n.outputs[0]))) return false;
     if (is_layout_sensitive(n.op)) {
       if (!is_float_4d(g_.value(n.inputs[0])) || !backend_takes) return false;

@@ -3,6 +3,7 @@
 // the pattern does not allow it, the node stays a QLinearConv.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "formats/onnx/onnx_importer.h"
 #include "formats/onnx/onnx_model_builder.h"
 #include "outpost/session.h"
+#include "support/backends.h"
 
 namespace outpost {
 namespace {
@@ -61,8 +63,9 @@ Result<Graph> import_model(const onnx::ModelProto& m) {
 }
 
 // Runs the model with the given inputs (raw bytes, in order) on `backend`; output 0's bytes.
+// `stats`, when given, receives the session's.
 std::vector<uint8_t> run(const onnx::ModelProto& m, const std::vector<std::vector<uint8_t>>& inputs,
-                         const std::string& backend = "ref") {
+                         const std::string& backend = "ref", ModelStats* stats = nullptr) {
   auto owned = std::make_shared<std::vector<uint8_t>>(serialize(m));
   SessionOptions options;
   options.backend = backend;
@@ -76,6 +79,7 @@ std::vector<uint8_t> run(const onnx::ModelProto& m, const std::vector<std::vecto
   }
   const Status ran = (*session)->run();
   EXPECT_TRUE(ran.is_ok()) << ran.message();
+  if (stats != nullptr) *stats = (*session)->stats();
   const Tensor& y = (*session)->output(0);
   return std::vector<uint8_t>(y.data_as<uint8_t>(), y.data_as<uint8_t>() + y.byte_size());
 }
@@ -160,6 +164,23 @@ TEST(QLinearLowering, PerChannelWeightsAndABiasMatchTheQLinearConvKernel) {
   const std::vector<uint8_t> qlinear = run(per_channel_model(true), {x, float_bytes(0.05f)});
   ASSERT_EQ(lowered.size(), 3u * 3 * 5);
   EXPECT_EQ(lowered, qlinear);
+}
+
+// The one int8 kernel: XNNPACK runs the lowered Conv (channels-last, its OIHW weights reordered
+// once), as it runs TFLite's, within one quantization step of the reference.
+TEST(QLinearLowering, XnnpackRunsTheLoweredConvWithinOneStepOfTheReference) {
+  OUTPOST_SKIP_UNLESS_BACKEND("xnnpack");
+  std::vector<uint8_t> x(2 * 5 * 5);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<uint8_t>(i * 91 + 7);
+  const std::vector<uint8_t> ref = run(per_channel_model(false), {x});
+  ModelStats stats;
+  const std::vector<uint8_t> fast = run(per_channel_model(false), {x}, "xnnpack", &stats);
+  EXPECT_EQ(stats.nodes_on_backend["xnnpack"], 1) << "the Conv did not run on XNNPACK";
+  EXPECT_EQ(stats.channels_last_nodes, 1);
+  ASSERT_EQ(fast.size(), ref.size());
+  for (size_t i = 0; i < ref.size(); ++i)
+    EXPECT_LE(std::abs(static_cast<int8_t>(fast[i]) - static_cast<int8_t>(ref[i])), 1)
+        << "output " << i;
 }
 
 TEST(QLinearLowering, AnXAlsoReadByAnotherOpKeepsTheQLinearConv) {
