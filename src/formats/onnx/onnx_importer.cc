@@ -8,7 +8,7 @@
 #include <unordered_map>
 
 #include "formats/onnx/onnx_op_map.h"
-#include "formats/onnx/onnx_qlinear_lowering.h"
+#include "formats/onnx/onnx_quantized_lowering.h"
 #include "formats/onnx/onnx_tensor.h"
 #include "ir/unsupported_nodes.h"
 
@@ -447,7 +447,7 @@ Result<Graph> Importer::run() {
   for (size_t id = 0; id < graph_.values.size(); ++id) graph_.values[id].dtype_known = dtype_known_[id];
   for (size_t k = 0; k < graph_.nodes.size(); ++k)
     graph_.nodes[k].origin = "ONNX " + origins_[k].op_text + " at " + origins_[k].where;
-  lower_qlinear_conv(graph_);
+  lower_quantized_convs(graph_);
   return std::move(graph_);
 }
 

@@ -1,10 +1,13 @@
-// ONNX's QLinearConv with constant scales and zero points imports as the one Conv with quantized
-// values (src/formats/onnx/onnx_qlinear_lowering.h) and computes what QLinearConv computes; where
-// the pattern does not allow it, the node stays a QLinearConv.
+// ONNX's quantized convolutions (QLinearConv, and the QDQ pattern DequantizeLinear -> Conv ->
+// QuantizeLinear) with constant scales and zero points import as the one Conv with quantized
+// values (src/formats/onnx/onnx_quantized_lowering.h) and compute what the model computes (to
+// the step for QLinearConv, within one step for QDQ, whose float Conv rounds otherwise); where
+// the pattern does not allow it, the nodes stay as they are.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <cstring>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -217,6 +220,172 @@ TEST(QLinearLowering, AChainLowersOnlyWhereTheParametersAgree) {
     const uint8_t second = x2_scale == 0.5f ? 101 : 100;  // 2 * 0.5 = 1; 2 * 0.25 = 0.5 -> 0
     EXPECT_EQ(y, (std::vector<uint8_t>{second, second})) << "x2_scale " << x2_scale;
   }
+}
+
+// ---- QDQ: DequantizeLinear(x_q), DequantizeLinear(w_q) -> Conv -> QuantizeLinear ----
+
+struct QdqOptions {
+  bool int8 = false;               // int8 throughout, per-channel weights; else uint8 per tensor
+  bool dequantized_bias = false;   // DequantizeLinear of int32 at x_scale * w_scale; else float
+  bool keep_float_output = false;  // the Conv's float output is a graph output too
+  bool second_layer = false;       // another DQ -> Conv -> Q after the first
+};
+
+// x_q [1, 2, 5, 5] -> DQ -> Conv 3x3 (3 outputs, pads 1) with a bias -> Q -> y_q.
+onnx::ModelProto qdq_model(const QdqOptions& o) {
+  const int t = o.int8 ? kInt8 : kUInt8;
+  auto m = onnx_model(13);
+  add_input(m, "x_q", {1, 2, 5, 5}, t);
+  add_float_initializer(m, "x_scale", {}, {0.05f});
+  add_float_initializer(m, "y_scale", {}, {0.1f});
+  std::vector<uint8_t> w(3 * 2 * 3 * 3);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<uint8_t>((i * 37 + 11) % 255);
+  if (o.int8) {
+    add_initializer<int8_t>(m, "x_zp", kInt8, {}, {-3});
+    add_initializer<int8_t>(m, "y_zp", kInt8, {}, {5});
+    std::vector<int8_t> w8(w.size());
+    for (size_t i = 0; i < w.size(); ++i) w8[i] = static_cast<int8_t>(static_cast<int>(w[i]) - 128);
+    add_initializer<int8_t>(m, "w_q", kInt8, {3, 2, 3, 3}, w8);
+    add_float_initializer(m, "w_scale", {3}, {0.01f, 0.02f, 0.005f});
+    add_initializer<int8_t>(m, "w_zp", kInt8, {3}, {0, 0, 0});
+  } else {
+    add_initializer<uint8_t>(m, "x_zp", kUInt8, {}, {120});
+    add_initializer<uint8_t>(m, "y_zp", kUInt8, {}, {100});
+    add_initializer<uint8_t>(m, "w_q", kUInt8, {3, 2, 3, 3}, w);
+    add_float_initializer(m, "w_scale", {}, {0.01f});
+    add_initializer<uint8_t>(m, "w_zp", kUInt8, {}, {128});
+  }
+  add_node(m, "DequantizeLinear", {"x_q", "x_scale", "x_zp"}, {"x"});
+  set_int_attr(add_node(m, "DequantizeLinear", {"w_q", "w_scale", "w_zp"}, {"w"}), "axis", 0);
+  if (o.dequantized_bias) {
+    const std::vector<float> s = o.int8 ? std::vector<float>{0.05f * 0.01f, 0.05f * 0.02f,
+                                                             0.05f * 0.005f}
+                                        : std::vector<float>{0.05f * 0.01f};
+    add_initializer<int32_t>(m, "b_q", onnx::TensorProto::INT32, {3}, {1000, -2000, 37});
+    add_float_initializer(m, "b_scale", {static_cast<int64_t>(s.size())}, s);
+    set_int_attr(add_node(m, "DequantizeLinear", {"b_q", "b_scale"}, {"b"}), "axis", 0);
+  } else {
+    add_float_initializer(m, "b", {3}, {0.5f, -1.0f, 0.02f});
+  }
+  set_ints_attr(add_node(m, "Conv", {"x", "w", "b"}, {"y"}), "pads", {1, 1, 1, 1});
+  add_node(m, "QuantizeLinear", {"y", "y_scale", "y_zp"}, {"y_q"});
+  std::string out = "y_q";
+  if (o.second_layer) {
+    add_node(m, "DequantizeLinear", {"y_q", "y_scale", "y_zp"}, {"y2_in"});
+    add_float_initializer(m, "w2_scale", {}, {0.01f});
+    if (o.int8)
+      add_initializer<int8_t>(m, "w2_q", kInt8, {3, 3, 1, 1}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+    else
+      add_initializer<uint8_t>(m, "w2_q", kUInt8, {3, 3, 1, 1}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+    add_node(m, "DequantizeLinear", {"w2_q", "w2_scale"}, {"w2"});
+    add_node(m, "Conv", {"y2_in", "w2"}, {"y2"});
+    add_node(m, "QuantizeLinear", {"y2", "y_scale", "y_zp"}, {"y2_q"});
+    out = "y2_q";
+  }
+  add_output(m, out, t);
+  if (o.keep_float_output) add_output(m, "y");
+  return m;
+}
+
+std::vector<uint8_t> qdq_input() {
+  std::vector<uint8_t> x(2 * 5 * 5);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<uint8_t>(i * 91 + 7);
+  return x;
+}
+
+// Every output within one step of the other's, and few off at all.
+void expect_within_one_step(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b,
+                            bool int8) {
+  ASSERT_EQ(a.size(), b.size());
+  int off = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const int d = int8 ? static_cast<int8_t>(a[i]) - static_cast<int8_t>(b[i]) : a[i] - b[i];
+    EXPECT_LE(std::abs(d), 1) << "output " << i;
+    off += d != 0;
+  }
+  EXPECT_LE(off, static_cast<int>(a.size()) / 10) << "more than a tenth of the outputs differ";
+}
+
+TEST(QdqLowering, DequantizeConvQuantizeIsOneConvOfQuantizedValues) {
+  const auto graph = import_model(qdq_model({}));
+  ASSERT_TRUE(graph.is_ok()) << graph.status().message();
+  ASSERT_EQ(graph->nodes.size(), 1u) << "the DequantizeLinears and the QuantizeLinear remain";
+  const Node& n = graph->nodes[0];
+  EXPECT_EQ(n.op, OpKind::kConv);
+  EXPECT_EQ(n.attrs.get_string("requantize", ""), "real");
+  ASSERT_EQ(n.inputs.size(), 3u);
+  EXPECT_EQ(graph->value(n.inputs[0]).name, "x_q");
+  EXPECT_EQ(graph->value(n.inputs[1]).name, "w_q");
+  // The float bias quantized at x_scale * w_scale = 5e-4: 0.5 -> 1000, -1 -> -2000, 0.02 -> 40.
+  const Value& b = graph->value(n.inputs[2]);
+  ASSERT_EQ(b.dtype, DType::kInt32);
+  EXPECT_EQ(std::vector<int32_t>(b.constant_as<int32_t>(), b.constant_as<int32_t>() + 3),
+            (std::vector<int32_t>{1000, -2000, 40}));
+  EXPECT_EQ(graph->value(n.outputs[0]).name, "y_q");
+  EXPECT_EQ(graph->value(n.outputs[0]).quant.zero_point, std::vector<int64_t>{100});
+}
+
+TEST(QdqLowering, TheLoweredConvIsWithinOneStepOfTheFloatPattern) {
+  for (const bool int8 : {false, true}) {
+    for (const bool dequantized_bias : {false, true}) {
+      SCOPED_TRACE(std::string(int8 ? "int8" : "uint8") + (dequantized_bias ? ", int32 bias" : ""));
+      QdqOptions lowered;
+      lowered.int8 = int8;
+      lowered.dequantized_bias = dequantized_bias;
+      EXPECT_EQ(import_model(qdq_model(lowered))->nodes.size(), 1u);
+      QdqOptions kept = lowered;
+      kept.keep_float_output = true;  // a float output the graph reads keeps the pattern
+      const auto kept_graph = import_model(qdq_model(kept));
+      ASSERT_TRUE(kept_graph.is_ok()) << kept_graph.status().message();
+      EXPECT_GT(kept_graph->nodes.size(), 1u);
+      const std::vector<uint8_t> want = run(qdq_model(kept), {qdq_input()});
+      for (const char* backend : {"ref", "auto"}) {
+        SCOPED_TRACE(backend);
+        expect_within_one_step(run(qdq_model(lowered), {qdq_input()}, backend), want, int8);
+      }
+    }
+  }
+}
+
+TEST(QdqLowering, ConsecutiveLayersLowerTogether) {
+  QdqOptions o;
+  o.second_layer = true;
+  const auto graph = import_model(qdq_model(o));
+  ASSERT_TRUE(graph.is_ok()) << graph.status().message();
+  ASSERT_EQ(graph->nodes.size(), 2u);
+  EXPECT_EQ(graph->nodes[0].op, OpKind::kConv);
+  EXPECT_EQ(graph->nodes[1].op, OpKind::kConv);
+  // The first one's output is the second one's input, with one QuantParams.
+  EXPECT_EQ(graph->nodes[0].outputs[0], graph->nodes[1].inputs[0]);
+  const std::vector<uint8_t> y = run(qdq_model(o), {qdq_input()});
+  EXPECT_EQ(y.size(), 3u * 5 * 5);
+}
+
+TEST(QdqLowering, ADequantizedXOthersReadKeepsItsDequantizeLinear) {
+  auto m = qdq_model({});
+  add_node(m, "Relu", {"x"}, {"x_relu"});
+  add_output(m, "x_relu");
+  const auto graph = import_model(m);
+  ASSERT_TRUE(graph.is_ok()) << graph.status().message();
+  std::multiset<OpKind> ops;
+  for (const Node& n : graph->nodes) {
+    ops.insert(n.op);
+    if (n.op == OpKind::kConv) {
+      EXPECT_EQ(n.attrs.get_string("requantize", ""), "real");
+    }
+  }
+  // DequantizeLinear(x_q) for the Relu, the lowered Conv, the Relu.
+  EXPECT_EQ(ops, (std::multiset<OpKind>{OpKind::kDequantize, OpKind::kConv, OpKind::kRelu}));
+}
+
+TEST(QdqLowering, XnnpackRunsTheLoweredConv) {
+  OUTPOST_SKIP_UNLESS_BACKEND("xnnpack");
+  QdqOptions o;
+  o.int8 = true;
+  ModelStats stats;
+  const std::vector<uint8_t> fast = run(qdq_model(o), {qdq_input()}, "xnnpack", &stats);
+  EXPECT_EQ(stats.nodes_on_backend["xnnpack"], 1);
+  expect_within_one_step(fast, run(qdq_model(o), {qdq_input()}), true);
 }
 
 }  // namespace
