@@ -32,7 +32,7 @@ Result<std::unique_ptr<Kernel>> make_depth_to_space(const Node& node, const Grap
 Result<std::unique_ptr<Kernel>> make_dequantize(const Node& node, const Graph& graph);
 // densify.cc: sparse float32 / float16 constant -> dense.
 Result<std::unique_ptr<Kernel>> make_densify(const Node& node, const Graph& graph);
-// activations.cc: Logistic, Relu, Relu6, Tanh, HardSwish (float32).
+// activations.cc: Logistic, Relu, Tanh, HardSwish (float32).
 Result<std::unique_ptr<Kernel>> make_activation_float(const Node& node, const Graph& graph);
 // reshape.cc: any dtype.
 Result<std::unique_ptr<Kernel>> make_reshape(const Node& node, const Graph& graph);

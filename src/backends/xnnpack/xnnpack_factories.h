@@ -19,7 +19,7 @@ bool takes_quantized_onnx_conv(const Node& n, const Graph& g);
 // Gemm with constant weights (transB or not) as a fully connected layer: float32, and uint8/int8
 // with per-tensor weights (TFLite's FULLY_CONNECTED), with its fused activation.
 Result<std::unique_ptr<Kernel>> make_gemm(const Node& n, const Graph& g, pthreadpool_t pool);
-// Logistic, Relu, Relu6, HardSwish, ONNX Clip (float32).
+// Logistic, Relu, HardSwish, Clip (also TFLite's RELU6) (float32).
 Result<std::unique_ptr<Kernel>> make_unary(const Node& n, const Graph& g, pthreadpool_t pool);
 // Add, Sub, Mul (float32), Add and Mul (uint8, int8), numpy broadcasting.
 Result<std::unique_ptr<Kernel>> make_binary(const Node& n, const Graph& g, pthreadpool_t pool);
