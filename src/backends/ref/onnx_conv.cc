@@ -10,6 +10,7 @@
 #include "backends/ref/onnx_kernel_factories.h"
 #include "backends/ref/onnx_nn_common.h"
 #include "backends/ref/onnx_nn_kernel_factories.h"
+#include "backends/ref/quantized_common.h"
 
 namespace outpost {
 namespace {
@@ -79,22 +80,21 @@ struct ConvQuant {
 
 // A Conv of quantized values: its parameters are the values' QuantParams, checked here.
 Result<ConvQuant> value_quant(const Node& node, const Graph& graph, int64_t out_channels) {
-  const QuantParams &xq = input_of(graph, node, 0).quant, &wq = input_of(graph, node, 1).quant,
-                    &yq = output_of(graph, node).quant;
-  auto per_tensor = [](const QuantParams& q) {
-    return q.scale.size() == 1 && q.zero_point.size() == 1;
-  };
+  OUTPOST_ASSIGN_OR_RETURN(const quant::TensorQuant xq,
+                           quant::per_tensor_quant(graph, node, input_of(graph, node, 0), "input"));
+  OUTPOST_ASSIGN_OR_RETURN(const quant::TensorQuant yq,
+                           quant::per_tensor_quant(graph, node, output_of(graph, node), "output"));
+  const QuantParams& wq = input_of(graph, node, 1).quant;
   const size_t wn = wq.scale.size();
-  if (!per_tensor(xq) || !per_tensor(yq) || wq.zero_point.size() != wn ||
+  if (wq.zero_point.size() != wn ||
       !(wn == 1 || (wn == static_cast<size_t>(out_channels) && wq.axis == 0)))
-    return not_handled(graph, node,
-                       "the quantization of x and y must be per tensor and w's per tensor or "
-                       "per output channel");
+    return not_handled(graph, node, "the weights' quantization is neither per tensor nor per "
+                                    "output channel");
   ConvQuant q;
-  q.x_zp = xq.zero_point[0];
-  q.y_zp = yq.zero_point[0];
-  q.x_scale = xq.scale[0];
-  q.y_scale = yq.scale[0];
+  q.x_zp = xq.zero_point;
+  q.y_zp = yq.zero_point;
+  q.x_scale = xq.scale;
+  q.y_scale = yq.scale;
   q.w_zp = wq.zero_point;
   q.w_scale.assign(wq.scale.begin(), wq.scale.end());
   return q;
@@ -141,21 +141,33 @@ Result<std::unique_ptr<Kernel>> make_integer_conv(const Node& node, const Graph&
     q.w_zp.assign(count(w_zp_i), 0);
     if (qlinear) q.w_scale.assign(count(4), 1.0);
   }
-  const bool bias = !(node.op == OpKind::kConvInteger) && has_input(node, bias_i);
+  const bool bias = requantize && has_input(node, bias_i);
   const DType yt = output_of(graph, node).dtype;
-  RunFn fn = [=, xq = std::vector<int32_t>(static_cast<size_t>(x_count)),
-              wq = std::vector<int32_t>(static_cast<size_t>(w_count)),
+  // w minus its zero points, in int32.
+  auto subtract_w_zp = [w_count, per_oc = w_count / std::max<int64_t>(s.out_channels, 1)](
+                           const TensorView& w, const ConvQuant& q, std::vector<int32_t>& wq) {
+    const bool per_channel = q.w_zp.size() > 1;
+    for (int64_t i = 0; i < w_count; ++i) {
+      const int64_t wz = q.w_zp[per_channel ? static_cast<size_t>(i / per_oc) : 0];
+      wq[static_cast<size_t>(i)] = static_cast<int32_t>(q_at(w, i) - wz);
+    }
+  };
+  std::vector<int32_t> wq(static_cast<size_t>(w_count));
+  // A Conv's constant weights and QuantParams are known now: subtract once, not on every run.
+  const Value& w_value = input_of(graph, node, w_i);
+  const bool w_ready = of_values && w_value.is_constant();
+  if (w_ready) {
+    const TensorView w{w_value.dtype, &w_value.shape,
+                       const_cast<uint8_t*>(w_value.constant.bytes), &w_value.quant};
+    subtract_w_zp(w, q, wq);
+  }
+  RunFn fn = [=, xq = std::vector<int32_t>(static_cast<size_t>(x_count)), wq = std::move(wq),
               acc = std::vector<int64_t>(static_cast<size_t>(s.out_channels * os))](
                  std::span<const TensorView> in, std::span<const TensorView> out) mutable {
     if (!of_values) read_operand_quant(qlinear, in, q);
     for (int64_t i = 0; i < x_count; ++i)
       xq[static_cast<size_t>(i)] = static_cast<int32_t>(q_at(in[0], i) - q.x_zp);
-    const int64_t per_oc = w_count / std::max<int64_t>(s.out_channels, 1);
-    const bool w_zp_per_channel = q.w_zp.size() > 1;
-    for (int64_t i = 0; i < w_count; ++i) {
-      const int64_t wz = q.w_zp[w_zp_per_channel ? static_cast<size_t>(i / per_oc) : 0];
-      wq[static_cast<size_t>(i)] = static_cast<int32_t>(q_at(in[w_i], i) - wz);
-    }
+    if (!w_ready) subtract_w_zp(in[w_i], q, wq);
     const int64_t is = s.channels * s.geo.in_size();
     for (int64_t b = 0; b < s.batch; ++b) {
       for (int64_t oc = 0; oc < s.out_channels; ++oc)

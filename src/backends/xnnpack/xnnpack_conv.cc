@@ -255,7 +255,7 @@ bool takes_quantized_onnx_conv(const Node& n, const Graph& g) {
     return false;
   const auto conv = onnx_conv2d(g, n);
   if (!conv.is_ok()) return false;
-  if (has_input(n, 2) && input_of(g, n, 2).dtype != DType::kInt32) return false;
+  // Both check what the operators need of the parameters and the bias, as make_conv does.
   return x == DType::kUInt8 ? per_tensor_operands(g, n).is_ok()
                             : int8_operands(g, n, conv->out_channels).is_ok();
 }
