@@ -14,7 +14,7 @@ ASTRONAUT := .cache/debian/python3-skimage/astronaut.png
 # shapes (DifferentialBackend: small tensors, about a second in Release), the backend registry,
 # and issue 19's bad-input suite (malformed pipelines, signals mid-pipeline, mismatched tasks,
 # non-UTF-8 names, CLI parse errors): worth the slower sanitizer build.
-SANITIZED_TESTS := Corrupt|Robust|Npy|Image|Preprocess|DetectionPostProcess|Draw|ChannelsLast|ActivationFusion|InPlace|DifferentialBackend|BackendRegistry|ConstantFolding|PipelineSpec|JsonText|Utf8|PipelineRun|PipelineFailures|PipelineSignal|TaskFit|CliUsage
+SANITIZED_TESTS := Corrupt|Robust|Npy|Image|Preprocess|DetectionPostProcess|Draw|ChannelsLast|ActivationFusion|InPlace|DifferentialBackend|BackendRegistry|ConstantFolding|PipelineSpec|JsonText|Utf8|PipelineRun|PipelineFailures|PipelineSignal|TaskFit|CliUsage|TfliteBuiltinRules
 
 .PHONY: all setup build demo test test-build test-minimal test-asan test-fuzz clean
 
@@ -45,8 +45,9 @@ test-build:
 	$(CMAKE) -S . -B build-test -DCMAKE_BUILD_TYPE=Release -DOUTPOST_WERROR=ON
 	$(CMAKE) --build build-test -j$(JOBS)
 	cd build-test && ctest --output-on-failure -j$(JOBS)
-	@# ctest shows only failing tests' output; the conformance summary belongs in every log.
-	@echo "ONNX conformance (per-op table: build-test/conformance-onnx.md):"
+	@# ctest shows only failing tests' output; the conformance summaries belong in every log.
+	@echo "Conformance, ONNX's and TFLite's (per-op tables: build-test/conformance-onnx.md," \
+	  "build-test/conformance-tflite.md; its lines start with tflite:):"
 	@grep -h -E '^([a-z-]+: )?[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$$' \
 	  build-test/Testing/Temporary/LastTest.log || echo "  (summary line not found)"
 

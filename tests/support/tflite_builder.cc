@@ -45,7 +45,10 @@ Offset<void> build_operator(FlatBufferBuilder& b, const TfOperatorSpec& op, uint
   auto outputs = b.CreateVector(op.outputs);
   uoffset_t options = 0;
   if (op.options_type != 0) {
+    std::vector<Offset<flatbuffers::Vector<int32_t>>> vectors;
+    for (const TfOptionVector& v : op.option_vectors) vectors.push_back(b.CreateVector(v.values));
     const uoffset_t start = b.StartTable();
+    for (size_t i = 0; i < vectors.size(); ++i) b.AddOffset(slot(op.option_vectors[i].field), vectors[i]);
     for (const TfOptionField& f : op.options) {
       if (f.size == 1) b.AddElement<int8_t>(slot(f.field), static_cast<int8_t>(f.value), static_cast<int8_t>(~f.value));
       else b.AddElement<int32_t>(slot(f.field), f.value, ~f.value);
@@ -73,21 +76,24 @@ std::vector<uint8_t> build_tflite(const TfModelSpec& spec) {
   // Operator codes: one per distinct (builtin, custom) pair.
   std::map<std::pair<int32_t, std::string>, uint32_t> code_index;
   std::vector<std::pair<int32_t, std::string>> codes;
+  std::vector<int32_t> versions;
   for (const auto& op : spec.operators) {
     auto key = std::make_pair(op.builtin_code, op.custom_code);
     if (!code_index.count(key)) {
       code_index[key] = static_cast<uint32_t>(codes.size());
       codes.push_back(key);
+      versions.push_back(op.version);
     }
   }
   std::vector<Offset<void>> code_offsets;
-  for (const auto& [builtin, custom] : codes) {
+  for (size_t c = 0; c < codes.size(); ++c) {
+    const auto& [builtin, custom] = codes[c];
     Offset<flatbuffers::String> custom_name;
     if (!custom.empty()) custom_name = b.CreateString(custom);
     const uoffset_t start = b.StartTable();
     b.AddElement<int8_t>(slot(0), static_cast<int8_t>(std::min(builtin, 127)), -1);
     if (!custom.empty()) b.AddOffset(slot(1), custom_name);
-    b.AddElement<int32_t>(slot(2), 1, 0);
+    b.AddElement<int32_t>(slot(2), versions[c], 0);
     if (!spec.old_style_opcodes) b.AddElement<int32_t>(slot(3), builtin, -1);
     code_offsets.push_back(Offset<void>(b.EndTable(start)));
   }

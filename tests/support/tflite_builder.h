@@ -26,12 +26,20 @@ struct TfOptionField {
   int32_t value;
 };
 
+// A vector-of-int32 field of an options table (SqueezeOptions' squeeze_dims).
+struct TfOptionVector {
+  int field;
+  std::vector<int32_t> values;
+};
+
 struct TfOperatorSpec {
   int32_t builtin_code = 0;
   std::string custom_code;
   std::vector<int32_t> inputs, outputs;
   uint8_t options_type = 0;  // BuiltinOptions union type; 0: none
   std::vector<TfOptionField> options;
+  std::vector<TfOptionVector> option_vectors;
+  int32_t version = 1;  // the operator code's version (TFLite registers some ops from 2 on)
   std::vector<uint8_t> custom_options;
 };
 

@@ -241,7 +241,7 @@ Result<std::unique_ptr<Kernel>> make_onnx_resize(const Node& node, const Graph& 
     taps[d].count.assign(n, 0);
   }
   RunFn fn;
-  if (!visit_float(input_of(graph, node, 0).dtype, [&](auto tag) {
+  auto build = [&](auto tag) {
         using T = typename decltype(tag)::type;
         fn = [cfg, taps, order, a = std::vector<double>(static_cast<size_t>(scratch)),
               b = std::vector<double>(static_cast<size_t>(scratch))](
@@ -298,8 +298,13 @@ Result<std::unique_ptr<Kernel>> make_onnx_resize(const Node& node, const Graph& 
           for (int64_t i = 0; i < count; ++i)
             out[0].as<T>()[i] = static_cast<T>(a[static_cast<size_t>(i)]);
         };
-      }))
-    return unsupported_dtype(graph, node, input_of(graph, node, 0).dtype);
+      };
+  // Nearest neighbour only copies values (one tap of weight 1, exact in double for every
+  // integer up to 2^53): any numeric dtype, quantized ones with their parameters unchanged.
+  const bool copies = cfg.mode == Mode::kNearest && cfg.coord != Coord::kTfCropAndResize;
+  const DType dtype = input_of(graph, node, 0).dtype;
+  if (!(copies ? visit_numeric(dtype, build) : visit_float(dtype, build)))
+    return unsupported_dtype(graph, node, dtype);
   return make_kernel(std::move(fn));
 }
 

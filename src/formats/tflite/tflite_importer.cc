@@ -5,7 +5,6 @@
 #include <cstring>
 #include <vector>
 
-#include "formats/tflite/tflite_fully_connected.h"
 #include "formats/tflite/tflite_model.h"
 #include "formats/tflite/tflite_operands.h"
 #include "formats/tflite/tflite_ops.h"
@@ -338,18 +337,13 @@ Status Importer::import_operator(const SubGraph& sg, uint32_t index) {
     node.attrs.set("new_shape", graph_.value(node.outputs[0]).shape.dims());
   for (int id : node.outputs)
     if (graph_.value(id).producer >= 0) return invalid_model(where + ": tensor '" + graph_.value(id).name + "' is written twice");
-  std::vector<Node> nodes;
-  if (node.op == OpKind::kGemm) {
-    auto lowered = lower_fully_connected(graph_, std::move(node), where);
-    if (lowered.status().code() == StatusCode::kUnsupported) {
-      unsupported_ops_.add(op_label, lowered.status());
-      return Status::ok();
-    }
-    OUTPOST_RETURN_IF_ERROR(lowered.status());
-    nodes = std::move(lowered).value();
-  } else {
-    nodes.push_back(std::move(node));
+  auto lowered = lower_operator(graph_, std::move(node), code, where);
+  if (lowered.status().code() == StatusCode::kUnsupported) {
+    unsupported_ops_.add(op_label, lowered.status());
+    return Status::ok();
   }
+  OUTPOST_RETURN_IF_ERROR(lowered.status());
+  std::vector<Node> nodes = std::move(lowered).value();
   for (Node& n : nodes) {
     for (int id : n.outputs) graph_.value(id).producer = static_cast<int>(graph_.nodes.size());
     graph_.nodes.push_back(std::move(n));

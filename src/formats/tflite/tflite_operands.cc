@@ -2,38 +2,21 @@
 
 #include <vector>
 
-#include "ir/constant_ints.h"
+#include "formats/tflite/tflite_builtin_rule.h"
 #include "ir/int64_constant.h"
 
 namespace outpost::tflite {
 namespace {
 
-// The values of input `i`, an int32/int64 tensor that must be a constant for the IR op to take
-// it in its own form. A tensor of no elements has no data to read (TFLite stores no buffer).
-Result<std::vector<int64_t>> constant_operand(const Graph& g, const Node& n, size_t i,
-                                              const std::string& what, const std::string& where) {
-  const Value& v = g.value(n.inputs[i]);
-  if (v.dtype != DType::kInt32 && v.dtype != DType::kInt64)
-    return invalid_model(where + ": " + what + " must be int32 or int64, is " +
-                         dtype_name(v.dtype));
-  if (v.shape.num_elements() == 0) return std::vector<int64_t>{};
-  if (!v.is_constant())
-    return unsupported(where + ": " + what +
-                       " computed at run time is not supported (only a constant tensor)");
-  return constant_ints(v);
-}
-
-bool has_inputs(const Node& n, size_t count) {
-  if (n.inputs.size() != count) return false;
-  for (int id : n.inputs)
-    if (id == kNoValue) return false;
-  return true;
-}
-
 // PAD's paddings hold (begin, end) per dimension; Pad's pads hold every begin, then every end.
+// PADV2 adds the constant value (a scalar of x's dtype, stored as x is) as the third input;
+// MIRROR_PAD has no value.
 Status settle_pad(Graph& g, Node& n, const std::string& where) {
-  if (!has_inputs(n, 2))
-    return invalid_model(where + ": PAD takes two inputs, the tensor and its paddings");
+  if (!has_inputs(n, 2) && !has_inputs(n, 3))
+    return invalid_model(where + ": a pad takes the tensor, its paddings and, in PADV2, the value");
+  if (n.inputs.size() == 3 && g.value(n.inputs[2]).shape.num_elements() != 1)
+    return invalid_model(where + ": the constant value must hold one element, has shape " +
+                         g.value(n.inputs[2]).shape.to_string());
   OUTPOST_ASSIGN_OR_RETURN(std::vector<int64_t> paddings,
                            constant_operand(g, n, 1, "paddings", where));
   const Value& p = g.value(n.inputs[1]);
@@ -45,7 +28,7 @@ Status settle_pad(Graph& g, Node& n, const std::string& where) {
   std::vector<int64_t> pads(paddings.size());
   for (size_t k = 0; k < static_cast<size_t>(rank); ++k) {
     if (paddings[2 * k] < 0 || paddings[2 * k + 1] < 0)
-      return invalid_model(where + ": paddings must not be negative (TFLite's PAD only adds)");
+      return invalid_model(where + ": paddings must not be negative (TFLite's pads only add)");
     pads[k] = paddings[2 * k];
     pads[static_cast<size_t>(rank) + k] = paddings[2 * k + 1];
   }
@@ -53,11 +36,12 @@ Status settle_pad(Graph& g, Node& n, const std::string& where) {
   return Status::ok();
 }
 
-// MEAN's axes tensor -> ReduceMean's attribute `axes`. TFLite ignores a repeated axis; the IR
-// op does not allow one, so only its first mention is kept. Shape inference judges the range.
-Status settle_mean(Graph& g, Node& n, const std::string& where) {
+// The axes tensor of MEAN, SUM, REDUCE_MAX, REDUCE_MIN and REDUCE_PROD -> the reduction's
+// attribute `axes`. TFLite ignores a repeated axis; the IR op does not allow one, so only its
+// first mention is kept. Shape inference judges the range.
+Status settle_reduce(Graph& g, Node& n, const std::string& where) {
   if (!has_inputs(n, 2))
-    return invalid_model(where + ": MEAN takes two inputs, the tensor and the axes");
+    return invalid_model(where + ": a reduction takes two inputs, the tensor and the axes");
   OUTPOST_ASSIGN_OR_RETURN(std::vector<int64_t> listed, constant_operand(g, n, 1, "axes", where));
   const auto rank = static_cast<int64_t>(g.value(n.inputs[0]).shape.rank());
   std::vector<int64_t> axes;
@@ -75,15 +59,15 @@ Status settle_mean(Graph& g, Node& n, const std::string& where) {
   return Status::ok();
 }
 
-// RESIZE_BILINEAR's size [new_height, new_width] -> Resize's (x, roi, scales, sizes) with sizes
-// [N, new_height, new_width, C] of the NHWC input.
+// The size [new_height, new_width] of RESIZE_BILINEAR and RESIZE_NEAREST_NEIGHBOR ->
+// Resize's (x, roi, scales, sizes) with sizes [N, new_height, new_width, C] of the NHWC input.
 Status settle_resize(Graph& g, Node& n, const std::string& where) {
   if (!has_inputs(n, 2))
-    return invalid_model(where + ": RESIZE_BILINEAR takes two inputs, the tensor and its size");
+    return invalid_model(where + ": a resize takes two inputs, the tensor and its size");
   OUTPOST_ASSIGN_OR_RETURN(std::vector<int64_t> size, constant_operand(g, n, 1, "size", where));
   const Shape& x = g.value(n.inputs[0]).shape;
   if (x.rank() != 4)
-    return invalid_model(where + ": RESIZE_BILINEAR takes an NHWC tensor, has shape " +
+    return invalid_model(where + ": a resize takes an NHWC tensor, has shape " +
                          x.to_string());
   if (size.size() != 2 || size[0] <= 0 || size[1] <= 0 || size[0] > (int64_t{1} << 24) ||
       size[1] > (int64_t{1} << 24))
@@ -123,7 +107,11 @@ Status settle_operands(Graph& graph, Node& node, const std::string& where) {
     case OpKind::kPad:
       return settle_pad(graph, node, where);
     case OpKind::kReduceMean:
-      return settle_mean(graph, node, where);
+    case OpKind::kReduceSum:
+    case OpKind::kReduceMax:
+    case OpKind::kReduceMin:
+    case OpKind::kReduceProd:
+      return settle_reduce(graph, node, where);
     case OpKind::kResize:
       return settle_resize(graph, node, where);
     case OpKind::kConv:

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "formats/tflite/detection_postprocess_options.h"
+#include "formats/tflite/tflite_builtin_rule.h"
+#include "formats/tflite/tflite_fully_connected.h"
 
 namespace outpost::tflite {
 namespace {
@@ -88,6 +90,11 @@ constexpr Builtin kTranslatedBuiltins[] = {
 
 // Field sizes of the options tables we read, in field order (0: a vector field).
 std::vector<int> option_field_sizes(int32_t code) {
+  if (const BuiltinRule* rule = find_builtin_rule(code)) {
+    std::vector<int> sizes;
+    for (const char* f = rule->option_fields; *f; ++f) sizes.push_back(*f - '0');
+    return sizes;
+  }
   switch (code) {
     case kConv2D: return {1, 4, 4, 1, 4, 4};
     case kDepthwiseConv2D: return {1, 4, 4, 4, 1, 4, 4};
@@ -135,6 +142,7 @@ std::string builtin_name(int32_t code) {
 int builtin_count() { return static_cast<int>(std::size(kBuiltinNames)); }
 
 bool translates_builtin(int32_t code) {
+  if (find_builtin_rule(code)) return true;
   for (Builtin b : kTranslatedBuiltins)
     if (code == b) return true;
   return false;
@@ -174,6 +182,10 @@ Status translate_operator(const Operator& op, int32_t code, const std::string& c
   auto i8 = [&](int f, int8_t d) { return o ? o->byte_at(f, d) : d; };
   auto f32 = [&](int f, float d) { return o ? o->float_at(f, d) : d; };
   Attributes& a = node.attrs;
+  if (const BuiltinRule* rule = find_builtin_rule(code)) {
+    node.op = rule->op;
+    return rule->translate ? rule->translate(Options(o), node, where) : Status::ok();
+  }
   auto set_activation = [&](int field) -> Status {
     OUTPOST_ASSIGN_OR_RETURN(std::string act, activation(i8(field, 0), where));
     a.set("activation", act);
@@ -317,6 +329,16 @@ Status translate_operator(const Operator& op, int32_t code, const std::string& c
       return unsupported(where + ": operator " + builtin_name(code) + " (builtin code " + std::to_string(code) +
                          ") is not supported yet; re-export the model without it or file an issue naming it");
   }
+}
+
+Result<std::vector<Node>> lower_operator(Graph& graph, Node node, int32_t code,
+                                         const std::string& where) {
+  if (const BuiltinRule* rule = find_builtin_rule(code))
+    return lower_by_rule(*rule, graph, std::move(node), where);
+  if (node.op == OpKind::kGemm) return lower_fully_connected(graph, std::move(node), where);
+  std::vector<Node> nodes;
+  nodes.push_back(std::move(node));
+  return nodes;
 }
 
 }  // namespace outpost::tflite

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "formats/tflite/tflite_schema.h"
 #include "ir/graph.h"
@@ -31,5 +32,12 @@ bool verify_options(const Operator& op, int32_t code, const uint8_t* buffer, siz
 // Fills node.op and node.attrs. `custom_code` is set for CUSTOM operators.
 Status translate_operator(const Operator& op, int32_t code, const std::string& custom_code, Node& node,
                           const std::string& where);
+
+// The IR nodes a translated node (its operands settled) becomes, in execution order: itself,
+// or, for a builtin the IR has no single op for, the nodes that compute it
+// (tflite_builtin_rule.h; FULLY_CONNECTED with the Reshapes around it). kUnsupported for a form
+// the IR cannot run, naming the operator.
+Result<std::vector<Node>> lower_operator(Graph& graph, Node node, int32_t code,
+                                         const std::string& where);
 
 }  // namespace outpost::tflite

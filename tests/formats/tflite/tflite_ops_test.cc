@@ -18,9 +18,11 @@ Status translate(int32_t code, const std::string& custom_code = "") {
 TEST(TfliteOps, KnownCodesAnswerAsTheImporter) {
   EXPECT_TRUE(translates_builtin(3));     // CONV_2D
   EXPECT_TRUE(translates_builtin(124));   // DENSIFY
-  EXPECT_FALSE(translates_builtin(56));   // ARG_MAX
+  EXPECT_TRUE(translates_builtin(56));    // ARG_MAX
+  EXPECT_FALSE(translates_builtin(156));  // ATAN2
   EXPECT_FALSE(translates_builtin(32));   // CUSTOM: only through the custom ops it names
-  EXPECT_FALSE(translates_builtin(150));  // GELU
+  EXPECT_TRUE(translates_builtin(150));   // GELU
+  EXPECT_FALSE(translates_builtin(16));   // LSTM
   EXPECT_FALSE(translates_builtin(-1));
   EXPECT_FALSE(translates_builtin(builtin_count()));
 }

@@ -1,0 +1,348 @@
+// The TFLite builtins that compute: elementwise functions and comparisons, activations,
+// reductions, matrix products and normalizations, as rules (tflite_builtin_rule.h). Most are
+// the IR's op of that concept; a few are the IR nodes TFLite's own kernel computes them with
+// (RSQRT is 1 / sqrt(x), SQUARED_DIFFERENCE is (a - b) * (a - b)).
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <utility>
+
+#include "formats/tflite/tflite_builtin_rule.h"
+
+namespace outpost::tflite {
+namespace {
+
+// Builtin codes of TFLite's BuiltinOperator enum.
+enum : int32_t {
+  kL2Normalization = 11, kLocalResponseNormalization = 13, kReluN1To1 = 20, kExp = 47,
+  kLogSoftmax = 50, kPrelu = 54, kMaximum = 55, kMinimum = 57, kLess = 58, kNeg = 59,
+  kGreater = 61, kGreaterEqual = 62, kLessEqual = 63, kSelect = 64, kSin = 66, kEqual = 71,
+  kNotEqual = 72, kLog = 73, kSum = 74, kSqrt = 75, kRsqrt = 76, kPow = 78, kReduceProd = 81,
+  kReduceMax = 82, kLogicalOr = 84, kLogicalAnd = 86, kLogicalNot = 87, kReduceMin = 89,
+  kSquare = 92, kFloor = 8, kLeakyRelu = 98, kSquaredDifference = 99, kAbs = 101, kCeil = 104,
+  kAddN = 106, kCos = 108, kElu = 111, kRound = 116, kSelectV2 = 123, kBatchMatMul = 126,
+  kGelu = 150, kReluZeroToOne = 152, kSign = 158,
+};
+
+// ---- translations
+
+Status keep_dims_option(const Options& o, Node& n, const std::string&) {
+  n.attrs.set("keepdims", int64_t{o.flag(0)});
+  n.attrs.set("noop_with_empty_axes", int64_t{1});  // TFLite's empty axes reduce nothing
+  return Status::ok();
+}
+
+Status leaky_relu_options(const Options& o, Node& n, const std::string&) {
+  n.attrs.set("alpha", o.f32(0, 0.2f));
+  return Status::ok();
+}
+
+Status elu_options(const Options&, Node& n, const std::string&) {
+  n.attrs.set("alpha", 1.0f);
+  return Status::ok();
+}
+
+Status log_softmax_options(const Options&, Node& n, const std::string&) {
+  n.attrs.set("axis", int64_t{-1});
+  return Status::ok();
+}
+
+Status relu_n1_to_1_options(const Options&, Node& n, const std::string&) {
+  n.attrs.set("min", -1.0f);
+  n.attrs.set("max", 1.0f);
+  return Status::ok();
+}
+
+Status relu_0_to_1_options(const Options&, Node& n, const std::string&) {
+  n.attrs.set("min", 0.0f);
+  n.attrs.set("max", 1.0f);
+  return Status::ok();
+}
+
+Status batch_matmul_options(const Options& o, Node& n, const std::string& where) {
+  if (o.flag(2))
+    return unsupported(where + ": BATCH_MATMUL with asymmetric_quantize_inputs (hybrid) is not "
+                       "supported");
+  n.attrs.set("adj_x", int64_t{o.flag(0)});
+  n.attrs.set("adj_y", int64_t{o.flag(1)});
+  return Status::ok();
+}
+
+Status l2_norm_options(const Options& o, Node&, const std::string& where) {
+  if (o.i8(0) != 0)
+    return unsupported(where + ": L2_NORMALIZATION with a fused activation is not supported");
+  return Status::ok();
+}
+
+Status lrn_options(const Options& o, Node& n, const std::string& where) {
+  const int32_t radius = o.i32(0, 5);
+  if (radius < 0 || radius > 4096)
+    return invalid_model(where + ": radius " + std::to_string(radius) + " is out of range");
+  // TFLite sums squares over [c - radius, c + radius] and scales the sum by alpha; ONNX's LRN
+  // scales it by alpha / size.
+  const int64_t size = 2 * int64_t{radius} + 1;
+  n.attrs.set("size", size);
+  n.attrs.set("alpha", o.f32(2, 1.0f) * static_cast<float>(size));
+  n.attrs.set("beta", o.f32(3, 0.5f));
+  n.attrs.set("bias", o.f32(1, 1.0f));
+  return Status::ok();
+}
+
+Status gelu_options(const Options& o, Node& n, const std::string&) {
+  n.attrs.set("approximate", int64_t{o.flag(0)});
+  return Status::ok();
+}
+
+// ---- lowerings
+
+Status binary(const Node& n, const std::string& where) {
+  if (has_inputs(n, 2)) return Status::ok();
+  return invalid_model(where + ": takes two inputs, has " + std::to_string(n.inputs.size()));
+}
+
+Status unary(const Node& n, const std::string& where) {
+  if (has_inputs(n, 1)) return Status::ok();
+  return invalid_model(where + ": takes one input, has " + std::to_string(n.inputs.size()));
+}
+
+Status lower_unary(Lowering& l, Node n, const std::string& where) {
+  OUTPOST_RETURN_IF_ERROR(unary(n, where));
+  l.add(std::move(n));
+  return Status::ok();
+}
+
+Status lower_binary(Lowering& l, Node n, const std::string& where) {
+  OUTPOST_RETURN_IF_ERROR(binary(n, where));
+  l.add(std::move(n));
+  return Status::ok();
+}
+
+// RSQRT(x) = 1 / sqrt(x), as TFLite computes it.
+Status lower_rsqrt(Lowering& l, Node n, const std::string& where) {
+  OUTPOST_RETURN_IF_ERROR(unary(n, where));
+  const int root = l.intermediate_like("sqrt", n.outputs[0], l.value(n.outputs[0]).shape);
+  l.add(OpKind::kSqrt, "sqrt", {n.inputs[0]}, {root});
+  n.op = OpKind::kReciprocal;
+  n.inputs = {root};
+  l.add(std::move(n));
+  return Status::ok();
+}
+
+// SQUARE(x) = x * x.
+Status lower_square(Lowering& l, Node n, const std::string& where) {
+  OUTPOST_RETURN_IF_ERROR(unary(n, where));
+  n.inputs = {n.inputs[0], n.inputs[0]};
+  l.add(std::move(n));
+  return Status::ok();
+}
+
+// SQUARED_DIFFERENCE(a, b) = (a - b) * (a - b).
+Status lower_squared_difference(Lowering& l, Node n, const std::string& where) {
+  OUTPOST_RETURN_IF_ERROR(binary(n, where));
+  const int d = l.intermediate_like("difference", n.outputs[0], l.value(n.outputs[0]).shape);
+  l.add(OpKind::kSub, "difference", n.inputs, {d});
+  n.inputs = {d, d};
+  l.add(std::move(n));
+  return Status::ok();
+}
+
+// NOT_EQUAL(a, b) = not (a == b).
+Status lower_not_equal(Lowering& l, Node n, const std::string& where) {
+  OUTPOST_RETURN_IF_ERROR(binary(n, where));
+  const int eq = l.intermediate("equal", DType::kBool, l.value(n.outputs[0]).shape);
+  l.add(OpKind::kEqual, "equal", n.inputs, {eq});
+  n.op = OpKind::kNot;
+  n.inputs = {eq};
+  l.add(std::move(n));
+  return Status::ok();
+}
+
+// SELECT(condition, x, y) and SELECT_V2: Where. SELECT's condition may also be a vector over x's
+// first dimension, choosing whole rows: it is reshaped to [n, 1, ...] to broadcast so.
+Status lower_select(Lowering& l, Node n, const std::string& where) {
+  if (!has_inputs(n, 3))
+    return invalid_model(where + ": takes three inputs, the condition, x and y");
+  const Shape c = l.value(n.inputs[0]).shape, x = l.value(n.inputs[1]).shape;
+  if (c.rank() == 1 && x.rank() > 1 && c[0] == x[0]) {
+    std::vector<int64_t> rows(x.rank(), 1);
+    rows[0] = c[0];
+    const int r = l.intermediate("rows", DType::kBool, Shape(rows));
+    l.add(OpKind::kReshape, "rows", {n.inputs[0]}, {r}).attrs.set("new_shape", rows);
+    n.inputs[0] = r;
+  }
+  l.add(std::move(n));
+  return Status::ok();
+}
+
+// ADD_N(x0, x1, ...): Sum.
+Status lower_add_n(Lowering& l, Node n, const std::string& where) {
+  if (n.inputs.empty() || std::count(n.inputs.begin(), n.inputs.end(), kNoValue) != 0)
+    return invalid_model(where + ": takes one or more inputs, none absent");
+  l.add(std::move(n));
+  return Status::ok();
+}
+
+// The transpose of the last two dimensions of `id`.
+int last_two_swapped(Lowering& l, int id, const std::string& suffix) {
+  const Shape s = l.value(id).shape;
+  std::vector<int64_t> perm, dims = s.dims();
+  for (size_t k = 0; k < s.rank(); ++k) perm.push_back(static_cast<int64_t>(k));
+  std::swap(perm[s.rank() - 1], perm[s.rank() - 2]);
+  std::swap(dims[s.rank() - 1], dims[s.rank() - 2]);
+  const int t = l.intermediate_like(suffix, id, Shape(dims));
+  l.add(OpKind::kTranspose, suffix, {id}, {t}).attrs.set("perm", perm);
+  return t;
+}
+
+// BATCH_MATMUL(x, y) with adj_x / adj_y: MatMul of the operands, each transposed in its last
+// two dimensions where asked.
+Status lower_batch_matmul(Lowering& l, Node n, const std::string& where) {
+  OUTPOST_RETURN_IF_ERROR(binary(n, where));
+  for (size_t i = 0; i < 2; ++i) {
+    const char* adj = i == 0 ? "adj_x" : "adj_y";
+    if (n.attrs.get_int(adj, 0) == 0) continue;
+    if (l.value(n.inputs[i]).shape.rank() < 2)
+      return invalid_model(where + ": " + adj + " needs an operand of rank 2 or more");
+    n.inputs[i] = last_two_swapped(l, n.inputs[i], i == 0 ? "x_adjoint" : "y_adjoint");
+  }
+  n.attrs = Attributes();
+  l.add(std::move(n));
+  return Status::ok();
+}
+
+// L2_NORMALIZATION(x) over the last axis: x / sqrt(max(sum(x * x), 1e-6)), TFLite's epsilon.
+Status lower_l2_normalization(Lowering& l, Node n, const std::string& where) {
+  OUTPOST_RETURN_IF_ERROR(unary(n, where));
+  const Shape x = l.value(n.inputs[0]).shape;
+  if (x.rank() == 0) return invalid_model(where + ": takes a tensor of rank 1 or more");
+  std::vector<int64_t> reduced = x.dims();
+  reduced.back() = 1;
+  const int sum = l.intermediate("sum_of_squares", DType::kFloat32, Shape(reduced));
+  Node& s = l.add(OpKind::kReduceSumSquare, "sum_of_squares", {n.inputs[0]}, {sum});
+  s.attrs.set("axes", std::vector<int64_t>{-1});
+  s.attrs.set("keepdims", int64_t{1});
+  const int floor = l.intermediate("bounded", DType::kFloat32, Shape(reduced));
+  l.add(OpKind::kMax, "bounded", {sum, l.scalar("epsilon", DType::kFloat32, 1e-6)}, {floor});
+  const int norm = l.intermediate("norm", DType::kFloat32, Shape(reduced));
+  l.add(OpKind::kSqrt, "norm", {floor}, {norm});
+  n.op = OpKind::kDiv;
+  n.attrs = Attributes();
+  n.inputs = {n.inputs[0], norm};
+  l.add(std::move(n));
+  return Status::ok();
+}
+
+// LOCAL_RESPONSE_NORMALIZATION over NHWC's channels: ONNX's LRN (over NCHW's) between
+// Transposes.
+Status lower_lrn(Lowering& l, Node n, const std::string& where) {
+  OUTPOST_RETURN_IF_ERROR(unary(n, where));
+  const Shape x = l.value(n.inputs[0]).shape;
+  if (x.rank() != 4) return invalid_model(where + ": takes an NHWC tensor, has " + x.to_string());
+  const int nchw = l.intermediate_like("nchw", n.inputs[0], Shape{x[0], x[3], x[1], x[2]});
+  l.add(OpKind::kTranspose, "nchw", {n.inputs[0]}, {nchw})
+      .attrs.set("perm", std::vector<int64_t>{0, 3, 1, 2});
+  const int y = n.outputs[0];
+  const int normalized = l.intermediate_like("normalized", y, Shape{x[0], x[3], x[1], x[2]});
+  n.inputs = {nchw};
+  n.outputs = {normalized};
+  l.add(std::move(n));
+  l.add(OpKind::kTranspose, "nhwc", {normalized}, {y})
+      .attrs.set("perm", std::vector<int64_t>{0, 2, 3, 1});
+  return Status::ok();
+}
+
+// GELU(x): 0.5 x (1 + erf(x / sqrt 2)), or with `approximate` the tanh form
+// 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))), as TFLite's float kernel defines them.
+Status lower_gelu(Lowering& l, Node n, const std::string& where) {
+  OUTPOST_RETURN_IF_ERROR(unary(n, where));
+  const int x = n.inputs[0], y = n.outputs[0];
+  const Shape s = l.value(x).shape;
+  auto step = [&](OpKind op, const char* name, std::vector<int> in) {
+    const int out = l.intermediate(name, DType::kFloat32, s);
+    l.add(op, name, std::move(in), {out});
+    return out;
+  };
+  auto constant = [&](const char* name, double v) { return l.scalar(name, DType::kFloat32, v); };
+  int inner;  // erf(x / sqrt 2) or tanh(...)
+  if (n.attrs.get_int("approximate", 0) != 0) {
+    const int x2 = step(OpKind::kMul, "x2", {x, x});
+    const int x3 = step(OpKind::kMul, "x3", {x2, x});
+    const int cubic = step(OpKind::kMul, "cubic", {x3, constant("c", 0.044715)});
+    const int sum = step(OpKind::kAdd, "sum", {x, cubic});
+    const int scaled = step(OpKind::kMul, "scaled", {sum, constant("k", std::sqrt(2.0 / std::numbers::pi))});
+    inner = step(OpKind::kTanh, "tanh", {scaled});
+  } else {
+    const int scaled = step(OpKind::kMul, "scaled", {x, constant("k", 1.0 / std::numbers::sqrt2)});
+    inner = step(OpKind::kErf, "erf", {scaled});
+  }
+  const int one_plus = step(OpKind::kAdd, "one_plus", {inner, constant("one", 1.0)});
+  const int half_x = step(OpKind::kMul, "half_x", {x, constant("half", 0.5)});
+  n.op = OpKind::kMul;
+  n.attrs = Attributes();
+  n.inputs = {half_x, one_plus};
+  n.outputs = {y};
+  l.add(std::move(n));
+  return Status::ok();
+}
+
+constexpr QuantizedForm kRefused = QuantizedForm::kRefused;
+constexpr QuantizedForm kSameParams = QuantizedForm::kSameParams;
+
+// clang-format off
+const BuiltinRule kRules[] = {
+    // Elementwise functions of one tensor.
+    {kExp, OpKind::kExp, "", nullptr, lower_unary, kRefused},
+    {kLog, OpKind::kLog, "", nullptr, lower_unary, kRefused},
+    {kSqrt, OpKind::kSqrt, "", nullptr, lower_unary, kRefused},
+    {kRsqrt, OpKind::kReciprocal, "", nullptr, lower_rsqrt, kRefused},
+    {kSquare, OpKind::kMul, "", nullptr, lower_square, kRefused},
+    {kAbs, OpKind::kAbs, "", nullptr, lower_unary, kRefused},
+    {kNeg, OpKind::kNeg, "", nullptr, lower_unary, kRefused},
+    {kSin, OpKind::kSin, "", nullptr, lower_unary, kRefused},
+    {kCos, OpKind::kCos, "", nullptr, lower_unary, kRefused},
+    {kFloor, OpKind::kFloor, "", nullptr, lower_unary, kRefused},
+    {kCeil, OpKind::kCeil, "", nullptr, lower_unary, kRefused},
+    {kRound, OpKind::kRound, "", nullptr, lower_unary, kRefused},
+    {kSign, OpKind::kSign, "", nullptr, lower_unary, kRefused},
+    {kLogicalNot, OpKind::kNot, "", nullptr, lower_unary, kRefused},
+    // Activations.
+    {kLeakyRelu, OpKind::kLeakyRelu, "4", leaky_relu_options, lower_unary, kRefused},
+    {kElu, OpKind::kElu, "", elu_options, lower_unary, kRefused},
+    {kGelu, OpKind::kMul, "1", gelu_options, lower_gelu, kRefused},
+    {kReluN1To1, OpKind::kClip, "", relu_n1_to_1_options, lower_unary, kRefused},
+    {kReluZeroToOne, OpKind::kClip, "", relu_0_to_1_options, lower_unary, kRefused},
+    {kPrelu, OpKind::kPRelu, "", nullptr, lower_binary, kRefused},
+    {kLogSoftmax, OpKind::kLogSoftmax, "", log_softmax_options, lower_unary, kRefused},
+    // Elementwise functions of two tensors, comparisons and selection.
+    {kPow, OpKind::kPow, "", nullptr, lower_binary, kRefused},
+    {kSquaredDifference, OpKind::kMul, "", nullptr, lower_squared_difference, kRefused},
+    {kMaximum, OpKind::kMax, "", nullptr, lower_binary, kSameParams},
+    {kMinimum, OpKind::kMin, "", nullptr, lower_binary, kSameParams},
+    {kLess, OpKind::kLess, "", nullptr, lower_binary, kSameParams},
+    {kLessEqual, OpKind::kLessOrEqual, "", nullptr, lower_binary, kSameParams},
+    {kGreater, OpKind::kGreater, "", nullptr, lower_binary, kSameParams},
+    {kGreaterEqual, OpKind::kGreaterOrEqual, "", nullptr, lower_binary, kSameParams},
+    {kEqual, OpKind::kEqual, "", nullptr, lower_binary, kSameParams},
+    {kNotEqual, OpKind::kNot, "", nullptr, lower_not_equal, kSameParams},
+    {kLogicalAnd, OpKind::kAnd, "", nullptr, lower_binary, kRefused},
+    {kLogicalOr, OpKind::kOr, "", nullptr, lower_binary, kRefused},
+    {kSelect, OpKind::kWhere, "", nullptr, lower_select, kSameParams},
+    {kSelectV2, OpKind::kWhere, "", nullptr, lower_select, kSameParams},
+    {kAddN, OpKind::kSum, "", nullptr, lower_add_n, kRefused},
+    // Reductions: the axes tensor becomes the attribute (tflite_operands.cc).
+    {kSum, OpKind::kReduceSum, "1", keep_dims_option, nullptr, kRefused},
+    {kReduceProd, OpKind::kReduceProd, "1", keep_dims_option, nullptr, kRefused},
+    {kReduceMax, OpKind::kReduceMax, "1", keep_dims_option, nullptr, kSameParams},
+    {kReduceMin, OpKind::kReduceMin, "1", keep_dims_option, nullptr, kSameParams},
+    // Matrix products and normalizations.
+    {kBatchMatMul, OpKind::kMatMul, "111", batch_matmul_options, lower_batch_matmul, kRefused},
+    {kL2Normalization, OpKind::kDiv, "1", l2_norm_options, lower_l2_normalization, kRefused},
+    {kLocalResponseNormalization, OpKind::kLRN, "4444", lrn_options, lower_lrn, kRefused},
+};
+// clang-format on
+
+}  // namespace
+
+std::span<const BuiltinRule> math_builtin_rules() { return kRules; }
+
+}  // namespace outpost::tflite
