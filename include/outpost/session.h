@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "outpost/shape.h"
 #include "outpost/status.h"
 #include "outpost/tensor.h"
 
@@ -36,6 +37,10 @@ struct SessionOptions {
   // kUnsupported naming the size: a device's memory budget, and a guard against hostile files
   // that describe valid but enormous tensors.
   size_t max_arena_bytes = 0;
+  // Shapes of inputs, by name, for the dimensions the model lets vary (ONNX's symbolic
+  // dimensions, TFLite's shape_signature -1): bound at load, as resize_input would bind them
+  // later. A name the model lacks is kUsage; a shape the model does not allow, kShapeMismatch.
+  std::map<std::string, Shape> input_shapes;
 };
 
 // Facts about a loaded model, for `outpost inspect` and reports.
@@ -83,11 +88,23 @@ class Session {
 
   size_t num_inputs() const;
   size_t num_outputs() const;
-  // Input tensors view the session's arena: write the input data there before run().
+  // Input tensors view the session's arena: write the input data there before run(). After a
+  // resize, until the next run() plans the session for the new shapes, input(i) is a buffer of
+  // the new shape whose data run() moves into place; an input whose shape is still unknown
+  // (a dimension -1) has no data yet.
   Tensor& input(size_t i);
+  // Valid after a run() (or, for a model whose input shapes are all known, from open on).
   const Tensor& output(size_t i) const;
-  // Copies `tensor` into input i after checking its dtype and shape (kShapeMismatch if they differ).
+  // Copies `tensor` into input i after checking its dtype (kShapeMismatch if it differs). A
+  // tensor of another shape resizes the input first (resize_input), where the model allows it.
   Status set_input(size_t i, const Tensor& tensor);
+  // The shape input i is declared with: -1 where a dimension may vary.
+  const Shape& input_signature(size_t i) const;
+  // Gives input i another shape where the model lets its dimensions vary, as TFLite's
+  // ResizeInputTensor: the next run() imports and plans the model for the new shapes (shape
+  // inference, kernels, the arena), and only when a shape changed. kShapeMismatch when the
+  // model fixes a dimension that differs, or the rank differs.
+  Status resize_input(size_t i, const Shape& shape);
   // Index of the input or output called `name`, or -1.
   int input_index(const std::string& name) const;
 

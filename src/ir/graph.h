@@ -71,6 +71,16 @@ class Graph {
   std::vector<int> inputs;
   std::vector<int> outputs;
   std::string source;  // model path or name, for messages
+  // Per graph input, as the model declares it: its shape with -1 where a dimension may vary
+  // (ONNX's symbolic dimensions, TFLite's shape_signature), and the names ONNX gives such
+  // dimensions ("batch"; empty where it gives none). The inputs' values hold the shapes bound for
+  // this import (ir/input_shapes.h), or the declared ones.
+  std::vector<Shape> input_signatures;
+  std::vector<std::vector<std::string>> input_dim_names;
+  // Set when the inputs were bound to shapes other than those the file declares (a TFLite
+  // batch resized): the shapes the file declares for the other values are then those of the
+  // declared inputs, and shape inference neither checks against nor reads them.
+  bool declared_shapes_stale = false;
 
   int add_value(Value v);
   const Value& value(int id) const { return values[static_cast<size_t>(id)]; }

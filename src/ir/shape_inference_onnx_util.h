@@ -108,7 +108,8 @@ inline Result<Shape> broadcast_shapes(const Graph& g, const Node& n,
 // or needs only the shapes.
 inline bool use_declared(const Graph& g, const Node& n, size_t i) {
   const Shape& o = g.value(n.outputs[0]).shape;
-  return present(n, i) && !in(g, n, i).is_constant() && o.rank() > 0 && o.is_static();
+  return present(n, i) && !in(g, n, i).is_constant() && o.rank() > 0 && o.is_static() &&
+         !g.declared_shapes_stale;
 }
 
 inline Status check_same_count(Graph& g, const Node& n) {

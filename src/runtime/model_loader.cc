@@ -30,14 +30,15 @@ Result<Graph> logged(Result<Graph> graph, const std::string& name, const std::st
 }  // namespace
 
 Result<Graph> import_model(const uint8_t* data, size_t size, std::shared_ptr<const void> keep_alive,
-                           const std::string& name, std::string* format) {
+                           const std::string& name, std::string* format,
+                           const std::vector<Shape>& input_shapes) {
   const auto start = std::chrono::steady_clock::now();
   OUTPOST_ASSIGN_OR_RETURN(const ModelFormat which, detect_model_format(data, size, name));
   *format = model_format_name(which);
   if (which == ModelFormat::kTflite)
-    return logged(import_tflite(data, size, std::move(keep_alive), name), name, *format, size,
-                  start);
-  return logged(import_onnx(data, size, name), name, *format, size, start);
+    return logged(import_tflite(data, size, std::move(keep_alive), name, input_shapes), name,
+                  *format, size, start);
+  return logged(import_onnx(data, size, name, input_shapes), name, *format, size, start);
 }
 
 }  // namespace outpost

@@ -9,6 +9,7 @@
 #include "core/arena.h"
 #include "core/cpu_count.h"
 #include "core/mapped_file.h"
+#include "ir/input_shapes.h"
 #include "ir/op_schema.h"
 #include "ir/passes/activation_fusion.h"
 #include "ir/passes/channels_last.h"
@@ -38,6 +39,26 @@ struct Session::Impl {
   std::vector<Tensor> inputs, outputs;
   size_t max_arena_bytes = 0;  // SessionOptions::max_arena_bytes
 
+  // What the session was opened from: a change of an input's shape imports it again, so that
+  // everything computed at import and at prepare sees the real sizes.
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+  std::shared_ptr<const void> keep_alive;
+  std::string name;
+  SessionOptions options;
+  int threads = 1;
+  std::vector<std::string> input_names;
+  std::vector<Shape> signatures;  // Graph::input_signatures of the first import
+  std::vector<std::vector<std::string>> dim_names;
+  std::vector<Shape> bound;    // the input shapes the next plan is made for
+  bool planned = false;        // graph, steps, arena and tensors follow `bound`
+  std::vector<Tensor> staged;  // input data written while not planned, moved in by load()
+
+  // Imports for `bound` and prepares; on failure the session stays unplanned.
+  Status load();
+  // Input and output tensors of the declared shapes and no data, while unplanned.
+  void placeholder_tensors();
+  Status resize_input(size_t i, const Shape& shape);
   Status prepare(const SessionOptions& options, int threads);
   Status choose_backends(const std::string& backend, int threads);
   // The first backend that takes `node`, judged cheaply (Backend::takes).
@@ -49,6 +70,20 @@ struct Session::Impl {
 };
 
 namespace {
+
+std::string join_names(const std::vector<std::string>& names) {
+  std::string s;
+  for (const std::string& n : names) s += (s.empty() ? "" : ", ") + n;
+  return s;
+}
+
+// "1x3x224x224": the declared shape as --input-shape takes it, 1 where a dimension may vary.
+std::string example_dims(const Shape& signature) {
+  std::string s;
+  for (size_t k = 0; k < signature.rank(); ++k)
+    s += (k ? "x" : "") + std::to_string(signature[k] < 0 ? 1 : signature[k]);
+  return s;
+}
 
 Tensor tensor_for(const Value& v, void* data) {
   Tensor t = Tensor::view(v.dtype, v.shape, data);
@@ -224,6 +259,82 @@ Status Session::Impl::plan() {
   return Status::ok();
 }
 
+void Session::Impl::placeholder_tensors() {
+  inputs.clear();
+  outputs.clear();
+  for (size_t i = 0; i < bound.size(); ++i) {
+    Tensor t = Tensor::view(graph.value(graph.inputs[i]).dtype, bound[i], nullptr);
+    t.name = input_names[i];
+    inputs.push_back(t);
+  }
+  for (int id : graph.outputs) outputs.push_back(tensor_for(graph.value(id), nullptr));
+}
+
+Status Session::Impl::load() {
+  for (size_t i = 0; i < bound.size(); ++i) {
+    const int k = unknown_dimension(bound[i]);
+    if (k < 0) continue;
+    const std::string dim = k < static_cast<int>(dim_names[i].size()) && !dim_names[i][k].empty()
+                                ? " ('" + dim_names[i][k] + "')"
+                                : "";
+    return shape_mismatch(name + ": input '" + input_names[i] + "' has shape " +
+                          signature_text(bound[i], dim_names[i]) +
+                          ", and its dimension " + std::to_string(k) + dim +
+                          " is not known: give its shape (Session::resize_input, an input "
+                          "tensor of that shape, or the CLI's --input-shape " + input_names[i] +
+                          "=" + example_dims(signatures[i]) + ")");
+  }
+  steps.clear();  // before the backends whose pools and engines the kernels use
+  backends.clear();
+  const std::string format = stats.format;
+  stats = ModelStats{};
+  stats.format = format;
+  auto imported = import_model(data, size, keep_alive, name, &stats.format, bound);
+  Status done = imported.status();
+  if (done.is_ok()) {
+    graph = std::move(imported).value();
+    inputs.clear();
+    outputs.clear();
+    done = prepare(options, threads);
+  }
+  if (!done.is_ok()) {
+    steps.clear();
+    backends.clear();
+    placeholder_tensors();
+    return done;
+  }
+  for (size_t i = 0; i < staged.size(); ++i)
+    if (staged[i].data() != nullptr && staged[i].byte_size() == inputs[i].byte_size())
+      std::memcpy(inputs[i].data(), staged[i].data(), staged[i].byte_size());
+  staged.assign(bound.size(), Tensor{});
+  planned = true;
+  return Status::ok();
+}
+
+Status Session::Impl::resize_input(size_t i, const Shape& shape) {
+  if (i >= bound.size()) return usage_error("input index " + std::to_string(i) + " is out of range");
+  OUTPOST_RETURN_IF_ERROR(check_input_shape(name, input_names[i], signatures[i], dim_names[i], shape));
+  if (shape == bound[i]) return Status::ok();
+  if (planned) {
+    // Keep what the caller wrote into the inputs; load() moves it into the new plan.
+    for (size_t k = 0; k < inputs.size(); ++k) {
+      OUTPOST_ASSIGN_OR_RETURN(staged[k], Tensor::allocate(inputs[k].dtype(), inputs[k].shape()));
+      std::memcpy(staged[k].data(), inputs[k].data(), inputs[k].byte_size());
+      staged[k].name = input_names[k];
+    }
+    planned = false;
+  }
+  bound[i] = shape;
+  const DType dtype = inputs[i].dtype();
+  if (shape.is_static()) {
+    OUTPOST_ASSIGN_OR_RETURN(staged[i], Tensor::allocate(dtype, shape));
+  } else {
+    staged[i] = Tensor::view(dtype, shape, nullptr);
+  }
+  staged[i].name = input_names[i];
+  return Status::ok();
+}
+
 Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Session::~Session() = default;
 
@@ -241,41 +352,97 @@ Result<std::unique_ptr<Session>> Session::open_buffer(const uint8_t* data, size_
                        registered_backend_names());
   OUTPOST_ASSIGN_OR_RETURN(const int threads, resolve_thread_count(options.threads));
   auto impl = std::make_unique<Impl>();
-  impl->max_arena_bytes = options.max_arena_bytes;
-  OUTPOST_ASSIGN_OR_RETURN(impl->graph, import_model(data, size, std::move(keep_alive), name, &impl->stats.format));
-  OUTPOST_RETURN_IF_ERROR(impl->prepare(options, threads));
+  Impl& m = *impl;
+  m.max_arena_bytes = options.max_arena_bytes;
+  m.data = data;
+  m.size = size;
+  m.keep_alive = keep_alive;
+  m.name = name;
+  m.options = options;
+  m.threads = threads;
+  OUTPOST_ASSIGN_OR_RETURN(m.graph, import_model(data, size, std::move(keep_alive), name, &m.stats.format));
+  m.signatures = m.graph.input_signatures;
+  m.dim_names = m.graph.input_dim_names;
+  for (int id : m.graph.inputs) {
+    m.input_names.push_back(m.graph.value(id).name);
+    m.bound.push_back(m.graph.value(id).shape);
+  }
+  m.signatures.resize(m.bound.size());  // a graph that records none: its shapes are fixed
+  m.dim_names.resize(m.bound.size());
+  for (size_t i = 0; i < m.bound.size(); ++i)
+    if (m.signatures[i].rank() != m.bound[i].rank()) m.signatures[i] = m.bound[i];
+  m.staged.assign(m.bound.size(), Tensor{});
+  m.placeholder_tensors();
+  bool rebind = false;
+  for (const auto& [input, shape] : options.input_shapes) {
+    const auto it = std::find(m.input_names.begin(), m.input_names.end(), input);
+    if (it == m.input_names.end())
+      return usage_error(name + ": the model has no input '" + input + "' to give a shape to (its inputs: " +
+                         join_names(m.input_names) + ")");
+    const auto i = static_cast<size_t>(it - m.input_names.begin());
+    OUTPOST_RETURN_IF_ERROR(check_input_shape(name, input, m.signatures[i], m.dim_names[i], shape));
+    rebind = rebind || shape != m.bound[i];
+    m.bound[i] = shape;
+  }
+  bool known = true;
+  for (const Shape& s : m.bound) known = known && s.is_static();
+  if (rebind && known) {
+    OUTPOST_RETURN_IF_ERROR(m.load());
+  } else if (known) {
+    m.inputs.clear();
+    m.outputs.clear();
+    OUTPOST_RETURN_IF_ERROR(m.prepare(options, threads));
+    m.planned = true;
+  } else {
+    // Shapes come later (resize_input, set_input); run() says which is missing.
+    for (size_t i = 0; i < m.bound.size(); ++i) {
+      m.staged[i] = Tensor::view(m.inputs[i].dtype(), m.bound[i], nullptr);
+      m.staged[i].name = m.input_names[i];
+    }
+  }
   return std::unique_ptr<Session>(new Session(std::move(impl)));
 }
 
-size_t Session::num_inputs() const { return impl_->inputs.size(); }
+size_t Session::num_inputs() const { return impl_->bound.size(); }
 size_t Session::num_outputs() const { return impl_->outputs.size(); }
-Tensor& Session::input(size_t i) { return impl_->inputs[i]; }
+Tensor& Session::input(size_t i) { return impl_->planned ? impl_->inputs[i] : impl_->staged[i]; }
 const Tensor& Session::output(size_t i) const { return impl_->outputs[i]; }
 const ModelStats& Session::stats() const { return impl_->stats; }
+const Shape& Session::input_signature(size_t i) const { return impl_->signatures[i]; }
 
 int Session::input_index(const std::string& name) const {
-  for (size_t i = 0; i < impl_->inputs.size(); ++i)
-    if (impl_->inputs[i].name == name) return static_cast<int>(i);
+  for (size_t i = 0; i < impl_->input_names.size(); ++i)
+    if (impl_->input_names[i] == name) return static_cast<int>(i);
   return -1;
 }
 
+Status Session::resize_input(size_t i, const Shape& shape) { return impl_->resize_input(i, shape); }
+
 Status Session::set_input(size_t i, const Tensor& tensor) {
-  if (i >= impl_->inputs.size()) return usage_error("input index " + std::to_string(i) + " is out of range");
-  Tensor& dst = impl_->inputs[i];
-  if (tensor.dtype() != dst.dtype() || tensor.shape() != dst.shape())
-    return shape_mismatch("input '" + dst.name + "' expects " + dtype_name(dst.dtype()) + " " + dst.shape().to_string() +
-                          ", got " + dtype_name(tensor.dtype()) + " " + tensor.shape().to_string());
+  Impl& m = *impl_;
+  if (i >= m.bound.size()) return usage_error("input index " + std::to_string(i) + " is out of range");
+  const DType dtype = input(i).dtype();
+  const bool fits = check_input_shape(m.name, m.input_names[i], m.signatures[i], m.dim_names[i],
+                                      tensor.shape()).is_ok();
+  if (tensor.dtype() != dtype || !fits)
+    return shape_mismatch("input '" + m.input_names[i] + "' expects " + dtype_name(dtype) + " " +
+                          signature_text(m.signatures[i], m.dim_names[i]) + ", got " +
+                          dtype_name(tensor.dtype()) + " " + tensor.shape().to_string());
+  OUTPOST_RETURN_IF_ERROR(m.resize_input(i, tensor.shape()));
+  Tensor& dst = input(i);
   std::memcpy(dst.data(), tensor.data(), dst.byte_size());
   return Status::ok();
 }
 
 Status Session::run() {
+  if (!impl_->planned) OUTPOST_RETURN_IF_ERROR(impl_->load());
   for (Step& step : impl_->steps) OUTPOST_RETURN_IF_ERROR(step.kernel->run(step.inputs, step.outputs));
   return Status::ok();
 }
 
 Result<std::vector<OpProfile>> Session::profile(int runs) {
   if (runs < 1) return usage_error("profile needs at least one run");
+  if (!impl_->planned) OUTPOST_RETURN_IF_ERROR(impl_->load());
   const size_t n = impl_->steps.size();
   std::vector<std::vector<double>> step_ms(n);
   for (int r = 0; r < runs; ++r) {
@@ -306,6 +473,7 @@ Result<std::vector<OpProfile>> Session::profile(int runs) {
 
 Result<std::vector<NodeTiming>> Session::trace(int runs) {
   if (runs < 1) return usage_error("trace needs at least one run");
+  if (!impl_->planned) OUTPOST_RETURN_IF_ERROR(impl_->load());
   using Clock = std::chrono::steady_clock;
   const size_t n = impl_->steps.size();
   // Only clock readings inside the loop, so that the gaps between nodes stay those of run().

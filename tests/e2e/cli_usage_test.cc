@@ -203,19 +203,29 @@ TEST_F(CliUsage, DebugLogLevelSaysMore) {
 
 // docs/cli.md: a model feature Outpost lacks (a symbolic input dimension) is "unsupported",
 // exit 5, not a shape mismatch (6), which is the user's data disagreeing with the model.
-TEST_F(CliUsage, SymbolicInputDimensionExitsWithFive) {
+TEST_F(CliUsage, ASymbolicInputDimensionIsGivenWithInputShape) {
   auto m = testing::onnx_model();
   testing::add_input(m, "x", {1, 3});
   m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()
       ->mutable_dim(0)->set_dim_param("batch");
   testing::add_node(m, "Relu", {"x"}, {"y"});
   testing::add_output(m, "y");
-  auto r = run_outpost({"inspect", write_file("dynamic.onnx", testing::serialize(m)), "--json"});
-  EXPECT_EQ(r.exit_code, 5) << r.err;
-  EXPECT_NE(r.err.find("symbolic dimension 0 ('batch')"), std::string::npos) << r.err;
-  auto j = nlohmann::json::parse(r.out, nullptr, false);
-  ASSERT_FALSE(j.is_discarded()) << r.out;
-  EXPECT_EQ(j["error"]["category"], "unsupported");
+  const std::string model = write_file("dynamic.onnx", testing::serialize(m));
+  auto unknown = run_outpost({"run", model});
+  EXPECT_EQ(unknown.exit_code, 6) << unknown.err;
+  EXPECT_NE(unknown.err.find("--input-shape x=DIMS"), std::string::npos) << unknown.err;
+  auto given = run_outpost({"run", model, "--input-shape", "x=4x3", "--json"});
+  EXPECT_EQ(given.exit_code, 0) << given.err;
+  EXPECT_NE(given.out.find("[4,3]"), std::string::npos) << given.out;
+  auto fixed = run_outpost({"run", model, "--input-shape", "x=4x5"});
+  EXPECT_EQ(fixed.exit_code, 6) << fixed.err;
+  EXPECT_NE(fixed.err.find("takes shape [batch, 3]"), std::string::npos) << fixed.err;
+  auto malformed = run_outpost({"run", model, "--input-shape", "x=4by3"});
+  EXPECT_EQ(malformed.exit_code, 2) << malformed.err;
+  EXPECT_NE(malformed.err.find("NAME=DIMS"), std::string::npos) << malformed.err;
+  auto unknown_name = run_outpost({"run", model, "--input-shape", "z=4x3"});
+  EXPECT_EQ(unknown_name.exit_code, 2) << unknown_name.err;
+  EXPECT_NE(unknown_name.err.find("no input 'z'"), std::string::npos) << unknown_name.err;
 }
 
 TEST_F(CliUsage, ClassifyHelpNamesJpeg) {

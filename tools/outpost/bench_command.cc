@@ -160,7 +160,7 @@ Status bench(const BenchFlags& flags) {
 
   const double rss_before = static_cast<double>(current_rss_bytes()) / 1048576.0;
   double init_ms = 0;
-  OUTPOST_ASSIGN_OR_RETURN(auto session, open_session(flags.model, &init_ms));
+  OUTPOST_ASSIGN_OR_RETURN(auto session, open_session(flags.model, &init_ms, true));
   const double rss_loaded = static_cast<double>(current_rss_bytes()) / 1048576.0;
   bool filled = false;
   OUTPOST_RETURN_IF_ERROR(feed_inputs(*session, flags.inputs, &filled));

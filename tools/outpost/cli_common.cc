@@ -23,11 +23,54 @@
 
 namespace outpost::cli {
 
-SessionOptions ModelFlags::session_options() const {
+namespace {
+
+// "1x3x640x640" as a shape; nullopt for anything else.
+std::optional<Shape> dims_of(const std::string& text) {
+  std::vector<int64_t> dims;
+  size_t at = 0;
+  while (at <= text.size()) {
+    const size_t x = std::min(text.find('x', at), text.size());
+    const std::string part = text.substr(at, x - at);
+    if (part.empty() || part.size() > 9 ||
+        part.find_first_not_of("0123456789") != std::string::npos)
+      return std::nullopt;
+    dims.push_back(std::stoll(part));
+    at = x + 1;
+  }
+  return Shape(dims);
+}
+
+}  // namespace
+
+Result<SessionOptions> ModelFlags::session_options() const {
   SessionOptions o;
   o.threads = threads;
   o.backend = backend;
+  for (const std::string& spec : input_shapes) {
+    const auto eq = spec.find('=');
+    const std::optional<Shape> dims =
+        eq == std::string::npos ? std::nullopt : dims_of(spec.substr(eq + 1));
+    if (eq == 0 || !dims)
+      return usage_error("--input-shape '" + spec +
+                         "' should read NAME=DIMS, the dimensions joined by x (x=1x3x640x640)");
+    o.input_shapes[spec.substr(0, eq)] = *dims;
+  }
   return o;
+}
+
+Status require_input_shapes(const Session& session, const std::string& model) {
+  for (size_t i = 0; i < session.num_inputs(); ++i) {
+    const Tensor& in = const_cast<Session&>(session).input(i);
+    if (in.shape().is_static()) continue;
+    std::string example;
+    for (size_t k = 0; k < in.shape().rank(); ++k)
+      example += (k ? "x" : "") + std::to_string(in.shape()[k] < 0 ? 1 : in.shape()[k]);
+    return shape_mismatch(model + ": input '" + in.name + "' has shape " + in.shape().to_string() +
+                          ", its -1 dimensions set at run time: give them with --input-shape " +
+                          in.name + "=" + example + " (your sizes)");
+  }
+  return Status::ok();
 }
 
 void add_json_flag(CLI::App* cmd, bool& json) {
@@ -46,6 +89,10 @@ void add_model_flags(CLI::App* cmd, ModelFlags& flags) {
                   "Bundles: directory of trusted publisher .pub keys (default: $OUTPOST_TRUST_DIR)");
   cmd->add_option("--device-key", flags.device_key,
                   "Bundles: this device's secret key, to decrypt (default: $OUTPOST_DEVICE_KEY)");
+  cmd->add_option("--input-shape", flags.input_shapes,
+                  "NAME=DIMS (x=1x3x640x640): the shape of an input whose dimensions the model lets "
+                  "vary (repeatable)")
+      ->take_all();
 }
 
 namespace {
@@ -143,9 +190,10 @@ void log_session(const std::string& model, const Session& session, double ms) {
 
 }  // namespace
 
-Result<std::unique_ptr<Session>> open_session(const ModelFlags& flags, double* init_ms) {
+Result<std::unique_ptr<Session>> open_session(const ModelFlags& flags, double* init_ms,
+                                              bool shapes_may_come_later) {
   const double start = now_seconds();
-  const SessionOptions options = flags.session_options();
+  OUTPOST_ASSIGN_OR_RETURN(const SessionOptions options, flags.session_options());
   OUTPOST_LOG_DEBUG("opening " << flags.model << " (backend " << options.backend << ", threads "
                                << options.threads << ")");
   Result<std::unique_ptr<Session>> session = internal_error("no session opened");
@@ -168,7 +216,9 @@ Result<std::unique_ptr<Session>> open_session(const ModelFlags& flags, double* i
   }
   const double ms = (now_seconds() - start) * 1e3;
   if (init_ms) *init_ms = ms;
-  if (session.is_ok()) log_session(flags.model, **session, ms);
+  if (!session.is_ok()) return session;
+  log_session(flags.model, **session, ms);
+  if (!shapes_may_come_later) OUTPOST_RETURN_IF_ERROR(require_input_shapes(**session, flags.model));
   return session;
 }
 
@@ -206,6 +256,12 @@ Status feed_inputs(Session& session, const std::vector<std::string>& specs, bool
     if (!specs.empty())
       return usage_error("input '" + session.input(i).name +
                          "' was not given (--input NAME=FILE.npy)");
+    if (!session.input(i).shape().is_static())
+      return shape_mismatch("input '" + session.input(i).name + "' has shape " +
+                            session.input(i).shape().to_string() +
+                            ", its -1 dimensions set at run time: give the input (--input " +
+                            session.input(i).name + "=FILE.npy) or its shape (--input-shape " +
+                            session.input(i).name + "=DIMS)");
     fill_deterministic(session.input(i));
     *filled = true;
   }

@@ -26,11 +26,14 @@ struct ModelFlags {
   // environment (OUTPOST_TRUST_DIR, OUTPOST_DEVICE_KEY).
   std::string trust_dir;
   std::string device_key;
+  // --input-shape NAME=DIMS ("x=1x3x640x640"): shapes for inputs whose dimensions vary.
+  std::vector<std::string> input_shapes;
 
-  SessionOptions session_options() const;
+  // kUsage for an --input-shape that does not read as NAME=DIMS.
+  Result<SessionOptions> session_options() const;
 };
 
-// Adds MODEL, --threads, --backend, --json, --trust and --device-key to `cmd`.
+// Adds MODEL, --threads, --backend, --json, --trust, --device-key and --input-shape to `cmd`.
 void add_model_flags(CLI::App* cmd, ModelFlags& flags);
 // Adds --json ("Print one JSON object on stdout"); every command has it.
 void add_json_flag(CLI::App* cmd, bool& json);
@@ -44,7 +47,13 @@ CLI::Validator one_of(std::vector<std::string> choices);
 
 // Opens a session and measures how long it took (milliseconds) when `init_ms` is given. A
 // bundle (recognised by its magic) is verified and, when encrypted, decrypted in memory first.
-Result<std::unique_ptr<Session>> open_session(const ModelFlags& flags, double* init_ms = nullptr);
+// Unless `shapes_may_come_later` (run and bench take them from their .npy inputs, inspect shows
+// the model without them), an input whose dimensions vary and were not given (--input-shape)
+// is kShapeMismatch naming it.
+Result<std::unique_ptr<Session>> open_session(const ModelFlags& flags, double* init_ms = nullptr,
+                                              bool shapes_may_come_later = false);
+// kShapeMismatch naming the first input with a dimension still unknown, and how to give it.
+Status require_input_shapes(const Session& session, const std::string& model);
 
 // The trust store and device key for bundles, from the flags or else the environment. The
 // device key is absent when neither names one.

@@ -17,12 +17,15 @@ nlohmann::json outline_tensor_json(const OutlineTensor& t) {
   return {{"name", t.name}, {"dtype", t.dtype}, {"shape", t.dims}, {"symbolic", t.symbolic()}};
 }
 
+// `why` is the refusal of a model that cannot run; ok for one that runs once its input shapes
+// are given.
 void print_outline_json(const std::string& model, const ModelOutline& o, const Status& why) {
   nlohmann::json j;
   j["model"] = model;
   j["format"] = o.format;
   j["version"] = o.version;
-  j["runnable"] = false;
+  j["runnable"] = why.is_ok();
+  if (why.is_ok()) j["input_shapes_given"] = false;
   j["inputs"] = nlohmann::json::array();
   for (const OutlineTensor& t : o.inputs) j["inputs"].push_back(outline_tensor_json(t));
   j["outputs"] = nlohmann::json::array();
@@ -32,6 +35,10 @@ void print_outline_json(const std::string& model, const ModelOutline& o, const S
     j["ops"].push_back({{"op", op.op}, {"count", op.count}, {"first_node", op.first_node},
                         {"supported", op.translated}});
   j["nodes"] = o.nodes;
+  if (why.is_ok()) {
+    print_json(j);
+    return;
+  }
   j["error"] = error_json(why)["error"];
   print_json(j);
   set_json_error_printed();
@@ -47,8 +54,11 @@ void print_outline_tensors(const char* title, const std::vector<OutlineTensor>& 
   }
 }
 
-void print_outline(const std::string& model, const ModelOutline& o) {
-  std::cout << model << " (" << o.format << ", " << o.version << "): cannot run here\n";
+void print_outline(const std::string& model, const ModelOutline& o, const Status& why) {
+  std::cout << model << " (" << o.format << ", " << o.version << "): "
+            << (why.is_ok() ? "runs once its input shapes are given (--input-shape NAME=DIMS)"
+                            : "cannot run here")
+            << "\n";
   print_outline_tensors("inputs", o.inputs);
   print_outline_tensors("outputs", o.outputs);
   std::cout << "ops (" << o.nodes << (o.nodes == 1 ? " node" : " nodes") << "):\n";
@@ -60,13 +70,16 @@ void print_outline(const std::string& model, const ModelOutline& o) {
   if (missing > 0)
     std::printf("%d of %zu op types not supported (docs/ops.md lists every op of both formats)\n",
                 missing, o.ops.size());
-  else
+  else if (!why.is_ok())
     std::printf("every op type is supported; the reason it cannot run follows on stderr\n");
+  else
+    std::printf("every op type is supported; MACs and the arena depend on the input shapes\n");
 }
 
-// The model as its file declares it, for one that the session refused as unsupported; the
-// refusal itself is still the command's result (exit 5), so scripts learn it cannot run.
-Status show_unrunnable(const ModelFlags& flags, const Status& why) {
+// The model as its file declares it, for one that the session refused as unsupported (the
+// refusal itself is still the command's result, exit 5, so scripts learn it cannot run), or
+// for one whose input shapes vary and were not given (`why` ok: nothing is missing but sizes).
+Status show_outline(const ModelFlags& flags, const Status& why) {
   auto file = MappedFile::open(flags.model);
   if (!file.is_ok()) return why;
   auto outline = outline_model((*file)->data(), (*file)->size(), flags.model);
@@ -74,20 +87,22 @@ Status show_unrunnable(const ModelFlags& flags, const Status& why) {
   if (flags.json)
     print_outline_json(flags.model, *outline, why);
   else
-    print_outline(flags.model, *outline);
+    print_outline(flags.model, *outline, why);
   return why;
 }
 
 Status inspect(const ModelFlags& flags) {
   double init_ms = 0;
-  auto opened = open_session(flags, &init_ms);
+  auto opened = open_session(flags, &init_ms, true);
   if (!opened.is_ok()) {
     // A bundle's model is encrypted or signed: only the session may read it.
     if (opened.status().code() != StatusCode::kUnsupported || bundle::is_bundle_file(flags.model))
       return opened.status();
-    return show_unrunnable(flags, opened.status());
+    return show_outline(flags, opened.status());
   }
   auto session = std::move(*opened);
+  if (!require_input_shapes(*session, flags.model).is_ok() && !bundle::is_bundle_file(flags.model))
+    return show_outline(flags, Status::ok());
   const ModelStats& st = session->stats();
   if (flags.json) {
     nlohmann::json j;

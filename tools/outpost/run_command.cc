@@ -34,7 +34,7 @@ Status write_outputs(const Session& session, const std::string& dir, std::vector
 }
 
 Status run(const RunFlags& flags) {
-  OUTPOST_ASSIGN_OR_RETURN(auto session, open_session(flags.model));
+  OUTPOST_ASSIGN_OR_RETURN(auto session, open_session(flags.model, nullptr, true));
   bool filled = false;
   OUTPOST_RETURN_IF_ERROR(feed_inputs(*session, flags.inputs, &filled));
   const double start = now_seconds();

@@ -30,7 +30,8 @@ Status verify(const VerifyFlags& flags) {
   std::vector<bundle::GoldenResult> golden;
   const bool decrypted = b.model != nullptr;
   if (decrypted) {
-    OUTPOST_ASSIGN_OR_RETURN(golden, bundle::check_golden(b, mf.session_options()));
+    OUTPOST_ASSIGN_OR_RETURN(const SessionOptions session_options, mf.session_options());
+    OUTPOST_ASSIGN_OR_RETURN(golden, bundle::check_golden(b, session_options));
   }
   const auto& m = b.metadata;
   if (mf.json) {

@@ -10,6 +10,7 @@
 #include "formats/onnx/onnx_op_map.h"
 #include "formats/onnx/onnx_quantized_lowering.h"
 #include "formats/onnx/onnx_tensor.h"
+#include "ir/input_shapes.h"
 #include "ir/unsupported_nodes.h"
 
 namespace outpost {
@@ -60,8 +61,10 @@ bool unchanged_since_opset_1(const std::string& op) {
 
 class Importer {
  public:
-  Importer(std::shared_ptr<const onnx::ModelProto> model, std::string source)
-      : model_(std::move(model)), source_(std::move(source)) {}
+  Importer(std::shared_ptr<const onnx::ModelProto> model, std::string source,
+           std::vector<Shape> input_shapes)
+      : model_(std::move(model)), source_(std::move(source)),
+        input_shapes_(std::move(input_shapes)) {}
 
   Result<Graph> run();
 
@@ -83,6 +86,7 @@ class Importer {
 
   std::shared_ptr<const onnx::ModelProto> model_;
   std::string source_;
+  std::vector<Shape> input_shapes_;  // bound to the graph inputs in order; empty: as declared
   int64_t opset_ = 0;
   Graph graph_;
   UnsupportedNodes unsupported_ops_;
@@ -205,25 +209,34 @@ Result<int> Importer::value_from_type(const onnx::ValueInfoProto& info, const st
   if (!tt.has_shape())
     return defer(
         unsupported(where + " has no shape; Outpost needs static input shapes for now"));
+  // A symbolic or unknown dimension is -1, to be bound from the shapes the caller gives.
   std::vector<int64_t> dims;
+  std::vector<std::string> names;
   int64_t total = 1;
   for (int k = 0; k < tt.shape().dim_size(); ++k) {
     const auto& dim = tt.shape().dim(k);
-    if (!dim.has_dim_value())
-      // Not the user's input disagreeing with the model, but a model feature not yet
-      // supported: kUnsupported (exit 5), as docs/cli.md's table says.
-      return defer(unsupported(
-          where + " has symbolic dimension " + std::to_string(k) +
-          (dim.has_dim_param() ? " ('" + dim.dim_param() + "')" : std::string(" (unknown)")) +
-          "; Outpost needs static input shapes for now: export the model with fixed input sizes"));
+    if (!dim.has_dim_value()) {
+      dims.push_back(-1);
+      names.push_back(dim.has_dim_param() ? dim.dim_param() : "");
+      continue;
+    }
     const int64_t d = dim.dim_value();
     if (d < 0) return invalid_model(where + " has negative dimension " + std::to_string(d));
     if (d > 0 && total > kMaxElements / d)
       return invalid_model(where + " has an absurdly large shape");
     total *= d;
     dims.push_back(d);
+    names.emplace_back();
   }
+  const size_t index = graph_.input_signatures.size();
+  graph_.input_signatures.emplace_back(dims);
+  graph_.input_dim_names.push_back(names);
   v.shape = Shape(dims);
+  if (index < input_shapes_.size()) {
+    OUTPOST_RETURN_IF_ERROR(check_input_shape(source_, info.name(), v.shape, names,
+                                              input_shapes_[index]));
+    v.shape = input_shapes_[index];
+  }
   return id;
 }
 
@@ -453,7 +466,8 @@ Result<Graph> Importer::run() {
 
 }  // namespace
 
-Result<Graph> import_onnx(const uint8_t* data, size_t size, const std::string& source) {
+Result<Graph> import_onnx(const uint8_t* data, size_t size, const std::string& source,
+                          const std::vector<Shape>& input_shapes) {
   // Protobuf may throw (std::bad_alloc on absurd sizes); nothing crosses this boundary.
   try {
     if (size > static_cast<size_t>(INT_MAX))
@@ -464,7 +478,7 @@ Result<Graph> import_onnx(const uint8_t* data, size_t size, const std::string& s
     if (!model->ParseFromArray(data, static_cast<int>(size)))
       return invalid_model(source +
                            ": not a valid ONNX model: the protobuf is truncated or corrupt");
-    Importer importer(model, source);
+    Importer importer(model, source, input_shapes);
     return importer.run();
   } catch (const std::exception& e) {
     return invalid_model(source + ": reading the ONNX model failed: " + e.what());

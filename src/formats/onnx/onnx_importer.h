@@ -8,12 +8,16 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "ir/graph.h"
 
 namespace outpost {
 
 // `source` is the model's path (external data files are looked up next to it) or a name.
-Result<Graph> import_onnx(const uint8_t* data, size_t size, const std::string& source);
+// `input_shapes` binds the graph inputs, in order, to those shapes (ir/input_shapes.h); inputs
+// beyond it keep their declared shapes, a symbolic dimension -1.
+Result<Graph> import_onnx(const uint8_t* data, size_t size, const std::string& source,
+                          const std::vector<Shape>& input_shapes = {});
 
 }  // namespace outpost

@@ -9,6 +9,7 @@
 #include "formats/tflite/tflite_operands.h"
 #include "formats/tflite/tflite_ops.h"
 #include "formats/tflite/tflite_schema.h"
+#include "ir/input_shapes.h"
 #include "ir/unsupported_nodes.h"
 
 namespace outpost {
@@ -32,8 +33,10 @@ Result<DType> convert_type(int8_t type, const std::string& where) {
 
 class Importer {
  public:
-  Importer(const uint8_t* data, size_t size, std::shared_ptr<const void> keep_alive, std::string source)
-      : data_(data), size_(size), keep_alive_(std::move(keep_alive)), source_(std::move(source)) {}
+  Importer(const uint8_t* data, size_t size, std::shared_ptr<const void> keep_alive, std::string source,
+           std::vector<Shape> input_shapes)
+      : data_(data), size_(size), keep_alive_(std::move(keep_alive)), source_(std::move(source)),
+        input_shapes_(std::move(input_shapes)) {}
 
   Result<Graph> run();
 
@@ -44,11 +47,13 @@ class Importer {
   Status read_sparsity(const Tensor& t, Value& v, size_t value_bytes, const std::string& where);
   Status import_operator(const SubGraph& sg, uint32_t index);
   Result<int> tensor_ref(int32_t index, const std::string& where) const;
+  Status bind_input(const SubGraph& sg, int32_t tensor, int id);
 
   const uint8_t* data_;
   size_t size_;
   std::shared_ptr<const void> keep_alive_;
   std::string source_;
+  std::vector<Shape> input_shapes_;  // bound to the graph inputs in order; empty: as declared
   const Model* model_ = nullptr;
   Graph graph_;
   size_t tensor_count_ = 0;           // values 0 .. tensor_count_ - 1 are the model's tensors
@@ -69,6 +74,7 @@ Result<Graph> Importer::run() {
   for (int32_t t : *sg->inputs()) {
     OUTPOST_ASSIGN_OR_RETURN(int id, tensor_ref(t, "graph inputs"));
     if (id == kNoValue) return invalid_model(source_ + ": graph input index -1");
+    OUTPOST_RETURN_IF_ERROR(bind_input(*sg, t, id));
     graph_.inputs.push_back(id);
   }
   for (int32_t t : *sg->outputs()) {
@@ -81,6 +87,28 @@ Result<Graph> Importer::run() {
   if (!unsupported_ops_.empty()) return unsupported_ops_.report(source_);
   OUTPOST_RETURN_IF_ERROR(graph_.validate());
   return std::move(graph_);
+}
+
+// Records the input's signature (its shape_signature, where -1 marks a dimension that may vary,
+// or its shape) and gives it the shape the caller bound, before any operator reads it.
+Status Importer::bind_input(const SubGraph& sg, int32_t tensor, int id) {
+  const Tensor& t = *sg.tensors()->Get(static_cast<flatbuffers::uoffset_t>(tensor));
+  Value& v = graph_.value(id);
+  Shape signature = v.shape;
+  if (t.shape_signature() && t.shape_signature()->size() == v.shape.rank()) {
+    std::vector<int64_t> dims;
+    for (int32_t d : *t.shape_signature()) dims.push_back(d < 0 ? -1 : d);
+    signature = Shape(dims);
+  }
+  const size_t index = graph_.inputs.size();
+  graph_.input_signatures.push_back(signature);
+  graph_.input_dim_names.emplace_back(signature.rank());
+  if (index >= input_shapes_.size()) return Status::ok();
+  OUTPOST_RETURN_IF_ERROR(check_input_shape(source_, v.name, signature,
+                                            graph_.input_dim_names.back(), input_shapes_[index]));
+  graph_.declared_shapes_stale = graph_.declared_shapes_stale || v.shape != input_shapes_[index];
+  v.shape = input_shapes_[index];
+  return Status::ok();
 }
 
 Result<int> Importer::tensor_ref(int32_t index, const std::string& where) const {
@@ -354,15 +382,15 @@ Status Importer::import_operator(const SubGraph& sg, uint32_t index) {
 }  // namespace
 
 Result<Graph> import_tflite(const uint8_t* data, size_t size, std::shared_ptr<const void> keep_alive,
-                            const std::string& source) {
+                            const std::string& source, const std::vector<Shape>& input_shapes) {
   // The verifier checks alignment relative to the buffer's start, which makes it alignment in
   // memory only when the start is aligned: a caller's buffer at an odd address (mapped files and
   // bundles are aligned) is read from an aligned copy, which the constants then point into.
   if (reinterpret_cast<uintptr_t>(data) % alignof(std::max_align_t) != 0) {
     auto copy = std::make_shared<std::vector<uint8_t>>(data, data + size);
-    return Importer(copy->data(), size, copy, source).run();
+    return Importer(copy->data(), size, copy, source, input_shapes).run();
   }
-  return Importer(data, size, std::move(keep_alive), source).run();
+  return Importer(data, size, std::move(keep_alive), source, input_shapes).run();
 }
 
 }  // namespace outpost

@@ -5,12 +5,15 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "ir/graph.h"
 
 namespace outpost {
 
+// `input_shapes` binds the graph inputs, in order, to those shapes where the model's
+// shape_signature lets them vary (ir/input_shapes.h); inputs beyond it keep their declared shapes.
 Result<Graph> import_tflite(const uint8_t* data, size_t size, std::shared_ptr<const void> keep_alive,
-                            const std::string& source);
+                            const std::string& source, const std::vector<Shape>& input_shapes = {});
 
 }  // namespace outpost

@@ -236,7 +236,7 @@ TEST(OnnxImporter, OtherDomainsAreUnsupported) {
   EXPECT_NE(s.status().message().find("com.microsoft"), std::string::npos);
 }
 
-TEST(OnnxImporter, SymbolicInputDimensionIsUnsupported) {
+TEST(OnnxImporter, ASymbolicInputDimensionIsBoundWhenItsShapeIsGiven) {
   auto m = onnx_model();
   add_input(m, "x", {1, 3});
   auto* dim = m.mutable_graph()
@@ -249,10 +249,20 @@ TEST(OnnxImporter, SymbolicInputDimensionIsUnsupported) {
   add_node(m, "Relu", {"x"}, {"y"});
   add_output(m, "y");
   auto s = open_model(m);
-  ASSERT_FALSE(s.is_ok());
-  EXPECT_EQ(s.status().code(), StatusCode::kUnsupported);
-  EXPECT_NE(s.status().message().find("symbolic dimension 0 ('batch')"), std::string::npos)
-      << s.status().message();
+  ASSERT_TRUE(s.is_ok()) << s.status().message();
+  Session& session = **s;
+  EXPECT_EQ(session.input_signature(0), (Shape{-1, 3}));
+  const Status unknown = session.run();
+  EXPECT_EQ(unknown.code(), StatusCode::kShapeMismatch);
+  EXPECT_NE(unknown.message().find("dimension 0 ('batch') is not known"), std::string::npos)
+      << unknown.message();
+  ASSERT_TRUE(session.resize_input(0, Shape{2, 3}).is_ok());
+  float* x = session.input(0).data_as<float>();
+  for (int i = 0; i < 6; ++i) x[i] = static_cast<float>(i) - 3;
+  ASSERT_TRUE(session.run().is_ok());
+  ASSERT_EQ(session.output(0).shape(), (Shape{2, 3}));
+  EXPECT_EQ(session.output(0).data_as<float>()[2], 0.0f);
+  EXPECT_EQ(session.output(0).data_as<float>()[5], 2.0f);
 }
 
 TEST(OnnxImporter, OpsetOutsideTheSupportedRangeIsUnsupported) {
