@@ -65,7 +65,7 @@ enum Code : int32_t {
   RESIZE_NEAREST_NEIGHBOR = 97, LEAKY_RELU = 98, SQUARED_DIFFERENCE = 99, MIRROR_PAD = 100,
   ABS = 101, SPLIT_V = 102, CEIL = 104, REVERSE_V2 = 105, ADD_N = 106, GATHER_ND = 107, COS = 108,
   ELU = 111, ROUND = 116, HARD_SWISH = 117, SELECT_V2 = 123, BATCH_MATMUL = 126, CUMSUM = 128,
-  BROADCAST_TO = 130, GELU = 150, RELU_0_TO_1 = 152, SIGN = 158,
+  BROADCAST_TO = 130, GELU = 150, RELU_0_TO_1 = 152, SIGN = 158, TRANSPOSE_CONV = 67,
 };
 enum OptionsType : uint8_t {
   kL2NormOptions = 12, kLrnOptions = 13, kSpaceToDepthOptions = 19, kGatherOptions = 23,
@@ -73,7 +73,7 @@ enum OptionsType : uint8_t {
   kCastOptions = 37, kArgMaxOptions = 40, kShapeOptions = 55, kArgMinOptions = 57,
   kPackOptions = 59, kOneHotOptions = 61, kUnpackOptions = 64, kResizeNearestOptions = 74,
   kLeakyReluOptions = 75, kMirrorPadOptions = 77, kSplitVOptions = 79, kBatchMatMulOptions = 101,
-  kCumsumOptions = 102, kGeluOptions = 116,
+  kCumsumOptions = 102, kGeluOptions = 116, kTransposeConvOptions = 49,
 };
 
 // One single-operator model under construction.
@@ -388,6 +388,37 @@ void matmul_cases(Cases& out) {
          {{0, 4, p.radius}, {1, 4, float_bits(p.bias)}, {2, 4, float_bits(p.alpha)},
           {3, 4, float_bits(p.beta)}});
     out.push_back(m.done("LOCAL_RESPONSE_NORMALIZATION", "radius_" + std::to_string(p.radius), kF32));
+  }
+}
+
+void transpose_conv_cases(Cases& out) {
+  struct TransposeConv {
+    const char* label;
+    int same, stride, kernel;
+    std::vector<int32_t> in, out;  // height, width
+    bool bias;
+    int activation;
+  };
+  const TransposeConv cases[] = {
+      {"same_stride_2_k3", 1, 2, 3, {4, 3}, {8, 6}, true, 0},
+      {"same_stride_2_k2_relu", 1, 2, 2, {3, 3}, {6, 6}, true, 1},
+      {"same_stride_2_k1", 1, 2, 1, {3, 2}, {6, 4}, true, 0},
+      {"same_stride_2_k3_odd_output", 1, 2, 3, {4, 4}, {7, 8}, true, 0},
+      {"valid_stride_2_k3", 0, 2, 3, {4, 4}, {9, 9}, true, 0},
+      {"valid_stride_2_k3_past_natural", 0, 2, 3, {4, 4}, {10, 10}, false, 0},
+      {"same_stride_1_k3_relu6", 1, 1, 3, {5, 4}, {5, 4}, true, 3}};
+  for (const TransposeConv& c : cases) {
+    CaseModel m;
+    const int shape = m.ints({4}, {1, c.out[0], c.out[1], 4});
+    std::vector<float> w(static_cast<size_t>(4 * c.kernel * c.kernel * 3));
+    for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>((i * 5) % 9) / 8.0f - 0.5f;
+    const int weights = m.floats({4, c.kernel, c.kernel, 3}, w);
+    const int x = m.input({1, c.in[0], c.in[1], 3}, kF32);
+    std::vector<int32_t> inputs = {shape, weights, x};
+    if (c.bias) inputs.push_back(m.floats({4}, {0.5f, -0.25f, 0.0f, 1.0f}));
+    m.op(TRANSPOSE_CONV, inputs, {m.output({1, c.out[0], c.out[1], 4}, kF32)}, kTransposeConvOptions,
+         {{0, 1, c.same ? 0 : 1}, {1, 4, c.stride}, {2, 4, c.stride}, {3, 1, c.activation}});
+    out.push_back(m.done("TRANSPOSE_CONV", c.label, kF32));
   }
 }
 
@@ -719,6 +750,7 @@ std::vector<TfliteCase> tflite_conformance_cases() {
   select_cases(cases);
   reduce_cases(cases);
   matmul_cases(cases);
+  transpose_conv_cases(cases);
   layout_cases(cases);
   gather_cases(cases);
   slice_cases(cases);

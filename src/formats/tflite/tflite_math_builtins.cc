@@ -21,8 +21,11 @@ enum : int32_t {
   kReduceMax = 82, kLogicalOr = 84, kLogicalAnd = 86, kLogicalNot = 87, kReduceMin = 89,
   kSquare = 92, kFloor = 8, kLeakyRelu = 98, kSquaredDifference = 99, kAbs = 101, kCeil = 104,
   kAddN = 106, kCos = 108, kElu = 111, kRound = 116, kSelectV2 = 123, kBatchMatMul = 126,
-  kGelu = 150, kReluZeroToOne = 152, kSign = 158,
+  kGelu = 150, kReluZeroToOne = 152, kSign = 158, kTransposeConv = 67,
 };
+
+// TFLite's fused activations, by ActivationFunctionType.
+const char* const kActivations[] = {"none", "relu", "relu_n1_to_1", "relu6", "tanh"};
 
 // ---- translations
 
@@ -85,6 +88,21 @@ Status lrn_options(const Options& o, Node& n, const std::string& where) {
   n.attrs.set("alpha", o.f32(2, 1.0f) * static_cast<float>(size));
   n.attrs.set("beta", o.f32(3, 0.5f));
   n.attrs.set("bias", o.f32(1, 1.0f));
+  return Status::ok();
+}
+
+Status transpose_conv_options(const Options& o, Node& n, const std::string& where) {
+  const int8_t padding = o.i8(0), act = o.i8(3);
+  if (padding != 0 && padding != 1)
+    return invalid_model(where + ": padding " + std::to_string(padding) + " is neither SAME nor VALID");
+  if (act < 0 || act > 4)
+    return unsupported(where + ": fused activation " + std::to_string(act) + " is not supported");
+  // Strides are checked once the node is lowered: an operator without options has none.
+  n.attrs.set("strides", std::vector<int64_t>{o.i32(2), o.i32(1)});
+  n.attrs.set("same", int64_t{padding == 0});
+  n.attrs.set("activation", std::string(kActivations[act]));
+  n.attrs.set("channels_last", int64_t{1});
+  n.attrs.set("weights_layout", std::string("OHWI"));
   return Status::ok();
 }
 
@@ -285,6 +303,52 @@ Status lower_gelu(Lowering& l, Node n, const std::string& where) {
   return Status::ok();
 }
 
+// TRANSPOSE_CONV(output_shape, weights [O, kh, kw, I], x NHWC, [bias]): ConvTranspose of
+// (x, weights, bias) with the output the model asks for. TFLite pads as the forward convolution
+// from that output would: SAME puts floor(total / 2) before, VALID nothing; the rest of the
+// natural output (in - 1) * stride + k is cut at the end, and an output larger than it is
+// reached by output_padding (rows no input reaches hold the bias).
+Status lower_transpose_conv(Lowering& l, Node n, const std::string& where) {
+  if (n.inputs.size() < 3 || n.inputs.size() > 4 || n.inputs[0] == kNoValue ||
+      n.inputs[1] == kNoValue || n.inputs[2] == kNoValue)
+    return invalid_model(where + ": takes the output shape, the weights, the input and an optional bias");
+  OUTPOST_ASSIGN_OR_RETURN(std::vector<int64_t> out,
+                           constant_operand(l.graph(), n, 0, "output_shape", where));
+  const Shape x = l.value(n.inputs[2]).shape, w = l.value(n.inputs[1]).shape;
+  if (x.rank() != 4 || w.rank() != 4 || out.size() != 4)
+    return invalid_model(where + ": takes an NHWC input, OHWI weights and a 4-entry output_shape");
+  if (out[0] != x[0] || out[3] != w[0] || w[3] != x[3])
+    return invalid_model(where + ": output_shape " + Shape(out).to_string() + ", weights " +
+                         w.to_string() + " and input " + x.to_string() + " do not agree");
+  const std::vector<int64_t> strides = n.attrs.get_ints("strides");
+  if (strides.size() != 2 || strides[0] <= 0 || strides[1] <= 0)
+    return invalid_model(where + ": strides must be positive");
+  const bool same = n.attrs.get_int("same", 0) != 0;
+  std::vector<int64_t> pads(4, 0), adj(2, 0);
+  for (size_t d = 0; d < 2; ++d) {
+    const int64_t s = strides[d], k = w[1 + d], o = out[1 + d];
+    if (o < 1) return invalid_model(where + ": output_shape must be positive");
+    const int64_t forward = (o + s - 1) / s;
+    const int64_t before = same ? std::max<int64_t>(0, (forward - 1) * s + k - o) / 2 : 0;
+    const int64_t natural = (x[1 + d] - 1) * s + k;
+    int64_t after = natural - o - before;
+    if (after < 0) {
+      adj[d] = -after;
+      after = 0;
+    }
+    pads[d] = before;
+    pads[2 + d] = after;
+  }
+  n.attrs.erase("same");
+  n.attrs.set("pads", pads);
+  n.attrs.set("output_padding", adj);
+  n.inputs = n.inputs.size() == 4 ? std::vector<int>{n.inputs[2], n.inputs[1], n.inputs[3]}
+                                  : std::vector<int>{n.inputs[2], n.inputs[1]};
+  if (n.inputs.size() == 3 && n.inputs[2] == kNoValue) n.inputs.resize(2);
+  l.add(std::move(n));
+  return Status::ok();
+}
+
 constexpr QuantizedForm kRefused = QuantizedForm::kRefused;
 constexpr QuantizedForm kSameParams = QuantizedForm::kSameParams;
 
@@ -338,6 +402,7 @@ const BuiltinRule kRules[] = {
     {kBatchMatMul, OpKind::kMatMul, "111", batch_matmul_options, lower_batch_matmul, kRefused},
     {kL2Normalization, OpKind::kDiv, "1", l2_norm_options, lower_l2_normalization, kRefused},
     {kLocalResponseNormalization, OpKind::kLRN, "4444", lrn_options, lower_lrn, kRefused},
+    {kTransposeConv, OpKind::kConvTranspose, "14411", transpose_conv_options, lower_transpose_conv, kRefused},
 };
 // clang-format on
 
