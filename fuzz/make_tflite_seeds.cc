@@ -1,12 +1,14 @@
 // Writes small valid TFLite models, one per supported op family (float, float16, uint8 and
-// int8 quantized), into a directory: seeds that reach every importer path and kernel quickly,
-// next to the real MediaPipe and Coral models that fuzz/make-corpus adds.
+// int8 quantized), and every single-operator model of the TFLite conformance suite
+// (tests/conformance/tflite_cases.h), into a directory: seeds that reach every importer path and
+// kernel quickly, next to the real MediaPipe and Coral models that fuzz/make-corpus adds.
 //   fuzz_make_tflite_seeds OUT_DIR
 #include <cstdio>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "conformance/tflite_cases.h"
 #include "support/tflite_builder.h"
 
 namespace {
@@ -229,7 +231,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s OUT_DIR\n", argv[0]);
     return 2;
   }
-  for (const auto& [name, bytes] : all_models()) {
+  auto models = all_models();
+  for (const auto& c : outpost::testing::tflite_conformance_cases()) {
+    std::string name = "conformance_" + c.name;
+    for (char& ch : name)
+      if (ch == '/') ch = '_';
+    models.emplace_back(name, c.model);
+  }
+  for (const auto& [name, bytes] : models) {
     const std::string path = std::string(argv[1]) + "/built_" + name + ".tflite";
     std::ofstream f(path, std::ios::binary);
     f.write(reinterpret_cast<const char*>(bytes.data()),
