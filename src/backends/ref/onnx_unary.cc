@@ -191,6 +191,9 @@ Result<std::unique_ptr<Kernel>> make_clip(const Node& node, const Graph& graph) 
 Result<std::unique_ptr<Kernel>> make_onnx_unary(const Node& node, const Graph& graph) {
   const DType d = input_of(graph, node, 0).dtype;
   const OpKind op = node.op;
+  // These compute on real values: stored integers with a scale would be read as those integers.
+  if (!input_of(graph, node, 0).quant.empty())
+    return not_handled(graph, node, "quantized input (the general kernels compute on reals)");
   if (op == OpKind::kClip) return make_clip(node, graph);
   if (op == OpKind::kNot) {
     if (d != DType::kBool) return unsupported_dtype(graph, node, d);

@@ -19,6 +19,8 @@ void register_quantized_kernels(KernelRegistry& registry) {
   registry.add(OpKind::kConcat, make_concat_quantized);
   registry.add(OpKind::kMul, make_mul_quantized);
   registry.add(OpKind::kLogistic, make_logistic_quantized);
+  registry.add(OpKind::kRelu, make_relu_quantized);
+  registry.add(OpKind::kClip, make_relu_quantized);
   registry.add(OpKind::kResize, make_resize_bilinear_quantized);
 }
 
