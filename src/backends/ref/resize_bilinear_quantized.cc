@@ -1,8 +1,10 @@
 // A quantized linear Resize of NHWC's H and W (uint8, int8; output shares the input's
-// quantization; bilinear_resize_form.h says which nodes), as TFLite's RESIZE_BILINEAR. TFLite
-// interpolates the raw values in float, with its ComputeInterpolationValues source coordinates
-// (align_corners, half_pixel_centers), and converts with +0.5 then truncation; we evaluate the
-// same expression in the same order.
+// quantization; bilinear_resize_form.h says which nodes), as TFLite's RESIZE_BILINEAR. For uint8
+// TFLite interpolates the raw values in float, with its ComputeInterpolationValues source
+// coordinates (align_corners, half_pixel_centers), and converts with +0.5 then truncation; we
+// evaluate the same expression in the same order. For int8 it runs ResizeBilinearInteger:
+// coordinates in 10 fractional bits (a half-pixel coordinate below 0 keeps its negative
+// fraction), the four products in 20 bits, rounded half away from zero.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -37,7 +39,7 @@ std::vector<Source> sources(int64_t in_size, int64_t out_size, bool align_corner
 }
 
 template <typename T>
-class ResizeBilinearQuantized final : public Kernel {
+class ResizeBilinearQuantized final : public Kernel {  // uint8
  public:
   ResizeBilinearQuantized(int64_t batch, int64_t in_h, int64_t in_w, int64_t channels,
                           std::vector<Source> rows, std::vector<Source> cols)
@@ -77,6 +79,64 @@ class ResizeBilinearQuantized final : public Kernel {
   std::vector<Source> rows_, cols_;
 };
 
+// One output coordinate's source in TFLite's integer form: the position times 1024, and the
+// neighbours it reads.
+struct FixedSource {
+  int32_t pos10;
+  int64_t lo, hi;
+};
+
+std::vector<FixedSource> fixed_sources(int32_t in_size, int32_t out_size, bool align_corners,
+                                       bool half_pixel) {
+  constexpr int32_t kOne = 1 << 10;
+  int32_t scale10 = (kOne * in_size + out_size / 2) / out_size;
+  if (align_corners && out_size > 1)
+    scale10 = (kOne * (in_size - 1) + (out_size - 1) / 2) / (out_size - 1);
+  std::vector<FixedSource> result(static_cast<size_t>(out_size));
+  for (int32_t o = 0; o < out_size; ++o) {
+    const int32_t pos = half_pixel ? o * scale10 + scale10 / 2 - (1 << 9) : o * scale10;
+    result[static_cast<size_t>(o)] = {pos, std::max(pos / kOne, 0),
+                                      std::min((pos + kOne - 1) / kOne, in_size - 1)};
+  }
+  return result;
+}
+
+class ResizeBilinearInt8 final : public Kernel {
+ public:
+  ResizeBilinearInt8(int64_t batch, int64_t in_h, int64_t in_w, int64_t channels,
+                     std::vector<FixedSource> rows, std::vector<FixedSource> cols)
+      : batch_(batch), in_h_(in_h), in_w_(in_w), channels_(channels), rows_(std::move(rows)),
+        cols_(std::move(cols)) {}
+
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+    constexpr int64_t kOne = 1 << 10, kHalf20 = 1 << 19;
+    const int8_t* x = inputs[0].as<const int8_t>();
+    int8_t* y = outputs[0].as<int8_t>();
+    auto at = [&](int64_t b, int64_t r, int64_t c, int64_t ch) {
+      return static_cast<int64_t>(x[((b * in_h_ + r) * in_w_ + c) * channels_ + ch]);
+    };
+    for (int64_t b = 0; b < batch_; ++b)
+      for (const FixedSource& sy : rows_) {
+        const int64_t fy = sy.pos10 - kOne * sy.lo;
+        for (const FixedSource& sx : cols_) {
+          const int64_t fx = sx.pos10 - kOne * sx.lo;
+          for (int64_t ch = 0; ch < channels_; ++ch) {
+            const int64_t sum = at(b, sy.lo, sx.lo, ch) * (kOne - fy) * (kOne - fx) +
+                                at(b, sy.hi, sx.lo, ch) * fy * (kOne - fx) +
+                                at(b, sy.lo, sx.hi, ch) * (kOne - fy) * fx +
+                                at(b, sy.hi, sx.hi, ch) * fy * fx;
+            *y++ = static_cast<int8_t>((sum + (sum > 0 ? kHalf20 : -kHalf20)) / (kHalf20 * 2));
+          }
+        }
+      }
+    return Status::ok();
+  }
+
+ private:
+  int64_t batch_, in_h_, in_w_, channels_;
+  std::vector<FixedSource> rows_, cols_;
+};
+
 }  // namespace
 
 Result<std::unique_ptr<Kernel>> make_resize_bilinear_quantized(const Node& n, const Graph& g) {
@@ -94,12 +154,18 @@ Result<std::unique_ptr<Kernel>> make_resize_bilinear_quantized(const Node& n, co
     return not_handled(g, n,
                        "quantized bilinear Resize needs the same input and output quantization");
   const bool align_corners = form.align_corners, half_pixel = form.half_pixel;
+  if (x.dtype == DType::kInt8) {
+    if (std::max({x.shape[1], x.shape[2], y.shape[1], y.shape[2]}) > (int64_t{1} << 20))
+      return not_handled(g, n, "int8 bilinear Resize beyond 2^20 pixels a side (int32 coordinates)");
+    auto size = [](int64_t v) { return static_cast<int32_t>(v); };
+    return std::unique_ptr<Kernel>(std::make_unique<ResizeBilinearInt8>(
+        x.shape[0], x.shape[1], x.shape[2], x.shape[3],
+        fixed_sources(size(x.shape[1]), size(y.shape[1]), align_corners, half_pixel),
+        fixed_sources(size(x.shape[2]), size(y.shape[2]), align_corners, half_pixel)));
+  }
   auto rows = sources(x.shape[1], y.shape[1], align_corners, half_pixel);
   auto cols = sources(x.shape[2], y.shape[2], align_corners, half_pixel);
-  if (x.dtype == DType::kUInt8)
-    return std::unique_ptr<Kernel>(std::make_unique<ResizeBilinearQuantized<uint8_t>>(
-        x.shape[0], x.shape[1], x.shape[2], x.shape[3], std::move(rows), std::move(cols)));
-  return std::unique_ptr<Kernel>(std::make_unique<ResizeBilinearQuantized<int8_t>>(
+  return std::unique_ptr<Kernel>(std::make_unique<ResizeBilinearQuantized<uint8_t>>(
       x.shape[0], x.shape[1], x.shape[2], x.shape[3], std::move(rows), std::move(cols)));
 }
 
