@@ -182,7 +182,9 @@ void activation_cases(Cases& out) {
                             {TANH, "TANH", {1.0f / 128, 128}, {1.0f / 128, 0}},
                             {HARD_SWISH, "HARD_SWISH", {0.03f, 20}, {0.03f, -100}},
                             {RELU, "RELU", {}, {}},
-                            {RELU6, "RELU6", {}, {}}};
+                            {RELU6, "RELU6", {}, {}},
+                            {RELU_N1_TO_1, "RELU_N1_TO_1", {}, {}},
+                            {RELU_0_TO_1, "RELU_0_TO_1", {0.005f, 0}, {0.005f, -120}}};
   for (const Activation& a : ops)
     for (int8_t t : {kF32, kU8, kI8}) {
       CaseModel m;
@@ -209,7 +211,8 @@ void tensor_cases(Cases& out) {
     for (int32_t axis : {1, -1}) {
       CaseModel m;
       const Quant q = quant_of(t);
-      const Quant q2 = t == kF32 ? Quant{} : Quant{0.07f, q.zero_point + 4};  // rescaled
+      // uint8 inputs of another scale are rescaled; TFLite's default path refuses that in int8.
+      const Quant q2 = t == kU8 ? Quant{0.07f, q.zero_point + 4} : q;
       const int a = m.input({2, 3, 2}, t, q), b = m.input({2, 3, 2}, t, q2);
       const std::vector<int32_t> y = axis == 1 ? std::vector<int32_t>{2, 6, 2} : std::vector<int32_t>{2, 3, 4};
       m.op(CONCATENATION, {a, b}, {m.output(y, t, q)}, kConcatenationOptions, {{0, 4, axis}});

@@ -1,6 +1,7 @@
-// Quantized Add (uint8, int8) with numpy broadcasting, as TFLite's 8-bit add: both inputs are
-// lifted by 2^20 after removing their zero points, rescaled to a common scale of twice the larger
-// input scale (multipliers below one), summed, rescaled to the output, offset and clamped.
+// Quantized Add and Sub (uint8, int8) with numpy broadcasting, as TFLite's 8-bit add and sub:
+// both inputs are lifted by 2^20 after removing their zero points, rescaled to a common scale of
+// twice the larger input scale (multipliers below one), summed (or subtracted), rescaled to the
+// output, offset and clamped.
 #include <algorithm>
 
 #include "backends/ref/quantized_common.h"
@@ -18,6 +19,7 @@ struct AddParams {
   int32_t a_offset = 0, b_offset = 0, output_offset = 0;
   QuantizedMultiplier a_multiplier, b_multiplier, output_multiplier;
   quant::ActivationRange act;
+  bool subtract = false;
 };
 
 template <typename T>
@@ -35,7 +37,9 @@ class AddQuantized final : public Kernel {
       const int32_t ra = quant::multiply_by_quantized_multiplier(sa, p_.a_multiplier);
       const int32_t rb = quant::multiply_by_quantized_multiplier(sb, p_.b_multiplier);
       const int32_t sum =
-          quant::multiply_by_quantized_multiplier(ra + rb, p_.output_multiplier) + p_.output_offset;
+          quant::multiply_by_quantized_multiplier(p_.subtract ? ra - rb : ra + rb,
+                                                  p_.output_multiplier) +
+          p_.output_offset;
       y[o] = quant::clamp_to<T>(sum, p_.act.min, p_.act.max);
     });
     return Status::ok();
@@ -52,9 +56,12 @@ Result<std::unique_ptr<Kernel>> make_add_quantized(const Node& n, const Graph& g
   const Value& a = input_of(g, n, 0);
   const Value& b = input_of(g, n, 1);
   const Value& y = output_of(g, n);
-  OUTPOST_ASSIGN_OR_RETURN(const quant::BinaryQuant q, quant::binary_quant(g, n, "Add"));
+  const bool subtract = n.op == OpKind::kSub;
+  OUTPOST_ASSIGN_OR_RETURN(const quant::BinaryQuant q,
+                           quant::binary_quant(g, n, subtract ? "Sub" : "Add"));
   const quant::TensorQuant &aq = q.a, &bq = q.b, &yq = q.y;
   AddParams p;
+  p.subtract = subtract;
   p.act = q.act;
   p.a_offset = aq.zero_point;
   p.b_offset = bq.zero_point;

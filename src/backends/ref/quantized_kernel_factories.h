@@ -11,6 +11,7 @@ namespace outpost {
 Result<std::unique_ptr<Kernel>> make_conv2d_quantized(const Node& node, const Graph& graph);
 Result<std::unique_ptr<Kernel>> make_depthwise_conv2d_quantized(const Node& node,
                                                                 const Graph& graph);
+// Add and Sub.
 Result<std::unique_ptr<Kernel>> make_add_quantized(const Node& node, const Graph& graph);
 Result<std::unique_ptr<Kernel>> make_average_pool2d_quantized(const Node& node, const Graph& graph);
 Result<std::unique_ptr<Kernel>> make_max_pool2d_quantized(const Node& node, const Graph& graph);
@@ -22,7 +23,8 @@ Result<std::unique_ptr<Kernel>> make_fully_connected_quantized(const Node& node,
 // Only for inputs that need requantizing; same-quantization concat is a byte copy elsewhere.
 Result<std::unique_ptr<Kernel>> make_concat_quantized(const Node& node, const Graph& graph);
 Result<std::unique_ptr<Kernel>> make_mul_quantized(const Node& node, const Graph& graph);
-Result<std::unique_ptr<Kernel>> make_logistic_quantized(const Node& node, const Graph& graph);
+// Logistic and Tanh.
+Result<std::unique_ptr<Kernel>> make_table_activation_quantized(const Node& node, const Graph& graph);
 // Relu, and Clip with attribute bounds (TFLite's RELU6, RELU_N1_TO_1, RELU_0_TO_1).
 Result<std::unique_ptr<Kernel>> make_relu_quantized(const Node& node, const Graph& graph);
 Result<std::unique_ptr<Kernel>> make_resize_bilinear_quantized(const Node& node,

@@ -10,6 +10,7 @@ void register_quantized_kernels(KernelRegistry& registry) {
   registry.add(OpKind::kConv, make_conv2d_quantized, ChannelsLast::kTaken);
   registry.add(OpKind::kConv, make_depthwise_conv2d_quantized, ChannelsLast::kTaken);
   registry.add(OpKind::kAdd, make_add_quantized);
+  registry.add(OpKind::kSub, make_add_quantized);
   registry.add(OpKind::kAveragePool, make_average_pool2d_quantized, ChannelsLast::kTaken);
   registry.add(OpKind::kMaxPool, make_max_pool2d_quantized, ChannelsLast::kTaken);
   registry.add(OpKind::kSoftmax, make_softmax_quantized);
@@ -18,7 +19,8 @@ void register_quantized_kernels(KernelRegistry& registry) {
   registry.add(OpKind::kGemm, make_fully_connected_quantized);
   registry.add(OpKind::kConcat, make_concat_quantized);
   registry.add(OpKind::kMul, make_mul_quantized);
-  registry.add(OpKind::kLogistic, make_logistic_quantized);
+  registry.add(OpKind::kLogistic, make_table_activation_quantized);
+  registry.add(OpKind::kTanh, make_table_activation_quantized);
   registry.add(OpKind::kRelu, make_relu_quantized);
   registry.add(OpKind::kClip, make_relu_quantized);
   registry.add(OpKind::kResize, make_resize_bilinear_quantized);

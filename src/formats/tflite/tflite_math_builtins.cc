@@ -373,8 +373,9 @@ const BuiltinRule kRules[] = {
     {kLeakyRelu, OpKind::kLeakyRelu, "4", leaky_relu_options, lower_unary, kRefused},
     {kElu, OpKind::kElu, "", elu_options, lower_unary, kRefused},
     {kGelu, OpKind::kMul, "1", gelu_options, lower_gelu, kRefused},
-    {kReluN1To1, OpKind::kClip, "", relu_n1_to_1_options, lower_unary, kRefused},
-    {kReluZeroToOne, OpKind::kClip, "", relu_0_to_1_options, lower_unary, kRefused},
+    // Quantized: TFLite's ReluX (ref/relu_quantized.cc).
+    {kReluN1To1, OpKind::kClip, "", relu_n1_to_1_options, lower_unary, QuantizedForm::kAsIs},
+    {kReluZeroToOne, OpKind::kClip, "", relu_0_to_1_options, lower_unary, QuantizedForm::kAsIs},
     {kPrelu, OpKind::kPRelu, "", nullptr, lower_binary, kRefused},
     {kLogSoftmax, OpKind::kLogSoftmax, "", log_softmax_options, lower_unary, kRefused},
     // Elementwise functions of two tensors, comparisons and selection.
