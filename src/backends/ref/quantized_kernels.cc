@@ -22,6 +22,7 @@ void register_quantized_kernels(KernelRegistry& registry) {
   registry.add(OpKind::kLogistic, make_table_activation_quantized);
   registry.add(OpKind::kTanh, make_table_activation_quantized);
   registry.add(OpKind::kRelu, make_relu_quantized);
+  registry.add(OpKind::kHardSwish, make_hard_swish_quantized);
   registry.add(OpKind::kClip, make_relu_quantized);
   registry.add(OpKind::kResize, make_resize_bilinear_quantized);
 }
