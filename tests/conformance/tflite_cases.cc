@@ -80,6 +80,23 @@ void unary_cases(Cases& out) {
     m.op(PRELU, {x, alpha}, {m.output({1, 2, 2, 3}, kF32)});
     out.push_back(m.done("PRELU", "per_channel_alpha", kF32));
   }
+  for (int8_t t : {kU8, kI8}) {
+    const Quant q = quant_of(t), qy = {0.04f, q.zero_point + 5};
+    for (float alpha : {0.1f, 2.0f}) {
+      CaseModel m;
+      const int x = m.input({2, 3, 4}, t, q);
+      m.op(LEAKY_RELU, {x}, {m.output({2, 3, 4}, t, qy)}, kLeakyReluOptions,
+           {{0, 4, float_bits(alpha)}});
+      out.push_back(m.done("LEAKY_RELU", "alpha_" + std::to_string(alpha).substr(0, 3), t));
+    }
+    CaseModel m;
+    const int x = m.input({1, 2, 2, 3}, t, q);
+    const Quant qa = {0.02f, t == kU8 ? 50 : -20};
+    const int alpha = m.raw({3}, t, qa, t == kU8 ? std::vector<uint8_t>{55, 30, 200}
+                                                 : std::vector<uint8_t>{5, 226, 100});
+    m.op(PRELU, {x, alpha}, {m.output({1, 2, 2, 3}, t, qy)});
+    out.push_back(m.done("PRELU", "per_channel_alpha", t));
+  }
   for (int8_t t : {kBool}) {
     CaseModel m;
     const int x = m.input({2, 5}, t);

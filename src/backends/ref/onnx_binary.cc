@@ -163,8 +163,32 @@ Result<std::unique_ptr<Kernel>> make_where(const Node& node, const Graph& graph)
 
 }  // namespace
 
+// Ops whose answer on stored integers is the answer on the reals they stand for when every
+// quantized operand shares one scale and zero point (TFLite's importer lets only those through:
+// QuantizedForm::kSameParams). The rest compute on reals, so quantized operands are refused.
+bool reads_quantized_as_stored(OpKind op) {
+  switch (op) {
+    case OpKind::kMax:
+    case OpKind::kMin:
+    case OpKind::kEqual:
+    case OpKind::kGreater:
+    case OpKind::kLess:
+    case OpKind::kGreaterOrEqual:
+    case OpKind::kLessOrEqual:
+    case OpKind::kWhere:
+      return true;
+    default:
+      return false;
+  }
+}
+
 Result<std::unique_ptr<Kernel>> make_onnx_binary(const Node& node, const Graph& graph) {
   const OpKind op = node.op;
+  if (!reads_quantized_as_stored(op))
+    for (size_t i = 0; i < node.inputs.size(); ++i)
+      if (has_input(node, i) && !input_of(graph, node, i).quant.empty())
+        return not_handled(graph, node,
+                           "quantized input " + std::to_string(i) + " (this kernel computes on reals)");
   const Shape& out_shape = output_of(graph, node).shape;
   OUTPOST_RETURN_IF_ERROR(check_rank(graph, node, out_shape));
   if (op == OpKind::kWhere) return make_where(node, graph);

@@ -369,14 +369,14 @@ const BuiltinRule kRules[] = {
     {kRound, OpKind::kRound, "", nullptr, lower_unary, kRefused},
     {kSign, OpKind::kSign, "", nullptr, lower_unary, kRefused},
     {kLogicalNot, OpKind::kNot, "", nullptr, lower_unary, kRefused},
-    // Activations.
-    {kLeakyRelu, OpKind::kLeakyRelu, "4", leaky_relu_options, lower_unary, kRefused},
+    // Activations. Quantized LEAKY_RELU and PRELU run TFLite's kernels
+    // (ref/leaky_relu_quantized.cc), RELU_N1_TO_1 and RELU_0_TO_1 its ReluX (ref/relu_quantized.cc).
+    {kLeakyRelu, OpKind::kLeakyRelu, "4", leaky_relu_options, lower_unary, QuantizedForm::kAsIs},
     {kElu, OpKind::kElu, "", elu_options, lower_unary, kRefused},
     {kGelu, OpKind::kMul, "1", gelu_options, lower_gelu, kRefused},
-    // Quantized: TFLite's ReluX (ref/relu_quantized.cc).
     {kReluN1To1, OpKind::kClip, "", relu_n1_to_1_options, lower_unary, QuantizedForm::kAsIs},
     {kReluZeroToOne, OpKind::kClip, "", relu_0_to_1_options, lower_unary, QuantizedForm::kAsIs},
-    {kPrelu, OpKind::kPRelu, "", nullptr, lower_binary, kRefused},
+    {kPrelu, OpKind::kPRelu, "", nullptr, lower_binary, QuantizedForm::kAsIs},
     {kLogSoftmax, OpKind::kLogSoftmax, "", log_softmax_options, lower_unary, kRefused},
     // Elementwise functions of two tensors, comparisons and selection.
     {kPow, OpKind::kPow, "", nullptr, lower_binary, kRefused},
