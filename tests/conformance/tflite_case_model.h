@@ -74,6 +74,7 @@ enum Code : int32_t {
   AVERAGE_POOL_2D = 1, CONV_2D = 3, DEPTHWISE_CONV_2D = 4, DEPTH_TO_SPACE = 5, DEQUANTIZE = 6,
   FULLY_CONNECTED = 9, MAX_POOL_2D = 17, MUL = 18, RELU6 = 21, RESHAPE = 22,
   RESIZE_BILINEAR = 23, SOFTMAX = 25, PAD = 34, MEAN = 40, SUB = 41, DIV = 42, QUANTIZE = 114,
+  FLOOR_DIV = 90, FLOOR_MOD = 95,
 };
 enum OptionsType : uint8_t {
   kL2NormOptions = 12, kLrnOptions = 13, kSpaceToDepthOptions = 19, kGatherOptions = 23,

@@ -140,6 +140,19 @@ void binary_cases(Cases& out) {
       }
 }
 
+// FLOOR_DIV and FLOOR_MOD over divisors of both signs (constants: never zero).
+void floor_division_cases(Cases& out) {
+  for (int32_t code : {FLOOR_DIV, FLOOR_MOD})
+    for (int8_t t : {kF32, kI32}) {
+      CaseModel m;
+      const int x = m.input({2, 3, 4}, t, {}, {-20, 20});
+      const int divisor = t == kF32 ? m.floats({4}, {2.5f, -1.5f, 0.7f, -3.0f})
+                                    : m.ints({4}, {3, -2, 5, -7});
+      m.op(code, {x, divisor}, {m.output({2, 3, 4}, t)});
+      out.push_back(m.done(code == FLOOR_DIV ? "FLOOR_DIV" : "FLOOR_MOD", "signed_divisors", t));
+    }
+}
+
 void select_cases(Cases& out) {
   for (int8_t t : {kF32, kI32, kI8}) {
     const Quant q = quant_of(t);
@@ -633,6 +646,7 @@ std::vector<TfliteCase> tflite_conformance_cases() {
   Cases cases;
   unary_cases(cases);
   binary_cases(cases);
+  floor_division_cases(cases);
   select_cases(cases);
   reduce_cases(cases);
   matmul_cases(cases);

@@ -66,8 +66,13 @@ T arith(OpKind op, T a, T b, bool fmod) {
         return b < a || std::isnan(b) ? b : a;
       case OpKind::kPRelu:
         return a < T(0) ? a * b : a;
-      case OpKind::kMod:
-        return T(std::fmod(a, b));
+      case OpKind::kMod: {
+        // fmod 1: C's fmod (the dividend's sign); fmod 0: Python's (the divisor's), which ONNX
+        // leaves to integers and TFLite's FLOOR_MOD needs for floats too.
+        T r = T(std::fmod(a, b));
+        if (!fmod && r != 0 && ((r < 0) != (b < 0))) r = T(r + b);
+        return r;
+      }
       default:
         return a;
     }
@@ -244,9 +249,6 @@ Result<std::unique_ptr<Kernel>> make_onnx_binary(const Node& node, const Graph& 
     });
     ok = ok && fn != nullptr;
   } else {
-    if (op == OpKind::kMod && node.attrs.get_int("fmod", 0) == 0 &&
-        (d == DType::kFloat32 || d == DType::kFloat64))
-      return not_handled(graph, node, "Mod of floats needs attribute fmod=1");
     const bool fmod = node.attrs.get_int("fmod", 0) != 0;
     ok = visit_numeric(d, [&](auto tag) {
       using T = typename decltype(tag)::type;

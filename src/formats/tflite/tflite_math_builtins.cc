@@ -21,7 +21,8 @@ enum : int32_t {
   kReduceMax = 82, kLogicalOr = 84, kLogicalAnd = 86, kLogicalNot = 87, kReduceMin = 89,
   kSquare = 92, kFloor = 8, kLeakyRelu = 98, kSquaredDifference = 99, kAbs = 101, kCeil = 104,
   kAddN = 106, kCos = 108, kElu = 111, kRound = 116, kSelectV2 = 123, kBatchMatMul = 126,
-  kGelu = 150, kReluZeroToOne = 152, kSign = 158, kTransposeConv = 67,
+  kGelu = 150, kReluZeroToOne = 152, kSign = 158, kTransposeConv = 67, kFloorDiv = 90,
+  kFloorMod = 95,
 };
 
 // TFLite's fused activations, by ActivationFunctionType.
@@ -160,6 +161,37 @@ Status lower_squared_difference(Lowering& l, Node n, const std::string& where) {
   const int d = l.intermediate_like("difference", n.outputs[0], l.value(n.outputs[0]).shape);
   l.add(OpKind::kSub, "difference", n.inputs, {d});
   n.inputs = {d, d};
+  l.add(std::move(n));
+  return Status::ok();
+}
+
+// FLOOR_MOD(a, b): Mod with Python's sign rule (the divisor's), for floats and integers alike.
+Status floor_mod_options(const Options&, Node& n, const std::string&) {
+  n.attrs.set("fmod", int64_t{0});
+  return Status::ok();
+}
+
+// FLOOR_DIV(a, b): floor(a / b) for floats; for integers (a - floor_mod(a, b)) / b, a division
+// that is exact, so Div's truncation gives the floor.
+Status lower_floor_div(Lowering& l, Node n, const std::string& where) {
+  OUTPOST_RETURN_IF_ERROR(binary(n, where));
+  const int y = n.outputs[0];
+  const Shape shape = l.value(y).shape;
+  const DType dtype = l.value(y).dtype;
+  if (dtype == DType::kFloat32) {
+    const int quotient = l.intermediate("quotient", dtype, shape);
+    l.add(OpKind::kDiv, "quotient", n.inputs, {quotient});
+    n.op = OpKind::kFloor;
+    n.inputs = {quotient};
+    l.add(std::move(n));
+    return Status::ok();
+  }
+  const int mod = l.intermediate("mod", dtype, shape);
+  l.add(OpKind::kMod, "mod", n.inputs, {mod}).attrs.set("fmod", int64_t{0});
+  const int exact = l.intermediate("exact", dtype, shape);
+  l.add(OpKind::kSub, "exact", {n.inputs[0], mod}, {exact});
+  n.op = OpKind::kDiv;
+  n.inputs = {exact, n.inputs[1]};
   l.add(std::move(n));
   return Status::ok();
 }
@@ -394,6 +426,8 @@ const BuiltinRule kRules[] = {
     {kSelect, OpKind::kWhere, "", nullptr, lower_select, kSameParams},
     {kSelectV2, OpKind::kWhere, "", nullptr, lower_select, kSameParams},
     {kAddN, OpKind::kSum, "", nullptr, lower_add_n, kRefused},
+    {kFloorMod, OpKind::kMod, "", floor_mod_options, lower_binary, kRefused},
+    {kFloorDiv, OpKind::kDiv, "", nullptr, lower_floor_div, kRefused},
     // Reductions: the axes tensor becomes the attribute (tflite_operands.cc).
     {kSum, OpKind::kReduceSum, "1", keep_dims_option, nullptr, kRefused},
     {kReduceProd, OpKind::kReduceProd, "1", keep_dims_option, nullptr, kRefused},
