@@ -1,19 +1,59 @@
 // Registration of the reference kernels of the ONNX tensor ops (src/ir/op_list_tensor.inc),
 // plus the dtypes ONNX adds to ops of the main list (integer Add, float64 Relu, ...): those
 // factories come after the float32 ones, which decline other dtypes.
+#include <algorithm>
+#include <limits>
+#include <memory>
+
 #include "backends/ref/onnx_kernel_factories.h"
 #include "backends/ref/registry.h"
 
 namespace outpost {
 namespace {
 
+// The bounds of TFLite's fused activation on int32 (CalculateActivationRange), false for one it
+// has none for (tanh).
+bool integer_activation_bounds(const std::string& activation, int64_t* lo, int64_t* hi) {
+  *lo = std::numeric_limits<int32_t>::min();
+  *hi = std::numeric_limits<int32_t>::max();
+  if (activation == "none") return true;
+  if (activation == "relu") *lo = 0;
+  else if (activation == "relu6") *lo = 0, *hi = 6;
+  else if (activation == "relu_n1_to_1") *lo = -1, *hi = 1;
+  else return false;
+  return true;
+}
+
+// An int32 kernel followed by the clamp of its fused activation, as TFLite's integer Add, Sub
+// and Mul apply it.
+class ClampedInt32 final : public Kernel {
+ public:
+  ClampedInt32(std::unique_ptr<Kernel> inner, int32_t lo, int32_t hi)
+      : inner_(std::move(inner)), lo_(lo), hi_(hi) {}
+
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+    OUTPOST_RETURN_IF_ERROR(inner_->run(inputs, outputs));
+    int32_t* y = outputs[0].as<int32_t>();
+    for (int64_t i = 0, n = outputs[0].num_elements(); i < n; ++i) y[i] = std::clamp(y[i], lo_, hi_);
+    return Status::ok();
+  }
+
+ private:
+  std::unique_ptr<Kernel> inner_;
+  int32_t lo_, hi_;
+};
+
 // Ops of the main list (Add, Relu, ...) get the dtypes ONNX adds. float32 stays with the float
 // kernels (and their limits), quantized inputs with the quantized ones, and a fused activation
-// (TFLite's) is never dropped: integer Add/Sub/Mul/Div wrap as numpy's do.
+// (TFLite's) is never dropped: integer Add/Sub/Mul/Div wrap as numpy's do, and int32 ones clamp
+// to their activation's bounds after.
 Result<std::unique_ptr<Kernel>> make_onnx_shared(const Node& node, const Graph& graph) {
-  if (node.attrs.get_string("activation", "none") != "none")
-    return not_handled(graph, node,
-                       "fused activation '" + node.attrs.get_string("activation", "") + "'");
+  const std::string activation = node.attrs.get_string("activation", "none");
+  int64_t lo = 0, hi = 0;
+  if (activation != "none" &&
+      (output_of(graph, node).dtype != DType::kInt32 ||
+       !integer_activation_bounds(activation, &lo, &hi)))
+    return not_handled(graph, node, "fused activation '" + activation + "'");
   for (size_t i = 0; i < node.inputs.size(); ++i) {
     if (!has_input(node, i)) continue;
     const Value& v = input_of(graph, node, i);
@@ -24,7 +64,11 @@ Result<std::unique_ptr<Kernel>> make_onnx_shared(const Node& node, const Graph& 
   }
   const bool unary =
       node.op == OpKind::kRelu || node.op == OpKind::kTanh || node.op == OpKind::kLogistic;
-  return unary ? make_onnx_unary(node, graph) : make_onnx_binary(node, graph);
+  if (unary) return make_onnx_unary(node, graph);
+  OUTPOST_ASSIGN_OR_RETURN(auto kernel, make_onnx_binary(node, graph));
+  if (activation == "none") return kernel;
+  return std::unique_ptr<Kernel>(std::make_unique<ClampedInt32>(
+      std::move(kernel), static_cast<int32_t>(lo), static_cast<int32_t>(hi)));
 }
 
 }  // namespace
