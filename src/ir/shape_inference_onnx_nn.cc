@@ -128,7 +128,10 @@ Status infer_onnx_conv(const Node& n, Graph& g) {
 
 Status infer_onnx_conv_transpose(const Node& n, Graph& g) {
   OUTPOST_RETURN_IF_ERROR(same_dtype(g, n, 0, 1));
-  if (present(n, 2)) OUTPOST_RETURN_IF_ERROR(same_dtype(g, n, 0, 2));
+  // A quantized ConvTranspose (TFLite's int8) adds an int32 bias to its int32 accumulator.
+  if (present(n, 2) &&
+      (!is_quantized_integer(in(g, n, 0).dtype) || in(g, n, 2).dtype != DType::kInt32))
+    OUTPOST_RETURN_IF_ERROR(same_dtype(g, n, 0, 2));
   const std::optional<TransposeWeightsLayout> layout = transpose_weights_layout(n);
   if (!layout)
     return fail(g, n,

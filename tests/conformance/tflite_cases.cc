@@ -306,19 +306,38 @@ void transpose_conv_cases(Cases& out) {
       {"valid_stride_2_k3", 0, 2, 3, {4, 4}, {9, 9}, true, 0},
       {"valid_stride_2_k3_past_natural", 0, 2, 3, {4, 4}, {10, 10}, false, 0},
       {"same_stride_1_k3_relu6", 1, 1, 3, {5, 4}, {5, 4}, true, 3}};
-  for (const TransposeConv& c : cases) {
-    CaseModel m;
-    const int shape = m.ints({4}, {1, c.out[0], c.out[1], 4});
-    std::vector<float> w(static_cast<size_t>(4 * c.kernel * c.kernel * 3));
-    for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>((i * 5) % 9) / 8.0f - 0.5f;
-    const int weights = m.floats({4, c.kernel, c.kernel, 3}, w);
-    const int x = m.input({1, c.in[0], c.in[1], 3}, kF32);
-    std::vector<int32_t> inputs = {shape, weights, x};
-    if (c.bias) inputs.push_back(m.floats({4}, {0.5f, -0.25f, 0.0f, 1.0f}));
-    m.op(TRANSPOSE_CONV, inputs, {m.output({1, c.out[0], c.out[1], 4}, kF32)}, kTransposeConvOptions,
-         {{0, 1, c.same ? 0 : 1}, {1, 4, c.stride}, {2, 4, c.stride}, {3, 1, c.activation}});
-    out.push_back(m.done("TRANSPOSE_CONV", c.label, kF32));
-  }
+  // int8: per-channel symmetric weights, an int32 bias at input_scale * weight_scale[c].
+  const Quant qx{0.05f, -3}, qy{0.1f, 5};
+  const std::vector<float> w_scales = {0.01f, 0.015f, 0.02f, 0.025f};
+  for (int8_t t : {kF32, kI8})
+    for (const TransposeConv& c : cases) {
+      CaseModel m;
+      const int shape = m.ints({4}, {1, c.out[0], c.out[1], 4});
+      const size_t count = static_cast<size_t>(4 * c.kernel * c.kernel * 3);
+      const std::vector<int32_t> w_shape = {4, c.kernel, c.kernel, 3};
+      int weights, bias = -1;
+      if (t == kF32) {
+        std::vector<float> w(count);
+        for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>((i * 5) % 9) / 8.0f - 0.5f;
+        weights = m.floats(w_shape, w);
+        if (c.bias) bias = m.floats({4}, {0.5f, -0.25f, 0.0f, 1.0f});
+      } else {
+        std::vector<uint8_t> w(count);
+        for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<uint8_t>(static_cast<int>((i * 37) % 201) - 100);
+        weights = m.per_channel(w_shape, kI8, w_scales, 0, w);
+        std::vector<float> bias_scales;
+        for (float s : w_scales) bias_scales.push_back(qx.scale * s);
+        if (c.bias)
+          bias = m.per_channel({4}, kI32, bias_scales, 0, bytes_of(std::vector<int32_t>{400, -250, 0, 900}));
+      }
+      const int x = m.input({1, c.in[0], c.in[1], 3}, t, t == kI8 ? qx : Quant{});
+      std::vector<int32_t> inputs = {shape, weights, x};
+      if (bias >= 0) inputs.push_back(bias);
+      m.op(TRANSPOSE_CONV, inputs, {m.output({1, c.out[0], c.out[1], 4}, t, t == kI8 ? qy : Quant{})},
+           kTransposeConvOptions,
+           {{0, 1, c.same ? 0 : 1}, {1, 4, c.stride}, {2, 4, c.stride}, {3, 1, c.activation}});
+      out.push_back(m.done("TRANSPOSE_CONV", c.label, t));
+    }
 }
 
 // ---- moving and indexing

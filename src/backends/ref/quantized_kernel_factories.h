@@ -26,6 +26,8 @@ Result<std::unique_ptr<Kernel>> make_mul_quantized(const Node& node, const Graph
 // Logistic and Tanh.
 Result<std::unique_ptr<Kernel>> make_table_activation_quantized(const Node& node, const Graph& graph);
 Result<std::unique_ptr<Kernel>> make_hard_swish_quantized(const Node& node, const Graph& graph);
+// TFLite's transpose convolution on int8 (channels-last, OHWI weights per channel).
+Result<std::unique_ptr<Kernel>> make_transpose_conv2d_quantized(const Node& node, const Graph& graph);
 // LeakyRelu and PRelu.
 Result<std::unique_ptr<Kernel>> make_leaky_relu_quantized(const Node& node, const Graph& graph);
 // Relu, and Clip with attribute bounds (TFLite's RELU6, RELU_N1_TO_1, RELU_0_TO_1).

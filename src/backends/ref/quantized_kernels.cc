@@ -23,6 +23,7 @@ void register_quantized_kernels(KernelRegistry& registry) {
   registry.add(OpKind::kTanh, make_table_activation_quantized);
   registry.add(OpKind::kRelu, make_relu_quantized);
   registry.add(OpKind::kHardSwish, make_hard_swish_quantized);
+  registry.add(OpKind::kConvTranspose, make_transpose_conv2d_quantized, ChannelsLast::kTaken);
   registry.add(OpKind::kLeakyRelu, make_leaky_relu_quantized);
   registry.add(OpKind::kPRelu, make_leaky_relu_quantized);
   registry.add(OpKind::kClip, make_relu_quantized);

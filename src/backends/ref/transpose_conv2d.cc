@@ -9,17 +9,10 @@
 
 #include "backends/ref/activation.h"
 #include "backends/ref/float_kernel_factories.h"
-#include "ir/channels_last.h"
-#include "ir/conv_weights.h"
-#include "ir/onnx_window.h"
+#include "backends/ref/transpose_conv_geometry.h"
 
 namespace outpost {
 namespace {
-
-struct TransposeGeometry {
-  int64_t batch, in_h, in_w, in_c, out_h, out_w, out_c;
-  int64_t kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
-};
 
 class TransposeConv2DKernel final : public Kernel {
  public:
@@ -81,39 +74,9 @@ class TransposeConv2DKernel final : public Kernel {
 }  // namespace
 
 Result<std::unique_ptr<Kernel>> make_transpose_conv2d_float(const Node& node, const Graph& graph) {
-  // ONNX's NCHW form, with IOHW weights and groups, is the general kernel's
-  // (onnx_conv_transpose.cc).
-  if (!is_channels_last(node) || transpose_weights_layout(node) != TransposeWeightsLayout::kOHWI ||
-      node.attrs.get_int("group", 1) != 1)
-    return not_handled(
-        graph, node, "not TFLite's transpose convolution (channels-last, OHWI weights, one group)");
+  OUTPOST_ASSIGN_OR_RETURN(const TransposeGeometry g, transpose_conv_geometry(node, graph));
   OUTPOST_RETURN_IF_ERROR(expect_float32(graph, node, {0, 1, 2}));
   OUTPOST_ASSIGN_OR_RETURN(FusedActivation act, parse_activation(node, graph));
-  const Shape& x = input_of(graph, node, 0).shape;
-  const Shape& w = input_of(graph, node, 1).shape;
-  const Shape& y = output_of(graph, node).shape;
-  OUTPOST_ASSIGN_OR_RETURN(
-      OnnxWindow win,
-      onnx_transpose_window(graph, node, logical_nchw(x, node),
-                            logical_iohw(w, TransposeWeightsLayout::kOHWI)));
-  TransposeGeometry g{};
-  g.batch = x[0];
-  g.in_h = x[1];
-  g.in_w = x[2];
-  g.in_c = x[3];
-  g.out_h = y[1];
-  g.out_w = y[2];
-  g.out_c = y[3];
-  g.kernel_h = w[1];
-  g.kernel_w = w[2];
-  g.stride_h = win.strides[0];
-  g.stride_w = win.strides[1];
-  g.dilation_h = win.dilations[0];
-  g.dilation_w = win.dilations[1];
-  g.pad_top = win.pad_begin[0];
-  g.pad_left = win.pad_begin[1];
-  if (g.out_h != win.out[0] || g.out_w != win.out[1] || g.out_c != w[0])
-    return not_handled(graph, node, "output shape " + y.to_string() + " does not match the window");
   return std::unique_ptr<Kernel>(std::make_unique<TransposeConv2DKernel>(g, act));
 }
 

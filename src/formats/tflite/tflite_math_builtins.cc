@@ -437,7 +437,9 @@ const BuiltinRule kRules[] = {
     {kBatchMatMul, OpKind::kMatMul, "111", batch_matmul_options, lower_batch_matmul, kRefused},
     {kL2Normalization, OpKind::kDiv, "1", l2_norm_options, lower_l2_normalization, kRefused},
     {kLocalResponseNormalization, OpKind::kLRN, "4444", lrn_options, lower_lrn, kRefused},
-    {kTransposeConv, OpKind::kConvTranspose, "14411", transpose_conv_options, lower_transpose_conv, kRefused},
+    // Quantized: int8 with per-channel weights (ref/transpose_conv2d_quantized.cc).
+    {kTransposeConv, OpKind::kConvTranspose, "14411", transpose_conv_options, lower_transpose_conv,
+     QuantizedForm::kAsIs},
 };
 // clang-format on
 
