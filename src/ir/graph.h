@@ -78,8 +78,9 @@ class Graph {
   std::vector<Shape> input_signatures;
   std::vector<std::vector<std::string>> input_dim_names;
   // Set when the inputs were bound to shapes other than those the file declares (a TFLite
-  // batch resized): the shapes the file declares for the other values are then those of the
-  // declared inputs, and shape inference neither checks against nor reads them.
+  // batch resized, an ONNX symbolic dimension given): the shapes the file declares for the
+  // other values may be those it was traced or converted with, and shape inference neither
+  // checks against nor reads them.
   bool declared_shapes_stale = false;
 
   int add_value(Value v);

@@ -99,6 +99,20 @@ TEST(DynamicShapes, AnOnnxModelRunsAtSeveralSizesInOneSession) {
   }
 }
 
+// Exporters leave the shapes they traced with on the outputs ([1, 4, 1, 1] behind an input
+// [N, 3, H, W]): once the input is bound, those are not held against the inferred shapes.
+TEST(DynamicShapes, ATracedOutputShapeDoesNotPinTheBatch) {
+  auto m = testing::onnx_model(13);
+  testing::add_input(m, "x", {1, 3});
+  m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()
+      ->mutable_dim(0)->set_dim_param("N");
+  testing::add_node(m, "Relu", {"x"}, {"y"});
+  testing::add_io(m.mutable_graph()->add_output(), "y", onnx::TensorProto::FLOAT, {1, 3});
+  auto s = open(testing::serialize(m), "traced.onnx");
+  ASSERT_TRUE(s.is_ok()) << s.status().message();
+  EXPECT_EQ(run_on(**s, image({4, 3}, 1)).size(), 12u);
+}
+
 TEST(DynamicShapes, AFixedDimensionCannotChange) {
   auto s = open(dynamic_conv_model(), "dynamic.onnx");
   ASSERT_TRUE(s.is_ok()) << s.status().message();

@@ -235,6 +235,9 @@ Result<int> Importer::value_from_type(const onnx::ValueInfoProto& info, const st
   if (index < input_shapes_.size()) {
     OUTPOST_RETURN_IF_ERROR(check_input_shape(source_, info.name(), v.shape, names,
                                               input_shapes_[index]));
+    // Exporters write the shapes they traced with where a dimension varies (an output [1, 1000]
+    // behind an input [batch, 3, H, W]): with the inputs bound, those are hints, not checks.
+    graph_.declared_shapes_stale = graph_.declared_shapes_stale || !v.shape.is_static();
     v.shape = input_shapes_[index];
   }
   return id;
