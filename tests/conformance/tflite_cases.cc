@@ -257,13 +257,17 @@ void matmul_cases(Cases& out) {
                           {"adj_y", {2, 3, 4}, {2, 5, 4}, {2, 3, 5}, 0, 1},
                           {"broadcast_3x4_2x4x5", {3, 4}, {2, 4, 5}, {2, 3, 5}, 0, 0},
                           {"broadcast_batch_2x1x3x4_3x4x2", {2, 1, 3, 4}, {3, 4, 2}, {2, 3, 3, 2}, 0, 0}};
-  for (const MatMul& c : cases) {
-    CaseModel m;
-    const int a = m.input(c.a, kF32), b = m.input(c.b, kF32);
-    m.op(BATCH_MATMUL, {a, b}, {m.output(c.y, kF32)}, kBatchMatMulOptions,
-         {{0, 1, c.adj_x}, {1, 1, c.adj_y}});
-    out.push_back(m.done("BATCH_MATMUL", c.label, kF32));
-  }
+  for (int8_t t : {kF32, kI8})
+    for (const MatMul& c : cases) {
+      CaseModel m;
+      // int8 as the converter writes it: both operands per tensor, the output rescaled.
+      const Quant qa = t == kI8 ? Quant{0.05f, -3} : Quant{}, qb = t == kI8 ? Quant{0.04f, 0} : Quant{};
+      const Quant qy = t == kI8 ? Quant{0.3f, 2} : Quant{};
+      const int a = m.input(c.a, t, qa), b = m.input(c.b, t, qb);
+      m.op(BATCH_MATMUL, {a, b}, {m.output(c.y, t, qy)}, kBatchMatMulOptions,
+           {{0, 1, c.adj_x}, {1, 1, c.adj_y}});
+      out.push_back(m.done("BATCH_MATMUL", c.label, t));
+    }
   {
     CaseModel m;
     const int x = m.input({1, 2, 2, 8}, kF32);

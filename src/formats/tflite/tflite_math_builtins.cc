@@ -434,7 +434,9 @@ const BuiltinRule kRules[] = {
     {kReduceMax, OpKind::kReduceMax, "1", keep_dims_option, nullptr, kSameParams},
     {kReduceMin, OpKind::kReduceMin, "1", keep_dims_option, nullptr, kSameParams},
     // Matrix products and normalizations.
-    {kBatchMatMul, OpKind::kMatMul, "111", batch_matmul_options, lower_batch_matmul, kRefused},
+    // Quantized: uint8/int8 per tensor (ref/batch_matmul_quantized.cc).
+    {kBatchMatMul, OpKind::kMatMul, "111", batch_matmul_options, lower_batch_matmul,
+     QuantizedForm::kAsIs},
     {kL2Normalization, OpKind::kDiv, "1", l2_norm_options, lower_l2_normalization, kRefused},
     {kLocalResponseNormalization, OpKind::kLRN, "4444", lrn_options, lower_lrn, kRefused},
     // Quantized: int8 with per-channel weights (ref/transpose_conv2d_quantized.cc).
