@@ -134,7 +134,11 @@ void binary_cases(Cases& out) {
         InputRange r{NAN, NAN};
         if (b.code == POW) r = t == kF32 ? InputRange{0.2, 3} : InputRange{0, 4};
         if ((b.code == EQUAL || b.code == NOT_EQUAL) && t != kBool) r = {0, 3};  // equal often
-        const int x = m.input(s.a, t, q, r), y = m.input(s.b, t, q, r);
+        // Comparisons of 8-bit tensors also meet two scales and zero points, and a scale small
+        // enough to round neighbouring values together.
+        const bool compares = b.gives_bool && (t == kU8 || t == kI8);
+        const Quant q2 = compares && s.label[0] == 'b' ? Quant{0.003f, q.zero_point + 1} : q;
+        const int x = m.input(s.a, t, q, r), y = m.input(s.b, t, q2, r);
         m.op(b.code, {x, y}, {m.output(s.y, b.gives_bool ? int8_t{kBool} : t, b.gives_bool ? Quant{} : q)});
         out.push_back(m.done(name(b.code), s.label, t));
       }

@@ -28,6 +28,8 @@ Result<std::unique_ptr<Kernel>> make_table_activation_quantized(const Node& node
 Result<std::unique_ptr<Kernel>> make_hard_swish_quantized(const Node& node, const Graph& graph);
 // TFLite's transpose convolution on int8 (channels-last, OHWI weights per channel).
 Result<std::unique_ptr<Kernel>> make_transpose_conv2d_quantized(const Node& node, const Graph& graph);
+// Equal, Greater, Less, GreaterOrEqual, LessOrEqual of quantized operands.
+Result<std::unique_ptr<Kernel>> make_comparison_quantized(const Node& node, const Graph& graph);
 // MatMul of quantized operands (TFLite's BATCH_MATMUL).
 Result<std::unique_ptr<Kernel>> make_batch_matmul_quantized(const Node& node, const Graph& graph);
 // LeakyRelu and PRelu.

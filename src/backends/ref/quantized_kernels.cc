@@ -26,6 +26,9 @@ void register_quantized_kernels(KernelRegistry& registry) {
   registry.add(OpKind::kConvTranspose, make_transpose_conv2d_quantized, ChannelsLast::kTaken);
   registry.add(OpKind::kLeakyRelu, make_leaky_relu_quantized);
   registry.add(OpKind::kMatMul, make_batch_matmul_quantized);
+  for (OpKind op : {OpKind::kEqual, OpKind::kGreater, OpKind::kLess, OpKind::kGreaterOrEqual,
+                    OpKind::kLessOrEqual})
+    registry.add(op, make_comparison_quantized);
   registry.add(OpKind::kPRelu, make_leaky_relu_quantized);
   registry.add(OpKind::kClip, make_relu_quantized);
   registry.add(OpKind::kResize, make_resize_bilinear_quantized);
