@@ -1,11 +1,12 @@
 // The body shared by the model-reader targets (fuzz_tflite, fuzz_onnx): open the bytes as a
-// session, and when the model loads and is cheap, fill its inputs and run it once; when it does
-// not load, read its outline as `inspect` would.
+// session (its inputs' varying dimensions bound to 1), and when the model loads and is cheap,
+// fill its inputs and run it once; when it does not load, read its outline as `inspect` would.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "formats/model_outline.h"
 #include "outpost/session.h"
@@ -53,6 +54,22 @@ inline void open_and_run(const uint8_t* data, size_t size, const std::string& na
   if (!session.is_ok()) {
     (void)outline_model(data, size, name);
     return;
+  }
+  // A model whose input dimensions vary: opened again with each unknown dimension 1, bound at
+  // load, so that the limits below apply to the planned model (and its inputs have storage).
+  bool bound = true;
+  for (size_t i = 0; i < (*session)->num_inputs(); ++i)
+    bound = bound && (*session)->input(i).shape().is_static();
+  if (!bound) {
+    for (size_t i = 0; i < (*session)->num_inputs(); ++i) {
+      std::vector<int64_t> dims = (*session)->input_signature(i).dims();
+      for (int64_t& d : dims) d = d < 0 ? 1 : d;
+      options.input_shapes[(*session)->input(i).name] = Shape(dims);
+    }
+    session = Session::open_buffer(data, size, nullptr, name, options);
+    if (!session.is_ok()) return;
+    for (size_t i = 0; i < (*session)->num_inputs(); ++i)
+      if (!(*session)->input(i).shape().is_static()) return;  // two inputs of one name
   }
   if ((*session)->stats().macs > kMaxMacsToRun) return;
   if ((*session)->stats().arena_bytes > kMaxArenaBytesToRun) return;

@@ -82,5 +82,22 @@ TEST(CorruptFuzzFindings, AHugePoolWindowCountsAsWork) {
   EXPECT_GT((*s)->stats().macs, fuzz::kMaxMacsToRun);
 }
 
+// fuzz_onnx crash bddd865a (CI's smoke run, seed 1): a model with a symbolic input dimension
+// loads now, unplanned, and its input has no storage until a shape is given; the harness filled
+// it through a null pointer. It binds such dimensions to 1 first.
+TEST(CorruptFuzzFindings, ASymbolicInputIsBoundBeforeItIsFilled) {
+  auto m = testing::onnx_model(13);
+  testing::add_input(m, "X", {1, 4});
+  m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()
+      ->mutable_dim(0)->set_dim_param("N");
+  testing::add_node(m, "Relu", {"X"}, {"Y"});
+  testing::add_output(m, "Y");
+  const std::vector<uint8_t> bytes = testing::serialize(m);
+  fuzz::open_and_run(bytes.data(), bytes.size(), "symbolic.onnx");
+  auto s = Session::open_buffer(bytes.data(), bytes.size(), nullptr, "symbolic.onnx");
+  ASSERT_TRUE(s.is_ok()) << s.status().message();
+  EXPECT_EQ((*s)->input(0).data(), nullptr);  // what the harness wrote through
+}
+
 }  // namespace
 }  // namespace outpost
