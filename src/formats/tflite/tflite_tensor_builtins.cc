@@ -303,7 +303,12 @@ Status lower_split_v(Lowering& l, Node n, const std::string& where) {
   const Shape x = l.value(n.inputs[0]).shape;
   OUTPOST_ASSIGN_OR_RETURN(int64_t a, normalized_axis(axis, static_cast<int64_t>(x.rank()), where));
   int64_t known = 0, unknown = 0;
-  for (int64_t s : sizes) (s == -1 ? unknown : known) += s == -1 ? 1 : s;
+  for (int64_t s : sizes) {
+    if (s == -1)
+      ++unknown;
+    else
+      known += s;
+  }
   if (unknown > 1) return invalid_model(where + ": size_splits holds more than one -1");
   for (int64_t& s : sizes)
     if (s == -1) s = x[static_cast<size_t>(a)] - known;
