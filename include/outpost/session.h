@@ -51,7 +51,10 @@ struct ModelStats {
   int64_t macs = 0;                      // multiply-accumulates of one inference
   size_t arena_bytes = 0;                // the planned activation arena
   size_t folded_constant_bytes = 0;      // constants made at load (dequantized, densified)
-  int nodes_executed = 0;                // nodes left after constant folding
+  int nodes_executed = 0;                // nodes left after constant folding, planned
+  // Nodes after the first whose output shape depends on the input data (NonZero, NMS, a shape
+  // computed from the input): inferred and run on the reference backend in every run.
+  int nodes_evaluated_per_run = 0;
   std::map<std::string, int> nodes_on_backend;  // of those, how many each backend runs ("ref": 3)
   int channels_last_nodes = 0;           // nodes the layout pass runs NHWC (ONNX on fast backends)
   int layout_transposes = 0;             // Transpose nodes it added where layouts meet
@@ -93,7 +96,10 @@ class Session {
   // the new shape whose data run() moves into place; an input whose shape is still unknown
   // (a dimension -1) has no data yet.
   Tensor& input(size_t i);
-  // Valid after a run() (or, for a model whose input shapes are all known, from open on).
+  // Valid after a run() (or, for a model whose input shapes are all known, from open on). For a
+  // model whose data decides its output sizes (ModelStats::nodes_evaluated_per_run > 0: NonZero,
+  // NonMaxSuppression, ...), each run() may give an output another shape and other storage:
+  // read it after every run, and its data stays valid until the next run().
   const Tensor& output(size_t i) const;
   // Copies `tensor` into input i after checking its dtype (kShapeMismatch if it differs). A
   // tensor of another shape resizes the input first (resize_input), where the model allows it.

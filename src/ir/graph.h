@@ -82,6 +82,11 @@ class Graph {
   // other values may be those it was traced or converted with, and shape inference neither
   // checks against nor reads them.
   bool declared_shapes_stale = false;
+  // Set by shape inference when an output shape depends on the data of a value that is not a
+  // constant, i.e. on the model's input data (NonZero's count, NonMaxSuppression's boxes, a
+  // Reshape whose shape is computed from the input): the id of that value. Such a model cannot
+  // be planned ahead; the session evaluates it with each run's data (runtime/session.cc).
+  int shape_waits_for = kNoValue;
 
   int add_value(Value v);
   const Value& value(int id) const { return values[static_cast<size_t>(id)]; }

@@ -23,6 +23,14 @@ Status require_output_dtype(const Node& n, const Graph& g, DType dtype) {
                        dtype_name(in(g, n, 0).dtype) + " gives " + dtype_name(dtype));
 }
 
+Status wait_for_value(Graph& g, const Node& n, size_t i, const std::string& what) {
+  const Value& v = in(g, n, i);
+  g.shape_waits_for = n.inputs[i];
+  return unsupported(g.source + ": " + n.describe() + ": the data of input " + std::to_string(i) +
+                     " ('" + v.name + "') decides " + what +
+                     ", and it is known only when the model runs");
+}
+
 Status require_input_dtype(const Node& n, const Graph& g) {
   return require_output_dtype(n, g, in(g, n, 0).dtype);
 }

@@ -2,12 +2,20 @@
 // node's outputs from its inputs and attributes, or fails with kShapeMismatch naming the node.
 #pragma once
 
+#include <string>
+
 #include "ir/graph.h"
 
 namespace outpost {
 
 constexpr int kAnyInputs = 1 << 20;  // "or more" in a schema's max_inputs
 constexpr int kAnyOutputs = -1;      // a schema's outputs when the node decides (e.g. Split)
+
+// Fails the inference of `n` because its output shape depends on the data of its input i, which
+// is not a constant (`what` says what the data decides): kUnsupported, and
+// Graph::shape_waits_for names the value, so the session can evaluate the model with each
+// run's data instead of planning it.
+Status wait_for_value(Graph& g, const Node& n, size_t i, const std::string& what);
 
 // Declares every function the op list names (a function named by several rows is declared
 // once per row, which C++ allows).

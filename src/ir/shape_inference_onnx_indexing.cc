@@ -1,6 +1,6 @@
 // Shape (and dtype) inference of the ONNX indexing and data-movement ops of
 // op_list_tensor.inc: Split, Slice, Gather*, Scatter*, Expand, Tile, Pad, DepthToSpace,
-// SpaceToDepth, CumSum, TopK, OneHot, Trilu, NonZero.
+// SpaceToDepth, CumSum, TopK, OneHot, Trilu.
 #include "ir/channels_last.h"
 #include "ir/shape_inference_onnx_util.h"
 
@@ -373,8 +373,8 @@ Status infer_onnx_one_hot(const Node& n, Graph& g) {
     out(g, n).dtype = in(g, n, 2).dtype;
     return Status::ok();
   }
-  if (!depth.is_constant() || depth.shape.num_elements().value_or(0) != 1)
-    return unsupported(g.source + ": " + n.describe() + ": OneHot needs a constant scalar depth");
+  if (depth.shape.num_elements().value_or(0) != 1) return fail(g, n, "depth must be a scalar");
+  if (!depth.is_constant()) return wait_for_value(g, n, 1, "the depth of the output");
   double d = 0;
   switch (depth.dtype) {
     case DType::kFloat32: {
@@ -413,32 +413,6 @@ Status infer_onnx_trilu(const Node& n, Graph& g) {
   if (in(g, n, 0).shape.rank() < 2)
     return fail(g, n, "input must have rank >= 2");  // k is read at run time
   return infer_onnx_unary(n, g);
-}
-
-Status infer_onnx_non_zero(const Node& n, Graph& g) {
-  const Value& x = in(g, n, 0);
-  if (!x.is_constant())
-    return unsupported(g.source + ": " + n.describe() +
-                       ": NonZero of a non-constant input is not supported (its output "
-                       "shape depends on the data; dynamic shapes are not supported yet)");
-  const size_t elem = dtype_size(x.dtype);
-  int64_t count = 0;
-  const int64_t total = x.shape.num_elements().value_or(0);
-  if (x.constant.size < static_cast<size_t>(total) * elem)
-    return fail(g, n, "constant is too short");
-  for (int64_t i = 0; i < total; ++i) {
-    bool nz = false;
-    for (size_t b = 0; b < elem; ++b)
-      nz |= x.constant.bytes[static_cast<size_t>(i) * elem + b] != 0;
-    if (x.dtype == DType::kFloat32) {
-      float f;
-      std::memcpy(&f, x.constant.bytes + i * 4, 4);
-      nz = f != 0.0f;
-    }
-    count += nz;
-  }
-  set_out(g, n, Shape{static_cast<int64_t>(x.shape.rank()), count}, DType::kInt64);
-  return Status::ok();
 }
 
 }  // namespace outpost

@@ -383,14 +383,14 @@ Status infer_onnx_resize(const Node& n, Graph& g) {
     } else if (use_declared(g, n, scales_i)) {
       dims = out(g, n).shape.dims();
     } else {
-      return fail(g, n, "scales computed at run time need a declared output shape");
+      return wait_for_value(g, n, scales_i, "the output shape");
     }
   } else if (in(g, n, sizes_i).is_constant()) {
     OUTPOST_ASSIGN_OR_RETURN(dims, const_ints(g, n, sizes_i));
   } else if (use_declared(g, n, sizes_i)) {
     dims = out(g, n).shape.dims();
   } else {
-    return fail(g, n, "sizes computed at run time need a declared output shape");
+    return wait_for_value(g, n, sizes_i, "the output shape");
   }
   if (dims.size() != x.rank()) return fail(g, n, "the output rank differs from the input's");
   for (size_t d = 0; d < x.rank(); ++d)
@@ -549,7 +549,7 @@ Status infer_onnx_max_unpool(const Node& n, Graph& g) {
   } else if (use_declared(g, n, 2)) {
     dims = out(g, n).shape.dims();
   } else if (present(n, 2)) {
-    return fail(g, n, "output_shape computed at run time needs a declared output shape");
+    return wait_for_value(g, n, 2, "the output shape");
   }
   if (dims.size() != x.rank() || dims[0] != x[0] || dims[1] != x[1])
     return fail(g, n, "output shape " + Shape(dims).to_string() + " does not match the input");

@@ -53,8 +53,7 @@ Status infer_onnx_reduce(const Node& n, Graph& g) {
   if (use_declared(g, n, 1)) {
     const Shape& o = out(g, n).shape;
     if (n.attrs.get_int("keepdims", 1) == 0)
-      return unsupported(g.source + ": " + n.describe() +
-                         ": axes computed at run time with keepdims=0 are not supported");
+      return wait_for_value(g, n, 1, "which dimensions the output keeps");
     if (o.rank() != x.rank())
       return fail(g, n, "the declared output rank differs from the input's");
     for (size_t k = 0; k < x.rank(); ++k)
@@ -300,10 +299,7 @@ Status infer_onnx_range(const Node& n, Graph& g) {
     return Status::ok();
   }
   for (size_t i = 0; i < 3; ++i)
-    if (!in(g, n, i).is_constant())
-      return unsupported(g.source + ": " + n.describe() +
-                         ": Range needs constant start, limit and delta (its output "
-                         "shape depends on their values; dynamic shapes are not supported yet)");
+    if (!in(g, n, i).is_constant()) return wait_for_value(g, n, i, "the output length");
   auto scalar = [&](size_t i) -> double {
     const uint8_t* b = in(g, n, i).constant.bytes;
     switch (t) {

@@ -30,12 +30,10 @@ inline void set_out(Graph& g, const Node& n, Shape shape, DType dtype, size_t i 
 }
 
 // A constant integer operand (int32 or int64) as int64 values.
-inline Result<std::vector<int64_t>> const_ints(const Graph& g, const Node& n, size_t i) {
+// One that is not a constant (computed from the model's input) waits for its value.
+inline Result<std::vector<int64_t>> const_ints(Graph& g, const Node& n, size_t i) {
   const Value& v = in(g, n, i);
-  if (!v.is_constant())
-    return unsupported(
-        g.source + ": " + n.describe() + ": input " + std::to_string(i) + " ('" + v.name +
-        "') must be a constant (or computable at load): its value decides the output shape");
+  if (!v.is_constant()) return wait_for_value(g, n, i, "the output shape");
   if (v.dtype != DType::kInt32 && v.dtype != DType::kInt64)
     return fail(
         g, n, "input " + std::to_string(i) + " must be int32 or int64, is " + dtype_name(v.dtype));
@@ -46,7 +44,7 @@ inline Result<std::vector<int64_t>> const_ints(const Graph& g, const Node& n, si
 // the output's rank: real models stay under 10, and a hostile model asking for millions of
 // dimensions must stop here, not in every later loop over them (fuzz_onnx timeout cbeda08d).
 inline constexpr size_t kMaxShapeOperandRank = 64;
-inline Result<std::vector<int64_t>> const_shape(const Graph& g, const Node& n, size_t i) {
+inline Result<std::vector<int64_t>> const_shape(Graph& g, const Node& n, size_t i) {
   OUTPOST_ASSIGN_OR_RETURN(std::vector<int64_t> dims, const_ints(g, n, i));
   if (dims.size() > kMaxShapeOperandRank)
     return fail(g, n, "input " + std::to_string(i) + " asks for a shape of rank " +
@@ -67,7 +65,7 @@ inline Result<int64_t> norm_axis(const Graph& g, const Node& n, int64_t axis, in
 
 // Axes from attribute `axes` or from input `input` (the form depends on the opset), normalized
 // and checked for duplicates. `given` says whether any form was present.
-inline Result<std::vector<int64_t>> axes_of(const Graph& g, const Node& n, size_t input,
+inline Result<std::vector<int64_t>> axes_of(Graph& g, const Node& n, size_t input,
                                             int64_t rank, bool* given) {
   std::vector<int64_t> axes;
   *given = false;

@@ -14,6 +14,7 @@
 #include "ir/passes/activation_fusion.h"
 #include "ir/passes/channels_last.h"
 #include "ir/passes/constant_folding.h"
+#include "ir/unsupported_nodes.h"
 #include "runtime/in_place.h"
 #include "runtime/memory_planner.h"
 #include "runtime/model_loader.h"
@@ -54,6 +55,17 @@ struct Session::Impl {
   bool planned = false;        // graph, steps, arena and tensors follow `bound`
   std::vector<Tensor> staged;  // input data written while not planned, moved in by load()
 
+  // A model whose shapes wait for its input data (Graph::shape_waits_for: NonZero, NMS, a shape
+  // computed from the input) runs in two parts: the nodes before the first that waits are
+  // planned as usual, and the rest, `tail`, is evaluated on the reference backend after them in
+  // every run, the values it reads from the planned part (`boundary`) bound as constants.
+  // `evaluated` holds the last run's tail, which the outputs point into.
+  bool has_tail = false;
+  Graph tail;
+  std::vector<int> boundary;
+  std::vector<Tensor> boundary_data;  // the planned part's tensors of `boundary`
+  Graph evaluated;
+
   // Imports for `bound` and prepares; on failure the session stays unplanned.
   Status load();
   // Input and output tensors of the declared shapes and no data, while unplanned.
@@ -67,9 +79,18 @@ struct Session::Impl {
   Result<Step> make_step(const Node& node) const;
   Status make_steps();
   Status plan();
+  // Moves graph.nodes[first...] into `tail`; the planned part's outputs become `boundary`.
+  Status split_tail(size_t first);
+  Status evaluate_tail();
+  // The model's outputs: the graph's, or the tail's once split.
+  const Graph& output_graph() const { return has_tail ? tail : graph; }
+  Status run_steps();
 };
 
 namespace {
+
+// The op name profiles and traces give the part of a model evaluated per run.
+constexpr const char kEvaluatedPerRun[] = "(evaluated per run)";
 
 std::string join_names(const std::vector<std::string>& names) {
   std::string s;
@@ -126,12 +147,77 @@ Status Session::Impl::prepare(const SessionOptions& options, int threads) {
     count_node(g, node, stats);
     return evaluate_on_reference(node, g, outputs);
   };
+  has_tail = false;
   OUTPOST_ASSIGN_OR_RETURN(const FoldingStats folded, infer_and_fold_constants(graph, evaluate));
   stats.folded_constant_bytes = folded.bytes;
+  if (folded.waiting_node >= 0) OUTPOST_RETURN_IF_ERROR(split_tail(static_cast<size_t>(folded.waiting_node)));
   OUTPOST_RETURN_IF_ERROR(choose_backends(options.backend, threads));
   OUTPOST_RETURN_IF_ERROR(run_passes());
   OUTPOST_RETURN_IF_ERROR(make_steps());
-  return plan();
+  OUTPOST_RETURN_IF_ERROR(plan());
+  if (has_tail) {
+    boundary_data = std::move(outputs);
+    outputs.clear();
+    for (int id : tail.outputs) outputs.push_back(tensor_for(tail.value(id), nullptr));
+  }
+  return Status::ok();
+}
+
+Status Session::Impl::split_tail(size_t first) {
+  UnsupportedNodes refusals;
+  for (size_t k = first; k < graph.nodes.size(); ++k) {
+    const Node& node = graph.nodes[k];
+    ++stats.op_counts[op_name(node.op)];
+    if (!reference_backend().takes(node, graph))
+      refusals.add(op_name(node.op), unsupported(graph.source + ": " + node.describe() + ": " +
+                                                 op_name(node.op) + " is not supported"));
+  }
+  if (!refusals.empty()) return refusals.report(graph.source);
+  tail = graph;
+  tail.nodes.assign(std::make_move_iterator(graph.nodes.begin() + static_cast<std::ptrdiff_t>(first)),
+                    std::make_move_iterator(graph.nodes.end()));
+  graph.nodes.resize(first);
+  stats.nodes_evaluated_per_run = static_cast<int>(tail.nodes.size());
+  std::vector<bool> made_by_tail(graph.values.size(), false);
+  for (const Node& node : tail.nodes)
+    for (int id : node.outputs) made_by_tail[static_cast<size_t>(id)] = true;
+  boundary.clear();
+  auto cross = [&](int id) {
+    if (id == kNoValue || made_by_tail[static_cast<size_t>(id)] || graph.value(id).is_constant()) return;
+    if (std::find(boundary.begin(), boundary.end(), id) == boundary.end()) boundary.push_back(id);
+  };
+  for (const Node& node : tail.nodes)
+    for (int id : node.inputs) cross(id);
+  for (int id : tail.outputs) cross(id);
+  tail.inputs = boundary;
+  graph.outputs = boundary;
+  has_tail = true;
+  return Status::ok();
+}
+
+// Every run's data decides the tail's shapes: a copy of it, with the boundary's data as
+// constants, is inferred and folded whole, its outputs becoming constants the session's output
+// tensors view. Within SessionOptions::max_arena_bytes, as the planned part is.
+Status Session::Impl::evaluate_tail() {
+  Graph run = tail;  // the last run's stays, with the outputs it holds, until this one succeeds
+  for (size_t k = 0; k < boundary.size(); ++k) {
+    const Tensor& t = boundary_data[k];
+    const auto* bytes = static_cast<const uint8_t*>(t.data());
+    set_owned_constant(run.value(boundary[k]), std::vector<uint8_t>(bytes, bytes + t.byte_size()));
+  }
+  const FoldScope whole{true, max_arena_bytes};
+  OUTPOST_RETURN_IF_ERROR(infer_and_fold_constants(run, evaluate_on_reference, whole).status());
+  evaluated = std::move(run);
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const Value& v = evaluated.value(evaluated.outputs[i]);
+    outputs[i] = tensor_for(v, const_cast<uint8_t*>(v.constant.bytes));
+  }
+  return Status::ok();
+}
+
+Status Session::Impl::run_steps() {
+  for (Step& step : steps) OUTPOST_RETURN_IF_ERROR(step.kernel->run(step.inputs, step.outputs));
+  return has_tail ? evaluate_tail() : Status::ok();
 }
 
 // The backends the options allow, in priority order, each made once on one thread to ask which
@@ -267,7 +353,8 @@ void Session::Impl::placeholder_tensors() {
     t.name = input_names[i];
     inputs.push_back(t);
   }
-  for (int id : graph.outputs) outputs.push_back(tensor_for(graph.value(id), nullptr));
+  const Graph& g = output_graph();
+  for (int id : g.outputs) outputs.push_back(tensor_for(g.value(id), nullptr));
 }
 
 Status Session::Impl::load() {
@@ -286,6 +373,7 @@ Status Session::Impl::load() {
   }
   steps.clear();  // before the backends whose pools and engines the kernels use
   backends.clear();
+  has_tail = false;
   const std::string format = stats.format;
   stats = ModelStats{};
   stats.format = format;
@@ -436,33 +524,44 @@ Status Session::set_input(size_t i, const Tensor& tensor) {
 
 Status Session::run() {
   if (!impl_->planned) OUTPOST_RETURN_IF_ERROR(impl_->load());
-  for (Step& step : impl_->steps) OUTPOST_RETURN_IF_ERROR(step.kernel->run(step.inputs, step.outputs));
-  return Status::ok();
+  return impl_->run_steps();
 }
 
 Result<std::vector<OpProfile>> Session::profile(int runs) {
   if (runs < 1) return usage_error("profile needs at least one run");
-  if (!impl_->planned) OUTPOST_RETURN_IF_ERROR(impl_->load());
-  const size_t n = impl_->steps.size();
-  std::vector<std::vector<double>> step_ms(n);
+  Impl& m = *impl_;
+  if (!m.planned) OUTPOST_RETURN_IF_ERROR(m.load());
+  const size_t n = m.steps.size();
+  // One slot per step, and one for the tail evaluated per run (if any).
+  std::vector<std::vector<double>> step_ms(n + (m.has_tail ? 1 : 0));
+  using Clock = std::chrono::steady_clock;
+  auto ms_since = [](Clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  };
   for (int r = 0; r < runs; ++r) {
     for (size_t s = 0; s < n; ++s) {
-      Step& step = impl_->steps[s];
-      const auto start = std::chrono::steady_clock::now();
+      Step& step = m.steps[s];
+      const auto start = Clock::now();
       OUTPOST_RETURN_IF_ERROR(step.kernel->run(step.inputs, step.outputs));
-      step_ms[s].push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+      step_ms[s].push_back(ms_since(start));
+    }
+    if (m.has_tail) {
+      const auto start = Clock::now();
+      OUTPOST_RETURN_IF_ERROR(m.evaluate_tail());
+      step_ms[n].push_back(ms_since(start));
     }
   }
   std::map<std::pair<std::string, std::string>, OpProfile> groups;
-  for (size_t s = 0; s < n; ++s) {
+  for (size_t s = 0; s < step_ms.size(); ++s) {
     std::vector<double>& t = step_ms[s];
     std::nth_element(t.begin(), t.begin() + static_cast<std::ptrdiff_t>(t.size() / 2), t.end());
-    const std::string op = op_name(impl_->graph.nodes[s].op);
-    const std::string backend = impl_->steps[s].backend->name();
+    const bool tail = s == n;
+    const std::string op = tail ? kEvaluatedPerRun : op_name(m.graph.nodes[s].op);
+    const std::string backend = tail ? kReferenceBackend : m.steps[s].backend->name();
     OpProfile& p = groups[{op, backend}];
     p.op = op;
     p.backend = backend;
-    ++p.nodes;
+    p.nodes += tail ? static_cast<int>(m.tail.nodes.size()) : 1;
     p.ms += t[t.size() / 2];
   }
   std::vector<OpProfile> out;
@@ -473,16 +572,23 @@ Result<std::vector<OpProfile>> Session::profile(int runs) {
 
 Result<std::vector<NodeTiming>> Session::trace(int runs) {
   if (runs < 1) return usage_error("trace needs at least one run");
-  if (!impl_->planned) OUTPOST_RETURN_IF_ERROR(impl_->load());
+  Impl& m = *impl_;
+  if (!m.planned) OUTPOST_RETURN_IF_ERROR(m.load());
   using Clock = std::chrono::steady_clock;
-  const size_t n = impl_->steps.size();
+  const size_t n = m.steps.size();
+  const size_t per_run = n + (m.has_tail ? 1 : 0);  // the tail is one span
   // Only clock readings inside the loop, so that the gaps between nodes stay those of run().
   std::vector<std::pair<Clock::time_point, Clock::time_point>> spans;
-  spans.reserve(n * static_cast<size_t>(runs));
+  spans.reserve(per_run * static_cast<size_t>(runs));
   for (int r = 0; r < runs; ++r) {
-    for (Step& step : impl_->steps) {
+    for (Step& step : m.steps) {
       const auto start = Clock::now();
       OUTPOST_RETURN_IF_ERROR(step.kernel->run(step.inputs, step.outputs));
+      spans.emplace_back(start, Clock::now());
+    }
+    if (m.has_tail) {
+      const auto start = Clock::now();
+      OUTPOST_RETURN_IF_ERROR(m.evaluate_tail());
       spans.emplace_back(start, Clock::now());
     }
   }
@@ -490,13 +596,19 @@ Result<std::vector<NodeTiming>> Session::trace(int runs) {
   out.reserve(spans.size());
   const auto origin = spans.empty() ? Clock::now() : spans.front().first;
   for (size_t i = 0; i < spans.size(); ++i) {
-    const size_t s = i % n;
-    const Node& node = impl_->graph.nodes[s];
+    const size_t s = i % per_run;
     NodeTiming t;
-    t.op = op_name(node.op);
-    t.node = node.name.empty() ? "node " + std::to_string(s) + " (" + t.op + ")" : node.name;
-    t.backend = impl_->steps[s].backend->name();
-    t.run = static_cast<int>(i / n);
+    if (s == n) {
+      t.op = kEvaluatedPerRun;
+      t.node = std::to_string(m.tail.nodes.size()) + " nodes evaluated with the run's data";
+      t.backend = kReferenceBackend;
+    } else {
+      const Node& node = m.graph.nodes[s];
+      t.op = op_name(node.op);
+      t.node = node.name.empty() ? "node " + std::to_string(s) + " (" + t.op + ")" : node.name;
+      t.backend = m.steps[s].backend->name();
+    }
+    t.run = static_cast<int>(i / per_run);
     t.start_ms = std::chrono::duration<double, std::milli>(spans[i].first - origin).count();
     t.ms = std::chrono::duration<double, std::milli>(spans[i].second - spans[i].first).count();
     out.push_back(std::move(t));

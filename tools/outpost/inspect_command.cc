@@ -118,6 +118,7 @@ Status inspect(const ModelFlags& flags) {
     j["arena_bytes"] = st.arena_bytes;
     j["folded_constant_bytes"] = st.folded_constant_bytes;
     j["nodes_executed"] = st.nodes_executed;
+    j["nodes_evaluated_per_run"] = st.nodes_evaluated_per_run;
     j["load_ms"] = init_ms;
     print_json(j);
     return Status::ok();
@@ -134,6 +135,9 @@ Status inspect(const ModelFlags& flags) {
     total += count;
   }
   std::printf("  %-18s %5d (%d run per inference after constant folding)\n", "total", total, st.nodes_executed);
+  if (st.nodes_evaluated_per_run > 0)
+    std::printf("  %d more evaluated with each run's data on the reference backend (their output sizes "
+                "depend on it)\n", st.nodes_evaluated_per_run);
   std::printf("parameters: %lld\n", static_cast<long long>(st.parameters));
   std::printf("MACs: %lld (%.3f G)\n", static_cast<long long>(st.macs), st.macs / 1e9);
   std::printf("arena: %zu bytes (%.2f MiB)\n", st.arena_bytes, st.arena_bytes / 1048576.0);

@@ -29,8 +29,10 @@ Result<std::unique_ptr<Kernel>> make_onnx_transpose(const Node& node, const Grap
 Result<std::unique_ptr<Kernel>> make_onnx_slice(const Node& node, const Graph& graph);
 // onnx_gather.cc: Gather, GatherElements, GatherND, ScatterElements, ScatterND, OneHot.
 Result<std::unique_ptr<Kernel>> make_onnx_gather(const Node& node, const Graph& graph);
-// onnx_scan.cc: CumSum, TopK, Trilu, NonZero.
+// onnx_scan.cc: CumSum, TopK, Trilu.
 Result<std::unique_ptr<Kernel>> make_onnx_scan(const Node& node, const Graph& graph);
+// onnx_selection.cc: NonZero, Compress, Unique, NonMaxSuppression (the data decides the size).
+Result<std::unique_ptr<Kernel>> make_onnx_selection(const Node& node, const Graph& graph);
 // onnx_loss.cc: NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss.
 Result<std::unique_ptr<Kernel>> make_onnx_loss(const Node& node, const Graph& graph);
 

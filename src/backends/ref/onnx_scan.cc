@@ -1,4 +1,4 @@
-// CumSum, TopK, Trilu and NonZero: ops that walk one axis (or the whole tensor) in order.
+// CumSum, TopK and Trilu: ops that walk one axis (or the whole tensor) in order.
 #include <algorithm>
 #include <numeric>
 
@@ -126,30 +126,6 @@ Result<std::unique_ptr<Kernel>> make_trilu(const Node& node, const Graph& graph)
   });
 }
 
-Result<std::unique_ptr<Kernel>> make_non_zero(const Node& node, const Graph& graph) {
-  const Shape x = input_of(graph, node, 0).shape;
-  const DType d = input_of(graph, node, 0).dtype;
-  const size_t elem = dtype_size(d);
-  return make_kernel([x, d, elem](std::span<const TensorView> in, std::span<const TensorView> out) {
-    const auto* src = static_cast<const uint8_t*>(in[0].data);
-    int64_t* dst = out[0].as<int64_t>();
-    const int64_t total = x.num_elements().value_or(0), nnz = out[0].shape->dims().back();
-    const std::vector<int64_t> stride = strides_of(x);
-    int64_t j = 0;
-    for (int64_t i = 0; i < total && j < nnz; ++i) {
-      bool nz = false;
-      if (d == DType::kFloat32)
-        nz = in[0].as<const float>()[i] != 0.0f;
-      else
-        for (size_t b = 0; b < elem; ++b) nz |= src[static_cast<size_t>(i) * elem + b] != 0;
-      if (!nz) continue;
-      for (size_t k = 0; k < x.rank(); ++k)
-        dst[static_cast<int64_t>(k) * nnz + j] = (i / stride[k]) % x[k];
-      ++j;
-    }
-  });
-}
-
 }  // namespace
 
 Result<std::unique_ptr<Kernel>> make_onnx_scan(const Node& node, const Graph& graph) {
@@ -158,10 +134,8 @@ Result<std::unique_ptr<Kernel>> make_onnx_scan(const Node& node, const Graph& gr
       return make_cumsum(node, graph);
     case OpKind::kTopK:
       return make_topk(node, graph);
-    case OpKind::kTrilu:
-      return make_trilu(node, graph);
     default:
-      return make_non_zero(node, graph);
+      return make_trilu(node, graph);
   }
 }
 

@@ -117,8 +117,9 @@ void register_onnx_tensor_kernels(KernelRegistry& r) {
   for (OpKind op : {OpKind::kGather, OpKind::kGatherElements, OpKind::kGatherND,
                     OpKind::kScatterElements, OpKind::kScatterND, OpKind::kOneHot})
     r.add(op, make_onnx_gather);
-  for (OpKind op : {OpKind::kCumSum, OpKind::kTopK, OpKind::kTrilu, OpKind::kNonZero})
-    r.add(op, make_onnx_scan);
+  for (OpKind op : {OpKind::kCumSum, OpKind::kTopK, OpKind::kTrilu}) r.add(op, make_onnx_scan);
+  for (OpKind op : {OpKind::kNonZero, OpKind::kCompress, OpKind::kUnique, OpKind::kNonMaxSuppression})
+    r.add(op, make_onnx_selection);
   for (OpKind op : {OpKind::kNegativeLogLikelihoodLoss, OpKind::kSoftmaxCrossEntropyLoss})
     r.add(op, make_onnx_loss);
 }

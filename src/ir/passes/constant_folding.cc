@@ -1,5 +1,6 @@
 #include "ir/passes/constant_folding.h"
 
+#include <algorithm>
 #include <string>
 
 #include "ir/op_schema.h"
@@ -26,7 +27,8 @@ size_t output_bytes(const Graph& g, const Node& n) {
 
 // Constant inputs (at least one), or only a shape read; outputs the caller does not read
 // directly (a graph output stays a node's, in the arena); not too large to store.
-bool foldable(const Graph& g, const Node& n) {
+bool foldable(const Graph& g, const Node& n, const FoldScope& scope) {
+  if (scope.whole) return true;
   for (int id : n.outputs)
     if (is_graph_output(g, id)) return false;
   bool constant_inputs = n.op == OpKind::kShape || n.op == OpKind::kSize;
@@ -40,17 +42,33 @@ bool foldable(const Graph& g, const Node& n) {
   return constant_inputs && output_bytes(g, n) <= kMaxFoldedBytes;
 }
 
+Status check_budget(const Graph& g, const Node& n, const FoldScope& scope, size_t folded) {
+  const size_t bytes = output_bytes(g, n);
+  if (scope.max_bytes == 0 || bytes <= scope.max_bytes - std::min(folded, scope.max_bytes))
+    return Status::ok();
+  return unsupported(g.source + ": " + n.describe() + ": its outputs take " +
+                     std::to_string(bytes) + " bytes, beyond the limit of " +
+                     std::to_string(scope.max_bytes) + " for the model's data " +
+                     "(SessionOptions::max_arena_bytes)");
+}
+
 }  // namespace
 
-Result<FoldingStats> infer_and_fold_constants(Graph& graph, const NodeEvaluator& evaluate) {
+Result<FoldingStats> infer_and_fold_constants(Graph& graph, const NodeEvaluator& evaluate,
+                                              FoldScope scope) {
   FoldingStats stats;
   UnsupportedNodes refusals;
   std::vector<Node> kept;
-  for (Node& node : graph.nodes) {
+  graph.shape_waits_for = kNoValue;
+  size_t next = 0;
+  for (; next < graph.nodes.size(); ++next) {
+    Node& node = graph.nodes[next];
     const Status inferred = infer_node(node, graph);
+    if (!inferred.is_ok() && graph.shape_waits_for != kNoValue && !scope.whole) break;
     if (!inferred.is_ok()) return refusals.empty() ? inferred : refusals.report(graph.source);
     std::vector<std::vector<uint8_t>> outputs;
-    const bool fold = foldable(graph, node);
+    const bool fold = foldable(graph, node, scope);
+    if (fold) OUTPOST_RETURN_IF_ERROR(with_origin(check_budget(graph, node, scope, stats.bytes), node));
     if (fold)
       for (int id : node.outputs) {
         const Value& v = graph.value(id);
@@ -72,6 +90,11 @@ Result<FoldingStats> infer_and_fold_constants(Graph& graph, const NodeEvaluator&
       set_owned_constant(graph.value(node.outputs[k]), std::move(outputs[k]));
     }
     ++stats.nodes;
+  }
+  if (next < graph.nodes.size()) {
+    // The rest waits for run-time data: it is neither inferred nor checked here.
+    stats.waiting_node = static_cast<int>(kept.size());
+    for (size_t k = next; k < graph.nodes.size(); ++k) kept.push_back(std::move(graph.nodes[k]));
   }
   if (!refusals.empty()) return refusals.report(graph.source);
   graph.nodes = std::move(kept);

@@ -24,11 +24,26 @@ using NodeEvaluator =
 struct FoldingStats {
   int nodes = 0;     // nodes folded away
   size_t bytes = 0;  // bytes of the constants they made
+  // With FoldScope::whole false: the index in graph.nodes of the first node whose output shape
+  // waits for the model's input data (Graph::shape_waits_for names the value); that node and
+  // those after it are left as they are, neither inferred nor folded. -1: none waits.
+  int waiting_node = -1;
 };
 
-// Infers and folds every node in order; removes the folded nodes from graph.nodes. Nodes the
+// What is folded. kLoad: at session creation, what constants decide (not graph outputs, which
+// stay in the arena, nor constants over 64 MiB, which stay computed per run). kWhole: a graph
+// whose inputs were bound to data as constants (a model evaluated per run): every node, within
+// `max_bytes` of folded data in all (0: no limit; over it, kUnsupported naming the size).
+struct FoldScope {
+  bool whole = false;
+  size_t max_bytes = 0;
+};
+
+// Infers and folds every node in order (up to a node that waits for run-time data, see
+// FoldingStats::waiting_node); removes the folded nodes from graph.nodes. Nodes the
 // evaluator cannot run are all reported at once (op, count, the first one's reason); an
 // inference failure downstream of one of them reports them instead of its own consequence.
-Result<FoldingStats> infer_and_fold_constants(Graph& graph, const NodeEvaluator& evaluate);
+Result<FoldingStats> infer_and_fold_constants(Graph& graph, const NodeEvaluator& evaluate,
+                                              FoldScope scope = {});
 
 }  // namespace outpost

@@ -133,3 +133,64 @@ TEST(ConstantFolding, TheNodesOriginIsAppendedToItsErrors) {
 
 }  // namespace
 }  // namespace outpost
+
+namespace outpost {
+namespace {
+
+// x -> Add(x, x) -> NonZero (waits: its count is x's data) -> Add: the fold stops at NonZero,
+// which and whose successors it leaves uninferred; the whole scope, with x bound, folds all.
+TEST(ConstantFolding, ANodeWaitingForTheInputsDataStopsTheFoldThere) {
+  Graph g;
+  g.source = "hand.onnx";
+  const std::vector<float> bias = {1, 1};
+  const int x = add_float(g, "x", Shape{2});
+  const int b = add_float(g, "b", Shape{2}, &bias);
+  g.inputs = {x};
+  const int doubled = add_output(g, "doubled");
+  const int where = add_output(g, "where");
+  add_node(g, OpKind::kAdd, {x, x}, doubled, "double");
+  add_node(g, OpKind::kNonZero, {doubled}, where, "nonzero");
+  const int after = add_output(g, "after");
+  add_node(g, OpKind::kAdd, {b, b}, after, "constant_after");
+  g.outputs = {where, after};
+  const Graph unbound = g;
+  auto stats = infer_and_fold_constants(g, evaluate_adds);
+  ASSERT_TRUE(stats.is_ok()) << stats.status().message();
+  EXPECT_EQ(stats->waiting_node, 1);
+  EXPECT_EQ(g.shape_waits_for, doubled);
+  ASSERT_EQ(g.nodes.size(), 3u);
+  EXPECT_EQ(g.nodes[1].name, "nonzero");
+  EXPECT_FALSE(g.value(after).is_constant());  // after the stop: left as it was
+
+  // In the whole scope nothing waits; here the evaluator refuses NonZero, and says so.
+  Graph bound = unbound;
+  const std::vector<float> data = {0, 3};
+  std::vector<uint8_t> bytes(sizeof(float) * 2);
+  std::memcpy(bytes.data(), data.data(), bytes.size());
+  set_owned_constant(bound.value(x), bytes);
+  auto whole = infer_and_fold_constants(bound, evaluate_adds, FoldScope{true, 0});
+  EXPECT_EQ(whole.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(whole.status().message().find("NonZero"), std::string::npos) << whole.status().message();
+  EXPECT_EQ(bound.value(where).shape, (Shape{1, 1}));  // inferred from the bound data
+}
+
+TEST(ConstantFolding, TheWholeScopeStopsAtItsByteLimit) {
+  Graph g;
+  g.source = "hand.onnx";
+  const std::vector<float> four = {1, 2, 3, 4};
+  const int a = add_float(g, "a", Shape{4}, &four);
+  const int y = add_output(g, "y");
+  add_node(g, OpKind::kAdd, {a, a}, y, "sixteen_bytes");
+  g.outputs = {y};
+  Graph roomy = g;
+  auto over = infer_and_fold_constants(g, evaluate_adds, FoldScope{true, 15});
+  EXPECT_EQ(over.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(over.status().message().find("16 bytes"), std::string::npos) << over.status().message();
+  auto fits = infer_and_fold_constants(roomy, evaluate_adds, FoldScope{true, 16});
+  ASSERT_TRUE(fits.is_ok()) << fits.status().message();
+  EXPECT_TRUE(roomy.value(y).is_constant());  // a graph output too, in this scope
+  EXPECT_EQ(roomy.value(y).constant_as<float>()[3], 8.0f);
+}
+
+}  // namespace
+}  // namespace outpost

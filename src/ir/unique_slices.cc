@@ -1,0 +1,93 @@
+#include "ir/unique_slices.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace outpost {
+namespace {
+
+// -1, 0 or 1; a total order, NaN last, so that sorting is well defined on any data.
+template <typename T>
+int compare(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    const bool na = std::isnan(a), nb = std::isnan(b);
+    if (na || nb) return na == nb ? 0 : (na ? 1 : -1);
+  }
+  return a < b ? -1 : (b < a ? 1 : 0);
+}
+
+template <typename T>
+int compare_slices(const T* x, const SliceLayout& l, int64_t a, int64_t b) {
+  for (int64_t o = 0; o < l.outer; ++o) {
+    const T* row = x + o * l.count * l.inner;
+    for (int64_t i = 0; i < l.inner; ++i) {
+      const int c = compare(row[a * l.inner + i], row[b * l.inner + i]);
+      if (c != 0) return c;
+    }
+  }
+  return 0;
+}
+
+template <typename T>
+UniqueSlices unique_typed(const T* x, const SliceLayout& l, bool sorted) {
+  std::vector<int64_t> order(static_cast<size_t>(l.count));
+  std::iota(order.begin(), order.end(), 0);
+  // Stable: within a group of equal slices the first occurrence comes first.
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t a, int64_t b) { return compare_slices(x, l, a, b) < 0; });
+  // Groups in sorted order: each group's first occurrence and members.
+  std::vector<int64_t> group_of(static_cast<size_t>(l.count));
+  std::vector<int64_t> group_first, group_count;
+  for (size_t k = 0; k < order.size(); ++k) {
+    if (k == 0 || compare_slices(x, l, order[k - 1], order[k]) != 0) {
+      group_first.push_back(order[k]);
+      group_count.push_back(0);
+    }
+    group_of[static_cast<size_t>(order[k])] = static_cast<int64_t>(group_first.size()) - 1;
+    ++group_count.back();
+  }
+  // Output position of each group: sorted order, or by first occurrence.
+  std::vector<int64_t> rank(group_first.size());
+  std::iota(rank.begin(), rank.end(), 0);
+  if (!sorted) {
+    std::vector<int64_t> by_first(group_first.size());
+    std::iota(by_first.begin(), by_first.end(), 0);
+    std::sort(by_first.begin(), by_first.end(), [&](int64_t a, int64_t b) {
+      return group_first[static_cast<size_t>(a)] < group_first[static_cast<size_t>(b)];
+    });
+    for (size_t k = 0; k < by_first.size(); ++k) rank[static_cast<size_t>(by_first[k])] = static_cast<int64_t>(k);
+  }
+  UniqueSlices u;
+  u.first.resize(group_first.size());
+  u.counts.resize(group_first.size());
+  for (size_t gi = 0; gi < group_first.size(); ++gi) {
+    u.first[static_cast<size_t>(rank[gi])] = group_first[gi];
+    u.counts[static_cast<size_t>(rank[gi])] = group_count[gi];
+  }
+  u.inverse.resize(static_cast<size_t>(l.count));
+  for (size_t j = 0; j < u.inverse.size(); ++j) u.inverse[j] = rank[static_cast<size_t>(group_of[j])];
+  return u;
+}
+
+}  // namespace
+
+UniqueSlices unique_slices(DType dtype, const void* data, const SliceLayout& layout, bool sorted) {
+  switch (dtype) {
+    case DType::kFloat32: return unique_typed(static_cast<const float*>(data), layout, sorted);
+    case DType::kFloat64: return unique_typed(static_cast<const double*>(data), layout, sorted);
+    case DType::kInt8: return unique_typed(static_cast<const int8_t*>(data), layout, sorted);
+    case DType::kUInt8:
+    case DType::kBool: return unique_typed(static_cast<const uint8_t*>(data), layout, sorted);
+    case DType::kInt16: return unique_typed(static_cast<const int16_t*>(data), layout, sorted);
+    case DType::kUInt16: return unique_typed(static_cast<const uint16_t*>(data), layout, sorted);
+    case DType::kInt32: return unique_typed(static_cast<const int32_t*>(data), layout, sorted);
+    case DType::kUInt32: return unique_typed(static_cast<const uint32_t*>(data), layout, sorted);
+    case DType::kInt64: return unique_typed(static_cast<const int64_t*>(data), layout, sorted);
+    case DType::kUInt64: return unique_typed(static_cast<const uint64_t*>(data), layout, sorted);
+    case DType::kFloat16: break;  // the caller widens it
+  }
+  return {};
+}
+
+}  // namespace outpost
