@@ -313,6 +313,22 @@ TEST(CanonicalOps, AnUpsampleModeOtherThanNearestOrLinearIsUnsupported) {
       << graph.status().message();
 }
 
+// ONNX's Scatter (deprecated in opset 11) is ScatterElements without `reduction`.
+TEST(CanonicalOps, ScatterIsScatterElements) {
+  auto m = onnx_model(10);
+  add_input(m, "x", {1, 5});
+  testing::add_int64_initializer(m, "indices", {1, 2}, {1, 3});
+  testing::add_float_initializer(m, "updates", {1, 2}, {1.5f, 2.5f});
+  testing::set_int_attr(add_node(m, "Scatter", {"x", "indices", "updates"}, {"y"}), "axis", 1);
+  add_output(m, "y");
+  const auto graph = import_onnx_model(m);
+  const Node* n = only_node(graph);
+  ASSERT_NE(n, nullptr);
+  EXPECT_EQ(n->op, OpKind::kScatterElements);
+  EXPECT_EQ(n->attrs.get_int("axis", 0), 1);
+  EXPECT_EQ(run_onnx(m, {1, 2, 3, 4, 5}), (std::vector<float>{1, 1.5f, 3, 2.5f, 5}));
+}
+
 TEST(CanonicalOps, QuantizeIsOneOp) {
   // TFLite: float32 [1, 4] -> uint8 with the output's scale and zero point; rounds half away
   // from zero. ONNX: QuantizeLinear with the scale as an operand; rounds half to even.

@@ -22,8 +22,9 @@ constexpr std::array<std::pair<const char*, OpKind>, 4> kRenamed = {{
 }};
 
 // ONNX op types that are an older form of another ONNX op, and import as that op.
-constexpr std::array<std::pair<const char*, OpKind>, 1> kOlderForms = {{
+constexpr std::array<std::pair<const char*, OpKind>, 2> kOlderForms = {{
     {"Upsample", OpKind::kResize},  // is_legacy_resize
+    {"Scatter", OpKind::kScatterElements},  // deprecated in opset 11: the same op, no reduction
 }};
 
 // Ops of the main list that ONNX ops of the same name map to: the same concept, whatever differs
