@@ -1,5 +1,5 @@
 // Shape (and dtype) inference of the ONNX elementwise, reduction, softmax, reshape-like,
-// generator, cast and loss ops of op_list_tensor.inc. Operands that decide a shape must be
+// generator, cast, loss and Det ops of op_list_tensor.inc. Operands that decide a shape must be
 // constants by now (the folding pass computes shape subgraphs at load) or the model must declare
 // the output shape (shape_inference_onnx_util.h: use_declared).
 #include "ir/shape_inference_onnx_util.h"
@@ -428,6 +428,16 @@ Status infer_onnx_sce_loss(const Node& n, Graph& g) {
   const bool none = n.attrs.get_string("reduction", "mean") == "none";
   set_out(g, n, none ? target : Shape{}, in(g, n, 0).dtype);
   if (n.outputs.size() == 2) set_out(g, n, x, in(g, n, 0).dtype, 1);
+  return Status::ok();
+}
+
+Status infer_onnx_det(const Node& n, Graph& g) {
+  const Shape& x = in(g, n, 0).shape;
+  const size_t r = x.rank();
+  if (r < 2 || x[r - 1] != x[r - 2])
+    return fail(g, n, "input must be square matrices [..., M, M], is " + x.to_string());
+  std::vector<int64_t> dims(x.dims().begin(), x.dims().end() - 2);
+  set_out(g, n, Shape(dims), in(g, n, 0).dtype);
   return Status::ok();
 }
 

@@ -33,5 +33,9 @@ Result<std::unique_ptr<Kernel>> make_onnx_gather(const Node& node, const Graph& 
 Result<std::unique_ptr<Kernel>> make_onnx_scan(const Node& node, const Graph& graph);
 // onnx_loss.cc: NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss.
 Result<std::unique_ptr<Kernel>> make_onnx_loss(const Node& node, const Graph& graph);
+// onnx_reverse_sequence.cc: ReverseSequence.
+Result<std::unique_ptr<Kernel>> make_onnx_reverse_sequence(const Node& node, const Graph& graph);
+// onnx_det.cc: Det (float32/float64).
+Result<std::unique_ptr<Kernel>> make_onnx_det(const Node& node, const Graph& graph);
 
 }  // namespace outpost

@@ -121,6 +121,8 @@ void register_onnx_tensor_kernels(KernelRegistry& r) {
     r.add(op, make_onnx_scan);
   for (OpKind op : {OpKind::kNegativeLogLikelihoodLoss, OpKind::kSoftmaxCrossEntropyLoss})
     r.add(op, make_onnx_loss);
+  r.add(OpKind::kReverseSequence, make_onnx_reverse_sequence);
+  r.add(OpKind::kDet, make_onnx_det);
 }
 
 }  // namespace outpost
