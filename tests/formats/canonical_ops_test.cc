@@ -329,6 +329,30 @@ TEST(CanonicalOps, ScatterIsScatterElements) {
   EXPECT_EQ(run_onnx(m, {1, 2, 3, 4, 5}), (std::vector<float>{1, 1.5f, 3, 2.5f, 5}));
 }
 
+// The window functions' output_datatype (an ONNX data type) is the IR's to_dtype; float32 when
+// absent, and a type the IR has no dtype for is refused at import.
+TEST(CanonicalOps, AWindowsOutputDatatypeIsItsToDtype) {
+  for (int64_t datatype : {int64_t{-1}, int64_t{onnx::TensorProto::DOUBLE},
+                           int64_t{onnx::TensorProto::BFLOAT16}}) {
+    auto m = onnx_model(17);
+    testing::add_int64_initializer(m, "size", {}, {4});
+    auto* n = add_node(m, "HannWindow", {"size"}, {"w"});
+    if (datatype >= 0) testing::set_int_attr(n, "output_datatype", datatype);
+    add_output(m, "w", datatype == onnx::TensorProto::DOUBLE ? onnx::TensorProto::DOUBLE
+                                                             : onnx::TensorProto::FLOAT);
+    const auto graph = import_onnx_model(m);
+    if (datatype == onnx::TensorProto::BFLOAT16) {
+      ASSERT_FALSE(graph.is_ok());
+      EXPECT_EQ(graph.status().code(), StatusCode::kUnsupported);
+      continue;
+    }
+    const Node* node = only_node(graph);
+    ASSERT_NE(node, nullptr);
+    EXPECT_EQ(node->attrs.get_int("to_dtype", -1),
+              static_cast<int64_t>(datatype < 0 ? DType::kFloat32 : DType::kFloat64));
+  }
+}
+
 TEST(CanonicalOps, QuantizeIsOneOp) {
   // TFLite: float32 [1, 4] -> uint8 with the output's scale and zero point; rounds half away
   // from zero. ONNX: QuantizeLinear with the scale as an operand; rounds half to even.

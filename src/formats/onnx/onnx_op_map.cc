@@ -57,6 +57,12 @@ bool is_legacy_broadcast_op(OpKind op) {
   }
 }
 
+// Ops whose output dtype is the attribute output_datatype (an ONNX TensorProto data type).
+bool creates_typed_values(OpKind op) {
+  return op == OpKind::kHannWindow || op == OpKind::kHammingWindow ||
+         op == OpKind::kBlackmanWindow || op == OpKind::kMelWeightMatrix;
+}
+
 // Upsample (deprecated in opset 10) and Resize-10 are one op: inputs (x, scales) or, before
 // opset 9, the `scales` attribute; asymmetric coordinates; nearest or (bi)linear.
 bool is_legacy_resize(const std::string& op_type, int64_t opset) {
@@ -296,6 +302,12 @@ Status map_onnx_node(const onnx::NodeProto& proto, int64_t opset, const std::str
   if (node.op == OpKind::kEyeLike && node.attrs.has("dtype")) {
     OUTPOST_ASSIGN_OR_RETURN(
         DType to, onnx_dtype(node.attrs.get_int("dtype", -1), prefix + "attribute 'dtype'"));
+    node.attrs.set("to_dtype", static_cast<int64_t>(to));
+  }
+  if (creates_typed_values(node.op)) {
+    // The window functions' and MelWeightMatrix's output_datatype (default float).
+    OUTPOST_ASSIGN_OR_RETURN(DType to, onnx_dtype(node.attrs.get_int("output_datatype", 1),
+                                                  prefix + "attribute 'output_datatype'"));
     node.attrs.set("to_dtype", static_cast<int64_t>(to));
   }
   if (node.op == OpKind::kDropout && opset < 7 && node.attrs.get_int("is_test", 0) == 0)
