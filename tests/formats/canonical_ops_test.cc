@@ -329,6 +329,26 @@ TEST(CanonicalOps, ScatterIsScatterElements) {
   EXPECT_EQ(run_onnx(m, {1, 2, 3, 4, 5}), (std::vector<float>{1, 1.5f, 3, 2.5f, 5}));
 }
 
+// RoiAlign before opset 16 has no coordinate_transformation_mode and does not shift the region
+// by half a pixel: output_half_pixel, not the later default half_pixel.
+TEST(CanonicalOps, RoiAlignBeforeOpset16IsOutputHalfPixel) {
+  for (int64_t opset : {10, 16}) {
+    auto m = onnx_model(opset);
+    add_input(m, "x", {1, 1, 2, 2});
+    testing::add_float_initializer(m, "rois", {1, 4}, {0, 0, 1, 1});
+    testing::add_int64_initializer(m, "batch", {1}, {0});
+    add_node(m, "RoiAlign", {"x", "rois", "batch"}, {"y"});
+    add_output(m, "y");
+    const auto graph = import_onnx_model(m);
+    const Node* n = only_node(graph);
+    ASSERT_NE(n, nullptr) << "opset " << opset;
+    EXPECT_EQ(n->op, OpKind::kRoiAlign);
+    EXPECT_EQ(n->attrs.get_string("coordinate_transformation_mode", "half_pixel"),
+              opset < 16 ? "output_half_pixel" : "half_pixel")
+        << "opset " << opset;
+  }
+}
+
 // The window functions' output_datatype (an ONNX data type) is the IR's to_dtype; float32 when
 // absent, and a type the IR has no dtype for is refused at import.
 TEST(CanonicalOps, AWindowsOutputDatatypeIsItsToDtype) {

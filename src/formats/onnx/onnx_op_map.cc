@@ -241,6 +241,12 @@ void settle_opset_semantics(int64_t opset, Node& node) {
       node.attrs.set("per_axis", int64_t{opset >= 13 ? 1 : 0});
       if (node.op == OpKind::kQuantize) node.attrs.set("rounding", std::string("half_to_even"));
       break;
+    case OpKind::kRoiAlign:
+      // coordinate_transformation_mode came with opset 16 (default half_pixel); before, the
+      // op shifted nothing, which is output_half_pixel.
+      if (opset < 16)
+        node.attrs.set("coordinate_transformation_mode", std::string("output_half_pixel"));
+      break;
     case OpKind::kBatchNormalization:
       // `training_mode` arrived in opset 14, `spatial` left in 9: an attribute of the other
       // opsets' name means nothing there.
