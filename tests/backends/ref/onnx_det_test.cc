@@ -2,6 +2,7 @@
 // row swap, a singular matrix, empty matrices, and a non-square input refused.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <vector>
 
 #include "support/op_runner.h"
@@ -41,6 +42,16 @@ TEST(OnnxDet, AnEmptyMatrixHasDeterminantOne) {
   auto y = det(Shape{2, 0, 0}, {});
   ASSERT_TRUE(y.is_ok()) << y.status().message();
   EXPECT_EQ(*y, (std::vector<float>{1, 1}));
+}
+
+TEST(CorruptOnnxDet, NonFiniteEntriesGiveNonFiniteDeterminants) {
+  // NaN compares false with every pivot candidate: it carries through to the product.
+  auto nan = det(Shape{2, 2}, {std::nanf(""), 1, 1, 1});
+  ASSERT_TRUE(nan.is_ok()) << nan.status().message();
+  EXPECT_TRUE(std::isnan((*nan)[0]));
+  auto inf = det(Shape{2, 2}, {INFINITY, 1, 1, 1});
+  ASSERT_TRUE(inf.is_ok()) << inf.status().message();
+  EXPECT_TRUE(std::isinf((*inf)[0]));
 }
 
 TEST(OnnxDet, ANonSquareInputIsRefused) {

@@ -1,5 +1,6 @@
 // HannWindow, HammingWindow, BlackmanWindow and MelWeightMatrix (reference kernels) on
-// hand-computed cases, and run-time operands that disagree with the declared output shape.
+// hand-computed cases, and run-time operands that disagree with the declared output shape (suite
+// names with 'Corrupt' also run in the sanitizer build).
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -59,7 +60,7 @@ TEST(OnnxWindowFunctions, Float64WhenAsked) {
 }
 
 // w = HannWindow(size) with size a graph input and w declared [4].
-TEST(OnnxWindowFunctions, ARunTimeSizeMustBeTheDeclaredLength) {
+TEST(CorruptOnnxWindowFunctions, ARunTimeSizeMustBeTheDeclaredLength) {
   using namespace outpost::testing;  // NOLINT: the model builder
   auto m = onnx_model(17);
   add_input(m, "size", {}, onnx::TensorProto::INT64);
@@ -117,7 +118,7 @@ TEST(OnnxMelWeightMatrix, ABandWiderThanABinIsATriangle) {
   EXPECT_EQ((*w)[4], 0);
 }
 
-TEST(OnnxMelWeightMatrix, ASampleRateOfZeroIsAnError) {
+TEST(CorruptOnnxMelWeightMatrix, ASampleRateOfZeroIsAnError) {
   auto w = mel(2, 8, 0, 0, 100);
   ASSERT_FALSE(w.is_ok());
   EXPECT_NE(w.status().message().find("sample_rate"), std::string::npos) << w.status().message();
