@@ -69,12 +69,11 @@ Status check_declared_reduction(const Node& n, Graph& g) {
     fits = n.attrs.get_int("noop_with_empty_axes", 0) != 0 ? o == x : o.rank() == 0;
   } else {
     // The declared dimensions are the input's in order, `count` of them left out.
+    size_t j = 0;
+    for (size_t k = 0; k < x.rank() && j < o.rank(); ++k)
+      if (x[k] == o[j]) ++j;
     fits = count <= static_cast<int64_t>(x.rank()) &&
-           o.rank() == x.rank() - static_cast<size_t>(count);
-    for (size_t k = 0, j = 0; fits && j < o.rank(); ++k) {
-      if (k >= x.rank()) fits = false;
-      else if (x[k] == o[j]) ++j;
-    }
+           o.rank() == x.rank() - static_cast<size_t>(count) && j == o.rank();
   }
   if (!fits)
     return fail(g, n,

@@ -33,6 +33,7 @@ class ClosureKernel final : public Kernel {
  private:
   RunFn fn_;
 };
+
 // A kernel that reads, at run time, an operand the output shape depends on (a window's size, the
 // axes of a reduction): the closure returns an error when the value disagrees with the shape the
 // model declared and the session planned, rather than write past the output.

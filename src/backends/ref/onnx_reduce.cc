@@ -92,8 +92,8 @@ struct Accumulators {
 
 // Reduces src (shape x) over the masked axes into dst; run-time work only, no allocation.
 template <typename T>
-void reduce(OpKind op, const Shape& x, const AxisMask& mask, bool noop, const T* src, T* dst,
-            Accumulators& acc) {
+void reduce_over(OpKind op, const Shape& x, const AxisMask& mask, bool noop, const T* src,
+                 T* dst, Accumulators& acc) {
   // Output strides over the input's dimensions: 0 along a reduced axis.
   std::array<int64_t, kMaxRank> out_stride{};
   int64_t stride = 1;
@@ -233,7 +233,7 @@ Result<std::unique_ptr<Kernel>> make_onnx_reduce(const Node& node, const Graph& 
           if (runtime_axes)
             OUTPOST_RETURN_IF_ERROR(
                 runtime_axes_mask(where, in[1], x, planned, keep, noop_if_empty, &m, &no));
-          reduce<T>(op, x, m, no, in[0].as<const T>(), out[0].as<T>(), acc);
+          reduce_over<T>(op, x, m, no, in[0].as<const T>(), out[0].as<T>(), acc);
           return Status::ok();
         };
       }))
