@@ -1,6 +1,6 @@
 // Shape (and dtype) inference of the ONNX indexing and data-movement ops of
 // op_list_tensor.inc: Split, Slice, Gather*, Scatter*, Expand, Tile, Pad, DepthToSpace,
-// SpaceToDepth, CumSum, TopK, OneHot, Trilu.
+// SpaceToDepth, CumSum, TopK, OneHot, Trilu, ReverseSequence.
 #include "ir/channels_last.h"
 #include "ir/shape_inference_onnx_util.h"
 
@@ -412,6 +412,24 @@ Status infer_onnx_one_hot(const Node& n, Graph& g) {
 Status infer_onnx_trilu(const Node& n, Graph& g) {
   if (in(g, n, 0).shape.rank() < 2)
     return fail(g, n, "input must have rank >= 2");  // k is read at run time
+  return infer_onnx_unary(n, g);
+}
+
+Status infer_onnx_reverse_sequence(const Node& n, Graph& g) {
+  const Shape& x = in(g, n, 0).shape;
+  const int64_t batch_axis = n.attrs.get_int("batch_axis", 1),
+                time_axis = n.attrs.get_int("time_axis", 0);
+  if (x.rank() < 2) return fail(g, n, "input must have rank 2 or more");
+  if ((batch_axis != 0 && batch_axis != 1) || (time_axis != 0 && time_axis != 1) ||
+      batch_axis == time_axis)
+    return fail(g, n, "batch_axis and time_axis must be 0 and 1, one each");
+  const Value& lens = in(g, n, 1);
+  if (lens.dtype != DType::kInt64 && lens.dtype != DType::kInt32)
+    return fail(g, n, "sequence_lens must be int64");
+  if (lens.shape != Shape{x[static_cast<size_t>(batch_axis)]})
+    return fail(g, n, "sequence_lens must have shape [batch] = [" +
+                          std::to_string(x[static_cast<size_t>(batch_axis)]) + "], has " +
+                          lens.shape.to_string());
   return infer_onnx_unary(n, g);
 }
 

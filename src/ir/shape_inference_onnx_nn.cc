@@ -585,4 +585,47 @@ Status infer_onnx_mvn(const Node& n, Graph& g) {
   return Status::ok();
 }
 
+Status infer_onnx_grid_sample(const Node& n, Graph& g) {
+  const Shape& x = in(g, n, 0).shape;
+  const Shape& grid = in(g, n, 1).shape;
+  if (x.rank() != 4 || grid.rank() != 4 || grid[0] != x[0] || grid[3] != 2)
+    return fail(g, n, "inputs must be x [N, C, H, W] and grid [N, H_out, W_out, 2], are " +
+                          x.to_string() + " and " + grid.to_string());
+  if (x[2] < 1 || x[3] < 1) return fail(g, n, "x has no pixels to sample: " + x.to_string());
+  const std::string mode = n.attrs.get_string("mode", "bilinear");
+  const std::string padding = n.attrs.get_string("padding_mode", "zeros");
+  if (mode != "bilinear" && mode != "nearest" && mode != "bicubic")
+    return nn_unsupported(g, n, "mode '" + mode + "' is not supported");
+  if (padding != "zeros" && padding != "border" && padding != "reflection")
+    return nn_unsupported(g, n, "padding_mode '" + padding + "' is not supported");
+  set_out(g, n, Shape{x[0], x[1], grid[1], grid[2]}, in(g, n, 0).dtype);
+  return Status::ok();
+}
+
+Status infer_onnx_roi_align(const Node& n, Graph& g) {
+  const Shape& x = in(g, n, 0).shape;
+  const Shape& rois = in(g, n, 1).shape;
+  if (x.rank() != 4 || x[2] < 1 || x[3] < 1)
+    return fail(g, n, "x must be [N, C, H, W] with pixels, is " + x.to_string());
+  if (rois.rank() != 2 || rois[1] != 4)
+    return fail(g, n, "rois must be [num_rois, 4], is " + rois.to_string());
+  OUTPOST_RETURN_IF_ERROR(same_dtype(g, n, 0, 1));
+  OUTPOST_RETURN_IF_ERROR(check_vector(g, n, 2, rois[0], "batch_indices"));
+  const DType bd = in(g, n, 2).dtype;
+  if (bd != DType::kInt64 && bd != DType::kInt32) return fail(g, n, "batch_indices must be int64");
+  const int64_t h = n.attrs.get_int("output_height", 1), w = n.attrs.get_int("output_width", 1);
+  if (h < 1 || w < 1 || h > (int64_t{1} << 20) || w > (int64_t{1} << 20))
+    return fail(g, n, "output_height and output_width must be positive counts");
+  if (n.attrs.get_int("sampling_ratio", 0) < 0 || n.attrs.get_int("sampling_ratio", 0) > 1024)
+    return fail(g, n, "sampling_ratio must be in [0, 1024]");
+  const std::string mode = n.attrs.get_string("mode", "avg");
+  const std::string coord = n.attrs.get_string("coordinate_transformation_mode", "half_pixel");
+  if (mode != "avg" && mode != "max")
+    return nn_unsupported(g, n, "mode '" + mode + "' is not supported");
+  if (coord != "half_pixel" && coord != "output_half_pixel")
+    return nn_unsupported(g, n, "coordinate_transformation_mode '" + coord + "' is not supported");
+  set_out(g, n, Shape{rois[0], x[1], h, w}, in(g, n, 0).dtype);
+  return Status::ok();
+}
+
 }  // namespace outpost

@@ -1,5 +1,5 @@
 // Shape (and dtype) inference of the ONNX elementwise, reduction, softmax, reshape-like,
-// generator, cast and loss ops of op_list_tensor.inc. Operands that decide a shape must be
+// generator, cast, loss and Det ops of op_list_tensor.inc. Operands that decide a shape must be
 // constants by now (the folding pass computes shape subgraphs at load) or the model must declare
 // the output shape (shape_inference_onnx_util.h: use_declared).
 #include "ir/shape_inference_onnx_util.h"
@@ -48,22 +48,46 @@ Status infer_onnx_where(const Node& n, Graph& g) {
   return Status::ok();
 }
 
+namespace {
+
+// Axes given at run time: the model's declared output shape stands in for the one their values
+// give, and must be one they can give; the kernel checks the values against it when it runs.
+// With keepdims 1 each dimension is the input's or 1; with keepdims 0 the input's with as many
+// removed as there are axes (all of them when there are none, none with noop_with_empty_axes).
+Status check_declared_reduction(const Node& n, Graph& g) {
+  const Shape& x = in(g, n, 0).shape;
+  const Shape& o = out(g, n).shape;
+  const Value& axes = in(g, n, 1);
+  if ((axes.dtype != DType::kInt32 && axes.dtype != DType::kInt64) || axes.shape.rank() != 1)
+    return fail(g, n, "axes must be a 1-D int64 tensor");
+  const int64_t count = axes.shape[0];
+  bool fits = true;
+  if (n.attrs.get_int("keepdims", 1) != 0) {
+    fits = o.rank() == x.rank();
+    for (size_t k = 0; fits && k < x.rank(); ++k) fits = o[k] == x[k] || o[k] == 1;
+  } else if (count == 0) {
+    fits = n.attrs.get_int("noop_with_empty_axes", 0) != 0 ? o == x : o.rank() == 0;
+  } else {
+    // The declared dimensions are the input's in order, `count` of them left out.
+    size_t j = 0;
+    for (size_t k = 0; k < x.rank() && j < o.rank(); ++k)
+      if (x[k] == o[j]) ++j;
+    fits = count <= static_cast<int64_t>(x.rank()) &&
+           o.rank() == x.rank() - static_cast<size_t>(count) && j == o.rank();
+  }
+  if (!fits)
+    return fail(g, n,
+                "the declared output shape " + o.to_string() + " is not a reduction of " +
+                    x.to_string() + " over " + std::to_string(count) + " axes");
+  out(g, n).dtype = in(g, n, 0).dtype;
+  return Status::ok();
+}
+
+}  // namespace
+
 Status infer_onnx_reduce(const Node& n, Graph& g) {
   const Shape& x = in(g, n, 0).shape;
-  if (use_declared(g, n, 1)) {
-    const Shape& o = out(g, n).shape;
-    if (n.attrs.get_int("keepdims", 1) == 0)
-      return wait_for_value(g, n, 1, "which dimensions the output keeps");
-    if (o.rank() != x.rank())
-      return fail(g, n, "the declared output rank differs from the input's");
-    for (size_t k = 0; k < x.rank(); ++k)
-      if (o[k] != x[k] && o[k] != 1)
-        return fail(g, n,
-                    "the declared output shape " + o.to_string() + " is not a reduction of " +
-                        x.to_string());
-    out(g, n).dtype = in(g, n, 0).dtype;
-    return Status::ok();
-  }
+  if (use_declared(g, n, 1)) return check_declared_reduction(n, g);
   bool given = false;
   OUTPOST_ASSIGN_OR_RETURN(auto axes, axes_of(g, n, 1, static_cast<int64_t>(x.rank()), &given));
   const bool keep = n.attrs.get_int("keepdims", 1) != 0;
@@ -400,6 +424,16 @@ Status infer_onnx_sce_loss(const Node& n, Graph& g) {
   const bool none = n.attrs.get_string("reduction", "mean") == "none";
   set_out(g, n, none ? target : Shape{}, in(g, n, 0).dtype);
   if (n.outputs.size() == 2) set_out(g, n, x, in(g, n, 0).dtype, 1);
+  return Status::ok();
+}
+
+Status infer_onnx_det(const Node& n, Graph& g) {
+  const Shape& x = in(g, n, 0).shape;
+  const size_t r = x.rank();
+  if (r < 2 || x[r - 1] != x[r - 2])
+    return fail(g, n, "input must be square matrices [..., M, M], is " + x.to_string());
+  std::vector<int64_t> dims(x.dims().begin(), x.dims().end() - 2);
+  set_out(g, n, Shape(dims), in(g, n, 0).dtype);
   return Status::ok();
 }
 

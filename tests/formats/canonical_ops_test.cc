@@ -313,6 +313,66 @@ TEST(CanonicalOps, AnUpsampleModeOtherThanNearestOrLinearIsUnsupported) {
       << graph.status().message();
 }
 
+// ONNX's Scatter (deprecated in opset 11) is ScatterElements without `reduction`.
+TEST(CanonicalOps, ScatterIsScatterElements) {
+  auto m = onnx_model(10);
+  add_input(m, "x", {1, 5});
+  testing::add_int64_initializer(m, "indices", {1, 2}, {1, 3});
+  testing::add_float_initializer(m, "updates", {1, 2}, {1.5f, 2.5f});
+  testing::set_int_attr(add_node(m, "Scatter", {"x", "indices", "updates"}, {"y"}), "axis", 1);
+  add_output(m, "y");
+  const auto graph = import_onnx_model(m);
+  const Node* n = only_node(graph);
+  ASSERT_NE(n, nullptr);
+  EXPECT_EQ(n->op, OpKind::kScatterElements);
+  EXPECT_EQ(n->attrs.get_int("axis", 0), 1);
+  EXPECT_EQ(run_onnx(m, {1, 2, 3, 4, 5}), (std::vector<float>{1, 1.5f, 3, 2.5f, 5}));
+}
+
+// RoiAlign before opset 16 has no coordinate_transformation_mode and does not shift the region
+// by half a pixel: output_half_pixel, not the later default half_pixel.
+TEST(CanonicalOps, RoiAlignBeforeOpset16IsOutputHalfPixel) {
+  for (int64_t opset : {10, 16}) {
+    auto m = onnx_model(opset);
+    add_input(m, "x", {1, 1, 2, 2});
+    testing::add_float_initializer(m, "rois", {1, 4}, {0, 0, 1, 1});
+    testing::add_int64_initializer(m, "batch", {1}, {0});
+    add_node(m, "RoiAlign", {"x", "rois", "batch"}, {"y"});
+    add_output(m, "y");
+    const auto graph = import_onnx_model(m);
+    const Node* n = only_node(graph);
+    ASSERT_NE(n, nullptr) << "opset " << opset;
+    EXPECT_EQ(n->op, OpKind::kRoiAlign);
+    EXPECT_EQ(n->attrs.get_string("coordinate_transformation_mode", "half_pixel"),
+              opset < 16 ? "output_half_pixel" : "half_pixel")
+        << "opset " << opset;
+  }
+}
+
+// The window functions' output_datatype (an ONNX data type) is the IR's to_dtype; float32 when
+// absent, and a type the IR has no dtype for is refused at import.
+TEST(CanonicalOps, AWindowsOutputDatatypeIsItsToDtype) {
+  for (int64_t datatype : {int64_t{-1}, int64_t{onnx::TensorProto::DOUBLE},
+                           int64_t{onnx::TensorProto::BFLOAT16}}) {
+    auto m = onnx_model(17);
+    testing::add_int64_initializer(m, "size", {}, {4});
+    auto* n = add_node(m, "HannWindow", {"size"}, {"w"});
+    if (datatype >= 0) testing::set_int_attr(n, "output_datatype", datatype);
+    add_output(m, "w", datatype == onnx::TensorProto::DOUBLE ? onnx::TensorProto::DOUBLE
+                                                             : onnx::TensorProto::FLOAT);
+    const auto graph = import_onnx_model(m);
+    if (datatype == onnx::TensorProto::BFLOAT16) {
+      ASSERT_FALSE(graph.is_ok());
+      EXPECT_EQ(graph.status().code(), StatusCode::kUnsupported);
+      continue;
+    }
+    const Node* node = only_node(graph);
+    ASSERT_NE(node, nullptr);
+    EXPECT_EQ(node->attrs.get_int("to_dtype", -1),
+              static_cast<int64_t>(datatype < 0 ? DType::kFloat32 : DType::kFloat64));
+  }
+}
+
 TEST(CanonicalOps, QuantizeIsOneOp) {
   // TFLite: float32 [1, 4] -> uint8 with the output's scale and zero point; rounds half away
   // from zero. ONNX: QuantizeLinear with the scale as an operand; rounds half to even.

@@ -1,6 +1,7 @@
 // Binary and variadic elementwise ONNX ops with numpy broadcasting: arithmetic on every numeric
 // dtype (Add/Sub/Mul/Div here only off float32, which elementwise_binary.cc runs), Pow, Mod,
-// PRelu, BitShift, And/Or/Xor, comparisons, Max/Min/Sum/ElementwiseMean, Where.
+// PRelu, BitShift, And/Or/Xor, comparisons, Max/Min/Sum/ElementwiseMean, Where; Max, Min and
+// Mod also on float16.
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -79,6 +80,12 @@ T arith(OpKind op, T a, T b, bool fmod) {
   }
 }
 
+// float16 through float: each operand widened exactly, the result rounded back to nearest
+// even. Max, Min and fmod give a value the operands' precision holds, so nothing rounds there.
+uint16_t half_arith(OpKind op, uint16_t a, uint16_t b, bool fmod) {
+  return float_to_half(arith<float>(op, half_to_float(a), half_to_float(b), fmod));
+}
+
 template <typename T>
 bool compare(OpKind op, T a, T b) {
   switch (op) {
@@ -126,6 +133,21 @@ Result<std::unique_ptr<Kernel>> make_variadic(const Node& node, const Graph& gra
     plans.push_back(plan_broadcast(out_shape, {&out_shape, &input_of(graph, node, k).shape}));
   }
   RunFn fn;
+  if (d == DType::kFloat16 && (op == OpKind::kMax || op == OpKind::kMin)) {
+    fn = [plans, op](std::span<const TensorView> in, std::span<const TensorView> out) {
+      uint16_t* y = out[0].as<uint16_t>();
+      const uint16_t* first = in[0].as<const uint16_t>();
+      for_each_broadcast(plans[0],
+                         [&](int64_t i, int64_t, int64_t o, int64_t) { y[i] = first[o]; });
+      for (size_t k = 1; k < plans.size(); ++k) {
+        const uint16_t* x = in[k].as<const uint16_t>();
+        for_each_broadcast(plans[k], [&](int64_t i, int64_t, int64_t o, int64_t) {
+          y[i] = half_arith(op, y[i], x[o], false);
+        });
+      }
+    };
+    return make_kernel(std::move(fn));
+  }
   auto make = [&](auto tag) {
     using T = typename decltype(tag)::type;
     fn = [plans, op](std::span<const TensorView> in, std::span<const TensorView> out) {
@@ -248,6 +270,11 @@ Result<std::unique_ptr<Kernel>> make_onnx_binary(const Node& node, const Graph& 
       }
     });
     ok = ok && fn != nullptr;
+  } else if (d == DType::kFloat16 && op == OpKind::kMod) {
+    const bool fmod = node.attrs.get_int("fmod", 0) != 0;
+    ok = true;
+    fn = binary_fn<uint16_t, uint16_t, uint16_t>(
+        plan, [op, fmod](uint16_t a, uint16_t b) { return half_arith(op, a, b, fmod); });
   } else {
     const bool fmod = node.attrs.get_int("fmod", 0) != 0;
     ok = visit_numeric(d, [&](auto tag) {

@@ -12,26 +12,6 @@ namespace {
 
 using namespace onnx_ref;  // NOLINT: this file's helpers
 
-// float -> IEEE half, round to nearest even (inf and NaN kept).
-uint16_t float_to_half(float f) {
-  uint32_t x;
-  std::memcpy(&x, &f, 4);
-  const uint16_t sign = static_cast<uint16_t>((x >> 16) & 0x8000u);
-  const uint32_t abs = x & 0x7fffffffu;
-  if (abs >= 0x7f800000u)
-    return static_cast<uint16_t>(sign | 0x7c00u | (abs > 0x7f800000u ? 0x200u : 0));
-  if (abs >= 0x477ff000u)
-    return static_cast<uint16_t>(sign | 0x7c00u);  // rounds past the largest half
-  if (abs < 0x38800000u) {  // a subnormal half (or zero): count units of 2^-24, exactly
-    const float scaled = std::fabs(f) * 16777216.0f;
-    return static_cast<uint16_t>(sign | static_cast<uint32_t>(std::nearbyint(scaled)));
-  }
-  uint32_t h = ((abs - 0x38000000u) >> 13);
-  const uint32_t rem = abs & 0x1fffu;
-  if (rem > 0x1000u || (rem == 0x1000u && (h & 1u))) ++h;
-  return static_cast<uint16_t>(sign | h);
-}
-
 template <typename F>
 bool visit_castable(DType d, F&& f) {
   if (d == DType::kBool) {

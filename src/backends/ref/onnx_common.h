@@ -33,6 +33,36 @@ class ClosureKernel final : public Kernel {
  private:
   RunFn fn_;
 };
+
+// A kernel that reads, at run time, an operand the output shape depends on (a window's size, the
+// axes of a reduction): the closure returns an error when the value disagrees with the shape the
+// model declared and the session planned, rather than write past the output.
+using CheckedRunFn =
+    std::function<Status(std::span<const TensorView>, std::span<const TensorView>)>;
+class CheckedClosureKernel final : public Kernel {
+ public:
+  explicit CheckedClosureKernel(CheckedRunFn fn) : fn_(std::move(fn)) {}
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+    return fn_(inputs, outputs);
+  }
+
+ private:
+  CheckedRunFn fn_;
+};
+
+// "model.onnx: node 3 (HannWindow 'w')", the start of a kernel's run-time error message.
+inline std::string where_of(const Graph& g, const Node& n) {
+  return g.source + ": " + n.describe();
+}
+
+// The error of a run-time operand whose value asks for another output extent than the planned one.
+inline Status extent_mismatch(const std::string& where, const std::string& what, int64_t got,
+                              int64_t planned) {
+  return shape_mismatch(where + ": " + what + " is " + std::to_string(got) +
+                        " at run time, but the output was planned from the model's declared "
+                        "shape for " + std::to_string(planned));
+}
+
 // A double as T: bool is v != 0; for integer T, NaN becomes 0 and values beyond T's range
 // saturate (a plain cast of those is undefined: Pow on int32 and ConstantOfShape's value
 // overflowed in fuzz/fuzz_onnx); floats convert as C++ does.
@@ -65,6 +95,9 @@ inline T wrapping(T a, T b, F f) {
 
 inline Result<std::unique_ptr<Kernel>> make_kernel(RunFn fn) {
   return std::unique_ptr<Kernel>(std::make_unique<ClosureKernel>(std::move(fn)));
+}
+inline Result<std::unique_ptr<Kernel>> make_checked_kernel(CheckedRunFn fn) {
+  return std::unique_ptr<Kernel>(std::make_unique<CheckedClosureKernel>(std::move(fn)));
 }
 
 template <typename T>

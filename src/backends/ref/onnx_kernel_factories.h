@@ -35,5 +35,15 @@ Result<std::unique_ptr<Kernel>> make_onnx_scan(const Node& node, const Graph& gr
 Result<std::unique_ptr<Kernel>> make_onnx_selection(const Node& node, const Graph& graph);
 // onnx_loss.cc: NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss.
 Result<std::unique_ptr<Kernel>> make_onnx_loss(const Node& node, const Graph& graph);
+// onnx_reverse_sequence.cc: ReverseSequence.
+Result<std::unique_ptr<Kernel>> make_onnx_reverse_sequence(const Node& node, const Graph& graph);
+// onnx_det.cc: Det (float32/float64).
+Result<std::unique_ptr<Kernel>> make_onnx_det(const Node& node, const Graph& graph);
+// onnx_window_functions.cc: HannWindow, HammingWindow, BlackmanWindow (float32/float64).
+Result<std::unique_ptr<Kernel>> make_onnx_window_function(const Node& node, const Graph& graph);
+// onnx_mel_weight_matrix.cc: MelWeightMatrix (float32/float64).
+Result<std::unique_ptr<Kernel>> make_onnx_mel_weight_matrix(const Node& node, const Graph& graph);
+// onnx_dft.cc: DFT, STFT (float32/float64).
+Result<std::unique_ptr<Kernel>> make_onnx_dft(const Node& node, const Graph& graph);
 
 }  // namespace outpost

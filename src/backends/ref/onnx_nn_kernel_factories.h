@@ -27,5 +27,9 @@ Result<std::unique_ptr<Kernel>> make_onnx_einsum(const Node& node, const Graph& 
 Result<std::unique_ptr<Kernel>> make_onnx_resize(const Node& node, const Graph& graph);
 // onnx_quantize.cc: QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear.
 Result<std::unique_ptr<Kernel>> make_onnx_quantize(const Node& node, const Graph& graph);
+// onnx_grid_sample.cc: GridSample (float32/float64).
+Result<std::unique_ptr<Kernel>> make_onnx_grid_sample(const Node& node, const Graph& graph);
+// onnx_roi_align.cc: RoiAlign (float32/float64).
+Result<std::unique_ptr<Kernel>> make_onnx_roi_align(const Node& node, const Graph& graph);
 
 }  // namespace outpost

@@ -21,6 +21,8 @@ void register_onnx_nn_kernels(KernelRegistry& r) {
   for (OpKind op :
        {OpKind::kQuantize, OpKind::kDequantize, OpKind::kDynamicQuantizeLinear})
     r.add(op, make_onnx_quantize);
+  r.add(OpKind::kGridSample, make_onnx_grid_sample);
+  r.add(OpKind::kRoiAlign, make_onnx_roi_align);
 }
 
 }  // namespace outpost

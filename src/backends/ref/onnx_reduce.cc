@@ -1,7 +1,9 @@
-// ONNX reductions (Reduce*: axes as attribute or input, keepdims, noop_with_empty_axes) and
-// ArgMax/ArgMin, on every numeric dtype, accumulating in double.
+// ONNX reductions (Reduce*: axes as attribute or input, constant or read at run time, keepdims,
+// noop_with_empty_axes) and ArgMax/ArgMin, on every numeric dtype, accumulating in double.
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 
 #include "backends/ref/onnx_common.h"
 #include "backends/ref/onnx_kernel_factories.h"
@@ -24,26 +26,21 @@ T integer_from_double(double a) {
 
 using namespace onnx_ref;  // NOLINT: this file's helpers
 
-// The reduced axes as a per-dimension mask; `noop` when the node asks for the identity.
-Result<std::vector<bool>> reduced_axes(const Node& node, const Graph& graph, bool* noop) {
+using AxisMask = std::array<bool, kMaxRank>;
+
+// The reduced axes of constant (or attribute) axes as a per-dimension mask; `noop` when the node
+// asks for the identity.
+Result<AxisMask> constant_axes_mask(const Node& node, const Graph& graph, bool* noop) {
   const size_t rank = input_of(graph, node, 0).shape.rank();
   std::vector<int64_t> axes;
-  if (has_input(node, 1) && !input_of(graph, node, 1).is_constant()) {
-    // Axes given at run time: shape inference has checked the declared keepdims output, whose
-    // reduced axes are those of extent 1 (reducing an axis of extent 1 changes nothing).
-    const Shape& out = output_of(graph, node).shape;
-    std::vector<bool> mask(rank);
-    for (size_t k = 0; k < rank; ++k) mask[k] = out[k] == 1;
-    *noop = false;
-    return mask;
-  }
   if (has_input(node, 1)) {
     OUTPOST_ASSIGN_OR_RETURN(axes, constant_int_values(graph, node, 1));
   } else {
     axes = node.attrs.get_ints("axes");
   }
   *noop = axes.empty() && node.attrs.get_int("noop_with_empty_axes", 0) != 0;
-  std::vector<bool> mask(rank, axes.empty());
+  AxisMask mask{};
+  for (size_t k = 0; k < rank; ++k) mask[k] = axes.empty();
   for (int64_t a : axes) {
     if (a < 0) a += static_cast<int64_t>(rank);
     if (a < 0 || a >= static_cast<int64_t>(rank))
@@ -51,6 +48,120 @@ Result<std::vector<bool>> reduced_axes(const Node& node, const Graph& graph, boo
     mask[static_cast<size_t>(a)] = true;
   }
   return mask;
+}
+
+// Axes given at run time: each entry in range and none repeated, and the output shape they give
+// the planned one (shape inference planned it from the declared shape, which only the values
+// decide when keepdims is 0: [3, 2] from [3, 2, 2] reduces axis 1 or axis 2).
+Status runtime_axes_mask(const std::string& where, const TensorView& axes, const Shape& x,
+                         const Shape& planned, bool keep, bool noop_if_empty, AxisMask* mask,
+                         bool* noop) {
+  const int64_t rank = static_cast<int64_t>(x.rank()), count = axes.num_elements();
+  *noop = count == 0 && noop_if_empty;
+  for (int64_t k = 0; k < rank; ++k) (*mask)[static_cast<size_t>(k)] = count == 0 && !*noop;
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t a = int_at(axes.dtype, axes.data, i);
+    if (a < -rank || a >= rank)
+      return shape_mismatch(where + ": axes entry " + std::to_string(a) +
+                            " is out of range for rank " + std::to_string(rank));
+    if (a < 0) a += rank;
+    if ((*mask)[static_cast<size_t>(a)])
+      return shape_mismatch(where + ": axis " + std::to_string(a) + " is repeated");
+    (*mask)[static_cast<size_t>(a)] = true;
+  }
+  size_t j = 0;  // the planned dimension the next kept one must equal
+  bool same = true;
+  for (size_t k = 0; k < x.rank(); ++k) {
+    const bool kept = !(*mask)[k] || *noop;
+    if (!kept && !keep) continue;
+    same = same && j < planned.rank() && planned[j] == (kept ? x[k] : 1);
+    ++j;
+  }
+  if (!same || j != planned.rank())
+    return shape_mismatch(where + ": the axes given at run time do not reduce " + x.to_string() +
+                          " to " + planned.to_string() +
+                          ", the output shape the model declares and the session planned");
+  return Status::ok();
+}
+
+// The accumulators of one reduction: one per output element.
+struct Accumulators {
+  std::vector<double> value;
+  std::vector<int64_t> count;
+};
+
+// Reduces src (shape x) over the masked axes into dst; run-time work only, no allocation.
+template <typename T>
+void reduce_over(OpKind op, const Shape& x, const AxisMask& mask, bool noop, const T* src,
+                 T* dst, Accumulators& acc) {
+  // Output strides over the input's dimensions: 0 along a reduced axis.
+  std::array<int64_t, kMaxRank> out_stride{};
+  int64_t stride = 1;
+  for (size_t k = x.rank(); k-- > 0;) {
+    if (mask[k] && !noop) continue;
+    out_stride[k] = stride;
+    stride *= x[k];
+  }
+  const int64_t out_count = stride;
+  const bool extremum = op == OpKind::kReduceMax || op == OpKind::kReduceMin;
+  const double init = op == OpKind::kReduceProd  ? 1.0
+                      : op == OpKind::kReduceMax ? -std::numeric_limits<double>::infinity()
+                      : op == OpKind::kReduceMin ? std::numeric_limits<double>::infinity()
+                                                 : 0.0;
+  std::fill(acc.value.begin(), acc.value.end(), init);
+  std::fill(acc.count.begin(), acc.count.end(), 0);
+  const int64_t total = x.num_elements().value_or(0);
+  std::array<int64_t, kMaxRank> index{};
+  int64_t o = 0;
+  for (int64_t i = 0; i < total; ++i) {
+    const double v = static_cast<double>(src[i]);
+    double& a = acc.value[static_cast<size_t>(o)];
+    switch (op) {
+      case OpKind::kReduceMax:
+        a = (v > a || std::isnan(v)) ? v : a;
+        break;
+      case OpKind::kReduceMin:
+        a = (v < a || std::isnan(v)) ? v : a;
+        break;
+      case OpKind::kReduceProd:
+        a *= v;
+        break;
+      case OpKind::kReduceL1:
+        a += std::fabs(v);
+        break;
+      case OpKind::kReduceL2:
+      case OpKind::kReduceSumSquare:
+        a += v * v;
+        break;
+      case OpKind::kReduceLogSumExp:
+        a += std::exp(v);
+        break;
+      default:
+        a += v;
+        break;
+    }
+    ++acc.count[static_cast<size_t>(o)];
+    for (size_t k = x.rank(); k-- > 0;) {
+      o += out_stride[k];
+      if (++index[k] < x[k]) break;
+      o -= out_stride[k] * x[k];
+      index[k] = 0;
+    }
+  }
+  for (int64_t j = 0; j < out_count; ++j) {
+    double a = acc.value[static_cast<size_t>(j)];
+    const int64_t n = acc.count[static_cast<size_t>(j)];
+    if (op == OpKind::kReduceMean) a /= static_cast<double>(n);
+    if (op == OpKind::kReduceL2) a = std::sqrt(a);
+    if (op == OpKind::kReduceLogSum || op == OpKind::kReduceLogSumExp) a = std::log(a);
+    if constexpr (std::is_integral_v<T>) {
+      if (extremum && n == 0) a = 0;
+      if (!std::isfinite(a)) a = 0;
+      dst[j] = integer_from_double<T>(a);
+    } else {
+      dst[j] = static_cast<T>(a);
+    }
+  }
 }
 
 Result<std::unique_ptr<Kernel>> make_arg(const Node& node, const Graph& graph) {
@@ -94,90 +205,40 @@ Result<std::unique_ptr<Kernel>> make_arg(const Node& node, const Graph& graph) {
 
 Result<std::unique_ptr<Kernel>> make_onnx_reduce(const Node& node, const Graph& graph) {
   if (node.op == OpKind::kArgMax || node.op == OpKind::kArgMin) return make_arg(node, graph);
-  const Shape& x = input_of(graph, node, 0).shape;
+  const Shape x = input_of(graph, node, 0).shape;
   OUTPOST_RETURN_IF_ERROR(check_rank(graph, node, x));
-  bool noop = false;
-  OUTPOST_ASSIGN_OR_RETURN(std::vector<bool> mask, reduced_axes(node, graph, &noop));
-  // Output strides over the input's dimensions: 0 along a reduced axis.
-  std::vector<int64_t> out_stride(x.rank(), 0);
-  int64_t stride = 1, out_count = 1;
-  for (size_t k = x.rank(); k-- > 0;) {
-    if (mask[k] && !noop) continue;
-    out_stride[k] = stride;
-    stride *= x[k];
-  }
-  out_count = stride;
+  const Shape planned = output_of(graph, node).shape;
+  const size_t out_count = static_cast<size_t>(planned.num_elements().value_or(0));
   const OpKind op = node.op;
-  RunFn fn;
+  const bool runtime_axes = has_input(node, 1) && !input_of(graph, node, 1).is_constant();
+  bool noop = false;
+  AxisMask mask{};
+  if (runtime_axes) {
+    const DType d = input_of(graph, node, 1).dtype;
+    if (d != DType::kInt32 && d != DType::kInt64) return unsupported_dtype(graph, node, d);
+  } else {
+    OUTPOST_ASSIGN_OR_RETURN(mask, constant_axes_mask(node, graph, &noop));
+  }
+  const bool keep = node.attrs.get_int("keepdims", 1) != 0;
+  const bool noop_if_empty = node.attrs.get_int("noop_with_empty_axes", 0) != 0;
+  const std::string where = where_of(graph, node);
+  CheckedRunFn fn;
   if (!visit_numeric(input_of(graph, node, 0).dtype, [&](auto tag) {
         using T = typename decltype(tag)::type;
-        fn = [=, acc = std::vector<double>(static_cast<size_t>(out_count)),
-              count = std::vector<int64_t>(static_cast<size_t>(out_count))](
+        fn = [=, acc = Accumulators{std::vector<double>(out_count),
+                                    std::vector<int64_t>(out_count)}](
                  std::span<const TensorView> in, std::span<const TensorView> out) mutable {
-          const T* src = in[0].as<const T>();
-          T* dst = out[0].as<T>();
-          const bool extremum = op == OpKind::kReduceMax || op == OpKind::kReduceMin;
-          const double init = op == OpKind::kReduceProd  ? 1.0
-                              : op == OpKind::kReduceMax ? -std::numeric_limits<double>::infinity()
-                              : op == OpKind::kReduceMin ? std::numeric_limits<double>::infinity()
-                                                         : 0.0;
-          std::fill(acc.begin(), acc.end(), init);
-          std::fill(count.begin(), count.end(), 0);
-          const int64_t total = in[0].num_elements();
-          std::array<int64_t, kMaxRank> index{};
-          int64_t o = 0;
-          for (int64_t i = 0; i < total; ++i) {
-            const double v = static_cast<double>(src[i]);
-            double& a = acc[static_cast<size_t>(o)];
-            switch (op) {
-              case OpKind::kReduceMax:
-                a = (v > a || std::isnan(v)) ? v : a;
-                break;
-              case OpKind::kReduceMin:
-                a = (v < a || std::isnan(v)) ? v : a;
-                break;
-              case OpKind::kReduceProd:
-                a *= v;
-                break;
-              case OpKind::kReduceL1:
-                a += std::fabs(v);
-                break;
-              case OpKind::kReduceL2:
-              case OpKind::kReduceSumSquare:
-                a += v * v;
-                break;
-              case OpKind::kReduceLogSumExp:
-                a += std::exp(v);
-                break;
-              default:
-                a += v;
-                break;
-            }
-            ++count[static_cast<size_t>(o)];
-            for (size_t k = x.rank(); k-- > 0;) {
-              o += out_stride[k];
-              if (++index[k] < x[k]) break;
-              o -= out_stride[k] * x[k];
-              index[k] = 0;
-            }
-          }
-          for (int64_t j = 0; j < out_count; ++j) {
-            double a = acc[static_cast<size_t>(j)];
-            if (op == OpKind::kReduceMean) a /= static_cast<double>(count[static_cast<size_t>(j)]);
-            if (op == OpKind::kReduceL2) a = std::sqrt(a);
-            if (op == OpKind::kReduceLogSum || op == OpKind::kReduceLogSumExp) a = std::log(a);
-            if constexpr (std::is_integral_v<T>) {
-              if (extremum && count[static_cast<size_t>(j)] == 0) a = 0;
-              if (!std::isfinite(a)) a = 0;
-              dst[j] = integer_from_double<T>(a);
-            } else {
-              dst[j] = static_cast<T>(a);
-            }
-          }
+          AxisMask m = mask;
+          bool no = noop;
+          if (runtime_axes)
+            OUTPOST_RETURN_IF_ERROR(
+                runtime_axes_mask(where, in[1], x, planned, keep, noop_if_empty, &m, &no));
+          reduce_over<T>(op, x, m, no, in[0].as<const T>(), out[0].as<T>(), acc);
+          return Status::ok();
         };
       }))
     return unsupported_dtype(graph, node, input_of(graph, node, 0).dtype);
-  return make_kernel(std::move(fn));
+  return make_checked_kernel(std::move(fn));
 }
 
 }  // namespace outpost

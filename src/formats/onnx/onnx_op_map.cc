@@ -22,8 +22,9 @@ constexpr std::array<std::pair<const char*, OpKind>, 4> kRenamed = {{
 }};
 
 // ONNX op types that are an older form of another ONNX op, and import as that op.
-constexpr std::array<std::pair<const char*, OpKind>, 1> kOlderForms = {{
+constexpr std::array<std::pair<const char*, OpKind>, 2> kOlderForms = {{
     {"Upsample", OpKind::kResize},  // is_legacy_resize
+    {"Scatter", OpKind::kScatterElements},  // deprecated in opset 11: the same op, no reduction
 }};
 
 // Ops of the main list that ONNX ops of the same name map to: the same concept, whatever differs
@@ -54,6 +55,12 @@ bool is_legacy_broadcast_op(OpKind op) {
     default:
       return false;
   }
+}
+
+// Ops whose output dtype is the attribute output_datatype (an ONNX TensorProto data type).
+bool creates_typed_values(OpKind op) {
+  return op == OpKind::kHannWindow || op == OpKind::kHammingWindow ||
+         op == OpKind::kBlackmanWindow || op == OpKind::kMelWeightMatrix;
 }
 
 // Upsample (deprecated in opset 10) and Resize-10 are one op: inputs (x, scales) or, before
@@ -234,6 +241,12 @@ void settle_opset_semantics(int64_t opset, Node& node) {
       node.attrs.set("per_axis", int64_t{opset >= 13 ? 1 : 0});
       if (node.op == OpKind::kQuantize) node.attrs.set("rounding", std::string("half_to_even"));
       break;
+    case OpKind::kRoiAlign:
+      // coordinate_transformation_mode came with opset 16 (default half_pixel); before, the
+      // op shifted nothing, which is output_half_pixel.
+      if (opset < 16)
+        node.attrs.set("coordinate_transformation_mode", std::string("output_half_pixel"));
+      break;
     case OpKind::kBatchNormalization:
       // `training_mode` arrived in opset 14, `spatial` left in 9: an attribute of the other
       // opsets' name means nothing there.
@@ -295,6 +308,12 @@ Status map_onnx_node(const onnx::NodeProto& proto, int64_t opset, const std::str
   if (node.op == OpKind::kEyeLike && node.attrs.has("dtype")) {
     OUTPOST_ASSIGN_OR_RETURN(
         DType to, onnx_dtype(node.attrs.get_int("dtype", -1), prefix + "attribute 'dtype'"));
+    node.attrs.set("to_dtype", static_cast<int64_t>(to));
+  }
+  if (creates_typed_values(node.op)) {
+    // The window functions' and MelWeightMatrix's output_datatype (default float).
+    OUTPOST_ASSIGN_OR_RETURN(DType to, onnx_dtype(node.attrs.get_int("output_datatype", 1),
+                                                  prefix + "attribute 'output_datatype'"));
     node.attrs.set("to_dtype", static_cast<int64_t>(to));
   }
   if (node.op == OpKind::kDropout && opset < 7 && node.attrs.get_int("is_test", 0) == 0)
