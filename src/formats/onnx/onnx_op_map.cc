@@ -111,6 +111,8 @@ Status copy_attribute(const onnx::AttributeProto& a, const std::string& where, N
       type = A::INTS;
     else if (a.floats_size())
       type = A::FLOATS;
+    else if (a.strings_size())
+      type = A::STRINGS;
   }
   switch (type) {
     case A::FLOAT:
@@ -127,6 +129,9 @@ Status copy_attribute(const onnx::AttributeProto& a, const std::string& where, N
       return Status::ok();
     case A::FLOATS:
       node.attrs.set(a.name(), std::vector<float>(a.floats().begin(), a.floats().end()));
+      return Status::ok();
+    case A::STRINGS:  // the recurrent ops' activations
+      node.attrs.set(a.name(), std::vector<std::string>(a.strings().begin(), a.strings().end()));
       return Status::ok();
     case A::TENSOR: {
       // One-element tensors (ConstantOfShape's value) become a scalar attribute plus its dtype.
@@ -233,6 +238,14 @@ void settle_opset_semantics(int64_t opset, Node& node) {
       // Per-axis scales (and `axis`) came with opset 13. ONNX rounds half to even.
       node.attrs.set("per_axis", int64_t{opset >= 13 ? 1 : 0});
       if (node.op == OpKind::kQuantize) node.attrs.set("rounding", std::string("half_to_even"));
+      break;
+    case OpKind::kRNN:
+    case OpKind::kGRU:
+    case OpKind::kLSTM:
+      // `layout` (batch-first operands) came with opset 14; `output_sequence` of opset 1 left
+      // in 7 and changes nothing the named outputs do not already say.
+      if (opset < 14) node.attrs.erase("layout");
+      node.attrs.erase("output_sequence");
       break;
     case OpKind::kBatchNormalization:
       // `training_mode` arrived in opset 14, `spatial` left in 9: an attribute of the other
