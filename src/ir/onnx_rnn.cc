@@ -117,6 +117,12 @@ Status read_attributes(const Graph& g, const Node& n, RnnSpec& s) {
   const int64_t input_forget = n.attrs.get_int("input_forget", 0);
   if ((lbr != 0 && lbr != 1) || (input_forget != 0 && input_forget != 1))
     return fail(g, n, "linear_before_reset and input_forget must be 0 or 1");
+  if (n.attrs.has("cell_clip")) {
+    s.cell_clip = n.attrs.get_float("cell_clip", 0);
+    if (s.cell != RnnCell::kLstm || !(s.cell_clip >= 0) || std::isinf(s.cell_clip))
+      return fail(g, n, "cell_clip (an LSTM's) must be a finite value >= 0, is " +
+                            std::to_string(s.cell_clip));
+  }
   s.linear_before_reset = s.cell == RnnCell::kGru && lbr == 1;
   s.input_forget = s.cell == RnnCell::kLstm && input_forget == 1;
   return read_activations(g, n, s);

@@ -55,6 +55,9 @@ struct RnnSpec {
   float clip = 0;                    // bound on every activation's input; 0: none
   bool linear_before_reset = false;  // GRU
   bool input_forget = false;         // LSTM: the forget gate is 1 - the input gate
+  // LSTM, TFLite's cell_clip: the cell state itself is clamped to [-cell_clip, cell_clip] after
+  // each update; 0: none.
+  float cell_clip = 0;
   // functions() per direction, direction 0 first: RNN f; GRU f, g; LSTM f, g, h.
   std::vector<RnnActivation> activations;
 

@@ -245,7 +245,7 @@ class RnnKernel final : public Kernel {
 
   // Gate rows i, o, f, c; peepholes i, o, f.
   //   it = f(..i + Pi ⊙ Ct-1), ft = f(..f + Pf ⊙ Ct-1) (1 - it with input_forget), ct = g(..c),
-  //   Ct = ft ⊙ Ct-1 + it ⊙ ct, ot = f(..o + Po ⊙ Ct), Ht = ot ⊙ h(Ct).
+  //   Ct = ft ⊙ Ct-1 + it ⊙ ct (clamped by cell_clip), ot = f(..o + Po ⊙ Ct), Ht = ot ⊙ h(Ct).
   template <typename T>
   void lstm_update(const Direction<T>& dir) {
     const size_t hidden = h_.size();
@@ -258,6 +258,7 @@ class RnnKernel final : public Kernel {
       const double f = s_.input_forget ? 1 - i : apply(dir.act[0], pre(2) + peep(2) * c_[j]);
       const double candidate = apply(dir.act[1], pre(3));
       c_[j] = f * c_[j] + i * candidate;
+      if (s_.cell_clip > 0) c_[j] = std::clamp<double>(c_[j], -s_.cell_clip, s_.cell_clip);
       const double o = apply(dir.act[0], pre(1) + peep(1) * c_[j]);
       h_[j] = o * apply(dir.act[2], c_[j]);
     }

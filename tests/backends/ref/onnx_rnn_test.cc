@@ -239,6 +239,18 @@ TEST(OnnxLstm, InputForgetCouplesTheGates) {
   EXPECT_NEAR(values((*r)[1])[0], sigmoid(1.0) * std::tanh(c), 1e-6);
 }
 
+TEST(OnnxLstm, CellClipClampsTheStoredCellState) {
+  // TFLite's cell_clip: Ct = σ(1.5) + σ(0.5) · tanh(2) ≈ 1.42 is stored as 1, and h reads it.
+  Attributes a;
+  a.set("hidden_size", int64_t{1});
+  a.set("cell_clip", 1.0f);
+  auto r = lstm_step(a, false);
+  ASSERT_TRUE(r.is_ok()) << r.status().message();
+  EXPECT_GT(sigmoid(1.5) + sigmoid(0.5) * std::tanh(2.0), 1.4);
+  EXPECT_FLOAT_EQ(values((*r)[2])[0], 1);
+  EXPECT_NEAR(values((*r)[1])[0], sigmoid(1.0) * std::tanh(1.0), 1e-6);
+}
+
 TEST(OnnxRnn, AMalformedNodeIsAClearError) {
   struct Case {
     const char* attr;
