@@ -42,6 +42,19 @@ std::vector<int64_t> Attributes::get_ints(const std::string& name) const {
   return {};
 }
 
+std::vector<float> Attributes::get_floats(const std::string& name) const {
+  const AttrValue* v = find(name);
+  if (v && std::holds_alternative<std::vector<float>>(*v)) return std::get<std::vector<float>>(*v);
+  return {};
+}
+
+std::vector<std::string> Attributes::get_strings(const std::string& name) const {
+  const AttrValue* v = find(name);
+  if (v && std::holds_alternative<std::vector<std::string>>(*v))
+    return std::get<std::vector<std::string>>(*v);
+  return {};
+}
+
 std::string Attributes::to_string() const {
   std::string s;
   for (const auto& [name, value] : items_) {
@@ -56,6 +69,10 @@ std::string Attributes::to_string() const {
         if (k) s += ',';
         s += std::to_string((*ints)[k]);
       }
+      s += ']';
+    } else if (auto* strs = std::get_if<std::vector<std::string>>(&value)) {
+      s += '[';
+      for (size_t k = 0; k < strs->size(); ++k) s += (k ? "," : "") + (*strs)[k];
       s += ']';
     } else {
       s += "[...]";

@@ -70,6 +70,7 @@ enum Code : int32_t {
   ABS = 101, SPLIT_V = 102, CEIL = 104, REVERSE_V2 = 105, ADD_N = 106, GATHER_ND = 107, COS = 108,
   ELU = 111, ROUND = 116, HARD_SWISH = 117, SELECT_V2 = 123, BATCH_MATMUL = 126, CUMSUM = 128,
   BROADCAST_TO = 130, GELU = 150, RELU_0_TO_1 = 152, SIGN = 158, TRANSPOSE_CONV = 67,
+  UNIDIRECTIONAL_SEQUENCE_LSTM = 44,
   // The builtins the importer translated before its rules.
   AVERAGE_POOL_2D = 1, CONV_2D = 3, DEPTHWISE_CONV_2D = 4, DEPTH_TO_SPACE = 5, DEQUANTIZE = 6,
   FULLY_CONNECTED = 9, MAX_POOL_2D = 17, MUL = 18, RELU6 = 21, RESHAPE = 22,
@@ -83,6 +84,7 @@ enum OptionsType : uint8_t {
   kPackOptions = 59, kOneHotOptions = 61, kUnpackOptions = 64, kResizeNearestOptions = 74,
   kLeakyReluOptions = 75, kMirrorPadOptions = 77, kSplitVOptions = 79, kBatchMatMulOptions = 101,
   kCumsumOptions = 102, kGeluOptions = 116, kTransposeConvOptions = 49,
+  kUnidirectionalSequenceLstmOptions = 71,
   kConv2DOptions = 1, kDepthwiseConv2DOptions = 2, kPool2DOptions = 5,
   kFullyConnectedOptions = 8, kSoftmaxOptions = 9, kConcatenationOptions = 10, kAddOptions = 11,
   kResizeBilinearOptions = 15, kMulOptions = 21, kSubOptions = 28, kDivOptions = 29,
@@ -119,6 +121,12 @@ class CaseModel {
     spec_.tensors[static_cast<size_t>(t)].zero_point.assign(scales.size(), 0);
     spec_.tensors[static_cast<size_t>(t)].scale = std::move(scales);
     spec_.tensors[static_cast<size_t>(t)].quantized_dimension = dim;
+    return t;
+  }
+  // A variable tensor without data: state TFLite keeps across invocations (an LSTM's).
+  int variable(std::vector<int32_t> shape, int8_t type) {
+    const int t = tensor(std::move(shape), type, {}, 0);
+    spec_.tensors[static_cast<size_t>(t)].is_variable = true;
     return t;
   }
   int output(std::vector<int32_t> shape, int8_t type, Quant q = {}) {

@@ -667,6 +667,51 @@ void pad_resize_cases(Cases& out) {
   }
 }
 
+// ---- recurrent layers
+
+// UNIDIRECTIONAL_SEQUENCE_LSTM over x [batch 2, steps 4, input 3] (or time-major), 5 cells:
+// each gate's weights, recurrent weights and bias (and peepholes) distinct constants.
+void sequence_lstm_cases(Cases& out) {
+  struct Lstm {
+    const char* label;
+    bool time_major, peepholes;
+    float cell_clip;
+    int activation;  // TFLite's fused activation: 1 RELU, 4 TANH
+  };
+  const int32_t batch = 2, steps = 4, input = 3, cells = 5;
+  int seed = 0;
+  // Values in (-0.6, 0.6), different for every tensor.
+  auto values = [&](int32_t count) {
+    std::vector<float> v;
+    for (int32_t k = 0; k < count; ++k)
+      v.push_back(0.6f * std::sin(1.7f * static_cast<float>(++seed)));
+    return v;
+  };
+  for (const Lstm& c :
+       {Lstm{"batch_major", false, false, 0, 4}, Lstm{"time_major", true, false, 0, 4},
+        Lstm{"peepholes_cell_clip", false, true, 0.4f, 4}, Lstm{"relu", false, false, 0, 1}}) {
+    CaseModel m;
+    const std::vector<int32_t> seq = c.time_major ? std::vector<int32_t>{steps, batch, input}
+                                                  : std::vector<int32_t>{batch, steps, input};
+    std::vector<int32_t> in(20, -1);
+    in[0] = m.input(seq, kF32);
+    for (int g = 0; g < 4; ++g) {  // TFLite's gate order i, f, c, o
+      in[static_cast<size_t>(1 + g)] = m.floats({cells, input}, values(cells * input));
+      in[static_cast<size_t>(5 + g)] = m.floats({cells, cells}, values(cells * cells));
+      in[static_cast<size_t>(12 + g)] = m.floats({cells}, values(cells));
+    }
+    if (c.peepholes)
+      for (int k = 9; k < 12; ++k) in[static_cast<size_t>(k)] = m.floats({cells}, values(cells));
+    in[18] = m.variable({batch, cells}, kF32);
+    in[19] = m.variable({batch, cells}, kF32);
+    std::vector<int32_t> y = seq;
+    y[2] = cells;
+    m.op(UNIDIRECTIONAL_SEQUENCE_LSTM, in, {m.output(y, kF32)}, kUnidirectionalSequenceLstmOptions,
+         {{0, 1, c.activation}, {1, 4, float_bits(c.cell_clip)}, {3, 1, c.time_major ? 1 : 0}});
+    out.push_back(m.done("UNIDIRECTIONAL_SEQUENCE_LSTM", c.label, kF32));
+  }
+}
+
 }  // namespace
 
 std::vector<TfliteCase> tflite_conformance_cases() {
@@ -684,6 +729,7 @@ std::vector<TfliteCase> tflite_conformance_cases() {
   split_cases(cases);
   shape_cases(cases);
   pad_resize_cases(cases);
+  sequence_lstm_cases(cases);
   first_builtin_cases(cases);
   return cases;
 }

@@ -36,6 +36,7 @@ Offset<void> build_tensor(FlatBufferBuilder& b, const TfTensorSpec& t) {
   b.AddElement<uint32_t>(slot(2), t.buffer, 0xffffffffu);
   b.AddOffset(slot(3), name);
   if (quant) b.AddOffset(slot(4), Offset<void>(quant));
+  if (t.is_variable) b.AddElement<uint8_t>(slot(5), 1, 0);
   if (!t.shape_signature.empty()) b.AddOffset(slot(7), signature);
   return Offset<void>(b.EndTable(start));
 }

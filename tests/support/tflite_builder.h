@@ -17,6 +17,7 @@ struct TfTensorSpec {
   std::vector<int64_t> zero_point;
   int32_t quantized_dimension = 0;
   std::vector<int32_t> shape_signature;  // -1: a dimension set at run time; empty: none written
+  bool is_variable = false;              // state TFLite keeps across invocations (an LSTM's)
 };
 
 // One scalar field of an options table: field index, byte size (1 or 4) and value.

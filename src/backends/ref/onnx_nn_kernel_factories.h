@@ -23,6 +23,8 @@ Result<std::unique_ptr<Kernel>> make_onnx_norm(const Node& node, const Graph& gr
 Result<std::unique_ptr<Kernel>> make_onnx_gemm(const Node& node, const Graph& graph);
 // onnx_einsum.cc: Einsum (float32/float64).
 Result<std::unique_ptr<Kernel>> make_onnx_einsum(const Node& node, const Graph& graph);
+// onnx_rnn.cc: RNN, GRU, LSTM (float32/float64).
+Result<std::unique_ptr<Kernel>> make_onnx_rnn(const Node& node, const Graph& graph);
 // onnx_resize.cc: Resize (also ONNX's Upsample).
 Result<std::unique_ptr<Kernel>> make_onnx_resize(const Node& node, const Graph& graph);
 // onnx_quantize.cc: QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear.

@@ -17,6 +17,7 @@ void register_onnx_nn_kernels(KernelRegistry& r) {
   for (OpKind op : {OpKind::kGemm, OpKind::kMatMul, OpKind::kMatMulInteger, OpKind::kQLinearMatMul})
     r.add(op, make_onnx_gemm);
   r.add(OpKind::kEinsum, make_onnx_einsum);
+  for (OpKind op : {OpKind::kRNN, OpKind::kGRU, OpKind::kLSTM}) r.add(op, make_onnx_rnn);
   r.add(OpKind::kResize, make_onnx_resize);
   for (OpKind op :
        {OpKind::kQuantize, OpKind::kDequantize, OpKind::kDynamicQuantizeLinear})

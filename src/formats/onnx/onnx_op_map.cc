@@ -118,6 +118,8 @@ Status copy_attribute(const onnx::AttributeProto& a, const std::string& where, N
       type = A::INTS;
     else if (a.floats_size())
       type = A::FLOATS;
+    else if (a.strings_size())
+      type = A::STRINGS;
   }
   switch (type) {
     case A::FLOAT:
@@ -134,6 +136,9 @@ Status copy_attribute(const onnx::AttributeProto& a, const std::string& where, N
       return Status::ok();
     case A::FLOATS:
       node.attrs.set(a.name(), std::vector<float>(a.floats().begin(), a.floats().end()));
+      return Status::ok();
+    case A::STRINGS:  // the recurrent ops' activations
+      node.attrs.set(a.name(), std::vector<std::string>(a.strings().begin(), a.strings().end()));
       return Status::ok();
     case A::TENSOR: {
       // One-element tensors (ConstantOfShape's value) become a scalar attribute plus its dtype.
@@ -246,6 +251,14 @@ void settle_opset_semantics(int64_t opset, Node& node) {
       // op shifted nothing, which is output_half_pixel.
       if (opset < 16)
         node.attrs.set("coordinate_transformation_mode", std::string("output_half_pixel"));
+      break;
+    case OpKind::kRNN:
+    case OpKind::kGRU:
+    case OpKind::kLSTM:
+      // `layout` (batch-first operands) came with opset 14; `output_sequence` of opset 1 left
+      // in 7 and changes nothing the named outputs do not already say.
+      if (opset < 14) node.attrs.erase("layout");
+      node.attrs.erase("output_sequence");
       break;
     case OpKind::kBatchNormalization:
       // `training_mode` arrived in opset 14, `spatial` left in 9: an attribute of the other

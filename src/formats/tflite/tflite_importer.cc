@@ -1,10 +1,12 @@
 #include "formats/tflite/tflite_importer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstring>
 #include <vector>
 
+#include "formats/tflite/tflite_builtin_rule.h"
 #include "formats/tflite/tflite_model.h"
 #include "formats/tflite/tflite_operands.h"
 #include "formats/tflite/tflite_ops.h"
@@ -31,6 +33,12 @@ Result<DType> convert_type(int8_t type, const std::string& where) {
   }
 }
 
+std::string variable_refused(const std::string& where, int id, const Graph& g) {
+  return where + ": tensor '" + g.value(id).name +
+         "' is a variable (stateful) tensor; those are supported only as the state of "
+         "UNIDIRECTIONAL_SEQUENCE_LSTM, which starts from zero on every run";
+}
+
 class Importer {
  public:
   Importer(const uint8_t* data, size_t size, std::shared_ptr<const void> keep_alive, std::string source,
@@ -48,6 +56,10 @@ class Importer {
   Status import_operator(const SubGraph& sg, uint32_t index);
   Result<int> tensor_ref(int32_t index, const std::string& where) const;
   Status bind_input(const SubGraph& sg, int32_t tensor, int id);
+  Status take_variables(int32_t code, Node& node, const std::string& where) const;
+  bool is_variable(int id) const {
+    return id >= 0 && static_cast<size_t>(id) < variable_.size() && variable_[static_cast<size_t>(id)];
+  }
 
   const uint8_t* data_;
   size_t size_;
@@ -58,6 +70,7 @@ class Importer {
   Graph graph_;
   size_t tensor_count_ = 0;           // values 0 .. tensor_count_ - 1 are the model's tensors
   UnsupportedNodes unsupported_ops_;  // operators it cannot translate, reported together
+  std::vector<bool> variable_;        // per model tensor: a variable (stateful) one
 };
 
 Result<Graph> Importer::run() {
@@ -74,12 +87,14 @@ Result<Graph> Importer::run() {
   for (int32_t t : *sg->inputs()) {
     OUTPOST_ASSIGN_OR_RETURN(int id, tensor_ref(t, "graph inputs"));
     if (id == kNoValue) return invalid_model(source_ + ": graph input index -1");
+    if (is_variable(id)) return unsupported(variable_refused(source_, id, graph_));
     OUTPOST_RETURN_IF_ERROR(bind_input(*sg, t, id));
     graph_.inputs.push_back(id);
   }
   for (int32_t t : *sg->outputs()) {
     OUTPOST_ASSIGN_OR_RETURN(int id, tensor_ref(t, "graph outputs"));
     if (id == kNoValue) return invalid_model(source_ + ": graph output index -1");
+    if (is_variable(id)) return unsupported(variable_refused(source_, id, graph_));
     graph_.outputs.push_back(id);
   }
   if (sg->operators())
@@ -126,7 +141,6 @@ Status Importer::import_tensor(const SubGraph& sg, uint32_t index) {
   v.name = t.name() ? t.name()->str() : "tensor_" + std::to_string(index);
   const std::string where = source_ + ": tensor " + std::to_string(index) + " ('" + v.name + "')";
   OUTPOST_ASSIGN_OR_RETURN(v.dtype, convert_type(t.type(), where));
-  if (t.is_variable()) return unsupported(where + ": variable (stateful) tensors are not supported");
   std::vector<int64_t> dims;
   if (t.shape()) {
     if (t.shape()->size() > 8) return unsupported(where + ": rank " + std::to_string(t.shape()->size()) + " exceeds 8");
@@ -140,6 +154,15 @@ Status Importer::import_tensor(const SubGraph& sg, uint32_t index) {
     return invalid_model(where + ": shape " + v.shape.to_string() + " is absurdly large");
   OUTPOST_RETURN_IF_ERROR(read_quantization(t, v, where));
   OUTPOST_RETURN_IF_ERROR(read_buffer(t, v, where));
+  if (t.is_variable() && v.is_constant()) {
+    // Converters may write a variable's zero start as data; any other start is refused.
+    const uint8_t* b = v.constant.bytes;
+    if (std::any_of(b, b + v.constant.size, [](uint8_t x) { return x != 0; }))
+      return unsupported(where + ": a variable (stateful) tensor that starts from other values "
+                                 "than zeros is not supported");
+    v.constant = ConstantData{};
+  }
+  variable_.push_back(t.is_variable());
   graph_.add_value(std::move(v));
   return Status::ok();
 }
@@ -314,6 +337,20 @@ Status Importer::read_sparsity(const Tensor& t, Value& v, size_t value_bytes, co
   return Status::ok();
 }
 
+// A variable tensor holds state TFLite keeps across invocations; Outpost's runs are stateless,
+// so it reads one only where a rule takes it as a zero state (an LSTM's), and drops it there.
+Status Importer::take_variables(int32_t code, Node& node, const std::string& where) const {
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    if (!is_variable(node.inputs[i])) continue;
+    if (!reads_state_as_zero(code, i))
+      return unsupported(variable_refused(where, node.inputs[i], graph_));
+    node.inputs[i] = kNoValue;
+  }
+  for (int id : node.outputs)
+    if (is_variable(id)) return unsupported(variable_refused(where, id, graph_));
+  return Status::ok();
+}
+
 Status Importer::import_operator(const SubGraph& sg, uint32_t index) {
   const Operator& op = *sg.operators()->Get(index);
   std::string where = source_ + ": operator " + std::to_string(index);
@@ -348,6 +385,11 @@ Status Importer::import_operator(const SubGraph& sg, uint32_t index) {
       node.outputs.push_back(id);
     }
   if (node.outputs.empty()) return invalid_model(where + ": operator has no outputs");
+  const Status variables = take_variables(code, node, where);
+  if (variables.code() == StatusCode::kUnsupported) {
+    unsupported_ops_.add(op_label, variables);
+    return Status::ok();
+  }
   node.name = graph_.value(node.outputs[0]).name;
   const Status settled = settle_operands(graph_, node, where);
   if (settled.code() == StatusCode::kUnsupported) {

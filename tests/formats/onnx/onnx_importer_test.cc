@@ -127,6 +127,27 @@ TEST(OnnxImporter, SoftmaxAxisFollowsTheOpset) {
   }
 }
 
+TEST(OnnxImporter, RecurrentLayoutFollowsTheOpsetAndActivationsAreRead) {
+  // An RNN over x [2, 1, 1] = {1, 2} with w = r = 1, Relu, Y left unnamed: before opset 14
+  // `layout` does not exist, so x is [seq 2, batch 1] and y_h = relu(2 + relu(1)) = 3; from
+  // opset 14 layout 1 makes it [batch 2, seq 1] and y_h = {1, 2}.
+  for (int64_t opset : {13, 14}) {
+    auto m = onnx_model(opset);
+    add_input(m, "x", {2, 1, 1});
+    add_float_initializer(m, "w", {1, 1, 1}, {1});
+    add_float_initializer(m, "r", {1, 1, 1}, {1});
+    auto* rnn = add_node(m, "RNN", {"x", "w", "r"}, {"", "y_h"});
+    set_int_attr(rnn, "hidden_size", 1);
+    set_int_attr(rnn, "layout", 1);
+    set_strings_attr(rnn, "activations", {"Relu"});
+    add_output(m, "y_h");
+    auto s = open_model(m);
+    ASSERT_TRUE(s.is_ok()) << s.status().message();
+    const std::vector<float> want = opset == 13 ? std::vector<float>{3} : std::vector<float>{1, 2};
+    EXPECT_EQ(run_floats(**s, {{1, 2}}), want) << "opset " << opset;
+  }
+}
+
 TEST(OnnxImporter, InitializerListedAsInputIsAConstant) {
   auto m = onnx_model();
   add_input(m, "x", {2});

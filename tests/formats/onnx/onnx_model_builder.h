@@ -69,6 +69,14 @@ inline void set_ints_attr(onnx::NodeProto* n, const std::string& name,
   for (int64_t x : v) a->add_ints(x);
 }
 
+inline void set_strings_attr(onnx::NodeProto* n, const std::string& name,
+                             const std::vector<std::string>& v) {
+  auto* a = n->add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::STRINGS);
+  for (const std::string& x : v) a->add_strings(x);
+}
+
 // A float initializer, in raw_data (`raw`) or in float_data.
 inline onnx::TensorProto* add_float_initializer(onnx::ModelProto& m, const std::string& name,
                                                 const std::vector<int64_t>& dims,
