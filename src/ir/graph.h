@@ -48,6 +48,8 @@ struct Value {
   }
 };
 
+struct Subgraph;
+
 struct Node {
   OpKind op = OpKind::kAdd;
   std::string name;         // from the model, for messages
@@ -59,9 +61,20 @@ struct Node {
   std::vector<int> inputs;  // value ids; kNoValue for an absent optional input
   std::vector<int> outputs;
   Attributes attrs;
+  // The graphs a control-flow node holds (If: then, else; Loop, Scan: the body).
+  std::vector<std::shared_ptr<const Subgraph>> subgraphs;
 
   // "node 12 (Conv2D 'conv1')" for error messages.
   std::string describe() const;
+};
+
+// A graph a control-flow node holds: nodes over the enclosing Graph's value table. Its inputs
+// are values of its own (Loop's iteration number and condition, Scan's slices, the loop-carried
+// values); a value it reads from an enclosing scope is that value's id.
+struct Subgraph {
+  std::vector<int> inputs;
+  std::vector<Node> nodes;
+  std::vector<int> outputs;
 };
 
 class Graph {

@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <map>
 
 #include "backends/backend.h"
 #include "core/arena.h"
 #include "core/cpu_count.h"
 #include "core/mapped_file.h"
+#include "ir/control_flow.h"
 #include "ir/input_shapes.h"
 #include "ir/op_schema.h"
 #include "ir/passes/activation_fusion.h"
@@ -164,13 +166,21 @@ Status Session::Impl::prepare(const SessionOptions& options, int threads) {
 }
 
 Status Session::Impl::split_tail(size_t first) {
+  // What the reference backend lacks is reported now, not at the first run: the ops of the
+  // tail, and of the subgraphs its control flow holds.
   UnsupportedNodes refusals;
-  for (size_t k = first; k < graph.nodes.size(); ++k) {
-    const Node& node = graph.nodes[k];
-    ++stats.op_counts[op_name(node.op)];
-    if (!reference_backend().takes(node, graph))
+  std::function<void(const Node&)> check = [&](const Node& node) {
+    if (is_control_flow(node.op)) {
+      for (const auto& sub : node.subgraphs)
+        for (const Node& inner : sub->nodes) check(inner);
+    } else if (!reference_backend().takes(node, graph)) {
       refusals.add(op_name(node.op), unsupported(graph.source + ": " + node.describe() + ": " +
                                                  op_name(node.op) + " is not supported"));
+    }
+  };
+  for (size_t k = first; k < graph.nodes.size(); ++k) {
+    ++stats.op_counts[op_name(graph.nodes[k].op)];
+    check(graph.nodes[k]);
   }
   if (!refusals.empty()) return refusals.report(graph.source);
   tail = graph;
@@ -180,14 +190,15 @@ Status Session::Impl::split_tail(size_t first) {
   stats.nodes_evaluated_per_run = static_cast<int>(tail.nodes.size());
   std::vector<bool> made_by_tail(graph.values.size(), false);
   for (const Node& node : tail.nodes)
-    for (int id : node.outputs) made_by_tail[static_cast<size_t>(id)] = true;
+    for (int id : values_written(node)) made_by_tail[static_cast<size_t>(id)] = true;
   boundary.clear();
   auto cross = [&](int id) {
     if (id == kNoValue || made_by_tail[static_cast<size_t>(id)] || graph.value(id).is_constant()) return;
     if (std::find(boundary.begin(), boundary.end(), id) == boundary.end()) boundary.push_back(id);
   };
+  // A body's reads from enclosing scopes cross too (a Loop adding a graph input each iteration).
   for (const Node& node : tail.nodes)
-    for (int id : node.inputs) cross(id);
+    for (int id : values_read(node)) cross(id);
   for (int id : tail.outputs) cross(id);
   tail.inputs = boundary;
   graph.outputs = boundary;
@@ -482,9 +493,14 @@ Result<std::unique_ptr<Session>> Session::open_buffer(const uint8_t* data, size_
     OUTPOST_RETURN_IF_ERROR(m.prepare(options, threads));
     m.planned = true;
   } else {
-    // Shapes come later (resize_input, set_input); run() says which is missing.
+    // Shapes come later (resize_input, set_input); run() says which is missing. An input
+    // whose shape is already fixed (a scalar beside a symbolic one) has storage now.
     for (size_t i = 0; i < m.bound.size(); ++i) {
-      m.staged[i] = Tensor::view(m.inputs[i].dtype(), m.bound[i], nullptr);
+      if (m.bound[i].is_static()) {
+        OUTPOST_ASSIGN_OR_RETURN(m.staged[i], Tensor::allocate(m.inputs[i].dtype(), m.bound[i]));
+      } else {
+        m.staged[i] = Tensor::view(m.inputs[i].dtype(), m.bound[i], nullptr);
+      }
       m.staged[i].name = m.input_names[i];
     }
   }

@@ -188,5 +188,27 @@ TEST(DynamicShapes, AnotherInputsResizeKeepsWhatWasWritten) {
   EXPECT_EQ(y[1], 17.0f);
 }
 
+// A fixed-shape input beside a symbolic one (silero VAD's `sr` scalar beside its audio chunk):
+// it has storage before any shape is given, so it can be written first (it was a null write).
+TEST(DynamicShapes, AFixedInputBesideAVaryingOneCanBeWrittenFirst) {
+  auto m = testing::onnx_model(13);
+  testing::add_input(m, "x", {1});
+  m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()
+      ->mutable_dim(0)->set_dim_param("N");
+  testing::add_input(m, "scale", {1});
+  testing::add_node(m, "Mul", {"x", "scale"}, {"y"});
+  testing::add_output(m, "y");
+  auto s = open(testing::serialize(m), "fixed_beside.onnx");
+  ASSERT_TRUE(s.is_ok()) << s.status().message();
+  Tensor scale = allocated(Shape{1});
+  scale.data_as<float>()[0] = 3.0f;
+  ASSERT_TRUE((*s)->set_input(1, scale).is_ok());
+  ASSERT_TRUE((*s)->set_input(0, image(Shape{4}, 1)).is_ok());
+  ASSERT_TRUE((*s)->run().is_ok());
+  const Tensor x = image(Shape{4}, 1);
+  ASSERT_EQ((*s)->output(0).shape(), (Shape{4}));
+  for (int64_t i = 0; i < 4; ++i) EXPECT_EQ((*s)->output(0).data_as<float>()[i], 3.0f * x.data_as<float>()[i]);
+}
+
 }  // namespace
 }  // namespace outpost

@@ -5,11 +5,13 @@
 #include <climits>
 #include <exception>
 #include <filesystem>
+#include <set>
 #include <unordered_map>
 
 #include "formats/onnx/onnx_op_map.h"
 #include "formats/onnx/onnx_quantized_lowering.h"
 #include "formats/onnx/onnx_tensor.h"
+#include "ir/control_flow.h"
 #include "ir/input_shapes.h"
 #include "ir/unsupported_nodes.h"
 
@@ -59,6 +61,22 @@ bool unchanged_since_opset_1(const std::string& op) {
   return false;
 }
 
+// The names a subgraph reads from enclosing scopes (ONNX lets a body read any value visible
+// where its node stands): its node depends on their producers as on its inputs.
+void outer_reads(const onnx::GraphProto& g, std::set<std::string> inner, std::vector<std::string>& reads) {
+  for (const auto& i : g.input()) inner.insert(i.name());
+  for (const auto& t : g.initializer()) inner.insert(t.name());
+  for (const auto& n : g.node()) {
+    for (const auto& name : n.input())
+      if (!name.empty() && !inner.count(name)) reads.push_back(name);
+    for (const auto& a : n.attribute())
+      if (a.has_g()) outer_reads(a.g(), inner, reads);
+    for (const auto& o : n.output()) inner.insert(o);
+  }
+  for (const auto& o : g.output())
+    if (!inner.count(o.name())) reads.push_back(o.name());
+}
+
 class Importer {
  public:
   Importer(std::shared_ptr<const onnx::ModelProto> model, std::string source,
@@ -70,12 +88,18 @@ class Importer {
 
  private:
   Status read_opset();
-  Status add_initializers();
+  Status add_initializers(const onnx::GraphProto& g, const std::string& scope);
   Status add_inputs();
   Result<int> value_from_type(const onnx::ValueInfoProto& info, const std::string& what,
                               bool is_graph_input);
   Result<std::vector<int>> sorted_nodes();
   Status add_node(int index);
+  Status add_node(const onnx::NodeProto& p, int index, const std::string& where);
+  // If's branches, Loop's and Scan's body: imported into the graph's value table, their names
+  // visible inside them only (ir/control_flow.h expands them).
+  Status add_subgraphs(const onnx::NodeProto& p, const std::string& where, Node& node);
+  Result<std::shared_ptr<const Subgraph>> import_subgraph(const onnx::GraphProto& body,
+                                                           const std::string& where);
   // Records a node it cannot translate and defines its outputs, so that the rest of the graph
   // is read and every op the model lacks is named at once.
   Status refuse(const onnx::NodeProto& p, const std::string& where, const Status& why);
@@ -165,16 +189,14 @@ Result<int> Importer::define(const std::string& name, const std::string& where) 
   return id;
 }
 
-Status Importer::add_initializers() {
+Status Importer::add_initializers(const onnx::GraphProto& g, const std::string& scope) {
   const std::string dir = std::filesystem::path(source_).parent_path().string();
   OnnxTensorSource src{model_, dir.empty() ? "." : dir};
-  const auto& g = model_->graph();
   if (g.sparse_initializer_size() > 0)
-    return unsupported(source_ + ": sparse initializers are not supported");
+    return unsupported(scope + ": sparse initializers are not supported");
   for (int i = 0; i < g.initializer_size(); ++i) {
     const auto& t = g.initializer(i);
-    const std::string where =
-        source_ + ": initializer " + std::to_string(i) + " ('" + t.name() + "')";
+    const std::string where = scope + ": initializer " + std::to_string(i) + " ('" + t.name() + "')";
     if (t.name().empty()) return invalid_model(where + " has no name");
     OUTPOST_ASSIGN_OR_RETURN(int id, define(t.name(), where));
     Value& v = graph_.value(id);
@@ -271,7 +293,10 @@ Result<std::vector<int>> Importer::sorted_nodes() {
   std::vector<int> pending(static_cast<size_t>(n), 0);
   std::vector<std::vector<int>> readers(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
-    for (const auto& name : g.node(i).input()) {
+    std::vector<std::string> reads(g.node(i).input().begin(), g.node(i).input().end());
+    for (const auto& a : g.node(i).attribute())
+      if (a.has_g()) outer_reads(a.g(), {}, reads);
+    for (const auto& name : reads) {
       if (name.empty() || ids_.count(name)) continue;
       auto p = producer.find(name);
       if (p == producer.end())
@@ -364,8 +389,10 @@ Status Importer::legacy_prelu_slope(Node& node, const std::string& where) {
 }
 
 Status Importer::add_node(int index) {
-  const auto& p = model_->graph().node(index);
-  const std::string where = node_where(index);
+  return add_node(model_->graph().node(index), index, node_where(index));
+}
+
+Status Importer::add_node(const onnx::NodeProto& p, int index, const std::string& where) {
   if (!p.domain().empty() && p.domain() != "ai.onnx") {
     int64_t version = 0;
     for (const auto& o : model_->opset_import())
@@ -387,7 +414,18 @@ Status Importer::add_node(int index) {
   const Status mapped = map_onnx_node(p, opset_, where, node);
   if (mapped.code() == StatusCode::kUnsupported) return refuse(p, where, mapped);
   OUTPOST_RETURN_IF_ERROR(mapped);
-  for (const auto& name : p.input()) node.inputs.push_back(name.empty() ? kNoValue : ids_.at(name));
+  for (const auto& name : p.input()) {
+    if (name.empty()) {
+      node.inputs.push_back(kNoValue);
+      continue;
+    }
+    const auto it = ids_.find(name);  // the top level is sorted; a body must be in order
+    if (it == ids_.end())
+      return invalid_model(where + " (" + p.op_type() + ") reads '" + name +
+                           "', which nothing before it defines");
+    node.inputs.push_back(it->second);
+  }
+  OUTPOST_RETURN_IF_ERROR(add_subgraphs(p, where, node));
   place_onnx_operands(p.op_type(), opset_, node);
   if (node.op == OpKind::kPRelu && opset_ < 7 && node.inputs.size() == 2)
     OUTPOST_RETURN_IF_ERROR(legacy_prelu_slope(node, where));
@@ -415,6 +453,72 @@ Status Importer::add_node(int index) {
   return Status::ok();
 }
 
+Status Importer::add_subgraphs(const onnx::NodeProto& p, const std::string& where, Node& node) {
+  if (!is_control_flow(node.op)) return Status::ok();
+  if (node.op == OpKind::kScan && opset_ < 9)
+    return unsupported(where + ": " + describe_onnx_op(p.op_type(), p.domain(), opset_) +
+                       ": Scan before opset 9 (a batch axis and sequence_lens) is not supported");
+  const std::vector<std::string> names = node.op == OpKind::kIf
+                                             ? std::vector<std::string>{"then_branch", "else_branch"}
+                                             : std::vector<std::string>{"body"};
+  for (const std::string& name : names) {
+    const onnx::AttributeProto* graph = nullptr;
+    for (const auto& a : p.attribute())
+      if (a.name() == name && a.has_g()) graph = &a;
+    if (graph == nullptr) return invalid_model(where + ": " + p.op_type() + " has no graph attribute '" + name + "'");
+    OUTPOST_ASSIGN_OR_RETURN(auto sub, import_subgraph(graph->g(), where + " " + name));
+    node.subgraphs.push_back(std::move(sub));
+  }
+  return Status::ok();
+}
+
+Result<std::shared_ptr<const Subgraph>> Importer::import_subgraph(const onnx::GraphProto& body,
+                                                                  const std::string& where) {
+  for (const auto& info : body.value_info()) declared_[info.name()] = &info.type();
+  for (const auto& info : body.output()) declared_[info.name()] = &info.type();
+  // The names the body defines: visible in it only (siblings may reuse them), forgotten after.
+  std::vector<std::string> own;
+  auto sub = std::make_shared<Subgraph>();
+  std::vector<Node> outer_nodes;
+  std::vector<Origin> outer_origins;
+  outer_nodes.swap(graph_.nodes);
+  outer_origins.swap(origins_);
+  Status done = add_initializers(body, where);
+  for (const auto& t : body.initializer()) own.push_back(t.name());
+  for (int k = 0; done.is_ok() && k < body.input_size(); ++k) {
+    const auto& info = body.input(k);
+    if (ids_.count(info.name())) continue;  // an initializer listed as input
+    // A body input may leave its type to what is bound to it (a Loop's carried values).
+    auto id = info.has_type() ? value_from_type(info, "subgraph input", false)
+                              : define(info.name(), where + ": input '" + info.name() + "'");
+    done = id.status();
+    if (!done.is_ok()) break;
+    own.push_back(info.name());
+    sub->inputs.push_back(*id);
+  }
+  for (int k = 0; done.is_ok() && k < body.node_size(); ++k) {
+    const auto& p = body.node(k);
+    for (const auto& o : p.output()) own.push_back(o);
+    const std::string label = p.name().empty() ? "" : " ('" + p.name() + "')";
+    done = add_node(p, k, where + " node " + std::to_string(k) + label);
+  }
+  for (size_t k = 0; k < graph_.nodes.size(); ++k)
+    graph_.nodes[k].origin = "ONNX " + origins_[k].op_text + " at " + origins_[k].where;
+  sub->nodes = std::move(graph_.nodes);
+  graph_.nodes = std::move(outer_nodes);
+  origins_ = std::move(outer_origins);
+  for (int k = 0; done.is_ok() && k < body.output_size(); ++k) {
+    const auto it = ids_.find(body.output(k).name());
+    if (it == ids_.end())
+      done = invalid_model(where + ": its output '" + body.output(k).name() + "' is never defined");
+    else
+      sub->outputs.push_back(it->second);
+  }
+  for (const std::string& name : own) ids_.erase(name);
+  if (!done.is_ok()) return done;
+  return std::shared_ptr<const Subgraph>(std::move(sub));
+}
+
 Status Importer::refuse(const onnx::NodeProto& p, const std::string& where, const Status& why) {
   unsupported_ops_.add(p.domain().empty() || p.domain() == "ai.onnx" ? p.op_type()
                                                                     : p.domain() + "." + p.op_type(),
@@ -434,7 +538,7 @@ Result<Graph> Importer::run() {
   const auto& g = model_->graph();
   for (const auto& info : g.value_info()) declared_[info.name()] = &info.type();
   for (const auto& info : g.output()) declared_[info.name()] = &info.type();
-  OUTPOST_RETURN_IF_ERROR(add_initializers());
+  OUTPOST_RETURN_IF_ERROR(add_initializers(g, source_));
   OUTPOST_RETURN_IF_ERROR(add_inputs());
   OUTPOST_ASSIGN_OR_RETURN(std::vector<int> order, sorted_nodes());
   for (int i : order) OUTPOST_RETURN_IF_ERROR(add_node(i));

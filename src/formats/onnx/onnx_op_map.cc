@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "formats/onnx/onnx_tensor.h"
+#include "ir/control_flow.h"
 
 namespace outpost {
 namespace {
@@ -205,9 +206,11 @@ Status copy_attribute(const onnx::AttributeProto& a, const std::string& where, N
       }
       return Status::ok();
     }
-    case A::GRAPH:
+    case A::GRAPH:  // If's branches, Loop's and Scan's body: the importer reads them
+      if (is_control_flow(node.op)) return Status::ok();
+      return unsupported(what + " holds a subgraph, which " + op_name(node.op) + " does not take");
     case A::GRAPHS:
-      return unsupported(what + " holds a subgraph (control flow), which is not supported");
+      return unsupported(what + " holds a list of subgraphs, which is not supported");
     default:
       return unsupported(what + " has attribute type " + std::to_string(static_cast<int>(type)) +
                          ", which is not supported");

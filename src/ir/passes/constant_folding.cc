@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "ir/control_flow.h"
 #include "ir/op_schema.h"
 #include "ir/unsupported_nodes.h"
 
@@ -28,7 +29,7 @@ size_t output_bytes(const Graph& g, const Node& n) {
 // Constant inputs (at least one), or only a shape read; outputs the caller does not read
 // directly (a graph output stays a node's, in the arena); not too large to store.
 bool foldable(const Graph& g, const Node& n, const FoldScope& scope) {
-  if (scope.whole) return true;
+  if (scope.whole) return true;  // every input is a constant (checked before)
   for (int id : n.outputs)
     if (is_graph_output(g, id)) return false;
   bool constant_inputs = n.op == OpKind::kShape || n.op == OpKind::kSize;
@@ -62,7 +63,23 @@ Result<FoldingStats> infer_and_fold_constants(Graph& graph, const NodeEvaluator&
   graph.shape_waits_for = kNoValue;
   size_t next = 0;
   for (; next < graph.nodes.size(); ++next) {
+    if (is_control_flow(graph.nodes[next].op)) {
+      // Replaced by the nodes it expands into, which this loop goes on with.
+      auto expanded = expand_control_flow(graph, graph.nodes[next]);
+      if (!expanded.is_ok() && graph.shape_waits_for != kNoValue && !scope.whole) break;
+      if (!expanded.is_ok()) return refusals.empty() ? expanded.status() : refusals.report(graph.source);
+      const auto at = graph.nodes.begin() + static_cast<std::ptrdiff_t>(next);
+      graph.nodes.insert(graph.nodes.erase(at), std::make_move_iterator(expanded->begin()),
+                         std::make_move_iterator(expanded->end()));
+      --next;  // SIZE_MAX when next is 0: the loop's increment brings it back
+      continue;
+    }
     Node& node = graph.nodes[next];
+    if (scope.whole)
+      for (int id : node.inputs)
+        if (id != kNoValue && !graph.value(id).is_constant())
+          return internal_error(graph.source + ": " + node.describe() + " reads '" + graph.value(id).name +
+                                "', which has no data where every value should");
     const Status inferred = infer_node(node, graph);
     if (!inferred.is_ok() && graph.shape_waits_for != kNoValue && !scope.whole) break;
     if (!inferred.is_ok()) return refusals.empty() ? inferred : refusals.report(graph.source);

@@ -1,4 +1,5 @@
 #include "backends/ref/registry.h"
+#include "ir/control_flow.h"
 
 #include <gtest/gtest.h>
 
@@ -10,13 +11,14 @@ namespace {
 class EveryOp : public ::testing::TestWithParam<int> {};
 
 // The op list generates the enum, the names and the schemas; the reference backend is the
-// oracle, so every op in the list must have a reference kernel.
+// oracle, so every op in the list must have a reference kernel, but control flow, which
+// constant folding expands into its subgraphs' nodes before any kernel is made.
 TEST_P(EveryOp, HasANameASchemaAndAReferenceKernel) {
   const auto op = static_cast<OpKind>(GetParam());
   EXPECT_EQ(op_from_name(op_name(op)), op);
   EXPECT_NE(op_schema(op).infer, nullptr);
   EXPECT_GE(op_schema(op).max_inputs, op_schema(op).min_inputs);
-  EXPECT_TRUE(reference_kernels().has(op)) << op_name(op) << " has no reference kernel";
+  EXPECT_EQ(reference_kernels().has(op), !is_control_flow(op)) << op_name(op);
 }
 
 INSTANTIATE_TEST_SUITE_P(OpList, EveryOp, ::testing::Range(0, static_cast<int>(kOpKindCount)),
