@@ -13,7 +13,9 @@ ASTRONAUT := .cache/debian/python3-skimage/astronaut.png
 # layout pass, fusion, in-place buffers), the fast kernels against the reference on random
 # shapes (DifferentialBackend: small tensors, about a second in Release), the backend registry,
 # and issue 19's bad-input suite (malformed pipelines, signals mid-pipeline, mismatched tasks,
-# non-UTF-8 names, CLI parse errors): worth the slower sanitizer build.
+# non-UTF-8 names, CLI parse errors), and the models whose data decides their shapes or that
+# hold control flow (graphs split and copied per run, bodies unrolled): worth the slower
+# sanitizer build.
 SANITIZED_TESTS := Corrupt|Robust|Npy|Image|Preprocess|DetectionPostProcess|Draw|ChannelsLast|ActivationFusion|InPlace|DifferentialBackend|BackendRegistry|ConstantFolding|PipelineSpec|JsonText|Utf8|PipelineRun|PipelineFailures|PipelineSignal|TaskFit|CliUsage|TfliteBuiltinRules|DynamicShapes|DataDecidedShapes|ControlFlow
 
 .PHONY: all setup build demo test test-build test-minimal test-asan test-fuzz clean
