@@ -92,6 +92,15 @@ int add_int64(Graph& g, const std::string& name, int64_t x) {
   return g.add_value(std::move(v));
 }
 
+int add_true(Graph& g, const std::string& name) {
+  Value v;
+  v.name = name;
+  v.dtype = DType::kBool;
+  v.shape = Shape{};
+  set_owned_constant(v, std::vector<uint8_t>{1});
+  return g.add_value(std::move(v));
+}
+
 // A one-element constant's truth, or the status of waiting for it.
 Result<bool> known_truth(Graph& g, const Node& n, size_t i, const std::string& what) {
   const Value& v = g.value(n.inputs[i]);
@@ -189,7 +198,8 @@ Result<std::vector<Node>> expand_loop(Graph& g, const Node& n) {
                        std::to_string(kMaxLoopIterations) + " iterations, beyond what Outpost unrolls");
   BodyCopier copier(g, "@" + std::to_string(iteration));
   copier.bind(body.inputs[0], add_int64(g, n.name + "/iteration" + std::to_string(iteration), iteration));
-  if (n.inputs[1] != kNoValue) copier.bind(body.inputs[1], n.inputs[1]);
+  // Without a condition the body still reads one: true.
+  copier.bind(body.inputs[1], n.inputs[1] != kNoValue ? n.inputs[1] : add_true(g, n.name + "/always"));
   for (size_t k = 0; k < carried; ++k) copier.bind(body.inputs[2 + k], n.inputs[2 + k]);
   copier.copy_nodes(body, out);
   Node rest = n;
@@ -307,12 +317,25 @@ std::vector<int> values_written(const Node& node) {
 bool is_control_flow(OpKind op) { return op == OpKind::kIf || op == OpKind::kLoop || op == OpKind::kScan; }
 
 Result<std::vector<Node>> expand_control_flow(Graph& g, const Node& node) {
+  // The operands the expansions index: present where the op requires them (inference, which
+  // checks that for other ops, comes after expansion).
+  auto present_from = [&](size_t first) {
+    for (size_t k = first; k < node.inputs.size(); ++k)
+      if (node.inputs[k] == kNoValue) return false;
+    return true;
+  };
   switch (node.op) {
     case OpKind::kIf:
+      if (node.inputs.size() != 1 || node.inputs[0] == kNoValue) return fail(g, node, "If takes one condition");
       return expand_if(g, node);
-    case OpKind::kLoop:
-      return expand_loop(g, node);
+    case OpKind::kLoop: {
+      if (!present_from(2)) return fail(g, node, "a loop-carried value is missing");
+      Node loop = node;  // M and cond are optional: absent trailing ones were dropped
+      if (loop.inputs.size() < 2) loop.inputs.resize(2, kNoValue);
+      return expand_loop(g, loop);
+    }
     case OpKind::kScan:
+      if (node.inputs.empty() || !present_from(0)) return fail(g, node, "a Scan input is missing");
       return expand_scan(g, node);
     default:
       return internal_error(g.source + ": " + node.describe() + " is not control flow");

@@ -17,7 +17,7 @@ namespace outpost {
 
 // A Loop or Scan expands into at most this many copies of body nodes in all: beyond, the model
 // is refused (kUnsupported), since each copy is a node the session keeps.
-constexpr int64_t kMaxUnrolledNodes = 1 << 20;
+constexpr int64_t kMaxUnrolledNodes = 1 << 18;
 // And a Loop runs at most this many iterations (each carries the scan outputs so far along).
 constexpr int64_t kMaxLoopIterations = 1 << 14;
 

@@ -153,6 +153,9 @@ Status Session::Impl::prepare(const SessionOptions& options, int threads) {
   OUTPOST_ASSIGN_OR_RETURN(const FoldingStats folded, infer_and_fold_constants(graph, evaluate));
   stats.folded_constant_bytes = folded.bytes;
   if (folded.waiting_node >= 0) OUTPOST_RETURN_IF_ERROR(split_tail(static_cast<size_t>(folded.waiting_node)));
+  // Expanded control flow made nodes the importer never checked: each value read must still be
+  // written first (an arena buffer nobody writes would be read as garbage).
+  OUTPOST_RETURN_IF_ERROR(graph.validate());
   OUTPOST_RETURN_IF_ERROR(choose_backends(options.backend, threads));
   OUTPOST_RETURN_IF_ERROR(run_passes());
   OUTPOST_RETURN_IF_ERROR(make_steps());

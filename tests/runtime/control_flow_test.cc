@@ -174,6 +174,30 @@ TEST(ControlFlow, AScanInReverseUnrollsOverItsInputsLength) {
   EXPECT_EQ(floats(**s, 1), (std::vector<float>{5, 6, 8, 10, 9, 12}));  // rows 2, 2+1, 2+1+0
 }
 
+// Loop(M) alone (no condition, nothing carried): each iteration's number, scaled, stacked.
+TEST(ControlFlow, ALoopWithOnlyATripCountStacksEachIteration) {
+  auto m = testing::onnx_model(13);
+  testing::add_input(m, "x", {1});
+  testing::add_int64_initializer(m, "M", {}, {4});
+  auto* loop = testing::add_node(m, "Loop", {"M"}, {"numbers"});
+  auto* body = graph_attr(loop, "body");
+  add_value_info(body->add_input(), "i", TensorProto::INT64);
+  add_value_info(body->add_input(), "cond_in", TensorProto::BOOL);
+  body_node(body, "Identity", {"cond_in"}, {"cond_out"});
+  auto* cast = body_node(body, "Cast", {"i"}, {"i_float"});
+  testing::set_int_attr(cast, "to", TensorProto::FLOAT);
+  body_node(body, "Mul", {"i_float", "x"}, {"scaled"});
+  add_value_info(body->add_output(), "cond_out", TensorProto::BOOL);
+  add_value_info(body->add_output(), "scaled", TensorProto::FLOAT);
+  testing::add_output(m, "numbers");
+  auto s = open(m);
+  ASSERT_TRUE(s.is_ok()) << s.status().message();
+  fill<float>(**s, 0, {2.5f});
+  ASSERT_TRUE((*s)->run().is_ok());
+  EXPECT_EQ((*s)->output(0).shape(), (Shape{4, 1}));
+  EXPECT_EQ(floats(**s, 0), (std::vector<float>{0, 2.5f, 5, 7.5f}));
+}
+
 TEST(ControlFlow, ABranchWithTheWrongNumberOfOutputsIsAnInvalidModel) {
   auto m = if_model(false);
   auto* then_g = m.mutable_graph()->mutable_node(0)->mutable_attribute(0)->mutable_g();

@@ -443,9 +443,10 @@ Status Importer::add_node(const onnx::NodeProto& p, int index, const std::string
       node.outputs.push_back(id);
     }
   }
-  while (node.outputs.size() > 1 &&
+  while (node.outputs.size() > 1 && !is_control_flow(node.op) &&
          graph_.value(node.outputs.back()).name.rfind(where + " output", 0) == 0) {
-    // Trailing unnamed optional outputs are not computed.
+    // Trailing unnamed optional outputs are not computed (control flow keeps them: its outputs
+    // pair with its subgraphs' by position).
     node.outputs.pop_back();
   }
   graph_.nodes.push_back(std::move(node));
