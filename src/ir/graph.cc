@@ -31,6 +31,11 @@ Status Graph::validate() const {
     if (id < 0 || id >= n) return invalid_model(source + ": graph input refers to value " + std::to_string(id) + ", out of range");
     available[static_cast<size_t>(id)] = true;
   }
+  for (const StateUpdate& u : state_updates) {
+    if (u.state < 0 || u.state >= n || u.next < 0 || u.next >= n)
+      return invalid_model(source + ": a kept state refers to a value out of range");
+    available[static_cast<size_t>(u.state)] = true;  // as the run before left it
+  }
   std::vector<bool> produced(values.size(), false);
   for (const auto& node : nodes) {
     for (int id : node.inputs) {

@@ -100,6 +100,14 @@ class Graph {
   // Reshape whose shape is computed from the input): the id of that value. Such a model cannot
   // be planned ahead; the session evaluates it with each run's data (runtime/session.cc).
   int shape_waits_for = kNoValue;
+  // State the model keeps from one run to the next (TFLite's variable tensors): `state` is read
+  // as it was left by the run before (zeros before the first), and after each run it takes what
+  // `next` holds then. Neither is a constant, a graph input or a graph output.
+  struct StateUpdate {
+    int state = kNoValue;
+    int next = kNoValue;
+  };
+  std::vector<StateUpdate> state_updates;
 
   int add_value(Value v);
   const Value& value(int id) const { return values[static_cast<size_t>(id)]; }

@@ -22,6 +22,11 @@ std::vector<int> in_place_buffers(const Graph& graph) {
   for (int id : graph.outputs) last_read[static_cast<size_t>(id)] = end;
   std::vector<bool> is_input(graph.values.size(), false);
   for (int id : graph.inputs) is_input[static_cast<size_t>(id)] = true;
+  // A kept state is read by the next run as an input is by this one; its next value is an output.
+  for (const Graph::StateUpdate& u : graph.state_updates) {
+    is_input[static_cast<size_t>(u.state)] = true;
+    last_read[static_cast<size_t>(u.next)] = end;
+  }
 
   std::vector<int> buffer(graph.values.size());
   for (size_t id = 0; id < buffer.size(); ++id) buffer[id] = static_cast<int>(id);

@@ -87,6 +87,11 @@ struct Session::Impl {
   // The model's outputs: the graph's, or the tail's once split.
   const Graph& output_graph() const { return has_tail ? tail : graph; }
   Status run_steps();
+  // The states the model keeps across runs (Graph::state_updates), as planned tensors: each
+  // state and the value it takes after a run.
+  std::vector<std::pair<Tensor, Tensor>> states;
+  void reset_states();
+  void carry_states();
 };
 
 namespace {
@@ -186,6 +191,9 @@ Status Session::Impl::split_tail(size_t first) {
     check(graph.nodes[k]);
   }
   if (!refusals.empty()) return refusals.report(graph.source);
+  if (!graph.state_updates.empty())
+    return unsupported(graph.source + ": a model that keeps state across runs and whose shapes " +
+                       "depend on its data is not supported");
   tail = graph;
   tail.nodes.assign(std::make_move_iterator(graph.nodes.begin() + static_cast<std::ptrdiff_t>(first)),
                     std::make_move_iterator(graph.nodes.end()));
@@ -231,6 +239,7 @@ Status Session::Impl::evaluate_tail() {
 
 Status Session::Impl::run_steps() {
   for (Step& step : steps) OUTPOST_RETURN_IF_ERROR(step.kernel->run(step.inputs, step.outputs));
+  carry_states();
   return has_tail ? evaluate_tail() : Status::ok();
 }
 
@@ -321,6 +330,7 @@ Status Session::Impl::plan() {
     r.last_step = std::max(r.last_step, step);
   };
   for (int id : graph.inputs) request(id, 0);
+  for (const Graph::StateUpdate& u : graph.state_updates) request(u.state, 0);
   for (int s = 0; s < end; ++s) {
     for (int id : graph.nodes[static_cast<size_t>(s)].outputs) request(id, s);
     for (int id : graph.nodes[static_cast<size_t>(s)].inputs) request(id, s);
@@ -328,6 +338,10 @@ Status Session::Impl::plan() {
   // Inputs stay intact for the whole run, so a caller may run again on the same input.
   for (int id : graph.inputs) request(id, end);
   for (int id : graph.outputs) request(id, end);
+  for (const Graph::StateUpdate& u : graph.state_updates) {
+    request(u.state, end);
+    request(u.next, end);
+  }
   MemoryPlan plan = plan_memory(requests);
   if (max_arena_bytes > 0 && plan.total > max_arena_bytes)
     return unsupported(graph.source + ": the model needs " + std::to_string(plan.total) +
@@ -356,7 +370,20 @@ Status Session::Impl::plan() {
   }
   for (int id : graph.inputs) inputs.push_back(tensor_for(graph.value(id), data_of(id)));
   for (int id : graph.outputs) outputs.push_back(tensor_for(graph.value(id), data_of(id)));
+  states.clear();
+  for (const Graph::StateUpdate& u : graph.state_updates)
+    states.push_back({tensor_for(graph.value(u.state), data_of(u.state)),
+                      tensor_for(graph.value(u.next), data_of(u.next))});
+  reset_states();
   return Status::ok();
+}
+
+void Session::Impl::reset_states() {
+  for (auto& [state, next] : states) std::memset(state.data(), 0, state.byte_size());
+}
+
+void Session::Impl::carry_states() {
+  for (auto& [state, next] : states) std::memcpy(state.data(), next.data(), state.byte_size());
 }
 
 void Session::Impl::placeholder_tensors() {
@@ -525,6 +552,10 @@ int Session::input_index(const std::string& name) const {
 
 Status Session::resize_input(size_t i, const Shape& shape) { return impl_->resize_input(i, shape); }
 
+void Session::reset_state() {
+  if (impl_->planned) impl_->reset_states();
+}
+
 Status Session::set_input(size_t i, const Tensor& tensor) {
   Impl& m = *impl_;
   if (i >= m.bound.size()) return usage_error("input index " + std::to_string(i) + " is out of range");
@@ -564,6 +595,7 @@ Result<std::vector<OpProfile>> Session::profile(int runs) {
       OUTPOST_RETURN_IF_ERROR(step.kernel->run(step.inputs, step.outputs));
       step_ms[s].push_back(ms_since(start));
     }
+    m.carry_states();
     if (m.has_tail) {
       const auto start = Clock::now();
       OUTPOST_RETURN_IF_ERROR(m.evaluate_tail());
@@ -605,6 +637,7 @@ Result<std::vector<NodeTiming>> Session::trace(int runs) {
       OUTPOST_RETURN_IF_ERROR(step.kernel->run(step.inputs, step.outputs));
       spans.emplace_back(start, Clock::now());
     }
+    m.carry_states();
     if (m.has_tail) {
       const auto start = Clock::now();
       OUTPOST_RETURN_IF_ERROR(m.evaluate_tail());

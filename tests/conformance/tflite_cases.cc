@@ -670,13 +670,16 @@ void pad_resize_cases(Cases& out) {
 // ---- recurrent layers
 
 // UNIDIRECTIONAL_SEQUENCE_LSTM over x [batch 2, steps 4, input 3] (or time-major), 5 cells:
-// each gate's weights, recurrent weights and bias (and peepholes) distinct constants.
+// each gate's weights, recurrent weights and bias (and peepholes) distinct constants. Its state
+// (output_state, cell_state) is variable: the cases invoked more than once compare what the
+// last invocation gives, having started from the state the ones before left.
 void sequence_lstm_cases(Cases& out) {
   struct Lstm {
     const char* label;
     bool time_major, peepholes;
     float cell_clip;
     int activation;  // TFLite's fused activation: 1 RELU, 4 TANH
+    int invocations;  // runs of one interpreter: the state carries over from one to the next
   };
   const int32_t batch = 2, steps = 4, input = 3, cells = 5;
   int seed = 0;
@@ -688,8 +691,10 @@ void sequence_lstm_cases(Cases& out) {
     return v;
   };
   for (const Lstm& c :
-       {Lstm{"batch_major", false, false, 0, 4}, Lstm{"time_major", true, false, 0, 4},
-        Lstm{"peepholes_cell_clip", false, true, 0.4f, 4}, Lstm{"relu", false, false, 0, 1}}) {
+       {Lstm{"batch_major", false, false, 0, 4, 1}, Lstm{"time_major", true, false, 0, 4, 1},
+        Lstm{"peepholes_cell_clip", false, true, 0.4f, 4, 1}, Lstm{"relu", false, false, 0, 1, 1},
+        Lstm{"state_over_3_invocations", false, false, 0, 4, 3},
+        Lstm{"time_major_state_over_2_invocations", true, true, 0.4f, 4, 2}}) {
     CaseModel m;
     const std::vector<int32_t> seq = c.time_major ? std::vector<int32_t>{steps, batch, input}
                                                   : std::vector<int32_t>{batch, steps, input};
@@ -709,6 +714,7 @@ void sequence_lstm_cases(Cases& out) {
     m.op(UNIDIRECTIONAL_SEQUENCE_LSTM, in, {m.output(y, kF32)}, kUnidirectionalSequenceLstmOptions,
          {{0, 1, c.activation}, {1, 4, float_bits(c.cell_clip)}, {3, 1, c.time_major ? 1 : 0}});
     out.push_back(m.done("UNIDIRECTIONAL_SEQUENCE_LSTM", c.label, kF32));
+    out.back().invocations = c.invocations;
   }
 }
 

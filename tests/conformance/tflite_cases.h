@@ -29,6 +29,9 @@ struct TfliteCase {
   std::string op;    // the builtin's name, the row of the per-op table
   std::vector<uint8_t> model;
   std::vector<CaseInput> inputs;  // one per graph input, in order
+  // Runs of the same interpreter (session) on the same inputs before the outputs are compared:
+  // more than one for a model that keeps state across invocations (an LSTM's variables).
+  int invocations = 1;
 };
 
 std::vector<TfliteCase> tflite_conformance_cases();

@@ -165,6 +165,14 @@ std::string read_text(const fs::path& p) {
 }
 
 // Runs one case on one backend against TFLite's outputs of `label` (ref or xnnpack).
+// How many times the case runs before its outputs are compared (invocations.txt; 1 without).
+int invocations_of(const fs::path& dir) {
+  std::ifstream f(dir / "invocations.txt");
+  int n = 1;
+  if (f) f >> n;
+  return std::max(n, 1);
+}
+
 CaseResult run_on(const fs::path& dir, size_t inputs, const std::string& backend,
                   const std::string& label) {
   SessionOptions options;
@@ -183,8 +191,10 @@ CaseResult run_on(const fs::path& dir, size_t inputs, const std::string& backend
     const Status st = sess.set_input(i, *x);
     if (!st.is_ok()) return {Outcome::kFailed, st.message()};
   }
-  const Status st = sess.run();
-  if (!st.is_ok()) return {Outcome::kFailed, std::string(status_code_name(st.code())) + ": " + st.message()};
+  for (int k = 0; k < invocations_of(dir); ++k) {
+    const Status st = sess.run();
+    if (!st.is_ok()) return {Outcome::kFailed, std::string(status_code_name(st.code())) + ": " + st.message()};
+  }
   for (size_t i = 0; i < sess.num_outputs(); ++i) {
     auto want = load_npy((dir / (label + "_output_" + std::to_string(i) + ".npy")).string());
     if (!want.is_ok()) return {Outcome::kFailed, "no TFLite output " + std::to_string(i)};
@@ -243,6 +253,11 @@ Status write_case(const testing::TfliteCase& c, const fs::path& dir) {
     std::ofstream f(dir / "model.tflite", std::ios::binary);
     f.write(reinterpret_cast<const char*>(c.model.data()), static_cast<std::streamsize>(c.model.size()));
     if (!f) return internal_error("cannot write " + (dir / "model.tflite").string());
+  }
+  if (c.invocations > 1) {
+    std::ofstream f(dir / "invocations.txt");
+    f << c.invocations << "\n";
+    if (!f) return internal_error("cannot write " + (dir / "invocations.txt").string());
   }
   std::seed_seq seed(c.name.begin(), c.name.end());
   std::mt19937 rng(seed);

@@ -7,7 +7,9 @@ TFLite interpreter from PyPI (ai-edge-litert) twice:
     Outpost's reference backend must equal: ref_output_<i>.npy;
   - with its default op resolver and XNNPACK, the path that Outpost's fast backends are measured
     against: xnnpack_output_<i>.npy.
-A model TFLite refuses leaves <label>_refused.txt with its error instead.
+A model TFLite refuses leaves <label>_refused.txt with its error instead. A case with
+invocations.txt (N) is invoked N times on one interpreter, its inputs set each time, and the
+last invocation's outputs are kept: how a model's state (variable tensors) carries over.
 
   python tflite_reference.py DIR
 """
@@ -30,7 +32,12 @@ def inputs_of(case):
     return arrays
 
 
-def run(model, inputs, resolver):
+def invocations_of(case):
+    path = os.path.join(case, "invocations.txt")
+    return int(open(path).read()) if os.path.exists(path) else 1
+
+
+def run(model, inputs, resolver, invocations=1):
     interpreter = litert.Interpreter(
         model_path=model, experimental_op_resolver_type=resolver, num_threads=1
     )
@@ -38,9 +45,10 @@ def run(model, inputs, resolver):
     details = interpreter.get_input_details()
     if len(details) != len(inputs):
         raise ValueError(f"the model has {len(details)} inputs, the case {len(inputs)}")
-    for detail, x in zip(details, inputs):
-        interpreter.set_tensor(detail["index"], x)
-    interpreter.invoke()
+    for _ in range(invocations):
+        for detail, x in zip(details, inputs):
+            interpreter.set_tensor(detail["index"], x)
+        interpreter.invoke()
     return [interpreter.get_tensor(d["index"]) for d in interpreter.get_output_details()]
 
 
@@ -55,7 +63,8 @@ def main():
         inputs = inputs_of(case)
         for label, resolver in RESOLVERS:
             try:
-                outputs = run(os.path.join(case, "model.tflite"), inputs, resolver)
+                outputs = run(os.path.join(case, "model.tflite"), inputs, resolver,
+                              invocations_of(case))
             except Exception as error:  # TFLite's refusal is the case's answer
                 with open(os.path.join(case, f"{label}_refused.txt"), "w") as f:
                     f.write(f"{type(error).__name__}: {error}\n")

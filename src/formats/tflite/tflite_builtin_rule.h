@@ -63,9 +63,9 @@ std::span<const BuiltinRule> math_builtin_rules();       // tflite_math_builtins
 std::span<const BuiltinRule> recurrent_builtin_rules();  // tflite_recurrent_builtins.cc
 
 // Whether input `input` of builtin `code` is a state TFLite keeps in a variable (stateful)
-// tensor across invocations, which the rule reads as a zero state (tflite_recurrent_builtins.cc).
-// The importer refuses variable tensors anywhere else.
-bool reads_state_as_zero(int32_t code, size_t input);
+// tensor across invocations, which the rule's lowering carries from run to run
+// (tflite_recurrent_builtins.cc). The importer refuses variable tensors anywhere else.
+bool carries_state(int32_t code, size_t input);
 
 // The rule for `code`, or nullptr.
 const BuiltinRule* find_builtin_rule(int32_t code);

@@ -36,7 +36,7 @@ Result<DType> convert_type(int8_t type, const std::string& where) {
 std::string variable_refused(const std::string& where, int id, const Graph& g) {
   return where + ": tensor '" + g.value(id).name +
          "' is a variable (stateful) tensor; those are supported only as the state of "
-         "UNIDIRECTIONAL_SEQUENCE_LSTM, which starts from zero on every run";
+         "UNIDIRECTIONAL_SEQUENCE_LSTM";
 }
 
 class Importer {
@@ -337,14 +337,13 @@ Status Importer::read_sparsity(const Tensor& t, Value& v, size_t value_bytes, co
   return Status::ok();
 }
 
-// A variable tensor holds state TFLite keeps across invocations; Outpost's runs are stateless,
-// so it reads one only where a rule takes it as a zero state (an LSTM's), and drops it there.
+// A variable tensor holds state TFLite keeps across invocations. It is read only where a rule
+// carries it from run to run (an LSTM's, whose lowering records the update: Graph::state_updates).
 Status Importer::take_variables(int32_t code, Node& node, const std::string& where) const {
   for (size_t i = 0; i < node.inputs.size(); ++i) {
     if (!is_variable(node.inputs[i])) continue;
-    if (!reads_state_as_zero(code, i))
+    if (!carries_state(code, i))
       return unsupported(variable_refused(where, node.inputs[i], graph_));
-    node.inputs[i] = kNoValue;
   }
   for (int id : node.outputs)
     if (is_variable(id)) return unsupported(variable_refused(where, id, graph_));

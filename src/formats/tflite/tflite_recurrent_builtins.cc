@@ -2,9 +2,10 @@
 // becomes the IR's LSTM (ONNX's, ir/onnx_rnn.h). TFLite gives each gate its own weight matrix,
 // recurrent matrix, bias and peephole in gate order i, f, c, o; the IR stacks them in ONNX's
 // order i, o, f, c, so the lowering concatenates them with Concat nodes, which constant folding
-// runs once at load. The state tensors TFLite keeps across invocations (variable tensors) are
-// left out: the importer passes them only here, and each run starts from a zero state, as
-// TFLite's first invocation (or one after reset_all_variables) does.
+// runs once at load. The state TFLite keeps across invocations (its output_state and cell_state
+// variable tensors) is the LSTM's initial_h and initial_c, and its y_h and y_c are what the
+// state holds after the run (Graph::state_updates): each run goes on from the one before, as
+// TFLite's invoke() does.
 #include <cstring>
 #include <utility>
 
@@ -76,10 +77,13 @@ Status check_form(const Lowering& l, const Node& n, const std::string& where) {
       present(n, kPeepholes) + present(n, kPeepholes + 1) + present(n, kPeepholes + 2);
   if (peepholes != 0 && peepholes != 3)
     return unsupported(op + " with only some of its peepholes is not supported");
-  if (present(n, kOutputState) || present(n, kCellState))
+  if (!present(n, kOutputState) || !present(n, kCellState))
     return invalid_model(op +
                          ": its output_state and cell_state (inputs 18, 19) must be variable "
                          "tensors, as TFLite requires");
+  for (size_t i : {size_t{kOutputState}, size_t{kCellState}})
+    if (l.value(n.inputs[i]).dtype != DType::kFloat32 || l.value(n.inputs[i]).shape.rank() != 2)
+      return invalid_model(op + ": input " + std::to_string(i) + " must be a float32 [batch, units] state");
   for (size_t i = 0; i < kProjectionWeights; ++i) {
     if (i >= kPeepholes && i < kBiases && !peepholes) continue;
     if (!present(n, i)) return invalid_model(op + ": input " + std::to_string(i) + " is missing");
@@ -148,15 +152,29 @@ Status lower_unidirectional_lstm(Lowering& l, Node n, const std::string& where) 
   std::vector<int> inputs = {n.inputs[kInput], stack(l, "w", onnx_order(n, kInputWeights, false)),
                              stack(l, "r", onnx_order(n, kRecurrentWeights, false)),
                              stack(l, "b", biases)};
-  if (peepholes) {
-    inputs.insert(inputs.end(), 3, kNoValue);  // sequence_lens, initial_h, initial_c
-    inputs.push_back(stack(l, "p", onnx_order(n, kPeepholes, true)));
-  }
   const int64_t batch = x[time_major ? 1 : 0], steps = x[time_major ? 0 : 1];
+  // The IR's states have a directions axis of 1: first, or after the batch when batch-first.
+  const int64_t directions_axis = time_major ? 0 : 1;
+  const Shape state{batch, hidden};
+  const Shape directed_state = time_major ? Shape{1, batch, hidden} : Shape{batch, 1, hidden};
+  for (size_t i : {size_t{kOutputState}, size_t{kCellState}})
+    if (l.value(n.inputs[i]).shape != state)
+      return invalid_model(where + ": UNIDIRECTIONAL_SEQUENCE_LSTM state " + std::to_string(i) + " has shape " +
+                           l.value(n.inputs[i]).shape.to_string() + ", not " + state.to_string());
+  inputs.push_back(kNoValue);  // sequence_lens
+  for (size_t i : {size_t{kOutputState}, size_t{kCellState}}) {
+    const int directed = l.intermediate(i == kOutputState ? "initial_h" : "initial_c", DType::kFloat32, directed_state);
+    l.add(OpKind::kUnsqueeze, i == kOutputState ? "h_unsqueeze" : "c_unsqueeze", {n.inputs[i]}, {directed})
+        .attrs.set("axes", std::vector<int64_t>{directions_axis});
+    inputs.push_back(directed);
+  }
+  if (peepholes) inputs.push_back(stack(l, "p", onnx_order(n, kPeepholes, true)));
   const int y =
       l.intermediate("y", DType::kFloat32,
                      time_major ? Shape{steps, 1, batch, hidden} : Shape{batch, steps, 1, hidden});
-  Node& lstm = l.add(OpKind::kLSTM, "lstm", std::move(inputs), {y});
+  const int y_h = l.intermediate("y_h", DType::kFloat32, directed_state);
+  const int y_c = l.intermediate("y_c", DType::kFloat32, directed_state);
+  Node& lstm = l.add(OpKind::kLSTM, "lstm", std::move(inputs), {y, y_h, y_c});
   lstm.attrs.set("hidden_size", hidden);
   lstm.attrs.set("layout", int64_t{time_major ? 0 : 1});
   lstm.attrs.set("activations", std::vector<std::string>{"Sigmoid", act, act});
@@ -164,6 +182,14 @@ Status lower_unidirectional_lstm(Lowering& l, Node n, const std::string& where) 
   if (cell_clip > 0) lstm.attrs.set("cell_clip", cell_clip);
   l.add(OpKind::kSqueeze, "squeeze", {y}, {n.outputs[0]})
       .attrs.set("axes", std::vector<int64_t>{time_major ? 1 : 2});
+  // What the state holds after the run: y_h and y_c without their directions axis.
+  const std::pair<size_t, int> finals[] = {{kOutputState, y_h}, {kCellState, y_c}};
+  for (const auto& [i, final_state] : finals) {
+    const int next = l.intermediate(i == kOutputState ? "next_h" : "next_c", DType::kFloat32, state);
+    l.add(OpKind::kSqueeze, i == kOutputState ? "h_squeeze" : "c_squeeze", {final_state}, {next})
+        .attrs.set("axes", std::vector<int64_t>{directions_axis});
+    l.graph().state_updates.push_back({n.inputs[i], next});
+  }
   return Status::ok();
 }
 
@@ -178,7 +204,7 @@ const BuiltinRule kRules[] = {
 
 std::span<const BuiltinRule> recurrent_builtin_rules() { return kRules; }
 
-bool reads_state_as_zero(int32_t code, size_t input) {
+bool carries_state(int32_t code, size_t input) {
   return code == kUnidirectionalSequenceLstm && (input == kOutputState || input == kCellState);
 }
 

@@ -1,7 +1,7 @@
 // TFLite's UNIDIRECTIONAL_SEQUENCE_LSTM imported as the IR's LSTM
 // (src/formats/tflite/tflite_recurrent_builtins.cc): the gates' tensors restacked in ONNX's
-// order, time-major and batch-major input, cell_clip, the variable state tensors read as a zero
-// state on every run, and the forms the IR cannot express refused by name. The TFLite
+// order, time-major and batch-major input, cell_clip, the variable state tensors carried from
+// run to run (and reset), and the forms the IR cannot express refused by name. The TFLite
 // conformance suite checks the same against TFLite itself where it is installed.
 #include <gtest/gtest.h>
 
@@ -94,11 +94,14 @@ TfModelSpec lstm_model(const LstmForm& form) {
 
 double sigmoid(double x) { return 1 / (1 + std::exp(-x)); }
 
-// TFLite's equations, step by step from a zero state.
-std::vector<float> expected(const std::vector<float>& x, const LstmForm& form) {
+// TFLite's equations, step by step from a zero state, over `runs` invocations on x: the last
+// one's outputs (the state carries over from one invocation to the next).
+std::vector<float> expected(const std::vector<float>& x, const LstmForm& form, int runs = 1) {
   double h = 0, c = 0;
   std::vector<float> y;
   const double p = form.peepholes ? 1 : 0;
+  for (int run = 0; run < runs; ++run) {
+  y.clear();
   for (float xt : x) {
     const auto pre = [&](const Gate& g) { return g.w * xt + g.r * h + g.b; };
     const double i = sigmoid(pre(kI) + p * kI.p * c);
@@ -108,6 +111,7 @@ std::vector<float> expected(const std::vector<float>& x, const LstmForm& form) {
     const double o = sigmoid(pre(kO) + p * kO.p * c);
     h = o * std::tanh(c);
     y.push_back(static_cast<float>(h));
+  }
   }
   return y;
 }
@@ -121,17 +125,22 @@ void expect_steps(const LstmForm& form) {
   auto s = open(lstm_model(form));
   ASSERT_TRUE(s.is_ok()) << s.status().message();
   const std::vector<float> x = {1, -2, 0.5f};
-  const std::vector<float> want = expected(x, form);
-  // Twice: each run starts from a zero state.
-  for (int run = 0; run < 2; ++run) {
+  // Three runs go on from each other's state, as TFLite's invocations do; after reset_state()
+  // the next starts from zeros again.
+  auto check = [&](int run, int runs_since_reset) {
     std::memcpy((*s)->input(0).data(), x.data(), x.size() * sizeof(float));
     ASSERT_TRUE((*s)->run().is_ok());
+    const std::vector<float> want = expected(x, form, runs_since_reset);
     const Tensor& y = (*s)->output(0);
     ASSERT_EQ(y.num_elements(), 3);
     for (int t = 0; t < 3; ++t)
       EXPECT_NEAR(y.data_as<float>()[t], want[static_cast<size_t>(t)], 1e-6)
           << "step " << t << ", run " << run;
-  }
+  };
+  for (int run = 0; run < 3; ++run) check(run, run + 1);
+  EXPECT_NE(expected(x, form, 1), expected(x, form, 2));  // the state matters here
+  (*s)->reset_state();
+  check(3, 1);
 }
 
 TEST(TfliteSequenceLstm, BatchMajorStepsFollowTflitesEquations) { expect_steps({}); }
