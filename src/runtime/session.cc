@@ -482,9 +482,14 @@ Result<std::unique_ptr<Session>> Session::open_buffer(const uint8_t* data, size_
     OUTPOST_RETURN_IF_ERROR(m.prepare(options, threads));
     m.planned = true;
   } else {
-    // Shapes come later (resize_input, set_input); run() says which is missing.
+    // Shapes come later (resize_input, set_input); run() says which is missing. An input whose
+    // shape is known already takes its data now (input(i), set_input), and load() moves it in.
     for (size_t i = 0; i < m.bound.size(); ++i) {
-      m.staged[i] = Tensor::view(m.inputs[i].dtype(), m.bound[i], nullptr);
+      if (m.bound[i].is_static()) {
+        OUTPOST_ASSIGN_OR_RETURN(m.staged[i], Tensor::allocate(m.inputs[i].dtype(), m.bound[i]));
+      } else {
+        m.staged[i] = Tensor::view(m.inputs[i].dtype(), m.bound[i], nullptr);
+      }
       m.staged[i].name = m.input_names[i];
     }
   }
