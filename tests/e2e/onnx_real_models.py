@@ -25,7 +25,8 @@ concrete sizes:
 - a state, an input X that has an output XN or Xn of the same shape (Silero's state -> stateN,
   h -> hn, c -> cn): zeros, and then the model runs CALLS consecutive chunks, the state output
   of each call fed as the state input of the next, in ONNX Runtime and in Outpost (each its own
-  state), and every call's outputs are compared;
+  state), and every call's outputs are compared (each call is its own `outpost run`;
+  tests/e2e/stateful_model_test.cc runs the chain in one session);
 - INT_INPUTS by name (the sample rate sr = 16000); any other input from the fixed seed.
 
 A model Outpost refuses with exit code 5 (an op or model feature it lacks) fails, unless
