@@ -49,8 +49,8 @@ test-build:
 	cd build-test && ctest --output-on-failure -j$(JOBS)
 	@# ctest shows only failing tests' output; the conformance summaries belong in every log.
 	@echo "Conformance, ONNX's and TFLite's (per-op tables: build-test/conformance-onnx.md," \
-	  "build-test/conformance-tflite.md; its lines start with tflite:), and real TFLite models" \
-	  "against TFLite (tflite-models:):"
+	  "build-test/conformance-tflite.md; its lines start with tflite:), real TFLite models" \
+	  "against TFLite (tflite-models:) and real ONNX models against ONNX Runtime (onnx-models:):"
 	@grep -h -E '^([a-z-]+: )?[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$$' \
 	  build-test/Testing/Temporary/LastTest.log || echo "  (summary line not found)"
 

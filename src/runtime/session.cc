@@ -523,8 +523,8 @@ Result<std::unique_ptr<Session>> Session::open_buffer(const uint8_t* data, size_
     OUTPOST_RETURN_IF_ERROR(m.prepare(options, threads));
     m.planned = true;
   } else {
-    // Shapes come later (resize_input, set_input); run() says which is missing. An input
-    // whose shape is already fixed (a scalar beside a symbolic one) has storage now.
+    // Shapes come later (resize_input, set_input); run() says which is missing. An input whose
+    // shape is known already takes its data now (input(i), set_input), and load() moves it in.
     for (size_t i = 0; i < m.bound.size(); ++i) {
       if (m.bound[i].is_static()) {
         OUTPOST_ASSIGN_OR_RETURN(m.staged[i], Tensor::allocate(m.inputs[i].dtype(), m.bound[i]));

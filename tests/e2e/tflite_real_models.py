@@ -26,13 +26,13 @@ a model failed, 77 (ctest's skip) when MODELS_DIR holds no model.
 """
 import glob
 import os
-import struct
 import subprocess
 import sys
-import zlib
 
 import numpy as np
 from ai_edge_litert import interpreter as litert
+
+from real_model_inputs import read_rgb_png, resize_nearest
 
 
 def run_tflite(model, inputs, resolver):
@@ -47,56 +47,9 @@ def run_tflite(model, inputs, resolver):
     return [(d["name"], interpreter.get_tensor(d["index"]), d["quantization"][0]) for d in details]
 
 
-def read_rgb_png(path):
-    """An 8-bit RGB, non-interlaced PNG as uint8 [H, W, 3] (the standard library has no decoder)."""
-    data = open(path, "rb").read()
-    if data[:8] != b"\x89PNG\r\n\x1a\n":
-        raise ValueError(f"{path}: not a PNG")
-    pos, idat, header = 8, b"", None
-    while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
-        if kind == b"IHDR":
-            header = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + length
-    width, height, depth, color, _, _, interlace = header
-    if depth != 8 or color != 2 or interlace != 0:
-        raise ValueError(f"{path}: only 8-bit RGB non-interlaced PNGs are read here")
-    raw = np.frombuffer(zlib.decompress(idat), np.uint8).reshape(height, 1 + width * 3)
-    rows = np.zeros((height, width * 3), np.int32)
-    for y in range(height):  # undo each row's filter (PNG spec, section 9)
-        f, line = raw[y, 0], raw[y, 1:].astype(np.int32)
-        up = rows[y - 1] if y else np.zeros(width * 3, np.int32)
-        if f == 0:
-            rows[y] = line
-        elif f == 2:
-            rows[y] = (line + up) % 256
-        else:
-            out = np.zeros(width * 3, np.int32)
-            for x in range(width * 3):
-                left = out[x - 3] if x >= 3 else 0
-                corner = up[x - 3] if x >= 3 else 0
-                if f == 1:
-                    pred = left
-                elif f == 3:
-                    pred = (left + up[x]) // 2
-                else:  # 4: Paeth
-                    p = left + up[x] - corner
-                    pa, pb, pc = abs(p - left), abs(p - up[x]), abs(p - corner)
-                    pred = left if pa <= pb and pa <= pc else (up[x] if pb <= pc else corner)
-                out[x] = (line[x] + pred) % 256
-            rows[y] = out
-    return rows.reshape(height, width, 3).astype(np.uint8)
-
-
 def image_input(image, shape, dtype):
     """The photograph resized (nearest) to [1, H, W, 3], in [0, 1]."""
-    h, w = shape[1], shape[2]
-    ys = (np.arange(h) * image.shape[0] // h).clip(0, image.shape[0] - 1)
-    xs = (np.arange(w) * image.shape[1] // w).clip(0, image.shape[1] - 1)
-    return (image[ys][:, xs] / 255.0).reshape(shape).astype(dtype)
+    return (resize_nearest(image, shape[1], shape[2]) / 255.0).reshape(shape).astype(dtype)
 
 
 def make_inputs(model, work, image):

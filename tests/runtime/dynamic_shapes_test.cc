@@ -210,5 +210,41 @@ TEST(DynamicShapes, AFixedInputBesideAVaryingOneCanBeWrittenFirst) {
   for (int64_t i = 0; i < 4; ++i) EXPECT_EQ((*s)->output(0).data_as<float>()[i], 3.0f * x.data_as<float>()[i]);
 }
 
+// Before the varying input's shape is given, an input of fixed shape takes its data (set_input,
+// or input(i) written), which run() uses once the other's shape comes: as Silero's LSTM state
+// h [1, 1, 128] beside its audio [sequence_length, 576]. set_input wrote into no storage before.
+TEST(DynamicShapes, AFixedInputTakesDataBeforeAVaryingOnesShapeIsGiven) {
+  auto m = testing::onnx_model(13);
+  testing::add_input(m, "a", {1});
+  testing::add_input(m, "h", {2});
+  m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()
+      ->mutable_dim(0)->set_dim_param("K");
+  testing::add_node(m, "ReduceSum", {"a"}, {"s"});
+  testing::add_node(m, "Add", {"h", "s"}, {"y"});
+  testing::add_output(m, "y");
+  for (bool h_first : {true, false}) {
+    auto s = open(testing::serialize(m), "state.onnx");
+    ASSERT_TRUE(s.is_ok()) << s.status().message();
+    ASSERT_NE((*s)->input(1).data(), nullptr);
+    EXPECT_EQ((*s)->input(0).data(), nullptr);  // its shape is not known yet
+    Tensor a = allocated(Shape{3});
+    std::fill(a.data_as<float>(), a.data_as<float>() + 3, 5.0f);
+    Tensor h = allocated(Shape{2});
+    h.data_as<float>()[0] = 1;
+    h.data_as<float>()[1] = 2;
+    if (h_first) {
+      ASSERT_TRUE((*s)->set_input(1, h).is_ok());
+    }
+    ASSERT_TRUE((*s)->set_input(0, a).is_ok());
+    if (!h_first) {
+      ASSERT_TRUE((*s)->set_input(1, h).is_ok());
+    }
+    ASSERT_TRUE((*s)->run().is_ok());
+    const float* y = (*s)->output(0).data_as<float>();
+    EXPECT_EQ(y[0], 16.0f) << (h_first ? "h first" : "a first");
+    EXPECT_EQ(y[1], 17.0f) << (h_first ? "h first" : "a first");
+  }
+}
+
 }  // namespace
 }  // namespace outpost

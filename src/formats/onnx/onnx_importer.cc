@@ -237,7 +237,9 @@ Result<int> Importer::value_from_type(const onnx::ValueInfoProto& info, const st
   int64_t total = 1;
   for (int k = 0; k < tt.shape().dim_size(); ++k) {
     const auto& dim = tt.shape().dim(k);
-    if (!dim.has_dim_value()) {
+    // paddle2onnx writes a dimension that varies as the value -1 (PaddleOCR's models, as
+    // RapidOCR ships them: x [-1, 3, ?, ?]); ONNX Runtime reads it as unknown, and so do we.
+    if (!dim.has_dim_value() || dim.dim_value() == -1) {
       dims.push_back(-1);
       names.push_back(dim.has_dim_param() ? dim.dim_param() : "");
       continue;

@@ -286,6 +286,35 @@ TEST(OnnxImporter, ASymbolicInputDimensionIsBoundWhenItsShapeIsGiven) {
   EXPECT_EQ(session.output(0).data_as<float>()[5], 2.0f);
 }
 
+TEST(OnnxImporter, AnInputDimensionOfValueMinusOneVaries) {
+  // paddle2onnx's way to say "varies" (RapidOCR's ch_ppocr_mobile_v2.0_cls_infer.onnx).
+  auto m = onnx_model();
+  add_input(m, "x", {1, 3});
+  m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()
+      ->mutable_shape()->mutable_dim(0)->set_dim_value(-1);
+  add_node(m, "Relu", {"x"}, {"y"});
+  add_output(m, "y");
+  auto s = open_model(m);
+  ASSERT_TRUE(s.is_ok()) << s.status().message();
+  Session& session = **s;
+  EXPECT_EQ(session.input_signature(0), (Shape{-1, 3}));
+  ASSERT_TRUE(session.resize_input(0, Shape{2, 3}).is_ok());
+  float* x = session.input(0).data_as<float>();
+  for (int i = 0; i < 6; ++i) x[i] = static_cast<float>(i) - 3;
+  ASSERT_TRUE(session.run().is_ok());
+  ASSERT_EQ(session.output(0).shape(), (Shape{2, 3}));
+  EXPECT_EQ(session.output(0).data_as<float>()[5], 2.0f);
+
+  // Any other negative value is no dimension at all.
+  m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()
+      ->mutable_shape()->mutable_dim(0)->set_dim_value(-2);
+  auto bad = open_model(m);
+  ASSERT_FALSE(bad.is_ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidModel);
+  EXPECT_NE(bad.status().message().find("negative dimension -2"), std::string::npos)
+      << bad.status().message();
+}
+
 TEST(OnnxImporter, OpsetOutsideTheSupportedRangeIsUnsupported) {
   for (int64_t opset : {5, 18}) {
     auto m = onnx_model(opset);
