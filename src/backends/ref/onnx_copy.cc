@@ -1,5 +1,4 @@
-// ONNX ops that only relabel a shape (Flatten, Squeeze, Unsqueeze, Identity,
-// inference-mode Dropout) and ops that generate data from shapes or attributes (Shape, Size,
+// ONNX ops that only relabel a shape (Flatten, Squeeze, Unsqueeze, Identity) and ops that generate data from shapes or attributes (Shape, Size,
 // ConstantOfShape, Range, EyeLike).
 #include <cstring>
 #include <type_traits>
@@ -12,16 +11,6 @@ namespace {
 
 using namespace onnx_ref;  // NOLINT: this file's helpers
 
-// Whether Dropout's optional training_mode operand asks for training (random masks).
-Result<bool> dropout_training(const Node& node, const Graph& graph) {
-  if (!has_input(node, 2)) return false;
-  const Value& t = input_of(graph, node, 2);
-  if (!t.is_constant() || t.dtype != DType::kBool || t.constant.size < 1)
-    return Status(not_handled(
-        graph, node, "Dropout with a training_mode that is not a constant is not supported"));
-  return t.constant.bytes[0] != 0;
-}
-
 template <typename T>
 void fill(void* dst, int64_t n, T v) {
   T* p = static_cast<T*>(dst);
@@ -31,18 +20,11 @@ void fill(void* dst, int64_t n, T v) {
 }  // namespace
 
 Result<std::unique_ptr<Kernel>> make_onnx_copy(const Node& node, const Graph& graph) {
-  if (node.op == OpKind::kDropout) {
-    OUTPOST_ASSIGN_OR_RETURN(bool training, dropout_training(node, graph));
-    if (training)
-      return not_handled(graph, node, "Dropout in training mode (random masks) is not supported");
-  }
   if (output_of(graph, node).dtype != input_of(graph, node, 0).dtype)
     return not_handled(graph, node, "input and output dtypes differ");
-  const bool mask = node.outputs.size() > 1;
-  return make_kernel([mask](std::span<const TensorView> in, std::span<const TensorView> out) {
+  return make_kernel([](std::span<const TensorView> in, std::span<const TensorView> out) {
     const size_t bytes = static_cast<size_t>(out[0].num_elements()) * dtype_size(out[0].dtype);
     if (out[0].data != in[0].data && bytes) std::memmove(out[0].data, in[0].data, bytes);
-    if (mask) std::memset(out[1].data, 1, static_cast<size_t>(out[1].num_elements()));
   });
 }
 

@@ -17,10 +17,12 @@ Result<std::unique_ptr<Kernel>> make_onnx_binary(const Node& node, const Graph& 
 Result<std::unique_ptr<Kernel>> make_onnx_reduce(const Node& node, const Graph& graph);
 // onnx_softmax.cc: Softmax over any axis, LogSoftmax, Hardmax.
 Result<std::unique_ptr<Kernel>> make_onnx_softmax(const Node& node, const Graph& graph);
-// onnx_copy.cc: ops that only relabel the shape (Flatten, Squeeze, Unsqueeze,
-// Identity, Dropout), Shape, Size, ConstantOfShape, Range, EyeLike.
+// onnx_copy.cc: ops that only relabel the shape (Flatten, Squeeze, Unsqueeze, Identity), Shape,
+// Size, ConstantOfShape, Range, EyeLike.
 Result<std::unique_ptr<Kernel>> make_onnx_copy(const Node& node, const Graph& graph);
 Result<std::unique_ptr<Kernel>> make_onnx_generator(const Node& node, const Graph& graph);
+// onnx_dropout.cc: Dropout (the identity; in training mode only with ratio 0).
+Result<std::unique_ptr<Kernel>> make_onnx_dropout(const Node& node, const Graph& graph);
 // onnx_cast.cc: Cast, CastLike.
 Result<std::unique_ptr<Kernel>> make_onnx_cast(const Node& node, const Graph& graph);
 // onnx_transpose.cc: Transpose, DepthToSpace (NCHW), SpaceToDepth.

@@ -102,9 +102,9 @@ void register_onnx_tensor_kernels(KernelRegistry& r) {
     r.add(op, make_onnx_reduce);
   for (OpKind op : {OpKind::kSoftmax, OpKind::kLogSoftmax, OpKind::kHardmax})
     r.add(op, make_onnx_softmax);
-  for (OpKind op : {OpKind::kFlatten, OpKind::kSqueeze, OpKind::kUnsqueeze,
-                    OpKind::kIdentity, OpKind::kDropout})
+  for (OpKind op : {OpKind::kFlatten, OpKind::kSqueeze, OpKind::kUnsqueeze, OpKind::kIdentity})
     r.add(op, make_onnx_copy);
+  r.add(OpKind::kDropout, make_onnx_dropout);
   for (OpKind op :
        {OpKind::kShape, OpKind::kSize, OpKind::kConstantOfShape, OpKind::kRange, OpKind::kEyeLike})
     r.add(op, make_onnx_generator);
