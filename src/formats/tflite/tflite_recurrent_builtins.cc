@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "formats/tflite/tflite_builtin_rule.h"
+#include "formats/tflite/tflite_recurrent_lowering.h"
 
 namespace outpost::tflite {
 namespace {
@@ -49,8 +50,6 @@ Status lstm_options(const Options& o, Node& n, const std::string& where) {
   n.attrs.set("time_major", int64_t{o.flag(3)});
   return Status::ok();
 }
-
-bool present(const Node& n, size_t i) { return i < n.inputs.size() && n.inputs[i] != kNoValue; }
 
 // The ONNX activation of TFLite's cell candidate and cell output (TFLite's gates are sigmoids).
 // With none, TFLite's kernel writes no activation into its scratch buffer and multiplies
@@ -115,13 +114,6 @@ int stack(Lowering& l, const std::string& suffix, std::vector<int> parts) {
   l.add(OpKind::kUnsqueeze, suffix + "_unsqueeze", {joined}, {stacked})
       .attrs.set("axes", std::vector<int64_t>{0});
   return stacked;
-}
-
-int zeros(Lowering& l, const std::string& suffix, int64_t count) {
-  const int id = l.intermediate(suffix, DType::kFloat32, Shape{count});
-  set_owned_constant(l.graph().value(id),
-                     std::vector<uint8_t>(static_cast<size_t>(count) * sizeof(float), 0));
-  return id;
 }
 
 // The IR LSTM: x and y time-major or batch-major as the option says (`layout`); y, which the
@@ -205,7 +197,8 @@ const BuiltinRule kRules[] = {
 std::span<const BuiltinRule> recurrent_builtin_rules() { return kRules; }
 
 bool carries_state(int32_t code, size_t input) {
-  return code == kUnidirectionalSequenceLstm && (input == kOutputState || input == kCellState);
+  if (code == kUnidirectionalSequenceLstm) return input == kOutputState || input == kCellState;
+  return rnn_carries_state(code, input);
 }
 
 }  // namespace outpost::tflite

@@ -1,0 +1,137 @@
+// TFLite's RNN, UNIDIRECTIONAL_SEQUENCE_RNN and BIDIRECTIONAL_SEQUENCE_RNN imported as the IR's
+// RNN (src/formats/tflite/tflite_rnn_builtins.cc): the hidden state carried from run to run,
+// and the forms refused by name. The TFLite conformance suite checks the supported forms
+// against TFLite itself (tests/conformance/tflite_cases_recurrent.cc).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "outpost/session.h"
+#include "support/tflite_builder.h"
+
+namespace outpost {
+namespace {
+
+using testing::build_tflite;
+using testing::bytes_of;
+using testing::TfModelSpec;
+using testing::TfOperatorSpec;
+using testing::TfTensorSpec;
+
+constexpr int8_t kF32 = 0, kI8 = 9;
+constexpr int32_t kRnn = 24, kBidirectionalSequenceRnn = 46;
+constexpr uint8_t kRnnOptions = 7, kBidirectionalSequenceRnnOptions = 70;
+constexpr int kActTanh = 4, kActSignBit = 5;
+
+// Hidden size 1, input size 1: h = tanh(w·x + r·h + b).
+constexpr float kW = 0.8f, kR = -0.6f, kB = 0.1f;
+
+class ModelMaker {
+ public:
+  int tensor(std::vector<int32_t> shape, std::vector<float> data = {}, bool variable = false) {
+    TfTensorSpec t{std::move(shape), kF32, 0, "t" + std::to_string(spec.tensors.size())};
+    if (!data.empty()) {
+      spec.buffers.push_back(bytes_of(data));
+      t.buffer = static_cast<uint32_t>(spec.buffers.size());
+    }
+    t.is_variable = variable;
+    spec.tensors.push_back(t);
+    return static_cast<int>(spec.tensors.size()) - 1;
+  }
+  // An int8 weight quantized per tensor: TFLite's hybrid form when the input is float.
+  int hybrid_weight(std::vector<int32_t> shape) {
+    const int t = tensor(std::move(shape));
+    spec.tensors[static_cast<size_t>(t)].type = kI8;
+    spec.buffers.push_back(std::vector<uint8_t>(1, 100));
+    spec.tensors[static_cast<size_t>(t)].buffer = static_cast<uint32_t>(spec.buffers.size());
+    spec.tensors[static_cast<size_t>(t)].scale = {0.01f};
+    spec.tensors[static_cast<size_t>(t)].zero_point = {0};
+    return t;
+  }
+  TfModelSpec spec;
+};
+
+struct RnnForm {
+  int activation = kActTanh;
+  bool hybrid = false;
+};
+
+// RNN: x [1, 1] -> y [1, 1], its state a variable tensor.
+TfModelSpec rnn_model(const RnnForm& form) {
+  ModelMaker m;
+  TfOperatorSpec op;
+  op.builtin_code = kRnn;
+  op.inputs = {m.tensor({1, 1}), form.hybrid ? m.hybrid_weight({1, 1}) : m.tensor({1, 1}, {kW}),
+               m.tensor({1, 1}, {kR}), m.tensor({1}, {kB}), m.tensor({1, 1}, {}, true)};
+  op.outputs = {m.tensor({1, 1})};
+  op.options_type = kRnnOptions;
+  op.options = {{0, 1, form.activation}};
+  m.spec.operators = {op};
+  m.spec.inputs = {op.inputs[0]};
+  m.spec.outputs = op.outputs;
+  return m.spec;
+}
+
+Result<std::unique_ptr<Session>> open(const TfModelSpec& spec) {
+  auto owned = std::make_shared<std::vector<uint8_t>>(build_tflite(spec));
+  return Session::open_buffer(owned->data(), owned->size(), owned, "rnn.tflite");
+}
+
+TEST(TfliteRnn, EachRunGoesOnFromTheStateTheOneBeforeLeft) {
+  auto s = open(rnn_model({}));
+  ASSERT_TRUE(s.is_ok()) << s.status().message();
+  const std::vector<float> xs = {1, -2, 0.5f};
+  double h = 0;
+  for (float x : xs) {
+    std::memcpy((*s)->input(0).data(), &x, sizeof(float));
+    ASSERT_TRUE((*s)->run().is_ok());
+    h = std::tanh(kW * x + kR * h + kB);
+    EXPECT_NEAR((*s)->output(0).data_as<float>()[0], h, 1e-6) << "x " << x;
+  }
+  (*s)->reset_state();
+  const float x = 1;
+  std::memcpy((*s)->input(0).data(), &x, sizeof(float));
+  ASSERT_TRUE((*s)->run().is_ok());
+  EXPECT_NEAR((*s)->output(0).data_as<float>()[0], std::tanh(kW + kB), 1e-6);
+}
+
+void expect_refused(const TfModelSpec& spec, const std::string& says) {
+  auto s = open(spec);
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kUnsupported) << s.status().message();
+  EXPECT_NE(s.status().message().find(says), std::string::npos) << s.status().message();
+}
+
+TEST(TfliteRnn, SignBitAndHybridWeightsAreRefusedByName) {
+  expect_refused(rnn_model({.activation = kActSignBit}), "RNN with fused activation 5");
+  expect_refused(rnn_model({.hybrid = true}), "quantized RNN");
+}
+
+// BIDIRECTIONAL_SEQUENCE_RNN over x [1, 2, 1] with an aux input but no aux weights: by TFLite's
+// definition the backward direction's input, which its kernel ignores.
+TEST(TfliteRnn, AnAuxInputWithoutAuxWeightsIsRefusedByName) {
+  ModelMaker m;
+  TfOperatorSpec op;
+  op.builtin_code = kBidirectionalSequenceRnn;
+  op.inputs = {m.tensor({1, 2, 1})};
+  for (int direction = 0; direction < 2; ++direction)
+    for (int t : {m.tensor({1, 1}, {kW}), m.tensor({1, 1}, {kR}), m.tensor({1}, {kB}),
+                  m.tensor({1, 1}, {}, true)})
+      op.inputs.push_back(t);
+  op.inputs.push_back(m.tensor({1, 2, 1}));
+  op.inputs.push_back(-1);
+  op.inputs.push_back(-1);
+  op.outputs = {m.tensor({1, 2, 2})};
+  op.options_type = kBidirectionalSequenceRnnOptions;
+  op.options = {{0, 1, 0}, {1, 1, kActTanh}, {2, 1, 1}};
+  m.spec.operators = {op};
+  m.spec.inputs = {op.inputs[0], op.inputs[9]};
+  m.spec.outputs = op.outputs;
+  expect_refused(m.spec, "BIDIRECTIONAL_SEQUENCE_RNN: an aux input without aux weights");
+}
+
+}  // namespace
+}  // namespace outpost
