@@ -152,12 +152,112 @@ void bidirectional_rnn_cases(Cases& out) {
   }
 }
 
+// One LSTM direction's tensors into `in`, from its input-to-input weights at `first`: input
+// weights i, f, c, o, recurrent weights, peepholes i, f, o (when asked), biases.
+void lstm_cell(CaseModel& m, Values& values, std::vector<int32_t>& in, size_t first,
+               int32_t input, int32_t cells, bool peepholes) {
+  for (size_t g = 0; g < 4; ++g) {
+    in[first + g] = m.floats({cells, input}, values(cells * input));
+    in[first + 4 + g] = m.floats({cells, cells}, values(cells * cells));
+    in[first + 11 + g] = m.floats({cells}, values(cells));
+  }
+  if (peepholes)
+    for (size_t k = 8; k < 11; ++k) in[first + k] = m.floats({cells}, values(cells));
+}
+
+// LSTM (the full kernel): one step over x [batch, input 3], 4 cells.
+void lstm_cases(Cases& out) {
+  Values values;
+  struct Lstm {
+    const char* label;
+    int32_t batch;
+    bool peepholes;
+    float cell_clip;
+    int activation, invocations;
+  };
+  for (const Lstm& c : {Lstm{"tanh", 2, false, 0, kTanh, 1}, Lstm{"relu", 3, false, 0, kRelu, 1},
+                        Lstm{"peepholes_cell_clip", 2, true, 0.3f, kTanh, 1},
+                        Lstm{"state_over_3_invocations", 2, false, 0, kTanh, 3},
+                        Lstm{"peepholes_state_over_2_invocations", 1, true, 0.5f, kTanh, 2}}) {
+    const int32_t input = 3, cells = 4;
+    CaseModel m;
+    std::vector<int32_t> in(20, -1);
+    in[0] = m.input({c.batch, input}, kF32);
+    lstm_cell(m, values, in, 1, input, cells, c.peepholes);
+    in[18] = m.variable({c.batch, cells}, kF32);
+    in[19] = m.variable({c.batch, cells}, kF32);
+    m.op(LSTM, in, {m.output({c.batch, cells}, kF32)}, kLstmOptions,
+         {{0, 1, c.activation}, {1, 4, float_bits(c.cell_clip)}, {3, 1, 0}});
+    out.push_back(m.done("LSTM", c.label, kF32));
+    out.back().invocations = c.invocations;
+  }
+}
+
+// BIDIRECTIONAL_SEQUENCE_LSTM: forward and backward cells of one size (TFLite checks both
+// against the same sizes), outputs merged or separate, an aux input with its weights. Merged
+// batch-major outputs of a batch > 1, where TFLite's kernel misplaces rows, are refused
+// (tests/formats/tflite/rnn_import_test.cc).
+void bidirectional_lstm_cases(Cases& out) {
+  Values values;
+  struct Bidirectional {
+    const char* label;
+    bool time_major, merge;
+    int32_t batch, steps, input, cells;
+    bool peepholes;
+    float cell_clip;
+    int32_t aux_input;  // the aux input's width; 0: none
+    int activation, invocations;
+  };
+  for (const Bidirectional& c : {
+           Bidirectional{"merged_time_major", true, true, 2, 4, 3, 5, false, 0, 0, kTanh, 1},
+           Bidirectional{"separate_time_major", true, false, 2, 3, 3, 4, false, 0, 0, kTanh, 1},
+           Bidirectional{"separate", false, false, 2, 4, 3, 4, false, 0, 0, kTanh, 1},
+           Bidirectional{"merged_batch_1", false, true, 1, 4, 3, 4, false, 0, 0, kTanh, 1},
+           Bidirectional{"relu_merged", true, true, 3, 3, 2, 3, false, 0, 0, kRelu, 1},
+           Bidirectional{"peepholes_cell_clip", true, false, 2, 4, 3, 4, true, 0.4f, 0, kTanh, 1},
+           Bidirectional{"aux_weights", true, true, 2, 3, 3, 4, false, 0, 2, kTanh, 1},
+           Bidirectional{"batch_major_aux_weights", false, false, 2, 3, 3, 4, false, 0, 4, kTanh,
+                         1},
+           Bidirectional{"state_over_2_invocations", true, true, 2, 3, 3, 4, true, 0.4f, 0, kTanh,
+                         2},
+           Bidirectional{"batch_major_state_over_3_invocations", false, false, 2, 3, 2, 3, false,
+                         0, 0, kTanh, 3}}) {
+    CaseModel m;
+    auto seq = [&](int32_t width) {
+      return c.time_major ? std::vector<int32_t>{c.steps, c.batch, width}
+                          : std::vector<int32_t>{c.batch, c.steps, width};
+    };
+    std::vector<int32_t> in(48, -1);
+    in[0] = m.input(seq(c.input), kF32);
+    lstm_cell(m, values, in, 1, c.input, c.cells, c.peepholes);
+    lstm_cell(m, values, in, 18, c.input, c.cells, c.peepholes);
+    for (size_t k = 35; k < 39; ++k) in[k] = m.variable({c.batch, c.cells}, kF32);
+    if (c.aux_input > 0) {
+      in[39] = m.input(seq(c.aux_input), kF32);
+      for (size_t k = 40; k < 48; ++k)
+        in[k] = m.floats({c.cells, c.aux_input}, values(c.cells * c.aux_input));
+    }
+    std::vector<int32_t> outputs;
+    if (c.merge)
+      outputs = {m.output(seq(2 * c.cells), kF32)};
+    else
+      outputs = {m.output(seq(c.cells), kF32), m.output(seq(c.cells), kF32)};
+    m.op(BIDIRECTIONAL_SEQUENCE_LSTM, in, outputs, kBidirectionalSequenceLstmOptions,
+         {{0, 1, c.activation}, {1, 4, float_bits(c.cell_clip)}, {3, 1, c.merge ? 1 : 0},
+          {4, 1, c.time_major ? 1 : 0}});
+    out.push_back(m.done("BIDIRECTIONAL_SEQUENCE_LSTM", c.label, kF32));
+    out.back().invocations = c.invocations;
+  }
+}
+
 }  // namespace
 
 void recurrent_cases(Cases& out) {
   rnn_cases(out);
   sequence_rnn_cases(out);
   bidirectional_rnn_cases(out);
+  lstm_cases(out);
+  bidirectional_lstm_cases(out);
 }
 
 }  // namespace outpost::testing::conformance

@@ -133,5 +133,47 @@ TEST(TfliteRnn, AnAuxInputWithoutAuxWeightsIsRefusedByName) {
   expect_refused(m.spec, "BIDIRECTIONAL_SEQUENCE_RNN: an aux input without aux weights");
 }
 
+// BIDIRECTIONAL_SEQUENCE_LSTM over x [batch, 2 steps, 1] with hidden size 1, merged outputs
+// (time_major as given); or LSTM (one step over x [batch, 1]) with its kernel type.
+TfModelSpec lstm_model(bool bidirectional, bool time_major, int32_t batch, int kernel_type = 0) {
+  ModelMaker m;
+  TfOperatorSpec op;
+  op.builtin_code = bidirectional ? 52 : 16;
+  const std::vector<int32_t> x =
+      bidirectional ? (time_major ? std::vector<int32_t>{2, batch, 1}
+                                  : std::vector<int32_t>{batch, 2, 1})
+                    : std::vector<int32_t>{batch, 1};
+  op.inputs.assign(bidirectional ? 48 : 20, -1);
+  op.inputs[0] = m.tensor(x);
+  for (size_t first : bidirectional ? std::vector<size_t>{1, 18} : std::vector<size_t>{1})
+    for (size_t g = 0; g < 4; ++g) {
+      op.inputs[first + g] = m.tensor({1, 1}, {kW});
+      op.inputs[first + 4 + g] = m.tensor({1, 1}, {kR});
+      op.inputs[first + 11 + g] = m.tensor({1}, {kB});
+    }
+  for (size_t k : bidirectional ? std::vector<size_t>{35, 36, 37, 38} : std::vector<size_t>{18, 19})
+    op.inputs[k] = m.tensor({batch, 1}, {}, true);
+  std::vector<int32_t> y = x;
+  y.back() = bidirectional ? 2 : 1;
+  op.outputs = {m.tensor(y)};
+  op.options_type = bidirectional ? 69 : 14;
+  if (bidirectional)
+    op.options = {{0, 1, kActTanh}, {3, 1, 1}, {4, 1, time_major ? 1 : 0}};
+  else
+    op.options = {{0, 1, kActTanh}, {3, 1, kernel_type}};
+  m.spec.operators = {op};
+  m.spec.inputs = {op.inputs[0]};
+  m.spec.outputs = op.outputs;
+  return m.spec;
+}
+
+TEST(TfliteLstm, FormsTfliteGetsWrongOrTheIrLacksAreRefusedByName) {
+  EXPECT_TRUE(open(lstm_model(true, true, 2)).is_ok());
+  EXPECT_TRUE(open(lstm_model(true, false, 1)).is_ok());
+  expect_refused(lstm_model(true, false, 2), "merged batch-major outputs with batch > 1");
+  EXPECT_TRUE(open(lstm_model(false, true, 2)).is_ok());
+  expect_refused(lstm_model(false, true, 2, 1), "LSTM with the BASIC kernel type");
+}
+
 }  // namespace
 }  // namespace outpost
