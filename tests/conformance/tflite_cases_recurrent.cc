@@ -105,7 +105,8 @@ void sequence_rnn_cases(Cases& out) {
 void bidirectional_rnn_cases(Cases& out) {
   Values values;
   // An aux input without aux weights, the backward direction's input by TFLite's definition,
-  // is ignored by its kernel: Outpost refuses it (tests/formats/tflite/rnn_import_test.cc).
+  // is ignored by its kernel, and time-major it reads an aux input narrower or wider than x at
+  // x's width: Outpost refuses both (tests/formats/tflite/rnn_import_test.cc).
   enum Aux { kNoAux, kAuxWeights };
   struct Bidirectional {
     const char* label;
@@ -137,9 +138,10 @@ void bidirectional_rnn_cases(Cases& out) {
     rnn_cell(m, values, in, c.input, c.fw_units, c.batch);
     rnn_cell(m, values, in, c.input, c.bw_units, c.batch);
     in.push_back(c.aux == kNoAux ? -1 : m.input(seq(c.aux_input), kF32));
-    for (int32_t units : {c.fw_units, c.bw_units})
-      in.push_back(c.aux == kAuxWeights ? m.floats({units, c.aux_input}, values(units * c.aux_input))
-                                        : -1);
+    for (int32_t units : {c.fw_units, c.bw_units}) {
+      const int32_t count = units * c.aux_input;
+      in.push_back(c.aux == kAuxWeights ? m.floats({units, c.aux_input}, values(count)) : -1);
+    }
     std::vector<int32_t> outputs;
     if (c.merge)
       outputs = {m.output(seq(c.fw_units + c.bw_units), kF32)};

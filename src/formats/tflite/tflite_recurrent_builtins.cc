@@ -107,7 +107,8 @@ Status check_cell(const Lowering& l, const Node& n, const LstmCell& c, const std
     return unsupported(op + " without input gate weights (CIFG) is not supported");
   if (present(n, c.projection()) || present(n, c.projection_bias()))
     return unsupported(op + " with a projection layer is not supported");
-  const int peepholes = present(n, c.peephole(0)) + present(n, c.peephole(1)) + present(n, c.peephole(2));
+  const int peepholes =
+      present(n, c.peephole(0)) + present(n, c.peephole(1)) + present(n, c.peephole(2));
   if (peepholes != 0 && peepholes != 3)
     return unsupported(op + " with only some of its peepholes is not supported");
   for (size_t i = c.first; i < c.projection(); ++i) {
@@ -168,7 +169,8 @@ Result<int> lstm_direction(Lowering& l, const Node& n, const LstmCell& c, int x,
   const int64_t hidden = w[0], batch = xs[time_major ? 1 : 0], steps = xs[time_major ? 0 : 1];
   if (r != Shape{hidden, hidden})
     return invalid_model(op + ": weights " + w.to_string() + " and recurrent weights " +
-                         r.to_string() + " are not [cells, input] and [cells, cells] (no projection)");
+                         r.to_string() +
+                         " are not [cells, input] and [cells, cells] (no projection)");
   for (size_t i : {c.output_state, c.cell_state})
     OUTPOST_RETURN_IF_ERROR(check_state(l, n, i, Shape{batch, hidden}, op));
   const bool peepholes = present(n, c.peephole(0));
@@ -276,7 +278,8 @@ Status lower_bidirectional_lstm(Lowering& l, Node n, const std::string& where) {
   OUTPOST_RETURN_IF_ERROR(check_float(l, n, kInput, op));
   for (int id : n.outputs)
     if (l.value(id).dtype != DType::kFloat32)
-      return unsupported(op + ": its outputs must be float32, not " + dtype_name(l.value(id).dtype));
+      return unsupported(op + ": its outputs must be float32, not " +
+                         dtype_name(l.value(id).dtype));
   // TFLite's kernel (ai-edge-litert 2.3) writes the merged batch-major output of a batch > 1
   // with rows out of place: its answer there is not the layer's.
   const bool time_major = n.attrs.get_int("time_major", 1) != 0;

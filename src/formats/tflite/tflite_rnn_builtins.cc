@@ -86,7 +86,8 @@ Status check_float(const Lowering& l, const Node& n, const std::string& op) {
   }
   for (int id : n.outputs)
     if (l.value(id).dtype != DType::kFloat32)
-      return unsupported(op + ": its outputs must be float32, not " + dtype_name(l.value(id).dtype));
+      return unsupported(op + ": its outputs must be float32, not " +
+                         dtype_name(l.value(id).dtype));
   return Status::ok();
 }
 
@@ -102,8 +103,9 @@ Result<int> rnn_direction(Lowering& l, const Node& n, const CellInputs& c, int x
   const Shape r = l.value(n.inputs[c.recurrent]).shape, b = l.value(n.inputs[c.bias]).shape;
   const int64_t batch = xs[time_major ? 1 : 0], steps = xs[time_major ? 0 : 1];
   const int64_t units = w.rank() == 2 ? w[0] : 0;
-  if (w.rank() != 2 || w[1] != xs[2] - (aux_weights == kNoValue ? 0 : l.value(aux_weights).shape[1]) ||
-      r != Shape{units, units} || b != Shape{units})
+  // x has the aux input's features after its own when the cell has aux weights.
+  const int64_t aux_width = aux_weights == kNoValue ? 0 : l.value(aux_weights).shape[1];
+  if (w.rank() != 2 || w[1] != xs[2] - aux_width || r != Shape{units, units} || b != Shape{units})
     return invalid_model(op + ": weights " + w.to_string() + ", recurrent weights " +
                          r.to_string() + " and bias " + b.to_string() +
                          " do not make a cell over input " + xs.to_string());
@@ -157,7 +159,8 @@ Status lower_rnn(Lowering& l, Node n, const std::string& where) {
   if (!present(n, kInput) || l.value(n.inputs[kInput]).shape.rank() != 2)
     return invalid_model(op + " needs an input of rank 2");
   const int x = unsqueeze(l, "steps", n.inputs[kInput], 0);
-  OUTPOST_ASSIGN_OR_RETURN(int y, rnn_direction(l, n, kForward, x, kNoValue, false, kNoValue, "fw", op));
+  OUTPOST_ASSIGN_OR_RETURN(int y,
+                           rnn_direction(l, n, kForward, x, kNoValue, false, kNoValue, "fw", op));
   l.add(OpKind::kSqueeze, "squeeze", {y}, {n.outputs[0]})
       .attrs.set("axes", std::vector<int64_t>{0});
   return Status::ok();
@@ -191,8 +194,9 @@ Result<BidirectionalInputs> bidirectional_inputs(Lowering& l, const Node& n, boo
   if (!aux) return in;
   const Shape xs = l.value(x).shape, as = l.value(n.inputs[kAuxInput]).shape;
   if (!fw_w)
-    return unsupported(op + ": an aux input without aux weights (the backward direction's input) "
-                            "is not supported (TFLite's kernel ignores it, against its definition)");
+    return unsupported(op +
+                       ": an aux input without aux weights (the backward direction's input) is "
+                       "not supported (TFLite's kernel ignores it, against its definition)");
   if (as.rank() != 3 || as[0] != xs[0] || as[1] != xs[1])
     return invalid_model(op + ": the aux input " + as.to_string() +
                          " must match the input's first two dimensions " + xs.to_string());

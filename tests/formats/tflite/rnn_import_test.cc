@@ -110,27 +110,44 @@ TEST(TfliteRnn, SignBitAndHybridWeightsAreRefusedByName) {
   expect_refused(rnn_model({.hybrid = true}), "quantized RNN");
 }
 
-// BIDIRECTIONAL_SEQUENCE_RNN over x [1, 2, 1] with an aux input but no aux weights: by TFLite's
-// definition the backward direction's input, which its kernel ignores.
-TEST(TfliteRnn, AnAuxInputWithoutAuxWeightsIsRefusedByName) {
+// BIDIRECTIONAL_SEQUENCE_RNN over x [2 steps, 1, 1] (time-major, or [1, 2, 1]) with an aux
+// input of `aux_width` features, with aux weights or without (by TFLite's definition then the
+// backward direction's input, which its kernel ignores).
+TfModelSpec bidirectional_rnn_model(bool time_major, int32_t aux_width, bool aux_weights) {
   ModelMaker m;
   TfOperatorSpec op;
   op.builtin_code = kBidirectionalSequenceRnn;
-  op.inputs = {m.tensor({1, 2, 1})};
+  const std::vector<int32_t> x =
+      time_major ? std::vector<int32_t>{2, 1, 1} : std::vector<int32_t>{1, 2, 1};
+  std::vector<int32_t> aux = x;
+  aux.back() = aux_width;
+  op.inputs = {m.tensor(x)};
   for (int direction = 0; direction < 2; ++direction)
     for (int t : {m.tensor({1, 1}, {kW}), m.tensor({1, 1}, {kR}), m.tensor({1}, {kB}),
                   m.tensor({1, 1}, {}, true)})
       op.inputs.push_back(t);
-  op.inputs.push_back(m.tensor({1, 2, 1}));
-  op.inputs.push_back(-1);
-  op.inputs.push_back(-1);
-  op.outputs = {m.tensor({1, 2, 2})};
+  op.inputs.push_back(m.tensor(aux));
+  const std::vector<float> aux_row(static_cast<size_t>(aux_width), kW);
+  for (int direction = 0; direction < 2; ++direction)
+    op.inputs.push_back(aux_weights ? m.tensor({1, aux_width}, aux_row) : -1);
+  std::vector<int32_t> y = x;
+  y.back() = 2;
+  op.outputs = {m.tensor(y)};
   op.options_type = kBidirectionalSequenceRnnOptions;
-  op.options = {{0, 1, 0}, {1, 1, kActTanh}, {2, 1, 1}};
+  op.options = {{0, 1, time_major ? 1 : 0}, {1, 1, kActTanh}, {2, 1, 1}};
   m.spec.operators = {op};
   m.spec.inputs = {op.inputs[0], op.inputs[9]};
   m.spec.outputs = op.outputs;
-  expect_refused(m.spec, "BIDIRECTIONAL_SEQUENCE_RNN: an aux input without aux weights");
+  return m.spec;
+}
+
+TEST(TfliteRnn, AuxInputsTfliteGetsWrongAreRefusedByName) {
+  EXPECT_TRUE(open(bidirectional_rnn_model(false, 2, true)).is_ok());
+  EXPECT_TRUE(open(bidirectional_rnn_model(true, 1, true)).is_ok());
+  expect_refused(bidirectional_rnn_model(false, 1, false),
+                 "BIDIRECTIONAL_SEQUENCE_RNN: an aux input without aux weights");
+  expect_refused(bidirectional_rnn_model(true, 2, true),
+                 "time-major with an aux input narrower or wider than the input");
 }
 
 // BIDIRECTIONAL_SEQUENCE_LSTM over x [batch, 2 steps, 1] with hidden size 1, merged outputs
