@@ -173,6 +173,15 @@ Result<int> lstm_direction(Lowering& l, const Node& n, const LstmCell& c, int x,
                          " are not [cells, input] and [cells, cells] (no projection)");
   for (size_t i : {c.output_state, c.cell_state})
     OUTPOST_RETURN_IF_ERROR(check_state(l, n, i, Shape{batch, hidden}, op));
+  if (n.inputs[c.output_state] == n.inputs[c.cell_state])
+    return unsupported(op + ": one variable tensor as both output state and cell state is not "
+                            "supported");
+  if (c.aux_weights != 0 && present(n, c.aux_weights))
+    for (size_t g = 0; g < 4; ++g)
+      if (l.value(n.inputs[c.aux_weights + g]).shape[0] != hidden)
+        return invalid_model(op + ": aux weights " + std::to_string(c.aux_weights + g) + " " +
+                             l.value(n.inputs[c.aux_weights + g]).shape.to_string() + " have not " +
+                             std::to_string(hidden) + " rows");
   const bool peepholes = present(n, c.peephole(0));
   std::vector<int> biases = onnx_order(n, c.bias(0), false);
   biases.push_back(zeros(l, tag + "_recurrent_bias", 4 * hidden));  // TFLite has one per gate

@@ -49,6 +49,12 @@ Status check_state(const Lowering& l, const Node& n, size_t i, const Shape& shap
   const std::vector<int>& inputs = l.graph().inputs;
   if (v.is_constant() || std::find(inputs.begin(), inputs.end(), n.inputs[i]) != inputs.end())
     return invalid_model(what + " must be a variable tensor, as TFLite requires");
+  // TFLite would have the later reader see what the earlier writer left within one invoke;
+  // Outpost's states all take their new values after the run.
+  for (const Graph::StateUpdate& u : l.graph().state_updates)
+    if (u.state == n.inputs[i])
+      return unsupported(what + ": a variable tensor that more than one state reads and writes "
+                                "is not supported");
   if (v.dtype != DType::kFloat32 || v.shape != shape)
     return invalid_model(what + " is " + dtype_name(v.dtype) + " " + v.shape.to_string() +
                          ", not float32 " + shape.to_string());

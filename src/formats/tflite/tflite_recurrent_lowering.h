@@ -25,7 +25,8 @@ int concat(Lowering& l, const std::string& suffix, std::vector<int> parts, int64
 int zeros(Lowering& l, const std::string& suffix, int64_t count);
 
 // Input `i`, a variable tensor the layer keeps its state in, must be a float32 `shape` that
-// TFLite can write: present, and neither a constant nor a graph input.
+// TFLite can write: present, and neither a constant nor a graph input; and no state before it
+// (Graph::state_updates) may be the same tensor.
 Status check_state(const Lowering& l, const Node& n, size_t i, const Shape& shape,
                    const std::string& op);
 

@@ -105,7 +105,8 @@ Result<int> rnn_direction(Lowering& l, const Node& n, const CellInputs& c, int x
   const int64_t units = w.rank() == 2 ? w[0] : 0;
   // x has the aux input's features after its own when the cell has aux weights.
   const int64_t aux_width = aux_weights == kNoValue ? 0 : l.value(aux_weights).shape[1];
-  if (w.rank() != 2 || w[1] != xs[2] - aux_width || r != Shape{units, units} || b != Shape{units})
+  if (w.rank() != 2 || w[1] != xs[2] - aux_width || r != Shape{units, units} ||
+      b != Shape{units} || (aux_weights != kNoValue && l.value(aux_weights).shape[0] != units))
     return invalid_model(op + ": weights " + w.to_string() + ", recurrent weights " +
                          r.to_string() + " and bias " + b.to_string() +
                          " do not make a cell over input " + xs.to_string());

@@ -113,7 +113,8 @@ TEST(TfliteRnn, SignBitAndHybridWeightsAreRefusedByName) {
 // BIDIRECTIONAL_SEQUENCE_RNN over x [2 steps, 1, 1] (time-major, or [1, 2, 1]) with an aux
 // input of `aux_width` features, with aux weights or without (by TFLite's definition then the
 // backward direction's input, which its kernel ignores).
-TfModelSpec bidirectional_rnn_model(bool time_major, int32_t aux_width, bool aux_weights) {
+TfModelSpec bidirectional_rnn_model(bool time_major, int32_t aux_width, bool aux_weights,
+                                    bool one_state = false) {
   ModelMaker m;
   TfOperatorSpec op;
   op.builtin_code = kBidirectionalSequenceRnn;
@@ -126,6 +127,7 @@ TfModelSpec bidirectional_rnn_model(bool time_major, int32_t aux_width, bool aux
     for (int t : {m.tensor({1, 1}, {kW}), m.tensor({1, 1}, {kR}), m.tensor({1}, {kB}),
                   m.tensor({1, 1}, {}, true)})
       op.inputs.push_back(t);
+  if (one_state) op.inputs[8] = op.inputs[4];  // both directions' state in one tensor
   op.inputs.push_back(m.tensor(aux));
   const std::vector<float> aux_row(static_cast<size_t>(aux_width), kW);
   for (int direction = 0; direction < 2; ++direction)
@@ -148,6 +150,11 @@ TEST(TfliteRnn, AuxInputsTfliteGetsWrongAreRefusedByName) {
                  "BIDIRECTIONAL_SEQUENCE_RNN: an aux input without aux weights");
   expect_refused(bidirectional_rnn_model(true, 2, true),
                  "time-major with an aux input narrower or wider than the input");
+}
+
+TEST(TfliteRnn, AStateTensorTwoStatesShareIsRefused) {
+  expect_refused(bidirectional_rnn_model(false, 2, true, true),
+                 "a variable tensor that more than one state reads and writes");
 }
 
 // BIDIRECTIONAL_SEQUENCE_LSTM over x [batch, 2 steps, 1] with hidden size 1, merged outputs
