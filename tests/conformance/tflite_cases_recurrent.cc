@@ -196,9 +196,9 @@ void lstm_cases(Cases& out) {
 }
 
 // BIDIRECTIONAL_SEQUENCE_LSTM: forward and backward cells of one size (TFLite checks both
-// against the same sizes), outputs merged or separate, an aux input with its weights. Merged
-// batch-major outputs of a batch > 1, where TFLite's kernel misplaces rows, are refused
-// (tests/formats/tflite/rnn_import_test.cc).
+// against the same sizes), outputs merged or separate, an aux input with its weights or as the
+// backward direction's input. Merged batch-major outputs of a batch > 1, where TFLite's kernel
+// misplaces rows, are refused (tests/formats/tflite/rnn_import_test.cc).
 void bidirectional_lstm_cases(Cases& out) {
   Values values;
   struct Bidirectional {
@@ -207,7 +207,9 @@ void bidirectional_lstm_cases(Cases& out) {
     int32_t batch, steps, input, cells;
     bool peepholes;
     float cell_clip;
-    int32_t aux_input;  // the aux input's width; 0: none
+    // The aux input's width, with aux weights; 0: none; -1: x's shape, without aux weights
+    // (the backward direction's input).
+    int32_t aux_input;
     int activation, invocations;
   };
   for (const Bidirectional& c : {
@@ -215,6 +217,10 @@ void bidirectional_lstm_cases(Cases& out) {
            Bidirectional{"separate_time_major", true, false, 2, 3, 3, 4, false, 0, 0, kTanh, 1},
            Bidirectional{"separate", false, false, 2, 4, 3, 4, false, 0, 0, kTanh, 1},
            Bidirectional{"merged_batch_1", false, true, 1, 4, 3, 4, false, 0, 0, kTanh, 1},
+           Bidirectional{"aux_as_backward_input", true, false, 2, 4, 3, 4, false, 0, -1, kTanh,
+                         1},
+           Bidirectional{"batch_major_aux_as_backward_input", false, false, 2, 3, 2, 3, true,
+                         0.5f, -1, kTanh, 2},
            Bidirectional{"relu_merged", true, true, 3, 3, 2, 3, false, 0, 0, kRelu, 1},
            Bidirectional{"peepholes_cell_clip", true, false, 2, 4, 3, 4, true, 0.4f, 0, kTanh, 1},
            Bidirectional{"aux_weights", true, true, 2, 3, 3, 4, false, 0, 2, kTanh, 1},
@@ -234,6 +240,7 @@ void bidirectional_lstm_cases(Cases& out) {
     lstm_cell(m, values, in, 1, c.input, c.cells, c.peepholes);
     lstm_cell(m, values, in, 18, c.input, c.cells, c.peepholes);
     for (size_t k = 35; k < 39; ++k) in[k] = m.variable({c.batch, c.cells}, kF32);
+    if (c.aux_input < 0) in[39] = m.input(seq(c.input), kF32);
     if (c.aux_input > 0) {
       in[39] = m.input(seq(c.aux_input), kF32);
       for (size_t k = 40; k < 48; ++k)

@@ -243,25 +243,34 @@ Status lower_lstm(Lowering& l, Node n, const std::string& where) {
   return Status::ok();
 }
 
-// The input both directions read: x, or x and the aux input concatenated when the cells have
-// aux weights (TFLite's stacking with cross links).
-Result<int> bidirectional_input(Lowering& l, const Node& n, const std::string& op) {
+// The inputs of the two directions. TFLite's aux input is either a second input both read
+// through their own aux weights (stacking with cross links: x and the aux input concatenated
+// along the features), or without aux weights the backward direction's input in place of x
+// (stacking without cross links).
+struct BidirectionalInputs {
+  int fw_x, bw_x;
+};
+
+Result<BidirectionalInputs> bidirectional_inputs(Lowering& l, const Node& n,
+                                                 const std::string& op) {
   const int x = n.inputs[kInput];
   int aux_weights = 0;
   for (size_t i = kForward.aux_weights; i < kBidirectionalInputs; ++i) aux_weights += present(n, i);
   if (!present(n, kAuxInput)) {
     if (aux_weights != 0) return invalid_model(op + ": aux weights without an aux input (39)");
-    return x;
+    return BidirectionalInputs{x, x};
   }
-  // TFLite defines an aux input without aux weights as the backward direction's input; its
-  // RNN kernel ignores it, and neither is checked here.
-  if (aux_weights == 0)
-    return unsupported(op + ": an aux input without aux weights (the backward direction's input) "
-                            "is not supported");
-  if (aux_weights != 8)
-    return unsupported(op + ": an aux input without all 8 aux weights (CIFG) is not supported");
   OUTPOST_RETURN_IF_ERROR(check_float(l, n, kAuxInput, op));
   const Shape xs = l.value(x).shape, as = l.value(n.inputs[kAuxInput]).shape;
+  if (aux_weights == 0) {
+    if (as != xs)
+      return invalid_model(op + ": the aux input " + as.to_string() +
+                           ", the backward direction's input, must have the input's shape " +
+                           xs.to_string());
+    return BidirectionalInputs{x, n.inputs[kAuxInput]};
+  }
+  if (aux_weights != 8)
+    return unsupported(op + ": an aux input without all 8 aux weights (CIFG) is not supported");
   if (as.rank() != 3 || as[0] != xs[0] || as[1] != xs[1])
     return invalid_model(op + ": the aux input " + as.to_string() +
                          " must match the input's first two dimensions " + xs.to_string());
@@ -271,7 +280,8 @@ Result<int> bidirectional_input(Lowering& l, const Node& n, const std::string& o
       return invalid_model(op + ": aux weights " + l.value(n.inputs[i]).shape.to_string() +
                            " do not match the aux input " + as.to_string());
   }
-  return concat(l, "x_aux", {x, n.inputs[kAuxInput]}, 2);
+  const int joined = concat(l, "x_aux", {x, n.inputs[kAuxInput]}, 2);
+  return BidirectionalInputs{joined, joined};
 }
 
 Status lower_bidirectional_lstm(Lowering& l, Node n, const std::string& where) {
@@ -295,11 +305,11 @@ Status lower_bidirectional_lstm(Lowering& l, Node n, const std::string& where) {
   if (merge && !time_major && l.value(n.inputs[kInput]).shape[0] > 1)
     return unsupported(op + ": merged batch-major outputs with batch > 1 are not supported "
                             "(TFLite's kernel misplaces the rows of the batch after the first)");
-  OUTPOST_ASSIGN_OR_RETURN(int x, bidirectional_input(l, n, op));
-  OUTPOST_ASSIGN_OR_RETURN(
-      int fw, lstm_direction(l, n, kForward, x, false, merge ? kNoValue : n.outputs[0], "fw", op));
-  OUTPOST_ASSIGN_OR_RETURN(
-      int bw, lstm_direction(l, n, kBackward, x, true, merge ? kNoValue : n.outputs[1], "bw", op));
+  OUTPOST_ASSIGN_OR_RETURN(BidirectionalInputs in, bidirectional_inputs(l, n, op));
+  OUTPOST_ASSIGN_OR_RETURN(int fw, lstm_direction(l, n, kForward, in.fw_x, false,
+                                                  merge ? kNoValue : n.outputs[0], "fw", op));
+  OUTPOST_ASSIGN_OR_RETURN(int bw, lstm_direction(l, n, kBackward, in.bw_x, true,
+                                                  merge ? kNoValue : n.outputs[1], "bw", op));
   if (merge)
     l.add(OpKind::kConcat, "merge", {fw, bw}, {n.outputs[0]}).attrs.set("axis", int64_t{2});
   return Status::ok();
