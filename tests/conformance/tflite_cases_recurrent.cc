@@ -155,16 +155,17 @@ void bidirectional_rnn_cases(Cases& out) {
 }
 
 // One LSTM direction's tensors into `in`, from its input-to-input weights at `first`: input
-// weights i, f, c, o, recurrent weights, peepholes i, f, o (when asked), biases.
+// weights i, f, c, o, recurrent weights, peepholes i, f, o (when asked), biases; CIFG (the
+// input gate coupled to the forget gate, i = 1 - f) has none of the input gate's.
 void lstm_cell(CaseModel& m, Values& values, std::vector<int32_t>& in, size_t first,
-               int32_t input, int32_t cells, bool peepholes) {
-  for (size_t g = 0; g < 4; ++g) {
+               int32_t input, int32_t cells, bool peepholes, bool cifg = false) {
+  for (size_t g = cifg ? 1 : 0; g < 4; ++g) {
     in[first + g] = m.floats({cells, input}, values(cells * input));
     in[first + 4 + g] = m.floats({cells, cells}, values(cells * cells));
     in[first + 11 + g] = m.floats({cells}, values(cells));
   }
   if (peepholes)
-    for (size_t k = 8; k < 11; ++k) in[first + k] = m.floats({cells}, values(cells));
+    for (size_t k = cifg ? 9 : 8; k < 11; ++k) in[first + k] = m.floats({cells}, values(cells));
 }
 
 // LSTM (the full kernel): one step over x [batch, input 3], 4 cells.
@@ -176,16 +177,20 @@ void lstm_cases(Cases& out) {
     bool peepholes;
     float cell_clip;
     int activation, invocations;
+    bool cifg = false;
   };
   for (const Lstm& c : {Lstm{"tanh", 2, false, 0, kTanh, 1}, Lstm{"relu", 3, false, 0, kRelu, 1},
                         Lstm{"peepholes_cell_clip", 2, true, 0.3f, kTanh, 1},
                         Lstm{"state_over_3_invocations", 2, false, 0, kTanh, 3},
-                        Lstm{"peepholes_state_over_2_invocations", 1, true, 0.5f, kTanh, 2}}) {
+                        Lstm{"peepholes_state_over_2_invocations", 1, true, 0.5f, kTanh, 2},
+                        Lstm{"cifg", 2, false, 0, kTanh, 1, true},
+                        Lstm{"cifg_peepholes_state_over_2_invocations", 2, true, 0.4f, kTanh, 2,
+                             true}}) {
     const int32_t input = 3, cells = 4;
     CaseModel m;
     std::vector<int32_t> in(20, -1);
     in[0] = m.input({c.batch, input}, kF32);
-    lstm_cell(m, values, in, 1, input, cells, c.peepholes);
+    lstm_cell(m, values, in, 1, input, cells, c.peepholes, c.cifg);
     in[18] = m.variable({c.batch, cells}, kF32);
     in[19] = m.variable({c.batch, cells}, kF32);
     m.op(LSTM, in, {m.output({c.batch, cells}, kF32)}, kLstmOptions,
@@ -211,9 +216,13 @@ void bidirectional_lstm_cases(Cases& out) {
     // (the backward direction's input).
     int32_t aux_input;
     int activation, invocations;
+    bool cifg = false;
   };
   for (const Bidirectional& c : {
            Bidirectional{"merged_time_major", true, true, 2, 4, 3, 5, false, 0, 0, kTanh, 1},
+           Bidirectional{"cifg_peepholes", true, false, 2, 3, 3, 4, true, 0, 0, kTanh, 1, true},
+           Bidirectional{"batch_major_cifg_state_over_2_invocations", false, false, 2, 3, 2, 3,
+                         false, 0.5f, 0, kTanh, 2, true},
            Bidirectional{"separate_time_major", true, false, 2, 3, 3, 4, false, 0, 0, kTanh, 1},
            Bidirectional{"separate", false, false, 2, 4, 3, 4, false, 0, 0, kTanh, 1},
            Bidirectional{"merged_batch_1", false, true, 1, 4, 3, 4, false, 0, 0, kTanh, 1},
@@ -237,8 +246,8 @@ void bidirectional_lstm_cases(Cases& out) {
     };
     std::vector<int32_t> in(48, -1);
     in[0] = m.input(seq(c.input), kF32);
-    lstm_cell(m, values, in, 1, c.input, c.cells, c.peepholes);
-    lstm_cell(m, values, in, 18, c.input, c.cells, c.peepholes);
+    lstm_cell(m, values, in, 1, c.input, c.cells, c.peepholes, c.cifg);
+    lstm_cell(m, values, in, 18, c.input, c.cells, c.peepholes, c.cifg);
     for (size_t k = 35; k < 39; ++k) in[k] = m.variable({c.batch, c.cells}, kF32);
     if (c.aux_input < 0) in[39] = m.input(seq(c.input), kF32);
     if (c.aux_input > 0) {
@@ -259,6 +268,31 @@ void bidirectional_lstm_cases(Cases& out) {
   }
 }
 
+// UNIDIRECTIONAL_SEQUENCE_LSTM with CIFG (its other forms: tflite_cases.cc).
+void sequence_lstm_cifg_cases(Cases& out) {
+  Values values;
+  for (bool time_major : {false, true}) {
+    const int32_t batch = 2, steps = 4, input = 3, cells = 4;
+    CaseModel m;
+    const std::vector<int32_t> seq = time_major ? std::vector<int32_t>{steps, batch, input}
+                                                : std::vector<int32_t>{batch, steps, input};
+    std::vector<int32_t> in(20, -1);
+    in[0] = m.input(seq, kF32);
+    lstm_cell(m, values, in, 1, input, cells, time_major, true);
+    in[18] = m.variable({batch, cells}, kF32);
+    in[19] = m.variable({batch, cells}, kF32);
+    std::vector<int32_t> y = seq;
+    y[2] = cells;
+    m.op(UNIDIRECTIONAL_SEQUENCE_LSTM, in, {m.output(y, kF32)}, kUnidirectionalSequenceLstmOptions,
+         {{0, 1, kTanh}, {1, 4, float_bits(0)}, {3, 1, time_major ? 1 : 0}});
+    out.push_back(m.done("UNIDIRECTIONAL_SEQUENCE_LSTM",
+                         time_major ? "cifg_peepholes_time_major_state_over_2_invocations"
+                                    : "cifg_state_over_2_invocations",
+                         kF32));
+    out.back().invocations = 2;
+  }
+}
+
 }  // namespace
 
 void recurrent_cases(Cases& out) {
@@ -267,6 +301,7 @@ void recurrent_cases(Cases& out) {
   bidirectional_rnn_cases(out);
   lstm_cases(out);
   bidirectional_lstm_cases(out);
+  sequence_lstm_cifg_cases(out);
 }
 
 }  // namespace outpost::testing::conformance

@@ -101,24 +101,33 @@ Status check_float(const Lowering& l, const Node& n, size_t i, const std::string
                      "; only float32 (not hybrid or quantized) is supported");
 }
 
+// Whether the cell couples its input gate to its forget gate (TFLite's CIFG: i = 1 - f, with
+// no input-gate weights, recurrent weights, bias or peephole).
+bool cifg(const Node& n, const LstmCell& c) { return !present(n, c.weights(0)); }
+
 // What the IR's LSTM cannot express in one direction is refused, naming it.
 Status check_cell(const Lowering& l, const Node& n, const LstmCell& c, const std::string& op) {
-  if (!present(n, c.weights(0)))
-    return unsupported(op + " without input gate weights (CIFG) is not supported");
   if (present(n, c.projection()) || present(n, c.projection_bias()))
     return unsupported(op + " with a projection layer is not supported");
+  const bool coupled = cifg(n, c);
+  if (coupled && (present(n, c.recurrent(0)) || present(n, c.bias(0)) || present(n, c.peephole(0))))
+    return invalid_model(op + ": without input gate weights (CIFG) it has no input gate "
+                              "recurrent weights, bias or peephole either");
   const int peepholes =
       present(n, c.peephole(0)) + present(n, c.peephole(1)) + present(n, c.peephole(2));
-  if (peepholes != 0 && peepholes != 3)
+  if (peepholes != 0 && peepholes != (coupled ? 2 : 3))
     return unsupported(op + " with only some of its peepholes is not supported");
   for (size_t i = c.first; i < c.projection(); ++i) {
     if (i >= c.peephole(0) && i < c.bias(0) && !peepholes) continue;
+    if (coupled && (i == c.weights(0) || i == c.recurrent(0) || i == c.bias(0) ||
+                    i == c.peephole(0)))
+      continue;
     if (!present(n, i)) return invalid_model(op + ": input " + std::to_string(i) + " is missing");
     OUTPOST_RETURN_IF_ERROR(check_float(l, n, i, op));
   }
-  const Shape& w = l.value(n.inputs[c.weights(0)]).shape;
+  const Shape& w = l.value(n.inputs[c.weights(1)]).shape;
   if (w.rank() != 2)
-    return invalid_model(op + ": input " + std::to_string(c.weights(0)) + " has shape " +
+    return invalid_model(op + ": input " + std::to_string(c.weights(1)) + " has shape " +
                          w.to_string() + ", not [cells, input]");
   // Concatenated, gates of unequal sizes could still add up to 4 · hidden rows.
   const int64_t hidden = w[0];
@@ -131,11 +140,25 @@ Status check_cell(const Lowering& l, const Node& n, const LstmCell& c, const std
   return Status::ok();
 }
 
+int negated(Lowering& l, const std::string& suffix, int x) {
+  const int y = l.intermediate(suffix, l.value(x).dtype, l.value(x).shape);
+  l.add(OpKind::kNeg, suffix + "_neg", {x}, {y});
+  return y;
+}
+
 // The gates' tensors starting at `first` (TFLite's order i, f, c, o, or i, f, o for
-// peepholes), in ONNX's order i, o, f(, c).
-std::vector<int> onnx_order(const Node& n, size_t first, bool peepholes) {
-  if (peepholes) return {n.inputs[first], n.inputs[first + 2], n.inputs[first + 1]};
-  return {n.inputs[first], n.inputs[first + 3], n.inputs[first + 1], n.inputs[first + 2]};
+// peepholes), in ONNX's order i, o, f(, c). A CIFG cell becomes the IR's `input_forget` LSTM,
+// whose f is 1 - i: its i takes the forget gate's tensors negated, sigmoid(-a) being
+// 1 - sigmoid(a), TFLite's input gate; its f (the forget gate's tensors) is not read.
+std::vector<int> gates(Lowering& l, const Node& n, size_t first, bool peepholes, bool coupled,
+                       const std::string& suffix) {
+  std::vector<int> g;
+  if (peepholes)
+    g = {n.inputs[first], n.inputs[first + 2], n.inputs[first + 1]};
+  else
+    g = {n.inputs[first], n.inputs[first + 3], n.inputs[first + 1], n.inputs[first + 2]};
+  if (coupled) g[0] = negated(l, suffix + "_input_gate", g[2]);
+  return g;
 }
 
 // `parts` stacked along axis 0, with a leading directions axis of 1.
@@ -146,13 +169,14 @@ int stack(Lowering& l, const std::string& suffix, std::vector<int> parts) {
 // The input weights of each gate, with its aux weights beside them (x and aux are
 // concatenated along the features) when the cell has them.
 int input_weights(Lowering& l, const Node& n, const LstmCell& c, const std::string& tag) {
-  std::vector<int> gates = onnx_order(n, c.weights(0), false);
+  const bool coupled = cifg(n, c);
+  std::vector<int> w = gates(l, n, c.weights(0), false, coupled, tag + "_w");
   if (c.aux_weights != 0 && present(n, c.aux_weights)) {
-    const std::vector<int> aux = onnx_order(n, c.aux_weights, false);
-    for (size_t g = 0; g < gates.size(); ++g)
-      gates[g] = concat(l, tag + "_w_aux" + std::to_string(g), {gates[g], aux[g]}, 1);
+    const std::vector<int> aux = gates(l, n, c.aux_weights, false, coupled, tag + "_w_aux");
+    for (size_t g = 0; g < w.size(); ++g)
+      w[g] = concat(l, tag + "_w_aux" + std::to_string(g), {w[g], aux[g]}, 1);
   }
-  return stack(l, tag + "_w", std::move(gates));
+  return stack(l, tag + "_w", std::move(w));
 }
 
 // One direction of the layer as an IR LSTM over x (time-major or batch-major): its output
@@ -164,8 +188,8 @@ Result<int> lstm_direction(Lowering& l, const Node& n, const LstmCell& c, int x,
   OUTPOST_ASSIGN_OR_RETURN(std::string act,
                            cell_activation(n.attrs.get_int("fused_activation", 0), op));
   const bool time_major = n.attrs.get_int("time_major", 0) != 0;
-  const Shape xs = l.value(x).shape, w = l.value(n.inputs[c.weights(0)]).shape;
-  const Shape r = l.value(n.inputs[c.recurrent(0)]).shape;
+  const Shape xs = l.value(x).shape, w = l.value(n.inputs[c.weights(1)]).shape;
+  const Shape r = l.value(n.inputs[c.recurrent(1)]).shape;
   const int64_t hidden = w[0], batch = xs[time_major ? 1 : 0], steps = xs[time_major ? 0 : 1];
   if (r != Shape{hidden, hidden})
     return invalid_model(op + ": weights " + w.to_string() + " and recurrent weights " +
@@ -182,15 +206,17 @@ Result<int> lstm_direction(Lowering& l, const Node& n, const LstmCell& c, int x,
         return invalid_model(op + ": aux weights " + std::to_string(c.aux_weights + g) + " " +
                              l.value(n.inputs[c.aux_weights + g]).shape.to_string() + " have not " +
                              std::to_string(hidden) + " rows");
-  const bool peepholes = present(n, c.peephole(0));
-  std::vector<int> biases = onnx_order(n, c.bias(0), false);
+  const bool peepholes = present(n, c.peephole(1)), coupled = cifg(n, c);
+  std::vector<int> biases = gates(l, n, c.bias(0), false, coupled, tag + "_b");
   biases.push_back(zeros(l, tag + "_recurrent_bias", 4 * hidden));  // TFLite has one per gate
   std::vector<int> inputs = {x, input_weights(l, n, c, tag),
-                             stack(l, tag + "_r", onnx_order(n, c.recurrent(0), false)),
+                             stack(l, tag + "_r", gates(l, n, c.recurrent(0), false, coupled,
+                                                        tag + "_r")),
                              stack(l, tag + "_b", biases), kNoValue /* sequence_lens */};
   inputs.push_back(directed_state(l, n.inputs[c.output_state], time_major, tag + "_h"));
   inputs.push_back(directed_state(l, n.inputs[c.cell_state], time_major, tag + "_c"));
-  if (peepholes) inputs.push_back(stack(l, tag + "_p", onnx_order(n, c.peephole(0), true)));
+  if (peepholes)
+    inputs.push_back(stack(l, tag + "_p", gates(l, n, c.peephole(0), true, coupled, tag + "_p")));
   const Shape directed = l.value(inputs[5]).shape;
   const int y = l.intermediate(
       tag + "_y", DType::kFloat32,
@@ -201,6 +227,7 @@ Result<int> lstm_direction(Lowering& l, const Node& n, const LstmCell& c, int x,
   lstm.attrs.set("hidden_size", hidden);
   lstm.attrs.set("layout", int64_t{time_major ? 0 : 1});
   if (reverse) lstm.attrs.set("direction", std::string("reverse"));
+  if (coupled) lstm.attrs.set("input_forget", int64_t{1});
   lstm.attrs.set("activations", std::vector<std::string>{"Sigmoid", act, act});
   const float cell_clip = n.attrs.get_float("cell_clip", 0);
   if (cell_clip > 0) lstm.attrs.set("cell_clip", cell_clip);
