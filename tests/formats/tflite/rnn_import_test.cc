@@ -159,7 +159,8 @@ TEST(TfliteRnn, AStateTensorTwoStatesShareIsRefused) {
 
 // BIDIRECTIONAL_SEQUENCE_LSTM over x [batch, 2 steps, 1] with hidden size 1, merged outputs
 // (time_major as given); or LSTM (one step over x [batch, 1]) with its kernel type.
-TfModelSpec lstm_model(bool bidirectional, bool time_major, int32_t batch, int kernel_type = 0) {
+TfModelSpec lstm_model(bool bidirectional, bool time_major, int32_t batch, int kernel_type = 0,
+                       bool layer_norm = false) {
   ModelMaker m;
   TfOperatorSpec op;
   op.builtin_code = bidirectional ? 52 : 16;
@@ -177,6 +178,10 @@ TfModelSpec lstm_model(bool bidirectional, bool time_major, int32_t batch, int k
     }
   for (size_t k : bidirectional ? std::vector<size_t>{35, 36, 37, 38} : std::vector<size_t>{18, 19})
     op.inputs[k] = m.tensor({batch, 1}, {}, true);
+  if (layer_norm) {
+    op.inputs.resize(24, -1);
+    for (size_t k = 20; k < 24; ++k) op.inputs[k] = m.tensor({1}, {1});
+  }
   std::vector<int32_t> y = x;
   y.back() = bidirectional ? 2 : 1;
   op.outputs = {m.tensor(y)};
@@ -197,6 +202,7 @@ TEST(TfliteLstm, FormsTfliteGetsWrongOrTheIrLacksAreRefusedByName) {
   expect_refused(lstm_model(true, false, 2), "merged batch-major outputs with batch > 1");
   EXPECT_TRUE(open(lstm_model(false, true, 2)).is_ok());
   expect_refused(lstm_model(false, true, 2, 1), "LSTM with the BASIC kernel type");
+  expect_refused(lstm_model(false, true, 2, 0, true), "LSTM with layer normalization");
 }
 
 }  // namespace
