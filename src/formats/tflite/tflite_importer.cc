@@ -36,7 +36,7 @@ Result<DType> convert_type(int8_t type, const std::string& where) {
 std::string variable_refused(const std::string& where, int id, const Graph& g) {
   return where + ": tensor '" + g.value(id).name +
          "' is a variable (stateful) tensor; those are supported only as the state of "
-         "UNIDIRECTIONAL_SEQUENCE_LSTM";
+         "the recurrent builtins (RNN, LSTM and their sequence forms)";
 }
 
 class Importer {
