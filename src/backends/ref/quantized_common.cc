@@ -70,8 +70,8 @@ Result<std::vector<QuantizedMultiplier>> conv_output_multipliers(
   if (wq.empty())
     return not_handled(g, n, "weights '" + weights.name + "' have no quantization parameters");
   if (wq.per_channel()) {
-    if (input_dtype != DType::kInt8)
-      return not_handled(g, n, "per-channel weights need int8 inputs");
+    if (input_dtype != DType::kInt8 && input_dtype != DType::kInt16)
+      return not_handled(g, n, "per-channel weights need int8 or int16 inputs");
     if (static_cast<int64_t>(wq.scale.size()) != channels || wq.axis != channel_axis)
       return not_handled(g, n,
                          "weights '" + weights.name + "' are quantized along axis " +

@@ -42,7 +42,7 @@ Result<QuantizedMultiplier> bounded_multiplier(const Graph& g, const Node& n, do
                                                const std::string& what);
 
 // Output multipliers of a convolution-like op (Conv2D, DepthwiseConv2D, FullyConnected), one per
-// output channel, exactly as TFLite derives them. Per-channel weights (int8):
+// output channel, exactly as TFLite derives them. Per-channel weights (int8 or int16 inputs):
 // double(input_scale) * double(weight_scale[c]) / double(output_scale). Per-tensor weights:
 // the same when `float_product_per_tensor` is false (int8 convolutions, which TFLite treats as
 // per-channel with one scale), or float(input_scale * weight_scale) / output_scale in double
