@@ -60,13 +60,15 @@ Result<std::vector<int32_t>> weight_zero_points(const Graph& g, const Node& n, c
                                                 int64_t channels);
 
 // What quantized elementwise binary ops (Add, Mul) read before anything else: two inputs and
-// an output of one 8-bit dtype, each quantized per tensor, and the fused activation's range.
-// kUnsupported otherwise (`op` names the op in the message).
+// an output of one 8-bit dtype (or int16 with zero points 0, when `takes_int16`), each quantized
+// per tensor, and the fused activation's range. kUnsupported otherwise (`op` names the op in the
+// message).
 struct BinaryQuant {
   TensorQuant a, b, y;
   ActivationRange act;
 };
-Result<BinaryQuant> binary_quant(const Graph& g, const Node& n, const std::string& op);
+Result<BinaryQuant> binary_quant(const Graph& g, const Node& n, const std::string& op,
+                                 bool takes_int16 = false);
 
 // Numpy broadcasting of two inputs onto an output shape: per output dimension, the element
 // stride of each input (0 where that input has extent 1 or lacks the dimension).
