@@ -150,12 +150,144 @@ void quantize_cases(Cases& out) {
   }
 }
 
+void pool_cases(Cases& out) {
+  struct Pool {
+    const char* label;
+    int same, stride, filter;
+  };
+  for (int32_t code : {AVERAGE_POOL_2D, MAX_POOL_2D})
+    for (const Pool& p : {Pool{"valid_2x2_s2", 0, 2, 2}, Pool{"same_3x3_s1", 1, 1, 3}}) {
+      CaseModel m;
+      const int in = 7;
+      const int o = p.same ? (in + p.stride - 1) / p.stride : (in - p.filter) / p.stride + 1;
+      const int x = m.input({1, in, in, 3}, kI16, kX);
+      m.op(code, {x}, {m.output({1, o, o, 3}, kI16, kX)}, kPool2DOptions,
+           {{0, 1, p.same ? 0 : 1}, {1, 4, p.stride}, {2, 4, p.stride}, {3, 4, p.filter},
+            {4, 4, p.filter}});
+      out.push_back(m.done(code == AVERAGE_POOL_2D ? "AVERAGE_POOL_2D" : "MAX_POOL_2D", p.label, kI16));
+    }
+}
+
+// Activations, with the output quantization TFLite requires of int16 (1/32768 for the
+// functions into [-1, 1] and [0, 1]).
+void activation_cases(Cases& out) {
+  struct Activation {
+    int32_t code;
+    const char* name;
+    Quant y;
+  };
+  for (const Activation& a : {Activation{LOGISTIC, "LOGISTIC", {1.0f / 32768, 0}},
+                              Activation{TANH, "TANH", {1.0f / 32768, 0}},
+                              Activation{RELU, "RELU", {0.00025f, 0}},
+                              Activation{RELU6, "RELU6", kX}}) {
+    CaseModel m;
+    const int x = m.input({2, 3, 4}, kI16, kX);
+    m.op(a.code, {x}, {m.output({2, 3, 4}, kI16, a.y)});
+    out.push_back(m.done(a.name, "wide_range", kI16));
+  }
+  for (float alpha : {0.1f, 2.0f}) {
+    CaseModel m;
+    const int x = m.input({2, 3, 4}, kI16, kX);
+    m.op(LEAKY_RELU, {x}, {m.output({2, 3, 4}, kI16, {0.0003f, 0})}, kLeakyReluOptions,
+         {{0, 4, float_bits(alpha)}});
+    out.push_back(m.done("LEAKY_RELU", "alpha_" + std::to_string(alpha).substr(0, 3), kI16));
+  }
+  for (float beta : {1.0f, 0.5f}) {
+    CaseModel m;
+    const int x = m.input({2, 10}, kI16, kX);
+    m.op(SOFTMAX, {x}, {m.output({2, 10}, kI16, {1.0f / 32768, 0})}, kSoftmaxOptions,
+         {{0, 4, float_bits(beta)}});
+    out.push_back(m.done("SOFTMAX", beta == 1.0f ? "beta_1" : "beta_0.5", kI16));
+  }
+  {
+    CaseModel m;
+    const int x = m.input({1, 4, 5, 3}, kI16, kX);
+    const int axes = m.ints({2}, {1, 2});
+    m.op(MEAN, {x, axes}, {m.output({1, 1, 1, 3}, kI16, {0.00013f, 0})}, kReducerOptions,
+         {{0, 1, 1}});
+    out.push_back(m.done("MEAN", "axes_1_2_keep", kI16));
+  }
+}
+
+// Ops that move or compare stored values: every tensor with the activations' quantization.
+// (TFLite's DEPTH_TO_SPACE, SPACE_TO_DEPTH and RELU_N1_TO_1 have no int16 kernel.)
+void mover_cases(Cases& out) {
+  auto one = [&](const char* op, const char* label, auto build) {
+    CaseModel m;
+    build(m);
+    out.push_back(m.done(op, label, kI16));
+  };
+  one("RESHAPE", "2x3x4_to_4x6", [](CaseModel& m) {
+    const int x = m.input({2, 3, 4}, kI16, kX);
+    m.op(RESHAPE, {x, m.ints({2}, {4, 6})}, {m.output({4, 6}, kI16, kX)});
+  });
+  one("TRANSPOSE", "perm_021", [](CaseModel& m) {
+    const int x = m.input({2, 3, 4}, kI16, kX);
+    m.op(TRANSPOSE, {x, m.ints({3}, {0, 2, 1})}, {m.output({2, 4, 3}, kI16, kX)});
+  });
+  for (int32_t axis : {1, -1}) {
+    CaseModel m;
+    const int a = m.input({2, 3, 2}, kI16, kX), b = m.input({2, 3, 2}, kI16, kX);
+    const std::vector<int32_t> y = axis == 1 ? std::vector<int32_t>{2, 6, 2} : std::vector<int32_t>{2, 3, 4};
+    m.op(CONCATENATION, {a, b}, {m.output(y, kI16, kX)}, kConcatenationOptions, {{0, 4, axis}});
+    out.push_back(m.done("CONCATENATION", "axis_" + std::to_string(axis), kI16));
+  }
+  one("SQUEEZE", "axis_0", [](CaseModel& m) {
+    const int x = m.input({1, 3, 1, 2}, kI16, kX);
+    m.op(SQUEEZE, {x}, {m.output({3, 1, 2}, kI16, kX)}, kSqueezeOptions, {}, {{0, {0}}});
+  });
+  one("EXPAND_DIMS", "axis_1", [](CaseModel& m) {
+    const int x = m.input({3, 2}, kI16, kX);
+    m.op(EXPAND_DIMS, {x, m.ints({}, {1})}, {m.output({3, 1, 2}, kI16, kX)});
+  });
+  one("SLICE", "size_minus_1", [](CaseModel& m) {
+    const int x = m.input({3, 4, 5}, kI16, kX);
+    m.op(SLICE, {x, m.ints({3}, {1, 0, 2}), m.ints({3}, {2, -1, 2})}, {m.output({2, 4, 2}, kI16, kX)});
+  });
+  one("STRIDED_SLICE", "basic", [](CaseModel& m) {
+    const int x = m.input({3, 4, 5}, kI16, kX);
+    m.op(STRIDED_SLICE, {x, m.ints({3}, {0, 1, 0}), m.ints({3}, {3, 4, 5}), m.ints({3}, {1, 1, 2})},
+         {m.output({3, 3, 3}, kI16, kX)}, kStridedSliceOptions, {{0, 4, 0}, {1, 4, 0}, {4, 4, 0}});
+  });
+  one("GATHER", "axis_1", [](CaseModel& m) {
+    const int x = m.input({3, 4}, kI16, kX);
+    m.op(GATHER, {x, m.ints({2}, {3, 1})}, {m.output({3, 2}, kI16, kX)}, kGatherOptions, {{0, 4, 1}});
+  });
+  one("PAD", "hw", [](CaseModel& m) {
+    const int x = m.input({1, 2, 3, 2}, kI16, kX);
+    m.op(PAD, {x, m.ints({4, 2}, {0, 0, 1, 2, 0, 1, 0, 0})}, {m.output({1, 5, 4, 2}, kI16, kX)});
+  });
+  one("SPLIT", "axis_1", [](CaseModel& m) {
+    const int ax = m.ints({}, {1});
+    const int x = m.input({2, 4, 6}, kI16, kX);
+    m.op(SPLIT, {ax, x}, {m.output({2, 2, 6}, kI16, kX), m.output({2, 2, 6}, kI16, kX)},
+         kSplitOptions, {{0, 4, 2}});
+  });
+  one("PACK", "axis_1", [](CaseModel& m) {
+    const int x = m.input({2, 3}, kI16, kX), y = m.input({2, 3}, kI16, kX);
+    m.op(PACK, {x, y}, {m.output({2, 2, 3}, kI16, kX)}, kPackOptions, {{0, 4, 2}, {1, 4, 1}});
+  });
+  one("TILE", "2x3", [](CaseModel& m) {
+    const int x = m.input({2, 3}, kI16, kX);
+    m.op(TILE, {x, m.ints({2}, {2, 3})}, {m.output({4, 9}, kI16, kX)});
+  });
+  for (int32_t code : {MAXIMUM, MINIMUM}) {
+    CaseModel m;
+    const int a = m.input({2, 3, 4}, kI16, kX), b = m.input({4}, kI16, kX);
+    m.op(code, {a, b}, {m.output({2, 3, 4}, kI16, kX)});
+    out.push_back(m.done(code == MAXIMUM ? "MAXIMUM" : "MINIMUM", "broadcast", kI16));
+  }
+}
+
 }  // namespace
 
 void int16_cases(Cases& out) {
   convolution_cases(out);
   arithmetic_cases(out);
   quantize_cases(out);
+  pool_cases(out);
+  activation_cases(out);
+  mover_cases(out);
 }
 
 }  // namespace outpost::testing::conformance
