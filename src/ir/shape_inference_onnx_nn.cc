@@ -30,7 +30,7 @@ Status same_dtype(const Graph& g, const Node& n, size_t a, size_t b) {
   return Status::ok();
 }
 
-// The operands of a convolution-like op (Conv, Gemm): input and weights of one dtype, the bias
+// The operands of a convolution-like op (Conv, ConvTranspose, Gemm): input and weights of one dtype, the bias
 // too; a quantized one adds an int32 bias to its int32 accumulator. TFLite's 16x8 form has int16
 // inputs, int8 weights and an int64 bias.
 Status conv_operand_dtypes(const Graph& g, const Node& n) {
@@ -137,11 +137,7 @@ Status infer_onnx_conv(const Node& n, Graph& g) {
 }
 
 Status infer_onnx_conv_transpose(const Node& n, Graph& g) {
-  OUTPOST_RETURN_IF_ERROR(same_dtype(g, n, 0, 1));
-  // A quantized ConvTranspose (TFLite's int8) adds an int32 bias to its int32 accumulator.
-  if (present(n, 2) &&
-      (!is_quantized_integer(in(g, n, 0).dtype) || in(g, n, 2).dtype != DType::kInt32))
-    OUTPOST_RETURN_IF_ERROR(same_dtype(g, n, 0, 2));
+  OUTPOST_RETURN_IF_ERROR(conv_operand_dtypes(g, n));
   const std::optional<TransposeWeightsLayout> layout = transpose_weights_layout(n);
   if (!layout)
     return fail(g, n,

@@ -1,4 +1,4 @@
-// TFLite's 16x8 convolutions: CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED over int16
+// TFLite's 16x8 convolutions: CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV and FULLY_CONNECTED over int16
 // activations (zero point 0) with int8 weights (zero point 0, per tensor or per output channel)
 // and an int64 bias. TFLite's reference integer kernels: an int64 sum of x * w, plus the bias,
 // scaled by multiply_by_quantized_multiplier_64 (the multiplier rounded to 16 bits, one rounding
@@ -11,6 +11,7 @@
 #include "backends/ref/fully_connected_form.h"
 #include "backends/ref/quantized_common.h"
 #include "backends/ref/quantized_kernel_factories.h"
+#include "backends/ref/transpose_conv_geometry.h"
 
 namespace outpost {
 namespace {
@@ -129,6 +130,53 @@ class FullyConnected16x8 final : public Kernel {
   Requant16x8 rq_;
 };
 
+// Scatters each input value times each weight into int64 sums at the output positions it
+// reaches, as TFLite's reference kernel does, then requantizes every sum plus its bias.
+class TransposeConv2D16x8 final : public Kernel {
+ public:
+  TransposeConv2D16x8(TransposeGeometry geo, Requant16x8 rq)
+      : geo_(geo), rq_(std::move(rq)),
+        acc_(static_cast<size_t>(geo.batch * geo.out_h * geo.out_w * geo.out_c)) {}
+
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+    const int16_t* x = inputs[0].as<const int16_t>();
+    const int8_t* w = inputs[1].as<const int8_t>();
+    const int64_t* bias =
+        inputs.size() > 2 && inputs[2].data ? inputs[2].as<const int64_t>() : nullptr;
+    int16_t* y = outputs[0].as<int16_t>();
+    const TransposeGeometry& g = geo_;
+    std::fill(acc_.begin(), acc_.end(), 0);
+    for (int64_t b = 0; b < g.batch; ++b)
+      for (int64_t iy = 0; iy < g.in_h; ++iy)
+        for (int64_t ix = 0; ix < g.in_w; ++ix) {
+          const int16_t* in = x + ((b * g.in_h + iy) * g.in_w + ix) * g.in_c;
+          for (int64_t ky = 0; ky < g.kernel_h; ++ky) {
+            const int64_t oy = iy * g.stride_h - g.pad_top + ky * g.dilation_h;
+            if (oy < 0 || oy >= g.out_h) continue;
+            for (int64_t kx = 0; kx < g.kernel_w; ++kx) {
+              const int64_t ox = ix * g.stride_w - g.pad_left + kx * g.dilation_w;
+              if (ox < 0 || ox >= g.out_w) continue;
+              int64_t* out = acc_.data() + ((b * g.out_h + oy) * g.out_w + ox) * g.out_c;
+              for (int64_t oc = 0; oc < g.out_c; ++oc) {
+                const int8_t* wp = w + ((oc * g.kernel_h + ky) * g.kernel_w + kx) * g.in_c;
+                for (int64_t c = 0; c < g.in_c; ++c) out[oc] += int64_t{in[c]} * wp[c];
+              }
+            }
+          }
+        }
+    for (size_t i = 0; i < acc_.size(); ++i) {
+      const auto oc = static_cast<int64_t>(i % static_cast<size_t>(g.out_c));
+      y[i] = rq_.output(acc_[i] + (bias ? bias[oc] : 0), oc);
+    }
+    return Status::ok();
+  }
+
+ private:
+  TransposeGeometry geo_;
+  Requant16x8 rq_;
+  std::vector<int64_t> acc_;  // made at creation; run() only reuses it
+};
+
 // Checks a 16x8 node's operands (`op` names it in messages) and derives its requantization.
 // not_handled when the input is not int16; kUnsupported naming the op and what it lacks for any
 // other int16 form.
@@ -183,6 +231,14 @@ Result<std::unique_ptr<Kernel>> make_depthwise_conv2d_int16x8(const Node& n, con
                            requant_16x8(n, g, "DEPTHWISE_CONV_2D", /*channel_axis=*/3, geo.out_c,
                                         /*float_product_per_tensor=*/false));
   return std::unique_ptr<Kernel>(std::make_unique<DepthwiseConv2D16x8>(geo, std::move(rq)));
+}
+
+Result<std::unique_ptr<Kernel>> make_transpose_conv2d_int16x8(const Node& n, const Graph& g) {
+  OUTPOST_ASSIGN_OR_RETURN(const TransposeGeometry geo, transpose_conv_geometry(n, g));
+  OUTPOST_ASSIGN_OR_RETURN(Requant16x8 rq,
+                           requant_16x8(n, g, "TRANSPOSE_CONV", /*channel_axis=*/0, geo.out_c,
+                                        /*float_product_per_tensor=*/false));
+  return std::unique_ptr<Kernel>(std::make_unique<TransposeConv2D16x8>(geo, std::move(rq)));
 }
 
 Result<std::unique_ptr<Kernel>> make_fully_connected_int16x8(const Node& n, const Graph& g) {

@@ -41,6 +41,8 @@ Result<std::unique_ptr<Kernel>> make_conv2d_int16x8(const Node& node, const Grap
 Result<std::unique_ptr<Kernel>> make_depthwise_conv2d_int16x8(const Node& node,
                                                               const Graph& graph);
 Result<std::unique_ptr<Kernel>> make_fully_connected_int16x8(const Node& node, const Graph& graph);
+Result<std::unique_ptr<Kernel>> make_transpose_conv2d_int16x8(const Node& node,
+                                                              const Graph& graph);
 // TFLite's int16 Softmax (softmax_int16.cc).
 Result<std::unique_ptr<Kernel>> make_softmax_int16(const Node& node, const Graph& graph);
 Result<std::unique_ptr<Kernel>> make_resize_bilinear_quantized(const Node& node,

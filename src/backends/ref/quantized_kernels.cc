@@ -36,6 +36,7 @@ void register_quantized_kernels(KernelRegistry& registry) {
   registry.add(OpKind::kConv, make_depthwise_conv2d_int16x8, ChannelsLast::kTaken);
   registry.add(OpKind::kGemm, make_fully_connected_int16x8);
   registry.add(OpKind::kSoftmax, make_softmax_int16);
+  registry.add(OpKind::kConvTranspose, make_transpose_conv2d_int16x8, ChannelsLast::kTaken);
 }
 
 }  // namespace outpost
