@@ -14,7 +14,7 @@
 namespace outpost::testing::conformance {
 
 // TFLite TensorType codes.
-enum Type : int8_t { kF32 = 0, kI32 = 2, kU8 = 3, kI64 = 4, kBool = 6, kI8 = 9 };
+enum Type : int8_t { kF32 = 0, kI32 = 2, kU8 = 3, kI64 = 4, kBool = 6, kI16 = 7, kI8 = 9 };
 
 inline const char* type_name(int8_t t) {
   switch (t) {
@@ -24,6 +24,7 @@ inline const char* type_name(int8_t t) {
     case kI64: return "int64";
     case kBool: return "bool";
     case kI8: return "int8";
+    case kI16: return "int16";
     default: return "?";
   }
 }
@@ -47,6 +48,7 @@ inline InputRange default_range(int8_t t) {
     case kI64: return {-10, 10};
     case kU8: return {0, 255};
     case kI8: return {-128, 127};
+    case kI16: return {-32768, 32767};
     case kBool: return {0, 1};
     default: return {-3, 3};
   }
@@ -179,6 +181,9 @@ using Cases = std::vector<TfliteCase>;
 // The cases of the builtins the TFLite importer translated before its rules (ADD, CONV_2D, ...;
 // tflite_cases_first_builtins.cc).
 void first_builtin_cases(Cases& out);
+// The cases of TFLite's 16x8 quantization: int16 activations, int8 weights, int64 bias
+// (tflite_cases_int16.cc).
+void int16_cases(Cases& out);
 
 // The cases of the recurrent builtins other than UNIDIRECTIONAL_SEQUENCE_LSTM (RNN, LSTM and
 // their sequence and bidirectional forms; tflite_cases_recurrent.cc).

@@ -738,6 +738,7 @@ std::vector<TfliteCase> tflite_conformance_cases() {
   sequence_lstm_cases(cases);
   first_builtin_cases(cases);
   recurrent_cases(cases);
+  int16_cases(cases);
   return cases;
 }
 

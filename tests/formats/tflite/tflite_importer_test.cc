@@ -123,6 +123,34 @@ TEST(TfliteImporter, UnsupportedTensorType) {
   expect_error(spec, StatusCode::kUnsupported, "tensor 0 ('a')");
 }
 
+// An int16 ADD whose scales are all powers of two, with pot_scale_int16 (`pot`: AddOptions field
+// 1; absent reads as true) set or not.
+TfModelSpec int16_add_spec(float scale, int pot) {
+  TfModelSpec spec = add_model_spec();
+  for (auto& t : spec.tensors) {
+    t.type = 7;  // INT16
+    t.scale = {scale};
+    t.zero_point = {0};
+  }
+  if (pot >= 0) spec.operators[0].options.push_back({1, 1, pot});
+  return spec;
+}
+
+TEST(TfliteImporter, Int16AddOfPowerOfTwoScalesIsRefusedByName) {
+  // TFLite runs these through its power-of-two (LSTM-cell) kernel, another arithmetic.
+  expect_error(int16_add_spec(1.0f / 4096, -1), StatusCode::kUnsupported,
+               "ADD int16 with power-of-two scales and pot_scale_int16");
+  expect_error(int16_add_spec(1.0f / 4096, 1), StatusCode::kUnsupported, "pot_scale_int16");
+}
+
+TEST(TfliteImporter, Int16AddOfTheGeneralFormLoads) {
+  for (auto [scale, pot] : {std::pair{1.0f / 4096, 0}, std::pair{0.0002f, -1}}) {
+    auto session = open_bytes(build_tflite(int16_add_spec(scale, pot)));
+    ASSERT_TRUE(session.is_ok()) << session.status().message();
+    EXPECT_EQ((*session)->output(0).dtype(), DType::kInt16);
+  }
+}
+
 TEST(TfliteImporter, AbsurdShapeIsInvalid) {
   TfModelSpec spec = add_model_spec();
   spec.tensors[0].shape = {1 << 30, 1 << 30, 1 << 30};
