@@ -154,12 +154,22 @@ void reverse_sequence_cases(Cases& out) {
                              std::string(r.label) + "_lengths_" + type_name(length_type), t));
       }
     }
+  {
+    // Quantized uint8: values move, their scale and zero point stay.
+    CaseModel m;
+    const Quant q = quant_of(kU8);
+    const int x = m.input({3, 5, 2}, kU8, q);
+    const int lengths = m.ints({3}, {5, 0, 3});
+    m.op(REVERSE_SEQUENCE, {x, lengths}, {m.output({3, 5, 2}, kU8, q)}, kReverseSequenceOptions,
+         {{0, 4, 1}, {1, 4, 0}});
+    out.push_back(m.done("REVERSE_SEQUENCE", "quantized", kU8));
+  }
 }
 
 void scatter_nd_cases(Cases& out) {
-  for (int8_t t : {kF32, kI8, kU8, kI32, kI64}) {
+  for (int8_t t : {kF32, kI8, kU8, kI32, kI64, kBool}) {
     {
-      // Rows into a [5, 3] tensor, row 1 twice: TFLite sums them.
+      // Rows into a [5, 3] tensor, row 1 twice: TFLite sums them (bool: ors them).
       CaseModel m;
       const int indices = m.ints({4, 1}, {1, 3, 1, 0});
       const int updates = m.input({4, 3}, t);
@@ -193,7 +203,7 @@ void mirror_pad_symmetric_cases(Cases& out) {
 // ---- outputs whose size the data decides
 
 void where_cases(Cases& out) {
-  for (int8_t t : {kBool, kF32, kI32, kI64, kI8, kU8}) {
+  for (int8_t t : {kBool, kF32, kI32, kI64, kI8, kU8, kU32}) {
     CaseModel m;
     const int x = m.input({3, 4}, t, {}, t == kBool ? InputRange{NAN, NAN} : InputRange{-1, 1});
     m.op(WHERE, {x}, {m.output({1, 2}, kI64)});

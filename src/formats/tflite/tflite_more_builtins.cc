@@ -230,22 +230,36 @@ Status lower_reverse_sequence(Lowering& l, Node n, const std::string& where) {
 }
 
 // SCATTER_ND(indices, updates, shape): ScatterND of the updates into zeros of that shape, the
-// updates at one index summed (TFLite's kernel adds them).
+// updates at one index summed (TFLite's kernel adds them; bool updates it ors, which is their
+// sum as int32 cast back to bool).
 Status lower_scatter_nd(Lowering& l, Node n, const std::string& where) {
   OUTPOST_RETURN_IF_ERROR(needs(n, 3, where, "the indices, the updates and the shape"));
   OUTPOST_ASSIGN_OR_RETURN(std::vector<int64_t> shape,
                            constant_operand(l.graph(), n, 2, "shape", where));
   const int y = n.outputs[0];
-  const DType d = l.value(n.inputs[1]).dtype;
-  if (d == DType::kBool)
-    return unsupported(where + ": SCATTER_ND of bool is not supported (numbers: it sums updates)");
   if (Shape(shape) != l.value(y).shape)
     return invalid_model(where + ": shape " + Shape(shape).to_string() +
                          " differs from the output's " + l.value(y).shape.to_string());
   const int indices = as_int64(l, n.inputs[0], "indices_int64");
+  int updates = n.inputs[1];
+  const bool truth = l.value(updates).dtype == DType::kBool;
+  if (truth) {
+    const int counts = l.intermediate("updates_int32", DType::kInt32, l.value(updates).shape);
+    l.add(OpKind::kCast, "updates_int32", {updates}, {counts})
+        .attrs.set("to_dtype", static_cast<int64_t>(DType::kInt32));
+    updates = counts;
+  }
+  const DType d = l.value(updates).dtype;
   n.op = OpKind::kScatterND;
-  n.inputs = {zeros(l, "zeros", d, Shape(shape)), indices, n.inputs[1]};
+  n.inputs = {zeros(l, "zeros", d, Shape(shape)), indices, updates};
   n.attrs.set("reduction", std::string("add"));
+  if (truth) {
+    const int sums = l.intermediate("sums", DType::kInt32, Shape(shape));
+    n.outputs = {sums};
+    l.add(std::move(n));
+    l.add(OpKind::kCast, "any", {sums}, {y}).attrs.set("to_dtype", static_cast<int64_t>(DType::kBool));
+    return Status::ok();
+  }
   l.add(std::move(n));
   return Status::ok();
 }
