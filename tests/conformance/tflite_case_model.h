@@ -14,7 +14,10 @@
 namespace outpost::testing::conformance {
 
 // TFLite TensorType codes.
-enum Type : int8_t { kF32 = 0, kI32 = 2, kU8 = 3, kI64 = 4, kBool = 6, kI16 = 7, kI8 = 9 };
+enum Type : int8_t {
+  kF32 = 0, kI32 = 2, kU8 = 3, kI64 = 4, kBool = 6, kI16 = 7, kI8 = 9, kF64 = 10, kU32 = 15,
+  kU16 = 16,
+};
 
 inline const char* type_name(int8_t t) {
   switch (t) {
@@ -25,6 +28,9 @@ inline const char* type_name(int8_t t) {
     case kBool: return "bool";
     case kI8: return "int8";
     case kI16: return "int16";
+    case kF64: return "float64";
+    case kU32: return "uint32";
+    case kU16: return "uint16";
     default: return "?";
   }
 }
@@ -45,7 +51,10 @@ inline Quant quant_of(int8_t t) {
 inline InputRange default_range(int8_t t) {
   switch (t) {
     case kI32:
-    case kI64: return {-10, 10};
+    case kI64:
+    case kI16: return {-10, 10};
+    case kU16:
+    case kU32: return {0, 20};
     case kU8: return {0, 255};
     case kI8: return {-128, 127};
     case kI16: return {-32768, 32767};
@@ -188,5 +197,7 @@ void int16_cases(Cases& out);
 // The cases of the recurrent builtins other than UNIDIRECTIONAL_SEQUENCE_LSTM (RNN, LSTM and
 // their sequence and bidirectional forms; tflite_cases_recurrent.cc).
 void recurrent_cases(Cases& out);
+// The cases of the builtins of tflite_more_builtins.cc (tflite_cases_more_builtins.cc).
+void more_builtin_cases(Cases& out);
 
 }  // namespace outpost::testing::conformance

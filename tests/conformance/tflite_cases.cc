@@ -739,6 +739,7 @@ std::vector<TfliteCase> tflite_conformance_cases() {
   first_builtin_cases(cases);
   recurrent_cases(cases);
   int16_cases(cases);
+  more_builtin_cases(cases);
   return cases;
 }
 

@@ -90,6 +90,9 @@ DType dtype_of_tflite(int8_t type) {
     case 6: return DType::kBool;
     case 7: return DType::kInt16;
     case 9: return DType::kInt8;
+    case 10: return DType::kFloat64;
+    case 15: return DType::kUInt32;
+    case 16: return DType::kUInt16;
     default: return DType::kFloat32;
   }
 }
@@ -112,6 +115,10 @@ Result<Tensor> make_input(const testing::CaseInput& in, std::mt19937& rng) {
     case DType::kUInt8: fill(t.data_as<uint8_t>(), true); break;
     case DType::kInt8: fill(t.data_as<int8_t>(), true); break;
     case DType::kInt16: fill(t.data_as<int16_t>(), true); break;
+    case DType::kInt16: fill(static_cast<int16_t*>(t.data()), true); break;
+    case DType::kUInt16: fill(static_cast<uint16_t*>(t.data()), true); break;
+    case DType::kUInt32: fill(static_cast<uint32_t*>(t.data()), true); break;
+    case DType::kFloat64: fill(static_cast<double*>(t.data()), false); break;
     case DType::kBool: {
       std::bernoulli_distribution coin(0.5);
       auto* p = static_cast<bool*>(t.data());
@@ -131,6 +138,9 @@ double element(const Tensor& t, int64_t i) {
     case DType::kUInt8: return static_cast<const uint8_t*>(t.data())[i];
     case DType::kInt8: return static_cast<const int8_t*>(t.data())[i];
     case DType::kInt16: return static_cast<const int16_t*>(t.data())[i];
+    case DType::kUInt16: return static_cast<const uint16_t*>(t.data())[i];
+    case DType::kUInt32: return static_cast<const uint32_t*>(t.data())[i];
+    case DType::kFloat64: return static_cast<const double*>(t.data())[i];
     case DType::kBool: return static_cast<const bool*>(t.data())[i] ? 1 : 0;
     default: return NAN;
   }
@@ -146,7 +156,7 @@ std::string compare(const Tensor& got, const Tensor& want, bool quantized) {
   double largest = 0;
   for (int64_t i = 0; i < want.num_elements(); ++i)
     if (std::isfinite(element(want, i))) largest = std::max(largest, std::fabs(element(want, i)));
-  const bool is_float = got.dtype() == DType::kFloat32;
+  const bool is_float = got.dtype() == DType::kFloat32 || got.dtype() == DType::kFloat64;
   const double allowed = is_float ? 1e-4 * largest : quantized ? 1 : 0;
   for (int64_t i = 0; i < got.num_elements(); ++i) {
     const double a = element(got, i), b = element(want, i);

@@ -93,7 +93,7 @@ void register_onnx_tensor_kernels(KernelRegistry& r) {
   for (OpKind op : {OpKind::kPRelu, OpKind::kPow, OpKind::kMod, OpKind::kBitShift, OpKind::kAnd,
                     OpKind::kOr, OpKind::kXor, OpKind::kEqual, OpKind::kGreater, OpKind::kLess,
                     OpKind::kGreaterOrEqual, OpKind::kLessOrEqual, OpKind::kMax, OpKind::kMin,
-                    OpKind::kSum, OpKind::kElementwiseMean, OpKind::kWhere})
+                    OpKind::kSum, OpKind::kElementwiseMean, OpKind::kWhere, OpKind::kAtan2})
     r.add(op, make_onnx_binary);
   for (OpKind op :
        {OpKind::kReduceSum, OpKind::kReduceMean, OpKind::kReduceMax, OpKind::kReduceMin,

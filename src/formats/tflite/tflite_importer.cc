@@ -29,6 +29,9 @@ Result<DType> convert_type(int8_t type, const std::string& where) {
     case kTfBool: return DType::kBool;
     case kTfInt16: return DType::kInt16;
     case kTfInt8: return DType::kInt8;
+    case kTfFloat64: return DType::kFloat64;
+    case kTfUInt16: return DType::kUInt16;
+    case kTfUInt32: return DType::kUInt32;
     default: return unsupported(where + ": tensor type " + std::to_string(type) + " is not supported");
   }
 }

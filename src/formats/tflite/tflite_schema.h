@@ -19,7 +19,8 @@ using flatbuffers::voffset_t;
 // TensorType
 enum TensorType : int8_t {
   kTfFloat32 = 0, kTfFloat16 = 1, kTfInt32 = 2, kTfUInt8 = 3, kTfInt64 = 4, kTfString = 5,
-  kTfBool = 6, kTfInt16 = 7, kTfComplex64 = 8, kTfInt8 = 9, kTfFloat64 = 10,
+  kTfBool = 6, kTfInt16 = 7, kTfComplex64 = 8, kTfInt8 = 9, kTfFloat64 = 10, kTfUInt32 = 15,
+  kTfUInt16 = 16,
 };
 
 // Padding and ActivationFunctionType
