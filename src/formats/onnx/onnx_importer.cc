@@ -8,6 +8,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "formats/onnx/onnx_newer_opsets.h"
 #include "formats/onnx/onnx_op_map.h"
 #include "formats/onnx/onnx_quantized_lowering.h"
 #include "formats/onnx/onnx_tensor.h"
@@ -429,6 +430,11 @@ Status Importer::add_node(const onnx::NodeProto& p, int index, const std::string
   }
   OUTPOST_RETURN_IF_ERROR(add_subgraphs(p, where, node));
   place_onnx_operands(p.op_type(), opset_, node);
+  const Status operands = settle_newer_opset_operands(
+      p.op_type(), opset_, where + ": " + describe_onnx_op(p.op_type(), p.domain(), opset_) + ": ",
+      graph_, node);
+  if (operands.code() == StatusCode::kUnsupported) return refuse(p, where, operands);
+  OUTPOST_RETURN_IF_ERROR(operands);
   if (node.op == OpKind::kPRelu && opset_ < 7 && node.inputs.size() == 2)
     OUTPOST_RETURN_IF_ERROR(legacy_prelu_slope(node, where));
   // Trailing absent inputs are dropped, so that input counts match the schemas.

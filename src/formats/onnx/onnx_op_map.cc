@@ -8,6 +8,7 @@
 #include <optional>
 #include <utility>
 
+#include "formats/onnx/onnx_newer_opsets.h"
 #include "formats/onnx/onnx_tensor.h"
 #include "ir/control_flow.h"
 
@@ -336,6 +337,7 @@ Status map_onnx_node(const onnx::NodeProto& proto, int64_t opset, const std::str
     return unsupported(prefix + "Dropout with is_test=0 (training) is not supported");
   if (is_legacy_resize(proto.op_type(), opset))
     OUTPOST_RETURN_IF_ERROR(settle_legacy_resize(prefix, node));
+  OUTPOST_RETURN_IF_ERROR(settle_newer_opset_attributes(proto, opset, prefix, node));
   settle_opset_semantics(opset, node);
   return Status::ok();
 }

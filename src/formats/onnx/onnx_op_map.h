@@ -15,7 +15,7 @@ namespace outpost {
 
 // The first opset and the last one this importer reads for the default domain.
 constexpr int64_t kOnnxMinOpset = 6;
-constexpr int64_t kOnnxMaxOpset = 17;
+constexpr int64_t kOnnxMaxOpset = 21;
 
 // Fills node.op and node.attrs, with what changed between opsets settled into attributes (the
 // node carries no opset). `where` names the model and node for messages; an op or attribute we

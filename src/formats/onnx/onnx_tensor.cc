@@ -153,6 +153,15 @@ Result<DType> onnx_dtype(int64_t elem_type, const std::string& where) {
     case onnx::TensorProto::COMPLEX64:
     case onnx::TensorProto::COMPLEX128:
       return unsupported(where + ": complex tensors are not supported");
+    // Types of opsets 19 to 21, after the libonnx this is built with (ONNX 1.12) named them.
+    case 17:  // FLOAT8E4M3FN
+    case 18:  // FLOAT8E4M3FNUZ
+    case 19:  // FLOAT8E5M2
+    case 20:  // FLOAT8E5M2FNUZ
+      return unsupported(where + ": float8 tensors are not supported");
+    case 21:  // UINT4
+    case 22:  // INT4
+      return unsupported(where + ": 4-bit integer tensors are not supported");
     default:
       return invalid_model(where + ": unknown element type " + std::to_string(elem_type));
   }
