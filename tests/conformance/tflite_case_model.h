@@ -51,8 +51,7 @@ inline Quant quant_of(int8_t t) {
 inline InputRange default_range(int8_t t) {
   switch (t) {
     case kI32:
-    case kI64:
-    case kI16: return {-10, 10};
+    case kI64: return {-10, 10};
     case kU16:
     case kU32: return {0, 20};
     case kU8: return {0, 255};

@@ -115,7 +115,6 @@ Result<Tensor> make_input(const testing::CaseInput& in, std::mt19937& rng) {
     case DType::kUInt8: fill(t.data_as<uint8_t>(), true); break;
     case DType::kInt8: fill(t.data_as<int8_t>(), true); break;
     case DType::kInt16: fill(t.data_as<int16_t>(), true); break;
-    case DType::kInt16: fill(static_cast<int16_t*>(t.data()), true); break;
     case DType::kUInt16: fill(static_cast<uint16_t*>(t.data()), true); break;
     case DType::kUInt32: fill(static_cast<uint32_t*>(t.data()), true); break;
     case DType::kFloat64: fill(static_cast<double*>(t.data()), false); break;
