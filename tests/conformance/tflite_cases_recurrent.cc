@@ -216,10 +216,12 @@ void bidirectional_lstm_cases(Cases& out) {
     // (the backward direction's input).
     int32_t aux_input;
     int activation, invocations;
-    bool cifg = false;
+    bool cifg = false, time_major_by_default = false;
   };
   for (const Bidirectional& c : {
            Bidirectional{"merged_time_major", true, true, 2, 4, 3, 5, false, 0, 0, kTanh, 1},
+           Bidirectional{"time_major_by_default", true, false, 3, 2, 3, 4, false, 0, 0, kTanh, 1,
+                         false, true},
            Bidirectional{"cifg_peepholes", true, false, 2, 3, 3, 4, true, 0, 0, kTanh, 1, true},
            Bidirectional{"batch_major_cifg_state_over_2_invocations", false, false, 2, 3, 2, 3,
                          false, 0.5f, 0, kTanh, 2, true},
@@ -260,9 +262,11 @@ void bidirectional_lstm_cases(Cases& out) {
       outputs = {m.output(seq(2 * c.cells), kF32)};
     else
       outputs = {m.output(seq(c.cells), kF32), m.output(seq(c.cells), kF32)};
-    m.op(BIDIRECTIONAL_SEQUENCE_LSTM, in, outputs, kBidirectionalSequenceLstmOptions,
-         {{0, 1, c.activation}, {1, 4, float_bits(c.cell_clip)}, {3, 1, c.merge ? 1 : 0},
-          {4, 1, c.time_major ? 1 : 0}});
+    std::vector<TfOptionField> options = {
+        {0, 1, c.activation}, {1, 4, float_bits(c.cell_clip)}, {3, 1, c.merge ? 1 : 0}};
+    // time_major is true where the options leave it out ("time_major_by_default").
+    if (!c.time_major_by_default) options.push_back({4, 1, c.time_major ? 1 : 0});
+    m.op(BIDIRECTIONAL_SEQUENCE_LSTM, in, outputs, kBidirectionalSequenceLstmOptions, options);
     out.push_back(m.done("BIDIRECTIONAL_SEQUENCE_LSTM", c.label, kF32));
     out.back().invocations = c.invocations;
   }
