@@ -80,9 +80,9 @@ void convolution_cases(Cases& out) {
   for (int per_channel : {0, 1})
     for (int activation : {0, 1}) {
       CaseModel m;
-      const int x = m.input({2, 8}, kI16, kX);
-      const Weights w = weights_16x8(m, {5, 8}, 40, 5, 0, per_channel != 0);
-      m.op(FULLY_CONNECTED, {x, w.w, w.b}, {m.output({2, 5}, kI16, {0.003f, 0})},
+      const int x = m.input({4, 16}, kI16, kX);
+      const Weights w = weights_16x8(m, {24, 16}, 384, 24, 0, per_channel != 0);
+      m.op(FULLY_CONNECTED, {x, w.w, w.b}, {m.output({4, 24}, kI16, {0.01f, 0})},
            kFullyConnectedOptions, {{0, 1, activation}});
       out.push_back(m.done("FULLY_CONNECTED",
                            std::string(per_channel ? "per_channel" : "per_tensor") +
