@@ -117,6 +117,18 @@ void arithmetic_cases(Cases& out) {
       }
 }
 
+// ADD and SUB with pot_scale_int16 left at its default (true) and scales that are not powers of
+// two: TFLite runs the general path then too.
+void default_options_cases(Cases& out) {
+  for (int32_t code : {ADD, SUB}) {
+    CaseModel m;
+    const int x = m.input({2, 3, 4}, kI16, kX), y = m.input({2, 3, 4}, kI16, {0.00015f, 0});
+    m.op(code, {x, y}, {m.output({2, 3, 4}, kI16, {0.0004f, 0})},
+         code == ADD ? kAddOptions : kSubOptions, {{0, 1, 0}});
+    out.push_back(m.done(code == ADD ? "ADD" : "SUB", "pot_scale_int16_default", kI16));
+  }
+}
+
 void quantize_cases(Cases& out) {
   {
     CaseModel m;
@@ -309,6 +321,7 @@ void mover_cases(Cases& out) {
 void int16_cases(Cases& out) {
   convolution_cases(out);
   arithmetic_cases(out);
+  default_options_cases(out);
   quantize_cases(out);
   pool_cases(out);
   activation_cases(out);
