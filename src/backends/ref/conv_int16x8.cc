@@ -1,5 +1,5 @@
-// TFLite's 16x8 convolutions: CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV and FULLY_CONNECTED over int16
-// activations (zero point 0) with int8 weights (zero point 0, per tensor or per output channel)
+// TFLite's 16x8 convolutions: CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV and FULLY_CONNECTED
+// over int16 activations (zero point 0) with int8 weights (zero point 0, per tensor or per output channel)
 // and an int64 bias. TFLite's reference integer kernels: an int64 sum of x * w, plus the bias,
 // scaled by multiply_by_quantized_multiplier_64 (the multiplier rounded to 16 bits, one rounding
 // shift), clamped to the fused activation's range. Its default path runs the same reference code
@@ -9,6 +9,7 @@
 // some outputs). An int32 bias (which TFLite accumulates in int32, another rounding) is refused by
 // name.
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "backends/ref/conv_geometry.h"
@@ -37,7 +38,9 @@ struct Requant16x8 {
     } else {
       // TFLite's static_cast<int32_t>(round(...)), saturated where its cast is undefined.
       const double r = std::round(static_cast<double>(acc) * reals[c]);
-      v = r >= 2147483647.0 ? 2147483647 : r <= -2147483648.0 ? -2147483647 - 1 : static_cast<int32_t>(r);
+      v = r >= 2147483647.0    ? std::numeric_limits<int32_t>::max()
+          : r <= -2147483648.0 ? std::numeric_limits<int32_t>::min()
+                               : static_cast<int32_t>(r);
     }
     return quant::clamp_to<int16_t>(v, act.min, act.max);
   }
@@ -222,10 +225,11 @@ Result<Requant16x8> requant_16x8(const Node& n, const Graph& g, const std::strin
                                                           channels, yq, false));
   if (real) {
     const std::vector<float>& w_scales = w.quant.scale;
-    for (int64_t c = 0; c < channels; ++c)
-      rq.reals.push_back(static_cast<double>(xq.scale) *
-                         static_cast<double>(w_scales[w_scales.size() > 1 ? static_cast<size_t>(c) : 0]) /
+    for (int64_t c = 0; c < channels; ++c) {
+      const float w_scale = w_scales[w_scales.size() > 1 ? static_cast<size_t>(c) : 0];
+      rq.reals.push_back(static_cast<double>(xq.scale) * static_cast<double>(w_scale) /
                          static_cast<double>(yq.scale));
+    }
     return rq;
   }
   // The 16-bit multiply shifts right by 15 - shift: TFLite's kernels take shifts below 8 only.
