@@ -35,7 +35,8 @@ TfTensorSpec tensor(std::vector<int32_t> shape, int8_t type, std::vector<float> 
 std::vector<uint8_t> int16_conv_model() {
   TfModelSpec m;
   std::vector<int8_t> w(4 * 3 * 3 * 3);
-  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<int8_t>(static_cast<int>(i * 37 % 201) - 100);
+  for (size_t i = 0; i < w.size(); ++i)
+    w[i] = static_cast<int8_t>(static_cast<int>(i * 37 % 201) - 100);
   m.buffers.push_back(testing::bytes_of(w));
   m.buffers.push_back(testing::bytes_of(std::vector<int64_t>{-15000, 3000, 0, 24000}));
   const std::vector<float> w_scales = {0.01f, 0.015f, 0.02f, 0.025f};

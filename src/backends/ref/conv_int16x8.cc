@@ -1,10 +1,15 @@
-// TFLite's 16x8 convolutions: CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV and FULLY_CONNECTED over int16
-// activations (zero point 0) with int8 weights (zero point 0, per tensor or per output channel)
+// TFLite's 16x8 convolutions: CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV and FULLY_CONNECTED
+// over int16 activations (zero point 0) with int8 weights (zero point 0, per tensor or per output channel)
 // and an int64 bias. TFLite's reference integer kernels: an int64 sum of x * w, plus the bias,
 // scaled by multiply_by_quantized_multiplier_64 (the multiplier rounded to 16 bits, one rounding
 // shift), clamped to the fused activation's range. Its default path runs the same reference code
-// whenever the bias is int64. An int32 bias (which TFLite accumulates in int32, another rounding)
-// is refused by name.
+// whenever the bias is int64. FULLY_CONNECTED is the exception: TFLite scales its int16 sums in
+// double, round(sum * input_scale * weight_scale / output_scale) with the scales widened before
+// the product, per tensor and per channel alike (measured: the fixed-point form is a step off on
+// some outputs). An int32 bias (which TFLite accumulates in int32, another rounding) is refused by
+// name.
+#include <cmath>
+#include <limits>
 #include <vector>
 
 #include "backends/ref/conv_geometry.h"
@@ -18,14 +23,25 @@ namespace {
 
 using quant::QuantizedMultiplier;
 
-// What the three kernels share once the factory has checked the operands.
+// What the kernels share once the factory has checked the operands: per output channel, the
+// fixed-point multiplier, or (FULLY_CONNECTED) the real scale in double.
 struct Requant16x8 {
-  std::vector<QuantizedMultiplier> multipliers;  // one per output channel
+  std::vector<QuantizedMultiplier> multipliers;
+  std::vector<double> reals;  // non-empty: requantize in double
   quant::ActivationRange act;
 
   int16_t output(int64_t acc, int64_t channel) const {
-    const int32_t v =
-        quant::multiply_by_quantized_multiplier_64(acc, multipliers[static_cast<size_t>(channel)]);
+    const auto c = static_cast<size_t>(channel);
+    int32_t v = 0;
+    if (reals.empty()) {
+      v = quant::multiply_by_quantized_multiplier_64(acc, multipliers[c]);
+    } else {
+      // TFLite's static_cast<int32_t>(round(...)), saturated where its cast is undefined.
+      const double r = std::round(static_cast<double>(acc) * reals[c]);
+      v = r >= 2147483647.0    ? std::numeric_limits<int32_t>::max()
+          : r <= -2147483648.0 ? std::numeric_limits<int32_t>::min()
+                               : static_cast<int32_t>(r);
+    }
     return quant::clamp_to<int16_t>(v, act.min, act.max);
   }
 };
@@ -181,7 +197,7 @@ class TransposeConv2D16x8 final : public Kernel {
 // not_handled when the input is not int16; kUnsupported naming the op and what it lacks for any
 // other int16 form.
 Result<Requant16x8> requant_16x8(const Node& n, const Graph& g, const std::string& op,
-                                 int channel_axis, int64_t channels, bool float_product_per_tensor) {
+                                 int channel_axis, int64_t channels, bool real) {
   const Value& x = input_of(g, n, 0);
   const Value& w = input_of(g, n, 1);
   const Value& y = output_of(g, n);
@@ -203,9 +219,19 @@ Result<Requant16x8> requant_16x8(const Node& n, const Graph& g, const std::strin
     if (z != 0) return not_handled(g, n, op + " int16x8 needs weight zero points 0 (TFLite's)");
   Requant16x8 rq;
   OUTPOST_ASSIGN_OR_RETURN(rq.act, quant::fused_activation_range(g, n, y, yq));
+  // Checks the weight scales against the channels as well.
   OUTPOST_ASSIGN_OR_RETURN(rq.multipliers,
                            quant::conv_output_multipliers(g, n, x.dtype, xq, w, channel_axis,
-                                                          channels, yq, float_product_per_tensor));
+                                                          channels, yq, false));
+  if (real) {
+    const std::vector<float>& w_scales = w.quant.scale;
+    for (int64_t c = 0; c < channels; ++c) {
+      const float w_scale = w_scales[w_scales.size() > 1 ? static_cast<size_t>(c) : 0];
+      rq.reals.push_back(static_cast<double>(xq.scale) * static_cast<double>(w_scale) /
+                         static_cast<double>(yq.scale));
+    }
+    return rq;
+  }
   // The 16-bit multiply shifts right by 15 - shift: TFLite's kernels take shifts below 8 only.
   for (const QuantizedMultiplier& m : rq.multipliers)
     if (m.shift >= 8)
@@ -221,7 +247,7 @@ Result<std::unique_ptr<Kernel>> make_conv2d_int16x8(const Node& n, const Graph& 
   OUTPOST_ASSIGN_OR_RETURN(ConvGeometry geo, tflite_conv_geometry(n, g, /*depthwise=*/false));
   OUTPOST_ASSIGN_OR_RETURN(Requant16x8 rq,
                            requant_16x8(n, g, "CONV_2D", /*channel_axis=*/0, geo.out_c,
-                                        /*float_product_per_tensor=*/false));
+                                        /*real=*/false));
   return std::unique_ptr<Kernel>(std::make_unique<Conv2D16x8>(geo, std::move(rq)));
 }
 
@@ -229,7 +255,7 @@ Result<std::unique_ptr<Kernel>> make_depthwise_conv2d_int16x8(const Node& n, con
   OUTPOST_ASSIGN_OR_RETURN(ConvGeometry geo, tflite_conv_geometry(n, g, /*depthwise=*/true));
   OUTPOST_ASSIGN_OR_RETURN(Requant16x8 rq,
                            requant_16x8(n, g, "DEPTHWISE_CONV_2D", /*channel_axis=*/3, geo.out_c,
-                                        /*float_product_per_tensor=*/false));
+                                        /*real=*/false));
   return std::unique_ptr<Kernel>(std::make_unique<DepthwiseConv2D16x8>(geo, std::move(rq)));
 }
 
@@ -237,17 +263,15 @@ Result<std::unique_ptr<Kernel>> make_transpose_conv2d_int16x8(const Node& n, con
   OUTPOST_ASSIGN_OR_RETURN(const TransposeGeometry geo, transpose_conv_geometry(n, g));
   OUTPOST_ASSIGN_OR_RETURN(Requant16x8 rq,
                            requant_16x8(n, g, "TRANSPOSE_CONV", /*channel_axis=*/0, geo.out_c,
-                                        /*float_product_per_tensor=*/false));
+                                        /*real=*/false));
   return std::unique_ptr<Kernel>(std::make_unique<TransposeConv2D16x8>(geo, std::move(rq)));
 }
 
 Result<std::unique_ptr<Kernel>> make_fully_connected_int16x8(const Node& n, const Graph& g) {
   OUTPOST_ASSIGN_OR_RETURN(const FullyConnectedForm form, fully_connected_form(n, g));
-  // Per-tensor multipliers come from a float product of the scales, as TFLite's
-  // GetQuantizedConvolutionMultipler computes them for every FULLY_CONNECTED.
   OUTPOST_ASSIGN_OR_RETURN(Requant16x8 rq,
                            requant_16x8(n, g, "FULLY_CONNECTED", /*channel_axis=*/0, form.units,
-                                        /*float_product_per_tensor=*/true));
+                                        /*real=*/true));
   return std::unique_ptr<Kernel>(std::make_unique<FullyConnected16x8>(form, std::move(rq)));
 }
 

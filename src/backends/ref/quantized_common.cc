@@ -36,7 +36,8 @@ Result<BinaryQuant> binary_quant(const Graph& g, const Node& n, const std::strin
   const Value& y = output_of(g, n);
   const bool int16 = takes_int16 && y.dtype == DType::kInt16;
   if (!is_quantized_8bit(y.dtype) && !int16)
-    return not_handled(g, n, std::string("output is not uint8/int8") + (takes_int16 ? "/int16" : ""));
+    return not_handled(g, n,
+                       std::string("output is not uint8/int8") + (takes_int16 ? "/int16" : ""));
   if (a.dtype != y.dtype || b.dtype != y.dtype)
     return not_handled(g, n, "quantized " + op + " needs inputs and output of one quantized type");
   BinaryQuant q;

@@ -157,8 +157,9 @@ Result<std::unique_ptr<Kernel>> make_resize_bilinear_quantized(const Node& n, co
   const bool align_corners = form.align_corners, half_pixel = form.half_pixel;
   if (x.dtype == DType::kInt8 || x.dtype == DType::kInt16) {
     if (std::max({x.shape[1], x.shape[2], y.shape[1], y.shape[2]}) > (int64_t{1} << 20))
-      return not_handled(g, n, std::string(dtype_name(x.dtype)) +
-                                   " bilinear Resize beyond 2^20 pixels a side (int32 coordinates)");
+      return not_handled(g, n,
+                         std::string(dtype_name(x.dtype)) +
+                             " bilinear Resize beyond 2^20 pixels a side (int32 coordinates)");
     auto size = [](int64_t v) { return static_cast<int32_t>(v); };
     auto rows = fixed_sources(size(x.shape[1]), size(y.shape[1]), align_corners, half_pixel);
     auto cols = fixed_sources(size(x.shape[2]), size(y.shape[2]), align_corners, half_pixel);

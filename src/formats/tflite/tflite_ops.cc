@@ -365,7 +365,8 @@ Result<std::vector<Node>> lower_operator(Graph& graph, Node node, int32_t code,
                                          const std::string& where) {
   if (const BuiltinRule* rule = find_builtin_rule(code))
     return lower_by_rule(*rule, graph, std::move(node), where);
-  if (code == kAdd || code == kSub) OUTPOST_RETURN_IF_ERROR(check_int16_scales(graph, node, code, where));
+  if (code == kAdd || code == kSub)
+    OUTPOST_RETURN_IF_ERROR(check_int16_scales(graph, node, code, where));
   if (node.op == OpKind::kGemm) return lower_fully_connected(graph, std::move(node), where);
   std::vector<Node> nodes;
   nodes.push_back(std::move(node));

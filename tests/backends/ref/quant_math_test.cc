@@ -118,7 +118,8 @@ TEST(QuantMath, SixtyFourBitMultiplyRoundsTheMultiplierTo16BitsThenOnce) {
   // 0.75 is 0x60000000 * 2^-31: 16 bits 0x6000, one shift by 15 - 0.
   EXPECT_EQ(multiply_by_quantized_multiplier_64(1000, quantize_multiplier(0.75)), 750);
   // Sums past int32 are what it is for: 2^40 * 2^-20 (the multiplier 2^30 at shift -19).
-  EXPECT_EQ(multiply_by_quantized_multiplier_64(int64_t{1} << 40, quantize_multiplier(std::ldexp(1.0, -20))),
+  EXPECT_EQ(multiply_by_quantized_multiplier_64(int64_t{1} << 40,
+                                               quantize_multiplier(std::ldexp(1.0, -20))),
             1 << 20);
   // Ties go toward +infinity: 3 * 0.5 = 1.5 -> 2, -3 * 0.5 = -1.5 -> -1.
   EXPECT_EQ(multiply_by_quantized_multiplier_64(3, quantize_multiplier(0.5)), 2);
