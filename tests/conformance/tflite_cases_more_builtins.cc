@@ -24,7 +24,8 @@ bool is_signed(int8_t t) { return t == kI8 || t == kI16 || t == kI32 || t == kI6
 
 void rank_cases(Cases& out) {
   for (int8_t t : {kF32, kI32, kI64, kU8, kI8, kBool})
-    for (const std::vector<int32_t>& shape : {std::vector<int32_t>{2, 3, 4}, std::vector<int32_t>{5}}) {
+    for (const std::vector<int32_t>& shape :
+         {std::vector<int32_t>{2, 3, 4}, std::vector<int32_t>{5}}) {
       CaseModel m;
       const int x = m.input(shape, t);
       m.op(RANK, {x}, {m.output({}, kI32)});
@@ -95,7 +96,8 @@ void binary_function_cases(Cases& out) {
   for (int8_t t : kIntegers)
     for (bool broadcast : {false, true}) {
       CaseModel m;
-      const int x = m.input({2, 3, 4}, t, {}, is_signed(t) ? InputRange{-120, 120} : InputRange{0, 250});
+      const InputRange values = is_signed(t) ? InputRange{-120, 120} : InputRange{0, 250};
+      const int x = m.input({2, 3, 4}, t, {}, values);
       const int y = m.input(broadcast ? std::vector<int32_t>{4} : std::vector<int32_t>{2, 3, 4}, t,
                             {}, is_signed(t) ? InputRange{-3, 40} : InputRange{0, 40});
       m.op(RIGHT_SHIFT, {x, y}, {m.output({2, 3, 4}, t)});
@@ -241,7 +243,8 @@ void non_max_suppression_cases(Cases& out) {
     float iou, score;
   };
   for (int32_t code : {NON_MAX_SUPPRESSION_V4, NON_MAX_SUPPRESSION_V5})
-    for (const Nms& c : {Nms{"iou_0.5", 10, 6, 0.5f, 0.0f}, Nms{"iou_0.2_score_0.3", 12, 8, 0.2f, 0.3f},
+    for (const Nms& c : {Nms{"iou_0.5", 10, 6, 0.5f, 0.0f},
+                         Nms{"iou_0.2_score_0.3", 12, 8, 0.2f, 0.3f},
                          Nms{"max_2", 8, 2, 0.6f, 0.1f}, Nms{"iou_0", 8, 5, 0.0f, 0.0f}}) {
       CaseModel m;
       const int boxes = m.input({c.boxes, 4}, kF32, {}, {0, 1});

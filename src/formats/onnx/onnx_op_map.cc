@@ -96,6 +96,7 @@ std::optional<OpKind> ir_op_for(const std::string& op_type) {
   // IR-only names (TFLite rows, the renamed targets, Onnx*) are not ONNX op types.
   if (static_cast<int>(*op) < static_cast<int>(OpKind::kAbs)) return std::nullopt;
   if (op_type.rfind("Onnx", 0) == 0) return std::nullopt;
+  if (*op == OpKind::kAtan2) return std::nullopt;  // TFLite's ATAN2; ONNX has no such op
   for (const auto& entry : kRenamed)
     if (*op == entry.second) return std::nullopt;
   return op;

@@ -89,7 +89,8 @@ Status lower_atan2(Lowering& l, Node n, const std::string& where) {
   OUTPOST_RETURN_IF_ERROR(needs(n, 2, where, "two inputs"));
   const DType d = l.value(n.inputs[0]).dtype;
   if (d != DType::kFloat32 && d != DType::kFloat64)
-    return unsupported(where + ": ATAN2 of " + dtype_name(d) + " is not supported (float32, float64)");
+    return unsupported(where + ": ATAN2 of " + dtype_name(d) +
+                       " is not supported (float32, float64)");
   l.add(std::move(n));
   return Status::ok();
 }
@@ -99,7 +100,8 @@ Status lower_bitwise_xor(Lowering& l, Node n, const std::string& where) {
   OUTPOST_RETURN_IF_ERROR(needs(n, 2, where, "two inputs"));
   const DType d = l.value(n.inputs[0]).dtype;
   if (!is_integer(d))
-    return unsupported(where + ": BITWISE_XOR of " + dtype_name(d) + " is not supported (integers)");
+    return unsupported(where + ": BITWISE_XOR of " + dtype_name(d) +
+                       " is not supported (integers)");
   l.add(std::move(n));
   return Status::ok();
 }
@@ -181,8 +183,8 @@ Status lower_broadcast_args(Lowering& l, Node n, const std::string& where) {
     }
     const std::string suffix = i == 0 ? "s0_padded" : "s1_padded";
     const int p = l.intermediate(suffix, d, Shape{length});
-    l.add(OpKind::kPad, suffix, {s, l.int64s(suffix + "_pads", {missing, 0}), l.scalar("one", d, 1)},
-          {p})
+    const int pads = l.int64s(suffix + "_pads", {missing, 0});
+    l.add(OpKind::kPad, suffix, {s, pads, l.scalar("one", d, 1)}, {p})
         .attrs.set("mode", std::string("constant"));
     padded.push_back(p);
   }
@@ -257,7 +259,8 @@ Status lower_scatter_nd(Lowering& l, Node n, const std::string& where) {
     const int sums = l.intermediate("sums", DType::kInt32, Shape(shape));
     n.outputs = {sums};
     l.add(std::move(n));
-    l.add(OpKind::kCast, "any", {sums}, {y}).attrs.set("to_dtype", static_cast<int64_t>(DType::kBool));
+    l.add(OpKind::kCast, "any", {sums}, {y})
+        .attrs.set("to_dtype", static_cast<int64_t>(DType::kBool));
     return Status::ok();
   }
   l.add(std::move(n));
@@ -293,7 +296,8 @@ Status lower_unique(Lowering& l, Node n, const std::string& where) {
   OUTPOST_RETURN_IF_ERROR(needs(n, 1, where, "one input"));
   if (n.outputs.size() != 2) return invalid_model(where + ": UNIQUE has two outputs");
   const Shape x = l.value(n.inputs[0]).shape;
-  if (x.rank() != 1) return invalid_model(where + ": UNIQUE takes a 1-D tensor, has " + x.to_string());
+  if (x.rank() != 1)
+    return invalid_model(where + ": UNIQUE takes a 1-D tensor, has " + x.to_string());
   const DType index = l.value(n.outputs[1]).dtype;
   if (index != DType::kInt32 && index != DType::kInt64)
     return invalid_model(where + ": the indices are int32 or int64, the model declares " +
@@ -318,7 +322,8 @@ Result<float> constant_float(const Lowering& l, const Node& n, size_t i, const s
   if (v.dtype != DType::kFloat32 || v.shape.num_elements() != 1)
     return invalid_model(where + ": " + what + " must be a float32 scalar");
   if (!v.is_constant())
-    return unsupported(where + ": " + what + " computed at run time is not supported (only a constant)");
+    return unsupported(where + ": " + what +
+                       " computed at run time is not supported (only a constant)");
   float f;
   std::memcpy(&f, v.constant.bytes, sizeof f);
   return f;
@@ -328,11 +333,11 @@ Result<float> constant_float(const Lowering& l, const Node& n, size_t i, const s
 int padded_to(Lowering& l, int id, int64_t length, int y, const std::string& suffix) {
   const DType d = l.value(id).dtype;
   const int longer = l.intermediate(suffix + "_with_zeros", d, Shape{-1});
-  l.add(OpKind::kConcat, suffix + "_with_zeros", {id, zeros(l, suffix + "_zeros", d, Shape{length})},
-        {longer})
+  const int padding = zeros(l, suffix + "_zeros", d, Shape{length});
+  l.add(OpKind::kConcat, suffix + "_with_zeros", {id, padding}, {longer})
       .attrs.set("axis", int64_t{0});
-  l.add(OpKind::kSlice, suffix, {longer, l.int64s(suffix + "_start", {0}), l.int64s(suffix + "_end", {length})},
-        {y});
+  const int start = l.int64s(suffix + "_start", {0}), end = l.int64s(suffix + "_end", {length});
+  l.add(OpKind::kSlice, suffix, {longer, start, end}, {y});
   return y;
 }
 
@@ -379,13 +384,15 @@ Status lower_non_max_suppression(Lowering& l, Node n, const std::string& where) 
   n.op = OpKind::kNonMaxSuppression;
   n.attrs = Attributes();
   n.attrs.set("center_point_box", int64_t{0});
-  n.inputs = {boxes3, scores3, l.scalar("max_output_size", DType::kInt64, static_cast<double>(length)),
+  n.inputs = {boxes3, scores3,
+              l.scalar("max_output_size", DType::kInt64, static_cast<double>(length)),
               l.scalar("iou_threshold", DType::kFloat32, below),
               l.scalar("score_threshold", DType::kFloat32, score)};
   n.outputs = {triples};
   l.add(std::move(n));
   const int selected = l.intermediate("box_indices", DType::kInt64, Shape{-1});
-  l.add(OpKind::kGather, "box_indices", {triples, l.scalar("box_column", DType::kInt64, 2)}, {selected})
+  const int column = l.scalar("box_column", DType::kInt64, 2);
+  l.add(OpKind::kGather, "box_indices", {triples, column}, {selected})
       .attrs.set("axis", int64_t{1});
   const int wide = l.intermediate("selected_indices_int64", DType::kInt64, Shape{length});
   padded_to(l, selected, length, wide, "selected_indices_int64");
@@ -397,7 +404,8 @@ Status lower_non_max_suppression(Lowering& l, Node n, const std::string& where) 
         .attrs.set("axis", int64_t{0});
     padded_to(l, picked, length, outputs[1], "selected_scores");
   }
-  const int valid = l.intermediate("valid_outputs_int64", DType::kInt64, Shape(std::vector<int64_t>{}));
+  const int valid =
+      l.intermediate("valid_outputs_int64", DType::kInt64, Shape(std::vector<int64_t>{}));
   l.add(OpKind::kSize, "valid_outputs_int64", {selected}, {valid});
   l.add(OpKind::kCast, "valid_outputs", {valid}, {outputs.back()})
       .attrs.set("to_dtype", static_cast<int64_t>(DType::kInt32));

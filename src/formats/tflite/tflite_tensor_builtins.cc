@@ -135,7 +135,8 @@ Status mirror_pad_options(const Options& o, Node& n, const std::string& where) {
   // which lower_mirror_pad turns into Gathers).
   const int8_t mode = o.i8(0);
   if (mode != 0 && mode != 1)
-    return invalid_model(where + ": MIRROR_PAD mode " + std::to_string(mode) + " is neither REFLECT nor SYMMETRIC");
+    return invalid_model(where + ": MIRROR_PAD mode " + std::to_string(mode) +
+                         " is neither REFLECT nor SYMMETRIC");
   n.attrs.set("mode", std::string(mode == 0 ? "reflect" : "symmetric"));
   return Status::ok();
 }
