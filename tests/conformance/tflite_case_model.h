@@ -175,5 +175,8 @@ using Cases = std::vector<TfliteCase>;
 // The cases of the builtins the TFLite importer translated before its rules (ADD, CONV_2D, ...;
 // tflite_cases_first_builtins.cc).
 void first_builtin_cases(Cases& out);
+// The segment reductions, diagonals, scatters, L2 pooling, FAKE_QUANT and 3-D convolutions
+// (tflite_cases_segment_builtins.cc).
+void segment_builtin_cases(Cases& out);
 
 }  // namespace outpost::testing::conformance

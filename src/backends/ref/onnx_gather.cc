@@ -89,6 +89,10 @@ void reduce_into(T& dst, T v, int reduction) {
     dst = static_cast<T>(dst + v);
   else if (reduction == 2)
     dst = static_cast<T>(dst * v);
+  else if (reduction == 3)
+    dst = std::max(dst, v);
+  else if (reduction == 4)
+    dst = std::min(dst, v);
   else
     dst = v;
 }
@@ -98,6 +102,8 @@ Result<int> reduction_of(const Node& node, const Graph& graph) {
   if (r == "none") return 0;
   if (r == "add") return 1;
   if (r == "mul") return 2;
+  if (r == "max") return 3;  // opset 18's, and TFLite's UNSORTED_SEGMENT_MAX/MIN
+  if (r == "min") return 4;
   return Status(not_handled(graph, node, "reduction '" + r + "' is not supported"));
 }
 
@@ -133,7 +139,9 @@ Result<std::unique_ptr<Kernel>> make_scatter(const Node& node, const Graph& grap
   const int64_t slice = q < x.rank() ? stride[q - 1] : 1;
   const int64_t tuples = idx.num_elements().value_or(0) / static_cast<int64_t>(q);
   const std::vector<int64_t> dims = x.dims();
-  if (!visit_numeric(d, [&](auto tag) {
+  // Bools are only written, never reduced: as bytes.
+  const DType as = d == DType::kBool && reduction == 0 ? DType::kUInt8 : d;
+  if (!visit_numeric(as, [&](auto tag) {
         using T = typename decltype(tag)::type;
         fn = [=](std::span<const TensorView> in, std::span<const TensorView> out) {
           if (bytes) std::memcpy(out[0].data, in[0].data, bytes);
