@@ -198,5 +198,8 @@ void int16_cases(Cases& out);
 void recurrent_cases(Cases& out);
 // The cases of the builtins of tflite_more_builtins.cc (tflite_cases_more_builtins.cc).
 void more_builtin_cases(Cases& out);
+// The segment reductions, diagonals, scatters, L2 pooling, FAKE_QUANT and 3-D convolutions
+// (tflite_cases_segment_builtins.cc).
+void segment_builtin_cases(Cases& out);
 
 }  // namespace outpost::testing::conformance

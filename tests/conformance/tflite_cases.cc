@@ -740,6 +740,7 @@ std::vector<TfliteCase> tflite_conformance_cases() {
   recurrent_cases(cases);
   int16_cases(cases);
   more_builtin_cases(cases);
+  segment_builtin_cases(cases);
   return cases;
 }
 

@@ -143,7 +143,9 @@ Result<std::unique_ptr<Kernel>> make_scatter(const Node& node, const Graph& grap
   const int64_t slice = q < x.rank() ? stride[q - 1] : 1;
   const int64_t tuples = idx.num_elements().value_or(0) / static_cast<int64_t>(q);
   const std::vector<int64_t> dims = x.dims();
-  if (!visit_numeric(d, [&](auto tag) {
+  // Bools are only written, never reduced: as bytes.
+  const DType as = d == DType::kBool && reduction == 0 ? DType::kUInt8 : d;
+  if (!visit_numeric(as, [&](auto tag) {
         using T = typename decltype(tag)::type;
         fn = [=](std::span<const TensorView> in, std::span<const TensorView> out) {
           if (bytes) std::memcpy(out[0].data, in[0].data, bytes);

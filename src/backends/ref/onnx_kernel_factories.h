@@ -20,6 +20,8 @@ Result<std::unique_ptr<Kernel>> make_onnx_softmax(const Node& node, const Graph&
 // onnx_copy.cc: ops that only relabel the shape (Flatten, Squeeze, Unsqueeze, Identity), Shape,
 // Size, ConstantOfShape, Range, EyeLike.
 Result<std::unique_ptr<Kernel>> make_onnx_copy(const Node& node, const Graph& graph);
+// Bitcast: the input's bytes as they are, under the output's dtype.
+Result<std::unique_ptr<Kernel>> make_bitcast(const Node& node, const Graph& graph);
 Result<std::unique_ptr<Kernel>> make_onnx_generator(const Node& node, const Graph& graph);
 // onnx_dropout.cc: Dropout (the identity; in training mode only with ratio 0).
 Result<std::unique_ptr<Kernel>> make_onnx_dropout(const Node& node, const Graph& graph);

@@ -110,6 +110,7 @@ void register_onnx_tensor_kernels(KernelRegistry& r) {
     r.add(op, make_onnx_generator);
   r.add(OpKind::kCast, make_onnx_cast);
   r.add(OpKind::kCastLike, make_onnx_cast);
+  r.add(OpKind::kBitcast, make_bitcast);
   for (OpKind op : {OpKind::kTranspose, OpKind::kDepthToSpace, OpKind::kSpaceToDepth})
     r.add(op, make_onnx_transpose);
   for (OpKind op : {OpKind::kSlice, OpKind::kSplit, OpKind::kExpand, OpKind::kTile, OpKind::kPad})
