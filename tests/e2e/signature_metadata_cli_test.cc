@@ -116,7 +116,7 @@ TEST_F(SignatureMetadataCli, RunRunsTheSignatureAsked) {
   const float values[4] = {1, 2, -3, 0.5f};
   std::memcpy(x->data(), values, sizeof values);
   ASSERT_TRUE(save_npy(in, *x).is_ok());
-  auto r = run_outpost({"run", model, "--signature", "double", "--input", "x=" + in, "--output", dir_ + "/out"});
+  auto r = run_outpost({"run", model, "--signature", "double", "--input", "x=" + in, "--output-dir", dir_ + "/out"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto twice = load_npy(dir_ + "/out/twice.npy");
   ASSERT_TRUE(twice.is_ok()) << twice.status().message();
