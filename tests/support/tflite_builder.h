@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace outpost::testing {
@@ -44,6 +45,20 @@ struct TfOperatorSpec {
   std::vector<uint8_t> custom_options;
 };
 
+// A subgraph after the first (spec.tensors, operators, inputs and outputs make subgraph 0).
+struct TfSubgraphSpec {
+  std::vector<TfTensorSpec> tensors;
+  std::vector<TfOperatorSpec> operators;
+  std::vector<int32_t> inputs, outputs;
+};
+
+// A SignatureDef: its key, subgraph and the names it gives that subgraph's tensors.
+struct TfSignatureSpec {
+  std::string key;
+  uint32_t subgraph = 0;
+  std::vector<std::pair<std::string, uint32_t>> inputs, outputs;  // name, tensor index
+};
+
 struct TfModelSpec {
   std::vector<TfTensorSpec> tensors;
   std::vector<std::vector<uint8_t>> buffers;  // buffer 0 (empty) is added in front
@@ -51,6 +66,10 @@ struct TfModelSpec {
   std::vector<int32_t> inputs, outputs;
   uint32_t version = 3;
   bool old_style_opcodes = false;  // only deprecated_builtin_code, as files before schema 3a
+  std::vector<TfSubgraphSpec> more_subgraphs;  // subgraphs 1, 2, ... sharing the buffers
+  std::vector<TfSignatureSpec> signatures;
+  // Model.metadata entries: a name and a buffer index (1 is spec.buffers[0]).
+  std::vector<std::pair<std::string, uint32_t>> metadata;
 };
 
 std::vector<uint8_t> build_tflite(const TfModelSpec& spec);

@@ -11,6 +11,7 @@
 #include "formats/tflite/tflite_operands.h"
 #include "formats/tflite/tflite_ops.h"
 #include "formats/tflite/tflite_schema.h"
+#include "formats/tflite/tflite_signatures.h"
 #include "ir/input_shapes.h"
 #include "ir/unsupported_nodes.h"
 
@@ -45,11 +46,12 @@ std::string variable_refused(const std::string& where, int id, const Graph& g) {
 class Importer {
  public:
   Importer(const uint8_t* data, size_t size, std::shared_ptr<const void> keep_alive, std::string source,
-           std::vector<Shape> input_shapes)
+           std::vector<Shape> input_shapes, std::string signature)
       : data_(data), size_(size), keep_alive_(std::move(keep_alive)), source_(std::move(source)),
-        input_shapes_(std::move(input_shapes)) {}
+        input_shapes_(std::move(input_shapes)), signature_(std::move(signature)) {}
 
   Result<Graph> run();
+  const std::vector<TfliteSignature>& signatures() const { return signatures_; }
 
  private:
   Status import_tensor(const SubGraph& sg, uint32_t index);
@@ -60,6 +62,8 @@ class Importer {
   Result<int> tensor_ref(int32_t index, const std::string& where) const;
   Status bind_input(const SubGraph& sg, int32_t tensor, int id);
   Status take_variables(int32_t code, Node& node, const std::string& where) const;
+  Result<uint32_t> choose_subgraph();
+  Status name_by_signature(const TfliteSignature& signature, const SubGraph& sg);
   bool is_variable(int id) const {
     return id >= 0 && static_cast<size_t>(id) < variable_.size() && variable_[static_cast<size_t>(id)];
   }
@@ -69,6 +73,9 @@ class Importer {
   std::shared_ptr<const void> keep_alive_;
   std::string source_;
   std::vector<Shape> input_shapes_;  // bound to the graph inputs in order; empty: as declared
+  std::string signature_;            // the SignatureDef's key; empty: the first, if any
+  std::vector<TfliteSignature> signatures_;
+  const TfliteSignature* chosen_ = nullptr;
   const Model* model_ = nullptr;
   Graph graph_;
   size_t tensor_count_ = 0;           // values 0 .. tensor_count_ - 1 are the model's tensors
@@ -81,12 +88,14 @@ Result<Graph> Importer::run() {
   OUTPOST_ASSIGN_OR_RETURN(model_, verified_model(data_, size_, source_));
   const auto* subgraphs = model_->subgraphs();
   if (!subgraphs || subgraphs->size() == 0) return invalid_model(source_ + ": the model has no subgraph");
-  const SubGraph* sg = subgraphs->Get(0);
-  if (!sg->tensors()) return invalid_model(source_ + ": subgraph 0 has no tensors");
+  OUTPOST_ASSIGN_OR_RETURN(const uint32_t index, choose_subgraph());
+  const std::string subgraph = "subgraph " + std::to_string(index);
+  const SubGraph* sg = subgraphs->Get(index);
+  if (!sg->tensors()) return invalid_model(source_ + ": " + subgraph + " has no tensors");
   for (uint32_t i = 0; i < sg->tensors()->size(); ++i) OUTPOST_RETURN_IF_ERROR(import_tensor(*sg, i));
   tensor_count_ = graph_.values.size();
   if (!sg->inputs() || !sg->outputs() || sg->outputs()->size() == 0)
-    return invalid_model(source_ + ": subgraph 0 lacks inputs or outputs");
+    return invalid_model(source_ + ": " + subgraph + " lacks inputs or outputs");
   for (int32_t t : *sg->inputs()) {
     OUTPOST_ASSIGN_OR_RETURN(int id, tensor_ref(t, "graph inputs"));
     if (id == kNoValue) return invalid_model(source_ + ": graph input index -1");
@@ -103,8 +112,38 @@ Result<Graph> Importer::run() {
   if (sg->operators())
     for (uint32_t i = 0; i < sg->operators()->size(); ++i) OUTPOST_RETURN_IF_ERROR(import_operator(*sg, i));
   if (!unsupported_ops_.empty()) return unsupported_ops_.report(source_);
+  if (chosen_) OUTPOST_RETURN_IF_ERROR(name_by_signature(*chosen_, *sg));
   OUTPOST_RETURN_IF_ERROR(graph_.validate());
   return std::move(graph_);
+}
+
+// The subgraph of the signature asked for (or of the first); subgraph 0 for a model without
+// signatures.
+Result<uint32_t> Importer::choose_subgraph() {
+  OUTPOST_ASSIGN_OR_RETURN(signatures_, read_signatures(*model_, source_));
+  OUTPOST_ASSIGN_OR_RETURN(chosen_, choose_signature(signatures_, signature_, source_));
+  return chosen_ ? chosen_->subgraph : 0u;
+}
+
+// Gives the graph's inputs and outputs the signature's names, keeping the subgraph's order (the
+// order TFLite's get_input_details() shows). A signature naming a tensor that is not one of its
+// subgraph's inputs (or outputs) describes no way to run it.
+Status Importer::name_by_signature(const TfliteSignature& signature, const SubGraph& sg) {
+  const std::string where = source_ + ": signature '" + signature.key + "'";
+  const auto rename = [&](const std::vector<SignatureTensor>& entries, const Vector<int32_t>& tensors,
+                          const char* role) -> Status {
+    for (const SignatureTensor& e : entries) {
+      const auto it = std::find(tensors.begin(), tensors.end(), e.tensor);
+      if (it == tensors.end())
+        return invalid_model(where + ": its " + role + " '" + e.name + "' is tensor " + std::to_string(e.tensor) +
+                             " ('" + graph_.value(e.tensor).name + "'), which is not an " + role + " of subgraph " +
+                             std::to_string(signature.subgraph));
+      graph_.value(e.tensor).name = e.name;
+    }
+    return Status::ok();
+  };
+  OUTPOST_RETURN_IF_ERROR(rename(signature.inputs, *sg.inputs(), "input"));
+  return rename(signature.outputs, *sg.outputs(), "output");
 }
 
 // Records the input's signature (its shape_signature, where -1 marks a dimension that may vary,
@@ -426,15 +465,21 @@ Status Importer::import_operator(const SubGraph& sg, uint32_t index) {
 }  // namespace
 
 Result<Graph> import_tflite(const uint8_t* data, size_t size, std::shared_ptr<const void> keep_alive,
-                            const std::string& source, const std::vector<Shape>& input_shapes) {
+                            const std::string& source, const std::vector<Shape>& input_shapes,
+                            const std::string& signature, std::vector<TfliteSignature>* signatures) {
   // The verifier checks alignment relative to the buffer's start, which makes it alignment in
   // memory only when the start is aligned: a caller's buffer at an odd address (mapped files and
   // bundles are aligned) is read from an aligned copy, which the constants then point into.
+  std::shared_ptr<std::vector<uint8_t>> copy;
   if (reinterpret_cast<uintptr_t>(data) % alignof(std::max_align_t) != 0) {
-    auto copy = std::make_shared<std::vector<uint8_t>>(data, data + size);
-    return Importer(copy->data(), size, copy, source, input_shapes).run();
+    copy = std::make_shared<std::vector<uint8_t>>(data, data + size);
+    data = copy->data();
+    keep_alive = copy;
   }
-  return Importer(data, size, std::move(keep_alive), source, input_shapes).run();
+  Importer importer(data, size, std::move(keep_alive), source, input_shapes, signature);
+  Result<Graph> graph = importer.run();
+  if (signatures) *signatures = importer.signatures();
+  return graph;
 }
 
 }  // namespace outpost
