@@ -373,7 +373,7 @@ Status infer_onnx_cast(const Node& n, Graph& g) {
   DType to = n.op == OpKind::kCastLike ? in(g, n, 1).dtype : DType::kFloat32;
   if (n.op == OpKind::kCast) {
     const int64_t t = n.attrs.get_int("to_dtype", -1);  // the importer maps ONNX's `to`
-    if (t < 0 || t > static_cast<int64_t>(DType::kUInt64)) return fail(g, n, "bad target dtype");
+    if (t < 0 || t > static_cast<int64_t>(DType::kBFloat16)) return fail(g, n, "bad target dtype");
     to = static_cast<DType>(t);
   }
   set_out(g, n, in(g, n, 0).shape, to);

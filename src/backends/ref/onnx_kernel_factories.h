@@ -43,6 +43,10 @@ Result<std::unique_ptr<Kernel>> make_onnx_loss(const Node& node, const Graph& gr
 Result<std::unique_ptr<Kernel>> make_onnx_reverse_sequence(const Node& node, const Graph& graph);
 // onnx_det.cc: Det (float32/float64).
 Result<std::unique_ptr<Kernel>> make_onnx_det(const Node& node, const Graph& graph);
+// onnx_optimizer.cc: Adagrad, Momentum, Adam (float32/float64).
+Result<std::unique_ptr<Kernel>> make_onnx_optimizer(const Node& node, const Graph& graph);
+// onnx_tfidf.cc: TfIdfVectorizer (int32/int64 tokens).
+Result<std::unique_ptr<Kernel>> make_onnx_tfidf(const Node& node, const Graph& graph);
 // onnx_window_functions.cc: HannWindow, HammingWindow, BlackmanWindow (float32/float64).
 Result<std::unique_ptr<Kernel>> make_onnx_window_function(const Node& node, const Graph& graph);
 // onnx_mel_weight_matrix.cc: MelWeightMatrix (float32/float64).

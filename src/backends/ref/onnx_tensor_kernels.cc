@@ -125,6 +125,9 @@ void register_onnx_tensor_kernels(KernelRegistry& r) {
     r.add(op, make_onnx_loss);
   r.add(OpKind::kReverseSequence, make_onnx_reverse_sequence);
   r.add(OpKind::kDet, make_onnx_det);
+  for (OpKind op : {OpKind::kAdagrad, OpKind::kMomentum, OpKind::kAdam})
+    r.add(op, make_onnx_optimizer);
+  r.add(OpKind::kTfIdfVectorizer, make_onnx_tfidf);
   for (OpKind op : {OpKind::kHannWindow, OpKind::kHammingWindow, OpKind::kBlackmanWindow})
     r.add(op, make_onnx_window_function);
   r.add(OpKind::kMelWeightMatrix, make_onnx_mel_weight_matrix);

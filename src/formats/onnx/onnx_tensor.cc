@@ -46,6 +46,7 @@ Result<std::vector<uint8_t>> typed_data(const onnx::TensorProto& t, DType d,
     case DType::kBool:
       return pack<bool>(t.int32_data());
     case DType::kFloat16:
+    case DType::kBFloat16:  // both 16-bit patterns in int32_data
       return pack<uint16_t>(t.int32_data());
     case DType::kUInt32:
       return pack<uint32_t>(t.uint64_data());
@@ -149,7 +150,7 @@ Result<DType> onnx_dtype(int64_t elem_type, const std::string& where) {
     case onnx::TensorProto::STRING:
       return unsupported(where + ": string tensors are not supported");
     case onnx::TensorProto::BFLOAT16:
-      return unsupported(where + ": bfloat16 tensors are not supported");
+      return DType::kBFloat16;
     case onnx::TensorProto::COMPLEX64:
     case onnx::TensorProto::COMPLEX128:
       return unsupported(where + ": complex tensors are not supported");
