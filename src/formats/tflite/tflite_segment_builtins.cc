@@ -315,7 +315,7 @@ Status lower_matrix_set_diag(Lowering& l, Node n, const std::string& where) {
 Status bucketize_options(const Options& o, Node& n, const std::string& where) {
   std::vector<float> bounds;
   for (int64_t bits : o.ints(0)) bounds.push_back(std::bit_cast<float>(static_cast<int32_t>(bits)));
-  if (bounds.empty()) return unsupported(where + ": BUCKETIZE without boundaries is not supported");
+  if (bounds.empty()) return invalid_model(where + ": BUCKETIZE has no boundaries (TFLite refuses it too)");
   if (!std::is_sorted(bounds.begin(), bounds.end()))
     return invalid_model(where + ": BUCKETIZE's boundaries must be sorted");
   n.attrs.set("boundaries", std::vector<float>(bounds.begin(), bounds.end()));
