@@ -48,8 +48,11 @@ Offset<void> build_operator(FlatBufferBuilder& b, const TfOperatorSpec& op, uint
   if (op.options_type != 0) {
     std::vector<Offset<flatbuffers::Vector<int32_t>>> vectors;
     for (const TfOptionVector& v : op.option_vectors) vectors.push_back(b.CreateVector(v.values));
+    std::vector<Offset<flatbuffers::String>> strings;
+    for (const TfOptionString& s : op.option_strings) strings.push_back(b.CreateString(s.value));
     const uoffset_t start = b.StartTable();
     for (size_t i = 0; i < vectors.size(); ++i) b.AddOffset(slot(op.option_vectors[i].field), vectors[i]);
+    for (size_t i = 0; i < strings.size(); ++i) b.AddOffset(slot(op.option_strings[i].field), strings[i]);
     for (const TfOptionField& f : op.options) {
       if (f.size == 1) b.AddElement<int8_t>(slot(f.field), static_cast<int8_t>(f.value), static_cast<int8_t>(~f.value));
       else b.AddElement<int32_t>(slot(f.field), f.value, ~f.value);
@@ -78,12 +81,16 @@ std::vector<uint8_t> build_tflite(const TfModelSpec& spec) {
   std::map<std::pair<int32_t, std::string>, uint32_t> code_index;
   std::vector<std::pair<int32_t, std::string>> codes;
   std::vector<int32_t> versions;
-  for (const auto& op : spec.operators) {
-    auto key = std::make_pair(op.builtin_code, op.custom_code);
+  std::vector<const TfOperatorSpec*> all_operators;
+  for (const auto& op : spec.operators) all_operators.push_back(&op);
+  for (const auto& sg : spec.subgraphs)
+    for (const auto& op : sg.operators) all_operators.push_back(&op);
+  for (const TfOperatorSpec* op : all_operators) {
+    auto key = std::make_pair(op->builtin_code, op->custom_code);
     if (!code_index.count(key)) {
       code_index[key] = static_cast<uint32_t>(codes.size());
       codes.push_back(key);
-      versions.push_back(op.version);
+      versions.push_back(op->version);
     }
   }
   std::vector<Offset<void>> code_offsets;
@@ -98,9 +105,31 @@ std::vector<uint8_t> build_tflite(const TfModelSpec& spec) {
     if (!spec.old_style_opcodes) b.AddElement<int32_t>(slot(3), builtin, -1);
     code_offsets.push_back(Offset<void>(b.EndTable(start)));
   }
-  std::vector<Offset<void>> tensors, operators, buffers;
-  for (const auto& t : spec.tensors) tensors.push_back(build_tensor(b, t));
-  for (const auto& op : spec.operators) operators.push_back(build_operator(b, op, code_index[{op.builtin_code, op.custom_code}]));
+  auto build_subgraph = [&](const std::vector<TfTensorSpec>& tensor_specs, const std::vector<TfOperatorSpec>& ops,
+                            const std::vector<int32_t>& inputs, const std::vector<int32_t>& outputs,
+                            const std::string& name) {
+    std::vector<Offset<void>> tensors, operators;
+    for (const auto& t : tensor_specs) tensors.push_back(build_tensor(b, t));
+    for (const auto& op : ops) operators.push_back(build_operator(b, op, code_index[{op.builtin_code, op.custom_code}]));
+    auto tensors_vec = b.CreateVector(tensors);
+    auto ops_vec = b.CreateVector(operators);
+    auto in_vec = b.CreateVector(inputs);
+    auto out_vec = b.CreateVector(outputs);
+    auto sg_name = b.CreateString(name);
+    const uoffset_t sg_start = b.StartTable();
+    b.AddOffset(slot(0), tensors_vec);
+    b.AddOffset(slot(1), in_vec);
+    b.AddOffset(slot(2), out_vec);
+    b.AddOffset(slot(3), ops_vec);
+    b.AddOffset(slot(4), sg_name);
+    return Offset<void>(b.EndTable(sg_start));
+  };
+  std::vector<Offset<void>> subgraphs{build_subgraph(spec.tensors, spec.operators, spec.inputs, spec.outputs, "main")};
+  for (size_t k = 0; k < spec.subgraphs.size(); ++k) {
+    const TfSubgraphSpec& sg = spec.subgraphs[k];
+    subgraphs.push_back(build_subgraph(sg.tensors, sg.operators, sg.inputs, sg.outputs, "subgraph" + std::to_string(k + 1)));
+  }
+  std::vector<Offset<void>> buffers;
   std::vector<std::vector<uint8_t>> all_buffers{{}};
   all_buffers.insert(all_buffers.end(), spec.buffers.begin(), spec.buffers.end());
   for (const auto& data : all_buffers) {
@@ -113,18 +142,6 @@ std::vector<uint8_t> build_tflite(const TfModelSpec& spec) {
     if (!data.empty()) b.AddOffset(slot(0), vec);
     buffers.push_back(Offset<void>(b.EndTable(start)));
   }
-  auto tensors_vec = b.CreateVector(tensors);
-  auto ops_vec = b.CreateVector(operators);
-  auto in_vec = b.CreateVector(spec.inputs);
-  auto out_vec = b.CreateVector(spec.outputs);
-  auto sg_name = b.CreateString("main");
-  uoffset_t sg_start = b.StartTable();
-  b.AddOffset(slot(0), tensors_vec);
-  b.AddOffset(slot(1), in_vec);
-  b.AddOffset(slot(2), out_vec);
-  b.AddOffset(slot(3), ops_vec);
-  b.AddOffset(slot(4), sg_name);
-  std::vector<Offset<void>> subgraphs{Offset<void>(b.EndTable(sg_start))};
   auto codes_vec = b.CreateVector(code_offsets);
   auto sg_vec = b.CreateVector(subgraphs);
   auto buffers_vec = b.CreateVector(buffers);

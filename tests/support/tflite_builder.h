@@ -33,6 +33,12 @@ struct TfOptionVector {
   std::vector<int32_t> values;
 };
 
+// A string field of an options table (VarHandleOptions' container and shared_name).
+struct TfOptionString {
+  int field;
+  std::string value;
+};
+
 struct TfOperatorSpec {
   int32_t builtin_code = 0;
   std::string custom_code;
@@ -40,8 +46,16 @@ struct TfOperatorSpec {
   uint8_t options_type = 0;  // BuiltinOptions union type; 0: none
   std::vector<TfOptionField> options;
   std::vector<TfOptionVector> option_vectors;
+  std::vector<TfOptionString> option_strings;
   int32_t version = 1;  // the operator code's version (TFLite registers some ops from 2 on)
   std::vector<uint8_t> custom_options;
+};
+
+// A subgraph after the main one: what IF, WHILE and CALL_ONCE call, by index (1, 2, ...).
+struct TfSubgraphSpec {
+  std::vector<TfTensorSpec> tensors;
+  std::vector<TfOperatorSpec> operators;
+  std::vector<int32_t> inputs, outputs;
 };
 
 struct TfModelSpec {
@@ -49,6 +63,7 @@ struct TfModelSpec {
   std::vector<std::vector<uint8_t>> buffers;  // buffer 0 (empty) is added in front
   std::vector<TfOperatorSpec> operators;
   std::vector<int32_t> inputs, outputs;
+  std::vector<TfSubgraphSpec> subgraphs;  // subgraphs 1, 2, ...; their tensors share `buffers`
   uint32_t version = 3;
   bool old_style_opcodes = false;  // only deprecated_builtin_code, as files before schema 3a
 };
