@@ -83,6 +83,47 @@ void while_cases(Cases& out) {
     }
 }
 
+// WHILE i < n: x = IF(i < 2, x) (then subgraph 3: x + x, else subgraph 4: x * 1.5), i += 1:
+// an IF nested in a loop body, each iteration its own copy.
+void nested_cases(Cases& out) {
+  CaseModel m;
+  const std::vector<int32_t> shape{3};
+  const int n = m.input({}, kI32, {}, {3, 5});
+  const int x = m.input(shape, kF32);
+  const int i_out = m.temp({}, kI32), n_out = m.temp({}, kI32);
+  m.op(WHILE, {m.ints({}, {0}), n, x}, {i_out, n_out, m.output(shape, kF32)}, kWhileOptions, {{0, 4, 1}, {1, 4, 2}});
+  m.begin_subgraph();  // 1: the condition
+  {
+    const int i = m.param({}, kI32), k = m.param({}, kI32);
+    m.param(shape, kF32);
+    const int c = m.temp({}, kBool);
+    m.op(LESS, {i, k}, {c});
+    m.result(c);
+  }
+  m.end_subgraph();
+  m.begin_subgraph();  // 2: the body
+  {
+    const int i = m.param({}, kI32), k = m.param({}, kI32), v = m.param(shape, kF32);
+    const int early = m.temp({}, kBool), v1 = m.temp(shape, kF32), i1 = m.temp({}, kI32);
+    m.op(LESS, {i, m.ints({}, {2})}, {early});
+    m.op(IF, {early, v}, {v1}, kIfOptions, {{0, 4, 3}, {1, 4, 4}});
+    arithmetic(m, ADD, i, m.ints({}, {1}), i1);
+    m.result(i1);
+    m.result(k);
+    m.result(v1);
+  }
+  m.end_subgraph();
+  for (const bool then : {true, false}) {
+    m.begin_subgraph();  // 3 and 4: the branches
+    const int v = m.param(shape, kF32), r = m.temp(shape, kF32);
+    if (then) arithmetic(m, ADD, v, v, r);
+    else arithmetic(m, MUL, v, m.floats({1}, {1.5f}), r);
+    m.result(r);
+    m.end_subgraph();
+  }
+  out.push_back(m.done("WHILE", "if_in_body", kF32));
+}
+
 // VAR_HANDLE of `name` in the current subgraph: the resource tensor.
 int handle(CaseModel& m, const std::string& name) {
   const int h = m.temp({}, kResource);
@@ -187,6 +228,7 @@ void variable_cases(Cases& out) {
 void control_flow_cases(Cases& out) {
   if_cases(out);
   while_cases(out);
+  nested_cases(out);
   variable_cases(out);
 }
 
