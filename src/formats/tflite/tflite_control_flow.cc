@@ -28,8 +28,10 @@ enum ControlFlowCode : int32_t {
   kIf = 118, kWhile = 119, kCallOnce = 129, kVarHandle = 142, kReadVariable = 143, kAssignVariable = 144,
 };
 
-// Subgraphs nest no deeper than this (a WHILE in an IF in a WHILE ...).
+// Subgraphs nest no deeper than this (a WHILE in an IF in a WHILE ...), and are imported at most
+// this many times in all (each use imports its subgraph anew, so nesting multiplies them).
 constexpr size_t kMaxSubgraphDepth = 16;
+constexpr int kMaxSubgraphImports = 4096;
 
 int32_t option(const Operator& op, int field) {
   return op.builtin_options() ? op.builtin_options()->int_at(field, 0) : 0;
@@ -93,6 +95,9 @@ Status Importer::import_subgraph(int32_t index, const std::vector<int>* args, bo
                        " calls itself (recursion), which Outpost does not support");
   if (active_.size() >= kMaxSubgraphDepth)
     return unsupported(where + ": subgraphs nest deeper than " + std::to_string(kMaxSubgraphDepth) + " levels");
+  if (++subgraph_imports_ > kMaxSubgraphImports)
+    return unsupported(where + ": its nested control flow calls subgraphs more than " +
+                       std::to_string(kMaxSubgraphImports) + " times in all, beyond what Outpost imports");
   const SubGraph* sg = subgraphs->Get(static_cast<flatbuffers::uoffset_t>(index));
   if (!sg->tensors() || !sg->inputs() || !sg->outputs())
     return invalid_model(where + ": subgraph " + std::to_string(index) + " lacks tensors, inputs or outputs");

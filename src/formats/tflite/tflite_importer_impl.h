@@ -90,6 +90,7 @@ class Importer {
   SubgraphScope scope_;                  // the subgraph being imported
   std::vector<int32_t> active_;          // the subgraphs being imported, outermost first
   std::vector<Node>* nodes_ = nullptr;   // where its operators' nodes go
+  int subgraph_imports_ = 0;             // subgraphs imported so far (each use imports one anew)
   UnsupportedNodes unsupported_ops_;     // operators it cannot translate, reported together
   std::vector<bool> variable_;           // per value: a model tensor that is a variable (stateful) one
   std::vector<bool> resource_;           // per value: a model tensor that is a resource (variable handle)

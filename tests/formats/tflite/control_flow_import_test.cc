@@ -180,5 +180,27 @@ TEST(TfliteControlFlow, VariablesInsideABranchAndRecursionAreRefusedByName) {
   }
 }
 
+TEST(TfliteControlFlow, NestingThatMultipliesImportsIsRefused) {
+  // Subgraph k's IF calls subgraph k + 1 as both branches: 2^13 imports of subgraph 13.
+  CaseModel m;
+  const int c = m.input({}, kBool);
+  const int y = m.input({1}, kF32);
+  m.op(IF, {c, y}, {m.output({1}, kF32)}, kIfOptions, {{0, 4, 1}, {1, 4, 1}});
+  const int depth = 13;
+  for (int k = 1; k <= depth; ++k) {
+    m.begin_subgraph();
+    const int p = m.param({1}, kF32);
+    if (k < depth) {
+      const int r = m.temp({1}, kF32);
+      m.op(IF, {m.ints({}, {1}), p}, {r}, kIfOptions, {{0, 4, k + 1}, {1, 4, k + 1}});
+      m.result(r);
+    } else {
+      m.result(p);
+    }
+    m.end_subgraph();
+  }
+  expect_refused(m, "calls subgraphs more than 4096 times in all");
+}
+
 }  // namespace
 }  // namespace outpost
