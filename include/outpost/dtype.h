@@ -20,6 +20,7 @@ enum class DType : uint8_t {
   kUInt16,
   kUInt32,
   kUInt64,
+  kBFloat16,  // ONNX's bfloat16: the upper 16 bits of a float32 (src/core/bfloat16.h)
 };
 
 size_t dtype_size(DType dtype);

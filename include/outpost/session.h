@@ -41,6 +41,18 @@ struct SessionOptions {
   // dimensions, TFLite's shape_signature -1): bound at load, as resize_input would bind them
   // later. A name the model lacks is kUsage; a shape the model does not allow, kShapeMismatch.
   std::map<std::string, Shape> input_shapes;
+  // The model's signature to run, by key (TFLite's SignatureDefs: named entry points such as
+  // "serving_default", each on its own subgraph): its inputs and outputs take the names the
+  // signature gives them. Empty: the model's first signature, or its main graph when it has
+  // none. A key the model lacks is kUsage listing the keys it has.
+  std::string signature;
+};
+
+// A named entry point of a model (a TFLite SignatureDef): its key and the names it gives its
+// inputs and outputs.
+struct ModelSignature {
+  std::string key;
+  std::vector<std::string> inputs, outputs;
 };
 
 // Facts about a loaded model, for `outpost inspect` and reports.
@@ -59,6 +71,8 @@ struct ModelStats {
   int channels_last_nodes = 0;           // nodes the layout pass runs NHWC (ONNX on fast backends)
   int layout_transposes = 0;             // Transpose nodes it added where layouts meet
   int threads = 1;                       // threads the fast backends run on (1 for ref alone)
+  std::vector<ModelSignature> signatures;  // every signature of the model, in the file's order
+  std::string signature;                   // the key of the one this session runs ("": none)
 };
 
 // Where one inference's time goes, per op kind and backend (`outpost bench --profile`).

@@ -36,6 +36,7 @@ double element(const Tensor& t, int64_t i) {
     case DType::kUInt64:
       return value_at<uint64_t>(t, i);
     case DType::kFloat16:
+    case DType::kBFloat16:
       return static_cast<const uint16_t*>(t.data())[i];  // compared bitwise
   }
   return 0;
@@ -60,6 +61,9 @@ void fill_golden_input(Tensor& t, uint32_t seed) {
         break;
       case DType::kFloat16:
         static_cast<uint16_t*>(t.data())[i] = static_cast<uint16_t>(0x3800 + r % 0x400);
+        break;
+      case DType::kBFloat16:  // [0.5, 1), as the float16 values
+        static_cast<uint16_t*>(t.data())[i] = static_cast<uint16_t>(0x3f00 + r % 0x80);
         break;
       case DType::kInt32:
         t.data_as<int32_t>()[i] = static_cast<int32_t>(r % 10);

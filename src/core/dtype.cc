@@ -16,6 +16,7 @@ size_t dtype_size(DType dtype) {
     case DType::kUInt16: return 2;
     case DType::kUInt32: return 4;
     case DType::kUInt64: return 8;
+    case DType::kBFloat16: return 2;
   }
   return 1;
 }
@@ -34,6 +35,7 @@ const char* dtype_name(DType dtype) {
     case DType::kUInt16: return "uint16";
     case DType::kUInt32: return "uint32";
     case DType::kUInt64: return "uint64";
+    case DType::kBFloat16: return "bfloat16";
   }
   return "unknown";
 }

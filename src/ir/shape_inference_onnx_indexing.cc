@@ -35,6 +35,11 @@ Status infer_onnx_split(const Node& n, Graph& g) {
     OUTPOST_ASSIGN_OR_RETURN(split, const_ints(g, n, 1));
   } else if (n.attrs.has("split")) {
     split = n.attrs.get_ints("split");
+  } else if (n.attrs.has("num_outputs")) {
+    // ONNX Split-18's num_outputs: chunks of ceil(extent / parts), the last one what is left.
+    const int64_t chunk = parts > 0 ? (extent + parts - 1) / parts : 0;
+    split.assign(static_cast<size_t>(parts), chunk);
+    if (parts > 0) split.back() = extent - chunk * (parts - 1);
   } else {
     if (extent % parts != 0)
       return fail(g, n,

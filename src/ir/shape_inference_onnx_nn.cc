@@ -30,6 +30,20 @@ Status same_dtype(const Graph& g, const Node& n, size_t a, size_t b) {
   return Status::ok();
 }
 
+// The operands of a convolution-like op (Conv, ConvTranspose, Gemm): input and weights of one dtype, the bias
+// too; a quantized one adds an int32 bias to its int32 accumulator. TFLite's 16x8 form has int16
+// inputs, int8 weights and an int64 bias.
+Status conv_operand_dtypes(const Graph& g, const Node& n) {
+  const DType x = in(g, n, 0).dtype;
+  const bool int16x8 = x == DType::kInt16 && in(g, n, 1).dtype == DType::kInt8;
+  if (!int16x8) OUTPOST_RETURN_IF_ERROR(same_dtype(g, n, 0, 1));
+  if (!present(n, 2)) return Status::ok();
+  const DType bias = in(g, n, 2).dtype;
+  if (int16x8 && bias == DType::kInt64) return Status::ok();
+  if (is_quantized_integer(x) && bias == DType::kInt32) return Status::ok();
+  return same_dtype(g, n, 0, 2);
+}
+
 // A 1-D operand of `count` elements (per-channel parameters).
 Status check_vector(const Graph& g, const Node& n, size_t i, int64_t count, const char* what) {
   const Shape& s = in(g, n, i).shape;
@@ -103,11 +117,7 @@ Result<std::vector<double>> const_floats(const Graph& g, const Node& n, size_t i
 }  // namespace
 
 Status infer_onnx_conv(const Node& n, Graph& g) {
-  OUTPOST_RETURN_IF_ERROR(same_dtype(g, n, 0, 1));
-  // A quantized Conv (TFLite's) adds an int32 bias to its int32 accumulator.
-  if (present(n, 2) &&
-      (!is_quantized_integer(in(g, n, 0).dtype) || in(g, n, 2).dtype != DType::kInt32))
-    OUTPOST_RETURN_IF_ERROR(same_dtype(g, n, 0, 2));
+  OUTPOST_RETURN_IF_ERROR(conv_operand_dtypes(g, n));
   const std::optional<WeightsLayout> layout = weights_layout(n);
   if (!layout)
     return fail(g, n,
@@ -127,11 +137,7 @@ Status infer_onnx_conv(const Node& n, Graph& g) {
 }
 
 Status infer_onnx_conv_transpose(const Node& n, Graph& g) {
-  OUTPOST_RETURN_IF_ERROR(same_dtype(g, n, 0, 1));
-  // A quantized ConvTranspose (TFLite's int8) adds an int32 bias to its int32 accumulator.
-  if (present(n, 2) &&
-      (!is_quantized_integer(in(g, n, 0).dtype) || in(g, n, 2).dtype != DType::kInt32))
-    OUTPOST_RETURN_IF_ERROR(same_dtype(g, n, 0, 2));
+  OUTPOST_RETURN_IF_ERROR(conv_operand_dtypes(g, n));
   const std::optional<TransposeWeightsLayout> layout = transpose_weights_layout(n);
   if (!layout)
     return fail(g, n,
@@ -206,7 +212,7 @@ Status infer_onnx_global_pool(const Node& n, Graph& g) {
 Status infer_onnx_gemm(const Node& n, Graph& g) {
   const Shape& a = in(g, n, 0).shape;
   const Shape& b = in(g, n, 1).shape;
-  OUTPOST_RETURN_IF_ERROR(same_dtype(g, n, 0, 1));
+  OUTPOST_RETURN_IF_ERROR(conv_operand_dtypes(g, n));
   if (a.rank() != 2 || b.rank() != 2)
     return fail(g, n, "A and B must be matrices, are " + a.to_string() + " and " + b.to_string());
   const bool ta = n.attrs.get_int("transA", 0) != 0, tb = n.attrs.get_int("transB", 0) != 0;
@@ -217,9 +223,6 @@ Status infer_onnx_gemm(const Node& n, Graph& g) {
                 "inner dimensions differ: A " + a.to_string() + (ta ? "^T" : "") + " x B " +
                     b.to_string() + (tb ? "^T" : ""));
   if (present(n, 2)) {
-    // A quantized Gemm (TFLite's FULLY_CONNECTED) adds an int32 bias to its int32 accumulator.
-    if (!is_quantized_integer(in(g, n, 0).dtype) || in(g, n, 2).dtype != DType::kInt32)
-      OUTPOST_RETURN_IF_ERROR(same_dtype(g, n, 0, 2));
     const Shape& c = in(g, n, 2).shape;
     const std::vector<int64_t> target = {m, nn};
     bool ok = c.rank() <= 2;

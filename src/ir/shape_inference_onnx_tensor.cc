@@ -373,10 +373,33 @@ Status infer_onnx_cast(const Node& n, Graph& g) {
   DType to = n.op == OpKind::kCastLike ? in(g, n, 1).dtype : DType::kFloat32;
   if (n.op == OpKind::kCast) {
     const int64_t t = n.attrs.get_int("to_dtype", -1);  // the importer maps ONNX's `to`
-    if (t < 0 || t > static_cast<int64_t>(DType::kUInt64)) return fail(g, n, "bad target dtype");
+    if (t < 0 || t > static_cast<int64_t>(DType::kBFloat16)) return fail(g, n, "bad target dtype");
     to = static_cast<DType>(t);
   }
   set_out(g, n, in(g, n, 0).shape, to);
+  return Status::ok();
+}
+
+Status infer_bitcast(const Node& n, Graph& g) {
+  const int64_t t = n.attrs.get_int("to_dtype", -1);
+  if (t < 0 || t > static_cast<int64_t>(DType::kUInt64)) return fail(g, n, "bad target dtype");
+  const auto to = static_cast<DType>(t);
+  const Value& x = in(g, n, 0);
+  const size_t from_size = dtype_size(x.dtype), to_size = dtype_size(to);
+  if (from_size == 0 || to_size == 0 || x.dtype == DType::kBool || to == DType::kBool)
+    return fail(g, n,
+                std::string("cannot reinterpret ") + dtype_name(x.dtype) + " as " + dtype_name(to));
+  std::vector<int64_t> dims = x.shape.dims();
+  if (to_size < from_size) {
+    dims.push_back(static_cast<int64_t>(from_size / to_size));
+  } else if (to_size > from_size) {
+    const auto ratio = static_cast<int64_t>(to_size / from_size);
+    if (dims.empty() || dims.back() != ratio)
+      return fail(g, n, "the last dimension of " + x.shape.to_string() + " must be " +
+                            std::to_string(ratio) + " to make " + dtype_name(to));
+    dims.pop_back();
+  }
+  set_out(g, n, Shape(dims), to);
   return Status::ok();
 }
 

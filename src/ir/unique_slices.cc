@@ -86,6 +86,7 @@ UniqueSlices unique_slices(DType dtype, const void* data, const SliceLayout& lay
     case DType::kInt64: return unique_typed(static_cast<const int64_t*>(data), layout, sorted);
     case DType::kUInt64: return unique_typed(static_cast<const uint64_t*>(data), layout, sorted);
     case DType::kFloat16: break;  // the caller widens it
+    case DType::kBFloat16: break;  // not an input Unique takes
   }
   return {};
 }

@@ -31,13 +31,29 @@ Result<Graph> logged(Result<Graph> graph, const std::string& name, const std::st
 
 Result<Graph> import_model(const uint8_t* data, size_t size, std::shared_ptr<const void> keep_alive,
                            const std::string& name, std::string* format,
-                           const std::vector<Shape>& input_shapes) {
+                           const std::vector<Shape>& input_shapes, const std::string& signature,
+                           ModelStats* signatures) {
   const auto start = std::chrono::steady_clock::now();
   OUTPOST_ASSIGN_OR_RETURN(const ModelFormat which, detect_model_format(data, size, name));
   *format = model_format_name(which);
-  if (which == ModelFormat::kTflite)
-    return logged(import_tflite(data, size, std::move(keep_alive), name, input_shapes), name,
-                  *format, size, start);
+  if (which == ModelFormat::kTflite) {
+    std::vector<tflite::TfliteSignature> found;
+    auto graph = import_tflite(data, size, std::move(keep_alive), name, input_shapes, signature, &found);
+    if (signatures) {
+      signatures->signatures.clear();
+      for (const tflite::TfliteSignature& s : found) {
+        ModelSignature entry{s.key, {}, {}};
+        for (const tflite::SignatureTensor& t : s.inputs) entry.inputs.push_back(t.name);
+        for (const tflite::SignatureTensor& t : s.outputs) entry.outputs.push_back(t.name);
+        signatures->signatures.push_back(std::move(entry));
+      }
+      signatures->signature = !signature.empty() ? signature : found.empty() ? "" : found.front().key;
+    }
+    return logged(std::move(graph), name, *format, size, start);
+  }
+  if (!signature.empty())
+    return usage_error(name + ": ONNX models have no signatures, so there is no signature '" + signature +
+                       "' to run (leave out --signature)");
   return logged(import_onnx(data, size, name, input_shapes), name, *format, size, start);
 }
 

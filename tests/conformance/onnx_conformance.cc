@@ -7,7 +7,8 @@
 //             error other than kUnsupported, or a kUnsupported message that names no op/opset;
 //   skipped - loading fails with kUnsupported naming the op (or the opset) we do not claim, or
 //             a run does, where the data decides (training-mode Dropout with a non-zero ratio
-//             fed as an input: random draws Outpost cannot reproduce).
+//             fed as an input: random draws Outpost cannot reproduce), or the case is one of
+//             kContradictingData below: its reference data was not made by what its model says.
 // Prints one line per failed case, `N passed, N failed, N skipped` as the last line, and writes a
 // per-op Markdown table. Exits non-zero if any case failed (or, below, a listed case regressed).
 //
@@ -39,6 +40,7 @@
 #include <string>
 #include <vector>
 
+#include "core/bfloat16.h"
 #include "core/float16.h"
 #include "formats/onnx/onnx_tensor.h"
 #include "outpost/session.h"
@@ -81,6 +83,8 @@ double element(const Tensor& t, int64_t i) {
       return static_cast<const double*>(d)[i];
     case DType::kFloat16:
       return half_to_float(static_cast<const uint16_t*>(d)[i]);
+    case DType::kBFloat16:
+      return bfloat16_to_float(static_cast<const uint16_t*>(d)[i]);
     case DType::kInt8:
       return static_cast<const int8_t*>(d)[i];
     case DType::kInt16:
@@ -113,7 +117,7 @@ std::string compare(const Tensor& got, const Tensor& want) {
   if (got.shape() != want.shape() && !(got.shape().rank() == 0 || want.shape().rank() == 0))
     return "shape " + got.shape().to_string() + ", expected " + want.shape().to_string();
   const bool exact = got.dtype() != DType::kFloat32 && got.dtype() != DType::kFloat64 &&
-                     got.dtype() != DType::kFloat16;
+                     got.dtype() != DType::kFloat16 && got.dtype() != DType::kBFloat16;
   if (exact && (got.dtype() == DType::kInt64 || got.dtype() == DType::kUInt64)) {
     if (got.byte_size() && std::memcmp(got.data(), want.data(), got.byte_size()) != 0)
       return "integer values differ";
@@ -177,8 +181,40 @@ CaseResult refused_or_failed(const Status& s, std::vector<std::string> ops) {
   return r;
 }
 
+// Cases whose expected outputs contradict their own model (checked by recomputing them with
+// ONNX's definition, and against ONNX Runtime): not run, and counted as skipped with the reason,
+// under the op whose data is wrong. Neither a pass nor a failure of ours.
+struct ContradictingData {
+  const char* name;  // "folder/test_name"
+  const char* op;
+  const char* why;
+};
+constexpr ContradictingData kContradictingData[] = {
+    {"node/test_adam_multiple", "Adam",
+     "the expected outputs were made with epsilon 1e-2, but the model's Adam has no epsilon "
+     "attribute, so its epsilon is the default 1e-6 (ONNX 1.12's adam.py passes 1e-2 to its "
+     "reference and not to the node); with 1e-6 X1_new is 0.75596, the data says 0.75914"},
+    {"node/test_cast_FLOAT_to_BFLOAT16", "Cast",
+     "the expected bfloat16 values are the float32 inputs truncated (ONNX 1.12's cast.py keeps "
+     "the upper 16 bits), where Cast rounds to nearest even (ONNX Runtime 1.30 does too: "
+     "0x3ef5eeb0 -> 0x3ef6, the data says 0x3ef5)"},
+    {"node/test_castlike_FLOAT_to_BFLOAT16", "CastLike",
+     "as node/test_cast_FLOAT_to_BFLOAT16: truncated, not rounded to nearest even"},
+    {"node/test_castlike_FLOAT_to_BFLOAT16_expanded", "Cast",
+     "as node/test_cast_FLOAT_to_BFLOAT16: truncated, not rounded to nearest even"},
+    {"node/test_castlike_BFLOAT16_to_FLOAT", "CastLike",
+     "its data feeds input 'like' a tensor of shape [1], where the model declares [3, 4]"},
+    {"node/test_castlike_BFLOAT16_to_FLOAT_expanded", "CastLike",
+     "its data feeds input 'like' a tensor of shape [1], where the model declares [3, 4]"},
+};
+
 CaseResult run_case(const fs::path& dir, const SessionOptions& options) {
   CaseResult r;
+  const std::string name = dir.parent_path().filename().string() + "/" + dir.filename().string();
+  for (const ContradictingData& c : kContradictingData)
+    if (name == c.name)
+      return {Outcome::kSkipped, std::string("reference data contradicts the model: ") + c.why,
+              {c.op}};
   const fs::path model = dir / "model.onnx";
   r.ops = model_ops(model);
   auto session = Session::open(model.string(), options);
@@ -194,7 +230,13 @@ CaseResult run_case(const fs::path& dir, const SessionOptions& options) {
       if (static_cast<size_t>(index) >= sess.num_inputs())
         return {Outcome::kFailed, inputs[i].filename().string() + " has no matching model input",
                 r.ops};
-      Status st = sess.set_input(static_cast<size_t>(index), *t);
+      // ONNX 1.12 writes the data of a bfloat16 input as a UINT16 TensorProto (numpy has no
+      // bfloat16): the same 16-bit patterns, read as the dtype the model declares.
+      const bool bfloat16_bits = sess.input(static_cast<size_t>(index)).dtype() == DType::kBFloat16 &&
+                                 t->dtype() == DType::kUInt16;
+      Status st = sess.set_input(static_cast<size_t>(index),
+                                 bfloat16_bits ? Tensor::view(DType::kBFloat16, t->shape(), t->data())
+                                               : *t);
       if (!st.is_ok()) return {Outcome::kFailed, st.message(), r.ops};
     }
     Status st = sess.run();

@@ -14,7 +14,10 @@
 namespace outpost::testing::conformance {
 
 // TFLite TensorType codes.
-enum Type : int8_t { kF32 = 0, kI32 = 2, kU8 = 3, kI64 = 4, kBool = 6, kI8 = 9, kResource = 13 };
+enum Type : int8_t {
+  kF32 = 0, kI32 = 2, kU8 = 3, kI64 = 4, kBool = 6, kI16 = 7, kI8 = 9, kF64 = 10, kResource = 13,
+  kU32 = 15, kU16 = 16,
+};
 
 inline const char* type_name(int8_t t) {
   switch (t) {
@@ -24,6 +27,10 @@ inline const char* type_name(int8_t t) {
     case kI64: return "int64";
     case kBool: return "bool";
     case kI8: return "int8";
+    case kI16: return "int16";
+    case kF64: return "float64";
+    case kU32: return "uint32";
+    case kU16: return "uint16";
     default: return "?";
   }
 }
@@ -45,8 +52,11 @@ inline InputRange default_range(int8_t t) {
   switch (t) {
     case kI32:
     case kI64: return {-10, 10};
+    case kU16:
+    case kU32: return {0, 20};
     case kU8: return {0, 255};
     case kI8: return {-128, 127};
+    case kI16: return {-32768, 32767};
     case kBool: return {0, 1};
     default: return {-3, 3};
   }
@@ -71,6 +81,8 @@ enum Code : int32_t {
   ELU = 111, ROUND = 116, HARD_SWISH = 117, SELECT_V2 = 123, BATCH_MATMUL = 126, CUMSUM = 128,
   BROADCAST_TO = 130, GELU = 150, RELU_0_TO_1 = 152, SIGN = 158, TRANSPOSE_CONV = 67,
   UNIDIRECTIONAL_SEQUENCE_LSTM = 44,
+  LSTM = 16, RNN = 24, UNIDIRECTIONAL_SEQUENCE_RNN = 35, BIDIRECTIONAL_SEQUENCE_RNN = 46,
+  BIDIRECTIONAL_SEQUENCE_LSTM = 52,
   // The builtins the importer translated before its rules.
   AVERAGE_POOL_2D = 1, CONV_2D = 3, DEPTHWISE_CONV_2D = 4, DEPTH_TO_SPACE = 5, DEQUANTIZE = 6,
   FULLY_CONNECTED = 9, MAX_POOL_2D = 17, MUL = 18, RELU6 = 21, RESHAPE = 22,
@@ -85,6 +97,8 @@ enum OptionsType : uint8_t {
   kLeakyReluOptions = 75, kMirrorPadOptions = 77, kSplitVOptions = 79, kBatchMatMulOptions = 101,
   kCumsumOptions = 102, kGeluOptions = 116, kTransposeConvOptions = 49,
   kUnidirectionalSequenceLstmOptions = 71,
+  kRnnOptions = 7, kLstmOptions = 14, kSequenceRnnOptions = 31,
+  kBidirectionalSequenceLstmOptions = 69, kBidirectionalSequenceRnnOptions = 70,
   kConv2DOptions = 1, kDepthwiseConv2DOptions = 2, kPool2DOptions = 5,
   kFullyConnectedOptions = 8, kSoftmaxOptions = 9, kConcatenationOptions = 10, kAddOptions = 11,
   kResizeBilinearOptions = 15, kMulOptions = 21, kSubOptions = 28, kDivOptions = 29,
@@ -150,21 +164,23 @@ class CaseModel {
   // Starts subgraph k (1, 2, ...; returned) for IF, WHILE and CALL_ONCE to call: tensors and
   // operators go there until end_subgraph(). Its inputs are param()s, its outputs result()s.
   int begin_subgraph() {
-    spec_.subgraphs.emplace_back();
-    current_ = spec_.subgraphs.size();
+    spec_.more_subgraphs.emplace_back();
+    current_ = spec_.more_subgraphs.size();
     return static_cast<int>(current_);
   }
   void end_subgraph() { current_ = 0; }
   int param(std::vector<int32_t> shape, int8_t type, Quant q = {}) {
     const int t = tensor(std::move(shape), type, q, 0);
-    spec_.subgraphs[current_ - 1].inputs.push_back(t);
+    spec_.more_subgraphs[current_ - 1].inputs.push_back(t);
     return t;
   }
-  void result(int t) { spec_.subgraphs[current_ - 1].outputs.push_back(t); }
+  void result(int t) { spec_.more_subgraphs[current_ - 1].outputs.push_back(t); }
   // A tensor an operator computes, neither input nor output.
   int temp(std::vector<int32_t> shape, int8_t type, Quant q = {}) { return tensor(std::move(shape), type, q, 0); }
   // Options with strings (VAR_HANDLE's container and shared_name) on the last operator.
   void strings(std::vector<TfOptionString> fields) { operators().back().option_strings = std::move(fields); }
+  // A SignatureDef: which subgraph runs as the model, and the names of its inputs and outputs.
+  void signature(TfSignatureSpec s) { spec_.signatures.push_back(std::move(s)); }
   TfliteCase done(const std::string& op, const std::string& params, int8_t type) const {
     return {op + "/" + params + "/" + type_name(type), op, build_tflite(spec_), inputs_};
   }
@@ -183,9 +199,9 @@ class CaseModel {
     tensors().push_back(std::move(t));
     return static_cast<int>(tensors().size()) - 1;
   }
-  std::vector<TfTensorSpec>& tensors() { return current_ ? spec_.subgraphs[current_ - 1].tensors : spec_.tensors; }
+  std::vector<TfTensorSpec>& tensors() { return current_ ? spec_.more_subgraphs[current_ - 1].tensors : spec_.tensors; }
   std::vector<TfOperatorSpec>& operators() {
-    return current_ ? spec_.subgraphs[current_ - 1].operators : spec_.operators;
+    return current_ ? spec_.more_subgraphs[current_ - 1].operators : spec_.operators;
   }
 
   TfModelSpec spec_;
@@ -201,5 +217,17 @@ void first_builtin_cases(Cases& out);
 // IF, WHILE, CALL_ONCE and resource variables: models of several subgraphs
 // (tflite_cases_control_flow.cc).
 void control_flow_cases(Cases& out);
+// The cases of TFLite's 16x8 quantization: int16 activations, int8 weights, int64 bias
+// (tflite_cases_int16.cc).
+void int16_cases(Cases& out);
+
+// The cases of the recurrent builtins other than UNIDIRECTIONAL_SEQUENCE_LSTM (RNN, LSTM and
+// their sequence and bidirectional forms; tflite_cases_recurrent.cc).
+void recurrent_cases(Cases& out);
+// The cases of the builtins of tflite_more_builtins.cc (tflite_cases_more_builtins.cc).
+void more_builtin_cases(Cases& out);
+// The segment reductions, diagonals, scatters, L2 pooling, FAKE_QUANT and 3-D convolutions
+// (tflite_cases_segment_builtins.cc).
+void segment_builtin_cases(Cases& out);
 
 }  // namespace outpost::testing::conformance

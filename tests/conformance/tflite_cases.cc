@@ -738,6 +738,10 @@ std::vector<TfliteCase> tflite_conformance_cases() {
   sequence_lstm_cases(cases);
   first_builtin_cases(cases);
   control_flow_cases(cases);
+  recurrent_cases(cases);
+  int16_cases(cases);
+  more_builtin_cases(cases);
+  segment_builtin_cases(cases);
   return cases;
 }
 

@@ -17,7 +17,7 @@ struct InputRange {
 };
 
 // A graph input of a case: its shape, TFLite TensorType (0 float32, 2 int32, 3 uint8, 4 int64,
-// 6 bool, 9 int8) and the range of its generated values.
+// 6 bool, 7 int16, 9 int8, 10 float64, 15 uint32, 16 uint16) and the range of its generated values.
 struct CaseInput {
   std::vector<int64_t> shape;
   int8_t type = 0;

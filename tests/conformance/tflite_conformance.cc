@@ -15,7 +15,8 @@
 // --min-pass-percent (default 95) of the cases passed.
 //
 //   tflite_conformance DIR REPORT.md --python PYTHON --script tflite_reference.py
-//                      [--min-pass-percent N]
+//                      [--min-pass-percent N] [--filter TEXT]
+// --filter keeps only the cases whose name contains TEXT ("/int16" for one dtype's).
 // Exits 77 (ctest's skip) when PYTHON cannot import ai_edge_litert (scripts/setup installs it).
 #include <algorithm>
 #include <cmath>
@@ -46,7 +47,7 @@ struct CaseResult {
 };
 
 struct Args {
-  std::string dir, report, python, script;
+  std::string dir, report, python, script, filter;
   double min_pass_percent = 95;
 };
 
@@ -64,6 +65,8 @@ bool parse_args(int argc, char** argv, Args& a) {
       if (!value(a.python)) return false;
     } else if (arg == "--script") {
       if (!value(a.script)) return false;
+    } else if (arg == "--filter") {
+      if (!value(a.filter)) return false;
     } else if (arg == "--min-pass-percent") {
       if (!value(percent)) return false;
       a.min_pass_percent = std::atof(percent.c_str());
@@ -85,7 +88,11 @@ DType dtype_of_tflite(int8_t type) {
     case 3: return DType::kUInt8;
     case 4: return DType::kInt64;
     case 6: return DType::kBool;
+    case 7: return DType::kInt16;
     case 9: return DType::kInt8;
+    case 10: return DType::kFloat64;
+    case 15: return DType::kUInt32;
+    case 16: return DType::kUInt16;
     default: return DType::kFloat32;
   }
 }
@@ -107,6 +114,10 @@ Result<Tensor> make_input(const testing::CaseInput& in, std::mt19937& rng) {
     case DType::kInt64: fill(t.data_as<int64_t>(), true); break;
     case DType::kUInt8: fill(t.data_as<uint8_t>(), true); break;
     case DType::kInt8: fill(t.data_as<int8_t>(), true); break;
+    case DType::kInt16: fill(t.data_as<int16_t>(), true); break;
+    case DType::kUInt16: fill(static_cast<uint16_t*>(t.data()), true); break;
+    case DType::kUInt32: fill(static_cast<uint32_t*>(t.data()), true); break;
+    case DType::kFloat64: fill(static_cast<double*>(t.data()), false); break;
     case DType::kBool: {
       std::bernoulli_distribution coin(0.5);
       auto* p = static_cast<bool*>(t.data());
@@ -126,6 +137,9 @@ double element(const Tensor& t, int64_t i) {
     case DType::kUInt8: return static_cast<const uint8_t*>(t.data())[i];
     case DType::kInt8: return static_cast<const int8_t*>(t.data())[i];
     case DType::kInt16: return static_cast<const int16_t*>(t.data())[i];
+    case DType::kUInt16: return static_cast<const uint16_t*>(t.data())[i];
+    case DType::kUInt32: return static_cast<const uint32_t*>(t.data())[i];
+    case DType::kFloat64: return static_cast<const double*>(t.data())[i];
     case DType::kBool: return static_cast<const bool*>(t.data())[i] ? 1 : 0;
     default: return NAN;
   }
@@ -141,7 +155,7 @@ std::string compare(const Tensor& got, const Tensor& want, bool quantized) {
   double largest = 0;
   for (int64_t i = 0; i < want.num_elements(); ++i)
     if (std::isfinite(element(want, i))) largest = std::max(largest, std::fabs(element(want, i)));
-  const bool is_float = got.dtype() == DType::kFloat32;
+  const bool is_float = got.dtype() == DType::kFloat32 || got.dtype() == DType::kFloat64;
   const double allowed = is_float ? 1e-4 * largest : quantized ? 1 : 0;
   for (int64_t i = 0; i < got.num_elements(); ++i) {
     const double a = element(got, i), b = element(want, i);
@@ -304,7 +318,7 @@ int main(int argc, char** argv) {
   if (!parse_args(argc, argv, args)) {
     std::fprintf(stderr,
                  "usage: tflite_conformance DIR REPORT.md --python PYTHON --script tflite_reference.py "
-                 "[--min-pass-percent N]\n");
+                 "[--min-pass-percent N] [--filter TEXT]\n");
     return 2;
   }
   const std::string probe = "'" + args.python + "' -c 'import ai_edge_litert.interpreter' 2>/dev/null";
@@ -313,7 +327,10 @@ int main(int argc, char** argv) {
                 args.python.c_str());
     return 77;
   }
-  const auto cases = testing::tflite_conformance_cases();
+  auto cases = testing::tflite_conformance_cases();
+  std::erase_if(cases, [&](const testing::TfliteCase& c) {
+    return c.name.find(args.filter) == std::string::npos;
+  });
   fs::remove_all(args.dir);
   for (const auto& c : cases) {
     const Status st = write_case(c, fs::path(args.dir) / c.name);

@@ -71,11 +71,11 @@ TEST_F(Cli, CorruptModelExitsWithFour) {
 
 TEST_F(Cli, UnsupportedOpExitsWithFive) {
   auto spec = testing::add_model_spec();
-  spec.operators[0].builtin_code = 156;  // ATAN2
+  spec.operators[0].builtin_code = 131;  // RFFT2D
   spec.operators[0].options_type = 0;
-  auto r = run_outpost({"inspect", write_file("atan2.tflite", testing::build_tflite(spec))});
+  auto r = run_outpost({"inspect", write_file("rfft2d.tflite", testing::build_tflite(spec))});
   EXPECT_EQ(r.exit_code, 5) << r.err;
-  EXPECT_NE(r.err.find("ATAN2"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("RFFT2D"), std::string::npos) << r.err;
 }
 
 TEST_F(Cli, RunWritesOutputsAndChecksShapes) {

@@ -105,12 +105,12 @@ TEST_F(InspectUnrunnable, ASymbolicInputIsShownUntilItsShapeIsGiven) {
 TEST_F(InspectUnrunnable, ATfliteModelWithAMissingBuiltin) {
   testing::TfModelSpec spec = testing::add_model_spec();
   spec.tensors.push_back({{1}, 4, 0, "index"});
-  spec.operators.push_back({156, "", {2, 2}, {3}});  // ATAN2
+  spec.operators.push_back({131, "", {2, 2}, {3}});  // RFFT2D
   spec.outputs = {3};
-  auto r = run_outpost({"inspect", write("atan2.tflite", testing::build_tflite(spec))});
+  auto r = run_outpost({"inspect", write("rfft2d.tflite", testing::build_tflite(spec))});
   EXPECT_EQ(r.exit_code, 5) << r.err;
   EXPECT_NE(r.out.find("(tflite, schema 3): cannot run here"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("ATAN2                            1  not supported"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("RFFT2D                           1  not supported"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("ADD                              1\n"), std::string::npos) << r.out;
 }
 

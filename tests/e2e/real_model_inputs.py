@@ -1,5 +1,7 @@
 """Inputs for the real-model tests (tflite_real_models.py, onnx_real_models.py): a real
-photograph, read without any imaging library, resized to what a model takes."""
+photograph, read without any imaging library, resized to what a model takes; and which model
+files are copies of others (packages ship the same model: each is tested once)."""
+import hashlib
 import struct
 import zlib
 
@@ -85,3 +87,15 @@ def with_caption(image, text=CAPTION, scale=6):
         y, x = top + pad, left + pad + k * glyph_w
         out[y:y + glyph_h, x:x + 5 * scale][ink] = 0
     return out, (top, top + height, left, left + width)
+
+
+def earlier_copies(models):
+    """{model: the first of `models` with the same bytes} for every model that is a copy."""
+    first, copies = {}, {}
+    for model in models:
+        digest = hashlib.sha256(open(model, "rb").read()).hexdigest()
+        if digest in first:
+            copies[model] = first[digest]
+        else:
+            first[digest] = model
+    return copies

@@ -11,7 +11,8 @@ largest magnitude of TFLite's output, or twice what TFLite's two paths disagree 
 output where that is more (a near-zero output), quantized ones within one step, other integers
 exactly. Where TFLite's reference resolver lacks an op its default path has (MediaPipe's
 Convolution2DTransposeBias), both backends are held to the default path. A model TFLite refuses
-on both paths (a custom op neither engine has) is skipped, with TFLite's reason.
+on both paths (a custom op neither engine has) is skipped, with TFLite's reason; so is a model
+whose bytes another package already shipped (tested once, under its first name).
 
 An input shaped like an image ([1, H, W, 3] float) is IMAGE (a real photograph, 8-bit RGB PNG)
 resized to it, in [0, 1]; any other input is drawn from a fixed seed. Noise makes a segmentation
@@ -32,7 +33,7 @@ import sys
 import numpy as np
 from ai_edge_litert import interpreter as litert
 
-from real_model_inputs import read_rgb_png, resize_nearest
+from real_model_inputs import earlier_copies, read_rgb_png, resize_nearest
 
 
 def run_tflite(model, inputs, resolver):
@@ -131,8 +132,13 @@ def main():
         sys.exit(77)
     image = read_rgb_png(image_path)
     counts = {"passed": 0, "failed": 0, "skipped": 0}
+    copies = earlier_copies(models)
     for model in models:
         name = os.path.relpath(model, models_dir)
+        if model in copies:
+            counts["skipped"] += 1
+            print(f"skipped {name}: the same bytes as {os.path.relpath(copies[model], models_dir)}")
+            continue
         work = os.path.join(work_root, name.replace("/", "_"))
         os.makedirs(work, exist_ok=True)
         try:

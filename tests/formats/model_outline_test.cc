@@ -13,14 +13,14 @@ namespace {
 using testing::TfModelSpec;
 
 constexpr int32_t kTfliteAdd = 0;
-constexpr int32_t kTfliteAtan2 = 156;  // a builtin Outpost lacks
+constexpr int32_t kTfliteRfft2d = 131;  // a builtin Outpost lacks
 constexpr int32_t kTfliteCustom = 32;
 
 Result<ModelOutline> outline_of(const std::vector<uint8_t>& bytes, const std::string& name) {
   return outline_model(bytes.data(), bytes.size(), name);
 }
 
-// x [?, 4] + y, ATAN2 twice, a custom op Outpost lacks and one it has.
+// x [?, 4] + y, RFFT2D twice, a custom op Outpost lacks and one it has.
 TfModelSpec tflite_spec() {
   TfModelSpec spec;
   spec.tensors = {{{1, 4}, 0, 0, "x"},        {{1, 4}, 0, 0, "y"},        {{1, 4}, 0, 0, "sum"},
@@ -28,8 +28,8 @@ TfModelSpec tflite_spec() {
                   {{1, 4}, 0, 0, "boxes"}};
   spec.tensors[0].shape_signature = {-1, 4};
   spec.operators = {{kTfliteAdd, "", {0, 1}, {2}},
-                    {kTfliteAtan2, "", {2}, {3}},
-                    {kTfliteAtan2, "", {2}, {4}},
+                    {kTfliteRfft2d, "", {2}, {3}},
+                    {kTfliteRfft2d, "", {2}, {4}},
                     {kTfliteCustom, "MyOp", {2}, {5}},
                     {kTfliteCustom, "TFLite_Detection_PostProcess", {2}, {6}}};
   spec.inputs = {0, 1};
@@ -45,7 +45,7 @@ TEST(ModelOutline, TfliteOpsAreCountedAndMarked) {
   ASSERT_EQ(o->ops.size(), 4u);
   EXPECT_EQ(o->ops[0].op, "ADD");
   EXPECT_TRUE(o->ops[0].translated);
-  EXPECT_EQ(o->ops[1].op, "ATAN2");
+  EXPECT_EQ(o->ops[1].op, "RFFT2D");
   EXPECT_EQ(o->ops[1].count, 2);
   EXPECT_EQ(o->ops[1].first_node, 1);
   EXPECT_FALSE(o->ops[1].translated);
@@ -97,13 +97,13 @@ TEST(ModelOutline, OnnxSymbolicDimensionsKeepTheirNames) {
 }
 
 TEST(ModelOutline, OnnxOpsetOutsideTheReadRangeIsSaid) {
-  auto m = testing::onnx_model(19);
+  auto m = testing::onnx_model(22);
   testing::add_input(m, "x", {2});
   testing::add_node(m, "Relu", {"x"}, {"y"});
   testing::add_output(m, "y");
   auto o = outline_of(testing::serialize(m), "m.onnx");
   ASSERT_TRUE(o.is_ok()) << o.status().message();
-  EXPECT_NE(o->version.find("opset 19 (Outpost reads 6 to 17)"), std::string::npos) << o->version;
+  EXPECT_NE(o->version.find("opset 22 (Outpost reads 6 to 21)"), std::string::npos) << o->version;
 }
 
 TEST(ModelOutlineCorrupt, ATruncatedFileIsAnInvalidModel) {

@@ -81,18 +81,23 @@ std::vector<uint8_t> build_tflite(const TfModelSpec& spec) {
   std::map<std::pair<int32_t, std::string>, uint32_t> code_index;
   std::vector<std::pair<int32_t, std::string>> codes;
   std::vector<int32_t> versions;
-  std::vector<const TfOperatorSpec*> all_operators;
-  for (const auto& op : spec.operators) all_operators.push_back(&op);
-  for (const auto& sg : spec.subgraphs)
-    for (const auto& op : sg.operators) all_operators.push_back(&op);
-  for (const TfOperatorSpec* op : all_operators) {
-    auto key = std::make_pair(op->builtin_code, op->custom_code);
+  for (const auto& op : spec.operators) {
+    auto key = std::make_pair(op.builtin_code, op.custom_code);
     if (!code_index.count(key)) {
       code_index[key] = static_cast<uint32_t>(codes.size());
       codes.push_back(key);
-      versions.push_back(op->version);
+      versions.push_back(op.version);
     }
   }
+  for (const TfSubgraphSpec& sg : spec.more_subgraphs)
+    for (const auto& op : sg.operators) {
+      auto key = std::make_pair(op.builtin_code, op.custom_code);
+      if (!code_index.count(key)) {
+        code_index[key] = static_cast<uint32_t>(codes.size());
+        codes.push_back(key);
+        versions.push_back(op.version);
+      }
+    }
   std::vector<Offset<void>> code_offsets;
   for (size_t c = 0; c < codes.size(); ++c) {
     const auto& [builtin, custom] = codes[c];
@@ -105,18 +110,19 @@ std::vector<uint8_t> build_tflite(const TfModelSpec& spec) {
     if (!spec.old_style_opcodes) b.AddElement<int32_t>(slot(3), builtin, -1);
     code_offsets.push_back(Offset<void>(b.EndTable(start)));
   }
-  auto build_subgraph = [&](const std::vector<TfTensorSpec>& tensor_specs, const std::vector<TfOperatorSpec>& ops,
-                            const std::vector<int32_t>& inputs, const std::vector<int32_t>& outputs,
-                            const std::string& name) {
+  const auto build_subgraph = [&](const std::vector<TfTensorSpec>& tensor_specs,
+                                   const std::vector<TfOperatorSpec>& operator_specs, const std::vector<int32_t>& inputs,
+                                   const std::vector<int32_t>& outputs, const std::string& name) {
     std::vector<Offset<void>> tensors, operators;
     for (const auto& t : tensor_specs) tensors.push_back(build_tensor(b, t));
-    for (const auto& op : ops) operators.push_back(build_operator(b, op, code_index[{op.builtin_code, op.custom_code}]));
+    for (const auto& op : operator_specs)
+      operators.push_back(build_operator(b, op, code_index[{op.builtin_code, op.custom_code}]));
     auto tensors_vec = b.CreateVector(tensors);
     auto ops_vec = b.CreateVector(operators);
     auto in_vec = b.CreateVector(inputs);
     auto out_vec = b.CreateVector(outputs);
     auto sg_name = b.CreateString(name);
-    const uoffset_t sg_start = b.StartTable();
+    uoffset_t sg_start = b.StartTable();
     b.AddOffset(slot(0), tensors_vec);
     b.AddOffset(slot(1), in_vec);
     b.AddOffset(slot(2), out_vec);
@@ -124,12 +130,12 @@ std::vector<uint8_t> build_tflite(const TfModelSpec& spec) {
     b.AddOffset(slot(4), sg_name);
     return Offset<void>(b.EndTable(sg_start));
   };
-  std::vector<Offset<void>> subgraphs{build_subgraph(spec.tensors, spec.operators, spec.inputs, spec.outputs, "main")};
-  for (size_t k = 0; k < spec.subgraphs.size(); ++k) {
-    const TfSubgraphSpec& sg = spec.subgraphs[k];
-    subgraphs.push_back(build_subgraph(sg.tensors, sg.operators, sg.inputs, sg.outputs, "subgraph" + std::to_string(k + 1)));
-  }
   std::vector<Offset<void>> buffers;
+  std::vector<Offset<void>> subgraphs{build_subgraph(spec.tensors, spec.operators, spec.inputs, spec.outputs, "main")};
+  for (size_t i = 0; i < spec.more_subgraphs.size(); ++i) {
+    const TfSubgraphSpec& sg = spec.more_subgraphs[i];
+    subgraphs.push_back(build_subgraph(sg.tensors, sg.operators, sg.inputs, sg.outputs, "subgraph_" + std::to_string(i + 1)));
+  }
   std::vector<std::vector<uint8_t>> all_buffers{{}};
   all_buffers.insert(all_buffers.end(), spec.buffers.begin(), spec.buffers.end());
   for (const auto& data : all_buffers) {
@@ -142,6 +148,39 @@ std::vector<uint8_t> build_tflite(const TfModelSpec& spec) {
     if (!data.empty()) b.AddOffset(slot(0), vec);
     buffers.push_back(Offset<void>(b.EndTable(start)));
   }
+  const auto tensor_maps = [&](const std::vector<std::pair<std::string, uint32_t>>& entries) {
+    std::vector<Offset<void>> maps;
+    for (const auto& [name, index] : entries) {
+      auto n = b.CreateString(name);
+      const uoffset_t start = b.StartTable();
+      b.AddOffset(slot(0), n);
+      b.AddElement<uint32_t>(slot(1), index, 0xffffffffu);
+      maps.push_back(Offset<void>(b.EndTable(start)));
+    }
+    return b.CreateVector(maps);
+  };
+  std::vector<Offset<void>> signatures;
+  for (const TfSignatureSpec& sig : spec.signatures) {
+    auto inputs = tensor_maps(sig.inputs);
+    auto outputs = tensor_maps(sig.outputs);
+    auto key = b.CreateString(sig.key);
+    const uoffset_t start = b.StartTable();
+    b.AddOffset(slot(0), inputs);
+    b.AddOffset(slot(1), outputs);
+    b.AddOffset(slot(2), key);
+    b.AddElement<uint32_t>(slot(4), sig.subgraph, 0xffffffffu);
+    signatures.push_back(Offset<void>(b.EndTable(start)));
+  }
+  std::vector<Offset<void>> metadata;
+  for (const auto& [name, buffer] : spec.metadata) {
+    auto n = b.CreateString(name);
+    const uoffset_t start = b.StartTable();
+    b.AddOffset(slot(0), n);
+    b.AddElement<uint32_t>(slot(1), buffer, 0xffffffffu);
+    metadata.push_back(Offset<void>(b.EndTable(start)));
+  }
+  auto signatures_vec = b.CreateVector(signatures);
+  auto metadata_vec = b.CreateVector(metadata);
   auto codes_vec = b.CreateVector(code_offsets);
   auto sg_vec = b.CreateVector(subgraphs);
   auto buffers_vec = b.CreateVector(buffers);
@@ -152,6 +191,8 @@ std::vector<uint8_t> build_tflite(const TfModelSpec& spec) {
   b.AddOffset(slot(2), sg_vec);
   b.AddOffset(slot(3), description);
   b.AddOffset(slot(4), buffers_vec);
+  if (!spec.metadata.empty()) b.AddOffset(slot(6), metadata_vec);
+  if (!spec.signatures.empty()) b.AddOffset(slot(7), signatures_vec);
   b.Finish(Offset<void>(b.EndTable(model_start)), "TFL3");
   return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
 }

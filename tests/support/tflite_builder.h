@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace outpost::testing {
@@ -51,11 +52,19 @@ struct TfOperatorSpec {
   std::vector<uint8_t> custom_options;
 };
 
-// A subgraph after the main one: what IF, WHILE and CALL_ONCE call, by index (1, 2, ...).
+// A subgraph after the first (spec.tensors, operators, inputs and outputs make subgraph 0): what
+// IF, WHILE and CALL_ONCE call, by index (1, 2, ...), or what a signature names.
 struct TfSubgraphSpec {
   std::vector<TfTensorSpec> tensors;
   std::vector<TfOperatorSpec> operators;
   std::vector<int32_t> inputs, outputs;
+};
+
+// A SignatureDef: its key, subgraph and the names it gives that subgraph's tensors.
+struct TfSignatureSpec {
+  std::string key;
+  uint32_t subgraph = 0;
+  std::vector<std::pair<std::string, uint32_t>> inputs, outputs;  // name, tensor index
 };
 
 struct TfModelSpec {
@@ -63,9 +72,12 @@ struct TfModelSpec {
   std::vector<std::vector<uint8_t>> buffers;  // buffer 0 (empty) is added in front
   std::vector<TfOperatorSpec> operators;
   std::vector<int32_t> inputs, outputs;
-  std::vector<TfSubgraphSpec> subgraphs;  // subgraphs 1, 2, ...; their tensors share `buffers`
   uint32_t version = 3;
   bool old_style_opcodes = false;  // only deprecated_builtin_code, as files before schema 3a
+  std::vector<TfSubgraphSpec> more_subgraphs;  // subgraphs 1, 2, ... sharing the buffers
+  std::vector<TfSignatureSpec> signatures;
+  // Model.metadata entries: a name and a buffer index (1 is spec.buffers[0]).
+  std::vector<std::pair<std::string, uint32_t>> metadata;
 };
 
 std::vector<uint8_t> build_tflite(const TfModelSpec& spec);

@@ -1,4 +1,6 @@
-// outpost classify MODEL IMAGE... --labels FILE --top K: top-K classes of each image.
+// outpost classify MODEL IMAGE... --labels FILE --top K: top-K classes of each image. Without
+// --labels, --mean or --std, the model's own metadata (formats/model_metadata.h) gives them where
+// it has them, and the command says which source each came from.
 #include <array>
 #include <cmath>
 #include <iostream>
@@ -6,6 +8,7 @@
 #include "core/log.h"
 #include "outpost/cli_common.h"
 #include "outpost/commands.h"
+#include "outpost/metadata_view.h"
 #include "vision/classification.h"
 #include "vision/image_io.h"
 #include "vision/image_tensor.h"
@@ -31,9 +34,32 @@ Status set_per_channel(const std::vector<float>& values, const char* flag, std::
   return Status::ok();
 }
 
-Result<ImageToTensorOptions> preprocess_options(const ClassifyFlags& flags) {
+// Where the labels and the normalization came from, as the output says it.
+struct Sources {
+  std::string labels = "none";          // "--labels", "metadata (labels.txt)", "none"
+  std::string normalization = "default";  // "--mean/--std", "metadata", "default"
+};
+
+Result<ImageToTensorOptions> preprocess_options(const ClassifyFlags& flags, const ModelMetadata& metadata,
+                                                Sources& sources) {
   ImageToTensorOptions o;
   o.layout = flags.layout == "nchw" ? ImageLayout::kNchw : flags.layout == "nhwc" ? ImageLayout::kNhwc : ImageLayout::kAuto;
+  if (!flags.mean.empty() || !flags.std.empty()) {
+    sources.normalization = "--mean/--std";
+  } else if (!metadata.inputs.empty() && !metadata.inputs[0].mean.empty()) {
+    const TensorMetadata& input = metadata.inputs[0];
+    const bool fits = (input.mean.size() == 1 || input.mean.size() == 3) &&
+                      (input.std.size() == 1 || input.std.size() == 3);
+    if (fits) {
+      OUTPOST_RETURN_IF_ERROR(set_per_channel(input.mean, "the metadata's mean", o.mean));
+      OUTPOST_RETURN_IF_ERROR(set_per_channel(input.std, "the metadata's std", o.std));
+      sources.normalization = "metadata";
+    } else {
+      OUTPOST_LOG_WARNING(flags.model.model << ": the metadata's normalization has " << input.mean.size()
+                                            << " means and " << input.std.size()
+                                            << " stds, not 1 or 3 (R,G,B); using the default");
+    }
+  }
   OUTPOST_RETURN_IF_ERROR(set_per_channel(flags.mean, "--mean", o.mean));
   OUTPOST_RETURN_IF_ERROR(set_per_channel(flags.std, "--std", o.std));
   for (float s : o.std)
@@ -41,8 +67,28 @@ Result<ImageToTensorOptions> preprocess_options(const ClassifyFlags& flags) {
   return o;
 }
 
+Result<std::vector<std::string>> labels_for(const ClassifyFlags& flags, const ModelMetadata& metadata,
+                                            Sources& sources) {
+  if (!flags.labels.empty()) {
+    sources.labels = "--labels";
+    return load_labels(flags.labels);
+  }
+  const MetadataFile* file = metadata.output_labels(0);
+  if (!file) return std::vector<std::string>{};
+  sources.labels = "metadata (" + file->name + ")";
+  return file->lines;
+}
+
+std::string values_text(const std::array<float, 3>& v) {
+  char text[64];
+  std::snprintf(text, sizeof(text), "%g,%g,%g", v[0], v[1], v[2]);
+  return text;
+}
+
 Status classify(const ClassifyFlags& flags) {
-  OUTPOST_ASSIGN_OR_RETURN(ImageToTensorOptions preprocess, preprocess_options(flags));
+  const ModelMetadata metadata = model_metadata(flags.model.model);
+  Sources sources;
+  OUTPOST_ASSIGN_OR_RETURN(ImageToTensorOptions preprocess, preprocess_options(flags, metadata, sources));
   OUTPOST_ASSIGN_OR_RETURN(auto session, open_session(flags.model));
   if (session->num_inputs() != 1 || session->num_outputs() < 1)
     return shape_mismatch(flags.model.model + ": classify needs a model with one image input and a score output");
@@ -50,10 +96,11 @@ Status classify(const ClassifyFlags& flags) {
   for (size_t i = 0; i < session->num_outputs(); ++i) outputs.push_back(&session->output(i));
   Status fits = check_classification_outputs(outputs);
   if (!fits.is_ok()) return fits.with_context(flags.model.model);
-  std::vector<std::string> labels;
-  if (!flags.labels.empty()) {
-    OUTPOST_ASSIGN_OR_RETURN(labels, load_labels(flags.labels));
-  }
+  OUTPOST_ASSIGN_OR_RETURN(const std::vector<std::string> labels, labels_for(flags, metadata, sources));
+  if (!flags.model.json)
+    std::printf("labels: %s; normalization: %s (mean %s, std %s)\n", sources.labels.c_str(),
+                sources.normalization.c_str(), values_text(preprocess.mean).c_str(),
+                values_text(preprocess.std).c_str());
   nlohmann::json results = nlohmann::json::array();
   for (const std::string& path : flags.images) {
     OUTPOST_LOG_DEBUG("reading image " << path);
@@ -74,7 +121,12 @@ Status classify(const ClassifyFlags& flags) {
       std::printf("  %zu. %-32s %5d  %.4f\n", r + 1, top[r].label.empty() ? "-" : top[r].label.c_str(), top[r].index,
                   top[r].score);
   }
-  if (flags.model.json) print_json({{"model", flags.model.model}, {"results", results}});
+  if (flags.model.json)
+    print_json({{"model", flags.model.model},
+                {"labels_source", sources.labels},
+                {"labels", labels.size()},
+                {"normalization", {{"source", sources.normalization}, {"mean", preprocess.mean}, {"std", preprocess.std}}},
+                {"results", results}});
   return Status::ok();
 }
 
@@ -85,14 +137,16 @@ void add_classify_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("classify", "Classify images (PNG, JPEG, BMP) with an image classifier");
   add_model_flags(cmd, flags->model);
   cmd->add_option("images", flags->images, "Image files (PNG, JPEG, BMP)")->required();
-  cmd->add_option("--labels", flags->labels, "Labels file, one label per line");
+  cmd->add_option("--labels", flags->labels,
+                  "Labels file, one label per line (default: the model's metadata's label file, if any)");
   cmd->add_option("--top", flags->top, "How many classes to show")->check(whole_number(1, 100000));
   cmd->add_option("--layout", flags->layout, "Input layout: auto (NHWC unless only dimension 1 can be channels), nhwc, nchw")
       ->check(one_of({"auto", "nhwc", "nchw"}));
   cmd->add_option("--mean", flags->mean,
-                  "Float inputs get (pixel - mean) / std: mean in pixel units, 1 value or R,G,B (default 127.5)")
+                  "Float inputs get (pixel - mean) / std: mean in pixel units, 1 value or R,G,B (default: "
+                  "the model metadata's, else 127.5)")
       ->delimiter(',');
-  cmd->add_option("--std", flags->std, "Divisor in pixel units, 1 value or R,G,B (default 127.5)")->delimiter(',');
+  cmd->add_option("--std", flags->std, "Divisor in pixel units, 1 value or R,G,B (default: the model metadata's, else 127.5)")->delimiter(',');
   set_action(cmd, [flags] { return classify(*flags); });
 }
 

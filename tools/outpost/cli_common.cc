@@ -47,6 +47,7 @@ Result<SessionOptions> ModelFlags::session_options() const {
   SessionOptions o;
   o.threads = threads;
   o.backend = backend;
+  o.signature = signature;
   for (const std::string& spec : input_shapes) {
     const auto eq = spec.find('=');
     const std::optional<Shape> dims =
@@ -93,6 +94,9 @@ void add_model_flags(CLI::App* cmd, ModelFlags& flags) {
                   "NAME=DIMS (x=1x3x640x640): the shape of an input whose dimensions the model lets "
                   "vary (repeatable)")
       ->take_all();
+  cmd->add_option("--signature", flags.signature,
+                  "KEY: the model's signature to run (TFLite SignatureDefs; default: its first; "
+                  "`outpost inspect` lists them)");
 }
 
 namespace {

@@ -28,12 +28,15 @@ struct ModelFlags {
   std::string device_key;
   // --input-shape NAME=DIMS ("x=1x3x640x640"): shapes for inputs whose dimensions vary.
   std::vector<std::string> input_shapes;
+  // --signature KEY: the TFLite signature to run (empty: the model's first, if any).
+  std::string signature;
 
   // kUsage for an --input-shape that does not read as NAME=DIMS.
   Result<SessionOptions> session_options() const;
 };
 
-// Adds MODEL, --threads, --backend, --json, --trust, --device-key and --input-shape to `cmd`.
+// Adds MODEL, --threads, --backend, --json, --trust, --device-key, --input-shape and --signature
+// to `cmd`.
 void add_model_flags(CLI::App* cmd, ModelFlags& flags);
 // Adds --json ("Print one JSON object on stdout"); every command has it.
 void add_json_flag(CLI::App* cmd, bool& json);

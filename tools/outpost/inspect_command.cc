@@ -9,6 +9,7 @@
 #include "formats/model_outline.h"
 #include "outpost/cli_common.h"
 #include "outpost/commands.h"
+#include "outpost/metadata_view.h"
 
 namespace outpost::cli {
 namespace {
@@ -19,7 +20,8 @@ nlohmann::json outline_tensor_json(const OutlineTensor& t) {
 
 // `why` is the refusal of a model that cannot run; ok for one that runs once its input shapes
 // are given.
-void print_outline_json(const std::string& model, const ModelOutline& o, const Status& why) {
+void print_outline_json(const std::string& model, const ModelOutline& o, const Status& why,
+                        const nlohmann::json& metadata) {
   nlohmann::json j;
   j["model"] = model;
   j["format"] = o.format;
@@ -35,6 +37,7 @@ void print_outline_json(const std::string& model, const ModelOutline& o, const S
     j["ops"].push_back({{"op", op.op}, {"count", op.count}, {"first_node", op.first_node},
                         {"supported", op.translated}});
   j["nodes"] = o.nodes;
+  j["metadata"] = metadata;
   if (why.is_ok()) {
     print_json(j);
     return;
@@ -84,10 +87,13 @@ Status show_outline(const ModelFlags& flags, const Status& why) {
   if (!file.is_ok()) return why;
   auto outline = outline_model((*file)->data(), (*file)->size(), flags.model);
   if (!outline.is_ok()) return why;
-  if (flags.json)
-    print_outline_json(flags.model, *outline, why);
-  else
+  const ModelMetadata metadata = model_metadata(flags.model);
+  if (flags.json) {
+    print_outline_json(flags.model, *outline, why, metadata_json(metadata));
+  } else {
     print_outline(flags.model, *outline, why);
+    print_metadata(metadata);
+  }
   return why;
 }
 
@@ -120,6 +126,9 @@ Status inspect(const ModelFlags& flags) {
     j["nodes_executed"] = st.nodes_executed;
     j["nodes_evaluated_per_run"] = st.nodes_evaluated_per_run;
     j["load_ms"] = init_ms;
+    j["signatures"] = signatures_json(st);
+    if (!st.signature.empty()) j["signature"] = st.signature;
+    j["metadata"] = metadata_json(model_metadata(flags.model));
     print_json(j);
     return Status::ok();
   }
@@ -143,6 +152,8 @@ Status inspect(const ModelFlags& flags) {
   std::printf("arena: %zu bytes (%.2f MiB)\n", st.arena_bytes, st.arena_bytes / 1048576.0);
   std::printf("constants made at load: %zu bytes\n", st.folded_constant_bytes);
   std::printf("load time: %.2f ms\n", init_ms);
+  print_signatures(st);
+  print_metadata(model_metadata(flags.model));
   return Status::ok();
 }
 

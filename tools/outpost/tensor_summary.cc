@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/bfloat16.h"
 #include "core/float16.h"
 
 namespace outpost::cli {
@@ -12,6 +13,7 @@ double element(const Tensor& t, int64_t i) {
   switch (t.dtype()) {
     case DType::kFloat32: return t.data_as<float>()[i];
     case DType::kFloat16: return half_to_float(t.data_as<uint16_t>()[i]);
+    case DType::kBFloat16: return bfloat16_to_float(t.data_as<uint16_t>()[i]);
     case DType::kInt32: return t.data_as<int32_t>()[i];
     case DType::kInt64: return static_cast<double>(t.data_as<int64_t>()[i]);
     case DType::kUInt8: return t.data_as<uint8_t>()[i];

@@ -1,4 +1,4 @@
-// Quantized LeakyRelu and PRelu (uint8, int8), as TFLite's LEAKY_RELU and PRELU kernels: the
+// Quantized LeakyRelu (uint8, int8, int16) and PRelu (uint8, int8), as TFLite's LEAKY_RELU and PRELU kernels: the
 // input less its zero point is requantized to the output with one multiplier where it is not
 // negative (input_scale / output_scale) and another where it is (LeakyRelu: input_scale * alpha
 // / output_scale; PRelu: input_scale * alpha_scale / output_scale, applied to the product with
@@ -68,6 +68,8 @@ template <template <typename> class K, typename... Args>
 Result<std::unique_ptr<Kernel>> for_dtype(DType dtype, Args&&... args) {
   if (dtype == DType::kUInt8)
     return std::unique_ptr<Kernel>(std::make_unique<K<uint8_t>>(std::forward<Args>(args)...));
+  if (dtype == DType::kInt16)
+    return std::unique_ptr<Kernel>(std::make_unique<K<int16_t>>(std::forward<Args>(args)...));
   return std::unique_ptr<Kernel>(std::make_unique<K<int8_t>>(std::forward<Args>(args)...));
 }
 
@@ -76,9 +78,13 @@ Result<std::unique_ptr<Kernel>> for_dtype(DType dtype, Args&&... args) {
 Result<std::unique_ptr<Kernel>> make_leaky_relu_quantized(const Node& n, const Graph& g) {
   const Value& x = input_of(g, n, 0);
   const Value& y = output_of(g, n);
-  if (!quant::is_quantized_8bit(x.dtype) || x.quant.empty() || y.dtype != x.dtype)
-    return not_handled(g, n, "input and output are not quantized uint8/int8 of one dtype");
   const bool prelu = n.op == OpKind::kPRelu;
+  // TFLite's LEAKY_RELU has an int16 kernel; its PRELU has none.
+  const bool int16 = x.dtype == DType::kInt16 && !prelu;
+  if ((!quant::is_quantized_8bit(x.dtype) && !int16) || x.quant.empty() || y.dtype != x.dtype)
+    return not_handled(g, n,
+                       std::string("input and output are not quantized uint8/int8") +
+                           (prelu ? "" : "/int16") + " of one dtype");
   OUTPOST_ASSIGN_OR_RETURN(auto xq, quant::per_tensor_quant(g, n, x, "input"));
   OUTPOST_ASSIGN_OR_RETURN(auto yq, quant::per_tensor_quant(g, n, y, "output"));
   Requantize r;

@@ -1,4 +1,4 @@
-// Quantized ReduceMean (uint8, int8) over the attribute's axes, as TFLite's MEAN. TFLite's
+// Quantized ReduceMean (uint8, int8, int16) over the attribute's axes, as TFLite's MEAN. TFLite's
 // built-in kernel has two paths and we follow both, since they round differently:
 // - 4-D input, keepdims, axes {1, 2} (global average pooling): the raw values are summed, the
 //   sum is scaled by input_scale / (count * output_scale) (quantized from a float), and a bias
@@ -79,7 +79,7 @@ class MeanQuantized final : public Kernel {
 Result<std::unique_ptr<Kernel>> make_mean_quantized(const Node& n, const Graph& g) {
   const Value& x = input_of(g, n, 0);
   const Value& y = output_of(g, n);
-  if (!quant::is_quantized_8bit(x.dtype)) return not_handled(g, n, "input is not uint8/int8");
+  if (!is_quantized_integer(x.dtype)) return not_handled(g, n, "input is not uint8/int8/int16");
   if (y.dtype != x.dtype) return not_handled(g, n, "quantized Mean keeps the input's dtype");
   OUTPOST_ASSIGN_OR_RETURN(auto xq, quant::per_tensor_quant(g, n, x, "input"));
   OUTPOST_ASSIGN_OR_RETURN(auto yq, quant::per_tensor_quant(g, n, y, "output"));
@@ -135,6 +135,8 @@ Result<std::unique_ptr<Kernel>> make_mean_quantized(const Node& n, const Graph& 
   }
   if (x.dtype == DType::kUInt8)
     return std::unique_ptr<Kernel>(std::make_unique<MeanQuantized<uint8_t>>(std::move(plan)));
+  if (x.dtype == DType::kInt16)
+    return std::unique_ptr<Kernel>(std::make_unique<MeanQuantized<int16_t>>(std::move(plan)));
   return std::unique_ptr<Kernel>(std::make_unique<MeanQuantized<int8_t>>(std::move(plan)));
 }
 

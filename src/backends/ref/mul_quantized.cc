@@ -1,4 +1,4 @@
-// Quantized Mul (uint8, int8) with numpy broadcasting, as TFLite: the product of the
+// Quantized Mul (uint8, int8, int16 with zero points 0) with numpy broadcasting, as TFLite: the product of the
 // zero-point-corrected inputs is scaled by input1_scale * input2_scale / output_scale (one
 // fixed-point multiplier), offset and clamped to the fused activation's range.
 #include "backends/ref/quantized_common.h"
@@ -43,7 +43,7 @@ Result<std::unique_ptr<Kernel>> make_mul_quantized(const Node& n, const Graph& g
   const Value& a = input_of(g, n, 0);
   const Value& b = input_of(g, n, 1);
   const Value& y = output_of(g, n);
-  OUTPOST_ASSIGN_OR_RETURN(const quant::BinaryQuant q, quant::binary_quant(g, n, "Mul"));
+  OUTPOST_ASSIGN_OR_RETURN(const quant::BinaryQuant q, quant::binary_quant(g, n, "Mul", /*takes_int16=*/true));
   const quant::TensorQuant &aq = q.a, &bq = q.b, &yq = q.y;
   MulParams p;
   p.act = q.act;
@@ -59,6 +59,8 @@ Result<std::unique_ptr<Kernel>> make_mul_quantized(const Node& n, const Graph& g
   auto bc = quant::Broadcast2::make(a.shape, b.shape, y.shape);
   if (y.dtype == DType::kUInt8)
     return std::unique_ptr<Kernel>(std::make_unique<MulQuantized<uint8_t>>(std::move(bc), p));
+  if (y.dtype == DType::kInt16)
+    return std::unique_ptr<Kernel>(std::make_unique<MulQuantized<int16_t>>(std::move(bc), p));
   return std::unique_ptr<Kernel>(std::make_unique<MulQuantized<int8_t>>(std::move(bc), p));
 }
 

@@ -1,7 +1,7 @@
 // Binary and variadic elementwise ONNX ops with numpy broadcasting: arithmetic on every numeric
 // dtype (Add/Sub/Mul/Div here only off float32, which elementwise_binary.cc runs), Pow, Mod,
-// PRelu, BitShift, And/Or/Xor, comparisons, Max/Min/Sum/ElementwiseMean, Where; Max, Min and
-// Mod also on float16.
+// PRelu, BitShift, And/Or/Xor (Xor also bitwise on integers), Atan2, comparisons,
+// Max/Min/Sum/ElementwiseMean, Where; Max, Min and Mod also on float16.
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -240,6 +240,16 @@ Result<std::unique_ptr<Kernel>> make_onnx_binary(const Node& node, const Graph& 
   } else if (d != d1) {
     return not_handled(graph, node,
                        std::string("inputs are ") + dtype_name(d) + " and " + dtype_name(d1));
+  } else if (op == OpKind::kXor && d != DType::kBool) {
+    ok = visit_int(d, [&](auto tag) {  // bitwise (TFLite's BITWISE_XOR)
+      using T = typename decltype(tag)::type;
+      fn = binary_fn<T, T, T>(plan, [](T a, T b) { return T(a ^ b); });
+    });
+  } else if (op == OpKind::kAtan2) {
+    ok = visit_float(d, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      fn = binary_fn<T, T, T>(plan, [](T a, T b) { return T(std::atan2(a, b)); });
+    });
   } else if (op == OpKind::kAnd || op == OpKind::kOr || op == OpKind::kXor) {
     if (d != DType::kBool) return unsupported_dtype(graph, node, d);
     ok = true;
@@ -266,6 +276,14 @@ Result<std::unique_ptr<Kernel>> make_onnx_binary(const Node& node, const Graph& 
         fn = binary_fn<T, T, T>(plan, [left](T a, T b) {
           if (b >= sizeof(T) * 8) return T(0);
           return left ? T(a << b) : T(a >> b);
+        });
+      } else {
+        // Signed (beyond ONNX, for TFLite's RIGHT_SHIFT): a right shift is arithmetic, a left
+        // one wraps; a shift by a negative amount or the width or more leaves only the sign.
+        using U = std::make_unsigned_t<T>;
+        fn = binary_fn<T, T, T>(plan, [left](T a, T b) {
+          if (b < 0 || b >= T(sizeof(T) * 8)) return left ? T(0) : T(a < 0 ? -1 : 0);
+          return left ? T(U(U(a) << b)) : T(a >> b);
         });
       }
     });

@@ -1,4 +1,4 @@
-// Cast and CastLike between float32/float64/float16, the integer types and bool. Float to
+// Cast and CastLike between float32/float64/float16/bfloat16, the integer types and bool. Float to
 // integer saturates (and NaN gives 0) instead of invoking undefined behaviour on hostile data.
 #include <cmath>
 #include <limits>
@@ -6,6 +6,7 @@
 
 #include "backends/ref/onnx_common.h"
 #include "backends/ref/onnx_kernel_factories.h"
+#include "core/bfloat16.h"
 
 namespace outpost {
 namespace {
@@ -32,24 +33,31 @@ Result<std::unique_ptr<Kernel>> make_onnx_cast(const Node& node, const Graph& gr
       if (bytes) std::memcpy(out[0].data, in[0].data, bytes);
     });
   RunFn fn;
-  // float16 travels through float32 on either side.
-  const DType src = from == DType::kFloat16 ? DType::kFloat32 : from;
-  const DType dst = to == DType::kFloat16 ? DType::kFloat32 : to;
+  // float16 and bfloat16 travel through float32 on either side.
+  const auto is_16 = [](DType d) { return d == DType::kFloat16 || d == DType::kBFloat16; };
+  const DType src = is_16(from) ? DType::kFloat32 : from;
+  const DType dst = is_16(to) ? DType::kFloat32 : to;
   const bool half_in = from == DType::kFloat16, half_out = to == DType::kFloat16;
+  const bool bf16_in = from == DType::kBFloat16, bf16_out = to == DType::kBFloat16;
   const bool ok = visit_castable(src, [&](auto ta) {
     using A = typename decltype(ta)::type;
     visit_castable(dst, [&](auto tb) {
       using B = typename decltype(tb)::type;
-      fn = [half_in, half_out](std::span<const TensorView> in, std::span<const TensorView> out) {
+      fn = [half_in, half_out, bf16_in, bf16_out](std::span<const TensorView> in,
+                                                  std::span<const TensorView> out) {
         const int64_t n = out[0].num_elements();
         for (int64_t i = 0; i < n; ++i) {
           double v;
           if (half_in)
             v = half_to_float(in[0].as<const uint16_t>()[i]);
+          else if (bf16_in)
+            v = bfloat16_to_float(in[0].as<const uint16_t>()[i]);
           else
             v = static_cast<double>(in[0].as<const A>()[i]);
           if (half_out)
             out[0].as<uint16_t>()[i] = float_to_half(static_cast<float>(v));
+          else if (bf16_out)
+            out[0].as<uint16_t>()[i] = float_to_bfloat16(static_cast<float>(v));
           else
             out[0].as<B>()[i] = from_double<B>(v);
         }

@@ -28,6 +28,19 @@ Result<std::unique_ptr<Kernel>> make_onnx_copy(const Node& node, const Graph& gr
   });
 }
 
+Result<std::unique_ptr<Kernel>> make_bitcast(const Node& node, const Graph& graph) {
+  const Value& x = input_of(graph, node, 0);
+  const int64_t bytes =
+      x.shape.num_elements().value_or(0) * static_cast<int64_t>(dtype_size(x.dtype));
+  const Value& y = output_of(graph, node);
+  if (y.shape.num_elements().value_or(0) * static_cast<int64_t>(dtype_size(y.dtype)) != bytes)
+    return not_handled(graph, node, "input and output sizes in bytes differ");
+  return make_kernel([bytes](std::span<const TensorView> in, std::span<const TensorView> out) {
+    if (out[0].data != in[0].data && bytes)
+      std::memmove(out[0].data, in[0].data, static_cast<size_t>(bytes));
+  });
+}
+
 Result<std::unique_ptr<Kernel>> make_onnx_generator(const Node& node, const Graph& graph) {
   const DType d = output_of(graph, node).dtype;
   switch (node.op) {

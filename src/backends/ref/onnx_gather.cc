@@ -1,6 +1,8 @@
 // Gather, GatherElements, GatherND, ScatterElements, ScatterND and OneHot. Indices are int32 or
 // int64, negative ones count from the end; an index out of range (hostile data, read at run
 // time) yields zeros or is skipped, never a read or write outside the tensors.
+#include <algorithm>
+
 #include "backends/ref/onnx_common.h"
 #include "backends/ref/onnx_kernel_factories.h"
 
@@ -83,12 +85,18 @@ struct ElementMap {
   }
 };
 
+// Scatter's reductions: 0 none (the update replaces), 1 add, 2 mul, 3 max, 4 min (max and min
+// from opset 18).
 template <typename T>
 void reduce_into(T& dst, T v, int reduction) {
   if (reduction == 1)
     dst = static_cast<T>(dst + v);
   else if (reduction == 2)
     dst = static_cast<T>(dst * v);
+  else if (reduction == 3)
+    dst = std::max(dst, v);
+  else if (reduction == 4)
+    dst = std::min(dst, v);
   else
     dst = v;
 }
@@ -98,6 +106,8 @@ Result<int> reduction_of(const Node& node, const Graph& graph) {
   if (r == "none") return 0;
   if (r == "add") return 1;
   if (r == "mul") return 2;
+  if (r == "max") return 3;
+  if (r == "min") return 4;
   return Status(not_handled(graph, node, "reduction '" + r + "' is not supported"));
 }
 
@@ -133,7 +143,9 @@ Result<std::unique_ptr<Kernel>> make_scatter(const Node& node, const Graph& grap
   const int64_t slice = q < x.rank() ? stride[q - 1] : 1;
   const int64_t tuples = idx.num_elements().value_or(0) / static_cast<int64_t>(q);
   const std::vector<int64_t> dims = x.dims();
-  if (!visit_numeric(d, [&](auto tag) {
+  // Bools are only written, never reduced: as bytes.
+  const DType as = d == DType::kBool && reduction == 0 ? DType::kUInt8 : d;
+  if (!visit_numeric(as, [&](auto tag) {
         using T = typename decltype(tag)::type;
         fn = [=](std::span<const TensorView> in, std::span<const TensorView> out) {
           if (bytes) std::memcpy(out[0].data, in[0].data, bytes);

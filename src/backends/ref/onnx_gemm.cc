@@ -13,7 +13,19 @@ namespace {
 
 using namespace onnx_ref;  // NOLINT: this file's helpers
 
+// Gemm and MatMul here multiply stored values: quantized operands (TFLite's, whose own kernels
+// took every form they know) would be read without their scales and zero points.
+Status no_quantized_operands(const Node& node, const Graph& graph) {
+  for (size_t i = 0; i < node.inputs.size(); ++i)
+    if (has_input(node, i) && !input_of(graph, node, i).quant.empty())
+      return not_handled(graph, node,
+                         "quantized input " + std::to_string(i) +
+                             " (this kernel computes on stored values, not on reals)");
+  return Status::ok();
+}
+
 Result<std::unique_ptr<Kernel>> make_gemm(const Node& node, const Graph& graph) {
+  OUTPOST_RETURN_IF_ERROR(no_quantized_operands(node, graph));
   // A fused activation comes with TFLite's FULLY_CONNECTED, whose kernels (fully_connected_form)
   // take every such Gemm they can; this one applies none, so it must not run the rest.
   if (node.attrs.get_string("activation", "none") != "none")
@@ -98,6 +110,7 @@ Result<MatMulPlan> plan_matmul(const Node& node, const Graph& graph, const Shape
 }
 
 Result<std::unique_ptr<Kernel>> make_matmul(const Node& node, const Graph& graph) {
+  OUTPOST_RETURN_IF_ERROR(no_quantized_operands(node, graph));
   OUTPOST_ASSIGN_OR_RETURN(MatMulPlan p, plan_matmul(node, graph, input_of(graph, node, 0).shape,
                                                      input_of(graph, node, 1).shape));
   RunFn fn;

@@ -20,6 +20,8 @@ Result<std::unique_ptr<Kernel>> make_onnx_softmax(const Node& node, const Graph&
 // onnx_copy.cc: ops that only relabel the shape (Flatten, Squeeze, Unsqueeze, Identity), Shape,
 // Size, ConstantOfShape, Range, EyeLike.
 Result<std::unique_ptr<Kernel>> make_onnx_copy(const Node& node, const Graph& graph);
+// Bitcast: the input's bytes as they are, under the output's dtype.
+Result<std::unique_ptr<Kernel>> make_bitcast(const Node& node, const Graph& graph);
 Result<std::unique_ptr<Kernel>> make_onnx_generator(const Node& node, const Graph& graph);
 // onnx_dropout.cc: Dropout (the identity; in training mode only with ratio 0).
 Result<std::unique_ptr<Kernel>> make_onnx_dropout(const Node& node, const Graph& graph);
@@ -41,6 +43,10 @@ Result<std::unique_ptr<Kernel>> make_onnx_loss(const Node& node, const Graph& gr
 Result<std::unique_ptr<Kernel>> make_onnx_reverse_sequence(const Node& node, const Graph& graph);
 // onnx_det.cc: Det (float32/float64).
 Result<std::unique_ptr<Kernel>> make_onnx_det(const Node& node, const Graph& graph);
+// onnx_optimizer.cc: Adagrad, Momentum, Adam (float32/float64).
+Result<std::unique_ptr<Kernel>> make_onnx_optimizer(const Node& node, const Graph& graph);
+// onnx_tfidf.cc: TfIdfVectorizer (int32/int64 tokens).
+Result<std::unique_ptr<Kernel>> make_onnx_tfidf(const Node& node, const Graph& graph);
 // onnx_window_functions.cc: HannWindow, HammingWindow, BlackmanWindow (float32/float64).
 Result<std::unique_ptr<Kernel>> make_onnx_window_function(const Node& node, const Graph& graph);
 // onnx_mel_weight_matrix.cc: MelWeightMatrix (float32/float64).

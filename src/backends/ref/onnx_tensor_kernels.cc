@@ -93,7 +93,7 @@ void register_onnx_tensor_kernels(KernelRegistry& r) {
   for (OpKind op : {OpKind::kPRelu, OpKind::kPow, OpKind::kMod, OpKind::kBitShift, OpKind::kAnd,
                     OpKind::kOr, OpKind::kXor, OpKind::kEqual, OpKind::kGreater, OpKind::kLess,
                     OpKind::kGreaterOrEqual, OpKind::kLessOrEqual, OpKind::kMax, OpKind::kMin,
-                    OpKind::kSum, OpKind::kElementwiseMean, OpKind::kWhere})
+                    OpKind::kSum, OpKind::kElementwiseMean, OpKind::kWhere, OpKind::kAtan2})
     r.add(op, make_onnx_binary);
   for (OpKind op :
        {OpKind::kReduceSum, OpKind::kReduceMean, OpKind::kReduceMax, OpKind::kReduceMin,
@@ -110,6 +110,7 @@ void register_onnx_tensor_kernels(KernelRegistry& r) {
     r.add(op, make_onnx_generator);
   r.add(OpKind::kCast, make_onnx_cast);
   r.add(OpKind::kCastLike, make_onnx_cast);
+  r.add(OpKind::kBitcast, make_bitcast);
   for (OpKind op : {OpKind::kTranspose, OpKind::kDepthToSpace, OpKind::kSpaceToDepth})
     r.add(op, make_onnx_transpose);
   for (OpKind op : {OpKind::kSlice, OpKind::kSplit, OpKind::kExpand, OpKind::kTile, OpKind::kPad})
@@ -124,6 +125,9 @@ void register_onnx_tensor_kernels(KernelRegistry& r) {
     r.add(op, make_onnx_loss);
   r.add(OpKind::kReverseSequence, make_onnx_reverse_sequence);
   r.add(OpKind::kDet, make_onnx_det);
+  for (OpKind op : {OpKind::kAdagrad, OpKind::kMomentum, OpKind::kAdam})
+    r.add(op, make_onnx_optimizer);
+  r.add(OpKind::kTfIdfVectorizer, make_onnx_tfidf);
   for (OpKind op : {OpKind::kHannWindow, OpKind::kHammingWindow, OpKind::kBlackmanWindow})
     r.add(op, make_onnx_window_function);
   r.add(OpKind::kMelWeightMatrix, make_onnx_mel_weight_matrix);

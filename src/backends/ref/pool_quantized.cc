@@ -1,4 +1,4 @@
-// Quantized AveragePool and MaxPool, NHWC (channels-last nodes; uint8, int8). Input and output
+// Quantized AveragePool and MaxPool, NHWC (channels-last nodes; uint8, int8, int16). Input and output
 // share their quantization, as TFLite requires, so both work on the raw values. The average
 // divides the window's integer sum by the number of taps inside the input (padding is not
 // counted), rounding half away from zero with integer arithmetic, as TFLite does; both clamp to
@@ -67,7 +67,7 @@ Result<std::unique_ptr<Kernel>> make_pool(const Node& n, const Graph& g) {
   OUTPOST_ASSIGN_OR_RETURN(PoolGeometry geo, nhwc_pool_geometry(n, g));
   const Value& x = input_of(g, n, 0);
   const Value& y = output_of(g, n);
-  if (!quant::is_quantized_8bit(x.dtype)) return not_handled(g, n, "input is not uint8/int8");
+  if (!is_quantized_integer(x.dtype)) return not_handled(g, n, "input is not uint8/int8/int16");
   if (y.dtype != x.dtype) return not_handled(g, n, "quantized pooling keeps the input's dtype");
   OUTPOST_ASSIGN_OR_RETURN(auto xq, quant::per_tensor_quant(g, n, x, "input"));
   OUTPOST_ASSIGN_OR_RETURN(auto yq, quant::per_tensor_quant(g, n, y, "output"));
@@ -78,6 +78,8 @@ Result<std::unique_ptr<Kernel>> make_pool(const Node& n, const Graph& g) {
   OUTPOST_ASSIGN_OR_RETURN(auto act, quant::fused_activation_range(g, n, y, yq));
   if (x.dtype == DType::kUInt8)
     return std::unique_ptr<Kernel>(std::make_unique<PoolQuantized<uint8_t, kKind>>(geo, act));
+  if (x.dtype == DType::kInt16)
+    return std::unique_ptr<Kernel>(std::make_unique<PoolQuantized<int16_t, kKind>>(geo, act));
   return std::unique_ptr<Kernel>(std::make_unique<PoolQuantized<int8_t, kKind>>(geo, act));
 }
 

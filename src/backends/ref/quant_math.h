@@ -61,6 +61,22 @@ inline int32_t multiply_by_quantized_multiplier(int32_t x, QuantizedMultiplier m
   return multiply_by_quantized_multiplier(x, m.multiplier, m.shift);
 }
 
+// x * real for an int64 accumulator, as TFLite's 16x8 kernels (int16 activations, int8 weights,
+// int64 bias) apply it: the multiplier is first rounded to 16 bits (0x7FFF when it would carry
+// past them), then one rounding shift by 15 - shift sends ties toward +infinity. The result is
+// truncated to int32, as TFLite's cast does; the caller clamps it.
+inline int32_t multiply_by_quantized_multiplier_64(int64_t x, QuantizedMultiplier m) {
+  const int64_t reduced =
+      m.multiplier < 0x7FFF0000 ? (int64_t{m.multiplier} + (1 << 15)) >> 16 : 0x7FFF;
+  const int total_shift = 15 - m.shift;
+  // Products of accumulators within TFLite's assumed 2^47 stay inside int64; wrap like its
+  // arithmetic beyond that instead of overflowing.
+  const uint64_t product = static_cast<uint64_t>(x) * static_cast<uint64_t>(reduced);
+  const int64_t rounded =
+      static_cast<int64_t>(product + (uint64_t{1} << (total_shift - 1)));
+  return static_cast<int32_t>(rounded >> total_shift);
+}
+
 // x * real the way ruy's x86 kernels (AVX2, AVX-512) apply a multiplier: the left shift, then
 // (x * multiplier + 2^30) >> 31, then a rounding right shift; both roundings send ties toward
 // +infinity (gemmlowp's send them away from zero). TFLite's built-in kernels reach ruy for every

@@ -1,5 +1,5 @@
-// Quantize: float32 -> uint8/int8 (q = zero_point + round(x / scale), the division in float and
-// the rounding half away from zero, then saturated), and requantization between 8-bit types
+// Quantize: float32 -> uint8/int8/int16 (q = zero_point + round(x / scale), the division in float
+// and the rounding half away from zero, then saturated), and requantization between these types
 // (q' = zp' + (q - zp) * scale / scale', through a fixed-point multiplier, then saturated), as
 // TFLite's QUANTIZE does. The uint8 <-> int8 conversions at the edges of int8 models are the
 // latter with the same scale: a shift of the zero point by 128.
@@ -64,6 +64,7 @@ template <typename In>
 std::unique_ptr<Kernel> make_requantize(DType out, quant::QuantizedMultiplier m, int32_t in_zp,
                                         int32_t out_zp) {
   if (out == DType::kUInt8) return std::make_unique<Requantize<In, uint8_t>>(m, in_zp, out_zp);
+  if (out == DType::kInt16) return std::make_unique<Requantize<In, int16_t>>(m, in_zp, out_zp);
   return std::make_unique<Requantize<In, int8_t>>(m, in_zp, out_zp);
 }
 
@@ -73,7 +74,7 @@ Result<std::unique_ptr<Kernel>> make_quantize_quantized(const Node& n, const Gra
   const Value& x = input_of(g, n, 0);
   const Value& y = output_of(g, n);
   if (has_input(n, 1)) return not_handled(g, n, "its parameters are operands (the general kernel)");
-  if (!quant::is_quantized_8bit(y.dtype)) return not_handled(g, n, "output is not uint8/int8");
+  if (!is_quantized_integer(y.dtype)) return not_handled(g, n, "output is not uint8/int8/int16");
   if (x.dtype == DType::kFloat32 && n.attrs.get_string("rounding", "half_to_even") != "half_away_from_zero")
     return not_handled(g, n, "TFLite's kernel rounds half away from zero only");
   OUTPOST_ASSIGN_OR_RETURN(auto yq, quant::per_tensor_quant(g, n, y, "output"));
@@ -81,11 +82,14 @@ Result<std::unique_ptr<Kernel>> make_quantize_quantized(const Node& n, const Gra
     if (y.dtype == DType::kUInt8)
       return std::unique_ptr<Kernel>(
           std::make_unique<QuantizeFloat<uint8_t>>(yq.scale, yq.zero_point));
+    if (y.dtype == DType::kInt16)
+      return std::unique_ptr<Kernel>(
+          std::make_unique<QuantizeFloat<int16_t>>(yq.scale, yq.zero_point));
     return std::unique_ptr<Kernel>(
         std::make_unique<QuantizeFloat<int8_t>>(yq.scale, yq.zero_point));
   }
-  if (!quant::is_quantized_8bit(x.dtype))
-    return not_handled(g, n, "Quantize takes float32, uint8 or int8 inputs");
+  if (!is_quantized_integer(x.dtype))
+    return not_handled(g, n, "Quantize takes float32, uint8, int8 or int16 inputs");
   OUTPOST_ASSIGN_OR_RETURN(auto xq, quant::per_tensor_quant(g, n, x, "input"));
   OUTPOST_ASSIGN_OR_RETURN(
       const auto m,
@@ -93,6 +97,8 @@ Result<std::unique_ptr<Kernel>> make_quantize_quantized(const Node& n, const Gra
                                 "requantization multiplier (input scale / output scale)"));
   if (x.dtype == DType::kUInt8)
     return make_requantize<uint8_t>(y.dtype, m, xq.zero_point, yq.zero_point);
+  if (x.dtype == DType::kInt16)
+    return make_requantize<int16_t>(y.dtype, m, xq.zero_point, yq.zero_point);
   return make_requantize<int8_t>(y.dtype, m, xq.zero_point, yq.zero_point);
 }
 

@@ -29,17 +29,24 @@ Result<TensorQuant> per_tensor_quant(const Graph& g, const Node& n, const Value&
   return t;
 }
 
-Result<BinaryQuant> binary_quant(const Graph& g, const Node& n, const std::string& op) {
+Result<BinaryQuant> binary_quant(const Graph& g, const Node& n, const std::string& op,
+                                 bool takes_int16) {
   const Value& a = input_of(g, n, 0);
   const Value& b = input_of(g, n, 1);
   const Value& y = output_of(g, n);
-  if (!is_quantized_8bit(y.dtype)) return not_handled(g, n, "output is not uint8/int8");
+  const bool int16 = takes_int16 && y.dtype == DType::kInt16;
+  if (!is_quantized_8bit(y.dtype) && !int16)
+    return not_handled(g, n,
+                       std::string("output is not uint8/int8") + (takes_int16 ? "/int16" : ""));
   if (a.dtype != y.dtype || b.dtype != y.dtype)
-    return not_handled(g, n, "quantized " + op + " needs inputs and output of one 8-bit type");
+    return not_handled(g, n, "quantized " + op + " needs inputs and output of one quantized type");
   BinaryQuant q;
   OUTPOST_ASSIGN_OR_RETURN(q.a, per_tensor_quant(g, n, a, "input 0"));
   OUTPOST_ASSIGN_OR_RETURN(q.b, per_tensor_quant(g, n, b, "input 1"));
   OUTPOST_ASSIGN_OR_RETURN(q.y, per_tensor_quant(g, n, y, "output"));
+  // TFLite quantizes int16 activations symmetrically and its int16 kernels require it.
+  if (int16 && (q.a.zero_point != 0 || q.b.zero_point != 0 || q.y.zero_point != 0))
+    return not_handled(g, n, "int16 " + op + " needs zero points 0 (TFLite's)");
   OUTPOST_ASSIGN_OR_RETURN(q.act, fused_activation_range(g, n, y, q.y));
   return q;
 }
@@ -70,8 +77,8 @@ Result<std::vector<QuantizedMultiplier>> conv_output_multipliers(
   if (wq.empty())
     return not_handled(g, n, "weights '" + weights.name + "' have no quantization parameters");
   if (wq.per_channel()) {
-    if (input_dtype != DType::kInt8)
-      return not_handled(g, n, "per-channel weights need int8 inputs");
+    if (input_dtype != DType::kInt8 && input_dtype != DType::kInt16)
+      return not_handled(g, n, "per-channel weights need int8 or int16 inputs");
     if (static_cast<int64_t>(wq.scale.size()) != channels || wq.axis != channel_axis)
       return not_handled(g, n,
                          "weights '" + weights.name + "' are quantized along axis " +

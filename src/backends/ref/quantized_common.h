@@ -42,7 +42,7 @@ Result<QuantizedMultiplier> bounded_multiplier(const Graph& g, const Node& n, do
                                                const std::string& what);
 
 // Output multipliers of a convolution-like op (Conv2D, DepthwiseConv2D, FullyConnected), one per
-// output channel, exactly as TFLite derives them. Per-channel weights (int8):
+// output channel, exactly as TFLite derives them. Per-channel weights (int8 or int16 inputs):
 // double(input_scale) * double(weight_scale[c]) / double(output_scale). Per-tensor weights:
 // the same when `float_product_per_tensor` is false (int8 convolutions, which TFLite treats as
 // per-channel with one scale), or float(input_scale * weight_scale) / output_scale in double
@@ -60,13 +60,15 @@ Result<std::vector<int32_t>> weight_zero_points(const Graph& g, const Node& n, c
                                                 int64_t channels);
 
 // What quantized elementwise binary ops (Add, Mul) read before anything else: two inputs and
-// an output of one 8-bit dtype, each quantized per tensor, and the fused activation's range.
-// kUnsupported otherwise (`op` names the op in the message).
+// an output of one 8-bit dtype (or int16 with zero points 0, when `takes_int16`), each quantized
+// per tensor, and the fused activation's range. kUnsupported otherwise (`op` names the op in the
+// message).
 struct BinaryQuant {
   TensorQuant a, b, y;
   ActivationRange act;
 };
-Result<BinaryQuant> binary_quant(const Graph& g, const Node& n, const std::string& op);
+Result<BinaryQuant> binary_quant(const Graph& g, const Node& n, const std::string& op,
+                                 bool takes_int16 = false);
 
 // Numpy broadcasting of two inputs onto an output shape: per output dimension, the element
 // stride of each input (0 where that input has extent 1 or lacks the dimension).

@@ -36,6 +36,15 @@ Result<std::unique_ptr<Kernel>> make_batch_matmul_quantized(const Node& node, co
 Result<std::unique_ptr<Kernel>> make_leaky_relu_quantized(const Node& node, const Graph& graph);
 // Relu, and Clip with attribute bounds (TFLite's RELU6, RELU_N1_TO_1, RELU_0_TO_1).
 Result<std::unique_ptr<Kernel>> make_relu_quantized(const Node& node, const Graph& graph);
+// TFLite's 16x8 forms (int16 activations, int8 weights, int64 bias; conv_int16x8.cc).
+Result<std::unique_ptr<Kernel>> make_conv2d_int16x8(const Node& node, const Graph& graph);
+Result<std::unique_ptr<Kernel>> make_depthwise_conv2d_int16x8(const Node& node,
+                                                              const Graph& graph);
+Result<std::unique_ptr<Kernel>> make_fully_connected_int16x8(const Node& node, const Graph& graph);
+Result<std::unique_ptr<Kernel>> make_transpose_conv2d_int16x8(const Node& node,
+                                                              const Graph& graph);
+// TFLite's int16 Softmax (softmax_int16.cc).
+Result<std::unique_ptr<Kernel>> make_softmax_int16(const Node& node, const Graph& graph);
 Result<std::unique_ptr<Kernel>> make_resize_bilinear_quantized(const Node& node,
                                                                const Graph& graph);
 

@@ -32,6 +32,11 @@ void register_quantized_kernels(KernelRegistry& registry) {
   registry.add(OpKind::kPRelu, make_leaky_relu_quantized);
   registry.add(OpKind::kClip, make_relu_quantized);
   registry.add(OpKind::kResize, make_resize_bilinear_quantized);
+  registry.add(OpKind::kConv, make_conv2d_int16x8, ChannelsLast::kTaken);
+  registry.add(OpKind::kConv, make_depthwise_conv2d_int16x8, ChannelsLast::kTaken);
+  registry.add(OpKind::kGemm, make_fully_connected_int16x8);
+  registry.add(OpKind::kSoftmax, make_softmax_int16);
+  registry.add(OpKind::kConvTranspose, make_transpose_conv2d_int16x8, ChannelsLast::kTaken);
 }
 
 }  // namespace outpost

@@ -1,5 +1,5 @@
 // Quantized Relu, and Clip with constant bounds (TFLite's RELU6, RELU_N1_TO_1 and RELU_0_TO_1
-// import as Clip; uint8, int8), as TFLite's ReluX kernel: each value is requantized from the
+// import as Clip; uint8, int8, int16), as TFLite's ReluX kernel: each value is requantized from the
 // input's scale to the output's (its multiplier input_scale / output_scale in TFLite's fixed
 // point), then clamped to the bounds quantized on the output (zero point + round(bound / scale),
 // halves away from zero, within the dtype's range; Relu has no upper bound).
@@ -50,8 +50,8 @@ int32_t quantized_bound(float bound, const quant::TensorQuant& y, int32_t lo, in
 Result<std::unique_ptr<Kernel>> make_relu_quantized(const Node& n, const Graph& g) {
   const Value& x = input_of(g, n, 0);
   const Value& y = output_of(g, n);
-  if (!quant::is_quantized_8bit(x.dtype) || x.quant.empty())
-    return not_handled(g, n, "input is not quantized uint8/int8");
+  if (!is_quantized_integer(x.dtype) || x.quant.empty())
+    return not_handled(g, n, "input is not quantized uint8/int8/int16");
   if (y.dtype != x.dtype) return not_handled(g, n, "a quantized Relu keeps the input's dtype");
   float lo_bound = 0.0f, hi_bound = std::numeric_limits<float>::infinity();
   if (n.op == OpKind::kClip) {
@@ -72,6 +72,9 @@ Result<std::unique_ptr<Kernel>> make_relu_quantized(const Node& n, const Graph& 
   if (x.dtype == DType::kUInt8)
     return std::unique_ptr<Kernel>(
         std::make_unique<ReluXQuantized<uint8_t>>(xq.zero_point, yq.zero_point, m, lo, hi));
+  if (x.dtype == DType::kInt16)
+    return std::unique_ptr<Kernel>(
+        std::make_unique<ReluXQuantized<int16_t>>(xq.zero_point, yq.zero_point, m, lo, hi));
   return std::unique_ptr<Kernel>(
       std::make_unique<ReluXQuantized<int8_t>>(xq.zero_point, yq.zero_point, m, lo, hi));
 }

@@ -1,8 +1,8 @@
-// A quantized linear Resize of NHWC's H and W (uint8, int8; output shares the input's
+// A quantized linear Resize of NHWC's H and W (uint8, int8, int16; output shares the input's
 // quantization; bilinear_resize_form.h says which nodes), as TFLite's RESIZE_BILINEAR. For uint8
 // TFLite interpolates the raw values in float, with its ComputeInterpolationValues source
 // coordinates (align_corners, half_pixel_centers), and converts with +0.5 then truncation; we
-// evaluate the same expression in the same order. For int8 it runs ResizeBilinearInteger:
+// evaluate the same expression in the same order. For int8 and int16 it runs ResizeBilinearInteger:
 // coordinates in 10 fractional bits (a half-pixel coordinate below 0 keeps its negative
 // fraction), the four products in 20 bits, rounded half away from zero.
 #include <algorithm>
@@ -101,17 +101,18 @@ std::vector<FixedSource> fixed_sources(int32_t in_size, int32_t out_size, bool a
   return result;
 }
 
-class ResizeBilinearInt8 final : public Kernel {
+template <typename T>
+class ResizeBilinearInteger final : public Kernel {  // int8, int16
  public:
-  ResizeBilinearInt8(int64_t batch, int64_t in_h, int64_t in_w, int64_t channels,
+  ResizeBilinearInteger(int64_t batch, int64_t in_h, int64_t in_w, int64_t channels,
                      std::vector<FixedSource> rows, std::vector<FixedSource> cols)
       : batch_(batch), in_h_(in_h), in_w_(in_w), channels_(channels), rows_(std::move(rows)),
         cols_(std::move(cols)) {}
 
   Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     constexpr int64_t kOne = 1 << 10, kHalf20 = 1 << 19;
-    const int8_t* x = inputs[0].as<const int8_t>();
-    int8_t* y = outputs[0].as<int8_t>();
+    const T* x = inputs[0].as<const T>();
+    T* y = outputs[0].as<T>();
     auto at = [&](int64_t b, int64_t r, int64_t c, int64_t ch) {
       return static_cast<int64_t>(x[((b * in_h_ + r) * in_w_ + c) * channels_ + ch]);
     };
@@ -125,7 +126,7 @@ class ResizeBilinearInt8 final : public Kernel {
                                 at(b, sy.hi, sx.lo, ch) * fy * (kOne - fx) +
                                 at(b, sy.lo, sx.hi, ch) * (kOne - fy) * fx +
                                 at(b, sy.hi, sx.hi, ch) * fy * fx;
-            *y++ = static_cast<int8_t>((sum + (sum > 0 ? kHalf20 : -kHalf20)) / (kHalf20 * 2));
+            *y++ = static_cast<T>((sum + (sum > 0 ? kHalf20 : -kHalf20)) / (kHalf20 * 2));
           }
         }
       }
@@ -143,25 +144,30 @@ Result<std::unique_ptr<Kernel>> make_resize_bilinear_quantized(const Node& n, co
   OUTPOST_ASSIGN_OR_RETURN(const BilinearResizeForm form, bilinear_resize_form(n, g));
   const Value& x = input_of(g, n, 0);
   const Value& y = output_of(g, n);
-  if (!quant::is_quantized_8bit(x.dtype)) return not_handled(g, n, "input is not uint8/int8");
+  if (!is_quantized_integer(x.dtype)) return not_handled(g, n, "input is not uint8/int8/int16");
   if (y.dtype != x.dtype) return not_handled(g, n, "quantized bilinear Resize keeps the dtype");
   // Integers without quantization parameters are the general kernel's (ONNX's rounding).
   if (x.quant.empty() || y.quant.empty())
-    return not_handled(g, n, "uint8/int8 without quantization parameters");
+    return not_handled(g, n, "uint8/int8/int16 without quantization parameters");
   OUTPOST_ASSIGN_OR_RETURN(auto xq, quant::per_tensor_quant(g, n, x, "input"));
   OUTPOST_ASSIGN_OR_RETURN(auto yq, quant::per_tensor_quant(g, n, y, "output"));
   if (xq.scale != yq.scale || xq.zero_point != yq.zero_point)
     return not_handled(g, n,
                        "quantized bilinear Resize needs the same input and output quantization");
   const bool align_corners = form.align_corners, half_pixel = form.half_pixel;
-  if (x.dtype == DType::kInt8) {
+  if (x.dtype == DType::kInt8 || x.dtype == DType::kInt16) {
     if (std::max({x.shape[1], x.shape[2], y.shape[1], y.shape[2]}) > (int64_t{1} << 20))
-      return not_handled(g, n, "int8 bilinear Resize beyond 2^20 pixels a side (int32 coordinates)");
+      return not_handled(g, n,
+                         std::string(dtype_name(x.dtype)) +
+                             " bilinear Resize beyond 2^20 pixels a side (int32 coordinates)");
     auto size = [](int64_t v) { return static_cast<int32_t>(v); };
-    return std::unique_ptr<Kernel>(std::make_unique<ResizeBilinearInt8>(
-        x.shape[0], x.shape[1], x.shape[2], x.shape[3],
-        fixed_sources(size(x.shape[1]), size(y.shape[1]), align_corners, half_pixel),
-        fixed_sources(size(x.shape[2]), size(y.shape[2]), align_corners, half_pixel)));
+    auto rows = fixed_sources(size(x.shape[1]), size(y.shape[1]), align_corners, half_pixel);
+    auto cols = fixed_sources(size(x.shape[2]), size(y.shape[2]), align_corners, half_pixel);
+    if (x.dtype == DType::kInt16)
+      return std::unique_ptr<Kernel>(std::make_unique<ResizeBilinearInteger<int16_t>>(
+          x.shape[0], x.shape[1], x.shape[2], x.shape[3], std::move(rows), std::move(cols)));
+    return std::unique_ptr<Kernel>(std::make_unique<ResizeBilinearInteger<int8_t>>(
+        x.shape[0], x.shape[1], x.shape[2], x.shape[3], std::move(rows), std::move(cols)));
   }
   auto rows = sources(x.shape[1], y.shape[1], align_corners, half_pixel);
   auto cols = sources(x.shape[2], y.shape[2], align_corners, half_pixel);

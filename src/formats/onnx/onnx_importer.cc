@@ -2,15 +2,19 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <climits>
+#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <set>
 #include <unordered_map>
 
+#include "formats/onnx/onnx_newer_opsets.h"
 #include "formats/onnx/onnx_op_map.h"
 #include "formats/onnx/onnx_quantized_lowering.h"
 #include "formats/onnx/onnx_tensor.h"
+#include "ir/constant_ints.h"
 #include "ir/control_flow.h"
 #include "ir/input_shapes.h"
 #include "ir/unsupported_nodes.h"
@@ -105,6 +109,15 @@ class Importer {
   Status refuse(const onnx::NodeProto& p, const std::string& where, const Status& why);
   Status add_constant_node(const onnx::NodeProto& p, const std::string& where);
   Status legacy_prelu_slope(Node& node, const std::string& where);
+  // Scan before opset 9 (batch axis 0 on every operand): one opset-9 Scan per batch entry.
+  Status add_batched_scan(Node node, const std::string& where);
+  int add_internal_value(const std::string& name);
+  void add_internal_node(Node node, const std::string& where, const std::string& op_type = "Scan");
+  // Sequences whose elements are known at load (add_sequence_node below): a list of values, each
+  // sequence op resolved into tensor ops (Identity, Concat, Split) or constants.
+  Status add_sequence_node(const onnx::NodeProto& p, const std::string& where);
+  Result<int64_t> sequence_position(const onnx::NodeProto& p, int input, const std::string& what);
+
   Result<int> define(const std::string& name, const std::string& where);
   std::string node_where(int index) const;
 
@@ -115,6 +128,8 @@ class Importer {
   Graph graph_;
   UnsupportedNodes unsupported_ops_;
   std::unordered_map<std::string, int> ids_;                          // value name -> id
+  std::unordered_map<std::string, std::vector<int>> sequences_;  // sequence name -> its elements
+  std::unordered_map<std::string, std::string> sequence_maker_;   // sequence name -> its op type
   std::unordered_map<std::string, const onnx::TypeProto*> declared_;  // value_info and outputs
   std::vector<bool> dtype_known_;
   struct Origin {
@@ -395,25 +410,40 @@ Status Importer::add_node(int index) {
 }
 
 Status Importer::add_node(const onnx::NodeProto& p, int index, const std::string& where) {
+  int64_t node_opset = opset_;  // the version of the node's domain the model imports
   if (!p.domain().empty() && p.domain() != "ai.onnx") {
-    int64_t version = 0;
+    node_opset = 0;
     for (const auto& o : model_->opset_import())
-      if (o.domain() == p.domain()) version = o.version();
-    return refuse(p, where,
-                  unsupported(where + ": " + describe_onnx_op(p.op_type(), p.domain(), version) +
-                              " is not supported (only the default domain ai.onnx is)"));
+      if (o.domain() == p.domain()) node_opset = o.version();
+    if (!translates_onnx_op(p.domain(), p.op_type()))
+      return refuse(p, where,
+                    unsupported(where + ": " + describe_onnx_op(p.op_type(), p.domain(), node_opset) +
+                                " is not supported (only the default domain ai.onnx is, and "
+                                "the optimizers of ai.onnx.preview.training)"));
+    if (node_opset != 1)  // the optimizers as defined in the domain's one version
+      return refuse(p, where,
+                    unsupported(where + ": " + describe_onnx_op(p.op_type(), p.domain(), node_opset) +
+                                ": only opset 1 of " + p.domain() + " is read"));
   }
-  if (opset_ < kOnnxMinOpset && !unchanged_since_opset_1(p.op_type()))
+  const bool default_domain = p.domain().empty() || p.domain() == "ai.onnx";
+  if (default_domain && opset_ < kOnnxMinOpset && !unchanged_since_opset_1(p.op_type()))
     return refuse(p, where,
                   unsupported(where + ": " + describe_onnx_op(p.op_type(), p.domain(), opset_) +
                               ": before opset " + std::to_string(kOnnxMinOpset) +
                               " only ops unchanged since opset 1 are read (convert the model "
                               "with onnx.version_converter)"));
   if (p.op_type() == "Constant") return add_constant_node(p, where);
+  if (default_domain && is_onnx_sequence_op(p.op_type())) return add_sequence_node(p, where);
+  for (const auto& name : p.input())
+    if (sequences_.count(name))
+      return refuse(p, where,
+                    unsupported(where + ": " + describe_onnx_op(p.op_type(), p.domain(), opset_) +
+                                " reads the sequence '" + name +
+                                "'; only the sequence ops take sequences"));
   Node node;
   node.name = p.name().empty() && p.output_size() > 0 ? p.output(0) : p.name();
   node.source_index = index;
-  const Status mapped = map_onnx_node(p, opset_, where, node);
+  const Status mapped = map_onnx_node(p, node_opset, where, node);
   if (mapped.code() == StatusCode::kUnsupported) return refuse(p, where, mapped);
   OUTPOST_RETURN_IF_ERROR(mapped);
   for (const auto& name : p.input()) {
@@ -429,6 +459,11 @@ Status Importer::add_node(const onnx::NodeProto& p, int index, const std::string
   }
   OUTPOST_RETURN_IF_ERROR(add_subgraphs(p, where, node));
   place_onnx_operands(p.op_type(), opset_, node);
+  const Status operands = settle_newer_opset_operands(
+      p.op_type(), opset_, where + ": " + describe_onnx_op(p.op_type(), p.domain(), opset_) + ": ",
+      graph_, node);
+  if (operands.code() == StatusCode::kUnsupported) return refuse(p, where, operands);
+  OUTPOST_RETURN_IF_ERROR(operands);
   if (node.op == OpKind::kPRelu && opset_ < 7 && node.inputs.size() == 2)
     OUTPOST_RETURN_IF_ERROR(legacy_prelu_slope(node, where));
   // Trailing absent inputs are dropped, so that input counts match the schemas.
@@ -451,16 +486,316 @@ Status Importer::add_node(const onnx::NodeProto& p, int index, const std::string
     // pair with its subgraphs' by position).
     node.outputs.pop_back();
   }
+  if (node.op == OpKind::kScan && opset_ < 9) return add_batched_scan(std::move(node), where);
   graph_.nodes.push_back(std::move(node));
-  origins_.push_back({describe_onnx_op(p.op_type(), p.domain(), opset_), where});
+  origins_.push_back({describe_onnx_op(p.op_type(), p.domain(), node_opset), where});
+  return Status::ok();
+}
+
+// A sequence is a list of values known at load: every op that makes one (SequenceEmpty,
+// SequenceConstruct, SequenceInsert, SequenceErase, SplitToSequence) computes its list of
+// element values here, and the ops that read one become tensor ops over those values
+// (SequenceAt: Identity; ConcatFromSequence: Concat, after Unsqueeze with new_axis) or a
+// constant (SequenceLength). Positions must be constants; a sequence that a graph input feeds,
+// that leaves a subgraph or is a graph output is refused (Outpost's values are tensors).
+Status Importer::add_sequence_node(const onnx::NodeProto& p, const std::string& where) {
+  const std::string& op = p.op_type();
+  const std::string op_text = where + ": " + describe_onnx_op(op, p.domain(), opset_);
+  auto refuse_because = [&](const std::string& why) {
+    return refuse(p, where, unsupported(op_text + ": " + why));
+  };
+  if (p.output_size() != 1 || p.output(0).empty())
+    return invalid_model(op_text + " must have one output");
+  const std::string& out = p.output(0);
+  // The sequence operand (input 0 of all but SequenceConstruct, SequenceEmpty, SplitToSequence).
+  std::vector<int> seq;
+  const bool reads_sequence = op != "SequenceEmpty" && op != "SequenceConstruct" &&
+                              op != "SplitToSequence";
+  if (reads_sequence) {
+    if (p.input_size() < 1 || !sequences_.count(p.input(0)))
+      return refuse_because("its sequence '" + (p.input_size() ? p.input(0) : std::string()) +
+                            "' is not one known at load (made by sequence ops of this graph)");
+    seq = sequences_[p.input(0)];
+  }
+  auto define_sequence = [&](std::vector<int> elements) {
+    if (ids_.count(out) || sequences_.count(out))
+      return invalid_model(op_text + ": value '" + out + "' is defined more than once");
+    sequences_[out] = std::move(elements);
+    sequence_maker_[out] = op;
+    return Status::ok();
+  };
+  auto input_id = [&](int k) -> Result<int> {
+    const auto it = ids_.find(p.input(k));
+    if (it == ids_.end())
+      return invalid_model(op_text + " reads '" + p.input(k) + "', which nothing before it defines");
+    return it->second;
+  };
+  const int64_t n = static_cast<int64_t>(seq.size());
+  if (op == "SequenceEmpty") return define_sequence({});
+  if (op == "SequenceConstruct") {
+    std::vector<int> elements;
+    for (int k = 0; k < p.input_size(); ++k) {
+      OUTPOST_ASSIGN_OR_RETURN(int id, input_id(k));
+      elements.push_back(id);
+    }
+    return define_sequence(std::move(elements));
+  }
+  if (op == "SequenceInsert") {
+    if (p.input_size() < 2) return invalid_model(op_text + " needs a sequence and a tensor");
+    OUTPOST_ASSIGN_OR_RETURN(int id, input_id(1));
+    int64_t pos = n;  // the end by default
+    if (p.input_size() > 2 && !p.input(2).empty()) {
+      auto at = sequence_position(p, 2, "position");
+      if (!at.is_ok()) return refuse_because(at.status().message());
+      pos = *at < 0 ? *at + n : *at;
+    }
+    if (pos < 0 || pos > n)
+      return invalid_model(op_text + ": position " + std::to_string(pos) + " is outside [-" +
+                           std::to_string(n) + ", " + std::to_string(n) + "]");
+    seq.insert(seq.begin() + pos, id);
+    return define_sequence(std::move(seq));
+  }
+  if (op == "SequenceErase" || op == "SequenceAt") {
+    int64_t pos = n - 1;  // SequenceErase: the last by default
+    if (p.input_size() > 1 && !p.input(1).empty()) {
+      auto at = sequence_position(p, 1, "position");
+      if (!at.is_ok()) return refuse_because(at.status().message());
+      pos = *at < 0 ? *at + n : *at;
+    } else if (op == "SequenceAt") {
+      return invalid_model(op_text + " needs a position");
+    }
+    if (pos < 0 || pos >= n)
+      return invalid_model(op_text + ": position is outside the sequence of " +
+                           std::to_string(n) + " elements");
+    if (op == "SequenceErase") {
+      seq.erase(seq.begin() + pos);
+      return define_sequence(std::move(seq));
+    }
+    Node identity;
+    identity.op = OpKind::kIdentity;
+    identity.name = p.name().empty() ? out : p.name();
+    identity.inputs = {seq[static_cast<size_t>(pos)]};
+    OUTPOST_ASSIGN_OR_RETURN(int id, define(out, where));
+    identity.outputs = {id};
+    add_internal_node(std::move(identity), where, op);
+    return Status::ok();
+  }
+  if (op == "SequenceLength") {
+    OUTPOST_ASSIGN_OR_RETURN(int id, define(out, where));
+    Value& v = graph_.value(id);
+    v.dtype = DType::kInt64;
+    v.shape = Shape{};
+    std::vector<uint8_t> bytes(8);
+    std::memcpy(bytes.data(), &n, 8);
+    set_owned_constant(v, std::move(bytes));
+    dtype_known_[static_cast<size_t>(id)] = true;
+    return Status::ok();
+  }
+  if (op == "ConcatFromSequence") {
+    if (seq.empty()) return refuse_because("an empty sequence has no element to concatenate");
+    int64_t axis = 0;
+    bool new_axis = false;
+    for (const auto& a : p.attribute()) {
+      if (a.name() == "axis") axis = a.i();
+      if (a.name() == "new_axis") new_axis = a.i() != 0;
+    }
+    Node concat;
+    concat.op = OpKind::kConcat;
+    concat.name = p.name().empty() ? out : p.name();
+    concat.attrs.set("axis", axis);
+    for (size_t k = 0; k < seq.size(); ++k) {
+      if (!new_axis) {
+        concat.inputs.push_back(seq[k]);
+        continue;
+      }
+      // Stacking: each element gains the new axis first. A negative axis counts from the end
+      // of the output, whose rank is one more than the elements'.
+      Node unsqueeze;
+      unsqueeze.op = OpKind::kUnsqueeze;
+      unsqueeze.name = concat.name + "/element" + std::to_string(k);
+      unsqueeze.attrs.set("axes", std::vector<int64_t>{axis});
+      unsqueeze.inputs = {seq[k]};
+      unsqueeze.outputs = {add_internal_value(unsqueeze.name)};
+      concat.inputs.push_back(unsqueeze.outputs[0]);
+      add_internal_node(std::move(unsqueeze), where, op);
+    }
+    OUTPOST_ASSIGN_OR_RETURN(int id, define(out, where));
+    concat.outputs = {id};
+    add_internal_node(std::move(concat), where, op);
+    return Status::ok();
+  }
+  // SplitToSequence: x, [split] (a scalar: chunks of that size, the last one shorter; 1-D: the
+  // sizes); without split, pieces of 1 whose axis is kept only with keepdims (default 1).
+  if (p.input_size() < 1) return invalid_model(op_text + " needs an input");
+  OUTPOST_ASSIGN_OR_RETURN(int x, input_id(0));
+  const Shape& shape = graph_.value(x).shape;
+  int64_t axis = 0, keepdims = 1;
+  for (const auto& a : p.attribute()) {
+    if (a.name() == "axis") axis = a.i();
+    if (a.name() == "keepdims") keepdims = a.i();
+  }
+  const int64_t rank = static_cast<int64_t>(shape.rank());
+  if (!shape.is_static() || rank == 0)
+    return refuse_because("the input's shape must be known at load, is " + shape.to_string());
+  if (axis < -rank || axis >= rank)
+    return invalid_model(op_text + ": axis " + std::to_string(axis) + " is out of range for rank " +
+                         std::to_string(rank));
+  if (axis < 0) axis += rank;
+  const int64_t extent = shape[static_cast<size_t>(axis)];
+  std::vector<int64_t> sizes;
+  const bool has_split = p.input_size() > 1 && !p.input(1).empty();
+  if (has_split) {
+    OUTPOST_ASSIGN_OR_RETURN(int split_id, input_id(1));
+    const Value& split = graph_.value(split_id);
+    if (!split.is_constant() || (split.dtype != DType::kInt64 && split.dtype != DType::kInt32))
+      return refuse_because("split must be an integer constant");
+    const std::vector<int64_t> given = constant_ints(split);
+    if (split.shape.rank() == 0) {
+      if (given.at(0) <= 0) return invalid_model(op_text + ": split must be positive");
+      for (int64_t done = 0; done < extent; done += given[0])
+        sizes.push_back(std::min(given[0], extent - done));
+    } else {
+      sizes = given;
+    }
+  } else {
+    sizes.assign(static_cast<size_t>(extent), 1);
+  }
+  int64_t total = 0;
+  for (int64_t s : sizes) total += s;
+  if (total != extent)
+    return invalid_model(op_text + ": the split sizes add up to " + std::to_string(total) +
+                         ", the axis has " + std::to_string(extent));
+  std::vector<int> elements;
+  if (sizes.empty()) return define_sequence({});
+  Node split;
+  split.op = OpKind::kSplit;
+  split.name = p.name().empty() ? out : p.name();
+  split.attrs.set("axis", axis);
+  split.attrs.set("split", sizes);
+  split.inputs = {x};
+  const bool squeeze = !has_split && keepdims == 0;
+  std::vector<Node> squeezes;
+  for (size_t k = 0; k < sizes.size(); ++k) {
+    const int piece = add_internal_value(split.name + "/piece" + std::to_string(k));
+    split.outputs.push_back(piece);
+    if (!squeeze) {
+      elements.push_back(piece);
+      continue;
+    }
+    Node sq;
+    sq.op = OpKind::kSqueeze;
+    sq.name = split.name + "/squeeze" + std::to_string(k);
+    sq.attrs.set("axes", std::vector<int64_t>{axis});
+    sq.inputs = {piece};
+    sq.outputs = {add_internal_value(sq.name)};
+    elements.push_back(sq.outputs[0]);
+    squeezes.push_back(std::move(sq));
+  }
+  add_internal_node(std::move(split), where, op);
+  for (Node& sq : squeezes) add_internal_node(std::move(sq), where, op);
+  return define_sequence(std::move(elements));
+}
+
+// A position operand: an integer scalar constant (an initializer, or a Constant node).
+Result<int64_t> Importer::sequence_position(const onnx::NodeProto& p, int input,
+                                            const std::string& what) {
+  const auto it = ids_.find(p.input(input));
+  if (it == ids_.end()) return invalid_model("'" + p.input(input) + "' is not defined");
+  const Value& v = graph_.value(it->second);
+  if (!v.is_constant() || (v.dtype != DType::kInt64 && v.dtype != DType::kInt32) ||
+      v.shape.num_elements().value_or(0) != 1)
+    return unsupported("the " + what + " '" + p.input(input) +
+                       "' must be an integer scalar constant (known at load)");
+  return constant_ints(v).at(0);
+}
+
+int Importer::add_internal_value(const std::string& name) {
+  Value v;
+  v.name = name;
+  dtype_known_.push_back(false);
+  return graph_.add_value(std::move(v));
+}
+
+void Importer::add_internal_node(Node node, const std::string& where, const std::string& op_type) {
+  graph_.nodes.push_back(std::move(node));
+  origins_.push_back({describe_onnx_op(op_type, "", opset_), where});
+}
+
+// Scan before opset 9 runs its body once per entry of the batch axis 0, which every state and
+// scan input and output has ([batch, ...] and [batch, sequence, ...]), after an optional first
+// input sequence_lens. Each entry becomes a Scan of opset 9's form on that entry's slices (a
+// Gather at the entry drops the axis), and the entries' results are stacked back (Unsqueeze,
+// Concat). The batch must be known at load.
+Status Importer::add_batched_scan(Node node, const std::string& where) {
+  const std::string op_text = where + ": " + describe_onnx_op("Scan", "", opset_);
+  if (node.inputs.empty() || node.inputs[0] != kNoValue)
+    return unsupported(op_text + ": input sequence_lens (scans of different lengths per batch "
+                       "entry) is not supported");
+  node.inputs.erase(node.inputs.begin());
+  if (node.inputs.empty()) return invalid_model(op_text + " has no states and no scan inputs");
+  const Shape& first = graph_.value(node.inputs[0]).shape;
+  if (first.rank() == 0 || first[0] < 1)
+    return unsupported(op_text + ": the batch (axis 0 of '" + graph_.value(node.inputs[0]).name +
+                       "') must be known at load, is " + first.to_string());
+  const int64_t batch = first[0];
+  if (node.attrs.has("directions")) {
+    node.attrs.set("scan_input_directions", node.attrs.get_ints("directions"));
+    node.attrs.erase("directions");
+  }
+  const std::vector<int> inputs = node.inputs, outputs = node.outputs;
+  std::vector<std::vector<int>> stacked(outputs.size());
+  for (int64_t b = 0; b < batch; ++b) {
+    const std::string tag = "/batch" + std::to_string(b);
+    const int index = add_internal_value(node.name + tag + "/index");
+    Value& iv = graph_.value(index);
+    iv.dtype = DType::kInt64;
+    iv.shape = Shape{};
+    std::vector<uint8_t> bytes(8);
+    std::memcpy(bytes.data(), &b, 8);
+    set_owned_constant(iv, std::move(bytes));
+    dtype_known_[static_cast<size_t>(index)] = true;
+    Node scan = node;
+    scan.name = node.name + tag;
+    std::vector<Node> unsqueezes;  // after the Scan, which defines what they read
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      Node gather;
+      gather.op = OpKind::kGather;
+      gather.name = scan.name + "/in" + std::to_string(i);
+      gather.attrs.set("axis", int64_t{0});
+      gather.inputs = {inputs[i], index};
+      gather.outputs = {add_internal_value(gather.name)};
+      scan.inputs[i] = gather.outputs[0];
+      add_internal_node(std::move(gather), where);
+    }
+    for (size_t k = 0; k < outputs.size(); ++k) {
+      scan.outputs[k] = add_internal_value(scan.name + "/out" + std::to_string(k));
+      Node unsqueeze;
+      unsqueeze.op = OpKind::kUnsqueeze;
+      unsqueeze.name = scan.name + "/stack" + std::to_string(k);
+      unsqueeze.attrs.set("axes", std::vector<int64_t>{0});
+      unsqueeze.inputs = {scan.outputs[k]};
+      unsqueeze.outputs = {batch == 1 ? outputs[k] : add_internal_value(unsqueeze.name)};
+      stacked[k].push_back(unsqueeze.outputs[0]);
+      unsqueezes.push_back(std::move(unsqueeze));
+    }
+    add_internal_node(std::move(scan), where);
+    for (Node& u : unsqueezes) add_internal_node(std::move(u), where);
+  }
+  if (batch == 1) return Status::ok();
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    Node concat;
+    concat.op = OpKind::kConcat;
+    concat.name = node.name + "/concat" + std::to_string(k);
+    concat.attrs.set("axis", int64_t{0});
+    concat.inputs = stacked[k];
+    concat.outputs = {outputs[k]};
+    add_internal_node(std::move(concat), where);
+  }
   return Status::ok();
 }
 
 Status Importer::add_subgraphs(const onnx::NodeProto& p, const std::string& where, Node& node) {
   if (!is_control_flow(node.op)) return Status::ok();
-  if (node.op == OpKind::kScan && opset_ < 9)
-    return unsupported(where + ": " + describe_onnx_op(p.op_type(), p.domain(), opset_) +
-                       ": Scan before opset 9 (a batch axis and sequence_lens) is not supported");
   const std::vector<std::string> names = node.op == OpKind::kIf
                                              ? std::vector<std::string>{"then_branch", "else_branch"}
                                              : std::vector<std::string>{"body"};
@@ -512,12 +847,19 @@ Result<std::shared_ptr<const Subgraph>> Importer::import_subgraph(const onnx::Gr
   origins_ = std::move(outer_origins);
   for (int k = 0; done.is_ok() && k < body.output_size(); ++k) {
     const auto it = ids_.find(body.output(k).name());
-    if (it == ids_.end())
+    if (sequences_.count(body.output(k).name()))
+      done = unsupported(where + ": its output '" + body.output(k).name() + "' is a sequence, made by " +
+                         describe_onnx_op(sequence_maker_[body.output(k).name()], "", opset_) +
+                         "; sequences cross no subgraph boundary");
+    else if (it == ids_.end())
       done = invalid_model(where + ": its output '" + body.output(k).name() + "' is never defined");
     else
       sub->outputs.push_back(it->second);
   }
-  for (const std::string& name : own) ids_.erase(name);
+  for (const std::string& name : own) {
+    ids_.erase(name);
+    sequences_.erase(name);
+  }
   if (!done.is_ok()) return done;
   return std::shared_ptr<const Subgraph>(std::move(sub));
 }
@@ -559,6 +901,10 @@ Result<Graph> Importer::run() {
   if (g.output_size() == 0) return invalid_model(source_ + ": the graph has no outputs");
   for (const auto& info : g.output()) {
     auto it = ids_.find(info.name());
+    if (sequences_.count(info.name()))
+      return unsupported(source_ + ": graph output '" + info.name() + "' is a sequence, made by " +
+                         describe_onnx_op(sequence_maker_[info.name()], "", opset_) +
+                         "; only tensors are graph outputs");
     if (it == ids_.end())
       return invalid_model(source_ + ": graph output '" + info.name() +
                            "' is not produced by any node, initializer or input");

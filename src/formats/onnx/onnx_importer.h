@@ -1,4 +1,4 @@
-// ONNX importer: reads a ModelProto (opsets 6 to 17 of the default domain) from bytes into the
+// ONNX importer: reads a ModelProto (opsets 6 to 21 of the default domain) from bytes into the
 // IR, with the protobuf classes of Debian's libonnx-dev. Initializers are referenced in place in
 // the parsed message (kept alive by the constants), or in mapped external data files next to the
 // model. What changed between opsets is settled into attributes here (onnx_op_map.cc). Every

@@ -8,6 +8,7 @@
 #include <optional>
 #include <utility>
 
+#include "formats/onnx/onnx_newer_opsets.h"
 #include "formats/onnx/onnx_tensor.h"
 #include "ir/control_flow.h"
 
@@ -34,9 +35,27 @@ constexpr std::array<OpKind, 10> kSharedWithMainList = {
     OpKind::kAdd,       OpKind::kSub,     OpKind::kMul,    OpKind::kDiv,  OpKind::kConcat,
     OpKind::kRelu,      OpKind::kTanh,    OpKind::kHardSwish, OpKind::kSoftmax, OpKind::kReshape};
 
+// The domain of ONNX's training ops, and those of its ops the importer translates (opset 1):
+// the optimizers, whose one step is plain elementwise arithmetic. Not ops of ai.onnx, so a
+// default-domain node of these names is unknown.
+constexpr const char kPreviewTrainingDomain[] = "ai.onnx.preview.training";
+constexpr std::array<std::pair<const char*, OpKind>, 3> kPreviewTrainingOps = {{
+    {"Adagrad", OpKind::kAdagrad},
+    {"Momentum", OpKind::kMomentum},
+    {"Adam", OpKind::kAdam},
+}};
+
+bool is_default_domain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
+
 // The one ONNX op that becomes no node: the importer reads it into a constant value
 // (onnx_importer.cc), so map_onnx_node never sees it.
 constexpr const char kConstantOp[] = "Constant";
+
+// The sequence ops, which the importer resolves at load into tensor ops over a list of values
+// (onnx_importer.cc, Importer::add_sequence_node): map_onnx_node never sees them either.
+constexpr std::array<const char*, 8> kSequenceOps = {
+    "SequenceEmpty", "SequenceConstruct", "SequenceInsert",     "SequenceErase",
+    "SequenceAt",    "SequenceLength",    "ConcatFromSequence", "SplitToSequence"};
 
 bool is_legacy_broadcast_op(OpKind op) {
   switch (op) {
@@ -95,9 +114,21 @@ std::optional<OpKind> ir_op_for(const std::string& op_type) {
   // IR-only names (TFLite rows, the renamed targets, Onnx*) are not ONNX op types.
   if (static_cast<int>(*op) < static_cast<int>(OpKind::kAbs)) return std::nullopt;
   if (op_type.rfind("Onnx", 0) == 0) return std::nullopt;
+  if (*op == OpKind::kAtan2) return std::nullopt;  // TFLite's ATAN2; ONNX has no such op
   for (const auto& entry : kRenamed)
     if (*op == entry.second) return std::nullopt;
+  for (const auto& entry : kPreviewTrainingOps)
+    if (*op == entry.second) return std::nullopt;
   return op;
+}
+
+// The IR op of an ONNX op of `domain`, if the importer translates it.
+std::optional<OpKind> ir_op_for(const std::string& domain, const std::string& op_type) {
+  if (is_default_domain(domain)) return ir_op_for(op_type);
+  if (domain != kPreviewTrainingDomain) return std::nullopt;
+  for (const auto& [name, op] : kPreviewTrainingOps)
+    if (op_type == name) return op;
+  return std::nullopt;
 }
 
 Status copy_attribute(const onnx::AttributeProto& a, const std::string& where, Node& node) {
@@ -276,13 +307,25 @@ void settle_opset_semantics(int64_t opset, Node& node) {
 
 }  // namespace
 
+bool is_onnx_sequence_op(const std::string& op_type) {
+  for (const char* name : kSequenceOps)
+    if (op_type == name) return true;
+  return false;
+}
+
 bool translates_onnx_op(const std::string& op_type) {
-  return op_type == kConstantOp || ir_op_for(op_type).has_value();
+  return op_type == kConstantOp || is_onnx_sequence_op(op_type) || ir_op_for(op_type).has_value();
+}
+
+bool translates_onnx_op(const std::string& domain, const std::string& op_type) {
+  if (is_default_domain(domain)) return translates_onnx_op(op_type);
+  return ir_op_for(domain, op_type).has_value();
 }
 
 std::vector<std::string> translated_onnx_ops() {
   // ir_op_for accepts only the renamed ONNX names and names of IR ops, so these are all.
   std::vector<std::string> ops = {kConstantOp};
+  for (const char* name : kSequenceOps) ops.push_back(name);
   for (const auto& entry : kRenamed) ops.push_back(entry.first);
   for (const auto& entry : kOlderForms) ops.push_back(entry.first);
   for (size_t i = 0; i < kOpKindCount; ++i) {
@@ -302,7 +345,7 @@ std::string describe_onnx_op(const std::string& op_type, const std::string& doma
 Status map_onnx_node(const onnx::NodeProto& proto, int64_t opset, const std::string& where,
                      Node& node) {
   const std::string op_text = describe_onnx_op(proto.op_type(), proto.domain(), opset);
-  auto op = ir_op_for(proto.op_type());
+  auto op = ir_op_for(proto.domain(), proto.op_type());
   if (!op) return unsupported(where + ": " + op_text + " is not supported");
   node.op = *op;
   for (const auto& a : proto.attribute()) {
@@ -336,6 +379,7 @@ Status map_onnx_node(const onnx::NodeProto& proto, int64_t opset, const std::str
     return unsupported(prefix + "Dropout with is_test=0 (training) is not supported");
   if (is_legacy_resize(proto.op_type(), opset))
     OUTPOST_RETURN_IF_ERROR(settle_legacy_resize(prefix, node));
+  OUTPOST_RETURN_IF_ERROR(settle_newer_opset_attributes(proto, opset, prefix, node));
   settle_opset_semantics(opset, node);
   return Status::ok();
 }

@@ -15,11 +15,12 @@ namespace outpost {
 
 // The first opset and the last one this importer reads for the default domain.
 constexpr int64_t kOnnxMinOpset = 6;
-constexpr int64_t kOnnxMaxOpset = 17;
+constexpr int64_t kOnnxMaxOpset = 21;
 
 // Fills node.op and node.attrs, with what changed between opsets settled into attributes (the
 // node carries no opset). `where` names the model and node for messages; an op or attribute we
 // do not handle is kUnsupported naming op, domain and opset.
+// `opset` is the version the model imports of the node's domain.
 Status map_onnx_node(const onnx::NodeProto& proto, int64_t opset, const std::string& where,
                      Node& node);
 
@@ -32,6 +33,15 @@ void place_onnx_operands(const std::string& op_type, int64_t opset, Node& node);
 // map_onnx_node maps it to an IR op, or (Constant) the importer reads it into a constant value.
 // A node can still be refused for an attribute or an opset's form; docs/ops.md lists those.
 bool translates_onnx_op(const std::string& op_type);
+
+// The same for an op of `domain`: of ai.onnx (or ""), as above; of ai.onnx.preview.training,
+// the optimizers Adagrad, Momentum and Adam; of any other domain, none.
+bool translates_onnx_op(const std::string& domain, const std::string& op_type);
+
+// Whether `op_type` (default domain) is a sequence op, which the importer resolves at load over
+// sequences whose elements it knows (SequenceEmpty, SequenceConstruct, SequenceInsert,
+// SequenceErase, SequenceAt, SequenceLength, ConcatFromSequence, SplitToSequence).
+bool is_onnx_sequence_op(const std::string& op_type);
 
 // Every op_type translates_onnx_op accepts, sorted: what docs/ops.md must list as supported.
 std::vector<std::string> translated_onnx_ops();

@@ -46,6 +46,7 @@ Result<std::vector<uint8_t>> typed_data(const onnx::TensorProto& t, DType d,
     case DType::kBool:
       return pack<bool>(t.int32_data());
     case DType::kFloat16:
+    case DType::kBFloat16:  // both 16-bit patterns in int32_data
       return pack<uint16_t>(t.int32_data());
     case DType::kUInt32:
       return pack<uint32_t>(t.uint64_data());
@@ -149,10 +150,19 @@ Result<DType> onnx_dtype(int64_t elem_type, const std::string& where) {
     case onnx::TensorProto::STRING:
       return unsupported(where + ": string tensors are not supported");
     case onnx::TensorProto::BFLOAT16:
-      return unsupported(where + ": bfloat16 tensors are not supported");
+      return DType::kBFloat16;
     case onnx::TensorProto::COMPLEX64:
     case onnx::TensorProto::COMPLEX128:
       return unsupported(where + ": complex tensors are not supported");
+    // Types of opsets 19 to 21, after the libonnx this is built with (ONNX 1.12) named them.
+    case 17:  // FLOAT8E4M3FN
+    case 18:  // FLOAT8E4M3FNUZ
+    case 19:  // FLOAT8E5M2
+    case 20:  // FLOAT8E5M2FNUZ
+      return unsupported(where + ": float8 tensors are not supported");
+    case 21:  // UINT4
+    case 22:  // INT4
+      return unsupported(where + ": 4-bit integer tensors are not supported");
     default:
       return invalid_model(where + ": unknown element type " + std::to_string(elem_type));
   }

@@ -1,6 +1,7 @@
 #include "formats/tflite/tflite_builtin_rule.h"
 
 #include "formats/tflite/tflite_ops.h"
+#include "formats/tflite/tflite_recurrent_lowering.h"
 #include "ir/constant_ints.h"
 
 namespace outpost::tflite {
@@ -44,7 +45,8 @@ std::vector<int64_t> Options::ints(int field) const {
 }
 
 const BuiltinRule* find_builtin_rule(int32_t code) {
-  for (auto rules : {tensor_builtin_rules(), math_builtin_rules(), recurrent_builtin_rules()})
+  for (auto rules : {tensor_builtin_rules(), math_builtin_rules(), recurrent_builtin_rules(),
+                     rnn_builtin_rules(), more_builtin_rules(), segment_builtin_rules()})
     for (const BuiltinRule& r : rules)
       if (r.code == code) return &r;
   return nullptr;

@@ -61,6 +61,8 @@ struct BuiltinRule {
 std::span<const BuiltinRule> tensor_builtin_rules();     // tflite_tensor_builtins.cc
 std::span<const BuiltinRule> math_builtin_rules();       // tflite_math_builtins.cc
 std::span<const BuiltinRule> recurrent_builtin_rules();  // tflite_recurrent_builtins.cc
+std::span<const BuiltinRule> more_builtin_rules();       // tflite_more_builtins.cc
+std::span<const BuiltinRule> segment_builtin_rules();    // tflite_segment_builtins.cc
 
 // Whether input `input` of builtin `code` is a state TFLite keeps in a variable (stateful)
 // tensor across invocations, which the rule's lowering carries from run to run

@@ -87,9 +87,10 @@ Status Importer::import_control_flow(const Operator& op, int32_t code, const std
 Status Importer::import_subgraph(int32_t index, const std::vector<int>* args, bool init, std::vector<Node>& nodes,
                                  std::vector<int>& inputs, std::vector<int>& outputs, const std::string& where) {
   const auto* subgraphs = model_->subgraphs();
-  if (index <= 0 || static_cast<uint32_t>(index) >= subgraphs->size())
-    return invalid_model(where + ": refers to subgraph " + std::to_string(index) + ", but the model has subgraphs 1.." +
-                         std::to_string(subgraphs->size() - 1) + " to call");
+  if (index < 0 || static_cast<uint32_t>(index) >= subgraphs->size())
+    return invalid_model(where + ": refers to subgraph " + std::to_string(index) + ", but the model has subgraphs 0.." +
+                         std::to_string(subgraphs->size() - 1));
+  // The main subgraph (the chosen signature's, not always 0) is active from the start.
   if (std::find(active_.begin(), active_.end(), index) != active_.end())
     return unsupported(where + ": subgraph " + std::to_string(index) +
                        " calls itself (recursion), which Outpost does not support");
@@ -211,7 +212,7 @@ Status Importer::import_while(const Operator& op, const std::vector<int>& in, co
 }
 
 Status Importer::import_call_once(const Operator& op, const std::string& where) {
-  if (scope_.index != 0)
+  if (!in_main())
     return unsupported(where + ": CALL_ONCE inside a WHILE or IF subgraph is not supported");
   std::vector<Node> unused;  // the init subgraph's start values are constants (import_assign_variable)
   std::vector<int> inputs, outputs;
@@ -237,7 +238,7 @@ Status Importer::import_var_handle(const Operator& op, const std::vector<int>& o
 
 Result<ResourceVariable*> Importer::variable_of(int resource, const std::string& where) {
   if (!is_resource(resource)) return invalid_model(where + ": input 0 is not a resource tensor");
-  if (scope_.index != 0 && !scope_.init)
+  if (!in_main() && !scope_.init)
     return unsupported(where + ": resource variables inside a WHILE or IF subgraph are not supported");
   const size_t id = static_cast<size_t>(resource);
   if (id >= resource_key_.size() || resource_key_[id].empty())

@@ -12,6 +12,7 @@
 #include "formats/tflite/tflite_operands.h"
 #include "formats/tflite/tflite_ops.h"
 #include "formats/tflite/tflite_schema.h"
+#include "formats/tflite/tflite_signatures.h"
 #include "ir/input_shapes.h"
 #include "ir/unsupported_nodes.h"
 
@@ -28,6 +29,9 @@ Result<DType> convert_type(int8_t type, const std::string& where) {
     case kTfBool: return DType::kBool;
     case kTfInt16: return DType::kInt16;
     case kTfInt8: return DType::kInt8;
+    case kTfFloat64: return DType::kFloat64;
+    case kTfUInt16: return DType::kUInt16;
+    case kTfUInt32: return DType::kUInt32;
     default: return unsupported(where + ": tensor type " + std::to_string(type) + " is not supported");
   }
 }
@@ -35,18 +39,13 @@ Result<DType> convert_type(int8_t type, const std::string& where) {
 std::string variable_refused(const std::string& where, int id, const Graph& g) {
   return where + ": tensor '" + g.value(id).name +
          "' is a variable (stateful) tensor; those are supported only as the state of "
-         "UNIDIRECTIONAL_SEQUENCE_LSTM in the main subgraph";
+         "the recurrent builtins (RNN, LSTM and their sequence forms) in the main subgraph";
 }
 
 std::string resource_refused(const std::string& where, int id, const Graph& g) {
   return where + ": tensor '" + g.value(id).name +
          "' is a resource (a variable's handle); only VAR_HANDLE, READ_VARIABLE and "
          "ASSIGN_VARIABLE of one subgraph take those";
-}
-
-// "subgraph 2: " in messages about the subgraphs that control flow calls; nothing for the main one.
-std::string subgraph_prefix(int32_t index) {
-  return index == 0 ? "" : "subgraph " + std::to_string(index) + ": ";
 }
 
 }  // namespace
@@ -57,14 +56,18 @@ Result<Graph> Importer::run() {
   OUTPOST_ASSIGN_OR_RETURN(model_, verified_model(data_, size_, source_));
   const auto* subgraphs = model_->subgraphs();
   if (!subgraphs || subgraphs->size() == 0) return invalid_model(source_ + ": the model has no subgraph");
-  const SubGraph* sg = subgraphs->Get(0);
-  if (!sg->tensors()) return invalid_model(source_ + ": subgraph 0 has no tensors");
+  OUTPOST_ASSIGN_OR_RETURN(const uint32_t index, choose_subgraph());
+  const std::string subgraph = "subgraph " + std::to_string(index);
+  const SubGraph* sg = subgraphs->Get(index);
+  if (!sg->tensors()) return invalid_model(source_ + ": " + subgraph + " has no tensors");
+  main_ = static_cast<int32_t>(index);
   scope_.sg = sg;
-  active_ = {0};
+  scope_.index = main_;
+  active_ = {main_};
   for (uint32_t i = 0; i < sg->tensors()->size(); ++i) OUTPOST_RETURN_IF_ERROR(import_tensor(*sg, i));
   scope_.count = graph_.values.size();
   if (!sg->inputs() || !sg->outputs() || sg->outputs()->size() == 0)
-    return invalid_model(source_ + ": subgraph 0 lacks inputs or outputs");
+    return invalid_model(source_ + ": " + subgraph + " lacks inputs or outputs");
   for (int32_t t : *sg->inputs()) {
     OUTPOST_ASSIGN_OR_RETURN(int id, tensor_ref(t, "graph inputs"));
     if (id == kNoValue) return invalid_model(source_ + ": graph input index -1");
@@ -84,8 +87,38 @@ Result<Graph> Importer::run() {
     for (uint32_t i = 0; i < sg->operators()->size(); ++i) OUTPOST_RETURN_IF_ERROR(import_operator(*sg, i));
   if (unsupported_ops_.empty()) OUTPOST_RETURN_IF_ERROR(settle_variables());
   if (!unsupported_ops_.empty()) return unsupported_ops_.report(source_);
+  if (chosen_) OUTPOST_RETURN_IF_ERROR(name_by_signature(*chosen_, *sg));
   OUTPOST_RETURN_IF_ERROR(graph_.validate());
   return std::move(graph_);
+}
+
+// The subgraph of the signature asked for (or of the first); subgraph 0 for a model without
+// signatures.
+Result<uint32_t> Importer::choose_subgraph() {
+  OUTPOST_ASSIGN_OR_RETURN(signatures_, read_signatures(*model_, source_));
+  OUTPOST_ASSIGN_OR_RETURN(chosen_, choose_signature(signatures_, signature_, source_));
+  return chosen_ ? chosen_->subgraph : 0u;
+}
+
+// Gives the graph's inputs and outputs the signature's names, keeping the subgraph's order (the
+// order TFLite's get_input_details() shows). A signature naming a tensor that is not one of its
+// subgraph's inputs (or outputs) describes no way to run it.
+Status Importer::name_by_signature(const TfliteSignature& signature, const SubGraph& sg) {
+  const std::string where = source_ + ": signature '" + signature.key + "'";
+  const auto rename = [&](const std::vector<SignatureTensor>& entries, const Vector<int32_t>& tensors,
+                          const char* role) -> Status {
+    for (const SignatureTensor& e : entries) {
+      const auto it = std::find(tensors.begin(), tensors.end(), e.tensor);
+      if (it == tensors.end())
+        return invalid_model(where + ": its " + role + " '" + e.name + "' is tensor " + std::to_string(e.tensor) +
+                             " ('" + graph_.value(e.tensor).name + "'), which is not an " + role + " of subgraph " +
+                             std::to_string(signature.subgraph));
+      graph_.value(e.tensor).name = e.name;
+    }
+    return Status::ok();
+  };
+  OUTPOST_RETURN_IF_ERROR(rename(signature.inputs, *sg.inputs(), "input"));
+  return rename(signature.outputs, *sg.outputs(), "output");
 }
 
 // Records the input's signature (its shape_signature, where -1 marks a dimension that may vary,
@@ -115,7 +148,7 @@ Result<int> Importer::tensor_ref(int32_t index, const std::string& where) const 
   // The subgraph's tensors only: constants added at import (settle_operands) come after them.
   if (index < 0 || static_cast<size_t>(index) >= scope_.count)
     return invalid_model(source_ + ": " + where + " refers to tensor " + std::to_string(index) +
-                         ", but " + (scope_.index == 0 ? std::string("the model") : "subgraph " + std::to_string(scope_.index)) +
+                         ", but " + (in_main() ? std::string("the model") : "subgraph " + std::to_string(scope_.index)) +
                          " has " + std::to_string(scope_.count) + " tensors");
   const auto it = scope_.bound.find(index);
   return it != scope_.bound.end() ? it->second : scope_.base + index;
@@ -125,7 +158,7 @@ Status Importer::import_tensor(const SubGraph& sg, uint32_t index) {
   const Tensor& t = *sg.tensors()->Get(index);
   Value v;
   v.name = t.name() ? t.name()->str() : "tensor_" + std::to_string(index);
-  const std::string where = source_ + ": " + subgraph_prefix(scope_.index) + "tensor " + std::to_string(index) +
+  const std::string where = source_ + ": " + subgraph_prefix() + "tensor " + std::to_string(index) +
                             " ('" + v.name + "')";
   const size_t id = graph_.values.size();
   variable_.resize(id + 1, false);
@@ -345,7 +378,7 @@ Status Importer::take_variables(int32_t code, Node& node, const std::string& whe
   for (size_t i = 0; i < node.inputs.size(); ++i) {
     if (!is_variable(node.inputs[i])) continue;
     // A state kept inside a WHILE or IF subgraph would be one per copy of its body.
-    if (!carries_state(code, i) || scope_.index != 0)
+    if (!carries_state(code, i) || !in_main())
       return unsupported(variable_refused(where, node.inputs[i], graph_));
   }
   for (int id : node.outputs)
@@ -353,8 +386,13 @@ Status Importer::take_variables(int32_t code, Node& node, const std::string& whe
   return Status::ok();
 }
 
+// "subgraph 2: " in messages about the subgraphs that control flow calls; nothing for the main one.
+std::string Importer::subgraph_prefix() const {
+  return in_main() ? "" : "subgraph " + std::to_string(scope_.index) + ": ";
+}
+
 std::string Importer::operator_where(uint32_t index) const {
-  return source_ + ": " + subgraph_prefix(scope_.index) + "operator " + std::to_string(index);
+  return source_ + ": " + subgraph_prefix() + "operator " + std::to_string(index);
 }
 
 Status Importer::refuse_resources(const Node& node, const std::string& where) const {
@@ -451,15 +489,21 @@ Status Importer::import_operator(const SubGraph& sg, uint32_t index) {
 namespace outpost {
 
 Result<Graph> import_tflite(const uint8_t* data, size_t size, std::shared_ptr<const void> keep_alive,
-                            const std::string& source, const std::vector<Shape>& input_shapes) {
+                            const std::string& source, const std::vector<Shape>& input_shapes,
+                            const std::string& signature, std::vector<tflite::TfliteSignature>* signatures) {
   // The verifier checks alignment relative to the buffer's start, which makes it alignment in
   // memory only when the start is aligned: a caller's buffer at an odd address (mapped files and
   // bundles are aligned) is read from an aligned copy, which the constants then point into.
+  std::shared_ptr<std::vector<uint8_t>> copy;
   if (reinterpret_cast<uintptr_t>(data) % alignof(std::max_align_t) != 0) {
-    auto copy = std::make_shared<std::vector<uint8_t>>(data, data + size);
-    return tflite::Importer(copy->data(), size, copy, source, input_shapes).run();
+    copy = std::make_shared<std::vector<uint8_t>>(data, data + size);
+    data = copy->data();
+    keep_alive = copy;
   }
-  return tflite::Importer(data, size, std::move(keep_alive), source, input_shapes).run();
+  tflite::Importer importer(data, size, std::move(keep_alive), source, input_shapes, signature);
+  Result<Graph> graph = importer.run();
+  if (signatures) *signatures = importer.signatures();
+  return graph;
 }
 
 }  // namespace outpost

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "formats/tflite/tflite_schema.h"
+#include "formats/tflite/tflite_signatures.h"
 #include "ir/graph.h"
 #include "ir/unsupported_nodes.h"
 
@@ -19,7 +20,7 @@ namespace outpost::tflite {
 // the inputs bound to values of the scope that calls it (an IF's or a WHILE's operands).
 struct SubgraphScope {
   const SubGraph* sg = nullptr;
-  int32_t index = 0;  // in the model's subgraphs; 0 is the main one
+  int32_t index = 0;  // in the model's subgraphs; the main one is the chosen signature's (or 0)
   int base = 0;
   size_t count = 0;
   std::map<int32_t, int> bound;  // tensor index -> value of the caller
@@ -37,11 +38,12 @@ struct ResourceVariable {
 class Importer {
  public:
   Importer(const uint8_t* data, size_t size, std::shared_ptr<const void> keep_alive, std::string source,
-           std::vector<Shape> input_shapes)
+           std::vector<Shape> input_shapes, std::string signature)
       : data_(data), size_(size), keep_alive_(std::move(keep_alive)), source_(std::move(source)),
-        input_shapes_(std::move(input_shapes)) {}
+        input_shapes_(std::move(input_shapes)), signature_(std::move(signature)) {}
 
   Result<Graph> run();
+  const std::vector<TfliteSignature>& signatures() const { return signatures_; }
 
  private:
   Status import_tensor(const SubGraph& sg, uint32_t index);
@@ -53,6 +55,10 @@ class Importer {
   Status bind_input(const SubGraph& sg, int32_t tensor, int id);
   Status take_variables(int32_t code, Node& node, const std::string& where) const;
   Status refuse_resources(const Node& node, const std::string& where) const;
+  Result<uint32_t> choose_subgraph();
+  Status name_by_signature(const TfliteSignature& signature, const SubGraph& sg);
+  bool in_main() const { return scope_.index == main_; }
+  std::string subgraph_prefix() const;
   bool is_variable(int id) const { return flag(variable_, id); }
   bool is_resource(int id) const { return flag(resource_, id); }
   static bool flag(const std::vector<bool>& flags, int id) {
@@ -85,8 +91,12 @@ class Importer {
   std::shared_ptr<const void> keep_alive_;
   std::string source_;
   std::vector<Shape> input_shapes_;  // bound to the graph inputs in order; empty: as declared
+  std::string signature_;            // the SignatureDef's key; empty: the first, if any
+  std::vector<TfliteSignature> signatures_;
+  const TfliteSignature* chosen_ = nullptr;
   const Model* model_ = nullptr;
   Graph graph_;
+  int32_t main_ = 0;                     // the main subgraph: the chosen signature's, or 0
   SubgraphScope scope_;                  // the subgraph being imported
   std::vector<int32_t> active_;          // the subgraphs being imported, outermost first
   std::vector<Node>* nodes_ = nullptr;   // where its operators' nodes go

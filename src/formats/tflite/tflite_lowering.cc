@@ -40,6 +40,8 @@ int Lowering::scalar(const std::string& suffix, DType dtype, double value) {
     case DType::kInt8: put(static_cast<int8_t>(value)); break;
     case DType::kUInt8: put(static_cast<uint8_t>(value)); break;
     case DType::kInt16: put(static_cast<int16_t>(value)); break;
+    case DType::kUInt16: put(static_cast<uint16_t>(value)); break;
+    case DType::kUInt32: put(static_cast<uint32_t>(value)); break;
     case DType::kBool: put(static_cast<uint8_t>(value != 0)); break;
     default: break;  // callers ask only for the dtypes above
   }

@@ -1,5 +1,6 @@
 #include "formats/tflite/tflite_ops.h"
 
+#include <cmath>
 #include <cstring>
 #include <iterator>
 #include <string_view>
@@ -139,6 +140,30 @@ Result<std::string> padding(int8_t code, const std::string& where) {
   return invalid_model(where + ": padding " + std::to_string(code) + " is neither SAME nor VALID");
 }
 
+// TFLite's ADD and SUB run int16 tensors through a power-of-two kernel (LSTM cells' fixed point,
+// other arithmetic than the general one) when pot_scale_int16 is set and every scale is a power
+// of two, as its CheckedLog2 decides (log2 within 1e-3 of a whole number). Outpost runs the
+// general one only: refused by name. Drops the attribute either way.
+Status check_int16_scales(const Graph& g, Node& node, int32_t code, const std::string& where) {
+  const bool pot = node.attrs.get_int("pot_scale_int16", 1) != 0;
+  node.attrs.erase("pot_scale_int16");
+  if (!pot) return Status::ok();
+  auto pot_int16 = [&](int id) {
+    if (id == kNoValue) return false;
+    const Value& v = g.value(id);
+    if (v.dtype != DType::kInt16 || v.quant.scale.size() != 1) return false;
+    const float log2 = std::log(v.quant.scale[0]) * (1.0f / std::log(2.0f));
+    return std::abs(log2 - std::round(log2)) < 1e-3f;
+  };
+  if (node.inputs.size() == 2 && node.outputs.size() == 1 && pot_int16(node.inputs[0]) &&
+      pot_int16(node.inputs[1]) && pot_int16(node.outputs[0]))
+    return unsupported(where + ": " + builtin_name(code) +
+                       " int16 with power-of-two scales and pot_scale_int16 (TFLite's LSTM-cell "
+                       "kernel) is not supported; the general int16 form (pot_scale_int16 false) "
+                       "is");
+  return Status::ok();
+}
+
 }  // namespace
 
 std::string builtin_name(int32_t code) {
@@ -201,8 +226,13 @@ Status translate_operator(const Operator& op, int32_t code, const std::string& c
   };
 
   switch (code) {
-    case kAdd: node.op = OpKind::kAdd; return set_activation(0);
-    case kSub: node.op = OpKind::kSub; return set_activation(0);
+    case kAdd:
+    case kSub:
+      // pot_scale_int16 (default true) picks TFLite's power-of-two int16 kernel where every
+      // scale is one; lower_operator checks it against the tensors, then drops it.
+      node.op = code == kAdd ? OpKind::kAdd : OpKind::kSub;
+      a.set("pot_scale_int16", int64_t{i8(1, 1) != 0});
+      return set_activation(0);
     case kMul: node.op = OpKind::kMul; return set_activation(0);
     case kDiv: node.op = OpKind::kDiv; return set_activation(0);
     case kAveragePool2D:
@@ -351,6 +381,8 @@ Result<std::vector<Node>> lower_operator(Graph& graph, Node node, int32_t code,
                                          const std::string& where) {
   if (const BuiltinRule* rule = find_builtin_rule(code))
     return lower_by_rule(*rule, graph, std::move(node), where);
+  if (code == kAdd || code == kSub)
+    OUTPOST_RETURN_IF_ERROR(check_int16_scales(graph, node, code, where));
   if (node.op == OpKind::kGemm) return lower_fully_connected(graph, std::move(node), where);
   std::vector<Node> nodes;
   nodes.push_back(std::move(node));

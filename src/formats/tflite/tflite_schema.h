@@ -20,6 +20,7 @@ using flatbuffers::voffset_t;
 enum TensorType : int8_t {
   kTfFloat32 = 0, kTfFloat16 = 1, kTfInt32 = 2, kTfUInt8 = 3, kTfInt64 = 4, kTfString = 5,
   kTfBool = 6, kTfInt16 = 7, kTfComplex64 = 8, kTfInt8 = 9, kTfFloat64 = 10, kTfResource = 13,
+  kTfUInt32 = 15, kTfUInt16 = 16,
 };
 
 // Padding and ActivationFunctionType
@@ -199,17 +200,59 @@ struct OperatorCode : TableBase {
   }
 };
 
+// SignatureDef's inputs and outputs: the name a signature gives one of its subgraph's tensors.
+struct TensorMap : TableBase {
+  const String* name() const { return pointer<const String*>(0); }
+  uint32_t tensor_index() const { return scalar<uint32_t>(1, 0); }
+  bool Verify(Verifier& v) const {
+    return verify_start(v) && verify_offset(v, 0) && v.VerifyString(name()) && verify_scalar<uint32_t>(v, 1) &&
+           v.EndTable();
+  }
+};
+
+// A named entry point of the model (a SavedModel's signature, kept by the converter). Field 3
+// was a key the schema has since dropped.
+struct SignatureDef : TableBase {
+  const Vector<Offset<TensorMap>>* inputs() const { return pointer<const Vector<Offset<TensorMap>>*>(0); }
+  const Vector<Offset<TensorMap>>* outputs() const { return pointer<const Vector<Offset<TensorMap>>*>(1); }
+  const String* signature_key() const { return pointer<const String*>(2); }
+  uint32_t subgraph_index() const { return scalar<uint32_t>(4, 0); }
+  bool Verify(Verifier& v) const {
+    return verify_start(v) && verify_offset(v, 0) && v.VerifyVector(inputs()) && v.VerifyVectorOfTables(inputs()) &&
+           verify_offset(v, 1) && v.VerifyVector(outputs()) && v.VerifyVectorOfTables(outputs()) &&
+           verify_offset(v, 2) && v.VerifyString(signature_key()) && verify_scalar<uint32_t>(v, 4) && v.EndTable();
+  }
+};
+
+// A named buffer of extra data: "TFLITE_METADATA" (tflite-support's ModelMetadata),
+// "min_runtime_version", ...
+struct Metadata : TableBase {
+  const String* name() const { return pointer<const String*>(0); }
+  uint32_t buffer() const { return scalar<uint32_t>(1, 0); }
+  bool Verify(Verifier& v) const {
+    return verify_start(v) && verify_offset(v, 0) && v.VerifyString(name()) && verify_scalar<uint32_t>(v, 1) &&
+           v.EndTable();
+  }
+};
+
 struct Model : TableBase {
   uint32_t version() const { return scalar<uint32_t>(0, 0); }
   const Vector<Offset<OperatorCode>>* operator_codes() const { return pointer<const Vector<Offset<OperatorCode>>*>(1); }
   const Vector<Offset<SubGraph>>* subgraphs() const { return pointer<const Vector<Offset<SubGraph>>*>(2); }
   const String* description() const { return pointer<const String*>(3); }
   const Vector<Offset<Buffer>>* buffers() const { return pointer<const Vector<Offset<Buffer>>*>(4); }
+  const Vector<Offset<Metadata>>* metadata() const { return pointer<const Vector<Offset<Metadata>>*>(6); }
+  const Vector<Offset<SignatureDef>>* signature_defs() const {
+    return pointer<const Vector<Offset<SignatureDef>>*>(7);
+  }
   bool Verify(Verifier& v) const {
     return verify_start(v) && verify_scalar<uint32_t>(v, 0) && verify_offset(v, 1) && v.VerifyVector(operator_codes()) &&
            v.VerifyVectorOfTables(operator_codes()) && verify_offset(v, 2) && v.VerifyVector(subgraphs()) &&
            v.VerifyVectorOfTables(subgraphs()) && verify_offset(v, 3) && v.VerifyString(description()) &&
-           verify_offset(v, 4) && v.VerifyVector(buffers()) && v.VerifyVectorOfTables(buffers()) && v.EndTable();
+           verify_offset(v, 4) && v.VerifyVector(buffers()) && v.VerifyVectorOfTables(buffers()) &&
+           verify_offset(v, 6) && v.VerifyVector(metadata()) && v.VerifyVectorOfTables(metadata()) &&
+           verify_offset(v, 7) && v.VerifyVector(signature_defs()) && v.VerifyVectorOfTables(signature_defs()) &&
+           v.EndTable();
   }
 };
 

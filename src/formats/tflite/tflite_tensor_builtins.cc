@@ -131,10 +131,13 @@ Status cumsum_options(const Options& o, Node& n, const std::string&) {
 }
 
 Status mirror_pad_options(const Options& o, Node& n, const std::string& where) {
-  // MirrorPadMode: 0 REFLECT (the edge not repeated, ONNX's reflect), 1 SYMMETRIC (repeated).
-  if (o.i8(0) != 0)
-    return unsupported(where + ": MIRROR_PAD in SYMMETRIC mode is not supported (REFLECT is)");
-  n.attrs.set("mode", std::string("reflect"));
+  // MirrorPadMode: 0 REFLECT (the edge not repeated, ONNX's reflect), 1 SYMMETRIC (repeated,
+  // which lower_mirror_pad turns into Gathers).
+  const int8_t mode = o.i8(0);
+  if (mode != 0 && mode != 1)
+    return invalid_model(where + ": MIRROR_PAD mode " + std::to_string(mode) +
+                         " is neither REFLECT nor SYMMETRIC");
+  n.attrs.set("mode", std::string(mode == 0 ? "reflect" : "symmetric"));
   return Status::ok();
 }
 
@@ -155,6 +158,51 @@ Status resize_nearest_options(const Options& o, Node& n, const std::string& wher
 }
 
 // ---- lowerings
+
+// MIRROR_PAD in SYMMETRIC mode (the edge repeated), which Pad lacks: per padded dimension, a
+// Gather of the source index of every output position (pads settled by tflite_operands.cc).
+Status lower_mirror_pad(Lowering& l, Node n, const std::string& where) {
+  if (n.attrs.get_string("mode", "") != "symmetric") {
+    l.add(std::move(n));
+    return Status::ok();
+  }
+  const std::vector<int64_t> pads = constant_ints(l.value(n.inputs[1]));
+  Shape shape = l.value(n.inputs[0]).shape;
+  const size_t rank = shape.rank();
+  const int y = n.outputs[0];
+  int current = n.inputs[0];
+  std::vector<size_t> padded;
+  for (size_t k = 0; k < rank; ++k)
+    if (pads[k] != 0 || pads[rank + k] != 0) padded.push_back(k);
+  if (padded.empty()) {
+    n.op = OpKind::kIdentity;
+    n.attrs = Attributes();
+    n.inputs.resize(1);
+    l.add(std::move(n));
+    return Status::ok();
+  }
+  for (size_t k : padded) {
+    const int64_t before = pads[k], after = pads[rank + k], extent = shape[k];
+    if (before > extent || after > extent)
+      return invalid_model(where + ": SYMMETRIC pads " + std::to_string(before) + ", " +
+                           std::to_string(after) + " exceed dimension " + std::to_string(k) +
+                           " of " + l.value(n.inputs[0]).shape.to_string());
+    std::vector<int64_t> source;
+    for (int64_t o = 0; o < before + extent + after; ++o) {
+      const int64_t i = o - before;
+      source.push_back(i < 0 ? -i - 1 : i >= extent ? 2 * extent - i - 1 : i);
+    }
+    std::vector<int64_t> dims = shape.dims();
+    dims[k] = static_cast<int64_t>(source.size());
+    shape = Shape(dims);
+    const std::string suffix = "symmetric_" + std::to_string(k);
+    const int out = k == padded.back() ? y : l.intermediate_like(suffix, y, shape);
+    l.add(OpKind::kGather, suffix, {current, l.int64s(suffix + "_source", source)}, {out})
+        .attrs.set("axis", static_cast<int64_t>(k));
+    current = out;
+  }
+  return Status::ok();
+}
 
 // TRANSPOSE(x, perm): perm becomes the attribute.
 Status lower_transpose(Lowering& l, Node n, const std::string& where) {
@@ -677,7 +725,7 @@ const BuiltinRule kRules[] = {
     {kReverseV2, OpKind::kSlice, "", nullptr, lower_reverse, kSameParams},
     {kCumSum, OpKind::kCumSum, "11", cumsum_options, lower_cumsum, kRefused},
     {kPadV2, OpKind::kPad, "", nullptr, nullptr, kSameParams},
-    {kMirrorPad, OpKind::kPad, "1", mirror_pad_options, nullptr, kSameParams},
+    {kMirrorPad, OpKind::kPad, "1", mirror_pad_options, lower_mirror_pad, kSameParams},
     {kResizeNearestNeighbor, OpKind::kResize, "11", resize_nearest_options, nullptr, kSameParams},
 };
 // clang-format on

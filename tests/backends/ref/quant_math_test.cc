@@ -114,6 +114,27 @@ TEST(QuantMath, RuyX86MultiplyRoundsTiesTowardPlusInfinity) {
             1);
 }
 
+TEST(QuantMath, SixtyFourBitMultiplyRoundsTheMultiplierTo16BitsThenOnce) {
+  // 0.75 is 0x60000000 * 2^-31: 16 bits 0x6000, one shift by 15 - 0.
+  EXPECT_EQ(multiply_by_quantized_multiplier_64(1000, quantize_multiplier(0.75)), 750);
+  // Sums past int32 are what it is for: 2^40 * 2^-20 (the multiplier 2^30 at shift -19).
+  EXPECT_EQ(multiply_by_quantized_multiplier_64(int64_t{1} << 40,
+                                               quantize_multiplier(std::ldexp(1.0, -20))),
+            1 << 20);
+  // Ties go toward +infinity: 3 * 0.5 = 1.5 -> 2, -3 * 0.5 = -1.5 -> -1.
+  EXPECT_EQ(multiply_by_quantized_multiplier_64(3, quantize_multiplier(0.5)), 2);
+  EXPECT_EQ(multiply_by_quantized_multiplier_64(-3, quantize_multiplier(0.5)), -1);
+  // The 16-bit multiplier loses precision the 32-bit one keeps: 1/3 becomes 0x5555 * 2^-16, and
+  // 3 * 2^20 times that is 1048560 where the exact product is 1048576.
+  EXPECT_EQ(multiply_by_quantized_multiplier_64(int64_t{3} << 20, quantize_multiplier(1.0 / 3)),
+            1048560);
+  // A multiplier that rounds past 16 bits saturates at 0x7FFF: (2^31 - 1) * 2^-31 -> 32767/32768.
+  const QuantizedMultiplier near_one{0x7FFFFFFF, 0};
+  EXPECT_EQ(multiply_by_quantized_multiplier_64(32768, near_one), 32767);
+  // Left shifts up to 7: 1000 * 96 = 96000.
+  EXPECT_EQ(multiply_by_quantized_multiplier_64(1000, quantize_multiplier(96.0)), 96000);
+}
+
 TEST(QuantMath, ActivationRangeUint8) {
   // scale 0.1, zero point 128: relu starts at 128; 6 / 0.1 = 60 -> 188; -1, 1 -> 118, 138.
   auto none = activation_range("none", DType::kUInt8, 0.1f, 128);

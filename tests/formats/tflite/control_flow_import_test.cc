@@ -180,6 +180,47 @@ TEST(TfliteControlFlow, VariablesInsideABranchAndRecursionAreRefusedByName) {
   }
 }
 
+// The signature runs subgraph 1, whose IF calls subgraph 0 (x + x) or subgraph 2 (x + 10): the
+// main subgraph is the signature's, and subgraph 0 is one more subgraph to call.
+CaseModel signature_on_subgraph_1(int32_t then_branch) {
+  CaseModel m;
+  const int x = m.input({1}, kF32), twice = m.output({1}, kF32);
+  m.op(ADD, {x, x}, {twice}, kAddOptions, {{0, 1, 0}});
+  m.begin_subgraph();
+  const int c = m.param({}, kBool), y = m.param({1}, kF32), r = m.temp({1}, kF32);
+  m.op(IF, {c, y}, {r}, kIfOptions, {{0, 4, then_branch}, {1, 4, 2}});
+  m.result(r);
+  m.end_subgraph();
+  m.begin_subgraph();
+  const int p = m.param({1}, kF32), q = m.temp({1}, kF32);
+  m.op(ADD, {p, m.floats({1}, {10})}, {q}, kAddOptions, {{0, 1, 0}});
+  m.result(q);
+  m.end_subgraph();
+  m.signature({"run", 1, {{"cond", static_cast<uint32_t>(c)}, {"x", static_cast<uint32_t>(y)}},
+               {{"y", static_cast<uint32_t>(r)}}});
+  return m;
+}
+
+TEST(TfliteControlFlow, ASignaturesSubgraphCallsSubgraphZero) {
+  auto s = open(signature_on_subgraph_1(0));
+  ASSERT_TRUE(s.is_ok()) << s.status().message();
+  Session& session = **s;
+  ASSERT_EQ(session.num_inputs(), 2u);
+  EXPECT_EQ(session.input(0).name, "cond");
+  EXPECT_EQ(session.input(1).name, "x");
+  EXPECT_EQ(session.output(0).name, "y");
+  for (const bool c : {true, false}) {
+    session.input(0).data_as<bool>()[0] = c;
+    session.input(1).data_as<float>()[0] = 3;
+    ASSERT_TRUE(session.run().is_ok());
+    EXPECT_EQ(session.output(0).data_as<float>()[0], c ? 6.0f : 13.0f);
+  }
+}
+
+TEST(TfliteControlFlow, ASignaturesSubgraphCallingItselfIsRecursion) {
+  expect_refused(signature_on_subgraph_1(1), "subgraph 1 calls itself (recursion)");
+}
+
 TEST(TfliteControlFlow, NestingThatMultipliesImportsIsRefused) {
   // Subgraph k's IF calls subgraph k + 1 as both branches: 2^13 imports of subgraph 13.
   CaseModel m;

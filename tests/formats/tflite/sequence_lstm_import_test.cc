@@ -42,7 +42,7 @@ struct LstmForm {
   bool time_major = false;
   float cell_clip = 0;
   bool peepholes = false;
-  bool cifg = false;        // no input gate weights
+  bool cifg = false;        // no input gate weights: i = 1 - f
   bool projection = false;  // a projection weights tensor
 };
 
@@ -73,7 +73,7 @@ TfModelSpec lstm_model(const LstmForm& form) {
     op.inputs[12 + g] = tensor({1}, {gates[g].b});
   }
   if (form.peepholes) {
-    op.inputs[9] = tensor({1}, {kI.p});
+    if (!form.cifg) op.inputs[9] = tensor({1}, {kI.p});
     op.inputs[10] = tensor({1}, {kF.p});
     op.inputs[11] = tensor({1}, {kO.p});
   }
@@ -104,8 +104,8 @@ std::vector<float> expected(const std::vector<float>& x, const LstmForm& form, i
   y.clear();
   for (float xt : x) {
     const auto pre = [&](const Gate& g) { return g.w * xt + g.r * h + g.b; };
-    const double i = sigmoid(pre(kI) + p * kI.p * c);
     const double f = sigmoid(pre(kF) + p * kF.p * c);
+    const double i = form.cifg ? 1 - f : sigmoid(pre(kI) + p * kI.p * c);
     c = f * c + i * std::tanh(pre(kC));
     if (form.cell_clip > 0) c = std::clamp<double>(c, -form.cell_clip, form.cell_clip);
     const double o = sigmoid(pre(kO) + p * kO.p * c);
@@ -160,8 +160,14 @@ void expect_refused(const TfModelSpec& spec, const std::string& says) {
   EXPECT_NE(s.status().message().find(says), std::string::npos) << s.status().message();
 }
 
+// CIFG couples the input gate to the forget gate, i = 1 - f: the IR's input_forget LSTM over
+// the forget gate's tensors negated.
+TEST(TfliteSequenceLstm, CifgPeepholesAndCellClip) {
+  expect_steps({.cell_clip = 0.3f, .peepholes = true, .cifg = true});
+  EXPECT_NE(expected({1, -2, 0.5f}, {.cifg = true}), expected({1, -2, 0.5f}, {}));
+}
+
 TEST(TfliteSequenceLstm, FormsTheIrCannotExpressAreRefusedByName) {
-  expect_refused(lstm_model({.cifg = true}), "without input gate weights (CIFG)");
   expect_refused(lstm_model({.projection = true}), "with a projection layer");
 }
 

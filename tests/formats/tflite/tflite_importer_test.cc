@@ -86,15 +86,15 @@ TEST(TfliteImporter, ReferencesWeightsInPlace) {
 
 TEST(TfliteImporter, UnsupportedBuiltinNamesOpAndIndex) {
   TfModelSpec spec = add_model_spec();
-  spec.operators[0].builtin_code = 156;  // ATAN2
+  spec.operators[0].builtin_code = 131;  // RFFT2D
   spec.operators[0].options_type = 0;
-  expect_error(spec, StatusCode::kUnsupported, "operator 0 (ATAN2)");
+  expect_error(spec, StatusCode::kUnsupported, "operator 0 (RFFT2D)");
 }
 
 TEST(TfliteImporter, EveryUnsupportedOperatorIsNamedAtOnce) {
   TfModelSpec spec = add_model_spec();
   testing::TfOperatorSpec second = spec.operators[0];  // the same operands, a custom op
-  spec.operators[0].builtin_code = 156;  // ATAN2
+  spec.operators[0].builtin_code = 131;  // RFFT2D
   spec.operators[0].options_type = 0;
   second.builtin_code = 32;
   second.custom_code = "MyFancyOp";
@@ -104,7 +104,7 @@ TEST(TfliteImporter, EveryUnsupportedOperatorIsNamedAtOnce) {
   ASSERT_FALSE(session.is_ok());
   EXPECT_EQ(session.status().code(), StatusCode::kUnsupported);
   const std::string& msg = session.status().message();
-  for (const char* part : {"2 nodes of 2 kinds cannot run", "ATAN2 x1", "operator 0",
+  for (const char* part : {"2 nodes of 2 kinds cannot run", "RFFT2D x1", "operator 0",
                            "custom 'MyFancyOp' x1", "operator 1"})
     EXPECT_NE(msg.find(part), std::string::npos) << part << " missing in: " << msg;
 }
@@ -121,6 +121,34 @@ TEST(TfliteImporter, UnsupportedTensorType) {
   TfModelSpec spec = add_model_spec();
   spec.tensors[0].type = 5;  // STRING
   expect_error(spec, StatusCode::kUnsupported, "tensor 0 ('a')");
+}
+
+// An int16 ADD whose scales are all powers of two, with pot_scale_int16 (`pot`: AddOptions field
+// 1; absent reads as true) set or not.
+TfModelSpec int16_add_spec(float scale, int pot) {
+  TfModelSpec spec = add_model_spec();
+  for (auto& t : spec.tensors) {
+    t.type = 7;  // INT16
+    t.scale = {scale};
+    t.zero_point = {0};
+  }
+  if (pot >= 0) spec.operators[0].options.push_back({1, 1, pot});
+  return spec;
+}
+
+TEST(TfliteImporter, Int16AddOfPowerOfTwoScalesIsRefusedByName) {
+  // TFLite runs these through its power-of-two (LSTM-cell) kernel, another arithmetic.
+  expect_error(int16_add_spec(1.0f / 4096, -1), StatusCode::kUnsupported,
+               "ADD int16 with power-of-two scales and pot_scale_int16");
+  expect_error(int16_add_spec(1.0f / 4096, 1), StatusCode::kUnsupported, "pot_scale_int16");
+}
+
+TEST(TfliteImporter, Int16AddOfTheGeneralFormLoads) {
+  for (auto [scale, pot] : {std::pair{1.0f / 4096, 0}, std::pair{0.0002f, -1}}) {
+    auto session = open_bytes(build_tflite(int16_add_spec(scale, pot)));
+    ASSERT_TRUE(session.is_ok()) << session.status().message();
+    EXPECT_EQ((*session)->output(0).dtype(), DType::kInt16);
+  }
 }
 
 TEST(TfliteImporter, AbsurdShapeIsInvalid) {

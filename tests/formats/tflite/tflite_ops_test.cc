@@ -19,10 +19,12 @@ TEST(TfliteOps, KnownCodesAnswerAsTheImporter) {
   EXPECT_TRUE(translates_builtin(3));     // CONV_2D
   EXPECT_TRUE(translates_builtin(124));   // DENSIFY
   EXPECT_TRUE(translates_builtin(56));    // ARG_MAX
-  EXPECT_FALSE(translates_builtin(156));  // ATAN2
+  EXPECT_TRUE(translates_builtin(156));   // ATAN2
+  EXPECT_FALSE(translates_builtin(131));  // RFFT2D
   EXPECT_FALSE(translates_builtin(32));   // CUSTOM: only through the custom ops it names
   EXPECT_TRUE(translates_builtin(150));   // GELU
-  EXPECT_FALSE(translates_builtin(16));   // LSTM
+  EXPECT_TRUE(translates_builtin(16));    // LSTM
+  EXPECT_FALSE(translates_builtin(27));   // SVDF
   EXPECT_FALSE(translates_builtin(-1));
   EXPECT_FALSE(translates_builtin(builtin_count()));
 }

@@ -1,0 +1,137 @@
+// The builtins of src/formats/tflite/tflite_more_builtins.cc: what they refuse by name, and
+// results worked by hand (the TFLite conformance suite checks them against TFLite itself where
+// it is installed): WHERE's count decided by each run's data, RIGHT_SHIFT's clamped amounts.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "outpost/session.h"
+#include "support/tflite_builder.h"
+
+namespace outpost {
+namespace {
+
+using testing::build_tflite;
+using testing::bytes_of;
+using testing::TfModelSpec;
+using testing::TfOperatorSpec;
+
+constexpr int8_t kF32 = 0, kI32 = 2, kI64 = 4, kBool = 6, kI8 = 9;
+constexpr int32_t kWhere = 109, kNmsV4 = 120, kNmsV5 = 121, kAtan2 = 156,
+                  kRightShift = 161;
+
+Result<std::unique_ptr<Session>> open(const TfModelSpec& spec) {
+  auto owned = std::make_shared<std::vector<uint8_t>>(build_tflite(spec));
+  return Session::open_buffer(owned->data(), owned->size(), owned, "more.tflite");
+}
+
+void expect_unsupported(const TfModelSpec& spec, const std::string& fragment) {
+  auto s = open(spec);
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kUnsupported) << s.status().message();
+  EXPECT_NE(s.status().message().find(fragment), std::string::npos) << s.status().message();
+}
+
+// NON_MAX_SUPPRESSION_V4/V5 over 3 boxes: inputs boxes, scores, constant max_output_size 2,
+// iou_threshold (a graph input when `iou_at_run_time`), score_threshold and, in V5, sigma.
+TfModelSpec nms(int32_t code, float sigma, bool iou_at_run_time) {
+  TfModelSpec spec;
+  spec.tensors = {{{3, 4}, kF32, 0, "boxes"},   {{3}, kF32, 0, "scores"},
+                  {{}, kI32, 1, "max_output"},  {{}, kF32, iou_at_run_time ? 0u : 2u, "iou"},
+                  {{}, kF32, 3, "score"},       {{2}, kI32, 0, "selected"},
+                  {{}, kI32, 0, "valid"}};
+  spec.buffers = {bytes_of(std::vector<int32_t>{2}), bytes_of(std::vector<float>{0.5f}),
+                  bytes_of(std::vector<float>{0.0f})};
+  TfOperatorSpec op;
+  op.builtin_code = code;
+  op.inputs = {0, 1, 2, 3, 4};
+  op.outputs = {5, 6};
+  if (code == kNmsV5) {
+    spec.tensors.push_back({{}, kF32, 4, "sigma"});
+    spec.tensors.push_back({{2}, kF32, 0, "selected_scores"});
+    spec.buffers.push_back(bytes_of(std::vector<float>{sigma}));
+    op.inputs.push_back(7);
+    op.outputs = {5, 8, 6};
+  }
+  spec.operators = {op};
+  spec.inputs = iou_at_run_time ? std::vector<int32_t>{0, 1, 3} : std::vector<int32_t>{0, 1};
+  spec.outputs = op.outputs;
+  return spec;
+}
+
+TEST(TfliteMoreBuiltins, SoftNmsIsRefusedByName) {
+  expect_unsupported(nms(kNmsV5, 0.5f, false), "soft NMS");
+  auto hard = open(nms(kNmsV5, 0.0f, false));
+  EXPECT_TRUE(hard.is_ok()) << hard.status().message();
+}
+
+TEST(TfliteMoreBuiltins, NmsThresholdsComputedAtRunTimeAreRefused) {
+  expect_unsupported(nms(kNmsV4, 0.0f, true), "iou_threshold computed at run time");
+}
+
+// Box 0 and box 1 overlap with IoU 0.5 exactly: TFLite drops a box whose IoU reaches the
+// threshold, so only boxes 1 (the best) and 2 remain.
+TEST(TfliteMoreBuiltins, NmsDropsABoxWhoseIouEqualsTheThreshold) {
+  auto s = open(nms(kNmsV4, 0.0f, false));
+  ASSERT_TRUE(s.is_ok()) << s.status().message();
+  const float boxes[12] = {0, 0, 1, 1, 0, 0, 1, 0.5f, 5, 5, 6, 6};
+  const float scores[3] = {0.9f, 0.95f, 0.3f};
+  std::memcpy((*s)->input(0).data(), boxes, sizeof boxes);
+  std::memcpy((*s)->input(1).data(), scores, sizeof scores);
+  ASSERT_TRUE((*s)->run().is_ok());
+  const int32_t* selected = (*s)->output(0).data_as<int32_t>();
+  EXPECT_EQ(selected[0], 1);
+  EXPECT_EQ(selected[1], 2);
+  EXPECT_EQ(*(*s)->output(1).data_as<int32_t>(), 2);
+}
+
+TEST(TfliteMoreBuiltins, Atan2OfIntegersIsRefused) {
+  TfModelSpec atan2;
+  atan2.tensors = {{{3}, kI32, 0, "y"}, {{3}, kI32, 0, "x"}, {{3}, kI32, 0, "angle"}};
+  atan2.operators = {{kAtan2, "", {0, 1}, {2}}};
+  atan2.inputs = {0, 1};
+  atan2.outputs = {2};
+  expect_unsupported(atan2, "ATAN2 of int32");
+}
+
+// WHERE(condition [2, 3]): the coordinates of the true elements, as many as each run's data
+// holds, whatever placeholder shape the file declares.
+TEST(TfliteMoreBuiltins, WhereGivesAsManyCoordinatesAsTheDataHolds) {
+  TfModelSpec spec;
+  spec.tensors = {{{2, 3}, kBool, 0, "condition"}, {{1, 2}, kI64, 0, "coordinates"}};
+  spec.operators = {{kWhere, "", {0}, {1}}};
+  spec.inputs = {0};
+  spec.outputs = {1};
+  auto s = open(spec);
+  ASSERT_TRUE(s.is_ok()) << s.status().message();
+  const bool three[6] = {true, false, false, false, true, true};
+  std::memcpy((*s)->input(0).data(), three, sizeof three);
+  ASSERT_TRUE((*s)->run().is_ok());
+  ASSERT_EQ((*s)->output(0).shape(), (Shape{3, 2}));
+  const int64_t* c = (*s)->output(0).data_as<int64_t>();
+  EXPECT_EQ(std::vector<int64_t>(c, c + 6), (std::vector<int64_t>{0, 0, 1, 1, 1, 2}));
+  const bool none[6] = {};
+  std::memcpy((*s)->input(0).data(), none, sizeof none);
+  ASSERT_TRUE((*s)->run().is_ok());
+  EXPECT_EQ((*s)->output(0).shape(), (Shape{0, 2}));
+}
+
+// RIGHT_SHIFT of int8: arithmetic, the amount clamped to [0, 7] as TFLite's kernel clamps it.
+TEST(TfliteMoreBuiltins, RightShiftClampsTheAmount) {
+  TfModelSpec spec;
+  spec.tensors = {{{4}, kI8, 0, "x"}, {{4}, kI8, 0, "amount"}, {{4}, kI8, 0, "y"}};
+  spec.operators = {{kRightShift, "", {0, 1}, {2}}};
+  spec.inputs = {0, 1};
+  spec.outputs = {2};
+  auto s = open(spec);
+  ASSERT_TRUE(s.is_ok()) << s.status().message();
+  const int8_t x[4] = {-100, 100, -1, 64}, amount[4] = {-2, 9, 3, 6};
+  std::memcpy((*s)->input(0).data(), x, sizeof x);
+  std::memcpy((*s)->input(1).data(), amount, sizeof amount);
+  ASSERT_TRUE((*s)->run().is_ok());
+  const int8_t* y = (*s)->output(0).data_as<int8_t>();
+  EXPECT_EQ(std::vector<int>(y, y + 4), (std::vector<int>{-100, 0, -1, 1}));
+}
+
+}  // namespace
+}  // namespace outpost
