@@ -115,10 +115,11 @@ class Session {
   // NonMaxSuppression, ...), each run() may give an output another shape and other storage:
   // read it after every run, and its data stays valid until the next run().
   const Tensor& output(size_t i) const;
-  // A model that keeps state across runs (TFLite's variable tensors: a stateful LSTM's) starts
-  // from zeros, and each run() starts from where the one before left it, as TFLite's invoke()
-  // does; this sets it back to zeros (TFLite's ResetVariableTensors). A shape change that plans
-  // the model again starts it from zeros too.
+  // A model that keeps state across runs (TFLite's variable tensors: a stateful LSTM's; its
+  // resource variables) starts from zeros, or from the values its CALL_ONCE assigns, and each
+  // run() starts from where the one before left it, as TFLite's invoke() does; this sets it back
+  // to that start (TFLite's ResetVariableTensors). A shape change that plans the model again
+  // starts it from there too.
   void reset_state();
   // Copies `tensor` into input i after checking its dtype (kShapeMismatch if it differs). A
   // tensor of another shape resizes the input first (resize_input), where the model allows it.

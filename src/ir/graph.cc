@@ -34,6 +34,11 @@ Status Graph::validate() const {
   for (const StateUpdate& u : state_updates) {
     if (u.state < 0 || u.state >= n || u.next < 0 || u.next >= n)
       return invalid_model(source + ": a kept state refers to a value out of range");
+    if (u.start != kNoValue &&
+        (u.start < 0 || u.start >= n || !value(u.start).is_constant() ||
+         value(u.start).constant.size != value(u.state).shape.num_elements().value_or(-1) * dtype_size(value(u.state).dtype)))
+      return invalid_model(source + ": the start of kept state '" + value(u.state).name +
+                           "' is not a constant of its size");
     available[static_cast<size_t>(u.state)] = true;  // as the run before left it
   }
   std::vector<bool> produced(values.size(), false);

@@ -102,10 +102,13 @@ class Graph {
   int shape_waits_for = kNoValue;
   // State the model keeps from one run to the next (TFLite's variable tensors): `state` is read
   // as it was left by the run before (zeros before the first), and after each run it takes what
-  // `next` holds then. Neither is a constant, a graph input or a graph output.
+  // `next` holds then. Neither is a constant, a graph input or a graph output. `start`, when
+  // set, is a constant of the state's dtype and shape that it starts from (and goes back to on
+  // Session::reset_state) instead of zeros: a TFLite resource variable's CALL_ONCE value.
   struct StateUpdate {
     int state = kNoValue;
     int next = kNoValue;
+    int start = kNoValue;
   };
   std::vector<StateUpdate> state_updates;
 

@@ -88,8 +88,12 @@ struct Session::Impl {
   const Graph& output_graph() const { return has_tail ? tail : graph; }
   Status run_steps();
   // The states the model keeps across runs (Graph::state_updates), as planned tensors: each
-  // state and the value it takes after a run.
-  std::vector<std::pair<Tensor, Tensor>> states;
+  // state, the value it takes after a run, and the constant it starts from (zeros when none).
+  struct KeptState {
+    Tensor state, next;
+    const uint8_t* start = nullptr;
+  };
+  std::vector<KeptState> states;
   void reset_states();
   void carry_states();
 };
@@ -373,17 +377,21 @@ Status Session::Impl::plan() {
   states.clear();
   for (const Graph::StateUpdate& u : graph.state_updates)
     states.push_back({tensor_for(graph.value(u.state), data_of(u.state)),
-                      tensor_for(graph.value(u.next), data_of(u.next))});
+                      tensor_for(graph.value(u.next), data_of(u.next)),
+                      u.start == kNoValue ? nullptr : graph.value(u.start).constant.bytes});
   reset_states();
   return Status::ok();
 }
 
 void Session::Impl::reset_states() {
-  for (auto& [state, next] : states) std::memset(state.data(), 0, state.byte_size());
+  for (KeptState& s : states) {
+    if (s.start != nullptr) std::memcpy(s.state.data(), s.start, s.state.byte_size());
+    else std::memset(s.state.data(), 0, s.state.byte_size());
+  }
 }
 
 void Session::Impl::carry_states() {
-  for (auto& [state, next] : states) std::memcpy(state.data(), next.data(), state.byte_size());
+  for (KeptState& s : states) std::memcpy(s.state.data(), s.next.data(), s.state.byte_size());
 }
 
 void Session::Impl::placeholder_tensors() {

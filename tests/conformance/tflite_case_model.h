@@ -15,8 +15,8 @@ namespace outpost::testing::conformance {
 
 // TFLite TensorType codes.
 enum Type : int8_t {
-  kF32 = 0, kI32 = 2, kU8 = 3, kI64 = 4, kBool = 6, kI16 = 7, kI8 = 9, kF64 = 10, kU32 = 15,
-  kU16 = 16,
+  kF32 = 0, kI32 = 2, kU8 = 3, kI64 = 4, kBool = 6, kI16 = 7, kI8 = 9, kF64 = 10, kResource = 13,
+  kU32 = 15, kU16 = 16,
 };
 
 inline const char* type_name(int8_t t) {
@@ -132,15 +132,15 @@ class CaseModel {
                   std::vector<uint8_t> bytes) {
     spec_.buffers.push_back(std::move(bytes));
     const int t = tensor(std::move(shape), type, {}, static_cast<uint32_t>(spec_.buffers.size()));
-    spec_.tensors[static_cast<size_t>(t)].zero_point.assign(scales.size(), 0);
-    spec_.tensors[static_cast<size_t>(t)].scale = std::move(scales);
-    spec_.tensors[static_cast<size_t>(t)].quantized_dimension = dim;
+    tensors()[static_cast<size_t>(t)].zero_point.assign(scales.size(), 0);
+    tensors()[static_cast<size_t>(t)].scale = std::move(scales);
+    tensors()[static_cast<size_t>(t)].quantized_dimension = dim;
     return t;
   }
   // A variable tensor without data: state TFLite keeps across invocations (an LSTM's).
   int variable(std::vector<int32_t> shape, int8_t type) {
     const int t = tensor(std::move(shape), type, {}, 0);
-    spec_.tensors[static_cast<size_t>(t)].is_variable = true;
+    tensors()[static_cast<size_t>(t)].is_variable = true;
     return t;
   }
   int output(std::vector<int32_t> shape, int8_t type, Quant q = {}) {
@@ -159,8 +159,28 @@ class CaseModel {
     o.options_type = options_type;
     o.options = std::move(fields);
     o.option_vectors = std::move(vectors);
-    spec_.operators.push_back(std::move(o));
+    operators().push_back(std::move(o));
   }
+  // Starts subgraph k (1, 2, ...; returned) for IF, WHILE and CALL_ONCE to call: tensors and
+  // operators go there until end_subgraph(). Its inputs are param()s, its outputs result()s.
+  int begin_subgraph() {
+    spec_.more_subgraphs.emplace_back();
+    current_ = spec_.more_subgraphs.size();
+    return static_cast<int>(current_);
+  }
+  void end_subgraph() { current_ = 0; }
+  int param(std::vector<int32_t> shape, int8_t type, Quant q = {}) {
+    const int t = tensor(std::move(shape), type, q, 0);
+    spec_.more_subgraphs[current_ - 1].inputs.push_back(t);
+    return t;
+  }
+  void result(int t) { spec_.more_subgraphs[current_ - 1].outputs.push_back(t); }
+  // A tensor an operator computes, neither input nor output.
+  int temp(std::vector<int32_t> shape, int8_t type, Quant q = {}) { return tensor(std::move(shape), type, q, 0); }
+  // Options with strings (VAR_HANDLE's container and shared_name) on the last operator.
+  void strings(std::vector<TfOptionString> fields) { operators().back().option_strings = std::move(fields); }
+  // A SignatureDef: which subgraph runs as the model, and the names of its inputs and outputs.
+  void signature(TfSignatureSpec s) { spec_.signatures.push_back(std::move(s)); }
   TfliteCase done(const std::string& op, const std::string& params, int8_t type) const {
     return {op + "/" + params + "/" + type_name(type), op, build_tflite(spec_), inputs_};
   }
@@ -171,16 +191,21 @@ class CaseModel {
     t.shape = std::move(shape);
     t.type = type;
     t.buffer = buffer;
-    t.name = "t" + std::to_string(spec_.tensors.size());
+    t.name = (current_ ? "s" + std::to_string(current_) + "_t" : "t") + std::to_string(tensors().size());
     if (q.scale != 0) {
       t.scale = {q.scale};
       t.zero_point = {q.zero_point};
     }
-    spec_.tensors.push_back(std::move(t));
-    return static_cast<int>(spec_.tensors.size()) - 1;
+    tensors().push_back(std::move(t));
+    return static_cast<int>(tensors().size()) - 1;
+  }
+  std::vector<TfTensorSpec>& tensors() { return current_ ? spec_.more_subgraphs[current_ - 1].tensors : spec_.tensors; }
+  std::vector<TfOperatorSpec>& operators() {
+    return current_ ? spec_.more_subgraphs[current_ - 1].operators : spec_.operators;
   }
 
   TfModelSpec spec_;
+  size_t current_ = 0;  // the subgraph tensors and operators go to; 0: the main one
   std::vector<CaseInput> inputs_;
 };
 
@@ -189,6 +214,9 @@ using Cases = std::vector<TfliteCase>;
 // The cases of the builtins the TFLite importer translated before its rules (ADD, CONV_2D, ...;
 // tflite_cases_first_builtins.cc).
 void first_builtin_cases(Cases& out);
+// IF, WHILE, CALL_ONCE and resource variables: models of several subgraphs
+// (tflite_cases_control_flow.cc).
+void control_flow_cases(Cases& out);
 // The cases of TFLite's 16x8 quantization: int16 activations, int8 weights, int64 bias
 // (tflite_cases_int16.cc).
 void int16_cases(Cases& out);

@@ -737,6 +737,7 @@ std::vector<TfliteCase> tflite_conformance_cases() {
   pad_resize_cases(cases);
   sequence_lstm_cases(cases);
   first_builtin_cases(cases);
+  control_flow_cases(cases);
   recurrent_cases(cases);
   int16_cases(cases);
   more_builtin_cases(cases);

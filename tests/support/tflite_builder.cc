@@ -48,8 +48,11 @@ Offset<void> build_operator(FlatBufferBuilder& b, const TfOperatorSpec& op, uint
   if (op.options_type != 0) {
     std::vector<Offset<flatbuffers::Vector<int32_t>>> vectors;
     for (const TfOptionVector& v : op.option_vectors) vectors.push_back(b.CreateVector(v.values));
+    std::vector<Offset<flatbuffers::String>> strings;
+    for (const TfOptionString& s : op.option_strings) strings.push_back(b.CreateString(s.value));
     const uoffset_t start = b.StartTable();
     for (size_t i = 0; i < vectors.size(); ++i) b.AddOffset(slot(op.option_vectors[i].field), vectors[i]);
+    for (size_t i = 0; i < strings.size(); ++i) b.AddOffset(slot(op.option_strings[i].field), strings[i]);
     for (const TfOptionField& f : op.options) {
       if (f.size == 1) b.AddElement<int8_t>(slot(f.field), static_cast<int8_t>(f.value), static_cast<int8_t>(~f.value));
       else b.AddElement<int32_t>(slot(f.field), f.value, ~f.value);

@@ -34,6 +34,12 @@ struct TfOptionVector {
   std::vector<int32_t> values;
 };
 
+// A string field of an options table (VarHandleOptions' container and shared_name).
+struct TfOptionString {
+  int field;
+  std::string value;
+};
+
 struct TfOperatorSpec {
   int32_t builtin_code = 0;
   std::string custom_code;
@@ -41,11 +47,13 @@ struct TfOperatorSpec {
   uint8_t options_type = 0;  // BuiltinOptions union type; 0: none
   std::vector<TfOptionField> options;
   std::vector<TfOptionVector> option_vectors;
+  std::vector<TfOptionString> option_strings;
   int32_t version = 1;  // the operator code's version (TFLite registers some ops from 2 on)
   std::vector<uint8_t> custom_options;
 };
 
-// A subgraph after the first (spec.tensors, operators, inputs and outputs make subgraph 0).
+// A subgraph after the first (spec.tensors, operators, inputs and outputs make subgraph 0): what
+// IF, WHILE and CALL_ONCE call, by index (1, 2, ...), or what a signature names.
 struct TfSubgraphSpec {
   std::vector<TfTensorSpec> tensors;
   std::vector<TfOperatorSpec> operators;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "formats/tflite/tflite_builtin_rule.h"
+#include "formats/tflite/tflite_importer_impl.h"
 #include "formats/tflite/tflite_model.h"
 #include "formats/tflite/tflite_operands.h"
 #include "formats/tflite/tflite_ops.h"
@@ -15,10 +16,8 @@
 #include "ir/input_shapes.h"
 #include "ir/unsupported_nodes.h"
 
-namespace outpost {
+namespace outpost::tflite {
 namespace {
-
-using namespace outpost::tflite;  // NOLINT: the accessors of this format
 
 Result<DType> convert_type(int8_t type, const std::string& where) {
   switch (type) {
@@ -40,51 +39,20 @@ Result<DType> convert_type(int8_t type, const std::string& where) {
 std::string variable_refused(const std::string& where, int id, const Graph& g) {
   return where + ": tensor '" + g.value(id).name +
          "' is a variable (stateful) tensor; those are supported only as the state of "
-         "the recurrent builtins (RNN, LSTM and their sequence forms)";
+         "the recurrent builtins (RNN, LSTM and their sequence forms) in the main subgraph";
 }
 
-class Importer {
- public:
-  Importer(const uint8_t* data, size_t size, std::shared_ptr<const void> keep_alive, std::string source,
-           std::vector<Shape> input_shapes, std::string signature)
-      : data_(data), size_(size), keep_alive_(std::move(keep_alive)), source_(std::move(source)),
-        input_shapes_(std::move(input_shapes)), signature_(std::move(signature)) {}
+std::string resource_refused(const std::string& where, int id, const Graph& g) {
+  return where + ": tensor '" + g.value(id).name +
+         "' is a resource (a variable's handle); only VAR_HANDLE, READ_VARIABLE and "
+         "ASSIGN_VARIABLE of one subgraph take those";
+}
 
-  Result<Graph> run();
-  const std::vector<TfliteSignature>& signatures() const { return signatures_; }
-
- private:
-  Status import_tensor(const SubGraph& sg, uint32_t index);
-  Status read_buffer(const Tensor& t, Value& v, const std::string& where);
-  Status read_quantization(const Tensor& t, Value& v, const std::string& where);
-  Status read_sparsity(const Tensor& t, Value& v, size_t value_bytes, const std::string& where);
-  Status import_operator(const SubGraph& sg, uint32_t index);
-  Result<int> tensor_ref(int32_t index, const std::string& where) const;
-  Status bind_input(const SubGraph& sg, int32_t tensor, int id);
-  Status take_variables(int32_t code, Node& node, const std::string& where) const;
-  Result<uint32_t> choose_subgraph();
-  Status name_by_signature(const TfliteSignature& signature, const SubGraph& sg);
-  bool is_variable(int id) const {
-    return id >= 0 && static_cast<size_t>(id) < variable_.size() && variable_[static_cast<size_t>(id)];
-  }
-
-  const uint8_t* data_;
-  size_t size_;
-  std::shared_ptr<const void> keep_alive_;
-  std::string source_;
-  std::vector<Shape> input_shapes_;  // bound to the graph inputs in order; empty: as declared
-  std::string signature_;            // the SignatureDef's key; empty: the first, if any
-  std::vector<TfliteSignature> signatures_;
-  const TfliteSignature* chosen_ = nullptr;
-  const Model* model_ = nullptr;
-  Graph graph_;
-  size_t tensor_count_ = 0;           // values 0 .. tensor_count_ - 1 are the model's tensors
-  UnsupportedNodes unsupported_ops_;  // operators it cannot translate, reported together
-  std::vector<bool> variable_;        // per model tensor: a variable (stateful) one
-};
+}  // namespace
 
 Result<Graph> Importer::run() {
   graph_.source = source_;
+  nodes_ = &graph_.nodes;
   OUTPOST_ASSIGN_OR_RETURN(model_, verified_model(data_, size_, source_));
   const auto* subgraphs = model_->subgraphs();
   if (!subgraphs || subgraphs->size() == 0) return invalid_model(source_ + ": the model has no subgraph");
@@ -92,14 +60,19 @@ Result<Graph> Importer::run() {
   const std::string subgraph = "subgraph " + std::to_string(index);
   const SubGraph* sg = subgraphs->Get(index);
   if (!sg->tensors()) return invalid_model(source_ + ": " + subgraph + " has no tensors");
+  main_ = static_cast<int32_t>(index);
+  scope_.sg = sg;
+  scope_.index = main_;
+  active_ = {main_};
   for (uint32_t i = 0; i < sg->tensors()->size(); ++i) OUTPOST_RETURN_IF_ERROR(import_tensor(*sg, i));
-  tensor_count_ = graph_.values.size();
+  scope_.count = graph_.values.size();
   if (!sg->inputs() || !sg->outputs() || sg->outputs()->size() == 0)
     return invalid_model(source_ + ": " + subgraph + " lacks inputs or outputs");
   for (int32_t t : *sg->inputs()) {
     OUTPOST_ASSIGN_OR_RETURN(int id, tensor_ref(t, "graph inputs"));
     if (id == kNoValue) return invalid_model(source_ + ": graph input index -1");
     if (is_variable(id)) return unsupported(variable_refused(source_, id, graph_));
+    if (is_resource(id)) return unsupported(resource_refused(source_ + ": graph inputs", id, graph_));
     OUTPOST_RETURN_IF_ERROR(bind_input(*sg, t, id));
     graph_.inputs.push_back(id);
   }
@@ -107,10 +80,12 @@ Result<Graph> Importer::run() {
     OUTPOST_ASSIGN_OR_RETURN(int id, tensor_ref(t, "graph outputs"));
     if (id == kNoValue) return invalid_model(source_ + ": graph output index -1");
     if (is_variable(id)) return unsupported(variable_refused(source_, id, graph_));
+    if (is_resource(id)) return unsupported(resource_refused(source_ + ": graph outputs", id, graph_));
     graph_.outputs.push_back(id);
   }
   if (sg->operators())
     for (uint32_t i = 0; i < sg->operators()->size(); ++i) OUTPOST_RETURN_IF_ERROR(import_operator(*sg, i));
+  if (unsupported_ops_.empty()) OUTPOST_RETURN_IF_ERROR(settle_variables());
   if (!unsupported_ops_.empty()) return unsupported_ops_.report(source_);
   if (chosen_) OUTPOST_RETURN_IF_ERROR(name_by_signature(*chosen_, *sg));
   OUTPOST_RETURN_IF_ERROR(graph_.validate());
@@ -170,18 +145,32 @@ Status Importer::bind_input(const SubGraph& sg, int32_t tensor, int id) {
 
 Result<int> Importer::tensor_ref(int32_t index, const std::string& where) const {
   if (index == -1) return kNoValue;
-  // The model's tensors only: constants added at import (settle_operands) come after them.
-  if (index < 0 || static_cast<size_t>(index) >= tensor_count_)
+  // The subgraph's tensors only: constants added at import (settle_operands) come after them.
+  if (index < 0 || static_cast<size_t>(index) >= scope_.count)
     return invalid_model(source_ + ": " + where + " refers to tensor " + std::to_string(index) +
-                         ", but the model has " + std::to_string(tensor_count_) + " tensors");
-  return index;
+                         ", but " + (in_main() ? std::string("the model") : "subgraph " + std::to_string(scope_.index)) +
+                         " has " + std::to_string(scope_.count) + " tensors");
+  const auto it = scope_.bound.find(index);
+  return it != scope_.bound.end() ? it->second : scope_.base + index;
 }
 
 Status Importer::import_tensor(const SubGraph& sg, uint32_t index) {
   const Tensor& t = *sg.tensors()->Get(index);
   Value v;
   v.name = t.name() ? t.name()->str() : "tensor_" + std::to_string(index);
-  const std::string where = source_ + ": tensor " + std::to_string(index) + " ('" + v.name + "')";
+  const std::string where = source_ + ": " + subgraph_prefix() + "tensor " + std::to_string(index) +
+                            " ('" + v.name + "')";
+  const size_t id = graph_.values.size();
+  variable_.resize(id + 1, false);
+  resource_.resize(id + 1, false);
+  if (t.type() == kTfResource) {
+    // A variable's handle: VAR_HANDLE names the variable, READ_VARIABLE and ASSIGN_VARIABLE use
+    // it (tflite_control_flow.cc). The value stands in for it and holds no data.
+    v.dtype = DType::kInt32;
+    resource_[id] = true;
+    graph_.add_value(std::move(v));
+    return Status::ok();
+  }
   OUTPOST_ASSIGN_OR_RETURN(v.dtype, convert_type(t.type(), where));
   std::vector<int64_t> dims;
   if (t.shape()) {
@@ -204,7 +193,7 @@ Status Importer::import_tensor(const SubGraph& sg, uint32_t index) {
                                  "than zeros is not supported");
     v.constant = ConstantData{};
   }
-  variable_.push_back(t.is_variable());
+  variable_[id] = t.is_variable();
   graph_.add_value(std::move(v));
   return Status::ok();
 }
@@ -286,6 +275,8 @@ Status Importer::read_buffer(const Tensor& t, Value& v, const std::string& where
   return Status::ok();
 }
 
+namespace {
+
 // Reads an index vector of a sparse dimension (int32, uint16 or uint8 values).
 Result<std::vector<int32_t>> index_vector(uint8_t type, const void* table, const std::string& where) {
   std::vector<int32_t> out;
@@ -310,6 +301,8 @@ Result<std::vector<int32_t>> index_vector(uint8_t type, const void* table, const
   }
   return out;
 }
+
+}  // namespace
 
 Status Importer::read_sparsity(const Tensor& t, Value& v, size_t value_bytes, const std::string& where) {
   const SparsityParameters& sp = *t.sparsity();
@@ -384,7 +377,8 @@ Status Importer::read_sparsity(const Tensor& t, Value& v, size_t value_bytes, co
 Status Importer::take_variables(int32_t code, Node& node, const std::string& where) const {
   for (size_t i = 0; i < node.inputs.size(); ++i) {
     if (!is_variable(node.inputs[i])) continue;
-    if (!carries_state(code, i))
+    // A state kept inside a WHILE or IF subgraph would be one per copy of its body.
+    if (!carries_state(code, i) || !in_main())
       return unsupported(variable_refused(where, node.inputs[i], graph_));
   }
   for (int id : node.outputs)
@@ -392,9 +386,31 @@ Status Importer::take_variables(int32_t code, Node& node, const std::string& whe
   return Status::ok();
 }
 
+// "subgraph 2: " in messages about the subgraphs that control flow calls; nothing for the main one.
+std::string Importer::subgraph_prefix() const {
+  return in_main() ? "" : "subgraph " + std::to_string(scope_.index) + ": ";
+}
+
+std::string Importer::operator_where(uint32_t index) const {
+  return source_ + ": " + subgraph_prefix() + "operator " + std::to_string(index);
+}
+
+Status Importer::refuse_resources(const Node& node, const std::string& where) const {
+  for (int id : node.inputs)
+    if (is_resource(id)) return unsupported(resource_refused(where, id, graph_));
+  for (int id : node.outputs)
+    if (is_resource(id)) return unsupported(resource_refused(where, id, graph_));
+  return Status::ok();
+}
+
+void Importer::add_node(Node node) {
+  for (int id : node.outputs) graph_.value(id).producer = static_cast<int>(nodes_->size());
+  nodes_->push_back(std::move(node));
+}
+
 Status Importer::import_operator(const SubGraph& sg, uint32_t index) {
   const Operator& op = *sg.operators()->Get(index);
-  std::string where = source_ + ": operator " + std::to_string(index);
+  std::string where = operator_where(index);
   const auto* codes = model_->operator_codes();
   if (!codes || op.opcode_index() >= codes->size())
     return invalid_model(where + ": opcode index " + std::to_string(op.opcode_index()) + " is out of range");
@@ -404,9 +420,17 @@ Status Importer::import_operator(const SubGraph& sg, uint32_t index) {
   where += " (" + (code == 32 ? "custom '" + custom + "'" : builtin_name(code)) + ")";
   if (!verify_options(op, code, data_, size_)) return invalid_model(where + ": its options table is corrupt");
 
+  const std::string op_label = code == 32 ? "custom '" + custom + "'" : builtin_name(code);
+  if (is_control_flow_code(code)) {
+    const Status imported = import_control_flow(op, code, where);
+    if (imported.code() == StatusCode::kUnsupported) {
+      unsupported_ops_.add(op_label, imported);
+      return Status::ok();
+    }
+    return imported;
+  }
   Node node;
   node.source_index = static_cast<int>(index);
-  const std::string op_label = code == 32 ? "custom '" + custom + "'" : builtin_name(code);
   const Status translated = translate_operator(op, code, custom, node, where);
   if (translated.code() == StatusCode::kUnsupported) {
     // Skipped, so that the rest of the model is read and every operator it lacks is named.
@@ -426,7 +450,8 @@ Status Importer::import_operator(const SubGraph& sg, uint32_t index) {
       node.outputs.push_back(id);
     }
   if (node.outputs.empty()) return invalid_model(where + ": operator has no outputs");
-  const Status variables = take_variables(code, node, where);
+  Status variables = take_variables(code, node, where);
+  if (variables.is_ok()) variables = refuse_resources(node, where);
   if (variables.code() == StatusCode::kUnsupported) {
     unsupported_ops_.add(op_label, variables);
     return Status::ok();
@@ -455,18 +480,17 @@ Status Importer::import_operator(const SubGraph& sg, uint32_t index) {
   }
   OUTPOST_RETURN_IF_ERROR(lowered.status());
   std::vector<Node> nodes = std::move(lowered).value();
-  for (Node& n : nodes) {
-    for (int id : n.outputs) graph_.value(id).producer = static_cast<int>(graph_.nodes.size());
-    graph_.nodes.push_back(std::move(n));
-  }
+  for (Node& n : nodes) add_node(std::move(n));
   return Status::ok();
 }
 
-}  // namespace
+}  // namespace outpost::tflite
+
+namespace outpost {
 
 Result<Graph> import_tflite(const uint8_t* data, size_t size, std::shared_ptr<const void> keep_alive,
                             const std::string& source, const std::vector<Shape>& input_shapes,
-                            const std::string& signature, std::vector<TfliteSignature>* signatures) {
+                            const std::string& signature, std::vector<tflite::TfliteSignature>* signatures) {
   // The verifier checks alignment relative to the buffer's start, which makes it alignment in
   // memory only when the start is aligned: a caller's buffer at an odd address (mapped files and
   // bundles are aligned) is read from an aligned copy, which the constants then point into.
@@ -476,7 +500,7 @@ Result<Graph> import_tflite(const uint8_t* data, size_t size, std::shared_ptr<co
     data = copy->data();
     keep_alive = copy;
   }
-  Importer importer(data, size, std::move(keep_alive), source, input_shapes, signature);
+  tflite::Importer importer(data, size, std::move(keep_alive), source, input_shapes, signature);
   Result<Graph> graph = importer.run();
   if (signatures) *signatures = importer.signatures();
   return graph;

@@ -19,7 +19,8 @@ enum Builtin : int32_t {
   kDepthToSpace = 5, kDequantize = 6, kFullyConnected = 9, kLogistic = 14, kMaxPool2D = 17,
   kMul = 18, kRelu = 19, kRelu6 = 21, kReshape = 22, kResizeBilinear = 23, kSoftmax = 25,
   kTanh = 28, kCustom = 32, kPad = 34, kMean = 40, kSub = 41, kDiv = 42, kQuantize = 114,
-  kHardSwish = 117, kDensify = 124,
+  kHardSwish = 117, kIf = 118, kWhile = 119, kDensify = 124, kCallOnce = 129, kVarHandle = 142,
+  kReadVariable = 143, kAssignVariable = 144,
 };
 
 // The names of TFLite's BuiltinOperator enum, indexed by code: every code of the schema as
@@ -87,9 +88,11 @@ constexpr Builtin kTranslatedBuiltins[] = {
     kAdd, kAveragePool2D, kConcatenation, kConv2D, kDepthwiseConv2D, kDepthToSpace, kDequantize,
     kFullyConnected, kLogistic, kMaxPool2D, kMul, kRelu, kRelu6, kReshape, kResizeBilinear,
     kSoftmax, kTanh, kPad, kMean, kSub, kDiv, kQuantize, kHardSwish, kDensify,
+    kIf, kWhile, kCallOnce, kVarHandle, kReadVariable, kAssignVariable,
 };
 
 // Field sizes of the options tables we read, in field order (0: a vector field).
+constexpr int kStringField = -1;  // a string field (VarHandleOptions' names)
 std::vector<int> option_field_sizes(int32_t code) {
   if (const BuiltinRule* rule = find_builtin_rule(code)) {
     std::vector<int> sizes;
@@ -112,6 +115,10 @@ std::vector<int> option_field_sizes(int32_t code) {
     case kReshape: return {0};
     case kMean: return {1};
     case kDepthToSpace: return {4};
+    case kIf:
+    case kWhile: return {4, 4};
+    case kCallOnce: return {4};
+    case kVarHandle: return {kStringField, kStringField};
     default: return {};
   }
 }
@@ -191,6 +198,7 @@ bool verify_options(const Operator& op, int32_t code, const uint8_t* buffer, siz
           case 0: ok = verify_offset(v, f) && v.VerifyVector(ints_at(f)); break;
           case 1: ok = verify_scalar<int8_t>(v, f); break;
           case 4: ok = verify_scalar<int32_t>(v, f); break;
+          case kStringField: ok = verify_offset(v, f) && v.VerifyString(string_at(f)); break;
         }
         if (!ok) return false;
       }
@@ -289,6 +297,14 @@ Status translate_operator(const Operator& op, int32_t code, const std::string& c
       return Status::ok();
     case kTanh: node.op = OpKind::kTanh; return Status::ok();
     case kHardSwish: node.op = OpKind::kHardSwish; return Status::ok();
+    // Control flow and resource variables: the importer builds their nodes from the subgraphs
+    // and variables they name (tflite_control_flow.cc); what is set here only says they translate.
+    case kIf: node.op = OpKind::kIf; return Status::ok();
+    case kWhile: node.op = OpKind::kLoop; return Status::ok();
+    case kCallOnce:
+    case kVarHandle:
+    case kReadVariable:
+    case kAssignVariable: node.op = OpKind::kIdentity; return Status::ok();
     case kPad: node.op = OpKind::kPad; return Status::ok();
     case kReshape: {
       node.op = OpKind::kReshape;

@@ -19,8 +19,8 @@ using flatbuffers::voffset_t;
 // TensorType
 enum TensorType : int8_t {
   kTfFloat32 = 0, kTfFloat16 = 1, kTfInt32 = 2, kTfUInt8 = 3, kTfInt64 = 4, kTfString = 5,
-  kTfBool = 6, kTfInt16 = 7, kTfComplex64 = 8, kTfInt8 = 9, kTfFloat64 = 10, kTfUInt32 = 15,
-  kTfUInt16 = 16,
+  kTfBool = 6, kTfInt16 = 7, kTfComplex64 = 8, kTfInt8 = 9, kTfFloat64 = 10, kTfResource = 13,
+  kTfUInt32 = 15, kTfUInt16 = 16,
 };
 
 // Padding and ActivationFunctionType
@@ -146,6 +146,7 @@ struct OptionsTable : TableBase {
   int8_t byte_at(int field, int8_t fallback) const { return scalar<int8_t>(field, fallback); }
   float float_at(int field, float fallback) const { return scalar<float>(field, fallback); }
   const Vector<int32_t>* ints_at(int field) const { return pointer<const Vector<int32_t>*>(field); }
+  const String* string_at(int field) const { return pointer<const String*>(field); }
 };
 
 struct Operator : TableBase {
