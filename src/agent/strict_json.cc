@@ -159,7 +159,8 @@ Result<int64_t> FieldReader::integer(const char* key, int64_t min, int64_t max) 
   const std::string range = " from " + std::to_string(min) + " to " + std::to_string(max);
   if (v.is_number_unsigned()) {
     const uint64_t u = v.get<uint64_t>();
-    if (u > static_cast<uint64_t>(max)) return error(key, "out of range: expected a whole number" + range);
+    if (u > static_cast<uint64_t>(max) || (min > 0 && u < static_cast<uint64_t>(min)))
+      return error(key, "out of range: expected a whole number" + range);
     return static_cast<int64_t>(u);
   }
   if (!v.is_number_integer())
