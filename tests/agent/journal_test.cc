@@ -116,6 +116,24 @@ TEST_F(JournalTest, AChecksummedFileWithBadFieldsIsRefused) {
   EXPECT_NE(bad.status().message().find("checksum mismatch"), std::string::npos);
 }
 
+TEST_F(JournalTest, AFailedWriteIsAnErrorAndKeepsTheOldState) {
+  Journal missing(dir_ + "/no-such-dir");
+  auto w = missing.write(state_with(3, false));
+  ASSERT_FALSE(w.is_ok());
+  EXPECT_EQ(w.status().code(), StatusCode::kIoError);
+  EXPECT_NE(w.status().message().find("no-such-dir/state.journal.tmp"), std::string::npos)
+      << w.status().message();
+  // A directory where the temporary file should go: the write fails, the old state stays.
+  Journal j(dir_);
+  ASSERT_TRUE(j.write(state_with(3, false)).is_ok());
+  std::filesystem::create_directory(j.path() + ".tmp");
+  EXPECT_FALSE(j.write(state_with(4, false)).is_ok());
+  auto r = j.read();
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->state.last_accepted_version, 3);
+  EXPECT_FALSE(r->used_previous);
+}
+
 TEST_F(JournalTest, FaultHookSeesEveryStepInOrder) {
   std::vector<int> steps;
   set_journal_fault_hook_for_testing([&](JournalWriteStep s) { steps.push_back(static_cast<int>(s)); });

@@ -1,5 +1,6 @@
 // The manifest parser: a full manifest read field by field, and malformed ones refused with an
-// error naming the field path (docs/manifest.md), never a crash.
+// error naming the field path (docs/manifest.md), never a crash. The malformed ones are
+// CorruptManifest.*, which the sanitizer build runs (Makefile SANITIZED_TESTS: "Corrupt").
 #include "agent/manifest.h"
 
 #include <gtest/gtest.h>
@@ -176,7 +177,7 @@ const std::vector<Malformed>& malformed_cases() {
   return cases;
 }
 
-TEST(Manifest, MalformedFieldsAreNamedByPath) {
+TEST(CorruptManifest, MalformedFieldsAreNamedByPath) {
   for (const Malformed& c : malformed_cases()) {
     json j = full_manifest();
     c.change(j);
@@ -188,7 +189,7 @@ TEST(Manifest, MalformedFieldsAreNamedByPath) {
   }
 }
 
-TEST(Manifest, DuplicateKeysAreRefusedWithTheirPath) {
+TEST(CorruptManifest, DuplicateKeysAreRefusedWithTheirPath) {
   const std::string text = full_manifest().dump();
   // A second "version" at the top, then a second "sha256" inside the first bundle.
   std::string top = text;
@@ -210,7 +211,7 @@ TEST(Manifest, DuplicateKeysAreRefusedWithTheirPath) {
   EXPECT_NE(d.status().message().find("x: a[3].k: duplicate key"), std::string::npos) << d.status().message();
 }
 
-TEST(Manifest, SizeDepthAndSyntaxLimits) {
+TEST(CorruptManifest, SizeDepthAndSyntaxLimits) {
   // Over 1 MiB: refused before parsing, even though it is valid JSON.
   json j = full_manifest();
   serve_module(j)["config"]["blob"] = std::string(kMaxManifestBytes, 'x');

@@ -167,7 +167,7 @@ TEST_F(SignedManifestTest, RefusalsHaveDistinctNames) {
   EXPECT_EQ(names.size(), 7u);
 }
 
-TEST_F(SignedManifestTest, MalformedEnvelopesAreInvalid) {
+TEST_F(SignedManifestTest, CorruptEnvelopesAreInvalid) {
   const std::string good = sign(manifest_text(7), publisher_);
   const json j = json::parse(good);
   const std::string sig = j["signatures"][0]["sig"];
