@@ -54,7 +54,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (a.refusal == ManifestRefusal::kBadSignature || a.refusal == ManifestRefusal::kUnsigned ||
           a.refusal == ManifestRefusal::kUntrustedKey)
         __builtin_trap();
-      if (a.accepted() && (a.manifest.version <= 3 || a.manifest.expires_unix <= now)) __builtin_trap();
+      if (a.accepted() && (a.manifest.version <= 3 || a.manifest.expires_unix <= now))
+        __builtin_trap();
       break;
     }
   }

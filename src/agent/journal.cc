@@ -77,7 +77,8 @@ Result<std::optional<AgentState>> read_journal_file(const std::string& path) {
     return io_error("journal " + path + ": cannot open: " + errno_text());
   }
   struct stat st {};
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > static_cast<off_t>(kMaxJournalBytes)) {
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+      st.st_size > static_cast<off_t>(kMaxJournalBytes)) {
     ::close(fd);
     return invalid_model("journal " + path + ": not a regular file of at most 1 MiB");
   }
@@ -120,12 +121,18 @@ Status sync_directory(const std::string& dir) {
 
 const char* apply_step_name(ApplyStep step) {
   switch (step) {
-    case ApplyStep::kFetch: return "fetch";
-    case ApplyStep::kVerify: return "verify";
-    case ApplyStep::kStage: return "stage";
-    case ApplyStep::kValidate: return "validate";
-    case ApplyStep::kSwitch: return "switch";
-    case ApplyStep::kProbation: return "probation";
+    case ApplyStep::kFetch:
+      return "fetch";
+    case ApplyStep::kVerify:
+      return "verify";
+    case ApplyStep::kStage:
+      return "stage";
+    case ApplyStep::kValidate:
+      return "validate";
+    case ApplyStep::kSwitch:
+      return "switch";
+    case ApplyStep::kProbation:
+      return "probation";
   }
   return "fetch";
 }
@@ -164,7 +171,8 @@ Result<AgentState> parse_journal_file(const std::string& text, const std::string
   AgentState s;
   OUTPOST_ASSIGN_OR_RETURN(const int64_t sequence, r.integer("sequence", 0, INT64_MAX));
   s.sequence = static_cast<uint64_t>(sequence);
-  OUTPOST_ASSIGN_OR_RETURN(s.last_accepted_version, r.integer("last_accepted_version", 0, INT64_MAX));
+  OUTPOST_ASSIGN_OR_RETURN(s.last_accepted_version,
+                           r.integer("last_accepted_version", 0, INT64_MAX));
   OUTPOST_ASSIGN_OR_RETURN(s.last_good, read_deployment(r, "last_good", what));
   OUTPOST_ASSIGN_OR_RETURN(s.current, read_deployment(r, "current", what));
   if (!r.at("in_progress").is_null()) {
@@ -211,10 +219,10 @@ Result<JournalRead> Journal::read() const {
     return out;
   }
   if (current.is_ok() && previous.is_ok()) return out;  // neither exists: a first start
-  return invalid_model("journal in " + dir_ + ": no valid copy: " +
-                       (current.is_ok() ? current_path + " is missing" : current.status().message()) +
-                       "; " +
-                       (previous.is_ok() ? previous_path + " is missing" : previous.status().message()));
+  return invalid_model(
+      "journal in " + dir_ + ": no valid copy: " +
+      (current.is_ok() ? current_path + " is missing" : current.status().message()) + "; " +
+      (previous.is_ok() ? previous_path + " is missing" : previous.status().message()));
 }
 
 Result<uint64_t> Journal::write(AgentState state) {
@@ -233,14 +241,16 @@ Result<uint64_t> Journal::write(AgentState state) {
   const std::string text = journal_file_text(state);
 
   fault_point(JournalWriteStep::kOpenTemp);
-  const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  const int fd =
+      ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return io_error("journal " + temp_path + ": cannot create: " + errno_text());
   const size_t half = text.size() / 2;
   Status s = write_all(fd, text.data(), half, temp_path);
   if (s.is_ok()) fault_point(JournalWriteStep::kWriteHalf);
   if (s.is_ok()) s = write_all(fd, text.data() + half, text.size() - half, temp_path);
   if (s.is_ok()) fault_point(JournalWriteStep::kWriteAll);
-  if (s.is_ok() && ::fsync(fd) != 0) s = io_error("journal " + temp_path + ": fsync failed: " + errno_text());
+  if (s.is_ok() && ::fsync(fd) != 0)
+    s = io_error("journal " + temp_path + ": fsync failed: " + errno_text());
   ::close(fd);
   if (!s.is_ok()) {
     ::unlink(temp_path.c_str());
@@ -248,10 +258,12 @@ Result<uint64_t> Journal::write(AgentState state) {
   }
   fault_point(JournalWriteStep::kSyncTemp);
   if (keep_current && ::rename(current_path.c_str(), previous_path.c_str()) != 0)
-    return io_error("journal " + current_path + ": cannot keep it as " + previous_path + ": " + errno_text());
+    return io_error("journal " + current_path + ": cannot keep it as " + previous_path + ": " +
+                    errno_text());
   fault_point(JournalWriteStep::kKeepPrevious);
   if (::rename(temp_path.c_str(), current_path.c_str()) != 0)
-    return io_error("journal " + temp_path + ": cannot rename it to " + current_path + ": " + errno_text());
+    return io_error("journal " + temp_path + ": cannot rename it to " + current_path + ": " +
+                    errno_text());
   fault_point(JournalWriteStep::kRename);
   OUTPOST_RETURN_IF_ERROR(sync_directory(dir_));
   fault_point(JournalWriteStep::kSyncDirectory);

@@ -55,20 +55,20 @@ struct AgentState {
 
 struct JournalRead {
   AgentState state;
-  bool found = false;           // false: no journal yet (a first start), state is empty
-  bool used_previous = false;   // the current file was missing, torn or corrupt
-  std::string note;             // why the previous copy was used, for the agent to report
+  bool found = false;          // false: no journal yet (a first start), state is empty
+  bool used_previous = false;  // the current file was missing, torn or corrupt
+  std::string note;            // why the previous copy was used, for the agent to report
 };
 
 // The steps of one write, where a test may stop the process (below). Numbered from 1.
 enum class JournalWriteStep {
-  kOpenTemp = 1,      // before the temporary file is created
-  kWriteHalf,         // half the bytes are written
-  kWriteAll,          // all the bytes are written, not yet synced
-  kSyncTemp,          // the temporary file is fsynced
-  kKeepPrevious,      // the current file has become .prev; no current file
-  kRename,            // the temporary file has taken the current name
-  kSyncDirectory,     // the directory is fsynced: the write is durable
+  kOpenTemp = 1,   // before the temporary file is created
+  kWriteHalf,      // half the bytes are written
+  kWriteAll,       // all the bytes are written, not yet synced
+  kSyncTemp,       // the temporary file is fsynced
+  kKeepPrevious,   // the current file has become .prev; no current file
+  kRename,         // the temporary file has taken the current name
+  kSyncDirectory,  // the directory is fsynced: the write is durable
 };
 constexpr int kJournalWriteSteps = 7;
 

@@ -36,7 +36,8 @@ Result<std::string> read_identifier(const FieldReader& r, const char* key) {
 Status check_url(const FieldReader& r, const std::string& url) {
   for (char c : url)
     if (c <= ' ' || c > '~')
-      return r.error("url", "expected a URL of printable ASCII without spaces (percent-encode others)");
+      return r.error("url",
+                     "expected a URL of printable ASCII without spaces (percent-encode others)");
   auto rest_after = [&url](const std::string& scheme) -> std::optional<std::string> {
     if (url.compare(0, scheme.size(), scheme) != 0) return std::nullopt;
     return url.substr(scheme.size());
@@ -94,10 +95,14 @@ Result<RestartSpec> read_restart(const json& j, const std::string& what, const s
   RestartSpec s;
   if (r.has("policy")) {
     OUTPOST_ASSIGN_OR_RETURN(const std::string p, r.string("policy", 64));
-    if (p == "always") s.policy = RestartPolicy::kAlways;
-    else if (p == "on-failure") s.policy = RestartPolicy::kOnFailure;
-    else if (p == "never") s.policy = RestartPolicy::kNever;
-    else return r.error("policy", "expected \"always\", \"on-failure\" or \"never\"");
+    if (p == "always")
+      s.policy = RestartPolicy::kAlways;
+    else if (p == "on-failure")
+      s.policy = RestartPolicy::kOnFailure;
+    else if (p == "never")
+      s.policy = RestartPolicy::kNever;
+    else
+      return r.error("policy", "expected \"always\", \"on-failure\" or \"never\"");
   }
   if (r.has("backoff_min_s")) {
     OUTPOST_ASSIGN_OR_RETURN(s.backoff_min_s, r.number("backoff_min_s", 0.01, 3600));
@@ -138,12 +143,17 @@ Result<Module> read_module(const json& j, const std::string& what, const std::st
   Module m;
   OUTPOST_ASSIGN_OR_RETURN(m.name, read_identifier(r, "name"));
   OUTPOST_ASSIGN_OR_RETURN(const std::string run, r.string("run", 64));
-  if (run == "serve") m.run = RunKind::kServe;
-  else if (run == "pipeline") m.run = RunKind::kPipeline;
-  else return r.error("run", "expected \"serve\" or \"pipeline\"");
+  if (run == "serve")
+    m.run = RunKind::kServe;
+  else if (run == "pipeline")
+    m.run = RunKind::kPipeline;
+  else
+    return r.error("run", "expected \"serve\" or \"pipeline\"");
   if (m.run == RunKind::kPipeline) {
-    if (!r.has("pipeline")) return r.error("pipeline", "missing (required when run is \"pipeline\")");
-    OUTPOST_ASSIGN_OR_RETURN(m.pipeline, read_pipeline(r.at("pipeline"), what, r.path_of("pipeline")));
+    if (!r.has("pipeline"))
+      return r.error("pipeline", "missing (required when run is \"pipeline\")");
+    OUTPOST_ASSIGN_OR_RETURN(m.pipeline,
+                             read_pipeline(r.at("pipeline"), what, r.path_of("pipeline")));
   } else if (r.has("pipeline")) {
     return r.error("pipeline", "only a module that runs \"pipeline\" takes a pipeline file");
   }
@@ -180,9 +190,12 @@ const char* run_kind_name(RunKind kind) { return kind == RunKind::kServe ? "serv
 
 const char* restart_policy_name(RestartPolicy policy) {
   switch (policy) {
-    case RestartPolicy::kAlways: return "always";
-    case RestartPolicy::kOnFailure: return "on-failure";
-    case RestartPolicy::kNever: return "never";
+    case RestartPolicy::kAlways:
+      return "always";
+    case RestartPolicy::kOnFailure:
+      return "on-failure";
+    case RestartPolicy::kNever:
+      return "never";
   }
   return "on-failure";
 }
@@ -211,7 +224,8 @@ Result<Manifest> parse_manifest(std::string_view bytes, const std::string& what)
     const std::string path = element_path("modules", i);
     OUTPOST_ASSIGN_OR_RETURN(Module mod, read_module((*modules)[i], what, path));
     if (!names.insert(mod.name).second)
-      return field_error(what, field_path(path, "name"), "'" + mod.name + "' is used by another module");
+      return field_error(what, field_path(path, "name"),
+                         "'" + mod.name + "' is used by another module");
     m.modules.push_back(std::move(mod));
   }
   return m;

@@ -36,8 +36,8 @@ struct ArtifactRef {
 
 struct BundleRef {
   ArtifactRef artifact;
-  std::string name;     // the bundle's signed name must equal it
-  std::string version;  // the bundle's signed version must equal it (semver)
+  std::string name;              // the bundle's signed name must equal it
+  std::string version;           // the bundle's signed version must equal it (semver)
   bool allow_downgrade = false;  // may replace a higher installed version of this name
 };
 
@@ -52,7 +52,7 @@ struct RestartSpec {
 
 // What a new deployment must show during its probation window to become last-good.
 struct HealthGates {
-  std::optional<double> max_error_rate;      // failed / all requests or frames, 0..1
+  std::optional<double> max_error_rate;  // failed / all requests or frames, 0..1
   std::optional<double> max_p99_latency_ms;
   bool golden_must_pass = true;
   int64_t probation_s = 300;

@@ -50,7 +50,8 @@ std::string signed_message(std::string_view manifest_bytes) {
   return m;
 }
 
-Result<ManifestSignature> sign_bytes(std::string_view manifest_bytes, const bundle::KeyPair& signer) {
+Result<ManifestSignature> sign_bytes(std::string_view manifest_bytes,
+                                     const bundle::KeyPair& signer) {
   OUTPOST_RETURN_IF_ERROR(bundle::ensure_sodium());
   if (!signer.publisher || !signer.has_secret)
     return usage_error("signing a manifest needs a publisher secret key (NAME.publisher.key); '" +
@@ -79,8 +80,8 @@ ManifestAcceptance refuse(ManifestRefusal why, Status status) {
 std::string signed_manifest_text(const SignedManifest& envelope) {
   json sigs = json::array();
   for (const auto& s : envelope.signatures)
-    sigs.push_back({{"keyid", bundle::key_id_hex(s.keyid)},
-                    {"sig", to_base64(s.sig.data(), s.sig.size())}});
+    sigs.push_back(
+        {{"keyid", bundle::key_id_hex(s.keyid)}, {"sig", to_base64(s.sig.data(), s.sig.size())}});
   const auto* bytes = reinterpret_cast<const uint8_t*>(envelope.manifest_bytes.data());
   json j = {{"signed", to_base64(bytes, envelope.manifest_bytes.size())}, {"signatures", sigs}};
   return j.dump() + "\n";
@@ -101,7 +102,8 @@ Result<std::string> add_manifest_signature(const SignedManifest& envelope,
     if (existing.keyid == s.keyid)
       return usage_error("the manifest is already signed by key " + bundle::key_id_hex(s.keyid));
   if (out.signatures.size() >= kMaxSignatures)
-    return usage_error("a manifest takes at most " + std::to_string(kMaxSignatures) + " signatures");
+    return usage_error("a manifest takes at most " + std::to_string(kMaxSignatures) +
+                       " signatures");
   out.signatures.push_back(s);
   return signed_manifest_text(out);
 }
@@ -129,7 +131,8 @@ Result<SignedManifest> parse_signed_manifest(std::string_view text, const std::s
     ManifestSignature sig;
     OUTPOST_ASSIGN_OR_RETURN(const std::string keyid, s.string("keyid", 64));
     if (!from_hex(keyid, sig.keyid.data(), sig.keyid.size()))
-      return s.error("keyid", "expected 32 lowercase hex digits (a key id, as `outpost keys show` prints)");
+      return s.error("keyid",
+                     "expected 32 lowercase hex digits (a key id, as `outpost keys show` prints)");
     if (!seen.insert(sig.keyid).second) return s.error("keyid", "this key signed twice");
     OUTPOST_ASSIGN_OR_RETURN(const std::string sig_b64, s.string("sig", 256));
     std::string raw;
@@ -143,13 +146,20 @@ Result<SignedManifest> parse_signed_manifest(std::string_view text, const std::s
 
 const char* manifest_refusal_name(ManifestRefusal refusal) {
   switch (refusal) {
-    case ManifestRefusal::kNone: return "accepted";
-    case ManifestRefusal::kInvalid: return "invalid";
-    case ManifestRefusal::kUnsigned: return "unsigned";
-    case ManifestRefusal::kUntrustedKey: return "untrusted_key";
-    case ManifestRefusal::kBadSignature: return "bad_signature";
-    case ManifestRefusal::kExpired: return "expired";
-    case ManifestRefusal::kNotNewer: return "not_newer";
+    case ManifestRefusal::kNone:
+      return "accepted";
+    case ManifestRefusal::kInvalid:
+      return "invalid";
+    case ManifestRefusal::kUnsigned:
+      return "unsigned";
+    case ManifestRefusal::kUntrustedKey:
+      return "untrusted_key";
+    case ManifestRefusal::kBadSignature:
+      return "bad_signature";
+    case ManifestRefusal::kExpired:
+      return "expired";
+    case ManifestRefusal::kNotNewer:
+      return "not_newer";
   }
   return "invalid";
 }
@@ -185,12 +195,12 @@ ManifestAcceptance accept_manifest(std::string_view signed_text, const bundle::T
     failed = &s;
   }
   if (signer == nullptr && failed != nullptr)
-    return refuse(ManifestRefusal::kBadSignature,
-                  Status(StatusCode::kBadSignature,
-                         what + ": the signature by trusted key '" +
-                             trust.find(failed->keyid)->name + "' (" +
-                             bundle::key_id_hex(failed->keyid) +
-                             ") does not verify: the manifest was changed after signing"));
+    return refuse(
+        ManifestRefusal::kBadSignature,
+        Status(StatusCode::kBadSignature,
+               what + ": the signature by trusted key '" + trust.find(failed->keyid)->name + "' (" +
+                   bundle::key_id_hex(failed->keyid) +
+                   ") does not verify: the manifest was changed after signing"));
   if (signer == nullptr)
     return refuse(ManifestRefusal::kUntrustedKey,
                   Status(StatusCode::kUntrusted,
@@ -201,18 +211,18 @@ ManifestAcceptance accept_manifest(std::string_view signed_text, const bundle::T
   if (!manifest.is_ok()) return refuse(ManifestRefusal::kInvalid, manifest.status());
   if (now_unix >= manifest->expires_unix)
     return refuse(ManifestRefusal::kExpired,
-                  Status(StatusCode::kTooOld,
-                         what + ": deployment '" + manifest->deployment_id + "' version " +
-                             std::to_string(manifest->version) + " expired at " +
-                             manifest->expires + " (now " + format_utc_time(now_unix) +
-                             "); the publisher must sign a fresh one"));
+                  Status(StatusCode::kTooOld, what + ": deployment '" + manifest->deployment_id +
+                                                  "' version " + std::to_string(manifest->version) +
+                                                  " expired at " + manifest->expires + " (now " +
+                                                  format_utc_time(now_unix) +
+                                                  "); the publisher must sign a fresh one"));
   if (manifest->version <= last_accepted_version)
     return refuse(ManifestRefusal::kNotNewer,
-                  Status(StatusCode::kTooOld,
-                         what + ": deployment '" + manifest->deployment_id + "' version " +
-                             std::to_string(manifest->version) +
-                             " is not newer than the last accepted version " +
-                             std::to_string(last_accepted_version) + " (a replay or rollback)"));
+                  Status(StatusCode::kTooOld, what + ": deployment '" + manifest->deployment_id +
+                                                  "' version " + std::to_string(manifest->version) +
+                                                  " is not newer than the last accepted version " +
+                                                  std::to_string(last_accepted_version) +
+                                                  " (a replay or rollback)"));
   ManifestAcceptance a;
   a.manifest = std::move(manifest).value();
   a.manifest_bytes = std::move(envelope->manifest_bytes);

@@ -44,15 +44,23 @@ std::string path_of(const std::vector<Frame>& stack, size_t frames) {
 
 const char* type_name(const json& j) {
   switch (j.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::object: return "an object";
-    case json::value_t::array: return "an array";
-    case json::value_t::string: return "a string";
-    case json::value_t::boolean: return "a boolean";
+    case json::value_t::null:
+      return "null";
+    case json::value_t::object:
+      return "an object";
+    case json::value_t::array:
+      return "an array";
+    case json::value_t::string:
+      return "a string";
+    case json::value_t::boolean:
+      return "a boolean";
     case json::value_t::number_integer:
-    case json::value_t::number_unsigned: return "an integer";
-    case json::value_t::number_float: return "a number";
-    default: return "a value of another type";
+    case json::value_t::number_unsigned:
+      return "an integer";
+    case json::value_t::number_float:
+      return "a number";
+    default:
+      return "a value of another type";
   }
 }
 
@@ -118,7 +126,8 @@ Result<json> parse_strict_json(std::string_view text, const std::string& what, s
 FieldReader::FieldReader(const json& object, std::string what, std::string path)
     : object_(object), what_(std::move(what)), path_(std::move(path)) {
   if (!object_.is_object())
-    status_ = field_error(what_, path_, std::string("expected an object, found ") + type_name(object_));
+    status_ =
+        field_error(what_, path_, std::string("expected an object, found ") + type_name(object_));
 }
 
 Status FieldReader::check_members(std::initializer_list<const char*> known,
@@ -139,7 +148,9 @@ Status FieldReader::check_members(std::initializer_list<const char*> known,
   return Status::ok();
 }
 
-bool FieldReader::has(const char* key) const { return object_.is_object() && object_.contains(key); }
+bool FieldReader::has(const char* key) const {
+  return object_.is_object() && object_.contains(key);
+}
 
 Status FieldReader::error(const char* key, const std::string& message) const {
   return field_error(what_, key == nullptr ? path_ : path_of(key), message);
@@ -182,7 +193,8 @@ Result<double> FieldReader::number(const char* key, double min, double max) cons
 
 Result<bool> FieldReader::boolean(const char* key) const {
   const json& v = object_.at(key);
-  if (!v.is_boolean()) return error(key, std::string("expected true or false, found ") + type_name(v));
+  if (!v.is_boolean())
+    return error(key, std::string("expected true or false, found ") + type_name(v));
   return v.get<bool>();
 }
 

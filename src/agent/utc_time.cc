@@ -40,8 +40,8 @@ int64_t digits(const std::string& text, size_t pos, size_t n) {
 std::optional<int64_t> parse_utc_time(const std::string& text) {
   // YYYY-MM-DDTHH:MM:SS is 19 characters; then an optional fraction, then Z.
   if (text.size() < 20 || text.size() > 40) return std::nullopt;
-  if (text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't') ||
-      text[13] != ':' || text[16] != ':')
+  if (text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't') || text[13] != ':' ||
+      text[16] != ':')
     return std::nullopt;
   const int64_t year = digits(text, 0, 4), month = digits(text, 5, 2), day = digits(text, 8, 2);
   const int64_t hour = digits(text, 11, 2), minute = digits(text, 14, 2),
@@ -73,7 +73,8 @@ std::string format_utc_time(int64_t unix_seconds) {
   const int64_t day_of_era = days - era * 146097;
   const int64_t year_of_era =
       (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-  const int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const int64_t day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
   const int64_t mp = (5 * day_of_year + 2) / 153;
   const int64_t day = day_of_year - (153 * mp + 2) / 5 + 1;
   const int64_t month = mp < 10 ? mp + 3 : mp - 9;

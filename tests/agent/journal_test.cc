@@ -24,7 +24,9 @@ AgentState state_with(int64_t version, bool in_progress) {
   s.last_accepted_version = version;
   s.last_good = DeploymentRef{"lobby", version - 1, std::string(64, 'a')};
   s.current = DeploymentRef{"lobby", version, std::string(64, 'b')};
-  if (in_progress) s.in_progress = InProgress{DeploymentRef{"lobby", version + 1, std::string(64, 'c')}, ApplyStep::kValidate};
+  if (in_progress)
+    s.in_progress =
+        InProgress{DeploymentRef{"lobby", version + 1, std::string(64, 'c')}, ApplyStep::kValidate};
   return s;
 }
 
@@ -80,8 +82,18 @@ TEST_F(JournalTest, CorruptOrTornCurrentFallsBackToThePreviousCopy) {
   const std::vector<std::pair<std::string, std::string>> damages = {
       {"truncated", good.substr(0, good.size() / 2)},
       {"empty", ""},
-      {"flipped body byte", [&] { std::string s = good; s[s.size() - 5] ^= 0x04; return s; }()},
-      {"flipped checksum", [&] { std::string s = good; s[25] = s[25] == '0' ? '1' : '0'; return s; }()},
+      {"flipped body byte",
+       [&] {
+         std::string s = good;
+         s[s.size() - 5] ^= 0x04;
+         return s;
+       }()},
+      {"flipped checksum",
+       [&] {
+         std::string s = good;
+         s[25] = s[25] == '0' ? '1' : '0';
+         return s;
+       }()},
       {"not a journal", "{\"sequence\": 9}"},
   };
   for (const auto& [what, text] : damages) {
@@ -136,7 +148,8 @@ TEST_F(JournalTest, AFailedWriteIsAnErrorAndKeepsTheOldState) {
 
 TEST_F(JournalTest, FaultHookSeesEveryStepInOrder) {
   std::vector<int> steps;
-  set_journal_fault_hook_for_testing([&](JournalWriteStep s) { steps.push_back(static_cast<int>(s)); });
+  set_journal_fault_hook_for_testing(
+      [&](JournalWriteStep s) { steps.push_back(static_cast<int>(s)); });
   Journal j(dir_);
   const bool ok = j.write(state_with(3, false)).is_ok();
   set_journal_fault_hook_for_testing(nullptr);
@@ -163,7 +176,8 @@ int run_child(const std::string& dir, int64_t version, int kill_at_step) {
   std::vector<std::string> env_strings;
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string v = *e;
-    if (v.rfind("OUTPOST_TEST_JOURNAL_", 0) != 0 && v.rfind("GTEST_", 0) != 0) env_strings.push_back(v);
+    if (v.rfind("OUTPOST_TEST_JOURNAL_", 0) != 0 && v.rfind("GTEST_", 0) != 0)
+      env_strings.push_back(v);
   }
   env_strings.push_back("OUTPOST_TEST_JOURNAL_DIR=" + dir);
   env_strings.push_back("OUTPOST_TEST_JOURNAL_VERSION=" + std::to_string(version));
@@ -186,8 +200,8 @@ TEST_F(JournalTest, KilledAtEveryStepReadsOldOrNew) {
   // itself interrupted after the current file was moved aside (only the previous copy left).
   for (const bool interrupted_before : {false, true}) {
     for (int step = 1; step <= kJournalWriteSteps; ++step) {
-      SCOPED_TRACE("interrupted_before " + std::to_string(interrupted_before) + ", killed at step " +
-                   std::to_string(step));
+      SCOPED_TRACE("interrupted_before " + std::to_string(interrupted_before) +
+                   ", killed at step " + std::to_string(step));
       std::filesystem::remove_all(dir_);
       std::filesystem::create_directories(dir_);
       Journal j(dir_);

@@ -33,7 +33,8 @@ std::string manifest_text(int version, const std::string& expires = "2027-06-30T
          ",\n  \"deployment_id\": \"lobby\", \"expires\": \"" + expires +
          "\",\n  \"modules\": [{\"name\": \"faces\", \"run\": \"serve\", \"bundles\": [{\"url\": "
          "\"file:///srv/face.opk\", \"sha256\": \"" +
-         std::string(64, 'a') + "\", \"size\": 10, \"name\": \"face\", \"version\": \"1.0.0\"}]}]\n}\n";
+         std::string(64, 'a') +
+         "\", \"size\": 10, \"name\": \"face\", \"version\": \"1.0.0\"}]}]\n}\n";
 }
 
 const int64_t kNow = *parse_utc_time("2027-01-01T00:00:00Z");
@@ -154,15 +155,17 @@ TEST_F(SignedManifestTest, RollbackIsRefused) {
     const ManifestAcceptance a = accept(text, last);
     EXPECT_EQ(a.refusal, ManifestRefusal::kNotNewer) << last;
     EXPECT_EQ(a.status.code(), StatusCode::kTooOld);
-    EXPECT_NE(a.status.message().find("not newer than the last accepted version"), std::string::npos);
+    EXPECT_NE(a.status.message().find("not newer than the last accepted version"),
+              std::string::npos);
   }
 }
 
 TEST_F(SignedManifestTest, RefusalsHaveDistinctNames) {
   std::set<std::string> names;
-  for (ManifestRefusal r : {ManifestRefusal::kNone, ManifestRefusal::kInvalid, ManifestRefusal::kUnsigned,
-                            ManifestRefusal::kUntrustedKey, ManifestRefusal::kBadSignature,
-                            ManifestRefusal::kExpired, ManifestRefusal::kNotNewer})
+  for (ManifestRefusal r :
+       {ManifestRefusal::kNone, ManifestRefusal::kInvalid, ManifestRefusal::kUnsigned,
+        ManifestRefusal::kUntrustedKey, ManifestRefusal::kBadSignature, ManifestRefusal::kExpired,
+        ManifestRefusal::kNotNewer})
     names.insert(manifest_refusal_name(r));
   EXPECT_EQ(names.size(), 7u);
 }
@@ -176,13 +179,19 @@ TEST_F(SignedManifestTest, CorruptEnvelopesAreInvalid) {
   const std::vector<std::pair<json, std::string>> cases = {
       {{{"signed", b64}}, "signatures: missing"},
       {{{"signed", b64}, {"signatures", json::array()}, {"extra", 1}}, "extra: unknown field"},
-      {{{"signed", "not base64!"}, {"signatures", j["signatures"]}}, "signed: expected the manifest's bytes in standard base64"},
-      {{{"signed", b64 + "\n"}, {"signatures", j["signatures"]}}, "signed: expected the manifest's bytes"},
+      {{{"signed", "not base64!"}, {"signatures", j["signatures"]}},
+       "signed: expected the manifest's bytes in standard base64"},
+      {{{"signed", b64 + "\n"}, {"signatures", j["signatures"]}},
+       "signed: expected the manifest's bytes"},
       {{{"signed", 5}, {"signatures", j["signatures"]}}, "signed: expected a string"},
-      {{{"signed", b64}, {"signatures", {{{"keyid", "ABC"}, {"sig", sig}}}}}, "signatures[0].keyid: expected 32 lowercase hex digits"},
-      {{{"signed", b64}, {"signatures", {{{"keyid", keyid}, {"sig", "AAAA"}}}}}, "signatures[0].sig: expected a 64-byte Ed25519 signature"},
+      {{{"signed", b64}, {"signatures", {{{"keyid", "ABC"}, {"sig", sig}}}}},
+       "signatures[0].keyid: expected 32 lowercase hex digits"},
+      {{{"signed", b64}, {"signatures", {{{"keyid", keyid}, {"sig", "AAAA"}}}}},
+       "signatures[0].sig: expected a 64-byte Ed25519 signature"},
       {{{"signed", b64}, {"signatures", {{{"keyid", keyid}}}}}, "signatures[0].sig: missing"},
-      {{{"signed", b64}, {"signatures", {{{"keyid", keyid}, {"sig", sig}}, {{"keyid", keyid}, {"sig", sig}}}}}, "signatures[1].keyid: this key signed twice"},
+      {{{"signed", b64},
+        {"signatures", {{{"keyid", keyid}, {"sig", sig}}, {{"keyid", keyid}, {"sig", sig}}}}},
+       "signatures[1].keyid: this key signed twice"},
   };
   for (const auto& [envelope, expected] : cases) {
     const ManifestAcceptance a = accept(envelope.dump());
@@ -193,14 +202,16 @@ TEST_F(SignedManifestTest, CorruptEnvelopesAreInvalid) {
   }
   // Trusted and signed, but not a valid manifest (signed by a tool other than `manifest sign`).
   SignedManifest bad;
-  bad.manifest_bytes = R"({"deployment_id": "x", "version": 1, "expires": "2027-06-30T00:00:00Z", "modules": []})";
+  bad.manifest_bytes =
+      R"({"deployment_id": "x", "version": 1, "expires": "2027-06-30T00:00:00Z", "modules": []})";
   auto text = add_manifest_signature(bad, publisher_);
   ASSERT_TRUE(text.is_ok());
   const ManifestAcceptance a = accept(text.value());
   EXPECT_EQ(a.refusal, ManifestRefusal::kInvalid);
   EXPECT_NE(a.status.message().find("modules: expected at least one module"), std::string::npos);
   // And `sign_manifest` itself will not sign it.
-  EXPECT_EQ(sign_manifest(bad.manifest_bytes, publisher_).status().code(), StatusCode::kInvalidModel);
+  EXPECT_EQ(sign_manifest(bad.manifest_bytes, publisher_).status().code(),
+            StatusCode::kInvalidModel);
   // A device key or a public key cannot sign.
   EXPECT_FALSE(sign_manifest(manifest_text(1), public_half(publisher_)).is_ok());
 }

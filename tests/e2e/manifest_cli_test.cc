@@ -19,7 +19,8 @@ std::string manifest_text(int version, const std::string& expires) {
          ", \"expires\": \"" + expires +
          "\", \"modules\": [{\"name\": \"faces\", \"run\": \"serve\", \"bundles\": [{\"url\": "
          "\"https://example.com/f.opk\", \"sha256\": \"" +
-         std::string(64, '0') + "\", \"size\": 1, \"name\": \"face\", \"version\": \"1.0.0\"}]}]}\n";
+         std::string(64, '0') +
+         "\", \"size\": 1, \"name\": \"face\", \"version\": \"1.0.0\"}]}]}\n";
 }
 
 class ManifestCli : public ::testing::Test {
@@ -38,8 +39,8 @@ class ManifestCli : public ::testing::Test {
   }
   // Exit code of `manifest verify`, and the JSON error's reason when it failed.
   std::pair<int, std::string> verify(const std::string& file, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"manifest", "verify", file, "--trust", dir_ + "/trust", "--json",
-                                     "--now", "2027-01-01T00:00:00Z"};
+    std::vector<std::string> args = {"manifest",      "verify", file,    "--trust",
+                                     dir_ + "/trust", "--json", "--now", "2027-01-01T00:00:00Z"};
     args.insert(args.end(), extra.begin(), extra.end());
     auto r = run_outpost(args);
     auto j = nlohmann::json::parse(r.out, nullptr, false);
@@ -62,11 +63,14 @@ TEST_F(ManifestCli, SignVerifyAndEachRefusal) {
   EXPECT_EQ(v.exit_code, 0) << v.err;
   EXPECT_NE(v.out.find("publisher 'acme'"), std::string::npos) << v.out;
 
-  EXPECT_EQ(verify(signed_path, {"--last-version", "7"}), std::make_pair(13, std::string("not_newer")));
+  EXPECT_EQ(verify(signed_path, {"--last-version", "7"}),
+            std::make_pair(13, std::string("not_newer")));
   EXPECT_EQ(verify(signed_path, {"--last-version", "6"}).first, 0);
   EXPECT_EQ(verify(m), std::make_pair(7, std::string("unsigned")));
   ASSERT_EQ(run_outpost({"manifest", "sign", m, "--key", dir_ + "/stranger.publisher.key", "-o",
-                         dir_ + "/stranger.json"}).exit_code, 0);
+                         dir_ + "/stranger.json"})
+                .exit_code,
+            0);
   EXPECT_EQ(verify(dir_ + "/stranger.json"), std::make_pair(7, std::string("untrusted_key")));
 
   // One changed byte of the signed text (a digit of the base64 payload).
@@ -77,17 +81,25 @@ TEST_F(ManifestCli, SignVerifyAndEachRefusal) {
   EXPECT_EQ(verify(write("tampered.json", text)), std::make_pair(8, std::string("bad_signature")));
 
   const std::string old = write("old.json", manifest_text(8, "2026-12-31T23:59:59Z"));
-  ASSERT_EQ(run_outpost({"manifest", "sign", old, "--key", dir_ + "/acme.publisher.key"}).exit_code, 0);
+  ASSERT_EQ(run_outpost({"manifest", "sign", old, "--key", dir_ + "/acme.publisher.key"}).exit_code,
+            0);
   EXPECT_EQ(verify(dir_ + "/old.signed.json"), std::make_pair(13, std::string("expired")));
 
   const std::string bad = write("bad.json", "{\"deployment_id\": \"lobby\", \"version\": 1}");
   auto b = run_outpost({"manifest", "check", bad});
   EXPECT_EQ(b.exit_code, 4);
   EXPECT_NE(b.err.find("bad.json: expires: missing (required)"), std::string::npos) << b.err;
-  EXPECT_EQ(run_outpost({"manifest", "sign", bad, "--key", dir_ + "/acme.publisher.key"}).exit_code, 4);
-  EXPECT_EQ(verify(write("junk.json", "{\"signed\": 1")), std::make_pair(4, std::string("invalid")));
-  EXPECT_EQ(run_outpost({"manifest", "verify", signed_path, "--trust", dir_ + "/trust", "--now", "tomorrow"}).exit_code, 2);
-  EXPECT_EQ(run_outpost({"manifest", "verify", dir_ + "/missing.json", "--trust", dir_ + "/trust"}).exit_code, 3);
+  EXPECT_EQ(run_outpost({"manifest", "sign", bad, "--key", dir_ + "/acme.publisher.key"}).exit_code,
+            4);
+  EXPECT_EQ(verify(write("junk.json", "{\"signed\": 1")),
+            std::make_pair(4, std::string("invalid")));
+  EXPECT_EQ(run_outpost({"manifest", "verify", signed_path, "--trust", dir_ + "/trust", "--now",
+                         "tomorrow"})
+                .exit_code,
+            2);
+  EXPECT_EQ(run_outpost({"manifest", "verify", dir_ + "/missing.json", "--trust", dir_ + "/trust"})
+                .exit_code,
+            3);
 }
 
 }  // namespace

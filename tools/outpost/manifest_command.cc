@@ -49,11 +49,14 @@ nlohmann::json modules_json(const agent::Manifest& m) {
   for (const auto& mod : m.modules) {
     nlohmann::json bundles = nlohmann::json::array();
     for (const auto& b : mod.bundles)
-      bundles.push_back({{"name", b.name}, {"version", b.version}, {"url", b.artifact.url},
-                         {"sha256", b.artifact.sha256}, {"size", b.artifact.size},
+      bundles.push_back({{"name", b.name},
+                         {"version", b.version},
+                         {"url", b.artifact.url},
+                         {"sha256", b.artifact.sha256},
+                         {"size", b.artifact.size},
                          {"allow_downgrade", b.allow_downgrade}});
-    modules.push_back({{"name", mod.name}, {"run", agent::run_kind_name(mod.run)},
-                       {"bundles", bundles}});
+    modules.push_back(
+        {{"name", mod.name}, {"run", agent::run_kind_name(mod.run)}, {"bundles", bundles}});
   }
   return modules;
 }
@@ -72,8 +75,12 @@ Status check(const ManifestFlags& flags) {
   OUTPOST_ASSIGN_OR_RETURN(const std::string bytes, read_bounded(flags.file));
   OUTPOST_ASSIGN_OR_RETURN(const agent::Manifest m, agent::parse_manifest(bytes, flags.file));
   if (flags.json) {
-    print_json({{"manifest", flags.file}, {"ok", true}, {"deployment_id", m.deployment_id},
-                {"version", m.version}, {"expires", m.expires}, {"modules", modules_json(m)}});
+    print_json({{"manifest", flags.file},
+                {"ok", true},
+                {"deployment_id", m.deployment_id},
+                {"version", m.version},
+                {"expires", m.expires},
+                {"modules", modules_json(m)}});
     return Status::ok();
   }
   std::cout << flags.file << ": OK (well-formed; not signed)\n";
@@ -97,8 +104,12 @@ Status sign(const ManifestFlags& flags) {
   if (!f) return io_error(out + ": cannot write the signed manifest");
   const std::string id = bundle::key_id_hex(key->id());
   if (flags.json) {
-    print_json({{"signed", out}, {"deployment_id", m.deployment_id}, {"version", m.version},
-                {"expires", m.expires}, {"publisher", key->name}, {"key_id", id}});
+    print_json({{"signed", out},
+                {"deployment_id", m.deployment_id},
+                {"version", m.version},
+                {"expires", m.expires},
+                {"publisher", key->name},
+                {"key_id", id}});
     return Status::ok();
   }
   std::cout << out << ": deployment " << m.deployment_id << " version " << m.version
@@ -117,7 +128,9 @@ Status verify(const ManifestFlags& flags) {
   int64_t now = agent::unix_now();
   if (!flags.now.empty()) {
     const auto t = agent::parse_utc_time(flags.now);
-    if (!t) return usage_error("--now " + flags.now + ": expected an RFC 3339 UTC time such as 2027-01-31T12:00:00Z");
+    if (!t)
+      return usage_error("--now " + flags.now +
+                         ": expected an RFC 3339 UTC time such as 2027-01-31T12:00:00Z");
     now = *t;
   }
   OUTPOST_ASSIGN_OR_RETURN(const std::string text, read_bounded(flags.file));
@@ -135,9 +148,14 @@ Status verify(const ManifestFlags& flags) {
   const agent::Manifest& m = a.manifest;
   const std::string id = bundle::key_id_hex(a.signer_id);
   if (flags.json) {
-    print_json({{"manifest", flags.file}, {"ok", true}, {"deployment_id", m.deployment_id},
-                {"version", m.version}, {"expires", m.expires}, {"signer", a.signer},
-                {"signer_key_id", id}, {"modules", modules_json(m)}});
+    print_json({{"manifest", flags.file},
+                {"ok", true},
+                {"deployment_id", m.deployment_id},
+                {"version", m.version},
+                {"expires", m.expires},
+                {"signer", a.signer},
+                {"signer_key_id", id},
+                {"modules", modules_json(m)}});
     return Status::ok();
   }
   std::cout << flags.file << ": OK (accepted)\n";
@@ -150,31 +168,36 @@ Status verify(const ManifestFlags& flags) {
 
 void add_manifest_command(CLI::App& app) {
   auto flags = std::make_shared<ManifestFlags>();
-  CLI::App* manifest =
-      app.add_subcommand("manifest", "Check, sign and verify deployment manifests (docs/manifest.md)");
+  CLI::App* manifest = app.add_subcommand(
+      "manifest", "Check, sign and verify deployment manifests (docs/manifest.md)");
   manifest->require_subcommand(1);
 
-  CLI::App* chk = manifest->add_subcommand("check", "Check that a manifest is well-formed (no key needed)");
+  CLI::App* chk =
+      manifest->add_subcommand("check", "Check that a manifest is well-formed (no key needed)");
   chk->add_option("manifest", flags->file, "Manifest file (JSON)")->required();
   add_json_flag(chk, flags->json);
   set_action(chk, [flags] { return check(*flags); });
 
-  CLI::App* sg = manifest->add_subcommand("sign", "Sign a manifest's exact bytes with a publisher key");
+  CLI::App* sg =
+      manifest->add_subcommand("sign", "Sign a manifest's exact bytes with a publisher key");
   sg->add_option("manifest", flags->file, "Manifest file (JSON)")->required();
   sg->add_option("--key", flags->key, "Publisher secret key (NAME.publisher.key)")->required();
-  sg->add_option("-o,--out", flags->out, "Signed manifest to write (default: MANIFEST.signed.json beside it)");
+  sg->add_option("-o,--out", flags->out,
+                 "Signed manifest to write (default: MANIFEST.signed.json beside it)");
   add_json_flag(sg, flags->json);
   set_action(sg, [flags] { return sign(*flags); });
 
   CLI::App* vf = manifest->add_subcommand(
-      "verify", "Accept a signed manifest as a device would: trusted signature, not expired, newer");
+      "verify",
+      "Accept a signed manifest as a device would: trusted signature, not expired, newer");
   vf->add_option("manifest", flags->file, "Signed manifest file")->required();
   vf->add_option("--trust", flags->trust_dir,
                  "Directory of trusted publishers' .pub keys (default $OUTPOST_TRUST_DIR)");
   vf->add_option("--last-version", flags->last_version,
                  "Refuse a manifest whose version is not above this one (exit code 13)")
       ->check(whole_number(0, agent::kMaxJsonInteger));
-  vf->add_option("--now", flags->now, "Judge the expiry at this RFC 3339 UTC time instead of the clock");
+  vf->add_option("--now", flags->now,
+                 "Judge the expiry at this RFC 3339 UTC time instead of the clock");
   add_json_flag(vf, flags->json);
   set_action(vf, [flags] { return verify(*flags); });
 }
