@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "agent/utc_time.h"
 
