@@ -20,13 +20,13 @@ using nlohmann::json;
 thread_local bool t_refusing = false;
 
 // httplib's task queue, bounded: `workers` threads serve connections, `backlog` more wait, and
-// every connection beyond those goes to two refusing threads that answer 503 at once. (httplib's
+// every connection beyond those goes to four refusing threads that answer 503 at once. (httplib's
 // own pool queues without bound, so 10,000 connections would wait, each holding a socket.)
 class BoundedTaskQueue : public httplib::TaskQueue {
  public:
   BoundedTaskQueue(size_t workers, size_t backlog) : limit_(workers + backlog) {
     for (size_t i = 0; i < workers; ++i) threads_.emplace_back([this] { work(jobs_, false); });
-    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { work(refused_, true); });
+    for (int i = 0; i < 4; ++i) threads_.emplace_back([this] { work(refused_, true); });
   }
 
   void enqueue(std::function<void()> fn) override {
@@ -289,6 +289,12 @@ InferenceServer::InferenceServer(ModelRepository& models, Metrics& metrics, Serv
   const size_t workers = static_cast<size_t>(std::max(1, s.options.max_concurrency));
   s.http.new_task_queue = [workers] { return new BoundedTaskQueue(workers, workers); };
   s.http.set_payload_max_length(s.options.max_body_bytes);  // chunked bodies too
+  // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, with which a second server would
+  // share the port of a running one instead of failing to start.
+  s.http.set_socket_options([](socket_t sock) {
+    const int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   s.http.set_pre_routing_handler(
       [&s](const httplib::Request& req, httplib::Response& res) { return s.before_routing(req, res); });
   // httplib's own errors (no such route, an unreadable request) get a JSON body like ours.
