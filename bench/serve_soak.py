@@ -132,6 +132,7 @@ def main():
     print(f"swaps: {swaps}, {swap_failures} failed")
     print(f"rss: start {rss[0][1] / 2**20:.1f} MiB, after {warm[0]:.0f} s {warm[1] / 2**20:.1f} MiB, "
           f"end {rss[-1][1] / 2**20:.1f} MiB (growth after warm-up {(rss[-1][1] - warm[1]) / 2**20:+.1f} MiB)")
+    print("rss samples (s: MiB): " + ", ".join(f"{t:.0f}: {b / 2**20:.1f}" for t, b in rss))
     print(f"outpost serve exit code after SIGTERM: {code}")
     return 0 if failures[0] == 0 and swap_failures == 0 and code == 0 else 1
 
