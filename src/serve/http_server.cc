@@ -1,7 +1,5 @@
 #include "serve/http_server.h"
 
-#include "serve/bearer_token.h"
-
 #include <httplib.h>
 
 #include <algorithm>
@@ -10,6 +8,8 @@
 #include <condition_variable>
 #include <deque>
 #include <thread>
+
+#include "serve/bearer_token.h"
 
 namespace outpost::serve {
 namespace {
@@ -147,9 +147,10 @@ httplib::Server::HandlerResponse InferenceServer::Impl::before_routing(const htt
     return Server::HandlerResponse::Handled;
   };
   if (t_refusing)
-    return refuse(503, "busy", "too many requests: the server is serving " +
-                                   std::to_string(options.max_concurrency) +
-                                   " connections and has as many waiting; retry later");
+    return refuse(503, "busy",
+                  "too many requests: the server is serving " +
+                      std::to_string(options.max_concurrency) +
+                      " connections and has as many waiting; retry later");
   const bool health = req.path.rfind("/v2/health/", 0) == 0;
   if (!options.token.empty() && !health &&
       !authorization_matches(req.get_header_value("Authorization"), options.token)) {
@@ -196,13 +197,14 @@ void InferenceServer::Impl::infer(const httplib::Request& req, httplib::Response
     json_length = std::strtoull(value.c_str(), &end, 10);
     if (value.empty() || *end != '\0') {
       metrics.record_inference(name, false, seconds_since(start), 0);
-      return send_error(res, 400, "Inference-Header-Content-Length '" + value + "' is not a number");
+      return send_error(res, 400,
+                        "Inference-Header-Content-Length '" + value + "' is not a number");
     }
   }
   double queue_seconds = 0;
   Result<InferRequest> request = parse_infer_request(req.body, json_length);
-  Result<InferResponse> response =
-      request.is_ok() ? model->infer(*request, &queue_seconds) : Result<InferResponse>(request.status());
+  Result<InferResponse> response = request.is_ok() ? model->infer(*request, &queue_seconds)
+                                                   : Result<InferResponse>(request.status());
   metrics.record_inference(name, response.is_ok(), seconds_since(start), queue_seconds);
   if (!response.is_ok()) {
     const Status& s = response.status();
@@ -232,7 +234,8 @@ void InferenceServer::Impl::load(const httplib::Request& req, httplib::Response&
     }
   }
   if (path.empty() && !models.known(name))
-    return send_error(res, 404, "unknown model '" + name + "': give {\"parameters\": {\"path\": FILE}}");
+    return send_error(res, 404,
+                      "unknown model '" + name + "': give {\"parameters\": {\"path\": FILE}}");
   const Status s = models.load(name, path);
   if (!s.is_ok()) return send_error(res, http_status(s), s.message());
   send_json(res, 200, json::object());
@@ -245,9 +248,8 @@ void InferenceServer::Impl::add_routes() {
                {"version", OUTPOST_VERSION},
                {"extensions", {"binary_tensor_data", "model_repository"}}});
   });
-  http.Get("/v2/health/live", [](const httplib::Request&, httplib::Response& res) {
-    res.status = 200;
-  });
+  http.Get("/v2/health/live",
+           [](const httplib::Request&, httplib::Response& res) { res.status = 200; });
   http.Get("/v2/health/ready", [this](const httplib::Request&, httplib::Response& res) {
     if (stopping || !models.all_ready()) return send_error(res, 503, "not ready");
     res.status = 200;
@@ -258,13 +260,13 @@ void InferenceServer::Impl::add_routes() {
   http.Get("/v2/models/([^/]+)/ready", [this](const httplib::Request& req, httplib::Response& res) {
     model_route(req, res, true);
   });
-  http.Post("/v2/models/([^/]+)/infer", [this](const httplib::Request& req, httplib::Response& res) {
-    infer(req, res);
-  });
+  http.Post("/v2/models/([^/]+)/infer",
+            [this](const httplib::Request& req, httplib::Response& res) { infer(req, res); });
   http.Post("/v2/repository/index", [this](const httplib::Request&, httplib::Response& res) {
     json index = json::array();
     for (const ModelEntry& e : models.index()) {
-      json entry = {{"name", e.name}, {"version", "1"}, {"state", e.ready ? "READY" : "UNAVAILABLE"}};
+      json entry = {
+          {"name", e.name}, {"version", "1"}, {"state", e.ready ? "READY" : "UNAVAILABLE"}};
       if (!e.reason.empty()) entry["reason"] = e.reason;
       index.push_back(std::move(entry));
     }
@@ -295,17 +297,19 @@ InferenceServer::InferenceServer(ModelRepository& models, Metrics& metrics, Serv
     const int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
-  s.http.set_pre_routing_handler(
-      [&s](const httplib::Request& req, httplib::Response& res) { return s.before_routing(req, res); });
+  s.http.set_pre_routing_handler([&s](const httplib::Request& req, httplib::Response& res) {
+    return s.before_routing(req, res);
+  });
   // httplib's own errors (no such route, an unreadable request) get a JSON body like ours.
-  s.http.set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    const std::string what = res.status == 404 ? "no route " + req.method + " " + req.path
-                                               : "request failed with HTTP status " + std::to_string(res.status);
-    send_error(res, res.status, what);
-    return httplib::Server::HandlerResponse::Handled;
-  }));
+  s.http.set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        const std::string what =
+            res.status == 404 ? "no route " + req.method + " " + req.path
+                              : "request failed with HTTP status " + std::to_string(res.status);
+        send_error(res, res.status, what);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
   s.add_routes();
 }
 

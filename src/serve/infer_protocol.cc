@@ -18,9 +18,9 @@ struct DatatypeName {
   const char* name;
 };
 constexpr DatatypeName kDatatypes[] = {
-    {DType::kFloat32, "FP32"}, {DType::kFloat16, "FP16"}, {DType::kBFloat16, "BF16"},
-    {DType::kFloat64, "FP64"}, {DType::kInt8, "INT8"},    {DType::kInt16, "INT16"},
-    {DType::kInt32, "INT32"},  {DType::kInt64, "INT64"},  {DType::kUInt8, "UINT8"},
+    {DType::kFloat32, "FP32"},  {DType::kFloat16, "FP16"},  {DType::kBFloat16, "BF16"},
+    {DType::kFloat64, "FP64"},  {DType::kInt8, "INT8"},     {DType::kInt16, "INT16"},
+    {DType::kInt32, "INT32"},   {DType::kInt64, "INT64"},   {DType::kUInt8, "UINT8"},
     {DType::kUInt16, "UINT16"}, {DType::kUInt32, "UINT32"}, {DType::kUInt64, "UINT64"},
     {DType::kBool, "BOOL"},
 };
@@ -43,14 +43,16 @@ Status store_integer(const json& v, T* out) {
   if (!v.is_number_integer()) return usage_error("is not an integer");
   if (v.is_number_unsigned()) {
     const uint64_t u = v.get<uint64_t>();
-    if (u > static_cast<uint64_t>(std::numeric_limits<T>::max())) return usage_error("is out of range");
+    if (u > static_cast<uint64_t>(std::numeric_limits<T>::max()))
+      return usage_error("is out of range");
     *out = static_cast<T>(u);
     return Status::ok();
   }
   const int64_t i = v.get<int64_t>();
-  if (std::numeric_limits<T>::is_signed ? (i < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
-                                           i > static_cast<int64_t>(std::numeric_limits<T>::max()))
-                                        : i < 0)
+  if (std::numeric_limits<T>::is_signed
+          ? (i < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
+             i > static_cast<int64_t>(std::numeric_limits<T>::max()))
+          : i < 0)
     return usage_error("is out of range");
   *out = static_cast<T>(i);
   return Status::ok();
@@ -68,7 +70,8 @@ Status store_element(const json& v, Tensor& t, size_t k) {
       const double d = v.get<double>();
       if (t.dtype() == DType::kFloat64) static_cast<double*>(base)[k] = d;
       if (t.dtype() == DType::kFloat32) static_cast<float*>(base)[k] = static_cast<float>(d);
-      if (t.dtype() == DType::kFloat16) static_cast<uint16_t*>(base)[k] = float_to_half(static_cast<float>(d));
+      if (t.dtype() == DType::kFloat16)
+        static_cast<uint16_t*>(base)[k] = float_to_half(static_cast<float>(d));
       if (t.dtype() == DType::kBFloat16)
         static_cast<uint16_t*>(base)[k] = float_to_bfloat16(static_cast<float>(d));
       return Status::ok();
@@ -77,14 +80,22 @@ Status store_element(const json& v, Tensor& t, size_t k) {
       if (!v.is_boolean()) return usage_error("is not true or false");
       static_cast<bool*>(base)[k] = v.get<bool>();
       return Status::ok();
-    case DType::kInt8: return store_integer(v, static_cast<int8_t*>(base) + k);
-    case DType::kInt16: return store_integer(v, static_cast<int16_t*>(base) + k);
-    case DType::kInt32: return store_integer(v, static_cast<int32_t*>(base) + k);
-    case DType::kInt64: return store_integer(v, static_cast<int64_t*>(base) + k);
-    case DType::kUInt8: return store_integer(v, static_cast<uint8_t*>(base) + k);
-    case DType::kUInt16: return store_integer(v, static_cast<uint16_t*>(base) + k);
-    case DType::kUInt32: return store_integer(v, static_cast<uint32_t*>(base) + k);
-    case DType::kUInt64: return store_integer(v, static_cast<uint64_t*>(base) + k);
+    case DType::kInt8:
+      return store_integer(v, static_cast<int8_t*>(base) + k);
+    case DType::kInt16:
+      return store_integer(v, static_cast<int16_t*>(base) + k);
+    case DType::kInt32:
+      return store_integer(v, static_cast<int32_t*>(base) + k);
+    case DType::kInt64:
+      return store_integer(v, static_cast<int64_t*>(base) + k);
+    case DType::kUInt8:
+      return store_integer(v, static_cast<uint8_t*>(base) + k);
+    case DType::kUInt16:
+      return store_integer(v, static_cast<uint16_t*>(base) + k);
+    case DType::kUInt32:
+      return store_integer(v, static_cast<uint32_t*>(base) + k);
+    case DType::kUInt64:
+      return store_integer(v, static_cast<uint64_t*>(base) + k);
   }
   return usage_error("has a datatype the server cannot read");
 }
@@ -92,19 +103,32 @@ Status store_element(const json& v, Tensor& t, size_t k) {
 json element_json(const Tensor& t, size_t k) {
   const void* base = t.data();
   switch (t.dtype()) {
-    case DType::kFloat32: return static_cast<const float*>(base)[k];
-    case DType::kFloat64: return static_cast<const double*>(base)[k];
-    case DType::kFloat16: return half_to_float(static_cast<const uint16_t*>(base)[k]);
-    case DType::kBFloat16: return bfloat16_to_float(static_cast<const uint16_t*>(base)[k]);
-    case DType::kBool: return static_cast<const bool*>(base)[k];
-    case DType::kInt8: return static_cast<const int8_t*>(base)[k];
-    case DType::kInt16: return static_cast<const int16_t*>(base)[k];
-    case DType::kInt32: return static_cast<const int32_t*>(base)[k];
-    case DType::kInt64: return static_cast<const int64_t*>(base)[k];
-    case DType::kUInt8: return static_cast<const uint8_t*>(base)[k];
-    case DType::kUInt16: return static_cast<const uint16_t*>(base)[k];
-    case DType::kUInt32: return static_cast<const uint32_t*>(base)[k];
-    case DType::kUInt64: return static_cast<const uint64_t*>(base)[k];
+    case DType::kFloat32:
+      return static_cast<const float*>(base)[k];
+    case DType::kFloat64:
+      return static_cast<const double*>(base)[k];
+    case DType::kFloat16:
+      return half_to_float(static_cast<const uint16_t*>(base)[k]);
+    case DType::kBFloat16:
+      return bfloat16_to_float(static_cast<const uint16_t*>(base)[k]);
+    case DType::kBool:
+      return static_cast<const bool*>(base)[k];
+    case DType::kInt8:
+      return static_cast<const int8_t*>(base)[k];
+    case DType::kInt16:
+      return static_cast<const int16_t*>(base)[k];
+    case DType::kInt32:
+      return static_cast<const int32_t*>(base)[k];
+    case DType::kInt64:
+      return static_cast<const int64_t*>(base)[k];
+    case DType::kUInt8:
+      return static_cast<const uint8_t*>(base)[k];
+    case DType::kUInt16:
+      return static_cast<const uint16_t*>(base)[k];
+    case DType::kUInt32:
+      return static_cast<const uint32_t*>(base)[k];
+    case DType::kUInt64:
+      return static_cast<const uint64_t*>(base)[k];
   }
   return nullptr;
 }
@@ -141,9 +165,11 @@ Result<Tensor> parse_input(const json& in, std::string_view binary, size_t* offs
     return usage_error("an element of \"inputs\" has no \"name\" string");
   const std::string name = name_it->get<std::string>();
   const auto type_it = in.find("datatype");
-  if (type_it == in.end() || !type_it->is_string()) return bad_input(name, "no \"datatype\" string");
+  if (type_it == in.end() || !type_it->is_string())
+    return bad_input(name, "no \"datatype\" string");
   const std::optional<DType> dtype = dtype_from_kserve(type_it->get<std::string>());
-  if (!dtype) return bad_input(name, "datatype \"" + type_it->get<std::string>() + "\" is not supported");
+  if (!dtype)
+    return bad_input(name, "datatype \"" + type_it->get<std::string>() + "\" is not supported");
   const auto shape_it = in.find("shape");
   if (shape_it == in.end()) return bad_input(name, "no \"shape\"");
   OUTPOST_ASSIGN_OR_RETURN(Shape shape, parse_shape(name, *shape_it));
@@ -159,7 +185,8 @@ Result<Tensor> parse_input(const json& in, std::string_view binary, size_t* offs
       return bad_input(name, "\"binary_data_size\" must be " + std::to_string(bytes) +
                                  " bytes for " + kserve_datatype(*dtype) + " " + shape.to_string());
     if (binary.size() - *offset < bytes)
-      return bad_input(name, "the binary data ends " + std::to_string(bytes - (binary.size() - *offset)) +
+      return bad_input(name, "the binary data ends " +
+                                 std::to_string(bytes - (binary.size() - *offset)) +
                                  " bytes short");
     OUTPOST_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(*dtype, shape));
     if (bytes > 0) std::memcpy(t.data(), binary.data() + *offset, bytes);
@@ -260,7 +287,8 @@ Result<InferResponse> make_infer_response(const std::string& model, const InferR
     const Tensor* found = nullptr;
     for (const Tensor& t : outputs)
       if (t.name == w.name) found = &t;
-    if (found == nullptr) return usage_error("output '" + w.name + "': the model has no such output");
+    if (found == nullptr)
+      return usage_error("output '" + w.name + "': the model has no such output");
     json out = {{"name", found->name},
                 {"datatype", kserve_datatype(found->dtype())},
                 {"shape", found->shape().dims()}};
@@ -278,7 +306,8 @@ Result<InferResponse> make_infer_response(const std::string& model, const InferR
   InferResponse result;
   // Names from a model file need not be UTF-8: replaced, never thrown on.
   result.body = response.dump(-1, ' ', false, json::error_handler_t::replace);
-  if (!binary.empty() || std::any_of(wanted.begin(), wanted.end(), [](auto& w) { return w.binary; })) {
+  if (!binary.empty() ||
+      std::any_of(wanted.begin(), wanted.end(), [](auto& w) { return w.binary; })) {
     result.json_length = result.body.size();
     result.body += binary;
   }

@@ -37,8 +37,7 @@ struct InferRequest {
 // Parses a request body. `json_length` is the Inference-Header-Content-Length header's value
 // when the request carries one (binary data follows the JSON). kUsage naming the field or input
 // at fault for anything malformed: the server answers it with 400.
-Result<InferRequest> parse_infer_request(std::string_view body,
-                                         std::optional<size_t> json_length);
+Result<InferRequest> parse_infer_request(std::string_view body, std::optional<size_t> json_length);
 
 struct InferResponse {
   std::string body;

@@ -112,7 +112,8 @@ std::pair<std::string, size_t> binary_request() {
   const size_t n = size_t{kSide} * kSide * kChannels;
   json header = {{"inputs", json::array()}, {"parameters", {{"binary_data_output", true}}}};
   for (const char* name : {"a", "b"})
-    header["inputs"].push_back({{"name", name}, {"datatype", "FP32"},
+    header["inputs"].push_back({{"name", name},
+                                {"datatype", "FP32"},
                                 {"shape", {1, kSide, kSide, kChannels}},
                                 {"parameters", {{"binary_data_size", n * 4}}}});
   std::string body = header.dump();
@@ -146,8 +147,9 @@ TEST_F(ServeCli, SigtermFinishesRequestsInFlightAndExitsZero) {
       c.set_keep_alive(t == 0);
       c.set_read_timeout(30, 0);
       while (!stop) {
-        auto r = c.Post("/v2/models/add/infer", {{"Inference-Header-Content-Length", std::to_string(json_size)}},
-                        body, "application/octet-stream");
+        auto r = c.Post("/v2/models/add/infer",
+                        {{"Inference-Header-Content-Length", std::to_string(json_size)}}, body,
+                        "application/octet-stream");
         if (!r) {
           // After the listening socket closes, new connections are refused: that is expected.
           // A reply cut short, or a write that failed mid-request, is not.
@@ -155,7 +157,8 @@ TEST_F(ServeCli, SigtermFinishesRequestsInFlightAndExitsZero) {
           if (r.error() == httplib::Error::Connection) return;
           continue;
         }
-        const size_t reply_json = std::stoul(r->get_header_value("Inference-Header-Content-Length", 0));
+        const size_t reply_json =
+            std::stoul(r->get_header_value("Inference-Header-Content-Length", 0));
         (r->status == 200 && answer_is_all_twos(r->body, reply_json) ? answered : broken)++;
       }
     });
@@ -176,7 +179,8 @@ TEST_F(ServeCli, SigtermFinishesRequestsInFlightAndExitsZero) {
 
 TEST_F(ServeCli, SigintStopsAnIdleServer) {
   const int port = testing::free_tcp_port();
-  ServeProcess serve({model_, "--port", std::to_string(port)}, dir_ + "/out.txt", dir_ + "/err.txt");
+  ServeProcess serve({model_, "--port", std::to_string(port)}, dir_ + "/out.txt",
+                     dir_ + "/err.txt");
   ASSERT_TRUE(serve.wait_listening(30)) << slurp(dir_ + "/err.txt");
   httplib::Client c("127.0.0.1", port);
   auto r = c.Get("/v2/models/big_add");  // named after the file
@@ -199,7 +203,8 @@ TEST_F(ServeCli, UsageAndStartupErrors) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("--name"), std::string::npos) << r.err;
   const int port = testing::free_tcp_port();
-  ServeProcess first({model_, "--port", std::to_string(port)}, dir_ + "/out.txt", dir_ + "/err.txt");
+  ServeProcess first({model_, "--port", std::to_string(port)}, dir_ + "/out.txt",
+                     dir_ + "/err.txt");
   ASSERT_TRUE(first.wait_listening(30));
   r = testing::run_outpost({"serve", model_, "--port", std::to_string(port)});
   EXPECT_EQ(r.exit_code, 12) << r.err;

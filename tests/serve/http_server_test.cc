@@ -63,9 +63,10 @@ class Server {
 };
 
 std::string infer_body(float a0, float b0) {
-  json body = {{"inputs",
-                {{{"name", "a"}, {"datatype", "FP32"}, {"shape", {1, 2, 2, 1}}, {"data", {a0, 1, 2, 3}}},
-                 {{"name", "b"}, {"datatype", "FP32"}, {"shape", {1, 2, 2, 1}}, {"data", {b0, 2, 2, 2}}}}}};
+  json body = {
+      {"inputs",
+       {{{"name", "a"}, {"datatype", "FP32"}, {"shape", {1, 2, 2, 1}}, {"data", {a0, 1, 2, 3}}},
+        {{"name", "b"}, {"datatype", "FP32"}, {"shape", {1, 2, 2, 1}}, {"data", {b0, 2, 2, 2}}}}}};
   return body.dump();
 }
 
@@ -104,11 +105,13 @@ TEST_F(HttpServer, ServerAndModelMetadataAndHealth) {
   EXPECT_EQ(meta["name"], "add");
   EXPECT_EQ(meta["platform"], "outpost_tflite");
   ASSERT_EQ(meta["inputs"].size(), 2u);
-  EXPECT_EQ(meta["inputs"][0], json({{"name", "a"}, {"datatype", "FP32"}, {"shape", {1, 2, 2, 1}}}));
+  EXPECT_EQ(meta["inputs"][0],
+            json({{"name", "a"}, {"datatype", "FP32"}, {"shape", {1, 2, 2, 1}}}));
   EXPECT_EQ(meta["outputs"][0]["name"], "sum");
   r = c.Post("/v2/repository/index", "", "application/json");
   ASSERT_TRUE(r);
-  EXPECT_EQ(json::parse(r->body), json::parse(R"([{"name": "add", "version": "1", "state": "READY"}])"));
+  EXPECT_EQ(json::parse(r->body),
+            json::parse(R"([{"name": "add", "version": "1", "state": "READY"}])"));
 }
 
 TEST_F(HttpServer, JsonInferEqualsSessionRun) {
@@ -161,14 +164,17 @@ TEST_F(HttpServer, RealModelJsonAndBinaryEqualSessionRun) {
   }
 
   // The same input as raw bytes; the second output asked for in binary, the first in JSON.
-  json header = {{"inputs", {input}},
-                 {"outputs", {{{"name", (*session)->output(1).name}, {"parameters", {{"binary_data", true}}}}}}};
+  json header = {
+      {"inputs", {input}},
+      {"outputs",
+       {{{"name", (*session)->output(1).name}, {"parameters", {{"binary_data", true}}}}}}};
   header["inputs"][0]["parameters"] = {{"binary_data_size", in.byte_size()}};
   std::string body = header.dump();
   const size_t header_size = body.size();
   body.append(reinterpret_cast<const char*>(values.data()), in.byte_size());
-  r = c.Post("/v2/models/faces/infer", {{"Inference-Header-Content-Length", std::to_string(header_size)}},
-             body, "application/octet-stream");
+  r = c.Post("/v2/models/faces/infer",
+             {{"Inference-Header-Content-Length", std::to_string(header_size)}}, body,
+             "application/octet-stream");
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body;
   const size_t json_size = std::stoul(r->get_header_value("Inference-Header-Content-Length"));
@@ -194,7 +200,8 @@ TEST_F(HttpServer, BadRequestsGetTheirStatusAndAJsonError) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400);
   EXPECT_NE(error_message(r).find("input 'b': expected FP32 [1, 2, 2, 1], got FP32 [1, 4]"),
-            std::string::npos) << r->body;
+            std::string::npos)
+      << r->body;
   // 400: a missing input, an unknown one, a wrong datatype, a body that is not JSON.
   bad = json::parse(infer_body(1, 1));
   bad["inputs"].erase(1);
@@ -237,17 +244,21 @@ TEST_F(HttpServer, BadRequestsGetTheirStatusAndAJsonError) {
   EXPECT_EQ(c.Post("/v2/models/add/infer", infer_body(1, 1), "application/json")->status, 200);
   // A load of a file that is no model: 400, and the model served stays.
   r = c.Post("/v2/repository/models/add/load",
-             json({{"parameters", {{"path", dir_ + "/missing.tflite"}}}}).dump(), "application/json");
+             json({{"parameters", {{"path", dir_ + "/missing.tflite"}}}}).dump(),
+             "application/json");
   EXPECT_EQ(r->status, 400);
   EXPECT_NE(error_message(r).find("missing.tflite"), std::string::npos) << r->body;
   EXPECT_EQ(c.Post("/v2/models/add/infer", infer_body(1, 1), "application/json")->status, 200);
   // The metrics count what happened.
   r = c.Get("/metrics");
   ASSERT_TRUE(r);
-  EXPECT_NE(r->body.find("outpost_inference_requests_total{model=\"add\"} 7"), std::string::npos) << r->body;
-  EXPECT_NE(r->body.find("outpost_inference_failures_total{model=\"add\"} 5"), std::string::npos) << r->body;
+  EXPECT_NE(r->body.find("outpost_inference_requests_total{model=\"add\"} 7"), std::string::npos)
+      << r->body;
+  EXPECT_NE(r->body.find("outpost_inference_failures_total{model=\"add\"} 5"), std::string::npos)
+      << r->body;
   EXPECT_NE(r->body.find("outpost_model_load_failures_total{model=\"add\"} 1"), std::string::npos);
-  EXPECT_NE(r->body.find("outpost_http_refused_total{reason=\"body_too_large\"} 1"), std::string::npos);
+  EXPECT_NE(r->body.find("outpost_http_refused_total{reason=\"body_too_large\"} 1"),
+            std::string::npos);
 }
 
 TEST_F(HttpServer, TokenIsRequiredButNotForHealth) {
@@ -352,8 +363,9 @@ TEST_F(HttpServer, ConnectionsBeyondTheBoundGet503AndTheServerSurvives) {
   auto r = server.client().Post("/v2/models/add/infer", infer_body(1, 1), "application/json");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
-  EXPECT_NE(server.client().Get("/metrics")->body.find("outpost_http_refused_total{reason=\"busy\"} 20"),
-            std::string::npos);
+  EXPECT_NE(
+      server.client().Get("/metrics")->body.find("outpost_http_refused_total{reason=\"busy\"} 20"),
+      std::string::npos);
 }
 
 // Four clients infer without pause while a fifth swaps add and mul under the same name 40 times:
@@ -376,9 +388,12 @@ TEST_F(HttpServer, SwapUnderLoadDropsNoRequest) {
           continue;
         }
         const float y = json::parse(r->body)["outputs"][0]["data"][0].get<float>();
-        if (y == 8) ++sums;
-        else if (y == 15) ++products;
-        else ++failed;
+        if (y == 8)
+          ++sums;
+        else if (y == 15)
+          ++products;
+        else
+          ++failed;
         ++ok;
       }
     });

@@ -65,7 +65,8 @@ TEST(InferProtocol, ParsesBinaryData) {
 TEST(InferProtocol, MalformedRequestsNameWhatIsWrong) {
   EXPECT_NE(error_of("{not json").find("not valid JSON"), std::string::npos);
   EXPECT_NE(error_of(R"({"inputs": 3})").find("\"inputs\""), std::string::npos);
-  std::string e = error_of(R"({"inputs": [{"name": "a", "datatype": "FP32", "shape": [2], "data": [1]}]})");
+  std::string e =
+      error_of(R"({"inputs": [{"name": "a", "datatype": "FP32", "shape": [2], "data": [1]}]})");
   EXPECT_NE(e.find("input 'a'"), std::string::npos) << e;
   EXPECT_NE(e.find("needs 2"), std::string::npos) << e;
   e = error_of(R"({"inputs": [{"name": "a", "datatype": "FP33", "shape": [1], "data": [1]}]})");
@@ -77,10 +78,12 @@ TEST(InferProtocol, MalformedRequestsNameWhatIsWrong) {
   e = error_of(R"({"inputs": [{"name": "a", "datatype": "FP32", "shape": [-1], "data": []}]})");
   EXPECT_NE(e.find("\"shape\""), std::string::npos) << e;
   // A shape far larger than the body is refused before anything is allocated.
-  e = error_of(R"({"inputs": [{"name": "a", "datatype": "FP32", "shape": [2147483648, 2147483648], "data": []}]})");
+  e = error_of(
+      R"({"inputs": [{"name": "a", "datatype": "FP32", "shape": [2147483648, 2147483648], "data": []}]})");
   EXPECT_NE(e.find("too many elements"), std::string::npos) << e;
   // Binary sizes that do not match the shape, or run past the body.
-  const std::string header = R"({"inputs": [{"name": "x", "datatype": "FP32", "shape": [2], "parameters": {"binary_data_size": 8}}]})";
+  const std::string header =
+      R"({"inputs": [{"name": "x", "datatype": "FP32", "shape": [2], "parameters": {"binary_data_size": 8}}]})";
   e = error_of(header + "1234", header.size());
   EXPECT_NE(e.find("4 bytes short"), std::string::npos) << e;
   e = error_of(header + "123456789", header.size());
@@ -143,10 +146,12 @@ TEST(Metrics, PrometheusTextHasCountsHistogramsAndRss) {
   m.record_load("add", true, 0.05);
   m.record_refusal("busy");
   const std::string text = m.prometheus_text();
-  EXPECT_NE(text.find("outpost_inference_requests_total{model=\"add\"} 2"), std::string::npos) << text;
+  EXPECT_NE(text.find("outpost_inference_requests_total{model=\"add\"} 2"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("outpost_inference_failures_total{model=\"add\"} 1"), std::string::npos);
   EXPECT_NE(text.find("outpost_inference_latency_seconds_bucket{model=\"add\",le=\"0.005\"} 1"),
-            std::string::npos) << text;
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("outpost_inference_latency_seconds_bucket{model=\"add\",le=\"+Inf\"} 2"),
             std::string::npos);
   EXPECT_NE(text.find("outpost_inference_queue_seconds_count{model=\"add\"} 2"), std::string::npos);

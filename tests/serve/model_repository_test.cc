@@ -61,7 +61,8 @@ TEST(ModelRepository, SwapKeepsTheOldModelForWhoHoldsIt) {
   EXPECT_FALSE(models.all_ready());
   ASSERT_TRUE(models.load("m").is_ok());  // again from its last file
   EXPECT_EQ(first_output(*models.find("m"), 3, 5), 15);
-  EXPECT_NE(metrics.prometheus_text().find("outpost_model_loads_total{model=\"m\"} 4"), std::string::npos);
+  EXPECT_NE(metrics.prometheus_text().find("outpost_model_loads_total{model=\"m\"} 4"),
+            std::string::npos);
   std::filesystem::remove_all(dir);
 }
 

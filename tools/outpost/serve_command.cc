@@ -35,8 +35,9 @@ Result<std::vector<std::string>> model_names(const ServeFlags& flags) {
   std::vector<std::string> names;
   std::set<std::string> seen;
   for (size_t i = 0; i < flags.models.size(); ++i) {
-    std::string name = i < flags.names.size() ? flags.names[i]
-                                              : std::filesystem::path(flags.models[i]).stem().string();
+    std::string name = i < flags.names.size()
+                           ? flags.names[i]
+                           : std::filesystem::path(flags.models[i]).stem().string();
     if (name.empty() || name.find('/') != std::string::npos)
       return usage_error("model name '" + name + "' must be non-empty and without '/' (--name)");
     if (!seen.insert(name).second)
@@ -139,11 +140,13 @@ Status serve_models(ServeFlags& flags) {
 void add_serve_command(CLI::App& app) {
   auto flags = std::make_shared<ServeFlags>();
   CLI::App* cmd = app.add_subcommand(
-      "serve", "Serve models over HTTP: KServe v2 inference protocol, health, metrics (docs/serve.md)");
+      "serve",
+      "Serve models over HTTP: KServe v2 inference protocol, health, metrics (docs/serve.md)");
   add_model_flags(cmd, flags->model);
   // MODEL... replaces the single MODEL of the other commands; their other flags stay.
   cmd->remove_option(cmd->get_option("model"));
-  cmd->add_option("models", flags->models, "Model files (.tflite, .onnx) or bundles (.opk) to serve")
+  cmd->add_option("models", flags->models,
+                  "Model files (.tflite, .onnx) or bundles (.opk) to serve")
       ->required();
   cmd->add_option("--name", flags->names,
                   "Name to serve each model under, in the order of the models (default: the file "
