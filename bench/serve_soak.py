@@ -61,7 +61,7 @@ def main():
     ap.add_argument("--model-b", help="swap between --model and this (default: reload --model)")
     ap.add_argument("--minutes", type=float, default=10)
     ap.add_argument("--clients", type=int, default=4)
-    ap.add_argument("--swap-every", type=float, default=0.6, help="seconds between swaps")
+    ap.add_argument("--swap-every", type=float, default=0.6, help="seconds between swaps (0: none, for the server's overhead alone)")
     ap.add_argument("--port", type=int, default=8790)
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
@@ -102,7 +102,12 @@ def main():
     next_sample = begin + 10
     files = [args.model, args.model_b or args.model]
     while time.time() < end:
-        time.sleep(args.swap_every)
+        time.sleep(max(0.0, min(args.swap_every if args.swap_every > 0 else 1.0, end - time.time())))
+        if args.swap_every <= 0 or time.time() >= end:
+            if time.time() >= next_sample:
+                rss.append((time.time() - begin, rss_bytes(server.pid)))
+                next_sample += 10
+            continue
         path = os.path.abspath(files[(swaps + 1) % 2])
         try:
             status, _ = post(f"{base}/v2/repository/models/m/load",
