@@ -24,6 +24,15 @@ struct TrustPolicy {
   std::optional<KeyPair> device_key;
   // With a trust store: load a plain model anyway (development), with a warning each time.
   bool allow_unsigned = false;
+  // Not empty: a bundle whose signed name differs is kUntrusted (any trusted publisher can sign
+  // any name; this binds the bundle to the model the device expects). A plain model, which has
+  // no signed name, is refused too.
+  std::string expect_name;
+  // Not empty: anti-rollback (bundle/installed_versions.h). A bundle older than the highest
+  // version of its name loaded before is kTooOld unless `allow_downgrade`; a newer one is
+  // recorded there once its session opened.
+  std::string state_dir;
+  bool allow_downgrade = false;
 };
 
 // What was loaded, and what vouches for it.

@@ -3,10 +3,12 @@
 
 #include <gtest/gtest.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "bundle/installed_versions.h"
 #include "bundle/pack.h"
 #include "bundle_test_util.h"
 #include "support/test_paths.h"
@@ -73,6 +75,90 @@ TEST_F(TrustPolicyTest, WithoutATrustStoreAPlainModelLoadsAndABundleDoesNot) {
   auto m = load_trusted_model(bundle("a.opk", basic_options()), none);
   ASSERT_FALSE(m.is_ok());
   EXPECT_EQ(m.status().code(), StatusCode::kUntrusted);
+}
+
+TEST_F(TrustPolicyTest, ExpectNameRefusesAnotherSignedName) {
+  PackOptions o = basic_options();
+  o.name = "subtractor";
+  const std::string other = bundle("s.opk", o);
+  policy_.expect_name = "adder";
+  auto m = load_trusted_model(other, policy_);
+  ASSERT_FALSE(m.is_ok());
+  EXPECT_EQ(m.status().code(), StatusCode::kUntrusted);
+  EXPECT_NE(m.status().message().find("subtractor"), std::string::npos) << m.status().message();
+  EXPECT_TRUE(load_trusted_model(bundle("a.opk", basic_options()), policy_).is_ok());
+}
+
+TEST_F(TrustPolicyTest, TheHighestVersionLoadedIsTheFloor) {
+  policy_.state_dir = dir_ + "/state";
+  ASSERT_TRUE(load_trusted_model(bundle("2.opk", basic_options("2.0.0")), policy_).is_ok());
+  auto m = load_trusted_model(bundle("1.opk", basic_options("1.9.9")), policy_);
+  ASSERT_FALSE(m.is_ok());
+  EXPECT_EQ(m.status().code(), StatusCode::kTooOld);
+  EXPECT_TRUE(load_trusted_model(bundle("3.opk", basic_options("2.0.1")), policy_).is_ok());
+  auto versions = read_installed_versions(policy_.state_dir);
+  ASSERT_TRUE(versions.is_ok()) << versions.status().message();
+  EXPECT_EQ(versions->at("adder").text, "2.0.1");
+  policy_.allow_downgrade = true;
+  EXPECT_TRUE(load_trusted_model(dir_ + "/1.opk", policy_).is_ok());
+  EXPECT_EQ(read_installed_versions(policy_.state_dir)->at("adder").text, "2.0.1");
+}
+
+TEST_F(TrustPolicyTest, ADamagedStateFileIsAnErrorNotAReset) {
+  policy_.state_dir = dir_ + "/state";
+  std::filesystem::create_directory(policy_.state_dir);
+  write("state/installed-versions.json", {'{', '}'});
+  auto m = load_trusted_model(bundle("a.opk", basic_options()), policy_);
+  ASSERT_FALSE(m.is_ok());
+  EXPECT_NE(m.status().message().find("installed-versions.json"), std::string::npos);
+}
+
+// out = in + c, c a constant [1, 2, 2, 1] of `c0`..`c0 + 3` stored in the model file.
+std::vector<uint8_t> add_constant_model(float c0) {
+  auto spec = outpost::testing::add_model_spec();
+  spec.tensors[1].buffer = 1;
+  spec.buffers = {outpost::testing::bytes_of(std::vector<float>{c0, c0 + 1, c0 + 2, c0 + 3})};
+  spec.inputs = {0};
+  return outpost::testing::build_tflite(spec);
+}
+
+TEST_F(TrustPolicyTest, APlainModelChangedOnDiskAfterItsLoadRunsAsLoaded) {
+  // Same size, other constant: written into the same file (same inode), as a writer would.
+  const std::vector<uint8_t> before = add_constant_model(1), after = add_constant_model(1000);
+  ASSERT_EQ(before.size(), after.size());
+  const std::string path = write("const.tflite", before);
+  SessionOptions o;
+  o.backend = "ref";  // constants used in place, never packed into a copy
+  TrustPolicy none;
+  auto m = load_trusted_model(path, none, o);
+  ASSERT_TRUE(m.is_ok()) << m.status().message();
+  const auto first = test::run_outputs(*m->session);
+  {
+    std::fstream f(path, std::ios::binary | std::ios::in | std::ios::out);
+    f.write(reinterpret_cast<const char*>(after.data()), static_cast<long>(after.size()));
+  }
+  EXPECT_EQ(test::run_outputs(*m->session), first);
+  // The file did change: a fresh load sees the new constant.
+  auto fresh = load_trusted_model(path, none, o);
+  ASSERT_TRUE(fresh.is_ok());
+  EXPECT_NE(test::run_outputs(*fresh->session), first);
+}
+
+TEST_F(TrustPolicyTest, OpeningAnEncryptedBundleDisablesCoreDumps) {
+  const KeyPair device = make_key(false, "cam1");
+  PackOptions o = basic_options();
+  o.encrypt_for = {public_half(device)};
+  const std::string path = bundle("enc.opk", o);
+  ASSERT_EQ(::prctl(PR_GET_DUMPABLE), 1) << "this test process should start dumpable";
+  policy_.device_key = device;
+  auto m = load_trusted_model(path, policy_);
+  ASSERT_TRUE(m.is_ok()) << m.status().message();
+  EXPECT_TRUE(m->encrypted);
+  EXPECT_EQ(::prctl(PR_GET_DUMPABLE), 0);
+  struct rlimit core {};
+  ASSERT_EQ(::getrlimit(RLIMIT_CORE, &core), 0);
+  EXPECT_EQ(core.rlim_cur, 0u);
+  EXPECT_EQ(core.rlim_max, 0u);
 }
 
 }  // namespace

@@ -87,6 +87,13 @@ void add_trust_flags(CLI::App* cmd, ModelFlags& flags) {
   cmd->add_flag("--allow-unsigned", flags.allow_unsigned,
                 "Development only: with a trust store, load a plain model anyway (a warning each "
                 "time)");
+  cmd->add_option("--expect-name", flags.expect_name,
+                  "Refuse a bundle whose signed name is not NAME");
+  cmd->add_option("--state-dir", flags.state_dir,
+                  "Anti-rollback: where the highest bundle version per name is remembered "
+                  "(default: $OUTPOST_STATE_DIR; neither: not remembered)");
+  cmd->add_flag("--allow-downgrade", flags.allow_downgrade,
+                "Load a bundle older than the highest version of its name loaded before");
 }
 
 void add_model_flags(CLI::App* cmd, ModelFlags& flags) {
@@ -207,6 +214,10 @@ Result<bundle::TrustPolicy> trust_policy(const ModelFlags& flags) {
   const std::string trust = !flags.trust_dir.empty() ? flags.trust_dir : env ? env : "";
   bundle::TrustPolicy policy;
   policy.allow_unsigned = flags.allow_unsigned;
+  policy.expect_name = flags.expect_name;
+  const char* state_env = std::getenv("OUTPOST_STATE_DIR");
+  policy.state_dir = !flags.state_dir.empty() ? flags.state_dir : state_env ? state_env : "";
+  policy.allow_downgrade = flags.allow_downgrade;
   if (trust.empty()) return policy;  // a bundle then says it needs one (load_trusted_model)
   OUTPOST_ASSIGN_OR_RETURN(BundleKeys keys, load_bundle_keys(trust, flags.device_key));
   policy.trust = std::move(keys.trust);

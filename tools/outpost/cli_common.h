@@ -29,6 +29,11 @@ struct ModelFlags {
   std::string device_key;
   // --allow-unsigned: with a trust store, load a plain model anyway (logged every time).
   bool allow_unsigned = false;
+  // --expect-name: the signed name a bundle must have.
+  std::string expect_name;
+  // --state-dir (else $OUTPOST_STATE_DIR; neither: no anti-rollback) and --allow-downgrade.
+  std::string state_dir;
+  bool allow_downgrade = false;
   // --input-shape NAME=DIMS ("x=1x3x640x640"): shapes for inputs whose dimensions vary.
   std::vector<std::string> input_shapes;
   // --signature KEY: the TFLite signature to run (empty: the model's first, if any).
@@ -41,7 +46,8 @@ struct ModelFlags {
 // Adds MODEL, --threads, --backend, --json, --trust, --device-key, --input-shape and --signature
 // to `cmd`, and the trust policy's flags (add_trust_flags).
 void add_model_flags(CLI::App* cmd, ModelFlags& flags);
-// Adds --trust, --device-key and --allow-unsigned: what every command that loads a model takes.
+// Adds --trust, --device-key, --allow-unsigned, --expect-name, --state-dir and --allow-downgrade:
+// what every command that loads a model takes.
 void add_trust_flags(CLI::App* cmd, ModelFlags& flags);
 // Adds --json ("Print one JSON object on stdout"); every command has it.
 void add_json_flag(CLI::App* cmd, bool& json);

@@ -18,6 +18,7 @@
 #include "core/regular_file.h"
 #include "outpost/cli_common.h"
 #include "outpost/commands.h"
+#include "outpost/signed_settings.h"
 #include "core/json_text.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/pipeline_spec.h"
@@ -190,7 +191,10 @@ Status run_pipeline_file(const PipelineFlags& flags, bool* reported) {
   ModelFlags model = flags.trust;
   model.model = spec.model;
   model.threads = flags.threads;
-  OUTPOST_ASSIGN_OR_RETURN(auto session, open_session(model));
+  bundle::TrustedModel trusted;
+  OUTPOST_ASSIGN_OR_RETURN(auto session, open_session(model, nullptr, false, &trusted));
+  // The bundle's signed labels and preprocess, unless the file's own keys override them.
+  apply_signed_settings(trusted, spec.model, spec.task);
   auto task = VisionTask::make(spec.task, *session);
   if (!task.is_ok()) return task.status().with_context(spec.model);
   SourceOptions source_options;
