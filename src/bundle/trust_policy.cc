@@ -87,8 +87,8 @@ Result<TrustedModel> load_trusted_model(const std::string& path, const TrustPoli
                                     << "' unsigned (--allow-unsigned): nothing vouches for this "
                                        "model; do not use it in production");
   TrustedModel m;
-  OUTPOST_ASSIGN_OR_RETURN(m.session,
-                           Session::open_buffer(file.data, file.size, file.keep_alive, path, options));
+  OUTPOST_ASSIGN_OR_RETURN(
+      m.session, Session::open_buffer(file.data, file.size, file.keep_alive, path, options));
   return m;
 }
 

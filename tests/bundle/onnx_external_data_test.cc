@@ -58,7 +58,8 @@ TEST_F(OnnxExternalData, WithoutFileAccessAnExternalReferenceIsAnInvalidModelNam
   EXPECT_EQ(s.status().code(), StatusCode::kInvalidModel);
   EXPECT_NE(s.status().message().find("weights.bin"), std::string::npos) << s.status().message();
   // The default still reads it, for a plain model file.
-  EXPECT_TRUE(Session::open_buffer(model_.data(), model_.size(), nullptr, dir_ + "/m.onnx").is_ok());
+  EXPECT_TRUE(
+      Session::open_buffer(model_.data(), model_.size(), nullptr, dir_ + "/m.onnx").is_ok());
 }
 
 TEST_F(OnnxExternalData, PackRefusesAModelWithExternalDataNamingTheLocation) {

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -149,16 +151,27 @@ TEST_F(TrustPolicyTest, OpeningAnEncryptedBundleDisablesCoreDumps) {
   PackOptions o = basic_options();
   o.encrypt_for = {public_half(device)};
   const std::string path = bundle("enc.opk", o);
-  ASSERT_EQ(::prctl(PR_GET_DUMPABLE), 1) << "this test process should start dumpable";
   policy_.device_key = device;
-  auto m = load_trusted_model(path, policy_);
-  ASSERT_TRUE(m.is_ok()) << m.status().message();
-  EXPECT_TRUE(m->encrypted);
-  EXPECT_EQ(::prctl(PR_GET_DUMPABLE), 0);
-  struct rlimit core {};
-  ASSERT_EQ(::getrlimit(RLIMIT_CORE, &core), 0);
-  EXPECT_EQ(core.rlim_cur, 0u);
-  EXPECT_EQ(core.rlim_max, 0u);
+  // In a child of its own: the change lasts for the process's life, and other tests of this
+  // binary open encrypted bundles too. Exit codes: 0 ok, 1 not dumpable at start, 2 load
+  // failed, 3 still dumpable, 4 core limit not 0.
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+    if (::prctl(PR_GET_DUMPABLE) != 1) ::_exit(1);
+    auto m = load_trusted_model(path, policy_);
+    if (!m.is_ok() || !m->encrypted) ::_exit(2);
+    if (::prctl(PR_GET_DUMPABLE) != 0) ::_exit(3);
+    struct rlimit core {};
+    if (::getrlimit(RLIMIT_CORE, &core) != 0 || core.rlim_cur != 0 || core.rlim_max != 0)
+      ::_exit(4);
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 }  // namespace

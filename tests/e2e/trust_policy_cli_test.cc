@@ -25,8 +25,10 @@ class TrustPolicyCli : public ::testing::Test {
     dir_ = testing::make_temp_dir("outpost-trust-cli");
     trust_ = dir_ + "/trust";
     model_ = write_file("add.tflite", testing::build_tflite(testing::add_model_spec()));
-    ASSERT_EQ(run_outpost({"keys", "gen", "--publisher", "acme", "--output-dir", dir_}).exit_code, 0);
-    ASSERT_EQ(run_outpost({"keys", "gen", "--publisher", "evil", "--output-dir", dir_}).exit_code, 0);
+    for (const char* publisher : {"acme", "evil"}) {
+      auto r = run_outpost({"keys", "gen", "--publisher", publisher, "--output-dir", dir_});
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
     std::filesystem::create_directory(trust_);
     ::chmod(trust_.c_str(), 0755);
     std::filesystem::copy_file(dir_ + "/acme.publisher.pub", trust_ + "/acme.publisher.pub");
@@ -61,8 +63,8 @@ class TrustPolicyCli : public ::testing::Test {
   std::vector<std::string> command_args(const std::string& command, const std::string& model) {
     const std::string image = dir_ + "/missing.png";  // never reached: the model is refused first
     if (command == "pipeline") {
-      const std::string spec = write_text(
-          "p.json", R"({"source": ")" + image + R"(", "model": ")" + model + R"(", "task": "faces"})");
+      const std::string spec = write_text("p.json", R"({"source": ")" + image + R"(", "model": ")" +
+                                                        model + R"(", "task": "faces"})");
       return {"pipeline", "run", spec};
     }
     if (command == "run" || command == "bench" || command == "inspect") return {command, model};
@@ -247,15 +249,17 @@ TEST_F(TrustPolicyCli, ABundlesSignedLabelsAndPreprocessAreWhatRunsUnlessOverrid
   j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["results"][0]["top"][0]["label"], "d");
   EXPECT_NEAR(j["results"][0]["top"][0]["score"].get<double>(), 250.0, 1e-3);
-  EXPECT_NE(r.err.find("--labels overrides the bundle's 12 signed labels"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("--mean/--std override the bundle's signed normalization"), std::string::npos)
+  EXPECT_NE(r.err.find("--labels overrides the bundle's 12 signed labels"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("--mean/--std override the bundle's signed normalization"),
+            std::string::npos)
       << r.err;
 
   // A pipeline takes them too; its own keys override, said on stderr.
   const std::string events = dir_ + "/events.jsonl";
   const std::string base = R"({"source": ")" + picture + R"(", "model": ")" + bundle +
-                           R"(", "task": "classification", "top_k": 1, "sinks": [{"type": "jsonl", "path": ")" +
-                           events + R"("}])";
+                           R"(", "task": "classification", "top_k": 1, )" +
+                           R"("sinks": [{"type": "jsonl", "path": ")" + events + R"("}])";
   r = run_outpost({"pipeline", "run", write_text("c.json", base + "}"), "--trust", trust_});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::ifstream in(events);
@@ -263,7 +267,8 @@ TEST_F(TrustPolicyCli, ABundlesSignedLabelsAndPreprocessAreWhatRunsUnlessOverrid
   EXPECT_NE(event.find("signed3"), std::string::npos) << event;
   EXPECT_EQ(r.err.find("override"), std::string::npos) << r.err;
   r = run_outpost({"pipeline", "run",
-                   write_text("o.json", base + R"(, "labels": ")" + dir_ + R"(/mine.txt", "preprocess": {"mean": 0, "std": 1}})"),
+                   write_text("o.json", base + R"(, "labels": ")" + dir_ +
+                                            R"(/mine.txt", "preprocess": {"mean": 0, "std": 1}})"),
                    "--trust", trust_});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("the pipeline's \"labels\" override the bundle's signed 12 labels"),
