@@ -426,7 +426,8 @@ Status Session::Impl::load() {
   const std::string format = stats.format;
   stats = ModelStats{};
   stats.format = format;
-  auto imported = import_model(data, size, keep_alive, name, &stats.format, bound, options.signature, &stats);
+  auto imported = import_model(data, size, keep_alive, name, &stats.format, bound, options.signature, &stats,
+                               options.external_data_files);
   Status done = imported.status();
   if (done.is_ok()) {
     graph = std::move(imported).value();
@@ -498,7 +499,7 @@ Result<std::unique_ptr<Session>> Session::open_buffer(const uint8_t* data, size_
   m.options = options;
   m.threads = threads;
   OUTPOST_ASSIGN_OR_RETURN(m.graph, import_model(data, size, std::move(keep_alive), name, &m.stats.format, {},
-                                                  options.signature, &m.stats));
+                                                  options.signature, &m.stats, options.external_data_files));
   m.signatures = m.graph.input_signatures;
   m.dim_names = m.graph.input_dim_names;
   for (int id : m.graph.inputs) {
