@@ -28,14 +28,20 @@ struct ModelFlags {
   std::string device_key;
   // --input-shape NAME=DIMS ("x=1x3x640x640"): shapes for inputs whose dimensions vary.
   std::vector<std::string> input_shapes;
+  // --sequence-length NAME=N: the length of a sequence input (ONNX); --absent NAME: an optional
+  // input left empty.
+  std::vector<std::string> sequence_lengths;
+  std::vector<std::string> absent_inputs;
   // --signature KEY: the TFLite signature to run (empty: the model's first, if any).
   std::string signature;
 
-  // kUsage for an --input-shape that does not read as NAME=DIMS.
+  // kUsage for an --input-shape that does not read as NAME=DIMS, a --sequence-length that does
+  // not read as NAME=N.
   Result<SessionOptions> session_options() const;
 };
 
-// Adds MODEL, --threads, --backend, --json, --trust, --device-key, --input-shape and --signature
+// Adds MODEL, --threads, --backend, --json, --trust, --device-key, --input-shape,
+// --sequence-length, --absent and --signature
 // to `cmd`.
 void add_model_flags(CLI::App* cmd, ModelFlags& flags);
 // Adds --json ("Print one JSON object on stdout"); every command has it.

@@ -1,7 +1,7 @@
 // ONNX sequences resolved at load (a list of values; SequenceAt an Identity, ConcatFromSequence a
-// Concat, SequenceLength a constant), the sequences that cannot be (a graph output, a position
-// from the input) refused naming the op, the training optimizers' domain, and Scan of opset 8
-// (its batch axis) as one Scan per batch entry.
+// Concat, SequenceLength a constant; a graph output its elements), the sequences that cannot be
+// (a position from the input) refused naming the op, the training optimizers' domain, and Scan
+// of opset 8 (its batch axis) as one Scan per batch entry.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -102,12 +102,16 @@ TEST(OnnxSequences, SplitToSequenceWithAScalarSplitMakesAShorterLastChunk) {
   EXPECT_EQ((*s)->output(1).data_as<int64_t>()[0], 3);
 }
 
-TEST(OnnxSequences, ASequenceGraphOutputIsRefusedNamingItsOp) {
+TEST(OnnxSequences, ASequenceGraphOutputIsItsElementsByIndex) {
   auto m = onnx_model(16);
   add_input(m, "x", {2});
   add_node(m, "SequenceConstruct", {"x", "x"}, {"s"});
   add_output(m, "s");
-  expect_unsupported(m, "op 'SequenceConstruct'");
+  auto s = open_model(m);
+  ASSERT_TRUE(s.is_ok()) << s.status().message();
+  EXPECT_EQ((*s)->sequence_output_length("s"), 2);
+  EXPECT_EQ((*s)->output(1).name, "s[1]");
+  EXPECT_EQ(run(**s, {{1, 2}}, 1), (std::vector<float>{1, 2}));
 }
 
 TEST(OnnxSequences, APositionFromTheInputIsRefusedNamingTheOp) {
