@@ -114,6 +114,36 @@ TEST(OnnxSequences, ASequenceGraphOutputIsItsElementsByIndex) {
   EXPECT_EQ(run(**s, {{1, 2}}, 1), (std::vector<float>{1, 2}));
 }
 
+TEST(OnnxSequences, SequenceMapRunsItsBodyOncePerElement) {
+  // (x, y) mapped by body(e, t) = e + t, then stacked: [x + t, y + t].
+  auto m = onnx_model(17);
+  for (const char* name : {"x", "y", "t"}) add_input(m, name, {2});
+  add_node(m, "SequenceConstruct", {"x", "y"}, {"s"});
+  auto* map = add_node(m, "SequenceMap", {"s", "t"}, {"mapped"});
+  auto* attr = map->add_attribute();
+  attr->set_name("body");
+  attr->set_type(onnx::AttributeProto::GRAPH);
+  onnx::GraphProto* body = attr->mutable_g();
+  for (const char* name : {"e", "bias"}) {
+    auto* in = body->add_input();
+    in->set_name(name);
+    in->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  }
+  auto* add = body->add_node();
+  add->set_op_type("Add");
+  add->add_input("e");
+  add->add_input("bias");
+  add->add_output("sum");
+  body->add_output()->set_name("sum");
+  auto* concat = add_node(m, "ConcatFromSequence", {"mapped"}, {"out"});
+  set_int_attr(concat, "axis", 0);
+  set_int_attr(concat, "new_axis", 1);
+  add_output(m, "out");
+  auto s = open_model(m);
+  ASSERT_TRUE(s.is_ok()) << s.status().message();
+  EXPECT_EQ(run(**s, {{1, 2}, {3, 4}, {10, 20}}), (std::vector<float>{11, 22, 13, 24}));
+}
+
 TEST(OnnxSequences, APositionFromTheInputIsRefusedNamingTheOp) {
   auto m = onnx_model(16);
   add_input(m, "x", {2});
