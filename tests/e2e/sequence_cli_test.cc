@@ -47,7 +47,7 @@ TEST_F(SequenceCli, InspectShowsTheSequenceAndHowToBindItsLength) {
 }
 
 TEST_F(SequenceCli, RunBindsTheLengthAndWritesEachElement) {
-  auto r = run_outpost({"run", model_, "--sequence-length", "seq=2", "--output", dir_ + "/out"});
+  auto r = run_outpost({"run", model_, "--sequence-length", "seq=2", "--output-dir", dir_ + "/out"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* file : {"out_0_.npy", "out_1_.npy", "out_2_.npy"})
     EXPECT_TRUE(std::filesystem::exists(dir_ + "/out/" + file)) << file << "\n" << r.out;
