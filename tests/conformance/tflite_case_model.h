@@ -82,7 +82,7 @@ enum Code : int32_t {
   BROADCAST_TO = 130, GELU = 150, RELU_0_TO_1 = 152, SIGN = 158, TRANSPOSE_CONV = 67,
   UNIDIRECTIONAL_SEQUENCE_LSTM = 44,
   LSTM = 16, RNN = 24, UNIDIRECTIONAL_SEQUENCE_RNN = 35, BIDIRECTIONAL_SEQUENCE_RNN = 46,
-  BIDIRECTIONAL_SEQUENCE_LSTM = 52,
+  BIDIRECTIONAL_SEQUENCE_LSTM = 52, SVDF = 27,
   // The builtins the importer translated before its rules.
   AVERAGE_POOL_2D = 1, CONV_2D = 3, DEPTHWISE_CONV_2D = 4, DEPTH_TO_SPACE = 5, DEQUANTIZE = 6,
   FULLY_CONNECTED = 9, MAX_POOL_2D = 17, MUL = 18, RELU6 = 21, RESHAPE = 22,
@@ -97,7 +97,7 @@ enum OptionsType : uint8_t {
   kLeakyReluOptions = 75, kMirrorPadOptions = 77, kSplitVOptions = 79, kBatchMatMulOptions = 101,
   kCumsumOptions = 102, kGeluOptions = 116, kTransposeConvOptions = 49,
   kUnidirectionalSequenceLstmOptions = 71,
-  kRnnOptions = 7, kLstmOptions = 14, kSequenceRnnOptions = 31,
+  kSvdfOptions = 6, kRnnOptions = 7, kLstmOptions = 14, kSequenceRnnOptions = 31,
   kBidirectionalSequenceLstmOptions = 69, kBidirectionalSequenceRnnOptions = 70,
   kConv2DOptions = 1, kDepthwiseConv2DOptions = 2, kPool2DOptions = 5,
   kFullyConnectedOptions = 8, kSoftmaxOptions = 9, kConcatenationOptions = 10, kAddOptions = 11,
@@ -222,7 +222,7 @@ void control_flow_cases(Cases& out);
 void int16_cases(Cases& out);
 
 // The cases of the recurrent builtins other than UNIDIRECTIONAL_SEQUENCE_LSTM (RNN, LSTM and
-// their sequence and bidirectional forms; tflite_cases_recurrent.cc).
+// their sequence and bidirectional forms, SVDF; tflite_cases_recurrent.cc).
 void recurrent_cases(Cases& out);
 // The cases of the builtins of tflite_more_builtins.cc (tflite_cases_more_builtins.cc).
 void more_builtin_cases(Cases& out);

@@ -1,6 +1,7 @@
 // Conformance cases of TFLite's recurrent builtins beyond UNIDIRECTIONAL_SEQUENCE_LSTM
-// (tflite_cases.cc): RNN, UNIDIRECTIONAL_SEQUENCE_RNN and BIDIRECTIONAL_SEQUENCE_RNN, float32
-// (src/formats/tflite/tflite_rnn_builtins.cc). Their hidden states are variable tensors: the
+// (tflite_cases.cc): RNN, UNIDIRECTIONAL_SEQUENCE_RNN and BIDIRECTIONAL_SEQUENCE_RNN
+// (src/formats/tflite/tflite_rnn_builtins.cc), the LSTMs and SVDF (tflite_svdf_builtin.cc),
+// float32. Their hidden states are variable tensors: the
 // cases invoked more than once compare what the last invocation gives, having started from the
 // state the ones before left.
 #include <cmath>
@@ -299,6 +300,37 @@ void sequence_lstm_cifg_cases(Cases& out) {
 
 }  // namespace
 
+// SVDF over x [batch, input]: feature weights [filters, input], time weights [filters, memory],
+// [bias [filters / rank]], state [batch, filters * memory]. The cases invoked more than once
+// fill and shift the state's memory.
+void svdf_cases(Cases& out) {
+  Values values;
+  struct Svdf {
+    const char* label;
+    int32_t batch, input, filters, memory, rank;
+    bool bias;
+    int activation, invocations;
+  };
+  for (const Svdf& c : {Svdf{"rank1", 2, 3, 4, 5, 1, true, kNone, 1},
+                        Svdf{"rank2", 2, 3, 4, 5, 2, true, kRelu, 1},
+                        Svdf{"rank2_state_over_4_invocations", 2, 3, 4, 3, 2, true, kNone, 4},
+                        Svdf{"rank1_no_bias_state_over_3_invocations", 1, 4, 3, 4, 1, false, kTanh, 3},
+                        Svdf{"memory1_state_over_2_invocations", 3, 2, 6, 1, 3, true, kRelu6, 2},
+                        Svdf{"relu_n1_to_1_state_over_7_invocations", 2, 5, 8, 4, 4, true, kReluN1To1, 7}}) {
+    CaseModel m;
+    std::vector<int32_t> in = {m.input({c.batch, c.input}, kF32),
+                               m.floats({c.filters, c.input}, values(c.filters * c.input)),
+                               m.floats({c.filters, c.memory}, values(c.filters * c.memory))};
+    const int32_t units = c.filters / c.rank;
+    in.push_back(c.bias ? m.floats({units}, values(units)) : -1);
+    in.push_back(m.variable({c.batch, c.filters * c.memory}, kF32));
+    m.op(SVDF, in, {m.output({c.batch, units}, kF32)}, kSvdfOptions,
+         {{0, 4, c.rank}, {1, 1, c.activation}});
+    out.push_back(m.done("SVDF", std::string(c.label) + "_" + activation_label(c.activation), kF32));
+    out.back().invocations = c.invocations;
+  }
+}
+
 void recurrent_cases(Cases& out) {
   rnn_cases(out);
   sequence_rnn_cases(out);
@@ -306,6 +338,7 @@ void recurrent_cases(Cases& out) {
   lstm_cases(out);
   bidirectional_lstm_cases(out);
   sequence_lstm_cifg_cases(out);
+  svdf_cases(out);
 }
 
 }  // namespace outpost::testing::conformance

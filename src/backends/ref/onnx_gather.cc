@@ -2,6 +2,7 @@
 // int64, negative ones count from the end; an index out of range (hostile data, read at run
 // time) yields zeros or is skipped, never a read or write outside the tensors.
 #include <algorithm>
+#include <functional>
 
 #include "backends/ref/onnx_common.h"
 #include "backends/ref/onnx_kernel_factories.h"
@@ -87,12 +88,14 @@ struct ElementMap {
 
 // Scatter's reductions: 0 none (the update replaces), 1 add, 2 mul, 3 max, 4 min (max and min
 // from opset 18).
+// Integer sums and products wrap (onnx_common.h's wrapping): TFLite's segment sums reach here
+// with int32 data, and a hostile model's overflow must not be undefined (fuzz_tflite 64e7c665).
 template <typename T>
 void reduce_into(T& dst, T v, int reduction) {
   if (reduction == 1)
-    dst = static_cast<T>(dst + v);
+    dst = wrapping(dst, v, std::plus<>());
   else if (reduction == 2)
-    dst = static_cast<T>(dst * v);
+    dst = wrapping(dst, v, std::multiplies<>());
   else if (reduction == 3)
     dst = std::max(dst, v);
   else if (reduction == 4)

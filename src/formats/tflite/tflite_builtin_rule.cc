@@ -46,7 +46,8 @@ std::vector<int64_t> Options::ints(int field) const {
 
 const BuiltinRule* find_builtin_rule(int32_t code) {
   for (auto rules : {tensor_builtin_rules(), math_builtin_rules(), recurrent_builtin_rules(),
-                     rnn_builtin_rules(), more_builtin_rules(), segment_builtin_rules()})
+                     rnn_builtin_rules(), svdf_builtin_rules(), more_builtin_rules(),
+                     segment_builtin_rules()})
     for (const BuiltinRule& r : rules)
       if (r.code == code) return &r;
   return nullptr;

@@ -25,6 +25,14 @@ int Lowering::int64s(const std::string& suffix, const std::vector<int64_t>& valu
   return add_int64_constant(graph_, name(suffix), values);
 }
 
+int Lowering::zeros(const std::string& suffix, DType dtype, const Shape& shape) {
+  const int id = intermediate(suffix, dtype, shape);
+  set_owned_constant(graph_.value(id),
+                     std::vector<uint8_t>(static_cast<size_t>(shape.num_elements().value_or(0)) *
+                                          dtype_size(dtype)));
+  return id;
+}
+
 int Lowering::scalar(const std::string& suffix, DType dtype, double value) {
   Value v;
   v.name = name(suffix);
@@ -75,6 +83,29 @@ void Lowering::cast_output_from_int64(size_t i) {
   nodes_.back().outputs[i] = wide;
   const auto to = static_cast<int64_t>(graph_.value(declared).dtype);
   add(OpKind::kCast, "cast_" + std::to_string(i), {wide}, {declared}).attrs.set("to_dtype", to);
+}
+
+Status activation_option(int8_t code, Node& n, const std::string& where) {
+  if (code < 0 || code > 4)
+    return unsupported(where + ": fused activation " + std::to_string(code) + " is not supported");
+  n.attrs.set("fused_activation", int64_t{code});
+  return Status::ok();
+}
+
+void add_activated(Lowering& l, OpKind op, const std::string& name, std::vector<int> inputs, int y,
+                   int64_t activation, Attributes attrs) {
+  const int to = activation == 0 ? y : l.intermediate_like(name, y, l.value(y).shape);
+  l.add(op, name, std::move(inputs), {to}).attrs = std::move(attrs);
+  if (activation == 0) return;
+  if (activation == 1) {
+    l.add(OpKind::kRelu, "activation", {to}, {y});
+  } else if (activation == 4) {
+    l.add(OpKind::kTanh, "activation", {to}, {y});
+  } else {
+    Node& clip = l.add(OpKind::kClip, "activation", {to}, {y});
+    clip.attrs.set("min", activation == 2 ? -1.0f : 0.0f);
+    clip.attrs.set("max", activation == 2 ? 1.0f : 6.0f);
+  }
 }
 
 }  // namespace outpost::tflite

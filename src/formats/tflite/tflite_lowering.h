@@ -30,6 +30,8 @@ class Lowering {
   // Constants owned by the graph.
   int int64s(const std::string& suffix, const std::vector<int64_t>& values);
   int scalar(const std::string& suffix, DType dtype, double value);
+  // A constant of `dtype` and `shape`, every element zero.
+  int zeros(const std::string& suffix, DType dtype, const Shape& shape);
 
   // Appends a node of `op` made from the operator; returns it for attributes.
   Node& add(OpKind op, const std::string& suffix, std::vector<int> inputs,
@@ -50,5 +52,13 @@ class Lowering {
   Node from_;  // name, source index and origin of what the nodes are made from
   std::vector<Node> nodes_;
 };
+
+// TFLite's fused activations (ActivationFunctionType NONE, RELU, RELU_N1_TO_1, RELU6, TANH) for
+// the float32 lowerings that apply one after their last step: the code checked and kept as the
+// node's `fused_activation` attribute (kUnsupported for another)...
+Status activation_option(int8_t code, Node& n, const std::string& where);
+// ... and `op`(inputs) with `attrs` appended -> y, or -> an intermediate and the activation -> y.
+void add_activated(Lowering& l, OpKind op, const std::string& name, std::vector<int> inputs, int y,
+                   int64_t activation, Attributes attrs = {});
 
 }  // namespace outpost::tflite

@@ -43,14 +43,6 @@ bool is_integer(DType d) {
 }
 
 // A constant of `dtype` and `shape` holding zeros, owned by the graph.
-int zeros(Lowering& l, const std::string& suffix, DType dtype, const Shape& shape) {
-  const int id = l.intermediate(suffix, dtype, shape);
-  set_owned_constant(l.graph().value(id),
-                     std::vector<uint8_t>(static_cast<size_t>(shape.num_elements().value_or(0)) *
-                                          dtype_size(dtype)));
-  return id;
-}
-
 // Marks output `id`'s dimension `d` as one the data decides: the shape the file declares there
 // is a placeholder (TFLite resizes such a tensor when it runs), which inference replaces.
 void decided_by_data(Lowering& l, int id, size_t d) {
@@ -253,7 +245,7 @@ Status lower_scatter_nd(Lowering& l, Node n, const std::string& where) {
   }
   const DType d = l.value(updates).dtype;
   n.op = OpKind::kScatterND;
-  n.inputs = {zeros(l, "zeros", d, Shape(shape)), indices, updates};
+  n.inputs = {l.zeros("zeros", d, Shape(shape)), indices, updates};
   n.attrs.set("reduction", std::string("add"));
   if (truth) {
     const int sums = l.intermediate("sums", DType::kInt32, Shape(shape));
@@ -333,7 +325,7 @@ Result<float> constant_float(const Lowering& l, const Node& n, size_t i, const s
 int padded_to(Lowering& l, int id, int64_t length, int y, const std::string& suffix) {
   const DType d = l.value(id).dtype;
   const int longer = l.intermediate(suffix + "_with_zeros", d, Shape{-1});
-  const int padding = zeros(l, suffix + "_zeros", d, Shape{length});
+  const int padding = l.zeros(suffix + "_zeros", d, Shape{length});
   l.add(OpKind::kConcat, suffix + "_with_zeros", {id, padding}, {longer})
       .attrs.set("axis", int64_t{0});
   const int start = l.int64s(suffix + "_start", {0}), end = l.int64s(suffix + "_end", {length});

@@ -362,7 +362,7 @@ bool carries_state(int32_t code, size_t input) {
   if (code == kBidirectionalSequenceLstm)
     return input == kForward.output_state || input == kForward.cell_state ||
            input == kBackward.output_state || input == kBackward.cell_state;
-  return rnn_carries_state(code, input);
+  return rnn_carries_state(code, input) || svdf_carries_state(code, input);
 }
 
 }  // namespace outpost::tflite

@@ -35,10 +35,7 @@ int concat(Lowering& l, const std::string& suffix, std::vector<int> parts, int64
 }
 
 int zeros(Lowering& l, const std::string& suffix, int64_t count) {
-  const int id = l.intermediate(suffix, DType::kFloat32, Shape{count});
-  set_owned_constant(l.graph().value(id),
-                     std::vector<uint8_t>(static_cast<size_t>(count) * sizeof(float), 0));
-  return id;
+  return l.zeros(suffix, DType::kFloat32, Shape{count});
 }
 
 Status check_state(const Lowering& l, const Node& n, size_t i, const Shape& shape,

@@ -41,5 +41,8 @@ void update_state(Lowering& l, int state, int final_state, bool time_major,
 // states (carries_state, tflite_builtin_rule.h).
 std::span<const BuiltinRule> rnn_builtin_rules();
 bool rnn_carries_state(int32_t code, size_t input);
+// The same for SVDF (tflite_svdf_builtin.cc).
+std::span<const BuiltinRule> svdf_builtin_rules();
+bool svdf_carries_state(int32_t code, size_t input);
 
 }  // namespace outpost::tflite

@@ -128,32 +128,6 @@ Result<int64_t> constant_scalar(const Lowering& l, const Node& n, size_t i, cons
   return v[0];
 }
 
-// ---- fused activations (TFLite's ActivationFunctionType), applied after the last step
-
-Status activation_option(int8_t code, Node& n, const std::string& where) {
-  if (code < 0 || code > 4)
-    return unsupported(where + ": fused activation " + std::to_string(code) + " is not supported");
-  n.attrs.set("fused_activation", int64_t{code});
-  return Status::ok();
-}
-
-// Appends `op`(inputs) with `attrs` -> y, or -> an intermediate and the activation -> y.
-void add_activated(Lowering& l, OpKind op, const std::string& name, std::vector<int> inputs, int y,
-                   int64_t activation, Attributes attrs = {}) {
-  const int to = activation == 0 ? y : l.intermediate_like(name, y, l.value(y).shape);
-  l.add(op, name, std::move(inputs), {to}).attrs = std::move(attrs);
-  if (activation == 0) return;
-  if (activation == 1) {
-    l.add(OpKind::kRelu, "activation", {to}, {y});
-  } else if (activation == 4) {
-    l.add(OpKind::kTanh, "activation", {to}, {y});
-  } else {
-    Node& clip = l.add(OpKind::kClip, "activation", {to}, {y});
-    clip.attrs.set("min", activation == 2 ? -1.0f : 0.0f);
-    clip.attrs.set("max", activation == 2 ? 1.0f : 6.0f);
-  }
-}
-
 // ---- segments: ScatterND of the rows onto the reduction's identity
 
 // The value a segment no row reaches holds: TFLite starts from it.

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "support/op_runner.h"
@@ -108,6 +109,36 @@ TEST(CorruptOnnxClip, FloatBoundsSaturateToAnIntegerType) {
   EXPECT_EQ(clip(-3.4e38f, 3.4e38f), (std::vector<int8_t>{-128, -5, 7, 127}));
   EXPECT_EQ(clip(-3.0f, 1e10f), (std::vector<int8_t>{-3, -3, 7, 127}));
   EXPECT_EQ(clip(std::nanf(""), 0.0f), (std::vector<int8_t>{-128, -5, 0, 0}));
+}
+
+}  // namespace
+}  // namespace outpost
+
+namespace outpost {
+namespace {
+
+// fuzz_tflite crash 64e7c665: an int32 segment sum (TFLite's UNSORTED_SEGMENT_SUM imports as
+// ScatterND with reduction add) of two large values overflowed (signed overflow). Scatter's integer sums and products
+// wrap as every other integer sum does.
+TEST(CorruptOnnxScatter, IntegerReductionsWrap) {
+  auto scatter = [](const std::string& reduction, std::vector<int32_t> updates) {
+    std::vector<testing::OpInput> inputs(3);
+    inputs[0].tensor = testing::make_typed<int32_t>(Shape{2}, {1, 3});
+    inputs[1].tensor = testing::make_typed<int64_t>(Shape{3, 1}, {0, 0, 1});
+    inputs[2].tensor = testing::make_typed<int32_t>(Shape{3}, updates);
+    Attributes attrs;
+    attrs.set("reduction", reduction);
+    auto out =
+        testing::run_op(OpKind::kScatterND, attrs, inputs, {testing::OpOutput{DType::kInt32}});
+    EXPECT_TRUE(out.is_ok()) << out.status().message();
+    if (!out.is_ok()) return std::vector<int32_t>{};
+    return std::vector<int32_t>((*out)[0].data_as<int32_t>(), (*out)[0].data_as<int32_t>() + 2);
+  };
+  constexpr int32_t kMax = std::numeric_limits<int32_t>::max();
+  EXPECT_EQ(scatter("add", {957633583, 1631328087, 5}),
+            (std::vector<int32_t>{-1706005625, 8}));  // 2588961671 - 2^32
+  EXPECT_EQ(scatter("add", {kMax, 1, 0}), (std::vector<int32_t>{kMin32 + 1, 3}));
+  EXPECT_EQ(scatter("mul", {1 << 16, 1 << 16, kMax}), (std::vector<int32_t>{0, 2147483645}));
 }
 
 }  // namespace

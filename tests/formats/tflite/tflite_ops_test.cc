@@ -25,7 +25,8 @@ TEST(TfliteOps, KnownCodesAnswerAsTheImporter) {
   EXPECT_FALSE(translates_builtin(32));   // CUSTOM: only through the custom ops it names
   EXPECT_TRUE(translates_builtin(150));   // GELU
   EXPECT_TRUE(translates_builtin(16));    // LSTM
-  EXPECT_FALSE(translates_builtin(27));   // SVDF
+  EXPECT_TRUE(translates_builtin(27));    // SVDF
+  EXPECT_FALSE(translates_builtin(31));   // CALL
   EXPECT_FALSE(translates_builtin(-1));
   EXPECT_FALSE(translates_builtin(builtin_count()));
 }
