@@ -57,7 +57,8 @@ test-build:
 # What a device that only runs models links: the runtime with XNNPACK and the reference backend,
 # no oneDNN, FFmpeg, libsodium, libpng or libjpeg, no CLI. The same flags as test-build, so ccache
 # hands it every object the two share; its test binary must link none of the optional libraries.
-MINIMAL_OPTIONS := -DOUTPOST_WITH_ONEDNN=OFF -DOUTPOST_WITH_VISION=OFF -DOUTPOST_WITH_BUNDLES=OFF
+MINIMAL_OPTIONS := -DOUTPOST_WITH_ONEDNN=OFF -DOUTPOST_WITH_VISION=OFF -DOUTPOST_WITH_BUNDLES=OFF \
+                   -DOUTPOST_WITH_SERVER=OFF
 test-minimal:
 	$(CMAKE) -S . -B build-minimal -DCMAKE_BUILD_TYPE=Release -DOUTPOST_WERROR=ON $(MINIMAL_OPTIONS)
 	$(CMAKE) --build build-minimal -j$(JOBS)

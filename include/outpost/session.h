@@ -59,6 +59,10 @@ struct SessionOptions {
   // signature gives them. Empty: the model's first signature, or its main graph when it has
   // none. A key the model lacks is kUsage listing the keys it has.
   std::string signature;
+  // Whether an ONNX model may read external data files (next to its path, or its name for
+  // open_buffer). False: a model that refers to one is kInvalidModel naming the location; a
+  // bundle's model is opened so, since a bundle carries every byte it runs, signed.
+  bool external_data_files = true;
 };
 
 // A named entry point of a model (a TFLite SignatureDef): its key and the names it gives its

@@ -1,13 +1,16 @@
 #include "bundle/open.h"
 
 #include <sodium.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 
+#include "bundle/private_copy.h"
 #include "bundle/secret_memory.h"
 #include "bundle/stream_cipher.h"
-#include "core/mapped_file.h"
 #include "core/npy.h"
 #include "core/regular_file.h"
 
@@ -58,6 +61,18 @@ Status decode_golden(const uint8_t* plain, const BundleMetadata& m, const std::s
     if (!t.is_ok()) return invalid_model(t.status().message());
     out.push_back({e.input, e.name, std::move(t).value()});
   }
+  return Status::ok();
+}
+
+// Before a content key or a plaintext model exists in this process: no core file may carry them
+// out (MADV_DONTDUMP covers the model's pages, not the key on the stack or the importer's
+// copies), and not dumpable also keeps other processes of the same user from ptrace-attaching
+// or reading /proc/PID/mem. For the rest of the process's life: its memory holds the model.
+Status disable_core_dumps() {
+  struct rlimit none {};
+  if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 || ::setrlimit(RLIMIT_CORE, &none) != 0)
+    return internal_error(std::string("cannot disable core dumps before decrypting: ") +
+                          std::strerror(errno));
   return Status::ok();
 }
 
@@ -135,6 +150,7 @@ Result<OpenedBundle> open_bundle(const uint8_t* data, size_t size, const TrustSt
           "bundle '" + what + "' is encrypted for " + std::to_string(l.recipient_count) +
               " device(s); pass --device-key NAME.device.key (or set OUTPOST_DEVICE_KEY)");
     }
+    OUTPOST_RETURN_IF_ERROR(disable_core_dumps());
     ContentKey key{};
     OUTPOST_RETURN_IF_ERROR(unseal_content_key(l, *device_key, what, key));
     auto model = allocate_secret(static_cast<size_t>(m.model_size));
@@ -169,9 +185,10 @@ Result<OpenedBundle> open_bundle(const uint8_t* data, size_t size, const TrustSt
 
 Result<OpenedBundle> open_bundle_file(const std::string& path, const TrustStore& trust,
                                       const KeyPair* device_key, OpenOptions options) {
-  OUTPOST_ASSIGN_OR_RETURN(auto file, MappedFile::open(path));
+  // Read, not mapped: the bytes the signature covers must be the bytes that run afterwards.
+  OUTPOST_ASSIGN_OR_RETURN(PrivateCopy file, read_private_copy(path));
   if (options.what.empty()) options.what = path;
-  return open_bundle(file->data(), file->size(), trust, device_key, options, file);
+  return open_bundle(file.data, file.size, trust, device_key, options, file.keep_alive);
 }
 
 }  // namespace outpost::bundle

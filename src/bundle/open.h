@@ -1,6 +1,6 @@
 // Opening a bundle: structure, trusted publisher, signature, metadata, versions, decryption,
 // hashes, in that order, each failure with its own code (docs/cli.md). Works on bytes in
-// memory (what the fuzzer feeds) or on a mapped file.
+// memory (what the fuzzer feeds) or on a file read into private memory.
 #pragma once
 
 #include <memory>
@@ -36,8 +36,9 @@ struct OpenedBundle {
   KeyId publisher_id{};
   bool encrypted = false;
   size_t recipients = 0;
-  // The plaintext model: a view into the mapped file, or decrypted anonymous memory that
-  // `keep_alive` owns (pass both to Session::open_buffer). Null when not decrypted.
+  // The plaintext model: a view into the bytes opened (a file's private copy), or decrypted
+  // anonymous memory that `keep_alive` owns (pass both to Session::open_buffer). Null when not
+  // decrypted.
   const uint8_t* model = nullptr;
   size_t model_size = 0;
   std::shared_ptr<const void> keep_alive;
@@ -49,7 +50,8 @@ Result<OpenedBundle> open_bundle(const uint8_t* data, size_t size, const TrustSt
                                  const KeyPair* device_key_or_null, const OpenOptions& options = {},
                                  std::shared_ptr<const void> data_owner = nullptr);
 
-// Maps `path` and opens it; the mapping stays alive through `keep_alive` when needed.
+// Reads `path` into private memory (bundle/private_copy.h) and opens it; the copy stays alive
+// through `keep_alive` when needed.
 Result<OpenedBundle> open_bundle_file(const std::string& path, const TrustStore& trust,
                                       const KeyPair* device_key_or_null, OpenOptions options = {});
 

@@ -55,7 +55,17 @@ Result<Tensor> copy_tensor(const Tensor& t) {
 // Loads the model, fills metadata's inputs/outputs/format and computes the golden vectors.
 Status describe_and_run(const uint8_t* model, size_t size, const PackOptions& options,
                         BundleMetadata& meta, std::vector<GoldenTensor>& golden) {
-  OUTPOST_ASSIGN_OR_RETURN(auto session, Session::open_buffer(model, size, nullptr, options.name));
+  // Opened as a device will open the bundle: a model that needs a file beside it (ONNX external
+  // data) cannot be packed, since the bundle would not carry, nor sign, those bytes.
+  SessionOptions sealed;
+  sealed.external_data_files = false;
+  auto opened = Session::open_buffer(model, size, nullptr, options.name, sealed);
+  if (!opened.is_ok() && opened.status().message().find("external data") != std::string::npos)
+    return Status(opened.status().code(),
+                  opened.status().message() +
+                      "; pack refuses it: save the ONNX model with its weights inline "
+                      "(onnx.save(model, path, save_as_external_data=False))");
+  OUTPOST_ASSIGN_OR_RETURN(auto session, std::move(opened));
   meta.model_format = session->stats().format;
   for (size_t i = 0; i < session->num_inputs(); ++i)
     meta.inputs.push_back(tensor_json(session->input(i)));

@@ -12,7 +12,10 @@ namespace outpost::bundle {
 class TrustStore {
  public:
   // Reads every *.pub publisher key in `dir` (or the single key file `dir` names). A file that
-  // is not a key file is an error, so a typo in the store is never silently ignored.
+  // is not a key file is an error, so a typo in the store is never silently ignored. Whoever
+  // can write the store decides what runs, so the directory and each key must be owned by root
+  // or this user and not writable by group or others, and a key may not be a symbolic link
+  // (read with O_NOFOLLOW): kUntrusted naming the path and the chmod/chown that fixes it.
   static Result<TrustStore> load(const std::string& dir);
 
   void add(const KeyPair& publisher_public_key);

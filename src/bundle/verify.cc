@@ -8,8 +8,11 @@ Result<std::unique_ptr<Session>> open_bundle_session(const OpenedBundle& bundle,
     return Status(
         StatusCode::kDecryptFailed,
         "bundle '" + bundle.metadata.name + "' is encrypted and was not decrypted (no device key)");
+  // The bundle carries every byte its model runs: nothing may come from a file beside it.
+  SessionOptions sealed = options;
+  sealed.external_data_files = false;
   return Session::open_buffer(bundle.model, bundle.model_size, bundle.keep_alive,
-                              bundle.metadata.name, options);
+                              bundle.metadata.name, sealed);
 }
 
 Result<std::vector<GoldenResult>> check_golden(const OpenedBundle& bundle,

@@ -476,7 +476,7 @@ Status Session::Impl::load() {
   stats = ModelStats{};
   stats.format = format;
   auto imported = import_model(data, size, keep_alive, name, &stats.format, bound, options.signature, &stats,
-                               bindings_of(options));
+                               options.external_data_files, bindings_of(options));
   Status done = imported.status();
   if (done.is_ok()) {
     graph = std::move(imported).value();
@@ -554,7 +554,8 @@ Result<std::unique_ptr<Session>> Session::open_buffer(const uint8_t* data, size_
       return usage_error(name + ": sequence input '" + input + "' cannot have length " +
                          std::to_string(length) + " (a length is 0 or more)");
   OUTPOST_ASSIGN_OR_RETURN(m.graph, import_model(data, size, std::move(keep_alive), name, &m.stats.format, {},
-                                                  options.signature, &m.stats, bindings_of(options)));
+                                                  options.signature, &m.stats, options.external_data_files,
+                                                  bindings_of(options)));
   m.stats.composite_inputs = m.graph.composite_inputs;
   m.stats.composite_outputs = m.graph.composite_outputs;
   OUTPOST_RETURN_IF_ERROR(check_composite_bindings(name, m.graph, options));

@@ -12,6 +12,7 @@
 #include "vision/classification.h"
 #include "vision/image_io.h"
 #include "vision/image_tensor.h"
+#include "vision/preprocess.h"
 
 namespace outpost::cli {
 namespace {
@@ -36,8 +37,8 @@ Status set_per_channel(const std::vector<float>& values, const char* flag, std::
 
 // Where the labels and the normalization came from, as the output says it.
 struct Sources {
-  std::string labels = "none";          // "--labels", "metadata (labels.txt)", "none"
-  std::string normalization = "default";  // "--mean/--std", "metadata", "default"
+  std::string labels = "none";          // "--labels", "bundle", "metadata (labels.txt)", "none"
+  std::string normalization = "default";  // "--mean/--std", "bundle", "metadata", "default"
 };
 
 Result<ImageToTensorOptions> preprocess_options(const ClassifyFlags& flags, const ModelMetadata& metadata,
@@ -67,11 +68,54 @@ Result<ImageToTensorOptions> preprocess_options(const ClassifyFlags& flags, cons
   return o;
 }
 
+// A bundle's signed preprocess spec (vision/preprocess.h's JSON form) gives the normalization
+// and layout unless --mean/--std/--layout say otherwise, on purpose and said on stderr.
+Status apply_bundle_preprocess(const ClassifyFlags& flags, const bundle::TrustedModel& trusted,
+                               ImageToTensorOptions& o, Sources& sources) {
+  const nlohmann::json& spec = trusted.metadata.preprocess;
+  if (!trusted.bundle || !spec.is_object()) return Status::ok();
+  Preprocess base;
+  base.mean = o.mean;
+  base.std = o.std;
+  base.layout = o.layout;
+  auto signed_spec = parse_preprocess(spec, "the bundle's signed preprocess", base);
+  if (!signed_spec.is_ok()) {
+    OUTPOST_LOG_WARNING(flags.model.model << ": " << signed_spec.status().message()
+                                          << "; using the flags and defaults instead");
+    return Status::ok();
+  }
+  if (spec.contains("mean") || spec.contains("std")) {
+    if (!flags.mean.empty() || !flags.std.empty()) {
+      OUTPOST_LOG_WARNING(flags.model.model
+                          << ": --mean/--std override the bundle's signed normalization");
+    } else {
+      o.mean = signed_spec->mean;
+      o.std = signed_spec->std;
+      sources.normalization = "bundle";
+    }
+  }
+  if (spec.contains("layout")) {
+    if (flags.layout != "auto")
+      OUTPOST_LOG_WARNING(flags.model.model << ": --layout overrides the bundle's signed layout");
+    else
+      o.layout = signed_spec->layout;
+  }
+  return Status::ok();
+}
+
 Result<std::vector<std::string>> labels_for(const ClassifyFlags& flags, const ModelMetadata& metadata,
-                                            Sources& sources) {
+                                            const bundle::TrustedModel& trusted, Sources& sources) {
+  const bool signed_labels = trusted.bundle && !trusted.metadata.labels.empty();
   if (!flags.labels.empty()) {
+    if (signed_labels)
+      OUTPOST_LOG_WARNING(flags.model.model << ": --labels overrides the bundle's "
+                                            << trusted.metadata.labels.size() << " signed labels");
     sources.labels = "--labels";
     return load_labels(flags.labels);
+  }
+  if (signed_labels) {
+    sources.labels = "bundle";
+    return trusted.metadata.labels;
   }
   const MetadataFile* file = metadata.output_labels(0);
   if (!file) return std::vector<std::string>{};
@@ -86,17 +130,20 @@ std::string values_text(const std::array<float, 3>& v) {
 }
 
 Status classify(const ClassifyFlags& flags) {
-  const ModelMetadata metadata = model_metadata(flags.model.model);
+  bundle::TrustedModel trusted;
+  OUTPOST_ASSIGN_OR_RETURN(auto session, open_session(flags.model, nullptr, false, &trusted));
+  // A bundle's settings are its signed metadata; a plain model's, its own (TFLite) metadata.
+  const ModelMetadata metadata = trusted.bundle ? ModelMetadata{} : model_metadata(flags.model.model);
   Sources sources;
   OUTPOST_ASSIGN_OR_RETURN(ImageToTensorOptions preprocess, preprocess_options(flags, metadata, sources));
-  OUTPOST_ASSIGN_OR_RETURN(auto session, open_session(flags.model));
+  OUTPOST_RETURN_IF_ERROR(apply_bundle_preprocess(flags, trusted, preprocess, sources));
   if (session->num_inputs() != 1 || session->num_outputs() < 1)
     return shape_mismatch(flags.model.model + ": classify needs a model with one image input and a score output");
   std::vector<const Tensor*> outputs;
   for (size_t i = 0; i < session->num_outputs(); ++i) outputs.push_back(&session->output(i));
   Status fits = check_classification_outputs(outputs);
   if (!fits.is_ok()) return fits.with_context(flags.model.model);
-  OUTPOST_ASSIGN_OR_RETURN(const std::vector<std::string> labels, labels_for(flags, metadata, sources));
+  OUTPOST_ASSIGN_OR_RETURN(const std::vector<std::string> labels, labels_for(flags, metadata, trusted, sources));
   if (!flags.model.json)
     std::printf("labels: %s; normalization: %s (mean %s, std %s)\n", sources.labels.c_str(),
                 sources.normalization.c_str(), values_text(preprocess.mean).c_str(),

@@ -91,6 +91,24 @@ void add_json_flag(CLI::App* cmd, bool& json) {
   cmd->add_flag("--json", json, "Print one JSON object on stdout (on failure: {\"error\": ...})");
 }
 
+void add_trust_flags(CLI::App* cmd, ModelFlags& flags) {
+  cmd->add_option("--trust", flags.trust_dir,
+                  "Directory of trusted publisher .pub keys (default: $OUTPOST_TRUST_DIR); with "
+                  "one, only bundles its publishers signed load");
+  cmd->add_option("--device-key", flags.device_key,
+                  "Bundles: this device's secret key, to decrypt (default: $OUTPOST_DEVICE_KEY)");
+  cmd->add_flag("--allow-unsigned", flags.allow_unsigned,
+                "Development only: with a trust store, load a plain model anyway (a warning each "
+                "time)");
+  cmd->add_option("--expect-name", flags.expect_name,
+                  "Refuse a bundle whose signed name is not NAME");
+  cmd->add_option("--state-dir", flags.state_dir,
+                  "Anti-rollback: where the highest bundle version per name is remembered "
+                  "(default: $OUTPOST_STATE_DIR; neither: not remembered)");
+  cmd->add_flag("--allow-downgrade", flags.allow_downgrade,
+                "Load a bundle older than the highest version of its name loaded before");
+}
+
 void add_model_flags(CLI::App* cmd, ModelFlags& flags) {
   cmd->add_option("model", flags.model, "Model file (.tflite or .onnx) or bundle (.opk)")->required();
   cmd->add_option("--threads", flags.threads,
@@ -99,10 +117,7 @@ void add_model_flags(CLI::App* cmd, ModelFlags& flags) {
                   "Backend: auto (oneDNN for ONNX convolutions, XNNPACK for TFLite ones, reference for the rest) | xnnpack | onednn | ref")
       ->check(one_of({"auto", "xnnpack", "onednn", "ref"}));
   add_json_flag(cmd, flags.json);
-  cmd->add_option("--trust", flags.trust_dir,
-                  "Bundles: directory of trusted publisher .pub keys (default: $OUTPOST_TRUST_DIR)");
-  cmd->add_option("--device-key", flags.device_key,
-                  "Bundles: this device's secret key, to decrypt (default: $OUTPOST_DEVICE_KEY)");
+  add_trust_flags(cmd, flags);
   cmd->add_option("--input-shape", flags.input_shapes,
                   "NAME=DIMS (x=1x3x640x640): the shape of an input whose dimensions the model lets "
                   "vary (repeatable)")
@@ -214,35 +229,38 @@ void log_session(const std::string& model, const Session& session, double ms) {
 
 }  // namespace
 
+Result<bundle::TrustPolicy> trust_policy(const ModelFlags& flags) {
+  const char* env = std::getenv("OUTPOST_TRUST_DIR");
+  const std::string trust = !flags.trust_dir.empty() ? flags.trust_dir : env ? env : "";
+  bundle::TrustPolicy policy;
+  policy.allow_unsigned = flags.allow_unsigned;
+  policy.expect_name = flags.expect_name;
+  const char* state_env = std::getenv("OUTPOST_STATE_DIR");
+  policy.state_dir = !flags.state_dir.empty() ? flags.state_dir : state_env ? state_env : "";
+  policy.allow_downgrade = flags.allow_downgrade;
+  if (trust.empty()) return policy;  // a bundle then says it needs one (load_trusted_model)
+  OUTPOST_ASSIGN_OR_RETURN(BundleKeys keys, load_bundle_keys(trust, flags.device_key));
+  policy.trust = std::move(keys.trust);
+  policy.device_key = std::move(keys.device);
+  return policy;
+}
+
 Result<std::unique_ptr<Session>> open_session(const ModelFlags& flags, double* init_ms,
-                                              bool shapes_may_come_later) {
+                                              bool shapes_may_come_later,
+                                              bundle::TrustedModel* trusted) {
   const double start = now_seconds();
   OUTPOST_ASSIGN_OR_RETURN(const SessionOptions options, flags.session_options());
   OUTPOST_LOG_DEBUG("opening " << flags.model << " (backend " << options.backend << ", threads "
                                << options.threads << ")");
-  Result<std::unique_ptr<Session>> session = internal_error("no session opened");
-  if (bundle::is_bundle_file(flags.model)) {
-    OUTPOST_ASSIGN_OR_RETURN(BundleKeys keys, load_bundle_keys(flags.trust_dir, flags.device_key));
-    bundle::OpenOptions open_options;
-    open_options.check_model_hash = false;  // `verify` checks it; the signature already covers it
-    open_options.load_golden = false;       // only `verify` runs them
-    OUTPOST_ASSIGN_OR_RETURN(bundle::OpenedBundle opened,
-                             bundle::open_bundle_file(flags.model, keys.trust,
-                                                      keys.device ? &*keys.device : nullptr,
-                                                      open_options));
-    OUTPOST_LOG_DEBUG(flags.model << ": bundle '" << opened.metadata.name << "' "
-                                  << opened.metadata.version.text << " signed by '"
-                                  << opened.publisher << "'"
-                                  << (opened.encrypted ? ", decrypted in memory" : ""));
-    session = bundle::open_bundle_session(opened, options);
-  } else {
-    session = Session::open(flags.model, options);
-  }
+  OUTPOST_ASSIGN_OR_RETURN(const bundle::TrustPolicy policy, trust_policy(flags));
+  auto loaded = bundle::load_trusted_model(flags.model, policy, options);
   const double ms = (now_seconds() - start) * 1e3;
   if (init_ms) *init_ms = ms;
-  if (!session.is_ok()) return session;
-  log_session(flags.model, **session, ms);
-  if (!shapes_may_come_later) OUTPOST_RETURN_IF_ERROR(require_input_shapes(**session, flags.model));
+  if (!loaded.is_ok()) return loaded.status();
+  std::unique_ptr<Session> session = std::move(loaded->session);
+  if (trusted) *trusted = std::move(loaded).value();
+  log_session(flags.model, *session, ms);
+  if (!shapes_may_come_later) OUTPOST_RETURN_IF_ERROR(require_input_shapes(*session, flags.model));
   return session;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bundle/open.h"
+#include "bundle/trust_policy.h"
 #include "outpost/session.h"
 #include "outpost/status.h"
 
@@ -26,6 +27,13 @@ struct ModelFlags {
   // environment (OUTPOST_TRUST_DIR, OUTPOST_DEVICE_KEY).
   std::string trust_dir;
   std::string device_key;
+  // --allow-unsigned: with a trust store, load a plain model anyway (logged every time).
+  bool allow_unsigned = false;
+  // --expect-name: the signed name a bundle must have.
+  std::string expect_name;
+  // --state-dir (else $OUTPOST_STATE_DIR; neither: no anti-rollback) and --allow-downgrade.
+  std::string state_dir;
+  bool allow_downgrade = false;
   // --input-shape NAME=DIMS ("x=1x3x640x640"): shapes for inputs whose dimensions vary.
   std::vector<std::string> input_shapes;
   // --sequence-length NAME=N: the length of a sequence input (ONNX); --absent NAME: an optional
@@ -41,9 +49,12 @@ struct ModelFlags {
 };
 
 // Adds MODEL, --threads, --backend, --json, --trust, --device-key, --input-shape,
-// --sequence-length, --absent and --signature
-// to `cmd`.
+// --sequence-length, --absent and --signature to `cmd`, and the trust policy's flags
+// (add_trust_flags).
 void add_model_flags(CLI::App* cmd, ModelFlags& flags);
+// Adds --trust, --device-key, --allow-unsigned, --expect-name, --state-dir and --allow-downgrade:
+// what every command that loads a model takes.
+void add_trust_flags(CLI::App* cmd, ModelFlags& flags);
 // Adds --json ("Print one JSON object on stdout"); every command has it.
 void add_json_flag(CLI::App* cmd, bool& json);
 
@@ -54,13 +65,17 @@ CLI::Validator number_between(double min, double max);
 // One of `choices`, with the closest one suggested for a typo.
 CLI::Validator one_of(std::vector<std::string> choices);
 
-// Opens a session and measures how long it took (milliseconds) when `init_ms` is given. A
-// bundle (recognised by its magic) is verified and, when encrypted, decrypted in memory first.
+// Opens a session and measures how long it took (milliseconds) when `init_ms` is given, through
+// the trust policy the flags and environment give (bundle::load_trusted_model): a bundle
+// (recognised by its magic) is verified and, when encrypted, decrypted in memory first; with a
+// trust store, anything else is refused unless --allow-unsigned. `trusted`, when given,
+// receives what vouches for the model (a bundle's signed metadata).
 // Unless `shapes_may_come_later` (run and bench take them from their .npy inputs, inspect shows
 // the model without them), an input whose dimensions vary and were not given (--input-shape)
 // is kShapeMismatch naming it.
 Result<std::unique_ptr<Session>> open_session(const ModelFlags& flags, double* init_ms = nullptr,
-                                              bool shapes_may_come_later = false);
+                                              bool shapes_may_come_later = false,
+                                              bundle::TrustedModel* trusted = nullptr);
 // kShapeMismatch naming the first input with a dimension still unknown, and how to give it.
 Status require_input_shapes(const Session& session, const std::string& model);
 
@@ -71,6 +86,8 @@ struct BundleKeys {
   std::optional<bundle::KeyPair> device;
 };
 Result<BundleKeys> load_bundle_keys(const std::string& trust_dir, const std::string& device_key);
+// The trust policy of the flags, or else the environment: no trust store when neither names one.
+Result<bundle::TrustPolicy> trust_policy(const ModelFlags& flags);
 
 // Fills the session's inputs from `specs` ("NAME=FILE.npy", or "FILE.npy" for a single-input
 // model), as `run` and `bench` take them; with no specs, fills every input with a fixed

@@ -16,5 +16,7 @@ void add_pipeline_command(CLI::App& app);
 void add_keys_command(CLI::App& app);
 void add_pack_command(CLI::App& app);
 void add_verify_command(CLI::App& app);
+void add_manifest_command(CLI::App& app);
+void add_serve_command(CLI::App& app);  // built with OUTPOST_WITH_SERVER
 
 }  // namespace outpost::cli

@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "outpost/cli_common.h"
 #include "outpost/commands.h"
+#include "outpost/signed_settings.h"
 #include "pipeline/vision_task.h"
 #include "vision/image_io.h"
 
@@ -27,11 +28,14 @@ std::string default_output(const std::string& image) {
 }
 
 Status detect(const DetectFlags& flags) {
-  OUTPOST_ASSIGN_OR_RETURN(auto session, open_session(flags.model));
-  // The pipeline's face task: the same preprocessing, decoding and drawing as `pipeline run`.
+  bundle::TrustedModel trusted;
+  OUTPOST_ASSIGN_OR_RETURN(auto session, open_session(flags.model, nullptr, false, &trusted));
+  // The pipeline's face task: the same preprocessing, decoding and drawing as `pipeline run`
+  // (and a bundle's signed preprocess, as there).
   TaskOptions options;
   options.kind = TaskKind::kFaces;
   options.min_score = flags.min_score;
+  apply_signed_settings(trusted, flags.model.model, options);
   auto task = VisionTask::make(options, *session);
   if (!task.is_ok())
     return task.status().with_context(flags.model.model +

@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "outpost/cli_common.h"
 #include "outpost/commands.h"
+#include "outpost/signed_settings.h"
 #include "pipeline/vision_task.h"
 #include "vision/image_io.h"
 #include "vision/landmarks.h"
@@ -20,7 +21,7 @@ struct LandmarkFlags {
   std::string image;
   std::string output;
   float min_score = 0.5f;
-  std::string fit = "letterbox";
+  std::string fit;  // empty: letterbox, or a bundle's signed fit
 };
 
 // Beside the input: "astronaut.png" -> "astronaut.landmarks.png".
@@ -30,14 +31,20 @@ std::string default_output(const std::string& image) {
 }
 
 Status landmarks(const LandmarkFlags& flags) {
-  OUTPOST_ASSIGN_OR_RETURN(auto session, open_session(flags.model));
+  bundle::TrustedModel trusted;
+  OUTPOST_ASSIGN_OR_RETURN(auto session, open_session(flags.model, nullptr, false, &trusted));
   TaskOptions options;
   options.kind = TaskKind::kLandmarks;
   options.min_score = flags.min_score;
-  Preprocess spec = default_preprocess(options);
+  const std::optional<Preprocess> signed_spec =
+      signed_preprocess(trusted, default_preprocess(options), flags.model.model);
+  Preprocess spec = signed_spec ? *signed_spec : default_preprocess(options);
+  if (signed_spec && !flags.fit.empty() && trusted.metadata.preprocess.contains("fit"))
+    say_override(flags.model.model, "--fit overrides", "fit");
   if (flags.fit == "stretch") spec.fit = FitMode::kStretch;
   else if (flags.fit == "crop") spec.fit = FitMode::kCenterCrop;
-  else if (flags.fit != "letterbox")
+  else if (flags.fit == "letterbox") spec.fit = FitMode::kLetterbox;
+  else if (!flags.fit.empty())
     return usage_error("--fit must be letterbox, crop or stretch, not '" + flags.fit + "'");
   options.preprocess = spec;
   auto task = VisionTask::make(options, *session);

@@ -85,6 +85,10 @@ int run_cli(int argc, char** argv) {
   add_keys_command(app);
   add_pack_command(app);
   add_verify_command(app);
+  add_manifest_command(app);
+#ifdef OUTPOST_WITH_SERVER
+  add_serve_command(app);
+#endif
   add_log_level_flags(app);
   // The level applies before any command's action runs (actions run inside parse()). Read from
   // the command's own --log-level, so that a command that declares the flag itself is obeyed too.

@@ -18,6 +18,7 @@
 #include "core/regular_file.h"
 #include "outpost/cli_common.h"
 #include "outpost/commands.h"
+#include "outpost/signed_settings.h"
 #include "core/json_text.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/pipeline_spec.h"
@@ -28,7 +29,7 @@ namespace {
 struct PipelineFlags {
   std::string file;
   int threads = 0;
-  std::string trust_dir, device_key;
+  ModelFlags trust;  // --trust, --device-key, --allow-unsigned (the model comes from the file)
   bool stats_json = false;
   bool json = false;
   int64_t max_frames = -1;
@@ -187,12 +188,13 @@ void report(const PipelineFlags& flags, const FrameSource& source, const Pipelin
 // Runs the pipeline; *reported is set once its summary (with any error in it) is printed.
 Status run_pipeline_file(const PipelineFlags& flags, bool* reported) {
   OUTPOST_ASSIGN_OR_RETURN(PipelineSpec spec, load_pipeline_spec(flags.file));
-  ModelFlags model;
+  ModelFlags model = flags.trust;
   model.model = spec.model;
   model.threads = flags.threads;
-  model.trust_dir = flags.trust_dir;
-  model.device_key = flags.device_key;
-  OUTPOST_ASSIGN_OR_RETURN(auto session, open_session(model));
+  bundle::TrustedModel trusted;
+  OUTPOST_ASSIGN_OR_RETURN(auto session, open_session(model, nullptr, false, &trusted));
+  // The bundle's signed labels and preprocess, unless the file's own keys override them.
+  apply_signed_settings(trusted, spec.model, spec.task);
   auto task = VisionTask::make(spec.task, *session);
   if (!task.is_ok()) return task.status().with_context(spec.model);
   SourceOptions source_options;
@@ -230,10 +232,7 @@ void add_pipeline_command(CLI::App& app) {
   run->add_option("file", flags->file, "Pipeline file (.json)")->required();
   run->add_option("--threads", flags->threads,
                   "Compute threads, the caller's included (0: every core this process may use; 1: no worker threads)");
-  run->add_option("--trust", flags->trust_dir,
-                  "Bundles: directory of trusted publisher .pub keys (default: $OUTPOST_TRUST_DIR)");
-  run->add_option("--device-key", flags->device_key,
-                  "Bundles: this device's secret key, to decrypt (default: $OUTPOST_DEVICE_KEY)");
+  add_trust_flags(run, flags->trust);
   run->add_option("--max-frames", flags->max_frames,
                   "Stop after this many frames (default: the file's max_frames, else all)")
       ->check(CLI::NonNegativeNumber);

@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "outpost/cli_common.h"
 #include "outpost/commands.h"
+#include "outpost/signed_settings.h"
 #include "vision/image_io.h"
 #include "vision/image_tensor.h"
 #include "vision/segmentation.h"
@@ -19,7 +20,7 @@ struct SegmentFlags {
   std::string image;
   std::string output;
   std::string mask_output;
-  std::string input_range = "0,1";
+  std::string input_range;  // empty: 0,1, or a bundle's signed mean/std
   float threshold = 0.5f;
   bool logits = false;
   float alpha = 0.5f;
@@ -49,7 +50,8 @@ Image mask_image(const SegmentationMask& mask) {
 }
 
 Status segment(const SegmentFlags& flags) {
-  OUTPOST_ASSIGN_OR_RETURN(auto session, open_session(flags.model));
+  bundle::TrustedModel trusted;
+  OUTPOST_ASSIGN_OR_RETURN(auto session, open_session(flags.model, nullptr, false, &trusted));
   if (session->num_inputs() != 1 || session->num_outputs() < 1)
     return shape_mismatch(flags.model.model +
                           ": segment needs a model with one image input and a mask output, like "
@@ -63,9 +65,19 @@ Status segment(const SegmentFlags& flags) {
   Status fits = check_segmentation_outputs(in, outputs);
   if (!fits.is_ok()) return fits.with_context(flags.model.model);
   ImageToTensorOptions options;
-  if (flags.input_range == "0,1") {
+  Preprocess zero_to_one;  // [0, 1]: the default, as MediaPipe's
+  const std::optional<Preprocess> signed_spec =
+      signed_preprocess(trusted, zero_to_one, flags.model.model);
+  const bool signed_range = signed_spec && (trusted.metadata.preprocess.contains("mean") ||
+                                            trusted.metadata.preprocess.contains("std"));
+  if (signed_range && !flags.input_range.empty())
+    say_override(flags.model.model, "--input-range overrides", "mean/std");
+  if (flags.input_range == "0,1" || (flags.input_range.empty() && !signed_range)) {
     options.mean = {0.0f, 0.0f, 0.0f};
     options.std = {255.0f, 255.0f, 255.0f};
+  } else if (flags.input_range.empty()) {
+    options.mean = signed_spec->mean;
+    options.std = signed_spec->std;
   } else if (flags.input_range != "-1,1") {
     return usage_error("--input-range must be 0,1 or -1,1, not '" + flags.input_range + "'");
   }

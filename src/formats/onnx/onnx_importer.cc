@@ -84,9 +84,10 @@ void outer_reads(const onnx::GraphProto& g, std::set<std::string> inner, std::ve
 class Importer {
  public:
   Importer(std::shared_ptr<const onnx::ModelProto> model, std::string source,
-           std::vector<Shape> input_shapes, OnnxBindings bindings)
+           std::vector<Shape> input_shapes, bool external_data_files, OnnxBindings bindings)
       : model_(std::move(model)), source_(std::move(source)),
-        input_shapes_(std::move(input_shapes)), bindings_(std::move(bindings)) {}
+        input_shapes_(std::move(input_shapes)), external_data_files_(external_data_files),
+        bindings_(std::move(bindings)) {}
 
   Result<Graph> run();
 
@@ -134,10 +135,13 @@ class Importer {
 
   Result<int> define(const std::string& name, const std::string& where);
   std::string node_where(int index) const;
+  // Where tensors' external data may come from: the model's directory, or nowhere.
+  OnnxTensorSource tensor_source() const;
 
   std::shared_ptr<const onnx::ModelProto> model_;
   std::string source_;
   std::vector<Shape> input_shapes_;  // bound to the graph inputs in order; empty: as declared
+  bool external_data_files_ = true;  // false: no file is read (a bundle's model)
   OnnxBindings bindings_;
   int64_t opset_ = 0;
   Graph graph_;
@@ -221,9 +225,14 @@ Result<int> Importer::define(const std::string& name, const std::string& where) 
   return id;
 }
 
-Status Importer::add_initializers(const onnx::GraphProto& g, const std::string& scope) {
+OnnxTensorSource Importer::tensor_source() const {
+  if (!external_data_files_) return OnnxTensorSource{model_, "", true};
   const std::string dir = std::filesystem::path(source_).parent_path().string();
-  OnnxTensorSource src{model_, dir.empty() ? "." : dir};
+  return OnnxTensorSource{model_, dir.empty() ? "." : dir};
+}
+
+Status Importer::add_initializers(const onnx::GraphProto& g, const std::string& scope) {
+  const OnnxTensorSource src = tensor_source();
   if (g.sparse_initializer_size() > 0)
     return unsupported(scope + ": sparse initializers are not supported");
   for (int i = 0; i < g.initializer_size(); ++i) {
@@ -449,7 +458,7 @@ Status Importer::add_constant_node(const onnx::NodeProto& p, const std::string& 
   };
   if (a.name() == "value") {
     OUTPOST_RETURN_IF_ERROR(read_onnx_tensor(
-        a.t(), OnnxTensorSource{model_, std::filesystem::path(source_).parent_path().string()},
+        a.t(), tensor_source(),
         where + ": attribute 'value'", v));
   } else if (a.name() == "value_float") {
     scalar_or_list(std::vector<float>{a.f()}, DType::kFloat32, true);
@@ -1203,7 +1212,8 @@ Result<Graph> Importer::run() {
 }  // namespace
 
 Result<Graph> import_onnx(const uint8_t* data, size_t size, const std::string& source,
-                          const std::vector<Shape>& input_shapes, const OnnxBindings& bindings) {
+                          const std::vector<Shape>& input_shapes, bool external_data_files,
+                          const OnnxBindings& bindings) {
   // Protobuf may throw (std::bad_alloc on absurd sizes); nothing crosses this boundary.
   try {
     if (size > static_cast<size_t>(INT_MAX))
@@ -1214,7 +1224,7 @@ Result<Graph> import_onnx(const uint8_t* data, size_t size, const std::string& s
     if (!model->ParseFromArray(data, static_cast<int>(size)))
       return invalid_model(source +
                            ": not a valid ONNX model: the protobuf is truncated or corrupt");
-    Importer importer(model, source, input_shapes, bindings);
+    Importer importer(model, source, input_shapes, external_data_files, bindings);
     return importer.run();
   } catch (const std::exception& e) {
     return invalid_model(source + ": reading the ONNX model failed: " + e.what());

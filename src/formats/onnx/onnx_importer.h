@@ -28,8 +28,10 @@ struct OnnxBindings {
 // `source` is the model's path (external data files are looked up next to it) or a name.
 // `input_shapes` binds the graph inputs, in order, to those shapes (ir/input_shapes.h); inputs
 // beyond it keep their declared shapes, a symbolic dimension -1.
+// `external_data_files` false: no file is read, and a tensor in external data is kInvalidModel
+// naming its location (a bundle's model).
 Result<Graph> import_onnx(const uint8_t* data, size_t size, const std::string& source,
                           const std::vector<Shape>& input_shapes = {},
-                          const OnnxBindings& bindings = {});
+                          bool external_data_files = true, const OnnxBindings& bindings = {});
 
 }  // namespace outpost

@@ -57,9 +57,14 @@ Result<std::vector<uint8_t>> typed_data(const onnx::TensorProto& t, DType d,
 }
 
 // Resolves an external data file: relative, inside the model's directory, no escape via "..".
-Result<std::string> external_path(const std::string& location, const std::string& model_dir,
+Result<std::string> external_path(const std::string& location, const OnnxTensorSource& source,
                                   const std::string& where) {
   namespace fs = std::filesystem;
+  const std::string& model_dir = source.model_dir;
+  if (source.no_files)
+    return invalid_model(where + ": external data '" + location +
+                         "' is not read: this model may not read files (a bundle's model must "
+                         "hold its weights inline, where the signature covers them)");
   if (model_dir.empty())
     return io_error(where + ": external data '" + location +
                     "' needs the model's directory (load the model from a file)");
@@ -99,7 +104,7 @@ Status read_external(const onnx::TensorProto& t, const OnnxTensorSource& source,
                            "' is not a number");
     }
   }
-  OUTPOST_ASSIGN_OR_RETURN(std::string path, external_path(location, source.model_dir, where));
+  OUTPOST_ASSIGN_OR_RETURN(std::string path, external_path(location, source, where));
   OUTPOST_ASSIGN_OR_RETURN(auto file, MappedFile::open(path));
   if (length < 0) length = static_cast<int64_t>(expected);
   if (offset < 0 || static_cast<uint64_t>(offset) > file->size() ||

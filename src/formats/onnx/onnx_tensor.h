@@ -21,6 +21,9 @@ Result<DType> onnx_dtype(int64_t elem_type, const std::string& where);
 struct OnnxTensorSource {
   std::shared_ptr<const void> keep_alive;  // owns the TensorProto (e.g. the parsed ModelProto)
   std::string model_dir;                   // where external data files live; empty: not allowed
+  // No file may be read at all (a bundle's model carries every byte it needs): external data
+  // is kInvalidModel naming its location, not a missing file.
+  bool no_files = false;
 };
 
 // Sets v.dtype, v.shape and v.constant from `t`. Every size is checked against the dims.

@@ -25,11 +25,21 @@ int Lowering::int64s(const std::string& suffix, const std::vector<int64_t>& valu
   return add_int64_constant(graph_, name(suffix), values);
 }
 
+// Zeros up to this size are a constant made here. Larger ones are an Expand of one zero: a
+// model's numbers decide the size (NON_MAX_SUPPRESSION's max_output_size), and a hostile one asks
+// for gigabytes (fuzz_tflite oom-79f54041), which constant folding materializes only within its
+// limit and the session otherwise computes in its arena, under SessionOptions::max_arena_bytes.
+constexpr size_t kZerosConstantBytes = size_t{64} << 10;
+
 int Lowering::zeros(const std::string& suffix, DType dtype, const Shape& shape) {
   const int id = intermediate(suffix, dtype, shape);
-  set_owned_constant(graph_.value(id),
-                     std::vector<uint8_t>(static_cast<size_t>(shape.num_elements().value_or(0)) *
-                                          dtype_size(dtype)));
+  const size_t bytes = static_cast<size_t>(shape.num_elements().value_or(0)) * dtype_size(dtype);
+  if (bytes <= kZerosConstantBytes) {
+    set_owned_constant(graph_.value(id), std::vector<uint8_t>(bytes));
+    return id;
+  }
+  add(OpKind::kExpand, suffix, {scalar(suffix + "_zero", dtype, 0), int64s(suffix + "_shape", shape.dims())},
+      {id});
   return id;
 }
 

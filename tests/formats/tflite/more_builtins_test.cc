@@ -32,15 +32,16 @@ void expect_unsupported(const TfModelSpec& spec, const std::string& fragment) {
   EXPECT_NE(s.status().message().find(fragment), std::string::npos) << s.status().message();
 }
 
-// NON_MAX_SUPPRESSION_V4/V5 over 3 boxes: inputs boxes, scores, constant max_output_size 2,
-// iou_threshold (a graph input when `iou_at_run_time`), score_threshold and, in V5, sigma.
-TfModelSpec nms(int32_t code, float sigma, bool iou_at_run_time) {
+// NON_MAX_SUPPRESSION_V4/V5 over 3 boxes: inputs boxes, scores, constant max_output_size
+// (2 unless told), iou_threshold (a graph input when `iou_at_run_time`), score_threshold and, in
+// V5, sigma.
+TfModelSpec nms(int32_t code, float sigma, bool iou_at_run_time, int32_t max_output = 2) {
   TfModelSpec spec;
   spec.tensors = {{{3, 4}, kF32, 0, "boxes"},   {{3}, kF32, 0, "scores"},
                   {{}, kI32, 1, "max_output"},  {{}, kF32, iou_at_run_time ? 0u : 2u, "iou"},
-                  {{}, kF32, 3, "score"},       {{2}, kI32, 0, "selected"},
+                  {{}, kF32, 3, "score"},       {{max_output}, kI32, 0, "selected"},
                   {{}, kI32, 0, "valid"}};
-  spec.buffers = {bytes_of(std::vector<int32_t>{2}), bytes_of(std::vector<float>{0.5f}),
+  spec.buffers = {bytes_of(std::vector<int32_t>{max_output}), bytes_of(std::vector<float>{0.5f}),
                   bytes_of(std::vector<float>{0.0f})};
   TfOperatorSpec op;
   op.builtin_code = code;
@@ -83,6 +84,40 @@ TEST(TfliteMoreBuiltins, NmsDropsABoxWhoseIouEqualsTheThreshold) {
   EXPECT_EQ(selected[0], 1);
   EXPECT_EQ(selected[1], 2);
   EXPECT_EQ(*(*s)->output(1).data_as<int32_t>(), 2);
+}
+
+// More outputs than boxes: the selection, then zeros (made by an Expand once they outgrow a small
+// constant, Lowering::zeros).
+TEST(TfliteMoreBuiltins, NmsPadsAMaxOutputSizeBeyondTheBoxesWithZeros) {
+  constexpr int32_t kMaxOutput = 20000;
+  auto s = open(nms(kNmsV4, 0.0f, false, kMaxOutput));
+  ASSERT_TRUE(s.is_ok()) << s.status().message();
+  const float boxes[12] = {0, 0, 1, 1, 0, 0, 1, 0.5f, 5, 5, 6, 6};
+  const float scores[3] = {0.9f, 0.95f, 0.3f};
+  std::memcpy((*s)->input(0).data(), boxes, sizeof boxes);
+  std::memcpy((*s)->input(1).data(), scores, sizeof scores);
+  ASSERT_TRUE((*s)->run().is_ok());
+  ASSERT_EQ((*s)->output(0).shape(), (Shape{kMaxOutput}));
+  const int32_t* selected = (*s)->output(0).data_as<int32_t>();
+  EXPECT_EQ(std::vector<int32_t>(selected, selected + 3), (std::vector<int32_t>{1, 2, 0}));
+  EXPECT_EQ(selected[kMaxOutput - 1], 0);
+  EXPECT_EQ(*(*s)->output(1).data_as<int32_t>(), 2);
+}
+
+// fuzz_tflite oom-79f54041: a max_output_size of 1.4e9 made the importer allocate its 5.5 GB of
+// zero padding as a constant. Now the padding is computed after the selection, each run, within
+// the session's max_arena_bytes: the run is refused by name, nothing allocated.
+TEST(TfliteMoreBuiltinsCorrupt, AHugeMaxOutputSizeMeetsTheArenaLimitUnallocated) {
+  const std::vector<uint8_t> model = build_tflite(nms(kNmsV4, 0.0f, false, 1375731712));
+  SessionOptions options;
+  options.max_arena_bytes = size_t{256} << 20;
+  auto s = Session::open_buffer(model.data(), model.size(), nullptr, "nms.tflite", options);
+  ASSERT_TRUE(s.is_ok()) << s.status().message();
+  std::memset((*s)->input(0).data(), 0, 12 * sizeof(float));
+  std::memset((*s)->input(1).data(), 0, 3 * sizeof(float));
+  const Status run = (*s)->run();
+  EXPECT_EQ(run.code(), StatusCode::kUnsupported) << run.message();
+  EXPECT_NE(run.message().find("max_arena_bytes"), std::string::npos) << run.message();
 }
 
 TEST(TfliteMoreBuiltins, Atan2OfIntegersIsRefused) {
