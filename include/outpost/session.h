@@ -11,9 +11,11 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "outpost/composite_value.h"
 #include "outpost/shape.h"
 #include "outpost/status.h"
 #include "outpost/tensor.h"
@@ -41,6 +43,17 @@ struct SessionOptions {
   // dimensions, TFLite's shape_signature -1): bound at load, as resize_input would bind them
   // later. A name the model lacks is kUsage; a shape the model does not allow, kShapeMismatch.
   std::map<std::string, Shape> input_shapes;
+  // Lengths of the model's sequence inputs (ONNX's sequence<tensor>), by name, bound at load like
+  // a symbolic shape: a sequence NAME of length n is the tensor inputs "NAME[0]" ... "NAME[n-1]"
+  // (the element's dtype; its declared shape, which input_shapes binds under those names where
+  // it varies). A sequence input left unbound makes run() kShapeMismatch naming it. A name the
+  // model lacks, one that is not a sequence input, or a negative length is kUsage.
+  std::map<std::string, int> sequence_lengths;
+  // The model's optional inputs (ONNX's optional<...>) bound empty at load: the graph sees an
+  // empty optional (OptionalHasElement false) and the session has no input for it. An optional
+  // input not named here is present: an ordinary tensor input (or a sequence's, as above). A
+  // name that is not an optional input of the model is kUsage.
+  std::set<std::string> absent_inputs;
   // The model's signature to run, by key (TFLite's SignatureDefs: named entry points such as
   // "serving_default", each on its own subgraph): its inputs and outputs take the names the
   // signature gives them. Empty: the model's first signature, or its main graph when it has
@@ -77,6 +90,11 @@ struct ModelStats {
   int threads = 1;                       // threads the fast backends run on (1 for ref alone)
   std::vector<ModelSignature> signatures;  // every signature of the model, in the file's order
   std::string signature;                   // the key of the one this session runs ("": none)
+  // The graph inputs and outputs of sequence or optional type (ONNX), as bound or resolved at
+  // load: a sequence output of length n is the outputs "NAME[0]" ... "NAME[n-1]" (its length
+  // is known at load, or the model is refused), a present optional output its element under
+  // its name, and an empty one no output at all, listed here with `absent` set.
+  std::vector<CompositeValue> composite_inputs, composite_outputs;
 };
 
 // Where one inference's time goes, per op kind and backend (`outpost bench --profile`).
@@ -135,8 +153,13 @@ class Session {
   // inference, kernels, the arena), and only when a shape changed. kShapeMismatch when the
   // model fixes a dimension that differs, or the rank differs.
   Status resize_input(size_t i, const Shape& shape);
-  // Index of the input or output called `name`, or -1.
+  // Index of the input called `name`, or -1.
   int input_index(const std::string& name) const;
+  // Index of the output called `name`, or -1.
+  int output_index(const std::string& name) const;
+  // How many outputs "NAME[k]" the sequence graph output `name` is (0 for an empty sequence),
+  // or -1 when `name` is not a sequence output (ModelStats::composite_outputs has the rest).
+  int sequence_output_length(const std::string& name) const;
 
   Status run();
   // Runs `runs` times timing every node; returns the median time per inference of each

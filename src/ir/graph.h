@@ -10,6 +10,7 @@
 #include "ir/attributes.h"
 #include "ir/op_kind.h"
 #include "ir/sparsity.h"
+#include "outpost/composite_value.h"
 #include "outpost/dtype.h"
 #include "outpost/quant_params.h"
 #include "outpost/shape.h"
@@ -90,6 +91,11 @@ class Graph {
   // this import (ir/input_shapes.h), or the declared ones.
   std::vector<Shape> input_signatures;
   std::vector<std::vector<std::string>> input_dim_names;
+  // The graph inputs and outputs of sequence or optional type (ONNX), as the importer bound or
+  // resolved them onto tensor inputs and outputs (outpost/composite_value.h). A sequence input
+  // whose length is not bound leaves the graph with no nodes and no outputs: it cannot be
+  // imported until it is.
+  std::vector<CompositeValue> composite_inputs, composite_outputs;
   // Set when the inputs were bound to shapes other than those the file declares (a TFLite
   // batch resized, an ONNX symbolic dimension given): the shapes the file declares for the
   // other values may be those it was traced or converted with, and shape inference neither

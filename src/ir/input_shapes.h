@@ -11,6 +11,11 @@
 
 namespace outpost {
 
+// The signature of an input whose model declares no shape at all (ONNX sequences often declare
+// none for their elements): a shape of any rank fits, and one must be given before a run.
+Shape any_rank_signature();
+bool is_any_rank(const Shape& signature);
+
 // kShapeMismatch naming the input and the declared shape, with the names of the dimensions
 // that may vary, when `given` has another rank, a negative dimension, or differs from a fixed
 // one.

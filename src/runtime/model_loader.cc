@@ -32,7 +32,8 @@ Result<Graph> logged(Result<Graph> graph, const std::string& name, const std::st
 Result<Graph> import_model(const uint8_t* data, size_t size, std::shared_ptr<const void> keep_alive,
                            const std::string& name, std::string* format,
                            const std::vector<Shape>& input_shapes, const std::string& signature,
-                           ModelStats* signatures, bool external_data_files) {
+                           ModelStats* signatures, bool external_data_files,
+                           const OnnxBindings& bindings) {
   const auto start = std::chrono::steady_clock::now();
   OUTPOST_ASSIGN_OR_RETURN(const ModelFormat which, detect_model_format(data, size, name));
   *format = model_format_name(which);
@@ -54,7 +55,8 @@ Result<Graph> import_model(const uint8_t* data, size_t size, std::shared_ptr<con
   if (!signature.empty())
     return usage_error(name + ": ONNX models have no signatures, so there is no signature '" + signature +
                        "' to run (leave out --signature)");
-  return logged(import_onnx(data, size, name, input_shapes, external_data_files), name, *format, size, start);
+  return logged(import_onnx(data, size, name, input_shapes, external_data_files, bindings), name, *format, size,
+                start);
 }
 
 }  // namespace outpost

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "formats/onnx/onnx_importer.h"
 #include "ir/graph.h"
 #include "outpost/session.h"
 
@@ -15,10 +16,11 @@ namespace outpost {
 // models have none, so a key given for one is kUsage. `signatures`, when given, receives the
 // model's signatures and the key of the one imported (ModelStats::signatures, ::signature).
 // `external_data_files`: SessionOptions::external_data_files.
+// `bindings` binds an ONNX model's sequence and optional inputs (TFLite models have none).
 Result<Graph> import_model(const uint8_t* data, size_t size, std::shared_ptr<const void> keep_alive,
                            const std::string& name, std::string* format,
                            const std::vector<Shape>& input_shapes = {},
                            const std::string& signature = "", ModelStats* signatures = nullptr,
-                           bool external_data_files = true);
+                           bool external_data_files = true, const OnnxBindings& bindings = {});
 
 }  // namespace outpost

@@ -100,6 +100,44 @@ struct Session::Impl {
 
 namespace {
 
+bool unbound_sequence(const CompositeValue& c) { return c.sequence && !c.absent && c.length < 0; }
+
+OnnxBindings bindings_of(const SessionOptions& options) {
+  return OnnxBindings{options.sequence_lengths, options.absent_inputs};
+}
+
+std::string composite_names(const std::vector<CompositeValue>& values, bool sequences) {
+  std::string s;
+  for (const CompositeValue& c : values)
+    if (sequences ? c.sequence : c.optional) s += (s.empty() ? "" : ", ") + c.name;
+  return s.empty() ? "none" : s;
+}
+
+// SessionOptions::sequence_lengths and ::absent_inputs name inputs of those types.
+Status check_composite_bindings(const std::string& model, const Graph& graph,
+                                const SessionOptions& options) {
+  auto find = [&](const std::string& input) -> const CompositeValue* {
+    for (const CompositeValue& c : graph.composite_inputs)
+      if (c.name == input) return &c;
+    return nullptr;
+  };
+  for (const auto& entry : options.sequence_lengths) {
+    const CompositeValue* c = find(entry.first);
+    if (c == nullptr || !c->sequence)
+      return usage_error(model + ": the model has no sequence input '" + entry.first +
+                         "' to give a length to (its sequence inputs: " +
+                         composite_names(graph.composite_inputs, true) + ")");
+  }
+  for (const std::string& input : options.absent_inputs) {
+    const CompositeValue* c = find(input);
+    if (c == nullptr || !c->optional)
+      return usage_error(model + ": the model has no optional input '" + input +
+                         "' to leave absent (its optional inputs: " +
+                         composite_names(graph.composite_inputs, false) + ")");
+  }
+  return Status::ok();
+}
+
 // The op name profiles and traces give the part of a model evaluated per run.
 constexpr const char kEvaluatedPerRun[] = "(evaluated per run)";
 
@@ -407,7 +445,18 @@ void Session::Impl::placeholder_tensors() {
 }
 
 Status Session::Impl::load() {
+  for (const CompositeValue& c : graph.composite_inputs)
+    if (unbound_sequence(c))
+      return shape_mismatch(name + ": input '" + c.name + "' is a " + composite_type_text(c) +
+                            " whose length is not bound: give it at load "
+                            "(SessionOptions::sequence_lengths, or the CLI's --sequence-length " +
+                            c.name + "=N)");
   for (size_t i = 0; i < bound.size(); ++i) {
+    if (is_any_rank(bound[i]))
+      return shape_mismatch(name + ": input '" + input_names[i] +
+                            "' has no declared shape: give its shape (Session::resize_input, an "
+                            "input tensor of that shape, or the CLI's --input-shape " +
+                            input_names[i] + "=DIMS)");
     const int k = unknown_dimension(bound[i]);
     if (k < 0) continue;
     const std::string dim = k < static_cast<int>(dim_names[i].size()) && !dim_names[i][k].empty()
@@ -427,10 +476,12 @@ Status Session::Impl::load() {
   stats = ModelStats{};
   stats.format = format;
   auto imported = import_model(data, size, keep_alive, name, &stats.format, bound, options.signature, &stats,
-                               options.external_data_files);
+                               options.external_data_files, bindings_of(options));
   Status done = imported.status();
   if (done.is_ok()) {
     graph = std::move(imported).value();
+    stats.composite_inputs = graph.composite_inputs;
+    stats.composite_outputs = graph.composite_outputs;
     inputs.clear();
     outputs.clear();
     done = prepare(options, threads);
@@ -498,8 +549,16 @@ Result<std::unique_ptr<Session>> Session::open_buffer(const uint8_t* data, size_
   m.name = name;
   m.options = options;
   m.threads = threads;
+  for (const auto& [input, length] : options.sequence_lengths)
+    if (length < 0)
+      return usage_error(name + ": sequence input '" + input + "' cannot have length " +
+                         std::to_string(length) + " (a length is 0 or more)");
   OUTPOST_ASSIGN_OR_RETURN(m.graph, import_model(data, size, std::move(keep_alive), name, &m.stats.format, {},
-                                                  options.signature, &m.stats, options.external_data_files));
+                                                  options.signature, &m.stats, options.external_data_files,
+                                                  bindings_of(options)));
+  m.stats.composite_inputs = m.graph.composite_inputs;
+  m.stats.composite_outputs = m.graph.composite_outputs;
+  OUTPOST_RETURN_IF_ERROR(check_composite_bindings(name, m.graph, options));
   m.signatures = m.graph.input_signatures;
   m.dim_names = m.graph.input_dim_names;
   for (int id : m.graph.inputs) {
@@ -525,6 +584,7 @@ Result<std::unique_ptr<Session>> Session::open_buffer(const uint8_t* data, size_
   }
   bool known = true;
   for (const Shape& s : m.bound) known = known && s.is_static();
+  for (const CompositeValue& c : m.graph.composite_inputs) known = known && !unbound_sequence(c);
   if (rebind && known) {
     OUTPOST_RETURN_IF_ERROR(m.load());
   } else if (known) {
@@ -557,6 +617,18 @@ const Shape& Session::input_signature(size_t i) const { return impl_->signatures
 int Session::input_index(const std::string& name) const {
   for (size_t i = 0; i < impl_->input_names.size(); ++i)
     if (impl_->input_names[i] == name) return static_cast<int>(i);
+  return -1;
+}
+
+int Session::output_index(const std::string& name) const {
+  for (size_t i = 0; i < impl_->outputs.size(); ++i)
+    if (impl_->outputs[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+int Session::sequence_output_length(const std::string& name) const {
+  for (const CompositeValue& c : impl_->stats.composite_outputs)
+    if (c.name == name && c.sequence && !c.absent) return c.length;
   return -1;
 }
 

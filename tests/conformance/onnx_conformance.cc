@@ -25,6 +25,8 @@
 //   (defaults conformance-onnx.md, auto); OUTPOST_ONNX_TESTDATA overrides the data folder
 //   (/usr/include/onnx/backend/test/data). Exits 77 (ctest's skip) when that folder is absent.
 #include <onnx/onnx_pb.h>
+// after onnx_pb.h, which defines the ONNX_API it uses
+#include <onnx/onnx-data_pb.h>
 
 #include <algorithm>
 #include <cctype>
@@ -208,6 +210,130 @@ constexpr ContradictingData kContradictingData[] = {
      "its data feeds input 'like' a tensor of shape [1], where the model declares [3, 4]"},
 };
 
+// One reference value of a sequence- or optional-typed graph input or output, read as the
+// model declares its type: the tensors a session has for it ("NAME" for a tensor, "NAME[k]" for
+// a sequence's elements), and whether it is a sequence or an empty optional.
+struct CompositeData {
+  bool sequence = false, absent = false;
+  std::vector<std::pair<std::string, Tensor>> tensors;
+};
+
+bool is_composite(const onnx::TypeProto& type) {
+  return type.has_sequence_type() || type.has_optional_type();
+}
+
+Result<CompositeData> read_composite(const fs::path& p, const onnx::TypeProto& type,
+                                     const std::string& name) {
+  const std::string bytes = read_file(p);
+  CompositeData d;
+  const onnx::SequenceProto* seq = nullptr;
+  const onnx::TensorProto* tensor = nullptr;
+  onnx::TensorProto t;
+  onnx::SequenceProto s;
+  onnx::OptionalProto o;
+  if (type.has_tensor_type()) {
+    if (!t.ParseFromString(bytes)) return invalid_model(p.string() + ": not a TensorProto");
+    tensor = &t;
+  } else if (type.has_sequence_type()) {
+    if (!s.ParseFromString(bytes)) return invalid_model(p.string() + ": not a SequenceProto");
+    seq = &s;
+  } else {
+    if (!o.ParseFromString(bytes)) return invalid_model(p.string() + ": not an OptionalProto");
+    if (o.has_tensor_value()) tensor = &o.tensor_value();
+    if (o.has_sequence_value()) seq = &o.sequence_value();
+    d.absent = tensor == nullptr && seq == nullptr;
+  }
+  if (tensor != nullptr) {
+    auto value = onnx_tensor_to_tensor(*tensor, p.string());
+    if (!value.is_ok()) return value.status();
+    d.tensors.emplace_back(name, *value);
+  }
+  if (seq != nullptr) {
+    d.sequence = true;
+    for (int k = 0; k < seq->tensor_values_size(); ++k) {
+      auto value = onnx_tensor_to_tensor(seq->tensor_values(k), p.string());
+      if (!value.is_ok()) return value.status();
+      d.tensors.emplace_back(name + "[" + std::to_string(k) + "]", *value);
+    }
+  }
+  return d;
+}
+
+// A case whose graph has sequence or optional inputs or outputs: each data set binds the
+// sequences' lengths, the optionals' absence and the elements' shapes from its data, so it opens
+// its own session; the outputs are compared by name, a sequence's length and an empty optional
+// against what the session says it made of them.
+CaseResult run_composite_case(const fs::path& dir, const onnx::GraphProto& g,
+                              const SessionOptions& base, const std::vector<std::string>& ops) {
+  std::set<std::string> initializers;
+  for (const auto& t : g.initializer()) initializers.insert(t.name());
+  std::vector<const onnx::ValueInfoProto*> declared;
+  for (const auto& info : g.input())
+    if (!initializers.count(info.name())) declared.push_back(&info);
+  for (const fs::path& set : sorted_entries(dir, "test_data_set_")) {
+    SessionOptions options = base;
+    std::vector<std::pair<std::string, Tensor>> feeds;
+    const auto inputs = sorted_entries(set, "input_");
+    if (inputs.size() > declared.size())
+      return {Outcome::kFailed, std::to_string(inputs.size()) + " input files, the model has " +
+                                    std::to_string(declared.size()) + " inputs", ops};
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const std::string& name = declared[i]->name();
+      auto data = read_composite(inputs[i], declared[i]->type(), name);
+      if (!data.is_ok()) return {Outcome::kFailed, data.status().message(), ops};
+      if (data->absent) options.absent_inputs.insert(name);
+      if (data->sequence) {
+        options.sequence_lengths[name] = static_cast<int>(data->tensors.size());
+        for (const auto& [element, t] : data->tensors) options.input_shapes[element] = t.shape();
+      }
+      for (auto& feed : data->tensors) feeds.push_back(std::move(feed));
+    }
+    auto session = Session::open((dir / "model.onnx").string(), options);
+    if (!session.is_ok()) return refused_or_failed(session.status(), ops);
+    Session& sess = **session;
+    for (const auto& [name, t] : feeds) {
+      const int index = sess.input_index(name);
+      if (index < 0) return {Outcome::kFailed, "the session has no input '" + name + "'", ops};
+      const Status st = sess.set_input(static_cast<size_t>(index), t);
+      if (!st.is_ok()) return {Outcome::kFailed, st.message(), ops};
+    }
+    const Status st = sess.run();
+    if (!st.is_ok()) return refused_or_failed(st, ops);
+    const auto outputs = sorted_entries(set, "output_");
+    size_t expected = 0;
+    for (size_t j = 0; j < outputs.size() && j < static_cast<size_t>(g.output_size()); ++j) {
+      const std::string& name = g.output(static_cast<int>(j)).name();
+      auto want = read_composite(outputs[j], g.output(static_cast<int>(j)).type(), name);
+      if (!want.is_ok()) return {Outcome::kFailed, want.status().message(), ops};
+      const std::string what = set.filename().string() + " output '" + name + "'";
+      if (want->absent) {
+        bool absent = false;
+        for (const CompositeValue& c : sess.stats().composite_outputs)
+          absent = absent || (c.name == name && c.absent);
+        if (!absent) return {Outcome::kFailed, what + " is an empty optional, the session's is not", ops};
+      }
+      if (want->sequence && sess.sequence_output_length(name) != static_cast<int>(want->tensors.size()))
+        return {Outcome::kFailed,
+                what + ": a sequence of " + std::to_string(sess.sequence_output_length(name)) +
+                    " tensors, expected " + std::to_string(want->tensors.size()),
+                ops};
+      for (const auto& [element, t] : want->tensors) {
+        ++expected;
+        const int index = sess.output_index(element);
+        if (index < 0) return {Outcome::kFailed, what + ": the session has no output '" + element + "'", ops};
+        const std::string diff = compare(sess.output(static_cast<size_t>(index)), t);
+        if (!diff.empty()) return {Outcome::kFailed, what + " ('" + element + "'): " + diff, ops};
+      }
+    }
+    if (outputs.size() != static_cast<size_t>(g.output_size()) || expected != sess.num_outputs())
+      return {Outcome::kFailed,
+              std::to_string(expected) + " reference output tensors, the session has " +
+                  std::to_string(sess.num_outputs()),
+              ops};
+  }
+  return {Outcome::kPassed, "", ops};
+}
+
 CaseResult run_case(const fs::path& dir, const SessionOptions& options) {
   CaseResult r;
   const std::string name = dir.parent_path().filename().string() + "/" + dir.filename().string();
@@ -217,6 +343,13 @@ CaseResult run_case(const fs::path& dir, const SessionOptions& options) {
               {c.op}};
   const fs::path model = dir / "model.onnx";
   r.ops = model_ops(model);
+  onnx::ModelProto proto;
+  if (proto.ParseFromString(read_file(model))) {
+    bool composite = false;
+    for (const auto& info : proto.graph().input()) composite = composite || is_composite(info.type());
+    for (const auto& info : proto.graph().output()) composite = composite || is_composite(info.type());
+    if (composite) return run_composite_case(dir, proto.graph(), options, r.ops);
+  }
   auto session = Session::open(model.string(), options);
   if (!session.is_ok()) return refused_or_failed(session.status(), r.ops);
   Session& sess = **session;

@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/npy.h"
 #include "core/utf8.h"
+#include "ir/input_shapes.h"
 #include "outpost/tensor_summary.h"
 #include "outpost/usage_errors.h"
 
@@ -57,6 +58,15 @@ Result<SessionOptions> ModelFlags::session_options() const {
                          "' should read NAME=DIMS, the dimensions joined by x (x=1x3x640x640)");
     o.input_shapes[spec.substr(0, eq)] = *dims;
   }
+  for (const std::string& spec : sequence_lengths) {
+    const auto eq = spec.find('=');
+    const std::string n = eq == std::string::npos ? "" : spec.substr(eq + 1);
+    if (eq == 0 || n.empty() || n.size() > 9 || n.find_first_not_of("0123456789") != std::string::npos)
+      return usage_error("--sequence-length '" + spec +
+                         "' should read NAME=N, N the sequence's length, 0 or more (seq=3)");
+    o.sequence_lengths[spec.substr(0, eq)] = std::stoi(n);
+  }
+  o.absent_inputs.insert(absent_inputs.begin(), absent_inputs.end());
   return o;
 }
 
@@ -64,6 +74,9 @@ Status require_input_shapes(const Session& session, const std::string& model) {
   for (size_t i = 0; i < session.num_inputs(); ++i) {
     const Tensor& in = const_cast<Session&>(session).input(i);
     if (in.shape().is_static()) continue;
+    if (is_any_rank(in.shape()))
+      return shape_mismatch(model + ": input '" + in.name + "' has no declared shape: give it with "
+                            "--input-shape " + in.name + "=DIMS (your sizes)");
     std::string example;
     for (size_t k = 0; k < in.shape().rank(); ++k)
       example += (k ? "x" : "") + std::to_string(in.shape()[k] < 0 ? 1 : in.shape()[k]);
@@ -108,6 +121,13 @@ void add_model_flags(CLI::App* cmd, ModelFlags& flags) {
   cmd->add_option("--input-shape", flags.input_shapes,
                   "NAME=DIMS (x=1x3x640x640): the shape of an input whose dimensions the model lets "
                   "vary (repeatable)")
+      ->take_all();
+  cmd->add_option("--sequence-length", flags.sequence_lengths,
+                  "NAME=N (seq=3): the length of a sequence input (ONNX), whose elements are then "
+                  "the inputs NAME[0] ... NAME[N-1] (repeatable)")
+      ->take_all();
+  cmd->add_option("--absent", flags.absent_inputs,
+                  "NAME: an optional input (ONNX) to leave empty; others are present (repeatable)")
       ->take_all();
   cmd->add_option("--signature", flags.signature,
                   "KEY: the model's signature to run (TFLite SignatureDefs; default: its first; "

@@ -36,15 +36,21 @@ struct ModelFlags {
   bool allow_downgrade = false;
   // --input-shape NAME=DIMS ("x=1x3x640x640"): shapes for inputs whose dimensions vary.
   std::vector<std::string> input_shapes;
+  // --sequence-length NAME=N: the length of a sequence input (ONNX); --absent NAME: an optional
+  // input left empty.
+  std::vector<std::string> sequence_lengths;
+  std::vector<std::string> absent_inputs;
   // --signature KEY: the TFLite signature to run (empty: the model's first, if any).
   std::string signature;
 
-  // kUsage for an --input-shape that does not read as NAME=DIMS.
+  // kUsage for an --input-shape that does not read as NAME=DIMS, a --sequence-length that does
+  // not read as NAME=N.
   Result<SessionOptions> session_options() const;
 };
 
-// Adds MODEL, --threads, --backend, --json, --trust, --device-key, --input-shape and --signature
-// to `cmd`, and the trust policy's flags (add_trust_flags).
+// Adds MODEL, --threads, --backend, --json, --trust, --device-key, --input-shape,
+// --sequence-length, --absent and --signature to `cmd`, and the trust policy's flags
+// (add_trust_flags).
 void add_model_flags(CLI::App* cmd, ModelFlags& flags);
 // Adds --trust, --device-key, --allow-unsigned, --expect-name, --state-dir and --allow-downgrade:
 // what every command that loads a model takes.

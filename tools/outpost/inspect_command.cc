@@ -51,10 +51,34 @@ void print_outline_tensors(const char* title, const std::vector<OutlineTensor>& 
   std::cout << title << ":\n";
   for (const OutlineTensor& t : tensors) {
     const bool undeclared = t.dims == std::vector<std::string>{"..."};
+    const bool sequence_input = std::string(title) == "inputs" &&
+                                t.dtype.find("sequence<") != std::string::npos;
     std::cout << "  " << t.name << ": " << t.dtype << " " << dims_text(t.dims)
               << (undeclared ? "  (shape not declared)" : t.symbolic() ? "  (dimensions set at run time)" : "")
+              << (sequence_input ? "  (length: bind with --sequence-length " + t.name + "=N)" : "")
               << "\n";
   }
+}
+
+// A sequence or optional input or output (ONNX), as the session bound or resolved it.
+std::string composite_text(const CompositeValue& c, bool input) {
+  std::string s = c.name + ": " + composite_type_text(c);
+  if (c.absent) return s + " (absent)";
+  if (c.sequence && c.length < 0)
+    return s + " (length: bind with --sequence-length " + c.name + "=N)";
+  if (c.sequence && c.length == 0) return s + " (length 0: no " + (input ? "inputs" : "outputs") + ")";
+  if (c.sequence)
+    return s + " (length " + std::to_string(c.length) + ": the " + (input ? "inputs " : "outputs ") +
+           c.name + "[0] ... " + c.name + "[" + std::to_string(c.length - 1) + "])";
+  return s + " (present: the " + (input ? "input " : "output ") + c.name + ")";
+}
+
+nlohmann::json composite_json(const std::vector<CompositeValue>& values) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const CompositeValue& c : values)
+    j.push_back({{"name", c.name}, {"type", composite_type_text(c)}, {"length", c.length},
+                 {"absent", c.absent}});
+  return j;
 }
 
 void print_outline(const std::string& model, const ModelOutline& o, const Status& why) {
@@ -118,6 +142,8 @@ Status inspect(const ModelFlags& flags) {
     for (size_t i = 0; i < session->num_inputs(); ++i) j["inputs"].push_back(tensor_info_json(session->input(i)));
     j["outputs"] = nlohmann::json::array();
     for (size_t i = 0; i < session->num_outputs(); ++i) j["outputs"].push_back(tensor_info_json(session->output(i)));
+    if (!st.composite_inputs.empty()) j["composite_inputs"] = composite_json(st.composite_inputs);
+    if (!st.composite_outputs.empty()) j["composite_outputs"] = composite_json(st.composite_outputs);
     j["ops"] = st.op_counts;
     j["parameters"] = st.parameters;
     j["macs"] = st.macs;
@@ -135,8 +161,10 @@ Status inspect(const ModelFlags& flags) {
   std::cout << flags.model << " (" << st.format << ")\n";
   std::cout << "inputs:\n";
   for (size_t i = 0; i < session->num_inputs(); ++i) std::cout << "  " << describe_tensor(session->input(i)) << "\n";
+  for (const CompositeValue& c : st.composite_inputs) std::cout << "  " << composite_text(c, true) << "\n";
   std::cout << "outputs:\n";
   for (size_t i = 0; i < session->num_outputs(); ++i) std::cout << "  " << describe_tensor(session->output(i)) << "\n";
+  for (const CompositeValue& c : st.composite_outputs) std::cout << "  " << composite_text(c, false) << "\n";
   std::cout << "ops:\n";
   int total = 0;
   for (const auto& [name, count] : st.op_counts) {

@@ -84,9 +84,10 @@ void outer_reads(const onnx::GraphProto& g, std::set<std::string> inner, std::ve
 class Importer {
  public:
   Importer(std::shared_ptr<const onnx::ModelProto> model, std::string source,
-           std::vector<Shape> input_shapes, bool external_data_files)
+           std::vector<Shape> input_shapes, bool external_data_files, OnnxBindings bindings)
       : model_(std::move(model)), source_(std::move(source)),
-        input_shapes_(std::move(input_shapes)), external_data_files_(external_data_files) {}
+        input_shapes_(std::move(input_shapes)), external_data_files_(external_data_files),
+        bindings_(std::move(bindings)) {}
 
   Result<Graph> run();
 
@@ -94,8 +95,12 @@ class Importer {
   Status read_opset();
   Status add_initializers(const onnx::GraphProto& g, const std::string& scope);
   Status add_inputs();
-  Result<int> value_from_type(const onnx::ValueInfoProto& info, const std::string& what,
-                              bool is_graph_input);
+  // A graph input of sequence or optional type, bound as bindings_ says (CompositeValue).
+  Status add_composite_input(const onnx::ValueInfoProto& info);
+  // `any_rank`: a tensor declared with no shape takes any (a sequence's elements), instead of
+  // being refused.
+  Result<int> value_from_type(const std::string& name, const onnx::TypeProto& type,
+                              const std::string& what, bool is_graph_input, bool any_rank = false);
   Result<std::vector<int>> sorted_nodes();
   Status add_node(int index);
   Status add_node(const onnx::NodeProto& p, int index, const std::string& where);
@@ -116,7 +121,17 @@ class Importer {
   // Sequences whose elements are known at load (add_sequence_node below): a list of values, each
   // sequence op resolved into tensor ops (Identity, Concat, Split) or constants.
   Status add_sequence_node(const onnx::NodeProto& p, const std::string& where);
+  // Optional, OptionalHasElement, OptionalGetElement and an Identity of a sequence or an
+  // optional: resolved at load, as whether each optional holds its element is.
+  Status add_optional_node(const onnx::NodeProto& p, const std::string& where);
+  // Alias `out` to what `in` is: a sequence's elements, an empty optional, or (Identity) a
+  // tensor.
+  Status alias_value(const std::string& in, const std::string& out, const onnx::NodeProto& p,
+                     const std::string& where);
+  Status add_graph_output(const onnx::ValueInfoProto& info);
   Result<int64_t> sequence_position(const onnx::NodeProto& p, int input, const std::string& what);
+  // SequenceMap: its body imported once per element.
+  Status add_sequence_map(const onnx::NodeProto& p, const std::string& where);
 
   Result<int> define(const std::string& name, const std::string& where);
   std::string node_where(int index) const;
@@ -127,12 +142,15 @@ class Importer {
   std::string source_;
   std::vector<Shape> input_shapes_;  // bound to the graph inputs in order; empty: as declared
   bool external_data_files_ = true;  // false: no file is read (a bundle's model)
+  OnnxBindings bindings_;
   int64_t opset_ = 0;
   Graph graph_;
   UnsupportedNodes unsupported_ops_;
   std::unordered_map<std::string, int> ids_;                          // value name -> id
   std::unordered_map<std::string, std::vector<int>> sequences_;  // sequence name -> its elements
-  std::unordered_map<std::string, std::string> sequence_maker_;   // sequence name -> its op type
+  // sequence (or empty optional) name -> the op type that made it
+  std::unordered_map<std::string, std::string> sequence_maker_;
+  std::set<std::string> empty_optionals_;  // optional values known at load to hold nothing
   std::unordered_map<std::string, const onnx::TypeProto*> declared_;  // value_info and outputs
   std::vector<bool> dtype_known_;
   struct Origin {
@@ -230,10 +248,11 @@ Status Importer::add_initializers(const onnx::GraphProto& g, const std::string& 
   return Status::ok();
 }
 
-Result<int> Importer::value_from_type(const onnx::ValueInfoProto& info, const std::string& what,
-                                      bool is_graph_input) {
-  const std::string where = source_ + ": " + what + " '" + info.name() + "'";
-  OUTPOST_ASSIGN_OR_RETURN(int id, define(info.name(), where));
+Result<int> Importer::value_from_type(const std::string& name, const onnx::TypeProto& type,
+                                      const std::string& what, bool is_graph_input,
+                                      bool any_rank) {
+  const std::string where = source_ + ": " + what + " '" + name + "'";
+  OUTPOST_ASSIGN_OR_RETURN(int id, define(name, where));
   auto defer = [&](Status s) {
     if (input_problem_.is_ok()) {
       input_problem_ = std::move(s);
@@ -241,16 +260,29 @@ Result<int> Importer::value_from_type(const onnx::ValueInfoProto& info, const st
     }
     return id;
   };
-  if (!info.type().has_tensor_type())
-    return defer(unsupported(
-        where + " is not a tensor (sequence, map and optional types are not supported)"));
-  const auto& tt = info.type().tensor_type();
+  if (!type.has_tensor_type())
+    return defer(unsupported(where + " is not a tensor (map types, and sequences of anything but "
+                                     "tensors, are not supported)"));
+  const auto& tt = type.tensor_type();
   auto dtype = onnx_dtype(tt.elem_type(), where);
   if (!dtype.is_ok()) return defer(dtype.status());
   Value& v = graph_.value(id);
   v.dtype = *dtype;
   dtype_known_[static_cast<size_t>(id)] = true;
   if (!is_graph_input) return id;
+  if (!tt.has_shape() && any_rank) {
+    graph_.input_signatures.push_back(any_rank_signature());
+    graph_.input_dim_names.emplace_back();
+    const size_t index = graph_.input_signatures.size() - 1;
+    v.shape = any_rank_signature();
+    if (index < input_shapes_.size()) {
+      OUTPOST_RETURN_IF_ERROR(
+          check_input_shape(source_, name, v.shape, {}, input_shapes_[index]));
+      graph_.declared_shapes_stale = true;
+      v.shape = input_shapes_[index];
+    }
+    return id;
+  }
   if (!tt.has_shape())
     return defer(
         unsupported(where + " has no shape; Outpost needs static input shapes for now"));
@@ -280,7 +312,7 @@ Result<int> Importer::value_from_type(const onnx::ValueInfoProto& info, const st
   graph_.input_dim_names.push_back(names);
   v.shape = Shape(dims);
   if (index < input_shapes_.size()) {
-    OUTPOST_RETURN_IF_ERROR(check_input_shape(source_, info.name(), v.shape, names,
+    OUTPOST_RETURN_IF_ERROR(check_input_shape(source_, name, v.shape, names,
                                               input_shapes_[index]));
     // Exporters write the shapes they traced with where a dimension varies (an output [1, 1000]
     // behind an input [batch, 3, H, W]): with the inputs bound, those are hints, not checks.
@@ -295,9 +327,64 @@ Status Importer::add_inputs() {
   for (const auto& info : g.input()) {
     if (ids_.count(info.name())) continue;  // an initializer listed as input: a constant
     if (info.name().empty()) return invalid_model(source_ + ": a graph input has no name");
-    OUTPOST_ASSIGN_OR_RETURN(int id, value_from_type(info, "graph input", true));
+    if (info.type().has_sequence_type() || info.type().has_optional_type()) {
+      OUTPOST_RETURN_IF_ERROR(add_composite_input(info));
+      continue;
+    }
+    OUTPOST_ASSIGN_OR_RETURN(int id, value_from_type(info.name(), info.type(), "graph input", true));
     graph_.inputs.push_back(id);
   }
+  return Status::ok();
+}
+
+// The element's dtype and declared shape, for ModelStats and `outpost inspect`.
+void describe_element(const onnx::TypeProto& element, CompositeValue& c) {
+  if (!element.has_tensor_type()) return;
+  const auto& tt = element.tensor_type();
+  auto dtype = onnx_dtype(tt.elem_type(), c.name);
+  if (dtype.is_ok()) c.element_dtype = *dtype;
+  c.element_rank_known = tt.has_shape();
+  std::vector<int64_t> dims;
+  for (const auto& dim : tt.shape().dim()) dims.push_back(dim.has_dim_value() ? dim.dim_value() : -1);
+  c.element_shape = Shape(dims);
+}
+
+Status Importer::add_composite_input(const onnx::ValueInfoProto& info) {
+  const std::string& name = info.name();
+  CompositeValue c;
+  c.name = name;
+  const onnx::TypeProto* type = &info.type();
+  if (type->has_optional_type()) {
+    c.optional = true;
+    type = &type->optional_type().elem_type();
+    c.absent = bindings_.absent_inputs.count(name) > 0;
+  }
+  c.sequence = type->has_sequence_type();
+  const onnx::TypeProto& element = c.sequence ? type->sequence_type().elem_type() : *type;
+  describe_element(element, c);
+  const auto length = bindings_.sequence_lengths.find(name);
+  if (c.sequence && !c.absent && length != bindings_.sequence_lengths.end()) c.length = length->second;
+  graph_.composite_inputs.push_back(c);
+  if (c.absent) {
+    empty_optionals_.insert(name);
+    sequence_maker_[name] = "graph input";
+    return Status::ok();
+  }
+  if (!c.sequence) {  // a present optional tensor: the tensor itself
+    OUTPOST_ASSIGN_OR_RETURN(int id, value_from_type(name, element, "graph input", true));
+    graph_.inputs.push_back(id);
+    return Status::ok();
+  }
+  if (c.length < 0) return Status::ok();  // run() asks for the length (see run())
+  std::vector<int> elements;
+  for (int k = 0; k < c.length; ++k) {
+    OUTPOST_ASSIGN_OR_RETURN(int id, value_from_type(name + "[" + std::to_string(k) + "]", element,
+                                                     "graph input", true, true));
+    graph_.inputs.push_back(id);
+    elements.push_back(id);
+  }
+  sequences_[name] = std::move(elements);
+  sequence_maker_[name] = "graph input";
   return Status::ok();
 }
 
@@ -322,7 +409,8 @@ Result<std::vector<int>> Importer::sorted_nodes() {
     for (const auto& a : g.node(i).attribute())
       if (a.has_g()) outer_reads(a.g(), {}, reads);
     for (const auto& name : reads) {
-      if (name.empty() || ids_.count(name)) continue;
+      if (name.empty() || ids_.count(name) || sequences_.count(name) || empty_optionals_.count(name))
+        continue;  // a graph input or an initializer
       auto p = producer.find(name);
       if (p == producer.end())
         return invalid_model(node_where(i) + " (" + g.node(i).op_type() + ") reads '" + name +
@@ -442,12 +530,23 @@ Status Importer::add_node(const onnx::NodeProto& p, int index, const std::string
                               "with onnx.version_converter)"));
   if (p.op_type() == "Constant") return add_constant_node(p, where);
   if (default_domain && is_onnx_sequence_op(p.op_type())) return add_sequence_node(p, where);
-  for (const auto& name : p.input())
+  const bool reads_composite =
+      p.input_size() > 0 && (sequences_.count(p.input(0)) || empty_optionals_.count(p.input(0)));
+  if (default_domain && (is_onnx_optional_op(p.op_type()) ||
+                         (p.op_type() == "Identity" && reads_composite)))
+    return add_optional_node(p, where);
+  for (const auto& name : p.input()) {
     if (sequences_.count(name))
       return refuse(p, where,
                     unsupported(where + ": " + describe_onnx_op(p.op_type(), p.domain(), opset_) +
                                 " reads the sequence '" + name +
                                 "'; only the sequence ops take sequences"));
+    if (empty_optionals_.count(name))
+      return refuse(p, where,
+                    unsupported(where + ": " + describe_onnx_op(p.op_type(), p.domain(), opset_) +
+                                " reads the empty optional '" + name +
+                                "'; only Identity and the optional ops take optionals"));
+  }
   Node node;
   node.name = p.name().empty() && p.output_size() > 0 ? p.output(0) : p.name();
   node.source_index = index;
@@ -512,9 +611,10 @@ Status Importer::add_sequence_node(const onnx::NodeProto& p, const std::string& 
   auto refuse_because = [&](const std::string& why) {
     return refuse(p, where, unsupported(op_text + ": " + why));
   };
-  if (p.output_size() != 1 || p.output(0).empty())
+  if (op != "SequenceMap" && (p.output_size() != 1 || p.output(0).empty()))
     return invalid_model(op_text + " must have one output");
   const std::string& out = p.output(0);
+  if (op == "SequenceMap") return add_sequence_map(p, where);
   // The sequence operand (input 0 of all but SequenceConstruct, SequenceEmpty, SplitToSequence).
   std::vector<int> seq;
   const bool reads_sequence = op != "SequenceEmpty" && op != "SequenceConstruct" &&
@@ -704,6 +804,82 @@ Status Importer::add_sequence_node(const onnx::NodeProto& p, const std::string& 
   return define_sequence(std::move(elements));
 }
 
+// SequenceMap runs its body once per element of its first input, a sequence; a further input is
+// a sequence of the same length (the body takes its element k in run k) or a tensor (the same in
+// every run). The length is known at load, so the body is imported once per element, its inputs
+// bound to those values, and output j is the sequence of the runs' outputs j.
+Status Importer::add_sequence_map(const onnx::NodeProto& p, const std::string& where) {
+  const std::string op_text = where + ": " + describe_onnx_op("SequenceMap", p.domain(), opset_);
+  const onnx::GraphProto* body = nullptr;
+  for (const auto& a : p.attribute())
+    if (a.name() == "body" && a.has_g()) body = &a.g();
+  if (body == nullptr) return invalid_model(op_text + " has no body");
+  if (p.input_size() < 1 || !sequences_.count(p.input(0)))
+    return refuse(p, where, unsupported(op_text + ": its sequence '" +
+                                        (p.input_size() ? p.input(0) : std::string()) +
+                                        "' is not one known at load"));
+  if (body->input_size() != p.input_size() || body->output_size() != p.output_size())
+    return invalid_model(op_text + ": its body takes " + std::to_string(body->input_size()) +
+                         " inputs and gives " + std::to_string(body->output_size()) +
+                         " outputs, the node has " + std::to_string(p.input_size()) + " and " +
+                         std::to_string(p.output_size()));
+  if (body->initializer_size() > 0)
+    return refuse(p, where, unsupported(op_text + ": a body with initializers is not supported"));
+  const size_t n = sequences_[p.input(0)].size();
+  for (int i = 0; i < p.input_size(); ++i) {
+    const auto seq = sequences_.find(p.input(i));
+    if (seq != sequences_.end() && seq->second.size() != n)
+      return invalid_model(op_text + ": sequence '" + p.input(i) + "' has " +
+                           std::to_string(seq->second.size()) + " elements, '" + p.input(0) +
+                           "' " + std::to_string(n));
+    if (seq == sequences_.end() && !ids_.count(p.input(i)))
+      return refuse(p, where, unsupported(op_text + ": input '" + p.input(i) +
+                                          "' is neither a tensor nor a sequence known at load"));
+  }
+  std::vector<std::vector<int>> outputs(static_cast<size_t>(p.output_size()));
+  for (size_t k = 0; k < n; ++k) {
+    const std::string run = where + " body (element " + std::to_string(k) + ")";
+    std::vector<std::string> own;
+    Status done = Status::ok();
+    for (int i = 0; i < p.input_size(); ++i) {
+      const std::string& name = body->input(i).name();
+      if (ids_.count(name) || sequences_.count(name))
+        return invalid_model(run + ": input '" + name + "' hides a value of the graph");
+      const auto seq = sequences_.find(p.input(i));
+      ids_[name] = seq != sequences_.end() ? seq->second[k] : ids_.at(p.input(i));
+      own.push_back(name);
+    }
+    for (int j = 0; done.is_ok() && j < body->node_size(); ++j) {
+      for (const auto& o : body->node(j).output()) own.push_back(o);
+      done = add_node(body->node(j), j, run + " node " + std::to_string(j));
+    }
+    for (int j = 0; done.is_ok() && j < body->output_size(); ++j) {
+      const auto it = ids_.find(body->output(j).name());
+      if (it == ids_.end())
+        done = unsupported(run + ": output '" + body->output(j).name() +
+                           "' is not a tensor; " + describe_onnx_op("SequenceMap", "", opset_) +
+                           " takes bodies that give tensors");
+      else
+        outputs[static_cast<size_t>(j)].push_back(it->second);
+    }
+    for (const std::string& name : own) {
+      ids_.erase(name);
+      sequences_.erase(name);
+      empty_optionals_.erase(name);
+    }
+    if (done.code() == StatusCode::kUnsupported) return refuse(p, where, done);
+    OUTPOST_RETURN_IF_ERROR(done);
+  }
+  for (int j = 0; j < p.output_size(); ++j) {
+    const std::string& out = p.output(j);
+    if (ids_.count(out) || sequences_.count(out))
+      return invalid_model(op_text + ": value '" + out + "' is defined more than once");
+    sequences_[out] = outputs[static_cast<size_t>(j)];
+    sequence_maker_[out] = "SequenceMap";
+  }
+  return Status::ok();
+}
+
 // A position operand: an integer scalar constant (an initializer, or a Constant node).
 Result<int64_t> Importer::sequence_position(const onnx::NodeProto& p, int input,
                                             const std::string& what) {
@@ -715,6 +891,66 @@ Result<int64_t> Importer::sequence_position(const onnx::NodeProto& p, int input,
     return unsupported("the " + what + " '" + p.input(input) +
                        "' must be an integer scalar constant (known at load)");
   return constant_ints(v).at(0);
+}
+
+// An optional holds its element or nothing, and which is known at load (an optional graph input
+// is bound present or absent, SessionOptions::absent_inputs): a present optional is its element
+// (a tensor, or a sequence's list of values), an empty one a name in empty_optionals_.
+Status Importer::add_optional_node(const onnx::NodeProto& p, const std::string& where) {
+  const std::string& op = p.op_type();
+  const std::string op_text = where + ": " + describe_onnx_op(op, p.domain(), opset_);
+  if (p.output_size() != 1 || p.output(0).empty())
+    return invalid_model(op_text + " must have one output");
+  const std::string& out = p.output(0);
+  const std::string in = p.input_size() > 0 ? p.input(0) : "";
+  const bool empty = in.empty() || empty_optionals_.count(in) > 0;
+  if (!in.empty() && !empty && !ids_.count(in) && !sequences_.count(in))
+    return invalid_model(op_text + " reads '" + in + "', which nothing before it defines");
+  if (op == "OptionalHasElement") {
+    OUTPOST_ASSIGN_OR_RETURN(int id, define(out, where));
+    Value& v = graph_.value(id);
+    v.dtype = DType::kBool;
+    v.shape = Shape{};
+    set_owned_constant(v, std::vector<uint8_t>{static_cast<uint8_t>(empty ? 0 : 1)});
+    dtype_known_[static_cast<size_t>(id)] = true;
+    return Status::ok();
+  }
+  if (op == "Optional" && in.empty()) {
+    if (ids_.count(out) || sequences_.count(out) || !empty_optionals_.insert(out).second)
+      return invalid_model(op_text + ": value '" + out + "' is defined more than once");
+    sequence_maker_[out] = op;
+    return Status::ok();
+  }
+  if (op == "OptionalGetElement" && empty)
+    return shape_mismatch(op_text + ": the optional '" + in +
+                          "' is empty (bound absent), and OptionalGetElement needs its element");
+  return alias_value(in, out, p, where);  // Identity, Optional(x), OptionalGetElement
+}
+
+Status Importer::alias_value(const std::string& in, const std::string& out,
+                             const onnx::NodeProto& p, const std::string& where) {
+  if (ids_.count(out) || sequences_.count(out) || empty_optionals_.count(out))
+    return invalid_model(where + ": value '" + out + "' is defined more than once");
+  if (empty_optionals_.count(in)) {
+    empty_optionals_.insert(out);
+    sequence_maker_[out] = p.op_type();
+    return Status::ok();
+  }
+  const auto seq = sequences_.find(in);
+  if (seq != sequences_.end()) {
+    const std::vector<int> elements = seq->second;
+    sequences_[out] = elements;
+    sequence_maker_[out] = p.op_type();
+    return Status::ok();
+  }
+  Node identity;
+  identity.op = OpKind::kIdentity;
+  identity.name = p.name().empty() ? out : p.name();
+  identity.inputs = {ids_.at(in)};
+  OUTPOST_ASSIGN_OR_RETURN(int id, define(out, where));
+  identity.outputs = {id};
+  add_internal_node(std::move(identity), where, p.op_type());
+  return Status::ok();
 }
 
 int Importer::add_internal_value(const std::string& name) {
@@ -835,7 +1071,7 @@ Result<std::shared_ptr<const Subgraph>> Importer::import_subgraph(const onnx::Gr
     const auto& info = body.input(k);
     if (ids_.count(info.name())) continue;  // an initializer listed as input
     // A body input may leave its type to what is bound to it (a Loop's carried values).
-    auto id = info.has_type() ? value_from_type(info, "subgraph input", false)
+    auto id = info.has_type() ? value_from_type(info.name(), info.type(), "subgraph input", false)
                               : define(info.name(), where + ": input '" + info.name() + "'");
     done = id.status();
     if (!done.is_ok()) break;
@@ -855,7 +1091,12 @@ Result<std::shared_ptr<const Subgraph>> Importer::import_subgraph(const onnx::Gr
   origins_ = std::move(outer_origins);
   for (int k = 0; done.is_ok() && k < body.output_size(); ++k) {
     const auto it = ids_.find(body.output(k).name());
-    if (sequences_.count(body.output(k).name()))
+    if (empty_optionals_.count(body.output(k).name()))
+      done = unsupported(where + ": its output '" + body.output(k).name() +
+                         "' is an empty optional, made by " +
+                         describe_onnx_op(sequence_maker_[body.output(k).name()], "", opset_) +
+                         "; optionals cross no subgraph boundary");
+    else if (sequences_.count(body.output(k).name()))
       done = unsupported(where + ": its output '" + body.output(k).name() + "' is a sequence, made by " +
                          describe_onnx_op(sequence_maker_[body.output(k).name()], "", opset_) +
                          "; sequences cross no subgraph boundary");
@@ -867,6 +1108,7 @@ Result<std::shared_ptr<const Subgraph>> Importer::import_subgraph(const onnx::Gr
   for (const std::string& name : own) {
     ids_.erase(name);
     sequences_.erase(name);
+    empty_optionals_.erase(name);
   }
   if (!done.is_ok()) return done;
   return std::shared_ptr<const Subgraph>(std::move(sub));
@@ -884,6 +1126,52 @@ Status Importer::refuse(const onnx::NodeProto& p, const std::string& where, cons
   return Status::ok();
 }
 
+// A graph output: a tensor, or a sequence known at load (its elements become the outputs
+// "NAME[0]" ..., through Identity nodes, so that each has a value of its own and that name), or
+// an optional (present: its element, under its name; empty: no output, listed as absent).
+Status Importer::add_graph_output(const onnx::ValueInfoProto& info) {
+  const std::string& name = info.name();
+  CompositeValue c;
+  c.name = name;
+  const onnx::TypeProto* type = &info.type();
+  c.optional = type->has_optional_type();
+  if (c.optional) type = &type->optional_type().elem_type();
+  c.sequence = type->has_sequence_type();
+  describe_element(c.sequence ? type->sequence_type().elem_type() : *type, c);
+  if (empty_optionals_.count(name)) {
+    if (!c.optional)
+      return invalid_model(source_ + ": graph output '" + name +
+                           "' is an empty optional, but the model declares no optional type");
+    c.absent = true;
+    graph_.composite_outputs.push_back(c);
+    return Status::ok();
+  }
+  const auto seq = sequences_.find(name);
+  if (seq != sequences_.end()) {
+    c.sequence = true;
+    c.length = static_cast<int>(seq->second.size());
+    for (size_t k = 0; k < seq->second.size(); ++k) {
+      Node identity;
+      identity.op = OpKind::kIdentity;
+      identity.name = name + "[" + std::to_string(k) + "]";
+      identity.inputs = {seq->second[k]};
+      OUTPOST_ASSIGN_OR_RETURN(int id, define(identity.name, source_ + ": graph output '" + name + "'"));
+      identity.outputs = {id};
+      graph_.outputs.push_back(id);
+      add_internal_node(std::move(identity), source_ + ": graph output '" + name + "'", "Identity");
+    }
+    graph_.composite_outputs.push_back(c);
+    return Status::ok();
+  }
+  const auto it = ids_.find(name);
+  if (it == ids_.end())
+    return invalid_model(source_ + ": graph output '" + name +
+                         "' is not produced by any node, initializer or input");
+  if (c.optional) graph_.composite_outputs.push_back(c);
+  graph_.outputs.push_back(it->second);
+  return Status::ok();
+}
+
 Result<Graph> Importer::run() {
   graph_.source = source_;
   if (!model_->has_graph()) return invalid_model(source_ + ": the model has no graph");
@@ -893,6 +1181,9 @@ Result<Graph> Importer::run() {
   for (const auto& info : g.output()) declared_[info.name()] = &info.type();
   OUTPOST_RETURN_IF_ERROR(add_initializers(g, source_));
   OUTPOST_RETURN_IF_ERROR(add_inputs());
+  for (const CompositeValue& c : graph_.composite_inputs)
+    if (c.sequence && !c.absent && c.length < 0)
+      return std::move(graph_);  // nothing more can be imported until its length is bound
   OUTPOST_ASSIGN_OR_RETURN(std::vector<int> order, sorted_nodes());
   for (int i : order) OUTPOST_RETURN_IF_ERROR(add_node(i));
   if (!unsupported_ops_.empty()) return unsupported_ops_.report(source_);
@@ -907,17 +1198,7 @@ Result<Graph> Importer::run() {
     return input_problem_;
   }
   if (g.output_size() == 0) return invalid_model(source_ + ": the graph has no outputs");
-  for (const auto& info : g.output()) {
-    auto it = ids_.find(info.name());
-    if (sequences_.count(info.name()))
-      return unsupported(source_ + ": graph output '" + info.name() + "' is a sequence, made by " +
-                         describe_onnx_op(sequence_maker_[info.name()], "", opset_) +
-                         "; only tensors are graph outputs");
-    if (it == ids_.end())
-      return invalid_model(source_ + ": graph output '" + info.name() +
-                           "' is not produced by any node, initializer or input");
-    graph_.outputs.push_back(it->second);
-  }
+  for (const auto& info : g.output()) OUTPOST_RETURN_IF_ERROR(add_graph_output(info));
   OUTPOST_RETURN_IF_ERROR(graph_.validate());
   // Shapes are inferred and constants folded by the session (ir/passes/constant_folding.h),
   // with these facts: which dtypes the model left unsaid, and where each node came from.
@@ -931,7 +1212,8 @@ Result<Graph> Importer::run() {
 }  // namespace
 
 Result<Graph> import_onnx(const uint8_t* data, size_t size, const std::string& source,
-                          const std::vector<Shape>& input_shapes, bool external_data_files) {
+                          const std::vector<Shape>& input_shapes, bool external_data_files,
+                          const OnnxBindings& bindings) {
   // Protobuf may throw (std::bad_alloc on absurd sizes); nothing crosses this boundary.
   try {
     if (size > static_cast<size_t>(INT_MAX))
@@ -942,7 +1224,7 @@ Result<Graph> import_onnx(const uint8_t* data, size_t size, const std::string& s
     if (!model->ParseFromArray(data, static_cast<int>(size)))
       return invalid_model(source +
                            ": not a valid ONNX model: the protobuf is truncated or corrupt");
-    Importer importer(model, source, input_shapes, external_data_files);
+    Importer importer(model, source, input_shapes, external_data_files, bindings);
     return importer.run();
   } catch (const std::exception& e) {
     return invalid_model(source + ": reading the ONNX model failed: " + e.what());

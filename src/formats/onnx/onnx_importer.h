@@ -6,13 +6,24 @@
 // node and field.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "ir/graph.h"
 
 namespace outpost {
+
+// How the graph inputs of sequence or optional type are bound (SessionOptions::sequence_lengths,
+// ::absent_inputs): a sequence input of length n becomes the tensor inputs "NAME[0]" ...
+// "NAME[n-1]", in the graph's inputs where it stands; an optional input is absent (no input:
+// the graph sees an empty optional) or its element.
+struct OnnxBindings {
+  std::map<std::string, int> sequence_lengths;
+  std::set<std::string> absent_inputs;
+};
 
 // `source` is the model's path (external data files are looked up next to it) or a name.
 // `input_shapes` binds the graph inputs, in order, to those shapes (ir/input_shapes.h); inputs
@@ -21,6 +32,6 @@ namespace outpost {
 // naming its location (a bundle's model).
 Result<Graph> import_onnx(const uint8_t* data, size_t size, const std::string& source,
                           const std::vector<Shape>& input_shapes = {},
-                          bool external_data_files = true);
+                          bool external_data_files = true, const OnnxBindings& bindings = {});
 
 }  // namespace outpost

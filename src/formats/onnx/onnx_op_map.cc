@@ -53,9 +53,15 @@ constexpr const char kConstantOp[] = "Constant";
 
 // The sequence ops, which the importer resolves at load into tensor ops over a list of values
 // (onnx_importer.cc, Importer::add_sequence_node): map_onnx_node never sees them either.
-constexpr std::array<const char*, 8> kSequenceOps = {
+constexpr std::array<const char*, 9> kSequenceOps = {
     "SequenceEmpty", "SequenceConstruct", "SequenceInsert",     "SequenceErase",
-    "SequenceAt",    "SequenceLength",    "ConcatFromSequence", "SplitToSequence"};
+    "SequenceAt",    "SequenceLength",    "ConcatFromSequence", "SplitToSequence",
+    "SequenceMap"};
+
+// The optional ops, which the importer resolves at load (Importer::add_optional_node): whether
+// an optional holds its element is bound at load.
+constexpr std::array<const char*, 3> kOptionalOps = {"Optional", "OptionalHasElement",
+                                                     "OptionalGetElement"};
 
 bool is_legacy_broadcast_op(OpKind op) {
   switch (op) {
@@ -313,8 +319,15 @@ bool is_onnx_sequence_op(const std::string& op_type) {
   return false;
 }
 
+bool is_onnx_optional_op(const std::string& op_type) {
+  for (const char* name : kOptionalOps)
+    if (op_type == name) return true;
+  return false;
+}
+
 bool translates_onnx_op(const std::string& op_type) {
-  return op_type == kConstantOp || is_onnx_sequence_op(op_type) || ir_op_for(op_type).has_value();
+  return op_type == kConstantOp || is_onnx_sequence_op(op_type) || is_onnx_optional_op(op_type) ||
+         ir_op_for(op_type).has_value();
 }
 
 bool translates_onnx_op(const std::string& domain, const std::string& op_type) {
@@ -326,6 +339,7 @@ std::vector<std::string> translated_onnx_ops() {
   // ir_op_for accepts only the renamed ONNX names and names of IR ops, so these are all.
   std::vector<std::string> ops = {kConstantOp};
   for (const char* name : kSequenceOps) ops.push_back(name);
+  for (const char* name : kOptionalOps) ops.push_back(name);
   for (const auto& entry : kRenamed) ops.push_back(entry.first);
   for (const auto& entry : kOlderForms) ops.push_back(entry.first);
   for (size_t i = 0; i < kOpKindCount; ++i) {

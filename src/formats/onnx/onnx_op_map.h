@@ -40,8 +40,13 @@ bool translates_onnx_op(const std::string& domain, const std::string& op_type);
 
 // Whether `op_type` (default domain) is a sequence op, which the importer resolves at load over
 // sequences whose elements it knows (SequenceEmpty, SequenceConstruct, SequenceInsert,
-// SequenceErase, SequenceAt, SequenceLength, ConcatFromSequence, SplitToSequence).
+// SequenceErase, SequenceAt, SequenceLength, ConcatFromSequence, SplitToSequence, SequenceMap).
 bool is_onnx_sequence_op(const std::string& op_type);
+
+// Whether `op_type` (default domain) is an optional op (Optional, OptionalHasElement,
+// OptionalGetElement), which the importer resolves at load: an optional input is bound present
+// or absent then (SessionOptions::absent_inputs).
+bool is_onnx_optional_op(const std::string& op_type);
 
 // Every op_type translates_onnx_op accepts, sorted: what docs/ops.md must list as supported.
 std::vector<std::string> translated_onnx_ops();

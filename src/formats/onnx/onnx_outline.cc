@@ -30,13 +30,33 @@ std::string elem_type_name(int32_t elem_type) {
 
 OutlineTensor outline_value(const onnx::ValueInfoProto& info) {
   OutlineTensor t{info.name(), "", {}};
-  const onnx::TypeProto& type = info.type();
-  if (!type.has_tensor_type()) {
-    t.dtype = type.has_sequence_type() ? "sequence" : type.has_map_type() ? "map"
-              : type.has_optional_type() ? "optional" : "unknown";
+  const onnx::TypeProto* type = &info.type();
+  // A sequence or an optional shows its element's dtype and shape: "sequence<float32>" [?, 5].
+  std::string wrap;
+  if (type->has_optional_type()) {
+    wrap = "optional<";
+    type = &type->optional_type().elem_type();
+  }
+  if (type->has_sequence_type()) {
+    wrap += "sequence<";
+    type = &type->sequence_type().elem_type();
+  }
+  if (!wrap.empty()) {
+    OutlineTensor element = outline_value([&] {
+      onnx::ValueInfoProto e;
+      *e.mutable_type() = *type;
+      return e;
+    }());
+    element.name = t.name;
+    element.dtype = wrap + element.dtype + std::string(std::count(wrap.begin(), wrap.end(), '<'), '>');
+    return element;
+  }
+  if (!type->has_tensor_type()) {
+    t.dtype = type->has_map_type() ? "map" : "unknown";
     return t;
   }
-  const auto& tt = type.tensor_type();
+  const onnx::TypeProto& tensor_type = *type;
+  const auto& tt = tensor_type.tensor_type();
   t.dtype = elem_type_name(tt.elem_type());
   if (!tt.has_shape()) {
     t.dims = {"..."};  // no shape at all: even the rank is unknown

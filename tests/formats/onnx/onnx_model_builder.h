@@ -106,6 +106,23 @@ inline onnx::TensorProto* add_int64_initializer(onnx::ModelProto& m, const std::
   return t;
 }
 
+// A graph input (or, `output`, output) of type sequence<tensor>, optional<tensor> or
+// optional<sequence<tensor>>; `dims` empty with `shaped` false declares no element shape.
+inline void add_composite_io(onnx::ModelProto& m, const std::string& name, bool sequence,
+                             bool optional, const std::vector<int64_t>& dims, bool shaped = true,
+                             int elem_type = onnx::TensorProto::FLOAT, bool output = false) {
+  auto* v = output ? m.mutable_graph()->add_output() : m.mutable_graph()->add_input();
+  v->set_name(name);
+  onnx::TypeProto* type = v->mutable_type();
+  if (optional) type = type->mutable_optional_type()->mutable_elem_type();
+  if (sequence) type = type->mutable_sequence_type()->mutable_elem_type();
+  auto* t = type->mutable_tensor_type();
+  t->set_elem_type(elem_type);
+  if (!shaped) return;
+  auto* shape = t->mutable_shape();
+  for (int64_t d : dims) shape->add_dim()->set_dim_value(d);
+}
+
 inline std::vector<uint8_t> serialize(const onnx::ModelProto& m) {
   std::string s;
   m.SerializeToString(&s);

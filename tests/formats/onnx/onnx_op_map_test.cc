@@ -35,8 +35,9 @@ TEST(OnnxOpMap, TranslatedOpsAreExactlyWhatMapOnnxNodeMaps) {
   EXPECT_EQ(std::adjacent_find(ops.begin(), ops.end()), ops.end()) << "an op is listed twice";
   for (const std::string& op : ops) {
     EXPECT_TRUE(translates_onnx_op(op)) << op;
-    // The importer's (Constant, the sequence ops resolved at load), never map_onnx_node's.
-    if (op == "Constant" || is_onnx_sequence_op(op)) continue;
+    // The importer's (Constant, the sequence and optional ops resolved at load), never
+    // map_onnx_node's.
+    if (op == "Constant" || is_onnx_sequence_op(op) || is_onnx_optional_op(op)) continue;
     // A bare node may lack a required attribute (Cast's `to`), but is never unsupported.
     EXPECT_NE(map_bare_node(op).code(), StatusCode::kUnsupported) << op;
   }

@@ -1,7 +1,7 @@
 // ONNX sequences resolved at load (a list of values; SequenceAt an Identity, ConcatFromSequence a
-// Concat, SequenceLength a constant), the sequences that cannot be (a graph output, a position
-// from the input) refused naming the op, the training optimizers' domain, and Scan of opset 8
-// (its batch axis) as one Scan per batch entry.
+// Concat, SequenceLength a constant; a graph output its elements), the sequences that cannot be
+// (a position from the input) refused naming the op, the training optimizers' domain, and Scan
+// of opset 8 (its batch axis) as one Scan per batch entry.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -102,12 +102,46 @@ TEST(OnnxSequences, SplitToSequenceWithAScalarSplitMakesAShorterLastChunk) {
   EXPECT_EQ((*s)->output(1).data_as<int64_t>()[0], 3);
 }
 
-TEST(OnnxSequences, ASequenceGraphOutputIsRefusedNamingItsOp) {
+TEST(OnnxSequences, ASequenceGraphOutputIsItsElementsByIndex) {
   auto m = onnx_model(16);
   add_input(m, "x", {2});
   add_node(m, "SequenceConstruct", {"x", "x"}, {"s"});
   add_output(m, "s");
-  expect_unsupported(m, "op 'SequenceConstruct'");
+  auto s = open_model(m);
+  ASSERT_TRUE(s.is_ok()) << s.status().message();
+  EXPECT_EQ((*s)->sequence_output_length("s"), 2);
+  EXPECT_EQ((*s)->output(1).name, "s[1]");
+  EXPECT_EQ(run(**s, {{1, 2}}, 1), (std::vector<float>{1, 2}));
+}
+
+TEST(OnnxSequences, SequenceMapRunsItsBodyOncePerElement) {
+  // (x, y) mapped by body(e, t) = e + t, then stacked: [x + t, y + t].
+  auto m = onnx_model(17);
+  for (const char* name : {"x", "y", "t"}) add_input(m, name, {2});
+  add_node(m, "SequenceConstruct", {"x", "y"}, {"s"});
+  auto* map = add_node(m, "SequenceMap", {"s", "t"}, {"mapped"});
+  auto* attr = map->add_attribute();
+  attr->set_name("body");
+  attr->set_type(onnx::AttributeProto::GRAPH);
+  onnx::GraphProto* body = attr->mutable_g();
+  for (const char* name : {"e", "bias"}) {
+    auto* in = body->add_input();
+    in->set_name(name);
+    in->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  }
+  auto* add = body->add_node();
+  add->set_op_type("Add");
+  add->add_input("e");
+  add->add_input("bias");
+  add->add_output("sum");
+  body->add_output()->set_name("sum");
+  auto* concat = add_node(m, "ConcatFromSequence", {"mapped"}, {"out"});
+  set_int_attr(concat, "axis", 0);
+  set_int_attr(concat, "new_axis", 1);
+  add_output(m, "out");
+  auto s = open_model(m);
+  ASSERT_TRUE(s.is_ok()) << s.status().message();
+  EXPECT_EQ(run(**s, {{1, 2}, {3, 4}, {10, 20}}), (std::vector<float>{11, 22, 13, 24}));
 }
 
 TEST(OnnxSequences, APositionFromTheInputIsRefusedNamingTheOp) {
