@@ -233,6 +233,13 @@ Result<std::unique_ptr<Kernel>> make_onnx_resize(const Node& node, const Graph& 
       scratch = std::max(scratch, size);
     }
   }
+  // Two scratch buffers of doubles: an upsampling to the size of a 4K RGB image fits, a hostile
+  // model's billions of elements (fuzz_tflite oom-dfe6952c) do not.
+  constexpr int64_t kMaxScratchBytes = int64_t{1} << 30;
+  if (scratch > kMaxScratchBytes / static_cast<int64_t>(2 * sizeof(double)))
+    return not_handled(graph, node,
+                       "a resize through " + std::to_string(scratch) +
+                           " elements needs more than the reference kernel's 1 GiB of scratch");
   std::vector<Taps> taps(cfg.rank);
   for (size_t d = 0; d < cfg.rank; ++d) {
     const size_t n = static_cast<size_t>(cfg.out[d]);

@@ -2,6 +2,7 @@
 // coordinate transformations, and the load-time refusal of modes it does not claim.
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
 #include "support/op_runner.h"
@@ -78,6 +79,30 @@ TEST(OnnxResize, UnclaimedModesAreUnsupportedNamingResize) {
   auto s = resize(b, {1, 1, 2, 2});
   ASSERT_FALSE(s.is_ok());
   EXPECT_EQ(s.status().code(), StatusCode::kUnsupported);
+}
+
+}  // namespace
+}  // namespace outpost
+
+namespace outpost {
+namespace {
+
+// fuzz_tflite oom-dfe6952c: a resize to billions of elements had the kernel reserve its two
+// double scratch buffers (gigabytes) before anything checked them. Past 1 GiB of scratch the
+// reference kernel refuses, naming the size.
+TEST(OnnxResizeCorrupt, ScratchBeyondOneGibIsRefusedBeforeAllocating) {
+  testing::OpInput sizes{testing::make_typed<int64_t>(Shape{4}, {1, 1, 8200, 8200}), true};
+  Attributes a;
+  a.set("mode", std::string("nearest"));
+  auto r = testing::run_op(
+      OpKind::kResize, a,
+      {{testing::make_typed<uint8_t>(Shape{1, 1, 2, 2}, {1, 2, 3, 4})}, testing::absent_input(),
+       testing::absent_input(), sizes},
+      {testing::OpOutput{DType::kUInt8}});
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnsupported) << r.status().message();
+  EXPECT_NE(r.status().message().find("1 GiB of scratch"), std::string::npos)
+      << r.status().message();
 }
 
 }  // namespace
