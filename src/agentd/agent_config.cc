@@ -1,0 +1,139 @@
+#include "agentd/agent_config.h"
+
+#include <filesystem>
+
+#include "agent/strict_json.h"
+#include "core/regular_file.h"
+
+namespace outpost::agentd {
+namespace {
+
+using agent::FieldReader;
+constexpr size_t kMaxPath = 4096;
+constexpr size_t kMaxConfigBytes = 64 * 1024;
+
+// A path member: relative ones are taken from the configuration file's directory, so that a
+// configuration and its directories can move together.
+Result<std::string> read_path(const FieldReader& r, const char* key, const std::string& base) {
+  OUTPOST_ASSIGN_OR_RETURN(std::string p, r.string(key, kMaxPath));
+  if (p.empty()) return r.error(key, "expected a path, not an empty string");
+  if (p.find('\0') != std::string::npos) return r.error(key, "a path cannot hold a NUL byte");
+  std::filesystem::path path(p);
+  if (path.is_relative()) path = std::filesystem::path(base) / path;
+  return path.lexically_normal().string();
+}
+
+Status read_fetch(const nlohmann::json& doc, const std::string& what, FetchOptions& f,
+                  const std::string& base) {
+  FieldReader r(doc, what, "fetch");
+  OUTPOST_RETURN_IF_ERROR(r.check_members({"max_attempts", "backoff_min_s", "backoff_max_s",
+                                           "connect_timeout_s", "read_timeout_s", "ca_file"},
+                                          {}));
+  if (r.has("max_attempts")) {
+    OUTPOST_ASSIGN_OR_RETURN(int64_t n, r.integer("max_attempts", 1, 100));
+    f.max_attempts = static_cast<int>(n);
+  }
+  if (r.has("backoff_min_s")) {
+    OUTPOST_ASSIGN_OR_RETURN(f.backoff_min_s, r.number("backoff_min_s", 0.01, 3600));
+  }
+  if (r.has("backoff_max_s")) {
+    OUTPOST_ASSIGN_OR_RETURN(f.backoff_max_s, r.number("backoff_max_s", 0.01, 86400));
+  }
+  if (f.backoff_max_s < f.backoff_min_s)
+    return r.error("backoff_max_s", "must not be below backoff_min_s");
+  if (r.has("connect_timeout_s")) {
+    OUTPOST_ASSIGN_OR_RETURN(f.connect_timeout_s, r.number("connect_timeout_s", 0.1, 3600));
+  }
+  if (r.has("read_timeout_s")) {
+    OUTPOST_ASSIGN_OR_RETURN(f.read_timeout_s, r.number("read_timeout_s", 0.1, 3600));
+  }
+  if (r.has("ca_file")) {
+    OUTPOST_ASSIGN_OR_RETURN(f.ca_file, read_path(r, "ca_file", base));
+  }
+  return Status::ok();
+}
+
+Status read_limits(const nlohmann::json& doc, const std::string& what, ProcessLimits& l) {
+  FieldReader r(doc, what, "module_limits");
+  OUTPOST_RETURN_IF_ERROR(
+      r.check_members({"max_memory_mb", "max_cpu_seconds", "max_open_files", "nice"}, {}));
+  constexpr int64_t kMiB = 1 << 20;
+  if (r.has("max_memory_mb")) {
+    OUTPOST_ASSIGN_OR_RETURN(int64_t mb, r.integer("max_memory_mb", 16, int64_t{1} << 30));
+    l.max_memory_bytes = static_cast<uint64_t>(mb * kMiB);
+  }
+  if (r.has("max_cpu_seconds")) {
+    OUTPOST_ASSIGN_OR_RETURN(int64_t s, r.integer("max_cpu_seconds", 1, agent::kMaxJsonInteger));
+    l.max_cpu_seconds = static_cast<uint64_t>(s);
+  }
+  if (r.has("max_open_files")) {
+    OUTPOST_ASSIGN_OR_RETURN(int64_t n, r.integer("max_open_files", 16, 1 << 20));
+    l.max_open_files = static_cast<uint64_t>(n);
+  }
+  if (r.has("nice")) {
+    OUTPOST_ASSIGN_OR_RETURN(int64_t n, r.integer("nice", 0, 19));
+    l.nice = static_cast<int>(n);
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<AgentConfig> parse_agent_config(const std::string& text, const std::string& what,
+                                       const std::string& base_dir) {
+  OUTPOST_ASSIGN_OR_RETURN(nlohmann::json doc, agent::parse_strict_json(text, what, 8));
+  FieldReader r(doc, what, "");
+  OUTPOST_RETURN_IF_ERROR(r.check_members(
+      {"state_dir", "manifest_dir", "trust_dir", "device_key", "poll_interval_s",
+       "outpost_binary", "fetch", "store_max_mb", "module_limits", "stable_after_s",
+       "log_max_kb", "log_files", "health_interval_s"},
+      {"state_dir", "manifest_dir", "trust_dir"}));
+  AgentConfig c;
+  c.path = what;
+  OUTPOST_ASSIGN_OR_RETURN(c.state_dir, read_path(r, "state_dir", base_dir));
+  OUTPOST_ASSIGN_OR_RETURN(c.manifest_dir, read_path(r, "manifest_dir", base_dir));
+  OUTPOST_ASSIGN_OR_RETURN(c.trust_dir, read_path(r, "trust_dir", base_dir));
+  if (r.has("device_key")) {
+    OUTPOST_ASSIGN_OR_RETURN(c.device_key, read_path(r, "device_key", base_dir));
+  }
+  if (r.has("outpost_binary")) {
+    OUTPOST_ASSIGN_OR_RETURN(c.outpost_binary, read_path(r, "outpost_binary", base_dir));
+  }
+  if (r.has("poll_interval_s")) {
+    OUTPOST_ASSIGN_OR_RETURN(c.poll_interval_s, r.number("poll_interval_s", 0.05, 3600));
+  }
+  if (r.has("fetch")) OUTPOST_RETURN_IF_ERROR(read_fetch(r.at("fetch"), what, c.fetch, base_dir));
+  if (r.has("store_max_mb")) {
+    OUTPOST_ASSIGN_OR_RETURN(int64_t mb, r.integer("store_max_mb", 1, int64_t{1} << 30));
+    c.store_max_bytes = static_cast<uint64_t>(mb) << 20;
+  }
+  if (r.has("module_limits"))
+    OUTPOST_RETURN_IF_ERROR(read_limits(r.at("module_limits"), what, c.module_limits));
+  if (r.has("stable_after_s")) {
+    OUTPOST_ASSIGN_OR_RETURN(c.stable_after_s, r.number("stable_after_s", 0.1, 86400));
+  }
+  if (r.has("log_max_kb")) {
+    OUTPOST_ASSIGN_OR_RETURN(int64_t kb, r.integer("log_max_kb", 4, int64_t{1} << 30));
+    c.log_max_bytes = static_cast<uint64_t>(kb) << 10;
+  }
+  if (r.has("log_files")) {
+    OUTPOST_ASSIGN_OR_RETURN(int64_t n, r.integer("log_files", 1, 100));
+    c.log_files = static_cast<int>(n);
+  }
+  if (r.has("health_interval_s")) {
+    OUTPOST_ASSIGN_OR_RETURN(c.health_interval_s, r.number("health_interval_s", 0.05, 3600));
+  }
+  return c;
+}
+
+Result<AgentConfig> load_agent_config(const std::string& path) {
+  OUTPOST_ASSIGN_OR_RETURN(std::string text, read_regular_file(path));
+  if (text.size() > kMaxConfigBytes)
+    return invalid_model("agent configuration '" + path + "' is " + std::to_string(text.size()) +
+                         " bytes, above the 64 KiB a configuration may have");
+  const std::string base =
+      std::filesystem::absolute(std::filesystem::path(path)).parent_path().string();
+  return parse_agent_config(text, path, base);
+}
+
+}  // namespace outpost::agentd

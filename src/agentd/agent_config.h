@@ -1,0 +1,49 @@
+// `outpost agent --config agent.json`: where the agent keeps its state, where desired state
+// comes from, what it trusts, and the limits it puts on fetching and on modules
+// (docs/agent.md, "Configuration"). Read strictly: an unknown key, a wrong type or a value out
+// of range is kInvalidModel naming the field.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "agentd/fetcher.h"
+#include "agentd/supervisor.h"
+#include "outpost/status.h"
+
+namespace outpost::agentd {
+
+struct AgentConfig {
+  std::string path;  // of the configuration file, for messages
+  // Everything the agent owns: state.journal, status.json, store/, deployments/, logs/,
+  // installed-versions.json. Relative paths in the file are relative to the file's directory.
+  std::string state_dir;
+  // The local-directory source: signed manifests (`*.json`) dropped here are applied.
+  std::string manifest_dir;
+  std::string trust_dir;   // publisher keys (.pub): manifests and bundles must be signed by one
+  std::string device_key;  // this device's secret key, for encrypted bundles; empty: none
+  double poll_interval_s = 2;
+  // The executable modules run (`serve`, `pipeline run`): empty means this agent's own binary.
+  std::string outpost_binary;
+  FetchOptions fetch;
+  uint64_t store_max_bytes = 0;  // 0: no quota beyond the disk
+  ProcessLimits module_limits;
+  double stable_after_s = 60;
+  uint64_t log_max_bytes = uint64_t{1} << 20;
+  int log_files = 3;
+  // How often, during probation, a serve module's /metrics is scraped.
+  double health_interval_s = 5;
+
+  std::string store_dir() const { return state_dir + "/store"; }
+  std::string deployments_dir() const { return state_dir + "/deployments"; }
+  std::string logs_dir() const { return state_dir + "/logs"; }
+  std::string journal_dir() const { return state_dir; }
+};
+
+// Reads the file. kIoError when it cannot be read; kInvalidModel naming the field.
+Result<AgentConfig> load_agent_config(const std::string& path);
+// The same from text (relative paths resolved against `base_dir`).
+Result<AgentConfig> parse_agent_config(const std::string& text, const std::string& what,
+                                       const std::string& base_dir);
+
+}  // namespace outpost::agentd
