@@ -54,6 +54,9 @@ class ContentStore {
   uint64_t max_bytes_;
 };
 
+// True for 64 lowercase hex digits: the only names the store gives its files.
+bool is_sha256_hex(const std::string& s);
+
 // SHA-256 of bytes / of a file, as 64 lowercase hex digits.
 std::string sha256_hex(std::string_view bytes);
 Result<std::string> sha256_file_hex(const std::string& path);
