@@ -230,9 +230,10 @@ HttpAttempt Request::outcome(const httplib::Result& result, long verify_result) 
   } else if (complete_ || !redirect_.empty()) {
     // the whole body was there already / the caller follows the redirect
   } else if (result.error() != httplib::Error::Success) {
-    a.status = network_error("fetching '" + url_ + "': " +
-                             describe(result.error(), options_, verify_result));
     a.retry = retryable(result.error());
+    a.status = network_error("fetching '" + url_ + "': " +
+                             describe(result.error(), options_, verify_result) +
+                             (a.retry ? "" : " (not retried: another try would fail the same)"));
   } else if (file_.size() != static_cast<uint64_t>(ref_.size)) {
     a.status = network_error("fetching '" + url_ + "': the body ended after " +
                              std::to_string(file_.size()) + " of " + std::to_string(ref_.size) +
