@@ -180,8 +180,7 @@ Status ContentStore::verify(const std::string& sha256) const {
 Status ContentStore::remove_except(const std::set<std::string>& keep) const {
   for (const char* sub : {"sha256", "partial"}) {
     std::error_code ec;
-    for (fs::directory_iterator it(dir_ + "/" + sub, ec), end; !ec && it != end;
-         it.increment(ec)) {
+    for (fs::directory_iterator it(dir_ + "/" + sub, ec), end; !ec && it != end; it.increment(ec)) {
       std::string name = it->path().filename().string();
       const std::string stem = name.size() > 5 && name.ends_with(kPartialSuffix)
                                    ? name.substr(0, name.size() - 5)

@@ -97,8 +97,8 @@ void sleep_unless_cancelled(double seconds, const FetchOptions& options) {
 }
 
 // Tries the download up to options.max_attempts times, with back-off between tries.
-Status download_http(const agent::ArtifactRef& ref, PartialFile& file,
-                     const FetchOptions& options, FetchReport& report) {
+Status download_http(const agent::ArtifactRef& ref, PartialFile& file, const FetchOptions& options,
+                     FetchReport& report) {
   double delay = options.backoff_min_s;
   Status last;
   for (int attempt = 1; attempt <= std::max(1, options.max_attempts); ++attempt) {
@@ -115,8 +115,8 @@ Status download_http(const agent::ArtifactRef& ref, PartialFile& file,
       delay = std::min(delay * 2, options.backoff_max_s);
     }
   }
-  return {StatusCode::kNetwork, last.message() + " (gave up after " +
-                                    std::to_string(report.attempts) + " attempts)"};
+  return {StatusCode::kNetwork,
+          last.message() + " (gave up after " + std::to_string(report.attempts) + " attempts)"};
 }
 
 Status check_ref(const agent::ArtifactRef& ref) {

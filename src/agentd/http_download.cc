@@ -57,8 +57,8 @@ std::string describe(httplib::Error error, const FetchOptions& options, long ver
     case httplib::Error::ConnectionTimeout:
       return "no connection within " + std::to_string(options.connect_timeout_s) + " s";
     case httplib::Error::Read:
-      return "the connection broke, or sent nothing for " +
-             std::to_string(options.read_timeout_s) + " s";
+      return "the connection broke, or sent nothing for " + std::to_string(options.read_timeout_s) +
+             " s";
     case httplib::Error::SSLServerVerification:
       return "the server's TLS certificate is not trusted (certificate verify error " +
              std::to_string(verify_result) + "; " +
@@ -76,8 +76,7 @@ std::string describe(httplib::Error error, const FetchOptions& options, long ver
 
 // A certificate that is not trusted now will not be on the next try either.
 bool retryable(httplib::Error error) {
-  return error != httplib::Error::SSLServerVerification &&
-         error != httplib::Error::SSLLoadingCerts;
+  return error != httplib::Error::SSLServerVerification && error != httplib::Error::SSLLoadingCerts;
 }
 
 // One request: the response handler decides what the body means for the partial file
@@ -154,10 +153,10 @@ bool Request::on_response(const httplib::Response& r) {
     return false;
   }
   const bool retry = r.status >= 500 || r.status == 408 || r.status == 429;
-  return fail(network_error("fetching '" + url_ + "': HTTP " + std::to_string(r.status) + " " +
-                            r.reason +
-                            (retry ? "" : " (not retried: another try would get the same)")),
-              retry);
+  return fail(
+      network_error("fetching '" + url_ + "': HTTP " + std::to_string(r.status) + " " + r.reason +
+                    (retry ? "" : " (not retried: another try would get the same)")),
+      retry);
 }
 
 // 200: the whole body, from its first byte (the server ignored a Range, or none was sent).
@@ -170,10 +169,10 @@ bool Request::start_over(const httplib::Response& r) {
   if (!r.has_header("Content-Encoding") &&
       parse_u64(r.get_header_value("Content-Length"), length) &&
       length != static_cast<uint64_t>(ref_.size))
-    return fail(invalid_model("fetching '" + url_ + "': the server sends " +
-                              std::to_string(length) + " bytes where the manifest says " +
-                              std::to_string(ref_.size) + "; refused"),
-                false);
+    return fail(
+        invalid_model("fetching '" + url_ + "': the server sends " + std::to_string(length) +
+                      " bytes where the manifest says " + std::to_string(ref_.size) + "; refused"),
+        false);
   return true;
 }
 
@@ -186,10 +185,10 @@ bool Request::resume(const httplib::Response& r) {
       (total != "*" && total != std::to_string(ref_.size))) {
     Status s = file_.truncate();
     if (!s.is_ok()) return fail(s, false);
-    return fail(network_error("fetching '" + url_ + "': asked for the bytes from " +
-                              std::to_string(first) + ", the server sent Content-Range '" +
-                              range + "'; starting over"),
-                true);
+    return fail(
+        network_error("fetching '" + url_ + "': asked for the bytes from " + std::to_string(first) +
+                      ", the server sent Content-Range '" + range + "'; starting over"),
+        true);
   }
   resumed_from_ = first;
   return true;
@@ -205,7 +204,8 @@ bool Request::range_refused() {
   Status s = file_.truncate();
   if (!s.is_ok()) return fail(s, false);
   return fail(network_error("fetching '" + url_ + "': the server has nothing after the " +
-                            std::to_string(kept) + " bytes kept from an earlier try (HTTP 416); "
+                            std::to_string(kept) +
+                            " bytes kept from an earlier try (HTTP 416); "
                             "starting over"),
               true);
 }
@@ -231,13 +231,13 @@ HttpAttempt Request::outcome(const httplib::Result& result, long verify_result) 
     // the whole body was there already / the caller follows the redirect
   } else if (result.error() != httplib::Error::Success) {
     a.retry = retryable(result.error());
-    a.status = network_error("fetching '" + url_ + "': " +
-                             describe(result.error(), options_, verify_result) +
+    a.status = network_error("fetching '" + url_ +
+                             "': " + describe(result.error(), options_, verify_result) +
                              (a.retry ? "" : " (not retried: another try would fail the same)"));
   } else if (file_.size() != static_cast<uint64_t>(ref_.size)) {
-    a.status = network_error("fetching '" + url_ + "': the body ended after " +
-                             std::to_string(file_.size()) + " of " + std::to_string(ref_.size) +
-                             " bytes");
+    a.status =
+        network_error("fetching '" + url_ + "': the body ended after " +
+                      std::to_string(file_.size()) + " of " + std::to_string(ref_.size) + " bytes");
     a.retry = true;
   }
   return a;

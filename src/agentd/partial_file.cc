@@ -28,9 +28,8 @@ const char* why_write_failed(int err) {
 }  // namespace
 
 Status store_write_error(const ContentStore& store, const std::string& name, int err) {
-  return io_error("agent store '" + store.dir() + "': writing '" + name +
-                  "' failed: " + std::strerror(err) + " (" + why_write_failed(err) + ": " +
-                  kKept + ")");
+  return io_error("agent store '" + store.dir() + "': writing '" + name + "' failed: " +
+                  std::strerror(err) + " (" + why_write_failed(err) + ": " + kKept + ")");
 }
 
 Result<PartialFile> PartialFile::open(const ContentStore& store, const std::string& sha256) {

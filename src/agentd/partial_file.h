@@ -37,8 +37,7 @@ class PartialFile {
   Status close();
 
  private:
-  PartialFile(const ContentStore& store, std::string name, int fd, uint64_t size,
-              uint64_t room);
+  PartialFile(const ContentStore& store, std::string name, int fd, uint64_t size, uint64_t room);
   Status quota_error(uint64_t wanted) const;
 
   const ContentStore* store_;

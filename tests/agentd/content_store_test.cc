@@ -145,7 +145,7 @@ TEST_F(ContentStoreTest, QuotaRefusesAPutThatWouldPassIt) {
       << r.status().message();
   EXPECT_NE(r.status().message().find(store_.dir()), std::string::npos);
   EXPECT_FALSE(small.has(sha256_hex("abcdef")));
-  EXPECT_EQ(small.used_bytes(), 6u);  // the refused write left nothing behind
+  EXPECT_EQ(small.used_bytes(), 6u);             // the refused write left nothing behind
   EXPECT_TRUE(small.put_bytes("abcd").is_ok());  // 6 + 4 fits exactly
 }
 

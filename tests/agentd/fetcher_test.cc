@@ -249,6 +249,83 @@ TEST_F(Fetcher, AWrongPartialFileFromAnEarlierRunIsFetchedAgain) {
   expect_stored(ref);
 }
 
+TEST_F(Fetcher, ACompletePartialFileIsCommittedWithoutARequest) {
+  serve_data();
+  server_.start();
+  const auto ref = ref_for(server_.url("/data"), body_);
+  write_file(store_.partial_path(ref.sha256), body_);  // a run stopped before its commit
+  auto r = fetch(ref);
+  ASSERT_TRUE(r.is_ok()) << r.status().message();
+  EXPECT_EQ(r->attempts, 0);
+  EXPECT_EQ(r->bytes_fetched, 0u);
+  EXPECT_EQ(requests_, 0);
+  expect_stored(ref);
+}
+
+TEST_F(Fetcher, AWrongContentRangeStartsOver) {
+  server_.routes().Get("/data", [&](const httplib::Request& req, httplib::Response& res) {
+    note(req);
+    if (req.has_header("Range")) {  // claims to resume, but sends from the first byte
+      res.status = 206;
+      res.set_header("Content-Range", "bytes 0-" + std::to_string(body_.size() - 1) + "/" +
+                                          std::to_string(body_.size()));
+    }
+    res.set_chunked_content_provider("application/octet-stream", provide_body(body_));
+  });
+  server_.start();
+  const auto ref = ref_for(server_.url("/data"), body_);
+  write_file(store_.partial_path(ref.sha256), body_.substr(0, 1000));
+  auto r = fetch(ref);
+  ASSERT_TRUE(r.is_ok()) << r.status().message();
+  EXPECT_EQ(r->attempts, 2);
+  EXPECT_EQ(ranges(), (std::vector<std::string>{"bytes=1000-", ""}));
+  expect_stored(ref);
+}
+
+TEST_F(Fetcher, ARangeBeyondTheServersFileStartsOverThenRefusesItsSize) {
+  serve_data();
+  server_.start();
+  // The manifest names a longer file than the server has; an earlier run kept more bytes than
+  // the server's file holds, so the range is unsatisfiable (416).
+  const std::string longer = body_ + std::string(5000, 'z');
+  const auto ref = ref_for(server_.url("/data"), longer);
+  write_file(store_.partial_path(ref.sha256), longer.substr(0, body_.size() + 100));
+  auto r = fetch(ref);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidModel) << r.status().message();
+  EXPECT_EQ(ranges(),
+            (std::vector<std::string>{"bytes=" + std::to_string(body_.size() + 100) + "-", ""}));
+  EXPECT_FALSE(fs::exists(store_.partial_path(ref.sha256)));
+}
+
+TEST_F(Fetcher, AStalledDownloadTimesOutAndResumes) {
+  const size_t half = body_.size() / 2;
+  server_.routes().Get("/stall", [&](const httplib::Request& req, httplib::Response& res) {
+    note(req);
+    if (req.has_header("Range")) {
+      res.set_content(body_, "application/octet-stream");
+      return;
+    }
+    res.set_content_provider(body_.size(), "application/octet-stream",
+                             [this, half](size_t offset, size_t, httplib::DataSink& sink) {
+                               if (offset < half) {
+                                 sink.write(body_.data() + offset, half - offset);
+                               } else {
+                                 std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+                               }
+                               return offset < half;
+                             });
+  });
+  server_.start();
+  options_.read_timeout_s = 0.3;
+  const auto ref = ref_for(server_.url("/stall"), body_);
+  auto r = fetch(ref);
+  ASSERT_TRUE(r.is_ok()) << r.status().message();
+  EXPECT_EQ(r->attempts, 2);
+  EXPECT_GT(r->resumed_from, 0u);
+  expect_stored(ref);
+}
+
 TEST_F(Fetcher, WrongSha256LeavesNothingInTheStore) {
   serve_data();
   server_.start();
@@ -321,12 +398,10 @@ TEST_F(Fetcher, ARefusedConnectionIsRetriedMaxAttemptsTimes) {
 
 TEST_F(Fetcher, RedirectsAreFollowedABoundedNumberOfTimes) {
   serve_data();
-  server_.routes().Get("/moved", [](const httplib::Request&, httplib::Response& res) {
-    res.set_redirect("/data");
-  });
-  server_.routes().Get("/loop", [](const httplib::Request&, httplib::Response& res) {
-    res.set_redirect("/loop");
-  });
+  server_.routes().Get(
+      "/moved", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/data"); });
+  server_.routes().Get(
+      "/loop", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/loop"); });
   server_.start();
   const auto ref = ref_for(server_.url("/moved"), body_);
   auto r = fetch(ref);
@@ -447,9 +522,9 @@ TEST_F(Fetcher, ARealWriteFailureIsAnIoErrorNamingTheFile) {
     std::fprintf(stderr, "%s\n", r.is_ok() ? "fetched" : r.status().message().c_str());
     std::_Exit(r.is_ok() ? 0 : r.status().exit_code());
   };
-  EXPECT_EXIT(child(), ::testing::ExitedWithCode(3),
-              "agent store '.*/store': writing 'partial/" + ref.sha256 +
-                  "[.]part' failed: File too large");
+  EXPECT_EXIT(
+      child(), ::testing::ExitedWithCode(3),
+      "agent store '.*/store': writing 'partial/" + ref.sha256 + "[.]part' failed: File too large");
 }
 
 // HTTPS with a certificate made for this test by the openssl command.
@@ -458,8 +533,8 @@ TEST_F(Fetcher, HttpsTrustsTheConfiguredCaOnly) {
   const std::string key = root_ + "/key.pem";
   const std::string command =
       "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
-      "-addext subjectAltName=IP:127.0.0.1 -keyout '" + key + "' -out '" + cert +
-      "' >/dev/null 2>&1";
+      "-addext subjectAltName=IP:127.0.0.1 -keyout '" +
+      key + "' -out '" + cert + "' >/dev/null 2>&1";
   if (std::system(command.c_str()) != 0) GTEST_SKIP() << "the openssl command is not available";
   TestServer tls(std::make_unique<httplib::SSLServer>(cert.c_str(), key.c_str()));
   ASSERT_TRUE(tls.routes().is_valid());
