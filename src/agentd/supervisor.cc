@@ -123,7 +123,7 @@ struct Supervisor::Impl {
   }
 
   // The child exited: log it, then restart it later, or not, by its policy.
-  void on_exit(Entry& e, int wait_status, Clock::time_point now) {
+  void on_exit(Entry& e, std::optional<int> wait_status, Clock::time_point now) {
     // What the run left in its process group goes with it, so that a restart never meets it
     // (holding the port, say); then what it wrote before it exited is read.
     kill(-e.pid, SIGKILL);
@@ -137,13 +137,15 @@ struct Supervisor::Impl {
     e.last_exit_code.reset();
     e.last_signal.reset();
     bool failed = true;
-    if (WIFEXITED(wait_status)) {
-      e.last_exit_code = WEXITSTATUS(wait_status);
+    if (!wait_status) {
+      e.log->write("--- exited, status unknown: " + e.last_error + " ---\n");
+    } else if (WIFEXITED(*wait_status)) {
+      e.last_exit_code = WEXITSTATUS(*wait_status);
       failed = *e.last_exit_code != 0;
       e.log->write("--- exited with code " + std::to_string(*e.last_exit_code) + " at " +
                    utc_now() + " ---\n");
-    } else if (WIFSIGNALED(wait_status)) {
-      e.last_signal = WTERMSIG(wait_status);
+    } else if (WIFSIGNALED(*wait_status)) {
+      e.last_signal = WTERMSIG(*wait_status);
       const char* abbrev = sigabbrev_np(*e.last_signal);
       e.log->write("--- killed by signal " + std::to_string(*e.last_signal) + " (SIG" +
                    (abbrev ? abbrev : "?") + ") at " + utc_now() + " ---\n");
@@ -183,7 +185,13 @@ struct Supervisor::Impl {
       if (e.pid > 0) {
         int wait_status = 0;
         const pid_t r = waitpid(e.pid, &wait_status, WNOHANG);
-        if (r == e.pid) on_exit(e, wait_status, Clock::now());
+        if (r == e.pid) {
+          on_exit(e, wait_status, Clock::now());
+        } else if (r < 0 && errno == ECHILD) {
+          // Reaped elsewhere (SIGCHLD ignored, or a waitpid(-1)): it is gone, its status lost.
+          e.last_error = "its exit status was lost (reaped elsewhere)";
+          on_exit(e, std::nullopt, Clock::now());
+        }
       }
       if (!e.stopping && e.state == ProcessState::kBackingOff && Clock::now() >= e.restart_at) {
         ++e.restarts;
@@ -239,7 +247,8 @@ struct Supervisor::Impl {
     const auto all_gone = [&] {
       return std::all_of(list.begin(), list.end(), [](const auto& e) { return e->gone; });
     };
-    if (changed.wait_for(lock, duration_s(std::max(grace_s, 0.0)), all_gone)) return true;
+    const double grace = grace_s > 0 ? std::min(grace_s, 86400.0) : 0;  // NaN: none
+    if (changed.wait_for(lock, duration_s(grace), all_gone)) return true;
     for (const auto& e : list)
       if (!e->gone && e->pid > 0) signal_process(e->pid, SIGKILL);
     wake();

@@ -365,6 +365,20 @@ TEST_F(SupervisorTest, AnExecFailureOnARestartIsRecordedAndBacksOff) {
   EXPECT_NE(slurp(log("job")).find("--- could not start: "), std::string::npos);
 }
 
+TEST_F(SupervisorTest, AChildReapedElsewhereIsNotWaitedForForever) {
+  // With SIGCHLD ignored the kernel reaps children itself: waitpid finds none.
+  struct sigaction ignore {}, old {};
+  ignore.sa_handler = SIG_IGN;
+  sigaction(SIGCHLD, &ignore, &old);
+  {
+    Supervisor s;
+    ASSERT_TRUE(s.start(sh("job", "exit 0", RestartPolicy::kNever)).is_ok());
+    EXPECT_TRUE(wait_for(s, "job", ProcessState::kExited));
+    EXPECT_NE(s.status("job")->last_error.find("lost"), std::string::npos);
+  }
+  sigaction(SIGCHLD, &old, nullptr);
+}
+
 TEST_F(SupervisorTest, ANameIsSupervisedOnce) {
   Supervisor s;
   ASSERT_TRUE(s.start(sh("job", "sleep 60")).is_ok());
