@@ -318,7 +318,8 @@ Status Supervisor::stop(const std::string& name, double grace_s) {
   {
     std::lock_guard<std::mutex> lock(impl_->mutex);
     const auto it = impl_->entries.find(name);
-    if (it == impl_->entries.end()) return usage_error("no supervised process named '" + name + "'");
+    if (it == impl_->entries.end())
+      return usage_error("no supervised process named '" + name + "'");
     if (it->second->stopping) return usage_error("'" + name + "' is already being stopped");
     e = it->second;
   }

@@ -19,10 +19,11 @@ std::string unit_file() {
 TEST(DistUnit, AgentServiceIsANotifyServiceWithAWatchdog) {
   const std::string unit = unit_file();
   ASSERT_FALSE(unit.empty()) << "dist/outpost-agent.service is missing";
-  for (const char* line :
-       {"\nType=notify\n", "\nNotifyAccess=main\n", "\nWatchdogSec=30\n", "\nKillMode=mixed\n",
-        "\nRestart=on-failure\n", "\nExecStart=/usr/bin/outpost agent --config /etc/outpost/agent.json\n",
-        "\nProtectSystem=strict\n", "\nReadWritePaths=/var/lib/outpost\n", "\nNoNewPrivileges=yes\n"})
+  for (const char* line : {"\nType=notify\n", "\nNotifyAccess=main\n", "\nWatchdogSec=30\n",
+                           "\nKillMode=mixed\n", "\nRestart=on-failure\n",
+                           "\nExecStart=/usr/bin/outpost agent --config /etc/outpost/agent.json\n",
+                           "\nProtectSystem=strict\n", "\nReadWritePaths=/var/lib/outpost\n",
+                           "\nNoNewPrivileges=yes\n"})
     EXPECT_NE(unit.find(line), std::string::npos) << "missing: " << line;
 }
 

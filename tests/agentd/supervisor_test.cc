@@ -194,7 +194,8 @@ TEST_F(SupervisorTest, AStableRunResetsTheBackOff) {
     return !text.empty() && text.back() == '\n';
   }));
   ASSERT_TRUE(s.stop("job", 1).is_ok());
-  const double gap = std::stod(slurp(dir_ + "/sixth_start")) - std::stod(slurp(dir_ + "/stable_end"));
+  const double gap =
+      std::stod(slurp(dir_ + "/sixth_start")) - std::stod(slurp(dir_ + "/stable_end"));
   EXPECT_GE(gap, 0.1 - 0.01);
   EXPECT_LT(gap, 1.2) << "the back-off was not reset by the stable run";
 }
@@ -398,7 +399,8 @@ TEST_F(SupervisorTest, TheDestructorLeavesNoChildAlive) {
       pids.push_back(s.status(name)->pid);
     }
     for (const std::string name : {"a", "b"})
-      ASSERT_TRUE(wait_until([&] { return slurp(log(name)).find("helper ") != std::string::npos; }));
+      ASSERT_TRUE(
+          wait_until([&] { return slurp(log(name)).find("helper ") != std::string::npos; }));
   }
   for (const std::string name : {"a", "b"}) {
     const std::string text = slurp(log(name));
