@@ -63,7 +63,7 @@ class AgentProcess {
       dup2(fd, STDERR_FILENO);
       for (auto& e : env_copy) putenv(e.data());
       if (file_size_limit > 0) {
-        signal(SIGXFSZ, SIG_IGN);
+        ::signal(SIGXFSZ, SIG_IGN);
         const rlimit limit{file_size_limit, file_size_limit};
         setrlimit(RLIMIT_FSIZE, &limit);
       }
@@ -178,8 +178,10 @@ class AgentWorld {
   }
 
   // A one-module manifest serving `bundles` on this world's port, with a short probation.
-  nlohmann::json manifest(int64_t version, const nlohmann::json& bundles,
+  nlohmann::json manifest(int64_t version, const std::vector<nlohmann::json>& bundle_refs,
                           nlohmann::json health = nlohmann::json::object()) const {
+    nlohmann::json bundles = nlohmann::json::array();
+    for (const auto& b : bundle_refs) bundles.push_back(b);
     if (!health.contains("probation_s")) health["probation_s"] = 1;
     return {{"deployment_id", "lobby"},
             {"version", version},
