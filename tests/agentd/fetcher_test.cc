@@ -498,7 +498,10 @@ TEST_F(Fetcher, HostileUrlsAreUsageErrors) {
        {std::string("file://relative/path"), std::string("file://tmp%2Fx"),
         std::string("file:///tmp/a%00b"), std::string("file:///tmp/a\0b", 15),
         std::string("file:///tmp/%zz"), std::string("ftp://host/x"), std::string("/tmp/x"),
-        std::string("")}) {
+        std::string(""), std::string("http://"), std::string("http:///x"),
+        std::string("http://host:0/x"), std::string("http://host:99999/x"),
+        std::string("https://user:secret@host/x"), std::string("http://ho st/x"),
+        std::string("http://host/a b"), std::string("http://[::1/x")}) {
     auto r = fetch({url, sha, 1});
     ASSERT_FALSE(r.is_ok()) << url;
     EXPECT_EQ(r.status().code(), StatusCode::kUsage) << url << ": " << r.status().message();
