@@ -171,7 +171,8 @@ Result<FetchReport> fetch_artifact(const agent::ArtifactRef& ref, const ContentS
   Status s = store.commit_partial(ref.sha256, static_cast<uint64_t>(ref.size));
   if (s.code() == StatusCode::kInvalidModel && !ref.url.starts_with("file://") &&
       report.bytes_fetched < static_cast<uint64_t>(ref.size)) {
-    // A complete partial file from an earlier run was wrong: fetch the bytes again.
+    // Bytes kept from an earlier run were wrong (the partial file is gone now): fetch them all
+    // again, once.
     OUTPOST_RETURN_IF_ERROR(download(ref, store, options, report));
     s = store.commit_partial(ref.sha256, static_cast<uint64_t>(ref.size));
   }

@@ -530,15 +530,23 @@ TEST_F(Fetcher, ARealWriteFailureIsAnIoErrorNamingTheFile) {
       "agent store '.*/store': writing 'partial/" + ref.sha256 + "[.]part' failed: File too large");
 }
 
-// HTTPS with a certificate made for this test by the openssl command.
-TEST_F(Fetcher, HttpsTrustsTheConfiguredCaOnly) {
-  const std::string cert = root_ + "/cert.pem";
-  const std::string key = root_ + "/key.pem";
+// A self-signed certificate for `san` (e.g. "IP:127.0.0.1") made by the openssl command into
+// DIR/NAME.pem and DIR/NAME.key; false when the command is missing.
+bool make_certificate(const std::string& dir, const std::string& name, const std::string& san) {
   const std::string command =
-      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
-      "-addext subjectAltName=IP:127.0.0.1 -keyout '" +
-      key + "' -out '" + cert + "' >/dev/null 2>&1";
-  if (std::system(command.c_str()) != 0) GTEST_SKIP() << "the openssl command is not available";
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=test "
+      "-addext subjectAltName=" +
+      san + " -keyout '" + dir + "/" + name + ".key' -out '" + dir + "/" + name +
+      ".pem' >/dev/null 2>&1";
+  return std::system(command.c_str()) == 0;
+}
+
+// HTTPS with certificates made for this test.
+TEST_F(Fetcher, HttpsTrustsTheConfiguredCaOnly) {
+  if (!make_certificate(root_, "cert", "IP:127.0.0.1"))
+    GTEST_SKIP() << "the openssl command is not available";
+  const std::string cert = root_ + "/cert.pem";
+  const std::string key = root_ + "/cert.key";
   TestServer tls(std::make_unique<httplib::SSLServer>(cert.c_str(), key.c_str()));
   ASSERT_TRUE(tls.routes().is_valid());
   tls.routes().Get("/data", [&](const httplib::Request&, httplib::Response& res) {
@@ -559,6 +567,26 @@ TEST_F(Fetcher, HttpsTrustsTheConfiguredCaOnly) {
   auto r = fetch(ref);
   ASSERT_TRUE(r.is_ok()) << r.status().message();
   expect_stored(ref);
+}
+
+TEST_F(Fetcher, HttpsRefusesACertificateForAnotherHost) {
+  if (!make_certificate(root_, "other", "DNS:other.example"))
+    GTEST_SKIP() << "the openssl command is not available";
+  const std::string cert = root_ + "/other.pem";
+  TestServer tls(
+      std::make_unique<httplib::SSLServer>(cert.c_str(), (root_ + "/other.key").c_str()));
+  ASSERT_TRUE(tls.routes().is_valid());
+  tls.routes().Get("/data", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content(body_, "application/octet-stream");
+  });
+  tls.start();
+  options_.ca_file = cert;  // trusted, but it names another host than 127.0.0.1
+  auto r = fetch(ref_for(tls.url("/data", "https"), body_));
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kNetwork);
+  EXPECT_NE(r.status().message().find("certificate"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("host"), std::string::npos) << r.status().message();
+  EXPECT_FALSE(store_.has(sha256_hex(body_)));
 }
 
 }  // namespace
