@@ -2,12 +2,18 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <charconv>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
+#include <thread>
 
 namespace outpost::agentd {
 namespace {
+
+constexpr std::chrono::milliseconds kCancelPoll{20};
 
 Status network_error(std::string m) { return {StatusCode::kNetwork, std::move(m)}; }
 
@@ -131,8 +137,10 @@ class Request {
   bool resume(const httplib::Response& r);
   bool range_refused();
   bool fail(Status status, bool retry);
-  bool cancelled() const { return options_.cancelled && options_.cancelled(); }
-  HttpAttempt outcome(const httplib::Result& result, long verify_result);
+  bool cancelled() const { return cancelled_; }
+  httplib::Error get_cancellable(httplib::Client& client, const std::string& target,
+                                 const httplib::Headers& headers);
+  HttpAttempt outcome(httplib::Error error, long verify_result);
 
   const agent::ArtifactRef& ref_;
   PartialFile& file_;
@@ -142,6 +150,7 @@ class Request {
   Status failure_;
   bool retry_ = false;
   bool complete_ = false;
+  std::atomic<bool> cancelled_{false};  // set by the caller's thread, read by the request's
   uint64_t bytes_ = 0;
   uint64_t resumed_from_ = 0;
 };
@@ -166,10 +175,38 @@ HttpAttempt Request::run() {
   httplib::Headers headers{{"Accept-Encoding", "identity"},
                            {"User-Agent", "outpost-agent/" OUTPOST_VERSION}};
   if (file_.size() > 0) headers.emplace("Range", "bytes=" + std::to_string(file_.size()) + "-");
-  const httplib::Result result = client.Get(
-      parts.target, headers, [this](const httplib::Response& r) { return on_response(r); },
-      [this](const char* data, size_t n) { return on_body(data, n); });
-  return outcome(result, client.get_openssl_verify_result());
+  const httplib::Error error = get_cancellable(client, parts.target, headers);
+  return outcome(error, client.get_openssl_verify_result());
+}
+
+// The request runs in a thread of its own, so that `cancelled` (polled in the caller's thread,
+// which owns what it reads: the agent polls its manifest source there) is honoured within
+// kCancelPoll even while the server sends nothing; a cancel shuts the connection down.
+httplib::Error Request::get_cancellable(httplib::Client& client, const std::string& target,
+                                        const httplib::Headers& headers) {
+  std::mutex mutex;
+  std::condition_variable finished;
+  bool done = false;
+  httplib::Error error = httplib::Error::Unknown;
+  std::thread worker([&] {
+    const httplib::Result result = client.Get(
+        target, headers, [this](const httplib::Response& r) { return on_response(r); },
+        [this](const char* data, size_t n) { return on_body(data, n); });
+    std::lock_guard<std::mutex> lock(mutex);
+    error = result.error();
+    done = true;
+    finished.notify_one();
+  });
+  std::unique_lock<std::mutex> lock(mutex);
+  while (!finished.wait_for(lock, kCancelPoll, [&] { return done; })) {
+    if (!options_.cancelled || !options_.cancelled()) continue;
+    cancelled_ = true;
+    client.stop();
+    break;
+  }
+  lock.unlock();
+  worker.join();
+  return error;
 }
 
 bool Request::fail(Status status, bool retry) {
@@ -257,18 +294,20 @@ bool Request::on_body(const char* data, size_t n) {
   return true;
 }
 
-HttpAttempt Request::outcome(const httplib::Result& result, long verify_result) {
+HttpAttempt Request::outcome(httplib::Error error, long verify_result) {
   HttpAttempt a{Status::ok(), false, bytes_, resumed_from_};
-  if (!failure_.is_ok()) {
+  if (cancelled_) {
+    a.status = usage_error("fetching '" + url_ + "': cancelled");
+  } else if (!failure_.is_ok()) {
     a.status = failure_;
     a.retry = retry_;
   } else if (complete_ || !redirect_.empty()) {
     // the whole body was there already / the caller follows the redirect
-  } else if (result.error() != httplib::Error::Success) {
-    a.retry = retryable(result.error());
-    a.status = network_error("fetching '" + url_ +
-                             "': " + describe(result.error(), options_, verify_result) +
-                             (a.retry ? "" : " (not retried: another try would fail the same)"));
+  } else if (error != httplib::Error::Success) {
+    a.retry = retryable(error);
+    a.status =
+        network_error("fetching '" + url_ + "': " + describe(error, options_, verify_result) +
+                      (a.retry ? "" : " (not retried: another try would fail the same)"));
   } else if (file_.size() != static_cast<uint64_t>(ref_.size)) {
     a.status =
         network_error("fetching '" + url_ + "': the body ended after " +

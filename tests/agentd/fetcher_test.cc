@@ -429,7 +429,18 @@ TEST_F(Fetcher, CancellationStopsABackOffQuickly) {
 }
 
 TEST_F(Fetcher, CancellationDuringADownloadKeepsThePartialFile) {
-  serve_data();
+  server_.routes().Get("/data", [&](const httplib::Request& req, httplib::Response& res) {
+    if (req.has_header("Range")) {  // the resume: at once (httplib answers the range)
+      res.set_content(body_, "application/octet-stream");
+      return;
+    }
+    // The first answer comes slowly, 16 KiB every 10 ms, so that the cancel finds it midway.
+    res.set_chunked_content_provider("application/octet-stream",
+                                     [this](size_t offset, httplib::DataSink& sink) {
+                                       std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                                       return provide_body(body_)(offset, sink);
+                                     });
+  });
   server_.start();
   const auto ref = ref_for(server_.url("/data"), body_);
   // Cancelled once the first bytes are on disk (as when a newer manifest comes mid-download).
@@ -451,6 +462,27 @@ TEST_F(Fetcher, CancellationDuringADownloadKeepsThePartialFile) {
   ASSERT_TRUE(later.is_ok()) << later.status().message();
   EXPECT_EQ(later->resumed_from, kept);
   expect_stored(ref);
+}
+
+TEST_F(Fetcher, CancellationIsHonouredWhileTheServerIsSilent) {
+  std::atomic<bool> release{false};
+  server_.routes().Get("/silent", [&](const httplib::Request&, httplib::Response& res) {
+    for (int i = 0; i < 500 && !release; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    res.set_content(body_, "application/octet-stream");
+  });
+  server_.start();
+  options_.read_timeout_s = 60;
+  const auto start = Clock::now();
+  options_.cancelled = [&] { return Clock::now() - start > std::chrono::milliseconds(200); };
+  auto r = fetch(ref_for(server_.url("/silent"), body_));
+  const auto took = Clock::now() - start;
+  release = true;
+  server_.stop();  // before `release` goes out of scope
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUsage);
+  EXPECT_NE(r.status().message().find("cancelled"), std::string::npos) << r.status().message();
+  EXPECT_LT(took, std::chrono::seconds(3));  // not the read time-out, nor the server's 5 s
 }
 
 TEST_F(Fetcher, AQuotaTooSmallIsAnIoErrorBeforeAnythingIsFetched) {
