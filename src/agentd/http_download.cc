@@ -197,14 +197,17 @@ httplib::Error Request::get_cancellable(httplib::Client& client, const std::stri
     done = true;
     finished.notify_one();
   });
-  std::unique_lock<std::mutex> lock(mutex);
-  while (!finished.wait_for(lock, kCancelPoll, [&] { return done; })) {
-    if (!options_.cancelled || !options_.cancelled()) continue;
-    cancelled_ = true;
-    client.stop();
-    break;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mutex);
+      if (finished.wait_for(lock, kCancelPoll, [&] { return done; })) break;
+    }
+    if (options_.cancelled && options_.cancelled()) {
+      cancelled_ = true;
+      client.stop();  // the request's reads and writes fail at once
+      break;
+    }
   }
-  lock.unlock();
   worker.join();
   return error;
 }
