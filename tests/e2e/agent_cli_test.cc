@@ -27,8 +27,10 @@ class AgentCli : public ::testing::Test {
     agent_.reset();
     if (!HasFailure()) fs::remove_all(dir_);
   }
-  void start_agent(const std::vector<std::string>& env = {}, uint64_t file_size_limit = 0) {
-    agent_ = std::make_unique<AgentProcess>(config_, dir_ + "/agent.log", env, file_size_limit);
+  void start_agent(const std::vector<std::string>& env = {}, uint64_t file_size_limit = 0,
+                   bool standalone = false) {
+    agent_ = std::make_unique<AgentProcess>(config_, dir_ + "/agent.log", env, file_size_limit,
+                                            standalone);
   }
   std::string log() const { return testing::read_text(dir_ + "/agent.log"); }
 
@@ -78,6 +80,15 @@ TEST_F(AgentCli, DeploysAManifestThenUpgradesToTheNextOne) {
                           AgentWorld::bundle_ref(dir_ + "/repo/adder-1.0.0-add.opk", "", "")["sha256"]
                               .get<std::string>()));
   EXPECT_TRUE(agent_->stop()) << log();
+}
+
+// The executable devices run: the same agent without the model runtime linked in; it runs
+// its modules and validations with the `outpost` beside it.
+TEST_F(AgentCli, TheStandaloneAgentExecutableDeploysToo) {
+  start_agent({}, 0, /*standalone=*/true);
+  deploy_v1();
+  EXPECT_TRUE(agent_->stop()) << log();
+  EXPECT_NE(log().find("outpost-agent: info: agent: accepted"), std::string::npos) << log();
 }
 
 TEST_F(AgentCli, RefusesBadBundlesWhileTheOldDeploymentKeepsServing) {
