@@ -1,46 +1,14 @@
 #include "agent/strict_json.h"
 
 #include <cmath>
-#include <set>
-#include <vector>
 
-#include "core/utf8.h"
+#include "core/checked_json.h"
 
 namespace outpost::agent {
 
 namespace {
 
 using nlohmann::json;
-
-// A key as it may appear in a message: bounded, and valid UTF-8 whatever the input held.
-std::string printable_key(const std::string& key) {
-  constexpr size_t kMaxShown = 64;
-  if (key.size() <= kMaxShown) return escape_invalid_utf8(key);
-  return escape_invalid_utf8(key.substr(0, kMaxShown)) + "...";
-}
-
-// Thrown from the parser callback (nlohmann's way to stop a parse) and caught below.
-struct StrictJsonError {
-  std::string path;
-  std::string message;
-};
-
-// Where the parser is: one frame per open object or array.
-struct Frame {
-  bool object = true;
-  std::string key;   // the member being read (objects)
-  size_t index = 0;  // elements finished so far (arrays)
-  std::set<std::string> keys;
-};
-
-std::string path_of(const std::vector<Frame>& stack, size_t frames) {
-  std::string path;
-  for (size_t i = 0; i < frames; ++i) {
-    const Frame& f = stack[i];
-    path = f.object ? field_path(path, printable_key(f.key)) : element_path(path, f.index);
-  }
-  return path;
-}
 
 const char* type_name(const json& j) {
   switch (j.type()) {
@@ -67,11 +35,11 @@ const char* type_name(const json& j) {
 }  // namespace
 
 std::string field_path(const std::string& parent, const std::string& key) {
-  return parent.empty() ? key : parent + "." + key;
+  return json_member_path(parent, key);
 }
 
 std::string element_path(const std::string& parent, size_t index) {
-  return parent + "[" + std::to_string(index) + "]";
+  return json_element_path(parent, index);
 }
 
 Status field_error(const std::string& what, const std::string& path, const std::string& message) {
@@ -79,48 +47,12 @@ Status field_error(const std::string& what, const std::string& path, const std::
 }
 
 Result<json> parse_strict_json(std::string_view text, const std::string& what, size_t max_depth) {
-  std::vector<Frame> stack;
-  // An element of an array is finished by its value, or by the end of the object or array it is.
-  auto element_done = [&stack] {
-    if (!stack.empty() && !stack.back().object) ++stack.back().index;
-  };
-  json::parser_callback_t callback = [&](int /*depth*/, json::parse_event_t event, json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start:
-      case json::parse_event_t::array_start:
-        if (stack.size() >= max_depth)
-          throw StrictJsonError{path_of(stack, stack.size()),
-                                "nested deeper than " + std::to_string(max_depth) + " levels"};
-        stack.push_back(Frame{event == json::parse_event_t::object_start, {}, 0, {}});
-        break;
-      case json::parse_event_t::key: {
-        Frame& f = stack.back();
-        std::string key = parsed.get<std::string>();
-        if (!f.keys.insert(key).second)
-          throw StrictJsonError{field_path(path_of(stack, stack.size() - 1), printable_key(key)),
-                                "duplicate key"};
-        f.key = std::move(key);
-        break;
-      }
-      case json::parse_event_t::object_end:
-      case json::parse_event_t::array_end:
-        stack.pop_back();
-        element_done();
-        break;
-      case json::parse_event_t::value:
-        element_done();
-        break;
-    }
-    return true;
-  };
-  try {
-    return json::parse(text.begin(), text.end(), callback, /*allow_exceptions=*/true,
-                       /*ignore_comments=*/false);
-  } catch (const StrictJsonError& e) {
-    return field_error(what, e.path, e.message);
-  } catch (const json::exception& e) {
-    return invalid_model(what + ": not valid JSON: " + e.what());
-  }
+  JsonParseError error;
+  std::optional<json> doc = parse_checked_json(text, max_depth, &error);
+  if (doc) return std::move(*doc);
+  if (error.kind == JsonParseError::Kind::kSyntax)
+    return invalid_model(what + ": not valid JSON: " + error.message);
+  return field_error(what, error.path, error.message);
 }
 
 FieldReader::FieldReader(const json& object, std::string what, std::string path)
@@ -139,7 +71,7 @@ Status FieldReader::check_members(std::initializer_list<const char*> known,
     if (!found) {
       std::string names;
       for (const char* k : known) names += std::string(names.empty() ? "" : ", ") + k;
-      return field_error(what_, field_path(path_, printable_key(key)),
+      return field_error(what_, field_path(path_, printable_json_key(key)),
                          "unknown field (this object takes: " + names + ")");
     }
   }

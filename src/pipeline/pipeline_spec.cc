@@ -10,6 +10,7 @@
 #include <set>
 #include <vector>
 
+#include "core/checked_json.h"
 #include "core/regular_file.h"
 #include "vision/classification.h"
 
@@ -18,65 +19,14 @@ namespace {
 
 using nlohmann::json;
 
+constexpr size_t kMaxPipelineDepth = 32;
+
 // 0.5, 1024, 1e+15: as a user would write the bound, not std::to_string's "1.000000".
 std::string number_text(double x) {
   char text[32];
   std::snprintf(text, sizeof(text), "%.16g", x);
   return text;
 }
-
-// nlohmann's parser keeps the last of duplicate keys without a word; a pipeline with two
-// "min_score"s is a mistake whichever one was meant. This parser callback records the first
-// duplicate (its path, e.g. "sinks[1].type") for the caller to refuse.
-class DuplicateKeyCheck {
- public:
-  bool operator()(int, json::parse_event_t event, json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start:
-      case json::parse_event_t::array_start:
-        scopes_.push_back({event == json::parse_event_t::array_start, child_path(), {}, "", 0});
-        break;
-      case json::parse_event_t::key: {
-        Scope& scope = scopes_.back();
-        scope.last_key = parsed.get<std::string>();
-        if (!scope.keys.insert(scope.last_key).second && duplicate_.empty())
-          duplicate_ = child_path();
-        break;
-      }
-      case json::parse_event_t::object_end:
-      case json::parse_event_t::array_end:
-        scopes_.pop_back();
-        element_done();
-        break;
-      case json::parse_event_t::value:
-        element_done();
-        break;
-    }
-    return true;
-  }
-  // The path of the first key that appeared twice in one object; empty when none did.
-  const std::string& duplicate() const { return duplicate_; }
-
- private:
-  struct Scope {
-    bool array;
-    std::string path;
-    std::set<std::string> keys;
-    std::string last_key;
-    size_t index;  // arrays: the element being parsed
-  };
-  std::string child_path() const {
-    if (scopes_.empty()) return "";
-    const Scope& s = scopes_.back();
-    if (s.array) return s.path + "[" + std::to_string(s.index) + "]";
-    return s.path.empty() ? s.last_key : s.path + "." + s.last_key;
-  }
-  void element_done() {
-    if (!scopes_.empty() && scopes_.back().array) ++scopes_.back().index;
-  }
-  std::vector<Scope> scopes_;
-  std::string duplicate_;
-};
 
 class SpecReader {
  public:
@@ -136,11 +86,16 @@ class SpecReader {
 Result<PipelineSpec> parse_pipeline_spec(const std::string& json_text, const std::string& base_dir,
                                          const std::string& what) {
   const SpecReader r(what, base_dir);
-  DuplicateKeyCheck duplicates;
-  json doc = json::parse(json_text, std::ref(duplicates), /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return usage_error(what + ": not valid JSON");
-  if (!duplicates.duplicate().empty())
-    return r.bad(duplicates.duplicate(), "appears twice; give each key once");
+  // A key given twice is a mistake whichever one was meant (core/checked_json.h).
+  JsonParseError error;
+  std::optional<json> parsed = parse_checked_json(json_text, kMaxPipelineDepth, &error);
+  if (!parsed) {
+    if (error.kind == JsonParseError::Kind::kSyntax) return usage_error(what + ": not valid JSON");
+    if (error.kind == JsonParseError::Kind::kDuplicateKey)
+      return r.bad(error.path, "appears twice; give each key once");
+    return r.bad(error.path, error.message);
+  }
+  const json doc = std::move(*parsed);
   if (!doc.is_object()) return usage_error(what + ": a pipeline is one JSON object");
   OUTPOST_RETURN_IF_ERROR(r.check_keys(doc, "", {"source", "model", "task", "min_score", "threshold",
                                                  "input_range", "top_k", "labels", "preprocess",
