@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <mutex>
 
 #include "agent/manifest.h"
 #include "agent/strict_json.h"
@@ -214,6 +215,9 @@ Result<ReportedState> parse_reported_state(const json& doc, const std::string& w
 std::string reported_state_path(const std::string& state_dir) { return state_dir + "/status.json"; }
 
 Status write_reported_state(const std::string& state_dir, const ReportedState& state) {
+  // Two threads of the agent reporting at once would share the temporary file.
+  static std::mutex mutex;
+  std::lock_guard<std::mutex> lock(mutex);
   const std::string path = reported_state_path(state_dir);
   const std::string temp = path + ".tmp";
   const std::string text = json_line(reported_state_json(state)) + "\n";
