@@ -169,8 +169,8 @@ TEST_F(AgentCli, ADiskThatFillsDuringADownloadIsReportedAndTheOldDeploymentKeeps
   // EFBIG, as they would on a full disk; a test cannot mount a small filesystem unprivileged).
   start_agent({}, 1 << 20);
   deploy_v1();
-  // 256 x 256 inputs: the golden vectors alone take 768 KiB per tensor.
-  const std::string big = world_->make_bundle("adder", "2.0.0", true, nullptr, false, 256);
+  // 512 x 512 inputs: the golden vectors alone take 1 MiB per tensor.
+  const std::string big = world_->make_bundle("adder", "2.0.0", true, nullptr, false, 512);
   ASSERT_GT(fs::file_size(big), 1u << 20);
   json ref = AgentWorld::bundle_ref(big, "adder", "2.0.0");
   json m = world_->manifest(2, {ref});

@@ -178,8 +178,10 @@ class AgentWorld {
   }
 
   // A one-module manifest serving `bundles` on this world's port, with a short probation.
-  nlohmann::json manifest(int64_t version, const nlohmann::json& bundles,
+  nlohmann::json manifest(int64_t version, const std::vector<nlohmann::json>& bundle_refs,
                           nlohmann::json health = nlohmann::json::object()) const {
+    nlohmann::json bundles = nlohmann::json::array();
+    for (const auto& b : bundle_refs) bundles.push_back(b);
     if (!health.contains("probation_s")) health["probation_s"] = 1;
     return {{"deployment_id", "lobby"},
             {"version", version},

@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <iostream>
 
 #include "agentd/agent.h"
@@ -49,7 +50,14 @@ void add_agent_command(CLI::App& app) {
       "Run the device agent: apply signed manifests, supervise modules, roll back (docs/agent.md)");
   cmd->add_option("--config", *config, "Agent configuration file (JSON, docs/agent.md)")
       ->required();
-  set_action(cmd, [config] { return run_agent(*config); });
+  set_action(cmd, [config, cmd] {
+    // A daemon's log is the story of what it did: accepted manifests, switches, verdicts are
+    // logged at info unless a level was asked for.
+    const CLI::Option* level = cmd->get_option_no_throw("--log-level");
+    if ((level == nullptr || level->count() == 0) && std::getenv("OUTPOST_LOG_LEVEL") == nullptr)
+      set_log_level(LogLevel::kInfo);
+    return run_agent(*config);
+  });
 }
 
 }  // namespace outpost::cli
