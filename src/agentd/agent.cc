@@ -390,6 +390,9 @@ void Agent::begin_probation() {
     ModuleWatch w;
     w.module = m.name;
     if (auto st = supervisor_.status(m.name)) w.restarts_at_start = st->restarts;
+    // The module's process was started for this probation, so everything its /metrics counts
+    // belongs to the window, requests made before the first scrape answered included.
+    w.baseline = MetricsSample{};
     p.watches.push_back(std::move(w));
   }
   const auto now = Clock::now();
