@@ -5,11 +5,12 @@ a publisher key, a signed bundle of MODEL, a signed manifest dropped into the ag
 directory; then the agent is left idle for --idle seconds and sampled from /proc.
 
   bench/agent_footprint.py --outpost build-test/outpost --model MODEL.tflite [--idle 20]
-                           [--port 8791]
+                           [--port 8791] [--agent build-test/outpost-agent | --agent outpost]
 
-Prints, in one JSON object: the agent's RSS (median of the samples, and its peak VmHWM), the
-serve module's RSS, the binary's size as built and stripped (`strip` on a copy). Standard
-library only.
+The agent measured is `outpost-agent` beside OUTPOST (the executable devices run), or
+`outpost agent` with `--agent outpost`. Prints, in one JSON object: the agent's RSS (median
+of the samples, its anonymous part, and its peak VmHWM), the serve module's RSS, and the agent
+binary's size as built and stripped (`strip` on a copy). Standard library only.
 """
 import argparse
 import hashlib
@@ -56,8 +57,14 @@ def main():
     p.add_argument("--model", required=True)
     p.add_argument("--idle", type=float, default=20)
     p.add_argument("--port", type=int, default=8791)
+    p.add_argument("--agent", default=None, help="outpost-agent executable, or 'outpost'")
     a = p.parse_args()
     outpost = os.path.abspath(a.outpost)
+    if a.agent == "outpost":
+        agent_cmd, agent_binary = [outpost, "agent"], outpost
+    else:
+        agent_binary = os.path.abspath(a.agent or os.path.join(os.path.dirname(outpost), "outpost-agent"))
+        agent_cmd = [agent_binary]
     work = tempfile.mkdtemp(prefix="outpost-agent-footprint-")
     try:
         for d in ("keys", "trust", "repo", "manifests"):
@@ -86,15 +93,16 @@ def main():
         with open(f"{work}/agent.json", "w") as f:
             json.dump(config, f)
         log = open(f"{work}/agent.log", "w")
-        agent = subprocess.Popen([outpost, "agent", "--config", f"{work}/agent.json"],
+        agent = subprocess.Popen(agent_cmd + ["--config", f"{work}/agent.json"],
                                  stdout=log, stderr=subprocess.STDOUT)
         try:
             s = wait_for_last_good(f"{work}/state", 60)
             module_pid = s["modules"][0]["pid"]
-            samples, module_samples = [], []
+            samples, anon, module_samples = [], [], []
             end = time.time() + a.idle
             while time.time() < end:
                 samples.append(status_kb(agent.pid, "VmRSS"))
+                anon.append(status_kb(agent.pid, "RssAnon"))
                 module_samples.append(status_kb(module_pid, "VmRSS"))
                 time.sleep(1)
             peak = status_kb(agent.pid, "VmHWM")
@@ -102,15 +110,17 @@ def main():
             agent.send_signal(signal.SIGTERM)
             agent.wait(60)
         stripped = f"{work}/outpost.stripped"
-        shutil.copy(outpost, stripped)
+        shutil.copy(agent_binary, stripped)
         run("strip", stripped)
         print(json.dumps({
             "model": os.path.basename(a.model),
             "agent_rss_mib_median": round(statistics.median(samples) / 1024, 1),
+            "agent_rss_anon_mib_median": round(statistics.median(anon) / 1024, 1),
             "agent_rss_mib_peak": round(peak / 1024, 1),
             "module_rss_mib_median": round(statistics.median(module_samples) / 1024, 1),
             "samples": len(samples),
-            "binary_mib": round(os.path.getsize(outpost) / 2**20, 2),
+            "agent": " ".join(os.path.basename(c) for c in agent_cmd),
+            "binary_mib": round(os.path.getsize(agent_binary) / 2**20, 2),
             "binary_stripped_mib": round(os.path.getsize(stripped) / 2**20, 2),
             "agent_exit_code": agent.returncode,
         }, indent=2))
