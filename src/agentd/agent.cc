@@ -405,9 +405,6 @@ void Agent::begin_probation() {
     // window is everything they report, including requests served before the first scrape.
     w.baseline = MetricsSample{};
     if (auto st = supervisor_.status(m.name)) w.restarts_at_start = st->restarts;
-    // The module's process was started for this probation, so everything its /metrics counts
-    // belongs to the window, requests made before the first scrape answered included.
-    w.baseline = MetricsSample{};
     p.watches.push_back(std::move(w));
   }
   const auto now = Clock::now();
