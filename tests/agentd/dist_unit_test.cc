@@ -21,7 +21,7 @@ TEST(DistUnit, AgentServiceIsANotifyServiceWithAWatchdog) {
   ASSERT_FALSE(unit.empty()) << "dist/outpost-agent.service is missing";
   for (const char* line : {"\nType=notify\n", "\nNotifyAccess=main\n", "\nWatchdogSec=30\n",
                            "\nKillMode=mixed\n", "\nRestart=on-failure\n",
-                           "\nExecStart=/usr/bin/outpost agent --config /etc/outpost/agent.json\n",
+                           "\nExecStart=/usr/bin/outpost-agent --config /etc/outpost/agent.json\n",
                            "\nProtectSystem=strict\n", "\nReadWritePaths=/var/lib/outpost\n",
                            "\nNoNewPrivileges=yes\n"})
     EXPECT_NE(unit.find(line), std::string::npos) << "missing: " << line;
