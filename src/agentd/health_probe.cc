@@ -269,6 +269,8 @@ Result<MetricsSample> parse_serve_metrics(std::string_view text) {
 Result<MetricsSample> scrape_serve_metrics(const std::string& host, int port,
                                            const std::string& token, double timeout_s) {
   const std::string url = "http://" + host + ":" + std::to_string(port) + "/metrics";
+  if (!(timeout_s >= 0.001 && timeout_s <= 3600))
+    return usage_error(url + ": a scrape's timeout must be from 0.001 to 3600 s");
   const auto whole = static_cast<time_t>(timeout_s);
   const auto micros = static_cast<time_t>((timeout_s - static_cast<double>(whole)) * 1e6);
   httplib::Client client(host, port);

@@ -7,12 +7,14 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <mutex>
 
 #include "agent/manifest.h"
 #include "agent/strict_json.h"
 #include "agent/utc_time.h"
 #include "core/json_text.h"
 #include "core/regular_file.h"
+#include "core/utf8.h"
 
 namespace outpost::agentd {
 namespace {
@@ -35,6 +37,10 @@ const char* const kRunKinds[] = {"serve", "pipeline"};
 
 std::string errno_text() { return std::strerror(errno); }
 
+// Strings as JSON can carry them: a message may quote a file name that is not UTF-8, which
+// nlohmann::json's dump() would throw on; such bytes become the text \xNN (core/utf8.h).
+std::string json_safe(const std::string& s) { return escape_invalid_utf8(s); }
+
 // `text` cut to at most `max` bytes at a UTF-8 character boundary, saying it was cut.
 std::string clipped(const std::string& text, size_t max) {
   if (text.size() <= max) return text;
@@ -46,24 +52,26 @@ std::string clipped(const std::string& text, size_t max) {
 
 json deployment_json(const std::optional<DeploymentReport>& d) {
   if (!d) return nullptr;
-  return {{"deployment_id", d->deployment_id},
+  return {{"deployment_id", json_safe(d->deployment_id)},
           {"version", d->version},
-          {"manifest_sha256", d->manifest_sha256}};
+          {"manifest_sha256", json_safe(d->manifest_sha256)}};
 }
 
 json module_json(const ModuleReport& m) {
   json bundles = json::array();
   for (const BundleReport& b : m.bundles)
-    bundles.push_back({{"name", b.name}, {"version", b.version}, {"sha256", b.sha256}});
-  return {{"name", m.name},
-          {"run", m.run},
-          {"process", m.process},
+    bundles.push_back({{"name", json_safe(b.name)},
+                       {"version", json_safe(b.version)},
+                       {"sha256", json_safe(b.sha256)}});
+  return {{"name", json_safe(m.name)},
+          {"run", json_safe(m.run)},
+          {"process", json_safe(m.process)},
           {"pid", m.pid},
           {"restarts", m.restarts},
-          {"health", m.health},
-          {"endpoint", m.endpoint},
+          {"health", json_safe(m.health)},
+          {"endpoint", json_safe(m.endpoint)},
           {"bundles", bundles},
-          {"last_error", clipped(m.last_error, kMaxMessage)}};
+          {"last_error", clipped(json_safe(m.last_error), kMaxMessage)}};
 }
 
 // A string member that must be one of `choices`.
@@ -172,16 +180,16 @@ Status sync_directory(const std::string& dir) {
 json reported_state_json(const ReportedState& s) {
   json modules = json::array();
   for (const ModuleReport& m : s.modules) modules.push_back(module_json(m));
-  return {{"agent", s.agent},
+  return {{"agent", json_safe(s.agent)},
           {"agent_pid", s.agent_pid},
-          {"updated", s.updated},
+          {"updated", json_safe(s.updated)},
           {"desired", deployment_json(s.desired)},
           {"current", deployment_json(s.current)},
           {"last_good", deployment_json(s.last_good)},
-          {"apply_step", s.apply_step},
+          {"apply_step", json_safe(s.apply_step)},
           {"modules", modules},
-          {"last_error", clipped(s.last_error, kMaxMessage)},
-          {"last_error_time", s.last_error_time},
+          {"last_error", clipped(json_safe(s.last_error), kMaxMessage)},
+          {"last_error_time", json_safe(s.last_error_time)},
           {"rollbacks", s.rollbacks}};
 }
 
@@ -214,6 +222,9 @@ Result<ReportedState> parse_reported_state(const json& doc, const std::string& w
 std::string reported_state_path(const std::string& state_dir) { return state_dir + "/status.json"; }
 
 Status write_reported_state(const std::string& state_dir, const ReportedState& state) {
+  // Two threads of the agent reporting at once would share the temporary file.
+  static std::mutex mutex;
+  std::lock_guard<std::mutex> lock(mutex);
   const std::string path = reported_state_path(state_dir);
   const std::string temp = path + ".tmp";
   const std::string text = json_line(reported_state_json(state)) + "\n";

@@ -56,6 +56,7 @@ nlohmann::json reported_state_json(const ReportedState& state);
 Result<ReportedState> parse_reported_state(const nlohmann::json& doc, const std::string& what);
 
 std::string reported_state_path(const std::string& state_dir);  // STATE_DIR/status.json
+// Thread-safe within a process; the directory must exist.
 Status write_reported_state(const std::string& state_dir, const ReportedState& state);
 // kIoError naming the file when missing (the agent never ran with this state directory).
 Result<ReportedState> read_reported_state(const std::string& state_dir);

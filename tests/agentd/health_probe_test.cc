@@ -341,7 +341,10 @@ TEST(HealthProbe, NothingListeningIsANetworkErrorNamingTheAddress) {
   EXPECT_EQ(r.status().code(), StatusCode::kNetwork);
   EXPECT_NE(r.status().message().find("http://127.0.0.1:" + std::to_string(port) + "/metrics"),
             std::string::npos)
-      << r.status().message();
+      << r.status()
+             .message();  // A timeout that is no timeout is the caller's mistake, not the module's.
+  for (double bad : {0.0, -1.0, std::numeric_limits<double>::quiet_NaN(), 1e300})
+    EXPECT_EQ(scrape_serve_metrics("127.0.0.1", port, "", bad).status().code(), StatusCode::kUsage);
 }
 
 // A server that answers 200 with text that is not Prometheus: the parse error names the URL.

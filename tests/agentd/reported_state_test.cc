@@ -130,6 +130,20 @@ TEST_F(ReportedStateFile, LongMessagesAreCutSoTheFileStaysReadable) {
   EXPECT_NE(back->last_error.find("(cut)"), std::string::npos);
 }
 
+// A message quoting a Latin-1 file name: nlohmann::json's dump() throws on such bytes, so the
+// JSON holds them escaped (\xNN) and any dump of it works.
+TEST_F(ReportedStateFile, BytesThatAreNotUtf8AreEscaped) {
+  ReportedState s = sample_state();
+  s.last_error = "cannot open caf\xe9.png";
+  s.modules[0].last_error = "bad \xff\xfe";
+  EXPECT_NO_THROW((void)reported_state_json(s).dump());
+  ASSERT_TRUE(write_reported_state(dir_, s).is_ok());
+  auto back = read_reported_state(dir_);
+  ASSERT_TRUE(back.is_ok()) << back.status().message();
+  EXPECT_EQ(back->last_error, "cannot open caf\\xe9.png");
+  EXPECT_EQ(back->modules[0].last_error, "bad \\xff\\xfe");
+}
+
 TEST_F(ReportedStateFile, MissingFileSaysTheAgentHasNotRun) {
   auto r = read_reported_state(dir_);
   ASSERT_FALSE(r.is_ok());
