@@ -35,8 +35,9 @@ class ContentStore {
   Result<std::string> put_bytes(std::string_view bytes) const;
 
   // Moves a complete partial file into the store after checking its size and SHA-256 (fsync,
-  // rename, directory fsync). kInvalidModel naming both hashes on a mismatch (the partial
-  // file is deleted: its bytes are wrong, resuming cannot mend them).
+  // rename, directory fsync). kInvalidModel naming both hashes (or both sizes) on a mismatch
+  // (the partial file is deleted: its bytes are wrong, resuming cannot mend them); kUsage
+  // when `sha256` is not 64 lowercase hex digits.
   Status commit_partial(const std::string& sha256, uint64_t expected_size) const;
 
   // Re-hashes a stored file: kInvalidModel when it changed on disk (bit rot, tampering).
@@ -53,6 +54,9 @@ class ContentStore {
   std::string dir_;
   uint64_t max_bytes_;
 };
+
+// True for 64 lowercase hex digits: the only names the store gives its files.
+bool is_sha256_hex(const std::string& s);
 
 // SHA-256 of bytes / of a file, as 64 lowercase hex digits.
 std::string sha256_hex(std::string_view bytes);

@@ -32,15 +32,18 @@ struct FetchOptions {
 struct FetchReport {
   bool already_present = false;  // in the store before: nothing was fetched
   uint64_t bytes_fetched = 0;    // over all attempts of this call
-  uint64_t resumed_from = 0;     // bytes already in the partial file when it started
-  int attempts = 0;
+  uint64_t resumed_from = 0;     // > 0: the last try continued after this many bytes kept in
+                                 // the partial file (by an earlier try or run), with a Range
+  int attempts = 0;              // 0: a complete partial file was committed with no request
 };
 
 // Fetches `ref` into `store` unless it is there. Errors: kNetwork naming the URL and the last
 // failure once the attempts are spent (connection refused, HTTP status, timeout); kIoError
 // naming the store when a write fails (a full disk or the store's quota: not retried);
-// kInvalidModel when the size or SHA-256 differ from the manifest's; kUsage for a URL scheme
-// other than file, http and https, or when cancelled.
+// kInvalidModel when the size or SHA-256 differ from the manifest's (not retried: the same
+// bytes would come again); kIoError naming the path when a file:// source cannot be read;
+// kUsage for a URL scheme other than file, http and https, a file:// URL that is not an
+// absolute path, a NUL byte, a `sha256` that is not 64 lowercase hex digits, or when cancelled.
 Result<FetchReport> fetch_artifact(const agent::ArtifactRef& ref, const ContentStore& store,
                                    const FetchOptions& options = {});
 

@@ -18,5 +18,6 @@ void add_pack_command(CLI::App& app);
 void add_verify_command(CLI::App& app);
 void add_manifest_command(CLI::App& app);
 void add_serve_command(CLI::App& app);  // built with OUTPOST_WITH_SERVER
+void add_agent_command(CLI::App& app);  // built with OUTPOST_WITH_SERVER
 
 }  // namespace outpost::cli

@@ -1,0 +1,221 @@
+// `outpost agent` as a process, with real `outpost serve` modules on loopback: a good
+// deployment and an upgrade; bad bundles (hash, signature, golden vectors, name, older version)
+// refused while the old deployment keeps serving; a deployment that passes validation but
+// breaks its health gate, rolled back by itself; a newer manifest superseding one whose
+// download is in progress; a disk that fills during a download; SIGTERM.
+#include "e2e/agent_harness.h"
+
+#include "support/cli_runner.h"
+
+namespace outpost {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using testing::AgentProcess;
+using testing::AgentWorld;
+using testing::runs_good;
+
+class AgentCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::make_temp_dir("outpost-agent-test");
+    world_ = std::make_unique<AgentWorld>(dir_);
+    config_ = world_->write_config(world_->state_dir());
+  }
+  void TearDown() override {
+    agent_.reset();
+    if (!HasFailure()) fs::remove_all(dir_);
+  }
+  void start_agent(const std::vector<std::string>& env = {}, uint64_t file_size_limit = 0) {
+    agent_ = std::make_unique<AgentProcess>(config_, dir_ + "/agent.log", env, file_size_limit);
+  }
+  std::string log() const { return testing::read_text(dir_ + "/agent.log"); }
+
+  // Publishes version 1 (the add bundle 1.0.0) and waits until it is last-good and serves.
+  void deploy_v1() {
+    const std::string v1 = world_->make_bundle("adder", "1.0.0", false);
+    world_->publish(world_->manifest(1, {AgentWorld::bundle_ref(v1, "adder", "1.0.0")}), "v1.json");
+    ASSERT_TRUE(world_->wait_for(world_->state_dir(), [](auto& r) { return runs_good(r, 1); }))
+        << log();
+    ASSERT_TRUE(world_->eventually_answers(5)) << log();
+  }
+
+  // Publishes `manifest` and waits until the agent reports an error containing `expected`;
+  // version 1 must still be what runs and serves.
+  void expect_refused(const json& manifest, const std::string& file, const std::string& expected) {
+    world_->publish(manifest, file);
+    auto r = world_->wait_for(world_->state_dir(), [&](const agentd::ReportedState& s) {
+      return s.last_error.find(expected) != std::string::npos && s.agent == "idle";
+    });
+    ASSERT_TRUE(r) << "expected an error with '" << expected << "'\n" << log();
+    EXPECT_TRUE(runs_good(*r, 1)) << agentd::reported_state_json(*r).dump(2);
+    EXPECT_EQ(world_->infer(), 5.0f) << "the old deployment must keep serving";
+  }
+
+  std::string dir_, config_;
+  std::unique_ptr<AgentWorld> world_;
+  std::unique_ptr<AgentProcess> agent_;
+};
+
+TEST_F(AgentCli, DeploysAManifestThenUpgradesToTheNextOne) {
+  start_agent();
+  deploy_v1();
+  auto r = agentd::read_reported_state(world_->state_dir());
+  ASSERT_TRUE(r.is_ok());
+  ASSERT_EQ(r->modules.size(), 1u);
+  EXPECT_EQ(r->modules[0].process, "running");
+  EXPECT_EQ(r->modules[0].health, "healthy");
+  EXPECT_EQ(r->modules[0].bundles.at(0).version, "1.0.0");
+
+  const std::string v2 = world_->make_bundle("adder", "1.1.0", true);
+  world_->publish(world_->manifest(2, {AgentWorld::bundle_ref(v2, "adder", "1.1.0")}), "v2.json");
+  ASSERT_TRUE(world_->wait_for(world_->state_dir(), [](auto& s) { return runs_good(s, 2); }))
+      << log();
+  EXPECT_TRUE(world_->eventually_answers(6)) << "the multiply bundle serves now\n" << log();
+  // The store keeps what last-good needs: version 1's bundle is gone, 2's is there.
+  EXPECT_FALSE(fs::exists(world_->state_dir() + "/store/sha256/" +
+                          AgentWorld::bundle_ref(dir_ + "/repo/adder-1.0.0-add.opk", "", "")["sha256"]
+                              .get<std::string>()));
+  EXPECT_TRUE(agent_->stop()) << log();
+}
+
+TEST_F(AgentCli, RefusesBadBundlesWhileTheOldDeploymentKeepsServing) {
+  start_agent();
+  deploy_v1();
+  const std::string good = world_->make_bundle("adder", "1.1.0", true);
+
+  json wrong_hash = AgentWorld::bundle_ref(good, "adder", "1.1.0");
+  wrong_hash["sha256"] = std::string(64, 'a');
+  expect_refused(world_->manifest(2, {wrong_hash}), "v2.json", "SHA-256");
+
+  auto stranger = AgentWorld::make_key("stranger", true);
+  const std::string unsigned_by_us = world_->make_bundle("adder", "1.2.0", true, stranger.get());
+  expect_refused(world_->manifest(3, {AgentWorld::bundle_ref(unsigned_by_us, "adder", "1.2.0")}),
+                 "v3.json", "unknown publisher");
+
+  const std::string bad_golden = world_->make_bundle("adder", "1.3.0", true, nullptr, true);
+  expect_refused(world_->manifest(4, {AgentWorld::bundle_ref(bad_golden, "adder", "1.3.0")}),
+                 "v4.json", "golden");
+
+  // A trusted bundle of another model, named in the manifest as the one expected.
+  const std::string other = world_->make_bundle("counter", "1.4.0", true);
+  expect_refused(world_->manifest(5, {AgentWorld::bundle_ref(other, "adder", "1.4.0")}), "v5.json",
+                 "signed as 'counter'");
+
+  const std::string older = world_->make_bundle("adder", "0.9.0", true);
+  expect_refused(world_->manifest(6, {AgentWorld::bundle_ref(older, "adder", "0.9.0")}), "v6.json",
+                 "older than 1.0.0");
+
+  // An older manifest (a replay) is refused before anything is fetched.
+  expect_refused(world_->manifest(6, {AgentWorld::bundle_ref(good, "adder", "1.1.0")}),
+                 "replay.json", "not_newer");
+  EXPECT_TRUE(agent_->stop()) << log();
+}
+
+TEST_F(AgentCli, RollsBackADeploymentThatBreaksItsHealthGate) {
+  start_agent();
+  deploy_v1();
+  const std::string v2 = world_->make_bundle("adder", "2.0.0", true);
+  // Valid and signed, golden vectors pass; but during its probation most requests fail.
+  world_->publish(world_->manifest(2, {AgentWorld::bundle_ref(v2, "adder", "2.0.0")},
+                                   {{"probation_s", 30}, {"max_error_rate", 0.1}}),
+                  "v2.json");
+  ASSERT_TRUE(world_->eventually_answers(6)) << log();
+  for (int i = 0; i < 20; ++i) world_->infer(/*bad_shape=*/true);
+  auto r = world_->wait_for(world_->state_dir(), [](auto& s) { return s.rollbacks == 1; });
+  ASSERT_TRUE(r) << log();
+  EXPECT_NE(r->last_error.find("error rate"), std::string::npos) << r->last_error;
+  EXPECT_NE(r->last_error.find("rolled back to 'lobby' version 1"), std::string::npos) << r->last_error;
+  EXPECT_TRUE(runs_good(*r, 1)) << agentd::reported_state_json(*r).dump(2);
+  EXPECT_TRUE(world_->eventually_answers(5)) << "version 1 serves again\n" << log();
+  EXPECT_TRUE(agent_->stop()) << log();
+}
+
+TEST_F(AgentCli, ANewerManifestSupersedesOneStillDownloading) {
+  // An HTTP server that holds the version 2 bundle's download for a long time.
+  const std::string slow = world_->make_bundle("adder", "2.0.0", true);
+  const std::string slow_bytes = testing::read_text(slow);
+  std::atomic<bool> release{false};
+  httplib::Server server;
+  server.Get("/slow.opk", [&](const httplib::Request&, httplib::Response& res) {
+    for (int i = 0; i < 200 && !release; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    res.set_content(slow_bytes, "application/octet-stream");
+  });
+  const int port = server.bind_to_any_port("127.0.0.1");
+  std::thread serving([&] { server.listen_after_bind(); });
+
+  start_agent();
+  deploy_v1();
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/slow.opk";
+  world_->publish(world_->manifest(2, {AgentWorld::bundle_ref(slow, "adder", "2.0.0", url)}), "v2.json");
+  ASSERT_TRUE(world_->wait_for(world_->state_dir(), [](auto& s) {
+    return s.apply_step == "fetch" && s.desired && s.desired->version == 2;
+  })) << log();
+  const std::string v3 = world_->make_bundle("adder", "3.0.0", true);
+  world_->publish(world_->manifest(3, {AgentWorld::bundle_ref(v3, "adder", "3.0.0")}), "v3.json");
+  auto r = world_->wait_for(world_->state_dir(), [](auto& s) { return runs_good(s, 3); });
+  release = true;
+  server.stop();
+  serving.join();
+  ASSERT_TRUE(r) << log();
+  EXPECT_NE(log().find("supersedes"), std::string::npos) << log();
+  EXPECT_TRUE(world_->eventually_answers(6)) << log();
+  EXPECT_TRUE(agent_->stop()) << log();
+}
+
+TEST_F(AgentCli, ADiskThatFillsDuringADownloadIsReportedAndTheOldDeploymentKeepsRunning) {
+  // Every file the agent writes is limited to 1 MiB (RLIMIT_FSIZE: writes past it fail with
+  // EFBIG, as they would on a full disk; a test cannot mount a small filesystem unprivileged).
+  start_agent({}, 1 << 20);
+  deploy_v1();
+  // 256 x 256 inputs: the golden vectors alone take 768 KiB per tensor.
+  const std::string big = world_->make_bundle("adder", "2.0.0", true, nullptr, false, 256);
+  ASSERT_GT(fs::file_size(big), 1u << 20);
+  json ref = AgentWorld::bundle_ref(big, "adder", "2.0.0");
+  json m = world_->manifest(2, {ref});
+  world_->publish(m, "v2.json");
+  auto r = world_->wait_for(world_->state_dir(), [](const agentd::ReportedState& s) {
+    return s.last_error.find("File too large") != std::string::npos;
+  });
+  ASSERT_TRUE(r) << log();
+  EXPECT_NE(r->last_error.find("the running deployment is kept"), std::string::npos) << r->last_error;
+  EXPECT_EQ(r->current->version, 1);
+  EXPECT_EQ(world_->infer(), 5.0f) << "version 1 keeps serving";
+  EXPECT_TRUE(agent_->stop()) << log();
+}
+
+TEST_F(AgentCli, SigtermStopsTheModulesAndExitsZero) {
+  start_agent();
+  deploy_v1();
+  auto r = agentd::read_reported_state(world_->state_dir());
+  ASSERT_TRUE(r.is_ok());
+  const int module_pid = r->modules.at(0).pid;
+  ASSERT_GT(module_pid, 0);
+  EXPECT_TRUE(agent_->stop()) << log();
+  EXPECT_EQ(kill(module_pid, 0), -1) << "the serve module outlived the agent";
+  EXPECT_FALSE(world_->infer().has_value());
+  r = agentd::read_reported_state(world_->state_dir());
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->agent, "stopped");
+}
+
+TEST_F(AgentCli, AConfigurationErrorNamesTheFieldAndExits4) {
+  std::ofstream(dir_ + "/bad.json") << R"({"state_dir": "s", "manifest_dir": "m", "trust_dir": "t",
+                                          "poll_interval_s": "fast"})";
+  auto r = testing::run_outpost({"agent", "--config", dir_ + "/bad.json"});
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_NE(r.err.find("poll_interval_s"), std::string::npos) << r.err;
+
+  std::ofstream(dir_ + "/typo.json") << R"({"state_dir": "s", "manifest_dir": "m", "trust_dir": "t",
+                                           "pol_interval_s": 1})";
+  r = testing::run_outpost({"agent", "--config", dir_ + "/typo.json"});
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_NE(r.err.find("pol_interval_s"), std::string::npos) << r.err;
+
+  r = testing::run_outpost({"agent", "--config", dir_ + "/missing.json"});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+}
+
+}  // namespace
+}  // namespace outpost
