@@ -409,6 +409,8 @@ Status lower_dynamic_update_slice(Lowering& l, Node n, const std::string& where)
   return Status::ok();
 }
 
+constexpr int64_t kMaxDilateCoordinates = int64_t{1} << 20;  // 8 MiB of int64
+
 // DILATE(x, dilations [rank], padding_value): x's elements spread `dilation` apart in each
 // dimension (d - 1) * dilation + 1 long, padding_value between them.
 Status lower_dilate(Lowering& l, Node n, const std::string& where) {
@@ -425,9 +427,20 @@ Status lower_dilate(Lowering& l, Node n, const std::string& where) {
   std::vector<int64_t> dims(rank), coords, at(rank, 0);
   for (size_t k = 0; k < rank; ++k) {
     if (dilations[k] < 1) return invalid_model(where + ": dilations must be positive");
-    dims[k] = x[k] == 0 ? 0 : (x[k] - 1) * dilations[k] + 1;
+    int64_t span = 0;
+    if (x[k] > 0 && (__builtin_mul_overflow(x[k] - 1, dilations[k], &span) ||
+                     span > (int64_t{1} << 40)))
+      return invalid_model(where + ": dilation " + std::to_string(dilations[k]) + " of " +
+                           x.to_string() + " makes a dimension larger than 2^40");
+    dims[k] = x[k] == 0 ? 0 : span + 1;
   }
+  // The scatter's coordinates are a constant table, one row per element of x: bounded, since a
+  // model's shape decides its size (fuzz_tflite oom-c5e7a039 asked for gigabytes).
   const int64_t total = x.num_elements().value_or(0);
+  if (total * static_cast<int64_t>(rank) > kMaxDilateCoordinates)
+    return unsupported(where + ": DILATE of " + x.to_string() + " (" + std::to_string(total) +
+                       " elements) needs a coordinate table above the " +
+                       std::to_string(kMaxDilateCoordinates) + " entries this lowering allows");
   for (int64_t e = 0; e < total; ++e) {
     for (size_t k = 0; k < rank; ++k) coords.push_back(at[k] * dilations[k]);
     for (size_t k = rank; k-- > 0;) {

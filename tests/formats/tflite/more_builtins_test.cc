@@ -3,6 +3,7 @@
 // it is installed): WHERE's count decided by each run's data, RIGHT_SHIFT's clamped amounts.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "outpost/session.h"
@@ -18,7 +19,7 @@ using testing::TfOperatorSpec;
 
 constexpr int8_t kF32 = 0, kI32 = 2, kI64 = 4, kBool = 6, kI8 = 9;
 constexpr int32_t kWhere = 109, kNmsV4 = 120, kNmsV5 = 121, kAtan2 = 156,
-                  kRightShift = 161;
+                  kRightShift = 161, kDilate = 203;
 
 Result<std::unique_ptr<Session>> open(const TfModelSpec& spec) {
   auto owned = std::make_shared<std::vector<uint8_t>>(build_tflite(spec));
@@ -118,6 +119,37 @@ TEST(TfliteMoreBuiltinsCorrupt, AHugeMaxOutputSizeMeetsTheArenaLimitUnallocated)
   const Status run = (*s)->run();
   EXPECT_EQ(run.code(), StatusCode::kUnsupported) << run.message();
   EXPECT_NE(run.message().find("max_arena_bytes"), std::string::npos) << run.message();
+}
+
+// DILATE(x [dims], dilations [rank], padding_value) of the given shape and dilations.
+TfModelSpec dilate(const std::vector<int32_t>& dims, const std::vector<int32_t>& dilations) {
+  TfModelSpec spec;
+  std::vector<int32_t> out;
+  for (size_t k = 0; k < dims.size(); ++k)
+    out.push_back(static_cast<int32_t>(
+        std::min<int64_t>(int64_t{dims[k] - 1} * dilations[k] + 1, 1 << 30)));
+  spec.tensors = {{dims, kF32, 0, "x"},
+                  {{static_cast<int32_t>(dims.size())}, kI32, 1, "dilations"},
+                  {{}, kF32, 2, "padding"},
+                  {out, kF32, 0, "y"}};
+  spec.buffers = {bytes_of(dilations), bytes_of(std::vector<float>{0.0f})};
+  spec.operators = {{kDilate, "", {0, 1, 2}, {3}}};
+  spec.inputs = {0};
+  spec.outputs = {3};
+  return spec;
+}
+
+// fuzz_tflite oom-c5e7a039: the lowering's coordinate table grows with x; a large x is refused
+// by name instead of allocating gigabytes, and a dilation that overflows a dimension is invalid.
+TEST(TfliteMoreBuiltinsCorrupt, DilateOfAHugeTensorIsRefusedBeforeAllocating) {
+  expect_unsupported(dilate({4096, 4096}, {2, 2}), "coordinate table");
+  auto overflow = open(dilate({3, 1024}, {1, 2147483647}));
+  ASSERT_FALSE(overflow.is_ok());
+  EXPECT_EQ(overflow.status().code(), StatusCode::kInvalidModel) << overflow.status().message();
+  EXPECT_NE(overflow.status().message().find("2^40"), std::string::npos)
+      << overflow.status().message();
+  auto small = open(dilate({2, 3}, {2, 1}));
+  EXPECT_TRUE(small.is_ok()) << small.status().message();
 }
 
 TEST(TfliteMoreBuiltins, Atan2OfIntegersIsRefused) {
