@@ -63,7 +63,7 @@ class AgentProcess {
       dup2(fd, STDERR_FILENO);
       for (auto& e : env_copy) putenv(e.data());
       if (file_size_limit > 0) {
-        signal(SIGXFSZ, SIG_IGN);
+        ::signal(SIGXFSZ, SIG_IGN);
         const rlimit limit{file_size_limit, file_size_limit};
         setrlimit(RLIMIT_FSIZE, &limit);
       }
