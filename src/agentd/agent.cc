@@ -75,6 +75,8 @@ Status Agent::start() {
   }
   OUTPOST_RETURN_IF_ERROR(store_.init());
   OUTPOST_ASSIGN_OR_RETURN(trust_, bundle::TrustStore::load(config_.trust_dir));
+  // Read once here so that a missing or unsafe key stops the agent before it changes
+  // anything; the modules and validations, which decrypt, read it themselves.
   if (!config_.device_key.empty()) {
     OUTPOST_ASSIGN_OR_RETURN(device_key_, bundle::read_key_file(config_.device_key));
   }
@@ -322,8 +324,18 @@ Status Agent::fetch_all() {
   return Status::ok();
 }
 
+BundleCheckContext Agent::bundle_context() const {
+  BundleCheckContext c;
+  c.trust = &*trust_;
+  c.state_dir = config_.state_dir;
+  c.outpost_binary = module_executable(config_);
+  c.trust_dir = config_.trust_dir;
+  c.device_key_path = config_.device_key;
+  return c;
+}
+
 Status Agent::verify_all() {
-  const BundleCheckContext context{&*trust_, device_key_ ? &*device_key_ : nullptr, config_.state_dir};
+  const BundleCheckContext context = bundle_context();
   for (const agent::Module& m : apply_->target.manifest.modules) {
     OUTPOST_RETURN_IF_ERROR(check_module_config(m));
     for (const agent::BundleRef& b : m.bundles)
@@ -333,7 +345,7 @@ Status Agent::verify_all() {
 }
 
 Status Agent::validate_all() {
-  const BundleCheckContext context{&*trust_, device_key_ ? &*device_key_ : nullptr, config_.state_dir};
+  const BundleCheckContext context = bundle_context();
   for (const agent::Module& m : apply_->target.manifest.modules)
     for (const agent::BundleRef& b : m.bundles)
       OUTPOST_RETURN_IF_ERROR(validate_bundle(store_.path(b.artifact.sha256), b, m.name,
@@ -389,6 +401,9 @@ void Agent::begin_probation() {
     seconds = std::max(seconds, m.health.probation_s);
     ModuleWatch w;
     w.module = m.name;
+    // The modules were (re)started for this probation, so their counters begin at zero: the
+    // window is everything they report, including requests served before the first scrape.
+    w.baseline = MetricsSample{};
     if (auto st = supervisor_.status(m.name)) w.restarts_at_start = st->restarts;
     p.watches.push_back(std::move(w));
   }
@@ -426,9 +441,8 @@ std::optional<std::string> Agent::probation_failure() {
     auto endpoint = serve_endpoint(*m);
     auto sample = scrape_serve_metrics(endpoint->host, endpoint->port, "", 5);
     if (!sample.is_ok()) continue;  // starting up: judged on the scrapes that answer
-    if (!w.baseline) w.baseline = *sample;
     w.latest = *sample;
-    const GateVerdict v = judge_window(m->health, window_between(*w.baseline, *w.latest));
+    const GateVerdict v = judge_window(m->health, window_between(w.baseline, *w.latest));
     if (!v.pass) return "module '" + w.module + "' failed a health gate: " + v.reason;
   }
   return std::nullopt;

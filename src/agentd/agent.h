@@ -18,6 +18,7 @@
 #include "agent/journal.h"
 #include "agent/manifest.h"
 #include "agentd/agent_config.h"
+#include "agentd/bundle_checks.h"
 #include "agentd/content_store.h"
 #include "agentd/desired_state_source.h"
 #include "agentd/health_probe.h"
@@ -63,7 +64,7 @@ class Agent {
   };
   struct ModuleWatch {
     std::string module;
-    std::optional<MetricsSample> baseline;
+    MetricsSample baseline;  // zero: the modules start with the probation
     std::optional<MetricsSample> latest;
     int restarts_at_start = 0;
   };
@@ -84,6 +85,7 @@ class Agent {
   Status journal_step(agent::ApplyStep step);
   Status fetch_all();
   Status verify_all();
+  BundleCheckContext bundle_context() const;
   Status validate_all();
   bool superseded();
   void abandon_apply(const Status& why);

@@ -2,7 +2,7 @@
 
 #include "bundle/installed_versions.h"
 #include "bundle/open.h"
-#include "bundle/verify.h"
+#include "agentd/command_runner.h"
 
 namespace outpost::agentd {
 namespace {
@@ -15,13 +15,16 @@ Status with_subject(const Status& s, const agent::BundleRef& ref, const std::str
   return Status(s.code(), subject(ref, module) + ": " + s.message());
 }
 
-Result<bundle::OpenedBundle> open(const std::string& path, const agent::BundleRef& ref,
-                                  const std::string& module, bool golden,
-                                  const BundleCheckContext& context) {
+// Signature and metadata only: the model is neither decrypted nor loaded in the agent.
+Result<bundle::OpenedBundle> open_metadata(const std::string& path, const agent::BundleRef& ref,
+                                           const std::string& module,
+                                           const BundleCheckContext& context) {
   bundle::OpenOptions options;
-  options.load_golden = golden;
+  options.require_model = false;
+  options.check_model_hash = false;
+  options.load_golden = false;
   options.what = path;
-  auto opened = bundle::open_bundle_file(path, *context.trust, context.device_key, options);
+  auto opened = bundle::open_bundle_file(path, *context.trust, nullptr, options);
   if (!opened.is_ok()) return with_subject(opened.status(), ref, module);
   return opened;
 }
@@ -30,7 +33,7 @@ Result<bundle::OpenedBundle> open(const std::string& path, const agent::BundleRe
 
 Status verify_bundle(const std::string& path, const agent::BundleRef& ref,
                      const std::string& module, const BundleCheckContext& context) {
-  OUTPOST_ASSIGN_OR_RETURN(bundle::OpenedBundle b, open(path, ref, module, false, context));
+  OUTPOST_ASSIGN_OR_RETURN(bundle::OpenedBundle b, open_metadata(path, ref, module, context));
   const bundle::BundleMetadata& m = b.metadata;
   if (m.name != ref.name)
     return Status(StatusCode::kUntrusted,
@@ -53,15 +56,33 @@ Status verify_bundle(const std::string& path, const agent::BundleRef& ref,
 Status validate_bundle(const std::string& path, const agent::BundleRef& ref,
                        const std::string& module, bool run_golden,
                        const BundleCheckContext& context) {
-  OUTPOST_ASSIGN_OR_RETURN(bundle::OpenedBundle b, open(path, ref, module, run_golden, context));
-  if (run_golden) {
-    auto results = bundle::check_golden(b);
-    if (!results.is_ok()) return with_subject(results.status(), ref, module);
-    return Status::ok();
+  std::vector<std::string> argv = {context.outpost_binary, run_golden ? "verify" : "inspect", path,
+                                   "--trust", context.trust_dir};
+  if (!context.device_key_path.empty())
+    argv.insert(argv.end(), {"--device-key", context.device_key_path});
+  OUTPOST_ASSIGN_OR_RETURN(CommandResult r, run_command(argv, context.timeout_s));
+  if (r.timed_out)
+    return Status(StatusCode::kUnsupported,
+                  subject(ref, module) + ": validating it took longer than " +
+                      std::to_string(static_cast<int>(context.timeout_s)) + " s; stopped");
+  if (r.signal != 0)
+    return Status(StatusCode::kInvalidModel, subject(ref, module) + ": validating it crashed (signal " +
+                                                 std::to_string(r.signal) + ")");
+  if (r.exit_code == 0) return Status::ok();
+  // `outpost` exits with its Status code and says why on its last "outpost: error:" line.
+  const StatusCode code = r.exit_code > 0 && r.exit_code <= static_cast<int>(StatusCode::kTooOld)
+                              ? static_cast<StatusCode>(r.exit_code)
+                              : StatusCode::kInternal;
+  const std::string marker = "outpost: error: ";
+  std::string why = "exit code " + std::to_string(r.exit_code);
+  const size_t at = r.output.rfind(marker);
+  if (at != std::string::npos) {
+    const size_t end_of_line = r.output.find('\n', at);
+    why = r.output.substr(at + marker.size(), end_of_line == std::string::npos
+                                                  ? std::string::npos
+                                                  : end_of_line - at - marker.size());
   }
-  auto session = bundle::open_bundle_session(b);
-  if (!session.is_ok()) return with_subject(session.status(), ref, module);
-  return Status::ok();
+  return Status(code, subject(ref, module) + ": " + why);
 }
 
 }  // namespace outpost::agentd

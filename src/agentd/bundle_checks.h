@@ -4,7 +4,10 @@
 //             not older than the highest version of that name this device has run (unless the
 //             manifest allows a downgrade);
 //   validate: the model loads, and its golden vectors pass on this device (when the module's
-//             health gates ask for them).
+//             health gates ask for them). This runs in a child process (`outpost verify`, or
+//             `outpost inspect` when no golden vectors are asked for), so that a model that
+//             crashes or exhausts memory while loading takes down that child, not the agent,
+//             and the agent itself never holds a model, its kernels or their libraries.
 // Each failure says which bundle of which module and why, with the code of the check that
 // failed (kUntrusted, kBadSignature, kTooOld, kGoldenMismatch, ...).
 #pragma once
@@ -21,8 +24,12 @@ namespace outpost::agentd {
 
 struct BundleCheckContext {
   const bundle::TrustStore* trust = nullptr;
-  const bundle::KeyPair* device_key = nullptr;  // may be null
   std::string state_dir;                         // installed-versions.json lives here
+  // For validate: the `outpost` executable, and the paths it is given.
+  std::string outpost_binary;
+  std::string trust_dir;
+  std::string device_key_path;  // empty: none
+  double timeout_s = 600;       // a validation still running then is killed and fails
 };
 
 // `path` is the bundle's file in the store; `module` names it in messages.

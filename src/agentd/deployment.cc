@@ -53,13 +53,6 @@ Status stage_module(const ContentStore& store, const agent::Module& m, const std
   return Status::ok();
 }
 
-std::string executable(const AgentConfig& config) {
-  if (!config.outpost_binary.empty()) return config.outpost_binary;
-  std::error_code ec;
-  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string("/usr/bin/outpost") : self.string();
-}
-
 const nlohmann::json* config_value(const agent::Module& m, const char* key) {
   const auto it = m.config.find(key);
   return it == m.config.end() ? nullptr : &*it;
@@ -153,12 +146,20 @@ Status check_module_config(const agent::Module& m) {
   return Status::ok();
 }
 
+std::string module_executable(const AgentConfig& config) {
+  if (!config.outpost_binary.empty()) return config.outpost_binary;
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return "/usr/bin/outpost";
+  return (self.parent_path() / "outpost").string();
+}
+
 ProcessSpec module_process(const AgentConfig& config, const std::string& manifest_sha256,
                            const agent::Module& m) {
   ProcessSpec p;
   p.name = m.name;
   p.working_dir = module_dir(config, manifest_sha256, m.name);
-  p.argv = {executable(config)};
+  p.argv = {module_executable(config)};
   if (m.run == agent::RunKind::kServe) {
     p.argv.push_back("serve");
     for (const agent::BundleRef& b : m.bundles) p.argv.push_back(bundle_file(b));

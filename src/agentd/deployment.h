@@ -44,6 +44,10 @@ Result<ServeEndpoint> serve_endpoint(const agent::Module& module);
 // `modules[NAME].config.KEY` otherwise, so a typo fails the apply before anything changes.
 Status check_module_config(const agent::Module& module);
 
+// The `outpost` that modules and validations run: the configuration's `outpost_binary`, else
+// `outpost` beside this executable (this one, or the one `outpost-agent` is installed with).
+std::string module_executable(const AgentConfig& config);
+
 // The child process that runs a staged module.
 ProcessSpec module_process(const AgentConfig& config, const std::string& manifest_sha256,
                            const agent::Module& module);

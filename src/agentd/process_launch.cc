@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -65,6 +66,7 @@ struct ChildPlan {
   std::vector<char*> argv, env;
   const ProcessSpec* spec = nullptr;
   int null_fd = -1, output_fd = -1, report_fd = -1;
+  pid_t parent = 0;
 };
 
 [[noreturn]] void fail_in_child(int report_fd, Step step) {
@@ -83,6 +85,11 @@ bool set_limit(int resource, const std::optional<uint64_t>& value) {
 [[noreturn]] void run_child(const ChildPlan& plan) {
   const ProcessSpec& spec = *plan.spec;
   setpgid(0, 0);
+  // A module ends with the agent: an agent killed outright (SIGKILL, a crash) must not leave
+  // its modules holding their ports and files when it restarts. The check after the call
+  // covers an agent that died before it.
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != plan.parent) _exit(127);
   struct sigaction default_action {};
   default_action.sa_handler = SIG_DFL;
   for (int sig = 1; sig < NSIG; ++sig) sigaction(sig, &default_action, nullptr);
@@ -127,6 +134,7 @@ Result<LaunchedProcess> launch_process(const ProcessSpec& spec) {
   const std::string& program = spec.argv[0];
   ChildPlan plan;
   plan.spec = &spec;
+  plan.parent = getpid();
   plan.argv_strings = spec.argv;
   plan.env_strings = child_environment(spec.env);
   plan.argv = pointers(plan.argv_strings);

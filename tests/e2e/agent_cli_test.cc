@@ -5,6 +5,11 @@
 // download is in progress; a disk that fills during a download; SIGTERM.
 #include "e2e/agent_harness.h"
 
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cstdio>
+
 #include "support/cli_runner.h"
 
 namespace outpost {
@@ -27,8 +32,10 @@ class AgentCli : public ::testing::Test {
     agent_.reset();
     if (!HasFailure()) fs::remove_all(dir_);
   }
-  void start_agent(const std::vector<std::string>& env = {}, uint64_t file_size_limit = 0) {
-    agent_ = std::make_unique<AgentProcess>(config_, dir_ + "/agent.log", env, file_size_limit);
+  void start_agent(const std::vector<std::string>& env = {}, uint64_t file_size_limit = 0,
+                   bool standalone = false) {
+    agent_ = std::make_unique<AgentProcess>(config_, dir_ + "/agent.log", env, file_size_limit,
+                                            standalone);
   }
   std::string log() const { return testing::read_text(dir_ + "/agent.log"); }
 
@@ -78,6 +85,15 @@ TEST_F(AgentCli, DeploysAManifestThenUpgradesToTheNextOne) {
                           AgentWorld::bundle_ref(dir_ + "/repo/adder-1.0.0-add.opk", "", "")["sha256"]
                               .get<std::string>()));
   EXPECT_TRUE(agent_->stop()) << log();
+}
+
+// The executable devices run: the same agent without the model runtime linked in; it runs
+// its modules and validations with the `outpost` beside it.
+TEST_F(AgentCli, TheStandaloneAgentExecutableDeploysToo) {
+  start_agent({}, 0, /*standalone=*/true);
+  deploy_v1();
+  EXPECT_TRUE(agent_->stop()) << log();
+  EXPECT_NE(log().find("outpost-agent: info: agent: accepted"), std::string::npos) << log();
 }
 
 TEST_F(AgentCli, RefusesBadBundlesWhileTheOldDeploymentKeepsServing) {
@@ -169,8 +185,8 @@ TEST_F(AgentCli, ADiskThatFillsDuringADownloadIsReportedAndTheOldDeploymentKeeps
   // EFBIG, as they would on a full disk; a test cannot mount a small filesystem unprivileged).
   start_agent({}, 1 << 20);
   deploy_v1();
-  // 256 x 256 inputs: the golden vectors alone take 768 KiB per tensor.
-  const std::string big = world_->make_bundle("adder", "2.0.0", true, nullptr, false, 256);
+  // 512 x 512 inputs: the golden vectors alone take 1 MiB per tensor.
+  const std::string big = world_->make_bundle("adder", "2.0.0", true, nullptr, false, 512);
   ASSERT_GT(fs::file_size(big), 1u << 20);
   json ref = AgentWorld::bundle_ref(big, "adder", "2.0.0");
   json m = world_->manifest(2, {ref});
@@ -198,6 +214,40 @@ TEST_F(AgentCli, SigtermStopsTheModulesAndExitsZero) {
   r = agentd::read_reported_state(world_->state_dir());
   ASSERT_TRUE(r.is_ok());
   EXPECT_EQ(r->agent, "stopped");
+}
+
+// Under systemd (Type=notify, WatchdogSec): READY=1 once started, WATCHDOG=1 every half of
+// WATCHDOG_USEC, STOPPING=1 on SIGTERM, as datagrams to $NOTIFY_SOCKET.
+TEST_F(AgentCli, TellsSystemdItIsReadyFeedsTheWatchdogAndSaysWhenItStops) {
+  const std::string socket_path = dir_ + "/notify.sock";
+  const int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::snprintf(address.sun_path, sizeof address.sun_path, "%s", socket_path.c_str());
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  const timeval wait{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+  auto next_message = [fd] {
+    char buffer[512];
+    const ssize_t n = recv(fd, buffer, sizeof buffer, 0);
+    return n > 0 ? std::string(buffer, static_cast<size_t>(n)) : std::string();
+  };
+  start_agent({"NOTIFY_SOCKET=" + socket_path, "WATCHDOG_USEC=200000"});
+  EXPECT_EQ(next_message().rfind("READY=1", 0), 0u) << log();
+  int watchdogs = 0;
+  for (int i = 0; i < 3; ++i) watchdogs += next_message() == "WATCHDOG=1";
+  EXPECT_EQ(watchdogs, 3) << log();
+  agent_->signal(SIGTERM);
+  std::string last;
+  for (std::string m = next_message(); !m.empty(); m = next_message()) {
+    last = m;
+    if (m.rfind("STOPPING=1", 0) == 0) break;
+  }
+  EXPECT_EQ(last.rfind("STOPPING=1", 0), 0u) << log();
+  int status = 0;
+  EXPECT_TRUE(agent_->wait(30, &status) && WIFEXITED(status) && WEXITSTATUS(status) == 0) << log();
+  close(fd);
 }
 
 TEST_F(AgentCli, AConfigurationErrorNamesTheFieldAndExits4) {

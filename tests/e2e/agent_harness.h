@@ -48,9 +48,15 @@ inline std::string read_text(const std::string& path) {
 // modules die with it (the supervisor gives them a parent-death signal).
 class AgentProcess {
  public:
+  // `outpost agent`, or (`standalone`) the `outpost-agent` executable built beside it.
   AgentProcess(const std::string& config, const std::string& log,
-               const std::vector<std::string>& env = {}, uint64_t file_size_limit = 0) {
-    std::vector<std::string> argv{OUTPOST_CLI_PATH, "agent", "--config", config};
+               const std::vector<std::string>& env = {}, uint64_t file_size_limit = 0,
+               bool standalone = false) {
+    const std::string cli = OUTPOST_CLI_PATH;
+    std::vector<std::string> argv =
+        standalone ? std::vector<std::string>{cli.substr(0, cli.rfind('/') + 1) + "outpost-agent",
+                                              "--config", config}
+                   : std::vector<std::string>{cli, "agent", "--config", config};
     std::vector<char*> raw;
     for (auto& a : argv) raw.push_back(a.data());
     raw.push_back(nullptr);
@@ -178,8 +184,10 @@ class AgentWorld {
   }
 
   // A one-module manifest serving `bundles` on this world's port, with a short probation.
-  nlohmann::json manifest(int64_t version, const nlohmann::json& bundles,
+  nlohmann::json manifest(int64_t version, const std::vector<nlohmann::json>& bundle_refs,
                           nlohmann::json health = nlohmann::json::object()) const {
+    nlohmann::json bundles = nlohmann::json::array();
+    for (const auto& b : bundle_refs) bundles.push_back(b);
     if (!health.contains("probation_s")) health["probation_s"] = 1;
     return {{"deployment_id", "lobby"},
             {"version", version},
