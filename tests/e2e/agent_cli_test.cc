@@ -110,21 +110,31 @@ TEST_F(AgentCli, RefusesBadBundlesWhileTheOldDeploymentKeepsServing) {
   expect_refused(world_->manifest(3, {AgentWorld::bundle_ref(unsigned_by_us, "adder", "1.2.0")}),
                  "v3.json", "unknown publisher");
 
+  // A trusted publisher's bundle changed after signing (the manifest names the changed bytes).
+  const std::string tampered = world_->make_bundle("adder", "1.2.5", true);
+  {
+    std::fstream f(tampered, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(fs::file_size(tampered) / 2));
+    f.put('\x5a');
+  }
+  expect_refused(world_->manifest(35, {AgentWorld::bundle_ref(tampered, "adder", "1.2.5")}),
+                 "v35.json", "modified after signing");
+
   const std::string bad_golden = world_->make_bundle("adder", "1.3.0", true, nullptr, true);
-  expect_refused(world_->manifest(4, {AgentWorld::bundle_ref(bad_golden, "adder", "1.3.0")}),
-                 "v4.json", "golden");
+  expect_refused(world_->manifest(40, {AgentWorld::bundle_ref(bad_golden, "adder", "1.3.0")}),
+                 "v40.json", "golden");
 
   // A trusted bundle of another model, named in the manifest as the one expected.
   const std::string other = world_->make_bundle("counter", "1.4.0", true);
-  expect_refused(world_->manifest(5, {AgentWorld::bundle_ref(other, "adder", "1.4.0")}), "v5.json",
+  expect_refused(world_->manifest(50, {AgentWorld::bundle_ref(other, "adder", "1.4.0")}), "v50.json",
                  "signed as 'counter'");
 
   const std::string older = world_->make_bundle("adder", "0.9.0", true);
-  expect_refused(world_->manifest(6, {AgentWorld::bundle_ref(older, "adder", "0.9.0")}), "v6.json",
+  expect_refused(world_->manifest(60, {AgentWorld::bundle_ref(older, "adder", "0.9.0")}), "v60.json",
                  "older than 1.0.0");
 
   // An older manifest (a replay) is refused before anything is fetched.
-  expect_refused(world_->manifest(6, {AgentWorld::bundle_ref(good, "adder", "1.1.0")}),
+  expect_refused(world_->manifest(60, {AgentWorld::bundle_ref(good, "adder", "1.1.0")}),
                  "replay.json", "not_newer");
   EXPECT_TRUE(agent_->stop()) << log();
 }
