@@ -26,7 +26,7 @@ TEST(DistUnit, AgentServiceIsANotifyServiceWithAWatchdog) {
   ASSERT_FALSE(unit.empty()) << "dist/outpost-agent.service is missing";
   for (const char* line : {"\nType=notify\n", "\nNotifyAccess=main\n", "\nWatchdogSec=30\n",
                            "\nKillMode=mixed\n", "\nRestart=on-failure\n",
-                           "\nExecStart=/usr/bin/outpost agent --config /etc/outpost/agent.json\n",
+                           "\nExecStart=/usr/bin/outpost-agent --config /etc/outpost/agent.json\n",
                            "\nProtectSystem=strict\n", "\nReadWritePaths=/var/lib/outpost\n",
                            "\nNoNewPrivileges=yes\n"})
     EXPECT_NE(unit.find(line), std::string::npos) << "missing: " << line;
@@ -38,10 +38,10 @@ TEST(DistUnit, AgentServicePassesSystemdAnalyzeVerify) {
   if (access(analyze, X_OK) != 0) GTEST_SKIP() << "no " << analyze;
   std::string unit = unit_file();
   // The binary is not installed here, which verify would report; /bin/true stands in for it.
-  const std::string exec = "ExecStart=/usr/bin/outpost ";
-  const size_t at = unit.find(exec);
+  const size_t at = unit.find("\nExecStart=");
   ASSERT_NE(at, std::string::npos);
-  unit.replace(at, exec.size(), "ExecStart=/bin/true ");
+  const size_t program = at + std::string("\nExecStart=").size();
+  unit.replace(program, unit.find(' ', program) - program, "/bin/true");
   const std::string dir = testing::make_temp_dir("outpost-unit");
   const std::string path = dir + "/outpost-agent.service";
   std::ofstream(path) << unit;
