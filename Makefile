@@ -14,9 +14,11 @@ ASTRONAUT := .cache/debian/python3-skimage/astronaut.png
 # shapes (DifferentialBackend: small tensors, about a second in Release), the backend registry,
 # and issue 19's bad-input suite (malformed pipelines, signals mid-pipeline, mismatched tasks,
 # non-UTF-8 names, CLI parse errors), and the models whose data decides their shapes or that
-# hold control flow (graphs split and copied per run, bodies unrolled): worth the slower
+# hold control flow (graphs split and copied per run, bodies unrolled), and the device agent's
+# parts that read what the network and other processes send (downloads, metrics, state files,
+# configuration, child processes and their output; about 12 s in Release): worth the slower
 # sanitizer build.
-SANITIZED_TESTS := Corrupt|Robust|Npy|Image|Preprocess|DetectionPostProcess|Draw|ChannelsLast|ActivationFusion|InPlace|DifferentialBackend|BackendRegistry|ConstantFolding|PipelineSpec|JsonText|Utf8|PipelineRun|PipelineFailures|PipelineSignal|TaskFit|CliUsage|TfliteBuiltinRules|DynamicShapes|DataDecidedShapes|ControlFlow|TfliteSequenceLstm
+SANITIZED_TESTS := Corrupt|Robust|Npy|Image|Preprocess|DetectionPostProcess|Draw|ChannelsLast|ActivationFusion|InPlace|DifferentialBackend|BackendRegistry|ConstantFolding|PipelineSpec|JsonText|Utf8|PipelineRun|PipelineFailures|PipelineSignal|TaskFit|CliUsage|TfliteBuiltinRules|DynamicShapes|DataDecidedShapes|ControlFlow|TfliteSequenceLstm|HealthProbe|Fetcher|ContentStoreTest|ReportedState|AgentConfig|DirectorySourceTest|SupervisorTest|RotatingLog
 
 .PHONY: all setup build demo test test-build test-minimal test-asan test-fuzz clean
 

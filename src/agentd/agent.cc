@@ -317,8 +317,7 @@ Status Agent::fetch_all() {
     for (const agent::ArtifactRef* a : artifacts) {
       auto report = fetch_artifact(*a, store_, options);
       if (!report.is_ok())
-        return Status(report.status().code(),
-                      "module '" + m.name + "': fetching " + a->url + ": " + report.status().message());
+        return Status(report.status().code(), "module '" + m.name + "': " + report.status().message());
     }
   }
   return Status::ok();

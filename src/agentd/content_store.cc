@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 #include "agentd/partial_file.h"
 
@@ -16,7 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 constexpr size_t kHashChunk = 64 * 1024;
-constexpr const char* kPartialSuffix = ".part";
+const std::string kPartialSuffix = ".part";
 
 std::string to_hex(const unsigned char* digest) {
   static const char kDigits[] = "0123456789abcdef";
@@ -178,22 +179,24 @@ Status ContentStore::verify(const std::string& sha256) const {
 }
 
 Status ContentStore::remove_except(const std::set<std::string>& keep) const {
-  for (const char* sub : {"sha256", "partial"}) {
+  for (const std::string sub : {"sha256", "partial"}) {
+    // Listed first, deleted after: a directory is not changed while it is being read.
+    std::vector<std::string> names;
     std::error_code ec;
-    for (fs::directory_iterator it(dir_ + "/" + sub, ec), end; !ec && it != end; it.increment(ec)) {
-      std::string name = it->path().filename().string();
-      const std::string stem = name.size() > 5 && name.ends_with(kPartialSuffix)
-                                   ? name.substr(0, name.size() - 5)
-                                   : name;
-      if (keep.count(stem) != 0) continue;
-      std::error_code rm_ec;
-      fs::remove(it->path(), rm_ec);
-      if (rm_ec)
-        return io_error("agent store '" + dir_ + "': cannot delete '" + sub + "/" + name +
-                        "': " + rm_ec.message());
-    }
+    for (fs::directory_iterator it(dir_ + "/" + sub, ec), end; !ec && it != end; it.increment(ec))
+      names.push_back(it->path().filename().string());
     if (ec && ec != std::errc::no_such_file_or_directory)
       return io_error("agent store '" + dir_ + "': cannot list '" + sub + "': " + ec.message());
+    for (const std::string& name : names) {
+      // A download in progress stays while its artifact is kept.
+      const std::string stem = name.ends_with(kPartialSuffix)
+                                   ? name.substr(0, name.size() - kPartialSuffix.size())
+                                   : name;
+      if (keep.count(stem) != 0) continue;
+      if (::unlink((dir_ + "/" + sub + "/" + name).c_str()) != 0 && errno != ENOENT)
+        return io_error("agent store '" + dir_ + "': cannot delete '" + sub + "/" + name +
+                        "': " + std::strerror(errno));
+    }
   }
   return Status::ok();
 }

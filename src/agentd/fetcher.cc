@@ -126,12 +126,14 @@ Status check_ref(const agent::ArtifactRef& ref) {
   if (ref.size < 0) return usage_error("fetching '" + ref.url + "': a negative size");
   if (ref.url.find('\0') != std::string::npos)
     return usage_error("fetching a URL that holds a NUL byte");
-  const bool known = ref.url.starts_with("file://") || ref.url.starts_with("http://") ||
-                     ref.url.starts_with("https://");
-  if (!known)
-    return usage_error("fetching '" + ref.url +
-                       "': only file://, http:// and https:// URLs are fetched");
-  return Status::ok();
+  if (ref.url.starts_with("file://")) {
+    auto path = file_url_path(ref.url);
+    return path.is_ok() ? Status::ok() : path.status();
+  }
+  if (ref.url.starts_with("http://") || ref.url.starts_with("https://"))
+    return check_http_url(ref.url).with_context("fetching");
+  return usage_error("fetching '" + ref.url +
+                     "': only file://, http:// and https:// URLs are fetched");
 }
 
 // Downloads into the partial file (kept when the download breaks or is cancelled, for a
@@ -146,7 +148,7 @@ Status download(const agent::ArtifactRef& ref, const ContentStore& store,
     report.attempts = 1;
     OUTPOST_RETURN_IF_ERROR(file.reserve(size));
     s = copy_file(ref, file, options, report);
-  } else if (file.size() < size || size == 0) {
+  } else if (file.size() < size) {
     s = download_http(ref, file, options, report);
   }
   if (s.code() == StatusCode::kInvalidModel) ::unlink(store.partial_path(ref.sha256).c_str());
@@ -169,7 +171,8 @@ Result<FetchReport> fetch_artifact(const agent::ArtifactRef& ref, const ContentS
   Status s = store.commit_partial(ref.sha256, static_cast<uint64_t>(ref.size));
   if (s.code() == StatusCode::kInvalidModel && !ref.url.starts_with("file://") &&
       report.bytes_fetched < static_cast<uint64_t>(ref.size)) {
-    // A complete partial file from an earlier run was wrong: fetch the bytes again.
+    // Bytes kept from an earlier run were wrong (the partial file is gone now): fetch them all
+    // again, once.
     OUTPOST_RETURN_IF_ERROR(download(ref, store, options, report));
     s = store.commit_partial(ref.sha256, static_cast<uint64_t>(ref.size));
   }

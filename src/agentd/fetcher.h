@@ -23,7 +23,8 @@ struct FetchOptions {
   double connect_timeout_s = 10;
   double read_timeout_s = 30;  // no byte for this long: the attempt fails (and is resumed)
   std::string ca_file;         // https: PEM CA bundle; empty: the system's
-  // Polled between attempts and during a download: true stops the fetch (kUsage "cancelled"),
+  // Polled in the calling thread, every 20 ms while an attempt runs (a silent server included)
+  // and during back-off: true stops the fetch (kUsage "cancelled"),
   // keeping the partial file for a later resume. The agent cancels when a newer manifest
   // supersedes the one being applied.
   std::function<bool()> cancelled;

@@ -2,13 +2,31 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <charconv>
 #include <cmath>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <thread>
 
 namespace outpost::agentd {
 namespace {
 
+constexpr std::chrono::milliseconds kCancelPoll{20};
+
 Status network_error(std::string m) { return {StatusCode::kNetwork, std::move(m)}; }
+
+bool parse_u64(std::string_view text, uint64_t& value) {
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return ec == std::errc() && end == text.data() + text.size() && !text.empty();
+}
+
+std::string seconds_text(double s) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g s", s);
+  return text;
+}
 
 // "https://host:port" and "/path?query" (what httplib's Client and its Get take apart).
 struct UrlParts {
@@ -35,11 +53,6 @@ std::string resolve_location(const std::string& url, const std::string& location
   return parts.origin + path.substr(0, path.rfind('/') + 1) + location;
 }
 
-bool parse_u64(std::string_view text, uint64_t& value) {
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  return ec == std::errc() && end == text.data() + text.size() && !text.empty();
-}
-
 // Content-Range "bytes FIRST-LAST/TOTAL" (TOTAL may be "*").
 bool parse_content_range(const std::string& text, uint64_t& first, std::string& total) {
   if (!text.starts_with("bytes ")) return false;
@@ -50,18 +63,45 @@ bool parse_content_range(const std::string& text, uint64_t& first, std::string& 
   return parse_u64(std::string_view(text).substr(6, dash - 6), first);
 }
 
+// OpenSSL's X509_V_ERR_* codes an operator meets most (from its public x509_vfy.h), in words.
+std::string verify_error_text(long code) {
+  switch (code) {
+    case 0:  // the chain verified; httplib's own check of the host name failed
+      return "it does not name the host";
+    case 9:
+      return "not yet valid";
+    case 10:
+      return "expired";
+    case 18:
+      return "self-signed";
+    case 19:
+      return "self-signed certificate in the chain";
+    case 2:
+    case 20:
+      return "issuer not trusted";
+    case 21:
+      return "cannot verify the leaf signature";
+    case 23:
+      return "revoked";
+    case 62:
+      return "host name mismatch";
+    default:
+      return "certificate verify error " + std::to_string(code);
+  }
+}
+
 std::string describe(httplib::Error error, const FetchOptions& options, long verify_result) {
   switch (error) {
     case httplib::Error::Connection:
       return "cannot connect (refused, or no route to the host)";
     case httplib::Error::ConnectionTimeout:
-      return "no connection within " + std::to_string(options.connect_timeout_s) + " s";
+      return "no connection within " + seconds_text(options.connect_timeout_s);
     case httplib::Error::Read:
       return "the connection broke, or sent nothing for " + std::to_string(options.read_timeout_s) +
              " s";
     case httplib::Error::SSLServerVerification:
-      return "the server's TLS certificate is not trusted (certificate verify error " +
-             std::to_string(verify_result) + "; " +
+      return "the server's TLS certificate is not trusted (" + verify_error_text(verify_result) +
+             "; " +
              (options.ca_file.empty() ? "no fetch.ca_file is set: the system's CAs were used"
                                       : "fetch.ca_file '" + options.ca_file + "' was used") +
              ")";
@@ -97,8 +137,10 @@ class Request {
   bool resume(const httplib::Response& r);
   bool range_refused();
   bool fail(Status status, bool retry);
-  bool cancelled() const { return options_.cancelled && options_.cancelled(); }
-  HttpAttempt outcome(const httplib::Result& result, long verify_result);
+  bool cancelled() const { return cancelled_; }
+  httplib::Error get_cancellable(httplib::Client& client, const std::string& target,
+                                 const httplib::Headers& headers);
+  HttpAttempt outcome(httplib::Error error, long verify_result);
 
   const agent::ArtifactRef& ref_;
   PartialFile& file_;
@@ -108,6 +150,7 @@ class Request {
   Status failure_;
   bool retry_ = false;
   bool complete_ = false;
+  std::atomic<bool> cancelled_{false};  // set by the caller's thread, read by the request's
   uint64_t bytes_ = 0;
   uint64_t resumed_from_ = 0;
 };
@@ -129,12 +172,44 @@ HttpAttempt Request::run() {
   // Redirects are followed here, a bounded number of times; the bytes are the file's own.
   client.set_follow_location(false);
   client.set_decompress(false);
-  httplib::Headers headers{{"Accept-Encoding", "identity"}};
+  httplib::Headers headers{{"Accept-Encoding", "identity"},
+                           {"User-Agent", "outpost-agent/" OUTPOST_VERSION}};
   if (file_.size() > 0) headers.emplace("Range", "bytes=" + std::to_string(file_.size()) + "-");
-  const httplib::Result result = client.Get(
-      parts.target, headers, [this](const httplib::Response& r) { return on_response(r); },
-      [this](const char* data, size_t n) { return on_body(data, n); });
-  return outcome(result, client.get_openssl_verify_result());
+  const httplib::Error error = get_cancellable(client, parts.target, headers);
+  return outcome(error, client.get_openssl_verify_result());
+}
+
+// The request runs in a thread of its own, so that `cancelled` (polled in the caller's thread,
+// which owns what it reads: the agent polls its manifest source there) is honoured within
+// kCancelPoll even while the server sends nothing; a cancel shuts the connection down.
+httplib::Error Request::get_cancellable(httplib::Client& client, const std::string& target,
+                                        const httplib::Headers& headers) {
+  std::mutex mutex;
+  std::condition_variable finished;
+  bool done = false;
+  httplib::Error error = httplib::Error::Unknown;
+  std::thread worker([&] {
+    const httplib::Result result = client.Get(
+        target, headers, [this](const httplib::Response& r) { return on_response(r); },
+        [this](const char* data, size_t n) { return on_body(data, n); });
+    std::lock_guard<std::mutex> lock(mutex);
+    error = result.error();
+    done = true;
+    finished.notify_one();
+  });
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mutex);
+      if (finished.wait_for(lock, kCancelPoll, [&] { return done; })) break;
+    }
+    if (options_.cancelled && options_.cancelled()) {
+      cancelled_ = true;
+      client.stop();  // the request's reads and writes fail at once
+      break;
+    }
+  }
+  worker.join();
+  return error;
 }
 
 bool Request::fail(Status status, bool retry) {
@@ -222,18 +297,20 @@ bool Request::on_body(const char* data, size_t n) {
   return true;
 }
 
-HttpAttempt Request::outcome(const httplib::Result& result, long verify_result) {
+HttpAttempt Request::outcome(httplib::Error error, long verify_result) {
   HttpAttempt a{Status::ok(), false, bytes_, resumed_from_};
-  if (!failure_.is_ok()) {
+  if (cancelled_) {
+    a.status = usage_error("fetching '" + url_ + "': cancelled");
+  } else if (!failure_.is_ok()) {
     a.status = failure_;
     a.retry = retry_;
   } else if (complete_ || !redirect_.empty()) {
     // the whole body was there already / the caller follows the redirect
-  } else if (result.error() != httplib::Error::Success) {
-    a.retry = retryable(result.error());
-    a.status = network_error("fetching '" + url_ +
-                             "': " + describe(result.error(), options_, verify_result) +
-                             (a.retry ? "" : " (not retried: another try would fail the same)"));
+  } else if (error != httplib::Error::Success) {
+    a.retry = retryable(error);
+    a.status =
+        network_error("fetching '" + url_ + "': " + describe(error, options_, verify_result) +
+                      (a.retry ? "" : " (not retried: another try would fail the same)"));
   } else if (file_.size() != static_cast<uint64_t>(ref_.size)) {
     a.status =
         network_error("fetching '" + url_ + "': the body ended after " +
@@ -243,7 +320,40 @@ HttpAttempt Request::outcome(const httplib::Result& result, long verify_result) 
   return a;
 }
 
+// Host and port of an http(s) URL: "[v6]" or a host name or IPv4 address, then ":port".
+Status check_authority(const std::string& url, const std::string& authority) {
+  const auto bad = [&](const std::string& why) { return usage_error("'" + url + "': " + why); };
+  if (authority.find('@') != std::string::npos)
+    return bad("user names and passwords in URLs are not supported");
+  const size_t close = authority.starts_with("[") ? authority.find(']') : 0;
+  if (close == std::string::npos) return bad("an IPv6 address without its ']'");
+  const size_t colon = authority.find(':', close);
+  const std::string host = authority.substr(0, colon);
+  uint64_t port = 0;
+  if (colon != std::string::npos &&
+      (!parse_u64(std::string_view(authority).substr(colon + 1), port) || port == 0 ||
+       port > 65535))
+    return bad("the port must be a number from 1 to 65535");
+  if (host.empty()) return bad("no host");
+  const char* allowed = close > 0 ? "[]0123456789abcdefABCDEF:."
+                                  : "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                    "0123456789.-_";
+  if (host.find_first_not_of(allowed) != std::string::npos)
+    return bad("the host '" + host + "' holds characters a host cannot");
+  return Status::ok();
+}
+
 }  // namespace
+
+Status check_http_url(const std::string& url) {
+  if (!url.starts_with("http://") && !url.starts_with("https://"))
+    return usage_error("'" + url + "': not an http:// or https:// URL");
+  for (const char c : url)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
+      return usage_error("'" + url + "': spaces and control characters must be percent-encoded");
+  const std::string origin = split_url(url).origin;
+  return check_authority(url, origin.substr(origin.find("://") + 3));
+}
 
 HttpAttempt http_download(const agent::ArtifactRef& ref, PartialFile& file,
                           const FetchOptions& options) {
@@ -256,9 +366,8 @@ HttpAttempt http_download(const agent::ArtifactRef& ref, PartialFile& file,
       return {network_error("fetching '" + ref.url + "': more than " +
                             std::to_string(kMaxRedirects) + " redirects")};
     url = resolve_location(url, request.redirect());
-    if (!url.starts_with("http://") && !url.starts_with("https://"))
-      return {network_error("fetching '" + ref.url + "': redirected to '" + url +
-                            "', which is not an http:// or https:// URL")};
+    if (Status s = check_http_url(url); !s.is_ok())
+      return {network_error("fetching '" + ref.url + "': redirected to " + s.message())};
   }
 }
 

@@ -23,6 +23,10 @@ struct HttpAttempt {
   uint64_t resumed_from = 0;  // > 0: the server continued after this many kept bytes (206)
 };
 
+// kUsage unless `url` is http:// or https:// with a host, an optional port from 1 to 65535, no
+// user name or password, and no space or control character.
+Status check_http_url(const std::string& url);
+
 HttpAttempt http_download(const agent::ArtifactRef& ref, PartialFile& file,
                           const FetchOptions& options);
 

@@ -211,7 +211,7 @@ TEST_F(AgentCli, ADiskThatFillsDuringADownloadIsReportedAndTheOldDeploymentKeeps
   EXPECT_TRUE(agent_->stop()) << log();
 }
 
-TEST_F(AgentCli, SigtermStopsTheModulesAndExitsZero) {
+TEST_F(AgentCli, SigtermStopsTheModulesAndARestartWithoutNetworkBringsThemBack) {
   start_agent();
   deploy_v1();
   auto r = agentd::read_reported_state(world_->state_dir());
@@ -224,6 +224,16 @@ TEST_F(AgentCli, SigtermStopsTheModulesAndExitsZero) {
   r = agentd::read_reported_state(world_->state_dir());
   ASSERT_TRUE(r.is_ok());
   EXPECT_EQ(r->agent, "stopped");
+
+  // A reboot with no network: the bundles' source is gone, the store has what runs.
+  fs::remove_all(dir_ + "/repo");
+  start_agent();
+  ASSERT_TRUE(world_->wait_for(world_->state_dir(), [module_pid](const agentd::ReportedState& s) {
+    return runs_good(s, 1) && !s.modules.empty() && s.modules[0].process == "running" &&
+           s.modules[0].pid != module_pid;
+  })) << log();
+  EXPECT_TRUE(world_->eventually_answers(5)) << log();
+  EXPECT_TRUE(agent_->stop()) << log();
 }
 
 // Under systemd (Type=notify, WatchdogSec): READY=1 once started, WATCHDOG=1 every half of
