@@ -268,6 +268,7 @@ struct Supervisor::Impl {
     if (e.state == ProcessState::kBackingOff)
       s.next_restart_in_s = std::max(0.0, seconds(e.restart_at - now));
     s.last_error = e.last_error;
+    s.log_dropped_bytes = e.log->dropped_bytes();
     return s;
   }
 };

@@ -58,6 +58,7 @@ struct ProcessStatus {
   double seconds_in_state = 0;           // since the last start or exit
   double next_restart_in_s = 0;          // when backing off
   std::string last_error;                // e.g. "exec failed: No such file or directory"
+  uint64_t log_dropped_bytes = 0;        // output lost because its log could not be written
 };
 
 // Thread-safe. A background thread reaps children, pumps their output into the logs and

@@ -229,6 +229,18 @@ TEST_F(SupervisorTest, LogsRotateAtTheirSize) {
   EXPECT_NE(slurp(log("job")).find("line 199 of the output"), std::string::npos);
 }
 
+TEST_F(SupervisorTest, AFullLogDiskDoesNotStopTheChild) {
+  Supervisor s;
+  // The log is /dev/full (through a link, which no rotation renames past its 1 MiB).
+  ProcessSpec spec = sh("job", "echo lost; echo lost too >&2; exit 0", RestartPolicy::kNever);
+  std::filesystem::create_directories(dir_ + "/logs");
+  std::filesystem::create_symlink("/dev/full", spec.log_path);
+  ASSERT_TRUE(s.start(spec).is_ok());
+  ASSERT_TRUE(wait_for(s, "job", ProcessState::kExited));
+  EXPECT_EQ(s.status("job")->last_exit_code, 0);  // not killed by SIGPIPE, not blocked
+  EXPECT_GT(s.status("job")->log_dropped_bytes, std::string("lost\nlost too\n").size());
+}
+
 TEST_F(SupervisorTest, AppliesRlimitsAndNiceness) {
   Supervisor s;
   ProcessSpec spec = sh("job", "ulimit -v; ulimit -n; ulimit -t; nice", RestartPolicy::kNever);
