@@ -70,7 +70,9 @@ class Supervisor {
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
 
-  // Starts the process now. kUsage when a process of that name is supervised (stop it first);
+  // Starts the process now. The child gets a parent-death signal (SIGTERM), which Linux sends
+  // when the *thread* that forked it ends: call this from a thread that lives as long as the
+  // module should (the agent's main loop does), never from a short-lived one. kUsage when a process of that name is supervised (stop it first);
   // kIoError naming the path when the log cannot be opened or argv[0] is not executable.
   Status start(ProcessSpec spec);
   // SIGTERM to the child's process group, SIGKILL after `grace_s`; waits until it is gone and

@@ -75,13 +75,6 @@ int scalar_like(Lowering& l, const std::string& suffix, int x, double value) {
   return id;
 }
 
-// The bool mask [rows, cols] that is true on the main diagonal.
-int identity_mask(Lowering& l, int64_t rows, int64_t cols) {
-  std::vector<uint8_t> eye(static_cast<size_t>(rows * cols), 0);
-  for (int64_t i = 0; i < std::min(rows, cols); ++i) eye[static_cast<size_t>(i * cols + i)] = 1;
-  return constant(l, "diagonal_mask", DType::kBool, Shape{rows, cols}, std::move(eye));
-}
-
 // x with a trailing dimension of 1: [..., n] -> [..., n, 1].
 int as_column(Lowering& l, int x, const std::string& suffix) {
   std::vector<int64_t> dims = l.value(x).shape.dims();
@@ -89,6 +82,29 @@ int as_column(Lowering& l, int x, const std::string& suffix) {
   const int out = l.intermediate_like(suffix, x, Shape(dims));
   l.add(OpKind::kUnsqueeze, suffix, {x}, {out}).attrs.set("axes", std::vector<int64_t>{-1});
   return out;
+}
+
+// 0, 1, ..., n - 1 as int64.
+int iota(Lowering& l, int64_t n, const std::string& suffix) {
+  const int out = l.intermediate(suffix, DType::kInt64, Shape{n});
+  l.add(OpKind::kRange, suffix,
+        {l.scalar(suffix + "_start", DType::kInt64, 0), l.scalar(suffix + "_limit", DType::kInt64,
+                                                                 static_cast<double>(n)),
+         l.scalar(suffix + "_delta", DType::kInt64, 1)},
+        {out});
+  return out;
+}
+
+// The bool mask [rows, cols] that is true on the main diagonal: row index == column index,
+// computed by the graph (folded when small). A constant of rows x cols made here would let a
+// model's shape decide what the importer allocates (fuzz_tflite crash-d96efd6f asked for
+// more than the address space); computed, it is bounded by the session's arena limit.
+int identity_mask(Lowering& l, int64_t rows, int64_t cols) {
+  const int mask = l.intermediate("diagonal_mask", DType::kBool, Shape{rows, cols});
+  l.add(OpKind::kEqual, "diagonal_mask",
+        {as_column(l, iota(l, rows, "row_index"), "row_index_column"), iota(l, cols, "column_index")},
+        {mask});
+  return mask;
 }
 
 // An int32 or int64 operand as int64: a constant's values, or a Cast of one computed at run time.

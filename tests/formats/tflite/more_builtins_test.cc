@@ -19,7 +19,7 @@ using testing::TfOperatorSpec;
 
 constexpr int8_t kF32 = 0, kI32 = 2, kI64 = 4, kBool = 6, kI8 = 9;
 constexpr int32_t kWhere = 109, kNmsV4 = 120, kNmsV5 = 121, kAtan2 = 156,
-                  kRightShift = 161, kDilate = 203;
+                  kRightShift = 161, kDilate = 203, kMatrixDiag = 113;
 
 Result<std::unique_ptr<Session>> open(const TfModelSpec& spec) {
   auto owned = std::make_shared<std::vector<uint8_t>>(build_tflite(spec));
@@ -150,6 +150,42 @@ TEST(TfliteMoreBuiltinsCorrupt, DilateOfAHugeTensorIsRefusedBeforeAllocating) {
       << overflow.status().message();
   auto small = open(dilate({2, 3}, {2, 1}));
   EXPECT_TRUE(small.is_ok()) << small.status().message();
+}
+
+// fuzz_tflite crash-d96efd6f: MATRIX_DIAG of a long vector made the importer allocate its
+// rows x cols diagonal mask (here 2^40 bytes); the mask is computed by the graph now, whose
+// shape checks refuse it by name before anything is allocated.
+TEST(TfliteMoreBuiltinsCorrupt, MatrixDiagOfAHugeVectorMeetsTheArenaLimitUnallocated) {
+  TfModelSpec spec;
+  const int32_t n = 1 << 20;
+  spec.tensors = {{{n}, kF32, 0, "x"}, {{1, 1}, kF32, 0, "diagonal"}};  // declared small
+  spec.operators = {{kMatrixDiag, "", {0}, {1}}};
+  spec.inputs = {0};
+  spec.outputs = {1};
+  auto owned = std::make_shared<std::vector<uint8_t>>(build_tflite(spec));
+  SessionOptions options;
+  options.max_arena_bytes = size_t{256} << 20;
+  auto s = Session::open_buffer(owned->data(), owned->size(), owned, "diag.tflite", options);
+  const Status status = s.is_ok() ? (*s)->run() : s.status();
+  EXPECT_EQ(status.code(), StatusCode::kShapeMismatch) << status.message();
+  EXPECT_NE(status.message().find("[1048576, 1048576] is too large"), std::string::npos)
+      << status.message();
+}
+
+// A small one still gives the diagonal matrix.
+TEST(TfliteMoreBuiltins, MatrixDiagPutsTheVectorOnTheDiagonal) {
+  TfModelSpec spec;
+  spec.tensors = {{{3}, kF32, 0, "x"}, {{3, 3}, kF32, 0, "diagonal"}};
+  spec.operators = {{kMatrixDiag, "", {0}, {1}}};
+  spec.inputs = {0};
+  spec.outputs = {1};
+  auto s = open(spec);
+  ASSERT_TRUE(s.is_ok()) << s.status().message();
+  const float x[3] = {1, 2, 3};
+  std::memcpy((*s)->input(0).data(), x, sizeof x);
+  ASSERT_TRUE((*s)->run().is_ok());
+  const float* d = (*s)->output(0).data_as<float>();
+  EXPECT_EQ(std::vector<float>(d, d + 9), (std::vector<float>{1, 0, 0, 0, 2, 0, 0, 0, 3}));
 }
 
 TEST(TfliteMoreBuiltins, Atan2OfIntegersIsRefused) {
