@@ -4,11 +4,9 @@
 // process whose modules are real `outpost serve` processes answering on a loopback port.
 #pragma once
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,6 +29,7 @@
 #include "bundle/pack.h"
 #include "serve/serve_test_models.h"
 #include "support/child_process.h"
+#include "support/spawned_process.h"
 #include "support/test_paths.h"
 
 namespace outpost::testing {
@@ -42,71 +41,23 @@ inline std::string read_text(const std::string& path) {
   return text.str();
 }
 
-// `outpost agent --config CONFIG` with its output in files, extra environment variables, and
-// optionally a file-size limit (a write past it fails with EFBIG, as on a full disk: SIGXFSZ is
-// ignored, and stays ignored across exec). SIGKILLed by the destructor unless it ended; its
-// modules die with it (the supervisor gives them a parent-death signal).
-class AgentProcess {
+// `outpost agent --config CONFIG` (or, `standalone`, the `outpost-agent` executable built beside
+// it), stdout and stderr appended to `log`, with extra environment variables and optionally a
+// file-size limit (support/spawned_process.h). Its modules die with it (the supervisor gives
+// them a parent-death signal).
+class AgentProcess : public SpawnedProcess {
  public:
-  // `outpost agent`, or (`standalone`) the `outpost-agent` executable built beside it.
   AgentProcess(const std::string& config, const std::string& log,
                const std::vector<std::string>& env = {}, uint64_t file_size_limit = 0,
-               bool standalone = false) {
-    const std::string cli = OUTPOST_CLI_PATH;
-    std::vector<std::string> argv =
-        standalone ? std::vector<std::string>{cli.substr(0, cli.rfind('/') + 1) + "outpost-agent",
-                                              "--config", config}
-                   : std::vector<std::string>{cli, "agent", "--config", config};
-    std::vector<char*> raw;
-    for (auto& a : argv) raw.push_back(a.data());
-    raw.push_back(nullptr);
-    std::vector<std::string> env_copy = env;
-    pid_ = fork();
-    if (pid_ == 0) {
-      const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      if (fd < 0) _exit(127);
-      dup2(fd, STDOUT_FILENO);
-      dup2(fd, STDERR_FILENO);
-      for (auto& e : env_copy) putenv(e.data());
-      if (file_size_limit > 0) {
-        ::signal(SIGXFSZ, SIG_IGN);
-        const rlimit limit{file_size_limit, file_size_limit};
-        setrlimit(RLIMIT_FSIZE, &limit);
-      }
-      execv(raw[0], raw.data());
-      _exit(127);
-    }
-  }
-  ~AgentProcess() {
-    if (pid_ > 0 && !ended_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  pid_t pid() const { return pid_; }
-  void signal(int sig) { kill(pid_, sig); }
-  // Waits for it to end; its wait status in *status.
-  bool wait(double seconds, int* status) {
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-    while (std::chrono::steady_clock::now() < give_up) {
-      if (waitpid(pid_, status, WNOHANG) == pid_) {
-        ended_ = true;
-        return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return false;
-  }
-  // SIGTERM, and whether it then exited 0 within `seconds`.
-  bool stop(double seconds = 30) {
-    signal(SIGTERM);
-    int status = 0;
-    return wait(seconds, &status) && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  }
+               bool standalone = false)
+      : SpawnedProcess(argv(config, standalone), {log, log, true, env, file_size_limit}) {}
 
  private:
-  pid_t pid_ = -1;
-  bool ended_ = false;
+  static std::vector<std::string> argv(const std::string& config, bool standalone) {
+    const std::string cli = OUTPOST_CLI_PATH;
+    if (standalone) return {cli.substr(0, cli.rfind('/') + 1) + "outpost-agent", "--config", config};
+    return {cli, "agent", "--config", config};
+  }
 };
 
 class AgentWorld {

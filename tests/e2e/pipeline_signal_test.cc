@@ -22,6 +22,7 @@
 #include "support/cli_runner.h"
 #include "support/model_paths.h"
 #include "support/rtsp_test_server.h"
+#include "support/spawned_process.h"
 #include "support/test_paths.h"
 #include "support/test_video.h"
 
@@ -42,59 +43,19 @@ size_t line_count(const std::string& path) {
   return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
 }
 
-// `outpost args...` as a child process with stdout and stderr in files; killed (SIGKILL) by the
-// destructor if the test did not see it end.
-class Outpost {
+// `outpost args...` as a child process with stdout and stderr in files
+// (support/spawned_process.h).
+class Outpost : public testing::SpawnedProcess {
  public:
-  Outpost(const std::vector<std::string>& args, const std::string& out, const std::string& err) {
-    std::vector<std::string> argv{OUTPOST_CLI_PATH};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::vector<char*> raw;
-    for (auto& a : argv) raw.push_back(a.data());
-    raw.push_back(nullptr);
-    pid_ = fork();
-    if (pid_ == 0) {  // the child: only async-signal-safe calls until exec
-      const int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int null = open("/dev/null", O_RDONLY);
-      if (o < 0 || e < 0 || null < 0) _exit(127);
-      dup2(o, STDOUT_FILENO);
-      dup2(e, STDERR_FILENO);
-      dup2(null, STDIN_FILENO);
-      execv(raw[0], raw.data());
-      _exit(127);
-    }
-  }
-  ~Outpost() {
-    if (pid_ > 0 && !ended_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  bool started() const { return pid_ > 0; }
-  void signal(int sig) { kill(pid_, sig); }
-  // Whether it ended within `seconds`; its wait status in *status.
-  bool wait(double seconds, int* status) {
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-    while (std::chrono::steady_clock::now() < give_up) {
-      if (waitpid(pid_, status, WNOHANG) == pid_) {
-        ended_ = true;
-        return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return false;
-  }
-  bool running() {
-    int status = 0;
-    if (ended_ || waitpid(pid_, &status, WNOHANG) != pid_) return !ended_;
-    ended_ = true;
-    return false;
-  }
+  Outpost(const std::vector<std::string>& args, const std::string& out, const std::string& err)
+      : SpawnedProcess(argv(args), {out, err}) {}
 
  private:
-  pid_t pid_ = -1;
-  bool ended_ = false;
+  static std::vector<std::string> argv(const std::vector<std::string>& args) {
+    std::vector<std::string> a{OUTPOST_CLI_PATH};
+    a.insert(a.end(), args.begin(), args.end());
+    return a;
+  }
 };
 
 class PipelineSignal : public ::testing::Test {

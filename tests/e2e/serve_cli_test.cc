@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "support/child_process.h"
+#include "support/spawned_process.h"
 #include "support/cli_runner.h"
 #include "support/test_paths.h"
 #include "support/tflite_builder.h"
@@ -36,34 +37,11 @@ std::string slurp(const std::string& path) {
   return text.str();
 }
 
-// `outpost serve args...` with stdout and stderr in files; SIGKILLed by the destructor unless
-// the test saw it end.
-class ServeProcess {
+// `outpost serve args...` with stdout and stderr in files (support/spawned_process.h).
+class ServeProcess : public testing::SpawnedProcess {
  public:
   ServeProcess(const std::vector<std::string>& args, const std::string& out, const std::string& err)
-      : out_(out) {
-    std::vector<std::string> argv{OUTPOST_CLI_PATH, "serve"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::vector<char*> raw;
-    for (auto& a : argv) raw.push_back(a.data());
-    raw.push_back(nullptr);
-    pid_ = fork();
-    if (pid_ == 0) {  // the child: only async-signal-safe calls until exec
-      const int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (o < 0 || e < 0) _exit(127);
-      dup2(o, STDOUT_FILENO);
-      dup2(e, STDERR_FILENO);
-      execv(raw[0], raw.data());
-      _exit(127);
-    }
-  }
-  ~ServeProcess() {
-    if (pid_ > 0 && !ended_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
+      : SpawnedProcess(argv(args), {out, err}), out_(out) {}
   // Whether its stdout said it listens within `seconds`.
   bool wait_listening(double seconds) {
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
@@ -73,23 +51,14 @@ class ServeProcess {
     }
     return false;
   }
-  void signal(int sig) { kill(pid_, sig); }
-  bool wait(double seconds, int* status) {
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-    while (std::chrono::steady_clock::now() < give_up) {
-      if (waitpid(pid_, status, WNOHANG) == pid_) {
-        ended_ = true;
-        return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return false;
-  }
 
  private:
+  static std::vector<std::string> argv(const std::vector<std::string>& args) {
+    std::vector<std::string> a{OUTPOST_CLI_PATH, "serve"};
+    a.insert(a.end(), args.begin(), args.end());
+    return a;
+  }
   std::string out_;
-  pid_t pid_ = -1;
-  bool ended_ = false;
 };
 
 class ServeCli : public ::testing::Test {
