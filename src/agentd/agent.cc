@@ -509,7 +509,9 @@ void Agent::collect_garbage() {
 Status Agent::write_journal() { return journal_.write(state_).status(); }
 
 void Agent::record_error(const std::string& message) {
-  OUTPOST_LOG_WARNING("agent: " << message);
+  // The same error again (a missing manifest directory, polled every few seconds) is logged
+  // once, not on every pass; its time in the report still moves.
+  if (message != report_.last_error) OUTPOST_LOG_WARNING("agent: " << message);
   report_.last_error = message;
   report_.last_error_time = agent::format_utc_time(agent::unix_now());
 }

@@ -270,6 +270,26 @@ TEST_F(AgentCli, TellsSystemdItIsReadyFeedsTheWatchdogAndSaysWhenItStops) {
   close(fd);
 }
 
+// A missing manifest directory is reported (and logged once, not on every poll); the agent
+// keeps running and applies what appears once the directory does.
+TEST_F(AgentCli, AMissingManifestDirectoryIsReportedOnceAndPickedUpWhenItAppears) {
+  fs::remove_all(dir_ + "/manifests");
+  start_agent();
+  ASSERT_TRUE(world_->wait_for(world_->state_dir(), [](const agentd::ReportedState& s) {
+    return s.last_error.find("cannot be read") != std::string::npos;
+  })) << log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // about five more polls
+  const std::string text = log();
+  size_t mentions = 0;
+  for (size_t at = text.find("cannot be read"); at != std::string::npos;
+       at = text.find("cannot be read", at + 1))
+    ++mentions;
+  EXPECT_EQ(mentions, 1u) << text;
+  fs::create_directories(dir_ + "/manifests");
+  deploy_v1();
+  EXPECT_TRUE(agent_->stop()) << log();
+}
+
 TEST_F(AgentCli, AConfigurationErrorNamesTheFieldAndExits4) {
   std::ofstream(dir_ + "/bad.json") << R"({"state_dir": "s", "manifest_dir": "m", "trust_dir": "t",
                                           "poll_interval_s": "fast"})";
