@@ -5,11 +5,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <limits>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "support/cli_runner.h"
+#include "support/model_paths.h"
 #include "support/test_paths.h"
 #include "support/tflite_builder.h"
 #include "vision/image_io.h"
@@ -283,6 +287,76 @@ TEST_F(TrustPolicyCli, WithoutATrustStoreAPlainModelRunsAsBefore) {
   auto r = run_outpost({"run", model_});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err.find("unsigned"), std::string::npos) << r.err;
+}
+
+// The largest |a - b| / max(|b|, 1) over the numbers of two JSON answers of the same shape;
+// infinity when their shapes differ (another number of faces, other keys).
+double largest_relative_difference(const nlohmann::json& a, const nlohmann::json& b) {
+  if (a.type() != b.type() && !(a.is_number() && b.is_number()))
+    return std::numeric_limits<double>::infinity();
+  if (a.is_number()) {
+    const double x = a.get<double>(), y = b.get<double>();
+    return std::fabs(x - y) / std::max(std::fabs(y), 1.0);
+  }
+  if (a.is_array() || a.is_object()) {
+    if (a.size() != b.size()) return std::numeric_limits<double>::infinity();
+    double worst = 0;
+    for (auto it = a.begin(); it != a.end(); ++it) {
+      const nlohmann::json& other = a.is_array() ? b.at(static_cast<size_t>(std::distance(a.begin(), it)))
+                                                 : (b.contains(it.key()) ? b.at(it.key()) : nlohmann::json());
+      worst = std::max(worst, largest_relative_difference(*it, other));
+    }
+    return worst;
+  }
+  return a == b ? 0 : std::numeric_limits<double>::infinity();
+}
+
+// detect, segment and landmarks run a bundle with its signed preprocess spec: the model packed
+// with its usual normalization answers as the plain model does, and packed with another one it
+// answers otherwise, so the signed spec is what runs, not the command's default.
+TEST_F(TrustPolicyCli, VisionCommandsRunABundlesSignedPreprocessSpec) {
+  struct Case {
+    const char* command;
+    const char* model;
+    const char* usual;  // the command's default normalization for it, as a spec
+  };
+  const Case cases[] = {{"detect", "face_detection_short_range.tflite", R"({"mean": 127.5, "std": 127.5})"},
+                        {"segment", "selfie_segmentation.tflite", R"({"mean": 0, "std": 255})"},
+                        {"landmarks", "pose_landmark_lite.tflite", R"({"mean": 0, "std": 255})"}};
+  const std::string image = testing::skimage_path("astronaut.png");
+  OUTPOST_SKIP_UNLESS_EXISTS(image);
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.command);
+    const std::string model = testing::model_path(c.model);
+    OUTPOST_SKIP_UNLESS_EXISTS(model);
+    // The command's answer without the timing and file names.
+    auto answer = [&](const std::string& m, const std::vector<std::string>& extra) {
+      std::vector<std::string> args = {c.command, m, image, "-o", dir_ + "/out.png", "--json"};
+      args.insert(args.end(), extra.begin(), extra.end());
+      auto r = run_outpost(args);
+      EXPECT_EQ(r.exit_code, 0) << r.err;
+      auto j = nlohmann::json::parse(r.out, nullptr, false);
+      if (j.is_object())
+        for (const char* k : {"model", "image", "output", "latency_ms", "mask"}) j.erase(k);
+      return j;
+    };
+    auto pack_with = [&](const std::string& version, const std::string& spec) {
+      const std::string out = dir_ + "/" + c.command + "-" + version + ".opk";
+      auto r = run_outpost({"pack", model, "--name", c.command, "--bundle-version", version,
+                            "--sign", dir_ + "/acme.publisher.key", "-o", out, "--preprocess",
+                            spec, "--golden", "none"});
+      EXPECT_EQ(r.exit_code, 0) << r.err;
+      return out;
+    };
+    const nlohmann::json plain = answer(model, {});
+    const nlohmann::json usual = answer(pack_with("1.0.0", c.usual), {"--trust", trust_});
+    const nlohmann::json skewed =
+        answer(pack_with("2.0.0", R"({"mean": 255, "std": 1})"), {"--trust", trust_});
+    // The plain detector goes through its own resize, the spec through the generic one: the
+    // two answers agree within a few percent, and the skewed spec's does not.
+    EXPECT_LE(largest_relative_difference(usual, plain), 0.05) << usual << "\n" << plain;
+    EXPECT_GT(largest_relative_difference(skewed, plain), 0.2) << "the signed spec was not applied";
+  }
 }
 
 }  // namespace
