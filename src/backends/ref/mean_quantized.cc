@@ -6,7 +6,9 @@
 // - anything else: the zero-point-corrected sum is scaled by input_scale / output_scale with the
 //   1/count folded into the multiplier by an integer division (keeping up to 32 extra bits).
 #include <algorithm>
+#include <limits>
 #include <bit>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -37,6 +39,20 @@ class MeanQuantized final : public Kernel {
         sums_(static_cast<size_t>(plan_.num_outputs)),
         index_(plan_.in_dims.size()) {}
 
+  // sum x multiplier as TFLite computes it (an int32 sum); a sum past int32, which TFLite's own
+  // accumulator would overflow (undefined there; over ~8 million uint8 elements per output,
+  // fuzz_tflite crash-fb175232), is scaled in double instead, so that the mean stays right.
+  int32_t scaled(int64_t sum) const {
+    constexpr int64_t lo = std::numeric_limits<int32_t>::min(), hi = std::numeric_limits<int32_t>::max();
+    if (sum >= lo && sum <= hi)
+      return quant::multiply_by_quantized_multiplier(static_cast<int32_t>(sum), plan_.multiplier);
+    const double real = static_cast<double>(plan_.multiplier.multiplier) *
+                        std::ldexp(1.0, plan_.multiplier.shift - 31);
+    return static_cast<int32_t>(
+        std::clamp<double>(std::round(static_cast<double>(sum) * real), static_cast<double>(lo),
+                           static_cast<double>(hi)));
+  }
+
   Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     const T* x = inputs[0].as<const T>();
     T* y = outputs[0].as<T>();
@@ -58,11 +74,10 @@ class MeanQuantized final : public Kernel {
       }
     }
     for (int64_t j = 0; j < plan_.num_outputs; ++j) {
-      const int32_t shifted = sums_[static_cast<size_t>(j)] -
-                              plan_.input_zero_point * static_cast<int32_t>(plan_.count);
-      const int32_t v =
-          quant::multiply_by_quantized_multiplier(shifted, plan_.multiplier) + plan_.bias;
-      y[j] = quant::clamp_to<T>(v, quant::qmin<T>(), quant::qmax<T>());
+      const int64_t wide = sums_[static_cast<size_t>(j)] -
+                           int64_t{plan_.input_zero_point} * static_cast<int64_t>(plan_.count);
+      const int64_t v = int64_t{scaled(wide)} + plan_.bias;  // in int64: scaled may be saturated
+      y[j] = static_cast<T>(std::clamp<int64_t>(v, quant::qmin<T>(), quant::qmax<T>()));
     }
     return Status::ok();
   }
@@ -70,7 +85,7 @@ class MeanQuantized final : public Kernel {
  private:
   MeanPlan plan_;
   // Scratch made at creation; run() only reuses it.
-  std::vector<int32_t> sums_;
+  std::vector<int64_t> sums_;
   std::vector<int64_t> index_;
 };
 

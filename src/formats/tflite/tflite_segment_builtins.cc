@@ -698,6 +698,11 @@ Status lower_conv3d(Lowering& l, Node n, const std::string& where) {
   const bool same = n.attrs.get_int("same", 0) != 0;
   const int y = n.outputs[0];
   const Shape o = l.value(y).shape;
+  // The output's declared shape names the convolution's: a file that declares another rank is
+  // invalid (fuzz_tflite crash-9ffeb248 read past a rank-0 shape).
+  if (o.rank() != 5)
+    return invalid_model(where + ": the output is declared " + o.to_string() +
+                         ", not the 5 dimensions NDHWC of a 3D convolution");
   std::vector<int> inputs{permuted(l, n.inputs[0], kToChannelsFirst, "ncdhw"),
                           permuted(l, n.inputs[1], {4, 3, 0, 1, 2}, "oidhw")};
   if (n.inputs.size() == 3 && n.inputs[2] != kNoValue) inputs.push_back(n.inputs[2]);

@@ -19,7 +19,8 @@ using testing::TfOperatorSpec;
 
 constexpr int8_t kF32 = 0, kI32 = 2, kI64 = 4, kBool = 6, kI8 = 9;
 constexpr int32_t kWhere = 109, kNmsV4 = 120, kNmsV5 = 121, kAtan2 = 156,
-                  kRightShift = 161, kDilate = 203, kMatrixDiag = 113;
+                  kRightShift = 161, kDilate = 203, kMatrixDiag = 113,
+                  kConv3d = 132, kMean = 40;
 
 Result<std::unique_ptr<Session>> open(const TfModelSpec& spec) {
   auto owned = std::make_shared<std::vector<uint8_t>>(build_tflite(spec));
@@ -186,6 +187,46 @@ TEST(TfliteMoreBuiltins, MatrixDiagPutsTheVectorOnTheDiagonal) {
   ASSERT_TRUE((*s)->run().is_ok());
   const float* d = (*s)->output(0).data_as<float>();
   EXPECT_EQ(std::vector<float>(d, d + 9), (std::vector<float>{1, 0, 0, 0, 2, 0, 0, 0, 3}));
+}
+
+// fuzz_tflite crash-9ffeb248: a CONV_3D whose output is declared with no dimensions had the
+// lowering read its fifth dimension; it is an invalid model, named.
+TEST(TfliteMoreBuiltinsCorrupt, Conv3dWithAnOutputOfAnotherRankIsInvalid) {
+  TfModelSpec spec;
+  spec.tensors = {{{1, 3, 3, 3, 1}, kF32, 0, "x"}, {{1, 1, 1, 1, 1}, kF32, 1, "filter"},
+                  {{}, kF32, 0, "y"}};
+  spec.buffers = {bytes_of(std::vector<float>{1.0f})};
+  TfOperatorSpec conv{kConv3d, "", {0, 1}, {2}};
+  conv.options_type = 106;  // Conv3DOptions: VALID, strides and dilations 1
+  conv.options = {{0, 1, 1}, {1, 4, 1}, {2, 4, 1}, {3, 4, 1}, {5, 4, 1}, {6, 4, 1}, {7, 4, 1}};
+  spec.operators = {conv};
+  spec.inputs = {0};
+  spec.outputs = {2};
+  auto s = open(spec);
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kInvalidModel) << s.status().message();
+  EXPECT_NE(s.status().message().find("5 dimensions"), std::string::npos) << s.status().message();
+}
+
+// fuzz_tflite crash-fb175232: MEAN of uint8 over more elements than an int32 sum holds (TFLite's
+// accumulator) is undefined in TFLite; here the sum saturates and the mean is the largest value.
+TEST(TfliteMoreBuiltinsCorrupt, QuantizedMeanOfMillionsOfElementsDoesNotOverflow) {
+  const int32_t n = 1 << 24;  // 16 Mi elements of 255: 4.3e9, past int32
+  TfModelSpec spec;
+  spec.tensors = {{{1, n}, 3, 0, "x", {1.0f}, {0}}, {{1}, kI32, 1, "axis"},
+                  {{1, 1}, 3, 0, "mean", {1.0f}, {0}}};
+  spec.buffers = {bytes_of(std::vector<int32_t>{1})};
+  TfOperatorSpec mean{kMean, "", {0, 1}, {2}};
+  mean.options_type = 27;  // ReducerOptions
+  mean.options = {{0, 1, 1}};  // keep_dims
+  spec.operators = {mean};
+  spec.inputs = {0};
+  spec.outputs = {2};
+  auto s = open(spec);
+  ASSERT_TRUE(s.is_ok()) << s.status().message();
+  std::memset((*s)->input(0).data(), 255, static_cast<size_t>(n));
+  ASSERT_TRUE((*s)->run().is_ok());
+  EXPECT_EQ((*s)->output(0).data_as<uint8_t>()[0], 255);
 }
 
 TEST(TfliteMoreBuiltins, Atan2OfIntegersIsRefused) {
