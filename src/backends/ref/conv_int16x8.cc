@@ -21,6 +21,16 @@
 namespace outpost {
 namespace {
 
+// acc + bias[i] (acc when there is no bias), saturated: an int64 bias is the model's number,
+// and a hostile one near the type's limits would overflow, which is undefined (fuzz_tflite
+// crash-10790180); TFLite's kernels add it unchecked.
+int64_t with_bias(int64_t acc, const int64_t* bias, int64_t i) {
+  if (bias == nullptr) return acc;
+  int64_t sum = 0;
+  if (!__builtin_add_overflow(acc, bias[i], &sum)) return sum;
+  return bias[i] > 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+}
+
 using quant::QuantizedMultiplier;
 
 // What the kernels share once the factory has checked the operands: per output channel, the
@@ -72,7 +82,7 @@ class Conv2D16x8 final : public Kernel {
                 for (int64_t ic = 0; ic < g.in_c; ++ic) acc += int64_t{xp[ic]} * wp[ic];
               }
             }
-            if (bias) acc += bias[oc];
+            acc = with_bias(acc, bias, oc);
             y[((b * g.out_h + oy) * g.out_w + ox) * g.out_c + oc] = rq_.output(acc, oc);
           }
     return Status::ok();
@@ -110,7 +120,7 @@ class DepthwiseConv2D16x8 final : public Kernel {
                        w[(ky * g.kernel_w + kx) * out_c + oc];
               }
             }
-            if (bias) acc += bias[oc];
+            acc = with_bias(acc, bias, oc);
             y[((b * g.out_h + oy) * g.out_w + ox) * out_c + oc] = rq_.output(acc, oc);
           }
     return Status::ok();
@@ -135,7 +145,7 @@ class FullyConnected16x8 final : public Kernel {
         int64_t acc = 0;
         for (int64_t k = 0; k < form_.depth; ++k)
           acc += int64_t{x[r * form_.depth + k]} * w[u * form_.depth + k];
-        if (bias) acc += bias[u];
+        acc = with_bias(acc, bias, u);
         y[r * form_.units + u] = rq_.output(acc, u);
       }
     return Status::ok();
@@ -182,7 +192,7 @@ class TransposeConv2D16x8 final : public Kernel {
         }
     for (size_t i = 0; i < acc_.size(); ++i) {
       const auto oc = static_cast<int64_t>(i % static_cast<size_t>(g.out_c));
-      y[i] = rq_.output(acc_[i] + (bias ? bias[oc] : 0), oc);
+      y[i] = rq_.output(with_bias(acc_[i], bias, oc), oc);
     }
     return Status::ok();
   }

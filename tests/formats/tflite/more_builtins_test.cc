@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "outpost/session.h"
 #include "support/tflite_builder.h"
@@ -20,7 +21,7 @@ using testing::TfOperatorSpec;
 constexpr int8_t kF32 = 0, kI32 = 2, kI64 = 4, kBool = 6, kI8 = 9;
 constexpr int32_t kWhere = 109, kNmsV4 = 120, kNmsV5 = 121, kAtan2 = 156,
                   kRightShift = 161, kDilate = 203, kMatrixDiag = 113,
-                  kConv3d = 132, kMean = 40;
+                  kConv3d = 132, kMean = 40, kFullyConnected = 9;
 
 Result<std::unique_ptr<Session>> open(const TfModelSpec& spec) {
   auto owned = std::make_shared<std::vector<uint8_t>>(build_tflite(spec));
@@ -227,6 +228,31 @@ TEST(TfliteMoreBuiltinsCorrupt, QuantizedMeanOfMillionsOfElementsDoesNotOverflow
   std::memset((*s)->input(0).data(), 255, static_cast<size_t>(n));
   ASSERT_TRUE((*s)->run().is_ok());
   EXPECT_EQ((*s)->output(0).data_as<uint8_t>()[0], 255);
+}
+
+// fuzz_tflite crash-10790180: an int16x8 FULLY_CONNECTED whose int64 bias is near the type's
+// limit overflowed the accumulator (undefined); the sum saturates, so the output is the
+// lowest int16 rather than a wrapped-around high one.
+TEST(TfliteMoreBuiltinsCorrupt, Int16FullyConnectedWithAnExtremeBiasSaturates) {
+  constexpr int8_t kI16 = 7, kI8 = 9;
+  TfModelSpec spec;
+  spec.tensors = {{{1, 2}, kI16, 0, "x", {0.01f}, {0}},
+                  {{1, 2}, kI8, 1, "w", {0.01f}, {0}},
+                  {{1}, kI64, 2, "bias", {0.0001f}, {0}},
+                  {{1, 1}, kI16, 0, "y", {0.01f}, {0}}};
+  spec.buffers = {bytes_of(std::vector<int8_t>{-100, -100}),
+                  bytes_of(std::vector<int64_t>{std::numeric_limits<int64_t>::min() + 10})};
+  TfOperatorSpec fc{kFullyConnected, "", {0, 1, 2}, {3}};
+  fc.options_type = 8;  // FullyConnectedOptions
+  spec.operators = {fc};
+  spec.inputs = {0};
+  spec.outputs = {3};
+  auto s = open(spec);
+  ASSERT_TRUE(s.is_ok()) << s.status().message();
+  const int16_t x[2] = {32767, 32767};  // x * w: about -6.5 million, pushing the sum lower still
+  std::memcpy((*s)->input(0).data(), x, sizeof x);
+  ASSERT_TRUE((*s)->run().is_ok());
+  EXPECT_EQ((*s)->output(0).data_as<int16_t>()[0], -32768);
 }
 
 TEST(TfliteMoreBuiltins, Atan2OfIntegersIsRefused) {
