@@ -159,6 +159,8 @@ Status resize_nearest_options(const Options& o, Node& n, const std::string& wher
 
 // ---- lowerings
 
+constexpr int64_t kMaxMirrorPadIndices = int64_t{1} << 22;  // 32 MiB of int64
+
 // MIRROR_PAD in SYMMETRIC mode (the edge repeated), which Pad lacks: per padded dimension, a
 // Gather of the source index of every output position (pads settled by tflite_operands.cc).
 Status lower_mirror_pad(Lowering& l, Node n, const std::string& where) {
@@ -187,6 +189,14 @@ Status lower_mirror_pad(Lowering& l, Node n, const std::string& where) {
       return invalid_model(where + ": SYMMETRIC pads " + std::to_string(before) + ", " +
                            std::to_string(after) + " exceed dimension " + std::to_string(k) +
                            " of " + l.value(n.inputs[0]).shape.to_string());
+    // One index per output position: a table sized by the model's shape, so bounded
+    // (fuzz_tflite oom-ddd0d7fa asked for billions).
+    if (before + extent + after > kMaxMirrorPadIndices)
+      return unsupported(where + ": SYMMETRIC padding of dimension " + std::to_string(k) + " of " +
+                         l.value(n.inputs[0]).shape.to_string() + " to " +
+                         std::to_string(before + extent + after) + " positions needs an index "
+                         "table above the " + std::to_string(kMaxMirrorPadIndices) +
+                         " entries this lowering allows");
     std::vector<int64_t> source;
     for (int64_t o = 0; o < before + extent + after; ++o) {
       const int64_t i = o - before;

@@ -21,7 +21,7 @@ using testing::TfOperatorSpec;
 constexpr int8_t kF32 = 0, kI32 = 2, kI64 = 4, kBool = 6, kI8 = 9;
 constexpr int32_t kWhere = 109, kNmsV4 = 120, kNmsV5 = 121, kAtan2 = 156,
                   kRightShift = 161, kDilate = 203, kMatrixDiag = 113,
-                  kConv3d = 132, kMean = 40, kFullyConnected = 9;
+                  kConv3d = 132, kMean = 40, kFullyConnected = 9, kMirrorPad = 100;
 
 Result<std::unique_ptr<Session>> open(const TfModelSpec& spec) {
   auto owned = std::make_shared<std::vector<uint8_t>>(build_tflite(spec));
@@ -253,6 +253,34 @@ TEST(TfliteMoreBuiltinsCorrupt, Int16FullyConnectedWithAnExtremeBiasSaturates) {
   std::memcpy((*s)->input(0).data(), x, sizeof x);
   ASSERT_TRUE((*s)->run().is_ok());
   EXPECT_EQ((*s)->output(0).data_as<int16_t>()[0], -32768);
+}
+
+// fuzz_tflite oom-ddd0d7fa: SYMMETRIC MIRROR_PAD's lowering builds one index per output
+// position of a padded dimension; a dimension of tens of millions is refused by name rather
+// than given a table of that size, and a small one still pads.
+TEST(TfliteMoreBuiltinsCorrupt, SymmetricMirrorPadOfAHugeDimensionIsRefusedBeforeAllocating) {
+  auto mirror = [](int32_t length) {
+    TfModelSpec spec;
+    spec.tensors = {{{length}, kI8, 0, "x", {1.0f}, {0}},
+                    {{1, 2}, kI32, 1, "pads"},
+                    {{length + 2}, kI8, 0, "y", {1.0f}, {0}}};
+    spec.buffers = {bytes_of(std::vector<int32_t>{1, 1})};
+    TfOperatorSpec pad{kMirrorPad, "", {0, 1}, {2}};
+    pad.options_type = 77;  // MirrorPadOptions
+    pad.options = {{0, 1, 1}};  // SYMMETRIC
+    spec.operators = {pad};
+    spec.inputs = {0};
+    spec.outputs = {2};
+    return spec;
+  };
+  expect_unsupported(mirror(1 << 23), "index table");
+  auto small = open(mirror(3));
+  ASSERT_TRUE(small.is_ok()) << small.status().message();
+  const int8_t x[3] = {1, 2, 3};
+  std::memcpy((*small)->input(0).data(), x, sizeof x);
+  ASSERT_TRUE((*small)->run().is_ok());
+  const int8_t* y = (*small)->output(0).data_as<int8_t>();
+  EXPECT_EQ(std::vector<int8_t>(y, y + 5), (std::vector<int8_t>{1, 1, 2, 3, 3}));
 }
 
 TEST(TfliteMoreBuiltins, Atan2OfIntegersIsRefused) {
