@@ -265,7 +265,17 @@ bool Agent::superseded() {
 }
 
 void Agent::advance_apply() {
-  if (!apply_ || Clock::now() < apply_->retry_at) return;
+  if (!apply_) return;
+  // A newer manifest replaces an apply that waits to retry (the network was down) at once,
+  // not when its retry comes due.
+  if (pending_) {
+    OUTPOST_LOG_INFO("agent: the apply of " << describe(apply_->target.ref())
+                                            << " stops here: a newer manifest supersedes it");
+    Accepted next = std::move(*pending_);
+    pending_.reset();
+    begin_apply(std::move(next));
+  }
+  if (Clock::now() < apply_->retry_at) return;
   const Status s = run_apply_steps();
   if (s.is_ok()) return;
   if (!apply_) return record_error("switching: " + s.message());

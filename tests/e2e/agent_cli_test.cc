@@ -270,6 +270,28 @@ TEST_F(AgentCli, TellsSystemdItIsReadyFeedsTheWatchdogAndSaysWhenItStops) {
   close(fd);
 }
 
+// An apply waiting to retry a failed download (here for 60 s) is replaced by a newer manifest
+// at once, not when its retry comes due.
+TEST_F(AgentCli, ANewerManifestReplacesAnApplyWaitingToRetry) {
+  config_ = world_->write_config(world_->state_dir(),
+                                 {{"fetch", {{"max_attempts", 1}, {"backoff_min_s", 60},
+                                             {"backoff_max_s", 60}}}});
+  start_agent();
+  deploy_v1();
+  const std::string gone = world_->make_bundle("adder", "2.0.0", true);
+  json ref = AgentWorld::bundle_ref(gone, "adder", "2.0.0");
+  fs::remove(gone);  // its source is unreachable: the download fails and waits to retry
+  world_->publish(world_->manifest(2, {ref}), "v2.json");
+  ASSERT_TRUE(world_->wait_for(world_->state_dir(), [](const agentd::ReportedState& s) {
+    return s.last_error.find("retrying in 60 s") != std::string::npos;
+  })) << log();
+  const std::string v3 = world_->make_bundle("adder", "3.0.0", true);
+  world_->publish(world_->manifest(3, {AgentWorld::bundle_ref(v3, "adder", "3.0.0")}), "v3.json");
+  EXPECT_TRUE(world_->wait_for(world_->state_dir(), [](auto& r) { return runs_good(r, 3); }, 20))
+      << log();
+  EXPECT_TRUE(agent_->stop()) << log();
+}
+
 // A missing manifest directory is reported (and logged once, not on every poll); the agent
 // keeps running and applies what appears once the directory does.
 TEST_F(AgentCli, AMissingManifestDirectoryIsReportedOnceAndPickedUpWhenItAppears) {
