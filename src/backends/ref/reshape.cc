@@ -8,9 +8,11 @@ namespace outpost {
 namespace {
 
 void reshape(std::span<const TensorView> inputs, std::span<const TensorView> outputs) {
-  if (inputs[0].data == outputs[0].data) return;
   const size_t bytes =
       static_cast<size_t>(outputs[0].num_elements()) * dtype_size(outputs[0].dtype);
+  // An empty tensor may have no memory at all (a null pointer), which memmove may not be given
+  // even for zero bytes (fuzz_tflite crash-81c8ac6d).
+  if (bytes == 0 || inputs[0].data == outputs[0].data) return;
   std::memmove(outputs[0].data, inputs[0].data, bytes);
 }
 
