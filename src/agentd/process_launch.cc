@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -82,6 +83,18 @@ bool set_limit(int resource, const std::optional<uint64_t>& value) {
   return setrlimit(resource, &limit) == 0;
 }
 
+// Signals 32 and 33 are reserved by glibc, whose sigaction() refuses them, yet an ignored
+// disposition of theirs is inherited through exec like any other (CI's runner hands one down).
+// The kernel's call takes them; an all-zero kernel sigaction is SIG_DFL with no flags and an
+// empty mask on every layout.
+void reset_to_default(int sig) {
+  struct sigaction default_action {};
+  default_action.sa_handler = SIG_DFL;
+  if (sigaction(sig, &default_action, nullptr) == 0 || errno != EINVAL) return;
+  unsigned char kernel_action[64] = {};
+  syscall(SYS_rt_sigaction, sig, kernel_action, nullptr, (NSIG - 1) / 8);
+}
+
 [[noreturn]] void run_child(const ChildPlan& plan) {
   const ProcessSpec& spec = *plan.spec;
   setpgid(0, 0);
@@ -90,9 +103,7 @@ bool set_limit(int resource, const std::optional<uint64_t>& value) {
   // covers an agent that died before it.
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (getppid() != plan.parent) _exit(127);
-  struct sigaction default_action {};
-  default_action.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; ++sig) sigaction(sig, &default_action, nullptr);
+  for (int sig = 1; sig < NSIG; ++sig) reset_to_default(sig);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
