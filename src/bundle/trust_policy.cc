@@ -1,5 +1,7 @@
 #include "bundle/trust_policy.h"
 
+#include <utility>
+
 #include "bundle/installed_versions.h"
 #include "bundle/layout.h"
 #include "bundle/open.h"
@@ -88,8 +90,8 @@ Result<TrustedModel> load_trusted_model(const std::string& path, const TrustPoli
                                        "model; do not use it in production");
   TrustedModel m;
   OUTPOST_ASSIGN_OR_RETURN(
-      m.session, Session::open_buffer(file.data, file.size, file.keep_alive, path, options));
-  return m;
+      m.session, Session::open_buffer(file.data, file.size, std::move(file.keep_alive), path, options));
+  return m;  // the session alone holds the copy: it lets go of it once it no longer needs it
 }
 
 }  // namespace outpost::bundle

@@ -626,9 +626,9 @@ Result<std::unique_ptr<Session>> Session::open_buffer(const uint8_t* data, size_
   } else if (known) {
     m.inputs.clear();
     m.outputs.clear();
+    m.let_go_of_model_bytes();  // before the backends pack copies of the weights: a lower peak
     OUTPOST_RETURN_IF_ERROR(m.prepare(options, threads));
     m.planned = true;
-    m.let_go_of_model_bytes();
   } else {
     // Shapes come later (resize_input, set_input); run() says which is missing. An input whose
     // shape is known already takes its data now (input(i), set_input), and load() moves it in.
