@@ -18,7 +18,7 @@ from importlib.metadata import version
 import numpy as np
 import openvino as ov
 
-from runner_common import deterministic_input, first_line, latency_summary
+from runner_common import deterministic_input, latency_summary, one_line
 
 
 def main():
@@ -59,4 +59,4 @@ if __name__ == "__main__":
     try:
         main()
     except Exception as e:  # one line for the suite's table, not a traceback
-        sys.exit(f"openvino_runner: {first_line(e)}")
+        sys.exit(f"openvino_runner: {one_line(e, last=True)}")

@@ -32,9 +32,8 @@ def latency_summary(times_ms):
             "p90": float(np.percentile(t, 90)), "min": float(t.min())}
 
 
-def first_line(error):
-    """An exception's first line that says something, for a runner's one-line error (OpenVINO
-    opens its messages with "Exception from FILE:LINE:" lines)."""
-    lines = [l.strip() for l in str(error).splitlines() if l.strip()]
-    said = [l for l in lines if not l.startswith("Exception from ")]
-    return f"{type(error).__name__}: {(said or lines or [''])[0]}"
+def one_line(error, last=False):
+    """An exception as one line for the suite's table: its message's first line, or its last
+    (OpenVINO's messages open with the source lines that raised and end with what went wrong)."""
+    lines = [l.strip() for l in str(error).splitlines() if l.strip()] or [""]
+    return f"{type(error).__name__}: {lines[-1] if last else lines[0]}"

@@ -19,7 +19,7 @@ from importlib.metadata import version
 import numpy as np
 from ai_edge_litert import interpreter as litert
 
-from runner_common import deterministic_input, first_line, latency_summary
+from runner_common import deterministic_input, latency_summary, one_line
 
 
 def main():
@@ -58,4 +58,4 @@ if __name__ == "__main__":
     try:
         main()
     except Exception as e:  # one line for the suite's table, not a traceback
-        sys.exit(f"tflite_runner: {first_line(e)}")
+        sys.exit(f"tflite_runner: {one_line(e)}")
