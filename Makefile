@@ -18,7 +18,7 @@ ASTRONAUT := .cache/debian/python3-skimage/astronaut.png
 # parts that read what the network and other processes send (downloads, metrics, state files,
 # configuration, child processes and their output; about 12 s in Release): worth the slower
 # sanitizer build.
-SANITIZED_TESTS := Corrupt|Robust|Npy|Image|Preprocess|DetectionPostProcess|Draw|ChannelsLast|ActivationFusion|InPlace|DifferentialBackend|BackendRegistry|ConstantFolding|PipelineSpec|JsonText|Utf8|PipelineRun|PipelineFailures|PipelineSignal|TaskFit|CliUsage|TfliteBuiltinRules|DynamicShapes|DataDecidedShapes|ControlFlow|TfliteSequenceLstm|HealthProbe|Fetcher|ContentStoreTest|ReportedState|AgentConfig|DirectorySourceTest|SupervisorTest|RotatingLog
+SANITIZED_TESTS := Corrupt|Robust|Npy|Image|Preprocess|DetectionPostProcess|Draw|ChannelsLast|ActivationFusion|InPlace|DifferentialBackend|BackendRegistry|ConstantFolding|PipelineSpec|JsonText|Utf8|PipelineRun|PipelineFailures|PipelineSignal|TaskFit|CliUsage|TfliteBuiltinRules|DynamicShapes|DataDecidedShapes|ControlFlow|TfliteSequenceLstm|HealthProbe|Fetcher|ContentStoreTest|ReportedState|AgentConfig|DirectorySourceTest|SupervisorTest|RotatingLog|CopiedConstants|TopKReference
 
 .PHONY: all setup build demo test test-build test-minimal test-asan test-fuzz clean
 

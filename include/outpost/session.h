@@ -80,6 +80,9 @@ struct ModelStats {
   int64_t macs = 0;                      // multiply-accumulates of one inference
   size_t arena_bytes = 0;                // the planned activation arena
   size_t folded_constant_bytes = 0;      // constants made at load (dequantized, densified)
+  // Constants let go after creation: weights that only kernels with a packed copy of their own
+  // read (the packed copies are the backends' memory, not counted here).
+  size_t released_constant_bytes = 0;
   int nodes_executed = 0;                // nodes left after constant folding, planned
   // Nodes after the first whose output shape depends on the input data (NonZero, NMS, a shape
   // computed from the input): inferred and run on the reference backend in every run.

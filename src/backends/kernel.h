@@ -42,6 +42,10 @@ class Kernel {
   // returns ok; a library underneath that can (XNNPACK's status, oneDNN's exceptions) reports
   // it here, and the session hands it to its caller.
   virtual Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) = 0;
+  // True when the kernel made its own copy of its constant inputs at creation (weights packed
+  // into its library's layout) and neither bind() nor run() reads them: the session then lets
+  // go of a constant that only such kernels read, so weights are not kept resident twice.
+  virtual bool copied_its_constants() const { return false; }
 };
 
 // Makes the kernel for `node`, or returns kUnsupported if this factory does not handle the

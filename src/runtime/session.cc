@@ -17,6 +17,7 @@
 #include "ir/passes/channels_last.h"
 #include "ir/passes/constant_folding.h"
 #include "ir/unsupported_nodes.h"
+#include "runtime/copied_constants.h"
 #include "runtime/in_place.h"
 #include "runtime/memory_planner.h"
 #include "runtime/model_loader.h"
@@ -70,6 +71,10 @@ struct Session::Impl {
 
   // Imports for `bound` and prepares; on failure the session stays unplanned.
   Status load();
+  // A model whose inputs all have fixed shapes is never imported again: the session drops its
+  // hold on the model's bytes (an ONNX model's weights then live in the constants alone, and
+  // those that backends packed are gone too).
+  void let_go_of_model_bytes();
   // Input and output tensors of the declared shapes and no data, while unplanned.
   void placeholder_tensors();
   Status resize_input(size_t i, const Shape& shape);
@@ -81,6 +86,8 @@ struct Session::Impl {
   Result<Step> make_step(const Node& node) const;
   Status make_steps();
   Status plan();
+  // Lets go of the constants only kernels with their own copy read (runtime/copied_constants.h).
+  void release_copied_constants();
   // Moves graph.nodes[first...] into `tail`; the planned part's outputs become `boundary`.
   Status split_tail(size_t first);
   Status evaluate_tail();
@@ -207,6 +214,7 @@ Status Session::Impl::prepare(const SessionOptions& options, int threads) {
   OUTPOST_RETURN_IF_ERROR(run_passes());
   OUTPOST_RETURN_IF_ERROR(make_steps());
   OUTPOST_RETURN_IF_ERROR(plan());
+  release_copied_constants();
   if (has_tail) {
     boundary_data = std::move(outputs);
     outputs.clear();
@@ -421,6 +429,33 @@ Status Session::Impl::plan() {
   return Status::ok();
 }
 
+void Session::Impl::let_go_of_model_bytes() {
+  if (!graph.composite_inputs.empty()) return;
+  for (const Shape& s : signatures)
+    if (is_any_rank(s) || !s.is_static()) return;
+  data = nullptr;
+  size = 0;
+  keep_alive.reset();
+}
+
+void Session::Impl::release_copied_constants() {
+  std::vector<bool> copied(steps.size());
+  for (size_t s = 0; s < steps.size(); ++s) copied[s] = steps[s].kernel->copied_its_constants();
+  const std::vector<int> ids = constants_read_only_by_copies(graph, copied);
+  if (ids.empty()) return;
+  std::vector<bool> released(graph.values.size(), false);
+  for (int id : ids) {
+    stats.released_constant_bytes += release_constant(graph.value(id));
+    released[static_cast<size_t>(id)] = true;
+  }
+  // No view keeps pointing at what is gone (the kernels that were given it do not read it).
+  for (size_t s = 0; s < steps.size(); ++s) {
+    const std::vector<int>& in = graph.nodes[s].inputs;
+    for (size_t i = 0; i < in.size(); ++i)
+      if (in[i] != kNoValue && released[static_cast<size_t>(in[i])]) steps[s].inputs[i].data = nullptr;
+  }
+}
+
 void Session::Impl::reset_states() {
   for (KeptState& s : states) {
     if (s.start != nullptr) std::memcpy(s.state.data(), s.start, s.state.byte_size());
@@ -469,6 +504,7 @@ Status Session::Impl::load() {
                           "tensor of that shape, or the CLI's --input-shape " + input_names[i] +
                           "=" + example_dims(signatures[i]) + ")");
   }
+  if (data == nullptr) return internal_error(name + ": the model's bytes were let go, yet its inputs changed shape");
   steps.clear();  // before the backends whose pools and engines the kernels use
   backends.clear();
   has_tail = false;
@@ -592,6 +628,7 @@ Result<std::unique_ptr<Session>> Session::open_buffer(const uint8_t* data, size_
     m.outputs.clear();
     OUTPOST_RETURN_IF_ERROR(m.prepare(options, threads));
     m.planned = true;
+    m.let_go_of_model_bytes();
   } else {
     // Shapes come later (resize_input, set_input); run() says which is missing. An input whose
     // shape is known already takes its data now (input(i), set_input), and load() moves it in.

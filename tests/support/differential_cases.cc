@@ -547,6 +547,28 @@ std::vector<Variant> unary_cases(OpKind op, Kind, Rng& rng) {
   return out;
 }
 
+std::vector<Variant> convert_cases(OpKind op, Kind kind, Rng& rng) {
+  std::vector<Variant> out;
+  Attributes tflite;  // TFLite's QUANTIZE rounds half away from zero
+  tflite.set("rounding", std::string("half_away_from_zero"));
+  int i = 0;
+  for (const Shape& s : kElementwiseShapes) {
+    if (op == OpKind::kQuantize) {
+      // Alternately uint8 and int8, over about 300 steps: some inputs saturate either way.
+      const Kind to = i++ % 2 == 0 ? Kind::kUInt8 : Kind::kInt8;
+      const QuantParams q = activation_quant(to, rng);
+      const float range = q.scale[0] * 150.0f;
+      add(out, make_case(op, tflite, {{random_floats(s, -range, range, rng)}}, {output_of_kind(to, q)}),
+          std::string("x") + dims(s) + " to " + kind_name(to));
+    } else {
+      const QuantParams q = activation_quant(kind, rng);
+      add(out, make_case(op, {}, {{activation(kind, s, q, rng)}}, {OpOutput{}}),
+          std::string("x") + dims(s) + " from " + kind_name(kind));
+    }
+  }
+  return out;
+}
+
 namespace {
 
 // Operand shapes: equal, one broadcast along trailing or leading axes, both broadcast, a scalar,

@@ -44,6 +44,9 @@ std::vector<Variant> max_pool_cases(OpKind op, Kind kind, Rng& rng);
 std::vector<Variant> global_average_pool_cases(OpKind op, Kind kind, Rng& rng);
 // Unary float32 elementwise ops (Clip with constant scalar bounds), half of them in place.
 std::vector<Variant> unary_cases(OpKind op, Kind kind, Rng& rng);
+// Quantize float32 -> uint8/int8 (TFLite's rounding) and Dequantize uint8/int8 -> float32, per
+// tensor, the parameters on the values.
+std::vector<Variant> convert_cases(OpKind op, Kind kind, Rng& rng);
 // Add, Sub, Mul: broadcasting, constant operands, fused activations, in place (float32).
 std::vector<Variant> binary_cases(OpKind op, Kind kind, Rng& rng);
 

@@ -100,6 +100,9 @@ class ConvKernel final : public Kernel {
     state_.stream.wait();
   }
 
+  // The weights were reordered into weights_, the bias copied into bias_, at creation.
+  bool copied_its_constants() const override { return true; }
+
   Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
     // A session never moves its buffers; a caller that does gets them rebound.
     if (inputs[0].data != user_src_.get_data_handle() ||

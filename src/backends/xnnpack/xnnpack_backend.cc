@@ -95,6 +95,9 @@ Result<std::unique_ptr<Kernel>> XnnpackBackend::make(const Node& node, const Gra
       return xnn::make_binary(node, graph, pool_);
     case OpKind::kGemm:
       return xnn::make_gemm(node, graph, pool_);
+    case OpKind::kQuantize:
+    case OpKind::kDequantize:
+      return xnn::make_convert(node, graph, pool_);
     case OpKind::kGlobalAveragePool:
       return xnn::make_global_average_pool(node, graph, pool_);
     case OpKind::kMaxPool:
@@ -112,6 +115,8 @@ bool XnnpackBackend::takes(const Node& node, const Graph& graph) const {
     case OpKind::kGlobalAveragePool:
       return takes_channels_last(node, graph);
     case OpKind::kGemm:
+    case OpKind::kQuantize:
+    case OpKind::kDequantize:
     case OpKind::kLogistic:
     case OpKind::kRelu:
     case OpKind::kHardSwish:

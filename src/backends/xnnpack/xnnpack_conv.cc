@@ -135,7 +135,8 @@ Result<std::unique_ptr<Kernel>> make_float(const Node& n, const Graph& g, const 
           range.hi, w.flags, &op),
       g, n));
   return std::unique_ptr<Kernel>(std::make_unique<OperatorKernel>(
-      OperatorPtr(op), conv_setup<float>(geo, xnn_setup_convolution2d_nhwc_f32), pool));
+      OperatorPtr(op), conv_setup<float>(geo, xnn_setup_convolution2d_nhwc_f32), pool,
+      /*packed=*/true));
 }
 
 Result<std::unique_ptr<Kernel>> make_uint8(const Node& n, const Graph& g, const ConvGeometry& geo,
@@ -157,7 +158,8 @@ Result<std::unique_ptr<Kernel>> make_uint8(const Node& n, const Graph& g, const 
           static_cast<uint8_t>(act.min), static_cast<uint8_t>(act.max), w.flags, &op),
       g, n));
   return std::unique_ptr<Kernel>(std::make_unique<OperatorKernel>(
-      OperatorPtr(op), conv_setup<uint8_t>(geo, xnn_setup_convolution2d_nhwc_qu8), pool));
+      OperatorPtr(op), conv_setup<uint8_t>(geo, xnn_setup_convolution2d_nhwc_qu8), pool,
+      /*packed=*/true));
 }
 
 // An int8 convolution as XNNPACK's qs8/qc8 operators take it: x and y per tensor, symmetric
@@ -209,7 +211,8 @@ Result<std::unique_ptr<Kernel>> make_int8(const Node& n, const Graph& g, const C
             yq.scale, static_cast<int8_t>(act.min), static_cast<int8_t>(act.max), w.flags, &op),
         g, n));
     return std::unique_ptr<Kernel>(std::make_unique<OperatorKernel>(
-        OperatorPtr(op), conv_setup<int8_t>(geo, xnn_setup_convolution2d_nhwc_qs8), pool));
+        OperatorPtr(op), conv_setup<int8_t>(geo, xnn_setup_convolution2d_nhwc_qs8), pool,
+        /*packed=*/true));
   }
   OUTPOST_RETURN_IF_ERROR(check_create(
       xnn_create_convolution2d_nhwc_qc8(
@@ -220,7 +223,8 @@ Result<std::unique_ptr<Kernel>> make_int8(const Node& n, const Graph& g, const C
           yq.scale, static_cast<int8_t>(act.min), static_cast<int8_t>(act.max), w.flags, &op),
       g, n));
   return std::unique_ptr<Kernel>(std::make_unique<OperatorKernel>(
-      OperatorPtr(op), conv_setup<int8_t>(geo, xnn_setup_convolution2d_nhwc_qc8), pool));
+      OperatorPtr(op), conv_setup<int8_t>(geo, xnn_setup_convolution2d_nhwc_qc8), pool,
+      /*packed=*/true));
 }
 
 }  // namespace

@@ -72,7 +72,8 @@ Result<std::unique_ptr<Kernel>> make_float(const Node& n, const Graph& g, GemmSh
                                         bias_of<float>(g, n), range.lo, range.hi, s.flags, &op),
       g, n));
   return std::unique_ptr<Kernel>(std::make_unique<OperatorKernel>(
-      OperatorPtr(op), gemm_setup<float>(s.rows, xnn_setup_fully_connected_nc_f32), pool));
+      OperatorPtr(op), gemm_setup<float>(s.rows, xnn_setup_fully_connected_nc_f32), pool,
+      /*packed=*/true));
 }
 
 Result<std::unique_ptr<Kernel>> make_quantized(const Node& n, const Graph& g, GemmShape s,
@@ -93,7 +94,8 @@ Result<std::unique_ptr<Kernel>> make_quantized(const Node& n, const Graph& g, Ge
                          static_cast<uint8_t>(act.min), static_cast<uint8_t>(act.max), s.flags, &op),
                      g, n));
     return std::unique_ptr<Kernel>(std::make_unique<OperatorKernel>(
-        OperatorPtr(op), gemm_setup<uint8_t>(s.rows, xnn_setup_fully_connected_nc_qu8), pool));
+        OperatorPtr(op), gemm_setup<uint8_t>(s.rows, xnn_setup_fully_connected_nc_qu8), pool,
+        /*packed=*/true));
   }
   if (wq.zero_point != 0) return not_handled(g, n, "XNNPACK takes symmetric int8 weights only");
   OUTPOST_RETURN_IF_ERROR(check_create(
@@ -104,7 +106,8 @@ Result<std::unique_ptr<Kernel>> make_quantized(const Node& n, const Graph& g, Ge
           static_cast<int8_t>(act.max), s.flags, &op),
       g, n));
   return std::unique_ptr<Kernel>(std::make_unique<OperatorKernel>(
-      OperatorPtr(op), gemm_setup<int8_t>(s.rows, xnn_setup_fully_connected_nc_qs8), pool));
+      OperatorPtr(op), gemm_setup<int8_t>(s.rows, xnn_setup_fully_connected_nc_qs8), pool,
+      /*packed=*/true));
 }
 
 }  // namespace

@@ -59,16 +59,20 @@ using SetupFn = std::function<xnn_status(xnn_operator_t op, std::span<const Tens
 
 class OperatorKernel final : public Kernel {
  public:
-  OperatorKernel(OperatorPtr op, SetupFn setup, pthreadpool_t pool)
-      : op_(std::move(op)), setup_(std::move(setup)), pool_(pool) {}
+  // `packed`: the operator copied the node's constant inputs when it was created (XNNPACK's
+  // convolutions and fully connected layers pack weights and bias) and its setup ignores them.
+  OperatorKernel(OperatorPtr op, SetupFn setup, pthreadpool_t pool, bool packed = false)
+      : op_(std::move(op)), setup_(std::move(setup)), pool_(pool), packed_(packed) {}
 
   Status bind(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override;
   Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override;
+  bool copied_its_constants() const override { return packed_; }
 
  private:
   OperatorPtr op_;
   SetupFn setup_;
   pthreadpool_t pool_;
+  bool packed_;
 };
 
 // The usual factory ending: `op`, just created, as a Kernel bound by `setup`.

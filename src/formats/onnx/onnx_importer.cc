@@ -93,7 +93,9 @@ class Importer {
 
  private:
   Status read_opset();
-  Status add_initializers(const onnx::GraphProto& g, const std::string& scope);
+  // `main`: the model's own graph, whose initializers are read exactly once (a body's may be
+  // read again as its control flow is expanded), so their raw data can move into the constants.
+  Status add_initializers(const onnx::GraphProto& g, const std::string& scope, bool main = false);
   Status add_inputs();
   // A graph input of sequence or optional type, bound as bindings_ says (CompositeValue).
   Status add_composite_input(const onnx::ValueInfoProto& info);
@@ -231,8 +233,9 @@ OnnxTensorSource Importer::tensor_source() const {
   return OnnxTensorSource{model_, dir.empty() ? "." : dir};
 }
 
-Status Importer::add_initializers(const onnx::GraphProto& g, const std::string& scope) {
-  const OnnxTensorSource src = tensor_source();
+Status Importer::add_initializers(const onnx::GraphProto& g, const std::string& scope, bool main) {
+  OnnxTensorSource src = tensor_source();
+  src.take_raw_data = main;
   if (g.sparse_initializer_size() > 0)
     return unsupported(scope + ": sparse initializers are not supported");
   for (int i = 0; i < g.initializer_size(); ++i) {
@@ -1179,7 +1182,7 @@ Result<Graph> Importer::run() {
   const auto& g = model_->graph();
   for (const auto& info : g.value_info()) declared_[info.name()] = &info.type();
   for (const auto& info : g.output()) declared_[info.name()] = &info.type();
-  OUTPOST_RETURN_IF_ERROR(add_initializers(g, source_));
+  OUTPOST_RETURN_IF_ERROR(add_initializers(g, source_, /*main=*/true));
   OUTPOST_RETURN_IF_ERROR(add_inputs());
   for (const CompositeValue& c : graph_.composite_inputs)
     if (c.sequence && !c.absent && c.length < 0)

@@ -11,6 +11,9 @@ namespace outpost {
 namespace {
 
 constexpr int64_t kMaxElements = int64_t{1} << 34;
+// Below this a taken string might sit inside its own object (the small-string buffer), which
+// has no alignment to speak of; weights worth letting go are larger anyway.
+constexpr size_t kTakenRawDataMinBytes = 64;
 
 // Copies a repeated typed field into little-endian bytes of `T`.
 template <typename T, typename Field>
@@ -199,7 +202,17 @@ Status read_onnx_tensor(const onnx::TensorProto& t, const OnnxTensorSource& sour
                            " bytes, but " + dtype_name(v.dtype) + " " + v.shape.to_string() +
                            " needs " + std::to_string(expected));
     const auto* bytes = reinterpret_cast<const uint8_t*>(raw.data());
-    if (!source.keep_alive || reinterpret_cast<uintptr_t>(bytes) % elem != 0) {
+    if (source.take_raw_data && expected >= kTakenRawDataMinBytes) {
+      // The parsed model is not const; only the importer's view of it is.
+      auto owned = std::make_shared<std::string>(
+          std::move(*const_cast<onnx::TensorProto&>(t).mutable_raw_data()));
+      const auto* taken = reinterpret_cast<const uint8_t*>(owned->data());
+      if (reinterpret_cast<uintptr_t>(taken) % elem != 0) {
+        set_owned_constant(v, std::vector<uint8_t>(taken, taken + expected));
+      } else {
+        v.constant = ConstantData{taken, expected, std::move(owned)};
+      }
+    } else if (!source.keep_alive || reinterpret_cast<uintptr_t>(bytes) % elem != 0) {
       set_owned_constant(v, std::vector<uint8_t>(bytes, bytes + expected));
     } else {
       v.constant = ConstantData{bytes, expected, source.keep_alive};

@@ -24,6 +24,9 @@ struct OnnxTensorSource {
   // No file may be read at all (a bundle's model carries every byte it needs): external data
   // is kInvalidModel naming its location, not a missing file.
   bool no_files = false;
+  // The TensorProto is the importer's own and read once: its raw_data moves into the constant
+  // (no copy, and memory of its own that the session can let go once a backend packed it).
+  bool take_raw_data = false;
 };
 
 // Sets v.dtype, v.shape and v.constant from `t`. Every size is checked against the dims.
