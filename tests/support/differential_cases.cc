@@ -547,24 +547,41 @@ std::vector<Variant> unary_cases(OpKind op, Kind, Rng& rng) {
   return out;
 }
 
+// ONNX's form of a conversion's parameters: a constant scalar scale and zero point.
+std::vector<OpInput> conversion_operands(const QuantParams& q, DType integer) {
+  Tensor zp = Tensor::allocate(integer, Shape{}).value();
+  if (integer == DType::kUInt8) *zp.data_as<uint8_t>() = static_cast<uint8_t>(q.zero_point[0]);
+  else *zp.data_as<int8_t>() = static_cast<int8_t>(q.zero_point[0]);
+  return {{scalar(q.scale[0]), true}, {std::move(zp), true}};
+}
+
 std::vector<Variant> convert_cases(OpKind op, Kind kind, Rng& rng) {
   std::vector<Variant> out;
-  Attributes tflite;  // TFLite's QUANTIZE rounds half away from zero
+  Attributes tflite;  // TFLite's QUANTIZE rounds half away from zero; ONNX's half to even
   tflite.set("rounding", std::string("half_away_from_zero"));
   int i = 0;
   for (const Shape& s : kElementwiseShapes) {
+    // Alternately TFLite's form (parameters on the values) and ONNX's (operands).
+    const bool onnx = i % 2 == 1;
+    const std::string form = onnx ? " (ONNX operands)" : "";
     if (op == OpKind::kQuantize) {
       // Alternately uint8 and int8, over about 300 steps: some inputs saturate either way.
-      const Kind to = i++ % 2 == 0 ? Kind::kUInt8 : Kind::kInt8;
+      const Kind to = (i / 2) % 2 == 0 ? Kind::kUInt8 : Kind::kInt8;
       const QuantParams q = activation_quant(to, rng);
       const float range = q.scale[0] * 150.0f;
-      add(out, make_case(op, tflite, {{random_floats(s, -range, range, rng)}}, {output_of_kind(to, q)}),
-          std::string("x") + dims(s) + " to " + kind_name(to));
+      std::vector<OpInput> in{{random_floats(s, -range, range, rng)}};
+      if (onnx)
+        for (OpInput& operand : conversion_operands(q, dtype_of(to))) in.push_back(std::move(operand));
+      add(out, make_case(op, onnx ? Attributes{} : tflite, in, {onnx ? OpOutput{dtype_of(to)} : output_of_kind(to, q)}),
+          std::string("x") + dims(s) + " to " + kind_name(to) + form);
     } else {
       const QuantParams q = activation_quant(kind, rng);
-      add(out, make_case(op, {}, {{activation(kind, s, q, rng)}}, {OpOutput{}}),
-          std::string("x") + dims(s) + " from " + kind_name(kind));
+      std::vector<OpInput> in{{activation(kind, s, q, rng)}};
+      if (onnx)
+        for (OpInput& operand : conversion_operands(q, dtype_of(kind))) in.push_back(std::move(operand));
+      add(out, make_case(op, {}, in, {OpOutput{}}), std::string("x") + dims(s) + " from " + kind_name(kind) + form);
     }
+    ++i;
   }
   return out;
 }

@@ -65,14 +65,24 @@ RunFn matrix_transpose_fn(int64_t batches, int64_t rows, int64_t cols) {
   };
 }
 
-// A transpose that, coalesced, swaps the two inner dimensions of 4-byte elements.
+template <typename T>
+std::optional<RunFn> matrix_transpose_of(const std::vector<int64_t>& dims, const std::vector<int64_t>& perm) {
+  if (perm == std::vector<int64_t>{1, 0}) return matrix_transpose_fn<T>(1, dims[0], dims[1]);
+  if (perm == std::vector<int64_t>{0, 2, 1}) return matrix_transpose_fn<T>(dims[0], dims[1], dims[2]);
+  return std::nullopt;
+}
+
+// A transpose that, coalesced, swaps the two inner dimensions, of 1-, 2-, 4- or 8-byte elements
+// (the uint8/int8 ones: a QDQ model's quantized input made channels-last).
 std::optional<RunFn> matrix_transpose(const std::vector<int64_t>& dims,
                                       const std::vector<int64_t>& perm, size_t elem) {
-  if (elem != 4) return std::nullopt;
-  if (perm == std::vector<int64_t>{1, 0}) return matrix_transpose_fn<uint32_t>(1, dims[0], dims[1]);
-  if (perm == std::vector<int64_t>{0, 2, 1})
-    return matrix_transpose_fn<uint32_t>(dims[0], dims[1], dims[2]);
-  return std::nullopt;
+  switch (elem) {
+    case 1: return matrix_transpose_of<uint8_t>(dims, perm);
+    case 2: return matrix_transpose_of<uint16_t>(dims, perm);
+    case 4: return matrix_transpose_of<uint32_t>(dims, perm);
+    case 8: return matrix_transpose_of<uint64_t>(dims, perm);
+    default: return std::nullopt;
+  }
 }
 
 // Copies `in` (of shape `dims`) permuted by `perm` into out: whole rows when the innermost

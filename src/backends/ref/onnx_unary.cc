@@ -1,5 +1,6 @@
 // Elementwise unary ONNX ops: math, activations, Clip, IsNaN/IsInf, Not (float32 and float64;
 // Abs, Neg, Sign and Clip also on integers).
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -224,6 +225,16 @@ Result<std::unique_ptr<Kernel>> make_onnx_unary(const Node& node, const Graph& g
     return not_handled(graph, node, "input and output dtypes differ");
   const Params p = params_of(node);
   RunFn fn;
+  if (op == OpKind::kHardSigmoid && d == DType::kFloat32) {
+    // The loop of its own (no switch per element): a QDQ MobileNetV3 computes its HardSwishes
+    // as x * HardSigmoid(x) over whole feature maps. In double, as apply() computes it.
+    return make_kernel([p](std::span<const TensorView> in, std::span<const TensorView> out) {
+      const float* x = in[0].as<const float>();
+      float* y = out[0].as<float>();
+      for (int64_t i = 0, n = out[0].num_elements(); i < n; ++i)
+        y[i] = static_cast<float>(std::max(0.0, std::min(1.0, p.alpha * x[i] + p.beta)));
+    });
+  }
   auto make = [&](auto tag) {
     using T = typename decltype(tag)::type;
     fn = [op, p](std::span<const TensorView> in, std::span<const TensorView> out) {

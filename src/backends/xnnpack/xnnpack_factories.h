@@ -23,8 +23,8 @@ Result<std::unique_ptr<Kernel>> make_gemm(const Node& n, const Graph& g, pthread
 Result<std::unique_ptr<Kernel>> make_unary(const Node& n, const Graph& g, pthreadpool_t pool);
 // Add, Sub, Mul (float32), Add and Mul (uint8, int8), numpy broadcasting.
 Result<std::unique_ptr<Kernel>> make_binary(const Node& n, const Graph& g, pthreadpool_t pool);
-// Quantize float32 -> uint8/int8 and Dequantize uint8/int8 -> float32, per tensor, with the
-// parameters on the values (TFLite's QUANTIZE and DEQUANTIZE as imported).
+// Quantize float32 -> uint8/int8 and Dequantize uint8/int8 -> float32, per tensor: TFLite's
+// QUANTIZE and DEQUANTIZE, and ONNX's with constant scalar parameters (ir/per_tensor_conversion.h).
 Result<std::unique_ptr<Kernel>> make_convert(const Node& n, const Graph& g, pthreadpool_t pool);
 // ONNX GlobalAveragePool on float32, NCHW or channels-last.
 Result<std::unique_ptr<Kernel>> make_global_average_pool(const Node& n, const Graph& g,

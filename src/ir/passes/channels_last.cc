@@ -11,6 +11,7 @@
 #include "ir/constant_ints.h"
 #include "ir/elementwise_ops.h"
 #include "ir/int64_constant.h"
+#include "ir/per_tensor_conversion.h"
 
 namespace outpost {
 namespace {
@@ -89,6 +90,11 @@ class ChannelsLastPass {
   bool wants_channels_last(const Node& n, bool backend_takes) const {
     if (n.outputs.size() != 1 || n.inputs.empty() || n.inputs[0] == kNoValue) return false;
     if (is_channels_last(n)) return false;  // NHWC as imported (TFLite's): nothing to convert
+    if (per_tensor_conversion(g_, n)) {
+      // One scale and zero point for the whole tensor: elementwise, like a unary op (a QDQ
+      // model's Quantize and Dequantize between its convolutions stay in their layout).
+      return g_.value(n.inputs[0]).shape.rank() == 4 && channels_last(n.inputs[0]);
+    }
     const bool quantized_conv = n.op == OpKind::kConv && is_quantized_4d(g_.value(n.inputs[0])) &&
                                 is_quantized_4d(g_.value(n.outputs[0]));
     if (quantized_conv) return backend_takes;
@@ -122,8 +128,8 @@ class ChannelsLastPass {
     if (is_layout_sensitive(n.op)) {
       n.attrs.set("channels_last", int64_t{1});
       n.inputs[0] = in_layout(n.inputs[0], true);  // weights and bias keep their layout
-    } else if (is_elementwise_unary(n.op)) {
-      n.inputs[0] = in_layout(n.inputs[0], true);
+    } else if (is_elementwise_unary(n.op) || n.op == OpKind::kQuantize || n.op == OpKind::kDequantize) {
+      n.inputs[0] = in_layout(n.inputs[0], true);  // a scale and zero point have no layout
     } else if (n.op == OpKind::kSlice) {
       remap_slice_axes(n);
     } else {

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <random>
 
@@ -242,6 +243,95 @@ TEST(ChannelsLast, NothingChangesWhenNoBackendTakesAConvolution) {
   EXPECT_EQ(g.nodes[3].op, OpKind::kTranspose);
   EXPECT_EQ(g.nodes[3].outputs[0], zi);
   EXPECT_EQ(g.value(zi).shape, Shape({1, 2, 4, 4}));
+}
+
+namespace qdq {
+
+int scalar_constant(Graph& g, const std::string& name, DType dtype, const std::vector<uint8_t>& bytes,
+                    Shape shape = Shape{}) {
+  Value v;
+  v.name = name;
+  v.dtype = dtype;
+  v.shape = std::move(shape);
+  set_owned_constant(v, bytes);
+  return g.add_value(std::move(v));
+}
+
+// x [1, 2, 4, 4] -> Conv -> Quantize (int8) -> Dequantize -> z, the conversions' scale and zero
+// point as operands (ONNX's form); `per_axis`: two scales along the channels instead of one.
+Graph conv_then_conversions(bool per_axis) {
+  Graph g;
+  Value x;
+  x.name = "x";
+  x.shape = Shape({1, 2, 4, 4});
+  Value w;
+  w.name = "w";
+  w.shape = Shape({2, 2, 1, 1});
+  set_owned_constant(w, std::vector<uint8_t>(16, 0));
+  const int xi = g.add_value(x), wi = g.add_value(w);
+  Value y = x;
+  y.name = "y";
+  const int yi = g.add_value(y);
+  const float half = 0.5f;
+  std::vector<uint8_t> scale(sizeof half);
+  std::memcpy(scale.data(), &half, sizeof half);
+  const int si = per_axis ? scalar_constant(g, "s", DType::kFloat32, {0, 0, 0, 63, 0, 0, 0, 63}, Shape{2})
+                          : scalar_constant(g, "s", DType::kFloat32, scale);
+  const int zi = per_axis ? scalar_constant(g, "zp", DType::kInt8, {3, 3}, Shape{2})
+                          : scalar_constant(g, "zp", DType::kInt8, {3});
+  Value q = x;
+  q.name = "q";
+  q.dtype = DType::kInt8;
+  const int qi = g.add_value(q);
+  Value z = x;
+  z.name = "z";
+  const int out = g.add_value(z);
+  Node conv;
+  conv.op = OpKind::kConv;
+  conv.inputs = {xi, wi};
+  conv.outputs = {yi};
+  Node quantize;
+  quantize.op = OpKind::kQuantize;
+  quantize.inputs = {yi, si, zi};
+  quantize.outputs = {qi};
+  Node dequantize;
+  dequantize.op = OpKind::kDequantize;
+  dequantize.inputs = {qi, si, zi};
+  dequantize.outputs = {out};
+  if (per_axis) {
+    quantize.attrs.set("axis", int64_t{1});
+    dequantize.attrs.set("axis", int64_t{1});
+  }
+  g.nodes = {conv, quantize, dequantize};
+  g.inputs = {xi};
+  g.outputs = {out};
+  return g;
+}
+
+}  // namespace qdq
+
+TEST(ChannelsLast, PerTensorQuantizeAndDequantizeKeepTheirInputsLayout) {
+  Graph g = qdq::conv_then_conversions(false);
+  const ChannelsLastStats stats = convert_to_channels_last(g, [](const Node&, const Graph&) { return true; });
+  // The conv and both conversions; a transpose into the conv and one out of the Dequantize.
+  EXPECT_EQ(stats.nodes, 3);
+  EXPECT_EQ(stats.transposes, 2);
+  ASSERT_EQ(g.nodes.size(), 5u);
+  EXPECT_EQ(g.nodes[2].op, OpKind::kQuantize);
+  EXPECT_EQ(g.value(g.nodes[2].outputs[0]).shape, Shape({1, 4, 4, 2}));
+  EXPECT_EQ(g.nodes[3].op, OpKind::kDequantize);
+  EXPECT_EQ(g.nodes[4].op, OpKind::kTranspose);
+}
+
+TEST(ChannelsLast, PerAxisQuantizeStaysInItsLayout) {
+  Graph g = qdq::conv_then_conversions(true);
+  const ChannelsLastStats stats = convert_to_channels_last(g, [](const Node&, const Graph&) { return true; });
+  // Its axis 1 is the channels of NCHW: the conv's output goes back to NCHW before it.
+  EXPECT_EQ(stats.nodes, 1);
+  EXPECT_EQ(stats.transposes, 2);
+  ASSERT_EQ(g.nodes.size(), 5u);
+  EXPECT_EQ(g.nodes[2].op, OpKind::kTranspose);
+  EXPECT_EQ(g.value(g.nodes[3].outputs[0]).shape, Shape({1, 2, 4, 4}));
 }
 
 }  // namespace
