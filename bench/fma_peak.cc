@@ -1,6 +1,6 @@
 // The machine's single-core fp32 peak, measured: independent chains of fused multiply-adds on
 // the widest vectors the CPU has (AVX-512, else AVX2+FMA, else scalar), enough chains to hide
-// the FMA latency. bench/compare-ort divides each model's achieved GFLOP/s by this.
+// the FMA latency. bench/compare-peers divides each model's achieved GFLOP/s by this.
 //   fma_peak [SECONDS]   prints {"gflops": G, "isa": "avx512f"|"avx2"|"scalar"}
 #include <chrono>
 #include <cstdio>

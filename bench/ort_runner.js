@@ -1,4 +1,4 @@
-// ONNX Runtime's side of bench/compare-ort: one model, one thread count, timed the way
+// ONNX Runtime's side of bench/compare-peers: one model, one thread count, timed the way
 // `outpost bench` times ours (session creation, first inference, then `runs` timed
 // inferences after `warmup` untimed ones), printed as one JSON line.
 //   node bench/ort_runner.js MODEL.onnx THREADS RUNS WARMUP
