@@ -9,16 +9,13 @@ The CPU plugin with the latency hint and INFERENCE_NUM_THREADS = THREADS, one sy
 request. Inputs follow `outpost bench`'s deterministic pattern (bench/runner_common.py);
 dynamic dimensions are taken as 1.
 """
-import json
-import resource
 import sys
 import time
-from importlib.metadata import version
 
 import numpy as np
 import openvino as ov
 
-from runner_common import deterministic_input, latency_summary, one_line
+from runner_common import deterministic_input, one_line, report, timed
 
 
 def main():
@@ -43,16 +40,8 @@ def main():
     first_ms = (time.perf_counter() - start) * 1e3
     for _ in range(warmup):
         request.infer(feeds)
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        request.infer(feeds)
-        times.append((time.perf_counter() - start) * 1e3)
-    print(json.dumps({
-        "engine": "openvino", "version": version("openvino"), "model": model, "threads": threads,
-        "runs": runs, "init_ms": init_ms, "first_ms": first_ms, "latency_ms": latency_summary(times),
-        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }))
+    times = timed(lambda: request.infer(feeds), runs)
+    report("openvino", "openvino", model, threads, runs, init_ms, first_ms, times)
 
 
 if __name__ == "__main__":

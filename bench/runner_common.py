@@ -1,5 +1,10 @@
 """What bench/tflite_runner.py and bench/openvino_runner.py share: the inputs and the statistics
 of `outpost bench`, so that every engine in bench/compare-peers is fed and summarized alike."""
+import json
+import resource
+import time
+from importlib.metadata import version
+
 import numpy as np
 
 
@@ -37,3 +42,22 @@ def one_line(error, last=False):
     (OpenVINO's messages open with the source lines that raised and end with what went wrong)."""
     lines = [l.strip() for l in str(error).splitlines() if l.strip()] or [""]
     return f"{type(error).__name__}: {lines[-1] if last else lines[0]}"
+
+
+def timed(infer, runs):
+    """The wall time of each of `runs` calls of `infer`, in milliseconds."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        infer()
+        times.append((time.perf_counter() - start) * 1e3)
+    return times
+
+
+def report(engine, package, model, threads, runs, init_ms, first_ms, times):
+    """Prints the JSON line bench/compare-peers reads, with the fields of bench/ort_runner.js."""
+    print(json.dumps({
+        "engine": engine, "version": version(package), "model": model, "threads": threads,
+        "runs": runs, "init_ms": init_ms, "first_ms": first_ms, "latency_ms": latency_summary(times),
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }))

@@ -10,16 +10,13 @@ XNNPACK delegate (the path people get by default), at `num_threads` THREADS. Inp
 `outpost bench`'s deterministic pattern (sin(0.01 i + 0.5), scaled to the input's dtype), so
 both engines see the same values; dynamic dimensions are taken as 1.
 """
-import json
-import resource
 import sys
 import time
-from importlib.metadata import version
 
 import numpy as np
 from ai_edge_litert import interpreter as litert
 
-from runner_common import deterministic_input, latency_summary, one_line
+from runner_common import deterministic_input, one_line, report, timed
 
 
 def main():
@@ -42,16 +39,8 @@ def main():
     first_ms = (time.perf_counter() - start) * 1e3
     for _ in range(warmup):
         interpreter.invoke()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        interpreter.invoke()
-        times.append((time.perf_counter() - start) * 1e3)
-    print(json.dumps({
-        "engine": "tflite", "version": version("ai-edge-litert"), "model": model, "threads": threads,
-        "runs": runs, "init_ms": init_ms, "first_ms": first_ms, "latency_ms": latency_summary(times),
-        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }))
+    times = timed(lambda: interpreter.invoke(), runs)
+    report("tflite", "ai-edge-litert", model, threads, runs, init_ms, first_ms, times)
 
 
 if __name__ == "__main__":
