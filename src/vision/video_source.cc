@@ -6,15 +6,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <mutex>
-
-extern "C" {
-#include <libavcodec/avcodec.h>
-#include <libavdevice/avdevice.h>
-#include <libavformat/avformat.h>
-#include <libavutil/imgutils.h>
-#include <libswscale/swscale.h>
-}
 
 #include "vision/ffmpeg_handles.h"
 
@@ -46,6 +37,9 @@ std::string seconds_text(double s) {
 }  // namespace
 
 struct VideoSource::Impl {
+  explicit Impl(const ffmpeg::Functions& functions) : av(functions) {}
+
+  const ffmpeg::Functions& av;  // first: the members below are made with it
   std::string url;
   VideoSourceOptions options;
   // The blocking call in progress (open, stream probing, one read) fails once this passes.
@@ -53,8 +47,8 @@ struct VideoSource::Impl {
   bool timed_out = false;
   std::unique_ptr<AVFormatContext, ffmpeg::InputCloser> format;
   ffmpeg::CodecPtr codec;
-  ffmpeg::PacketPtr packet{av_packet_alloc()};
-  ffmpeg::FramePtr frame{av_frame_alloc()};
+  ffmpeg::PacketPtr packet{av.av_packet_alloc()};
+  ffmpeg::FramePtr frame{av.av_frame_alloc()};
   ffmpeg::ScalerPtr scaler;
   int stream = -1;
   bool draining = false;  // the demuxer is done; the decoder is giving back what it holds
@@ -103,14 +97,14 @@ struct VideoSource::Impl {
   // changes resolution midway).
   VideoFrame convert() {
     const AVFrame* f = frame.get();
-    scaler.reset(sws_getCachedContext(scaler.release(), f->width, f->height,
+    scaler.reset(av.sws_getCachedContext(scaler.release(), f->width, f->height,
                                       static_cast<AVPixelFormat>(f->format), f->width, f->height,
                                       AV_PIX_FMT_RGB24, SWS_BILINEAR, nullptr, nullptr, nullptr));
     VideoFrame out;
     out.image = Image::blank(f->width, f->height, 3);
     uint8_t* dst[4] = {out.image.pixels.data(), nullptr, nullptr, nullptr};
     const int dst_stride[4] = {static_cast<int>(out.image.row_bytes()), 0, 0, 0};
-    sws_scale(scaler.get(), f->data, f->linesize, 0, f->height, dst, dst_stride);
+    av.sws_scale(scaler.get(), f->data, f->linesize, 0, f->height, dst, dst_stride);
     out.index = stats.frames++;
     const AVStream* s = format->streams[stream];
     const int64_t start = s->start_time == AV_NOPTS_VALUE ? 0 : s->start_time;
@@ -124,7 +118,7 @@ struct VideoSource::Impl {
   // One decoded frame, or nullopt at the end of the stream.
   Result<std::optional<VideoFrame>> next() {
     while (!finished) {
-      const int got = avcodec_receive_frame(codec.get(), frame.get());
+      const int got = av.avcodec_receive_frame(codec.get(), frame.get());
       if (got == 0) {
         if (frame->width <= 0 || frame->height <= 0 || frame->format < 0) continue;
         return std::optional<VideoFrame>(convert());
@@ -150,16 +144,16 @@ struct VideoSource::Impl {
   Status feed() {
     for (;;) {
       arm();
-      const int read = av_read_frame(format.get(), packet.get());
+      const int read = av.av_read_frame(format.get(), packet.get());
       if (read == AVERROR_EOF) {
         draining = true;
-        avcodec_send_packet(codec.get(), nullptr);
+        av.avcodec_send_packet(codec.get(), nullptr);
         return Status::ok();
       }
       if (read < 0) return fail("read error", read);
       const bool ours = packet->stream_index == stream;
-      const int sent = ours ? avcodec_send_packet(codec.get(), packet.get()) : 0;
-      av_packet_unref(packet.get());
+      const int sent = ours ? av.avcodec_send_packet(codec.get(), packet.get()) : 0;
+      av.av_packet_unref(packet.get());
       if (!ours) continue;
       if (sent < 0 && sent != AVERROR(EAGAIN)) {
         ++stats.corrupt_packets;  // refused outright: skip it and read on
@@ -175,18 +169,17 @@ VideoSource::~VideoSource() = default;
 
 Result<std::unique_ptr<VideoSource>> VideoSource::open(const std::string& url,
                                                        const VideoSourceOptions& options) {
-  static std::once_flag devices;
-  std::call_once(devices, [] {
-    av_log_set_level(AV_LOG_QUIET);  // errors come back as Status; FFmpeg's own chatter is noise
-    avdevice_register_all();         // v4l2 (cameras) and the other capture devices
-  });
-  auto impl = std::make_unique<Impl>();
+  // A capture device (v4l2) needs libavdevice too; files and streams do not.
+  OUTPOST_ASSIGN_OR_RETURN(const ffmpeg::Functions* functions,
+                           options.input_format.empty() ? ffmpeg::library() : ffmpeg::devices());
+  const ffmpeg::Functions& av = *functions;
+  auto impl = std::make_unique<Impl>(av);
   impl->url = url;
   impl->options = options;
   if (!impl->packet || !impl->frame) return internal_error("out of memory opening " + url);
   const AVInputFormat* input = nullptr;
   if (!options.input_format.empty()) {
-    input = av_find_input_format(options.input_format.c_str());
+    input = av.av_find_input_format(options.input_format.c_str());
     if (!input)
       return io_error(url + ": this FFmpeg has no '" + options.input_format +
                       "' input (libavdevice built without it)");
@@ -198,36 +191,36 @@ Result<std::unique_ptr<VideoSource>> VideoSource::open(const std::string& url,
                     "cameras present)");
   AVDictionary* settings = nullptr;
   if (has_scheme(url, "rtsp") || has_scheme(url, "rtsps")) {
-    av_dict_set(&settings, "rtsp_transport", "tcp", 0);
+    av.av_dict_set(&settings, "rtsp_transport", "tcp", 0);
     if (options.io_timeout > 0)  // socket I/O timeout, microseconds
-      av_dict_set_int(&settings, "timeout", static_cast<int64_t>(options.io_timeout * 1e6), 0);
+      av.av_dict_set_int(&settings, "timeout", static_cast<int64_t>(options.io_timeout * 1e6), 0);
   } else if (options.io_timeout > 0 && url.find("://") != std::string::npos) {
     // Other network protocols (http, tcp, ...): the same for each read or write.
-    av_dict_set_int(&settings, "rw_timeout", static_cast<int64_t>(options.io_timeout * 1e6), 0);
+    av.av_dict_set_int(&settings, "rw_timeout", static_cast<int64_t>(options.io_timeout * 1e6), 0);
   }
-  AVFormatContext* raw = avformat_alloc_context();
+  AVFormatContext* raw = av.avformat_alloc_context();
   if (!raw) return internal_error("out of memory opening " + url);
   raw->interrupt_callback.callback = &Impl::interrupted;
   raw->interrupt_callback.opaque = impl.get();
   impl->arm();
-  int rc = avformat_open_input(&raw, url.c_str(), input, &settings);  // frees raw on failure
-  av_dict_free(&settings);
+  int rc = av.avformat_open_input(&raw, url.c_str(), input, &settings);  // frees raw on failure
+  av.av_dict_free(&settings);
   if (rc < 0) return impl->fail("cannot open", rc);
   impl->format.reset(raw);
   // Probing reads up to 5 s of stream (FFmpeg's analyzeduration) while data flows; a silent
   // socket is still caught by the protocol's own timeout.
   if (options.io_timeout > 0) impl->arm(options.io_timeout + 10);
-  rc = avformat_find_stream_info(raw, nullptr);
+  rc = av.avformat_find_stream_info(raw, nullptr);
   if (rc < 0) return impl->fail("cannot read the stream information", rc);
   const AVCodec* decoder = nullptr;
-  impl->stream = av_find_best_stream(raw, AVMEDIA_TYPE_VIDEO, -1, -1, &decoder, 0);
+  impl->stream = av.av_find_best_stream(raw, AVMEDIA_TYPE_VIDEO, -1, -1, &decoder, 0);
   if (impl->stream < 0 || !decoder)
     return io_error(url + ": no video stream that FFmpeg can decode");
-  impl->codec.reset(avcodec_alloc_context3(decoder));
+  impl->codec.reset(av.avcodec_alloc_context3(decoder));
   if (!impl->codec) return internal_error("out of memory opening " + url);
-  rc = avcodec_parameters_to_context(impl->codec.get(), raw->streams[impl->stream]->codecpar);
+  rc = av.avcodec_parameters_to_context(impl->codec.get(), raw->streams[impl->stream]->codecpar);
   if (rc < 0) return impl->fail("bad codec parameters", rc);
-  rc = avcodec_open2(impl->codec.get(), decoder, nullptr);
+  rc = av.avcodec_open2(impl->codec.get(), decoder, nullptr);
   if (rc < 0) return impl->fail("cannot open the " + std::string(decoder->name) + " decoder", rc);
   return std::unique_ptr<VideoSource>(new VideoSource(std::move(impl)));
 }
