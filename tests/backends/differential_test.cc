@@ -43,7 +43,17 @@ struct Group {
   OpKind op;
   Kind kind;
   testing::Generator make;
+  const char* cpu_feature = nullptr;  // the backend takes these nodes only on a CPU with it
 };
+
+// Whether this CPU has `feature` ("vnni": AVX-512 VNNI or AVX-VNNI).
+bool cpu_has(const char* feature) {
+#if defined(__x86_64__)
+  if (std::string(feature) == "vnni")
+    return __builtin_cpu_supports("avx512vnni") || __builtin_cpu_supports("avxvnni");
+#endif
+  return false;
+}
 
 const Group kGroups[] = {
     {"xnnpack", OpKind::kConv, Kind::kFloat32, testing::xnnpack_conv_cases},
@@ -71,6 +81,8 @@ const Group kGroups[] = {
     {"xnnpack", OpKind::kMul, Kind::kUInt8, testing::binary_cases},
     {"xnnpack", OpKind::kMul, Kind::kInt8, testing::binary_cases},
     {"onednn", OpKind::kConv, Kind::kFloat32, testing::onednn_onnx_conv_cases},
+    {"onednn", OpKind::kConv, Kind::kInt8, testing::onednn_int8_conv_cases, "vnni"},
+    {"onednn", OpKind::kConv, Kind::kInt8PerChannel, testing::onednn_int8_conv_cases, "vnni"},
 };
 
 // Mismatches found and not fixed here: (backend, op, dtype, case label prefix) and why. A case
@@ -110,6 +122,8 @@ class DifferentialBackend : public ::testing::TestWithParam<Group> {};
 TEST_P(DifferentialBackend, MatchesReference) {
   const Group& group = GetParam();
   OUTPOST_SKIP_UNLESS_BACKEND(group.backend);
+  if (group.cpu_feature != nullptr && !cpu_has(group.cpu_feature))
+    GTEST_SKIP() << group.backend << " takes these nodes only on a CPU with " << group.cpu_feature;
   Rng rng(seed_of(group_name(group)));
   const auto start = std::chrono::steady_clock::now();
   const std::vector<Variant> variants = group.make(group.op, group.kind, rng);

@@ -348,6 +348,24 @@ std::vector<Variant> onednn_onnx_conv_cases(OpKind, Kind, Rng& rng) {
   return onnx_conv_cases(shapes, rng);
 }
 
+// oneDNN's int8 convolutions (CPUs with VNNI): TFLite's CONV_2D form and the group-1 Conv an ONNX
+// QLinearConv lowers to, with zero points that pad, strides, dilations and fused activations.
+std::vector<Variant> onednn_int8_conv_cases(OpKind, Kind kind, Rng& rng) {
+  std::vector<Variant> out = tflite_conv_form_cases(/*depthwise=*/false, kind, rng);
+  std::vector<OnnxConv> shapes = {
+      {1, 1, 1, 1, 1, 1, 1},
+      {3, 8, 1, 7, 9, 3, 3, {1, 1}, {1, 1}, {1, 1, 1, 1}, "NOTSET", "relu"},
+      {4, 16, 1, 8, 8, 3, 3, {2, 2}, {1, 1}, {0, 0, 0, 0}, "SAME_UPPER", "relu6"},
+      {17, 33, 1, 9, 9, 3, 3, {1, 1}, {2, 2}, {2, 2, 2, 2}, "NOTSET", "clip"},
+      {31, 7, 1, 11, 7, 5, 3, {2, 1}, {1, 1}, {2, 1, 0, 1}},
+      {64, 32, 1, 7, 7, 1, 1, {1, 1}, {1, 1}, {0, 0, 0, 0}, "NOTSET", "relu", 2},
+      {9, 4, 1, 1, 1, 1, 1, {1, 1}, {1, 1}, {0, 0, 0, 0}, "VALID", "none", 1, false},
+  };
+  for (int i = 0; i < kRandomCases; ++i) shapes.push_back(random_onnx_conv(rng, /*grouped=*/false));
+  for (Variant& v : onnx_conv_cases(shapes, rng, kind)) out.push_back(std::move(v));
+  return out;
+}
+
 // ---- Gemm of TFLite's FULLY_CONNECTED form: x [rows, I] · wᵀ, weights [O, I] (transB) ----
 
 namespace {

@@ -36,6 +36,8 @@ using Generator = std::vector<Variant> (*)(OpKind op, Kind kind, Rng& rng);
 // oneDNN's: group 1 on both of its paths (blocked and NHWC) with its fused activations.
 std::vector<Variant> xnnpack_conv_cases(OpKind op, Kind kind, Rng& rng);
 std::vector<Variant> onednn_onnx_conv_cases(OpKind op, Kind kind, Rng& rng);
+// oneDNN's int8 ones: TFLite's CONV_2D form and ONNX's lowered group-1 Conv, channels-last.
+std::vector<Variant> onednn_int8_conv_cases(OpKind op, Kind kind, Rng& rng);
 // Gemm: TFLite's FULLY_CONNECTED form (transB, fused activations) in float32, uint8 and int8,
 // and ONNX's other forms (weights untransposed, C [N] or [1, N]) in float32.
 std::vector<Variant> gemm_cases(OpKind op, Kind kind, Rng& rng);

@@ -33,6 +33,8 @@ Result<std::unique_ptr<OnednnBackend>> OnednnBackend::create(int threads) {
 Result<std::unique_ptr<Kernel>> OnednnBackend::make(const Node& node, const Graph& graph) const {
   switch (node.op) {
     case OpKind::kConv:
+      if (input_of(graph, node, 0).dtype == DType::kInt8)
+        return onednn::make_int8_conv(node, graph, *state_);
       return onednn::make_onnx_conv(node, graph, *state_);
     default:
       return not_handled(graph, node, "oneDNN backend does not take this op");
@@ -40,7 +42,12 @@ Result<std::unique_ptr<Kernel>> OnednnBackend::make(const Node& node, const Grap
 }
 
 bool OnednnBackend::takes_channels_last(const Node& node, const Graph& graph) const {
-  return node.op == OpKind::kConv && onednn::takes_onnx_conv(node, graph);
+  return node.op == OpKind::kConv &&
+         (onednn::takes_onnx_conv(node, graph) || onednn::takes_int8_conv(node, graph));
+}
+
+bool OnednnBackend::applies_fused_swish(const Node& conv, const Graph& graph) const {
+  return conv.op == OpKind::kConv && onednn::takes_onnx_conv(conv, graph);
 }
 
 BackendEntry onednn_backend_entry() {

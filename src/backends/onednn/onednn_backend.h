@@ -26,10 +26,8 @@ class OnednnBackend final : public Backend {
     return takes_channels_last(node, graph);
   }
   bool takes_channels_last(const Node& node, const Graph& graph) const override;
-  // oneDNN's swish post-op.
-  bool applies_fused_swish(const Node& conv, const Graph& graph) const override {
-    return takes_channels_last(conv, graph);
-  }
+  // oneDNN's swish post-op, on float convolutions.
+  bool applies_fused_swish(const Node& conv, const Graph& graph) const override;
   int threads() const override { return threads_; }
 
   struct State;

@@ -130,6 +130,19 @@ class ConvKernel final : public Kernel {
   std::vector<dnnl_exec_arg_t> args_;
 };
 
+}  // namespace
+
+std::unique_ptr<Kernel> make_conv_kernel(const OnednnBackend::State& state,
+                                         dnnl::convolution_forward::primitive_desc pd,
+                                         memory::desc nhwc_src, memory::desc nhwc_dst,
+                                         memory weights, memory bias, bool has_bias) {
+  return std::make_unique<ConvKernel>(state, std::move(pd), std::move(nhwc_src),
+                                      std::move(nhwc_dst), std::move(weights), std::move(bias),
+                                      has_bias);
+}
+
+namespace {
+
 // Below this many input channels a spatial convolution stays on NHWC (a stem over RGB).
 constexpr int64_t kBlockedMinChannels = 16;
 
@@ -214,8 +227,8 @@ Result<std::unique_ptr<Kernel>> make_onnx_conv(const Node& n, const Graph& g,
                   static_cast<size_t>(out_c) * 4);
     }
     state.stream.wait();
-    return std::unique_ptr<Kernel>(std::make_unique<ConvKernel>(
-        state, std::move(pd), nhwc_src, nhwc_dst, std::move(packed_w), std::move(bias), has_bias));
+    return make_conv_kernel(state, std::move(pd), nhwc_src, nhwc_dst, std::move(packed_w),
+                            std::move(bias), has_bias);
   } catch (const dnnl::error& e) {
     return not_handled(g, n, std::string("oneDNN refuses it (") + e.what() + ")");
   }

@@ -42,6 +42,20 @@ struct OnednnBackend::State {
 
 namespace onednn {
 
+// A convolution primitive over the planned NHWC buffers (a reorder either side when `pd` computes
+// in a blocked layout), with its weights already in pd's layout: float32 and int8 alike.
+std::unique_ptr<Kernel> make_conv_kernel(const OnednnBackend::State& state,
+                                         dnnl::convolution_forward::primitive_desc pd,
+                                         dnnl::memory::desc nhwc_src, dnnl::memory::desc nhwc_dst,
+                                         dnnl::memory weights, dnnl::memory bias, bool has_bias);
+
+// An int8 convolution (x, w and y int8; x and y per tensor, w symmetric per tensor or per output
+// channel; an int32 bias), group 1, on a CPU with VNNI (AVX-512 VNNI or AVX-VNNI), where oneDNN's
+// vpdpbusd kernels beat XNNPACK's (docs/design/backends.md). TFLite's, and ONNX's lowered ones.
+bool takes_int8_conv(const Node& n, const Graph& g);
+Result<std::unique_ptr<Kernel>> make_int8_conv(const Node& n, const Graph& g,
+                                               const OnednnBackend::State& state);
+
 // ONNX Conv, 2-D, float32, constant weights (and bias), group 1, channels-last (NHWC) in and
 // out; the node as imported (NCHW) qualifies when make_onnx_conv takes it once channels-last.
 bool takes_onnx_conv(const Node& n, const Graph& g);
