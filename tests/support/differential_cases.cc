@@ -348,11 +348,20 @@ std::vector<Variant> onednn_onnx_conv_cases(OpKind, Kind, Rng& rng) {
   return onnx_conv_cases(shapes, rng);
 }
 
-// oneDNN's int8 convolutions (CPUs with VNNI): TFLite's CONV_2D form and the group-1 Conv an ONNX
-// QLinearConv lowers to, with zero points that pad, strides, dilations and fused activations.
+// oneDNN's int8 convolutions (CPUs with VNNI): TFLite's CONV_2D and DEPTHWISE_CONV_2D (depth
+// multiplier 1) forms and the group-1 or depthwise Conv an ONNX QLinearConv lowers to, with zero
+// points that pad, strides, dilations and fused activations.
 std::vector<Variant> onednn_int8_conv_cases(OpKind, Kind kind, Rng& rng) {
   std::vector<Variant> out = tflite_conv_form_cases(/*depthwise=*/false, kind, rng);
+  for (Variant& v : tflite_conv_form_cases(/*depthwise=*/true, kind, rng)) {
+    const Node& n = v.ref.graph.nodes[0];  // multiplier 1: as many outputs as input channels
+    if (v.ref.graph.value(n.inputs[1]).shape[3] == v.ref.graph.value(n.inputs[0]).shape[3])
+      out.push_back(std::move(v));
+  }
   std::vector<OnnxConv> shapes = {
+      {7, 7, 7, 5, 6, 3, 3, {1, 1}, {1, 1}, {1, 1, 1, 1}, "NOTSET", "clip"},  // depthwise
+      {16, 16, 16, 11, 7, 5, 5, {2, 1}, {1, 1}, {2, 1, 0, 2}},                // depthwise
+      {33, 33, 33, 9, 9, 3, 3, {2, 2}, {2, 2}, {0, 0, 0, 0}, "SAME_UPPER", "relu6"},
       {1, 1, 1, 1, 1, 1, 1},
       {3, 8, 1, 7, 9, 3, 3, {1, 1}, {1, 1}, {1, 1, 1, 1}, "NOTSET", "relu"},
       {4, 16, 1, 8, 8, 3, 3, {2, 2}, {1, 1}, {0, 0, 0, 0}, "SAME_UPPER", "relu6"},

@@ -50,8 +50,9 @@ std::unique_ptr<Kernel> make_conv_kernel(const OnednnBackend::State& state,
                                          dnnl::memory weights, dnnl::memory bias, bool has_bias);
 
 // An int8 convolution (x, w and y int8; x and y per tensor, w symmetric per tensor or per output
-// channel; an int32 bias), group 1, on a CPU with VNNI (AVX-512 VNNI or AVX-VNNI), where oneDNN's
-// vpdpbusd kernels beat XNNPACK's (docs/design/backends.md). TFLite's, and ONNX's lowered ones.
+// channel; an int32 bias), group 1 or depthwise with multiplier 1, on a CPU with VNNI (AVX-512
+// VNNI or AVX-VNNI), where oneDNN's kernels beat XNNPACK's (docs/design/backends.md). TFLite's,
+// and ONNX's lowered ones.
 bool takes_int8_conv(const Node& n, const Graph& g);
 Result<std::unique_ptr<Kernel>> make_int8_conv(const Node& n, const Graph& g,
                                                const OnednnBackend::State& state);

@@ -1,6 +1,7 @@
 // int8 convolutions on oneDNN, where the CPU has VNNI: oneDNN 2.6's x8s8s32x kernels multiply
-// with vpdpbusd (64 products a cycle per unit), where Debian's 2022 XNNPACK has none and widens
-// to 16 bits first. The planned NHWC int8 buffers are read and written in place; the weights
+// with vpdpbusd (four 8-bit products summed per 32-bit lane), where Debian's 2022 XNNPACK has
+// none and widens to 16 bits first; its depthwise int8 kernels measured faster too (group 1 and
+// depthwise with multiplier 1 run here; other groups stay on XNNPACK). The planned NHWC int8 buffers are read and written in place; the weights
 // (OIHW from ONNX's lowered QDQ / QLinearConv, OHWI from TFLite) are reordered once into the
 // kernel's blocked layout, with the compensation oneDNN adds for signed inputs and for the input
 // zero point (which pads with the zero point, as TFLite and ONNX do).
@@ -100,11 +101,19 @@ Result<Int8Operands> int8_operands(const Graph& g, const Node& n, int64_t out_ch
   return q;
 }
 
-// The node's geometry once channels-last: TFLite's as imported; ONNX's after the layout pass.
-Result<ConvGeometry> group1_geometry(const Node& n, const Graph& g) {
+// Depthwise: one group per channel and one output per group (multiplier 1).
+bool is_depthwise(const ConvGeometry& geo) {
+  return geo.in_c == geo.out_c && geo.depth_multiplier == 1 &&
+         (geo.weights == WeightsLayout::k1HWO || (geo.groups > 1 && geo.groups == geo.in_c));
+}
+
+// The node's geometry once channels-last (TFLite's as imported; ONNX's after the layout pass):
+// group 1, or depthwise.
+Result<ConvGeometry> taken_geometry(const Node& n, const Graph& g) {
   OUTPOST_ASSIGN_OR_RETURN(const ConvGeometry geo, channels_last_conv_geometry(n, g));
-  if (geo.groups != 1 || geo.weights == WeightsLayout::k1HWO)
-    return not_handled(g, n, "grouped and depthwise int8 convolutions run on XNNPACK");
+  if (geo.weights == WeightsLayout::k1HWO ? !is_depthwise(geo)
+                                           : geo.groups != 1 && !is_depthwise(geo))
+    return not_handled(g, n, "grouped int8 convolutions run on XNNPACK");
   return geo;
 }
 
@@ -114,12 +123,15 @@ bool takes_int8_conv(const Node& n, const Graph& g) {
   if (!cpu_has_vnni() || input_of(g, n, 0).dtype != DType::kInt8) return false;
   int64_t out_channels = 0;
   if (is_channels_last(n)) {
-    auto geo = group1_geometry(n, g);
+    auto geo = taken_geometry(n, g);
     if (!geo.is_ok()) return false;
     out_channels = geo->out_c;
   } else {  // ONNX's, which the layout pass makes channels-last for the backend that takes it
     auto conv = onnx_conv2d(g, n);
-    if (!conv.is_ok() || conv->group != 1 ||
+    const bool depthwise =
+        conv.is_ok() && conv->group > 1 && conv->group == conv->in_channels &&
+        conv->in_channels == conv->out_channels;
+    if (!conv.is_ok() || (conv->group != 1 && !depthwise) ||
         n.attrs.get_string("weights_layout", "OIHW") != "OIHW")
       return false;
     out_channels = conv->out_channels;
@@ -132,14 +144,18 @@ Result<std::unique_ptr<Kernel>> make_int8_conv(const Node& n, const Graph& g,
   if (!cpu_has_vnni()) return not_handled(g, n, "int8 convolutions need VNNI on oneDNN");
   if (!is_channels_last(n))
     return not_handled(g, n, "oneDNN runs convolutions channels-last (the layout pass makes them so)");
-  OUTPOST_ASSIGN_OR_RETURN(const ConvGeometry geo, group1_geometry(n, g));
+  OUTPOST_ASSIGN_OR_RETURN(const ConvGeometry geo, taken_geometry(n, g));
+  const bool depthwise = is_depthwise(geo);
   OUTPOST_ASSIGN_OR_RETURN(const Int8Operands q, int8_operands(g, n, geo.out_c));
   const Value& w = input_of(g, n, 1);
   const bool has_bias = has_input(n, 2);
   try {
     const memory::dims x_dims{geo.batch, geo.in_c, geo.in_h, geo.in_w};
     const memory::dims y_dims{geo.batch, geo.out_c, geo.out_h, geo.out_w};
-    const memory::dims w_dims{geo.out_c, geo.in_c, geo.kernel_h, geo.kernel_w};
+    // Depthwise weights are grouped, [channels, 1, 1, KH, KW] logically.
+    const memory::dims w_dims =
+        depthwise ? memory::dims{geo.out_c, 1, 1, geo.kernel_h, geo.kernel_w}
+                  : memory::dims{geo.out_c, geo.in_c, geo.kernel_h, geo.kernel_w};
     const memory::desc nhwc_src(x_dims, Dt::s8, Tag::nhwc);
     const memory::desc nhwc_dst(y_dims, Dt::s8, Tag::nhwc);
     const memory::desc w_any(w_dims, Dt::s8, Tag::any);
@@ -173,7 +189,12 @@ Result<std::unique_ptr<Kernel>> make_int8_conv(const Node& n, const Graph& g,
     dnnl::convolution_forward::primitive_desc pd(desc, attr, state.engine);
     state.scratchpad.need(pd.scratchpad_desc().get_size());
 
-    const Tag w_tag = geo.weights == WeightsLayout::kOHWI ? Tag::ohwi : Tag::oihw;
+    // As stored: TFLite's OHWI, or 1HWO depthwise ([KH, KW, C]: hwigo with i and o of 1);
+    // ONNX's OIHW ([C, 1, KH, KW] depthwise: goihw).
+    const Tag w_tag = geo.weights == WeightsLayout::k1HWO  ? Tag::hwigo
+                      : geo.weights == WeightsLayout::kOHWI ? Tag::ohwi
+                      : depthwise                           ? Tag::goihw
+                                                            : Tag::oihw;
     memory user_w({w_dims, Dt::s8, w_tag}, state.engine,
                   const_cast<int8_t*>(w.constant_as<int8_t>()));
     memory packed_w(pd.weights_desc(), state.engine);

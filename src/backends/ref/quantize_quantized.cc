@@ -3,6 +3,7 @@
 // (q' = zp' + (q - zp) * scale / scale', through a fixed-point multiplier, then saturated), as
 // TFLite's QUANTIZE does. The uint8 <-> int8 conversions at the edges of int8 models are the
 // latter with the same scale: a shift of the zero point by 128.
+#include <algorithm>
 #include <cmath>
 
 #include "backends/ref/quantized_common.h"
@@ -60,12 +61,42 @@ class Requantize final : public Kernel {
   int32_t in_zp_, out_zp_;
 };
 
+// Requantization between equal scales, the uint8 <-> int8 edges of TFLite's int8 models: the
+// multiplier is exactly one (2^30 with a shift of one, which returns its input unchanged), so
+// only the zero point moves. A loop the compiler vectorizes; the general one costs 0.2 ms on
+// a 224 x 224 x 3 image.
+template <typename In, typename Out>
+class ShiftZeroPoint final : public Kernel {
+ public:
+  ShiftZeroPoint(int32_t in_zp, int32_t out_zp) : shift_(out_zp - in_zp) {}
+
+  Status run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override {
+    const In* x = inputs[0].as<const In>();
+    Out* y = outputs[0].as<Out>();
+    const int64_t count = outputs[0].num_elements();
+    for (int64_t i = 0; i < count; ++i)
+      y[i] = static_cast<Out>(std::clamp(static_cast<int32_t>(x[i]) + shift_,
+                                         quant::qmin<Out>(), quant::qmax<Out>()));
+    return Status::ok();
+  }
+
+ private:
+  int32_t shift_;
+};
+
+template <typename In, typename Out>
+std::unique_ptr<Kernel> make_requantize_to(bool same_scale, quant::QuantizedMultiplier m,
+                                           int32_t in_zp, int32_t out_zp) {
+  if (same_scale) return std::make_unique<ShiftZeroPoint<In, Out>>(in_zp, out_zp);
+  return std::make_unique<Requantize<In, Out>>(m, in_zp, out_zp);
+}
+
 template <typename In>
-std::unique_ptr<Kernel> make_requantize(DType out, quant::QuantizedMultiplier m, int32_t in_zp,
-                                        int32_t out_zp) {
-  if (out == DType::kUInt8) return std::make_unique<Requantize<In, uint8_t>>(m, in_zp, out_zp);
-  if (out == DType::kInt16) return std::make_unique<Requantize<In, int16_t>>(m, in_zp, out_zp);
-  return std::make_unique<Requantize<In, int8_t>>(m, in_zp, out_zp);
+std::unique_ptr<Kernel> make_requantize(DType out, bool same_scale, quant::QuantizedMultiplier m,
+                                        int32_t in_zp, int32_t out_zp) {
+  if (out == DType::kUInt8) return make_requantize_to<In, uint8_t>(same_scale, m, in_zp, out_zp);
+  if (out == DType::kInt16) return make_requantize_to<In, int16_t>(same_scale, m, in_zp, out_zp);
+  return make_requantize_to<In, int8_t>(same_scale, m, in_zp, out_zp);
 }
 
 }  // namespace
@@ -95,11 +126,12 @@ Result<std::unique_ptr<Kernel>> make_quantize_quantized(const Node& n, const Gra
       const auto m,
       quant::bounded_multiplier(g, n, static_cast<double>(xq.scale) / static_cast<double>(yq.scale),
                                 "requantization multiplier (input scale / output scale)"));
+  const bool same_scale = xq.scale == yq.scale;
   if (x.dtype == DType::kUInt8)
-    return make_requantize<uint8_t>(y.dtype, m, xq.zero_point, yq.zero_point);
+    return make_requantize<uint8_t>(y.dtype, same_scale, m, xq.zero_point, yq.zero_point);
   if (x.dtype == DType::kInt16)
-    return make_requantize<int16_t>(y.dtype, m, xq.zero_point, yq.zero_point);
-  return make_requantize<int8_t>(y.dtype, m, xq.zero_point, yq.zero_point);
+    return make_requantize<int16_t>(y.dtype, same_scale, m, xq.zero_point, yq.zero_point);
+  return make_requantize<int8_t>(y.dtype, same_scale, m, xq.zero_point, yq.zero_point);
 }
 
 }  // namespace outpost

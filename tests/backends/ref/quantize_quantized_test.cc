@@ -2,6 +2,7 @@
 // between 8-bit types (the uint8 <-> int8 edges of int8 models).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <limits>
 
 #include "backends/ref/quantized_test_util.h"
@@ -54,6 +55,18 @@ TEST(QuantizeQuantized, Int8ToUint8SameScale) {
                                   {{make_typed<int8_t>({3}, {-128, 0, 127}, qp(1.0f / 256, -128))}},
                                   qp(1.0f / 256, 0));
   EXPECT_EQ(y, (std::vector<uint8_t>{0, 128, 255}));
+}
+
+TEST(QuantizeQuantized, SameScaleSaturatesEveryValueAsTheGeneralRequantization) {
+  // At equal scales the multiplier is exactly one: q - zp + zp', saturated, for all 256 inputs,
+  // with zero points that push both ends past the int8 range.
+  std::vector<uint8_t> all(256);
+  for (int q = 0; q < 256; ++q) all[static_cast<size_t>(q)] = static_cast<uint8_t>(q);
+  auto y = run_quantized<int8_t>(OpKind::kQuantize, tflite_rounding(),
+                                 {{make_typed<uint8_t>({256}, all, qp(0.02f, 3))}}, qp(0.02f, 100));
+  ASSERT_EQ(y.size(), 256u);
+  for (int q = 0; q < 256; ++q)
+    EXPECT_EQ(y[static_cast<size_t>(q)], std::clamp(q - 3 + 100, -128, 127)) << "q " << q;
 }
 
 TEST(QuantizeQuantized, RequantizeToADifferentScale) {
