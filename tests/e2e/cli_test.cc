@@ -141,6 +141,8 @@ TEST_F(Cli, BenchReportsLatencyAndMemory) {
   auto j = nlohmann::json::parse(r.out);
   for (const char* k : {"mean", "p50", "p90", "p99", "min"}) EXPECT_GT(j["latency_ms"][k].get<double>(), 0) << k;
   EXPECT_GT(j["init_ms"].get<double>(), 0);
+  // A second session in the same process: created again, cold and warm told apart.
+  EXPECT_GT(j["warm_init_ms"].get<double>(), 0);
   EXPECT_GT(j["peak_rss_mib"].get<double>(), 1);
 }
 
