@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/huge_pages.h"
 #include "core/regular_file.h"
 
 namespace outpost::bundle {
@@ -21,6 +22,7 @@ Result<PrivateCopy> read_private_copy(const std::string& path) {
   std::shared_ptr<const void> owner(p, [bytes](const void* q) {
     ::munmap(const_cast<void*>(q), bytes);
   });
+  advise_huge_pages(p, bytes);  // before the first touch: fewer page faults while reading
   auto* out = static_cast<uint8_t*>(p);
   size_t done = 0;
   while (done < size) {
