@@ -1,0 +1,384 @@
+#include "agent/outbox.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <utility>
+
+namespace outpost::agent {
+namespace {
+
+// PRAGMA application_id of an outbox database ("OPOB"), and its schema version.
+constexpr int kApplicationId = 0x4F504F42;
+constexpr int kSchemaVersion = 1;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE messages (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  class TEXT NOT NULL,
+  topic TEXT NOT NULL,
+  payload BLOB NOT NULL,
+  bytes INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+CREATE INDEX messages_by_class ON messages (class, id);
+CREATE INDEX messages_by_age ON messages (created_ms);
+CREATE TABLE drops (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  class TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  first_ms INTEGER NOT NULL,
+  last_ms INTEGER NOT NULL,
+  first_id INTEGER NOT NULL,
+  last_id INTEGER NOT NULL,
+  sent INTEGER NOT NULL DEFAULT 0
+);
+)sql";
+
+int64_t system_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A prepared statement, finalized when it goes out of scope.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  bool prepared() const { return rc_ == SQLITE_OK; }
+  Statement& bind(int i, int64_t v) {
+    sqlite3_bind_int64(stmt_, i, v);
+    return *this;
+  }
+  Statement& bind(int i, const std::string& v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& bind_blob(int i, const std::string& v) {
+    sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  int step() { return sqlite3_step(stmt_); }  // SQLITE_ROW, SQLITE_DONE or an error
+  int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+  std::string text(int column) const {
+    const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, column));
+    return p == nullptr ? std::string() : std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
+  }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_ = SQLITE_ERROR;
+};
+
+// A transaction rolled back unless committed.
+class Transaction {
+ public:
+  explicit Transaction(sqlite3* db) : db_(db) {
+    begun_ = sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK;
+  }
+  ~Transaction() {
+    if (begun_ && !committed_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  bool begun() const { return begun_; }
+  bool commit() {
+    committed_ = sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
+    return committed_;
+  }
+
+ private:
+  sqlite3* db_;
+  bool begun_ = false, committed_ = false;
+};
+
+}  // namespace
+
+Outbox::Outbox(OutboxOptions options, sqlite3* db) : options_(std::move(options)), db_(db) {}
+
+Outbox::~Outbox() { sqlite3_close(db_); }
+
+Status Outbox::sqlite_error(const std::string& doing) const {
+  return io_error(options_.path + ": outbox: " + doing + ": " + sqlite3_errmsg(db_));
+}
+
+Status Outbox::exec(const char* sql) {
+  char* error = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) == SQLITE_OK) return Status::ok();
+  const std::string why = error != nullptr ? error : sqlite3_errmsg(db_);
+  sqlite3_free(error);
+  return io_error(options_.path + ": outbox: " + why);
+}
+
+Result<std::unique_ptr<Outbox>> Outbox::open(OutboxOptions options) {
+  if (options.max_bytes <= 0 || options.max_age_ms <= 0 || options.classes.empty())
+    return usage_error("outbox: max_bytes and max_age_ms must be positive, with a class or more");
+  if (!options.now_ms) options.now_ms = system_now_ms;
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(options.path.c_str(), &db,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  std::unique_ptr<Outbox> box(new Outbox(std::move(options), db));
+  if (rc != SQLITE_OK) return box->sqlite_error("cannot open");
+  // Exclusive locking first: WAL then keeps its index in this process, and a second process
+  // that opens the same outbox is refused instead of sharing it.
+  OUTPOST_RETURN_IF_ERROR(box->exec("PRAGMA locking_mode=EXCLUSIVE"));
+  sqlite3_busy_timeout(db, 0);
+  {
+    Statement mode(db, "PRAGMA journal_mode=WAL");
+    if (!mode.prepared() || mode.step() != SQLITE_ROW)
+      return io_error(box->options_.path +
+                      ": outbox: cannot switch to WAL (is another process using it?): " +
+                      sqlite3_errmsg(db));
+    if (mode.text(0) != "wal")
+      return io_error(box->options_.path + ": outbox: the file system does not allow WAL");
+  }
+  OUTPOST_RETURN_IF_ERROR(box->exec("PRAGMA synchronous=FULL"));
+  Statement app(db, "PRAGMA application_id");
+  Statement tables(db, "SELECT count(*) FROM sqlite_master");
+  if (!app.prepared() || app.step() != SQLITE_ROW || !tables.prepared() ||
+      tables.step() != SQLITE_ROW)
+    return invalid_model(box->options_.path + ": not an outbox (" + sqlite3_errmsg(db) + ")");
+  if (tables.integer(0) == 0) {
+    Transaction t(db);
+    if (!t.begun()) return box->sqlite_error("cannot create (locked by another process?)");
+    OUTPOST_RETURN_IF_ERROR(box->exec(kSchema));
+    OUTPOST_RETURN_IF_ERROR(box->exec(("PRAGMA application_id=" + std::to_string(kApplicationId) +
+                                       ";PRAGMA user_version=" + std::to_string(kSchemaVersion))
+                                          .c_str()));
+    if (!t.commit()) return box->sqlite_error("cannot create");
+  } else if (app.integer(0) != kApplicationId) {
+    return invalid_model(box->options_.path + ": a SQLite database, but not an outbox");
+  }
+  Statement sum(db, "SELECT COALESCE(SUM(bytes), 0) FROM messages");
+  if (!sum.prepared() || sum.step() != SQLITE_ROW) return box->sqlite_error("cannot read");
+  box->bytes_ = sum.integer(0);
+  return box;
+}
+
+const OutboxClass* Outbox::find_class(const std::string& name) const {
+  for (const OutboxClass& c : options_.classes)
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
+// Merged into the newest record of the same class and reason that was not handed out yet.
+Status Outbox::record_drop(const std::string& message_class, const std::string& reason,
+                           int64_t count, int64_t bytes, int64_t first_id, int64_t last_id,
+                           int64_t now) {
+  Statement merge(db_,
+                  "UPDATE drops SET count = count + ?1, bytes = bytes + ?2, last_ms = ?3, "
+                  "first_id = CASE WHEN first_id = 0 THEN ?4 ELSE first_id END, "
+                  "last_id = MAX(last_id, ?5) WHERE id = (SELECT MAX(id) FROM drops WHERE "
+                  "class = ?6 AND reason = ?7) AND sent = 0");
+  merge.bind(1, count).bind(2, bytes).bind(3, now).bind(4, first_id).bind(5, last_id);
+  merge.bind(6, message_class).bind(7, reason);
+  if (!merge.prepared() || merge.step() != SQLITE_DONE) return sqlite_error("cannot count a drop");
+  if (sqlite3_changes(db_) > 0) return Status::ok();
+  Statement insert(db_,
+                   "INSERT INTO drops (class, reason, count, bytes, first_ms, last_ms, first_id, "
+                   "last_id) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7)");
+  insert.bind(1, message_class).bind(2, reason).bind(3, count).bind(4, bytes).bind(5, now);
+  insert.bind(6, first_id).bind(7, last_id);
+  if (!insert.prepared() || insert.step() != SQLITE_DONE)
+    return sqlite_error("cannot record a drop");
+  return Status::ok();
+}
+
+Result<int64_t> Outbox::expire_at(int64_t now) {
+  const int64_t cutoff = now - options_.max_age_ms;
+  Statement old(db_,
+                "SELECT class, COUNT(*), SUM(bytes), MIN(id), MAX(id) FROM messages "
+                "WHERE created_ms < ?1 GROUP BY class");
+  old.bind(1, cutoff);
+  if (!old.prepared()) return sqlite_error("cannot expire");
+  int64_t expired = 0, freed = 0;
+  for (int rc = old.step(); rc != SQLITE_DONE; rc = old.step()) {
+    if (rc != SQLITE_ROW) return sqlite_error("cannot expire");
+    OUTPOST_RETURN_IF_ERROR(record_drop(old.text(0), "expired", old.integer(1), old.integer(2),
+                                        old.integer(3), old.integer(4), now));
+    expired += old.integer(1);
+    freed += old.integer(2);
+  }
+  if (expired == 0) return int64_t{0};
+  Statement remove(db_, "DELETE FROM messages WHERE created_ms < ?1");
+  remove.bind(1, cutoff);
+  if (!remove.prepared() || remove.step() != SQLITE_DONE) return sqlite_error("cannot expire");
+  bytes_ -= freed;
+  return expired;
+}
+
+// Evicts the oldest messages of drop-oldest classes of no higher priority than `incoming`,
+// lowest priority first, until `needed` bytes are free; evicts nothing when they cannot be.
+// Returns the messages evicted, or -1 when the room cannot be made.
+Result<int64_t> Outbox::make_room(const OutboxClass& incoming, int64_t needed, int64_t now) {
+  std::vector<const OutboxClass*> victims;
+  for (const OutboxClass& c : options_.classes)
+    if (c.overflow == Overflow::kDropOldest && c.priority <= incoming.priority)
+      victims.push_back(&c);
+  std::stable_sort(victims.begin(), victims.end(),
+                   [](const OutboxClass* a, const OutboxClass* b) { return a->priority < b->priority; });
+  int64_t available = 0;
+  for (const OutboxClass* c : victims) {
+    Statement sum(db_, "SELECT COALESCE(SUM(bytes), 0) FROM messages WHERE class = ?1");
+    sum.bind(1, c->name);
+    if (!sum.prepared() || sum.step() != SQLITE_ROW) return sqlite_error("cannot make room");
+    available += sum.integer(0);
+  }
+  if (available < needed) return int64_t{-1};
+  int64_t evicted = 0;
+  for (const OutboxClass* c : victims) {
+    if (needed <= 0) break;
+    Statement oldest(db_, "SELECT id, bytes FROM messages WHERE class = ?1 ORDER BY id");
+    oldest.bind(1, c->name);
+    if (!oldest.prepared()) return sqlite_error("cannot make room");
+    int64_t count = 0, freed = 0, first = 0, last = 0;
+    while (needed > 0) {
+      const int rc = oldest.step();
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) return sqlite_error("cannot make room");
+      if (count == 0) first = oldest.integer(0);
+      last = oldest.integer(0);
+      freed += oldest.integer(1);
+      needed -= oldest.integer(1);
+      ++count;
+    }
+    if (count == 0) continue;
+    Statement remove(db_, "DELETE FROM messages WHERE class = ?1 AND id <= ?2");
+    remove.bind(1, c->name).bind(2, last);
+    if (!remove.prepared() || remove.step() != SQLITE_DONE) return sqlite_error("cannot evict");
+    OUTPOST_RETURN_IF_ERROR(record_drop(c->name, "evicted", count, freed, first, last, now));
+    bytes_ -= freed;
+    evicted += count;
+  }
+  return evicted;
+}
+
+Result<PutResult> Outbox::put(const std::string& message_class, const std::string& topic,
+                              const std::string& payload) {
+  const OutboxClass* c = find_class(message_class);
+  if (c == nullptr) return usage_error("outbox: no message class '" + message_class + "'");
+  const int64_t size = static_cast<int64_t>(topic.size() + payload.size());
+  const int64_t now = options_.now_ms();
+  const int64_t bytes_before = bytes_;
+  Transaction t(db_);
+  if (!t.begun()) return sqlite_error("cannot begin a write");
+  auto stored = [&]() -> Result<PutResult> {
+    OUTPOST_RETURN_IF_ERROR(expire_at(now).status());
+    PutResult r;
+    if (bytes_ + size > options_.max_bytes) {
+      int64_t evicted = -1;
+      if (size <= options_.max_bytes) {
+        OUTPOST_ASSIGN_OR_RETURN(evicted, make_room(*c, bytes_ + size - options_.max_bytes, now));
+      }
+      if (evicted < 0) {
+        OUTPOST_RETURN_IF_ERROR(record_drop(c->name, "refused", 1, size, 0, 0, now));
+        return r;
+      }
+      r.evicted = evicted;
+    }
+    Statement insert(db_,
+                     "INSERT INTO messages (class, topic, payload, bytes, created_ms) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5)");
+    insert.bind(1, c->name).bind(2, topic).bind_blob(3, payload).bind(4, size).bind(5, now);
+    if (!insert.prepared() || insert.step() != SQLITE_DONE) return sqlite_error("cannot store");
+    bytes_ += size;
+    r.stored = true;
+    r.id = sqlite3_last_insert_rowid(db_);
+    return r;
+  }();
+  if (!stored.is_ok() || !t.commit()) {
+    bytes_ = bytes_before;  // the transaction rolls back
+    return stored.is_ok() ? sqlite_error("cannot commit") : stored.status();
+  }
+  return stored;
+}
+
+Result<std::vector<OutboxMessage>> Outbox::peek(size_t limit) {
+  Statement q(db_,
+              "SELECT id, class, topic, payload, created_ms FROM messages ORDER BY id LIMIT ?1");
+  q.bind(1, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
+  if (!q.prepared()) return sqlite_error("cannot read");
+  std::vector<OutboxMessage> out;
+  for (int rc = q.step(); rc != SQLITE_DONE; rc = q.step()) {
+    if (rc != SQLITE_ROW) return sqlite_error("cannot read");
+    out.push_back({q.integer(0), q.text(1), q.text(2), q.text(3), q.integer(4)});
+  }
+  return out;
+}
+
+Status Outbox::acknowledge(int64_t id) {
+  Transaction t(db_);
+  if (!t.begun()) return sqlite_error("cannot begin a write");
+  Statement size(db_, "SELECT bytes FROM messages WHERE id = ?1");
+  size.bind(1, id);
+  if (!size.prepared()) return sqlite_error("cannot acknowledge");
+  const int rc = size.step();
+  if (rc == SQLITE_DONE) return Status::ok();  // sent twice, or dropped meanwhile
+  if (rc != SQLITE_ROW) return sqlite_error("cannot acknowledge");
+  const int64_t bytes = size.integer(0);
+  Statement remove(db_, "DELETE FROM messages WHERE id = ?1");
+  remove.bind(1, id);
+  if (!remove.prepared() || remove.step() != SQLITE_DONE || !t.commit())
+    return sqlite_error("cannot acknowledge");
+  bytes_ -= bytes;
+  return Status::ok();
+}
+
+Result<int64_t> Outbox::expire() {
+  const int64_t bytes_before = bytes_;
+  Transaction t(db_);
+  if (!t.begun()) return sqlite_error("cannot begin a write");
+  auto expired = expire_at(options_.now_ms());
+  if (!expired.is_ok() || !t.commit()) {
+    bytes_ = bytes_before;
+    return expired.is_ok() ? sqlite_error("cannot commit") : expired.status();
+  }
+  return expired;
+}
+
+Result<std::vector<DropReport>> Outbox::drop_reports() {
+  Transaction t(db_);
+  if (!t.begun()) return sqlite_error("cannot begin a write");
+  Statement q(db_,
+              "SELECT id, class, reason, count, bytes, first_ms, last_ms, first_id, last_id, sent "
+              "FROM drops ORDER BY id");
+  if (!q.prepared()) return sqlite_error("cannot read the drops");
+  std::vector<DropReport> out;
+  for (int rc = q.step(); rc != SQLITE_DONE; rc = q.step()) {
+    if (rc != SQLITE_ROW) return sqlite_error("cannot read the drops");
+    out.push_back({q.integer(0), q.text(1), q.text(2), q.integer(3), q.integer(4), q.integer(5),
+                   q.integer(6), q.integer(7), q.integer(8), q.integer(9) != 0});
+  }
+  // Frozen from here: later drops start a record of their own.
+  if (!out.empty()) {
+    Statement mark(db_, "UPDATE drops SET sent = 1 WHERE id <= ?1");
+    mark.bind(1, out.back().id);
+    if (!mark.prepared() || mark.step() != SQLITE_DONE) return sqlite_error("cannot mark drops");
+  }
+  if (!t.commit()) return sqlite_error("cannot commit");
+  return out;
+}
+
+Status Outbox::acknowledge_drop_report(int64_t id) {
+  Statement remove(db_, "DELETE FROM drops WHERE id = ?1 AND sent = 1");
+  remove.bind(1, id);
+  if (!remove.prepared() || remove.step() != SQLITE_DONE)
+    return sqlite_error("cannot acknowledge a drop report");
+  return Status::ok();
+}
+
+Result<OutboxStats> Outbox::stats() {
+  Statement q(db_,
+              "SELECT COUNT(*), COALESCE(SUM(bytes), 0), COALESCE(MIN(id), 0), "
+              "(SELECT COUNT(*) FROM drops) FROM messages");
+  if (!q.prepared() || q.step() != SQLITE_ROW) return sqlite_error("cannot read");
+  return OutboxStats{q.integer(0), q.integer(1), q.integer(2), q.integer(3)};
+}
+
+}  // namespace outpost::agent
