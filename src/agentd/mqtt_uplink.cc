@@ -1,0 +1,205 @@
+#include "agentd/mqtt_uplink.h"
+
+#include <MQTTClient.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace outpost::agentd {
+namespace {
+
+std::string paho_error(int rc) {
+  const char* text = MQTTClient_strerror(rc);
+  return text != nullptr ? text : "error " + std::to_string(rc);
+}
+
+std::string envelope(const agent::OutboxMessage& m) {
+  nlohmann::json j;
+  j["id"] = m.id;
+  j["class"] = m.message_class;
+  j["created_ms"] = m.created_ms;
+  if (nlohmann::json::accept(m.payload))
+    j["body"] = nlohmann::json::parse(m.payload);
+  else
+    j["body"] = m.payload;  // as a string (dump() escapes what is not UTF-8)
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string drop_envelope(const agent::DropReport& d) {
+  return nlohmann::json{{"drops",
+                         {{"id", d.id},
+                          {"class", d.message_class},
+                          {"reason", d.reason},
+                          {"count", d.count},
+                          {"bytes", d.bytes},
+                          {"first_ms", d.first_ms},
+                          {"last_ms", d.last_ms},
+                          {"first_id", d.first_id},
+                          {"last_id", d.last_id}}}}
+      .dump();
+}
+
+}  // namespace
+
+struct MqttUplink::Impl {
+  Impl(UplinkOptions o, agent::Outbox& box) : options(std::move(o)), outbox(box) {}
+  ~Impl() {
+    if (client != nullptr) {
+      if (MQTTClient_isConnected(client)) MQTTClient_disconnect(client, 1000);
+      MQTTClient_destroy(&client);
+    }
+  }
+
+  UplinkOptions options;
+  agent::Outbox& outbox;
+  MQTTClient client = nullptr;
+  mutable std::mutex mu;  // guards stats
+  UplinkStats stats;
+  std::mt19937 rng{std::random_device{}()};
+
+  Status lost(const std::string& what, int rc) {
+    if (MQTTClient_isConnected(client)) MQTTClient_disconnect(client, 0);
+    return Status(StatusCode::kNetwork, options.broker_uri + ": " + what + ": " + paho_error(rc));
+  }
+
+  Status connect() {
+    if (MQTTClient_isConnected(client)) return Status::ok();
+    MQTTClient_connectOptions o = MQTTClient_connectOptions_initializer;
+    o.keepAliveInterval = 20;
+    o.cleansession = 0;  // a persistent session: the broker keeps the device's subscriptions
+    o.reliable = 0;      // several messages in flight, up to the window
+    o.connectTimeout = std::max(1, static_cast<int>(std::ceil(options.connect_timeout_s)));
+    const int rc = MQTTClient_connect(client, &o);
+    if (rc != MQTTCLIENT_SUCCESS) {
+      std::lock_guard<std::mutex> lock(mu);
+      ++stats.connection_failures;
+      return Status(StatusCode::kNetwork,
+                    options.broker_uri + ": cannot connect: " + paho_error(rc));
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    ++stats.connects;
+    return Status::ok();
+  }
+
+  // Publishes at QoS 1; the token to wait on for its PUBACK.
+  Result<MQTTClient_deliveryToken> publish(const std::string& topic, const std::string& body) {
+    MQTTClient_message message = MQTTClient_message_initializer;
+    message.payload = const_cast<char*>(body.data());
+    message.payloadlen = static_cast<int>(body.size());
+    message.qos = 1;
+    message.retained = 0;
+    MQTTClient_deliveryToken token = 0;
+    const int rc = MQTTClient_publishMessage(client, topic.c_str(), &message, &token);
+    if (rc != MQTTCLIENT_SUCCESS) return lost("publish failed", rc);
+    return token;
+  }
+
+  Status wait_for_ack(MQTTClient_deliveryToken token) {
+    const auto ms = static_cast<unsigned long>(options.ack_timeout_s * 1000);
+    const int rc = MQTTClient_waitForCompletion(client, token, ms);
+    if (rc != MQTTCLIENT_SUCCESS) return lost("no PUBACK", rc);
+    return Status::ok();
+  }
+
+  // One window of messages: published together, then confirmed to the outbox in order as
+  // their PUBACKs come. Returns how many were sent (0: the outbox is empty).
+  Result<size_t> send_window() {
+    OUTPOST_ASSIGN_OR_RETURN(auto batch, outbox.peek(std::max<size_t>(options.window, 1)));
+    std::vector<std::pair<MQTTClient_deliveryToken, int64_t>> in_flight;
+    for (const agent::OutboxMessage& m : batch) {
+      OUTPOST_ASSIGN_OR_RETURN(MQTTClient_deliveryToken token, publish(m.topic, envelope(m)));
+      in_flight.push_back({token, m.id});
+    }
+    for (const auto& [token, id] : in_flight) {
+      OUTPOST_RETURN_IF_ERROR(wait_for_ack(token));
+      OUTPOST_RETURN_IF_ERROR(outbox.acknowledge(id));
+      std::lock_guard<std::mutex> lock(mu);
+      ++stats.delivered;
+    }
+    return batch.size();
+  }
+
+  Status send_drop_reports() {
+    OUTPOST_ASSIGN_OR_RETURN(auto reports, outbox.drop_reports());
+    for (const agent::DropReport& d : reports) {
+      OUTPOST_ASSIGN_OR_RETURN(MQTTClient_deliveryToken token,
+                               publish(options.drops_topic, drop_envelope(d)));
+      OUTPOST_RETURN_IF_ERROR(wait_for_ack(token));
+      OUTPOST_RETURN_IF_ERROR(outbox.acknowledge_drop_report(d.id));
+      std::lock_guard<std::mutex> lock(mu);
+      ++stats.drop_reports;
+    }
+    return Status::ok();
+  }
+
+  Status drain() {
+    OUTPOST_RETURN_IF_ERROR(connect());
+    for (;;) {
+      OUTPOST_ASSIGN_OR_RETURN(const size_t sent, send_window());
+      if (sent == 0) break;
+    }
+    return send_drop_reports();
+  }
+
+  // Sleeps up to `seconds`, waking early on stop; keeps the connection's keep-alive going.
+  void pause(double seconds, const std::atomic<bool>& stop) {
+    const auto until = std::chrono::steady_clock::now() +
+                       std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                           std::chrono::duration<double>(seconds));
+    while (!stop.load() && std::chrono::steady_clock::now() < until) {
+      if (MQTTClient_isConnected(client)) MQTTClient_yield();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+
+  void run(const std::atomic<bool>& stop) {
+    double backoff = options.backoff_min_s;
+    while (!stop.load()) {
+      if (drain().is_ok()) {
+        backoff = options.backoff_min_s;
+        pause(options.poll_interval_s, stop);
+        continue;
+      }
+      // Jittered (x0.5 to x1.5) so that a fleet that lost its broker does not come back at once.
+      const double jittered = backoff * std::uniform_real_distribution<double>(0.5, 1.5)(rng);
+      pause(jittered, stop);
+      backoff = std::min(options.backoff_max_s, backoff * 2);
+    }
+  }
+};
+
+MqttUplink::MqttUplink(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+MqttUplink::~MqttUplink() = default;
+
+Result<std::unique_ptr<MqttUplink>> MqttUplink::create(UplinkOptions options,
+                                                       agent::Outbox& outbox) {
+  if (options.client_id.empty()) return usage_error("the uplink needs a client id (the device's)");
+  if (options.drops_topic.empty()) return usage_error("the uplink needs a topic for drop reports");
+  auto impl = std::make_unique<Impl>(std::move(options), outbox);
+  const int rc = MQTTClient_create(&impl->client, impl->options.broker_uri.c_str(),
+                                   impl->options.client_id.c_str(), MQTTCLIENT_PERSISTENCE_NONE,
+                                   nullptr);
+  if (rc != MQTTCLIENT_SUCCESS)
+    return usage_error("broker '" + impl->options.broker_uri + "': " + paho_error(rc) +
+                       " (expected tcp://HOST:PORT)");
+  return std::unique_ptr<MqttUplink>(new MqttUplink(std::move(impl)));
+}
+
+Status MqttUplink::drain() { return impl_->drain(); }
+
+void MqttUplink::run(const std::atomic<bool>& stop) { impl_->run(stop); }
+
+UplinkStats MqttUplink::stats() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->stats;
+}
+
+}  // namespace outpost::agentd

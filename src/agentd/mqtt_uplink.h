@@ -1,0 +1,71 @@
+// The uplink's sender (issue 15): drains the outbox (agent/outbox.h) to an MQTT broker, oldest
+// message first, at QoS 1, and deletes each message from the outbox only when the broker's
+// PUBACK for it has come. Eclipse Paho MQTT C (Debian's libpaho-mqtt-dev), synchronous client,
+// persistent session (clean session off), no Paho persistence: the outbox is the store, so a
+// message in flight when the connection drops is sent again after the reconnect, under the
+// same id. Consumers de-duplicate by that id; nothing acknowledged by the broker is sent twice
+// except in that window.
+//
+// On the wire each message is a JSON envelope on its stored topic:
+//   {"id": 42, "class": "events", "created_ms": 1700000000000, "body": <the payload>}
+// with the payload inline when it is JSON (events, metrics and reported state are), else as a
+// JSON string. Drop reports go to `drops_topic` as
+//   {"drops": {"id": 3, "class": "metrics", "reason": "evicted", "count": 12, "bytes": 1200,
+//              "first_ms": ..., "last_ms": ..., "first_id": ..., "last_id": ...}}
+// and are confirmed to the outbox on their PUBACK likewise (docs/mqtt.md).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "agent/outbox.h"
+#include "outpost/status.h"
+
+namespace outpost::agentd {
+
+struct UplinkOptions {
+  std::string broker_uri;   // "tcp://127.0.0.1:1883"
+  std::string client_id;    // the device's id: its MQTT session
+  std::string drops_topic;  // where drop reports go ("outpost/v1/<device>/events")
+  size_t window = 32;       // messages published before waiting for their PUBACKs
+  double connect_timeout_s = 5;
+  double ack_timeout_s = 10;   // a PUBACK later than this: the connection is taken as lost
+  double backoff_min_s = 0.5;  // reconnect delays grow from here, doubling, jittered ±50%
+  double backoff_max_s = 30;
+  double poll_interval_s = 0.2;  // how often run() looks for new messages when all are sent
+};
+
+struct UplinkStats {
+  int64_t delivered = 0;      // messages the broker acknowledged (and the outbox let go)
+  int64_t drop_reports = 0;   // drop reports the broker acknowledged
+  int64_t connects = 0;       // successful connections, the first included
+  int64_t connection_failures = 0;
+};
+
+class MqttUplink {
+ public:
+  // kUsage for a bad broker URI or client id. Connects lazily (in drain or run).
+  static Result<std::unique_ptr<MqttUplink>> create(UplinkOptions options, agent::Outbox& outbox);
+  ~MqttUplink();
+  MqttUplink(const MqttUplink&) = delete;
+  MqttUplink& operator=(const MqttUplink&) = delete;
+
+  // Connects if needed and sends what the outbox holds until it is empty: kNetwork when the
+  // broker cannot be reached or the connection drops (what was acknowledged stays delivered).
+  Status drain();
+
+  // drain() until `stop`, reconnecting with jittered exponential back-off after a failure and
+  // looking for new messages every poll interval once everything is sent.
+  void run(const std::atomic<bool>& stop);
+
+  UplinkStats stats() const;
+
+ private:
+  struct Impl;
+  explicit MqttUplink(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace outpost::agentd

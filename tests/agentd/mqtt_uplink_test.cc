@@ -1,0 +1,347 @@
+// The MQTT uplink against a real broker: Debian's mosquitto, started here on a free loopback
+// port, and a real subscriber (Paho). Every message the outbox held arrives once, in order, in
+// its envelope; the outbox lets go of it only after the PUBACK; a broker that is down keeps
+// everything in the outbox until it is back; drop reports are delivered and confirmed.
+#include "agentd/mqtt_uplink.h"
+
+#include <MQTTClient.h>
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "support/test_paths.h"
+
+namespace outpost::agentd {
+namespace {
+
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+int free_port() {
+  const int s = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  socklen_t len = sizeof(a);
+  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  close(s);
+  return ntohs(a.sin_port);
+}
+
+bool port_open(int port) {
+  const int s = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool ok = connect(s, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
+  close(s);
+  return ok;
+}
+
+// mosquitto on 127.0.0.1:port, anonymous, no persistence: a process this test starts and kills.
+class Broker {
+ public:
+  Broker(std::string dir, int port) : dir_(std::move(dir)), port_(port) {
+    std::ofstream(dir_ + "/mosquitto.conf") << "listener " << port_ << " 127.0.0.1\n"
+                                            << "allow_anonymous true\npersistence false\n";
+  }
+  ~Broker() { stop(); }
+  bool start() {
+    pid_ = fork();
+    if (pid_ == 0) {
+      const std::string conf = dir_ + "/mosquitto.conf";
+      const std::string log = dir_ + "/mosquitto.log";
+      freopen(log.c_str(), "a", stderr);
+      freopen(log.c_str(), "a", stdout);
+      execlp("mosquitto", "mosquitto", "-c", conf.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    const auto until = Clock::now() + std::chrono::seconds(10);
+    while (Clock::now() < until) {
+      if (port_open(port_)) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+  void stop(int signal = SIGTERM) {
+    if (pid_ <= 0) return;
+    kill(pid_, signal);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+  std::string uri() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  std::string dir_;
+  int port_;
+  pid_t pid_ = -1;
+};
+
+bool have_mosquitto() { return std::system("command -v mosquitto > /dev/null 2>&1") == 0; }
+
+// A subscriber to the device's topics in a process of its own (Paho's synchronous clients in
+// two threads of one process read each other's acknowledgements), forked before the test starts
+// any thread: it connects as soon as the broker is there, writes "ready" once subscribed, then
+// one line per message, "TOPIC PAYLOAD".
+class Subscriber {
+ public:
+  explicit Subscriber(const std::string& uri) {
+    int fds[2];
+    if (pipe(fds) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      close(fds[0]);
+      serve(uri, fds[1]);
+      _exit(0);
+    }
+    close(fds[1]);
+    fd_ = fds[0];
+  }
+  ~Subscriber() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (fd_ >= 0) close(fd_);
+  }
+  // Waits up to `seconds` for the subscription.
+  bool ready(double seconds) {
+    std::string line;
+    return next_line(seconds, &line) && line == "ready";
+  }
+  // Receives until `count` messages arrived or `seconds` passed.
+  std::vector<std::pair<std::string, json>> receive(size_t count, double seconds) {
+    std::vector<std::pair<std::string, json>> got;
+    const auto until = Clock::now() + std::chrono::milliseconds(static_cast<int>(seconds * 1000));
+    std::string line;
+    while (got.size() < count && next_line(std::chrono::duration<double>(until - Clock::now()).count(), &line)) {
+      const size_t space = line.find(' ');
+      got.push_back({line.substr(0, space), json::parse(line.substr(space + 1))});
+    }
+    return got;
+  }
+
+ private:
+  static void serve(const std::string& uri, int fd) {
+    MQTTClient client = nullptr;
+    MQTTClient_create(&client, uri.c_str(), "test-subscriber", MQTTCLIENT_PERSISTENCE_NONE, nullptr);
+    for (;;) {
+      MQTTClient_connectOptions o = MQTTClient_connectOptions_initializer;
+      o.cleansession = 1;
+      o.connectTimeout = 1;
+      if (MQTTClient_connect(client, &o) != MQTTCLIENT_SUCCESS ||
+          MQTTClient_subscribe(client, "outpost/v1/#", 1) != MQTTCLIENT_SUCCESS) {
+        usleep(20'000);
+        continue;
+      }
+      (void)!write(fd, "ready\n", 6);
+      while (MQTTClient_isConnected(client)) {
+        char* topic = nullptr;
+        int topic_len = 0;
+        MQTTClient_message* m = nullptr;
+        if (MQTTClient_receive(client, &topic, &topic_len, &m, 100) != MQTTCLIENT_SUCCESS) break;
+        if (m == nullptr) continue;
+        std::string line = std::string(topic) + " " +
+                           std::string(static_cast<char*>(m->payload), static_cast<size_t>(m->payloadlen)) +
+                           "\n";
+        (void)!write(fd, line.data(), line.size());
+        MQTTClient_freeMessage(&m);
+        MQTTClient_free(topic);
+      }
+    }
+  }
+  bool next_line(double seconds, std::string* line) {
+    const auto until = Clock::now() + std::chrono::milliseconds(static_cast<int>(seconds * 1000));
+    for (;;) {
+      const size_t end = buffer_.find('\n');
+      if (end != std::string::npos) {
+        *line = buffer_.substr(0, end);
+        buffer_.erase(0, end + 1);
+        return true;
+      }
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
+      pollfd p{fd_, POLLIN, 0};
+      if (fd_ < 0 || left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) <= 0)
+        return false;
+      char chunk[4096];
+      const ssize_t n = read(fd_, chunk, sizeof(chunk));
+      if (n <= 0) return false;
+      buffer_.append(chunk, static_cast<size_t>(n));
+    }
+  }
+
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  std::string buffer_;
+};
+
+class MqttUplinkTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!have_mosquitto())
+      GTEST_SKIP() << "needs Debian's mosquitto (scripts/setup installs it)";
+    dir_ = testing::make_temp_dir("outpost-uplink");
+    agent::OutboxOptions o;
+    o.path = dir_ + "/outbox.db";
+    o.max_bytes = 1 << 20;
+    auto box = agent::Outbox::open(o);
+    ASSERT_TRUE(box.is_ok()) << box.status().message();
+    outbox_ = std::move(*box);
+    port_ = free_port();
+    broker_ = std::make_unique<Broker>(dir_, port_);
+  }
+  void TearDown() override {
+    broker_.reset();
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+  std::unique_ptr<MqttUplink> uplink() {
+    UplinkOptions o;
+    o.broker_uri = broker_->uri();
+    o.client_id = "dev1";
+    o.drops_topic = "outpost/v1/dev1/events";
+    o.window = 8;
+    o.backoff_min_s = 0.1;
+    o.backoff_max_s = 0.4;
+    auto u = MqttUplink::create(o, *outbox_);
+    EXPECT_TRUE(u.is_ok()) << u.status().message();
+    return u.is_ok() ? std::move(*u) : nullptr;
+  }
+  int64_t put(int i) {
+    auto r = outbox_->put("events", "outpost/v1/dev1/events",
+                          json{{"type", "detection"}, {"n", i}}.dump());
+    EXPECT_TRUE(r.is_ok() && r->stored);
+    return r.is_ok() ? r->id : 0;
+  }
+
+  std::string dir_;
+  int port_ = 0;
+  std::unique_ptr<agent::Outbox> outbox_;
+  std::unique_ptr<Broker> broker_;
+};
+
+TEST_F(MqttUplinkTest, DeliversEveryMessageOnceInOrderAndTheOutboxLetsGoAfterThePuback) {
+  ASSERT_TRUE(broker_->start());
+  Subscriber sub(broker_->uri());
+  ASSERT_TRUE(sub.ready(10));
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 50; ++i) ids.push_back(put(i));
+  auto up = uplink();
+  ASSERT_NE(up, nullptr);
+  ASSERT_TRUE(up->drain().is_ok());
+  EXPECT_EQ(up->stats().delivered, 50);
+  auto left = outbox_->stats();
+  ASSERT_TRUE(left.is_ok());
+  EXPECT_EQ(left->messages, 0);
+  const auto got = sub.receive(50, 10);
+  ASSERT_EQ(got.size(), 50u);
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].first, "outpost/v1/dev1/events");
+    EXPECT_EQ(got[i].second["id"], ids[i]);
+    EXPECT_EQ(got[i].second["class"], "events");
+    EXPECT_EQ(got[i].second["body"]["n"], static_cast<int>(i));  // the payload, inline
+  }
+}
+
+TEST_F(MqttUplinkTest, ABrokerThatIsDownKeepsEverythingInTheOutboxUntilItIsBack) {
+  auto up = uplink();
+  ASSERT_NE(up, nullptr);
+  for (int i = 0; i < 20; ++i) put(i);
+  const Status down = up->drain();  // no broker yet
+  EXPECT_EQ(down.code(), StatusCode::kNetwork) << down.message();
+  auto kept = outbox_->stats();
+  ASSERT_TRUE(kept.is_ok());
+  EXPECT_EQ(kept->messages, 20);
+
+  // The sender runs on its own, backing off; the broker comes, then a subscriber, then more
+  // events: all 30 arrive, none twice.
+  Subscriber sub(broker_->uri());  // waits for the broker, in its own process
+  std::atomic<bool> stop{false};
+  std::thread sender([&] { up->run(stop); });
+  struct Joiner {  // the sender stops and is joined however the test ends
+    std::atomic<bool>& stop;
+    std::thread& thread;
+    ~Joiner() {
+      stop = true;
+      if (thread.joinable()) thread.join();
+    }
+  } joiner{stop, sender};
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(broker_->start());
+  ASSERT_TRUE(sub.ready(10));
+  // The first 20 may reach the broker before the subscriber does (the broker keeps nothing
+  // for a subscriber it does not know yet): the sender's own count says they were delivered.
+  const auto until = Clock::now() + std::chrono::seconds(10);
+  while (Clock::now() < until && up->stats().delivered < 20)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(up->stats().delivered, 20);
+  for (int i = 20; i < 30; ++i) put(i);
+  std::vector<std::pair<std::string, json>> got;
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (Clock::now() < deadline && (got.empty() || got.back().second["body"]["n"] != 29))
+    for (auto& m : sub.receive(30, 0.5)) got.push_back(std::move(m));
+  stop = true;
+  sender.join();
+  EXPECT_EQ(up->stats().delivered, 30);
+  // Whatever the subscriber saw came in order and once; the last ten it saw all.
+  ASSERT_GE(got.size(), 10u);
+  for (size_t i = 1; i < got.size(); ++i) EXPECT_GT(got[i].second["id"], got[i - 1].second["id"]);
+  for (size_t i = 0; i < 10; ++i)
+    EXPECT_EQ(got[got.size() - 10 + i].second["body"]["n"], static_cast<int>(20 + i));
+  EXPECT_GE(up->stats().connection_failures, 1);
+  auto left = outbox_->stats();
+  ASSERT_TRUE(left.is_ok());
+  EXPECT_EQ(left->messages, 0);
+}
+
+TEST_F(MqttUplinkTest, DropReportsAreDeliveredAndConfirmed) {
+  ASSERT_TRUE(broker_->start());
+  Subscriber sub(broker_->uri());
+  ASSERT_TRUE(sub.ready(10));
+  // A message bigger than the whole outbox is refused, and the refusal reported.
+  auto refused = outbox_->put("events", "outpost/v1/dev1/events", std::string(2 << 20, 'x'));
+  ASSERT_TRUE(refused.is_ok());
+  ASSERT_FALSE(refused->stored);
+  auto up = uplink();
+  ASSERT_NE(up, nullptr);
+  ASSERT_TRUE(up->drain().is_ok());
+  EXPECT_EQ(up->stats().drop_reports, 1);
+  const auto got = sub.receive(1, 10);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].second["drops"]["reason"], "refused");
+  EXPECT_EQ(got[0].second["drops"]["count"], 1);
+  auto reports = outbox_->drop_reports();
+  ASSERT_TRUE(reports.is_ok());
+  EXPECT_TRUE(reports->empty()) << "a delivered drop report is confirmed to the outbox";
+}
+
+TEST(MqttUplinkOptions, ABadBrokerUriIsAUsageError) {
+  agent::OutboxOptions o;
+  const std::string dir = testing::make_temp_dir("outpost-uplink-options");
+  o.path = dir + "/outbox.db";
+  auto box = agent::Outbox::open(o);
+  ASSERT_TRUE(box.is_ok());
+  UplinkOptions u;
+  u.broker_uri = "gopher://nowhere";
+  u.client_id = "dev1";
+  u.drops_topic = "outpost/v1/dev1/events";
+  auto up = MqttUplink::create(u, **box);
+  EXPECT_EQ(up.status().code(), StatusCode::kUsage);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace outpost::agentd
