@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/child_process.h"  // free_tcp_port
 #include "support/test_paths.h"
 
 namespace outpost::agentd {
@@ -28,18 +29,6 @@ namespace {
 
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
-
-int free_port() {
-  const int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  close(s);
-  return ntohs(a.sin_port);
-}
 
 bool port_open(int port) {
   const int s = socket(AF_INET, SOCK_STREAM, 0);
@@ -201,7 +190,7 @@ class MqttUplinkTest : public ::testing::Test {
     auto box = agent::Outbox::open(o);
     ASSERT_TRUE(box.is_ok()) << box.status().message();
     outbox_ = std::move(*box);
-    port_ = free_port();
+    port_ = testing::free_tcp_port();
     broker_ = std::make_unique<Broker>(dir_, port_);
   }
   void TearDown() override {

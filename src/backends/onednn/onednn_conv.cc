@@ -135,10 +135,22 @@ class ConvKernel final : public Kernel {
 std::unique_ptr<Kernel> make_conv_kernel(const OnednnBackend::State& state,
                                          dnnl::convolution_forward::primitive_desc pd,
                                          memory::desc nhwc_src, memory::desc nhwc_dst,
-                                         memory weights, memory bias, bool has_bias) {
+                                         const memory::desc& model_weights_desc,
+                                         const void* model_weights, const memory::desc& bias_desc,
+                                         const void* model_bias) {
+  // The weights reordered into the primitive's layout: a copy it owns, as is the bias's.
+  memory user_w(model_weights_desc, state.engine, const_cast<void*>(model_weights));
+  memory packed_w(pd.weights_desc(), state.engine);
+  dnnl::reorder(user_w, packed_w).execute(state.stream, user_w, packed_w);
+  memory bias;
+  if (model_bias != nullptr) {
+    bias = memory(bias_desc, state.engine);
+    std::memcpy(bias.get_data_handle(), model_bias, bias_desc.get_size());
+  }
+  state.stream.wait();
   return std::make_unique<ConvKernel>(state, std::move(pd), std::move(nhwc_src),
-                                      std::move(nhwc_dst), std::move(weights), std::move(bias),
-                                      has_bias);
+                                      std::move(nhwc_dst), std::move(packed_w), std::move(bias),
+                                      model_bias != nullptr);
 }
 
 namespace {
@@ -215,20 +227,10 @@ Result<std::unique_ptr<Kernel>> make_onnx_conv(const Node& n, const Graph& g,
     if (pd.src_desc() != nhwc_src) state.blocked_src.need(pd.src_desc().get_size());
     if (pd.dst_desc() != nhwc_dst) state.blocked_dst.need(pd.dst_desc().get_size());
 
-    // Weights: OIHW from the model, reordered into the primitive's layout (a copy it owns).
-    memory user_w({w_dims, Dt::f32, Tag::oihw}, state.engine,
-                  const_cast<float*>(w.constant_as<float>()));
-    memory packed_w(pd.weights_desc(), state.engine);
-    dnnl::reorder(user_w, packed_w).execute(state.stream, user_w, packed_w);
-    memory bias;
-    if (has_bias) {
-      bias = memory(b_md, state.engine);
-      std::memcpy(bias.get_data_handle(), input_of(g, n, 2).constant_as<float>(),
-                  static_cast<size_t>(out_c) * 4);
-    }
-    state.stream.wait();
-    return make_conv_kernel(state, std::move(pd), nhwc_src, nhwc_dst, std::move(packed_w),
-                            std::move(bias), has_bias);
+    // Weights: OIHW from the model.
+    return make_conv_kernel(state, std::move(pd), nhwc_src, nhwc_dst,
+                            {w_dims, Dt::f32, Tag::oihw}, w.constant_as<float>(), b_md,
+                            has_bias ? input_of(g, n, 2).constant_as<float>() : nullptr);
   } catch (const dnnl::error& e) {
     return not_handled(g, n, std::string("oneDNN refuses it (") + e.what() + ")");
   }

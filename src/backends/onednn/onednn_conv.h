@@ -43,11 +43,16 @@ struct OnednnBackend::State {
 namespace onednn {
 
 // A convolution primitive over the planned NHWC buffers (a reorder either side when `pd` computes
-// in a blocked layout), with its weights already in pd's layout: float32 and int8 alike.
+// in a blocked layout), float32 and int8 alike: the model's weights (laid out as
+// `model_weights_desc` says) are reordered into pd's layout and its bias (none: nullptr) copied,
+// once, here. oneDNN's failures are its exceptions (dnnl::error), for the caller to catch.
 std::unique_ptr<Kernel> make_conv_kernel(const OnednnBackend::State& state,
                                          dnnl::convolution_forward::primitive_desc pd,
                                          dnnl::memory::desc nhwc_src, dnnl::memory::desc nhwc_dst,
-                                         dnnl::memory weights, dnnl::memory bias, bool has_bias);
+                                         const dnnl::memory::desc& model_weights_desc,
+                                         const void* model_weights,
+                                         const dnnl::memory::desc& bias_desc,
+                                         const void* model_bias);
 
 // An int8 convolution (x, w and y int8; x and y per tensor, w symmetric per tensor or per output
 // channel; an int32 bias), group 1 or depthwise with multiplier 1, on a CPU with VNNI (AVX-512

@@ -14,7 +14,6 @@
 
 #include <cmath>
 #include <cstdlib>
-#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -195,19 +194,9 @@ Result<std::unique_ptr<Kernel>> make_int8_conv(const Node& n, const Graph& g,
                       : geo.weights == WeightsLayout::kOHWI ? Tag::ohwi
                       : depthwise                           ? Tag::goihw
                                                             : Tag::oihw;
-    memory user_w({w_dims, Dt::s8, w_tag}, state.engine,
-                  const_cast<int8_t*>(w.constant_as<int8_t>()));
-    memory packed_w(pd.weights_desc(), state.engine);
-    dnnl::reorder(user_w, packed_w).execute(state.stream, user_w, packed_w);
-    memory bias;
-    if (has_bias) {
-      bias = memory(b_md, state.engine);
-      std::memcpy(bias.get_data_handle(), input_of(g, n, 2).constant_as<int32_t>(),
-                  static_cast<size_t>(geo.out_c) * 4);
-    }
-    state.stream.wait();
-    return make_conv_kernel(state, std::move(pd), nhwc_src, nhwc_dst, std::move(packed_w),
-                            std::move(bias), has_bias);
+    return make_conv_kernel(state, std::move(pd), nhwc_src, nhwc_dst, {w_dims, Dt::s8, w_tag},
+                            w.constant_as<int8_t>(), b_md,
+                            has_bias ? input_of(g, n, 2).constant_as<int32_t>() : nullptr);
   } catch (const dnnl::error& e) {
     return not_handled(g, n, std::string("oneDNN refuses it (") + e.what() + ")");
   }
