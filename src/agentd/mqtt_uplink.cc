@@ -65,6 +65,8 @@ struct MqttUplink::Impl {
   UplinkStats stats;
   std::mt19937 rng{std::random_device{}()};
 
+  bool uses_tls() const { return options.broker_uri.rfind("ssl://", 0) == 0; }
+
   Status lost(const std::string& what, int rc) {
     if (MQTTClient_isConnected(client)) MQTTClient_disconnect(client, 0);
     return Status(StatusCode::kNetwork, options.broker_uri + ": " + what + ": " + paho_error(rc));
@@ -77,6 +79,16 @@ struct MqttUplink::Impl {
     o.cleansession = 0;  // a persistent session: the broker keeps the device's subscriptions
     o.reliable = 0;      // several messages in flight, up to the window
     o.connectTimeout = std::max(1, static_cast<int>(std::ceil(options.connect_timeout_s)));
+    MQTTClient_SSLOptions tls = MQTTClient_SSLOptions_initializer;
+    if (uses_tls()) {
+      tls.trustStore = options.ca_file.c_str();
+      tls.keyStore = options.cert_file.c_str();
+      tls.privateKey = options.key_file.c_str();
+      tls.enableServerCertAuth = 1;
+      tls.verify = 1;  // the broker's certificate must name the host connected to
+      tls.sslVersion = MQTT_SSL_VERSION_TLS_1_2;
+      o.ssl = &tls;
+    }
     const int rc = MQTTClient_connect(client, &o);
     if (rc != MQTTCLIENT_SUCCESS) {
       std::lock_guard<std::mutex> lock(mu);
@@ -183,13 +195,22 @@ Result<std::unique_ptr<MqttUplink>> MqttUplink::create(UplinkOptions options,
                                                        agent::Outbox& outbox) {
   if (options.client_id.empty()) return usage_error("the uplink needs a client id (the device's)");
   if (options.drops_topic.empty()) return usage_error("the uplink needs a topic for drop reports");
+  const bool tls = options.broker_uri.rfind("ssl://", 0) == 0;
+  const bool files = !options.ca_file.empty() && !options.cert_file.empty() &&
+                     !options.key_file.empty();
+  if (tls && !files)
+    return usage_error("broker '" + options.broker_uri +
+                       "': TLS needs the CA file, the device's certificate and its key");
+  if (!tls && (!options.ca_file.empty() || !options.cert_file.empty()))
+    return usage_error("broker '" + options.broker_uri +
+                       "': certificates are given but the broker is not ssl://");
   auto impl = std::make_unique<Impl>(std::move(options), outbox);
   const int rc = MQTTClient_create(&impl->client, impl->options.broker_uri.c_str(),
                                    impl->options.client_id.c_str(), MQTTCLIENT_PERSISTENCE_NONE,
                                    nullptr);
   if (rc != MQTTCLIENT_SUCCESS)
     return usage_error("broker '" + impl->options.broker_uri + "': " + paho_error(rc) +
-                       " (expected tcp://HOST:PORT)");
+                       " (expected ssl://HOST:PORT or tcp://HOST:PORT)");
   return std::unique_ptr<MqttUplink>(new MqttUplink(std::move(impl)));
 }
 

@@ -26,8 +26,11 @@
 namespace outpost::agentd {
 
 struct UplinkOptions {
-  std::string broker_uri;   // "tcp://127.0.0.1:1883"
-  std::string client_id;    // the device's id: its MQTT session
+  std::string broker_uri;   // "ssl://broker.example:8883", or "tcp://127.0.0.1:1883" (no TLS)
+  std::string client_id;    // the device's id: its MQTT session (and its certificate's name)
+  // TLS (an ssl:// broker): the CA that signed the broker's certificate, which must also name
+  // the host connected to; and the device's own certificate and key, its identity to the broker.
+  std::string ca_file, cert_file, key_file;
   std::string drops_topic;  // where drop reports go ("outpost/v1/<device>/events")
   size_t window = 32;       // messages published before waiting for their PUBACKs
   double connect_timeout_s = 5;
@@ -46,7 +49,8 @@ struct UplinkStats {
 
 class MqttUplink {
  public:
-  // kUsage for a bad broker URI or client id. Connects lazily (in drain or run).
+  // kUsage for a bad broker URI or client id, or an ssl:// broker without the CA, certificate
+  // and key files (or a tcp:// one with them). Connects lazily (in drain or run).
   static Result<std::unique_ptr<MqttUplink>> create(UplinkOptions options, agent::Outbox& outbox);
   ~MqttUplink();
   MqttUplink(const MqttUplink&) = delete;

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -44,9 +45,15 @@ bool port_open(int port) {
 // mosquitto on 127.0.0.1:port, anonymous, no persistence: a process this test starts and kills.
 class Broker {
  public:
-  Broker(std::string dir, int port) : dir_(std::move(dir)), port_(port) {
-    std::ofstream(dir_ + "/mosquitto.conf") << "listener " << port_ << " 127.0.0.1\n"
-                                            << "allow_anonymous true\npersistence false\n";
+  // `settings`: the listener's configuration after its `listener` line (anonymous by default).
+  Broker(std::string dir, int port, const std::string& settings = "allow_anonymous true\n")
+      : dir_(std::move(dir)), port_(port) {
+    // Started as root, mosquitto would switch to its own user, who cannot read this test's
+    // private directory (the keys): it stays the user running the test.
+    const passwd* me = getpwuid(getuid());
+    std::ofstream(dir_ + "/mosquitto.conf") << "user " << (me != nullptr ? me->pw_name : "root")
+                                            << "\nlistener " << port_ << " 127.0.0.1\n"
+                                            << settings << "persistence false\n";
   }
   ~Broker() { stop(); }
   bool start() {
@@ -72,7 +79,9 @@ class Broker {
     waitpid(pid_, nullptr, 0);
     pid_ = -1;
   }
-  std::string uri() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
+  std::string uri(const char* scheme = "tcp") const {
+    return std::string(scheme) + "://127.0.0.1:" + std::to_string(port_);
+  }
 
  private:
   std::string dir_;
@@ -88,13 +97,14 @@ bool have_mosquitto() { return std::system("command -v mosquitto > /dev/null 2>&
 // one line per message, "TOPIC PAYLOAD".
 class Subscriber {
  public:
-  explicit Subscriber(const std::string& uri) {
+  // With `tls` (CA, certificate, key), it connects over TLS as that certificate's owner.
+  explicit Subscriber(const std::string& uri, std::vector<std::string> tls = {}) : tls_(std::move(tls)) {
     int fds[2];
     if (pipe(fds) != 0) return;
     pid_ = fork();
     if (pid_ == 0) {
       close(fds[0]);
-      serve(uri, fds[1]);
+      serve(uri, fds[1], tls_);
       _exit(0);
     }
     close(fds[1]);
@@ -125,13 +135,21 @@ class Subscriber {
   }
 
  private:
-  static void serve(const std::string& uri, int fd) {
+  static void serve(const std::string& uri, int fd, const std::vector<std::string>& tls) {
     MQTTClient client = nullptr;
     MQTTClient_create(&client, uri.c_str(), "test-subscriber", MQTTCLIENT_PERSISTENCE_NONE, nullptr);
     for (;;) {
       MQTTClient_connectOptions o = MQTTClient_connectOptions_initializer;
       o.cleansession = 1;
       o.connectTimeout = 1;
+      MQTTClient_SSLOptions ssl = MQTTClient_SSLOptions_initializer;
+      if (tls.size() == 3) {
+        ssl.trustStore = tls[0].c_str();
+        ssl.keyStore = tls[1].c_str();
+        ssl.privateKey = tls[2].c_str();
+        ssl.verify = 1;
+        o.ssl = &ssl;
+      }
       if (MQTTClient_connect(client, &o) != MQTTCLIENT_SUCCESS ||
           MQTTClient_subscribe(client, "outpost/v1/#", 1) != MQTTCLIENT_SUCCESS) {
         usleep(20'000);
@@ -173,6 +191,7 @@ class Subscriber {
     }
   }
 
+  std::vector<std::string> tls_;
   pid_t pid_ = -1;
   int fd_ = -1;
   std::string buffer_;
@@ -317,6 +336,105 @@ TEST_F(MqttUplinkTest, DropReportsAreDeliveredAndConfirmed) {
   EXPECT_TRUE(reports->empty()) << "a delivered drop report is confirmed to the outbox";
 }
 
+// A CA made here with the openssl CLI, a broker certificate for 127.0.0.1, and a certificate
+// per client: the devices dev1 and dev2, the fleet's subscriber, and one from another CA.
+class MqttUplinkTlsTest : public MqttUplinkTest {
+ protected:
+  void SetUp() override {
+    MqttUplinkTest::SetUp();
+    if (IsSkipped()) return;
+    if (std::system("command -v openssl > /dev/null 2>&1") != 0) GTEST_SKIP() << "needs openssl";
+    ASSERT_TRUE(make_ca("ca") && make_ca("rogue-ca"));
+    ASSERT_TRUE(make_cert("ca", "broker", "subjectAltName=IP:127.0.0.1,DNS:localhost"));
+    for (const char* who : {"dev1", "dev2", "fleet"}) ASSERT_TRUE(make_cert("ca", who, ""));
+    ASSERT_TRUE(make_cert("rogue-ca", "dev1-rogue", "", "dev1"));
+    std::ofstream(dir_ + "/acl") << "user fleet\ntopic read outpost/v1/#\n"
+                                 << "pattern readwrite outpost/v1/%u/#\n";
+    // The device's identity is its certificate's common name, and the ACL lets it touch only
+    // its own topics.
+    broker_ = std::make_unique<Broker>(
+        dir_, port_,
+        "cafile " + dir_ + "/ca.crt\ncertfile " + dir_ + "/broker.crt\nkeyfile " + dir_ +
+            "/broker.key\nrequire_certificate true\nuse_identity_as_username true\n" +
+            "allow_anonymous false\nacl_file " + dir_ + "/acl\n");
+  }
+  bool run(const std::string& command) {
+    return std::system((command + " > /dev/null 2>&1").c_str()) == 0;
+  }
+  bool make_ca(const std::string& name) {
+    return run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2"
+               " -subj /CN=" + name + " -keyout " + dir_ + "/" + name + ".key -out " + dir_ +
+               "/" + name + ".crt");
+  }
+  bool make_cert(const std::string& ca, const std::string& name, const std::string& extension,
+                 const std::string& common_name = "") {
+    const std::string d = dir_ + "/";
+    std::ofstream(d + name + ".ext") << extension << "\n";
+    return run("openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=" +
+               (common_name.empty() ? name : common_name) + " -keyout " + d + name + ".key -out " +
+               d + name + ".csr") &&
+           run("openssl x509 -req -days 2 -in " + d + name + ".csr -CA " + d + ca + ".crt -CAkey " +
+               d + ca + ".key -CAcreateserial -out " + d + name + ".crt" +
+               (extension.empty() ? "" : " -extfile " + d + name + ".ext"));
+  }
+  std::vector<std::string> files(const std::string& who) const {
+    return {dir_ + "/ca.crt", dir_ + "/" + who + ".crt", dir_ + "/" + who + ".key"};
+  }
+  std::unique_ptr<MqttUplink> tls_uplink(const std::string& who) {
+    UplinkOptions o;
+    o.broker_uri = broker_->uri("ssl");
+    o.client_id = "dev1";
+    o.drops_topic = "outpost/v1/dev1/events";
+    o.ca_file = dir_ + "/ca.crt";
+    o.cert_file = dir_ + "/" + who + ".crt";
+    o.key_file = dir_ + "/" + who + ".key";
+    o.connect_timeout_s = 2;
+    auto u = MqttUplink::create(o, *outbox_);
+    EXPECT_TRUE(u.is_ok()) << u.status().message();
+    return u.is_ok() ? std::move(*u) : nullptr;
+  }
+};
+
+TEST_F(MqttUplinkTlsTest, ADeviceReachesOnlyItsOwnTopicsWithItsCertificate) {
+  Subscriber fleet(broker_->uri("ssl"), files("fleet"));
+  ASSERT_TRUE(broker_->start());
+  ASSERT_TRUE(fleet.ready(10));
+  put(1);
+  // dev1's certificate, a message for dev2's topic: the broker's ACL drops it.
+  ASSERT_TRUE(outbox_->put("events", "outpost/v1/dev2/events", json{{"n", 99}}.dump()).is_ok());
+  put(2);
+  auto up = tls_uplink("dev1");
+  ASSERT_NE(up, nullptr);
+  const Status sent = up->drain();
+  ASSERT_TRUE(sent.is_ok()) << sent.message();
+  const auto got = fleet.receive(3, 1.5);  // the third never comes
+  ASSERT_EQ(got.size(), 2u) << "a device published into another device's topic";
+  EXPECT_EQ(got[0].second["body"]["n"], 1);
+  EXPECT_EQ(got[1].second["body"]["n"], 2);
+  EXPECT_EQ(got[1].first, "outpost/v1/dev1/events");
+}
+
+TEST_F(MqttUplinkTlsTest, ACertificateFromAnotherCaIsRefusedAndTheOutboxKeepsItsMessages) {
+  ASSERT_TRUE(broker_->start());
+  put(1);
+  auto up = tls_uplink("dev1-rogue");  // names itself dev1, signed by a CA the broker does not trust
+  ASSERT_NE(up, nullptr);
+  const Status refused = up->drain();
+  EXPECT_EQ(refused.code(), StatusCode::kNetwork) << refused.message();
+  auto kept = outbox_->stats();
+  ASSERT_TRUE(kept.is_ok());
+  EXPECT_EQ(kept->messages, 1);
+  // And plain TCP to the TLS listener gets nowhere either.
+  UplinkOptions plain;
+  plain.broker_uri = broker_->uri("tcp");
+  plain.client_id = "dev1";
+  plain.drops_topic = "outpost/v1/dev1/events";
+  plain.connect_timeout_s = 2;
+  auto bare = MqttUplink::create(plain, *outbox_);
+  ASSERT_TRUE(bare.is_ok());
+  EXPECT_EQ((*bare)->drain().code(), StatusCode::kNetwork);
+}
+
 TEST(MqttUplinkOptions, ABadBrokerUriIsAUsageError) {
   agent::OutboxOptions o;
   const std::string dir = testing::make_temp_dir("outpost-uplink-options");
@@ -329,6 +447,10 @@ TEST(MqttUplinkOptions, ABadBrokerUriIsAUsageError) {
   u.drops_topic = "outpost/v1/dev1/events";
   auto up = MqttUplink::create(u, **box);
   EXPECT_EQ(up.status().code(), StatusCode::kUsage);
+  u.broker_uri = "ssl://127.0.0.1:8883";  // TLS without a certificate to show
+  auto no_cert = MqttUplink::create(u, **box);
+  EXPECT_EQ(no_cert.status().code(), StatusCode::kUsage);
+  EXPECT_NE(no_cert.status().message().find("certificate"), std::string::npos);
   std::filesystem::remove_all(dir);
 }
 
