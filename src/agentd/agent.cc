@@ -62,7 +62,10 @@ Agent::Agent(AgentConfig config, std::unique_ptr<DesiredStateSource> source)
   report_.agent_pid = static_cast<int>(::getpid());
 }
 
-Agent::~Agent() { supervisor_.stop_all(5); }
+Agent::~Agent() {
+  stop_uplink();
+  supervisor_.stop_all(5);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Start-up and recovery
@@ -80,9 +83,41 @@ Status Agent::start() {
   if (!config_.device_key.empty()) {
     OUTPOST_ASSIGN_OR_RETURN(device_key_, bundle::read_key_file(config_.device_key));
   }
+  OUTPOST_RETURN_IF_ERROR(start_uplink());
   OUTPOST_RETURN_IF_ERROR(recover());
   update_report();
   return Status::ok();
+}
+
+Status Agent::start_uplink() {
+  if (!config_.uplink) return Status::ok();
+  const UplinkConfig& u = *config_.uplink;
+  agent::OutboxOptions o;
+  o.path = config_.outbox_path();
+  o.max_bytes = static_cast<int64_t>(u.outbox_max_bytes);
+  o.max_age_ms = u.outbox_max_age_s * 1000;
+  OUTPOST_ASSIGN_OR_RETURN(outbox_, agent::Outbox::open(o));
+  UplinkOptions up;
+  up.broker_uri = u.broker;
+  up.client_id = u.device_id;
+  up.drops_topic = "outpost/v1/" + u.device_id + "/events";
+  up.ca_file = u.ca_file;
+  up.cert_file = u.cert_file;
+  up.key_file = u.key_file;
+  OUTPOST_ASSIGN_OR_RETURN(uplink_, MqttUplink::create(up, *outbox_));
+  uplink_thread_ = std::thread([this] { uplink_->run(uplink_stop_); });
+  OUTPOST_LOG_INFO("agent: reporting to " << u.broker << " as " << u.device_id);
+  return Status::ok();
+}
+
+void Agent::stop_uplink() {
+  if (!uplink_thread_.joinable()) return;
+  uplink_stop_ = true;
+  uplink_thread_.join();
+  // What the last report put in the outbox (the agent stopping), if the broker takes it now;
+  // otherwise it waits in the outbox for the next start.
+  if (Status s = uplink_->drain(); !s.is_ok())
+    OUTPOST_LOG_INFO("agent: the outbox keeps what is not sent: " << s.message());
 }
 
 Result<Agent::Accepted> Agent::load_stored(const agent::DeploymentRef& ref) {
@@ -172,6 +207,7 @@ Status Agent::run(const std::atomic<bool>& stop) {
   stop_modules();
   report_.agent = "stopped";
   update_report();
+  stop_uplink();
   return Status::ok();
 }
 
@@ -570,6 +606,18 @@ void Agent::update_report() {
   r.updated = agent::format_utc_time(agent::unix_now());
   if (Status s = write_reported_state(config_.state_dir, r); !s.is_ok())
     OUTPOST_LOG_WARNING("agent: " << s.message());
+  // Reported state goes upstream on change, through the outbox (class "state": kept, never
+  // evicted by events or metrics).
+  if (outbox_) {
+    auto put = outbox_->put("state", "outpost/v1/" + config_.uplink->device_id + "/reported",
+                            reported_state_json(r).dump(-1, ' ', false,
+                                                        nlohmann::json::error_handler_t::replace));
+    if (!put.is_ok())
+      OUTPOST_LOG_WARNING("agent: " << put.status().message());
+    else if (!put->stored)
+      OUTPOST_LOG_WARNING("agent: the outbox is full of reported states; this one is dropped "
+                          "(and counted)");
+  }
 }
 
 }  // namespace outpost::agentd

@@ -13,15 +13,18 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "agent/journal.h"
 #include "agent/manifest.h"
+#include "agent/outbox.h"
 #include "agentd/agent_config.h"
 #include "agentd/bundle_checks.h"
 #include "agentd/content_store.h"
 #include "agentd/desired_state_source.h"
 #include "agentd/health_probe.h"
+#include "agentd/mqtt_uplink.h"
 #include "agentd/reported_state.h"
 #include "agentd/supervisor.h"
 #include "bundle/keys.h"
@@ -108,6 +111,10 @@ class Agent {
   Status write_journal();
   void record_error(const std::string& message);
   void update_report();
+  // The uplink (config_.uplink): the outbox opened and its sender started on a thread of its
+  // own; stopped (after one last drain) when the agent stops.
+  Status start_uplink();
+  void stop_uplink();
 
   AgentConfig config_;
   std::unique_ptr<DesiredStateSource> source_;
@@ -124,6 +131,10 @@ class Agent {
   Clock::time_point next_supersede_check_{};
   ReportedState report_;
   std::string last_report_text_;
+  std::unique_ptr<agent::Outbox> outbox_;
+  std::unique_ptr<MqttUplink> uplink_;
+  std::thread uplink_thread_;
+  std::atomic<bool> uplink_stop_{false};
 };
 
 }  // namespace outpost::agentd

@@ -1,5 +1,6 @@
 #include "agentd/agent_config.h"
 
+#include <cctype>
 #include <filesystem>
 
 #include "agent/strict_json.h"
@@ -77,6 +78,49 @@ Status read_limits(const nlohmann::json& doc, const std::string& what, ProcessLi
   return Status::ok();
 }
 
+// A device id names the device's MQTT session and its topics: no MQTT wildcard or separator.
+bool valid_device_id(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.')
+      return false;
+  return true;
+}
+
+Status read_uplink(const nlohmann::json& doc, const std::string& what, UplinkConfig& u,
+                   const std::string& base) {
+  FieldReader r(doc, what, "uplink");
+  OUTPOST_RETURN_IF_ERROR(r.check_members({"device_id", "broker", "ca_file", "cert_file",
+                                           "key_file", "outbox_max_mb", "outbox_max_age_h"},
+                                          {"device_id", "broker"}));
+  OUTPOST_ASSIGN_OR_RETURN(u.device_id, r.string("device_id", 64));
+  if (!valid_device_id(u.device_id))
+    return r.error("device_id", "expected 1 to 64 letters, digits, '-', '_' or '.'");
+  OUTPOST_ASSIGN_OR_RETURN(u.broker, r.string("broker", kMaxPath));
+  const bool tls = u.broker.rfind("ssl://", 0) == 0;
+  if (!tls && u.broker.rfind("tcp://", 0) != 0)
+    return r.error("broker", "expected ssl://HOST:PORT (or tcp://HOST:PORT for development)");
+  for (auto [key, field] : {std::pair<const char*, std::string*>{"ca_file", &u.ca_file},
+                            {"cert_file", &u.cert_file},
+                            {"key_file", &u.key_file}}) {
+    if (r.has(key)) {
+      OUTPOST_ASSIGN_OR_RETURN(*field, read_path(r, key, base));
+    } else if (tls) {
+      return r.error(key, "an ssl:// broker needs the CA, the device's certificate and its key");
+    }
+    if (!tls && r.has(key)) return r.error(key, "certificates are for an ssl:// broker");
+  }
+  if (r.has("outbox_max_mb")) {
+    OUTPOST_ASSIGN_OR_RETURN(int64_t mb, r.integer("outbox_max_mb", 1, int64_t{1} << 20));
+    u.outbox_max_bytes = static_cast<uint64_t>(mb) << 20;
+  }
+  if (r.has("outbox_max_age_h")) {
+    OUTPOST_ASSIGN_OR_RETURN(double h, r.number("outbox_max_age_h", 0.01, 24 * 365));
+    u.outbox_max_age_s = static_cast<int64_t>(h * 3600);
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Result<AgentConfig> parse_agent_config(const std::string& text, const std::string& what,
@@ -86,7 +130,7 @@ Result<AgentConfig> parse_agent_config(const std::string& text, const std::strin
   OUTPOST_RETURN_IF_ERROR(r.check_members(
       {"state_dir", "manifest_dir", "trust_dir", "device_key", "poll_interval_s",
        "outpost_binary", "fetch", "store_max_mb", "module_limits", "stable_after_s",
-       "log_max_kb", "log_files", "health_interval_s"},
+       "log_max_kb", "log_files", "health_interval_s", "uplink"},
       {"state_dir", "manifest_dir", "trust_dir"}));
   AgentConfig c;
   c.path = what;
@@ -122,6 +166,10 @@ Result<AgentConfig> parse_agent_config(const std::string& text, const std::strin
   }
   if (r.has("health_interval_s")) {
     OUTPOST_ASSIGN_OR_RETURN(c.health_interval_s, r.number("health_interval_s", 0.05, 3600));
+  }
+  if (r.has("uplink")) {
+    c.uplink.emplace();
+    OUTPOST_RETURN_IF_ERROR(read_uplink(r.at("uplink"), what, *c.uplink, base_dir));
   }
   return c;
 }

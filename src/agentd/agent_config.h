@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "agentd/fetcher.h"
@@ -12,6 +13,16 @@
 #include "outpost/status.h"
 
 namespace outpost::agentd {
+
+// The MQTT uplink (docs/mqtt.md): the agent's reported state goes through its outbox
+// (state_dir/outbox.db) to the broker. Absent: the agent reports to status.json only.
+struct UplinkConfig {
+  std::string device_id;  // the MQTT client id, and <device> in outpost/v1/<device>/...
+  std::string broker;     // ssl://HOST:PORT, or tcp://HOST:PORT for development
+  std::string ca_file, cert_file, key_file;  // all three for ssl://, none for tcp://
+  uint64_t outbox_max_bytes = uint64_t{64} << 20;
+  int64_t outbox_max_age_s = 7 * 24 * 3600;
+};
 
 struct AgentConfig {
   std::string path;  // of the configuration file, for messages
@@ -33,11 +44,13 @@ struct AgentConfig {
   int log_files = 3;
   // How often, during probation, a serve module's /metrics is scraped.
   double health_interval_s = 5;
+  std::optional<UplinkConfig> uplink;
 
   std::string store_dir() const { return state_dir + "/store"; }
   std::string deployments_dir() const { return state_dir + "/deployments"; }
   std::string logs_dir() const { return state_dir + "/logs"; }
   std::string journal_dir() const { return state_dir; }
+  std::string outbox_path() const { return state_dir + "/outbox.db"; }
 };
 
 // Reads the file. kIoError when it cannot be read; kInvalidModel naming the field.

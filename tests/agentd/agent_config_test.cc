@@ -72,6 +72,33 @@ TEST(AgentConfig, MistakesNameTheField) {
   expect_error("[1, 2]", "object");
 }
 
+TEST(AgentConfig, TheUplinkIsReadWithItsCertificatesAndChecked) {
+  auto c = parse(R"({"state_dir": "/s", "manifest_dir": "/m", "trust_dir": "/t",
+                     "uplink": {"device_id": "cam-7", "broker": "ssl://fleet.example:8883",
+                                "ca_file": "pki/ca.crt", "cert_file": "/pki/cam-7.crt",
+                                "key_file": "/pki/cam-7.key", "outbox_max_mb": 8,
+                                "outbox_max_age_h": 24}})");
+  ASSERT_TRUE(c.is_ok()) << c.status().message();
+  ASSERT_TRUE(c->uplink.has_value());
+  EXPECT_EQ(c->uplink->device_id, "cam-7");
+  EXPECT_EQ(c->uplink->ca_file, "/etc/outpost/pki/ca.crt") << "relative to the file's directory";
+  EXPECT_EQ(c->uplink->outbox_max_bytes, uint64_t{8} << 20);
+  EXPECT_EQ(c->uplink->outbox_max_age_s, 24 * 3600);
+  EXPECT_EQ(c->outbox_path(), "/s/outbox.db");
+  EXPECT_FALSE(parse(R"({"state_dir": "/s", "manifest_dir": "/m", "trust_dir": "/t"})")->uplink);
+
+  const std::string head = R"({"state_dir": "/s", "manifest_dir": "/m", "trust_dir": "/t", )";
+  expect_error(head + R"("uplink": {"broker": "tcp://127.0.0.1:1883"}})", "uplink.device_id");
+  expect_error(head + R"("uplink": {"device_id": "a/b", "broker": "tcp://h:1"}})",
+               "uplink.device_id");
+  expect_error(head + R"("uplink": {"device_id": "d", "broker": "http://h:1"}})",
+               "uplink.broker");
+  expect_error(head + R"("uplink": {"device_id": "d", "broker": "ssl://h:8883"}})",
+               "uplink.ca_file");
+  expect_error(head + R"("uplink": {"device_id": "d", "broker": "tcp://h:1", "ca_file": "c"}})",
+               "certificates are for an ssl:// broker");
+}
+
 TEST(AgentConfig, AMissingFileIsAnIoError) {
   auto c = load_agent_config("/nonexistent/agent.json");
   EXPECT_EQ(c.status().code(), StatusCode::kIoError) << c.status().message();

@@ -1,0 +1,96 @@
+// The agent with an uplink (docs/mqtt.md): its reported state reaches a real broker (Debian's
+// mosquitto on a loopback port) on outpost/v1/<device>/reported as it changes: running, the
+// deployment it runs, and stopped. A broker that is down at first gets what accumulated in the
+// outbox once it is up.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "e2e/agent_harness.h"
+#include "support/child_process.h"
+#include "support/mqtt_test_broker.h"
+
+namespace outpost {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using testing::AgentProcess;
+using testing::AgentWorld;
+
+class AgentUplinkCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!testing::have_mosquitto()) GTEST_SKIP() << "needs Debian's mosquitto (scripts/setup)";
+    dir_ = testing::make_temp_dir("outpost-agent-uplink");
+    world_ = std::make_unique<AgentWorld>(dir_);
+    broker_ = std::make_unique<testing::MosquittoBroker>(dir_, testing::free_tcp_port());
+    config_ = world_->write_config(
+        world_->state_dir(), {{"uplink", {{"device_id", "dev1"}, {"broker", broker_->uri()}}}});
+  }
+  void TearDown() override {
+    agent_.reset();
+    broker_.reset();
+    if (!HasFailure() && !dir_.empty()) fs::remove_all(dir_);
+  }
+  std::string log() const { return testing::read_text(dir_ + "/agent.log"); }
+
+  // Reported states received until one satisfies `done` (true) or time runs out (false).
+  bool receive_until(testing::MqttSubscriber& sub, const std::function<bool(const json&)>& done,
+                     std::vector<json>* seen, double seconds = 30) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (std::chrono::steady_clock::now() < until) {
+      for (auto& [topic, message] : sub.receive(1, 0.5)) {
+        EXPECT_EQ(topic, "outpost/v1/dev1/reported");
+        seen->push_back(message["body"]);
+        if (done(message["body"])) return true;
+      }
+    }
+    return false;
+  }
+  static bool runs_v1(const json& s) {
+    return s.value("agent", "") == "idle" && s.contains("modules") && s["modules"].size() == 1 &&
+           s["modules"][0].value("process", "") == "running" &&
+           s["modules"][0]["bundles"][0].value("version", "") == "1.0.0";
+  }
+  void deploy_v1() {
+    const std::string v1 = world_->make_bundle("adder", "1.0.0", false);
+    world_->publish(world_->manifest(1, {AgentWorld::bundle_ref(v1, "adder", "1.0.0")}), "v1.json");
+  }
+
+  std::string dir_, config_;
+  std::unique_ptr<AgentWorld> world_;
+  std::unique_ptr<testing::MosquittoBroker> broker_;
+  std::unique_ptr<AgentProcess> agent_;
+};
+
+TEST_F(AgentUplinkCli, ReportedStateReachesTheBrokerAsItChanges) {
+  ASSERT_TRUE(broker_->start());
+  testing::MqttSubscriber fleet(broker_->uri());
+  ASSERT_TRUE(fleet.ready(10));
+  agent_ = std::make_unique<AgentProcess>(config_, dir_ + "/agent.log");
+  deploy_v1();
+  std::vector<json> seen;
+  ASSERT_TRUE(receive_until(fleet, runs_v1, &seen)) << seen.size() << " states\n" << log();
+  EXPECT_TRUE(agent_->stop()) << log();
+  ASSERT_TRUE(receive_until(fleet, [](const json& s) { return s.value("agent", "") == "stopped"; },
+                            &seen, 10))
+      << "the agent's last report, sent as it stops\n" << log();
+}
+
+TEST_F(AgentUplinkCli, ABrokerDownAtFirstGetsTheStatesTheOutboxKept) {
+  testing::MqttSubscriber fleet(broker_->uri());  // waits for the broker in its own process
+  agent_ = std::make_unique<AgentProcess>(config_, dir_ + "/agent.log");
+  deploy_v1();
+  ASSERT_TRUE(world_->wait_for(world_->state_dir(), [](const agentd::ReportedState& r) {
+    return r.agent == "idle" && r.modules.size() == 1 && r.modules[0].process == "running";
+  })) << log();
+  ASSERT_TRUE(broker_->start());
+  ASSERT_TRUE(fleet.ready(10));
+  std::vector<json> seen;
+  ASSERT_TRUE(receive_until(fleet, runs_v1, &seen)) << seen.size() << " states\n" << log();
+  EXPECT_TRUE(agent_->stop()) << log();
+}
+
+}  // namespace
+}  // namespace outpost

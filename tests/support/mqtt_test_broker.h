@@ -1,0 +1,195 @@
+// A real MQTT broker and subscriber for tests (header only: the minimal build, which has no
+// Paho, compiles no test that includes it). MosquittoBroker runs Debian's mosquitto on a loopback
+// port the test chose; MqttSubscriber subscribes to outpost/v1/# in a process of its own.
+#pragma once
+
+#include <MQTTClient.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace outpost::testing {
+
+inline bool port_open(int port) {
+  const int s = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool ok = connect(s, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
+  close(s);
+  return ok;
+}
+
+// mosquitto on 127.0.0.1:port, anonymous, no persistence: a process this test starts and kills.
+class MosquittoBroker {
+ public:
+  // `settings`: the listener's configuration after its `listener` line (anonymous by default).
+  MosquittoBroker(std::string dir, int port, const std::string& settings = "allow_anonymous true\n")
+      : dir_(std::move(dir)), port_(port) {
+    // Started as root, mosquitto would switch to its own user, who cannot read this test's
+    // private directory (the keys): it stays the user running the test.
+    const passwd* me = getpwuid(getuid());
+    std::ofstream(dir_ + "/mosquitto.conf") << "user " << (me != nullptr ? me->pw_name : "root")
+                                            << "\nlistener " << port_ << " 127.0.0.1\n"
+                                            << settings << "persistence false\n";
+  }
+  ~MosquittoBroker() { stop(); }
+  bool start() {
+    pid_ = fork();
+    if (pid_ == 0) {
+      const std::string conf = dir_ + "/mosquitto.conf";
+      const std::string log = dir_ + "/mosquitto.log";
+      freopen(log.c_str(), "a", stderr);
+      freopen(log.c_str(), "a", stdout);
+      execlp("mosquitto", "mosquitto", "-c", conf.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < until) {
+      if (port_open(port_)) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+  void stop(int signal = SIGTERM) {
+    if (pid_ <= 0) return;
+    kill(pid_, signal);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+  std::string uri(const char* scheme = "tcp") const {
+    return std::string(scheme) + "://127.0.0.1:" + std::to_string(port_);
+  }
+
+ private:
+  std::string dir_;
+  int port_;
+  pid_t pid_ = -1;
+};
+
+inline bool have_mosquitto() { return std::system("command -v mosquitto > /dev/null 2>&1") == 0; }
+
+// A subscriber to the device's topics in a process of its own (Paho's synchronous clients in
+// two threads of one process read each other's acknowledgements), forked before the test starts
+// any thread: it connects as soon as the broker is there, writes "ready" once subscribed, then
+// one line per message, "TOPIC PAYLOAD".
+class MqttSubscriber {
+ public:
+  // With `tls` (CA, certificate, key), it connects over TLS as that certificate's owner.
+  explicit MqttSubscriber(const std::string& uri, std::vector<std::string> tls = {}) : tls_(std::move(tls)) {
+    int fds[2];
+    if (pipe(fds) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      close(fds[0]);
+      serve(uri, fds[1], tls_);
+      _exit(0);
+    }
+    close(fds[1]);
+    fd_ = fds[0];
+  }
+  ~MqttSubscriber() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (fd_ >= 0) close(fd_);
+  }
+  // Waits up to `seconds` for the subscription.
+  bool ready(double seconds) {
+    std::string line;
+    return next_line(seconds, &line) && line == "ready";
+  }
+  // Receives until `count` messages arrived or `seconds` passed.
+  std::vector<std::pair<std::string, nlohmann::json>> receive(size_t count, double seconds) {
+    std::vector<std::pair<std::string, nlohmann::json>> got;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int>(seconds * 1000));
+    std::string line;
+    while (got.size() < count && next_line(std::chrono::duration<double>(until - std::chrono::steady_clock::now()).count(), &line)) {
+      const size_t space = line.find(' ');
+      got.push_back({line.substr(0, space), nlohmann::json::parse(line.substr(space + 1))});
+    }
+    return got;
+  }
+
+ private:
+  static void serve(const std::string& uri, int fd, const std::vector<std::string>& tls) {
+    MQTTClient client = nullptr;
+    MQTTClient_create(&client, uri.c_str(), "test-subscriber", MQTTCLIENT_PERSISTENCE_NONE, nullptr);
+    for (;;) {
+      MQTTClient_connectOptions o = MQTTClient_connectOptions_initializer;
+      o.cleansession = 1;
+      o.connectTimeout = 1;
+      MQTTClient_SSLOptions ssl = MQTTClient_SSLOptions_initializer;
+      if (tls.size() == 3) {
+        ssl.trustStore = tls[0].c_str();
+        ssl.keyStore = tls[1].c_str();
+        ssl.privateKey = tls[2].c_str();
+        ssl.verify = 1;
+        o.ssl = &ssl;
+      }
+      if (MQTTClient_connect(client, &o) != MQTTCLIENT_SUCCESS ||
+          MQTTClient_subscribe(client, "outpost/v1/#", 1) != MQTTCLIENT_SUCCESS) {
+        usleep(20'000);
+        continue;
+      }
+      (void)!write(fd, "ready\n", 6);
+      while (MQTTClient_isConnected(client)) {
+        char* topic = nullptr;
+        int topic_len = 0;
+        MQTTClient_message* m = nullptr;
+        if (MQTTClient_receive(client, &topic, &topic_len, &m, 100) != MQTTCLIENT_SUCCESS) break;
+        if (m == nullptr) continue;
+        std::string line = std::string(topic) + " " +
+                           std::string(static_cast<char*>(m->payload), static_cast<size_t>(m->payloadlen)) +
+                           "\n";
+        (void)!write(fd, line.data(), line.size());
+        MQTTClient_freeMessage(&m);
+        MQTTClient_free(topic);
+      }
+    }
+  }
+  bool next_line(double seconds, std::string* line) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int>(seconds * 1000));
+    for (;;) {
+      const size_t end = buffer_.find('\n');
+      if (end != std::string::npos) {
+        *line = buffer_.substr(0, end);
+        buffer_.erase(0, end + 1);
+        return true;
+      }
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+      pollfd p{fd_, POLLIN, 0};
+      if (fd_ < 0 || left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) <= 0)
+        return false;
+      char chunk[4096];
+      const ssize_t n = read(fd_, chunk, sizeof(chunk));
+      if (n <= 0) return false;
+      buffer_.append(chunk, static_cast<size_t>(n));
+    }
+  }
+
+  std::vector<std::string> tls_;
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  std::string buffer_;
+};
+
+}  // namespace outpost::testing
