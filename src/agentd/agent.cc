@@ -14,6 +14,7 @@
 #include "agentd/bundle_checks.h"
 #include "agentd/deployment.h"
 #include "agentd/fetcher.h"
+#include "agentd/mqtt_desired_source.h"
 #include "agentd/sd_notify.h"
 #include "bundle/installed_versions.h"
 #include "core/log.h"
@@ -101,10 +102,15 @@ Status Agent::start_uplink() {
   up.broker_uri = u.broker;
   up.client_id = u.device_id;
   up.drops_topic = "outpost/v1/" + u.device_id + "/events";
+  up.desired_topic = "outpost/v1/" + u.device_id + "/desired";
   up.ca_file = u.ca_file;
   up.cert_file = u.cert_file;
   up.key_file = u.key_file;
+  up.backoff_min_s = u.backoff_min_s;
+  up.backoff_max_s = u.backoff_max_s;
   OUTPOST_ASSIGN_OR_RETURN(uplink_, MqttUplink::create(up, *outbox_));
+  mqtt_source_ = std::make_unique<MqttDesiredSource>(
+      *uplink_, "MQTT topic '" + up.desired_topic + "' on " + up.broker_uri);
   uplink_thread_ = std::thread([this] { uplink_->run(uplink_stop_); });
   OUTPOST_LOG_INFO("agent: reporting to " << u.broker << " as " << u.device_id);
   return Status::ok();
@@ -255,16 +261,21 @@ std::optional<Agent::Accepted> Agent::accept(const ManifestCandidate& candidate)
 }
 
 void Agent::poll_source() {
-  auto candidates = source_->poll();
-  if (!candidates.is_ok()) {
-    record_error(candidates.status().message());
-    return;
-  }
-  for (const ManifestCandidate& c : *candidates) {
-    std::optional<Accepted> accepted = accept(c);
-    if (!accepted) continue;
-    if (!pending_ || accepted->manifest.version > pending_->manifest.version)
-      pending_ = std::move(accepted);
+  // The local directory, and with an uplink the MQTT desired topic: one interface, and the same
+  // checks (accept()) for what either hands over.
+  for (DesiredStateSource* source : {source_.get(), mqtt_source_.get()}) {
+    if (source == nullptr) continue;
+    auto candidates = source->poll();
+    if (!candidates.is_ok()) {
+      record_error(candidates.status().message());
+      continue;
+    }
+    for (const ManifestCandidate& c : *candidates) {
+      std::optional<Accepted> accepted = accept(c);
+      if (!accepted) continue;
+      if (!pending_ || accepted->manifest.version > pending_->manifest.version)
+        pending_ = std::move(accepted);
+    }
   }
 }
 

@@ -133,6 +133,7 @@ class Agent {
   std::string last_report_text_;
   std::unique_ptr<agent::Outbox> outbox_;
   std::unique_ptr<MqttUplink> uplink_;
+  std::unique_ptr<DesiredStateSource> mqtt_source_;  // the uplink's desired topic
   std::thread uplink_thread_;
   std::atomic<bool> uplink_stop_{false};
 };

@@ -91,7 +91,8 @@ Status read_uplink(const nlohmann::json& doc, const std::string& what, UplinkCon
                    const std::string& base) {
   FieldReader r(doc, what, "uplink");
   OUTPOST_RETURN_IF_ERROR(r.check_members({"device_id", "broker", "ca_file", "cert_file",
-                                           "key_file", "outbox_max_mb", "outbox_max_age_h"},
+                                           "key_file", "outbox_max_mb", "outbox_max_age_h",
+                                           "backoff_min_s", "backoff_max_s"},
                                           {"device_id", "broker"}));
   OUTPOST_ASSIGN_OR_RETURN(u.device_id, r.string("device_id", 64));
   if (!valid_device_id(u.device_id))
@@ -118,6 +119,14 @@ Status read_uplink(const nlohmann::json& doc, const std::string& what, UplinkCon
     OUTPOST_ASSIGN_OR_RETURN(double h, r.number("outbox_max_age_h", 0.01, 24 * 365));
     u.outbox_max_age_s = static_cast<int64_t>(h * 3600);
   }
+  if (r.has("backoff_min_s")) {
+    OUTPOST_ASSIGN_OR_RETURN(u.backoff_min_s, r.number("backoff_min_s", 0.01, 3600));
+  }
+  if (r.has("backoff_max_s")) {
+    OUTPOST_ASSIGN_OR_RETURN(u.backoff_max_s, r.number("backoff_max_s", 0.01, 86400));
+  }
+  if (u.backoff_max_s < u.backoff_min_s)
+    return r.error("backoff_max_s", "must not be below backoff_min_s");
   return Status::ok();
 }
 

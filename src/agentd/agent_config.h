@@ -22,6 +22,7 @@ struct UplinkConfig {
   std::string ca_file, cert_file, key_file;  // all three for ssl://, none for tcp://
   uint64_t outbox_max_bytes = uint64_t{64} << 20;
   int64_t outbox_max_age_s = 7 * 24 * 3600;
+  double backoff_min_s = 0.5, backoff_max_s = 30;  // between reconnects, jittered
 };
 
 struct AgentConfig {

@@ -61,8 +61,9 @@ struct MqttUplink::Impl {
   UplinkOptions options;
   agent::Outbox& outbox;
   MQTTClient client = nullptr;
-  mutable std::mutex mu;  // guards stats
+  mutable std::mutex mu;  // guards stats and received
   UplinkStats stats;
+  std::vector<std::string> received;
   std::mt19937 rng{std::random_device{}()};
 
   bool uses_tls() const { return options.broker_uri.rfind("ssl://", 0) == 0; }
@@ -96,9 +97,32 @@ struct MqttUplink::Impl {
       return Status(StatusCode::kNetwork,
                     options.broker_uri + ": cannot connect: " + paho_error(rc));
     }
-    std::lock_guard<std::mutex> lock(mu);
-    ++stats.connects;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      ++stats.connects;
+    }
+    if (!options.desired_topic.empty()) {
+      const int sub = MQTTClient_subscribe(client, options.desired_topic.c_str(), 1);
+      if (sub != MQTTCLIENT_SUCCESS) return lost("cannot subscribe to " + options.desired_topic, sub);
+    }
     return Status::ok();
+  }
+
+  // Takes what the broker sent (queued by Paho while we published, or arriving within
+  // `timeout_ms`); false when the connection is gone.
+  bool receive(unsigned long timeout_ms) {
+    char* topic = nullptr;
+    int topic_length = 0;
+    MQTTClient_message* message = nullptr;
+    const int rc = MQTTClient_receive(client, &topic, &topic_length, &message, timeout_ms);
+    if (message != nullptr) {
+      std::lock_guard<std::mutex> lock(mu);
+      received.emplace_back(static_cast<const char*>(message->payload),
+                            static_cast<size_t>(std::max(message->payloadlen, 0)));
+      MQTTClient_freeMessage(&message);
+    }
+    if (topic != nullptr) MQTTClient_free(topic);
+    return rc == MQTTCLIENT_SUCCESS || rc == MQTTCLIENT_TOPICNAME_TRUNCATED;
   }
 
   // Publishes at QoS 1; the token to wait on for its PUBACK.
@@ -167,8 +191,10 @@ struct MqttUplink::Impl {
                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                            std::chrono::duration<double>(seconds));
     while (!stop.load() && std::chrono::steady_clock::now() < until) {
-      if (MQTTClient_isConnected(client)) MQTTClient_yield();
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      if (MQTTClient_isConnected(client))
+        receive(20);  // also keeps the connection alive
+      else
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }
 
@@ -217,6 +243,11 @@ Result<std::unique_ptr<MqttUplink>> MqttUplink::create(UplinkOptions options,
 Status MqttUplink::drain() { return impl_->drain(); }
 
 void MqttUplink::run(const std::atomic<bool>& stop) { impl_->run(stop); }
+
+std::vector<std::string> MqttUplink::take_received() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return std::exchange(impl_->received, {});
+}
 
 UplinkStats MqttUplink::stats() const {
   std::lock_guard<std::mutex> lock(impl_->mu);

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "agent/outbox.h"
 #include "outpost/status.h"
@@ -32,6 +33,9 @@ struct UplinkOptions {
   // the host connected to; and the device's own certificate and key, its identity to the broker.
   std::string ca_file, cert_file, key_file;
   std::string drops_topic;  // where drop reports go ("outpost/v1/<device>/events")
+  // Subscribed at QoS 1 on every connect when set ("outpost/v1/<device>/desired"): what
+  // arrives there (the retained signed manifest first) waits for take_received().
+  std::string desired_topic;
   size_t window = 32;       // messages published before waiting for their PUBACKs
   double connect_timeout_s = 5;
   double ack_timeout_s = 10;   // a PUBACK later than this: the connection is taken as lost
@@ -65,6 +69,11 @@ class MqttUplink {
   void run(const std::atomic<bool>& stop);
 
   UplinkStats stats() const;
+
+  // The payloads received on desired_topic since the last call, oldest first (thread-safe: the
+  // agent's thread takes what run()'s thread received). The broker sends a retained message
+  // again on every subscription, so the same payload may come more than once.
+  std::vector<std::string> take_received();
 
  private:
   struct Impl;

@@ -77,13 +77,15 @@ TEST(AgentConfig, TheUplinkIsReadWithItsCertificatesAndChecked) {
                      "uplink": {"device_id": "cam-7", "broker": "ssl://fleet.example:8883",
                                 "ca_file": "pki/ca.crt", "cert_file": "/pki/cam-7.crt",
                                 "key_file": "/pki/cam-7.key", "outbox_max_mb": 8,
-                                "outbox_max_age_h": 24}})");
+                                "outbox_max_age_h": 24, "backoff_max_s": 5}})");
   ASSERT_TRUE(c.is_ok()) << c.status().message();
   ASSERT_TRUE(c->uplink.has_value());
   EXPECT_EQ(c->uplink->device_id, "cam-7");
   EXPECT_EQ(c->uplink->ca_file, "/etc/outpost/pki/ca.crt") << "relative to the file's directory";
   EXPECT_EQ(c->uplink->outbox_max_bytes, uint64_t{8} << 20);
   EXPECT_EQ(c->uplink->outbox_max_age_s, 24 * 3600);
+  EXPECT_EQ(c->uplink->backoff_min_s, 0.5);
+  EXPECT_EQ(c->uplink->backoff_max_s, 5);
   EXPECT_EQ(c->outbox_path(), "/s/outbox.db");
   EXPECT_FALSE(parse(R"({"state_dir": "/s", "manifest_dir": "/m", "trust_dir": "/t"})")->uplink);
 

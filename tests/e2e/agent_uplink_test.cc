@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "agent/signed_manifest.h"
 #include "e2e/agent_harness.h"
 #include "support/child_process.h"
 #include "support/mqtt_test_broker.h"
@@ -26,7 +27,11 @@ class AgentUplinkCli : public ::testing::Test {
     world_ = std::make_unique<AgentWorld>(dir_);
     broker_ = std::make_unique<testing::MosquittoBroker>(dir_, testing::free_tcp_port());
     config_ = world_->write_config(
-        world_->state_dir(), {{"uplink", {{"device_id", "dev1"}, {"broker", broker_->uri()}}}});
+        world_->state_dir(), {{"uplink",
+                               {{"device_id", "dev1"},
+                                {"broker", broker_->uri()},
+                                {"backoff_min_s", 0.1},
+                                {"backoff_max_s", 1}}}});
   }
   void TearDown() override {
     agent_.reset();
@@ -89,6 +94,50 @@ TEST_F(AgentUplinkCli, ABrokerDownAtFirstGetsTheStatesTheOutboxKept) {
   ASSERT_TRUE(fleet.ready(10));
   std::vector<json> seen;
   ASSERT_TRUE(receive_until(fleet, runs_v1, &seen)) << seen.size() << " states\n" << log();
+  EXPECT_TRUE(agent_->stop()) << log();
+}
+
+// The fleet publishes the signed manifest, retained, on the device's desired topic: the agent
+// applies it as it would one from its directory, and refuses a tampered one the same way.
+TEST_F(AgentUplinkCli, ARetainedSignedManifestOnTheDesiredTopicIsApplied) {
+  ASSERT_TRUE(broker_->start());
+  const std::string v1 = world_->make_bundle("adder", "1.0.0", false);
+  auto signed_text = agent::sign_manifest(
+      world_->manifest(1, {AgentWorld::bundle_ref(v1, "adder", "1.0.0")}).dump(2),
+      world_->publisher());
+  ASSERT_TRUE(signed_text.is_ok()) << signed_text.status().message();
+  // Published before the agent runs: the broker hands the retained manifest to its subscription.
+  ASSERT_TRUE(testing::publish_retained(broker_->uri(), "outpost/v1/dev1/desired", *signed_text));
+  agent_ = std::make_unique<AgentProcess>(config_, dir_ + "/agent.log");
+  auto r = world_->wait_for(world_->state_dir(), [](const agentd::ReportedState& s) {
+    return s.agent == "idle" && s.modules.size() == 1 && s.modules[0].process == "running";
+  });
+  ASSERT_TRUE(r) << log();
+  EXPECT_EQ(r->modules[0].bundles.at(0).version, "1.0.0");
+  EXPECT_NE(log().find("MQTT topic 'outpost/v1/dev1/desired'"), std::string::npos) << log();
+  EXPECT_TRUE(world_->eventually_answers(5)) << log();
+
+  // A version 2 changed after signing: refused, and version 1 keeps running.
+  const std::string v2 = world_->make_bundle("adder", "1.1.0", true);
+  auto v2_text = agent::sign_manifest(
+      world_->manifest(2, {AgentWorld::bundle_ref(v2, "adder", "1.1.0")}).dump(2),
+      world_->publisher());
+  ASSERT_TRUE(v2_text.is_ok());
+  // One character of the signed manifest (base64 in the envelope) changed on the way.
+  json envelope = json::parse(*v2_text);
+  std::string body = envelope.at("signed").get<std::string>();
+  char& c = body[body.size() / 2];
+  c = c == 'A' ? 'B' : 'A';
+  envelope["signed"] = body;
+  const std::string tampered = envelope.dump();
+  ASSERT_TRUE(testing::publish_retained(broker_->uri(), "outpost/v1/dev1/desired", tampered));
+  auto refused = world_->wait_for(world_->state_dir(), [](const agentd::ReportedState& s) {
+    return !s.last_error.empty();
+  }, 20);
+  ASSERT_TRUE(refused) << log();
+  EXPECT_NE(refused->last_error.find("changed after signing"), std::string::npos)
+      << refused->last_error;
+  EXPECT_EQ(refused->modules.at(0).bundles.at(0).version, "1.0.0");
   EXPECT_TRUE(agent_->stop()) << log();
 }
 

@@ -192,4 +192,28 @@ class MqttSubscriber {
   std::string buffer_;
 };
 
+// Publishes `payload` on `topic`, retained, at QoS 1, from a child process (so that this
+// process holds no Paho client beside the code under test); true once the broker took it.
+inline bool publish_retained(const std::string& uri, const std::string& topic,
+                             const std::string& payload) {
+  const pid_t child = fork();
+  if (child < 0) return false;
+  if (child == 0) {
+    MQTTClient client = nullptr;
+    MQTTClient_create(&client, uri.c_str(), "test-publisher", MQTTCLIENT_PERSISTENCE_NONE, nullptr);
+    MQTTClient_connectOptions o = MQTTClient_connectOptions_initializer;
+    o.connectTimeout = 5;
+    if (MQTTClient_connect(client, &o) != MQTTCLIENT_SUCCESS) _exit(3);
+    MQTTClient_deliveryToken token = 0;
+    const int rc = MQTTClient_publish(client, topic.c_str(), static_cast<int>(payload.size()),
+                                      payload.data(), 1, 1, &token);
+    const bool ok = rc == MQTTCLIENT_SUCCESS &&
+                    MQTTClient_waitForCompletion(client, token, 5000) == MQTTCLIENT_SUCCESS;
+    MQTTClient_disconnect(client, 1000);
+    _exit(ok ? 0 : 4);
+  }
+  int status = 0;
+  return waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 }  // namespace outpost::testing
