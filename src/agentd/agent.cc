@@ -609,17 +609,24 @@ void Agent::update_report() {
   const std::string updated = r.updated;
   r.updated.clear();
   const std::string text = reported_state_json(r).dump();
-  if (text == last_report_text_) {
+  // Upstream it goes on change and, unchanged, every report_interval_s too, so a fleet that
+  // lost a message (or restarted) still learns where the device stands.
+  const auto now = Clock::now();
+  const bool periodic = outbox_ && now >= next_uplink_report_;
+  if (text == last_report_text_ && !periodic) {
     r.updated = updated;
     return;
   }
+  const bool changed = text != last_report_text_;
   last_report_text_ = text;
-  r.updated = agent::format_utc_time(agent::unix_now());
-  if (Status s = write_reported_state(config_.state_dir, r); !s.is_ok())
-    OUTPOST_LOG_WARNING("agent: " << s.message());
-  // Reported state goes upstream on change, through the outbox (class "state": kept, never
-  // evicted by events or metrics).
+  r.updated = changed ? agent::format_utc_time(agent::unix_now()) : updated;
+  if (changed)
+    if (Status s = write_reported_state(config_.state_dir, r); !s.is_ok())
+      OUTPOST_LOG_WARNING("agent: " << s.message());
+  // Through the outbox (class "state": kept, never evicted by events or metrics).
   if (outbox_) {
+    next_uplink_report_ = now + std::chrono::duration_cast<Clock::duration>(
+                                    std::chrono::duration<double>(config_.uplink->report_interval_s));
     auto put = outbox_->put("state", "outpost/v1/" + config_.uplink->device_id + "/reported",
                             reported_state_json(r).dump(-1, ' ', false,
                                                         nlohmann::json::error_handler_t::replace));

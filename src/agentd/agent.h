@@ -134,6 +134,7 @@ class Agent {
   std::unique_ptr<agent::Outbox> outbox_;
   std::unique_ptr<MqttUplink> uplink_;
   std::unique_ptr<DesiredStateSource> mqtt_source_;  // the uplink's desired topic
+  Clock::time_point next_uplink_report_{};  // when the unchanged state is reported again
   std::thread uplink_thread_;
   std::atomic<bool> uplink_stop_{false};
 };

@@ -92,7 +92,8 @@ Status read_uplink(const nlohmann::json& doc, const std::string& what, UplinkCon
   FieldReader r(doc, what, "uplink");
   OUTPOST_RETURN_IF_ERROR(r.check_members({"device_id", "broker", "ca_file", "cert_file",
                                            "key_file", "outbox_max_mb", "outbox_max_age_h",
-                                           "backoff_min_s", "backoff_max_s"},
+                                           "backoff_min_s", "backoff_max_s",
+                                           "report_interval_s"},
                                           {"device_id", "broker"}));
   OUTPOST_ASSIGN_OR_RETURN(u.device_id, r.string("device_id", 64));
   if (!valid_device_id(u.device_id))
@@ -127,6 +128,9 @@ Status read_uplink(const nlohmann::json& doc, const std::string& what, UplinkCon
   }
   if (u.backoff_max_s < u.backoff_min_s)
     return r.error("backoff_max_s", "must not be below backoff_min_s");
+  if (r.has("report_interval_s")) {
+    OUTPOST_ASSIGN_OR_RETURN(u.report_interval_s, r.number("report_interval_s", 1, 86400));
+  }
   return Status::ok();
 }
 

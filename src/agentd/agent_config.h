@@ -23,6 +23,7 @@ struct UplinkConfig {
   uint64_t outbox_max_bytes = uint64_t{64} << 20;
   int64_t outbox_max_age_s = 7 * 24 * 3600;
   double backoff_min_s = 0.5, backoff_max_s = 30;  // between reconnects, jittered
+  double report_interval_s = 300;  // the reported state again, unchanged, this often
 };
 
 struct AgentConfig {

@@ -1,6 +1,6 @@
 // The agent with an uplink (docs/mqtt.md): its reported state reaches a real broker (Debian's
-// mosquitto on a loopback port) on outpost/v1/<device>/reported as it changes: running, the
-// deployment it runs, and stopped. A broker that is down at first gets what accumulated in the
+// mosquitto on a loopback port) on outpost/v1/<device>/reported as it changes (running, the
+// deployment it runs, stopped) and, unchanged, every report interval. A broker that is down at first gets what accumulated in the
 // outbox once it is up.
 #include <gtest/gtest.h>
 
@@ -31,7 +31,8 @@ class AgentUplinkCli : public ::testing::Test {
                                {{"device_id", "dev1"},
                                 {"broker", broker_->uri()},
                                 {"backoff_min_s", 0.1},
-                                {"backoff_max_s", 1}}}});
+                                {"backoff_max_s", 1},
+                                {"report_interval_s", 1}}}});
   }
   void TearDown() override {
     agent_.reset();
@@ -77,6 +78,11 @@ TEST_F(AgentUplinkCli, ReportedStateReachesTheBrokerAsItChanges) {
   deploy_v1();
   std::vector<json> seen;
   ASSERT_TRUE(receive_until(fleet, runs_v1, &seen)) << seen.size() << " states\n" << log();
+  // Unchanged, it is reported again every report_interval_s (1 s here).
+  const json steady = seen.back();
+  std::vector<json> again;
+  EXPECT_TRUE(receive_until(fleet, [&](const json& s) { return s == steady; }, &again, 5))
+      << "the unchanged state was not reported again\n" << log();
   EXPECT_TRUE(agent_->stop()) << log();
   ASSERT_TRUE(receive_until(fleet, [](const json& s) { return s.value("agent", "") == "stopped"; },
                             &seen, 10))
