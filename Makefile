@@ -16,9 +16,10 @@ ASTRONAUT := .cache/debian/python3-skimage/astronaut.png
 # non-UTF-8 names, CLI parse errors), and the models whose data decides their shapes or that
 # hold control flow (graphs split and copied per run, bodies unrolled), and the device agent's
 # parts that read what the network and other processes send (downloads, metrics, state files,
-# configuration, child processes and their output; about 12 s in Release): worth the slower
+# configuration, child processes and their output; about 12 s in Release), the outbox and the
+# MQTT uplink (a database file and a broker's packets), and FFmpeg's loader: worth the slower
 # sanitizer build.
-SANITIZED_TESTS := Corrupt|Robust|Npy|Image|Preprocess|DetectionPostProcess|Draw|ChannelsLast|ActivationFusion|InPlace|DifferentialBackend|BackendRegistry|ConstantFolding|PipelineSpec|JsonText|Utf8|PipelineRun|PipelineFailures|PipelineSignal|TaskFit|CliUsage|TfliteBuiltinRules|DynamicShapes|DataDecidedShapes|ControlFlow|TfliteSequenceLstm|HealthProbe|Fetcher|ContentStoreTest|ReportedState|AgentConfig|DirectorySourceTest|SupervisorTest|RotatingLog|CopiedConstants|TopKReference
+SANITIZED_TESTS := Corrupt|Robust|Npy|Image|Preprocess|DetectionPostProcess|Draw|ChannelsLast|ActivationFusion|InPlace|DifferentialBackend|BackendRegistry|ConstantFolding|PipelineSpec|JsonText|Utf8|PipelineRun|PipelineFailures|PipelineSignal|TaskFit|CliUsage|TfliteBuiltinRules|DynamicShapes|DataDecidedShapes|ControlFlow|TfliteSequenceLstm|HealthProbe|Fetcher|ContentStoreTest|ReportedState|AgentConfig|DirectorySourceTest|SupervisorTest|RotatingLog|CopiedConstants|TopKReference|OutboxTest|MqttUplink|FfmpegLibrary
 
 .PHONY: all setup build demo test test-build test-minimal test-asan test-fuzz clean
 
