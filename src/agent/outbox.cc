@@ -261,6 +261,7 @@ Result<int64_t> Outbox::make_room(const OutboxClass& incoming, int64_t needed, i
 
 Result<PutResult> Outbox::put(const std::string& message_class, const std::string& topic,
                               const std::string& payload) {
+  std::lock_guard<std::mutex> lock(mu_);
   const OutboxClass* c = find_class(message_class);
   if (c == nullptr) return usage_error("outbox: no message class '" + message_class + "'");
   const int64_t size = static_cast<int64_t>(topic.size() + payload.size());
@@ -300,6 +301,7 @@ Result<PutResult> Outbox::put(const std::string& message_class, const std::strin
 }
 
 Result<std::vector<OutboxMessage>> Outbox::peek(size_t limit) {
+  std::lock_guard<std::mutex> lock(mu_);
   Statement q(db_,
               "SELECT id, class, topic, payload, created_ms FROM messages ORDER BY id LIMIT ?1");
   q.bind(1, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
@@ -313,6 +315,7 @@ Result<std::vector<OutboxMessage>> Outbox::peek(size_t limit) {
 }
 
 Status Outbox::acknowledge(int64_t id) {
+  std::lock_guard<std::mutex> lock(mu_);
   Transaction t(db_);
   if (!t.begun()) return sqlite_error("cannot begin a write");
   Statement size(db_, "SELECT bytes FROM messages WHERE id = ?1");
@@ -331,6 +334,7 @@ Status Outbox::acknowledge(int64_t id) {
 }
 
 Result<int64_t> Outbox::expire() {
+  std::lock_guard<std::mutex> lock(mu_);
   const int64_t bytes_before = bytes_;
   Transaction t(db_);
   if (!t.begun()) return sqlite_error("cannot begin a write");
@@ -343,6 +347,7 @@ Result<int64_t> Outbox::expire() {
 }
 
 Result<std::vector<DropReport>> Outbox::drop_reports() {
+  std::lock_guard<std::mutex> lock(mu_);
   Transaction t(db_);
   if (!t.begun()) return sqlite_error("cannot begin a write");
   Statement q(db_,
@@ -366,6 +371,7 @@ Result<std::vector<DropReport>> Outbox::drop_reports() {
 }
 
 Status Outbox::acknowledge_drop_report(int64_t id) {
+  std::lock_guard<std::mutex> lock(mu_);
   Statement remove(db_, "DELETE FROM drops WHERE id = ?1 AND sent = 1");
   remove.bind(1, id);
   if (!remove.prepared() || remove.step() != SQLITE_DONE)
@@ -374,6 +380,7 @@ Status Outbox::acknowledge_drop_report(int64_t id) {
 }
 
 Result<OutboxStats> Outbox::stats() {
+  std::lock_guard<std::mutex> lock(mu_);
   Statement q(db_,
               "SELECT COUNT(*), COALESCE(SUM(bytes), 0), COALESCE(MIN(id), 0), "
               "(SELECT COUNT(*) FROM drops) FROM messages");

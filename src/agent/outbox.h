@@ -8,7 +8,9 @@
 // lost, and one put() did not acknowledge is either whole or absent. Ids come from an
 // AUTOINCREMENT key: strictly increasing and never reused, even across deletes and restarts,
 // so a consumer that de-duplicates by id never sees the same id for two messages. The database
-// is opened in exclusive locking mode: one process owns an outbox at a time.
+// is opened in exclusive locking mode: one process owns an outbox at a time. Within it, the
+// methods may be called from several threads (a producer's and the uplink's): each runs whole,
+// one at a time.
 //
 // Bounded by bytes (topic + payload) and by age. Each message belongs to a class with a priority
 // and an overflow policy: when a new message does not fit, the oldest messages of drop-oldest
@@ -22,6 +24,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -133,6 +136,7 @@ class Outbox {
   Status sqlite_error(const std::string& doing) const;
 
   OutboxOptions options_;
+  std::mutex mu_;  // one operation (and its transaction) at a time on the one connection
   sqlite3* db_ = nullptr;
   int64_t bytes_ = 0;  // of the messages stored (exclusive locking: only this process writes)
 };

@@ -11,9 +11,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <chrono>
 #include <map>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "support/test_paths.h"
 
@@ -212,6 +214,33 @@ TEST_F(OutboxTest, ASecondProcessCannotOpenTheSameOutboxAndAForeignDatabaseIsRef
   o.path = text;
   auto refused = Outbox::open(o);
   EXPECT_FALSE(refused.is_ok());
+}
+
+// A producer's thread and the uplink's share the outbox: every put is taken once, in order.
+TEST_F(OutboxTest, AProducerAndASenderOnTwoThreadsShareIt) {
+  auto box = open(options(64 << 20));
+  ASSERT_NE(box, nullptr);
+  constexpr int kMessages = 400;
+  std::thread producer([&] {
+    for (int i = 0; i < kMessages; ++i) put(*box, "events", std::to_string(i));
+  });
+  std::vector<std::string> sent;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (sent.size() < kMessages && std::chrono::steady_clock::now() < until) {
+    auto batch = box->peek(16);
+    ASSERT_TRUE(batch.is_ok()) << batch.status().message();
+    for (const OutboxMessage& m : *batch) {
+      sent.push_back(m.payload);
+      ASSERT_TRUE(box->acknowledge(m.id).is_ok());
+    }
+  }
+  producer.join();
+  ASSERT_EQ(sent.size(), static_cast<size_t>(kMessages));
+  for (int i = 0; i < kMessages; ++i) EXPECT_EQ(sent[static_cast<size_t>(i)], std::to_string(i));
+  auto left = box->stats();
+  ASSERT_TRUE(left.is_ok());
+  EXPECT_EQ(left->messages, 0);
+  EXPECT_EQ(left->bytes, 0);
 }
 
 // kill -9 at random moments of a stream of puts: every id the child reported as returned is
