@@ -30,9 +30,11 @@ Status missing(const std::string& soname, const std::string& why) {
 }
 
 // Opened for the process's life: FFmpeg keeps global state (registered formats, codecs), and
-// the functions found in it are used until exit.
+// the functions found in it are used until exit. RTLD_NODELETE keeps a library mapped even
+// after a dlclose (check_loadable's): unmapped, the blocks its globals point to would be
+// orphaned (LeakSanitizer reported them).
 Result<void*> open_library(const std::string& soname) {
-  void* handle = dlopen(soname.c_str(), RTLD_NOW | RTLD_LOCAL);
+  void* handle = dlopen(soname.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
   if (handle == nullptr) {
     const char* why = dlerror();
     return missing(soname, why != nullptr ? why : "dlopen failed");
