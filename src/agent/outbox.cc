@@ -131,7 +131,12 @@ Result<std::unique_ptr<Outbox>> Outbox::open(OutboxOptions options) {
   sqlite3_busy_timeout(db, 0);
   {
     Statement mode(db, "PRAGMA journal_mode=WAL");
-    if (!mode.prepared() || mode.step() != SQLITE_ROW)
+    const int rc = mode.prepared() ? mode.step() : sqlite3_errcode(db);
+    const int primary = sqlite3_errcode(db) & 0xff;
+    if (rc != SQLITE_ROW && (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT))
+      return invalid_model(box->options_.path + ": not an outbox, or a damaged one (" +
+                           sqlite3_errmsg(db) + ")");
+    if (rc != SQLITE_ROW)
       return io_error(box->options_.path +
                       ": outbox: cannot switch to WAL (is another process using it?): " +
                       sqlite3_errmsg(db));

@@ -97,7 +97,20 @@ Status Agent::start_uplink() {
   o.path = config_.outbox_path();
   o.max_bytes = static_cast<int64_t>(u.outbox_max_bytes);
   o.max_age_ms = u.outbox_max_age_s * 1000;
-  OUTPOST_ASSIGN_OR_RETURN(outbox_, agent::Outbox::open(o));
+  auto box = agent::Outbox::open(o);
+  if (!box.is_ok() && box.status().code() == StatusCode::kInvalidModel) {
+    // A damaged outbox must not keep the device from running its deployment: it is moved
+    // aside (for whoever wants to look) and a new one started. What it held is lost, and said so.
+    const std::string aside = o.path + ".damaged-" + std::to_string(agent::unix_now());
+    std::error_code ec;
+    std::filesystem::rename(o.path, aside, ec);
+    std::filesystem::remove(o.path + "-wal", ec);
+    OUTPOST_LOG_WARNING("agent: " << box.status().message() << "; moved to " << aside
+                                  << ", starting an empty outbox (its messages are lost)");
+    box = agent::Outbox::open(o);
+  }
+  if (!box.is_ok()) return box.status();
+  outbox_ = std::move(*box);
   UplinkOptions up;
   up.broker_uri = u.broker;
   up.client_id = u.device_id;

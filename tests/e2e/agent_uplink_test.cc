@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "agent/signed_manifest.h"
 #include "e2e/agent_harness.h"
@@ -100,6 +101,26 @@ TEST_F(AgentUplinkCli, ABrokerDownAtFirstGetsTheStatesTheOutboxKept) {
   ASSERT_TRUE(fleet.ready(10));
   std::vector<json> seen;
   ASSERT_TRUE(receive_until(fleet, runs_v1, &seen)) << seen.size() << " states\n" << log();
+  EXPECT_TRUE(agent_->stop()) << log();
+}
+
+// A damaged outbox (here: not a database at all) does not keep the agent from running: it is
+// moved aside, a new one is started, and the reports flow.
+TEST_F(AgentUplinkCli, ADamagedOutboxIsMovedAsideAndTheAgentRuns) {
+  fs::create_directories(world_->state_dir());
+  std::ofstream(world_->state_dir() + "/outbox.db") << std::string(8192, 'x');
+  ASSERT_TRUE(broker_->start());
+  testing::MqttSubscriber fleet(broker_->uri());
+  ASSERT_TRUE(fleet.ready(10));
+  agent_ = std::make_unique<AgentProcess>(config_, dir_ + "/agent.log");
+  deploy_v1();
+  std::vector<json> seen;
+  ASSERT_TRUE(receive_until(fleet, runs_v1, &seen)) << seen.size() << " states\n" << log();
+  EXPECT_NE(log().find("starting an empty outbox"), std::string::npos) << log();
+  bool aside = false;
+  for (const auto& e : fs::directory_iterator(world_->state_dir()))
+    aside = aside || e.path().filename().string().rfind("outbox.db.damaged-", 0) == 0;
+  EXPECT_TRUE(aside) << "the damaged file is kept for whoever wants to look";
   EXPECT_TRUE(agent_->stop()) << log();
 }
 
