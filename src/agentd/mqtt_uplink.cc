@@ -109,12 +109,12 @@ struct MqttUplink::Impl {
   }
 
   // Takes what the broker sent (queued by Paho while we published, or arriving within
-  // `timeout_ms`); false when the connection is gone.
-  bool receive(unsigned long timeout_ms) {
+  // `timeout_ms`). A connection found gone here is found again by the next drain().
+  void receive(unsigned long timeout_ms) {
     char* topic = nullptr;
     int topic_length = 0;
     MQTTClient_message* message = nullptr;
-    const int rc = MQTTClient_receive(client, &topic, &topic_length, &message, timeout_ms);
+    MQTTClient_receive(client, &topic, &topic_length, &message, timeout_ms);
     if (message != nullptr) {
       std::lock_guard<std::mutex> lock(mu);
       received.emplace_back(static_cast<const char*>(message->payload),
@@ -122,7 +122,6 @@ struct MqttUplink::Impl {
       MQTTClient_freeMessage(&message);
     }
     if (topic != nullptr) MQTTClient_free(topic);
-    return rc == MQTTCLIENT_SUCCESS || rc == MQTTCLIENT_TOPICNAME_TRUNCATED;
   }
 
   // Publishes at QoS 1; the token to wait on for its PUBACK.
