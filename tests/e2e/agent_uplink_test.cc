@@ -60,6 +60,15 @@ class AgentUplinkCli : public ::testing::Test {
            s["modules"][0].value("process", "") == "running" &&
            s["modules"][0]["bundles"][0].value("version", "") == "1.0.0";
   }
+  // Starts the broker, a subscriber and the agent, deploys version 1 and waits until its
+  // reported state says it runs.
+  void run_v1_with_fleet_listening(testing::MqttSubscriber& fleet, std::vector<json>* seen) {
+    ASSERT_TRUE(broker_->start());
+    ASSERT_TRUE(fleet.ready(10));
+    agent_ = std::make_unique<AgentProcess>(config_, dir_ + "/agent.log");
+    deploy_v1();
+    ASSERT_TRUE(receive_until(fleet, runs_v1, seen)) << seen->size() << " states\n" << log();
+  }
   void deploy_v1() {
     const std::string v1 = world_->make_bundle("adder", "1.0.0", false);
     world_->publish(world_->manifest(1, {AgentWorld::bundle_ref(v1, "adder", "1.0.0")}), "v1.json");
@@ -72,13 +81,10 @@ class AgentUplinkCli : public ::testing::Test {
 };
 
 TEST_F(AgentUplinkCli, ReportedStateReachesTheBrokerAsItChanges) {
-  ASSERT_TRUE(broker_->start());
   testing::MqttSubscriber fleet(broker_->uri());
-  ASSERT_TRUE(fleet.ready(10));
-  agent_ = std::make_unique<AgentProcess>(config_, dir_ + "/agent.log");
-  deploy_v1();
   std::vector<json> seen;
-  ASSERT_TRUE(receive_until(fleet, runs_v1, &seen)) << seen.size() << " states\n" << log();
+  run_v1_with_fleet_listening(fleet, &seen);
+  if (HasFatalFailure()) return;
   // Unchanged, it is reported again every report_interval_s (1 s here).
   const json steady = seen.back();
   std::vector<json> again;
@@ -109,13 +115,10 @@ TEST_F(AgentUplinkCli, ABrokerDownAtFirstGetsTheStatesTheOutboxKept) {
 TEST_F(AgentUplinkCli, ADamagedOutboxIsMovedAsideAndTheAgentRuns) {
   fs::create_directories(world_->state_dir());
   std::ofstream(world_->state_dir() + "/outbox.db") << std::string(8192, 'x');
-  ASSERT_TRUE(broker_->start());
   testing::MqttSubscriber fleet(broker_->uri());
-  ASSERT_TRUE(fleet.ready(10));
-  agent_ = std::make_unique<AgentProcess>(config_, dir_ + "/agent.log");
-  deploy_v1();
   std::vector<json> seen;
-  ASSERT_TRUE(receive_until(fleet, runs_v1, &seen)) << seen.size() << " states\n" << log();
+  run_v1_with_fleet_listening(fleet, &seen);
+  if (HasFatalFailure()) return;
   EXPECT_NE(log().find("starting an empty outbox"), std::string::npos) << log();
   bool aside = false;
   for (const auto& e : fs::directory_iterator(world_->state_dir()))

@@ -132,6 +132,23 @@ class ConvKernel final : public Kernel {
 
 }  // namespace
 
+dnnl::convolution_forward::desc inference_conv_desc(const memory::desc& src,
+                                                    const memory::desc& weights,
+                                                    const memory::desc& bias, bool has_bias,
+                                                    const memory::desc& dst,
+                                                    const memory::dims& strides,
+                                                    const memory::dims& dilates,
+                                                    const memory::dims& pad_l,
+                                                    const memory::dims& pad_r) {
+  using dnnl::algorithm;
+  using dnnl::prop_kind;
+  if (has_bias)
+    return {prop_kind::forward_inference, algorithm::convolution_direct, src, weights, bias, dst,
+            strides, dilates, pad_l, pad_r};
+  return {prop_kind::forward_inference, algorithm::convolution_direct, src, weights, dst,
+          strides, dilates, pad_l, pad_r};
+}
+
 std::unique_ptr<Kernel> make_conv_kernel(const OnednnBackend::State& state,
                                          dnnl::convolution_forward::primitive_desc pd,
                                          memory::desc nhwc_src, memory::desc nhwc_dst,
@@ -195,13 +212,8 @@ Result<std::unique_ptr<Kernel>> make_onnx_conv(const Node& n, const Graph& g,
     const memory::dims dilates{win.dilations[0] - 1, win.dilations[1] - 1};
     const memory::dims pad_l{win.pad_begin[0], win.pad_begin[1]};
     const memory::dims pad_r{win.pad_end[0], win.pad_end[1]};
-    const dnnl::convolution_forward::desc desc =
-        has_bias ? dnnl::convolution_forward::desc(
-                       dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                       src_md, w_any, b_md, dst_md, strides, dilates, pad_l, pad_r)
-                 : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                                   dnnl::algorithm::convolution_direct, src_md,
-                                                   w_any, dst_md, strides, dilates, pad_l, pad_r);
+    const dnnl::convolution_forward::desc desc = inference_conv_desc(
+        src_md, w_any, b_md, has_bias, dst_md, strides, dilates, pad_l, pad_r);
     // The JIT convolutions split their work for the thread count current when the primitive
     // is made (and then ask OpenMP for exactly that many threads): make it ours first.
     omp_set_num_threads(state.threads);

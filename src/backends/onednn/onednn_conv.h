@@ -54,6 +54,14 @@ std::unique_ptr<Kernel> make_conv_kernel(const OnednnBackend::State& state,
                                          const dnnl::memory::desc& bias_desc,
                                          const void* model_bias);
 
+// The forward-inference convolution descriptor of these memory descriptors and window, with
+// the bias or without (`has_bias`), float32 and int8 alike.
+dnnl::convolution_forward::desc inference_conv_desc(
+    const dnnl::memory::desc& src, const dnnl::memory::desc& weights,
+    const dnnl::memory::desc& bias, bool has_bias, const dnnl::memory::desc& dst,
+    const dnnl::memory::dims& strides, const dnnl::memory::dims& dilates,
+    const dnnl::memory::dims& pad_l, const dnnl::memory::dims& pad_r);
+
 // An int8 convolution (x, w and y int8; x and y per tensor, w symmetric per tensor or per output
 // channel; an int32 bias), group 1 or depthwise with multiplier 1, on a CPU with VNNI (AVX-512
 // VNNI or AVX-VNNI), where oneDNN's kernels beat XNNPACK's (docs/design/backends.md). TFLite's,

@@ -163,13 +163,8 @@ Result<std::unique_ptr<Kernel>> make_int8_conv(const Node& n, const Graph& g,
     const memory::dims dilates{geo.dilation_h - 1, geo.dilation_w - 1};
     const memory::dims pad_l{geo.pad_top, geo.pad_left};
     const memory::dims pad_r{geo.pad_bottom, geo.pad_right};
-    const auto desc =
-        has_bias ? dnnl::convolution_forward::desc(
-                       dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                       nhwc_src, w_any, b_md, nhwc_dst, strides, dilates, pad_l, pad_r)
-                 : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                                   dnnl::algorithm::convolution_direct, nhwc_src,
-                                                   w_any, nhwc_dst, strides, dilates, pad_l, pad_r);
+    const auto desc = inference_conv_desc(nhwc_src, w_any, b_md, has_bias, nhwc_dst, strides,
+                                          dilates, pad_l, pad_r);
     omp_set_num_threads(state.threads);  // the JIT kernels split their work for this count
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
