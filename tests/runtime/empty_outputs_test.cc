@@ -1,6 +1,7 @@
 // A node whose outputs are all empty is not run: a kernel may still loop over the other
 // dimensions of an empty tensor (fuzz_tflite timeout-00c35244: an AVERAGE_POOL_2D over
-// [100663297, 7, 50331655, 0] walked 3.5e16 output positions of no channels).
+// [100663297, 7, 50331655, 0] walked 3.5e16 output positions of no channels). Nor may it
+// multiply those dimensions when it is made (crash-0369485a, PAD).
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -40,6 +41,29 @@ TEST(CorruptEmptyOutputs, APoolOverHugeDimensionsOfNoChannelsReturnsAtOnce) {
       EXPECT_EQ((*s)->output(0).num_elements(), 0);
       EXPECT_EQ((*s)->output(0).shape(), Shape({1 << 26, 7, 1 << 25, 0}));
     }
+  }
+}
+
+// fuzz_tflite crash-0369485a: a PAD whose output has no elements, but whose other dimensions
+// multiply past int64, overflowed the reference kernel's output strides when it was made.
+TEST(CorruptEmptyOutputs, APadOfNoElementsOverHugeDimensionsIsMadeAndRuns) {
+  constexpr int32_t kPad = 34;
+  constexpr int8_t kI32 = 2;
+  TfModelSpec spec;
+  const std::vector<int32_t> shape = {0, 1 << 30, 1 << 30, 1 << 30};
+  spec.tensors = {{shape, kF32, 0, "x"}, {{4, 2}, kI32, 1, "paddings"}, {shape, kF32, 0, "y"}};
+  spec.buffers = {testing::bytes_of(std::vector<int32_t>(8, 0))};
+  spec.operators = {TfOperatorSpec{kPad, "", {0, 1}, {2}}};
+  spec.inputs = {0};
+  spec.outputs = {2};
+  auto bytes = std::make_shared<std::vector<uint8_t>>(build_tflite(spec));
+  for (const std::string backend : {"auto", "ref"}) {
+    SessionOptions o;
+    o.backend = backend;
+    auto s = Session::open_buffer(bytes->data(), bytes->size(), bytes, "pad.tflite", o);
+    ASSERT_TRUE(s.is_ok()) << s.status().message();
+    ASSERT_TRUE((*s)->run().is_ok());
+    EXPECT_EQ((*s)->output(0).num_elements(), 0);
   }
 }
 

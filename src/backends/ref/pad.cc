@@ -32,6 +32,7 @@ class PadKernel final : public Kernel {
     const auto* in = static_cast<const uint8_t*>(inputs[0].data);
     auto* out = static_cast<uint8_t*>(outputs[0].data);
     const PadPlan& p = p_;
+    if (p.out_elements == 0) return Status::ok();
     fill(out);
     if (p.rank == 0) {
       std::memcpy(out, in, p.elem);
@@ -98,6 +99,9 @@ Result<std::unique_ptr<Kernel>> make_pad(const Node& node, const Graph& graph,
   p.elem = dtype_size(output_of(graph, node).dtype);
   p.fill = fill;
   p.out_elements = y.num_elements().value_or(0);
+  // No output element (a dimension of 0): nothing to fill or copy, and the other dimensions
+  // may multiply past int64 (fuzz_tflite crash-0369485a): the plan stays empty.
+  if (p.out_elements == 0) return std::unique_ptr<Kernel>(std::make_unique<PadKernel>(p));
   int64_t stride = 1;
   for (size_t k = p.rank; k-- > 0;) {
     p.in_dims[k] = x[k];
