@@ -614,10 +614,12 @@ Status Importer::add_sequence_node(const onnx::NodeProto& p, const std::string& 
   auto refuse_because = [&](const std::string& why) {
     return refuse(p, where, unsupported(op_text + ": " + why));
   };
-  if (op != "SequenceMap" && (p.output_size() != 1 || p.output(0).empty()))
+  // SequenceMap has outputs of its own count (checked against its body there): output 0 is
+  // read only after (fuzz_onnx crash-fe8a1b51 had none).
+  if (op == "SequenceMap") return add_sequence_map(p, where);
+  if (p.output_size() != 1 || p.output(0).empty())
     return invalid_model(op_text + " must have one output");
   const std::string& out = p.output(0);
-  if (op == "SequenceMap") return add_sequence_map(p, where);
   // The sequence operand (input 0 of all but SequenceConstruct, SequenceEmpty, SplitToSequence).
   std::vector<int> seq;
   const bool reads_sequence = op != "SequenceEmpty" && op != "SequenceConstruct" &&

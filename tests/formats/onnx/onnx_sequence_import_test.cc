@@ -144,6 +144,19 @@ TEST(OnnxSequences, SequenceMapRunsItsBodyOncePerElement) {
   EXPECT_EQ(run(**s, {{1, 2}, {3, 4}, {10, 20}}), (std::vector<float>{11, 22, 13, 24}));
 }
 
+// fuzz_onnx crash-fe8a1b51: a SequenceMap with no output read its output 0 (a null protobuf
+// element) before it checked how many it has.
+TEST(OnnxSequences, ASequenceMapWithNoOutputIsAnErrorNotACrash) {
+  auto m = onnx_model(17);
+  add_input(m, "x", {2});
+  add_node(m, "SequenceConstruct", {"x"}, {"s"});
+  add_node(m, "SequenceMap", {"s"}, {});
+  add_output(m, "x");
+  auto s = open_model(m);
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_NE(s.status().message().find("SequenceMap"), std::string::npos) << s.status().message();
+}
+
 TEST(OnnxSequences, APositionFromTheInputIsRefusedNamingTheOp) {
   auto m = onnx_model(16);
   add_input(m, "x", {2});
