@@ -209,6 +209,14 @@ Result<std::unique_ptr<Kernel>> make_onnx_reduce(const Node& node, const Graph& 
   OUTPOST_RETURN_IF_ERROR(check_rank(graph, node, x));
   const Shape planned = output_of(graph, node).shape;
   const size_t out_count = static_cast<size_t>(planned.num_elements().value_or(0));
+  // The accumulators (a double and a count per output element): a reduction to the size of a
+  // 4K feature map fits, a hostile model's hundreds of millions of outputs (fuzz_tflite
+  // oom-38543a28) do not.
+  constexpr size_t kMaxAccumulatorBytes = size_t{1} << 30;
+  if (out_count > kMaxAccumulatorBytes / (sizeof(double) + sizeof(int64_t)))
+    return not_handled(graph, node,
+                       "a reduction to " + std::to_string(out_count) +
+                           " elements needs more than the reference kernel's 1 GiB of accumulators");
   const OpKind op = node.op;
   const bool runtime_axes = has_input(node, 1) && !input_of(graph, node, 1).is_constant();
   bool noop = false;
