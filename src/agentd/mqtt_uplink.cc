@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/log.h"
+
 namespace outpost::agentd {
 namespace {
 
@@ -199,12 +201,21 @@ struct MqttUplink::Impl {
 
   void run(const std::atomic<bool>& stop) {
     double backoff = options.backoff_min_s;
+    std::string last_error;  // logged once while it stays the same, not at every retry
     while (!stop.load()) {
-      if (drain().is_ok()) {
+      const Status sent = drain();
+      if (sent.is_ok()) {
+        if (!last_error.empty())
+          OUTPOST_LOG_INFO("uplink: " << options.broker_uri << " reached again");
+        last_error.clear();
         backoff = options.backoff_min_s;
         pause(options.poll_interval_s, stop);
         continue;
       }
+      if (sent.message() != last_error)
+        OUTPOST_LOG_WARNING("uplink: " << sent.message()
+                                       << "; the outbox keeps what is not sent, retrying");
+      last_error = sent.message();
       // Jittered (x0.5 to x1.5) so that a fleet that lost its broker does not come back at once.
       const double jittered = backoff * std::uniform_real_distribution<double>(0.5, 1.5)(rng);
       pause(jittered, stop);

@@ -108,6 +108,13 @@ TEST_F(AgentUplinkCli, ABrokerDownAtFirstGetsTheStatesTheOutboxKept) {
   std::vector<json> seen;
   ASSERT_TRUE(receive_until(fleet, runs_v1, &seen)) << seen.size() << " states\n" << log();
   EXPECT_TRUE(agent_->stop()) << log();
+  // The outage is in the log once (not at every retry), and its end too.
+  const std::string text = log();
+  const size_t first = text.find("the outbox keeps what is not sent, retrying");
+  EXPECT_NE(first, std::string::npos) << text;
+  EXPECT_EQ(text.find("the outbox keeps what is not sent, retrying", first + 1), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("reached again"), std::string::npos) << text;
 }
 
 // A damaged outbox (here: not a database at all) does not keep the agent from running: it is
