@@ -110,8 +110,8 @@ bool is_depthwise(const ConvGeometry& geo) {
 // group 1, or depthwise.
 Result<ConvGeometry> taken_geometry(const Node& n, const Graph& g) {
   OUTPOST_ASSIGN_OR_RETURN(const ConvGeometry geo, channels_last_conv_geometry(n, g));
-  if (geo.weights == WeightsLayout::k1HWO ? !is_depthwise(geo)
-                                           : geo.groups != 1 && !is_depthwise(geo))
+  const bool group1 = geo.weights != WeightsLayout::k1HWO && geo.groups == 1;
+  if (!group1 && !is_depthwise(geo))
     return not_handled(g, n, "grouped int8 convolutions run on XNNPACK");
   return geo;
 }
