@@ -176,20 +176,27 @@ const OutboxClass* Outbox::find_class(const std::string& name) const {
 Status Outbox::record_drop(const std::string& message_class, const std::string& reason,
                            int64_t count, int64_t bytes, int64_t first_id, int64_t last_id,
                            int64_t now) {
+  return record_drop_span(message_class, reason, count, bytes, first_id, last_id, now, now);
+}
+
+Status Outbox::record_drop_span(const std::string& message_class, const std::string& reason,
+                                int64_t count, int64_t bytes, int64_t first_id, int64_t last_id,
+                                int64_t first_ms, int64_t last_ms) {
   Statement merge(db_,
-                  "UPDATE drops SET count = count + ?1, bytes = bytes + ?2, last_ms = ?3, "
+                  "UPDATE drops SET count = count + ?1, bytes = bytes + ?2, "
+                  "first_ms = MIN(first_ms, ?8), last_ms = MAX(last_ms, ?3), "
                   "first_id = CASE WHEN first_id = 0 THEN ?4 ELSE first_id END, "
                   "last_id = MAX(last_id, ?5) WHERE id = (SELECT MAX(id) FROM drops WHERE "
                   "class = ?6 AND reason = ?7) AND sent = 0");
-  merge.bind(1, count).bind(2, bytes).bind(3, now).bind(4, first_id).bind(5, last_id);
-  merge.bind(6, message_class).bind(7, reason);
+  merge.bind(1, count).bind(2, bytes).bind(3, last_ms).bind(4, first_id).bind(5, last_id);
+  merge.bind(6, message_class).bind(7, reason).bind(8, first_ms);
   if (!merge.prepared() || merge.step() != SQLITE_DONE) return sqlite_error("cannot count a drop");
   if (sqlite3_changes(db_) > 0) return Status::ok();
   Statement insert(db_,
                    "INSERT INTO drops (class, reason, count, bytes, first_ms, last_ms, first_id, "
-                   "last_id) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7)");
-  insert.bind(1, message_class).bind(2, reason).bind(3, count).bind(4, bytes).bind(5, now);
-  insert.bind(6, first_id).bind(7, last_id);
+                   "last_id) VALUES (?1, ?2, ?3, ?4, ?5, ?8, ?6, ?7)");
+  insert.bind(1, message_class).bind(2, reason).bind(3, count).bind(4, bytes).bind(5, first_ms);
+  insert.bind(6, first_id).bind(7, last_id).bind(8, last_ms);
   if (!insert.prepared() || insert.step() != SQLITE_DONE)
     return sqlite_error("cannot record a drop");
   return Status::ok();
@@ -373,6 +380,19 @@ Result<std::vector<DropReport>> Outbox::drop_reports() {
   }
   if (!t.commit()) return sqlite_error("cannot commit");
   return out;
+}
+
+Status Outbox::record_producer_drops(const std::string& message_class, const std::string& reason,
+                                     int64_t count, int64_t bytes, int64_t first_ms,
+                                     int64_t last_ms) {
+  if (find_class(message_class) == nullptr)
+    return usage_error("outbox: no message class '" + message_class + "'");
+  if (reason.empty() || count <= 0 || bytes < 0 || first_ms > last_ms)
+    return usage_error("outbox: a producer's drop record needs a reason, a count of 1 or more, "
+                       "bytes of 0 or more and first_ms <= last_ms");
+  std::lock_guard<std::mutex> lock(mu_);
+  // One statement: SQLite's own transaction, fsynced (synchronous=FULL) before it returns.
+  return record_drop_span(message_class, reason, count, bytes, 0, 0, first_ms, last_ms);
 }
 
 Status Outbox::acknowledge_drop_report(int64_t id) {

@@ -118,6 +118,13 @@ class Outbox {
   // Expires what is older than max_age_ms now (put() does this too); returns how many went.
   Result<int64_t> expire();
 
+  // Messages a producer lost before they reached the outbox (a pipeline that could not reach
+  // the agent while its own bounded buffer overflowed): recorded as the outbox's own drops are,
+  // under `reason`, with the producer's time span, so they are reported upstream too. The ids
+  // are 0: those messages never got one. kUsage for an unknown class or a malformed record.
+  Status record_producer_drops(const std::string& message_class, const std::string& reason,
+                               int64_t count, int64_t bytes, int64_t first_ms, int64_t last_ms);
+
   // The drops not yet acknowledged, oldest first. Each one returned is frozen: later drops of
   // its class and reason go to a new record, so acknowledging it loses none of them.
   Result<std::vector<DropReport>> drop_reports();
@@ -130,6 +137,9 @@ class Outbox {
   Status exec(const char* sql);
   Status record_drop(const std::string& message_class, const std::string& reason, int64_t count,
                      int64_t bytes, int64_t first_id, int64_t last_id, int64_t now);
+  Status record_drop_span(const std::string& message_class, const std::string& reason,
+                          int64_t count, int64_t bytes, int64_t first_id, int64_t last_id,
+                          int64_t first_ms, int64_t last_ms);
   Result<int64_t> expire_at(int64_t now);
   Result<int64_t> make_room(const OutboxClass& incoming, int64_t needed, int64_t now);
   const OutboxClass* find_class(const std::string& name) const;

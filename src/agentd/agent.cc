@@ -111,6 +111,9 @@ Status Agent::start_uplink() {
   }
   if (!box.is_ok()) return box.status();
   outbox_ = std::move(*box);
+  OUTPOST_ASSIGN_OR_RETURN(
+      uplink_socket_, UplinkSocketServer::start(config_.uplink_socket_path(),
+                                                "outpost/v1/" + u.device_id + "/", *outbox_));
   UplinkOptions up;
   up.broker_uri = u.broker;
   up.client_id = u.device_id;
@@ -130,6 +133,7 @@ Status Agent::start_uplink() {
 }
 
 void Agent::stop_uplink() {
+  uplink_socket_.reset();  // the modules are stopped first; nothing more comes in
   if (!uplink_thread_.joinable()) return;
   uplink_stop_ = true;
   uplink_thread_.join();

@@ -27,6 +27,7 @@
 #include "agentd/mqtt_uplink.h"
 #include "agentd/reported_state.h"
 #include "agentd/supervisor.h"
+#include "agentd/uplink_socket_server.h"
 #include "bundle/keys.h"
 #include "bundle/trust_store.h"
 
@@ -132,6 +133,7 @@ class Agent {
   ReportedState report_;
   std::string last_report_text_;
   std::unique_ptr<agent::Outbox> outbox_;
+  std::unique_ptr<UplinkSocketServer> uplink_socket_;  // the modules' way into the outbox
   std::unique_ptr<MqttUplink> uplink_;
   std::unique_ptr<DesiredStateSource> mqtt_source_;  // the uplink's desired topic
   Clock::time_point next_uplink_report_{};  // when the unchanged state is reported again

@@ -53,6 +53,8 @@ struct AgentConfig {
   std::string logs_dir() const { return state_dir + "/logs"; }
   std::string journal_dir() const { return state_dir; }
   std::string outbox_path() const { return state_dir + "/outbox.db"; }
+  // Where the modules put their events into the outbox (core/uplink_client.h).
+  std::string uplink_socket_path() const { return state_dir + "/uplink.sock"; }
 };
 
 // Reads the file. kIoError when it cannot be read; kInvalidModel naming the field.

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "agent/strict_json.h"
+#include "core/uplink_client.h"
 
 namespace outpost::agentd {
 namespace {
@@ -177,6 +178,8 @@ ProcessSpec module_process(const AgentConfig& config, const std::string& manifes
   }
   p.argv.insert(p.argv.end(), {"--trust", config.trust_dir});
   if (!config.device_key.empty()) p.argv.insert(p.argv.end(), {"--device-key", config.device_key});
+  // With an uplink, the modules put their events into the agent's outbox through its socket.
+  if (config.uplink) p.env.push_back(std::string(kUplinkSocketEnv) + "=" + config.uplink_socket_path());
   p.restart = m.restart;
   p.stable_after_s = config.stable_after_s;
   p.limits = config.module_limits;

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <vector>
@@ -56,19 +57,21 @@ class SpecReader {
       return bad(where + key, "must be a non-empty string");
     return object[key].get<std::string>();
   }
-  // A number from lo to hi; `whole` also refuses fractions (counts and sizes).
+  // A number from lo to hi; `whole` also refuses fractions (counts and sizes). `where` is the
+  // object's place in the file ("sinks[1]."), for the message.
   Result<double> number_at(const json& object, const std::string& key, double fallback, double lo,
-                           double hi, bool whole = false) const {
+                           double hi, bool whole = false, const std::string& where = "") const {
     if (!object.contains(key)) return fallback;
     const json& v = object[key];
     const std::string range = "from " + number_text(lo) + " to " + number_text(hi);
     const std::string kind = whole ? "a whole number " : "a number ";
-    if (!v.is_number()) return bad(key, "must be " + kind + range + ", not " + v.dump());
+    const std::string field = where + key;
+    if (!v.is_number()) return bad(field, "must be " + kind + range + ", not " + v.dump());
     const double x = v.get<double>();
     if (whole && !(v.is_number_integer() || x == std::floor(x)))
-      return bad(key, "must be " + kind + range + ", not " + v.dump());
+      return bad(field, "must be " + kind + range + ", not " + v.dump());
     if (!(x >= lo && x <= hi))
-      return bad(key, "must be " + (whole ? kind : std::string()) + range + ", not " + v.dump());
+      return bad(field, "must be " + (whole ? kind : std::string()) + range + ", not " + v.dump());
     return x;
   }
   std::string path(const std::string& p) const {
@@ -186,8 +189,14 @@ Result<PipelineSpec> parse_pipeline_spec(const std::string& json_text, const std
     const json& s = doc["sinks"][i];
     const std::string where = "sinks[" + std::to_string(i) + "].";
     if (!s.is_object()) return r.bad(where.substr(0, where.size() - 1), "must be an object");
-    OUTPOST_RETURN_IF_ERROR(r.check_keys(s, where, {"type", "path", "dir", "format"}));
     OUTPOST_ASSIGN_OR_RETURN(std::string type, r.string_at(s, "type", where, true));
+    const std::map<std::string, std::set<std::string>> keys_of_type = {
+        {"jsonl", {"type", "path"}},
+        {"images", {"type", "dir", "format"}},
+        {"video", {"type", "path"}},
+        {"uplink", {"type", "socket", "metrics_interval_s", "max_pending"}}};
+    if (const auto keys = keys_of_type.find(type); keys != keys_of_type.end())
+      OUTPOST_RETURN_IF_ERROR(r.check_keys(s, where, keys->second));
     SinkSpec sink;
     if (type == "jsonl") {
       sink.kind = SinkSpec::Kind::kJsonLines;
@@ -210,8 +219,17 @@ Result<PipelineSpec> parse_pipeline_spec(const std::string& json_text, const std
       if (ext != ".mp4" && ext != ".mkv" && ext != ".avi")
         return r.bad(where + "path", "must end in .mp4, .mkv or .avi (the video container)");
       sink.path = r.path(p);
+    } else if (type == "uplink") {
+      sink.kind = SinkSpec::Kind::kUplink;
+      OUTPOST_ASSIGN_OR_RETURN(std::string socket, r.string_at(s, "socket", where, false));
+      if (!socket.empty()) sink.path = r.path(socket);
+      OUTPOST_ASSIGN_OR_RETURN(sink.metrics_interval_s,
+                               r.number_at(s, "metrics_interval_s", 60, 0, 86400, false, where));
+      OUTPOST_ASSIGN_OR_RETURN(double max_pending,
+                               r.number_at(s, "max_pending", 10000, 1, 10000000, true, where));
+      sink.max_pending = static_cast<size_t>(max_pending);
     } else {
-      return r.bad(where + "type", "must be jsonl, images or video, not '" + type + "'");
+      return r.bad(where + "type", "must be jsonl, images, video or uplink, not '" + type + "'");
     }
     spec.sinks.push_back(sink);
   }

@@ -13,9 +13,12 @@
 namespace outpost {
 
 struct SinkSpec {
-  enum class Kind { kJsonLines, kImages, kVideo } kind = Kind::kJsonLines;
-  std::string path;             // json-lines: file or "-" (stdout); images: directory; video: file
+  enum class Kind { kJsonLines, kImages, kVideo, kUplink } kind = Kind::kJsonLines;
+  std::string path;             // json-lines: file or "-" (stdout); images: directory; video: file;
+                                // uplink: the agent's socket (empty: $OUTPOST_UPLINK_SOCKET)
   std::string format = "png";   // images: png or jpg
+  double metrics_interval_s = 60;  // uplink: a metrics sample this often; 0: none
+  size_t max_pending = 10000;      // uplink: events kept in memory while the agent is away
 };
 
 struct PipelineSpec {

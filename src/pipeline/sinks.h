@@ -22,6 +22,8 @@ class Sink {
   virtual Status write_failure(const Frame&, const nlohmann::json&) { return Status::ok(); }
   virtual bool wants_annotated() const { return false; }
   virtual Status finish() { return Status::ok(); }
+  // What the sink has to add to the run's statistics, as {"name": {...}}; null for nothing.
+  virtual nlohmann::json summary() const { return nullptr; }
 };
 
 // One JSON object per line; "-" is stdout. Flushed per event, so a reader sees each as it

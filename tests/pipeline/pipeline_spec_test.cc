@@ -186,5 +186,30 @@ TEST(PipelineSpec, APipelineWithoutSinksIsRefused) {
                      "'sinks' lists no sink");
 }
 
+TEST(PipelineSpec, TheUplinkSinkAndItsSettings) {
+  const std::string head = R"({"source": "a.mp4", "model": "m", "task": "faces", "sinks": )";
+  auto spec = parse(head + R"([{"type": "uplink"}]})");
+  ASSERT_TRUE(spec.is_ok()) << spec.status().message();
+  ASSERT_EQ(spec->sinks.size(), 1u);
+  EXPECT_EQ(spec->sinks[0].kind, SinkSpec::Kind::kUplink);
+  EXPECT_EQ(spec->sinks[0].path, "");  // the agent's, from the environment
+  EXPECT_DOUBLE_EQ(spec->sinks[0].metrics_interval_s, 60);
+  EXPECT_EQ(spec->sinks[0].max_pending, 10000u);
+  spec = parse(head + R"([{"type": "uplink", "socket": "run/a.sock", "metrics_interval_s": 0,
+                            "max_pending": 50}]})");
+  ASSERT_TRUE(spec.is_ok()) << spec.status().message();
+  EXPECT_EQ(spec->sinks[0].path, "/srv/pipes/run/a.sock");
+  EXPECT_DOUBLE_EQ(spec->sinks[0].metrics_interval_s, 0);
+  EXPECT_EQ(spec->sinks[0].max_pending, 50u);
+  expect_usage_error(head + R"([{"type": "jsonl"}, {"type": "uplink", "max_pending": 0}]})",
+                     "'sinks[1].max_pending' must be a whole number from 1");
+  expect_usage_error(head + R"([{"type": "uplink", "metrics_interval_s": -5}]})",
+                     "'sinks[0].metrics_interval_s' must be from 0 to 86400");
+  // Each sink type takes its own keys only.
+  expect_usage_error(head + R"([{"type": "uplink", "path": "x"}]})", "'sinks[0].path' is not a known key");
+  expect_usage_error(head + R"([{"type": "jsonl", "socket": "x"}]})", "'sinks[0].socket' is not a known key");
+  expect_usage_error(head + R"([{"type": "mqtt"}]})", "must be jsonl, images, video or uplink");
+}
+
 }  // namespace
 }  // namespace outpost

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include "core/regular_file.h"
@@ -22,6 +23,8 @@
 #include "core/json_text.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/pipeline_spec.h"
+#include "pipeline/uplink_sink.h"
+#include "core/uplink_client.h"
 
 namespace outpost::cli {
 namespace {
@@ -123,8 +126,17 @@ Result<std::vector<std::unique_ptr<Sink>>> make_sinks(const PipelineSpec& spec,
     } else if (s.kind == SinkSpec::Kind::kImages) {
       OUTPOST_ASSIGN_OR_RETURN(auto sink, make_image_sink(s.path, s.format));
       sinks.push_back(std::move(sink));
-    } else {
+    } else if (s.kind == SinkSpec::Kind::kVideo) {
       OUTPOST_ASSIGN_OR_RETURN(auto sink, make_video_sink(s.path, source.frames_per_second()));
+      sinks.push_back(std::move(sink));
+    } else {
+      UplinkSinkOptions o;
+      o.socket_path = s.path;
+      if (const char* env = std::getenv(kUplinkSocketEnv); o.socket_path.empty() && env != nullptr)
+        o.socket_path = env;
+      o.metrics_interval_s = s.metrics_interval_s;
+      o.max_pending = s.max_pending;
+      OUTPOST_ASSIGN_OR_RETURN(auto sink, make_uplink_sink(o));
       sinks.push_back(std::move(sink));
     }
   }
@@ -149,7 +161,8 @@ Status outcome(const PipelineStats& s) {
 }
 
 void report(const PipelineFlags& flags, const FrameSource& source, const PipelineStats& s,
-            const std::string& stopped_by, const Status& result) {
+            const std::vector<std::unique_ptr<Sink>>& sinks, const std::string& stopped_by,
+            const Status& result) {
   std::fprintf(stderr,
                "%s: %lld frames from %s in %.2f s (%.1f FPS), %lld dropped, %lld reconnects, "
                "%lld failed, %lld corrupt packets skipped%s\n"
@@ -178,6 +191,15 @@ void report(const PipelineFlags& flags, const FrameSource& source, const Pipelin
       {"inference_ms", s.inference_ms},
       {"decode_ms", s.decode_ms},
       {"sink_ms", s.sink_ms}};
+  for (const auto& sink : sinks) {
+    const nlohmann::json summary = sink->summary();
+    if (!summary.is_object()) continue;
+    for (const auto& [name, value] : summary.items()) j[name] = value;
+    if (const auto up = summary.find("uplink"); up != summary.end())
+      std::fprintf(stderr, "  uplink: %lld events and samples stored by the agent, %lld refused by its outbox, %lld lost before reaching it (%lld of them not reported)\n",
+                   up->value("stored", 0LL), up->value("refused", 0LL), up->value("lost", 0LL),
+                   up->value("lost_unreported", 0LL));
+  }
   if (flags.stats_json) print_line(stderr, j);
   if (flags.json) {
     if (!result.is_ok()) j["error"] = error_json(result)["error"];
@@ -216,7 +238,7 @@ Status run_pipeline_file(const PipelineFlags& flags, bool* reported) {
   }();
   if (!stats.is_ok()) return stats.status().with_context(flags.file);
   const Status result = outcome(*stats);
-  report(flags, *source, *stats, stopped_by, result);
+  report(flags, *source, *stats, sinks, stopped_by, result);
   *reported = true;
   return result;
 }
