@@ -123,6 +123,24 @@ class AgentWorld {
     return path;
   }
 
+  // A signed bundle of the model file at `model` in repo/NAME-VERSION.opk (golden outputs
+  // computed by packing), for modules that need a real model (pipelines).
+  std::string pack_model_bundle(const std::string& model, const std::string& name,
+                                const std::string& version) {
+    const std::string bytes = read_text(model);
+    bundle::PackOptions options;
+    options.name = name;
+    options.version = version;
+    auto packed = bundle::pack_bundle_to_memory(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                                bytes.size(), *publisher_, options);
+    EXPECT_TRUE(packed.is_ok()) << packed.status().message();
+    const std::string path = dir_ + "/repo/" + name + "-" + version + ".opk";
+    if (packed.is_ok())
+      std::ofstream(path, std::ios::binary)
+          .write(reinterpret_cast<const char*>(packed->data()), static_cast<long>(packed->size()));
+    return path;
+  }
+
   // A manifest's bundle reference to the file at `path` (file:// unless `url` is given).
   static nlohmann::json bundle_ref(const std::string& path, const std::string& name,
                                    const std::string& version, const std::string& url = "") {

@@ -6,10 +6,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "agent/signed_manifest.h"
 #include "e2e/agent_harness.h"
 #include "support/child_process.h"
+#include "support/model_paths.h"
 #include "support/mqtt_test_broker.h"
 
 namespace outpost {
@@ -175,6 +177,67 @@ TEST_F(AgentUplinkCli, ARetainedSignedManifestOnTheDesiredTopicIsApplied) {
   EXPECT_NE(refused->last_error.find("changed after signing"), std::string::npos)
       << refused->last_error;
   EXPECT_EQ(refused->modules.at(0).bundles.at(0).version, "1.0.0");
+  EXPECT_TRUE(agent_->stop()) << log();
+}
+
+// A pipeline module's events go through the agent's outbox to the broker: the module finds the
+// agent's socket in OUTPOST_UPLINK_SOCKET, each event is stored before the sink goes on, and
+// the fleet receives every frame's event (and the metrics sample) on the device's topics.
+TEST_F(AgentUplinkCli, APipelineModulesEventsReachTheBrokerThroughTheOutbox) {
+  const std::string model = testing::model_path("face_detection_short_range.tflite");
+  const std::string image = testing::skimage_path("astronaut.png");
+  OUTPOST_SKIP_UNLESS_EXISTS(model);
+  OUTPOST_SKIP_UNLESS_EXISTS(image);
+  // The module's files: a signed bundle of the face detector, and a pipeline over five frames.
+  const std::string frames = dir_ + "/frames";
+  fs::create_directories(frames);
+  for (int i = 0; i < 5; ++i) fs::copy_file(image, frames + "/f" + std::to_string(i) + ".png");
+  const std::string bundle = world_->pack_model_bundle(model, "faces", "1.0.0");
+  const std::string pipeline = dir_ + "/repo/pipeline.json";
+  std::ofstream(pipeline) << json{{"source", frames},
+                                  {"model", "faces.opk"},
+                                  {"task", "faces"},
+                                  {"sinks", {{{"type", "uplink"}, {"metrics_interval_s", 3600}}}}}
+                                 .dump();
+  const std::string pipeline_text = testing::read_text(pipeline);
+  json manifest = world_->manifest(1, {});
+  manifest["modules"] = {{{"name", "door"},
+                          {"run", "pipeline"},
+                          {"pipeline",
+                           {{"url", "file://" + pipeline},
+                            {"sha256", agentd::sha256_hex(pipeline_text)},
+                            {"size", pipeline_text.size()}}},
+                          {"bundles", {AgentWorld::bundle_ref(bundle, "faces", "1.0.0")}},
+                          {"restart", {{"policy", "never"}}}}};
+  ASSERT_TRUE(broker_->start());
+  testing::MqttSubscriber fleet(broker_->uri());
+  ASSERT_TRUE(fleet.ready(10));
+  agent_ = std::make_unique<AgentProcess>(config_, dir_ + "/agent.log");
+  world_->publish(manifest, "v1.json");
+
+  std::set<int64_t> frames_seen, ids;
+  std::vector<json> samples;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while ((frames_seen.size() < 5 || samples.empty()) && std::chrono::steady_clock::now() < until) {
+    for (auto& [topic, message] : fleet.receive(1, 0.5)) {
+      if (topic == "outpost/v1/dev1/events" && message.contains("body")) {
+        EXPECT_EQ(message["class"], "events");
+        EXPECT_TRUE(ids.insert(message["id"].get<int64_t>()).second) << "an id twice: " << message;
+        EXPECT_EQ(message["body"]["faces"].size(), 1u) << message;
+        frames_seen.insert(message["body"]["frame"].get<int64_t>());
+      } else if (topic == "outpost/v1/dev1/metrics") {
+        samples.push_back(message["body"]);
+      }
+    }
+  }
+  EXPECT_EQ(frames_seen, (std::set<int64_t>{0, 1, 2, 3, 4}))
+      << log() << testing::read_text(world_->state_dir() + "/logs/door.log");
+  ASSERT_EQ(samples.size(), 1u);
+  EXPECT_EQ(samples[0]["type"], "pipeline_metrics");
+  EXPECT_EQ(samples[0]["frames"], 5);
+  const std::string module_log = testing::read_text(world_->state_dir() + "/logs/door.log");
+  EXPECT_NE(module_log.find("uplink: 6 events and samples stored by the agent"), std::string::npos)
+      << module_log;
   EXPECT_TRUE(agent_->stop()) << log();
 }
 
