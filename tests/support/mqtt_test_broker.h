@@ -41,14 +41,25 @@ inline bool port_open(int port) {
 class MosquittoBroker {
  public:
   // `settings`: the listener's configuration after its `listener` line (anonymous by default).
-  MosquittoBroker(std::string dir, int port, const std::string& settings = "allow_anonymous true\n")
+  // `persistent`: the broker keeps its sessions and their queued messages in DIR/mosquitto.db
+  // across a stop (SIGTERM) and a start, as a production broker does.
+  MosquittoBroker(std::string dir, int port, const std::string& settings = "allow_anonymous true\n",
+                  bool persistent = false)
       : dir_(std::move(dir)), port_(port) {
     // Started as root, mosquitto would switch to its own user, who cannot read this test's
     // private directory (the keys): it stays the user running the test.
     const passwd* me = getpwuid(getuid());
     std::ofstream(dir_ + "/mosquitto.conf") << "user " << (me != nullptr ? me->pw_name : "root")
                                             << "\nlistener " << port_ << " 127.0.0.1\n"
-                                            << settings << "persistence false\n";
+                                            << settings
+                                            // PUBACKs at once, not held by Nagle's algorithm
+                                            // (docs/mqtt.md, "Brokers")
+                                            << "set_tcp_nodelay true\n";
+    if (persistent)  // no limit on what waits for a persistent subscriber that is away
+      std::ofstream(dir_ + "/mosquitto.conf", std::ios::app)
+          << "persistence true\npersistence_location " << dir_ << "/\nmax_queued_messages 0\n";
+    else
+      std::ofstream(dir_ + "/mosquitto.conf", std::ios::app) << "persistence false\n";
   }
   ~MosquittoBroker() { stop(); }
   bool start() {
@@ -93,13 +104,17 @@ inline bool have_mosquitto() { return std::system("command -v mosquitto > /dev/n
 class MqttSubscriber {
  public:
   // With `tls` (CA, certificate, key), it connects over TLS as that certificate's owner.
-  explicit MqttSubscriber(const std::string& uri, std::vector<std::string> tls = {}) : tls_(std::move(tls)) {
+  // `persistent`: a persistent session (clean session off) under a fixed client id, so that
+  // what the broker queued for it while it was away (the broker restarted) still comes.
+  explicit MqttSubscriber(const std::string& uri, std::vector<std::string> tls = {},
+                          bool persistent = false)
+      : tls_(std::move(tls)), persistent_(persistent) {
     int fds[2];
     if (pipe(fds) != 0) return;
     pid_ = fork();
     if (pid_ == 0) {
       close(fds[0]);
-      serve(uri, fds[1], tls_);
+      serve(uri, fds[1], tls_, persistent_);
       _exit(0);
     }
     close(fds[1]);
@@ -123,6 +138,7 @@ class MqttSubscriber {
     const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int>(seconds * 1000));
     std::string line;
     while (got.size() < count && next_line(std::chrono::duration<double>(until - std::chrono::steady_clock::now()).count(), &line)) {
+      if (line == "ready") continue;  // subscribed again after a reconnect
       const size_t space = line.find(' ');
       got.push_back({line.substr(0, space), nlohmann::json::parse(line.substr(space + 1))});
     }
@@ -130,12 +146,14 @@ class MqttSubscriber {
   }
 
  private:
-  static void serve(const std::string& uri, int fd, const std::vector<std::string>& tls) {
+  static void serve(const std::string& uri, int fd, const std::vector<std::string>& tls,
+                    bool persistent) {
     MQTTClient client = nullptr;
-    MQTTClient_create(&client, uri.c_str(), "test-subscriber", MQTTCLIENT_PERSISTENCE_NONE, nullptr);
+    MQTTClient_create(&client, uri.c_str(), persistent ? "test-fleet" : "test-subscriber",
+                      MQTTCLIENT_PERSISTENCE_NONE, nullptr);
     for (;;) {
       MQTTClient_connectOptions o = MQTTClient_connectOptions_initializer;
-      o.cleansession = 1;
+      o.cleansession = persistent ? 0 : 1;
       o.connectTimeout = 1;
       MQTTClient_SSLOptions ssl = MQTTClient_SSLOptions_initializer;
       if (tls.size() == 3) {
@@ -187,6 +205,7 @@ class MqttSubscriber {
   }
 
   std::vector<std::string> tls_;
+  bool persistent_ = false;
   pid_t pid_ = -1;
   int fd_ = -1;
   std::string buffer_;
