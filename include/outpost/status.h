@@ -24,6 +24,7 @@ enum class StatusCode : int {
   kTooNew = 11,          // format or minimum version too new
   kNetwork = 12,         // network or broker failure
   kTooOld = 13,          // bundle older than required (replay)
+  kRolloutAborted = 14,  // a fleet rollout stopped: its failure rate passed the bound
 };
 
 // Short stable name of a code, e.g. "invalid_model", for --json output.

@@ -13,15 +13,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agentd/paho_support.h"
 #include "core/log.h"
 
 namespace outpost::agentd {
 namespace {
-
-std::string paho_error(int rc) {
-  const char* text = MQTTClient_strerror(rc);
-  return text != nullptr ? text : "error " + std::to_string(rc);
-}
 
 std::string envelope(const agent::OutboxMessage& m) {
   nlohmann::json j;
@@ -68,7 +64,6 @@ struct MqttUplink::Impl {
   std::vector<std::string> received;
   std::mt19937 rng{std::random_device{}()};
 
-  bool uses_tls() const { return options.broker_uri.rfind("ssl://", 0) == 0; }
 
   Status lost(const std::string& what, int rc) {
     if (MQTTClient_isConnected(client)) MQTTClient_disconnect(client, 0);
@@ -86,15 +81,8 @@ struct MqttUplink::Impl {
     o.maxInflightMessages = static_cast<int>(std::max<size_t>(options.window, 1));
     o.connectTimeout = std::max(1, static_cast<int>(std::ceil(options.connect_timeout_s)));
     MQTTClient_SSLOptions tls = MQTTClient_SSLOptions_initializer;
-    if (uses_tls()) {
-      tls.trustStore = options.ca_file.c_str();
-      tls.keyStore = options.cert_file.c_str();
-      tls.privateKey = options.key_file.c_str();
-      tls.enableServerCertAuth = 1;
-      tls.verify = 1;  // the broker's certificate must name the host connected to
-      tls.sslVersion = MQTT_SSL_VERSION_TLS_1_2;
-      o.ssl = &tls;
-    }
+    if (is_tls_broker(options.broker_uri))
+      use_tls(o, tls, options.ca_file, options.cert_file, options.key_file);
     const int rc = MQTTClient_connect(client, &o);
     if (rc != MQTTCLIENT_SUCCESS) {
       std::lock_guard<std::mutex> lock(mu);
@@ -130,26 +118,17 @@ struct MqttUplink::Impl {
   }
 
   // Publishes at QoS 1; the token to wait on for its PUBACK.
-  Result<MQTTClient_deliveryToken> publish(const std::string& topic, const std::string& body) {
+  Result<MQTTClient_deliveryToken> publish(const std::string& topic, const std::string& body,
+                                           bool retained = false) {
     MQTTClient_message message = MQTTClient_message_initializer;
     message.payload = const_cast<char*>(body.data());
     message.payloadlen = static_cast<int>(body.size());
     message.qos = 1;
-    message.retained = 0;
+    message.retained = retained ? 1 : 0;
     MQTTClient_deliveryToken token = 0;
     const int rc = MQTTClient_publishMessage(client, topic.c_str(), &message, &token);
     if (rc != MQTTCLIENT_SUCCESS) return lost("publish failed", rc);
     return token;
-  }
-
-  bool acknowledged(MQTTClient_deliveryToken token) {
-    MQTTClient_deliveryToken* pending = nullptr;
-    if (MQTTClient_getPendingDeliveryTokens(client, &pending) != MQTTCLIENT_SUCCESS) return false;
-    bool waiting = false;
-    for (const MQTTClient_deliveryToken* t = pending; t != nullptr && *t != -1; ++t)
-      waiting = waiting || *t == token;
-    if (pending != nullptr) MQTTClient_free(pending);
-    return !waiting;
   }
 
   // Paho's MQTTClient_waitForCompletion reads the connection in steps of 100 ms (its yield), so
@@ -160,7 +139,7 @@ struct MqttUplink::Impl {
                           std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                               std::chrono::duration<double>(options.ack_timeout_s));
     for (;;) {
-      if (acknowledged(token)) return Status::ok();
+      if (delivery_complete(client, token)) return Status::ok();
       if (!MQTTClient_isConnected(client)) return lost("no PUBACK", MQTTCLIENT_DISCONNECTED);
       if (std::chrono::steady_clock::now() >= deadline) return lost("no PUBACK", MQTTCLIENT_FAILURE);
       receive(2);  // reads what the broker sent: PUBACKs, and desired-state messages
@@ -173,7 +152,7 @@ struct MqttUplink::Impl {
     OUTPOST_ASSIGN_OR_RETURN(auto batch, outbox.peek(std::max<size_t>(options.window, 1)));
     std::vector<std::pair<MQTTClient_deliveryToken, int64_t>> in_flight;
     for (const agent::OutboxMessage& m : batch) {
-      OUTPOST_ASSIGN_OR_RETURN(MQTTClient_deliveryToken token, publish(m.topic, envelope(m)));
+      OUTPOST_ASSIGN_OR_RETURN(MQTTClient_deliveryToken token, publish(m.topic, envelope(m), m.message_class == "state"));
       in_flight.push_back({token, m.id});
     }
     for (const auto& [token, id] : in_flight) {
@@ -252,15 +231,8 @@ Result<std::unique_ptr<MqttUplink>> MqttUplink::create(UplinkOptions options,
                                                        agent::Outbox& outbox) {
   if (options.client_id.empty()) return usage_error("the uplink needs a client id (the device's)");
   if (options.drops_topic.empty()) return usage_error("the uplink needs a topic for drop reports");
-  const bool tls = options.broker_uri.rfind("ssl://", 0) == 0;
-  const bool files = !options.ca_file.empty() && !options.cert_file.empty() &&
-                     !options.key_file.empty();
-  if (tls && !files)
-    return usage_error("broker '" + options.broker_uri +
-                       "': TLS needs the CA file, the device's certificate and its key");
-  if (!tls && (!options.ca_file.empty() || !options.cert_file.empty()))
-    return usage_error("broker '" + options.broker_uri +
-                       "': certificates are given but the broker is not ssl://");
+  OUTPOST_RETURN_IF_ERROR(
+      check_broker_files(options.broker_uri, options.ca_file, options.cert_file, options.key_file));
   auto impl = std::make_unique<Impl>(std::move(options), outbox);
   const int rc = MQTTClient_create(&impl->client, impl->options.broker_uri.c_str(),
                                    impl->options.client_id.c_str(), MQTTCLIENT_PERSISTENCE_NONE,

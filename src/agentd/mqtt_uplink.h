@@ -12,7 +12,9 @@
 // JSON string. Drop reports go to `drops_topic` as
 //   {"drops": {"id": 3, "class": "metrics", "reason": "evicted", "count": 12, "bytes": 1200,
 //              "first_ms": ..., "last_ms": ..., "first_id": ..., "last_id": ...}}
-// and are confirmed to the outbox on their PUBACK likewise (docs/mqtt.md).
+// and are confirmed to the outbox on their PUBACK likewise (docs/mqtt.md). Messages of the
+// "state" class (the reported state) are published retained: a fleet tool that subscribes later
+// gets every device's last report at once.
 #pragma once
 
 #include <atomic>

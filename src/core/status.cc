@@ -18,6 +18,7 @@ const char* status_code_name(StatusCode code) {
     case StatusCode::kTooNew: return "too_new";
     case StatusCode::kNetwork: return "network";
     case StatusCode::kTooOld: return "too_old";
+    case StatusCode::kRolloutAborted: return "rollout_aborted";
   }
   return "unknown";
 }

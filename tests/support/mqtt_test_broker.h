@@ -85,6 +85,7 @@ class MosquittoBroker {
     waitpid(pid_, nullptr, 0);
     pid_ = -1;
   }
+  pid_t pid() const { return pid_; }
   std::string uri(const char* scheme = "tcp") const {
     return std::string(scheme) + "://127.0.0.1:" + std::to_string(port_);
   }

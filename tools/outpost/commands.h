@@ -20,5 +20,6 @@ void add_manifest_command(CLI::App& app);
 void add_serve_command(CLI::App& app);  // built with OUTPOST_WITH_SERVER
 void add_agent_command(CLI::App& app);  // built with OUTPOST_WITH_SERVER
 void add_status_command(CLI::App& app);  // built with OUTPOST_WITH_SERVER
+void add_fleet_command(CLI::App& app);   // built with OUTPOST_WITH_SERVER
 
 }  // namespace outpost::cli

@@ -90,6 +90,7 @@ int run_cli(int argc, char** argv) {
   add_serve_command(app);
   add_agent_command(app);
   add_status_command(app);
+  add_fleet_command(app);
 #endif
   add_log_level_flags(app);
   // The level applies before any command's action runs (actions run inside parse()). Read from
