@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -149,6 +150,7 @@ class Outbox {
   std::mutex mu_;  // one operation (and its transaction) at a time on the one connection
   sqlite3* db_ = nullptr;
   int64_t bytes_ = 0;  // of the messages stored (exclusive locking: only this process writes)
+  std::map<std::string, int64_t> class_bytes_;  // the same by class
 };
 
 }  // namespace outpost::agent
