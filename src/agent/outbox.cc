@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "agent/sqlite_statement.h"
+#include "core/wall_clock.h"
 
 namespace outpost::agent {
 namespace {
@@ -41,11 +42,6 @@ CREATE TABLE drops (
 );
 )sql";
 
-int64_t system_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 
@@ -68,7 +64,7 @@ Status Outbox::exec(const char* sql) {
 Result<std::unique_ptr<Outbox>> Outbox::open(OutboxOptions options) {
   if (options.max_bytes <= 0 || options.max_age_ms <= 0 || options.classes.empty())
     return usage_error("outbox: max_bytes and max_age_ms must be positive, with a class or more");
-  if (!options.now_ms) options.now_ms = system_now_ms;
+  if (!options.now_ms) options.now_ms = unix_now_ms;
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(options.path.c_str(), &db,
                                  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);

@@ -19,6 +19,7 @@
 #include "bundle/trust_store.h"
 #include "core/log.h"
 #include "core/utf8.h"
+#include "core/wall_clock.h"
 #include "fleet/mqtt_lite.h"
 
 namespace outpost::fleet {
@@ -128,12 +129,6 @@ json reported_json(const Device& d) {
           {"rollbacks", d.rollbacks}};
 }
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // A thousand sessions need a thousand descriptors; the usual soft limit is 1024.
 void raise_descriptor_limit(int devices) {
   rlimit limit{};
@@ -181,7 +176,7 @@ struct DeviceSimulator::Impl {
   void report(Device& d) {
     const json envelope = {{"id", d.next_message_id++},
                            {"class", "state"},
-                           {"created_ms", now_ms()},
+                           {"created_ms", unix_now_ms()},
                            {"body", reported_json(d)}};
     loop->publish(d.session, topic(d, "reported"),
                   envelope.dump(-1, ' ', false, json::error_handler_t::replace),

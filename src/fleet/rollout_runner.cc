@@ -6,6 +6,7 @@
 
 #include "agent/manifest.h"
 #include "agent/signed_manifest.h"
+#include "core/wall_clock.h"
 #include "fleet/rollout.h"
 
 namespace outpost::fleet {
@@ -14,11 +15,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
-int64_t unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 class Rollout {
  public:
@@ -29,7 +25,7 @@ class Rollout {
     const auto start = Clock::now();
     OUTPOST_RETURN_IF_ERROR(read_manifest());
     OUTPOST_RETURN_IF_ERROR(discover());
-    OUTPOST_RETURN_IF_ERROR(store_.record_reported_all(reported_, unix_ms()));
+    OUTPOST_RETURN_IF_ERROR(store_.record_reported_all(reported_, unix_now_ms()));
     std::vector<std::string> targets;
     for (const auto& [device, reported] : reported_) {
       if (!device_matches(options_.devices_glob, device)) continue;
@@ -44,13 +40,13 @@ class Rollout {
                          std::to_string(reported_.size()) + " that reported to the broker");
     OUTPOST_ASSIGN_OR_RETURN(result_.rollout_id,
                              store_.begin_rollout(result_.deployment_id, result_.version,
-                                                  options_.devices_glob, unix_ms()));
+                                                  options_.devices_glob, unix_now_ms()));
     const auto waves = plan_waves(targets, options_.canary_percent);
     result_.waves_planned = static_cast<int>(waves.size());
     std::vector<RolloutDevice> planned;
     for (size_t w = 0; w < waves.size(); ++w)
       for (const std::string& d : waves[w]) planned.push_back({d, static_cast<int>(w + 1), "pending", ""});
-    OUTPOST_RETURN_IF_ERROR(store_.set_devices(result_.rollout_id, planned, unix_ms()));
+    OUTPOST_RETURN_IF_ERROR(store_.set_devices(result_.rollout_id, planned, unix_now_ms()));
     for (size_t w = 0; w < waves.size() && !result_.aborted; ++w) {
       OUTPOST_RETURN_IF_ERROR(run_wave(static_cast<int>(w + 1), waves[w], targets.size()));
       const int64_t deployed = result_.healthy + result_.failed;
@@ -59,9 +55,9 @@ class Rollout {
       if (result_.aborted) OUTPOST_RETURN_IF_ERROR(skip_rest(waves, w + 1));
     }
     // What the fleet knows of its devices now, for `outpost fleet status`.
-    OUTPOST_RETURN_IF_ERROR(store_.record_reported_all(reported_, unix_ms()));
+    OUTPOST_RETURN_IF_ERROR(store_.record_reported_all(reported_, unix_now_ms()));
     OUTPOST_RETURN_IF_ERROR(
-        store_.finish_rollout(result_.rollout_id, result_.aborted ? "aborted" : "completed", unix_ms()));
+        store_.finish_rollout(result_.rollout_id, result_.aborted ? "aborted" : "completed", unix_now_ms()));
     result_.seconds = std::chrono::duration<double>(Clock::now() - start).count();
     return result_;
   }
@@ -87,12 +83,12 @@ class Rollout {
   }
 
   Status run_wave(int wave, const std::vector<std::string>& devices, size_t total) {
-    const int64_t published_s = unix_ms() / 1000;
+    const int64_t published_s = unix_now_ms() / 1000;
     OUTPOST_RETURN_IF_ERROR(link_.publish_desired(devices, options_.signed_manifest));
     ++result_.waves_run;
     std::vector<RolloutDevice> states;
     for (const std::string& d : devices) states.push_back({d, wave, "published", ""});
-    OUTPOST_RETURN_IF_ERROR(store_.set_devices(result_.rollout_id, states, unix_ms()));
+    OUTPOST_RETURN_IF_ERROR(store_.set_devices(result_.rollout_id, states, unix_now_ms()));
     const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                              std::chrono::duration<double>(options_.wait_healthy_s));
     std::map<std::string, Verdict> verdicts;
@@ -126,7 +122,7 @@ class Rollout {
       }
       states.push_back({d, wave, device_outcome_name(v.outcome), v.detail});
     }
-    return store_.set_devices(result_.rollout_id, states, unix_ms());
+    return store_.set_devices(result_.rollout_id, states, unix_now_ms());
   }
 
   Status skip_rest(const std::vector<std::vector<std::string>>& waves, size_t from) {
@@ -136,7 +132,7 @@ class Rollout {
         states.push_back({d, static_cast<int>(w + 1), "skipped",
                           "the rollout was aborted before this wave: the device keeps its last-good deployment"});
     result_.skipped = static_cast<int64_t>(states.size());
-    return store_.set_devices(result_.rollout_id, states, unix_ms());
+    return store_.set_devices(result_.rollout_id, states, unix_now_ms());
   }
 
   FleetLink& link_;

@@ -10,6 +10,7 @@
 
 #include "core/json_text.h"
 #include "core/uplink_client.h"
+#include "core/wall_clock.h"
 
 namespace outpost {
 namespace {
@@ -17,11 +18,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
-int64_t unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Clock::duration seconds(double s) {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
@@ -101,7 +97,7 @@ class UplinkSink final : public Sink {
       lose(pending_.front());
       pending_.pop_front();
     }
-    pending_.push_back({message_class, body, unix_ms()});
+    pending_.push_back({message_class, body, unix_now_ms()});
   }
 
   void enqueue_metrics() {

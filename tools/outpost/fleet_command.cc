@@ -19,6 +19,7 @@
 #include "fleet/rollout.h"
 #include "fleet/rollout_runner.h"
 #include "core/regular_file.h"
+#include "core/wall_clock.h"
 #include "outpost/cli_common.h"
 #include "outpost/commands.h"
 
@@ -180,10 +181,7 @@ Status status(const StatusFlags& flags) {
   std::map<std::string, json> reported;
   OUTPOST_RETURN_IF_ERROR(link->poll(
       flags.listen_s, [&](const std::string& d, const json& r) { reported[d] = r; }, /*quiet_s=*/1.0));
-  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
-  OUTPOST_RETURN_IF_ERROR(store->record_reported_all(reported, now_ms));
+  OUTPOST_RETURN_IF_ERROR(store->record_reported_all(reported, unix_now_ms()));
   OUTPOST_ASSIGN_OR_RETURN(auto known, store->devices());  // with those silent this time
   OUTPOST_ASSIGN_OR_RETURN(auto rollout, store->last_rollout());
   std::map<std::string, std::string> rollout_state;
@@ -261,9 +259,7 @@ Status simulate(const SimulateFlags& flags) {
   o.probation_s = flags.probation_s;
   o.fail_globs = flags.fail;
   // Envelope ids above any earlier run's, as a real agent's only grow (see device_simulator.h).
-  o.first_message_id = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count();
+  o.first_message_id = unix_now_ms();
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
