@@ -32,6 +32,7 @@ class Statement {
   }
   int step() { return sqlite3_step(stmt_); }  // SQLITE_ROW, SQLITE_DONE or an error
   int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+  bool is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
   std::string text(int column) const {
     const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, column));
     return p == nullptr ? std::string() : std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
