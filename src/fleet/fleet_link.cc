@@ -88,7 +88,10 @@ Result<std::unique_ptr<FleetLink>> FleetLink::connect(FleetLinkOptions options) 
   MQTTClient_SSLOptions tls = MQTTClient_SSLOptions_initializer;
   if (agentd::is_tls_broker(o.broker_uri)) agentd::use_tls(c, tls, o.ca_file, o.cert_file, o.key_file);
   rc = MQTTClient_connect(impl->client, &c);
-  if (rc != MQTTCLIENT_SUCCESS) return impl->lost("cannot connect: " + paho_error(rc));
+  if (rc != MQTTCLIENT_SUCCESS)
+    return impl->lost("cannot connect (" + paho_error(rc) +
+                      "): is a broker listening there? For ssl://, are the CA, certificate and key "
+                      "the right ones?");
   rc = MQTTClient_subscribe(impl->client, kReportedFilter, 1);
   if (rc != MQTTCLIENT_SUCCESS)
     return impl->lost(std::string("cannot subscribe to ") + kReportedFilter + ": " + paho_error(rc));

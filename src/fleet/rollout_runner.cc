@@ -64,15 +64,9 @@ class Rollout {
 
  private:
   Status read_manifest() {
-    OUTPOST_ASSIGN_OR_RETURN(const agent::SignedManifest envelope,
-                             agent::parse_signed_manifest(options_.signed_manifest));
-    if (envelope.signatures.empty())
-      return Status(StatusCode::kUntrusted,
-                    "the manifest is not signed: devices refuse it (sign it with `outpost manifest sign`)");
-    auto manifest = agent::parse_manifest(envelope.manifest_bytes);
-    if (!manifest.is_ok()) return usage_error(manifest.status().message());
-    result_.deployment_id = manifest->deployment_id;
-    result_.version = manifest->version;
+    OUTPOST_ASSIGN_OR_RETURN(const RolloutManifest m, read_rollout_manifest(options_.signed_manifest));
+    result_.deployment_id = m.deployment_id;
+    result_.version = m.version;
     return Status::ok();
   }
 
@@ -143,6 +137,16 @@ class Rollout {
 };
 
 }  // namespace
+
+Result<RolloutManifest> read_rollout_manifest(const std::string& signed_manifest) {
+  OUTPOST_ASSIGN_OR_RETURN(const agent::SignedManifest envelope,
+                           agent::parse_signed_manifest(signed_manifest));
+  if (envelope.signatures.empty())
+    return Status(StatusCode::kUntrusted,
+                  "the manifest is not signed: devices refuse it (sign it with `outpost manifest sign`)");
+  OUTPOST_ASSIGN_OR_RETURN(const agent::Manifest manifest, agent::parse_manifest(envelope.manifest_bytes));
+  return RolloutManifest{manifest.deployment_id, manifest.version};
+}
 
 Result<RolloutResult> run_rollout(FleetLink& link, FleetStore& store, const RolloutOptions& options) {
   return Rollout(link, store, options).run();

@@ -44,6 +44,15 @@ struct RolloutResult {
   std::vector<std::pair<std::string, std::string>> failures;  // device, why
 };
 
+struct RolloutManifest {
+  std::string deployment_id;
+  int64_t version = 0;
+};
+// What a rollout needs of the signed manifest, checked before anything is sent: kUntrusted when
+// it is not signed (every device would refuse it), kInvalidModel naming the field when it is
+// malformed.
+Result<RolloutManifest> read_rollout_manifest(const std::string& signed_manifest);
+
 // kUsage for a manifest that does not parse or a glob that matches no device that reported;
 // kNetwork when the broker is lost; an aborted rollout is a result (aborted = true), not an
 // error.

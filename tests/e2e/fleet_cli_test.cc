@@ -215,6 +215,14 @@ TEST(FleetCliUsage, BadFlagsAndAnUnknownPatternAreRefusedByName) {
   r = run_outpost({"fleet", "deploy", dir + "/m.json", "--broker", "tcp://127.0.0.1:1", "--wait-healthy", "soon"});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("--wait-healthy"), std::string::npos) << r.err;
+  // A manifest no device would take is refused before the broker is asked (none listens here).
+  r = run_outpost({"fleet", "deploy", dir + "/m.json", "--broker", "tcp://127.0.0.1:1"});
+  EXPECT_EQ(r.exit_code, 7) << r.err;
+  EXPECT_NE(r.err.find("not signed"), std::string::npos) << r.err;
+  std::ofstream(dir + "/bad.json") << R"({"signed": "AAAA", "signatures": []})";
+  r = run_outpost({"fleet", "deploy", dir + "/bad.json", "--broker", "tcp://127.0.0.1:1"});
+  EXPECT_NE(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.exit_code, 12) << "the broker was asked first: " << r.err;
   r = run_outpost({"fleet", "simulate", "--broker", "ssl://127.0.0.1:1", "--trust", dir});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   fs::remove_all(dir);

@@ -136,6 +136,8 @@ Status deploy(const DeployFlags& flags) {
                            parse_percent(flags.abort_rate, "--abort-failure-rate"));
   o.abort_failure_rate = abort_percent / 100;
   if (!flags.json) o.progress = show_progress;
+  // A manifest no device would take is refused here, before the broker is even asked.
+  OUTPOST_RETURN_IF_ERROR(fleet::read_rollout_manifest(o.signed_manifest).status().with_context(flags.manifest));
   OUTPOST_ASSIGN_OR_RETURN(auto store, fleet::FleetStore::open(flags.broker.db));
   OUTPOST_ASSIGN_OR_RETURN(auto link, connect(flags.broker));
   OUTPOST_ASSIGN_OR_RETURN(const fleet::RolloutResult r, fleet::run_rollout(*link, *store, o));
