@@ -104,18 +104,13 @@ struct MqttUplink::Impl {
   // Takes what the broker sent (queued by Paho while we published, or arriving within
   // `timeout_ms`). A connection found gone here is found again by the next drain().
   void receive(unsigned long timeout_ms) {
-    char* topic = nullptr;
-    int topic_length = 0;
-    MQTTClient_message* message = nullptr;
-    MQTTClient_receive(client, &topic, &topic_length, &message, timeout_ms);
-    if (message != nullptr) {
-      std::lock_guard<std::mutex> lock(mu);
-      received.emplace_back(static_cast<const char*>(message->payload),
-                            static_cast<size_t>(std::max(message->payloadlen, 0)));
-      MQTTClient_freeMessage(&message);
-    }
-    if (topic != nullptr) MQTTClient_free(topic);
+    std::optional<PahoMessage> message;
+    receive_message(client, timeout_ms, &message);
+    if (!message) return;
+    std::lock_guard<std::mutex> lock(mu);
+    received.push_back(std::move(message->payload));
   }
+
 
   // Publishes at QoS 1; the token to wait on for its PUBACK.
   Result<MQTTClient_deliveryToken> publish(const std::string& topic, const std::string& body,

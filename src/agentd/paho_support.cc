@@ -43,4 +43,20 @@ bool delivery_complete(MQTTClient client, MQTTClient_deliveryToken token) {
   return !waiting;
 }
 
+bool receive_message(MQTTClient client, unsigned long timeout_ms, std::optional<PahoMessage>* message) {
+  char* topic = nullptr;
+  int topic_length = 0;
+  MQTTClient_message* m = nullptr;
+  const int rc = MQTTClient_receive(client, &topic, &topic_length, &m, timeout_ms);
+  message->reset();
+  if (m != nullptr) {
+    *message = PahoMessage{topic != nullptr ? std::string(topic) : std::string(),
+                           std::string(static_cast<const char*>(m->payload),
+                                       static_cast<size_t>(m->payloadlen > 0 ? m->payloadlen : 0))};
+    MQTTClient_freeMessage(&m);
+  }
+  if (topic != nullptr) MQTTClient_free(topic);
+  return rc == MQTTCLIENT_SUCCESS || rc == MQTTCLIENT_TOPICNAME_TRUNCATED;
+}
+
 }  // namespace outpost::agentd

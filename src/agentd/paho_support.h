@@ -6,6 +6,7 @@
 
 #include <MQTTClient.h>
 
+#include <optional>
 #include <string>
 
 #include "outpost/status.h"
@@ -30,5 +31,12 @@ void use_tls(MQTTClient_connectOptions& options, MQTTClient_SSLOptions& tls,
 // the caller is in one of its calls: MQTTClient_receive with a short time-out does it without
 // the 100 ms steps of MQTTClient_waitForCompletion.
 bool delivery_complete(MQTTClient client, MQTTClient_deliveryToken token);
+
+struct PahoMessage {
+  std::string topic, payload;
+};
+// Reads what the broker sent within `timeout_ms` (PUBACKs are taken in passing): a message, if
+// one came, goes to `message`. False when the connection is gone.
+bool receive_message(MQTTClient client, unsigned long timeout_ms, std::optional<PahoMessage>* message);
 
 }  // namespace outpost::agentd

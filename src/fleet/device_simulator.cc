@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -16,9 +15,10 @@
 
 #include "agent/signed_manifest.h"
 #include "agent/utc_time.h"
+#include "agentd/content_store.h"
+#include "agentd/reported_state.h"
 #include "bundle/trust_store.h"
 #include "core/log.h"
-#include "core/utf8.h"
 #include "core/wall_clock.h"
 #include "fleet/mqtt_lite.h"
 
@@ -26,17 +26,7 @@ namespace outpost::fleet {
 namespace {
 
 using nlohmann::json;
-using Sha256 = std::array<unsigned char, crypto_hash_sha256_BYTES>;
-
-// The agent cuts its messages here (agentd/reported_state.cc) so that status.json's readers'
-// bound always holds.
-constexpr size_t kMaxMessage = 16384;
-
-struct Deployment {
-  std::string deployment_id;
-  int64_t version = 0;
-  std::string manifest_sha256;
-};
+using Deployment = agentd::DeploymentReport;
 
 enum class AgentPhase { kIdle, kApplying, kProbation };
 
@@ -51,26 +41,9 @@ struct Device {
   std::string last_error, last_error_time;
   int64_t rollbacks = 0;
   int64_t last_accepted_version = 0;
-  std::optional<Sha256> last_received;  // of the last manifest bytes received
+  std::string last_received;  // the SHA-256 (hex) of the last manifest bytes received
   std::string waiting;                  // a manifest that came while it was applying
 };
-
-Sha256 sha256(const std::string& bytes) {
-  Sha256 digest{};
-  crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char*>(bytes.data()),
-                     bytes.size());
-  return digest;
-}
-
-std::string hex(const Sha256& digest) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : digest) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 0x0F]);
-  }
-  return out;
-}
 
 std::string describe(const Deployment& d) {
   return "'" + d.deployment_id + "' version " + std::to_string(d.version);
@@ -88,45 +61,21 @@ const char* phase_name(AgentPhase p) {
   return "idle";
 }
 
-// Strings as the agent writes them (agentd/reported_state.cc): bytes that are not UTF-8 as
-// the text \xNN, messages cut at kMaxMessage.
-std::string json_safe(const std::string& s) { return escape_invalid_utf8(s); }
-
-std::string clipped(std::string text) {
-  if (text.size() <= kMaxMessage) return text;
-  const std::string mark = " ... (cut)";
-  size_t end = kMaxMessage - mark.size();
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return text.substr(0, end) + mark;
-}
-
-json deployment_json(const std::optional<Deployment>& d) {
-  if (!d) return nullptr;
-  return {{"deployment_id", json_safe(d->deployment_id)},
-          {"version", d->version},
-          {"manifest_sha256", d->manifest_sha256}};
-}
-
-// The document of agentd::reported_state_json(), field for field. The fleet layer does not
-// link the agent's daemon (agentd), so it is written here; DeviceSimulator's tests read it back
-// with agentd::parse_reported_state, which takes nothing less and nothing more.
 json reported_json(const Device& d) {
+  agentd::ReportedState r;
+  r.agent = phase_name(d.phase);
+  r.agent_pid = static_cast<int>(::getpid());
+  r.updated = agent::format_utc_time(agent::unix_now());
+  r.desired = d.desired;
+  r.current = d.current;
+  r.last_good = d.last_good;
   // The agent's journal step while it applies (agent/journal.h apply_step_name): it is in its
   // first, fetching, as far as a watcher can tell, then in probation.
-  const char* step = d.phase == AgentPhase::kApplying    ? "fetch"
-                     : d.phase == AgentPhase::kProbation ? "probation"
-                                                         : "";
-  return {{"agent", phase_name(d.phase)},
-          {"agent_pid", static_cast<int>(::getpid())},
-          {"updated", agent::format_utc_time(agent::unix_now())},
-          {"desired", deployment_json(d.desired)},
-          {"current", deployment_json(d.current)},
-          {"last_good", deployment_json(d.last_good)},
-          {"apply_step", step},
-          {"modules", json::array()},
-          {"last_error", clipped(json_safe(d.last_error))},
-          {"last_error_time", d.last_error_time},
-          {"rollbacks", d.rollbacks}};
+  r.apply_step = d.phase == AgentPhase::kApplying ? "fetch" : d.phase == AgentPhase::kProbation ? "probation" : "";
+  r.last_error = d.last_error;
+  r.last_error_time = d.last_error_time;
+  r.rollbacks = d.rollbacks;
+  return agentd::reported_state_json(r);  // the agent's own writer: the same document
 }
 
 // A thousand sessions need a thousand descriptors; the usual soft limit is 1024.
@@ -192,8 +141,8 @@ struct DeviceSimulator::Impl {
     if (m.topic != topic(d, "desired")) return;
     // The broker sends the retained manifest again on every subscription; the agent
     // (agentd/mqtt_desired_source.cc) hands the same bytes over only once.
-    const Sha256 digest = sha256(m.payload);
-    if (d.last_received && *d.last_received == digest) return;
+    const std::string digest = agentd::sha256_hex(m.payload);
+    if (d.last_received == digest) return;
     d.last_received = digest;
     if (d.phase != AgentPhase::kIdle) {
       d.waiting = m.payload;  // the newest one is taken once this apply is over
@@ -223,7 +172,7 @@ struct DeviceSimulator::Impl {
     }
     accepted.fetch_add(1);
     d.last_accepted_version = a.manifest.version;
-    d.desired = Deployment{a.manifest.deployment_id, a.manifest.version, hex(sha256(text))};
+    d.desired = Deployment{a.manifest.deployment_id, a.manifest.version, agentd::sha256_hex(text)};
     d.phase = AgentPhase::kApplying;
     report(d);
     const size_t index = static_cast<size_t>(&d - devices.data());

@@ -45,18 +45,10 @@ struct FleetLink::Impl {
 
   // Reads what the broker sent within `timeout_ms` into the inbox; false when disconnected.
   bool receive(unsigned long timeout_ms) {
-    char* topic = nullptr;
-    int topic_length = 0;
-    MQTTClient_message* message = nullptr;
-    const int rc = MQTTClient_receive(client, &topic, &topic_length, &message, timeout_ms);
-    if (message != nullptr) {
-      inbox.emplace_back(topic != nullptr ? std::string(topic) : std::string(),
-                         std::string(static_cast<const char*>(message->payload),
-                                     static_cast<size_t>(std::max(message->payloadlen, 0))));
-      MQTTClient_freeMessage(&message);
-    }
-    if (topic != nullptr) MQTTClient_free(topic);
-    return rc == MQTTCLIENT_SUCCESS || rc == MQTTCLIENT_TOPICNAME_TRUNCATED;
+    std::optional<agentd::PahoMessage> message;
+    const bool connected = agentd::receive_message(client, timeout_ms, &message);
+    if (message) inbox.emplace_back(std::move(message->topic), std::move(message->payload));
+    return connected;
   }
 
   Status lost(const std::string& what) const {

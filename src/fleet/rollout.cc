@@ -12,13 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-int64_t version_of(const json& reported, const char* which) {
-  const auto d = reported.find(which);
-  if (d == reported.end() || !d->is_object()) return 0;
-  const auto v = d->find("version");
-  return v != d->end() && v->is_number_integer() ? v->get<int64_t>() : 0;
-}
-
 std::string text_of(const json& reported, const char* key) {
   const auto t = reported.find(key);
   return t != reported.end() && t->is_string() ? t->get<std::string>() : std::string();
@@ -38,12 +31,12 @@ const char* device_outcome_name(DeviceOutcome outcome) {
 Verdict judge_device(const json& reported, int64_t version, int64_t published_unix_s) {
   if (!reported.is_object()) return {};
   const std::string agent = text_of(reported, "agent");
-  if (version_of(reported, "last_good") >= version) return {DeviceOutcome::kHealthy, ""};
+  if (reported_version(reported, "last_good") >= version) return {DeviceOutcome::kHealthy, ""};
   const std::string error = text_of(reported, "last_error");
   const bool settled = agent == "idle" || agent == "stopped";
   // Accepted, then something else runs again: rolled back (or the apply failed).
-  if (settled && version_of(reported, "desired") >= version &&
-      version_of(reported, "current") != version)
+  if (settled && reported_version(reported, "desired") >= version &&
+      reported_version(reported, "current") != version)
     return {DeviceOutcome::kFailed, error.empty() ? "rolled back" : error};
   // An error reported since the publication, and the version never passed: refused (a bad
   // signature, expired, not newer), or failed where there was nothing to roll back to.
@@ -66,6 +59,14 @@ std::vector<std::vector<std::string>> plan_waves(const std::vector<std::string>&
                        devices.begin() + static_cast<std::ptrdiff_t>(end));
   }
   return waves;
+}
+
+int64_t reported_version(const json& reported, const char* which) {
+  if (!reported.is_object()) return 0;
+  const auto d = reported.find(which);
+  if (d == reported.end() || !d->is_object()) return 0;
+  const auto v = d->find("version");
+  return v != d->end() && v->is_number_integer() ? v->get<int64_t>() : 0;
 }
 
 bool device_matches(const std::string& pattern, const std::string& device) {

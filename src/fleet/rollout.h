@@ -35,6 +35,10 @@ Verdict judge_device(const nlohmann::json& reported, int64_t version, int64_t pu
 std::vector<std::vector<std::string>> plan_waves(const std::vector<std::string>& devices,
                                                  double canary_percent);
 
+// The version of the reported state's `which` deployment ("desired", "current", "last_good");
+// 0 when there is none.
+int64_t reported_version(const nlohmann::json& reported, const char* which);
+
 // A shell pattern over device ids (fnmatch: *, ?, [...]).
 bool device_matches(const std::string& pattern, const std::string& device);
 

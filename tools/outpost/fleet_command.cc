@@ -171,12 +171,6 @@ Status deploy(const DeployFlags& flags) {
   return outcome;
 }
 
-int64_t version_of(const json& reported, const char* which) {
-  return reported.contains(which) && reported[which].is_object()
-             ? reported[which].value("version", int64_t{0})
-             : 0;
-}
-
 Status status(const StatusFlags& flags) {
   OUTPOST_ASSIGN_OR_RETURN(auto store, fleet::FleetStore::open(flags.broker.db));
   OUTPOST_ASSIGN_OR_RETURN(auto link, connect(flags.broker));
@@ -193,14 +187,14 @@ Status status(const StatusFlags& flags) {
   std::map<int64_t, int64_t> by_version;
   for (const auto& [device, r] : known) {
     if (!fleet::device_matches(flags.devices, device)) continue;
-    const int64_t current = version_of(r, "current");
+    const int64_t current = fleet::reported_version(r, "current");
     ++by_version[current];
     devices.push_back({{"device", device},
                        {"reporting", reported.count(device) > 0},
                        {"agent", r.value("agent", "")},
                        {"current", current},
-                       {"last_good", version_of(r, "last_good")},
-                       {"desired", version_of(r, "desired")},
+                       {"last_good", fleet::reported_version(r, "last_good")},
+                       {"desired", fleet::reported_version(r, "desired")},
                        {"last_error", r.value("last_error", "")},
                        {"rollout_state", rollout_state.count(device) ? rollout_state[device] : ""}});
   }
