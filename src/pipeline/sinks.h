@@ -24,6 +24,8 @@ class Sink {
   virtual Status finish() { return Status::ok(); }
   // What the sink has to add to the run's statistics, as {"name": {...}}; null for nothing.
   virtual nlohmann::json summary() const { return nullptr; }
+  // The same for the statistics people read on stderr: one line, or empty.
+  virtual std::string summary_line() const { return ""; }
 };
 
 // One JSON object per line; "-" is stdout. Flushed per event, so a reader sees each as it

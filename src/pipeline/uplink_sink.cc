@@ -66,8 +66,7 @@ class UplinkSink final : public Sink {
       next_attempt_ = Clock::now();
       pump();
     }
-    int64_t unreported = 0;
-    for (const auto& [cls, loss] : unreported_) unreported += loss.count;
+    const int64_t unreported = this->unreported();
     if (unreported == 0) return Status::ok();
     return {StatusCode::kNetwork,
             std::to_string(unreported) + " message(s) could not be handed to the device agent at '" +
@@ -76,10 +75,14 @@ class UplinkSink final : public Sink {
   }
 
   json summary() const override {
-    int64_t unreported = 0;
-    for (const auto& [cls, loss] : unreported_) unreported += loss.count;
     return {{"uplink",
-             {{"stored", stored_}, {"refused", refused_}, {"lost", lost_}, {"lost_unreported", unreported}}}};
+             {{"stored", stored_}, {"refused", refused_}, {"lost", lost_}, {"lost_unreported", unreported()}}}};
+  }
+
+  std::string summary_line() const override {
+    return "uplink: " + std::to_string(stored_) + " events and samples stored by the agent, " +
+           std::to_string(refused_) + " refused by its outbox, " + std::to_string(lost_) +
+           " lost before reaching it (" + std::to_string(unreported()) + " of them not reported)";
   }
 
  private:
@@ -123,6 +126,11 @@ class UplinkSink final : public Sink {
   }
 
   bool has_unreported_losses() const { return !unreported_.empty(); }
+  int64_t unreported() const {
+    int64_t n = 0;
+    for (const auto& [cls, loss] : unreported_) n += loss.count;
+    return n;
+  }
 
   // Hands over what waits (the losses first, so they are reported in order), unless the agent
   // failed recently and its back-off has not passed.

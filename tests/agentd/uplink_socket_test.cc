@@ -46,6 +46,14 @@ class UplinkSocketTest : public ::testing::Test {
     server_ = std::move(*s);
   }
   std::string socket_path() const { return dir_ + "/uplink.sock"; }
+  // A sink to this test's socket, no metrics, retrying every 10 ms.
+  UplinkSinkOptions sink_options() const {
+    UplinkSinkOptions o;
+    o.socket_path = socket_path();
+    o.metrics_interval_s = 0;
+    o.retry_min_s = o.retry_max_s = 0.01;
+    return o;
+  }
   std::vector<agent::OutboxMessage> stored() {
     auto m = outbox_->peek(100000);
     EXPECT_TRUE(m.is_ok());
@@ -207,10 +215,7 @@ Frame frame_at(int64_t index) {
 }
 
 TEST_F(UplinkSocketTest, TheSinkKeepsEventsWhileTheAgentIsAwayAndHandsThemOverLater) {
-  UplinkSinkOptions o;
-  o.socket_path = socket_path();
-  o.metrics_interval_s = 0;
-  o.retry_min_s = o.retry_max_s = 0.01;
+  UplinkSinkOptions o = sink_options();
   auto sink = make_uplink_sink(o);
   ASSERT_TRUE(sink.is_ok()) << sink.status().message();
   for (int i = 0; i < 5; ++i) ASSERT_TRUE((*sink)->write(frame_at(i), {{"frame", i}}, nullptr).is_ok());
@@ -227,11 +232,8 @@ TEST_F(UplinkSocketTest, TheSinkKeepsEventsWhileTheAgentIsAwayAndHandsThemOverLa
 }
 
 TEST_F(UplinkSocketTest, TheSinksOverflowWhileAwayIsReportedAsDropsOnceTheAgentAnswers) {
-  UplinkSinkOptions o;
-  o.socket_path = socket_path();
-  o.metrics_interval_s = 0;
+  UplinkSinkOptions o = sink_options();
   o.max_pending = 4;
-  o.retry_min_s = o.retry_max_s = 0.01;
   auto sink = make_uplink_sink(o);
   ASSERT_TRUE(sink.is_ok());
   for (int i = 0; i < 10; ++i) ASSERT_TRUE((*sink)->write(frame_at(i), {{"frame", i}}, nullptr).is_ok());
@@ -247,11 +249,8 @@ TEST_F(UplinkSocketTest, TheSinksOverflowWhileAwayIsReportedAsDropsOnceTheAgentA
 }
 
 TEST_F(UplinkSocketTest, TheSinkFailsTheRunWhenItCouldNeitherDeliverNorReport) {
-  UplinkSinkOptions o;
-  o.socket_path = socket_path();
-  o.metrics_interval_s = 0;
+  UplinkSinkOptions o = sink_options();
   o.finish_timeout_s = 0.05;
-  o.retry_min_s = o.retry_max_s = 0.01;
   auto sink = make_uplink_sink(o);
   ASSERT_TRUE(sink.is_ok());
   ASSERT_TRUE((*sink)->write(frame_at(0), {{"frame", 0}}, nullptr).is_ok());

@@ -193,12 +193,10 @@ void report(const PipelineFlags& flags, const FrameSource& source, const Pipelin
       {"sink_ms", s.sink_ms}};
   for (const auto& sink : sinks) {
     const nlohmann::json summary = sink->summary();
-    if (!summary.is_object()) continue;
-    for (const auto& [name, value] : summary.items()) j[name] = value;
-    if (const auto up = summary.find("uplink"); up != summary.end())
-      std::fprintf(stderr, "  uplink: %lld events and samples stored by the agent, %lld refused by its outbox, %lld lost before reaching it (%lld of them not reported)\n",
-                   up->value("stored", 0LL), up->value("refused", 0LL), up->value("lost", 0LL),
-                   up->value("lost_unreported", 0LL));
+    if (summary.is_object())
+      for (const auto& [name, value] : summary.items()) j[name] = value;
+    if (const std::string line = sink->summary_line(); !line.empty())
+      std::fprintf(stderr, "  %s\n", line.c_str());
   }
   if (flags.stats_json) print_line(stderr, j);
   if (flags.json) {
