@@ -1,5 +1,6 @@
 #include "agent/outbox.h"
 
+#include <sodium.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -42,6 +43,32 @@ CREATE TABLE drops (
 );
 )sql";
 
+// Added after schema 1 shipped, so created when missing (an older outbox gains it unchanged):
+// for each slot of a relaying sender, the digest of the message last handed over in it.
+constexpr const char* kRelayedTable = R"sql(
+CREATE TABLE IF NOT EXISTS relayed (
+  slot INTEGER PRIMARY KEY,
+  digest BLOB NOT NULL,
+  message_id INTEGER NOT NULL
+);
+)sql";
+
+// A digest of a relayed message's topic and payload (BLAKE2b, 16 bytes): the topic's length
+// first, so that no two (topic, payload) pairs hash the same concatenation.
+std::string relay_digest(const std::string& topic, const std::string& payload) {
+  unsigned char out[16];
+  crypto_generichash_state state;
+  crypto_generichash_init(&state, nullptr, 0, sizeof(out));
+  const uint64_t topic_size = topic.size();
+  crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(&topic_size),
+                            sizeof(topic_size));
+  crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(topic.data()),
+                            topic.size());
+  crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(payload.data()),
+                            payload.size());
+  crypto_generichash_final(&state, out, sizeof(out));
+  return std::string(reinterpret_cast<const char*>(out), sizeof(out));
+}
 
 }  // namespace
 
@@ -105,6 +132,8 @@ Result<std::unique_ptr<Outbox>> Outbox::open(OutboxOptions options) {
   } else if (app.integer(0) != kApplicationId) {
     return invalid_model(box->options_.path + ": a SQLite database, but not an outbox");
   }
+  OUTPOST_RETURN_IF_ERROR(box->exec(kRelayedTable));
+  if (sodium_init() < 0) return io_error("outbox: libsodium cannot be initialised");
   Statement sum(db, "SELECT COALESCE(SUM(bytes), 0) FROM messages");
   if (!sum.prepared() || sum.step() != SQLITE_ROW) return box->sqlite_error("cannot read");
   box->bytes_ = sum.integer(0);
@@ -229,38 +258,78 @@ Result<int64_t> Outbox::make_room(const OutboxClass& incoming, int64_t needed, i
 
 Result<PutResult> Outbox::put(const std::string& message_class, const std::string& topic,
                               const std::string& payload) {
+  return put_message(message_class, topic, payload, nullptr);
+}
+
+Result<PutResult> Outbox::put_relayed(const std::string& message_class, const std::string& topic,
+                                      const std::string& payload, RelayKey key) {
+  return put_message(message_class, topic, payload, &key);
+}
+
+// Inside put's transaction: expires, makes room or refuses, and stores.
+Result<PutResult> Outbox::store(const OutboxClass& c, const std::string& topic,
+                                const std::string& payload, int64_t now) {
+  const int64_t size = static_cast<int64_t>(topic.size() + payload.size());
+  OUTPOST_RETURN_IF_ERROR(expire_at(now).status());
+  PutResult r;
+  if (bytes_ + size > options_.max_bytes) {
+    int64_t evicted = -1;
+    if (size <= options_.max_bytes) {
+      OUTPOST_ASSIGN_OR_RETURN(evicted, make_room(c, bytes_ + size - options_.max_bytes, now));
+    }
+    if (evicted < 0) {
+      OUTPOST_RETURN_IF_ERROR(record_drop(c.name, "refused", 1, size, 0, 0, now));
+      return r;
+    }
+    r.evicted = evicted;
+  }
+  Statement insert(db_,
+                   "INSERT INTO messages (class, topic, payload, bytes, created_ms) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5)");
+  insert.bind(1, c.name).bind(2, topic).bind_blob(3, payload).bind(4, size).bind(5, now);
+  if (!insert.prepared() || insert.step() != SQLITE_DONE) return sqlite_error("cannot store");
+  bytes_ += size;
+  class_bytes_[c.name] += size;
+  r.stored = true;
+  r.id = sqlite3_last_insert_rowid(db_);
+  return r;
+}
+
+Result<PutResult> Outbox::put_message(const std::string& message_class, const std::string& topic,
+                                      const std::string& payload, const RelayKey* key) {
   std::lock_guard<std::mutex> lock(mu_);
   const OutboxClass* c = find_class(message_class);
   if (c == nullptr) return usage_error("outbox: no message class '" + message_class + "'");
-  const int64_t size = static_cast<int64_t>(topic.size() + payload.size());
   const int64_t now = options_.now_ms();
   const int64_t bytes_before = bytes_;
   const std::map<std::string, int64_t> class_bytes_before = class_bytes_;
   Transaction t(db_);
   if (!t.begun()) return sqlite_error("cannot begin a write");
   auto stored = [&]() -> Result<PutResult> {
-    OUTPOST_RETURN_IF_ERROR(expire_at(now).status());
-    PutResult r;
-    if (bytes_ + size > options_.max_bytes) {
-      int64_t evicted = -1;
-      if (size <= options_.max_bytes) {
-        OUTPOST_ASSIGN_OR_RETURN(evicted, make_room(*c, bytes_ + size - options_.max_bytes, now));
-      }
-      if (evicted < 0) {
-        OUTPOST_RETURN_IF_ERROR(record_drop(c->name, "refused", 1, size, 0, 0, now));
+    const std::string digest = key != nullptr ? relay_digest(topic, payload) : std::string();
+    if (key != nullptr && key->resent) {
+      Statement seen(db_, "SELECT message_id FROM relayed WHERE slot = ?1 AND digest = ?2");
+      seen.bind(1, key->slot).bind_blob(2, digest);
+      if (!seen.prepared()) return sqlite_error("cannot read the relayed messages");
+      const int rc = seen.step();
+      if (rc == SQLITE_ROW) {
+        PutResult r;
+        r.duplicate = true;
+        r.id = seen.integer(0);
+        r.stored = r.id != 0;
         return r;
       }
-      r.evicted = evicted;
+      if (rc != SQLITE_DONE) return sqlite_error("cannot read the relayed messages");
     }
-    Statement insert(db_,
-                     "INSERT INTO messages (class, topic, payload, bytes, created_ms) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5)");
-    insert.bind(1, c->name).bind(2, topic).bind_blob(3, payload).bind(4, size).bind(5, now);
-    if (!insert.prepared() || insert.step() != SQLITE_DONE) return sqlite_error("cannot store");
-    bytes_ += size;
-    class_bytes_[c->name] += size;
-    r.stored = true;
-    r.id = sqlite3_last_insert_rowid(db_);
+    OUTPOST_ASSIGN_OR_RETURN(PutResult r, store(*c, topic, payload, now));
+    if (key != nullptr) {
+      Statement remember(db_,
+                         "INSERT OR REPLACE INTO relayed (slot, digest, message_id) "
+                         "VALUES (?1, ?2, ?3)");
+      remember.bind(1, key->slot).bind_blob(2, digest).bind(3, r.id);
+      if (!remember.prepared() || remember.step() != SQLITE_DONE)
+        return sqlite_error("cannot remember a relayed message");
+    }
     return r;
   }();
   if (!stored.is_ok() || !t.commit()) {

@@ -86,6 +86,17 @@ struct PutResult {
   bool stored = false;  // false: refused, and counted in a drop report
   int64_t id = 0;       // the stored message's id
   int64_t evicted = 0;  // older messages dropped to make room
+  // put_relayed(): the message was handed over before (stored, or refused, then): nothing
+  // changed now, and `stored` and `id` say what became of it the first time.
+  bool duplicate = false;
+};
+
+// Where a relayed message came from, for put_relayed(): a broker that resends what it did not
+// see acknowledged (the gateway's local broker, when the relay stopped between storing a
+// message and acknowledging it; agentd/gateway_relay.h).
+struct RelayKey {
+  int64_t slot = 0;     // where the sender keeps the message until acknowledged: its packet id
+  bool resent = false;  // the sender flags it as possibly sent before (MQTT's DUP)
 };
 
 struct OutboxStats {
@@ -108,6 +119,12 @@ class Outbox {
   // the options do not name.
   Result<PutResult> put(const std::string& message_class, const std::string& topic,
                         const std::string& payload);
+  // put(), and the message's digest kept under key.slot in the same transaction. A resent
+  // message (key.resent) whose slot holds the same topic and payload is the one handed over
+  // before: it is not stored again (PutResult::duplicate), so that a consumer that
+  // de-duplicates by id never gets it twice under two ids.
+  Result<PutResult> put_relayed(const std::string& message_class, const std::string& topic,
+                                const std::string& payload, RelayKey key);
 
   // Up to `limit` stored messages, oldest first (ascending ids): the order to send them in.
   Result<std::vector<OutboxMessage>> peek(size_t limit);
@@ -141,6 +158,10 @@ class Outbox {
   Status record_drop_span(const std::string& message_class, const std::string& reason,
                           int64_t count, int64_t bytes, int64_t first_id, int64_t last_id,
                           int64_t first_ms, int64_t last_ms);
+  Result<PutResult> put_message(const std::string& message_class, const std::string& topic,
+                                const std::string& payload, const RelayKey* key);
+  Result<PutResult> store(const OutboxClass& c, const std::string& topic,
+                          const std::string& payload, int64_t now);
   Result<int64_t> expire_at(int64_t now);
   Result<int64_t> make_room(const OutboxClass& incoming, int64_t needed, int64_t now);
   const OutboxClass* find_class(const std::string& name) const;

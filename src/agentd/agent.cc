@@ -124,7 +124,13 @@ Status Agent::start_uplink() {
   up.key_file = u.key_file;
   up.backoff_min_s = u.backoff_min_s;
   up.backoff_max_s = u.backoff_max_s;
+  if (config_.gateway)
+    for (const std::string& child : config_.gateway->children)
+      up.relayed_topics.push_back("outpost/v1/" + child + "/desired");
   OUTPOST_ASSIGN_OR_RETURN(uplink_, MqttUplink::create(up, *outbox_));
+  if (config_.gateway) {
+    OUTPOST_ASSIGN_OR_RETURN(gateway_, Gateway::start(config_, *outbox_, *uplink_));
+  }
   mqtt_source_ = std::make_unique<MqttDesiredSource>(
       *uplink_, "MQTT topic '" + up.desired_topic + "' on " + up.broker_uri);
   uplink_thread_ = std::thread([this] { uplink_->run(uplink_stop_); });
@@ -134,6 +140,7 @@ Status Agent::start_uplink() {
 
 void Agent::stop_uplink() {
   uplink_socket_.reset();  // the modules are stopped first; nothing more comes in
+  gateway_.reset();        // nor from the children
   if (!uplink_thread_.joinable()) return;
   uplink_stop_ = true;
   uplink_thread_.join();

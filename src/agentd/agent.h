@@ -24,6 +24,7 @@
 #include "agentd/content_store.h"
 #include "agentd/desired_state_source.h"
 #include "agentd/health_probe.h"
+#include "agentd/gateway.h"
 #include "agentd/mqtt_uplink.h"
 #include "agentd/reported_state.h"
 #include "agentd/supervisor.h"
@@ -135,6 +136,7 @@ class Agent {
   std::unique_ptr<agent::Outbox> outbox_;
   std::unique_ptr<UplinkSocketServer> uplink_socket_;  // the modules' way into the outbox
   std::unique_ptr<MqttUplink> uplink_;
+  std::unique_ptr<Gateway> gateway_;  // config_.gateway: the children's broker and relay
   std::unique_ptr<DesiredStateSource> mqtt_source_;  // the uplink's desired topic
   Clock::time_point next_uplink_report_{};  // when the unchanged state is reported again
   std::thread uplink_thread_;

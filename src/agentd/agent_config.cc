@@ -1,5 +1,6 @@
 #include "agentd/agent_config.h"
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 
@@ -134,6 +135,46 @@ Status read_uplink(const nlohmann::json& doc, const std::string& what, UplinkCon
   return Status::ok();
 }
 
+// "HOST:PORT" of the gateway's listener.
+Status read_listen(const FieldReader& r, GatewayConfig& g) {
+  OUTPOST_ASSIGN_OR_RETURN(std::string listen, r.string("listen", 256));
+  const size_t colon = listen.rfind(':');
+  const std::string port = colon == std::string::npos ? "" : listen.substr(colon + 1);
+  if (colon == 0 || colon == std::string::npos || port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) < 1 ||
+      std::stoi(port) > 65535)
+    return r.error("listen", "expected HOST:PORT (e.g. \"0.0.0.0:1883\"), with a port of 1 to 65535");
+  g.listen_host = listen.substr(0, colon);
+  g.listen_port = std::stoi(port);
+  return Status::ok();
+}
+
+Status read_gateway(const nlohmann::json& doc, const std::string& what, GatewayConfig& g,
+                    const std::string& device_id, const std::string& base) {
+  FieldReader r(doc, what, "gateway");
+  OUTPOST_RETURN_IF_ERROR(r.check_members({"listen", "password_file", "children", "mosquitto"},
+                                          {"password_file", "children"}));
+  if (r.has("listen")) OUTPOST_RETURN_IF_ERROR(read_listen(r, g));
+  OUTPOST_ASSIGN_OR_RETURN(g.password_file, read_path(r, "password_file", base));
+  if (r.has("mosquitto")) {
+    OUTPOST_ASSIGN_OR_RETURN(g.mosquitto, read_path(r, "mosquitto", base));
+  }
+  OUTPOST_ASSIGN_OR_RETURN(const nlohmann::json* children, r.array("children", 1000));
+  if (children->empty()) return r.error("children", "expected one child device or more");
+  for (const nlohmann::json& child : *children) {
+    const std::string id = child.is_string() ? child.get<std::string>() : std::string();
+    if (!valid_device_id(id))
+      return r.error("children", "each child is a device id: 1 to 64 letters, digits, '-', '_' "
+                                 "or '.'");
+    if (id == device_id)
+      return r.error("children", "'" + id + "' is this gateway's own device id");
+    if (std::find(g.children.begin(), g.children.end(), id) != g.children.end())
+      return r.error("children", "'" + id + "' is named twice");
+    g.children.push_back(id);
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Result<AgentConfig> parse_agent_config(const std::string& text, const std::string& what,
@@ -143,7 +184,7 @@ Result<AgentConfig> parse_agent_config(const std::string& text, const std::strin
   OUTPOST_RETURN_IF_ERROR(r.check_members(
       {"state_dir", "manifest_dir", "trust_dir", "device_key", "poll_interval_s",
        "outpost_binary", "fetch", "store_max_mb", "module_limits", "stable_after_s",
-       "log_max_kb", "log_files", "health_interval_s", "uplink"},
+       "log_max_kb", "log_files", "health_interval_s", "uplink", "gateway"},
       {"state_dir", "manifest_dir", "trust_dir"}));
   AgentConfig c;
   c.path = what;
@@ -183,6 +224,13 @@ Result<AgentConfig> parse_agent_config(const std::string& text, const std::strin
   if (r.has("uplink")) {
     c.uplink.emplace();
     OUTPOST_RETURN_IF_ERROR(read_uplink(r.at("uplink"), what, *c.uplink, base_dir));
+  }
+  if (r.has("gateway")) {
+    if (!c.uplink)
+      return r.error("gateway", "a gateway relays through the uplink: configure \"uplink\" too");
+    c.gateway.emplace();
+    OUTPOST_RETURN_IF_ERROR(
+        read_gateway(r.at("gateway"), what, *c.gateway, c.uplink->device_id, base_dir));
   }
   return c;
 }

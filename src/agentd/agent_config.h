@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "agentd/fetcher.h"
 #include "agentd/supervisor.h"
@@ -24,6 +25,20 @@ struct UplinkConfig {
   int64_t outbox_max_age_s = 7 * 24 * 3600;
   double backoff_min_s = 0.5, backoff_max_s = 30;  // between reconnects, jittered
   double report_interval_s = 300;  // the reported state again, unchanged, this often
+};
+
+// The edge gateway (docs/gateway.md): a local MQTT broker (Debian's mosquitto, which the agent
+// starts and supervises) where child devices without an uplink of their own publish their
+// telemetry and receive their desired state; the agent relays both ways through its outbox.
+// Needs the uplink.
+struct GatewayConfig {
+  std::string listen_host = "0.0.0.0";  // the LAN side's address
+  int listen_port = 1883;
+  // The children's credentials, in mosquitto_passwd's format (one "id:hash" line each): every
+  // child in `children` must have one. The broker reads it; the agent never sees a password.
+  std::string password_file;
+  std::vector<std::string> children;  // their device ids, which are also their user names
+  std::string mosquitto = "/usr/sbin/mosquitto";
 };
 
 struct AgentConfig {
@@ -47,6 +62,7 @@ struct AgentConfig {
   // How often, during probation, a serve module's /metrics is scraped.
   double health_interval_s = 5;
   std::optional<UplinkConfig> uplink;
+  std::optional<GatewayConfig> gateway;
 
   std::string store_dir() const { return state_dir + "/store"; }
   std::string deployments_dir() const { return state_dir + "/deployments"; }
@@ -55,6 +71,8 @@ struct AgentConfig {
   std::string outbox_path() const { return state_dir + "/outbox.db"; }
   // Where the modules put their events into the outbox (core/uplink_client.h).
   std::string uplink_socket_path() const { return state_dir + "/uplink.sock"; }
+  // The gateway's broker: its configuration, persistence and the relay's socket.
+  std::string gateway_dir() const { return state_dir + "/gateway"; }
 };
 
 // Reads the file. kIoError when it cannot be read; kInvalidModel naming the field.

@@ -62,6 +62,7 @@ struct MqttUplink::Impl {
   mutable std::mutex mu;  // guards stats and received
   UplinkStats stats;
   std::vector<std::string> received;
+  std::vector<TopicMessage> relayed;
   std::mt19937 rng{std::random_device{}()};
 
 
@@ -94,9 +95,11 @@ struct MqttUplink::Impl {
       std::lock_guard<std::mutex> lock(mu);
       ++stats.connects;
     }
-    if (!options.desired_topic.empty()) {
-      const int sub = MQTTClient_subscribe(client, options.desired_topic.c_str(), 1);
-      if (sub != MQTTCLIENT_SUCCESS) return lost("cannot subscribe to " + options.desired_topic, sub);
+    std::vector<std::string> topics = options.relayed_topics;
+    if (!options.desired_topic.empty()) topics.push_back(options.desired_topic);
+    for (const std::string& topic : topics) {
+      const int sub = MQTTClient_subscribe(client, topic.c_str(), 1);
+      if (sub != MQTTCLIENT_SUCCESS) return lost("cannot subscribe to " + topic, sub);
     }
     return Status::ok();
   }
@@ -108,7 +111,10 @@ struct MqttUplink::Impl {
     receive_message(client, timeout_ms, &message);
     if (!message) return;
     std::lock_guard<std::mutex> lock(mu);
-    received.push_back(std::move(message->payload));
+    if (message->topic == options.desired_topic)
+      received.push_back(std::move(message->payload));
+    else
+      relayed.push_back({std::move(message->topic), std::move(message->payload)});
   }
 
 
@@ -245,6 +251,11 @@ void MqttUplink::run(const std::atomic<bool>& stop) { impl_->run(stop); }
 std::vector<std::string> MqttUplink::take_received() {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return std::exchange(impl_->received, {});
+}
+
+std::vector<TopicMessage> MqttUplink::take_relayed() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return std::exchange(impl_->relayed, {});
 }
 
 UplinkStats MqttUplink::stats() const {

@@ -38,12 +38,19 @@ struct UplinkOptions {
   // Subscribed at QoS 1 on every connect when set ("outpost/v1/<device>/desired"): what
   // arrives there (the retained signed manifest first) waits for take_received().
   std::string desired_topic;
+  // Subscribed likewise, for others (a gateway's children's desired topics): what arrives
+  // there waits for take_relayed().
+  std::vector<std::string> relayed_topics;
   size_t window = 32;       // messages published before waiting for their PUBACKs
   double connect_timeout_s = 5;
   double ack_timeout_s = 10;   // a PUBACK later than this: the connection is taken as lost
   double backoff_min_s = 0.5;  // reconnect delays grow from here, doubling, jittered ±50%
   double backoff_max_s = 30;
   double poll_interval_s = 0.2;  // how often run() looks for new messages when all are sent
+};
+
+struct TopicMessage {
+  std::string topic, payload;
 };
 
 struct UplinkStats {
@@ -76,6 +83,8 @@ class MqttUplink {
   // agent's thread takes what run()'s thread received). The broker sends a retained message
   // again on every subscription, so the same payload may come more than once.
   std::vector<std::string> take_received();
+  // The messages received on relayed_topics since the last call, oldest first (thread-safe).
+  std::vector<TopicMessage> take_relayed();
 
  private:
   struct Impl;

@@ -23,9 +23,13 @@
 #include <thread>
 #include <utility>
 
+#include "agentd/mqtt_codec.h"
 #include "core/log.h"
 
 namespace outpost::fleet {
+
+using namespace agentd::mqtt;  // NOLINT: the packets this client speaks
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -44,20 +48,8 @@ constexpr auto kScanInterval = std::chrono::milliseconds(100);
 constexpr size_t kMaxUnsent = size_t{256} << 10;
 // A buffer that grew for one large message goes back to the allocator once empty.
 constexpr size_t kKeptBufferBytes = size_t{64} << 10;
-constexpr size_t kMaxStringBytes = 65535;  // an MQTT string's 16-bit length
 constexpr uint64_t kWakeTag = ~uint64_t{0};
 
-enum PacketType : uint8_t {
-  kConnect = 1,
-  kConnack = 2,
-  kPublish = 3,
-  kPuback = 4,
-  kSubscribe = 8,
-  kSuback = 9,
-  kPingreq = 12,
-  kPingresp = 13,
-  kDisconnect = 14,
-};
 
 struct Outgoing {
   std::string topic, payload;
@@ -115,96 +107,6 @@ struct LaterFirst {
 };
 
 std::string errno_text() { return std::strerror(errno); }
-
-void put_u16(std::string& out, size_t v) {
-  out.push_back(static_cast<char>((v >> 8) & 0xFF));
-  out.push_back(static_cast<char>(v & 0xFF));
-}
-
-void put_string(std::string& out, std::string_view s) {
-  put_u16(out, s.size());
-  out.append(s);
-}
-
-uint16_t get_u16(std::string_view s, size_t at) {
-  return static_cast<uint16_t>((static_cast<uint8_t>(s[at]) << 8) |
-                               static_cast<uint8_t>(s[at + 1]));
-}
-
-// A whole packet: the fixed header (type and flags, the remaining length as a base-128
-// varint, least significant group first) and `body`.
-std::string packet(uint8_t first_byte, std::string_view body) {
-  std::string p(1, static_cast<char>(first_byte));
-  size_t n = body.size();
-  do {
-    uint8_t digit = n % 128;
-    n /= 128;
-    if (n > 0) digit |= 0x80;
-    p.push_back(static_cast<char>(digit));
-  } while (n > 0);
-  p.append(body);
-  return p;
-}
-
-std::string connect_packet(const MqttLiteLoop::SessionOptions& o) {
-  std::string body;
-  put_string(body, "MQTT");
-  body.push_back(4);  // protocol level: 3.1.1
-  body.push_back(static_cast<char>(o.clean_session ? 0x02 : 0x00));
-  put_u16(body, static_cast<size_t>(std::clamp(o.keepalive_s, 0, 65535)));
-  put_string(body, o.client_id);
-  return packet(kConnect << 4, body);
-}
-
-std::string subscribe_packet(uint16_t id, const std::vector<std::string>& topics) {
-  std::string body;
-  put_u16(body, id);
-  for (const std::string& t : topics) {
-    put_string(body, t);
-    body.push_back(1);  // QoS 1
-  }
-  return packet((kSubscribe << 4) | 0x02, body);  // SUBSCRIBE's reserved flags are 0010
-}
-
-std::string publish_packet(const Outgoing& m, uint16_t id, bool dup) {
-  std::string body;
-  put_string(body, m.topic);
-  if (m.qos > 0) put_u16(body, id);
-  body.append(m.payload);
-  const uint8_t flags =
-      static_cast<uint8_t>((dup ? 0x08 : 0) | (m.qos << 1) | (m.retained ? 1 : 0));
-  return packet(static_cast<uint8_t>((kPublish << 4) | flags), body);
-}
-
-std::string puback_packet(uint16_t id) {
-  std::string body;
-  put_u16(body, id);
-  return packet(kPuback << 4, body);
-}
-
-// The fixed header at the start of `in`: false with `error` empty while more bytes are needed,
-// false with `error` set on a malformed or oversized one.
-bool read_fixed_header(std::string_view in, size_t* header_bytes, size_t* remaining,
-                       std::string* error) {
-  size_t value = 0;
-  for (size_t i = 1; i <= 4; ++i) {
-    if (in.size() <= i) return false;
-    const uint8_t digit = static_cast<uint8_t>(in[i]);
-    value |= static_cast<size_t>(digit & 0x7F) << (7 * (i - 1));
-    if ((digit & 0x80) == 0) {
-      if (value > kMaxLitePacketBytes) {
-        *error = "a packet of " + std::to_string(value) + " bytes, more than " +
-                 std::to_string(kMaxLitePacketBytes) + " taken";
-        return false;
-      }
-      *header_bytes = i + 1;
-      *remaining = value;
-      return true;
-    }
-  }
-  *error = "a remaining length longer than 4 bytes";
-  return false;
-}
 
 double seconds_since(Clock::time_point t, Clock::time_point now) {
   return std::chrono::duration<double>(now - t).count();
@@ -357,7 +259,7 @@ struct MqttLiteLoop::Impl {
     ev.data.u64 = (uint64_t{s.generation} << 32) | static_cast<uint32_t>(s.number);
     if (::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, s.fd, &ev) != 0)
       return lose(s, "epoll_ctl: " + errno_text(), false);
-    s.out = connect_packet(s.options);
+    s.out = connect_packet({s.options.client_id, s.options.clean_session, s.options.keepalive_s, {}, {}});
     s.out_sent = 0;
   }
 
@@ -403,7 +305,7 @@ struct MqttLiteLoop::Impl {
     s.ever_connected = true;
     // What the broker did not acknowledge before the connection dropped goes again, flagged
     // as a possible duplicate (MQTT 3.1.1, 4.4).
-    for (const auto& [id, m] : s.in_flight) s.out += publish_packet(m, id, /*dup=*/true);
+    for (const auto& [id, m] : s.in_flight) s.out += publish_packet(m.topic, m.payload, m.qos, m.retained, id, /*dup=*/true);
     send_waiting(s);
     guarded("on_connected", [&] { s.on_connected(s.number); });
   }
@@ -424,7 +326,7 @@ struct MqttLiteLoop::Impl {
       Outgoing& m = s.queued[sent];
       if (m.qos > 0 && s.in_flight.size() >= static_cast<size_t>(kMaxInFlight)) break;
       const uint16_t id = m.qos > 0 ? take_packet_id(s) : 0;
-      s.out += publish_packet(m, id, false);
+      s.out += publish_packet(m.topic, m.payload, m.qos, m.retained, id, false);
       if (m.qos > 0) s.in_flight.emplace(id, std::move(m));
       messages_out.fetch_add(1);
       ++sent;
@@ -519,17 +421,10 @@ struct MqttLiteLoop::Impl {
     // A persistent session's queued messages may come before the SUBACK.
     if (s.phase != Phase::kConnected && s.phase != Phase::kAwaitSuback)
       return "a PUBLISH before the CONNACK";
-    const int qos = (flags >> 1) & 0x03;
-    if (qos > 1) return "a PUBLISH at QoS " + std::to_string(qos) + " (subscribed at 1)";
-    if (body.size() < 2) return "a PUBLISH without a topic";
-    const size_t topic_length = get_u16(body, 0);
-    const size_t header = 2 + topic_length + (qos > 0 ? 2 : 0);
-    if (body.size() < header) return "a PUBLISH shorter than its topic";
-    LiteMessage m;
-    m.topic.assign(body.substr(2, topic_length));
-    m.payload.assign(body.substr(header));
-    m.retained = (flags & 0x01) != 0;
-    if (qos > 0) s.out += puback_packet(get_u16(body, 2 + topic_length));
+    Publish p;
+    if (std::string error = parse_publish(flags, body, &p); !error.empty()) return error;
+    LiteMessage m{std::move(p.topic), std::move(p.payload), p.retained};
+    if (p.qos > 0) s.out += puback_packet(p.id);
     guarded("on_message", [&] { s.on_message(s.number, m); });
     messages_in.fetch_add(1);  // after the callback: a reader of stats() sees it handled
     return "";
@@ -542,7 +437,7 @@ struct MqttLiteLoop::Impl {
       const std::string_view rest = std::string_view(s.in).substr(at);
       size_t header_bytes = 0, remaining = 0;
       std::string error;
-      if (!read_fixed_header(rest, &header_bytes, &remaining, &error) && error.empty()) break;
+      if (!read_fixed_header(rest, kMaxLitePacketBytes, &header_bytes, &remaining, &error) && error.empty()) break;
       if (error.empty() && rest.size() < header_bytes + remaining) break;
       if (error.empty())
         error = handle(s, static_cast<uint8_t>(rest[0]), rest.substr(header_bytes, remaining));
@@ -615,7 +510,7 @@ struct MqttLiteLoop::Impl {
     // Also when only we talk (QoS 0 out, nothing in): a silent broker is found out.
     if (seconds_since(s.last_sent, now) >= keepalive ||
         seconds_since(s.last_received, now) >= keepalive) {
-      s.out += packet(kPingreq << 4, "");
+      s.out += pingreq_packet();
       s.ping_outstanding = true;
       s.ping_sent = now;
       if (!flush(s)) lose(s, "send: " + errno_text(), false);
@@ -682,7 +577,7 @@ struct MqttLiteLoop::Impl {
     for (auto& s : sessions) {
       if (!s || s->phase != Phase::kConnected) continue;
       send_waiting(*s);
-      s->out += packet(kDisconnect << 4, "");
+      s->out += disconnect_packet();
       (void)flush(*s);
       ::close(s->fd);
       s->fd = -1;

@@ -337,5 +337,80 @@ TEST_F(OutboxTest, KillNineDuringWritesLosesNothingAcknowledged) {
               stored.size());
 }
 
+// The gateway's relay hands a message over with its MQTT packet id; a broker that did not see
+// the acknowledgement sends it again flagged DUP. The resend is recognised (same slot, same
+// content) and not stored twice; a new message in a reused slot, or the same content without
+// the flag (a sensor that reads the same value twice), is stored.
+TEST_F(OutboxTest, ARelayedResendIsRecognisedAndNotStoredTwice) {
+  auto box = open(options());
+  ASSERT_TRUE(box);
+  const std::string topic = "outpost/v1/sensor-1/events";
+  auto first = box->put_relayed("events", topic, "{\"t\":21}", {7, false});
+  ASSERT_TRUE(first.is_ok()) << first.status().message();
+  EXPECT_TRUE(first->stored);
+  EXPECT_FALSE(first->duplicate);
+
+  auto resend = box->put_relayed("events", topic, "{\"t\":21}", {7, true});
+  ASSERT_TRUE(resend.is_ok());
+  EXPECT_TRUE(resend->duplicate);
+  EXPECT_TRUE(resend->stored);
+  EXPECT_EQ(resend->id, first->id);
+
+  auto same_value_again = box->put_relayed("events", topic, "{\"t\":21}", {7, false});
+  ASSERT_TRUE(same_value_again.is_ok());
+  EXPECT_FALSE(same_value_again->duplicate);
+  EXPECT_GT(same_value_again->id, first->id);
+
+  auto other_slot = box->put_relayed("events", topic, "{\"t\":21}", {8, true});
+  ASSERT_TRUE(other_slot.is_ok());
+  EXPECT_FALSE(other_slot->duplicate) << "a resend is known by its slot, not its content alone";
+
+  auto other_content = box->put_relayed("events", topic, "{\"t\":22}", {7, true});
+  ASSERT_TRUE(other_content.is_ok());
+  EXPECT_FALSE(other_content->duplicate);
+  auto other_topic = box->put_relayed("events", "outpost/v1/sensor-2/events", "{\"t\":22}", {7, true});
+  ASSERT_TRUE(other_topic.is_ok());
+  EXPECT_FALSE(other_topic->duplicate);
+  EXPECT_EQ(box->stats()->messages, 5);
+}
+
+// The record of what was handed over survives a restart (the relay's resend comes after the
+// agent was killed between storing and acknowledging), and holds even once the message itself
+// has left the outbox (the uplink delivered it meanwhile).
+TEST_F(OutboxTest, ARelayedResendIsRecognisedAfterARestartAndAfterDelivery) {
+  int64_t id = 0;
+  {
+    auto box = open(options());
+    ASSERT_TRUE(box);
+    auto r = box->put_relayed("metrics", "outpost/v1/s/metrics", "m", {3, false});
+    ASSERT_TRUE(r.is_ok());
+    id = r->id;
+    ASSERT_TRUE(box->acknowledge(id).is_ok());  // delivered upstream
+  }
+  auto box = open(options());
+  ASSERT_TRUE(box);
+  auto resend = box->put_relayed("metrics", "outpost/v1/s/metrics", "m", {3, true});
+  ASSERT_TRUE(resend.is_ok());
+  EXPECT_TRUE(resend->duplicate);
+  EXPECT_EQ(resend->id, id);
+  EXPECT_EQ(box->stats()->messages, 0);
+}
+
+// A relayed message the outbox refused (full of kept messages) is refused once: its resend is
+// not counted as a second drop.
+TEST_F(OutboxTest, ARefusedRelayedMessageIsCountedOnce) {
+  auto box = open(options(/*max_bytes=*/200));
+  ASSERT_TRUE(box);
+  ASSERT_GT(put(*box, "state", std::string(150, 's')), 0);
+  auto r = box->put_relayed("state", "outpost/v1/s/reported", std::string(100, 'r'), {1, false});
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_FALSE(r->stored);
+  auto resend = box->put_relayed("state", "outpost/v1/s/reported", std::string(100, 'r'), {1, true});
+  ASSERT_TRUE(resend.is_ok());
+  EXPECT_TRUE(resend->duplicate);
+  EXPECT_FALSE(resend->stored);
+  EXPECT_EQ(dropped(*box)["state/refused"], 1);
+}
+
 }  // namespace
 }  // namespace outpost::agent

@@ -101,6 +101,45 @@ TEST(AgentConfig, TheUplinkIsReadWithItsCertificatesAndChecked) {
                "certificates are for an ssl:// broker");
 }
 
+TEST(AgentConfig, TheGatewayIsReadWithItsChildrenAndChecked) {
+  const std::string head = R"({"state_dir": "/s", "manifest_dir": "/m", "trust_dir": "/t",
+    "uplink": {"device_id": "gw-1", "broker": "tcp://127.0.0.1:1883"}, )";
+  auto c = parse(head + R"("gateway": {"listen": "192.168.7.1:1884", "password_file": "children.passwd",
+                                       "children": ["sensor-1", "cam.2"]}})");
+  ASSERT_TRUE(c.is_ok()) << c.status().message();
+  ASSERT_TRUE(c->gateway.has_value());
+  EXPECT_EQ(c->gateway->listen_host, "192.168.7.1");
+  EXPECT_EQ(c->gateway->listen_port, 1884);
+  EXPECT_EQ(c->gateway->password_file, "/etc/outpost/children.passwd");
+  EXPECT_EQ(c->gateway->children, (std::vector<std::string>{"sensor-1", "cam.2"}));
+  EXPECT_EQ(c->gateway->mosquitto, "/usr/sbin/mosquitto");
+  EXPECT_EQ(c->gateway_dir(), "/s/gateway");
+
+  auto defaults = parse(head + R"("gateway": {"password_file": "/p", "children": ["a"]}})");
+  ASSERT_TRUE(defaults.is_ok()) << defaults.status().message();
+  EXPECT_EQ(defaults->gateway->listen_host, "0.0.0.0");
+  EXPECT_EQ(defaults->gateway->listen_port, 1883);
+
+  expect_error(R"({"state_dir": "/s", "manifest_dir": "/m", "trust_dir": "/t",
+                   "gateway": {"password_file": "/p", "children": ["a"]}})",
+               "configure \"uplink\" too");
+  expect_error(head + R"("gateway": {"children": ["a"]}})", "gateway.password_file");
+  expect_error(head + R"("gateway": {"password_file": "/p", "children": []}})", "gateway.children");
+  expect_error(head + R"("gateway": {"password_file": "/p", "children": ["a/#"]}})",
+               "gateway.children");
+  expect_error(head + R"("gateway": {"password_file": "/p", "children": ["a", "a"]}})",
+               "named twice");
+  expect_error(head + R"("gateway": {"password_file": "/p", "children": ["gw-1"]}})",
+               "own device id");
+  expect_error(head + R"("gateway": {"password_file": "/p", "children": [7]}})", "gateway.children");
+  for (const char* listen : {"1883", ":1883", "h:", "h:0", "h:65536", "h:12a", "h:123456"})
+    expect_error(head + R"("gateway": {"password_file": "/p", "children": ["a"], "listen": ")" +
+                     listen + R"("}})",
+                 "gateway.listen");
+  expect_error(head + R"("gateway": {"password_file": "/p", "children": ["a"], "port": 1}})",
+               "port");
+}
+
 TEST(AgentConfig, AMissingFileIsAnIoError) {
   auto c = load_agent_config("/nonexistent/agent.json");
   EXPECT_EQ(c.status().code(), StatusCode::kIoError) << c.status().message();

@@ -20,9 +20,12 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <optional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "agentd/paho_support.h"
 
 namespace outpost::testing {
 
@@ -234,6 +237,133 @@ inline bool publish_retained(const std::string& uri, const std::string& topic,
   }
   int status = 0;
   return waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+// A child device of an edge gateway (docs/gateway.md) in a process of its own, forked before
+// the test starts threads: it connects with its user name and password, subscribes to
+// `subscriptions`, then publishes `count` events {"seq": i, "child": ID} on `topic` (default
+// outpost/v1/ID/events) at QoS 1, `per_second`, each acknowledged before the next is due. It
+// writes "ready" once subscribed, "message TOPIC PAYLOAD" for each message it receives, "sent N"
+// once all were acknowledged, "refused RC" when the broker refuses it, "lost" when its
+// connection drops.
+class MqttChildDevice {
+ public:
+  struct Options {
+    std::string uri, id, password;
+    std::vector<std::string> subscriptions;
+    int count = 0;
+    int per_second = 50;
+    std::string topic;
+  };
+  explicit MqttChildDevice(Options o) {
+    int fds[2];
+    if (pipe(fds) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      close(fds[0]);
+      serve(o, fds[1]);
+      _exit(0);
+    }
+    close(fds[1]);
+    fd_ = fds[0];
+  }
+  ~MqttChildDevice() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (fd_ >= 0) close(fd_);
+  }
+  // The next line starting with `prefix` within `seconds` (lines before it are kept in lines()).
+  std::optional<std::string> wait_for(const std::string& prefix, double seconds) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int>(seconds * 1000));
+    for (;;) {
+      for (size_t end; (end = buffer_.find('\n')) != std::string::npos;) {
+        std::string line = buffer_.substr(0, end);
+        buffer_.erase(0, end + 1);
+        lines_.push_back(line);
+        if (line.rfind(prefix, 0) == 0) return line;
+      }
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+      pollfd p{fd_, POLLIN, 0};
+      if (fd_ < 0 || left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) <= 0)
+        return std::nullopt;
+      char chunk[4096];
+      const ssize_t n = read(fd_, chunk, sizeof(chunk));
+      if (n <= 0) return std::nullopt;
+      buffer_.append(chunk, static_cast<size_t>(n));
+    }
+  }
+  const std::vector<std::string>& lines() const { return lines_; }
+
+ private:
+  static void say(int fd, const std::string& line) {
+    const std::string l = line + "\n";
+    (void)!write(fd, l.data(), l.size());
+  }
+  static void serve(const Options& o, int fd) {
+    MQTTClient client = nullptr;
+    MQTTClient_create(&client, o.uri.c_str(), o.id.c_str(), MQTTCLIENT_PERSISTENCE_NONE, nullptr);
+    MQTTClient_connectOptions c = MQTTClient_connectOptions_initializer;
+    c.cleansession = 1;
+    c.connectTimeout = 5;
+    c.username = o.id.c_str();
+    c.password = o.password.c_str();
+    int rc = MQTTCLIENT_FAILURE;
+    for (int attempt = 0; attempt < 250; ++attempt) {  // the broker may still be starting
+      rc = MQTTClient_connect(client, &c);
+      if (rc == MQTTCLIENT_SUCCESS || rc == 4 || rc == 5) break;  // 4, 5: refused credentials
+      usleep(20'000);
+    }
+    if (rc != MQTTCLIENT_SUCCESS) {
+      say(fd, "refused " + std::to_string(rc));
+      return;
+    }
+    for (const std::string& t : o.subscriptions) MQTTClient_subscribe(client, t.c_str(), 1);
+    say(fd, "ready");
+    auto take = [&](unsigned long timeout_ms) {
+      std::optional<agentd::PahoMessage> m;
+      const bool alive = agentd::receive_message(client, timeout_ms, &m);
+      if (m) say(fd, "message " + m->topic + " " + m->payload);
+      return alive;
+    };
+    const std::string topic = o.topic.empty() ? "outpost/v1/" + o.id + "/events" : o.topic;
+    const auto start = std::chrono::steady_clock::now();
+    for (int seq = 0; seq < o.count; ++seq) {
+      const std::string body = nlohmann::json{{"seq", seq}, {"child", o.id}}.dump();
+      MQTTClient_deliveryToken token = 0;
+      if (MQTTClient_publish(client, topic.c_str(), static_cast<int>(body.size()), body.data(), 1,
+                             0, &token) != MQTTCLIENT_SUCCESS) {
+        say(fd, "lost");
+        return;
+      }
+      while (!agentd::delivery_complete(client, token))
+        if (!take(2)) {
+          say(fd, "lost");
+          return;
+        }
+      std::this_thread::sleep_until(start + std::chrono::microseconds((seq + 1) * 1'000'000 / o.per_second));
+    }
+    say(fd, "sent " + std::to_string(o.count));
+    while (take(100)) {
+    }
+    say(fd, "lost");
+  }
+
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  std::string buffer_;
+  std::vector<std::string> lines_;
+};
+
+// A mosquitto_passwd file at `path` with a line for each (user, password).
+inline bool make_password_file(const std::string& path,
+                               const std::vector<std::pair<std::string, std::string>>& users) {
+  std::ofstream(path).close();
+  for (const auto& [user, password] : users)
+    if (std::system(("mosquitto_passwd -b '" + path + "' '" + user + "' '" + password + "'").c_str()) != 0)
+      return false;
+  return true;
 }
 
 }  // namespace outpost::testing
