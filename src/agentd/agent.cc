@@ -628,6 +628,14 @@ void Agent::update_report() {
       r.modules.push_back(std::move(mr));
     }
   }
+  if (gateway_) {
+    GatewayReport g;
+    const auto broker = gateway_->broker_status();
+    g.broker = broker ? process_state_name(broker->state) : "not_started";
+    g.relay = gateway_->relay_connected() ? "connected" : "disconnected";
+    g.children = static_cast<int>(config_.gateway->children.size());
+    r.gateway = g;
+  }
   // Written only when something changed (not its time stamp), so an idle agent does not
   // wear out the flash it runs on.
   const std::string updated = r.updated;

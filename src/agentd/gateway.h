@@ -35,6 +35,7 @@ class Gateway {
   Gateway& operator=(const Gateway&) = delete;
 
   GatewayRelayStats relay_stats() const { return relay_->stats(); }
+  bool relay_connected() const { return relay_->connected(); }
   std::optional<ProcessStatus> broker_status() const;
 
  private:

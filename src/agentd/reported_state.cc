@@ -34,6 +34,7 @@ constexpr size_t kMaxMessage = 16384;
 const char* const kAgentStates[] = {"starting", "idle", "applying", "probation", "stopped"};
 const char* const kHealthStates[] = {"probation", "healthy", "failed", "unknown"};
 const char* const kRunKinds[] = {"serve", "pipeline"};
+const char* const kRelayStates[] = {"connected", "disconnected"};
 
 std::string errno_text() { return std::strerror(errno); }
 
@@ -151,6 +152,17 @@ Result<ModuleReport> read_module(const json& doc, const std::string& what,
   return m;
 }
 
+Result<std::optional<GatewayReport>> read_gateway(const json& doc, const std::string& what) {
+  FieldReader r(doc, what, "gateway");
+  std::initializer_list<const char*> members = {"broker", "relay", "children"};
+  OUTPOST_RETURN_IF_ERROR(r.check_members(members, members));
+  GatewayReport g;
+  OUTPOST_ASSIGN_OR_RETURN(g.broker, r.string("broker", 64));
+  OUTPOST_ASSIGN_OR_RETURN(g.relay, one_of(r, "relay", kRelayStates));
+  OUTPOST_ASSIGN_OR_RETURN(g.children, small_count(r, "children"));
+  return std::optional<GatewayReport>(std::move(g));
+}
+
 Status write_all(int fd, const std::string& text, const std::string& path) {
   const char* data = text.data();
   size_t left = text.size();
@@ -180,7 +192,7 @@ Status sync_directory(const std::string& dir) {
 json reported_state_json(const ReportedState& s) {
   json modules = json::array();
   for (const ModuleReport& m : s.modules) modules.push_back(module_json(m));
-  return {{"agent", json_safe(s.agent)},
+  json doc = {{"agent", json_safe(s.agent)},
           {"agent_pid", s.agent_pid},
           {"updated", json_safe(s.updated)},
           {"desired", deployment_json(s.desired)},
@@ -191,14 +203,22 @@ json reported_state_json(const ReportedState& s) {
           {"last_error", clipped(json_safe(s.last_error), kMaxMessage)},
           {"last_error_time", json_safe(s.last_error_time)},
           {"rollbacks", s.rollbacks}};
+  if (s.gateway)
+    doc["gateway"] = {{"broker", json_safe(s.gateway->broker)},
+                      {"relay", json_safe(s.gateway->relay)},
+                      {"children", s.gateway->children}};
+  return doc;
 }
 
 Result<ReportedState> parse_reported_state(const json& doc, const std::string& what) {
   FieldReader r(doc, what, "");
-  std::initializer_list<const char*> members = {
+  std::initializer_list<const char*> required = {
       "agent",      "agent_pid", "updated",    "desired",         "current",  "last_good",
       "apply_step", "modules",   "last_error", "last_error_time", "rollbacks"};
-  OUTPOST_RETURN_IF_ERROR(r.check_members(members, members));
+  std::initializer_list<const char*> members = {
+      "agent",      "agent_pid",  "updated",         "desired",   "current", "last_good",
+      "apply_step", "modules",    "last_error",      "last_error_time", "rollbacks", "gateway"};
+  OUTPOST_RETURN_IF_ERROR(r.check_members(members, required));
   ReportedState s;
   OUTPOST_ASSIGN_OR_RETURN(s.agent, one_of(r, "agent", kAgentStates));
   OUTPOST_ASSIGN_OR_RETURN(s.agent_pid, small_count(r, "agent_pid"));
@@ -216,6 +236,9 @@ Result<ReportedState> parse_reported_state(const json& doc, const std::string& w
   OUTPOST_ASSIGN_OR_RETURN(s.last_error, r.string("last_error", kMaxMessage));
   OUTPOST_ASSIGN_OR_RETURN(s.last_error_time, utc_time(r, "last_error_time", true));
   OUTPOST_ASSIGN_OR_RETURN(s.rollbacks, r.integer("rollbacks", 0, agent::kMaxJsonInteger));
+  if (r.has("gateway")) {
+    OUTPOST_ASSIGN_OR_RETURN(s.gateway, read_gateway(r.at("gateway"), what));
+  }
   return s;
 }
 

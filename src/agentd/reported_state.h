@@ -37,6 +37,13 @@ struct ModuleReport {
   std::string last_error;
 };
 
+// With the agent serving child devices (docs/gateway.md): whether it can.
+struct GatewayReport {
+  std::string broker;  // its broker's process state (supervisor.h process_state_name)
+  std::string relay;   // "connected" | "disconnected": the relay's session with that broker
+  int children = 0;    // configured
+};
+
 struct ReportedState {
   std::string agent;                // "starting" | "idle" | "applying" | "probation" | "stopped"
   int agent_pid = 0;
@@ -49,6 +56,7 @@ struct ReportedState {
   std::string last_error;           // the last refusal, failed apply or rollback, with why
   std::string last_error_time;      // RFC 3339 UTC
   int64_t rollbacks = 0;
+  std::optional<GatewayReport> gateway;  // a gateway's only (absent from the document otherwise)
 };
 
 nlohmann::json reported_state_json(const ReportedState& state);

@@ -67,6 +67,29 @@ TEST(ReportedState, JsonRoundTrip) {
   EXPECT_EQ(back->last_good->version, 7);
 }
 
+// A gateway's state (docs/gateway.md) reads back; other agents' documents have no such member,
+// and a bad one is named.
+TEST(ReportedState, AGatewaysStateRoundTripsAndIsOptional) {
+  ReportedState s = sample_state();
+  EXPECT_FALSE(reported_state_json(s).contains("gateway"));
+  s.gateway = GatewayReport{"running", "connected", 3};
+  const nlohmann::json j = reported_state_json(s);
+  EXPECT_EQ(j["gateway"], (nlohmann::json{{"broker", "running"}, {"relay", "connected"}, {"children", 3}}));
+  auto back = parse_reported_state(j, "status.json");
+  ASSERT_TRUE(back.is_ok()) << back.status().message();
+  ASSERT_TRUE(back->gateway.has_value());
+  EXPECT_EQ(back->gateway->children, 3);
+  EXPECT_EQ(reported_state_json(*back), j);
+  nlohmann::json bad = j;
+  bad["gateway"]["relay"] = "sleeping";
+  auto r = parse_reported_state(bad, "status.json");
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_NE(r.status().message().find("gateway.relay"), std::string::npos) << r.status().message();
+  bad = j;
+  bad["gateway"].erase("children");
+  EXPECT_FALSE(parse_reported_state(bad, "status.json").is_ok());
+}
+
 TEST(ReportedState, StrictReadNamesTheField) {
   const nlohmann::json good = reported_state_json(sample_state());
   struct Case {

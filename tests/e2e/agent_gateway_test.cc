@@ -160,6 +160,11 @@ TEST_F(AgentGateway, ChildrenReachTheFleetAndTheFleetReachesEachChild) {
   ASSERT_TRUE(got2) << log();
   EXPECT_EQ(*got1, "message outpost/v1/sensor-1/desired {\"v\":1}");
   EXPECT_EQ(*got2, "message outpost/v1/sensor-2/desired {\"v\":2}");
+  // The gateway reports that it serves (status.json, and upstream with the reported state).
+  const json status = json::parse(testing::read_text(world_->state_dir() + "/status.json"));
+  EXPECT_EQ(status["gateway"],
+            (json{{"broker", "running"}, {"relay", "connected"}, {"children", 3}}))
+      << status.dump();
 }
 
 TEST_F(AgentGateway, TheUplinkCutWhileChildrenPublish) {

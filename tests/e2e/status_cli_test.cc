@@ -107,6 +107,22 @@ TEST_F(StatusCli, TextNamesModulesVersionsAndTheLastError) {
         std::string("last error: 2026-12-07T02:59:00Z deployment lobby 6 rolled back"),
         std::string("rollbacks:  1")})
     EXPECT_NE(r.out.find(want), std::string::npos) << "want: " << want << "\nin:\n" << r.out;
+  EXPECT_EQ(r.out.find("gateway"), std::string::npos) << "not a gateway";
+}
+
+TEST_F(StatusCli, AGatewaySaysWhetherItServesItsChildren) {
+  agentd::ReportedState s = sample_state(::getpid());
+  s.gateway = agentd::GatewayReport{"backing_off", "disconnected", 2};
+  ASSERT_TRUE(agentd::write_reported_state(state_, s).is_ok());
+  write_journal();
+  auto r = run_outpost({"status", "--config", config_});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("gateway:    2 child device(s); broker backing_off, relay disconnected"),
+            std::string::npos)
+      << r.out;
+  auto j = run_outpost({"status", "--config", config_, "--json"});
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  EXPECT_EQ(nlohmann::json::parse(j.out)["reported"]["gateway"]["relay"], "disconnected");
 }
 
 TEST_F(StatusCli, JsonHasTheReportedStateTheJournalAndWhetherTheAgentRuns) {

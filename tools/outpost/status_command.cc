@@ -141,6 +141,9 @@ void print_text(const agentd::ReportedState& s, const agent::JournalRead& journa
   else
     std::cout << "last error: " << or_dash(s.last_error_time) << " " << s.last_error << "\n";
   std::cout << "rollbacks:  " << s.rollbacks << "\n";
+  if (s.gateway)
+    std::cout << "gateway:    " << s.gateway->children << " child device(s); broker "
+              << s.gateway->broker << ", relay " << s.gateway->relay << "\n";
 }
 
 Status show_status(const StatusFlags& flags) {
