@@ -40,6 +40,27 @@ inline bool port_open(int port) {
   return ok;
 }
 
+// The next line a child process wrote to `fd` within `seconds` (`buffer` keeps what was read
+// past it); false when none came or the pipe closed.
+inline bool read_line(int fd, std::string& buffer, double seconds, std::string* line) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int>(seconds * 1000));
+  for (;;) {
+    const size_t end = buffer.find('\n');
+    if (end != std::string::npos) {
+      *line = buffer.substr(0, end);
+      buffer.erase(0, end + 1);
+      return true;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    pollfd p{fd, POLLIN, 0};
+    if (fd < 0 || left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+    char chunk[4096];
+    const ssize_t n = read(fd, chunk, sizeof(chunk));
+    if (n <= 0) return false;
+    buffer.append(chunk, static_cast<size_t>(n));
+  }
+}
+
 // mosquitto on 127.0.0.1:port, anonymous, no persistence: a process this test starts and kills.
 class MosquittoBroker {
  public:
@@ -188,25 +209,7 @@ class MqttSubscriber {
       }
     }
   }
-  bool next_line(double seconds, std::string* line) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int>(seconds * 1000));
-    for (;;) {
-      const size_t end = buffer_.find('\n');
-      if (end != std::string::npos) {
-        *line = buffer_.substr(0, end);
-        buffer_.erase(0, end + 1);
-        return true;
-      }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
-      pollfd p{fd_, POLLIN, 0};
-      if (fd_ < 0 || left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) <= 0)
-        return false;
-      char chunk[4096];
-      const ssize_t n = read(fd_, chunk, sizeof(chunk));
-      if (n <= 0) return false;
-      buffer_.append(chunk, static_cast<size_t>(n));
-    }
-  }
+  bool next_line(double seconds, std::string* line) { return read_line(fd_, buffer_, seconds, line); }
 
   std::vector<std::string> tls_;
   bool persistent_ = false;
@@ -277,22 +280,12 @@ class MqttChildDevice {
   // The next line starting with `prefix` within `seconds` (lines before it are kept in lines()).
   std::optional<std::string> wait_for(const std::string& prefix, double seconds) {
     const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int>(seconds * 1000));
-    for (;;) {
-      for (size_t end; (end = buffer_.find('\n')) != std::string::npos;) {
-        std::string line = buffer_.substr(0, end);
-        buffer_.erase(0, end + 1);
-        lines_.push_back(line);
-        if (line.rfind(prefix, 0) == 0) return line;
-      }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
-      pollfd p{fd_, POLLIN, 0};
-      if (fd_ < 0 || left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) <= 0)
-        return std::nullopt;
-      char chunk[4096];
-      const ssize_t n = read(fd_, chunk, sizeof(chunk));
-      if (n <= 0) return std::nullopt;
-      buffer_.append(chunk, static_cast<size_t>(n));
+    std::string line;
+    while (read_line(fd_, buffer_, std::chrono::duration<double>(until - std::chrono::steady_clock::now()).count(), &line)) {
+      lines_.push_back(line);
+      if (line.rfind(prefix, 0) == 0) return line;
     }
+    return std::nullopt;
   }
   const std::vector<std::string>& lines() const { return lines_; }
 
