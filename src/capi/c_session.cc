@@ -5,17 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "capi/c_session_handle.h"
 #include "capi/c_status.h"
 #include "outpost/outpost.h"
 #include "outpost/session.h"
-
-struct outpost_session_options {
-  outpost::SessionOptions options;
-};
-
-struct outpost_session {
-  std::unique_ptr<outpost::Session> session;
-};
 
 struct outpost_profile {
   std::vector<outpost::OpProfile> rows;
@@ -40,16 +33,17 @@ Result<Shape> shape_of(const int64_t* dims, size_t rank) {
 
 Status finish_open(Result<std::unique_ptr<Session>> opened, outpost_session** out) {
   if (!opened.is_ok()) return opened.status();
-  *out = new outpost_session{std::move(*opened)};
+  *out = wrap(std::move(*opened));
   return Status::ok();
 }
+
+}  // namespace
 
 const SessionOptions& options_of(const outpost_session_options* options) {
   static const SessionOptions defaults;
   return options != nullptr ? options->options : defaults;
 }
 
-}  // namespace
 }  // namespace outpost::capi
 
 using outpost::capi::guarded;
