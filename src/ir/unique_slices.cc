@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <type_traits>
 
 namespace outpost {
 namespace {
@@ -29,8 +30,45 @@ int compare_slices(const T* x, const SliceLayout& l, int64_t a, int64_t b) {
   return 0;
 }
 
+// Single elements of a type of at most 16 bits: a table indexed by value, one pass, O(n). The
+// general path sorts n indices; on a 37.7-million-element int8 tensor (a fuzzer's) that took
+// 8 s and 1.5 GB.
+template <typename T>
+UniqueSlices unique_small_elements(const T* x, int64_t n, bool sorted) {
+  using Bits = std::make_unsigned_t<T>;
+  constexpr size_t kValues = size_t{1} << (8 * sizeof(T));
+  std::vector<int64_t> first(kValues, -1), count(kValues, 0);
+  for (int64_t j = 0; j < n; ++j) {
+    const Bits v = static_cast<Bits>(x[j]);
+    if (first[v] < 0) first[v] = j;
+    ++count[v];
+  }
+  std::vector<size_t> present;  // the values that occur, as table indices, in output order
+  for (size_t v = 0; v < kValues; ++v)
+    if (count[v] > 0) present.push_back(v);
+  if (sorted)
+    std::sort(present.begin(), present.end(), [](size_t a, size_t b) {
+      return static_cast<T>(static_cast<Bits>(a)) < static_cast<T>(static_cast<Bits>(b));
+    });
+  else
+    std::sort(present.begin(), present.end(), [&](size_t a, size_t b) { return first[a] < first[b]; });
+  std::vector<int64_t> rank(kValues, -1);
+  UniqueSlices u;
+  for (size_t k = 0; k < present.size(); ++k) {
+    rank[present[k]] = static_cast<int64_t>(k);
+    u.first.push_back(first[present[k]]);
+    u.counts.push_back(count[present[k]]);
+  }
+  u.inverse.resize(static_cast<size_t>(n));
+  for (int64_t j = 0; j < n; ++j) u.inverse[static_cast<size_t>(j)] = rank[static_cast<Bits>(x[j])];
+  return u;
+}
+
 template <typename T>
 UniqueSlices unique_typed(const T* x, const SliceLayout& l, bool sorted) {
+  if constexpr (std::is_integral_v<T> && sizeof(T) <= 2) {
+    if (l.outer == 1 && l.inner == 1) return unique_small_elements(x, l.count, sorted);
+  }
   std::vector<int64_t> order(static_cast<size_t>(l.count));
   std::iota(order.begin(), order.end(), 0);
   // Stable: within a group of equal slices the first occurrence comes first.
