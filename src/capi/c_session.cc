@@ -37,6 +37,17 @@ Status finish_open(Result<std::unique_ptr<Session>> opened, outpost_session** ou
   return Status::ok();
 }
 
+// An input's or output's index by name, or -1 (also for NULL arguments).
+int64_t index_of(const outpost_session* session, const char* name,
+                 int (Session::*lookup)(const std::string&) const) noexcept {
+  if (session == nullptr || name == nullptr) return -1;
+  try {
+    return ((*session->session).*lookup)(name);
+  } catch (...) {
+    return -1;
+  }
+}
+
 }  // namespace
 
 const SessionOptions& options_of(const outpost_session_options* options) {
@@ -146,21 +157,11 @@ size_t outpost_session_output_count(const outpost_session* session) {
 }
 
 int64_t outpost_session_input_index(const outpost_session* session, const char* name) {
-  if (session == nullptr || name == nullptr) return -1;
-  try {
-    return session->session->input_index(name);
-  } catch (...) {
-    return -1;
-  }
+  return outpost::capi::index_of(session, name, &outpost::Session::input_index);
 }
 
 int64_t outpost_session_output_index(const outpost_session* session, const char* name) {
-  if (session == nullptr || name == nullptr) return -1;
-  try {
-    return session->session->output_index(name);
-  } catch (...) {
-    return -1;
-  }
+  return outpost::capi::index_of(session, name, &outpost::Session::output_index);
 }
 
 outpost_tensor* outpost_session_input(outpost_session* session, size_t i) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "outpost/session.h"
+#include "support/c_status.h"
 #include "support/model_paths.h"
 #include "support/tflite_builder.h"
 
@@ -25,14 +26,7 @@ using testing::build_tflite;
 
 const std::string kFaceModel = "face_detection_short_range.tflite";
 
-// An outpost_status* that frees itself, for the tests.
-struct CStatus {
-  explicit CStatus(outpost_status* s) : s(s) {}
-  ~CStatus() { outpost_status_free(s); }
-  outpost_status* s;
-  outpost_status_code code() const { return outpost_status_code_of(s); }
-  std::string message() const { return outpost_status_message(s); }
-};
+using testing::CStatus;
 
 struct CSession {
   ~CSession() { outpost_session_free(s); }

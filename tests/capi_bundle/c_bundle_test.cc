@@ -12,19 +12,14 @@
 
 #include "bundle/keys.h"
 #include "bundle/pack.h"
+#include "support/c_status.h"
 #include "support/test_paths.h"
 #include "support/tflite_builder.h"
 
 namespace outpost {
 namespace {
 
-struct CStatus {
-  explicit CStatus(outpost_status* s) : s(s) {}
-  ~CStatus() { outpost_status_free(s); }
-  outpost_status* s;
-  outpost_status_code code() const { return outpost_status_code_of(s); }
-  std::string message() const { return outpost_status_message(s); }
-};
+using testing::CStatus;
 
 class CBundleTest : public ::testing::Test {
  protected:
