@@ -19,7 +19,7 @@ ASTRONAUT := .cache/debian/python3-skimage/astronaut.png
 # configuration, child processes and their output; about 12 s in Release), the outbox and the
 # MQTT uplink (a database file and a broker's packets), and FFmpeg's loader: worth the slower
 # sanitizer build.
-SANITIZED_TESTS := Corrupt|Robust|Npy|Image|Preprocess|DetectionPostProcess|Draw|ChannelsLast|ActivationFusion|InPlace|DifferentialBackend|BackendRegistry|ConstantFolding|PipelineSpec|JsonText|Utf8|PipelineRun|PipelineFailures|PipelineSignal|TaskFit|CliUsage|TfliteBuiltinRules|DynamicShapes|DataDecidedShapes|ControlFlow|TfliteSequenceLstm|HealthProbe|Fetcher|ContentStoreTest|ReportedState|AgentConfig|DirectorySourceTest|SupervisorTest|RotatingLog|CopiedConstants|TopKReference|OutboxTest|MqttUplink|FfmpegLibrary|UplinkSocket|UplinkSink|MqttLite|DeviceSimulator|RolloutWaves|RolloutVerdict|FleetStore|GatewayRelayTest|GatewayConfigFiles|CApi|c_api_example|CBundleTest
+SANITIZED_TESTS := Corrupt|Robust|Npy|Image|Preprocess|DetectionPostProcess|Draw|ChannelsLast|ActivationFusion|InPlace|DifferentialBackend|BackendRegistry|ConstantFolding|PipelineSpec|JsonText|Utf8|PipelineRun|PipelineFailures|PipelineSignal|TaskFit|CliUsage|TfliteBuiltinRules|DynamicShapes|DataDecidedShapes|ControlFlow|TfliteSequenceLstm|HealthProbe|Fetcher|ContentStoreTest|ReportedState|AgentConfig|DirectorySourceTest|SupervisorTest|RotatingLog|CopiedConstants|TopKReference|OutboxTest|MqttUplink|FfmpegLibrary|UplinkSocket|UplinkSink|MqttLite|DeviceSimulator|RolloutWaves|RolloutVerdict|FleetStore|GatewayRelayTest|GatewayConfigFiles|CApi|c_api_example|CBundleTest|CPipelineTest
 
 .PHONY: all setup build demo test test-build test-minimal test-asan test-fuzz clean
 

@@ -8,11 +8,8 @@
 #include "bundle/verify.h"
 #include "capi/c_status.h"
 #include "capi/c_session_handle.h"
+#include "capi_bundle/c_trust_policy.h"
 #include "outpost/outpost_bundle.h"
-
-struct outpost_trust_policy {
-  outpost::bundle::TrustPolicy policy;
-};
 
 struct outpost_model_info {
   bool bundle = false;
@@ -24,11 +21,6 @@ struct outpost_model_info {
 
 namespace outpost::capi {
 namespace {
-
-const bundle::TrustPolicy& policy_of(const outpost_trust_policy* p) {
-  static const bundle::TrustPolicy none;
-  return p != nullptr ? p->policy : none;
-}
 
 outpost_model_info* info_of(bool is_bundle, const bundle::BundleMetadata& m,
                             const std::string& publisher, bool encrypted) {

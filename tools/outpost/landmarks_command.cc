@@ -8,7 +8,7 @@
 #include "core/log.h"
 #include "outpost/cli_common.h"
 #include "outpost/commands.h"
-#include "outpost/signed_settings.h"
+#include "pipeline_file/signed_settings.h"
 #include "pipeline/vision_task.h"
 #include "vision/image_io.h"
 #include "vision/landmarks.h"

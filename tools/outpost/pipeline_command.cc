@@ -19,12 +19,10 @@
 #include "core/regular_file.h"
 #include "outpost/cli_common.h"
 #include "outpost/commands.h"
-#include "outpost/signed_settings.h"
+#include "pipeline_file/prepared_pipeline.h"
 #include "core/json_text.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/pipeline_spec.h"
-#include "pipeline/uplink_sink.h"
-#include "core/uplink_client.h"
 
 namespace outpost::cli {
 namespace {
@@ -116,48 +114,10 @@ class StopOnSignals {
   struct sigaction old_term_ {};
 };
 
-Result<std::vector<std::unique_ptr<Sink>>> make_sinks(const PipelineSpec& spec,
-                                                      const FrameSource& source) {
-  std::vector<std::unique_ptr<Sink>> sinks;
-  for (const SinkSpec& s : spec.sinks) {
-    if (s.kind == SinkSpec::Kind::kJsonLines) {
-      OUTPOST_ASSIGN_OR_RETURN(auto sink, make_json_lines_sink(s.path));
-      sinks.push_back(std::move(sink));
-    } else if (s.kind == SinkSpec::Kind::kImages) {
-      OUTPOST_ASSIGN_OR_RETURN(auto sink, make_image_sink(s.path, s.format));
-      sinks.push_back(std::move(sink));
-    } else if (s.kind == SinkSpec::Kind::kVideo) {
-      OUTPOST_ASSIGN_OR_RETURN(auto sink, make_video_sink(s.path, source.frames_per_second()));
-      sinks.push_back(std::move(sink));
-    } else {
-      UplinkSinkOptions o;
-      o.socket_path = s.path;
-      if (const char* env = std::getenv(kUplinkSocketEnv); o.socket_path.empty() && env != nullptr)
-        o.socket_path = env;
-      o.metrics_interval_s = s.metrics_interval_s;
-      o.max_pending = s.max_pending;
-      OUTPOST_ASSIGN_OR_RETURN(auto sink, make_uplink_sink(o));
-      sinks.push_back(std::move(sink));
-    }
-  }
-  return sinks;
-}
-
 void print_line(std::FILE* to, const nlohmann::json& j) {
   const std::string line = json_line(j) + "\n";
   std::fwrite(line.data(), 1, line.size(), to);
   std::fflush(to);
-}
-
-// The run's outcome: ok, or for frames that could not be read the first one's code (an
-// unreadable image: 3), so a script sees that the run was not whole.
-Status outcome(const PipelineStats& s) {
-  if (s.failed == 0) return Status::ok();
-  return Status(s.first_failure.code(),
-                std::to_string(s.failed) + (s.failed == 1 ? " part" : " parts") +
-                    " of the source could not be read (error events in the JSON-lines sinks; "
-                    "the rest ran): " +
-                    s.first_failure.message() + (s.failed > 1 ? " (the first)" : ""));
 }
 
 void report(const PipelineFlags& flags, const FrameSource& source, const PipelineStats& s,
@@ -213,30 +173,22 @@ Status run_pipeline_file(const PipelineFlags& flags, bool* reported) {
   model.threads = flags.threads;
   bundle::TrustedModel trusted;
   OUTPOST_ASSIGN_OR_RETURN(auto session, open_session(model, nullptr, false, &trusted));
-  // The bundle's signed labels and preprocess, unless the file's own keys override them.
-  apply_signed_settings(trusted, spec.model, spec.task);
-  auto task = VisionTask::make(spec.task, *session);
-  if (!task.is_ok()) return task.status().with_context(spec.model);
-  SourceOptions source_options;
-  source_options.reconnect_timeout = spec.reconnect_timeout;
-  OUTPOST_ASSIGN_OR_RETURN(auto source,
-                           open_frame_source(spec.source_kind, spec.source, source_options));
-  OUTPOST_ASSIGN_OR_RETURN(auto sinks, make_sinks(spec, *source));
+  OUTPOST_ASSIGN_OR_RETURN(PreparedPipeline p,
+                           prepare_pipeline(std::move(spec), std::move(session), trusted));
   PipelineStop stop;
-  PipelineOptions options;
-  options.queue_size = spec.queue_size;
-  options.max_frames = flags.max_frames >= 0 ? flags.max_frames : spec.max_frames;
+  PipelineOptions options = p.options();
+  if (flags.max_frames >= 0) options.max_frames = flags.max_frames;
   options.stop = &stop;
   std::string stopped_by;
   auto stats = [&] {  // the signals stop the pipeline only while it runs
     StopOnSignals signals(stop);
-    auto run = run_pipeline(*source, **task, sinks, options);
+    auto run = run_pipeline(*p.source, *p.task, p.sinks, options);
     stopped_by = signals.signal_name();
     return run;
   }();
   if (!stats.is_ok()) return stats.status().with_context(flags.file);
-  const Status result = outcome(*stats);
-  report(flags, *source, *stats, sinks, stopped_by, result);
+  const Status result = pipeline_outcome(*stats);
+  report(flags, *p.source, *stats, p.sinks, stopped_by, result);
   *reported = true;
   return result;
 }

@@ -7,7 +7,7 @@
 #include "core/log.h"
 #include "outpost/cli_common.h"
 #include "outpost/commands.h"
-#include "outpost/signed_settings.h"
+#include "pipeline_file/signed_settings.h"
 #include "vision/image_io.h"
 #include "vision/image_tensor.h"
 #include "vision/segmentation.h"

@@ -1,8 +1,8 @@
-#include "outpost/signed_settings.h"
+#include "pipeline_file/signed_settings.h"
 
 #include "core/log.h"
 
-namespace outpost::cli {
+namespace outpost {
 
 std::optional<Preprocess> signed_preprocess(const bundle::TrustedModel& trusted, Preprocess base,
                                             const std::string& model) {
@@ -37,4 +37,4 @@ void apply_signed_settings(const bundle::TrustedModel& trusted, const std::strin
     task.preprocess = *spec;
 }
 
-}  // namespace outpost::cli
+}  // namespace outpost

@@ -10,7 +10,7 @@
 #include "pipeline/vision_task.h"
 #include "vision/preprocess.h"
 
-namespace outpost::cli {
+namespace outpost {
 
 // The bundle's signed preprocess spec over `base` (the task's own), or nullopt for a plain model
 // or a bundle without one. A spec this version cannot read is left out with a warning naming
@@ -26,4 +26,4 @@ void say_override(const std::string& model, const std::string& what, const std::
 void apply_signed_settings(const bundle::TrustedModel& trusted, const std::string& model,
                            TaskOptions& task);
 
-}  // namespace outpost::cli
+}  // namespace outpost
