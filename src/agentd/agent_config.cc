@@ -152,8 +152,16 @@ Status read_listen(const FieldReader& r, GatewayConfig& g) {
 Status read_gateway(const nlohmann::json& doc, const std::string& what, GatewayConfig& g,
                     const std::string& device_id, const std::string& base) {
   FieldReader r(doc, what, "gateway");
-  OUTPOST_RETURN_IF_ERROR(r.check_members({"listen", "password_file", "children", "mosquitto"},
-                                          {"password_file", "children"}));
+  OUTPOST_RETURN_IF_ERROR(r.check_members(
+      {"listen", "password_file", "children", "mosquitto", "cert_file", "key_file"},
+      {"password_file", "children"}));
+  if (r.has("cert_file") != r.has("key_file"))
+    return r.error(r.has("cert_file") ? "key_file" : "cert_file",
+                   "TLS on the children's listener needs both cert_file and key_file");
+  if (r.has("cert_file")) {
+    OUTPOST_ASSIGN_OR_RETURN(g.cert_file, read_path(r, "cert_file", base));
+    OUTPOST_ASSIGN_OR_RETURN(g.key_file, read_path(r, "key_file", base));
+  }
   if (r.has("listen")) OUTPOST_RETURN_IF_ERROR(read_listen(r, g));
   OUTPOST_ASSIGN_OR_RETURN(g.password_file, read_path(r, "password_file", base));
   if (r.has("mosquitto")) {

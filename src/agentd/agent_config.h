@@ -39,6 +39,10 @@ struct GatewayConfig {
   std::string password_file;
   std::vector<std::string> children;  // their device ids, which are also their user names
   std::string mosquitto = "/usr/sbin/mosquitto";
+  // TLS on the children's listener (both, or neither): the gateway's certificate, which its
+  // children check with the CA that signed it, and its key. Children still log in with their
+  // passwords, now over the encrypted connection.
+  std::string cert_file, key_file;
 };
 
 struct AgentConfig {

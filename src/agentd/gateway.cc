@@ -3,6 +3,8 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -65,6 +67,8 @@ std::string gateway_broker_config(const GatewayConfig& g, const std::string& dir
     << "allow_anonymous false\n"
     << "password_file " << g.password_file << "\n"
     << "acl_file " << dir << "/acl\n";
+  if (!g.cert_file.empty())
+    c << "certfile " << g.cert_file << "\nkeyfile " << g.key_file << "\ntls_version tlsv1.2\n";
   return c.str();
 }
 
@@ -97,6 +101,10 @@ Result<std::unique_ptr<Gateway>> Gateway::start(const AgentConfig& config, agent
                                                 MqttUplink& uplink) {
   const GatewayConfig& g = *config.gateway;
   OUTPOST_RETURN_IF_ERROR(check_gateway_password_file(g));
+  // Checked here, by name: a broker that cannot read them would only restart, again and again.
+  for (const std::string* file : {&g.cert_file, &g.key_file})
+    if (!file->empty() && ::access(file->c_str(), R_OK) != 0)
+      return io_error("gateway: '" + *file + "' cannot be read: " + std::strerror(errno));
   const std::string dir = config.gateway_dir();
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);

@@ -138,6 +138,13 @@ TEST(AgentConfig, TheGatewayIsReadWithItsChildrenAndChecked) {
                  "gateway.listen");
   expect_error(head + R"("gateway": {"password_file": "/p", "children": ["a"], "port": 1}})",
                "port");
+  expect_error(head + R"("gateway": {"password_file": "/p", "children": ["a"], "cert_file": "c"}})",
+               "gateway.key_file");
+  auto tls = parse(head + R"("gateway": {"password_file": "/p", "children": ["a"],
+                                         "cert_file": "pki/gw.crt", "key_file": "pki/gw.key"}})");
+  ASSERT_TRUE(tls.is_ok()) << tls.status().message();
+  EXPECT_EQ(tls->gateway->cert_file, "/etc/outpost/pki/gw.crt");
+  EXPECT_EQ(tls->gateway->key_file, "/etc/outpost/pki/gw.key");
 }
 
 TEST(AgentConfig, AMissingFileIsAnIoError) {

@@ -19,6 +19,7 @@
 
 #include "support/child_process.h"
 #include "support/mqtt_test_broker.h"
+#include "support/test_pki.h"
 #include "support/test_paths.h"
 
 namespace outpost::agentd {
@@ -206,6 +207,29 @@ TEST_F(GatewayRelayTest, MessagesWaitForARelayThatRestarts) {
   EXPECT_EQ(by_topic["outpost/v1/sensor-1/events"].size(), 50u);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   EXPECT_EQ(outbox_->stats()->messages, 50);
+}
+
+// With a certificate, the children's listener speaks TLS: a child that checks the gateway with
+// its CA logs in with its password and publishes; plain TCP to that port gets nowhere.
+TEST_F(GatewayRelayTest, TheChildrensListenerOverTls) {
+  if (!testing::TestPki::have_openssl()) GTEST_SKIP() << "needs openssl";
+  const testing::TestPki pki(dir_);
+  ASSERT_TRUE(pki.make_ca("ca"));
+  ASSERT_TRUE(pki.make_cert("ca", "gateway", "subjectAltName=IP:127.0.0.1"));
+  config_.cert_file = pki.crt("gateway");
+  config_.key_file = pki.key("gateway");
+  start_gateway();
+  auto tls = child("sensor-1", "pw-one", 20);
+  tls.uri = "ssl://127.0.0.1:" + std::to_string(config_.listen_port);
+  tls.ca_file = pki.crt("ca");
+  MqttChildDevice one(tls);
+  ASSERT_TRUE(one.wait_for("sent", 20)) << read_log(dir_ + "/mosquitto.log");
+  EXPECT_EQ(stored(20)["outpost/v1/sensor-1/events"].size(), 20u);
+  auto plain = child("sensor-2", "pw-two", 1);
+  MqttChildDevice two(plain);
+  // (It keeps trying, as a child whose broker is not up yet would.)
+  EXPECT_FALSE(two.wait_for("ready", 5)) << "plain TCP to the TLS listener was let in";
+  EXPECT_EQ(stored(20).count("outpost/v1/sensor-2/events"), 0u);
 }
 
 TEST(GatewayConfigFiles, ThePasswordFileMustNameEveryChild) {

@@ -24,6 +24,7 @@
 
 #include "support/child_process.h"  // free_tcp_port
 #include "support/mqtt_test_broker.h"
+#include "support/test_pki.h"
 #include "support/test_paths.h"
 
 namespace outpost::agentd {
@@ -181,11 +182,12 @@ class MqttUplinkTlsTest : public MqttUplinkTest {
   void SetUp() override {
     MqttUplinkTest::SetUp();
     if (IsSkipped()) return;
-    if (std::system("command -v openssl > /dev/null 2>&1") != 0) GTEST_SKIP() << "needs openssl";
-    ASSERT_TRUE(make_ca("ca") && make_ca("rogue-ca"));
-    ASSERT_TRUE(make_cert("ca", "broker", "subjectAltName=IP:127.0.0.1,DNS:localhost"));
-    for (const char* who : {"dev1", "dev2", "fleet"}) ASSERT_TRUE(make_cert("ca", who, ""));
-    ASSERT_TRUE(make_cert("rogue-ca", "dev1-rogue", "", "dev1"));
+    if (!testing::TestPki::have_openssl()) GTEST_SKIP() << "needs openssl";
+    const testing::TestPki pki(dir_);
+    ASSERT_TRUE(pki.make_ca("ca") && pki.make_ca("rogue-ca"));
+    ASSERT_TRUE(pki.make_cert("ca", "broker", "subjectAltName=IP:127.0.0.1,DNS:localhost"));
+    for (const char* who : {"dev1", "dev2", "fleet"}) ASSERT_TRUE(pki.make_cert("ca", who, ""));
+    ASSERT_TRUE(pki.make_cert("rogue-ca", "dev1-rogue", "", "dev1"));
     std::ofstream(dir_ + "/acl") << "user fleet\ntopic read outpost/v1/#\n"
                                  << "pattern readwrite outpost/v1/%u/#\n";
     // The device's identity is its certificate's common name, and the ACL lets it touch only
@@ -195,25 +197,6 @@ class MqttUplinkTlsTest : public MqttUplinkTest {
         "cafile " + dir_ + "/ca.crt\ncertfile " + dir_ + "/broker.crt\nkeyfile " + dir_ +
             "/broker.key\nrequire_certificate true\nuse_identity_as_username true\n" +
             "allow_anonymous false\nacl_file " + dir_ + "/acl\n");
-  }
-  bool run(const std::string& command) {
-    return std::system((command + " > /dev/null 2>&1").c_str()) == 0;
-  }
-  bool make_ca(const std::string& name) {
-    return run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2"
-               " -subj /CN=" + name + " -keyout " + dir_ + "/" + name + ".key -out " + dir_ +
-               "/" + name + ".crt");
-  }
-  bool make_cert(const std::string& ca, const std::string& name, const std::string& extension,
-                 const std::string& common_name = "") {
-    const std::string d = dir_ + "/";
-    std::ofstream(d + name + ".ext") << extension << "\n";
-    return run("openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=" +
-               (common_name.empty() ? name : common_name) + " -keyout " + d + name + ".key -out " +
-               d + name + ".csr") &&
-           run("openssl x509 -req -days 2 -in " + d + name + ".csr -CA " + d + ca + ".crt -CAkey " +
-               d + ca + ".key -CAcreateserial -out " + d + name + ".crt" +
-               (extension.empty() ? "" : " -extfile " + d + name + ".ext"));
   }
   std::vector<std::string> files(const std::string& who) const {
     return {dir_ + "/ca.crt", dir_ + "/" + who + ".crt", dir_ + "/" + who + ".key"};

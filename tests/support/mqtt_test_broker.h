@@ -257,6 +257,7 @@ class MqttChildDevice {
     int count = 0;
     int per_second = 50;
     std::string topic;
+    std::string ca_file;  // an ssl:// broker: the CA that signed its certificate
   };
   explicit MqttChildDevice(Options o) {
     int fds[2];
@@ -302,6 +303,13 @@ class MqttChildDevice {
     c.connectTimeout = 5;
     c.username = o.id.c_str();
     c.password = o.password.c_str();
+    MQTTClient_SSLOptions ssl = MQTTClient_SSLOptions_initializer;
+    if (!o.ca_file.empty()) {
+      ssl.trustStore = o.ca_file.c_str();
+      ssl.verify = 1;
+      ssl.enableServerCertAuth = 1;
+      c.ssl = &ssl;
+    }
     int rc = MQTTCLIENT_FAILURE;
     for (int attempt = 0; attempt < 250; ++attempt) {  // the broker may still be starting
       rc = MQTTClient_connect(client, &c);
