@@ -220,6 +220,13 @@ Result<std::unique_ptr<Kernel>> make_onnx_binary(const Node& node, const Graph& 
   OUTPOST_RETURN_IF_ERROR(check_rank(graph, node, out_shape));
   if (op == OpKind::kWhere) return make_where(node, graph);
   const DType d = input_of(graph, node, 0).dtype;
+  // The kernels write the type they compute in (bool for a comparison, the inputs' otherwise);
+  // an output declared otherwise would be written past its end.
+  const DType gives = is_compare(op) ? DType::kBool : d;
+  if (output_of(graph, node).dtype != gives)
+    return not_handled(graph, node, std::string("its output is ") +
+                                        dtype_name(output_of(graph, node).dtype) +
+                                        ", but the op gives " + dtype_name(gives));
   if (is_variadic(op)) return make_variadic(node, graph, d);
   const DType d1 = input_of(graph, node, 1).dtype;
   const Broadcast plan =

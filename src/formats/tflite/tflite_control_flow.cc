@@ -142,6 +142,25 @@ Status Importer::import_subgraph(int32_t index, const std::vector<int>* args, bo
   return imported;
 }
 
+namespace {
+
+// Values handed from one scope to another (a WHILE's operands to its body, a body's results
+// back, a branch's results to the IF's outputs) must agree in type: the subgraph's kernels are
+// made for its own tensors' types, and a value of another width would be read or written past
+// its end.
+Status same_dtypes(const Graph& g, const std::vector<int>& from, const std::vector<int>& to,
+                   const std::string& where, const std::string& what) {
+  for (size_t k = 0; k < from.size() && k < to.size(); ++k) {
+    const DType a = g.value(from[k]).dtype, b = g.value(to[k]).dtype;
+    if (a != b)
+      return invalid_model(where + ": " + what + " " + std::to_string(k) + " is " + dtype_name(a) +
+                           " on one side and " + dtype_name(b) + " on the other");
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
 Status Importer::import_if(const Operator& op, const std::vector<int>& in, const std::vector<int>& out,
                            const std::string& where) {
   if (in.empty() || in[0] == kNoValue) return invalid_model(where + ": IF needs its condition as input 0");
@@ -163,6 +182,8 @@ Status Importer::import_if(const Operator& op, const std::vector<int>& in, const
       return invalid_model(where + ": its " + (field == 0 ? "then" : "else") + " subgraph " +
                            std::to_string(option(op, field)) + " gives " + std::to_string(branch->outputs.size()) +
                            " outputs, the IF has " + std::to_string(out.size()));
+    OUTPOST_RETURN_IF_ERROR(same_dtypes(graph_, branch->outputs, out, where,
+                                        field == 0 ? "then-output" : "else-output"));
     n.subgraphs.push_back(std::move(branch));
   }
   add_node(std::move(n));
@@ -185,6 +206,7 @@ Status Importer::import_while(const Operator& op, const std::vector<int>& in, co
   if (first.size() != 1)
     return invalid_model(where + ": its condition subgraph " + std::to_string(cond) + " gives " +
                          std::to_string(first.size()) + " outputs, not one");
+  OUTPOST_RETURN_IF_ERROR(same_dtypes(graph_, in, out, where, "loop value"));
   // The body: the body subgraph, then the condition on what it gave.
   const std::string name = graph_.value(out[0]).name;
   auto body = std::make_shared<Subgraph>();
@@ -195,6 +217,8 @@ Status Importer::import_while(const Operator& op, const std::vector<int>& in, co
     return invalid_model(where + ": its body subgraph " + std::to_string(body_index) + " takes " +
                          std::to_string(carried.size()) + " values and gives " + std::to_string(next.size()) +
                          "; the WHILE carries " + std::to_string(in.size()));
+  OUTPOST_RETURN_IF_ERROR(same_dtypes(graph_, in, carried, where, "body input"));
+  OUTPOST_RETURN_IF_ERROR(same_dtypes(graph_, in, next, where, "body output"));
   std::vector<int> again;
   OUTPOST_RETURN_IF_ERROR(import_subgraph(cond, &next, false, body->nodes, ignored, again, where + " condition"));
   body->inputs.insert(body->inputs.end(), carried.begin(), carried.end());

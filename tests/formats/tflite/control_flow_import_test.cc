@@ -106,6 +106,37 @@ TEST(TfliteControlFlow, WhileRunsAsManyIterationsAsItsInputSays) {
   }
 }
 
+// A WHILE whose body takes its float operand as an int32: the body's kernels are made for its
+// own types, so the value would be read and written at the wrong width. Refused at import.
+TEST(TfliteControlFlow, AWhileWhoseBodyTakesAnotherTypeIsRefused) {
+  CaseModel m;
+  const int n = m.input({}, kI32);
+  const int x = m.input({1}, kF32);
+  const int n_out = m.temp({}, kI32);
+  m.op(WHILE, {n, x}, {n_out, m.output({1}, kF32)}, kWhileOptions, {{0, 4, 1}, {1, 4, 2}});
+  m.begin_subgraph();
+  const int cn = m.param({}, kI32);
+  m.param({1}, kF32);
+  const int c = m.temp({}, kBool);
+  m.op(LESS, {cn, m.ints({}, {3})}, {c});
+  m.result(c);
+  m.end_subgraph();
+  m.begin_subgraph();
+  const int bn = m.param({}, kI32), bx = m.param({1}, kI32);
+  const int n1 = m.temp({}, kI32), x1 = m.temp({1}, kI32);
+  m.op(ADD, {bn, m.ints({}, {1})}, {n1}, kAddOptions, {{0, 1, 0}});
+  m.op(ADD, {bx, bx}, {x1}, kAddOptions, {{0, 1, 0}});
+  m.result(n1);
+  m.result(x1);
+  m.end_subgraph();
+  auto s = open(m);
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kInvalidModel) << s.status().message();
+  EXPECT_NE(s.status().message().find("body input 1 is float32 on one side and int32 on the other"),
+            std::string::npos)
+      << s.status().message();
+}
+
 // IF x: then subgraph 1 (y + y), else subgraph 2 (y * y).
 TEST(TfliteControlFlow, IfRunsTheBranchItsConditionPicks) {
   CaseModel m;

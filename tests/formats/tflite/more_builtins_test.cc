@@ -255,6 +255,19 @@ TEST(TfliteMoreBuiltinsCorrupt, Int16FullyConnectedWithAnExtremeBiasSaturates) {
   EXPECT_EQ((*s)->output(0).data_as<int16_t>()[0], -32768);
 }
 
+// fuzz_tflite crash-beed819c: an ADD of int32s whose output the file declares another type.
+// The reference kernel writes the int32 sums; into a bool tensor that was past its end. It is
+// refused when the session is made, naming both types.
+TEST(TfliteMoreBuiltinsCorrupt, AnAddWhoseOutputIsDeclaredAnotherTypeIsRefused) {
+  constexpr int32_t kAdd = 0;
+  TfModelSpec spec;
+  spec.tensors = {{{4}, kI32, 0, "a"}, {{4}, kI32, 0, "b"}, {{4}, kBool, 0, "sum"}};
+  spec.operators = {TfOperatorSpec{kAdd, "", {0, 1}, {2}}};
+  spec.inputs = {0, 1};
+  spec.outputs = {2};
+  expect_unsupported(spec, "its output is bool, but the op gives int32");
+}
+
 // fuzz_tflite oom-ddd0d7fa: SYMMETRIC MIRROR_PAD's lowering builds one index per output
 // position of a padded dimension; a dimension of tens of millions is refused by name rather
 // than given a table of that size, and a small one still pads.
