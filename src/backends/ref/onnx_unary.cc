@@ -195,6 +195,13 @@ Result<std::unique_ptr<Kernel>> make_onnx_unary(const Node& node, const Graph& g
   // These compute on real values: stored integers with a scale would be read as those integers.
   if (!input_of(graph, node, 0).quant.empty())
     return not_handled(graph, node, "quantized input (the general kernels compute on reals)");
+  // Every kernel here writes the type it computes in: bool for the tests, the input's for the
+  // rest. An output declared otherwise (a corrupt file) would be written past its end.
+  const bool tests = op == OpKind::kNot || op == OpKind::kIsNaN || op == OpKind::kIsInf;
+  if (output_of(graph, node).dtype != (tests ? DType::kBool : d))
+    return not_handled(graph, node, std::string("its output is ") +
+                                        dtype_name(output_of(graph, node).dtype) + ", but the op gives " +
+                                        dtype_name(tests ? DType::kBool : d));
   if (op == OpKind::kClip) return make_clip(node, graph);
   if (op == OpKind::kNot) {
     if (d != DType::kBool) return unsupported_dtype(graph, node, d);
@@ -221,8 +228,6 @@ Result<std::unique_ptr<Kernel>> make_onnx_unary(const Node& node, const Graph& g
       return unsupported_dtype(graph, node, d);
     return make_kernel(std::move(fn));
   }
-  if (output_of(graph, node).dtype != d)
-    return not_handled(graph, node, "input and output dtypes differ");
   const Params p = params_of(node);
   RunFn fn;
   if (op == OpKind::kHardSigmoid && d == DType::kFloat32) {
