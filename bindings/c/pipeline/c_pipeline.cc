@@ -4,9 +4,9 @@
 #include <exception>
 #include <string>
 
-#include "capi/c_session_handle.h"
-#include "capi/c_status.h"
-#include "capi_bundle/c_trust_policy.h"
+#include "c/session/c_session_handle.h"
+#include "c/session/c_status.h"
+#include "c/bundle/c_trust_policy.h"
 #include "core/json_text.h"
 #include "outpost/outpost_pipeline.h"
 #include "pipeline_file/prepared_pipeline.h"

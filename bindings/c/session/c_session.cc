@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "capi/c_session_handle.h"
-#include "capi/c_status.h"
+#include "c/session/c_session_handle.h"
+#include "c/session/c_status.h"
 #include "outpost/outpost.h"
 #include "outpost/session.h"
 

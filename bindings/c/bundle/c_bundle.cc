@@ -6,9 +6,9 @@
 
 #include "bundle/trust_policy.h"
 #include "bundle/verify.h"
-#include "capi/c_status.h"
-#include "capi/c_session_handle.h"
-#include "capi_bundle/c_trust_policy.h"
+#include "c/session/c_status.h"
+#include "c/session/c_session_handle.h"
+#include "c/bundle/c_trust_policy.h"
 #include "outpost/outpost_bundle.h"
 
 struct outpost_model_info {

@@ -1,4 +1,4 @@
-#include "capi/c_status.h"
+#include "c/session/c_status.h"
 
 namespace outpost::capi {
 namespace {
