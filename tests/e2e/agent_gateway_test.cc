@@ -17,7 +17,7 @@
 #include "e2e/agent_harness.h"
 #include "support/child_process.h"
 #include "support/mqtt_test_broker.h"
-#include "support/tcp_proxy.h"
+#include "support/broker_behind_proxy.h"
 
 namespace outpost {
 namespace {
@@ -63,26 +63,21 @@ class AgentGateway : public ::testing::Test {
     if (!testing::have_mosquitto()) GTEST_SKIP() << "needs Debian's mosquitto (scripts/setup)";
     dir_ = testing::make_temp_dir("outpost-gwe");
     world_ = std::make_unique<AgentWorld>(dir_);
-    broker_port_ = testing::free_tcp_port();
-    proxy_port_ = testing::free_tcp_port();
     gateway_port_ = testing::free_tcp_port();
-    broker_ = std::make_unique<testing::MosquittoBroker>(dir_, broker_port_,
-                                                         "allow_anonymous true\n", true);
-    proxy_ = std::make_unique<testing::TcpProxy>(proxy_port_, broker_port_);
-    ASSERT_TRUE(proxy_->bound());
+    net_ = std::make_unique<testing::BrokerBehindProxy>(dir_);
+    ASSERT_TRUE(net_->proxy->bound());
     ASSERT_TRUE(testing::make_password_file(
         dir_ + "/children.passwd",
         {{"sensor-1", "one"}, {"sensor-2", "two"}, {"sensor-3", "three"}}));
-    ASSERT_TRUE(broker_->start());
-    fleet_ = std::make_unique<testing::MqttSubscriber>(broker_->uri(), std::vector<std::string>{},
+    ASSERT_TRUE(net_->broker->start());
+    fleet_ = std::make_unique<testing::MqttSubscriber>(net_->broker->uri(), std::vector<std::string>{},
                                                        true);
     ASSERT_TRUE(fleet_->ready(10));
   }
   void TearDown() override {
     agent_.reset();
     fleet_.reset();
-    proxy_.reset();
-    broker_.reset();
+    net_.reset();
     if (!HasFailure() && !dir_.empty()) fs::remove_all(dir_);
   }
   void start_gateway() {
@@ -90,7 +85,7 @@ class AgentGateway : public ::testing::Test {
         world_->state_dir(),
         {{"uplink",
           {{"device_id", "gw-1"},
-           {"broker", "tcp://127.0.0.1:" + std::to_string(proxy_port_)},
+           {"broker", net_->proxied_uri()},
            {"backoff_min_s", 0.1},
            {"backoff_max_s", 1},
            {"report_interval_s", 3600}}},
@@ -129,10 +124,9 @@ class AgentGateway : public ::testing::Test {
   }
 
   std::string dir_;
-  int broker_port_ = 0, proxy_port_ = 0, gateway_port_ = 0;
+  int gateway_port_ = 0;
   std::unique_ptr<AgentWorld> world_;
-  std::unique_ptr<testing::MosquittoBroker> broker_;
-  std::unique_ptr<testing::TcpProxy> proxy_;
+  std::unique_ptr<testing::BrokerBehindProxy> net_;
   std::unique_ptr<testing::MqttSubscriber> fleet_;
   std::unique_ptr<AgentProcess> agent_;
   ChildTally tally_;
@@ -152,8 +146,8 @@ TEST_F(AgentGateway, ChildrenReachTheFleetAndTheFleetReachesEachChild) {
   }
   // The fleet publishes each child's desired state, retained, on the fleet's broker: each
   // child gets its own.
-  ASSERT_TRUE(testing::publish_retained(broker_->uri(), "outpost/v1/sensor-1/desired", "{\"v\":1}"));
-  ASSERT_TRUE(testing::publish_retained(broker_->uri(), "outpost/v1/sensor-2/desired", "{\"v\":2}"));
+  ASSERT_TRUE(testing::publish_retained(net_->broker->uri(), "outpost/v1/sensor-1/desired", "{\"v\":1}"));
+  ASSERT_TRUE(testing::publish_retained(net_->broker->uri(), "outpost/v1/sensor-2/desired", "{\"v\":2}"));
   auto got1 = one.wait_for("message", 20);
   auto got2 = two.wait_for("message", 20);
   ASSERT_TRUE(got1) << log();
@@ -170,18 +164,18 @@ TEST_F(AgentGateway, ChildrenReachTheFleetAndTheFleetReachesEachChild) {
 TEST_F(AgentGateway, TheUplinkCutWhileChildrenPublish) {
   start_gateway();
   // sensor-3's desired state is at the gateway before the cut; sensor-3 itself comes during it.
-  ASSERT_TRUE(testing::publish_retained(broker_->uri(), "outpost/v1/sensor-3/desired", "{\"v\":3}"));
+  ASSERT_TRUE(testing::publish_retained(net_->broker->uri(), "outpost/v1/sensor-3/desired", "{\"v\":3}"));
   MqttChildDevice one(child("sensor-1", "one", 1000, 40));  // 25 s each
   MqttChildDevice two(child("sensor-2", "two", 1000, 40));
   ASSERT_TRUE(one.wait_for("ready", 20)) << log();
   ASSERT_TRUE(two.wait_for("ready", 20)) << log();
   std::this_thread::sleep_for(std::chrono::seconds(5));
-  proxy_->cut();  // the gateway's uplink: nothing passes, both ends stay up
+  net_->proxy->cut();  // the gateway's uplink: nothing passes, both ends stay up
   std::this_thread::sleep_for(std::chrono::seconds(5));
   MqttChildDevice three(child("sensor-3", "three", 0));
   auto desired = three.wait_for("message", 10);
   std::this_thread::sleep_for(std::chrono::seconds(10));
-  proxy_->restore();
+  net_->proxy->restore();
   ASSERT_TRUE(one.wait_for("sent", 60)) << "a child could not publish through the gateway\n" << log();
   ASSERT_TRUE(two.wait_for("sent", 60)) << log();
   collect(2000, 60);
@@ -215,7 +209,7 @@ TEST_F(AgentGateway, APasswordFileWithoutAChildStopsTheAgentWithAClearError) {
   ASSERT_TRUE(testing::make_password_file(dir_ + "/children.passwd", {{"sensor-1", "one"}}));
   const std::string config = world_->write_config(
       world_->state_dir(),
-      {{"uplink", {{"device_id", "gw-1"}, {"broker", broker_->uri()}}},
+      {{"uplink", {{"device_id", "gw-1"}, {"broker", net_->broker->uri()}}},
        {"gateway",
         {{"listen", "127.0.0.1:" + std::to_string(gateway_port_)},
          {"password_file", dir_ + "/children.passwd"},

@@ -19,7 +19,7 @@
 #include "e2e/agent_harness.h"
 #include "support/child_process.h"
 #include "support/mqtt_test_broker.h"
-#include "support/tcp_proxy.h"
+#include "support/broker_behind_proxy.h"
 
 namespace outpost {
 namespace {
@@ -65,18 +65,13 @@ class UplinkFaults : public ::testing::Test {
     if (!testing::have_mosquitto()) GTEST_SKIP() << "needs Debian's mosquitto (scripts/setup)";
     dir_ = testing::make_temp_dir("outpost-uplink-faults");
     world_ = std::make_unique<AgentWorld>(dir_);
-    broker_port_ = testing::free_tcp_port();
-    proxy_port_ = testing::free_tcp_port();
-    broker_ = std::make_unique<testing::MosquittoBroker>(dir_, broker_port_,
-                                                         "allow_anonymous true\n", true);
-    proxy_ = std::make_unique<testing::TcpProxy>(proxy_port_, broker_port_);
-    ASSERT_TRUE(proxy_->bound());
+    net_ = std::make_unique<testing::BrokerBehindProxy>(dir_);
+    ASSERT_TRUE(net_->proxy->bound());
   }
   void TearDown() override {
     agent_.reset();
     fleet_.reset();
-    proxy_.reset();
-    broker_.reset();
+    net_.reset();
     if (!HasFailure() && !dir_.empty()) fs::remove_all(dir_);
   }
   // The agent, its uplink through the proxy to the broker, no deployment: only the socket and
@@ -86,7 +81,7 @@ class UplinkFaults : public ::testing::Test {
       config_ = world_->write_config(world_->state_dir(),
                                      {{"uplink",
                                        {{"device_id", "dev1"},
-                                        {"broker", "tcp://127.0.0.1:" + std::to_string(proxy_port_)},
+                                        {"broker", net_->proxied_uri()},
                                         {"outbox_max_mb", outbox_max_mb},
                                         {"backoff_min_s", 0.1},
                                         {"backoff_max_s", 1},
@@ -100,7 +95,7 @@ class UplinkFaults : public ::testing::Test {
   }
   void start_fleet() {
     fleet_ = std::make_unique<testing::MqttSubscriber>(
-        "tcp://127.0.0.1:" + std::to_string(broker_port_), std::vector<std::string>{}, true);
+        net_->broker->uri(), std::vector<std::string>{}, true);
   }
   std::string log() const { return testing::read_text(dir_ + "/agent.log"); }
 
@@ -149,10 +144,8 @@ class UplinkFaults : public ::testing::Test {
   }
 
   std::string dir_, config_;
-  int broker_port_ = 0, proxy_port_ = 0;
   std::unique_ptr<AgentWorld> world_;
-  std::unique_ptr<testing::MosquittoBroker> broker_;
-  std::unique_ptr<testing::TcpProxy> proxy_;
+  std::unique_ptr<testing::BrokerBehindProxy> net_;
   std::unique_ptr<testing::MqttSubscriber> fleet_;
   std::unique_ptr<AgentProcess> agent_;
   std::atomic<int64_t> produced_{0};
@@ -161,15 +154,15 @@ class UplinkFaults : public ::testing::Test {
 };
 
 TEST_F(UplinkFaults, TheBrokerStoppedFor30SecondsWhileEventsAreProduced) {
-  ASSERT_TRUE(broker_->start());
+  ASSERT_TRUE(net_->broker->start());
   start_fleet();
   ASSERT_TRUE(fleet_->ready(10));
   start_agent();
   std::thread producer = produce_for(40, 50);
   std::this_thread::sleep_for(std::chrono::seconds(5));
-  broker_->stop(SIGTERM);  // a clean stop: mosquitto saves what it queued for the fleet
+  net_->broker->stop(SIGTERM);  // a clean stop: mosquitto saves what it queued for the fleet
   std::this_thread::sleep_for(std::chrono::seconds(30));
-  ASSERT_TRUE(broker_->start());
+  ASSERT_TRUE(net_->broker->start());
   producer.join();
   settle_and_check("broker stopped for 30 s");
   EXPECT_EQ(tally_.dropped(), 0);
@@ -181,7 +174,7 @@ TEST_F(UplinkFaults, TheAgentKilledInTheMiddleOfADrain) {
     UplinkClient client(world_->state_dir() + "/uplink.sock");
     for (int i = 0; i < 5000; ++i) produce_one(client);
   }
-  ASSERT_TRUE(broker_->start());
+  ASSERT_TRUE(net_->broker->start());
   start_fleet();
   ASSERT_TRUE(fleet_->ready(10));
   // Once the drain is under way, SIGKILL: what the broker acknowledged is gone from the outbox,
@@ -200,15 +193,15 @@ TEST_F(UplinkFaults, TheAgentKilledInTheMiddleOfADrain) {
 }
 
 TEST_F(UplinkFaults, TheNetworkCutWithTheBrokerAlive) {
-  ASSERT_TRUE(broker_->start());
+  ASSERT_TRUE(net_->broker->start());
   start_fleet();
   ASSERT_TRUE(fleet_->ready(10));
   start_agent();
   std::thread producer = produce_for(25, 50);
   std::this_thread::sleep_for(std::chrono::seconds(3));
-  proxy_->cut();  // nothing passes, both ends stay up: the uplink must notice by itself
+  net_->proxy->cut();  // nothing passes, both ends stay up: the uplink must notice by itself
   std::this_thread::sleep_for(std::chrono::seconds(15));
-  proxy_->restore();
+  net_->proxy->restore();
   producer.join();
   settle_and_check("network cut for 15 s");
   EXPECT_EQ(tally_.dropped(), 0);
@@ -223,7 +216,7 @@ TEST_F(UplinkFaults, AFloodPastTheOutboxBoundIsDroppedOldestFirstAndReported) {
     const std::string pad(500, 'f');
     for (int i = 0; i < 5000; ++i) produce_one(client, pad);  // about 2.7 MB into 1 MB
   }
-  ASSERT_TRUE(broker_->start());
+  ASSERT_TRUE(net_->broker->start());
   start_fleet();
   ASSERT_TRUE(fleet_->ready(10));
   settle_and_check("flood of 2.7 MB into a 1 MB outbox");
