@@ -143,7 +143,10 @@ void GatewayRelay::run() {
     if (why != last_error)
       OUTPOST_LOG_WARNING("gateway relay: " << why << "; reconnecting to the local broker");
     last_error = why;
-    for (auto& [id, m] : s->in_flight) down.push_front(std::move(m));  // sent again later
+    // Sent again later, first in the order they went (ids grow; a later state of a child must
+    // stay after an earlier one, or the broker would retain the older).
+    for (auto it = s->in_flight.rbegin(); it != s->in_flight.rend(); ++it)
+      down.push_front(std::move(it->second));
     s.reset();
     connected_ = false;
   };
