@@ -23,14 +23,17 @@ namespace py = pybind11;
 
 namespace {
 
-// Events between the pipeline's sink thread and the Python consumer. Bounded, so that a slow
-// consumer slows the pipeline (a live source then drops frames, as it does for a slow model)
-// instead of growing memory; once the consumer has gone, events are let go.
+// Events between the pipeline's sink thread and the Python consumer. Bounded by the file's
+// queue size, as every other stage is, so that a slow consumer slows the pipeline (a live
+// source then drops frames, as it does for a slow model) instead of growing memory, and a
+// consumer that stops soon after an event stops the run soon after that frame; once the
+// consumer has gone, events are let go.
 class EventQueue {
  public:
+  void set_capacity(size_t capacity) { capacity_ = capacity > 0 ? capacity : 1; }
   void push(std::string line) {
     std::unique_lock<std::mutex> lock(mutex_);
-    space_.wait(lock, [&] { return events_.size() < kCapacity || abandoned_; });
+    space_.wait(lock, [&] { return events_.size() < capacity_ || abandoned_; });
     if (abandoned_) return;
     events_.push_back(std::move(line));
     ready_.notify_one();
@@ -58,7 +61,7 @@ class EventQueue {
   }
 
  private:
-  static constexpr size_t kCapacity = 64;
+  size_t capacity_ = 4;
   std::mutex mutex_;
   std::condition_variable ready_, space_;
   std::deque<std::string> events_;
@@ -87,6 +90,7 @@ class PipelineRun {
               const std::optional<std::string>& trust_dir, const std::optional<std::string>& device_key,
               bool allow_unsigned, int threads, const std::string& backend) {
     PipelineSpec spec = take(parse_pipeline_spec(spec_text, base_dir, what));
+    queue_.set_capacity(spec.queue_size);
     bundle::TrustPolicy policy;
     if (trust_dir) policy.trust = take(bundle::TrustStore::load(*trust_dir));
     if (device_key) policy.device_key = take(bundle::read_key_file(*device_key));
