@@ -33,10 +33,11 @@ build:
 	$(CMAKE) --build build -j$(JOBS)
 
 # Steps run in order even under `make -j`: setup must finish before anything builds. The demo
-# needs the CLI alone (the library and `outpost`), not the test suite that `make build` adds.
+# needs the CLI alone (the library and `outpost`), not the test suite that `make build` adds;
+# the Python module (_outpost) is built beside it, for README's Python lines.
 demo: setup
 	$(CMAKE) -S . -B build -DCMAKE_BUILD_TYPE=Release
-	$(CMAKE) --build build -j$(JOBS) --target outpost
+	$(CMAKE) --build build -j$(JOBS) --target outpost _outpost
 	mkdir -p out
 	build/outpost detect $(FACE_MODEL) $(ASTRONAUT) -o out/astronaut.faces.png
 
