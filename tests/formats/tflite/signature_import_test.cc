@@ -12,6 +12,7 @@
 #include "outpost/session.h"
 #include "support/test_paths.h"
 #include "support/tflite_builder.h"
+#include "support/tflite_signature_model.h"
 
 namespace outpost {
 namespace {
@@ -19,32 +20,7 @@ namespace {
 using testing::add_model_spec;
 using testing::build_tflite;
 using testing::TfModelSpec;
-using testing::TfOperatorSpec;
-using testing::TfSignatureSpec;
-using testing::TfSubgraphSpec;
-
-// Subgraph 0: total = lhs + rhs ([1, 2, 2, 1]); subgraph 1: twice = x + x ([1, 4]). The tensors
-// carry the converter's kind of names, the signatures the SavedModel's.
-TfModelSpec two_signature_spec(bool double_first) {
-  TfModelSpec spec = add_model_spec();
-  spec.tensors[0].name = "serving_add_lhs:0";
-  spec.tensors[1].name = "serving_add_rhs:0";
-  spec.tensors[2].name = "PartitionedCall:0";
-  TfSubgraphSpec doubled;
-  doubled.tensors = {{{1, 4}, 0, 0, "serving_double_x:0"}, {{1, 4}, 0, 0, "PartitionedCall_1:0"}};
-  TfOperatorSpec add = spec.operators[0];
-  add.inputs = {0, 0};
-  add.outputs = {1};
-  doubled.operators = {add};
-  doubled.inputs = {0};
-  doubled.outputs = {1};
-  spec.more_subgraphs = {doubled};
-  const TfSignatureSpec add_signature{"add", 0, {{"lhs", 0}, {"rhs", 1}}, {{"total", 2}}};
-  const TfSignatureSpec double_signature{"double", 1, {{"x", 0}}, {{"twice", 1}}};
-  spec.signatures = double_first ? std::vector<TfSignatureSpec>{double_signature, add_signature}
-                                 : std::vector<TfSignatureSpec>{add_signature, double_signature};
-  return spec;
-}
+using testing::two_signature_spec;
 
 Result<std::unique_ptr<Session>> open_bytes(const std::vector<uint8_t>& bytes, const std::string& signature = "") {
   auto owned = std::make_shared<std::vector<uint8_t>>(bytes);
