@@ -7,7 +7,9 @@
 #include <sstream>
 #include <utility>
 
+#include "support/bilinear_resize.h"
 #include "support/conv_attrs.h"
+#include "support/pool_attrs.h"
 
 namespace outpost::testing {
 
@@ -456,15 +458,20 @@ std::vector<Variant> gemm_cases(OpKind, Kind kind, Rng& rng) {
   return out;
 }
 
-std::vector<Variant> max_pool_cases(OpKind, Kind, Rng& rng) {
-  struct P {
-    int64_t c, h, w, kh, kw, sh, sw;
-    std::vector<int64_t> pads;
-    int64_t ceil_mode = 0;
-    const char* auto_pad = "NOTSET";
-    int64_t batch = 1;
-  };
-  std::vector<P> shapes = {
+namespace {
+
+// The windows of the 2-D pool cases: channel counts around the kernels' tiles, explicit, SAME
+// and VALID pads, ceil_mode, batches.
+struct PoolShape {
+  int64_t c, h, w, kh, kw, sh, sw;
+  std::vector<int64_t> pads;
+  int64_t ceil_mode = 0;
+  const char* auto_pad = "NOTSET";
+  int64_t batch = 1;
+};
+
+std::vector<PoolShape> pool_shapes(Rng& rng) {
+  std::vector<PoolShape> shapes = {
       {1, 2, 2, 2, 2, 1, 1, {0, 0, 0, 0}},
       {3, 7, 9, 3, 3, 2, 2, {1, 1, 1, 1}},
       {4, 8, 8, 2, 2, 2, 2, {0, 0, 0, 0}},
@@ -476,10 +483,10 @@ std::vector<Variant> max_pool_cases(OpKind, Kind, Rng& rng) {
       {33, 3, 3, 3, 3, 1, 1, {0, 0, 0, 0}, 0, "SAME_LOWER", 2},
   };
   for (int i = 0; i < kRandomCases; ++i) {
-    P p{any_channels(rng),       uniform_int(2, 13, rng),
-        uniform_int(2, 13, rng), uniform_int(2, 5, rng),
-        uniform_int(1, 5, rng),  uniform_int(1, 3, rng),
-        uniform_int(1, 3, rng),  {}};
+    PoolShape p{any_channels(rng),       uniform_int(2, 13, rng),
+                uniform_int(2, 13, rng), uniform_int(2, 5, rng),
+                uniform_int(1, 5, rng),  uniform_int(1, 3, rng),
+                uniform_int(1, 3, rng),  {}};
     p.kh = std::min(p.kh, p.h);
     p.kw = std::min(p.kw, p.w);
     p.pads = {uniform_int(0, p.kh - 1, rng), uniform_int(0, p.kw - 1, rng),
@@ -488,23 +495,154 @@ std::vector<Variant> max_pool_cases(OpKind, Kind, Rng& rng) {
     p.batch = uniform_int(1, 2, rng);
     shapes.push_back(p);
   }
+  return shapes;
+}
+
+Attributes pool_attributes(const PoolShape& p) {
+  Attributes a;
+  a.set("kernel_shape", std::vector<int64_t>{p.kh, p.kw});
+  a.set("strides", std::vector<int64_t>{p.sh, p.sw});
+  if (std::string(p.auto_pad) == "NOTSET")
+    a.set("pads", p.pads);
+  else
+    a.set("auto_pad", std::string(p.auto_pad));
+  a.set("ceil_mode", p.ceil_mode);
+  return a;
+}
+
+std::string pool_label(const Shape& x, const PoolShape& p) {
+  std::ostringstream label;
+  label << "x" << dims(x) << " k" << p.kh << "x" << p.kw << " s" << p.sh << "x" << p.sw
+        << " pads " << p.pads[0] << "," << p.pads[1] << "," << p.pads[2] << "," << p.pads[3]
+        << " " << p.auto_pad << (p.ceil_mode ? " ceil" : "");
+  return label.str();
+}
+
+}  // namespace
+
+std::vector<Variant> max_pool_cases(OpKind, Kind, Rng& rng) {
   std::vector<Variant> out;
-  for (const P& p : shapes) {
-    Attributes a;
-    a.set("kernel_shape", std::vector<int64_t>{p.kh, p.kw});
-    a.set("strides", std::vector<int64_t>{p.sh, p.sw});
-    if (std::string(p.auto_pad) == "NOTSET")
-      a.set("pads", p.pads);
-    else
-      a.set("auto_pad", std::string(p.auto_pad));
-    a.set("ceil_mode", p.ceil_mode);
+  for (const PoolShape& p : pool_shapes(rng)) {
     const Shape x{p.batch, p.c, p.h, p.w};
+    add(out, make_case(OpKind::kMaxPool, pool_attributes(p), {{random_floats(x, -1, 1, rng)}},
+                       {OpOutput{}}),
+        pool_label(x, p), /*channels_last=*/true);
+  }
+  return out;
+}
+
+std::vector<Variant> average_pool_cases(OpKind, Kind, Rng& rng) {
+  std::vector<Variant> out;
+  const char* activations[] = {"none", "relu", "relu6", "relu_n1_to_1"};
+  int i = 0;
+  for (const PoolShape& p : pool_shapes(rng)) {
+    const Shape x{p.batch, p.c, p.h, p.w};
+    add(out, make_case(OpKind::kAveragePool, pool_attributes(p), {{random_floats(x, -1, 1, rng)}},
+                       {OpOutput{}}),
+        pool_label(x, p), /*channels_last=*/true);
+    // TFLite's AVERAGE_POOL_2D: NHWC as imported, SAME or VALID, a fused activation.
+    const char* activation = activations[i % 4];
+    const bool same = i++ % 2 == 0;
+    const Shape nhwc{p.batch, p.h, p.w, p.c};
     std::ostringstream label;
-    label << "x" << dims(x) << " k" << p.kh << "x" << p.kw << " s" << p.sh << "x" << p.sw
-          << " pads " << p.pads[0] << "," << p.pads[1] << "," << p.pads[2] << "," << p.pads[3]
-          << " " << p.auto_pad << (p.ceil_mode ? " ceil" : "");
-    add(out, make_case(OpKind::kMaxPool, a, {{random_floats(x, -1, 1, rng)}}, {OpOutput{}}),
-        label.str(), /*channels_last=*/true);
+    label << "nhwc" << dims(nhwc) << " k" << p.kh << "x" << p.kw << " s" << p.sh << "x" << p.sw
+          << (same ? " SAME " : " VALID ") << activation;
+    add(out,
+        make_case(OpKind::kAveragePool,
+                  nhwc_pool_attrs(p.kh, p.kw, p.sh, p.sw, same ? "same" : "valid", activation),
+                  {{random_floats(nhwc, -8, 8, rng)}}, {OpOutput{}}),
+        label.str(), /*channels_last=*/false);
+  }
+  // Pads counted where there are none to count: XNNPACK takes it.
+  const PoolShape p{5, 6, 6, 2, 2, 2, 2, {0, 0, 0, 0}};
+  Attributes a = pool_attributes(p);
+  a.set("count_include_pad", int64_t{1});
+  const Shape x{1, 5, 6, 6};
+  add(out, make_case(OpKind::kAveragePool, a, {{random_floats(x, -1, 1, rng)}}, {OpOutput{}}),
+      pool_label(x, p) + " count_include_pad", /*channels_last=*/true);
+  return out;
+}
+
+std::vector<Variant> bilinear_resize_cases(OpKind, Kind, Rng& rng) {
+  struct R {
+    int64_t n, h, w, c, out_h, out_w;
+  };
+  std::vector<R> sizes = {{1, 1, 1, 1, 3, 5},   {1, 2, 2, 3, 4, 4},  {1, 4, 6, 8, 8, 12},
+                          {2, 5, 3, 7, 9, 11},  {1, 8, 8, 16, 4, 4}, {1, 7, 9, 17, 3, 2},
+                          {1, 16, 16, 33, 32, 32}, {1, 3, 3, 4, 1, 1}};
+  for (int i = 0; i < kRandomCases; ++i)
+    sizes.push_back({uniform_int(1, 2, rng), uniform_int(1, 12, rng), uniform_int(1, 12, rng),
+                     any_channels(rng), uniform_int(1, 24, rng), uniform_int(1, 24, rng)});
+  std::vector<Variant> out;
+  // TFLite's three conventions: half_pixel_centers, align_corners, neither.
+  const std::pair<bool, bool> modes[] = {{false, true}, {true, false}, {false, false}};
+  for (const R& r : sizes)
+    for (const auto& [align_corners, half_pixel] : modes) {
+      const Shape x{r.n, r.h, r.w, r.c};
+      std::ostringstream label;
+      label << "nhwc" << dims(x) << " -> " << r.out_h << "x" << r.out_w
+            << (align_corners ? " align_corners" : half_pixel ? " half_pixel" : " asymmetric");
+      add(out,
+          make_case(OpKind::kResize, bilinear_resize_attrs(align_corners, half_pixel),
+                    bilinear_resize_inputs({random_floats(x, -4, 4, rng)}, r.out_h, r.out_w),
+                    {OpOutput{}}),
+          label.str(), /*channels_last=*/false);
+    }
+  return out;
+}
+
+std::vector<Variant> transpose_conv_cases(OpKind, Kind, Rng& rng) {
+  struct T {
+    int64_t n, h, w, ci, co, kh, kw, sh, sw;
+    const char* padding;  // "same", "valid" or "explicit" (pads and output_padding)
+  };
+  std::vector<T> shapes = {{1, 1, 1, 1, 1, 1, 1, 1, 1, "valid"},   {1, 2, 2, 3, 4, 2, 2, 2, 2, "same"},
+                           {1, 4, 4, 8, 16, 3, 3, 2, 2, "same"},   {2, 3, 5, 7, 9, 3, 3, 1, 1, "valid"},
+                           {1, 8, 8, 16, 8, 4, 4, 2, 2, "explicit"}, {1, 5, 3, 17, 3, 2, 3, 2, 1, "same"},
+                           {1, 6, 6, 33, 31, 3, 3, 3, 3, "explicit"}};
+  const char* paddings[] = {"same", "valid", "explicit"};
+  for (int i = 0; i < kRandomCases; ++i) {
+    T t{uniform_int(1, 2, rng),  uniform_int(1, 9, rng),  uniform_int(1, 9, rng),
+        any_channels(rng),       any_channels(rng),       uniform_int(1, 4, rng),
+        uniform_int(1, 4, rng),  uniform_int(1, 3, rng),  uniform_int(1, 3, rng),
+        paddings[uniform_int(0, 2, rng)]};
+    shapes.push_back(t);
+  }
+  const char* activations[] = {"none", "relu", "relu6", "relu_n1_to_1"};
+  std::vector<Variant> out;
+  int i = 0;
+  for (const T& t : shapes) {
+    Attributes a;
+    a.set("channels_last", int64_t{1});
+    a.set("weights_layout", std::string("OHWI"));
+    a.set("strides", std::vector<int64_t>{t.sh, t.sw});
+    const std::string padding = t.padding;
+    std::vector<int64_t> pads(4, 0), adjust(2, 0);
+    if (padding == "explicit") {
+      // TFLite's importer: the pads of the output it asks for, and an output past the natural
+      // one reached by output_padding (less than a stride).
+      pads = {uniform_int(0, t.kh - 1, rng), uniform_int(0, t.kw - 1, rng),
+              uniform_int(0, t.kh - 1, rng), uniform_int(0, t.kw - 1, rng)};
+      adjust = {uniform_int(0, t.sh - 1, rng), uniform_int(0, t.sw - 1, rng)};
+      a.set("pads", pads);
+      a.set("output_padding", adjust);
+    } else {
+      a.set("auto_pad", std::string(padding == "same" ? "SAME_UPPER" : "VALID"));
+    }
+    const char* activation = activations[i++ % 4];
+    a.set("activation", std::string(activation));
+    const Shape x{t.n, t.h, t.w, t.ci}, w{t.co, t.kh, t.kw, t.ci};
+    std::vector<OpInput> in{{random_floats(x, -1, 1, rng)}, {random_floats(w, -1, 1, rng), true}};
+    const bool bias = i % 3 != 0;
+    if (bias) in.push_back({random_floats(Shape{t.co}, -1, 1, rng), true});
+    std::ostringstream label;
+    label << "nhwc" << dims(x) << " w" << dims(w) << " s" << t.sh << "x" << t.sw << " " << padding;
+    if (padding == "explicit")
+      label << " pads " << pads[0] << "," << pads[1] << "," << pads[2] << "," << pads[3]
+            << " adjust " << adjust[0] << "," << adjust[1];
+    label << " " << activation << (bias ? "" : " no bias");
+    add(out, make_case(OpKind::kConvTranspose, a, in, {OpOutput{}}), label.str(),
+        /*channels_last=*/false);
   }
   return out;
 }

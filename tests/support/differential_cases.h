@@ -43,6 +43,13 @@ std::vector<Variant> onednn_int8_conv_cases(OpKind op, Kind kind, Rng& rng);
 std::vector<Variant> gemm_cases(OpKind op, Kind kind, Rng& rng);
 // MaxPool (channels-last), GlobalAveragePool (NCHW and channels-last), float32.
 std::vector<Variant> max_pool_cases(OpKind op, Kind kind, Rng& rng);
+// AveragePool: ONNX windows (made channels-last) and TFLite's NHWC ones with fused activations.
+std::vector<Variant> average_pool_cases(OpKind op, Kind kind, Rng& rng);
+// Resize as TFLite's RESIZE_BILINEAR imports it (NHWC, sizes given), in its three conventions.
+std::vector<Variant> bilinear_resize_cases(OpKind op, Kind kind, Rng& rng);
+// ConvTranspose as TFLite's TRANSPOSE_CONV imports it: NHWC, OHWI weights, SAME, VALID or the
+// explicit pads and output_padding of a given output shape, fused activations.
+std::vector<Variant> transpose_conv_cases(OpKind op, Kind kind, Rng& rng);
 std::vector<Variant> global_average_pool_cases(OpKind op, Kind kind, Rng& rng);
 // Unary float32 elementwise ops (Clip with constant scalar bounds), half of them in place.
 std::vector<Variant> unary_cases(OpKind op, Kind kind, Rng& rng);

@@ -102,6 +102,12 @@ Result<std::unique_ptr<Kernel>> XnnpackBackend::make(const Node& node, const Gra
       return xnn::make_global_average_pool(node, graph, pool_);
     case OpKind::kMaxPool:
       return xnn::make_onnx_max_pool(node, graph, pool_);
+    case OpKind::kAveragePool:
+      return xnn::make_average_pool(node, graph, pool_);
+    case OpKind::kResize:
+      return xnn::make_bilinear_resize(node, graph, pool_);
+    case OpKind::kConvTranspose:
+      return xnn::make_transpose_conv(node, graph, pool_);
     default:
       return not_handled(graph, node, "XNNPACK backend does not take this op");
   }
@@ -112,8 +118,13 @@ bool XnnpackBackend::takes(const Node& node, const Graph& graph) const {
     case OpKind::kConv:  // imported channels-last (TFLite's), or one the layout pass may convert
       return is_channels_last(node) || takes_channels_last(node, graph);
     case OpKind::kMaxPool:
+    case OpKind::kAveragePool:
     case OpKind::kGlobalAveragePool:
       return takes_channels_last(node, graph);
+    case OpKind::kResize:  // dimensions 1 and 2 of a 4-D tensor: NHWC as TFLite imports it
+      return xnn::takes_bilinear_resize(node, graph);
+    case OpKind::kConvTranspose:  // TFLite's, as imported (channels-last)
+      return xnn::takes_transpose_conv(node, graph);
     case OpKind::kGemm:
     case OpKind::kQuantize:
     case OpKind::kDequantize:
@@ -136,6 +147,8 @@ bool XnnpackBackend::takes_channels_last(const Node& node, const Graph& graph) c
       return float_onnx_conv2d(graph, node).is_ok() || xnn::takes_quantized_onnx_conv(node, graph);
     case OpKind::kMaxPool:
       return xnn::takes_onnx_max_pool(node, graph);
+    case OpKind::kAveragePool:
+      return xnn::takes_average_pool(node, graph);
     case OpKind::kGlobalAveragePool: {
       const Value& x = input_of(graph, node, 0);
       return x.dtype == DType::kFloat32 && x.shape.rank() == 4 && x.shape.num_elements().value_or(0) > 0;

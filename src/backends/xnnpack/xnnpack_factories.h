@@ -32,5 +32,16 @@ Result<std::unique_ptr<Kernel>> make_global_average_pool(const Node& n, const Gr
 // ONNX MaxPool (2-D, float32, one output) made channels-last by the layout pass.
 bool takes_onnx_max_pool(const Node& n, const Graph& g);
 Result<std::unique_ptr<Kernel>> make_onnx_max_pool(const Node& n, const Graph& g, pthreadpool_t pool);
+// AveragePool (2-D, float32) channels-last: TFLite's AVERAGE_POOL_2D with its fused activation,
+// and ONNX's once the layout pass has made it so, where the pads are not counted.
+bool takes_average_pool(const Node& n, const Graph& g);
+// ConvTranspose, float32, as TFLite's transpose convolution (channels-last, OHWI weights, one
+// group) with constant weights and bias and a fused activation.
+bool takes_transpose_conv(const Node& n, const Graph& g);
+Result<std::unique_ptr<Kernel>> make_transpose_conv(const Node& n, const Graph& g, pthreadpool_t pool);
+// Resize, bilinear, float32, of dimensions 1 and 2 to given sizes (TFLite's RESIZE_BILINEAR).
+bool takes_bilinear_resize(const Node& n, const Graph& g);
+Result<std::unique_ptr<Kernel>> make_bilinear_resize(const Node& n, const Graph& g, pthreadpool_t pool);
+Result<std::unique_ptr<Kernel>> make_average_pool(const Node& n, const Graph& g, pthreadpool_t pool);
 
 }  // namespace outpost::xnn

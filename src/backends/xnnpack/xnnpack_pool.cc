@@ -1,6 +1,7 @@
 // Pools on XNNPACK, float32: GlobalAveragePool on NCHW (XNNPACK's NCW operator) or
-// channels-last (its NWC one), and MaxPool channels-last (as TFLite's imports, or once the
-// layout pass has made an ONNX one so).
+// channels-last (its NWC one), and MaxPool and AveragePool channels-last (as TFLite's imports,
+// or once the layout pass has made an ONNX one so).
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -53,23 +54,53 @@ Result<std::unique_ptr<Kernel>> make_global_average_pool(const Node& n, const Gr
 
 namespace {
 
-// The window of a MaxPool XNNPACK takes: 2-D float32, no Indices output, no dilation, no
-// negative pads, no fused activation (TFLite's, which the reference kernel applies);
+// The window of a 2-D pool XNNPACK takes: float32, one output, no dilation, no negative pads;
 // kUnsupported otherwise.
-Result<OnnxWindow> max_pool_window(const Node& n, const Graph& g) {
+Result<OnnxWindow> pool_window(const Node& n, const Graph& g) {
   const Value& x = input_of(g, n, 0);
   if (n.outputs.size() != 1 || x.dtype != DType::kFloat32 || x.shape.rank() != 4)
-    return not_handled(g, n, "XNNPACK takes 2-D float32 MaxPool without indices");
-  if (n.attrs.get_string("activation", "none") != "none")
-    return not_handled(g, n, "XNNPACK's MaxPool takes no fused activation");
+    return not_handled(g, n, "XNNPACK takes 2-D float32 pools with one output");
   OUTPOST_ASSIGN_OR_RETURN(OnnxWindow win, onnx_window(g, n, logical_nchw(x.shape, n), nullptr));
   for (size_t d = 0; d < 2; ++d) {
-    // XNNPACK reads a padded position as the nearest input pixel, which is inside an undilated
-    // window and so cannot change its maximum; with dilation it could be outside.
     if (win.dilations[d] != 1 || win.pad_begin[d] < 0 || win.pad_end[d] < 0)
-      return not_handled(g, n, "XNNPACK's MaxPool takes no dilation and no negative pads");
+      return not_handled(g, n, "XNNPACK's pools take no dilation and no negative pads");
   }
   return win;
+}
+
+// A MaxPool's window: no fused activation either (TFLite's, which the reference kernel
+// applies). XNNPACK reads a padded position as the nearest input pixel, which is inside an
+// undilated window and so cannot change its maximum.
+Result<OnnxWindow> max_pool_window(const Node& n, const Graph& g) {
+  if (n.attrs.get_string("activation", "none") != "none")
+    return not_handled(g, n, "XNNPACK's MaxPool takes no fused activation");
+  return pool_window(n, g);
+}
+
+// An AveragePool's window. XNNPACK divides each window's sum by the input pixels inside it (as
+// TFLite does, and ONNX with count_include_pad 0), so a pool that counts the pads is left to
+// the reference backend when it has any.
+Result<OnnxWindow> average_pool_window(const Node& n, const Graph& g) {
+  OUTPOST_ASSIGN_OR_RETURN(OnnxWindow win, pool_window(n, g));
+  if (n.attrs.get_int("count_include_pad", 0) != 0) {
+    for (size_t d = 0; d < 2; ++d)
+      if (win.pad_begin[d] != 0 || win.pad_end[d] != 0 ||
+          (win.out[d] - 1) * win.strides[d] + win.kernel[d] > win.in[d])
+        return not_handled(g, n, "XNNPACK's AveragePool does not count pads (count_include_pad 1)");
+  }
+  OUTPOST_RETURN_IF_ERROR(fused_output_range(n, g).status());
+  return win;
+}
+
+// XNNPACK's output extent is floor((padded - kernel) / stride) + 1; ceil_mode's extra window,
+// when ONNX keeps one, gets the padding at the end it needs.
+std::array<int64_t, 2> end_pads(const OnnxWindow& win) {
+  std::array<int64_t, 2> pad_end{};
+  for (size_t d = 0; d < 2; ++d) {
+    const int64_t needed = (win.out[d] - 1) * win.strides[d] + win.kernel[d] - win.in[d] - win.pad_begin[d];
+    pad_end[d] = needed > win.pad_end[d] ? needed : win.pad_end[d];
+  }
+  return pad_end;
 }
 
 }  // namespace
@@ -81,13 +112,7 @@ Result<std::unique_ptr<Kernel>> make_onnx_max_pool(const Node& n, const Graph& g
     return not_handled(g, n, "XNNPACK runs MaxPool channels-last (the layout pass makes it so)");
   OUTPOST_ASSIGN_OR_RETURN(const OnnxWindow win, max_pool_window(n, g));
   const Shape x = logical_nchw(input_of(g, n, 0).shape, n);
-  // XNNPACK's output extent is floor((padded - kernel) / stride) + 1; ceil_mode's extra window,
-  // when ONNX keeps one, gets the padding at the end it needs.
-  int64_t pad_end[2];
-  for (size_t d = 0; d < 2; ++d) {
-    const int64_t needed = (win.out[d] - 1) * win.strides[d] + win.kernel[d] - win.in[d] - win.pad_begin[d];
-    pad_end[d] = needed > win.pad_end[d] ? needed : win.pad_end[d];
-  }
+  const std::array<int64_t, 2> pad_end = end_pads(win);
   const size_t channels = static_cast<size_t>(x[1]);
   xnn_operator_t op = nullptr;
   OUTPOST_RETURN_IF_ERROR(check_create(
@@ -106,6 +131,38 @@ Result<std::unique_ptr<Kernel>> make_onnx_max_pool(const Node& n, const Graph& g
           pthreadpool_t p) {
         return xnn_setup_max_pooling2d_nhwc_f32(o, batch, height, width, in[0].as<const float>(),
                                                 out[0].as<float>(), p);
+      },
+      pool);
+}
+
+
+bool takes_average_pool(const Node& n, const Graph& g) { return average_pool_window(n, g).is_ok(); }
+
+Result<std::unique_ptr<Kernel>> make_average_pool(const Node& n, const Graph& g, pthreadpool_t pool) {
+  if (!is_channels_last(n))
+    return not_handled(g, n, "XNNPACK runs AveragePool channels-last (the layout pass makes it so)");
+  OUTPOST_ASSIGN_OR_RETURN(const OnnxWindow win, average_pool_window(n, g));
+  OUTPOST_ASSIGN_OR_RETURN(const OutputRange range, fused_output_range(n, g));
+  const Shape x = logical_nchw(input_of(g, n, 0).shape, n);
+  const std::array<int64_t, 2> pad_end = end_pads(win);
+  const size_t channels = static_cast<size_t>(x[1]);
+  xnn_operator_t op = nullptr;
+  OUTPOST_RETURN_IF_ERROR(check_create(
+      xnn_create_average_pooling2d_nhwc_f32(
+          static_cast<uint32_t>(win.pad_begin[0]), static_cast<uint32_t>(pad_end[1]),
+          static_cast<uint32_t>(pad_end[0]), static_cast<uint32_t>(win.pad_begin[1]),
+          static_cast<uint32_t>(win.kernel[0]), static_cast<uint32_t>(win.kernel[1]),
+          static_cast<uint32_t>(win.strides[0]), static_cast<uint32_t>(win.strides[1]), channels,
+          channels, channels, range.lo, range.hi, 0, &op),
+      g, n));
+  const size_t batch = static_cast<size_t>(x[0]), height = static_cast<size_t>(x[2]),
+               width = static_cast<size_t>(x[3]);
+  return operator_kernel(
+      op,
+      [=](xnn_operator_t o, std::span<const TensorView> in, std::span<const TensorView> out,
+          pthreadpool_t p) {
+        return xnn_setup_average_pooling2d_nhwc_f32(o, batch, height, width,
+                                                    in[0].as<const float>(), out[0].as<float>(), p);
       },
       pool);
 }
