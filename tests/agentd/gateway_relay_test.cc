@@ -141,6 +141,8 @@ TEST_F(GatewayRelayTest, EachChildsTelemetryIsStoredUnderItsOwnTopic) {
   r.topic = "outpost/v1/sensor-2/reported";
   MqttChildDevice reporter(r);
   ASSERT_TRUE(reporter.wait_for("sent", 20));
+  // The broker acknowledged the child; the relay gets the message from the broker after that.
+  EXPECT_EQ(stored(201)["outpost/v1/sensor-2/reported"].size(), 1u);
   const auto all = outbox_->peek(1000).value();
   ASSERT_EQ(all.size(), 201u);
   EXPECT_EQ(all.back().message_class, "state");
