@@ -72,8 +72,14 @@ Result<std::unique_ptr<Kernel>> make_topk(const Node& node, const Graph& graph) 
   RunFn fn;
   if (!visit_numeric(input_of(graph, node, 0).dtype, [&](auto tag) {
         using T = typename decltype(tag)::type;
-        fn = [=, order = std::vector<int64_t>(static_cast<size_t>(a.n))](
-                 std::span<const TensorView> in, std::span<const TensorView> out) mutable {
+        // The indices of one line along the axis, made at the first run (and not for an empty
+        // tensor): a model may declare an axis far longer than memory, which the session's
+        // arena then refuses before any run (fuzz_tflite oom-7659f416: [2, 704643078], whose
+        // indices alone were 5.6 GB at creation).
+        fn = [=, order = std::vector<int64_t>()](std::span<const TensorView> in,
+                                                  std::span<const TensorView> out) mutable {
+          if (a.outer > 0 && a.inner > 0 && order.size() != static_cast<size_t>(a.n))
+            order.resize(static_cast<size_t>(a.n));
           const T* src = in[0].as<const T>();
           T* values = out[0].as<T>();
           int64_t* indices = out[1].as<int64_t>();

@@ -70,5 +70,21 @@ TEST(TopKReference, AFewOfALongAxisAreTheLargestInOrder) {
   }
 }
 
+// An empty tensor whose axis is longer than any memory: nothing to order, nothing allocated for it
+// (fuzz_tflite oom-7659f416 asked for 5.6 GB of indices at creation, before the arena could
+// refuse its input).
+TEST(TopKReference, AnEmptyTensorWithAHugeAxisAllocatesNothingForIt) {
+  Attributes a;
+  a.set("axis", int64_t{-1});
+  a.set("sorted", int64_t{1});
+  testing::OpInput kin{make_typed<int64_t>(Shape{1}, {1}), /*constant=*/true};
+  const int64_t huge = int64_t{1} << 40;
+  auto r = run_op(OpKind::kTopK, a, {{make_tensor(Shape{0, huge}, {})}, kin},
+                  {{DType::kFloat32}, {DType::kInt64}});
+  ASSERT_TRUE(r.is_ok()) << r.status().message();
+  EXPECT_EQ((*r)[0].shape(), (Shape{0, 1}));
+  EXPECT_EQ((*r)[1].num_elements(), 0);
+}
+
 }  // namespace
 }  // namespace outpost
