@@ -8,17 +8,18 @@
     interpreter.invoke()
     scores = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
 
-It runs ONNX models too. What differs from TFLite (docs/python.md, "outpost.lite"): tensor
-indices are Outpost's (the inputs, then the outputs, numbered from 0), not the file's, so only
-the model's inputs and outputs have one and get_tensor_details() lists those; delegates are
-refused (Outpost picks its backends itself); num_threads=None means every core this process
-may use.
+It runs ONNX models too. Tensors are numbered and named as TFLite numbers and names them (the
+file's tensor indices; for an ONNX model, the inputs and then the outputs from 0). What differs
+from TFLite (docs/python.md, "outpost.lite"): only the model's inputs and outputs have an index
+(get_tensor_details() lists those); delegates are refused (Outpost picks its backends itself);
+num_threads=None means every core this process may use.
 """
 
 import os
 
 import numpy
 
+from . import _outpost
 from .errors import ShapeMismatch, UnsupportedOp, UsageError
 from .session import Session
 
@@ -61,6 +62,57 @@ def _details(info):
     }
 
 
+def _tflite_bytes(model):
+    """The file's bytes when it is a TFLite model (its identifier "TFL3" at byte 4), else None."""
+    if isinstance(model, bytes):
+        return model if model[4:8] == b"TFL3" else None
+    with open(model, "rb") as f:
+        if f.read(8)[4:8] != b"TFL3":
+            return None
+        f.seek(0)
+        return f.read()
+
+
+def _layout_of(model):
+    """TFLite's numbering of the file (_outpost.tflite_layout), or None for an ONNX model."""
+    data = _tflite_bytes(model)
+    return _outpost.tflite_layout(data) if data is not None else None
+
+
+def _numbering(session, layout):
+    """(TFLite's index, TFLite's name, the session's position) of each input and each output, in
+    TFLite's order: the file's main subgraph's, which the session runs under the names of the
+    model's first signature when it has signatures. Outpost's own numbering (the inputs, then
+    the outputs) where the file gives none or the session runs another subgraph."""
+    ours_in = [t.name for t in session.inputs]
+    ours_out = [t.name for t in session.outputs]
+    own = ([(i, name, i) for i, name in enumerate(ours_in)],
+           [(len(ours_in) + j, name, j) for j, name in enumerate(ours_out)])
+    if layout is None:
+        return own
+    signatures = layout["signatures"]
+    if signatures and signatures[0]["subgraph"] != 0:
+        return own
+
+    def match(file_io, ours, signature_io):
+        key_of = {t["index"]: t["key"] for t in signature_io} if signatures else None
+        out = []
+        for t in file_io:
+            name = key_of.get(t["index"]) if key_of is not None else t["name"]
+            if name not in ours:
+                return None
+            out.append((t["index"], t["name"], ours.index(name)))
+        return out if len(out) == len(ours) else None
+
+    first = signatures[0] if signatures else {"inputs": [], "outputs": []}
+    inputs = match(layout["inputs"], ours_in, first["inputs"])
+    outputs = match(layout["outputs"], ours_out, first["outputs"])
+    if inputs is None or outputs is None or \
+            len({t[0] for t in inputs + outputs}) != len(inputs) + len(outputs):
+        return own
+    return inputs, outputs
+
+
 class Interpreter:
     """A model, as TFLite's Interpreter presents it."""
 
@@ -76,6 +128,8 @@ class Interpreter:
         self._model = os.fspath(model_path) if model_path is not None else bytes(model_content)
         self._threads = 0 if num_threads in (None, -1) else num_threads
         self._session = Session(self._model, threads=self._threads)
+        self._layout = _layout_of(self._model)
+        self._inputs, self._outputs = _numbering(self._session, self._layout)
         self._runners = {}
 
     # --- tensors ---------------------------------------------------------------------------
@@ -85,36 +139,34 @@ class Interpreter:
         resize, so there is nothing left to do here."""
 
     def get_input_details(self):
-        return [_details(info) for info in self._session.inputs]
+        infos = self._session.inputs
+        return [_details(infos[pos]._replace(index=index, name=name)) for index, name, pos in self._inputs]
 
     def get_output_details(self):
-        outputs = self._session.outputs
-        base = self._session._native.num_inputs
-        return [_details(info._replace(index=base + info.index)) for info in outputs]
+        infos = self._session.outputs
+        return [_details(infos[pos]._replace(index=index, name=name)) for index, name, pos in self._outputs]
 
     def get_tensor_details(self):
         """The inputs and outputs (Outpost keeps no other tensors once a model is planned)."""
         return self.get_input_details() + self.get_output_details()
 
     def _locate(self, tensor_index):
-        """("input" | "output", position) of a tensor index."""
+        """("input" | "output", the session's position, the name) of a tensor index."""
         index = int(tensor_index)
-        inputs = self._session._native.num_inputs
-        outputs = self._session._native.num_outputs
-        if 0 <= index < inputs:
-            return "input", index
-        if inputs <= index < inputs + outputs:
-            return "output", index - inputs
+        for kind, table in (("input", self._inputs), ("output", self._outputs)):
+            for tensor, name, pos in table:
+                if tensor == index:
+                    return kind, pos, name
+        known = sorted(t[0] for t in self._inputs + self._outputs)
         raise ValueError(f"Tensor with no shape found: tensor index {index} is none of the model's "
-                         f"{inputs} inputs (0-{inputs - 1}) or {outputs} outputs; Outpost numbers "
-                         "only those (docs/python.md)")
+                         f"inputs and outputs {known}; Outpost keeps only those (docs/python.md)")
 
     def set_tensor(self, tensor_index, value):
         """Copies ``value`` into an input; its dtype and shape must be the input's."""
-        kind, position = self._locate(tensor_index)
+        kind, position, name = self._locate(tensor_index)
         if kind != "input":
             raise ValueError(f"Cannot set tensor: tensor {tensor_index} is an output; set inputs only")
-        info = self._session.inputs[position]
+        info = self._session.inputs[position]._replace(name=name)
         array = numpy.asarray(value)
         if array.dtype != info.dtype:
             raise ShapeMismatch(
@@ -140,7 +192,7 @@ class Interpreter:
         return lambda: self._view(tensor_index)
 
     def _view(self, tensor_index):
-        kind, position = self._locate(tensor_index)
+        kind, position, _ = self._locate(tensor_index)
         if kind == "input":
             return self._session.input_view(position)
         return self._session.output_view(position)
@@ -148,7 +200,7 @@ class Interpreter:
     def resize_tensor_input(self, input_index, tensor_size, strict=False):
         """Gives an input another shape (then allocate_tensors(), as in TFLite). ``strict``:
         only the dimensions the model declares -1 may change."""
-        kind, position = self._locate(input_index)
+        kind, position, _ = self._locate(input_index)
         if kind != "input":
             raise ValueError(f"tensor {input_index} is not an input")
         shape = [int(d) for d in numpy.asarray(tensor_size).reshape(-1)]
@@ -188,22 +240,38 @@ class Interpreter:
                              f"{sorted(signatures)}")
         if signature_key not in self._runners:
             self._runners[signature_key] = SignatureRunner(
-                Session(self._model, threads=self._threads, signature=signature_key))
+                Session(self._model, threads=self._threads, signature=signature_key),
+                self._signature_tensors(signature_key))
         return self._runners[signature_key]
+
+    def _signature_tensors(self, key):
+        """{signature name: (TFLite's index, tensor name)} of a signature's inputs and outputs."""
+        for s in (self._layout or {}).get("signatures", []):
+            if s["key"] == key:
+                return {t["key"]: (t["index"], t["name"]) for t in s["inputs"] + s["outputs"]}
+        return {}
 
 
 class SignatureRunner:
     """One of a model's signatures, called with its inputs by name: ``runner(x=array)`` returns
     ``{output name: array}``, as TFLite's SignatureRunner."""
 
-    def __init__(self, session):
+    def __init__(self, session, tensors=None):
         self._session = session
+        self._tensors = tensors or {}  # signature name -> (TFLite's index, tensor name)
+
+    def _details_by_name(self, infos):
+        out = {}
+        for info in infos:
+            index, name = self._tensors.get(info.name, (info.index, info.name))
+            out[info.name] = _details(info._replace(index=index, name=name))
+        return out
 
     def get_input_details(self):
-        return {info.name: _details(info) for info in self._session.inputs}
+        return self._details_by_name(self._session.inputs)
 
     def get_output_details(self):
-        return {info.name: _details(info) for info in self._session.outputs}
+        return self._details_by_name(self._session.outputs)
 
     def allocate_tensors(self):
         pass

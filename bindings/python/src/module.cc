@@ -9,6 +9,7 @@ PYBIND11_MODULE(_outpost, m) {
   m.attr("__version__") = OUTPOST_VERSION;
   outpost::python::bind_tensor_buffer(m);
   outpost::python::bind_session(m);
+  outpost::python::bind_tflite_layout(m);
 #ifdef OUTPOST_PYTHON_BUNDLES
   outpost::python::bind_bundle(m);
 #endif

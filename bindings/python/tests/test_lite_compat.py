@@ -4,8 +4,8 @@ the shared data's TFLite reference outputs (data/reference/summary.json).
 - Its outputs are the C++ API's, byte for byte (`outpost run`, one thread each), and its details
   name the inputs and outputs the reference names, with their dtypes and shapes.
 - The same script (tflite_details_script.py) run against ai-edge-litert and against outpost.lite
-  gives the same details (all but the tensor indices, which are Outpost's own) and the same
-  outputs within the tolerance rule of DESIGN.md: float outputs within 1e-4 x the largest
+  gives the same details (the tensor indices included) and the same outputs within the
+  tolerance rule of DESIGN.md: float outputs within 1e-4 x the largest
   magnitude of TFLite's; quantized ones within the gap TFLite's own two CPU paths show on that
   case (data/reference/README.md), with the same top-1.
 """
@@ -109,9 +109,8 @@ def test_the_same_script_on_tflite_gives_the_same_details_and_outputs(cases, our
     for case in cases:
         name = case["name"]
         for kind in ("inputs", "outputs"):
-            mine = [{k: v for k, v in d.items() if k != "index"} for d in our_details[name][kind]]
-            theirs = [{k: v for k, v in d.items() if k != "index"} for d in their_details[name][kind]]
-            assert mine == theirs, (name, kind)
+            # Every field, the tensor indices included (TFLite's numbering of the file).
+            assert our_details[name][kind] == their_details[name][kind], (name, kind)
         for i, d in enumerate(our_details[name]["outputs"]):
             mine = output(out_dir, name, i)
             theirs = output(str(tmp_path / "litert"), name, i)

@@ -1,6 +1,7 @@
 """Signature runners: a TFLite model with two SignatureDefs (tests/bindings/python/
-write_signature_model.cc) gives the same signature list and the same answers through
-outpost.lite's get_signature_runner as through TFLite's own interpreter."""
+write_signature_model.cc) gives the same signature list, the same details (the main subgraph's,
+under the tensors' own names and indices, and each runner's) and the same answers through
+outpost.lite as through TFLite's own interpreter."""
 
 import json
 import os
@@ -23,9 +24,14 @@ interpreter = tflite.Interpreter(model_path=sys.argv[2])
 add = interpreter.get_signature_runner("add")
 double = interpreter.get_signature_runner("double")
 lhs = np.arange(4, dtype=np.float32).reshape(1, 2, 2, 1)
+def plain(details):
+    return [details["name"], int(details["index"]), details["shape"].tolist()]
 print(json.dumps({
     "list": interpreter.get_signature_list(),
-    "add_inputs": sorted(add.get_input_details()),
+    "main_inputs": [plain(d) for d in interpreter.get_input_details()],
+    "main_outputs": [plain(d) for d in interpreter.get_output_details()],
+    "add_inputs": {k: plain(d) for k, d in add.get_input_details().items()},
+    "double_outputs": {k: plain(d) for k, d in double.get_output_details().items()},
     "add": add(lhs=lhs, rhs=10 * lhs)["total"].tolist(),
     "double": double(x=np.array([[1, -2, 3.5, 0]], np.float32))["twice"].tolist(),
 }))
