@@ -13,6 +13,7 @@
 #include "support/test_paths.h"
 #include "support/tflite_builder.h"
 #include "support/tflite_metadata_builder.h"
+#include "support/tflite_signature_model.h"
 #include "vision/image_io.h"
 
 namespace outpost {
@@ -36,18 +37,7 @@ class SignatureMetadataCli : public ::testing::Test {
 
   // Subgraph 0: total = lhs + rhs; subgraph 1: twice = x + x, [1, 4].
   std::string two_signature_model() {
-    TfModelSpec spec = testing::add_model_spec();
-    testing::TfSubgraphSpec doubled;
-    doubled.tensors = {{{1, 4}, 0, 0, "serving_double_x:0"}, {{1, 4}, 0, 0, "PartitionedCall_1:0"}};
-    testing::TfOperatorSpec add = spec.operators[0];
-    add.inputs = {0, 0};
-    add.outputs = {1};
-    doubled.operators = {add};
-    doubled.inputs = {0};
-    doubled.outputs = {1};
-    spec.more_subgraphs = {doubled};
-    spec.signatures = {{"add", 0, {{"lhs", 0}, {"rhs", 1}}, {{"total", 2}}}, {"double", 1, {{"x", 0}}, {{"twice", 1}}}};
-    return write("two.tflite", build_tflite(spec));
+    return write("two.tflite", build_tflite(testing::two_signature_spec(false)));
   }
 
   // A "classifier" whose 12 scores are its [1, 2, 2, 3] float input flattened, so that the top

@@ -103,6 +103,23 @@ std::array<int64_t, 2> end_pads(const OnnxWindow& win) {
   return pad_end;
 }
 
+// XNNPACK's max and average pools are set up alike: the planned NHWC input and output.
+using PoolSetup = xnn_status (*)(xnn_operator_t, size_t, size_t, size_t, const float*, float*,
+                                 pthreadpool_t);
+
+std::unique_ptr<Kernel> pool_kernel(xnn_operator_t op, const Shape& nchw, PoolSetup setup,
+                                    pthreadpool_t pool) {
+  const size_t batch = static_cast<size_t>(nchw[0]), height = static_cast<size_t>(nchw[2]),
+               width = static_cast<size_t>(nchw[3]);
+  return operator_kernel(
+      op,
+      [=](xnn_operator_t o, std::span<const TensorView> in, std::span<const TensorView> out,
+          pthreadpool_t p) {
+        return setup(o, batch, height, width, in[0].as<const float>(), out[0].as<float>(), p);
+      },
+      pool);
+}
+
 }  // namespace
 
 bool takes_onnx_max_pool(const Node& n, const Graph& g) { return max_pool_window(n, g).is_ok(); }
@@ -123,18 +140,8 @@ Result<std::unique_ptr<Kernel>> make_onnx_max_pool(const Node& n, const Graph& g
           static_cast<uint32_t>(win.strides[0]), static_cast<uint32_t>(win.strides[1]), 1, 1,
           channels, channels, channels, -INFINITY, INFINITY, 0, &op),
       g, n));
-  const size_t batch = static_cast<size_t>(x[0]), height = static_cast<size_t>(x[2]),
-               width = static_cast<size_t>(x[3]);
-  return operator_kernel(
-      op,
-      [=](xnn_operator_t o, std::span<const TensorView> in, std::span<const TensorView> out,
-          pthreadpool_t p) {
-        return xnn_setup_max_pooling2d_nhwc_f32(o, batch, height, width, in[0].as<const float>(),
-                                                out[0].as<float>(), p);
-      },
-      pool);
+  return pool_kernel(op, x, xnn_setup_max_pooling2d_nhwc_f32, pool);
 }
-
 
 bool takes_average_pool(const Node& n, const Graph& g) { return average_pool_window(n, g).is_ok(); }
 
@@ -155,16 +162,7 @@ Result<std::unique_ptr<Kernel>> make_average_pool(const Node& n, const Graph& g,
           static_cast<uint32_t>(win.strides[0]), static_cast<uint32_t>(win.strides[1]), channels,
           channels, channels, range.lo, range.hi, 0, &op),
       g, n));
-  const size_t batch = static_cast<size_t>(x[0]), height = static_cast<size_t>(x[2]),
-               width = static_cast<size_t>(x[3]);
-  return operator_kernel(
-      op,
-      [=](xnn_operator_t o, std::span<const TensorView> in, std::span<const TensorView> out,
-          pthreadpool_t p) {
-        return xnn_setup_average_pooling2d_nhwc_f32(o, batch, height, width,
-                                                    in[0].as<const float>(), out[0].as<float>(), p);
-      },
-      pool);
+  return pool_kernel(op, x, xnn_setup_average_pooling2d_nhwc_f32, pool);
 }
 
 }  // namespace outpost::xnn
