@@ -210,9 +210,13 @@ inline Status check_rank(const Graph& g, const Node& n, const Shape& s) {
   return Status::ok();
 }
 
-// Row-major strides of a shape, in elements.
+// Row-major strides of a shape, in elements. An empty tensor (a dimension 0) addresses no
+// element, and its other dimensions may multiply past int64 (fuzz_tflite crash-d2f67257): its
+// strides are all 0.
 inline std::vector<int64_t> strides_of(const Shape& s) {
   std::vector<int64_t> st(s.rank(), 1);
+  for (int64_t d : s.dims())
+    if (d == 0) return std::vector<int64_t>(s.rank(), 0);
   for (size_t k = s.rank(); k-- > 1;) st[k - 1] = st[k] * s[k];
   return st;
 }

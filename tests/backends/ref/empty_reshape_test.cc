@@ -70,5 +70,18 @@ TEST(CorruptEmptyTensor, AReshapeIntoAnEmptyOutputWithoutMemoryCopiesNothing) {
   EXPECT_EQ(some_memory[0], 1);  // an input is never written
 }
 
+// fuzz_tflite crash-d2f67257: a Transpose of an empty tensor whose other dimensions multiply past
+// int64. Its strides overflowed (signed integer overflow, under UBSan) before an empty tensor got
+// zero strides.
+TEST(CorruptEmptyTensor, ATransposeOfAnEmptyTensorWithHugeDimensionsIsEmpty) {
+  const int64_t huge = int64_t{1} << 40;  // huge x huge is past int64; 0 x anything is not
+  Attributes perm;
+  perm.set("perm", std::vector<int64_t>{1, 0, 2});
+  auto out = testing::run_op(OpKind::kTranspose, perm, {{testing::make_tensor(Shape{0, huge, huge}, {})}},
+                             {{DType::kFloat32}});
+  ASSERT_TRUE(out.is_ok()) << out.status().message();
+  EXPECT_EQ((*out)[0].shape(), (Shape{huge, 0, huge}));
+}
+
 }  // namespace
 }  // namespace outpost
