@@ -85,3 +85,16 @@ def test_a_model_without_signatures_has_no_runner():
     assert interpreter.get_signature_list() == {}
     with pytest.raises(ValueError, match="model has 0 Signatures"):
         interpreter.get_signature_runner()
+
+
+def test_tensors_are_numbered_as_the_file_numbers_them():
+    interpreter = tflite.Interpreter(model_path=coral("mobilenet_v2_1.0_224_quant.tflite"))
+    details = interpreter.get_tensor_details()
+    # The input is tensor 0 of the file and the softmax tensor 173 (what TFLite's details say).
+    assert [(d["index"], d["name"]) for d in details] == [
+        (0, "input"), (173, "MobilenetV2/Predictions/Softmax")]
+    interpreter.set_tensor(0, np.load(reference_file("mnv2q_cat.input.npy")))
+    interpreter.invoke()
+    assert interpreter.get_tensor(173).argmax() == 286
+    with pytest.raises(ValueError, match=r"inputs and outputs \[0, 173\]"):
+        interpreter.get_tensor(1)
