@@ -646,6 +646,14 @@ Result<std::unique_ptr<Session>> Session::open_buffer(const uint8_t* data, size_
     // shape is known already takes its data now (input(i), set_input), and load() moves it in.
     for (size_t i = 0; i < m.bound.size(); ++i) {
       if (m.bound[i].is_static()) {
+        // Within the memory limit, as the planned arena it moves into (fuzz_tflite oom-fde77893:
+        // an 11.8 GB input beside one whose shape comes later).
+        const size_t bytes = static_cast<size_t>(m.bound[i].num_elements().value_or(0)) *
+                             dtype_size(m.inputs[i].dtype());
+        if (m.max_arena_bytes > 0 && bytes > m.max_arena_bytes)
+          return unsupported(name + ": input '" + m.input_names[i] + "' " + m.bound[i].to_string() +
+                             " takes " + std::to_string(bytes) + " bytes, more than the limit of " +
+                             std::to_string(m.max_arena_bytes) + " (SessionOptions::max_arena_bytes)");
         OUTPOST_ASSIGN_OR_RETURN(m.staged[i], Tensor::allocate(m.inputs[i].dtype(), m.bound[i]));
       } else {
         m.staged[i] = Tensor::view(m.inputs[i].dtype(), m.bound[i], nullptr);

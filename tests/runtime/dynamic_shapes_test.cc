@@ -138,6 +138,27 @@ TEST(DynamicShapes, AShapeTheModelCannotTakeFailsAtRunAndTheSessionRecovers) {
   EXPECT_EQ(run_on(**s, image({1, 3, 4, 4}, 5)).size(), 4u);
 }
 
+// A static input beyond the memory limit, beside one whose shape comes later: refused when the
+// session opens, before its buffer is made (fuzz_tflite oom-fde77893 made 11.8 GB of it).
+TEST(DynamicShapes, AStaticInputBeyondTheMemoryLimitIsRefusedBeforeItIsAllocated) {
+  auto m = testing::onnx_model(13);
+  testing::add_input(m, "x", {1, 2});
+  m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()
+      ->mutable_dim(0)->set_dim_param("N");
+  testing::add_input(m, "z", {1, int64_t{1} << 24});  // 64 MiB of float32, the limit 1 MiB
+  testing::add_node(m, "Relu", {"x"}, {"y"});
+  testing::add_node(m, "Relu", {"z"}, {"w"});
+  testing::add_output(m, "y");
+  testing::add_output(m, "w");
+  SessionOptions options;
+  options.max_arena_bytes = 1 << 20;
+  auto s = open(testing::serialize(m), "big.onnx", options);
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kUnsupported) << s.status().message();
+  EXPECT_NE(s.status().message().find("input 'z'"), std::string::npos) << s.status().message();
+  EXPECT_NE(s.status().message().find("max_arena_bytes"), std::string::npos) << s.status().message();
+}
+
 // TFLite: x [1, 2] with shape_signature [-1, 2], y = x + c.
 TEST(DynamicShapes, ATfliteBatchFromItsShapeSignature) {
   testing::TfModelSpec spec;
