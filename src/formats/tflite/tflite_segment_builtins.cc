@@ -384,6 +384,11 @@ Status lower_sparse_to_dense(Lowering& l, Node n, const std::string& where) {
   return Status::ok();
 }
 
+// The most entries a lowering's table of element coordinates (a constant it builds) may have:
+// the model's shapes decide its size, which a hostile file makes gigabytes (fuzz_tflite
+// oom-c5e7a039 for DILATE, oom-bfee39e8 for DYNAMIC_UPDATE_SLICE).
+constexpr int64_t kMaxCoordinateTable = int64_t{1} << 20;  // 8 MiB of int64
+
 // DYNAMIC_UPDATE_SLICE(x, update, start [rank]): x with `update` written from `start`, each
 // start clamped to [0, x_dim - update_dim] as TFLite does. The update's element coordinates
 // (a constant) plus the clamped start are ScatterND's indices.
@@ -406,6 +411,10 @@ Status lower_dynamic_update_slice(Lowering& l, Node n, const std::string& where)
   grid_dims.push_back(static_cast<int64_t>(rank));
   std::vector<int64_t> at(rank, 0);
   const int64_t total = u.num_elements().value_or(0);
+  if (total > kMaxCoordinateTable / static_cast<int64_t>(rank))  // no product to overflow
+    return unsupported(where + ": DYNAMIC_UPDATE_SLICE of an update " + u.to_string() + " (" +
+                       std::to_string(total) + " elements) needs a coordinate table above the " +
+                       std::to_string(kMaxCoordinateTable) + " entries this lowering allows");
   for (int64_t e = 0; e < total; ++e) {
     coords.insert(coords.end(), at.begin(), at.end());
     for (size_t k = rank; k-- > 0;) {
@@ -424,8 +433,6 @@ Status lower_dynamic_update_slice(Lowering& l, Node n, const std::string& where)
   l.add(OpKind::kScatterND, "update", {n.inputs[0], indices, n.inputs[1]}, {n.outputs[0]});
   return Status::ok();
 }
-
-constexpr int64_t kMaxDilateCoordinates = int64_t{1} << 20;  // 8 MiB of int64
 
 // DILATE(x, dilations [rank], padding_value): x's elements spread `dilation` apart in each
 // dimension (d - 1) * dilation + 1 long, padding_value between them.
@@ -453,10 +460,10 @@ Status lower_dilate(Lowering& l, Node n, const std::string& where) {
   // The scatter's coordinates are a constant table, one row per element of x: bounded, since a
   // model's shape decides its size (fuzz_tflite oom-c5e7a039 asked for gigabytes).
   const int64_t total = x.num_elements().value_or(0);
-  if (total * static_cast<int64_t>(rank) > kMaxDilateCoordinates)
+  if (total > kMaxCoordinateTable / static_cast<int64_t>(rank))  // no product to overflow
     return unsupported(where + ": DILATE of " + x.to_string() + " (" + std::to_string(total) +
                        " elements) needs a coordinate table above the " +
-                       std::to_string(kMaxDilateCoordinates) + " entries this lowering allows");
+                       std::to_string(kMaxCoordinateTable) + " entries this lowering allows");
   for (int64_t e = 0; e < total; ++e) {
     for (size_t k = 0; k < rank; ++k) coords.push_back(at[k] * dilations[k]);
     for (size_t k = rank; k-- > 0;) {

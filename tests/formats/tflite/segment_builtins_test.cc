@@ -88,6 +88,23 @@ TEST(TfliteSegmentBuiltins, UnsortedSegmentMaxDropsNegativeIdsAndFillsEmptySegme
   EXPECT_EQ(y[2], -std::numeric_limits<float>::max());
 }
 
+// fuzz_tflite oom-bfee39e8: the lowering's coordinate table grows with the update; a large one
+// is refused by name instead of allocating gigabytes.
+TEST(TfliteSegmentBuiltins, DynamicUpdateSliceOfAHugeUpdateIsRefusedBeforeAllocating) {
+  TfModelSpec spec;
+  spec.tensors = {{{4096, 4096}, kF32, 0, "x"},
+                  {{4096, 4096}, kF32, 0, "update"},
+                  {{2}, kI32, 0, "start"},
+                  {{4096, 4096}, kF32, 0, "y"}};
+  spec.operators = {op(151 /* DYNAMIC_UPDATE_SLICE */, {0, 1, 2}, {3})};
+  spec.inputs = {0, 1, 2};
+  spec.outputs = {3};
+  auto s = open(spec);
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kUnsupported) << s.status().message();
+  EXPECT_NE(s.status().message().find("coordinate table"), std::string::npos) << s.status().message();
+}
+
 // The start is clamped so that the update fits: 4 becomes 3 in a tensor of 5.
 TEST(TfliteSegmentBuiltins, DynamicUpdateSliceClampsTheStart) {
   TfModelSpec spec;
