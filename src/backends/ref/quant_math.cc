@@ -8,7 +8,9 @@ namespace outpost::quant {
 
 QuantizedMultiplier quantize_multiplier(double real) {
   QuantizedMultiplier m;
-  if (real == 0.0) return m;
+  // Zero, and what has no fixed-point form at all (infinite, NaN: bounded_multiplier refuses
+  // it first), give the zero multiplier rather than an undefined conversion.
+  if (real == 0.0 || !std::isfinite(real)) return m;
   int exponent = 0;
   const double significand = std::frexp(real, &exponent);
   int64_t fixed =

@@ -111,6 +111,12 @@ Result<std::vector<QuantizedMultiplier>> conv_output_multipliers(
 
 Result<QuantizedMultiplier> bounded_multiplier(const Graph& g, const Node& n, double real,
                                                const std::string& what) {
+  // An infinite or NaN ratio (a huge attribute, a scale near 0) has no fixed-point form
+  // (fuzz_tflite crash-25b2d49e: a LEAKY_RELU whose alpha made it infinite).
+  if (!std::isfinite(real))
+    return invalid_model(g.source + ": " + n.describe() + ": the " + what + " = " +
+                         std::to_string(real) + " is not a finite number; the model's " +
+                         "quantization scales or attributes are corrupt");
   const QuantizedMultiplier m = quantize_multiplier(real);
   if (m.shift > 30)
     return invalid_model(g.source + ": " + n.describe() + ": the " + what + " = " +
