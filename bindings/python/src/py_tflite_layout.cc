@@ -4,6 +4,8 @@
 // that keeps an index from TFLite's details, or writes one down, finds the same tensor.
 #include <pybind11/stl.h>
 
+#include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -43,13 +45,20 @@ py::list signature_io(const tflite::SubGraph& sg, const std::vector<tflite::Sign
 }
 
 // None for bytes that are not a TFLite model (an ONNX one); the layout otherwise.
-py::object tflite_layout(const py::bytes& file) {
-  const std::string bytes = file;
-  if (bytes.size() < 8 || std::memcmp(bytes.data() + 4, "TFL3", 4) != 0) return py::none();
-  // The verifier wants the buffer aligned as the allocator aligns it (a std::string's may not be).
-  std::unique_ptr<uint8_t[]> aligned(new uint8_t[bytes.size()]);
-  std::memcpy(aligned.get(), bytes.data(), bytes.size());
-  const tflite::Model* model = take(tflite::verified_model(aligned.get(), bytes.size(), "model"));
+py::object tflite_layout(const py::buffer& file) {
+  const py::buffer_info info = file.request();
+  const auto* data = static_cast<const uint8_t*>(info.ptr);
+  const size_t size = static_cast<size_t>(info.size * info.itemsize);
+  if (size < 8 || std::memcmp(data + 4, "TFL3", 4) != 0) return py::none();
+  // Read in place (a bytes object's data is aligned as the allocator aligns it); the verifier
+  // wants that alignment, so other memory is copied first.
+  std::unique_ptr<uint8_t[]> aligned;
+  if (reinterpret_cast<uintptr_t>(data) % alignof(std::max_align_t) != 0) {
+    aligned.reset(new uint8_t[size]);
+    std::memcpy(aligned.get(), data, size);
+    data = aligned.get();
+  }
+  const tflite::Model* model = take(tflite::verified_model(data, size, "model"));
   const auto* subgraphs = model->subgraphs();
   if (subgraphs == nullptr || subgraphs->size() == 0) return py::none();
   const tflite::SubGraph& main = *subgraphs->Get(0);
