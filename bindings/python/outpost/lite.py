@@ -65,7 +65,7 @@ def _details(info):
 def _layout_of(model):
     """TFLite's numbering of the file (_outpost.tflite_layout), or None for an ONNX model. The
     file is read, not mapped: a mapping of a file cut short while it is read would kill the
-    process (SIGBUS). The session reads it too, for now (~3 ms for a 3.5 MB model here)."""
+    process (SIGBUS). The session reads it too, for now (~4 ms for a 3.5 MB model here)."""
     if not isinstance(model, bytes):
         with open(model, "rb") as f:
             if f.read(8)[4:8] != b"TFL3":
