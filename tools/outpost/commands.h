@@ -17,6 +17,7 @@ void add_keys_command(CLI::App& app);
 void add_pack_command(CLI::App& app);
 void add_verify_command(CLI::App& app);
 void add_manifest_command(CLI::App& app);
+void add_optimize_command(CLI::App& app);  // built with OUTPOST_WITH_OPTIMIZER
 void add_serve_command(CLI::App& app);  // built with OUTPOST_WITH_SERVER
 void add_agent_command(CLI::App& app);  // built with OUTPOST_WITH_SERVER
 void add_status_command(CLI::App& app);  // built with OUTPOST_WITH_SERVER

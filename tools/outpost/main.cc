@@ -86,6 +86,9 @@ int run_cli(int argc, char** argv) {
   add_pack_command(app);
   add_verify_command(app);
   add_manifest_command(app);
+#ifdef OUTPOST_WITH_OPTIMIZER
+  add_optimize_command(app);
+#endif
 #ifdef OUTPOST_WITH_SERVER
   add_serve_command(app);
   add_agent_command(app);

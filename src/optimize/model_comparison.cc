@@ -1,0 +1,131 @@
+#include "optimize/model_comparison.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+
+#include "formats/onnx/onnx_qdq_writer.h"
+#include "optimize/quantize_onnx.h"
+
+#include <onnx/onnx_pb.h>
+
+namespace outpost::optimize {
+namespace {
+
+struct Agreement {
+  double cosine = 0;
+  double relative_rms = 0;
+};
+
+// Both tensors float32 of the same element count (else nothing to compare: cosine 1 would lie,
+// so the caller skips them).
+Agreement agreement(const Tensor& a, const Tensor& b) {
+  const float* x = a.data_as<float>();
+  const float* y = b.data_as<float>();
+  double xy = 0, xx = 0, yy = 0, diff = 0;
+  for (int64_t i = 0; i < a.num_elements(); ++i) {
+    xy += static_cast<double>(x[i]) * y[i];
+    xx += static_cast<double>(x[i]) * x[i];
+    yy += static_cast<double>(y[i]) * y[i];
+    diff += (static_cast<double>(y[i]) - x[i]) * (static_cast<double>(y[i]) - x[i]);
+  }
+  Agreement r;
+  // Two zero tensors agree; one zero against a non-zero one does not.
+  r.cosine = xx == 0 && yy == 0 ? 1 : (xx == 0 || yy == 0 ? 0 : xy / std::sqrt(xx * yy));
+  r.relative_rms = xx == 0 ? (diff == 0 ? 0 : 1) : std::sqrt(diff / xx);
+  return r;
+}
+
+bool comparable(const Tensor& a, const Tensor& b) {
+  return a.dtype() == DType::kFloat32 && b.dtype() == DType::kFloat32 && a.num_elements() == b.num_elements() &&
+         a.num_elements() > 0;
+}
+
+bool is_score_vector(const Tensor& t) {
+  const auto& dims = t.shape().dims();
+  return !dims.empty() && dims.back() >= 2 && t.num_elements() == dims.back() && t.dtype() == DType::kFloat32;
+}
+
+int64_t top1(const Tensor& t) {
+  const float* p = t.data_as<float>();
+  return std::max_element(p, p + t.num_elements()) - p;
+}
+
+Result<double> median_ms(Session& session, const Sample& sample, int runs) {
+  OUTPOST_RETURN_IF_ERROR(feed_sample(session, sample));
+  for (int k = 0; k < 3; ++k) OUTPOST_RETURN_IF_ERROR(session.run());
+  std::vector<double> times;
+  for (int k = 0; k < runs; ++k) {
+    const auto start = std::chrono::steady_clock::now();
+    OUTPOST_RETURN_IF_ERROR(session.run());
+    times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
+  return times[times.size() / 2];
+}
+
+Result<std::string> with_outputs(const std::string& bytes, const std::string& source,
+                                 const std::vector<std::string>& names) {
+  if (names.empty()) return bytes;
+  onnx::ModelProto model;
+  OUTPOST_RETURN_IF_ERROR(parse_onnx_model(bytes, source, model));
+  return onnx_with_extra_outputs(model, names);
+}
+
+}  // namespace
+
+Result<ModelComparison> compare_onnx_models(const std::string& original, const std::string& optimized,
+                                            const std::string& source, const std::vector<Sample>& samples,
+                                            const std::vector<std::string>& activations, int threads, int runs) {
+  if (samples.empty()) return usage_error("comparing the models needs held-out inputs (--validate DIR or FILES)");
+  ModelComparison c;
+  c.samples = samples.size();
+  c.latency_runs = runs;
+  std::vector<std::string> graph_outputs;  // the model's own, not those added to compare activations
+  {  // latency first, on the models as they are written (no extra outputs)
+    OUTPOST_ASSIGN_OR_RETURN(auto a, open_onnx_bytes(original, source, threads));
+    for (size_t i = 0; i < a->num_outputs(); ++i) graph_outputs.push_back(a->output(i).name);
+    OUTPOST_ASSIGN_OR_RETURN(auto b, open_onnx_bytes(optimized, source + " (optimized)", threads));
+    OUTPOST_ASSIGN_OR_RETURN(c.original_ms, median_ms(*a, samples[0], runs));
+    OUTPOST_ASSIGN_OR_RETURN(c.optimized_ms, median_ms(*b, samples[0], runs));
+  }
+  OUTPOST_ASSIGN_OR_RETURN(std::string a_bytes, with_outputs(original, source, activations));
+  OUTPOST_ASSIGN_OR_RETURN(std::string b_bytes, with_outputs(optimized, source + " (optimized)", activations));
+  OUTPOST_ASSIGN_OR_RETURN(auto a, open_onnx_bytes(a_bytes, source, threads));
+  OUTPOST_ASSIGN_OR_RETURN(auto b, open_onnx_bytes(b_bytes, source + " (optimized)", threads));
+  std::map<std::string, Agreement> sums;  // per tensor name, summed over samples
+  size_t top1_same = 0;
+  bool classifier = false;
+  for (const Sample& sample : samples) {
+    OUTPOST_RETURN_IF_ERROR(feed_sample(*a, sample));
+    OUTPOST_RETURN_IF_ERROR(feed_sample(*b, sample));
+    OUTPOST_RETURN_IF_ERROR(a->run());
+    OUTPOST_RETURN_IF_ERROR(b->run());
+    for (size_t i = 0; i < a->num_outputs(); ++i) {
+      const Tensor& x = a->output(i);
+      const int j = b->output_index(x.name);
+      if (j < 0 || !comparable(x, b->output(static_cast<size_t>(j)))) continue;
+      const Agreement g = agreement(x, b->output(static_cast<size_t>(j)));
+      sums[x.name].cosine += g.cosine;
+      sums[x.name].relative_rms += g.relative_rms;
+      if (i == 0 && is_score_vector(x)) {
+        classifier = true;
+        top1_same += top1(x) == top1(b->output(static_cast<size_t>(j)));
+      }
+    }
+  }
+  const double n = static_cast<double>(samples.size());
+  if (classifier) c.top1_agreement = static_cast<double>(top1_same) / n;
+  for (const auto& name : graph_outputs)
+    if (sums.count(name)) c.output_cosine = std::min(c.output_cosine, sums[name].cosine / n);
+  for (const auto& name : activations) {
+    if (!sums.count(name)) continue;
+    c.activations.push_back({name, sums[name].cosine / n, sums[name].relative_rms / n});
+  }
+  std::sort(c.activations.begin(), c.activations.end(),
+            [](const ActivationError& x, const ActivationError& y) { return x.cosine < y.cosine; });
+  return c;
+}
+
+}  // namespace outpost::optimize

@@ -1,0 +1,39 @@
+// What an optimized model costs against its original, measured on held-out inputs with outpost's
+// runtime: agreement of the outputs (top-1 for classifiers, cosine similarity for every output),
+// the error each quantized activation carries, size and latency. The body of
+// `outpost optimize --report` (docs/optimize.md).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "optimize/sample.h"
+#include "outpost/status.h"
+
+namespace outpost::optimize {
+
+struct ActivationError {
+  std::string name;   // the activation (a tensor name of the model)
+  double cosine = 1;  // mean over the samples of cos(original, optimized), 1 = identical
+  double relative_rms = 0;  // mean over the samples of rms(optimized - original) / rms(original)
+};
+
+struct ModelComparison {
+  size_t samples = 0;
+  // Top-1 agreement of output 0 when it is one score vector (a classifier: [K] or [1, K], K >= 2),
+  // else -1.
+  double top1_agreement = -1;
+  double output_cosine = 1;  // the smallest over the outputs of the mean cosine similarity
+  std::vector<ActivationError> activations;  // worst (smallest cosine) first
+  double original_ms = 0, optimized_ms = 0;  // median latency, 1 thread
+  int latency_runs = 0;
+};
+
+// Runs both models (serialized ONNX) on `samples`; with `activations`, each of those that both
+// models compute (by name) is compared too. Latency: the median of `runs` runs at `threads`
+// threads on the first sample, after warm-up runs. kUsage without samples.
+Result<ModelComparison> compare_onnx_models(const std::string& original, const std::string& optimized,
+                                            const std::string& source, const std::vector<Sample>& samples,
+                                            const std::vector<std::string>& activations, int threads, int runs);
+
+}  // namespace outpost::optimize

@@ -1,0 +1,291 @@
+// outpost optimize MODEL -o OUT --quantize int8 --calibrate DIR|FILES [--validate DIR|FILES]:
+// post-training int8 quantization (src/optimize/), and a report of what it cost: which nodes run
+// in int8 and which stay in float and why, size, latency and agreement on held-out inputs
+// (docs/optimize.md).
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "core/regular_file.h"
+#include "optimize/model_comparison.h"
+#include "optimize/quantize_onnx.h"
+#include "optimize/sample_files.h"
+#include "outpost/cli_common.h"
+#include "outpost/commands.h"
+
+namespace outpost::cli {
+namespace {
+
+struct OptimizeFlags {
+  std::string model;
+  std::string out;
+  std::string quantize = "int8";
+  std::vector<std::string> calibrate, validate;
+  std::string method = "minmax";
+  double percentile = 99.999;
+  bool per_channel = false, per_tensor = false;
+  std::vector<std::string> keep_float;
+  std::string report;
+  bool json = false;
+  int threads = 0;
+  int runs = 50;
+  std::string layout = "auto";
+  std::vector<float> mean, std;
+};
+
+Status set_channels(const std::vector<float>& values, const char* flag, std::array<float, 3>& out) {
+  if (values.empty()) return Status::ok();
+  if (values.size() != 1 && values.size() != 3)
+    return usage_error(std::string(flag) + " takes 1 value or 3 (R,G,B), got " + std::to_string(values.size()));
+  for (size_t k = 0; k < 3; ++k) out[k] = values[values.size() == 1 ? 0 : k];
+  return Status::ok();
+}
+
+Result<ImageToTensorOptions> image_options(const OptimizeFlags& flags) {
+  ImageToTensorOptions o;
+  o.layout = flags.layout == "nchw" ? ImageLayout::kNchw : flags.layout == "nhwc" ? ImageLayout::kNhwc : ImageLayout::kAuto;
+  OUTPOST_RETURN_IF_ERROR(set_channels(flags.mean, "--mean", o.mean));
+  OUTPOST_RETURN_IF_ERROR(set_channels(flags.std, "--std", o.std));
+  for (float s : o.std)
+    if (!std::isfinite(s) || s == 0.0f) return usage_error("--std values must be finite and non-zero");
+  return o;
+}
+
+Result<std::vector<optimize::Sample>> read_samples(const std::vector<std::string>& paths, const std::string& flag,
+                                                   Session& session, const ImageToTensorOptions& options) {
+  OUTPOST_ASSIGN_OR_RETURN(std::vector<std::string> files, optimize::sample_files(paths, flag));
+  std::vector<optimize::Sample> samples;
+  for (const auto& file : files) {
+    OUTPOST_ASSIGN_OR_RETURN(optimize::Sample s, optimize::read_sample(file, session, options));
+    samples.push_back(std::move(s));
+  }
+  return samples;
+}
+
+// A progress bar on stderr while calibration runs, when stderr is a terminal (logs stay clean).
+optimize::Progress progress_bar(bool json) {
+  if (json || !isatty(STDERR_FILENO)) return {};
+  return [](size_t done, size_t total) {
+    const int width = 30;
+    const int filled = static_cast<int>(width * done / total);
+    std::fprintf(stderr, "\rcalibrating [%s%s] %zu/%zu", std::string(filled, '#').c_str(),
+                 std::string(width - filled, ' ').c_str(), done, total);
+    if (done == total) std::fputc('\n', stderr);
+    std::fflush(stderr);
+  };
+}
+
+Status write_file(const std::string& path, const std::string& bytes) {
+  const std::string temporary = path + ".partial";
+  {
+    std::ofstream f(temporary, std::ios::binary | std::ios::trunc);
+    if (!f) return io_error("cannot write '" + path + "'");
+    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!f) return io_error("writing '" + path + "' failed (disk full?)");
+  }
+  std::error_code ec;
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) return io_error("cannot write '" + path + "': " + ec.message());
+  return Status::ok();
+}
+
+// The backend each node of the optimized model runs on, by node name (one traced run).
+std::map<std::string, std::string> node_backends(const std::string& bytes, const std::string& name, int threads,
+                                                 const optimize::Sample& sample) {
+  std::map<std::string, std::string> backends;
+  auto session = optimize::open_onnx_bytes(bytes, name, threads);
+  if (!session.is_ok() || !optimize::feed_sample(**session, sample).is_ok()) return backends;
+  auto trace = (*session)->trace(1);
+  if (!trace.is_ok()) return backends;
+  for (const auto& t : *trace) backends[t.node] = t.backend;
+  return backends;
+}
+
+nlohmann::json report_json(const OptimizeFlags& flags, const optimize::QuantizedOnnx& q, size_t original_bytes,
+                           size_t calibration_samples, const std::map<std::string, std::string>& backends,
+                           const std::optional<optimize::ModelComparison>& comparison) {
+  nlohmann::json nodes = nlohmann::json::array();
+  for (const auto& n : q.analysis.nodes) {
+    nlohmann::json j{{"node", n.node}, {"op", n.op}, {"dtype", "int8"},
+                     {"weights", q.summary.weights_per_channel && n.weight_axis >= 0 ? "per-channel" : "per-tensor"}};
+    if (!n.absorbed.empty()) j["absorbed"] = n.absorbed;
+    auto b = backends.find(n.name);
+    if (b != backends.end()) j["backend"] = b->second;
+    nodes.push_back(j);
+  }
+  for (const auto& s : q.analysis.kept_float) nodes.push_back({{"node", s.node}, {"dtype", "float32"}, {"reason", s.reason}});
+  nlohmann::json activations = nlohmann::json::array();
+  for (const auto& name : q.analysis.activations) {
+    const auto& p = q.activation_params.at(name);
+    activations.push_back({{"name", name},
+                           {"min", q.ranges.at(name).min},
+                           {"max", q.ranges.at(name).max},
+                           {"scale", p.scale[0]},
+                           {"zero_point", p.zero_point[0]}});
+  }
+  nlohmann::json j{{"model", flags.model},
+                   {"output", flags.out},
+                   {"quantize", flags.quantize},
+                   {"method", flags.method},
+                   {"calibration_samples", calibration_samples},
+                   {"size", {{"original_bytes", original_bytes}, {"optimized_bytes", q.bytes.size()}}},
+                   {"rewrite",
+                    {{"quantized_nodes", q.summary.quantized_nodes},
+                     {"absorbed_activations", q.summary.absorbed_activations},
+                     {"quantize_linear", q.summary.quantize_nodes},
+                     {"dequantize_linear", q.summary.dequantize_nodes}}},
+                   {"nodes", nodes},
+                   {"activations", activations}};
+  if (comparison) {
+    const auto& c = *comparison;
+    nlohmann::json worst = nlohmann::json::array();
+    for (size_t k = 0; k < c.activations.size() && k < 5; ++k)
+      worst.push_back({{"name", c.activations[k].name}, {"cosine", c.activations[k].cosine},
+                       {"relative_rms", c.activations[k].relative_rms}});
+    j["validation"] = {{"samples", c.samples}, {"output_cosine", c.output_cosine}, {"worst_activations", worst}};
+    if (c.top1_agreement >= 0) j["validation"]["top1_agreement"] = c.top1_agreement;
+    j["latency"] = {{"original_ms", c.original_ms}, {"optimized_ms", c.optimized_ms},
+                    {"ratio", c.optimized_ms / c.original_ms}, {"runs", c.latency_runs},
+                    {"threads", flags.threads}};
+  }
+  return j;
+}
+
+// The node whose output `activation` is, for a --keep-float suggestion.
+std::string writer_of(const optimize::QuantizedOnnx& q, const std::string& activation) {
+  for (const auto& n : q.analysis.nodes)
+    if (n.output == activation) return n.name.empty() ? n.op : n.name;
+  return "";
+}
+
+std::string report_text(const OptimizeFlags& flags, const optimize::QuantizedOnnx& q, const nlohmann::json& j,
+                        const std::optional<optimize::ModelComparison>& comparison) {
+  std::string t;
+  char line[512];
+  std::snprintf(line, sizeof line, "%s -> %s: int8 (QDQ), %s calibration on %zu inputs\n", flags.model.c_str(),
+                flags.out.c_str(), flags.method.c_str(), j["calibration_samples"].get<size_t>());
+  t += line;
+  const double before = j["size"]["original_bytes"].get<double>(), after = j["size"]["optimized_bytes"].get<double>();
+  std::snprintf(line, sizeof line, "size: %.2f MB -> %.2f MB (%.2fx)\n", before / 1e6, after / 1e6, after / before);
+  t += line;
+  std::snprintf(line, sizeof line, "nodes in int8: %d (%d activations absorbed, weights %s); in float: %zu\n",
+                q.summary.quantized_nodes, q.summary.absorbed_activations,
+                q.summary.weights_per_channel ? "per channel" : "per tensor", q.analysis.kept_float.size());
+  t += line;
+  for (const auto& s : q.analysis.kept_float) t += "  float: " + s.node + ": " + s.reason + "\n";
+  if (!comparison) {
+    t += "no held-out comparison (give --validate DIR or FILES for agreement and latency)\n";
+    return t;
+  }
+  const auto& c = *comparison;
+  std::snprintf(line, sizeof line, "latency (%d runs, median, %d thread%s): %.3f ms -> %.3f ms (%.2fx)\n",
+                c.latency_runs, flags.threads, flags.threads == 1 ? "" : "s", c.original_ms, c.optimized_ms,
+                c.optimized_ms / c.original_ms);
+  t += line;
+  if (c.top1_agreement >= 0) {
+    std::snprintf(line, sizeof line, "top-1 agreement on %zu held-out inputs: %.4f\n", c.samples, c.top1_agreement);
+    t += line;
+  }
+  std::snprintf(line, sizeof line, "output cosine similarity (mean over %zu inputs): %.5f\n", c.samples, c.output_cosine);
+  t += line;
+  for (size_t k = 0; k < c.activations.size() && k < 3; ++k) {
+    const auto& a = c.activations[k];
+    const std::string node = writer_of(q, a.name);
+    std::snprintf(line, sizeof line, "  loses most: '%s' cosine %.5f, relative RMS error %.4f%s%s\n", a.name.c_str(),
+                  a.cosine, a.relative_rms, node.empty() ? "" : "; try --keep-float ", node.c_str());
+    t += line;
+  }
+  return t;
+}
+
+Status optimize_model(OptimizeFlags flags) {
+  if (flags.quantize != "int8")
+    return unsupported("--quantize " + flags.quantize + ": not built yet; int8 (static, calibrated) is");
+  if (flags.per_channel && flags.per_tensor) return usage_error("--per-channel and --per-tensor exclude each other");
+  OUTPOST_ASSIGN_OR_RETURN(std::string original, read_regular_file(flags.model));
+  const std::string ext = std::filesystem::path(flags.model).extension().string();
+  if (ext != ".onnx") return unsupported(flags.model + ": optimize reads ONNX models (.onnx); TFLite is not built yet");
+  OUTPOST_ASSIGN_OR_RETURN(ImageToTensorOptions image, image_options(flags));
+  SessionOptions session_options;
+  session_options.threads = flags.threads;
+  OUTPOST_ASSIGN_OR_RETURN(auto session, Session::open(flags.model, session_options));
+  flags.threads = session->stats().threads;
+  OUTPOST_ASSIGN_OR_RETURN(auto calibration, read_samples(flags.calibrate, "--calibrate", *session, image));
+  std::vector<optimize::Sample> held_out;
+  if (!flags.validate.empty()) {
+    OUTPOST_ASSIGN_OR_RETURN(held_out, read_samples(flags.validate, "--validate", *session, image));
+  }
+  session.reset();
+
+  optimize::QuantizeOptions options;
+  OUTPOST_ASSIGN_OR_RETURN(options.method, optimize::parse_calibration_method(flags.method));
+  options.percentile = flags.percentile;
+  options.per_channel = !flags.per_tensor;
+  options.keep_float = std::set<std::string>(flags.keep_float.begin(), flags.keep_float.end());
+  options.threads = flags.threads;
+  OUTPOST_ASSIGN_OR_RETURN(auto quantized, optimize::quantize_onnx_int8(original, flags.model, calibration, options,
+                                                                        progress_bar(flags.json)));
+  OUTPOST_RETURN_IF_ERROR(write_file(flags.out, quantized.bytes));
+
+  std::optional<optimize::ModelComparison> comparison;
+  if (!held_out.empty()) {
+    OUTPOST_ASSIGN_OR_RETURN(comparison, optimize::compare_onnx_models(original, quantized.bytes, flags.model, held_out,
+                                                                       quantized.analysis.activations, flags.threads,
+                                                                       flags.runs));
+  }
+  const auto backends = node_backends(quantized.bytes, flags.out, flags.threads, calibration[0]);
+  const nlohmann::json j = report_json(flags, quantized, original.size(), calibration.size(), backends, comparison);
+  const std::string text = report_text(flags, quantized, j, comparison);
+  if (!flags.report.empty()) {
+    if (std::filesystem::path(flags.report).extension() == ".json")
+      OUTPOST_RETURN_IF_ERROR(write_json_file(flags.report, j));
+    else
+      OUTPOST_RETURN_IF_ERROR(write_file(flags.report, text));
+  }
+  if (flags.json)
+    print_json(j);
+  else
+    std::fputs(text.c_str(), stdout);
+  return Status::ok();
+}
+
+}  // namespace
+
+void add_optimize_command(CLI::App& app) {
+  auto flags = std::make_shared<OptimizeFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "optimize", "Quantize a model to int8 with calibration inputs, and report what it costs (docs/optimize.md)");
+  cmd->add_option("model", flags->model, "The float model (.onnx)")->required();
+  cmd->add_option("-o,--out", flags->out, "The optimized model to write (.onnx, QDQ form)")->required();
+  cmd->add_option("--quantize", flags->quantize, "int8: static post-training quantization (the default)")
+      ->check(one_of({"int8", "fp16", "dynamic"}));
+  cmd->add_option("--calibrate", flags->calibrate,
+                  "Calibration inputs: directories or files of images (PNG, JPEG, BMP) or .npy tensors")
+      ->required();
+  cmd->add_option("--validate", flags->validate,
+                  "Held-out inputs (other files than the calibration's) for agreement, per-layer error and latency");
+  cmd->add_option("--method", flags->method, "Activation ranges: minmax (default), percentile or entropy")
+      ->check(one_of({"minmax", "percentile", "entropy"}));
+  cmd->add_option("--percentile", flags->percentile, "Of --method percentile: the share of values kept (default 99.999)")
+      ->check(number_between(50, 100));
+  cmd->add_flag("--per-channel", flags->per_channel, "Weights per output channel (the default, from opset 13)");
+  cmd->add_flag("--per-tensor", flags->per_tensor, "Weights per tensor");
+  cmd->add_option("--keep-float", flags->keep_float, "Nodes (by name) or op types (Gemm) to leave in float");
+  cmd->add_option("--report", flags->report, "Also write the report to FILE (.json: JSON, else text)");
+  cmd->add_option("--threads", flags->threads, "Threads for calibration and the comparison (0: every available core)")
+      ->check(whole_number(0, 1 << 20));
+  cmd->add_option("--runs", flags->runs, "Timed runs of each model for the latency comparison")
+      ->check(whole_number(1, 100000));
+  cmd->add_option("--layout", flags->layout, "Image inputs' layout: auto, nhwc, nchw")->check(one_of({"auto", "nhwc", "nchw"}));
+  cmd->add_option("--mean", flags->mean, "Images: (pixel - mean) / std, in pixel units, 1 value or R,G,B (default 127.5)")
+      ->delimiter(',');
+  cmd->add_option("--std", flags->std, "Images: the divisor, 1 value or R,G,B (default 127.5)")->delimiter(',');
+  add_json_flag(cmd, flags->json);
+  set_action(cmd, [flags] { return optimize_model(*flags); });
+}
+
+}  // namespace outpost::cli
