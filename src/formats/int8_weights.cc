@@ -4,14 +4,6 @@
 #include <cmath>
 
 namespace outpost {
-namespace {
-
-// A scale for weights that are all zero: any positive one dequantizes them exactly, and this one
-// is far from float's denormals.
-constexpr float kSmallestScale = 1e-12f;
-
-}  // namespace
-
 Int8Weights quantize_int8_weights(const float* weights, const std::vector<int64_t>& dims, int axis) {
   int64_t count = 1;
   for (int64_t d : dims) count *= d;
@@ -26,7 +18,7 @@ Int8Weights quantize_int8_weights(const float* weights, const std::vector<int64_
     if (std::isfinite(weights[i]))
       largest[channel_of(i)] = std::max(largest[channel_of(i)], std::fabs(weights[i]));
   out.scales.resize(largest.size());
-  for (size_t c = 0; c < largest.size(); ++c) out.scales[c] = std::max(largest[c] / 127.0f, kSmallestScale);
+  for (size_t c = 0; c < largest.size(); ++c) out.scales[c] = std::max(largest[c] / 127.0f, kMinInt8Scale);
   out.values.resize(static_cast<size_t>(count));
   for (int64_t i = 0; i < count; ++i) {
     const float q = std::nearbyint(weights[i] / out.scales[channel_of(i)]);

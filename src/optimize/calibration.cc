@@ -43,6 +43,7 @@ struct BlockSummary {
 // rules) do not, and the lanes need not wait on each other.
 constexpr size_t kLanes = 8;
 
+// `count` >= 1.
 BlockSummary summary_of(const float* data, size_t count) {
   int32_t lo[kLanes];
   int32_t hi[kLanes];
@@ -291,7 +292,7 @@ RealRange RangeObserver::percentile_range(double percentile) const {
 
 RealRange RangeObserver::entropy_range() const {
   if (!has_width_) return min_max_range();
-  // A range this narrow gets the floor scale however it is clipped: nothing to gain.
+  // A range this narrow quantizes at about the floor scale however it is clipped: no gain.
   const double largest = std::max(std::fabs(min_), std::fabs(max_));
   if (largest < 255.0 * kMinInt8Scale) return min_max_range();
   std::vector<double> h(kBins);
@@ -320,28 +321,11 @@ RealRange RangeObserver::entropy_range() const {
 AffineInt8 activation_int8(RealRange range) {
   const double lo = std::min(static_cast<double>(range.min), 0.0);
   const double hi = std::max(static_cast<double>(range.max), 0.0);
-  // NaN fails both comparisons; (hi - lo) is finite for any finite floats in double.
+  // A NaN or infinite bound is no range to quantize. (hi - lo) cannot overflow in double.
   if (!(std::isfinite(lo) && std::isfinite(hi)) || hi == lo) return {1.0f, 0};
   const float scale = std::max(static_cast<float>((hi - lo) / 255.0), kMinInt8Scale);
   const double zero = std::nearbyint(-128.0 - lo / static_cast<double>(scale));
   return {scale, static_cast<int32_t>(std::clamp(zero, -128.0, 127.0))};
-}
-
-float symmetric_int8_scale(const float* weights, size_t count) {
-  float largest = 0;
-  for (size_t i = 0; i < count; ++i) {
-    const float magnitude = std::fabs(weights[i]);
-    if (std::isfinite(magnitude)) largest = std::max(largest, magnitude);
-  }
-  return std::max(largest / 127.0f, kMinInt8Scale);
-}
-
-void quantize_symmetric_int8(const float* weights, size_t count, float scale, int8_t* out) {
-  for (size_t i = 0; i < count; ++i) {
-    const float q = std::nearbyint(weights[i] / scale);
-    // Clamp before converting: an out-of-range float to int conversion is undefined.
-    out[i] = std::isnan(q) ? 0 : static_cast<int8_t>(std::clamp(q, -127.0f, 127.0f));
-  }
 }
 
 }  // namespace outpost::optimize

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "formats/int8_weights.h"  // kMinInt8Scale
 #include "outpost/status.h"
 
 namespace outpost::optimize {
@@ -91,19 +92,5 @@ struct AffineInt8 {
 // means a whole number and the constant-zero activation dequantizes to exactly 0. A range so narrow
 // that its scale would fall below kMinInt8Scale gets that scale instead.
 AffineInt8 activation_int8(RealRange range);
-
-// The smallest scale either function below returns: far above the denormals (1 / scale stays
-// finite, and no flush-to-zero backend turns it into 0), far below any real activation's step.
-constexpr float kMinInt8Scale = 1e-12f;
-
-// Symmetric int8 over [-127, 127] (zero point 0) for the weights of one output channel, or of a
-// whole tensor: scale = max |w| / 127 over the finite weights (the caller rejects non-finite ones
-// first; here they are ignored); all-zero (or all-denormal) weights get kMinInt8Scale (never 0,
-// which DequantizeLinear and TFLite refuse).
-float symmetric_int8_scale(const float* weights, size_t count);
-
-// The weights quantized with `scale`: round half to even (ONNX's QuantizeLinear; std::nearbyint
-// under the default rounding mode), clamped to [-127, 127]; NaN becomes 0 and an infinity +-127.
-void quantize_symmetric_int8(const float* weights, size_t count, float scale, int8_t* out);
 
 }  // namespace outpost::optimize
