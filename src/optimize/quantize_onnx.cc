@@ -114,4 +114,30 @@ Result<QuantizedOnnx> quantize_onnx_int8(const std::string& model_bytes, const s
   return result;
 }
 
+Result<QuantizedOnnx> quantize_onnx_weights_int8(const std::string& model_bytes, const std::string& source,
+                                                 const QuantizeOptions& options) {
+  onnx::ModelProto model;
+  OUTPOST_RETURN_IF_ERROR(parse_onnx_model(model_bytes, source, model));
+  QuantizedOnnx result;
+  OUTPOST_ASSIGN_OR_RETURN(OnnxQdqAnalysis analysis, analyse_onnx_for_qdq(model, options.keep_float, source));
+  result.analysis = weights_only(std::move(analysis));
+  if (result.analysis.nodes.empty())
+    return unsupported(source + ": no Conv, Gemm or MatMul with constant weights to quantize");
+  OnnxQdqOptions write_options;
+  write_options.per_channel = options.per_channel;
+  OUTPOST_ASSIGN_OR_RETURN(result.bytes, write_onnx_qdq(model, result.analysis, {}, write_options, &result.summary));
+  return result;
+}
+
+Result<Fp16Onnx> onnx_fp16_weights(const std::string& model_bytes, const std::string& source) {
+  onnx::ModelProto model;
+  OUTPOST_RETURN_IF_ERROR(parse_onnx_model(model_bytes, source, model));
+  Fp16Onnx result;
+  OUTPOST_ASSIGN_OR_RETURN(result.bytes, write_onnx_fp16_weights(model, source, &result.summary));
+  if (result.summary.converted == 0)
+    return unsupported(source + ": no float32 weights of " + std::to_string(kMinFp16Elements) +
+                       " elements or more to store as float16");
+  return result;
+}
+
 }  // namespace outpost::optimize

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "formats/onnx/onnx_fp16_writer.h"
 #include "formats/onnx/onnx_qdq_writer.h"
 #include "optimize/calibration.h"
 #include "optimize/sample.h"
@@ -42,6 +43,19 @@ using Progress = std::function<void(size_t, size_t)>;
 Result<QuantizedOnnx> quantize_onnx_int8(const std::string& model_bytes, const std::string& source,
                                          const std::vector<Sample>& calibration, const QuantizeOptions& options,
                                          const Progress& progress = {});
+
+// Weights alone made int8 (per output channel where the opset allows), activations left in float:
+// no calibration (`--quantize dynamic`).
+Result<QuantizedOnnx> quantize_onnx_weights_int8(const std::string& model_bytes, const std::string& source,
+                                                 const QuantizeOptions& options);
+
+struct Fp16Onnx {
+  std::string bytes;
+  OnnxFp16Summary summary;
+};
+
+// Float32 weights stored as float16 (`--quantize fp16`).
+Result<Fp16Onnx> onnx_fp16_weights(const std::string& model_bytes, const std::string& source);
 
 // Opens `bytes` (an ONNX model) as a session on `threads` threads, for calibration and reports.
 Result<std::unique_ptr<Session>> open_onnx_bytes(const std::string& bytes, const std::string& name, int threads);

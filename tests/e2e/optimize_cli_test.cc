@@ -146,6 +146,32 @@ TEST_F(OptimizeCli, TheTextReportNamesTheLayersThatLoseMost) {
   EXPECT_EQ(j["validation"]["worst_activations"].size(), 5u);
 }
 
+// --quantize dynamic and fp16 need no calibration: int8 weights (a quarter of the size) or float16
+// ones (half), activations in float, nearly the float model's outputs.
+TEST_F(OptimizeCli, DynamicAndFp16QuantizeTheWeightsAlone) {
+  const std::string model = testing::torchvision_path("resnet18.onnx");
+  if (auto why = missing(model); !why.empty()) GTEST_SKIP() << why;
+  struct Kind {
+    const char* name;
+    double most_size_ratio, least_cosine;
+  };
+  for (const Kind& kind : {Kind{"dynamic", 0.26, 0.999}, Kind{"fp16", 0.51, 0.99999}}) {
+    std::vector<std::string> args = {"optimize", model, "-o", dir_ + "/" + kind.name + ".onnx", "--quantize", kind.name,
+                                     "--json", "--threads", "1", "--runs", "2", "--mean", kImagenetMean, "--std",
+                                     kImagenetStd, "--validate"};
+    for (const auto& f : held_out()) args.push_back(f);
+    auto r = run_outpost(args);
+    ASSERT_EQ(r.exit_code, 0) << kind.name << ": " << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    const double ratio = j["size"]["optimized_bytes"].get<double>() / j["size"]["original_bytes"].get<double>();
+    EXPECT_LT(ratio, kind.most_size_ratio) << kind.name;
+    // Measured: output cosine 0.99974 (dynamic) and 1.00000 (fp16); top-1 7 of 7.
+    EXPECT_GE(j["validation"]["output_cosine"].get<double>(), kind.least_cosine) << kind.name << " " << j["validation"];
+    EXPECT_EQ(j["validation"]["top1_agreement"], 1.0) << kind.name << " " << j["validation"];
+    EXPECT_FALSE(j.contains("calibration_samples")) << kind.name;
+  }
+}
+
 struct Mistake {
   const char* what;
   std::vector<std::string> args;  // after "optimize"; MODEL and OUT substituted
@@ -169,8 +195,8 @@ TEST_F(OptimizeCli, MistakesAreRefusedByNameWithTheirExitCodes) {
       {"a model quantized already", {"optimize", quantized, "-o", dir_ + "/o.onnx", "--calibrate", image}, 5,
        "quantized already"},
       {"a TFLite model", {"optimize", tflite, "-o", dir_ + "/o.tflite", "--calibrate", image}, 5, "ONNX"},
-      {"fp16 (not built yet)", {"optimize", model, "-o", dir_ + "/o.onnx", "--calibrate", image, "--quantize", "fp16"},
-       5, "fp16"},
+      {"per channel and per tensor at once", {"optimize", model, "-o", dir_ + "/o.onnx", "--calibrate", image,
+                                              "--per-channel", "--per-tensor"}, 2, "exclude each other"},
       {"a calibration file that is no image", {"optimize", model, "-o", dir_ + "/o.onnx", "--calibrate", not_an_image},
        3, "notes.png"},
       {"a calibration path that is not there", {"optimize", model, "-o", dir_ + "/o.onnx", "--calibrate",

@@ -1,7 +1,7 @@
-// outpost optimize MODEL -o OUT --quantize int8 --calibrate DIR|FILES [--validate DIR|FILES]:
-// post-training int8 quantization (src/optimize/), and a report of what it cost: which nodes run
-// in int8 and which stay in float and why, size, latency and agreement on held-out inputs
-// (docs/optimize.md).
+// outpost optimize MODEL -o OUT [--quantize int8|dynamic|fp16] --calibrate DIR|FILES
+// [--validate DIR|FILES]: post-training quantization (src/optimize/), and a report of what it cost:
+// which nodes run in int8 and which stay in float and why, size, latency and agreement on held-out
+// inputs (docs/optimize.md).
 #include <unistd.h>
 
 #include <cmath>
@@ -10,6 +10,7 @@
 #include <fstream>
 #include <set>
 
+#include "core/log.h"
 #include "core/regular_file.h"
 #include "optimize/model_comparison.h"
 #include "optimize/quantize_onnx.h"
@@ -105,13 +106,26 @@ std::map<std::string, std::string> node_backends(const std::string& bytes, const
   return backends;
 }
 
-nlohmann::json report_json(const OptimizeFlags& flags, const optimize::QuantizedOnnx& q, size_t original_bytes,
-                           size_t calibration_samples, const std::map<std::string, std::string>& backends,
-                           const std::optional<optimize::ModelComparison>& comparison) {
+// What the chosen optimization made.
+struct Outcome {
+  std::string bytes;
+  std::optional<optimize::QuantizedOnnx> quantized;  // int8, dynamic
+  std::optional<optimize::Fp16Onnx> fp16;
+  size_t calibration_samples = 0;
+};
+
+std::string what_was_done(const OptimizeFlags& flags, const Outcome& o) {
+  if (flags.quantize == "fp16") return "fp16 weights (computed in float32)";
+  if (flags.quantize == "dynamic") return "int8 weights, float activations (no calibration)";
+  return "int8 (QDQ), " + flags.method + " calibration on " + std::to_string(o.calibration_samples) + " inputs";
+}
+
+nlohmann::json quantized_json(const optimize::QuantizedOnnx& q, const std::map<std::string, std::string>& backends) {
   nlohmann::json nodes = nlohmann::json::array();
   for (const auto& n : q.analysis.nodes) {
     nlohmann::json j{{"node", n.node}, {"op", n.op}, {"dtype", "int8"},
                      {"weights", q.summary.weights_per_channel && n.weight_axis >= 0 ? "per-channel" : "per-tensor"}};
+    if (q.analysis.activations.empty()) j["activations"] = "float32";
     if (!n.absorbed.empty()) j["absorbed"] = n.absorbed;
     auto b = backends.find(n.name);
     if (b != backends.end()) j["backend"] = b->second;
@@ -127,19 +141,31 @@ nlohmann::json report_json(const OptimizeFlags& flags, const optimize::Quantized
                            {"scale", p.scale[0]},
                            {"zero_point", p.zero_point[0]}});
   }
+  return {{"rewrite",
+           {{"quantized_nodes", q.summary.quantized_nodes},
+            {"absorbed_activations", q.summary.absorbed_activations},
+            {"quantize_linear", q.summary.quantize_nodes},
+            {"dequantize_linear", q.summary.dequantize_nodes}}},
+          {"nodes", nodes},
+          {"activations", activations}};
+}
+
+nlohmann::json report_json(const OptimizeFlags& flags, const Outcome& o, size_t original_bytes,
+                           const std::map<std::string, std::string>& backends,
+                           const std::optional<optimize::ModelComparison>& comparison) {
   nlohmann::json j{{"model", flags.model},
                    {"output", flags.out},
                    {"quantize", flags.quantize},
-                   {"method", flags.method},
-                   {"calibration_samples", calibration_samples},
-                   {"size", {{"original_bytes", original_bytes}, {"optimized_bytes", q.bytes.size()}}},
-                   {"rewrite",
-                    {{"quantized_nodes", q.summary.quantized_nodes},
-                     {"absorbed_activations", q.summary.absorbed_activations},
-                     {"quantize_linear", q.summary.quantize_nodes},
-                     {"dequantize_linear", q.summary.dequantize_nodes}}},
-                   {"nodes", nodes},
-                   {"activations", activations}};
+                   {"size", {{"original_bytes", original_bytes}, {"optimized_bytes", o.bytes.size()}}}};
+  if (flags.quantize == "int8") {
+    j["method"] = flags.method;
+    j["calibration_samples"] = o.calibration_samples;
+  }
+  if (o.quantized) j.update(quantized_json(*o.quantized, backends));
+  if (o.fp16)
+    j["fp16"] = {{"converted", o.fp16->summary.converted},
+                 {"kept_float32", o.fp16->summary.kept},
+                 {"largest_relative_error", o.fp16->summary.largest_relative_error}};
   if (comparison) {
     const auto& c = *comparison;
     nlohmann::json worst = nlohmann::json::array();
@@ -156,27 +182,36 @@ nlohmann::json report_json(const OptimizeFlags& flags, const optimize::Quantized
 }
 
 // The node whose output `activation` is, for a --keep-float suggestion.
-std::string writer_of(const optimize::QuantizedOnnx& q, const std::string& activation) {
-  for (const auto& n : q.analysis.nodes)
+std::string writer_of(const Outcome& o, const std::string& activation) {
+  if (!o.quantized) return "";
+  for (const auto& n : o.quantized->analysis.nodes)
     if (n.output == activation) return n.name.empty() ? n.op : n.name;
   return "";
 }
 
-std::string report_text(const OptimizeFlags& flags, const optimize::QuantizedOnnx& q, const nlohmann::json& j,
+std::string report_text(const OptimizeFlags& flags, const Outcome& o, const nlohmann::json& j,
                         const std::optional<optimize::ModelComparison>& comparison) {
   std::string t;
   char line[512];
-  std::snprintf(line, sizeof line, "%s -> %s: int8 (QDQ), %s calibration on %zu inputs\n", flags.model.c_str(),
-                flags.out.c_str(), flags.method.c_str(), j["calibration_samples"].get<size_t>());
+  std::snprintf(line, sizeof line, "%s -> %s: %s\n", flags.model.c_str(), flags.out.c_str(), what_was_done(flags, o).c_str());
   t += line;
   const double before = j["size"]["original_bytes"].get<double>(), after = j["size"]["optimized_bytes"].get<double>();
   std::snprintf(line, sizeof line, "size: %.2f MB -> %.2f MB (%.2fx)\n", before / 1e6, after / 1e6, after / before);
   t += line;
-  std::snprintf(line, sizeof line, "nodes in int8: %d (%d activations absorbed, weights %s); in float: %zu\n",
-                q.summary.quantized_nodes, q.summary.absorbed_activations,
-                q.summary.weights_per_channel ? "per channel" : "per tensor", q.analysis.kept_float.size());
-  t += line;
-  for (const auto& s : q.analysis.kept_float) t += "  float: " + s.node + ": " + s.reason + "\n";
+  if (o.quantized) {
+    const auto& q = *o.quantized;
+    std::snprintf(line, sizeof line, "%s: %d (%d activations absorbed, weights %s); in float: %zu\n",
+                  q.analysis.activations.empty() ? "nodes with int8 weights" : "nodes in int8", q.summary.quantized_nodes, q.summary.absorbed_activations,
+                  q.summary.weights_per_channel ? "per channel" : "per tensor", q.analysis.kept_float.size());
+    t += line;
+    for (const auto& s : q.analysis.kept_float) t += "  float: " + s.node + ": " + s.reason + "\n";
+  }
+  if (o.fp16) {
+    std::snprintf(line, sizeof line, "weights in float16: %d (largest rounding error %.2g of a tensor's largest weight)\n",
+                  o.fp16->summary.converted, o.fp16->summary.largest_relative_error);
+    t += line;
+    for (const auto& name : o.fp16->summary.kept) t += "  float32: '" + name + "': a value beyond float16's range\n";
+  }
   if (!comparison) {
     t += "no held-out comparison (give --validate DIR or FILES for agreement and latency)\n";
     return t;
@@ -194,7 +229,7 @@ std::string report_text(const OptimizeFlags& flags, const optimize::QuantizedOnn
   t += line;
   for (size_t k = 0; k < c.activations.size() && k < 3; ++k) {
     const auto& a = c.activations[k];
-    const std::string node = writer_of(q, a.name);
+    const std::string node = writer_of(o, a.name);
     std::snprintf(line, sizeof line, "  loses most: '%s' cosine %.5f, relative RMS error %.4f%s%s\n", a.name.c_str(),
                   a.cosine, a.relative_rms, node.empty() ? "" : "; try --keep-float ", node.c_str());
     t += line;
@@ -202,44 +237,70 @@ std::string report_text(const OptimizeFlags& flags, const optimize::QuantizedOnn
   return t;
 }
 
-Status optimize_model(OptimizeFlags flags) {
-  if (flags.quantize != "int8")
-    return unsupported("--quantize " + flags.quantize + ": not built yet; int8 (static, calibrated) is");
-  if (flags.per_channel && flags.per_tensor) return usage_error("--per-channel and --per-tensor exclude each other");
-  OUTPOST_ASSIGN_OR_RETURN(std::string original, read_regular_file(flags.model));
-  const std::string ext = std::filesystem::path(flags.model).extension().string();
-  if (ext != ".onnx") return unsupported(flags.model + ": optimize reads ONNX models (.onnx); TFLite is not built yet");
-  OUTPOST_ASSIGN_OR_RETURN(ImageToTensorOptions image, image_options(flags));
-  SessionOptions session_options;
-  session_options.threads = flags.threads;
-  OUTPOST_ASSIGN_OR_RETURN(auto session, Session::open(flags.model, session_options));
-  flags.threads = session->stats().threads;
-  OUTPOST_ASSIGN_OR_RETURN(auto calibration, read_samples(flags.calibrate, "--calibrate", *session, image));
-  std::vector<optimize::Sample> held_out;
-  if (!flags.validate.empty()) {
-    OUTPOST_ASSIGN_OR_RETURN(held_out, read_samples(flags.validate, "--validate", *session, image));
-  }
-  session.reset();
-
+Result<Outcome> optimize_bytes(const OptimizeFlags& flags, const std::string& original,
+                               const std::vector<optimize::Sample>& calibration) {
+  Outcome o;
+  o.calibration_samples = calibration.size();
   optimize::QuantizeOptions options;
   OUTPOST_ASSIGN_OR_RETURN(options.method, optimize::parse_calibration_method(flags.method));
   options.percentile = flags.percentile;
   options.per_channel = !flags.per_tensor;
   options.keep_float = std::set<std::string>(flags.keep_float.begin(), flags.keep_float.end());
   options.threads = flags.threads;
-  OUTPOST_ASSIGN_OR_RETURN(auto quantized, optimize::quantize_onnx_int8(original, flags.model, calibration, options,
-                                                                        progress_bar(flags.json)));
-  OUTPOST_RETURN_IF_ERROR(write_file(flags.out, quantized.bytes));
-
-  std::optional<optimize::ModelComparison> comparison;
-  if (!held_out.empty()) {
-    OUTPOST_ASSIGN_OR_RETURN(comparison, optimize::compare_onnx_models(original, quantized.bytes, flags.model, held_out,
-                                                                       quantized.analysis.activations, flags.threads,
-                                                                       flags.runs));
+  if (flags.quantize == "fp16") {
+    OUTPOST_ASSIGN_OR_RETURN(o.fp16, optimize::onnx_fp16_weights(original, flags.model));
+    o.bytes = o.fp16->bytes;
+  } else if (flags.quantize == "dynamic") {
+    OUTPOST_ASSIGN_OR_RETURN(o.quantized, optimize::quantize_onnx_weights_int8(original, flags.model, options));
+    o.bytes = o.quantized->bytes;
+  } else {
+    OUTPOST_ASSIGN_OR_RETURN(o.quantized, optimize::quantize_onnx_int8(original, flags.model, calibration, options,
+                                                                       progress_bar(flags.json)));
+    o.bytes = o.quantized->bytes;
   }
-  const auto backends = node_backends(quantized.bytes, flags.out, flags.threads, calibration[0]);
-  const nlohmann::json j = report_json(flags, quantized, original.size(), calibration.size(), backends, comparison);
-  const std::string text = report_text(flags, quantized, j, comparison);
+  return o;
+}
+
+Status optimize_model(OptimizeFlags flags) {
+  if (flags.per_channel && flags.per_tensor) return usage_error("--per-channel and --per-tensor exclude each other");
+  if (flags.quantize == "int8" && flags.calibrate.empty())
+    return usage_error("--quantize int8 needs --calibrate DIR or FILES (images or .npy); --quantize dynamic or fp16 "
+                       "need none");
+  const std::string ext = std::filesystem::path(flags.model).extension().string();
+  OUTPOST_ASSIGN_OR_RETURN(std::string original, read_regular_file(flags.model));
+  if (ext != ".onnx") return unsupported(flags.model + ": optimize reads ONNX models (.onnx); TFLite is not built yet");
+  OUTPOST_ASSIGN_OR_RETURN(ImageToTensorOptions image, image_options(flags));
+  SessionOptions session_options;
+  session_options.threads = flags.threads;
+  OUTPOST_ASSIGN_OR_RETURN(auto session, Session::open(flags.model, session_options));
+  flags.threads = session->stats().threads;
+  std::vector<optimize::Sample> calibration, held_out;
+  if (!flags.calibrate.empty()) {
+    if (flags.quantize != "int8") {
+      OUTPOST_LOG_WARNING("--calibrate: --quantize " << flags.quantize << " needs no calibration; the inputs are not used");
+    } else {
+      OUTPOST_ASSIGN_OR_RETURN(calibration, read_samples(flags.calibrate, "--calibrate", *session, image));
+    }
+  }
+  if (!flags.validate.empty()) {
+    OUTPOST_ASSIGN_OR_RETURN(held_out, read_samples(flags.validate, "--validate", *session, image));
+  }
+  session.reset();
+
+  OUTPOST_ASSIGN_OR_RETURN(Outcome outcome, optimize_bytes(flags, original, calibration));
+  OUTPOST_RETURN_IF_ERROR(write_file(flags.out, outcome.bytes));
+  std::optional<optimize::ModelComparison> comparison;
+  const std::vector<std::string> activations =
+      outcome.quantized ? outcome.quantized->analysis.activations : std::vector<std::string>{};
+  if (!held_out.empty()) {
+    OUTPOST_ASSIGN_OR_RETURN(comparison, optimize::compare_onnx_models(original, outcome.bytes, flags.model, held_out,
+                                                                       activations, flags.threads, flags.runs));
+  }
+  std::map<std::string, std::string> backends;
+  const std::vector<optimize::Sample>& any = held_out.empty() ? calibration : held_out;
+  if (!any.empty()) backends = node_backends(outcome.bytes, flags.out, flags.threads, any[0]);
+  const nlohmann::json j = report_json(flags, outcome, original.size(), backends, comparison);
+  const std::string text = report_text(flags, outcome, j, comparison);
   if (!flags.report.empty()) {
     if (std::filesystem::path(flags.report).extension() == ".json")
       OUTPOST_RETURN_IF_ERROR(write_json_file(flags.report, j));
@@ -261,11 +322,12 @@ void add_optimize_command(CLI::App& app) {
       "optimize", "Quantize a model to int8 with calibration inputs, and report what it costs (docs/optimize.md)");
   cmd->add_option("model", flags->model, "The float model (.onnx)")->required();
   cmd->add_option("-o,--out", flags->out, "The optimized model to write (.onnx, QDQ form)")->required();
-  cmd->add_option("--quantize", flags->quantize, "int8: static post-training quantization (the default)")
+  cmd->add_option("--quantize", flags->quantize,
+                  "int8: weights and activations, calibrated (the default); dynamic: int8 weights, float "
+                  "activations; fp16: float16 weights")
       ->check(one_of({"int8", "fp16", "dynamic"}));
   cmd->add_option("--calibrate", flags->calibrate,
-                  "Calibration inputs: directories or files of images (PNG, JPEG, BMP) or .npy tensors")
-      ->required();
+                  "Calibration inputs (int8): directories or files of images (PNG, JPEG, BMP) or .npy tensors");
   cmd->add_option("--validate", flags->validate,
                   "Held-out inputs (other files than the calibration's) for agreement, per-layer error and latency");
   cmd->add_option("--method", flags->method, "Activation ranges: minmax (default), percentile or entropy")

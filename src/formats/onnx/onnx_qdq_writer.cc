@@ -134,6 +134,7 @@ std::string quantizable(const onnx::GraphProto& g, const GraphIndex& index, cons
   q.input = n.input(0);
   q.weight = n.input(1);
   q.output = n.output(0);
+  q.own_output = n.output(0);
   const int rank = w->dims_size();
   if (n.op_type() == "Conv") {
     if (rank < 3) return "its weights have rank " + std::to_string(rank);
@@ -486,6 +487,17 @@ Result<OnnxQdqAnalysis> analyse_onnx_for_qdq(const onnx::ModelProto& model, cons
     a.nodes.push_back(std::move(q));
   }
   return a;
+}
+
+OnnxQdqAnalysis weights_only(OnnxQdqAnalysis analysis) {
+  for (auto& q : analysis.nodes) {
+    q.absorbed.clear();
+    q.output = q.own_output;
+    q.bias.clear();
+  }
+  analysis.activations.clear();
+  analysis.graph_inputs.clear();
+  return analysis;
 }
 
 Result<std::string> onnx_with_extra_outputs(const onnx::ModelProto& model, const std::vector<std::string>& names) {

@@ -37,6 +37,7 @@ struct OnnxQdqNode {
   std::string weight;    // the constant it multiplies by
   std::string bias;      // "" where none
   std::string output;    // what it writes, after an absorbed activation
+  std::string own_output;  // its own output 0 (before an activation is absorbed)
   int weight_axis = -1;  // the weights' output-channel axis, -1: per tensor only
   std::string absorbed;  // "Relu 'relu1'" when an activation was absorbed, else ""
 };
@@ -65,6 +66,11 @@ struct OnnxQdqAnalysis {
 Result<OnnxQdqAnalysis> analyse_onnx_for_qdq(const onnx::ModelProto& model,
                                              const std::set<std::string>& keep_float,
                                              const std::string& source);
+
+// The analysis with no activation to quantize: weights alone become int8 (per channel), biases,
+// activations and their absorbers stay float. `outpost optimize --quantize dynamic`: a quarter of
+// the weights' size without calibration, computed in float.
+OnnxQdqAnalysis weights_only(OnnxQdqAnalysis analysis);
 
 // `model` serialized with `names` added to its graph outputs (as float tensors of any shape),
 // those already outputs or graph inputs left out: the model calibration runs.
