@@ -585,6 +585,21 @@ Result<BlockGeometry> block_geometry(Lowering& l, const Node& n, const char* wha
   return geo;
 }
 
+// a * b and a + b of the block lowerings' dimensions, or kInvalidModel when a hostile file's block
+// shape, paddings or dimensions take them past int64.
+Result<int64_t> block_product(int64_t a, int64_t b, const std::string& where) {
+  int64_t r = 0;
+  if (__builtin_mul_overflow(a, b, &r))
+    return invalid_model(where + ": the block shape and dimensions make a dimension past 2^63");
+  return r;
+}
+Result<int64_t> block_sum(int64_t a, int64_t b, const std::string& where) {
+  int64_t r = 0;
+  if (__builtin_add_overflow(a, b, &r))
+    return invalid_model(where + ": the paddings and dimensions make a dimension past 2^63");
+  return r;
+}
+
 // SPACE_TO_BATCH_ND(x [N, S..., C], block_shape, paddings): Pad, then Reshape to
 // [N, S0/b0, b0, S1/b1, b1, ..., C], Transpose the block dimensions in front of N, and Reshape
 // to [b0*b1*...*N, S0/b0, ..., C].
@@ -596,7 +611,8 @@ Status lower_space_to_batch(Lowering& l, Node n, const std::string& where) {
   std::vector<int64_t> padded = x.dims(), pads(2 * x.rank(), 0), split{x[0]}, perm, merged;
   int64_t blocks = 1;
   for (size_t k = 0; k < m; ++k) {
-    padded[k + 1] += geo.before[k] + geo.after[k];
+    OUTPOST_ASSIGN_OR_RETURN(const int64_t edges, block_sum(geo.before[k], geo.after[k], where));
+    OUTPOST_ASSIGN_OR_RETURN(padded[k + 1], block_sum(padded[k + 1], edges, where));
     pads[k + 1] = geo.before[k];
     pads[x.rank() + k + 1] = geo.after[k];
     if (padded[k + 1] % geo.block[k] != 0)
@@ -605,7 +621,7 @@ Status lower_space_to_batch(Lowering& l, Node n, const std::string& where) {
                            std::to_string(geo.block[k]));
     split.push_back(padded[k + 1] / geo.block[k]);
     split.push_back(geo.block[k]);
-    blocks *= geo.block[k];
+    OUTPOST_ASSIGN_OR_RETURN(blocks, block_product(blocks, geo.block[k], where));
   }
   split.push_back(x[x.rank() - 1]);
   for (size_t k = 0; k < m; ++k) perm.push_back(static_cast<int64_t>(2 + 2 * k));
@@ -621,7 +637,8 @@ Status lower_space_to_batch(Lowering& l, Node n, const std::string& where) {
   l.add(OpKind::kReshape, "split", {pad_out}, {split_out}).attrs.set("new_shape", split);
   const int moved_out = l.intermediate_like("moved", n.inputs[0], Shape(moved));
   l.add(OpKind::kTranspose, "move", {split_out}, {moved_out}).attrs.set("perm", perm);
-  merged = {blocks * x[0]};
+  OUTPOST_ASSIGN_OR_RETURN(const int64_t batch, block_product(blocks, x[0], where));
+  merged = {batch};
   for (size_t k = 0; k < m; ++k) merged.push_back(padded[k + 1] / geo.block[k]);
   merged.push_back(x[x.rank() - 1]);
   l.add(OpKind::kReshape, "merge", {moved_out}, {y}).attrs.set("new_shape", merged);
@@ -637,7 +654,9 @@ Status lower_batch_to_space(Lowering& l, Node n, const std::string& where) {
   const Shape x = l.value(n.inputs[0]).shape;
   const size_t m = geo.block.size();
   int64_t blocks = 1;
-  for (int64_t b : geo.block) blocks *= b;
+  for (int64_t b : geo.block) {
+    OUTPOST_ASSIGN_OR_RETURN(blocks, block_product(blocks, b, where));
+  }
   if (x[0] % blocks != 0)
     return invalid_model(where + ": batch " + std::to_string(x[0]) +
                          " is not a multiple of the block's " + std::to_string(blocks));
@@ -649,7 +668,8 @@ Status lower_batch_to_space(Lowering& l, Node n, const std::string& where) {
   for (size_t k = 0; k < m; ++k) {
     perm.push_back(static_cast<int64_t>(m + 1 + k));
     perm.push_back(static_cast<int64_t>(k));
-    joined.push_back(x[k + 1] * geo.block[k]);
+    OUTPOST_ASSIGN_OR_RETURN(const int64_t joined_dim, block_product(x[k + 1], geo.block[k], where));
+    joined.push_back(joined_dim);
   }
   perm.push_back(static_cast<int64_t>(2 * m + 1));
   joined.push_back(x[m + 1]);

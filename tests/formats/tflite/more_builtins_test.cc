@@ -296,6 +296,30 @@ TEST(TfliteMoreBuiltinsCorrupt, SymmetricMirrorPadOfAHugeDimensionIsRefusedBefor
   EXPECT_EQ(std::vector<int8_t>(y, y + 5), (std::vector<int8_t>{1, 1, 2, 3, 3}));
 }
 
+// fuzz_tflite crash-bfc5c5a3 (seed 12): SPACE_TO_BATCH_ND of an empty [16, 0, 0, 1] tensor with
+// blocks of 2^30 x 2^30 and paddings of 2^30: the lowering's batch, 2^60 x 16, overflowed int64
+// (UBSan). It is an invalid model now, by name (BATCH_TO_SPACE_ND's products are checked alike,
+// though a file's int32 values cannot take them past int64).
+TEST(TfliteMoreBuiltinsCorrupt, SpaceToBatchWhoseBatchPassesInt64IsInvalid) {
+  const int32_t huge = 1 << 30;
+  for (int32_t code : {38 /* SPACE_TO_BATCH_ND */}) {
+    TfModelSpec spec;
+    spec.tensors = {{{16, 0, 0, 1}, kF32, 0, "x"},
+                    {{2}, kI32, 1, "block"},
+                    {{2, 2}, kI32, 2, "edges"},
+                    {{16, 1, 1, 1}, kF32, 0, "y"}};
+    spec.buffers = {bytes_of(std::vector<int32_t>{huge, huge}),
+                    bytes_of(std::vector<int32_t>{code == 38 ? huge : 0, 0, code == 38 ? huge : 0, 0})};
+    spec.operators = {{code, "", {0, 1, 2}, {3}}};
+    spec.inputs = {0};
+    spec.outputs = {3};
+    auto s = open(spec);
+    ASSERT_FALSE(s.is_ok()) << code;
+    EXPECT_EQ(s.status().code(), StatusCode::kInvalidModel) << s.status().message();
+    EXPECT_NE(s.status().message().find("past 2^63"), std::string::npos) << s.status().message();
+  }
+}
+
 TEST(TfliteMoreBuiltins, Atan2OfIntegersIsRefused) {
   TfModelSpec atan2;
   atan2.tensors = {{{3}, kI32, 0, "y"}, {{3}, kI32, 0, "x"}, {{3}, kI32, 0, "angle"}};
