@@ -65,6 +65,19 @@ Result<double> median_ms(Session& session, const Sample& sample, int runs) {
   return times[times.size() / 2];
 }
 
+// The median time of each node over `runs` traced runs (the session's inputs already fed).
+Result<std::map<std::string, double>> node_medians(Session& session, int runs) {
+  OUTPOST_ASSIGN_OR_RETURN(auto trace, session.trace(runs));
+  std::map<std::string, std::vector<double>> times;
+  for (const auto& t : trace) times[t.node].push_back(t.ms);
+  std::map<std::string, double> medians;
+  for (auto& [node, ms] : times) {
+    std::nth_element(ms.begin(), ms.begin() + ms.size() / 2, ms.end());
+    medians[node] = ms[ms.size() / 2];
+  }
+  return medians;
+}
+
 Result<std::string> with_outputs(const std::string& bytes, const std::string& source,
                                  const std::vector<std::string>& names) {
   if (names.empty()) return bytes;
@@ -89,6 +102,9 @@ Result<ModelComparison> compare_onnx_models(const std::string& original, const s
     OUTPOST_ASSIGN_OR_RETURN(auto b, open_onnx_bytes(optimized, source + " (optimized)", threads));
     OUTPOST_ASSIGN_OR_RETURN(c.original_ms, median_ms(*a, samples[0], runs));
     OUTPOST_ASSIGN_OR_RETURN(c.optimized_ms, median_ms(*b, samples[0], runs));
+    const int traced = std::max(1, std::min(runs, 20));
+    OUTPOST_ASSIGN_OR_RETURN(c.original_node_ms, node_medians(*a, traced));
+    OUTPOST_ASSIGN_OR_RETURN(c.optimized_node_ms, node_medians(*b, traced));
   }
   OUTPOST_ASSIGN_OR_RETURN(std::string a_bytes, with_outputs(original, source, activations));
   OUTPOST_ASSIGN_OR_RETURN(std::string b_bytes, with_outputs(optimized, source + " (optimized)", activations));

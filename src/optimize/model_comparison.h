@@ -4,6 +4,7 @@
 // `outpost optimize --report` (docs/optimize.md).
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,8 +26,11 @@ struct ModelComparison {
   double top1_agreement = -1;
   double output_cosine = 1;  // the smallest over the outputs of the mean cosine similarity
   std::vector<ActivationError> activations;  // worst (smallest cosine) first
-  double original_ms = 0, optimized_ms = 0;  // median latency, 1 thread
+  double original_ms = 0, optimized_ms = 0;  // median latency
   int latency_runs = 0;
+  // Per node name: its median time per run in each model (traced runs; the runtime's own nodes,
+  // so a Conv the optimized model runs in int8 keeps its name, and one fused away has none).
+  std::map<std::string, double> original_node_ms, optimized_node_ms;
 };
 
 // Runs both models (serialized ONNX) on `samples`; with `activations`, each of those that both

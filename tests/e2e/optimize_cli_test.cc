@@ -144,6 +144,12 @@ TEST_F(OptimizeCli, TheTextReportNamesTheLayersThatLoseMost) {
   ASSERT_TRUE(report.good());
   auto j = nlohmann::json::parse(report);
   EXPECT_EQ(j["validation"]["worst_activations"].size(), 5u);
+  // Every quantized layer with its error and its time in both models.
+  ASSERT_EQ(j["layers"].size(), 53u);
+  for (const auto& l : j["layers"]) {
+    EXPECT_TRUE(l.contains("cosine")) << l;
+    EXPECT_TRUE(l.contains("original_ms") && l.contains("optimized_ms")) << l;
+  }
 }
 
 // --quantize dynamic and fp16 need no calibration: int8 weights (a quarter of the size) or float16

@@ -14,6 +14,7 @@
 #include "core/regular_file.h"
 #include "optimize/model_comparison.h"
 #include "optimize/quantize_onnx.h"
+#include "optimize/report_html.h"
 #include "optimize/sample_files.h"
 #include "outpost/cli_common.h"
 #include "outpost/commands.h"
@@ -150,6 +151,27 @@ nlohmann::json quantized_json(const optimize::QuantizedOnnx& q, const std::map<s
           {"activations", activations}};
 }
 
+// Each quantized node in graph order: the error of its output and its time in both models.
+nlohmann::json layers_json(const optimize::QuantizedOnnx& q, const optimize::ModelComparison& c) {
+  std::map<std::string, const optimize::ActivationError*> errors;
+  for (const auto& a : c.activations) errors[a.name] = &a;
+  nlohmann::json layers = nlohmann::json::array();
+  for (const auto& n : q.analysis.nodes) {
+    nlohmann::json l{{"node", n.node}, {"output", n.output}};
+    auto e = errors.find(n.output);
+    if (e != errors.end()) {
+      l["cosine"] = e->second->cosine;
+      l["relative_rms"] = e->second->relative_rms;
+    }
+    auto before = c.original_node_ms.find(n.name);
+    if (before != c.original_node_ms.end()) l["original_ms"] = before->second;
+    auto after = c.optimized_node_ms.find(n.name);
+    if (after != c.optimized_node_ms.end()) l["optimized_ms"] = after->second;
+    layers.push_back(l);
+  }
+  return layers;
+}
+
 nlohmann::json report_json(const OptimizeFlags& flags, const Outcome& o, size_t original_bytes,
                            const std::map<std::string, std::string>& backends,
                            const std::optional<optimize::ModelComparison>& comparison) {
@@ -177,6 +199,7 @@ nlohmann::json report_json(const OptimizeFlags& flags, const Outcome& o, size_t 
     j["latency"] = {{"original_ms", c.original_ms}, {"optimized_ms", c.optimized_ms},
                     {"ratio", c.optimized_ms / c.original_ms}, {"runs", c.latency_runs},
                     {"threads", flags.threads}};
+    if (o.quantized) j["layers"] = layers_json(*o.quantized, c);
   }
   return j;
 }
@@ -302,8 +325,11 @@ Status optimize_model(OptimizeFlags flags) {
   const nlohmann::json j = report_json(flags, outcome, original.size(), backends, comparison);
   const std::string text = report_text(flags, outcome, j, comparison);
   if (!flags.report.empty()) {
-    if (std::filesystem::path(flags.report).extension() == ".json")
+    const std::string ext = std::filesystem::path(flags.report).extension().string();
+    if (ext == ".json")
       OUTPOST_RETURN_IF_ERROR(write_json_file(flags.report, j));
+    else if (ext == ".html" || ext == ".htm")
+      OUTPOST_RETURN_IF_ERROR(write_file(flags.report, optimize::report_html(j)));
     else
       OUTPOST_RETURN_IF_ERROR(write_file(flags.report, text));
   }
@@ -337,7 +363,8 @@ void add_optimize_command(CLI::App& app) {
   cmd->add_flag("--per-channel", flags->per_channel, "Weights per output channel (the default, from opset 13)");
   cmd->add_flag("--per-tensor", flags->per_tensor, "Weights per tensor");
   cmd->add_option("--keep-float", flags->keep_float, "Nodes (by name) or op types (Gemm) to leave in float");
-  cmd->add_option("--report", flags->report, "Also write the report to FILE (.json: JSON, else text)");
+  cmd->add_option("--report", flags->report, "Also write the report to FILE (.json: JSON, .html: a page with a chart of each layer's error "
+                  "and time, else text)");
   cmd->add_option("--threads", flags->threads, "Threads for calibration and the comparison (0: every available core)")
       ->check(whole_number(0, 1 << 20));
   cmd->add_option("--runs", flags->runs, "Timed runs of each model for the latency comparison")
