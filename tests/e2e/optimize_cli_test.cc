@@ -178,6 +178,37 @@ TEST_F(OptimizeCli, DynamicAndFp16QuantizeTheWeightsAlone) {
   }
 }
 
+// --prune 0.5 --structured halves the inner channels of ResNet-18's basic blocks (conv1 -> ReLU ->
+// conv2, 8 of them); no fine-tuning follows, so the agreement falls, and the report says by how
+// much. With --quantize int8 the pruned model is then quantized.
+TEST_F(OptimizeCli, StructuredPruningShrinksTheLayersAndSaysWhatItCost) {
+  const std::string model = testing::torchvision_path("resnet18.onnx");
+  if (auto why = missing(model); !why.empty()) GTEST_SKIP() << why;
+  std::vector<std::string> args = {"optimize", model, "-o", dir_ + "/pruned.onnx", "--prune", "0.5", "--structured",
+                                   "--json", "--threads", "1", "--runs", "2", "--mean", kImagenetMean, "--std",
+                                   kImagenetStd, "--validate"};
+  for (const auto& f : held_out()) args.push_back(f);
+  auto r = run_outpost(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["quantize"], "none");
+  ASSERT_EQ(j["prune"]["chains"].size(), 8u) << j["prune"];
+  for (const auto& c : j["prune"]["chains"])
+    EXPECT_EQ(c["channels_after"].get<int>() * 2, c["channels_before"].get<int>()) << c;
+  EXPECT_EQ(j["prune"]["parameters_after"].get<int64_t>() * 2, j["prune"]["parameters_before"].get<int64_t>());
+  const double ratio = j["size"]["optimized_bytes"].get<double>() / j["size"]["original_bytes"].get<double>();
+  EXPECT_LT(ratio, 0.6);
+  EXPECT_LT(j["validation"]["output_cosine"].get<double>(), 0.999) << "pruning without fine-tuning changed nothing?";
+  // Pruned, then quantized: every convolution still in int8.
+  args.insert(args.end(), {"--quantize", "int8", "--calibrate", testing::skimage_path("astronaut.png")});
+  args[3] = dir_ + "/pruned.int8.onnx";
+  auto q = run_outpost(args);
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  auto qj = nlohmann::json::parse(q.out);
+  EXPECT_EQ(qj["rewrite"]["quantized_nodes"], 21);
+  EXPECT_EQ(qj["prune"]["chains"].size(), 8u);
+}
+
 struct Mistake {
   const char* what;
   std::vector<std::string> args;  // after "optimize"; MODEL and OUT substituted
@@ -207,6 +238,9 @@ TEST_F(OptimizeCli, MistakesAreRefusedByNameWithTheirExitCodes) {
        3, "notes.png"},
       {"a calibration path that is not there", {"optimize", model, "-o", dir_ + "/o.onnx", "--calibrate",
                                                 dir_ + "/nowhere"}, 2, "nowhere"},
+      {"unstructured pruning (not built yet)", {"optimize", model, "-o", dir_ + "/o.onnx", "--prune", "0.5",
+                                               "--unstructured"}, 5, "--unstructured"},
+      {"--structured without --prune", {"optimize", model, "-o", dir_ + "/o.onnx", "--structured"}, 2, "--prune"},
       {"an unknown method", {"optimize", model, "-o", dir_ + "/o.onnx", "--calibrate", image, "--method", "kl"}, 2,
        "--method"},
   };

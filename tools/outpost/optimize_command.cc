@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "core/regular_file.h"
 #include "optimize/model_comparison.h"
+#include "optimize/prune_onnx.h"
 #include "optimize/quantize_onnx.h"
 #include "optimize/report_html.h"
 #include "optimize/sample_files.h"
@@ -37,6 +38,9 @@ struct OptimizeFlags {
   int runs = 50;
   std::string layout = "auto";
   std::vector<float> mean, std;
+  double prune = 0;  // 0: none
+  bool structured = false, unstructured = false;
+  bool quantize_given = false;  // --quantize on the command line (else --prune alone does not quantize)
 };
 
 Status set_channels(const std::vector<float>& values, const char* flag, std::array<float, 3>& out) {
@@ -110,12 +114,23 @@ std::map<std::string, std::string> node_backends(const std::string& bytes, const
 // What the chosen optimization made.
 struct Outcome {
   std::string bytes;
+  std::optional<optimize::PrunedOnnx> pruned;
   std::optional<optimize::QuantizedOnnx> quantized;  // int8, dynamic
   std::optional<optimize::Fp16Onnx> fp16;
   size_t calibration_samples = 0;
 };
 
 std::string what_was_done(const OptimizeFlags& flags, const Outcome& o) {
+  if (o.pruned) {
+    const std::string pruning = "channels pruned (" + std::to_string(static_cast<int>(flags.prune * 100 + 0.5)) +
+                                "%, structured)";
+    if (flags.quantize == "none") return pruning;
+    OptimizeFlags rest = flags;
+    rest.prune = 0;
+    Outcome unpruned = o;
+    unpruned.pruned.reset();
+    return pruning + ", then " + what_was_done(rest, unpruned);
+  }
   if (flags.quantize == "fp16") return "fp16 weights (computed in float32)";
   if (flags.quantize == "dynamic") return "int8 weights, float activations (no calibration)";
   return "int8 (QDQ), " + flags.method + " calibration on " + std::to_string(o.calibration_samples) + " inputs";
@@ -184,6 +199,20 @@ nlohmann::json report_json(const OptimizeFlags& flags, const Outcome& o, size_t 
     j["calibration_samples"] = o.calibration_samples;
   }
   if (o.quantized) j.update(quantized_json(*o.quantized, backends));
+  if (o.pruned) {
+    nlohmann::json chains = nlohmann::json::array();
+    for (const auto& c : o.pruned->summary.chains) {
+      nlohmann::json cj{{"producer", c.producer}, {"reader", c.reader}, {"channels_before", c.channels_before},
+                        {"channels_after", c.channels_after}};
+      if (!c.depthwise.empty()) cj["depthwise"] = c.depthwise;
+      chains.push_back(cj);
+    }
+    j["prune"] = {{"sparsity", flags.prune},
+                  {"structured", true},
+                  {"chains", chains},
+                  {"parameters_before", o.pruned->summary.parameters_before},
+                  {"parameters_after", o.pruned->summary.parameters_after}};
+  }
   if (o.fp16)
     j["fp16"] = {{"converted", o.fp16->summary.converted},
                  {"kept_float32", o.fp16->summary.kept},
@@ -229,6 +258,19 @@ std::string report_text(const OptimizeFlags& flags, const Outcome& o, const nloh
     t += line;
     for (const auto& s : q.analysis.kept_float) t += "  float: " + s.node + ": " + s.reason + "\n";
   }
+  if (o.pruned) {
+    int64_t before = 0, after = 0;
+    for (const auto& c : o.pruned->summary.chains) {
+      before += c.channels_before;
+      after += c.channels_after;
+    }
+    std::snprintf(line, sizeof line,
+                  "pruned: %zu chains of convolutions, %lld channels -> %lld; their weights %lld -> %lld parameters\n",
+                  o.pruned->summary.chains.size(), static_cast<long long>(before), static_cast<long long>(after),
+                  static_cast<long long>(o.pruned->summary.parameters_before),
+                  static_cast<long long>(o.pruned->summary.parameters_after));
+    t += line;
+  }
   if (o.fp16) {
     std::snprintf(line, sizeof line, "weights in float16: %d (largest rounding error %.2g of a tensor's largest weight)\n",
                   o.fp16->summary.converted, o.fp16->summary.largest_relative_error);
@@ -260,9 +302,14 @@ std::string report_text(const OptimizeFlags& flags, const Outcome& o, const nloh
   return t;
 }
 
-Result<Outcome> optimize_bytes(const OptimizeFlags& flags, const std::string& original,
+Result<Outcome> optimize_bytes(const OptimizeFlags& flags, std::string original,
                                const std::vector<optimize::Sample>& calibration) {
   Outcome o;
+  if (flags.prune > 0) {
+    OUTPOST_ASSIGN_OR_RETURN(o.pruned, optimize::prune_onnx(original, flags.model, flags.prune));
+    original = o.pruned->bytes;
+    o.bytes = original;
+  }
   o.calibration_samples = calibration.size();
   optimize::QuantizeOptions options;
   OUTPOST_ASSIGN_OR_RETURN(options.method, optimize::parse_calibration_method(flags.method));
@@ -270,7 +317,9 @@ Result<Outcome> optimize_bytes(const OptimizeFlags& flags, const std::string& or
   options.per_channel = !flags.per_tensor;
   options.keep_float = std::set<std::string>(flags.keep_float.begin(), flags.keep_float.end());
   options.threads = flags.threads;
-  if (flags.quantize == "fp16") {
+  if (flags.quantize == "none") {
+    // pruning alone: o.bytes is the pruned model
+  } else if (flags.quantize == "fp16") {
     OUTPOST_ASSIGN_OR_RETURN(o.fp16, optimize::onnx_fp16_weights(original, flags.model));
     o.bytes = o.fp16->bytes;
   } else if (flags.quantize == "dynamic") {
@@ -286,6 +335,16 @@ Result<Outcome> optimize_bytes(const OptimizeFlags& flags, const std::string& or
 
 Status optimize_model(OptimizeFlags flags) {
   if (flags.per_channel && flags.per_tensor) return usage_error("--per-channel and --per-tensor exclude each other");
+  if (flags.structured && flags.unstructured) return usage_error("--structured and --unstructured exclude each other");
+  if ((flags.structured || flags.unstructured) && flags.prune == 0)
+    return usage_error("--structured and --unstructured say how to --prune; give --prune SPARSITY");
+  if (flags.unstructured)
+    return unsupported("--unstructured: not built yet (outpost has no sparse kernel, so a model of zeroed weights "
+                       "would be no faster); --structured removes whole channels");
+  if (flags.quantize == "none" && flags.prune == 0)
+    return usage_error("--quantize none with no --prune: nothing to do");
+  if (flags.quantize == "int8" && flags.calibrate.empty() && flags.prune > 0 && !flags.quantize_given)
+    flags.quantize = "none";  // --prune alone prunes; quantizing too is asked for by name
   if (flags.quantize == "int8" && flags.calibrate.empty())
     return usage_error("--quantize int8 needs --calibrate DIR or FILES (images or .npy); --quantize dynamic or fp16 "
                        "need none");
@@ -350,8 +409,8 @@ void add_optimize_command(CLI::App& app) {
   cmd->add_option("-o,--out", flags->out, "The optimized model to write (.onnx, QDQ form)")->required();
   cmd->add_option("--quantize", flags->quantize,
                   "int8: weights and activations, calibrated (the default); dynamic: int8 weights, float "
-                  "activations; fp16: float16 weights")
-      ->check(one_of({"int8", "fp16", "dynamic"}));
+                  "activations; fp16: float16 weights; none (with --prune)")
+      ->check(one_of({"int8", "dynamic", "fp16", "none"}));
   cmd->add_option("--calibrate", flags->calibrate,
                   "Calibration inputs (int8): directories or files of images (PNG, JPEG, BMP) or .npy tensors");
   cmd->add_option("--validate", flags->validate,
@@ -373,8 +432,18 @@ void add_optimize_command(CLI::App& app) {
   cmd->add_option("--mean", flags->mean, "Images: (pixel - mean) / std, in pixel units, 1 value or R,G,B (default 127.5)")
       ->delimiter(',');
   cmd->add_option("--std", flags->std, "Images: the divisor, 1 value or R,G,B (default 127.5)")->delimiter(',');
+  cmd->add_option("--prune", flags->prune,
+                  "Remove this share of the channels of each convolution that only feeds convolutions (0-1, e.g. "
+                  "0.5); alone, no quantization follows unless --quantize says so")
+      ->check(number_between(0.01, 0.99));
+  cmd->add_flag("--structured", flags->structured, "--prune removes whole channels (the default)");
+  cmd->add_flag("--unstructured", flags->unstructured, "--prune zeroes single weights (not built yet)");
   add_json_flag(cmd, flags->json);
-  set_action(cmd, [flags] { return optimize_model(*flags); });
+  set_action(cmd, [flags, cmd] {
+    OptimizeFlags f = *flags;
+    f.quantize_given = cmd->count("--quantize") > 0;
+    return optimize_model(f);
+  });
 }
 
 }  // namespace outpost::cli

@@ -12,25 +12,13 @@
 #include <unordered_set>
 
 #include "formats/int8_weights.h"
+#include "formats/onnx/onnx_graph_index.h"
 #include "formats/onnx/onnx_tensor.h"
 
 namespace outpost {
 namespace {
 
 constexpr int kFloat = onnx::TensorProto::FLOAT;
-
-bool default_domain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
-
-int64_t default_opset(const onnx::ModelProto& model) {
-  for (const auto& o : model.opset_import())
-    if (default_domain(o.domain())) return o.version();
-  return 0;
-}
-
-std::string describe_node(const onnx::NodeProto& n, size_t index) {
-  if (n.name().empty()) return n.op_type() + " (node " + std::to_string(index) + ")";
-  return n.op_type() + " '" + n.name() + "'";
-}
 
 bool is_quantized_op(const std::string& op) {
   static const std::unordered_set<std::string> ops = {
@@ -39,37 +27,7 @@ bool is_quantized_op(const std::string& op) {
   return ops.count(op) > 0;
 }
 
-// Where each tensor of the main graph comes from and who reads it.
-struct GraphIndex {
-  std::unordered_map<std::string, const onnx::TensorProto*> initializers;
-  std::unordered_map<std::string, size_t> producer;               // node index
-  std::unordered_map<std::string, std::vector<size_t>> consumers;  // node indices, main graph
-  std::unordered_set<std::string> graph_inputs;                   // not initializers
-  std::unordered_set<std::string> graph_outputs;
-
-  explicit GraphIndex(const onnx::GraphProto& g) {
-    for (const auto& t : g.initializer()) initializers[t.name()] = &t;
-    for (const auto& i : g.input())
-      if (!initializers.count(i.name())) graph_inputs.insert(i.name());
-    for (const auto& o : g.output()) graph_outputs.insert(o.name());
-    for (int k = 0; k < g.node_size(); ++k) {
-      const auto& n = g.node(k);
-      for (const auto& out : n.output())
-        if (!out.empty()) producer[out] = static_cast<size_t>(k);
-      for (const auto& in : n.input())
-        if (!in.empty()) consumers[in].push_back(static_cast<size_t>(k));
-    }
-  }
-  const onnx::TensorProto* initializer(const std::string& name) const {
-    auto it = initializers.find(name);
-    return it == initializers.end() ? nullptr : it->second;
-  }
-  const std::vector<size_t>& readers(const std::string& name) const {
-    static const std::vector<size_t> none;
-    auto it = consumers.find(name);
-    return it == consumers.end() ? none : it->second;
-  }
-};
+using GraphIndex = OnnxGraphIndex;
 
 // The float value of a scalar constant input (an initializer or a Constant node's), if it is one.
 std::optional<float> scalar_constant(const onnx::GraphProto& g, const GraphIndex& index, const std::string& name) {
@@ -108,7 +66,7 @@ const onnx::NodeProto* absorbable_activation(const onnx::GraphProto& g, const Gr
   const auto& readers = index.readers(output);
   if (readers.size() != 1) return nullptr;
   const auto& n = g.node(static_cast<int>(readers[0]));
-  if (!default_domain(n.domain()) || n.output_size() != 1 || n.input(0) != output) return nullptr;
+  if (!onnx_default_domain(n.domain()) || n.output_size() != 1 || n.input(0) != output) return nullptr;
   if (n.op_type() == "Relu") return &n;
   if (n.op_type() != "Clip") return nullptr;
   std::optional<float> low;
@@ -439,7 +397,7 @@ Status parse_onnx_model(const std::string& bytes, const std::string& source, onn
 Result<OnnxQdqAnalysis> analyse_onnx_for_qdq(const onnx::ModelProto& model, const std::set<std::string>& keep_float,
                                              const std::string& source) {
   OnnxQdqAnalysis a;
-  a.opset = default_opset(model);
+  a.opset = onnx_default_opset(model);
   if (a.opset < 10)
     return unsupported(source + ": opset " + std::to_string(a.opset) +
                        " has no QuantizeLinear (opset 10 and later have); convert the model to a newer opset first");
@@ -450,8 +408,8 @@ Result<OnnxQdqAnalysis> analyse_onnx_for_qdq(const onnx::ModelProto& model, cons
     const auto& n = g.node(k);
     unmatched.erase(n.name());
     unmatched.erase(n.op_type());
-    if (default_domain(n.domain()) && is_quantized_op(n.op_type()))
-      return unsupported(source + ": the model is quantized already (" + describe_node(n, static_cast<size_t>(k)) +
+    if (onnx_default_domain(n.domain()) && is_quantized_op(n.op_type()))
+      return unsupported(source + ": the model is quantized already (" + onnx_node_text(n, static_cast<size_t>(k)) +
                          "); optimize it from its float original");
   }
   if (!unmatched.empty())
@@ -460,8 +418,8 @@ Result<OnnxQdqAnalysis> analyse_onnx_for_qdq(const onnx::ModelProto& model, cons
   for (int k = 0; k < g.node_size(); ++k) {
     const auto& n = g.node(k);
     const std::string& op = n.op_type();
-    if (!default_domain(n.domain()) || (op != "Conv" && op != "Gemm" && op != "MatMul")) continue;
-    const std::string where = describe_node(n, static_cast<size_t>(k));
+    if (!onnx_default_domain(n.domain()) || (op != "Conv" && op != "Gemm" && op != "MatMul")) continue;
+    const std::string where = onnx_node_text(n, static_cast<size_t>(k));
     if (keep_float.count(n.name()) || keep_float.count(op)) {
       a.kept_float.push_back({where, "--keep-float"});
       continue;
@@ -478,7 +436,7 @@ Result<OnnxQdqAnalysis> analyse_onnx_for_qdq(const onnx::ModelProto& model, cons
     }
     if (const onnx::NodeProto* act = absorbable_activation(g, index, q.output, a.opset)) {
       const size_t act_index = index.readers(q.output)[0];
-      q.absorbed = describe_node(*act, act_index);
+      q.absorbed = onnx_node_text(*act, act_index);
       q.output = act->output(0);
     }
     add_activation(a, seen, q.input);
