@@ -73,10 +73,7 @@ ModelBuilder inverted_residual() {
 }
 
 std::vector<float> run(const std::string& bytes) {
-  auto owned = std::make_shared<std::string>(bytes);
-  SessionOptions o;
-  o.threads = 1;
-  auto s = Session::open_buffer(reinterpret_cast<const uint8_t*>(owned->data()), owned->size(), owned, "p.onnx", o);
+  auto s = testing::open_onnx_bytes(bytes, "p.onnx");
   EXPECT_TRUE(s.is_ok()) << s.status().message();
   if (!s.is_ok()) return {};
   Tensor& x = (*s)->input(0);
@@ -93,6 +90,18 @@ void expect_same_outputs(const std::vector<float>& a, const std::vector<float>& 
   for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-4f * largest) << i;
 }
 
+// The model pruned at `sparsity` (one chain expected), parsed back.
+onnx::ModelProto pruned_once(const ModelBuilder& b, double sparsity, OnnxPruneSummary& summary, std::string& bytes) {
+  auto pruned = prune_onnx_channels(b.model(), sparsity, "m.onnx", &summary);
+  EXPECT_TRUE(pruned.is_ok()) << pruned.status().message();
+  onnx::ModelProto m;
+  if (!pruned.is_ok()) return m;
+  bytes = *pruned;
+  EXPECT_TRUE(parse_onnx_model(bytes, "p.onnx", m).is_ok());
+  EXPECT_EQ(summary.chains.size(), 1u);
+  return m;
+}
+
 int64_t dim(const onnx::ModelProto& m, const std::string& name, int k) {
   for (const auto& t : m.graph().initializer())
     if (t.name() == name) return t.dims(k);
@@ -102,11 +111,10 @@ int64_t dim(const onnx::ModelProto& m, const std::string& name, int k) {
 TEST(OnnxChannelPruner, RemovesTheWeakestChannelsOfAConvIntoAConvAndComputesTheSame) {
   ModelBuilder b = conv_relu_conv();
   zero_weak_channels(b, "w1", "b1", 8);
-  std::string original;
+  std::string original, bytes;
   b.model().SerializeToString(&original);
   OnnxPruneSummary summary;
-  auto bytes = prune_onnx_channels(b.model(), 0.5, "m.onnx", &summary);
-  ASSERT_TRUE(bytes.is_ok()) << bytes.status().message();
+  const onnx::ModelProto pruned = pruned_once(b, 0.5, summary, bytes);
   ASSERT_EQ(summary.chains.size(), 1u);
   EXPECT_EQ(summary.chains[0].producer, "Conv 'conv1'");
   EXPECT_EQ(summary.chains[0].reader, "Conv 'conv2'");
@@ -114,29 +122,24 @@ TEST(OnnxChannelPruner, RemovesTheWeakestChannelsOfAConvIntoAConvAndComputesTheS
   EXPECT_EQ(summary.chains[0].channels_after, 8);
   EXPECT_EQ(summary.parameters_before, 16 * 4 * 9 + 8 * 16);
   EXPECT_EQ(summary.parameters_after, 8 * 4 * 9 + 8 * 8);
-  onnx::ModelProto pruned;
-  ASSERT_TRUE(parse_onnx_model(*bytes, "p.onnx", pruned).is_ok());
   EXPECT_EQ(dim(pruned, "w1", 0), 8);
   EXPECT_EQ(dim(pruned, "b1", 0), 8);
   EXPECT_EQ(dim(pruned, "w2", 1), 8);
   EXPECT_EQ(dim(pruned, "w2", 0), 8);  // the reader's own outputs stay
   // The channels removed were the zero ones: the model computes what it did.
-  expect_same_outputs(run(original), run(*bytes));
+  expect_same_outputs(run(original), run(bytes));
 }
 
 TEST(OnnxChannelPruner, PrunesADepthwiseConvolutionInTheChainWithItsGroups) {
   ModelBuilder b = inverted_residual();
   zero_weak_channels(b, "we", "be", 8);
   zero_weak_channels(b, "wd", "bd", 8);
-  std::string original;
+  std::string original, bytes;
   b.model().SerializeToString(&original);
   OnnxPruneSummary summary;
-  auto bytes = prune_onnx_channels(b.model(), 0.5, "m.onnx", &summary);
-  ASSERT_TRUE(bytes.is_ok()) << bytes.status().message();
+  const onnx::ModelProto pruned = pruned_once(b, 0.5, summary, bytes);
   ASSERT_EQ(summary.chains.size(), 1u);
   EXPECT_EQ(summary.chains[0].depthwise, "Conv 'depthwise'");
-  onnx::ModelProto pruned;
-  ASSERT_TRUE(parse_onnx_model(*bytes, "p.onnx", pruned).is_ok());
   EXPECT_EQ(dim(pruned, "wd", 0), 8);
   int64_t group = 0;
   for (const auto& n : pruned.graph().node()) {
@@ -145,7 +148,7 @@ TEST(OnnxChannelPruner, PrunesADepthwiseConvolutionInTheChainWithItsGroups) {
       if (a.name() == "group") group = a.i();
   }
   EXPECT_EQ(group, 8);
-  expect_same_outputs(run(original), run(*bytes));
+  expect_same_outputs(run(original), run(bytes));
 }
 
 TEST(OnnxChannelPruner, KeepsAMultipleOf8AndAtLeast8) {

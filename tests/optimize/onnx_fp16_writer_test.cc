@@ -16,12 +16,7 @@ namespace {
 
 using testing::ModelBuilder;
 
-Result<std::unique_ptr<Session>> open_bytes(const std::string& bytes) {
-  auto owned = std::make_shared<std::string>(bytes);
-  SessionOptions o;
-  o.threads = 1;
-  return Session::open_buffer(reinterpret_cast<const uint8_t*>(owned->data()), owned->size(), owned, "fp16.onnx", o);
-}
+using testing::open_onnx_bytes;
 
 // x [1, 8] -> Gemm(w [8, 4], b [4]) -> Clip(lo, hi) -> Gemm(big [4, 4]) -> y
 ModelBuilder gemms() {
@@ -70,8 +65,8 @@ TEST(OnnxFp16Writer, OutpostComputesWhatTheFloatModelDoesWithinFloat16Rounding) 
   b.model().SerializeToString(&original);
   auto bytes = write_onnx_fp16_weights(b.model(), "m.onnx");
   ASSERT_TRUE(bytes.is_ok());
-  auto f = open_bytes(original);
-  auto h = open_bytes(*bytes);
+  auto f = open_onnx_bytes(original);
+  auto h = open_onnx_bytes(*bytes);
   ASSERT_TRUE(f.is_ok()) << f.status().message();
   ASSERT_TRUE(h.is_ok()) << h.status().message();
   for (int i = 0; i < 8; ++i) {

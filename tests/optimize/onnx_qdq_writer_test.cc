@@ -18,8 +18,12 @@ namespace outpost {
 namespace {
 
 using testing::ModelBuilder;
+using testing::open_onnx_bytes;
 
 // x [1,3,8,8] -> Conv 3x3 (4 channels, bias) -> Relu -> Conv 1x1 (2 channels, bias) -> y
+// Parameters for two_convs()'s activations that cover plausible ranges.
+std::map<std::string, QuantParams> two_convs_params();
+
 ModelBuilder two_convs(int64_t opset = 13) {
   ModelBuilder b(opset);
   b.input("x", {1, 3, 8, 8});
@@ -67,12 +71,10 @@ QuantParams covering(float lo, float hi) {
   return per_tensor(scale, static_cast<int64_t>(std::nearbyint(-128 - lo / scale)));
 }
 
-Result<std::unique_ptr<Session>> open_bytes(const std::string& bytes) {
-  auto owned = std::make_shared<std::string>(bytes);
-  SessionOptions o;
-  o.threads = 1;
-  return Session::open_buffer(reinterpret_cast<const uint8_t*>(owned->data()), owned->size(), owned, "test.onnx", o);
+std::map<std::string, QuantParams> two_convs_params() {
+  return {{"x", covering(-3, 3)}, {"r1", covering(0, 4)}, {"y", covering(-2, 2)}};
 }
+
 
 std::string serialized(const onnx::ModelProto& m) {
   std::string s;
@@ -182,8 +184,7 @@ TEST(OnnxQdqWriter, WritesQdqPairsInt8WeightsPerChannelAndInt32Biases) {
   ModelBuilder b = two_convs();
   auto a = analyse_onnx_for_qdq(b.model(), {}, "m.onnx");
   ASSERT_TRUE(a.is_ok());
-  const std::map<std::string, QuantParams> params = {
-      {"x", covering(-3, 3)}, {"r1", covering(0, 4)}, {"y", covering(-2, 2)}};
+  const std::map<std::string, QuantParams> params = two_convs_params();
   OnnxQdqWriteSummary summary;
   auto bytes = write_onnx_qdq(b.model(), *a, params, {}, &summary);
   ASSERT_TRUE(bytes.is_ok()) << bytes.status().message();
@@ -247,8 +248,7 @@ TEST(OnnxQdqWriter, OpsetsBefore13GetWeightsPerTensor) {
   ModelBuilder b = two_convs(12);
   auto a = analyse_onnx_for_qdq(b.model(), {}, "m.onnx");
   ASSERT_TRUE(a.is_ok());
-  const std::map<std::string, QuantParams> params = {
-      {"x", covering(-3, 3)}, {"r1", covering(0, 4)}, {"y", covering(-2, 2)}};
+  const std::map<std::string, QuantParams> params = two_convs_params();
   OnnxQdqWriteSummary summary;
   auto bytes = write_onnx_qdq(b.model(), *a, params, {}, &summary);
   ASSERT_TRUE(bytes.is_ok());
@@ -275,7 +275,7 @@ TEST(OnnxQdqWriter, AMissingActivationParameterIsAnInternalError) {
 // QuantizeLinear is left), outputs within a few output steps of the float model's.
 TEST(OnnxQdqWriter, OutpostRunsTheQuantizedModelOnInt8ConvolutionsCloseToTheFloatOne) {
   ModelBuilder b = two_convs();
-  auto float_session = open_bytes(serialized(b.model()));
+  auto float_session = open_onnx_bytes(serialized(b.model()));
   ASSERT_TRUE(float_session.is_ok()) << float_session.status().message();
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);
@@ -285,7 +285,7 @@ TEST(OnnxQdqWriter, OutpostRunsTheQuantizedModelOnInt8ConvolutionsCloseToTheFloa
   // Calibrated on this very input, as a calibration would be.
   auto extra = onnx_with_extra_outputs(b.model(), {"r1"});
   ASSERT_TRUE(extra.is_ok());
-  auto calibration = open_bytes(*extra);
+  auto calibration = open_onnx_bytes(*extra);
   ASSERT_TRUE(calibration.is_ok()) << calibration.status().message();
   ASSERT_TRUE((*calibration)->set_input(0, x).is_ok());
   ASSERT_TRUE((*calibration)->run().is_ok());
@@ -301,7 +301,7 @@ TEST(OnnxQdqWriter, OutpostRunsTheQuantizedModelOnInt8ConvolutionsCloseToTheFloa
   ASSERT_TRUE(a.is_ok());
   auto bytes = write_onnx_qdq(b.model(), *a, params, {});
   ASSERT_TRUE(bytes.is_ok());
-  auto quantized = open_bytes(*bytes);
+  auto quantized = open_onnx_bytes(*bytes);
   ASSERT_TRUE(quantized.is_ok()) << quantized.status().message();
   EXPECT_EQ((*quantized)->stats().op_counts.at("Quantize"), 1) << "a convolution was not lowered onto int8";
   ASSERT_TRUE((*quantized)->set_input(0, x).is_ok());
