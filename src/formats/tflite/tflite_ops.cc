@@ -91,8 +91,8 @@ constexpr Builtin kTranslatedBuiltins[] = {
     kIf, kWhile, kCallOnce, kVarHandle, kReadVariable, kAssignVariable,
 };
 
-// Field sizes of the options tables we read, in field order (0: a vector field).
-constexpr int kStringField = -1;  // a string field (VarHandleOptions' names)
+}  // namespace
+
 std::vector<int> option_field_sizes(int32_t code) {
   if (const BuiltinRule* rule = find_builtin_rule(code)) {
     std::vector<int> sizes;
@@ -118,10 +118,12 @@ std::vector<int> option_field_sizes(int32_t code) {
     case kIf:
     case kWhile: return {4, 4};
     case kCallOnce: return {4};
-    case kVarHandle: return {kStringField, kStringField};
+    case kVarHandle: return {kOptionString, kOptionString};
     default: return {};
   }
 }
+
+namespace {
 
 Result<std::string> activation(int8_t code, const std::string& where) {
   switch (code) {
@@ -198,7 +200,7 @@ bool verify_options(const Operator& op, int32_t code, const uint8_t* buffer, siz
           case 0: ok = verify_offset(v, f) && v.VerifyVector(ints_at(f)); break;
           case 1: ok = verify_scalar<int8_t>(v, f); break;
           case 4: ok = verify_scalar<int32_t>(v, f); break;
-          case kStringField: ok = verify_offset(v, f) && v.VerifyString(string_at(f)); break;
+          case kOptionString: ok = verify_offset(v, f) && v.VerifyString(string_at(f)); break;
         }
         if (!ok) return false;
       }

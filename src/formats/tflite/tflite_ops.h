@@ -25,6 +25,12 @@ bool translates_builtin(int32_t code);
 // Whether translate_operator translates the CUSTOM operator of this custom code.
 bool translates_custom_op(const std::string& custom_code);
 
+// The layout of builtin `code`'s options table as far as we read it, in field order: 1 or 4 (a
+// scalar of that many bytes), 0 (a vector of int32) or kOptionString (a string). Empty: none.
+// The verifier checks these fields, and the writer (tflite_model_data.h) copies them.
+constexpr int kOptionString = -1;
+std::vector<int> option_field_sizes(int32_t code);
+
 // The sizes of the scalar option fields we read for `code`, to verify the options table
 // before reading it.
 bool verify_options(const Operator& op, int32_t code, const uint8_t* buffer, size_t size);
