@@ -15,6 +15,7 @@
 #include "optimize/model_comparison.h"
 #include "optimize/prune_onnx.h"
 #include "optimize/quantize_onnx.h"
+#include "optimize/quantize_tflite.h"
 #include "optimize/report_html.h"
 #include "optimize/sample_files.h"
 #include "outpost/cli_common.h"
@@ -117,8 +118,11 @@ struct Outcome {
   std::optional<optimize::PrunedOnnx> pruned;
   std::optional<optimize::QuantizedOnnx> quantized;  // int8, dynamic
   std::optional<optimize::Fp16Onnx> fp16;
+  std::optional<optimize::QuantizedTflite> tflite;  // int8 of a .tflite model
   size_t calibration_samples = 0;
 };
+
+bool is_tflite(const std::string& path) { return std::filesystem::path(path).extension() == ".tflite"; }
 
 std::string what_was_done(const OptimizeFlags& flags, const Outcome& o) {
   if (o.pruned) {
@@ -133,6 +137,7 @@ std::string what_was_done(const OptimizeFlags& flags, const Outcome& o) {
   }
   if (flags.quantize == "fp16") return "fp16 weights (computed in float32)";
   if (flags.quantize == "dynamic") return "int8 weights, float activations (no calibration)";
+  if (o.tflite) return "int8 (TFLite), " + flags.method + " calibration on " + std::to_string(o.calibration_samples) + " inputs";
   return "int8 (QDQ), " + flags.method + " calibration on " + std::to_string(o.calibration_samples) + " inputs";
 }
 
@@ -199,6 +204,17 @@ nlohmann::json report_json(const OptimizeFlags& flags, const Outcome& o, size_t 
     j["calibration_samples"] = o.calibration_samples;
   }
   if (o.quantized) j.update(quantized_json(*o.quantized, backends));
+  if (o.tflite) {
+    const auto& q = *o.tflite;
+    j["rewrite"] = {{"quantized_operators", q.summary.quantized_operators},
+                    {"convolutions", q.analysis.convolutions},
+                    {"folded_float16_dequantize", q.summary.folded_dequantize},
+                    {"fused_activations", q.fused_activations},
+                    {"activation_groups", q.analysis.tied.size()}};
+    nlohmann::json nodes = nlohmann::json::array();
+    for (const auto& op : q.analysis.quantized_ops) nodes.push_back({{"node", op}, {"dtype", "int8"}});
+    j["nodes"] = nodes;
+  }
   if (o.pruned) {
     nlohmann::json chains = nlohmann::json::array();
     for (const auto& c : o.pruned->summary.chains) {
@@ -271,6 +287,14 @@ std::string report_text(const OptimizeFlags& flags, const Outcome& o, const nloh
                   static_cast<long long>(o.pruned->summary.parameters_after));
     t += line;
   }
+  if (o.tflite) {
+    std::snprintf(line, sizeof line,
+                  "operators in int8: %d (%d convolutions, weights per channel; %d float16 weight DEQUANTIZE folded, "
+                  "%d activations fused); input and output float\n",
+                  o.tflite->summary.quantized_operators, o.tflite->analysis.convolutions, o.tflite->summary.folded_dequantize,
+                  o.tflite->fused_activations);
+    t += line;
+  }
   if (o.fp16) {
     std::snprintf(line, sizeof line, "weights in float16: %d (largest rounding error %.2g of a tensor's largest weight)\n",
                   o.fp16->summary.converted, o.fp16->summary.largest_relative_error);
@@ -317,7 +341,11 @@ Result<Outcome> optimize_bytes(const OptimizeFlags& flags, std::string original,
   options.per_channel = !flags.per_tensor;
   options.keep_float = std::set<std::string>(flags.keep_float.begin(), flags.keep_float.end());
   options.threads = flags.threads;
-  if (flags.quantize == "none") {
+  if (is_tflite(flags.model)) {
+    OUTPOST_ASSIGN_OR_RETURN(o.tflite, optimize::quantize_tflite_int8(original, flags.model, calibration, options,
+                                                                      progress_bar(flags.json)));
+    o.bytes = o.tflite->bytes;
+  } else if (flags.quantize == "none") {
     // pruning alone: o.bytes is the pruned model
   } else if (flags.quantize == "fp16") {
     OUTPOST_ASSIGN_OR_RETURN(o.fp16, optimize::onnx_fp16_weights(original, flags.model));
@@ -350,7 +378,14 @@ Status optimize_model(OptimizeFlags flags) {
                        "need none");
   const std::string ext = std::filesystem::path(flags.model).extension().string();
   OUTPOST_ASSIGN_OR_RETURN(std::string original, read_regular_file(flags.model));
-  if (ext != ".onnx") return unsupported(flags.model + ": optimize reads ONNX models (.onnx); TFLite is not built yet");
+  if (ext == ".tflite") {
+    if (flags.quantize != "int8" || flags.prune > 0)
+      return unsupported(flags.model + ": for TFLite models optimize builds --quantize int8 only (" +
+                         (flags.prune > 0 ? std::string("--prune") : "--quantize " + flags.quantize) +
+                         " is ONNX only for now)");
+  } else if (ext != ".onnx") {
+    return unsupported(flags.model + ": optimize reads ONNX (.onnx) and TFLite (.tflite) models");
+  }
   OUTPOST_ASSIGN_OR_RETURN(ImageToTensorOptions image, image_options(flags));
   SessionOptions session_options;
   session_options.threads = flags.threads;
@@ -405,8 +440,8 @@ void add_optimize_command(CLI::App& app) {
   auto flags = std::make_shared<OptimizeFlags>();
   CLI::App* cmd = app.add_subcommand(
       "optimize", "Quantize a model to int8 with calibration inputs, and report what it costs (docs/optimize.md)");
-  cmd->add_option("model", flags->model, "The float model (.onnx)")->required();
-  cmd->add_option("-o,--out", flags->out, "The optimized model to write (.onnx, QDQ form)")->required();
+  cmd->add_option("model", flags->model, "The float model (.onnx, or .tflite for --quantize int8)")->required();
+  cmd->add_option("-o,--out", flags->out, "The optimized model to write (ONNX in QDQ form, or TFLite int8)")->required();
   cmd->add_option("--quantize", flags->quantize,
                   "int8: weights and activations, calibrated (the default); dynamic: int8 weights, float "
                   "activations; fp16: float16 weights; none (with --prune)")
