@@ -46,7 +46,8 @@ class Pruner {
   // The float weights of a Conv (rank 4, an initializer only this node reads), or why not.
   std::string conv_weights(size_t k, const onnx::TensorProto** w) const {
     const auto& n = g_.node(static_cast<int>(k));
-    if (!onnx_default_domain(n.domain()) || n.op_type() != "Conv" || n.input_size() < 2) return "not a Conv";
+    if (!onnx_default_domain(n.domain()) || n.op_type() != "Conv" || n.input_size() < 2 || n.output_size() < 1)
+      return "not a Conv with weights and an output";
     const onnx::TensorProto* t = index_.initializer(n.input(1));
     if (!t || t->data_type() != onnx::TensorProto::FLOAT || t->dims_size() != 4)
       return "its weights are not a float32 constant of rank 4";

@@ -109,19 +109,25 @@ Result<std::vector<float>> weight_values(const ModelData& m, int32_t tensor, con
   }
   if (!is_constant(m, *t)) return unsupported(where + ": its weights are not a constant");
   const std::vector<uint8_t>& bytes = m.buffers[t->buffer];
-  int64_t count = 1;
-  for (int32_t d : t->shape) count *= d;
-  std::vector<float> values(static_cast<size_t>(count));
-  if (t->type == kTfFloat32 && bytes.size() == values.size() * 4) {
+  const size_t element = t->type == kTfFloat32 ? 4 : t->type == kTfFloat16 ? 2 : 0;
+  if (element == 0) return unsupported(where + ": its weights are neither float32 nor float16");
+  // The shape's element count, checked against the buffer before anything is allocated (a
+  // hostile file's shape may claim billions of elements, or negative ones).
+  size_t count = 1;
+  for (int32_t d : t->shape) {
+    if (d <= 0 || count > bytes.size()) return invalid_model(where + ": its weights' shape does not match their data");
+    count *= static_cast<size_t>(d);
+  }
+  if (count * element != bytes.size()) return invalid_model(where + ": its weights' shape does not match their data");
+  std::vector<float> values(count);
+  if (element == 4) {
     std::memcpy(values.data(), bytes.data(), bytes.size());
-  } else if (t->type == kTfFloat16 && bytes.size() == values.size() * 2) {
+  } else {
     for (size_t i = 0; i < values.size(); ++i) {
       uint16_t h;
       std::memcpy(&h, bytes.data() + 2 * i, 2);
       values[i] = half_to_float(h);
     }
-  } else {
-    return unsupported(where + ": its weights are neither float32 nor float16 of their shape's size");
   }
   return values;
 }
@@ -351,6 +357,14 @@ Result<std::string> write_tflite_int8(ModelData m, const Int8Analysis& analysis,
     OUTPOST_ASSIGN_OR_RETURN(std::vector<float> wv, weight_values(m, op.inputs[1], where));
     const std::vector<int64_t> dims(w.shape.begin(), w.shape.end());
     if (dims.size() != 4) return unsupported(where + ": weights of rank " + std::to_string(dims.size()));
+    int64_t elements = 1;
+    bool positive = true;
+    for (int64_t d : dims) {
+      positive = positive && d > 0 && d <= static_cast<int64_t>(wv.size());
+      if (positive) elements *= d;
+    }
+    if (!positive || static_cast<size_t>(elements) != wv.size())
+      return invalid_model(where + ": its weights' shape differs from the constant they come from");
     Int8Weights q = quantize_int8_weights(wv.data(), dims, axis);
     TensorData qw;
     qw.shape = w.shape;

@@ -80,6 +80,26 @@ Result<OperatorData> read_operator(const Operator& op, const ModelData& m, const
   return d;
 }
 
+// Every tensor index of the subgraph's operators, inputs and outputs names one of its tensors
+// (-1: an absent optional operand), so that rewriting never indexes past them.
+Status check_indices(const SubgraphData& g, const std::string& where) {
+  const auto in_range = [&](int32_t t, bool optional) {
+    return (optional && t == -1) || (t >= 0 && static_cast<size_t>(t) < g.tensors.size());
+  };
+  for (size_t k = 0; k < g.operators.size(); ++k) {
+    for (int32_t t : g.operators[k].inputs)
+      if (!in_range(t, true)) return invalid_model(where + " operator " + std::to_string(k) + ": input tensor " +
+                                                   std::to_string(t) + " is out of range");
+    for (int32_t t : g.operators[k].outputs)
+      if (!in_range(t, false)) return invalid_model(where + " operator " + std::to_string(k) + ": output tensor " +
+                                                    std::to_string(t) + " is out of range");
+  }
+  for (const auto* list : {&g.inputs, &g.outputs})
+    for (int32_t t : *list)
+      if (!in_range(t, false)) return invalid_model(where + ": graph tensor " + std::to_string(t) + " is out of range");
+  return Status::ok();
+}
+
 Offset<void> write_tensor(FlatBufferBuilder& b, const TensorData& t) {
   auto shape = b.CreateVector(t.shape);
   Offset<Vector<int32_t>> signature;
@@ -235,10 +255,14 @@ Result<ModelData> read_model_data(const uint8_t* data, size_t size, const std::s
         OUTPOST_ASSIGN_OR_RETURN(OperatorData op, read_operator(*g->operators()->Get(k), m, data, size, where));
         d.operators.push_back(std::move(op));
       }
+    OUTPOST_RETURN_IF_ERROR(check_indices(d, source + ": subgraph " + std::to_string(s)));
     m.subgraphs.push_back(std::move(d));
   }
   if (auto* metadata = model->metadata())
-    for (const Metadata* md : *metadata) m.metadata.emplace_back(text_of(md->name()), md->buffer());
+    for (const Metadata* md : *metadata) {
+      if (md->buffer() >= m.buffers.size()) return invalid_model(source + ": a metadata buffer index is out of range");
+      m.metadata.emplace_back(text_of(md->name()), md->buffer());
+    }
   if (auto* signatures = model->signature_defs())
     for (const SignatureDef* sd : *signatures) {
       SignatureData s;
@@ -248,6 +272,12 @@ Result<ModelData> read_model_data(const uint8_t* data, size_t size, const std::s
         for (const TensorMap* t : *sd->inputs()) s.inputs.emplace_back(text_of(t->name()), t->tensor_index());
       if (sd->outputs())
         for (const TensorMap* t : *sd->outputs()) s.outputs.emplace_back(text_of(t->name()), t->tensor_index());
+      if (s.subgraph >= m.subgraphs.size()) return invalid_model(source + ": a signature's subgraph is out of range");
+      for (const auto* maps : {&s.inputs, &s.outputs})
+        for (const auto& [name, t] : *maps)
+          if (t >= m.subgraphs[s.subgraph].tensors.size())
+            return invalid_model(source + ": signature '" + s.key + "' names tensor " + std::to_string(t) +
+                                 ", out of range");
       m.signatures.push_back(std::move(s));
     }
   return m;

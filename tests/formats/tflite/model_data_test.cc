@@ -13,6 +13,7 @@
 
 #include "outpost/session.h"
 #include "support/model_paths.h"
+#include "support/tflite_builder.h"
 #include "support/test_paths.h"
 
 namespace outpost::tflite {
@@ -69,6 +70,21 @@ TEST(TfliteModelData, RealModelsRoundTripToTheSameComputation) {
     EXPECT_EQ(outputs_of(*written, "written.tflite"), outputs_of(original, path)) << path;
   }
   if (tried == 0) GTEST_SKIP() << "no model found (run scripts/fetch-data; coral's are in ../shared/data)";
+}
+
+// An operator naming a tensor the subgraph does not have is refused when read, so that no rewrite
+// indexes past the tensors.
+TEST(TfliteModelData, ATensorIndexOutOfRangeIsInvalid) {
+  testing::TfModelSpec spec;
+  spec.tensors = {{{1, 4}, 0, 0, "x"}, {{1, 4}, 0, 0, "y"}};
+  spec.operators = {{19 /* RELU */, "", {7}, {1}}};
+  spec.inputs = {0};
+  spec.outputs = {1};
+  const auto bytes = testing::build_tflite(spec);
+  auto data = read_model_data(bytes.data(), bytes.size(), "bad.tflite");
+  ASSERT_FALSE(data.is_ok());
+  EXPECT_EQ(data.status().code(), StatusCode::kInvalidModel);
+  EXPECT_NE(data.status().message().find("input tensor 7"), std::string::npos) << data.status().message();
 }
 
 TEST(TfliteModelData, AFileThatIsNotAModelIsInvalid) {
