@@ -85,6 +85,21 @@ TEST(OnnxFp16Writer, OutpostComputesWhatTheFloatModelDoesWithinFloat16Rounding) 
   EXPECT_LT(diff, 1e-2 * largest);
 }
 
+// fuzz_optimize crash-1eb4e036: an initializer whose dims multiply past int64 overflowed the
+// writer's element count (UBSan, in the sanitized build); it is refused as the corrupt tensor it is.
+TEST(OnnxFp16Writer, DimsThatMultiplyPastInt64AreAnErrorNotAnOverflow) {
+  ModelBuilder b;
+  b.input("x", {1, 4});
+  b.output("x", {1, 4});
+  onnx::TensorProto* t = b.graph().add_initializer();
+  t->set_name("huge");
+  t->set_data_type(onnx::TensorProto::FLOAT);
+  for (int64_t d : {int64_t{1} << 40, int64_t{1} << 40, int64_t{16}}) t->add_dims(d);
+  auto bytes = write_onnx_fp16_weights(b.model(), "huge.onnx");
+  ASSERT_FALSE(bytes.is_ok());
+  EXPECT_EQ(bytes.status().code(), StatusCode::kInvalidModel) << bytes.status().message();
+}
+
 TEST(OnnxFp16Writer, OpsetsBeforeCastsCurrentFormAreRefused) {
   ModelBuilder b(5);
   b.input("x", {1, 16});

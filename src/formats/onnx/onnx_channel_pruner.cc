@@ -164,11 +164,7 @@ Status keep_along(onnx::TensorProto& t, int axis, const std::vector<int64_t>& ke
   return Status::ok();
 }
 
-int64_t elements(const onnx::TensorProto& t) {
-  int64_t n = 1;
-  for (int64_t d : t.dims()) n *= d;
-  return n;
-}
+int64_t elements(const onnx::TensorProto& t) { return std::max<int64_t>(0, onnx_element_count(t)); }
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "core/float16.h"
+#include "formats/onnx/onnx_graph_index.h"
 #include "formats/onnx/onnx_tensor.h"
 
 namespace outpost {
@@ -16,11 +17,6 @@ constexpr float kLargestHalf = 65504.0f;
 
 bool default_domain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
 
-int64_t element_count(const onnx::TensorProto& t) {
-  int64_t n = 1;
-  for (int64_t d : t.dims()) n *= d;
-  return n;
-}
 
 // The tensor as float16 bits, or nothing when a finite value is beyond float16's range (it would
 // become an infinity). `error` receives the largest rounding error relative to max |w|.
@@ -61,7 +57,7 @@ Result<std::string> write_onnx_fp16_weights(const onnx::ModelProto& model, const
       for (const auto& o : n.output()) names.insert(o);
     std::vector<onnx::NodeProto> casts;
     for (auto& t : *g.mutable_initializer()) {
-      if (t.data_type() != onnx::TensorProto::FLOAT || element_count(t) < kMinFp16Elements ||
+      if (t.data_type() != onnx::TensorProto::FLOAT || onnx_element_count(t) < kMinFp16Elements ||
           t.data_location() == onnx::TensorProto::EXTERNAL || graph_inputs.count(t.name()))
         continue;  // an initializer that is also a graph input may be overridden by the caller: left as it is
       OUTPOST_ASSIGN_OR_RETURN(Tensor w, onnx_tensor_to_tensor(t, t.name()));

@@ -4,6 +4,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <cstdint>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -24,6 +25,18 @@ inline int64_t onnx_default_opset(const onnx::ModelProto& model) {
 inline std::string onnx_node_text(const onnx::NodeProto& n, size_t index) {
   if (n.name().empty()) return n.op_type() + " (node " + std::to_string(index) + ")";
   return n.op_type() + " '" + n.name() + "'";
+}
+
+// The element count a TensorProto's dims declare: -1 for a negative dimension, INT64_MAX where the
+// product passes int64 (a hostile file's), so that comparing it never overflows.
+inline int64_t onnx_element_count(const onnx::TensorProto& t) {
+  int64_t n = 1;
+  for (int64_t d : t.dims()) {
+    if (d < 0) return -1;
+    if (d != 0 && n > INT64_MAX / d) return INT64_MAX;
+    n *= d;
+  }
+  return n;
 }
 
 struct OnnxGraphIndex {
