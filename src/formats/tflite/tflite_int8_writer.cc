@@ -104,7 +104,8 @@ Result<std::vector<float>> weight_values(const ModelData& m, int32_t tensor, con
   auto it = p.find(tensor);
   if (it != p.end()) {
     const OperatorData& op = g.operators[it->second];
-    if (m.codes[op.opcode_index].builtin != kDequantize) return unsupported(where + ": its weights are computed");
+    if (m.codes[op.opcode_index].builtin != kDequantize || op.inputs.empty() || op.inputs[0] < 0)
+      return unsupported(where + ": its weights are computed");
     t = &g.tensors[static_cast<size_t>(op.inputs[0])];
   }
   if (!is_constant(m, *t)) return unsupported(where + ": its weights are not a constant");
@@ -276,6 +277,9 @@ Result<Int8Analysis> analyse_tflite_for_int8(const ModelData& m, const std::stri
     const std::string where = source + ": " + op_text(m, op, k);
     if (!m.codes[op.opcode_index].custom.empty() || !supported(code))
       return unsupported(where + ": int8 rewriting does not take this operator yet");
+    if (op.inputs.empty() || op.inputs[0] < 0 || op.outputs.size() != 1 ||
+        ((code == kConv || code == kDepthwise) && (op.inputs.size() < 2 || op.inputs[1] < 0)))
+      return invalid_model(where + ": it lacks an operand it needs, or has more than one output");
     if (code == kDequantize) {
       if (!folded.count(k)) return unsupported(where + ": a DEQUANTIZE of something other than float16 weights");
       for (int32_t o : op.outputs)

@@ -139,6 +139,22 @@ TEST(TfliteInt8Writer, WritesInt8WeightsPerChannelAndFloatEndsAndOutpostRunsItCl
   EXPECT_GT(worst, 0.0f);
 }
 
+// fuzz_optimize crash-a586337d: a CONV_2D with no weights operand made the writer read past the
+// operator's inputs; it is an invalid model now, refused by the analysis.
+TEST(TfliteInt8Writer, AConvolutionWithoutWeightsIsInvalid) {
+  TfModelSpec spec;
+  spec.tensors = {{{1, 4, 4, 1}, kF32, 0, "x"}, {{1, 4, 4, 1}, kF32, 0, "y"}};
+  spec.operators = {{kConv, "", {0}, {1}}};
+  spec.inputs = {0};
+  spec.outputs = {1};
+  const auto bytes = build_tflite(spec);
+  auto m = read(bytes);
+  ASSERT_TRUE(m.is_ok()) << m.status().message();
+  auto a = analyse_tflite_for_int8(*m, "conv.tflite");
+  ASSERT_FALSE(a.is_ok());
+  EXPECT_EQ(a.status().code(), StatusCode::kInvalidModel) << a.status().message();
+}
+
 TEST(TfliteInt8Writer, AnOperatorItDoesNotTakeIsRefusedByName) {
   TfModelSpec spec;
   spec.tensors = {{{1, 4}, kF32, 0, "x"}, {{1, 4}, kF32, 0, "y"}};
