@@ -88,7 +88,9 @@ std::set<size_t> weight_dequantizes(const ModelData& m) {
   std::set<size_t> found;
   for (size_t k = 0; k < g.operators.size(); ++k) {
     const OperatorData& op = g.operators[k];
-    if (m.codes[op.opcode_index].builtin != kDequantize || op.inputs.size() != 1 || op.outputs.size() != 1) continue;
+    if (m.codes[op.opcode_index].builtin != kDequantize || op.inputs.size() != 1 || op.inputs[0] < 0 ||
+        op.outputs.size() != 1)
+      continue;
     const TensorData& in = g.tensors[static_cast<size_t>(op.inputs[0])];
     if (in.type == kTfFloat16 && is_constant(m, in)) found.insert(k);
   }

@@ -155,6 +155,21 @@ TEST(TfliteInt8Writer, AConvolutionWithoutWeightsIsInvalid) {
   EXPECT_EQ(a.status().code(), StatusCode::kInvalidModel) << a.status().message();
 }
 
+// fuzz_optimize crash-3aef1715: a DEQUANTIZE whose input is the absent operand (-1) was read as a
+// tensor; it is an operator without the operand it needs.
+TEST(TfliteInt8Writer, ADequantizeOfNothingIsInvalid) {
+  TfModelSpec spec;
+  spec.tensors = {{{1, 4}, kF32, 0, "y"}};
+  spec.operators = {{kDequantizeCode, "", {-1}, {0}}};
+  spec.outputs = {0};
+  const auto bytes = build_tflite(spec);
+  auto m = read(bytes);
+  ASSERT_TRUE(m.is_ok()) << m.status().message();
+  auto a = analyse_tflite_for_int8(*m, "dq.tflite");
+  ASSERT_FALSE(a.is_ok());
+  EXPECT_EQ(a.status().code(), StatusCode::kInvalidModel) << a.status().message();
+}
+
 TEST(TfliteInt8Writer, AnOperatorItDoesNotTakeIsRefusedByName) {
   TfModelSpec spec;
   spec.tensors = {{{1, 4}, kF32, 0, "x"}, {{1, 4}, kF32, 0, "y"}};
