@@ -4,9 +4,11 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <optional>
 
 #include "formats/onnx/onnx_qdq_writer.h"
 #include "optimize/quantize_onnx.h"
+#include "vision/face_detector.h"
 
 #include <onnx/onnx_pb.h>
 
@@ -78,6 +80,31 @@ Result<std::map<std::string, double>> node_medians(Session& session, int runs) {
   return medians;
 }
 
+// A face detector's decoder when the session looks like one (face_detector.h), else nothing.
+std::optional<FaceDetector> face_detector_of(const Session& s) {
+  if (s.num_inputs() != 1 || s.num_outputs() < 2) return std::nullopt;
+  const auto& in = s.input_signature(0).dims();
+  if (in.size() != 4 || in[1] != in[2]) return std::nullopt;
+  auto options = FaceDetectorOptions::for_input_size(static_cast<int>(in[2]), static_cast<int>(in[1]));
+  if (!options.is_ok()) return std::nullopt;
+  const auto& boxes = s.output(0).shape().dims();
+  const auto& scores = s.output(1).shape().dims();
+  if (boxes.size() != 3 || scores.size() != 3 || boxes[2] != options->num_coords || scores[2] != 1 ||
+      boxes[1] != scores[1])
+    return std::nullopt;
+  FaceDetector detector(*options);
+  if (static_cast<int64_t>(detector.anchors().size()) != boxes[1]) return std::nullopt;
+  return detector;
+}
+
+double iou(const FaceDetection& a, const FaceDetection& b) {
+  const float x0 = std::max(a.xmin, b.xmin), y0 = std::max(a.ymin, b.ymin);
+  const float x1 = std::min(a.xmin + a.width, b.xmin + b.width), y1 = std::min(a.ymin + a.height, b.ymin + b.height);
+  const double inter = std::max(0.0f, x1 - x0) * std::max(0.0f, y1 - y0);
+  const double both = static_cast<double>(a.width) * a.height + static_cast<double>(b.width) * b.height - inter;
+  return both > 0 ? inter / both : 0.0;
+}
+
 Result<std::string> with_outputs(const std::string& bytes, const std::string& source,
                                  const std::vector<std::string>& names) {
   if (names.empty()) return bytes;
@@ -111,6 +138,8 @@ Result<ModelComparison> compare_onnx_models(const std::string& original, const s
   OUTPOST_ASSIGN_OR_RETURN(auto a, open_onnx_bytes(a_bytes, source, threads));
   OUTPOST_ASSIGN_OR_RETURN(auto b, open_onnx_bytes(b_bytes, source + " (optimized)", threads));
   std::map<std::string, Agreement> sums;  // per tensor name, summed over samples
+  const std::optional<FaceDetector> faces = face_detector_of(*a);
+  double iou_sum = 0;
   size_t top1_same = 0;
   bool classifier = false;
   for (const Sample& sample : samples) {
@@ -118,6 +147,14 @@ Result<ModelComparison> compare_onnx_models(const std::string& original, const s
     OUTPOST_RETURN_IF_ERROR(feed_sample(*b, sample));
     OUTPOST_RETURN_IF_ERROR(a->run());
     OUTPOST_RETURN_IF_ERROR(b->run());
+    if (faces) {
+      auto original = faces->decode(a->output(0), a->output(1));
+      auto optimized = faces->decode(b->output(0), b->output(1));
+      if (original.is_ok() && optimized.is_ok() && !original->empty()) {
+        ++c.samples_with_boxes;
+        if (!optimized->empty()) iou_sum += iou(original->front(), optimized->front());
+      }
+    }
     for (size_t i = 0; i < a->num_outputs(); ++i) {
       const Tensor& x = a->output(i);
       const int j = b->output_index(x.name);
@@ -133,6 +170,7 @@ Result<ModelComparison> compare_onnx_models(const std::string& original, const s
   }
   const double n = static_cast<double>(samples.size());
   if (classifier) c.top1_agreement = static_cast<double>(top1_same) / n;
+  if (c.samples_with_boxes > 0) c.best_box_iou = iou_sum / static_cast<double>(c.samples_with_boxes);
   for (const auto& name : graph_outputs)
     if (sums.count(name)) c.output_cosine = std::min(c.output_cosine, sums[name].cosine / n);
   for (const auto& name : activations) {

@@ -25,6 +25,12 @@ struct ModelComparison {
   // else -1.
   double top1_agreement = -1;
   double output_cosine = 1;  // the smallest over the outputs of the mean cosine similarity
+  // A face detector (MediaPipe's BlazeFace outputs: boxes [1, N, 16] and scores [1, N, 1] from a
+  // 128 or 192 square input): the mean IoU of the optimized model's best face with the original's,
+  // over the samples where the original finds one (a sample where the optimized model finds none
+  // counts 0), and how many samples that was. -1 and 0 otherwise.
+  double best_box_iou = -1;
+  size_t samples_with_boxes = 0;
   std::vector<ActivationError> activations;  // worst (smallest cosine) first
   double original_ms = 0, optimized_ms = 0;  // median latency
   int latency_runs = 0;

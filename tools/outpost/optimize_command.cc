@@ -241,6 +241,10 @@ nlohmann::json report_json(const OptimizeFlags& flags, const Outcome& o, size_t 
                        {"relative_rms", c.activations[k].relative_rms}});
     j["validation"] = {{"samples", c.samples}, {"output_cosine", c.output_cosine}, {"worst_activations", worst}};
     if (c.top1_agreement >= 0) j["validation"]["top1_agreement"] = c.top1_agreement;
+    if (c.best_box_iou >= 0) {
+      j["validation"]["best_box_iou"] = c.best_box_iou;
+      j["validation"]["samples_with_boxes"] = c.samples_with_boxes;
+    }
     j["latency"] = {{"original_ms", c.original_ms}, {"optimized_ms", c.optimized_ms},
                     {"ratio", c.optimized_ms / c.original_ms}, {"runs", c.latency_runs},
                     {"threads", flags.threads}};
@@ -312,6 +316,11 @@ std::string report_text(const OptimizeFlags& flags, const Outcome& o, const nloh
   t += line;
   if (c.top1_agreement >= 0) {
     std::snprintf(line, sizeof line, "top-1 agreement on %zu held-out inputs: %.4f\n", c.samples, c.top1_agreement);
+    t += line;
+  }
+  if (c.best_box_iou >= 0) {
+    std::snprintf(line, sizeof line, "best face's IoU on the %zu held-out inputs with a face: %.4f\n",
+                  c.samples_with_boxes, c.best_box_iou);
     t += line;
   }
   std::snprintf(line, sizeof line, "output cosine similarity (mean over %zu inputs): %.5f\n", c.samples, c.output_cosine);
