@@ -65,6 +65,8 @@ const Group kGroups[] = {
     {"xnnpack", OpKind::kGemm, Kind::kUInt8, testing::gemm_cases},
     {"xnnpack", OpKind::kGemm, Kind::kInt8, testing::gemm_cases},
     {"xnnpack", OpKind::kMaxPool, Kind::kFloat32, testing::max_pool_cases},
+    {"xnnpack", OpKind::kMaxPool, Kind::kUInt8, testing::max_pool_cases},
+    {"xnnpack", OpKind::kMaxPool, Kind::kInt8, testing::max_pool_cases},
     {"xnnpack", OpKind::kAveragePool, Kind::kFloat32, testing::average_pool_cases},
     {"xnnpack", OpKind::kResize, Kind::kFloat32, testing::bilinear_resize_cases},
     {"xnnpack", OpKind::kConvTranspose, Kind::kFloat32, testing::transpose_conv_cases},

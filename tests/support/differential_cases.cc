@@ -520,12 +520,13 @@ std::string pool_label(const Shape& x, const PoolShape& p) {
 
 }  // namespace
 
-std::vector<Variant> max_pool_cases(OpKind, Kind, Rng& rng) {
+// Quantized kinds: one quantization on both sides, as TFLite's int8 MAX_POOL_2D has it.
+std::vector<Variant> max_pool_cases(OpKind, Kind k, Rng& rng) {
   std::vector<Variant> out;
   for (const PoolShape& p : pool_shapes(rng)) {
     const Shape x{p.batch, p.c, p.h, p.w};
-    add(out, make_case(OpKind::kMaxPool, pool_attributes(p), {{random_floats(x, -1, 1, rng)}},
-                       {OpOutput{}}),
+    const QuantParams q = k == Kind::kFloat32 ? QuantParams{} : activation_quant(k, rng);
+    add(out, make_case(OpKind::kMaxPool, pool_attributes(p), {{activation(k, x, q, rng)}}, {output_of_kind(k, q)}),
         pool_label(x, p), /*channels_last=*/true);
   }
   return out;
