@@ -43,15 +43,20 @@ Result<QuantizedTflite> quantize_tflite_int8(const std::string& model_bytes, con
       }
     if (progress) progress(k + 1, calibration.size());
   }
-  for (const RangeObserver& o : observers) {
+  for (size_t group = 0; group < observers.size(); ++group) {
+    const RangeObserver& o = observers[group];
     if (o.non_finite() > 0)
       return invalid_model(source + ": an activation took non-finite values (NaN or infinity) on the calibration inputs");
     const RealRange range = o.range(options.method, options.percentile);
+    result.ranges.push_back(range);
+    if (result.analysis.fixed[group]) {  // what TFLite's kernel requires (a LOGISTIC's output)
+      result.params.push_back(*result.analysis.fixed[group]);
+      continue;
+    }
     const AffineInt8 p = activation_int8(range);
     QuantParams q;
     q.scale = {p.scale};
     q.zero_point = {p.zero_point};
-    result.ranges.push_back(range);
     result.params.push_back(q);
   }
   OUTPOST_ASSIGN_OR_RETURN(result.bytes,

@@ -49,10 +49,9 @@ bool ties_input_and_output(int32_t code) {
 }
 
 bool supported(int32_t code) {
-  // LOGISTIC is left out: its int8 kernel wants an output of scale 1/256 and zero point -128,
-  // which the calibrated parameters are not.
   static const std::set<int32_t> codes = {kAdd,  kAveragePool, kConcatenation, kConv, kDepthwise, kDequantize,
-                                          kMaxPool, kMul, kRelu, kRelu6, kReshape, kResizeBilinear, kPad, kHardSwish};
+                                          kLogistic, kMaxPool, kMul, kRelu, kRelu6, kReshape, kResizeBilinear, kPad,
+                                          kHardSwish};
   return codes.count(code) > 0;
 }
 
@@ -268,6 +267,7 @@ Result<Int8Analysis> analyse_tflite_for_int8(const ModelData& m, const std::stri
   }
   Int8Analysis a;
   UnionFind groups;
+  std::set<int32_t> logistic_outputs;
   auto is_activation = [&](int32_t t) {
     if (t < 0 || weight_slots.count(t)) return false;
     const TensorData& d = g.tensors[static_cast<size_t>(t)];
@@ -304,6 +304,7 @@ Result<Int8Analysis> analyse_tflite_for_int8(const ModelData& m, const std::stri
     if ((ties_input_and_output(code) || code == kConcatenation) && activations.size() >= 2)
       for (size_t i = 1; i < activations.size(); ++i) groups.tie(activations[0], activations[i]);
     if (code == kConv || code == kDepthwise) ++a.convolutions;
+    if (code == kLogistic) logistic_outputs.insert(op.outputs[0]);
     a.quantized_ops.push_back(op_text(m, op, k));
   }
   for (int32_t t : g.inputs)
@@ -312,7 +313,15 @@ Result<Int8Analysis> analyse_tflite_for_int8(const ModelData& m, const std::stri
   for (const auto& [t, parent] : groups.parent) by_root[groups.find(t)].push_back(t);
   for (auto& [root, members] : by_root) {
     std::sort(members.begin(), members.end());
+    std::optional<QuantParams> fixed;
+    for (int32_t t : members)
+      if (logistic_outputs.count(t)) {
+        fixed = QuantParams{};
+        fixed->scale = {1.0f / 256.0f};
+        fixed->zero_point = {-128};
+      }
     a.tied.push_back(members);
+    a.fixed.push_back(fixed);
   }
   if (a.convolutions == 0) return unsupported(source + ": no convolution to quantize");
   return a;

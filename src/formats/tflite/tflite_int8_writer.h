@@ -10,12 +10,13 @@
 // - where TFLite's int8 kernels need one scale and zero point on both sides (MAX_POOL_2D,
 //   AVERAGE_POOL_2D, RESHAPE, PAD, CONCATENATION's inputs and output, RESIZE_BILINEAR), the
 //   tensors share one: `tied` groups them, and the caller gives each group one pair covering all
-//   its ranges.
+//   its ranges; a LOGISTIC's output gets the fixed pair TFLite's kernel requires (`fixed`).
 // Models with other operators, several subgraphs, or float constants read by other operators
 // than a convolution's weights are refused by name.
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,10 @@ struct Int8Analysis {
   // The float activations (tensor indices of subgraph 0) calibration measures, each in one group
   // of tensors that must share their parameters.
   std::vector<std::vector<int32_t>> tied;
+  // Per group: the parameters TFLite's int8 kernel requires of it, where it does (a LOGISTIC's
+  // output: scale 1/256, zero point -128, i.e. [0, 1)), which the caller uses instead of the
+  // calibrated ones.
+  std::vector<std::optional<QuantParams>> fixed;
   std::vector<std::string> quantized_ops;  // "CONV_2D (operator 3)" for the report
   int convolutions = 0;
 };

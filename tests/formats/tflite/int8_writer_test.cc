@@ -170,6 +170,35 @@ TEST(TfliteInt8Writer, ADequantizeOfNothingIsInvalid) {
   EXPECT_EQ(a.status().code(), StatusCode::kInvalidModel) << a.status().message();
 }
 
+// A LOGISTIC's output gets the parameters TFLite's int8 kernel requires (1/256, -128), whatever
+// calibration sees; the other groups get none fixed.
+TEST(TfliteInt8Writer, ALogisticOutputHasTheFixedParametersTfliteRequires) {
+  auto full = read(small_model());
+  ASSERT_TRUE(full.is_ok());
+  // small_model() with a LOGISTIC after the reshape: y -> LOGISTIC -> z.
+  full->subgraphs[0].tensors.push_back(full->subgraphs[0].tensors[7]);
+  full->subgraphs[0].tensors.back().name = "z";
+  OperatorData logistic;
+  logistic.opcode_index = full->code_index(14);
+  logistic.inputs = {7};
+  logistic.outputs = {8};
+  full->subgraphs[0].operators.push_back(logistic);
+  full->subgraphs[0].outputs = {8};
+  fuse_activations(*full);
+  auto b = analyse_tflite_for_int8(*full, "logistic.tflite");
+  ASSERT_TRUE(b.is_ok()) << b.status().message();
+  ASSERT_EQ(b->tied.size(), b->fixed.size());
+  int fixed = 0;
+  for (size_t k = 0; k < b->tied.size(); ++k) {
+    if (!b->fixed[k]) continue;
+    ++fixed;
+    EXPECT_EQ(b->tied[k], std::vector<int32_t>{8});
+    EXPECT_FLOAT_EQ(b->fixed[k]->scale[0], 1.0f / 256.0f);
+    EXPECT_EQ(b->fixed[k]->zero_point[0], -128);
+  }
+  EXPECT_EQ(fixed, 1);
+}
+
 TEST(TfliteInt8Writer, AnOperatorItDoesNotTakeIsRefusedByName) {
   TfModelSpec spec;
   spec.tensors = {{{1, 4}, kF32, 0, "x"}, {{1, 4}, kF32, 0, "y"}};
