@@ -420,38 +420,28 @@ Result<std::string> write_tflite_int8(ModelData m, const Int8Analysis& analysis,
     if (n.bias_tensor >= 0) g.operators[n.op].inputs[2] = n.bias_tensor;
   }
 
-  // Graph inputs stay float: a QUANTIZE makes their int8 copy, which every reader reads.
+  // Graph inputs and outputs stay float: a QUANTIZE makes an input's int8 copy, which every reader
+  // reads; an output's writer writes an int8 copy that a DEQUANTIZE reads.
   std::vector<OperatorData> head, tail;
   std::map<int32_t, int32_t> rename;
-  for (int32_t t : g.inputs) {
-    if (!params.count(t)) continue;
+  auto int8_copy = [&](int32_t t) {
     TensorData q = g.tensors[static_cast<size_t>(t)];
     q.name += "_int8";
     set_params(q, params[t]);
     g.tensors.push_back(q);
-    const int32_t qt = static_cast<int32_t>(g.tensors.size() - 1);
-    rename[t] = qt;
-    OperatorData quantize;
-    quantize.opcode_index = m.code_index(kQuantize, 1);
-    quantize.inputs = {t};
-    quantize.outputs = {qt};
-    head.push_back(quantize);
-  }
-  // Graph outputs stay float: their writer writes an int8 copy that a DEQUANTIZE reads.
-  for (int32_t t : g.outputs) {
-    if (!params.count(t)) continue;
-    TensorData q = g.tensors[static_cast<size_t>(t)];
-    q.name += "_int8";
-    set_params(q, params[t]);
-    g.tensors.push_back(q);
-    const int32_t qt = static_cast<int32_t>(g.tensors.size() - 1);
-    rename[t] = qt;
-    OperatorData dequantize;
-    dequantize.opcode_index = m.code_index(kDequantize, 2);
-    dequantize.inputs = {qt};
-    dequantize.outputs = {t};
-    tail.push_back(dequantize);
-  }
+    return rename[t] = static_cast<int32_t>(g.tensors.size() - 1);
+  };
+  auto convert = [&](int32_t code, int32_t version, int32_t from, int32_t to) {
+    OperatorData op;
+    op.opcode_index = m.code_index(code, version);
+    op.inputs = {from};
+    op.outputs = {to};
+    return op;
+  };
+  for (int32_t t : g.inputs)
+    if (params.count(t)) head.push_back(convert(kQuantize, 1, t, int8_copy(t)));
+  for (int32_t t : g.outputs)
+    if (params.count(t)) tail.push_back(convert(kDequantize, 2, int8_copy(t), t));
   // Every other activation becomes int8 in place.
   const std::set<int32_t> boundary(g.inputs.begin(), g.inputs.end());
   const std::set<int32_t> outputs(g.outputs.begin(), g.outputs.end());
