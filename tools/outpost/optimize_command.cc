@@ -448,7 +448,8 @@ Status optimize_model(OptimizeFlags flags) {
 void add_optimize_command(CLI::App& app) {
   auto flags = std::make_shared<OptimizeFlags>();
   CLI::App* cmd = app.add_subcommand(
-      "optimize", "Quantize a model to int8 with calibration inputs, and report what it costs (docs/optimize.md)");
+      "optimize",
+      "Quantize (int8, dynamic, fp16) or prune a model, and report what it costs (docs/optimize.md)");
   cmd->add_option("model", flags->model, "The float model (.onnx, or .tflite for --quantize int8)")->required();
   cmd->add_option("-o,--out", flags->out, "The optimized model to write (ONNX in QDQ form, or TFLite int8)")->required();
   cmd->add_option("--quantize", flags->quantize,
