@@ -257,6 +257,10 @@ Result<Int8Analysis> analyse_tflite_for_int8(const ModelData& m, const std::stri
     return unsupported(source + ": " + std::to_string(m.subgraphs.size()) +
                        " subgraphs; int8 rewriting takes models of one (no control flow)");
   const SubgraphData& g = m.subgraphs[0];
+  for (const TensorData& t : g.tensors)
+    if ((t.type == kTfInt8 || t.type == kTfUInt8 || t.type == kTfInt16) && !t.scale.empty())
+      return unsupported(source + ": the model is quantized already (tensor '" + t.name +
+                         "' holds quantized values); optimize it from its float original");
   const std::set<size_t> folded = weight_dequantizes(m);
   std::set<int32_t> weight_slots;  // tensors read as a convolution's weights or bias
   for (const auto& op : g.operators) {
