@@ -125,6 +125,11 @@ Result<std::unique_ptr<Kernel>> make_mean_quantized(const Node& n, const Graph& 
     const float count = static_cast<float>(plan.count);
     float zp_term = static_cast<float>(xq.zero_point) * xq.scale / yq.scale;
     zp_term = zp_term > 0 ? zp_term + 0.5f : zp_term - 0.5f;
+    // fuzz_tflite crash-516996cf (seed 12): scales whose ratio takes the zero point's term past
+    // int32 (-3.4e15); converting it was undefined. A real model's term is a few hundred.
+    if (!(std::fabs(zp_term) < 1e9f))
+      return invalid_model(g.source + ": " + n.describe() + ": the input zero point times input scale / output scale (" +
+                           std::to_string(zp_term) + ") is out of range; the model's quantization scales are corrupt");
     plan.bias = yq.zero_point - static_cast<int32_t>(zp_term);
     const float real = xq.scale / (count * yq.scale);
     OUTPOST_ASSIGN_OR_RETURN(

@@ -230,6 +230,25 @@ TEST(TfliteMoreBuiltinsCorrupt, QuantizedMeanOfMillionsOfElementsDoesNotOverflow
   EXPECT_EQ((*s)->output(0).data_as<uint8_t>()[0], 255);
 }
 
+// fuzz_tflite crash-516996cf (seed 12): a global-pool MEAN whose zero point times input scale /
+// output scale is 2.55e10: converting that term to int32 was undefined; the model is invalid now.
+TEST(TfliteMoreBuiltinsCorrupt, QuantizedMeanWhoseZeroPointTermPassesInt32IsInvalid) {
+  TfModelSpec spec;
+  spec.tensors = {{{1, 2, 2, 1}, 3, 0, "x", {1.0f}, {255}}, {{2}, kI32, 1, "axes"},
+                  {{1, 1, 1, 1}, 3, 0, "mean", {1e-8f}, {0}}};
+  spec.buffers = {bytes_of(std::vector<int32_t>{1, 2})};
+  TfOperatorSpec mean{kMean, "", {0, 1}, {2}};
+  mean.options_type = 27;  // ReducerOptions
+  mean.options = {{0, 1, 1}};  // keep_dims
+  spec.operators = {mean};
+  spec.inputs = {0};
+  spec.outputs = {2};
+  auto s = open(spec);
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kInvalidModel) << s.status().message();
+  EXPECT_NE(s.status().message().find("zero point"), std::string::npos) << s.status().message();
+}
+
 // fuzz_tflite crash-10790180: an int16x8 FULLY_CONNECTED whose int64 bias is near the type's
 // limit overflowed the accumulator (undefined); the sum saturates, so the output is the
 // lowest int16 rather than a wrapped-around high one.
