@@ -328,4 +328,12 @@ AffineInt8 activation_int8(RealRange range) {
   return {scale, static_cast<int32_t>(std::clamp(zero, -128.0, 127.0))};
 }
 
+QuantParams activation_quant_params(RealRange range) {
+  const AffineInt8 p = activation_int8(range);
+  QuantParams q;
+  q.scale = {p.scale};
+  q.zero_point = {p.zero_point};
+  return q;
+}
+
 }  // namespace outpost::optimize

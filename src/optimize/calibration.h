@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "formats/int8_weights.h"  // kMinInt8Scale
+#include "outpost/quant_params.h"
 #include "outpost/status.h"
 
 namespace outpost::optimize {
@@ -92,5 +93,8 @@ struct AffineInt8 {
 // means a whole number and the constant-zero activation dequantizes to exactly 0. A range so narrow
 // that its scale would fall below kMinInt8Scale gets that scale instead.
 AffineInt8 activation_int8(RealRange range);
+
+// The same as the QuantParams the writers take (one scale, one zero point).
+QuantParams activation_quant_params(RealRange range);
 
 }  // namespace outpost::optimize

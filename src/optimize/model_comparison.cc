@@ -124,9 +124,9 @@ Result<ModelComparison> compare_onnx_models(const std::string& original, const s
   c.latency_runs = runs;
   std::vector<std::string> graph_outputs;  // the model's own, not those added to compare activations
   {  // latency first, on the models as they are written (no extra outputs)
-    OUTPOST_ASSIGN_OR_RETURN(auto a, open_onnx_bytes(original, source, threads));
+    OUTPOST_ASSIGN_OR_RETURN(auto a, open_model_bytes(original, source, threads));
     for (size_t i = 0; i < a->num_outputs(); ++i) graph_outputs.push_back(a->output(i).name);
-    OUTPOST_ASSIGN_OR_RETURN(auto b, open_onnx_bytes(optimized, source + " (optimized)", threads));
+    OUTPOST_ASSIGN_OR_RETURN(auto b, open_model_bytes(optimized, source + " (optimized)", threads));
     OUTPOST_ASSIGN_OR_RETURN(c.original_ms, median_ms(*a, samples[0], runs));
     OUTPOST_ASSIGN_OR_RETURN(c.optimized_ms, median_ms(*b, samples[0], runs));
     const int traced = std::max(1, std::min(runs, 20));
@@ -135,8 +135,8 @@ Result<ModelComparison> compare_onnx_models(const std::string& original, const s
   }
   OUTPOST_ASSIGN_OR_RETURN(std::string a_bytes, with_outputs(original, source, activations));
   OUTPOST_ASSIGN_OR_RETURN(std::string b_bytes, with_outputs(optimized, source + " (optimized)", activations));
-  OUTPOST_ASSIGN_OR_RETURN(auto a, open_onnx_bytes(a_bytes, source, threads));
-  OUTPOST_ASSIGN_OR_RETURN(auto b, open_onnx_bytes(b_bytes, source + " (optimized)", threads));
+  OUTPOST_ASSIGN_OR_RETURN(auto a, open_model_bytes(a_bytes, source, threads));
+  OUTPOST_ASSIGN_OR_RETURN(auto b, open_model_bytes(b_bytes, source + " (optimized)", threads));
   std::map<std::string, Agreement> sums;  // per tensor name, summed over samples
   const std::optional<FaceDetector> faces = face_detector_of(*a);
   double iou_sum = 0;

@@ -44,7 +44,7 @@ const Tensor* activation_tensor(const Session& session, const Sample& sample, co
 
 }  // namespace
 
-Result<std::unique_ptr<Session>> open_onnx_bytes(const std::string& bytes, const std::string& name, int threads) {
+Result<std::unique_ptr<Session>> open_model_bytes(const std::string& bytes, const std::string& name, int threads) {
   auto owned = std::make_shared<std::string>(bytes);
   SessionOptions options;
   options.threads = threads;
@@ -75,7 +75,7 @@ Result<QuantizedOnnx> quantize_onnx_int8(const std::string& model_bytes, const s
   if (analysis.nodes.empty()) return unsupported(source + ": no Conv, Gemm or MatMul with constant weights to quantize");
 
   OUTPOST_ASSIGN_OR_RETURN(std::string calibrated, onnx_with_extra_outputs(model, analysis.activations));
-  OUTPOST_ASSIGN_OR_RETURN(auto session, open_onnx_bytes(calibrated, source + " (calibration)", options.threads));
+  OUTPOST_ASSIGN_OR_RETURN(auto session, open_model_bytes(calibrated, source + " (calibration)", options.threads));
   std::unordered_map<std::string, RangeObserver> observers;
   for (size_t k = 0; k < calibration.size(); ++k) {
     OUTPOST_RETURN_IF_ERROR(feed_sample(*session, calibration[k]));
@@ -100,12 +100,8 @@ Result<QuantizedOnnx> quantize_onnx_int8(const std::string& model_bytes, const s
       return invalid_model(source + ": activation '" + name + "' took " + std::to_string(o.non_finite()) +
                            " non-finite values (NaN or infinity) on the calibration inputs");
     const RealRange range = o.range(options.method, options.percentile);
-    const AffineInt8 p = activation_int8(range);
     result.ranges[name] = range;
-    QuantParams q;
-    q.scale = {p.scale};
-    q.zero_point = {p.zero_point};
-    result.activation_params[name] = q;
+    result.activation_params[name] = activation_quant_params(range);
   }
   OnnxQdqOptions write_options;
   write_options.per_channel = options.per_channel;

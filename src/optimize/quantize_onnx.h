@@ -57,8 +57,9 @@ struct Fp16Onnx {
 // Float32 weights stored as float16 (`--quantize fp16`).
 Result<Fp16Onnx> onnx_fp16_weights(const std::string& model_bytes, const std::string& source);
 
-// Opens `bytes` (an ONNX model) as a session on `threads` threads, for calibration and reports.
-Result<std::unique_ptr<Session>> open_onnx_bytes(const std::string& bytes, const std::string& name, int threads);
+// Opens `bytes` (an ONNX or TFLite model: the session tells them apart) as a session on `threads`
+// threads, for calibration and reports.
+Result<std::unique_ptr<Session>> open_model_bytes(const std::string& bytes, const std::string& name, int threads);
 
 // Copies `sample` into the session's inputs (kShapeMismatch naming the sample's file).
 Status feed_sample(Session& session, const Sample& sample);

@@ -6,10 +6,6 @@
 
 namespace outpost::optimize {
 
-Result<std::unique_ptr<Session>> open_model_bytes(const std::string& bytes, const std::string& name, int threads) {
-  return open_onnx_bytes(bytes, name, threads);  // the session tells the formats apart by their bytes
-}
-
 Result<QuantizedTflite> quantize_tflite_int8(const std::string& model_bytes, const std::string& source,
                                              const std::vector<Sample>& calibration, const QuantizeOptions& options,
                                              const Progress& progress) {
@@ -47,17 +43,9 @@ Result<QuantizedTflite> quantize_tflite_int8(const std::string& model_bytes, con
     const RangeObserver& o = observers[group];
     if (o.non_finite() > 0)
       return invalid_model(source + ": an activation took non-finite values (NaN or infinity) on the calibration inputs");
-    const RealRange range = o.range(options.method, options.percentile);
-    result.ranges.push_back(range);
-    if (result.analysis.fixed[group]) {  // what TFLite's kernel requires (a LOGISTIC's output)
-      result.params.push_back(*result.analysis.fixed[group]);
-      continue;
-    }
-    const AffineInt8 p = activation_int8(range);
-    QuantParams q;
-    q.scale = {p.scale};
-    q.zero_point = {p.zero_point};
-    result.params.push_back(q);
+    // A group whose parameters TFLite's kernel fixes (a LOGISTIC's output) takes those.
+    const auto& fixed = result.analysis.fixed[group];
+    result.params.push_back(fixed ? *fixed : activation_quant_params(o.range(options.method, options.percentile)));
   }
   OUTPOST_ASSIGN_OR_RETURN(result.bytes,
                            tflite::write_tflite_int8(std::move(model), result.analysis, result.params, &result.summary));

@@ -10,7 +10,7 @@
 
 #include "formats/tflite/tflite_int8_writer.h"
 #include "optimize/calibration.h"
-#include "optimize/quantize_onnx.h"  // QuantizeOptions, Progress, feed_sample
+#include "optimize/quantize_onnx.h"  // QuantizeOptions, Progress, feed_sample, open_model_bytes
 #include "optimize/sample.h"
 
 namespace outpost::optimize {
@@ -20,7 +20,6 @@ struct QuantizedTflite {
   tflite::Int8Analysis analysis;
   tflite::Int8WriteSummary summary;
   int fused_activations = 0;           // RELU / RELU6 fused into the operator before them
-  std::vector<RealRange> ranges;       // per group of analysis.tied
   std::vector<QuantParams> params;     // per group
 };
 
@@ -28,8 +27,5 @@ struct QuantizedTflite {
 Result<QuantizedTflite> quantize_tflite_int8(const std::string& model_bytes, const std::string& source,
                                              const std::vector<Sample>& calibration, const QuantizeOptions& options,
                                              const Progress& progress = {});
-
-// Opens a serialized model (ONNX or TFLite) as a session on `threads` threads.
-Result<std::unique_ptr<Session>> open_model_bytes(const std::string& bytes, const std::string& name, int threads);
 
 }  // namespace outpost::optimize

@@ -97,10 +97,10 @@ std::set<size_t> weight_dequantizes(const ModelData& m) {
 }
 
 // The float values of a weight operand: a float32 constant, or a float16 one behind a folded
-// DEQUANTIZE.
-Result<std::vector<float>> weight_values(const ModelData& m, int32_t tensor, const std::string& where) {
+// DEQUANTIZE (`p`: producers(), made once for every operand).
+Result<std::vector<float>> weight_values(const ModelData& m, const std::unordered_map<int32_t, size_t>& p,
+                                         int32_t tensor, const std::string& where) {
   const SubgraphData& g = m.subgraphs[0];
-  const auto p = producers(g);
   const TensorData* t = &g.tensors[static_cast<size_t>(tensor)];
   auto it = p.find(tensor);
   if (it != p.end()) {
@@ -366,6 +366,7 @@ Result<std::string> write_tflite_int8(ModelData m, const Int8Analysis& analysis,
     int32_t weight_tensor, bias_tensor = -1;
   };
   std::vector<NewWeights> replaced;
+  const auto producer = producers(g);
   for (size_t k = 0; k < g.operators.size(); ++k) {
     OperatorData& op = g.operators[k];
     const int32_t code = m.codes[op.opcode_index].builtin;
@@ -373,7 +374,7 @@ Result<std::string> write_tflite_int8(ModelData m, const Int8Analysis& analysis,
     const std::string where = op_text(m, op, k);
     const TensorData& w = g.tensors[static_cast<size_t>(op.inputs[1])];
     const int axis = code == kConv ? 0 : 3;
-    OUTPOST_ASSIGN_OR_RETURN(std::vector<float> wv, weight_values(m, op.inputs[1], where));
+    OUTPOST_ASSIGN_OR_RETURN(std::vector<float> wv, weight_values(m, producer, op.inputs[1], where));
     const std::vector<int64_t> dims(w.shape.begin(), w.shape.end());
     if (dims.size() != 4) return unsupported(where + ": weights of rank " + std::to_string(dims.size()));
     int64_t elements = 1;
@@ -397,7 +398,7 @@ Result<std::string> write_tflite_int8(ModelData m, const Int8Analysis& analysis,
     NewWeights n{k, static_cast<int32_t>(g.tensors.size() - 1)};
     if (op.inputs.size() > 2 && op.inputs[2] >= 0) {
       const TensorData& b = g.tensors[static_cast<size_t>(op.inputs[2])];
-      OUTPOST_ASSIGN_OR_RETURN(std::vector<float> bv, weight_values(m, op.inputs[2], where));
+      OUTPOST_ASSIGN_OR_RETURN(std::vector<float> bv, weight_values(m, producer, op.inputs[2], where));
       if (bv.size() != q.scales.size()) return unsupported(where + ": a bias of another length than its channels");
       const auto in = params.find(op.inputs[0]);
       if (in == params.end()) return internal_error(where + ": its input has no parameters");

@@ -209,21 +209,25 @@ TEST(TfliteMoreBuiltinsCorrupt, Conv3dWithAnOutputOfAnotherRankIsInvalid) {
   EXPECT_NE(s.status().message().find("5 dimensions"), std::string::npos) << s.status().message();
 }
 
-// fuzz_tflite crash-fb175232: MEAN of uint8 over more elements than an int32 sum holds (TFLite's
-// accumulator) is undefined in TFLite; here the sum saturates and the mean is the largest value.
-TEST(TfliteMoreBuiltinsCorrupt, QuantizedMeanOfMillionsOfElementsDoesNotOverflow) {
-  const int32_t n = 1 << 24;  // 16 Mi elements of 255: 4.3e9, past int32
+// A keep_dims MEAN of `x` over `axes` into `y` (tensor 1 holds the axes).
+TfModelSpec uint8_mean(testing::TfTensorSpec x, const std::vector<int32_t>& axes, testing::TfTensorSpec y) {
   TfModelSpec spec;
-  spec.tensors = {{{1, n}, 3, 0, "x", {1.0f}, {0}}, {{1}, kI32, 1, "axis"},
-                  {{1, 1}, 3, 0, "mean", {1.0f}, {0}}};
-  spec.buffers = {bytes_of(std::vector<int32_t>{1})};
+  spec.tensors = {std::move(x), {{static_cast<int32_t>(axes.size())}, kI32, 1, "axes"}, std::move(y)};
+  spec.buffers = {bytes_of(axes)};
   TfOperatorSpec mean{kMean, "", {0, 1}, {2}};
   mean.options_type = 27;  // ReducerOptions
   mean.options = {{0, 1, 1}};  // keep_dims
   spec.operators = {mean};
   spec.inputs = {0};
   spec.outputs = {2};
-  auto s = open(spec);
+  return spec;
+}
+
+// fuzz_tflite crash-fb175232: MEAN of uint8 over more elements than an int32 sum holds (TFLite's
+// accumulator) is undefined in TFLite; here the sum saturates and the mean is the largest value.
+TEST(TfliteMoreBuiltinsCorrupt, QuantizedMeanOfMillionsOfElementsDoesNotOverflow) {
+  const int32_t n = 1 << 24;  // 16 Mi elements of 255: 4.3e9, past int32
+  auto s = open(uint8_mean({{1, n}, 3, 0, "x", {1.0f}, {0}}, {1}, {{1, 1}, 3, 0, "mean", {1.0f}, {0}}));
   ASSERT_TRUE(s.is_ok()) << s.status().message();
   std::memset((*s)->input(0).data(), 255, static_cast<size_t>(n));
   ASSERT_TRUE((*s)->run().is_ok());
@@ -233,17 +237,8 @@ TEST(TfliteMoreBuiltinsCorrupt, QuantizedMeanOfMillionsOfElementsDoesNotOverflow
 // fuzz_tflite crash-516996cf (seed 12): a global-pool MEAN whose zero point times input scale /
 // output scale is 2.55e10: converting that term to int32 was undefined; the model is invalid now.
 TEST(TfliteMoreBuiltinsCorrupt, QuantizedMeanWhoseZeroPointTermPassesInt32IsInvalid) {
-  TfModelSpec spec;
-  spec.tensors = {{{1, 2, 2, 1}, 3, 0, "x", {1.0f}, {255}}, {{2}, kI32, 1, "axes"},
-                  {{1, 1, 1, 1}, 3, 0, "mean", {1e-8f}, {0}}};
-  spec.buffers = {bytes_of(std::vector<int32_t>{1, 2})};
-  TfOperatorSpec mean{kMean, "", {0, 1}, {2}};
-  mean.options_type = 27;  // ReducerOptions
-  mean.options = {{0, 1, 1}};  // keep_dims
-  spec.operators = {mean};
-  spec.inputs = {0};
-  spec.outputs = {2};
-  auto s = open(spec);
+  auto s = open(uint8_mean({{1, 2, 2, 1}, 3, 0, "x", {1.0f}, {255}}, {1, 2},
+                          {{1, 1, 1, 1}, 3, 0, "mean", {1e-8f}, {0}}));
   ASSERT_FALSE(s.is_ok());
   EXPECT_EQ(s.status().code(), StatusCode::kInvalidModel) << s.status().message();
   EXPECT_NE(s.status().message().find("zero point"), std::string::npos) << s.status().message();
