@@ -105,7 +105,7 @@ Status write_file(const std::string& path, const std::string& bytes) {
 std::map<std::string, std::string> node_backends(const std::string& bytes, const std::string& name, int threads,
                                                  const optimize::Sample& sample) {
   std::map<std::string, std::string> backends;
-  auto session = optimize::open_onnx_bytes(bytes, name, threads);
+  auto session = optimize::open_model_bytes(bytes, name, threads);
   if (!session.is_ok() || !optimize::feed_sample(**session, sample).is_ok()) return backends;
   auto trace = (*session)->trace(1);
   if (!trace.is_ok()) return backends;
